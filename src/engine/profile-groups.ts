@@ -1,0 +1,98 @@
+/**
+ * Groups fragments and events by profile key under a merge policy's identity graph, and partitions the
+ * groups into shards by hash(profile key). Shards are contiguous ranges of the hash space and groups are
+ * ordered by (hash, key), so the overall order — and so every output byte — is the same whatever the number
+ * of shards; each shard is the unit a worker will take.
+ */
+import { IdentityGraph } from "../identity/identity-graph.js";
+import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
+import type { EventFragment, FragmentOrigin, RecordFragment } from "../merge/fragment.js";
+import { mergeFragments, policyIncludesDataset, type MergedProfile } from "../merge/merge-fragments.js";
+import type { IdentityMap, MergePolicy } from "../xdm/types.js";
+import type { SandboxData } from "./load-data.js";
+
+/** Everything one merged profile is built from. */
+export interface ProfileGroup {
+  /** The profile key: the primary identity (`none`) or the smallest identity of the graph (`pdg`). */
+  readonly key: IdentityKey;
+  readonly hash: number;
+  readonly records: RecordFragment[];
+  /** The profile's events, sorted by timestamp (then load order). */
+  readonly events: EventFragment[];
+  /** Identities the profile is known by: the key under `none`, the whole graph component under `pdg`. */
+  readonly identities: IdentityKey[];
+}
+
+/** FNV-1a, 32 bits: cheap, stable across runs and platforms. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigin) => IdentityKey {
+  if (policy.identityGraph.type === "none") return (f) => f.primary;
+  const graph = new IdentityGraph();
+  for (const r of data.records) if (policyIncludesDataset(policy, r.datasetId)) graph.link(r.identities.length > 0 ? r.identities : [r.primary]);
+  // Identity Service keeps only observations that link two or more identities (ID-LINK).
+  for (const e of data.events) if (e.identities.length >= 2 && policyIncludesDataset(policy, e.datasetId)) graph.link(e.identities);
+  const canonical = graph.canonicalKeys();
+  return (f) => canonical.get(f.primary) ?? f.primary;
+}
+
+/** The profile groups under `policy`, split into `shardCount` shards in a fixed order. */
+export function profileShards(data: SandboxData, policy: MergePolicy, shardCount = 1): ProfileGroup[][] {
+  const keyOf = profileKeyOf(policy, data);
+  const groups = new Map<IdentityKey, ProfileGroup>();
+  const groupOf = (key: IdentityKey): ProfileGroup => {
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { key, hash: hashKey(key), records: [], events: [], identities: [key] };
+      groups.set(key, g);
+    }
+    return g;
+  };
+  const pdg = policy.identityGraph.type === "pdg";
+  const identitySets = new Map<IdentityKey, Set<IdentityKey>>();
+  const addIdentities = (g: ProfileGroup, f: FragmentOrigin): void => {
+    if (!pdg) return;
+    let set = identitySets.get(g.key);
+    if (set === undefined) identitySets.set(g.key, (set = new Set([g.key])));
+    set.add(f.primary);
+    for (const id of f.identities) set.add(id);
+  };
+  for (const r of data.records) {
+    if (!policyIncludesDataset(policy, r.datasetId)) continue;
+    const g = groupOf(keyOf(r));
+    g.records.push(r);
+    addIdentities(g, r);
+  }
+  for (const e of data.events) {
+    if (!policyIncludesDataset(policy, e.datasetId)) continue;
+    const g = groupOf(keyOf(e));
+    g.events.push(e);
+    addIdentities(g, e);
+  }
+  const ordered = [...groups.values()].sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const shards: ProfileGroup[][] = Array.from({ length: shardCount }, () => []);
+  for (const g of ordered) {
+    g.events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+    const set = identitySets.get(g.key);
+    if (set) g.identities.splice(0, g.identities.length, ...[...set].sort());
+    shards[Math.floor((g.hash * shardCount) / 2 ** 32)]!.push(g);
+  }
+  return shards;
+}
+
+/** The merged profile of a group: its records under the policy, plus the identities its events carry. */
+export function mergeGroup(group: ProfileGroup, policy: MergePolicy): MergedProfile {
+  const eventIdentities: IdentityMap[] = [];
+  for (const e of group.events) {
+    const m = identityMapOf(e.data);
+    if (m) eventIdentities.push(m);
+  }
+  return mergeFragments(group.records, policy, eventIdentities);
+}

@@ -1,0 +1,83 @@
+/**
+ * A sandbox opened for work: its datasets classified by XDM class, the union schemas of profiles and events,
+ * the merge policies and the compiled segment definitions. Everything is validated up front, before any data
+ * file is read, so a bad definition fails fast with its file and JSON path.
+ */
+import { readSandboxFiles, type JsonDocument } from "../io/sandbox-files.js";
+import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, type DatasetEntry, type SandboxManifest } from "../io/sandbox-manifest.js";
+import { MergePolicies } from "../merge/merge-policy.js";
+import type { PqlSchema } from "../pql/index.js";
+import { compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
+import { SegmentError } from "../segment/segment-error.js";
+import { ProfileLabError } from "../xdm/errors.js";
+import { unionOf, type XdmSchema } from "../xdm/schema.js";
+import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
+import type { XdmObject } from "../xdm/xdm-type.js";
+
+export type DatasetKind = "profile" | "event" | "union";
+
+export interface Dataset {
+  readonly entry: DatasetEntry;
+  readonly kind: DatasetKind;
+  /** The dataset's own schema (undefined for a union-schema export target). */
+  readonly schema: XdmSchema | undefined;
+}
+
+export interface Sandbox {
+  readonly dir: string;
+  readonly manifest: SandboxManifest;
+  readonly datasets: readonly Dataset[];
+  /** Union schema of the profile datasets (the platform's `_xdm.context.profile__union`, system fields aside). */
+  readonly profileType: XdmObject;
+  /** Union schema of the ExperienceEvent datasets. */
+  readonly eventType: XdmObject;
+  readonly policies: MergePolicies;
+  readonly segments: readonly CompiledSegment[];
+  readonly exportRequests: readonly JsonDocument[];
+}
+
+export class SandboxError extends ProfileLabError {
+  override readonly name = "SandboxError";
+}
+
+function classify(entry: DatasetEntry, index: number, schemas: ReadonlyMap<string, XdmSchema>, file: string): Dataset {
+  if (entry.schemaRef.id === PROFILE_UNION_SCHEMA_ID) return { entry, kind: "union", schema: undefined };
+  const schema = schemas.get(entry.schemaRef.id);
+  const jsonPath = `$.datasets[${index}].schemaRef.id`;
+  if (schema === undefined) {
+    throw new SandboxError("SBX-001", `dataset "${entry.name}" references schema "${entry.schemaRef.id}", which is not in schemas/`, { file, jsonPath });
+  }
+  if (schema.xdmClass === PROFILE_CLASS) return { entry, kind: "profile", schema };
+  if (schema.xdmClass === EXPERIENCE_EVENT_CLASS) return { entry, kind: "event", schema };
+  throw new SandboxError(
+    "SBX-002",
+    `schema "${schema.id}" has meta:class "${schema.xdmClass}"; datasets hold ${PROFILE_CLASS} or ${EXPERIENCE_EVENT_CLASS}`,
+    { file: schema.file, jsonPath: "$['meta:class']" },
+  );
+}
+
+/** Opens and validates a sandbox directory (definitions only; data is streamed by the jobs). */
+export function openSandbox(dir: string): Sandbox {
+  const files = readSandboxFiles(dir);
+  const manifestFile = `${dir}/sandbox.json`;
+  const datasets = files.manifest.datasets.map((d, i) => classify(d, i, files.schemas, manifestFile));
+  const typesOf = (kind: DatasetKind): XdmObject[] => datasets.filter((d) => d.kind === kind).map((d) => d.schema!.type);
+  const profileType = unionOf(typesOf("profile"));
+  const eventType = unionOf(typesOf("event"));
+  const policies = new MergePolicies(files.mergePolicies, new Set(datasets.map((d) => d.entry.id)));
+  const schema: PqlSchema = { profile: profileType, event: eventType };
+  const segments = files.segments.map((doc) => compileSegment(doc, schema));
+  const ids = new Map<string, string>();
+  for (const s of segments) {
+    const prev = ids.get(s.definition.id);
+    if (prev) throw new SegmentError("SEG-D004", `segment id "${s.definition.id}" is also defined in ${prev}`, { file: s.file, jsonPath: "$.id" });
+    ids.set(s.definition.id, s.file);
+    if (s.definition.mergePolicyId !== undefined) policies.get(s.definition.mergePolicyId, { file: s.file, jsonPath: "$.mergePolicyId" });
+  }
+  return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, segments, exportRequests: files.exportRequests };
+}
+
+/** The dataset with this id, or undefined. */
+export function findDataset(sandbox: Sandbox, id: string): Dataset | undefined {
+  return sandbox.datasets.find((d) => d.entry.id === id);
+}

@@ -1,0 +1,82 @@
+/**
+ * The private identity graph (`pdg`): union-find with path compression and union by rank over interned
+ * identity keys. A record or event with two or more identities links them; links are transitive.
+ */
+import type { IdentityKey } from "./identity-key.js";
+
+export class IdentityGraph {
+  private readonly index = new Map<IdentityKey, number>();
+  private readonly keys: IdentityKey[] = [];
+  private parent = new Int32Array(1024);
+  private rank = new Uint8Array(1024);
+
+  /** Number of distinct identities seen. */
+  get size(): number {
+    return this.keys.length;
+  }
+
+  private intern(key: IdentityKey): number {
+    let i = this.index.get(key);
+    if (i !== undefined) return i;
+    i = this.keys.length;
+    if (i === this.parent.length) {
+      const parent = new Int32Array(i * 2);
+      parent.set(this.parent);
+      this.parent = parent;
+      const rank = new Uint8Array(i * 2);
+      rank.set(this.rank);
+      this.rank = rank;
+    }
+    this.parent[i] = i;
+    this.index.set(key, i);
+    this.keys.push(key);
+    return i;
+  }
+
+  private find(i: number): number {
+    let root = i;
+    while (this.parent[root]! !== root) root = this.parent[root]!;
+    while (this.parent[i]! !== root) {
+      const next = this.parent[i]!;
+      this.parent[i] = root;
+      i = next;
+    }
+    return root;
+  }
+
+  /** Records one observation: all its identities belong to one person. */
+  link(keys: readonly IdentityKey[]): void {
+    if (keys.length === 0) return;
+    let a = this.find(this.intern(keys[0]!));
+    for (let k = 1; k < keys.length; k++) {
+      const b = this.find(this.intern(keys[k]!));
+      if (a === b) continue;
+      const ra = this.rank[a]!;
+      const rb = this.rank[b]!;
+      if (ra < rb) {
+        this.parent[a] = b;
+        a = b;
+      } else {
+        this.parent[b] = a;
+        if (ra === rb) this.rank[a] = ra + 1;
+      }
+    }
+  }
+
+  /**
+   * The canonical profile key of every identity's component: the smallest key of the component, so it
+   * does not depend on the order links were seen in.
+   */
+  canonicalKeys(): Map<IdentityKey, IdentityKey> {
+    const smallest = new Map<number, IdentityKey>();
+    for (let i = 0; i < this.keys.length; i++) {
+      const root = this.find(i);
+      const key = this.keys[i]!;
+      const cur = smallest.get(root);
+      if (cur === undefined || key < cur) smallest.set(root, key);
+    }
+    const out = new Map<IdentityKey, IdentityKey>();
+    for (let i = 0; i < this.keys.length; i++) out.set(this.keys[i]!, smallest.get(this.find(i))!);
+    return out;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Segment jobs: the platform's job JSON (`/segment/jobs`), and the per-profile step — evaluate a policy's
+ * segments on one merged profile, move its memberships on, count the metrics.
+ */
+import { ProfileLabError } from "../xdm/errors.js";
+import type { SegmentMembershipEntry } from "../xdm/types.js";
+import type { PqlContext } from "../pql/index.js";
+import { nextMembership, type StatusModel } from "./membership.js";
+import type { CompiledSegment } from "./segment-definition.js";
+
+export type SegmentJobStatus = "NEW" | "QUEUED" | "PROCESSING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";
+
+export interface TimeMetric {
+  startTimeInMs: number;
+  endTimeInMs?: number;
+  totalTimeInMs?: number;
+}
+
+export interface JobError {
+  code: string;
+  msg: string;
+  callStack?: string;
+}
+
+/** A job's `errors[]` entry for a failure: the error's code and its located message (never a stack). */
+export function toJobError(e: unknown): JobError {
+  if (e instanceof ProfileLabError) {
+    const where = e.where();
+    return { code: e.code, msg: where ? `${where}: ${e.message}` : e.message };
+  }
+  return { code: "unknown", msg: e instanceof Error ? e.message : String(e) };
+}
+
+export interface SegmentJobMetrics {
+  totalTime: TimeMetric;
+  profileSegmentationTime?: TimeMetric;
+  totalProfiles?: number;
+  segmentedProfileCounter?: Record<string, number>;
+  segmentedProfileByNamespaceCounter?: Record<string, Record<string, number>>;
+  segmentedProfileByStatusCounter?: Record<string, Partial<Record<SegmentMembershipEntry["status"], number>>>;
+  totalProfilesByMergePolicy?: Record<string, number>;
+}
+
+export interface SegmentJobSegment {
+  segmentId: string;
+  segment: {
+    id: string;
+    version: number;
+    expression: { type: "PQL"; format: string; value: string };
+    mergePolicyId: string;
+    mergePolicy: { id: string; version: number };
+  };
+}
+
+/** A segment job, field for field as `GET /segment/jobs/{id}` returns it. */
+export interface SegmentJob {
+  id: string;
+  imsOrgId: string;
+  sandbox: { sandboxId: string; sandboxName: string; type: string; default: boolean };
+  profileInstanceId: "ups";
+  source: "api" | "scheduler";
+  status: SegmentJobStatus;
+  segments: SegmentJobSegment[];
+  metrics: SegmentJobMetrics;
+  requestId: string;
+  schema: { name: string };
+  properties: Record<string, string>;
+  errors: JobError[];
+  _links: { cancel: { href: string; method: "DELETE" }; checkStatus: { href: string; method: "GET" } };
+  creationTime: number;
+  updateTime: number;
+  updateEpoch: number;
+}
+
+/** Segment id → that profile's `ups` membership entry. */
+export type ProfileMemberships = Map<string, SegmentMembershipEntry>;
+
+/** Counts a job's per-segment metrics as profiles go by. */
+export class SegmentCounters {
+  readonly segmented: Record<string, number> = {};
+  readonly byNamespace: Record<string, Record<string, number>> = {};
+  readonly byStatus: Record<string, Partial<Record<SegmentMembershipEntry["status"], number>>> = {};
+
+  constructor(segmentIds: readonly string[]) {
+    for (const id of segmentIds) {
+      this.segmented[id] = 0;
+      this.byNamespace[id] = {};
+      this.byStatus[id] = {};
+    }
+  }
+
+  /** One profile's entry for one segment after the run; `namespaces` are those of its identityMap. */
+  count(segmentId: string, entry: SegmentMembershipEntry | undefined, namespaces: readonly string[]): void {
+    if (entry === undefined) return;
+    const byStatus = this.byStatus[segmentId]!;
+    byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
+    if (entry.status === "exited") return;
+    this.segmented[segmentId]! += 1;
+    const byNs = this.byNamespace[segmentId]!;
+    for (const ns of namespaces) byNs[ns] = (byNs[ns] ?? 0) + 1;
+  }
+}
+
+/**
+ * Evaluates `segments` on one merged profile and returns its memberships after the run (`before` is not
+ * modified). Only the given segments change; other entries are kept.
+ */
+export function evaluateProfile(
+  context: PqlContext,
+  segments: readonly CompiledSegment[],
+  before: ProfileMemberships,
+  model: StatusModel,
+): ProfileMemberships {
+  const after: ProfileMemberships = new Map(before);
+  for (const s of segments) {
+    const id = s.definition.id;
+    const entry = nextMembership(before.get(id), s.predicate(context), context.now, model, String(s.definition.version ?? 1));
+    if (entry === undefined) after.delete(id);
+    else after.set(id, entry);
+  }
+  return after;
+}

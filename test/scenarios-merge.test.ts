@@ -1,0 +1,194 @@
+/**
+ * Merge scenarios M1–M13 of shared/spec/scenarios.md, each as written there: fragments in, merged entity
+ * (or the profiles found) out.
+ */
+import { describe, expect, it } from "vitest";
+import { profileShards, mergeGroup } from "../src/engine/profile-groups.js";
+import { mergeFragments } from "../src/merge/merge-fragments.js";
+import type { MergePolicy } from "../src/xdm/types.js";
+import type { EventFragment, RecordFragment } from "../src/merge/fragment.js";
+import { attributes, crm, DSP, email, event, LOYALTY_ONLY, record, TS_NONE, TS_PDG } from "./helpers/fragments.js";
+
+/** All merged profiles under a policy, by profile key. */
+function profiles(records: RecordFragment[], policy: MergePolicy, events: EventFragment[] = []) {
+  const out = new Map<string, ReturnType<typeof mergeGroup> & { eventIds: string[] }>();
+  for (const shard of profileShards({ records, events }, policy, 3))
+    for (const g of shard) out.set(g.key, { ...mergeGroup(g, policy), eventIds: g.events.map((e) => e.data["_id"] as string) });
+  return out;
+}
+
+describe("merge scenarios (scenarios.md §A)", () => {
+  it("M1: non-conflicting attributes are combined", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } } }),
+        record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { loyalty: { tier: "gold" } }),
+      ],
+      TS_NONE,
+    );
+    expect(attributes(merged.entity)).toEqual({ person: { name: { firstName: "Jane" } }, loyalty: { tier: "gold" } });
+  });
+
+  it("M2: timestamp ordered picks the most recently ingested value", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { person: { name: { firstName: "Janet" } } }),
+        record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } } }),
+      ],
+      TS_NONE,
+    );
+    expect(merged.entity["person"]).toEqual({ name: { firstName: "Janet" } });
+  });
+
+  it("M3: a custom timestamp beats ingestion order across datasets", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-06-01T00:00:00Z" } }),
+        record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { person: { name: { firstName: "Janet" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-01-01T00:00:00Z" } }),
+      ],
+      TS_NONE,
+    );
+    expect(merged.entity["person"]).toEqual({ name: { firstName: "Jane" } });
+  });
+
+  it("M4: with a custom timestamp on one side only, each side uses its own effective time", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-07-01T00:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } } }),
+        record("ds_loyalty", "2024-05-01T00:00:00Z", crm("c1"), { person: { name: { firstName: "Janet" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-06-15T00:00:00Z" } }),
+      ],
+      TS_NONE,
+    );
+    expect(merged.entity["person"]).toEqual({ name: { firstName: "Jane" } });
+  });
+
+  it("M5: within one dataset the later record replaces the earlier one, whatever its custom timestamp", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-06-01T00:00:00Z" } }),
+        record("ds_crm", "2024-05-01T11:00:00Z", crm("c1"), { person: { name: { firstName: "Janie" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-01-01T00:00:00Z" } }),
+      ],
+      TS_NONE,
+    );
+    expect(merged.entity["person"]).toEqual({ name: { firstName: "Janie" } });
+  });
+
+  it("M6: dataset precedence resolves a conflict regardless of time", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T12:00:00Z", crm("c1"), { loyalty: { tier: "silver" } }),
+        record("ds_loyalty", "2024-05-01T09:00:00Z", crm("c1"), { loyalty: { tier: "gold" } }),
+      ],
+      DSP,
+    );
+    expect(merged.entity["loyalty"]).toEqual({ tier: "gold" });
+  });
+
+  it("M7: dataset precedence fills gaps from a lower-priority dataset", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_loyalty", "2024-05-01T09:00:00Z", crm("c1"), { loyalty: { tier: "gold" } }),
+        record("ds_crm", "2024-05-01T12:00:00Z", crm("c1"), { personalEmail: { address: "jane@example.com" }, loyalty: { tier: "silver" } }),
+      ],
+      DSP,
+    );
+    expect(attributes(merged.entity)).toEqual({ loyalty: { tier: "gold" }, personalEmail: { address: "jane@example.com" } });
+  });
+
+  it("M8: dataset precedence drops datasets not listed in its order", () => {
+    const records = [record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } } })];
+    expect(profiles(records, LOYALTY_ONLY).size).toBe(0);
+    expect(attributes(profiles(records, TS_NONE).get("crmid:c1")!.entity)).toEqual({ person: { name: { firstName: "Jane" } } });
+  });
+
+  it("M9: `none` keeps identities apart, `pdg` stitches fragments of linked identities", () => {
+    const records = [
+      record("ds_crm", "2024-05-01T10:00:00Z", crm("c1", { Email: [{ id: "jane@example.com" }] }), { person: { name: { firstName: "Jane" } } }),
+      record("ds_web", "2024-05-01T11:00:00Z", email("jane@example.com"), { homeAddress: { city: "San Jose" } }),
+    ];
+    expect(attributes(profiles(records, TS_NONE).get("crmid:c1")!.entity)).toEqual({ person: { name: { firstName: "Jane" } } });
+    const stitched = profiles(records, TS_PDG);
+    expect(stitched.size).toBe(1);
+    expect(attributes(stitched.get("crmid:c1")!.entity)).toEqual({ person: { name: { firstName: "Jane" } }, homeAddress: { city: "San Jose" } });
+  });
+
+  it("M10: an event with two identities links them later; a single-identity event links nothing", () => {
+    const records = [
+      record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } } }),
+      record("ds_ecid_profiles", "2024-05-01T10:00:00Z", { ECID: [{ id: "e1", primary: true }] }, { device: { model: "iPhone" } }),
+    ];
+    const t1 = event("ds_events", "2024-05-02T00:00:00Z", "2024-05-01T23:00:00Z", { ECID: [{ id: "e1", primary: true }] });
+    expect(profiles(records, TS_PDG, [t1]).size).toBe(2);
+    const t2 = event("ds_events", "2024-05-03T00:00:00Z", "2024-05-02T23:00:00Z", { ECID: [{ id: "e1", primary: true }], CRMID: [{ id: "c1" }] });
+    const stitched = profiles(records, TS_PDG, [t1, t2]);
+    expect(stitched.size).toBe(1);
+    const p = stitched.get("crmid:c1")!;
+    expect(attributes(p.entity)).toEqual({ person: { name: { firstName: "Jane" } }, device: { model: "iPhone" } });
+    expect(p.eventIds).toEqual([t1.data["_id"], t2.data["_id"]]);
+  });
+
+  it("M11: the merged identityMap is the union of the fragments' identities with one primary", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", { CRMID: [{ id: "c1", primary: true }], Email: [{ id: "jane@example.com" }] }),
+        record("ds_loyalty", "2024-05-01T11:00:00Z", { CRMID: [{ id: "c1", primary: true }], ECID: [{ id: "e1" }] }),
+      ],
+      TS_NONE,
+    );
+    expect(merged.entity["identityMap"]).toEqual({
+      CRMID: [{ id: "c1", primary: true }],
+      Email: [{ id: "jane@example.com" }],
+      ECID: [{ id: "e1" }],
+    });
+  });
+
+  it("M11: a second primary flag is cleared so exactly one identity stays primary", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", { CRMID: [{ id: "c1", primary: true }], Email: [{ id: "jane@example.com" }] }),
+        record("ds_web", "2024-05-01T11:00:00Z", { Email: [{ id: "jane@example.com", primary: true }], CRMID: [{ id: "c1" }] }),
+      ],
+      TS_PDG,
+    );
+    const items = Object.values(merged.entity["identityMap"] as Record<string, { primary?: boolean }[]>).flat();
+    expect(items.filter((i) => i.primary === true)).toHaveLength(1);
+    expect(items).toHaveLength(2);
+  });
+
+  it("M12: arrays are taken whole from the winning fragment", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { favoriteStores: ["s1", "s2", "s3"] }),
+        record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { favoriteStores: ["s9"] }),
+      ],
+      TS_NONE,
+    );
+    expect(merged.entity["favoriteStores"]).toEqual(["s9"]);
+  });
+
+  it("M13: omitted fields never erase values", () => {
+    const merged = mergeFragments(
+      [
+        record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { personalEmail: { address: "a@x.com" }, mobilePhone: { number: "1" } }),
+        record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { mobilePhone: { number: "2" } }),
+      ],
+      TS_NONE,
+    );
+    expect(attributes(merged.entity)).toEqual({ personalEmail: { address: "a@x.com" }, mobilePhone: { number: "2" } });
+  });
+
+  it("merging never modifies the input fragments", () => {
+    const a = record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane", lastName: "Doe" } } });
+    const b = record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { person: { name: { firstName: "Janet" } } });
+    const before = JSON.stringify([a.data, b.data]);
+    mergeFragments([a, b], TS_NONE);
+    expect(JSON.stringify([a.data, b.data])).toBe(before);
+  });
+
+  it("the profile order is the same whatever the number of shards", () => {
+    const records = Array.from({ length: 50 }, (_, i) => record("ds_crm", "2024-05-01T10:00:00Z", crm(`c${i}`)));
+    const keys = (n: number) => profileShards({ records, events: [] }, TS_NONE, n).flat().map((g) => g.key);
+    expect(keys(1)).toEqual(keys(4));
+    expect(keys(1)).toEqual(keys(7));
+  });
+});
