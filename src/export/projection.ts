@@ -55,7 +55,8 @@ export function projectType(type: XdmObject, projection: Projection): { type: Xd
     for (const name of p.keys()) if (!t.fields.has(name)) unknown.push(`${prefix}${name}`);
     return fields.length ? object(fields) : undefined;
   };
-  return { type: (walk(type, projection, "") as XdmObject | undefined) ?? object([]), unknown };
+  const projected = (walk(type, projection, "") as XdmObject | undefined) ?? object([]);
+  return { type: projected, unknown: unknown.sort() };
 }
 
 /** The value trimmed to `p`: arrays element by element, objects and maps to the named keys. */

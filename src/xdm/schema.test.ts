@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { schemaFromJson, SchemaError, unionOf } from "./schema.js";
+import { describeType, typeAtPath } from "./xdm-type.js";
+
+const PROFILE = "https://ns.adobe.com/xdm/context/profile";
+
+const doc = (properties: object, extra: object = {}) => ({ $id: "https://example.com/s", title: "S", "meta:class": PROFILE, type: "object", properties, ...extra });
+
+describe("XDM JSON Schema → type tree", () => {
+  it("maps every supported node kind", () => {
+    const s = schemaFromJson(
+      doc({
+        name: { type: "string" },
+        born: { type: "string", format: "date" },
+        seen: { type: "string", format: "date-time" },
+        age: { type: "integer", "meta:xdmType": "int" },
+        points: { type: "integer" },
+        score: { type: "number" },
+        active: { type: "boolean" },
+        tags: { type: "array", items: { type: "string" } },
+        identityMap: { type: "object", "meta:xdmType": "map", additionalProperties: { type: "array", items: { type: "object", properties: { id: { type: "string" } } } } },
+        address: { $ref: "#/definitions/address" },
+      }, { definitions: { address: { type: "object", properties: { city: { type: "string" } } } } }),
+      "s.json",
+    );
+    const kinds = [...s.type.fields].map(([n, t]) => `${n}:${describeType(t)}`);
+    expect(kinds).toEqual([
+      "name:string", "born:date", "seen:date-time", "age:int", "points:long", "score:double", "active:boolean",
+      "tags:array<string>", "identityMap:map<string, array<object>>", "address:object",
+    ]);
+    expect(typeAtPath(s.type, ["address", "city"])?.kind).toBe("string");
+  });
+
+  it("merges allOf parts", () => {
+    const s = schemaFromJson(doc({}, { allOf: [{ type: "object", properties: { a: { type: "string" } } }, { type: "object", properties: { b: { type: "number" } } }] }), "s.json");
+    expect([...s.type.fields.keys()]).toEqual(["a", "b"]);
+  });
+
+  it.each([
+    [{ "meta:class": PROFILE, type: "object", properties: {} }, "$.$id", "no \"$id\""],
+    [doc({ a: { type: "strin" } }), "$.properties.a.type", "unsupported schema type \"strin\""],
+    [doc({ a: { $ref: "#/definitions/missing" } }), "$.properties.a.$ref", "unresolvable $ref"],
+    [doc({ a: { type: "array" } }), "$.properties.a.items", "expected a schema object"],
+  ])("reports %# at its JSON path", (input, path, message) => {
+    try {
+      schemaFromJson(input, "bad.schema.json");
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(SchemaError);
+      expect((e as SchemaError).location).toEqual({ file: "bad.schema.json", jsonPath: path });
+      expect((e as SchemaError).message).toContain(message);
+    }
+  });
+
+  it("unions schemas of a class and rejects conflicting types with the field path", () => {
+    const a = schemaFromJson(doc({ person: { type: "object", properties: { name: { type: "string" } } }, n: { type: "integer", "meta:xdmType": "int" } }), "a");
+    const b = schemaFromJson(doc({ person: { type: "object", properties: { age: { type: "integer" } } }, n: { type: "integer" } }), "b");
+    const u = unionOf([a.type, b.type]);
+    expect([...(typeAtPath(u, ["person"]) as { fields: Map<string, unknown> }).fields.keys()]).toEqual(["name", "age"]);
+    expect(typeAtPath(u, ["n"])?.kind).toBe("long");
+    const c = schemaFromJson(doc({ person: { type: "string" } }), "c");
+    expect(() => unionOf([a.type, c.type])).toThrow(/field person has conflicting types across schemas: object and string/);
+  });
+});
