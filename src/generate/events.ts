@@ -1,0 +1,256 @@
+/**
+ * ExperienceEvents for the "Web and Commerce Events" dataset: browsing sessions on one device (ECID), in
+ * funnel order (page views → product views → cart adds → purchase). Signed-in parts of a session also carry
+ * the person's CRMID, which is what links a device to a customer in the identity graph.
+ */
+import type { JsonObject } from "../xdm/types.js";
+import { formatDateTime } from "../xdm/time.js";
+import { DAY, EVENT_DAYS, HOUR, MINUTE, batchFor, hasAccount, makeDevice, type Device, type GenContext, type Person, type Stamp } from "./model.js";
+import { Rng } from "./random.js";
+import { systemMetadata } from "./records.js";
+import { PRODUCTS, SITE, type Product } from "./vocab.js";
+
+type Intent = "browse" | "shop" | "cart" | "buy";
+
+interface LineItem {
+  readonly product: Product;
+  readonly quantity: number;
+}
+
+type Action =
+  | { readonly kind: "page"; readonly name: string; readonly url: string }
+  | { readonly kind: "view"; readonly items: readonly LineItem[] }
+  | { readonly kind: "add"; readonly items: readonly LineItem[] }
+  | { readonly kind: "purchase"; readonly items: readonly LineItem[] };
+
+/** Cheaper products are viewed and bought more often. */
+const PRODUCT_WEIGHTS: readonly (readonly [Product, number])[] = PRODUCTS.map((p) => [p, 100 / Math.sqrt(p.price)] as const);
+const EXTRA_PAGES: readonly (readonly [string, string])[] = [
+  ["Deals", "/deals"],
+  ["Support", "/support"],
+  ["Store Locator", "/stores"],
+  ["New Arrivals", "/new"],
+];
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function titleCase(s: string): string {
+  return s === "tv" ? "TV" : s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function categoryPage(category: string): Action {
+  return { kind: "page", name: `Category: ${titleCase(category)}`, url: `${SITE}/c/${category}` };
+}
+
+function pickProduct(rng: Rng, category?: string): Product {
+  if (category !== undefined && rng.chance(0.7)) {
+    const inCategory = PRODUCT_WEIGHTS.filter(([p]) => p.category === category);
+    if (inCategory.length > 0) return rng.weighted(inCategory);
+  }
+  return rng.weighted(PRODUCT_WEIGHTS);
+}
+
+/** The funnel steps of one session. */
+function planSession(rng: Rng, intent: Intent): Action[] {
+  const actions: Action[] = [];
+  const focus = pickProduct(rng).category;
+  if (rng.chance(0.6)) actions.push({ kind: "page", name: "Home", url: `${SITE}/` });
+  actions.push(categoryPage(focus));
+  if (intent === "browse") {
+    const extra = rng.int(0, 4);
+    for (let i = 0; i < extra; i++) {
+      if (rng.chance(0.5)) actions.push(categoryPage(pickProduct(rng).category));
+      else {
+        const [name, path] = rng.pick(EXTRA_PAGES);
+        actions.push({ kind: "page", name, url: `${SITE}${path}` });
+      }
+    }
+    return actions;
+  }
+  const viewed: Product[] = [];
+  const views = rng.int(1, 4);
+  for (let i = 0; i < views; i++) {
+    const product = pickProduct(rng, focus);
+    viewed.push(product);
+    actions.push({ kind: "view", items: [{ product, quantity: 1 }] });
+  }
+  if (intent === "shop") return actions;
+
+  const added: LineItem[] = [];
+  const adds = Math.min(viewed.length, rng.weighted([
+    [1, 60],
+    [2, 30],
+    [3, 10],
+  ] as const));
+  for (const product of rng.sample([...new Set(viewed)], adds)) {
+    const item = { product, quantity: product.price < 60 ? rng.int(1, 3) : 1 };
+    added.push(item);
+    actions.push({ kind: "add", items: [item] });
+  }
+  actions.push({ kind: "page", name: "Cart", url: `${SITE}/cart` });
+  if (intent === "cart") return actions;
+
+  if (added.length < 4 && rng.chance(0.2)) {
+    // A cross-sell accessory added on the cart page.
+    const extra = { product: rng.pick(PRODUCTS.filter((p) => p.category === "accessories")), quantity: 1 };
+    if (!added.some((i) => i.product === extra.product)) {
+      added.push(extra);
+      actions.push({ kind: "add", items: [extra] });
+    }
+  }
+  actions.push({ kind: "page", name: "Checkout", url: `${SITE}/checkout` });
+  actions.push({ kind: "purchase", items: added.slice(0, 4) });
+  return actions;
+}
+
+function itemsJson(items: readonly LineItem[]): JsonObject[] {
+  return items.map((i) => ({ SKU: i.product.sku, name: i.product.name, quantity: i.quantity, priceTotal: round2(i.product.price * i.quantity) }));
+}
+
+interface SessionSpec {
+  readonly startMs: number;
+  readonly device: Device;
+  /** CRMID carried from event `loginAt` on (undefined: never signed in). */
+  readonly crmId: string | undefined;
+  readonly intent: Intent;
+}
+
+/** The events of one session, at most `maxEvents` (a truncated session keeps its funnel prefix). */
+function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: number): JsonObject[] {
+  const actions = planSession(rng, spec.intent).slice(0, Math.max(0, maxEvents));
+  const loginAt = spec.crmId === undefined ? Infinity : rng.chance(0.65) ? 0 : rng.int(1, Math.max(1, actions.length - 1));
+  // Ingestion delay: streamed within minutes (85 %), uploaded hours to days later (12 %), or late-arriving
+  // weeks later (3 %, e.g. an offline app backfill).
+  const delayClass = rng.weighted([
+    ["stream", 85],
+    ["delayed", 12],
+    ["late", 3],
+  ] as const);
+  const baseDelay = delayClass === "delayed" ? rng.int(HOUR, 3 * DAY) : delayClass === "late" ? rng.int(7 * DAY, 40 * DAY) : 0;
+
+  const out: JsonObject[] = [];
+  let t = spec.startMs;
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i] as Action;
+    const identityMap: JsonObject = { ECID: [{ id: spec.device.ecid, authenticatedState: "ambiguous", primary: true }] };
+    if (spec.crmId !== undefined && i >= loginAt) {
+      identityMap["CRMID"] = [{ id: spec.crmId, authenticatedState: "authenticated", primary: false }];
+    }
+    const event: JsonObject = { _id: rng.uuid(), timestamp: formatDateTime(t), eventType: "" };
+    switch (action.kind) {
+      case "page":
+        event["eventType"] = "web.webpagedetails.pageViews";
+        event["identityMap"] = identityMap;
+        event["web"] = { webPageDetails: { name: action.name, URL: action.url, pageViews: { value: 1 } } };
+        break;
+      case "view":
+        event["eventType"] = "commerce.productViews";
+        event["identityMap"] = identityMap;
+        event["commerce"] = { productViews: { value: 1 } };
+        event["productListItems"] = itemsJson(action.items);
+        break;
+      case "add":
+        event["eventType"] = "commerce.productListAdds";
+        event["identityMap"] = identityMap;
+        event["commerce"] = { productListAdds: { value: 1 } };
+        event["productListItems"] = itemsJson(action.items);
+        break;
+      case "purchase": {
+        event["eventType"] = "commerce.purchases";
+        event["identityMap"] = identityMap;
+        const total = round2(action.items.reduce((sum, i) => sum + i.product.price * i.quantity, 0));
+        event["commerce"] = {
+          order: { purchaseID: rng.u32().toString(36) + rng.u32().toString(36), priceTotal: total, currencyCode: "USD" },
+          purchases: { value: 1 },
+        };
+        event["productListItems"] = itemsJson(action.items);
+        break;
+      }
+    }
+    event["environment"] = { browserDetails: { name: spec.device.browser, version: spec.device.browserVersion } };
+    event["device"] = { type: spec.device.type };
+    event["_acp_system_metadata"] = systemMetadata(eventIngest(ctx, rng, t, delayClass, baseDelay));
+    out.push(event);
+    t += rng.int(8, 150) * 1000;
+  }
+  return out;
+}
+
+function eventIngest(ctx: GenContext, rng: Rng, eventMs: number, delayClass: "stream" | "delayed" | "late", baseDelay: number): Stamp {
+  let ms = eventMs + baseDelay + (delayClass === "stream" ? rng.int(20_000, 15 * MINUTE) : rng.int(0, 60_000));
+  // Nothing is ingested after the reference time: what would arrive later arrived just before it.
+  ms = Math.min(ms, ctx.refMs - rng.int(1_000, 600_000));
+  const bucket = delayClass === "stream" ? `h${Math.floor(ms / HOUR)}` : `${delayClass}${Math.floor(ms / DAY)}`;
+  return { ms, batchId: batchFor(ctx, "events", bucket, 0, 0).id };
+}
+
+function sessionStart(ctx: GenContext, rng: Rng): number {
+  // Sessions start in the EVENT_DAYS before the reference time and end at least an hour before it.
+  return ctx.refMs - EVENT_DAYS * DAY + Math.floor(rng.float() * (EVENT_DAYS * DAY - 2 * HOUR));
+}
+
+function sortSessions(sessions: { start: number; events: JsonObject[] }[]): JsonObject[] {
+  sessions.sort((a, b) => a.start - b.start);
+  return sessions.flatMap((s) => s.events);
+}
+
+/** All events of a known person, in time order (sessions sorted by start). */
+export function personEvents(ctx: GenContext, p: Person): JsonObject[] {
+  if (p.eventTarget <= 0 || p.devices.length === 0) return [];
+  const rng = new Rng(ctx.seed, "events", p.index);
+  const account = hasAccount(p);
+  const deviceWeights = p.devices.map((d, i) => [d, i === 0 ? 3 : 1] as const);
+  const sessions: { start: number; events: JsonObject[] }[] = [];
+  let count = 0;
+  while (count < p.eventTarget) {
+    const intent = rng.weighted<Intent>([
+      ["browse", 40],
+      ["shop", 30],
+      ["cart", 15],
+      ["buy", 15],
+    ]);
+    const loginP = intent === "browse" ? 0.5 : intent === "shop" ? 0.7 : intent === "cart" ? 0.8 : 0.9;
+    const spec: SessionSpec = {
+      startMs: sessionStart(ctx, rng),
+      device: rng.weighted(deviceWeights),
+      crmId: account && rng.chance(loginP) ? p.crmId : undefined,
+      intent,
+    };
+    const events = buildSession(ctx, rng, spec, p.eventTarget - count);
+    sessions.push({ start: spec.startMs, events });
+    count += events.length;
+  }
+  return sortSessions(sessions);
+}
+
+/**
+ * Anonymous visitors: ECIDs that never sign in and have no profile record anywhere ("empty" profiles under
+ * every merge policy), about 3 % of all events.
+ */
+export function anonymousVisitorCount(ctx: GenContext): number {
+  if (ctx.eventsPerProfile <= 0 || ctx.profiles <= 0) return 0;
+  return Math.max(1, Math.round((ctx.profiles * ctx.eventsPerProfile * 0.03) / 3));
+}
+
+export function anonymousEvents(ctx: GenContext, visitor: number): JsonObject[] {
+  const rng = new Rng(ctx.seed, "anonymous", visitor);
+  const device = makeDevice(rng, ctx.profiles * 4 + visitor);
+  const target = Math.min(12, 1 + rng.geometric(1 / 3));
+  const sessions: { start: number; events: JsonObject[] }[] = [];
+  let count = 0;
+  while (count < target) {
+    const intent = rng.weighted<Intent>([
+      ["browse", 55],
+      ["shop", 30],
+      ["cart", 12],
+      ["buy", 3],
+    ]);
+    const spec: SessionSpec = { startMs: sessionStart(ctx, rng), device, crmId: undefined, intent };
+    const events = buildSession(ctx, rng, spec, target - count);
+    sessions.push({ start: spec.startMs, events });
+    count += events.length;
+  }
+  return sortSessions(sessions);
+}

@@ -1,0 +1,566 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SandboxManifest } from "../io/sandbox-manifest.js";
+import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS } from "../io/sandbox-manifest.js";
+import { parseDate, parseDateTime } from "../xdm/time.js";
+import type { MergePolicy, SegmentDefinition } from "../xdm/types.js";
+import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
+import type { ExportJobRequest } from "./config.js";
+import { generateSandbox, type GenerateOptions, type GenerateSummary } from "./index.js";
+import { activityScale, makePerson, type GenContext } from "./model.js";
+import { SAMPLE_OPTIONS } from "./sample-options.js";
+
+const OPTIONS: GenerateOptions = {
+  profiles: 200,
+  eventsPerProfile: 10,
+  seed: 7,
+  referenceTime: "2026-11-01T00:00:00Z",
+  name: "test",
+};
+const REF = parseDateTime(OPTIONS.referenceTime) as number;
+const DAY = 86_400_000;
+
+type AnyJson = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let root: string;
+let dirA: string;
+let dirB: string;
+let dirC: string;
+let summaryA: GenerateSummary;
+let manifest: SandboxManifest;
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else out.push(relative(dir, full));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+async function readLines(dir: string, rel: string): Promise<AnyJson[]> {
+  const text = await readFile(join(dir, rel), "utf8");
+  expect(text.endsWith("\n")).toBe(true);
+  return text
+    .slice(0, -1)
+    .split("\n")
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as AnyJson;
+      } catch (err) {
+        throw new Error(`${rel}:${i + 1} is not valid JSON: ${String(err)}`);
+      }
+    });
+}
+
+async function readJson(dir: string, rel: string): Promise<AnyJson> {
+  return JSON.parse(await readFile(join(dir, rel), "utf8")) as AnyJson;
+}
+
+function dataset(name: string): SandboxManifest["datasets"][number] {
+  const ds = manifest.datasets.find((d) => d.name === name);
+  if (ds === undefined) throw new Error(`no dataset ${name}`);
+  return ds;
+}
+
+async function datasetLines(name: string): Promise<AnyJson[]> {
+  const out: AnyJson[] = [];
+  for (const f of dataset(name).files ?? []) out.push(...(await readLines(dirA, f)));
+  return out;
+}
+
+/** Keys a property schema may use in the loader's dialect. */
+const ALLOWED_KEYS: Record<string, readonly string[]> = {
+  string: ["type", "format", "enum"],
+  integer: ["type", "meta:xdmType"],
+  number: ["type"],
+  boolean: ["type"],
+  object: ["type", "properties"],
+  map: ["type", "meta:xdmType", "additionalProperties"],
+  array: ["type", "items"],
+};
+
+function checkDialect(schema: AnyJson, path: string, errors: string[]): void {
+  const kind = schema.type === "object" && schema["meta:xdmType"] === "map" ? "map" : String(schema.type);
+  const allowed = ALLOWED_KEYS[kind];
+  if (allowed === undefined) {
+    errors.push(`${path}: unsupported type ${JSON.stringify(schema.type)}`);
+    return;
+  }
+  for (const key of Object.keys(schema)) if (!allowed.includes(key)) errors.push(`${path}: key ${key} not allowed on ${kind}`);
+  if (kind === "string" && schema.format !== undefined && !["date-time", "date"].includes(schema.format)) errors.push(`${path}: format ${schema.format}`);
+  if (kind === "integer" && schema["meta:xdmType"] !== undefined && !["int", "long"].includes(schema["meta:xdmType"])) errors.push(`${path}: xdmType`);
+  if (kind === "object") for (const [k, v] of Object.entries(schema.properties as object)) checkDialect(v, `${path}.${k}`, errors);
+  if (kind === "map") checkDialect(schema.additionalProperties, `${path}{}`, errors);
+  if (kind === "array") checkDialect(schema.items, `${path}[]`, errors);
+}
+
+/** Every value in `value` must be declared by `schema` with a matching type. */
+function checkValue(value: unknown, schema: AnyJson, path: string, errors: string[]): void {
+  switch (schema.type) {
+    case "string":
+      if (typeof value !== "string") errors.push(`${path}: expected string, got ${JSON.stringify(value)}`);
+      else if (schema.format === "date-time" && parseDateTime(value) === undefined) errors.push(`${path}: not a date-time: ${value}`);
+      else if (schema.format === "date" && parseDate(value) === undefined) errors.push(`${path}: not a date: ${value}`);
+      else if (schema.enum !== undefined && !(schema.enum as string[]).includes(value)) errors.push(`${path}: ${value} not in enum`);
+      return;
+    case "integer":
+      if (!Number.isInteger(value)) errors.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
+      return;
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value)) errors.push(`${path}: expected number`);
+      return;
+    case "boolean":
+      if (typeof value !== "boolean") errors.push(`${path}: expected boolean`);
+      return;
+    case "array":
+      if (!Array.isArray(value)) errors.push(`${path}: expected array`);
+      else value.forEach((item, i) => checkValue(item, schema.items, `${path}[${i}]`, errors));
+      return;
+    case "object": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        errors.push(`${path}: expected object`);
+        return;
+      }
+      for (const [k, v] of Object.entries(value)) {
+        if (schema["meta:xdmType"] === "map") checkValue(v, schema.additionalProperties, `${path}.${k}`, errors);
+        else if (schema.properties[k] === undefined) errors.push(`${path}.${k}: not declared in the schema`);
+        else checkValue(v, schema.properties[k], `${path}.${k}`, errors);
+      }
+      return;
+    }
+    default:
+      errors.push(`${path}: schema type ${String(schema.type)}`);
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "profile-lab-generate-"));
+  dirA = join(root, "a");
+  dirB = join(root, "b");
+  dirC = join(root, "c");
+  summaryA = await generateSandbox(dirA, OPTIONS);
+  await generateSandbox(dirB, OPTIONS);
+  await generateSandbox(dirC, { ...OPTIONS, seed: 8 });
+  manifest = (await readJson(dirA, "sandbox.json")) as SandboxManifest;
+});
+
+afterAll(async () => {
+  if (root !== undefined) await rm(root, { recursive: true, force: true });
+});
+
+describe("determinism", () => {
+  it("writes byte-identical files for the same options", async () => {
+    const filesA = await listFiles(dirA);
+    const filesB = await listFiles(dirB);
+    expect(filesB).toEqual(filesA);
+    expect(summaryA.files).toEqual(filesA);
+    for (const f of filesA) {
+      const [a, b] = await Promise.all([readFile(join(dirA, f)), readFile(join(dirB, f))]);
+      expect(a.equals(b), f).toBe(true);
+    }
+  });
+
+  it("writes different data for a different seed", async () => {
+    const manifestC = (await readJson(dirC, "sandbox.json")) as SandboxManifest;
+    expect(manifestC.datasets.map((d) => d.id)).not.toEqual(manifest.datasets.map((d) => d.id));
+    for (const f of ["datasets/crm-profiles.jsonl", "datasets/web-commerce-events.jsonl"]) {
+      const [a, c] = await Promise.all([readFile(join(dirA, f), "utf8"), readFile(join(dirC, f), "utf8")]);
+      expect(a).not.toBe(c);
+      const firstA = JSON.parse(a.split("\n")[0] as string) as AnyJson;
+      const firstC = JSON.parse(c.split("\n")[0] as string) as AnyJson;
+      expect(firstA._id).not.toBe(firstC._id);
+    }
+  });
+
+  it("refuses a non-empty directory and reports bad options", async () => {
+    await expect(generateSandbox(dirA, OPTIONS)).rejects.toThrow(/not empty/);
+    const file = join(root, "plain-file");
+    await writeFile(file, "x");
+    await expect(generateSandbox(file, OPTIONS)).rejects.toThrow(/not a directory/);
+    await expect(generateSandbox(join(root, "bad-time"), { ...OPTIONS, referenceTime: "yesterday" })).rejects.toThrow(/referenceTime/);
+    await expect(generateSandbox(join(root, "bad-n"), { ...OPTIONS, profiles: -1 })).rejects.toThrow(/profiles/);
+  });
+});
+
+describe("manifest and schemas", () => {
+  it("declares five datasets with 24-hex ids, schemas and files", async () => {
+    expect(manifest.name).toBe("test");
+    expect(manifest.referenceTime).toBe(OPTIONS.referenceTime);
+    expect(manifest.imsOrgId).toMatch(/^[0-9A-F]{24}@AdobeOrg$/);
+    expect(manifest.datasets.map((d) => d.name)).toEqual([
+      "CRM Profiles",
+      "Loyalty Members",
+      "Web Sign-ups",
+      "Web and Commerce Events",
+      "Profile Export",
+    ]);
+    const ids = manifest.datasets.map((d) => d.id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
+    expect(new Set(ids).size).toBe(5);
+
+    const schemaFiles = (await listFiles(dirA)).filter((f) => f.startsWith("schemas/"));
+    expect(schemaFiles).toHaveLength(4);
+    const schemaIds = new Map<string, AnyJson>();
+    for (const f of schemaFiles) {
+      expect(f).toMatch(/\.schema\.json$/);
+      const schema = await readJson(dirA, f);
+      schemaIds.set(schema.$id, schema);
+    }
+    const exportDs = dataset("Profile Export");
+    expect(exportDs.schemaRef.id).toBe(PROFILE_UNION_SCHEMA_ID);
+    expect(exportDs.files).toEqual([]);
+    for (const ds of manifest.datasets.filter((d) => d !== exportDs)) {
+      const schema = schemaIds.get(ds.schemaRef.id);
+      expect(schema, ds.name).toBeDefined();
+      expect(schema["meta:class"]).toBe(ds.name === "Web and Commerce Events" ? EXPERIENCE_EVENT_CLASS : PROFILE_CLASS);
+      expect(ds.files?.length).toBeGreaterThan(0);
+      for (const f of ds.files ?? []) expect(existsSync(join(dirA, f))).toBe(true);
+    }
+    expect(dataset("CRM Profiles").primaryIdentityNamespace).toBe("CRMID");
+    expect(dataset("Web Sign-ups").primaryIdentityNamespace).toBe("Email");
+  });
+
+  it("writes schemas only in the loader's dialect, without system fields", async () => {
+    for (const f of (await listFiles(dirA)).filter((x) => x.startsWith("schemas/"))) {
+      const schema = await readJson(dirA, f);
+      expect(Object.keys(schema).sort()).toEqual(["$id", "meta:class", "properties", "title", "type"]);
+      expect(schema.$id).toMatch(/^https:\/\/ns\.profile-lab\.dev\/test\/schemas\/[a-z0-9-]+$/);
+      expect(schema.type).toBe("object");
+      const errors: string[] = [];
+      for (const [k, v] of Object.entries(schema.properties as object)) checkDialect(v, `${f}:${k}`, errors);
+      expect(errors).toEqual([]);
+      expect(schema.properties._acp_system_metadata).toBeUndefined();
+      expect(schema.properties.segmentMembership).toBeUndefined();
+      expect(schema.properties._id).toEqual({ type: "string" });
+      expect(schema.properties.identityMap["meta:xdmType"]).toBe("map");
+      if (schema["meta:class"] === EXPERIENCE_EVENT_CLASS) {
+        expect(schema.properties.timestamp).toEqual({ type: "string", format: "date-time" });
+        expect(schema.properties.eventType).toEqual({ type: "string" });
+      }
+    }
+  });
+});
+
+describe("data lines", () => {
+  it("are valid JSON with system metadata, within the time window, and match the summary", async () => {
+    const allIds = new Set<string>();
+    let total = 0;
+    for (const ds of manifest.datasets) {
+      const lines = await datasetLines(ds.name);
+      const isEvents = ds.name === "Web and Commerce Events";
+      if (ds.name !== "Profile Export") {
+        expect(lines.length, ds.name).toBe(isEvents ? summaryA.events : summaryA.records[ds.name]);
+        expect(lines.length, ds.name).toBeGreaterThan(0);
+      }
+      for (const line of lines) {
+        const meta = line._acp_system_metadata;
+        expect(Object.keys(meta)).toEqual(["ingestTime", "sourceBatchId"]);
+        const ingest = parseDateTime(meta.ingestTime);
+        expect(ingest, meta.ingestTime).toBeDefined();
+        expect(meta.sourceBatchId).toMatch(/^[0-9a-f]{32}$/);
+        expect(ingest as number).toBeLessThanOrEqual(REF);
+        expect(typeof line._id).toBe("string");
+        expect(allIds.has(line._id)).toBe(false);
+        allIds.add(line._id);
+        total++;
+        if (isEvents) {
+          const ts = parseDateTime(line.timestamp) as number;
+          expect(ts).toBeGreaterThanOrEqual(REF - 90 * DAY);
+          expect(ts).toBeLessThan(REF);
+          expect(ingest as number).toBeGreaterThanOrEqual(ts);
+        } else {
+          expect(ingest as number).toBeGreaterThanOrEqual(REF - 120 * DAY);
+        }
+      }
+    }
+    expect(allIds.size).toBe(total);
+  });
+
+  it("declare every field in their dataset's schema", async () => {
+    for (const ds of manifest.datasets.filter((d) => (d.files ?? []).length > 0)) {
+      const schemaFile = (await listFiles(dirA)).filter((f) => f.startsWith("schemas/"));
+      let schema: AnyJson;
+      for (const f of schemaFile) {
+        const s = await readJson(dirA, f);
+        if (s.$id === ds.schemaRef.id) schema = s;
+      }
+      const errors: string[] = [];
+      const lines = await datasetLines(ds.name);
+      lines.forEach((line, i) => {
+        const { _acp_system_metadata: _meta, ...rest } = line;
+        checkValue(rest, { type: "object", properties: schema.properties }, `${ds.name}:${i + 1}`, errors);
+      });
+      expect(errors.slice(0, 10)).toEqual([]);
+    }
+  });
+
+  it("records appear in the file out of ingest order", async () => {
+    const times = (await datasetLines("CRM Profiles")).map((l) => parseDateTime(l._acp_system_metadata.ingestTime) as number);
+    expect(times.some((t, i) => i > 0 && t < (times[i - 1] as number))).toBe(true);
+  });
+
+  it("profile records use their primary namespaces and the expected fields", async () => {
+    const primaryNs = (line: AnyJson): string[] =>
+      Object.entries(line.identityMap as Record<string, { primary?: boolean }[]>)
+        .filter(([, items]) => items.some((i) => i.primary === true))
+        .map(([ns]) => ns);
+    for (const line of await datasetLines("CRM Profiles")) {
+      expect(primaryNs(line)).toEqual(["CRMID"]);
+      expect(line.identityMap.Email).toHaveLength(1);
+    }
+    const loyalty = await datasetLines("Loyalty Members");
+    for (const line of loyalty) {
+      expect(primaryNs(line)).toEqual(["CRMID"]);
+      expect(["bronze", "silver", "gold", "platinum"]).toContain(line.loyalty.tier);
+      expect(Number.isInteger(line.loyalty.points)).toBe(true);
+      expect(line.loyalty.joinDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+    const withAudit = loyalty.filter((l) => l.extSourceSystemAudit?.lastUpdatedDate !== undefined).length;
+    expect(withAudit / loyalty.length).toBeGreaterThan(0.2);
+    expect(withAudit / loyalty.length).toBeLessThan(0.6);
+    for (const line of await datasetLines("Web Sign-ups")) {
+      expect(primaryNs(line)).toEqual(["Email"]);
+      expect(line.identityMap.ECID).toHaveLength(1);
+      expect(["y", "n"]).toContain(line.consents.marketing.email.val);
+    }
+  });
+
+  it("CRM and loyalty disagree for some people", async () => {
+    const crm = new Map<string, AnyJson[]>();
+    for (const line of await datasetLines("CRM Profiles")) {
+      const id = line.identityMap.CRMID[0].id as string;
+      crm.set(id, [...(crm.get(id) ?? []), line]);
+    }
+    let nameConflicts = 0;
+    let cityConflicts = 0;
+    let loyaltyEarlier = 0;
+    let loyaltyLater = 0;
+    let customOlderThanCrm = 0;
+    for (const line of await datasetLines("Loyalty Members")) {
+      const records = crm.get(line.identityMap.CRMID[0].id);
+      if (records === undefined) continue;
+      const first = records[0];
+      if (records.some((r) => r.person.name.firstName !== line.person.name.firstName)) nameConflicts++;
+      if (records.some((r) => r.homeAddress !== undefined && r.homeAddress.city !== line.homeAddress.city)) cityConflicts++;
+      const lIngest = parseDateTime(line._acp_system_metadata.ingestTime) as number;
+      const cIngest = parseDateTime(first._acp_system_metadata.ingestTime) as number;
+      if (lIngest < cIngest) loyaltyEarlier++;
+      else loyaltyLater++;
+      const custom = line.extSourceSystemAudit?.lastUpdatedDate;
+      if (custom !== undefined && (parseDateTime(custom) as number) < cIngest && lIngest > cIngest) customOlderThanCrm++;
+    }
+    expect(nameConflicts).toBeGreaterThan(0);
+    expect(cityConflicts).toBeGreaterThan(0);
+    expect(loyaltyEarlier).toBeGreaterThan(0);
+    expect(loyaltyLater).toBeGreaterThan(0);
+    expect(customOlderThanCrm).toBeGreaterThan(0);
+    expect([...crm.values()].some((r) => r.length === 2)).toBe(true);
+  });
+
+  it("contains realistic, non-ASCII values", async () => {
+    const crm = await datasetLines("CRM Profiles");
+    const text = crm.map((l) => JSON.stringify(l)).join("\n");
+    expect(/[^\u0000-\u007f]/.test(text)).toBe(true);
+    const countries = new Set(crm.map((l) => l.homeAddress?.countryCode));
+    for (const c of ["US", "CA", "GB", "FR", "DE", "JP"]) expect(countries.has(c), c).toBe(true);
+    const emails = crm.map((l) => l.personalEmail?.address as string | undefined).filter((e): e is string => e !== undefined);
+    expect(emails.some((e) => e.endsWith("@example.com"))).toBe(true);
+    expect(new Set(emails).size).toBe(new Set(crm.map((l) => l.identityMap.CRMID[0].id)).size);
+  });
+});
+
+describe("identities and events", () => {
+  it("overlap as designed", async () => {
+    const crmEmails = new Set<string>();
+    for (const line of await datasetLines("CRM Profiles")) for (const item of line.identityMap.Email) crmEmails.add(item.id);
+    const web = await datasetLines("Web Sign-ups");
+    const webEmails = web.map((l) => l.identityMap.Email[0].id as string);
+    const shared = webEmails.filter((e) => crmEmails.has(e)).length;
+    expect(shared).toBeGreaterThan(0);
+    expect(shared).toBeLessThan(webEmails.length); // some web-only or alternate addresses
+
+    const events = await datasetLines("Web and Commerce Events");
+    const linked = events.filter((e) => e.identityMap.ECID?.[0]?.primary === true && e.identityMap.CRMID !== undefined);
+    expect(linked.length).toBeGreaterThan(events.length * 0.2);
+    for (const e of events) {
+      expect(e.identityMap.ECID).toHaveLength(1);
+      expect(e.identityMap.ECID[0].primary).toBe(true);
+    }
+
+    // ECIDs never seen with another identity nor on a sign-up record: anonymous ("empty") profiles.
+    const linkedEcids = new Set<string>(linked.map((e) => e.identityMap.ECID[0].id));
+    for (const l of web) linkedEcids.add(l.identityMap.ECID[0].id);
+    const anonymousEvents = events.filter((e) => !linkedEcids.has(e.identityMap.ECID[0].id));
+    expect(anonymousEvents.length).toBeGreaterThan(0);
+  });
+
+  it("are commerce-shaped, in funnel order", async () => {
+    const events = await datasetLines("Web and Commerce Events");
+    const types = new Set(events.map((e) => e.eventType));
+    expect([...types].sort()).toEqual(["commerce.productListAdds", "commerce.productViews", "commerce.purchases", "web.webpagedetails.pageViews"]);
+    const addsByEcid = new Map<string, number[]>();
+    for (const e of events) {
+      if (e.eventType === "commerce.productListAdds") {
+        const ecid = e.identityMap.ECID[0].id as string;
+        addsByEcid.set(ecid, [...(addsByEcid.get(ecid) ?? []), parseDateTime(e.timestamp) as number]);
+      }
+    }
+    for (const e of events) {
+      if (e.eventType === "web.webpagedetails.pageViews") {
+        expect(typeof e.web.webPageDetails.name).toBe("string");
+        expect(e.web.webPageDetails.URL).toMatch(/^https:\/\//);
+      } else {
+        expect(e.productListItems.length).toBeGreaterThanOrEqual(1);
+        expect(e.productListItems.length).toBeLessThanOrEqual(4);
+        for (const item of e.productListItems) expect(Object.keys(item)).toEqual(["SKU", "name", "quantity", "priceTotal"]);
+      }
+      if (e.eventType === "commerce.purchases") {
+        expect(e.commerce.purchases.value).toBe(1);
+        expect(typeof e.commerce.order.purchaseID).toBe("string");
+        expect(typeof e.commerce.order.priceTotal).toBe("number");
+        expect(e.commerce.order.currencyCode).toBe("USD");
+        const ts = parseDateTime(e.timestamp) as number;
+        const adds = addsByEcid.get(e.identityMap.ECID[0].id) ?? [];
+        expect(adds.some((t) => t < ts && ts - t < 2 * 3_600_000)).toBe(true);
+      }
+      expect(typeof e.environment.browserDetails.name).toBe("string");
+      expect(["desktop", "mobile", "tablet"]).toContain(e.device.type);
+    }
+  });
+
+  it("are skewed across people and ingested after they happen, a few of them late", async () => {
+    const ctx: GenContext = {
+      seed: OPTIONS.seed,
+      refMs: REF,
+      profiles: OPTIONS.profiles,
+      eventsPerProfile: OPTIONS.eventsPerProfile,
+      activityScale: activityScale(OPTIONS.seed, OPTIONS.profiles, OPTIONS.eventsPerProfile),
+      datasetIds: { crm: "a", loyalty: "b", web: "c", events: "d", export: "e" },
+      batchCache: new Map(),
+    };
+    const targets = Array.from({ length: OPTIONS.profiles }, (_, i) => makePerson(ctx, i).eventTarget);
+    const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+    expect(targets.filter((t) => t === 0).length).toBeGreaterThan(0);
+    expect(Math.max(...targets)).toBeGreaterThan(3 * mean);
+
+    const events = await datasetLines("Web and Commerce Events");
+    expect(events.length).toBeGreaterThan(OPTIONS.profiles * OPTIONS.eventsPerProfile * 0.85);
+    expect(events.length).toBeLessThan(OPTIONS.profiles * OPTIONS.eventsPerProfile * 1.15);
+    const delays = events.map((e) => (parseDateTime(e._acp_system_metadata.ingestTime) as number) - (parseDateTime(e.timestamp) as number));
+    expect(delays.every((d) => d >= 0)).toBe(true);
+    expect(delays.some((d) => d > 7 * DAY)).toBe(true);
+  });
+});
+
+describe("configuration", () => {
+  let policies: MergePolicy[];
+  let segments: SegmentDefinition[];
+  let jobs: ExportJobRequest[];
+
+  beforeAll(async () => {
+    const files = await listFiles(dirA);
+    policies = await Promise.all(files.filter((f) => f.startsWith("merge-policies/")).map((f) => readJson(dirA, f)));
+    segments = await Promise.all(files.filter((f) => f.startsWith("segments/")).map((f) => readJson(dirA, f)));
+    jobs = await Promise.all(files.filter((f) => f.startsWith("export-jobs/")).map((f) => readJson(dirA, f)));
+  });
+
+  it("has the three merge policies", () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    expect(policies).toHaveLength(3);
+    for (const p of policies) {
+      expect(p.id).toMatch(uuid);
+      expect(p.schema).toEqual({ name: PROFILE_SCHEMA_NAME });
+      expect(p.version).toBe(1);
+      expect(p.imsOrgId).toBe(manifest.imsOrgId);
+      expect(Number.isInteger(p.updateEpoch)).toBe(true);
+      expect(typeof p.default).toBe("boolean");
+      expect(p.id).not.toBe("timestampOrdered-none-mp");
+    }
+    const byName = new Map(policies.map((p) => [p.name, p]));
+    expect(byName.get("Default Time-based")).toMatchObject({
+      identityGraph: { type: "none" },
+      attributeMerge: { type: "timestampOrdered" },
+      default: true,
+    });
+    expect(byName.get("Time-based, stitched")).toMatchObject({ identityGraph: { type: "pdg" }, attributeMerge: { type: "timestampOrdered" }, default: false });
+    expect(byName.get("Loyalty first")).toMatchObject({
+      identityGraph: { type: "pdg" },
+      attributeMerge: {
+        type: "dataSetPrecedence",
+        order: [dataset("Loyalty Members").id, dataset("CRM Profiles").id, dataset("Web Sign-ups").id, dataset("Web and Commerce Events").id],
+      },
+    });
+    expect(policies.filter((p) => p.default)).toHaveLength(1);
+  });
+
+  it("has at least 8 segment definitions in the platform's shape", () => {
+    expect(segments.length).toBeGreaterThanOrEqual(8);
+    const policyIds = new Set(policies.map((p) => p.id));
+    for (const s of segments) {
+      expect(s.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(s.name.length).toBeGreaterThan(0);
+      expect(s.schema).toEqual({ name: PROFILE_SCHEMA_NAME });
+      expect(s.expression.type).toBe("PQL");
+      expect(s.expression.format).toBe("pql/text");
+      expect(s.expression.value).not.toContain("'");
+      expect(policyIds.has(s.mergePolicyId as string)).toBe(true);
+      expect(s.version).toBe(1);
+    }
+    expect(new Set(segments.map((s) => s.id)).size).toBe(segments.length);
+    const policyOf = (name: string): string => policies.find((p) => p.name === name)?.id as string;
+    expect(segments.some((s) => s.mergePolicyId === policyOf("Time-based, stitched"))).toBe(true);
+    expect(segments.some((s) => s.mergePolicyId === policyOf("Loyalty first"))).toBe(true);
+  });
+
+  it("has export-job requests that reference existing segments and the export dataset", () => {
+    expect(jobs.length).toBeGreaterThanOrEqual(3);
+    const segmentIds = new Set(segments.map((s) => s.id));
+    const policyIds = new Set(policies.map((p) => p.id));
+    const exportId = dataset("Profile Export").id;
+    for (const job of jobs) {
+      expect(job.destination.datasetId).toBe(exportId);
+      expect(job.schema).toEqual({ name: PROFILE_SCHEMA_NAME });
+      if (job.mergePolicy !== undefined) {
+        expect(policyIds.has(job.mergePolicy.id)).toBe(true);
+        expect(job.mergePolicy.version).toBe(1);
+      }
+      for (const s of job.filter?.segments ?? []) {
+        expect(segmentIds.has(s.segmentId)).toBe(true);
+        if (s.segmentNs !== undefined) expect(s.segmentNs).toBe("ups");
+      }
+      if (job.filter?.fromIngestTimestamp !== undefined) expect(parseDateTime(job.filter.fromIngestTimestamp)).toBeDefined();
+    }
+    expect(jobs.some((j) => j.destination.segmentPerBatch === true && (j.filter?.segments?.length ?? 0) > 1)).toBe(true);
+    expect(jobs.some((j) => j.filter?.segments === undefined && j.fields === "identityMap,person.name,homeAddress.countryCode,loyalty.tier")).toBe(true);
+    const withEvents = jobs.find((j) => j.additionalFields !== undefined);
+    expect(withEvents?.additionalFields?.eventList.fields).toBe("_id,timestamp,eventType,commerce.order.priceTotal");
+    expect(withEvents?.additionalFields?.eventList.filter?.fromIngestTimestamp).toBeDefined();
+    expect(withEvents?.filter?.segments).toHaveLength(1);
+    expect(withEvents?.filter?.fromIngestTimestamp).toBeDefined();
+  });
+});
+
+describe("checked-in sample", () => {
+  const sampleDir = resolve(import.meta.dirname, "..", "..", "sample-data");
+  it.skipIf(!existsSync(join(sampleDir, "sandbox.json")))("matches a fresh generation (run src/generate/make-sample.ts after changes)", async () => {
+    const fresh = join(root, "sample");
+    const summary = await generateSandbox(fresh, SAMPLE_OPTIONS);
+    expect(summary.persons).toBe(1000);
+    expect(summary.events).toBeGreaterThan(18_000);
+    expect(summary.events).toBeLessThan(22_000);
+    const files = await listFiles(fresh);
+    expect((await listFiles(sampleDir)).filter((f) => !f.startsWith(".profile-lab/"))).toEqual(files);
+    for (const f of files) {
+      const [a, b] = await Promise.all([readFile(join(fresh, f)), readFile(join(sampleDir, f))]);
+      expect(a.equals(b), f).toBe(true);
+    }
+  });
+});
