@@ -36,3 +36,11 @@ describe("RFC 3339 parsing", () => {
     expect(formatDateTime(Date.UTC(2024, 4, 1, 1))).toBe("2024-05-01T01:00:00.000Z");
   });
 });
+
+describe("calendar edge cases", () => {
+  it("keeps years before 100 and knows century leap years", () => {
+    expect(new Date(parseDate("0050-01-01")!).getUTCFullYear()).toBe(50);
+    expect(parseDate("2000-02-29")).toBe(Date.UTC(2000, 1, 29));
+    expect(parseDate("1900-02-29")).toBeUndefined();
+  });
+});

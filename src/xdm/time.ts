@@ -7,8 +7,20 @@ const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
+}
+
+/** Date.UTC, but years 0–99 stay years 0–99 (Date.UTC maps them to 1900–1999). */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (year >= 100) return t;
+  const d = new Date(t);
+  d.setUTCFullYear(year);
+  return d.getTime();
 }
 
 /** Epoch ms of an RFC 3339 date-time (offset required), or undefined when the text is not one. */
@@ -31,7 +43,7 @@ export function parseDateTime(text: string): number | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMin = (m[9] === "-" ? -1 : 1) * (oh * 60 + om);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) - offsetMin * 60_000;
+  return utc(year, month, day, hour, minute, Math.min(second, 59), ms) - offsetMin * 60_000;
 }
 
 /** Epoch ms of the start (UTC) of a `YYYY-MM-DD` date, or undefined. */
@@ -42,7 +54,7 @@ export function parseDate(text: string): number | undefined {
   const month = Number(m[2]);
   const day = Number(m[3]);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return Date.UTC(year, month - 1, day);
+  return utc(year, month, day);
 }
 
 /** Epoch ms from a data value: epoch ms number, RFC 3339 date-time or `YYYY-MM-DD` date. */
