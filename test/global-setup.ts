@@ -3,9 +3,9 @@
  * user would after `npm ci`.
  */
 import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
 
 export default function setup(): void {
-  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  const repo = resolve(import.meta.dirname, "..");
+  execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", join(repo, "tsconfig.build.json")], { stdio: "inherit" });
 }

@@ -76,9 +76,9 @@ function printExport(io: CliIo, sandbox: Sandbox, result: ExportResult, label: s
   const { job, batches } = result;
   for (const w of result.warnings) io.err(`warning: ${w}`);
   io.out(`Export job ${job.id} (${label}) ${job.status} in ${seconds(job.metrics.totalTime.totalTimeInMs)}: ${count(job.metrics.totalExportedProfileCounter ?? 0)} profiles, ${batches.length} batch${batches.length === 1 ? "" : "es"}`);
-  const segmentName = (id: string | undefined): string => sandbox.segments.find((s) => s.definition.id === id)?.definition.name ?? id ?? "all profiles";
+  const segmentName = (id: string): string => sandbox.segments.find((s) => s.definition.id === id)?.definition.name ?? id;
   const rows = batches.flatMap((b) =>
-    (b.files ?? []).map((f) => [b.id, b.tags?.segmentId ? segmentName(b.tags.segmentId[0]) : "(all requested)", count(f.rows), relative(process.cwd(), join(sandbox.dir, f.path))]),
+    (b.files ?? []).map((f) => [b.id, b.tags?.segmentId?.map(segmentName).join(", ") ?? "all profiles", count(f.rows), relative(process.cwd(), join(sandbox.dir, f.path))]),
   );
   io.out(table(["batch", "segment", "rows", "file"], rows, [false, false, true, false]));
 }

@@ -187,7 +187,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     relatedObjects: [{ type: "dataSet", id: plan.datasetId }],
     version: "1.0.0",
     inputFormat: { format: "parquet" },
-    tags: { exportJobId: [String(id)], ...(plan.segmentPerBatch && spec.filters ? { segmentId: spec.filters.map((f) => f.segmentId) } : {}) },
+    tags: { exportJobId: [String(id)], ...(spec.filters ? { segmentId: spec.filters.map((f) => f.segmentId) } : {}) },
   }));
   const update = (patch: Partial<ExportJob>): void => {
     Object.assign(job, patch, { updateTime: clock() });

@@ -1,0 +1,123 @@
+/**
+ * Reproducibility (same sandbox, request and --as-of → byte-identical Parquet) and bad input through the
+ * CLI: one located message, a non-zero exit, no stack trace, earlier results intact, failed jobs recorded.
+ */
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { ExportJob } from "../src/export/export-job.js";
+import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
+
+const PER_BATCH = "export-jobs/audiences-per-batch.json";
+
+function exportedFiles(sandbox: string, job: ExportJob): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const b of job.destination.batches ?? [{ batchId: job.destination.batchId! }]) {
+    const dir = join(sandbox, ".profile-lab/lake/datasets", job.destination.datasetId, "batches", b.batchId);
+    for (const f of readdirSync(dir)) files.set(`${b.batchId}/${f}`, readFileSync(join(dir, f)));
+  }
+  return files;
+}
+
+function runAll(sandbox: string): ExportJob {
+  cliJson("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
+  return cliJson<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
+}
+
+/** The CLI failed cleanly: non-zero exit, an error line with the code, and no stack frames. */
+function expectCleanFailure(r: { status: number; stderr: string }, code: string, where: string): void {
+  expect(r.status).not.toBe(0);
+  expect(r.stderr).toMatch(new RegExp(`^error: ${code}\\S* `));
+  expect(r.stderr).toContain(where);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe("determinism", () => {
+  it("gives byte-identical Parquet for two runs with the same --as-of", () => {
+    const a = copySample();
+    const b = copySample();
+    const filesA = exportedFiles(a, runAll(a));
+    const filesB = exportedFiles(b, runAll(b));
+    expect([...filesA.keys()]).toEqual([...filesB.keys()]);
+    for (const [name, bytes] of filesA) expect(bytes.equals(filesB.get(name)!), name).toBe(true);
+  });
+});
+
+describe("bad input", () => {
+  it("reports malformed PQL with its code, file and position", () => {
+    const sandbox = copySample();
+    const file = join(sandbox, "segments/us-residents.json");
+    writeFileSync(file, readFileSync(file, "utf8").replace('homeAddress.countryCode = \\"US\\"', '(homeAddress.countryCode = \\"US\\"'));
+    const r = cli("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
+    expectCleanFailure(r, "PQL-S", "us-residents.json");
+  });
+
+  it("reports an unknown field in a segment before reading data", () => {
+    const sandbox = copySample();
+    const file = join(sandbox, "segments/us-residents.json");
+    writeFileSync(file, readFileSync(file, "utf8").replace("homeAddress.countryCode", "homeAddress.countryCod"));
+    expectCleanFailure(cli("segment-job", "--sandbox", sandbox), "PQL-T", "did you mean 'countryCode'");
+  });
+
+  it("reports a malformed JSON request at its line and column", () => {
+    const sandbox = copySample();
+    const request = join(sandbox, "bad-request.json");
+    writeFileSync(request, '{\n  "destination": { "datasetId": "x" },\n  "schema": { "name": "_xdm.context.profile" }\n  "fields": "a"\n}\n');
+    expectCleanFailure(cli("export", "--sandbox", sandbox, "--request", request), "IO-J001", "bad-request.json:4:3");
+  });
+
+  it("reports a missing sandbox", () => {
+    expectCleanFailure(cli("segment-job", "--sandbox", "/nonexistent/sandbox"), "IO-S001", "/nonexistent/sandbox");
+  });
+
+  it("reports an unknown merge policy with the request's JSON path", () => {
+    const sandbox = copySample();
+    const request = join(sandbox, "export-jobs/all-profiles-projection.json");
+    writeFileSync(request, readFileSync(request, "utf8").replace(/"id": "[^"]+"/, '"id": "no-such-policy"'));
+    expectCleanFailure(cli("export", "--sandbox", sandbox, "--request", request), "MRG-P004", "$.mergePolicy.id");
+  });
+
+  it("reports a request without destination.datasetId with its JSON path", () => {
+    const sandbox = copySample();
+    const request = join(sandbox, "no-destination.json");
+    writeFileSync(request, JSON.stringify({ schema: { name: "_xdm.context.profile" }, destination: {} }));
+    expectCleanFailure(cli("export", "--sandbox", sandbox, "--request", request), "EXP-R001", "$.destination.datasetId");
+  });
+
+  it("fails a job on a bad data line, records it as FAILED and keeps earlier batches", () => {
+    const sandbox = copySample();
+    const first = runAll(sandbox);
+    const before = exportedFiles(sandbox, first);
+    const membership = readFileSync(join(sandbox, ".profile-lab/membership.jsonl"));
+    appendFileSync(join(sandbox, "datasets/crm-profiles.jsonl"), '{"_id":"x","identityMap":{"CRMID":[{"id":"c","primary":true}]},"person":{"birthYear":"1970"},"_acp_system_metadata":{"ingestTime":"2026-10-01T00:00:00Z"}}\n');
+    const r = cli("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
+    expectCleanFailure(r, "IO-D001", "crm-profiles.jsonl:");
+    expect(r.stderr).toContain("$.person.birthYear");
+    const jobs = cliJson<{ exportJobs: ExportJob[] }>("jobs", "list", "--sandbox", sandbox).exportJobs;
+    const failed = jobs.find((j) => j.id === first.id + 1)!;
+    expect(failed.status).toBe("FAILED");
+    expect(failed.errors?.[0]?.code).toBe("IO-D001");
+    for (const b of failed.destination.batches!) {
+      expect(existsSync(join(sandbox, ".profile-lab/lake/datasets", failed.destination.datasetId, "batches", b.batchId))).toBe(false);
+    }
+    expect(exportedFiles(sandbox, first)).toEqual(before);
+    expect(existsSync(join(sandbox, ".profile-lab/lake/_staging", String(failed.id)))).toBe(false);
+    const s = cli("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
+    expect(s.status).not.toBe(0);
+    expect(readFileSync(join(sandbox, ".profile-lab/membership.jsonl")).equals(membership)).toBe(true);
+    rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  it("prints help for every command and a usage error for unknown options", () => {
+    for (const command of ["demo", "generate", "segment-job", "export", "jobs"]) {
+      const r = cli(command, "--help");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`profile-lab ${command}`);
+      expect(r.stdout).toContain("Options:");
+    }
+    expect(cli("--help").stdout).toContain("segment-job");
+    const bad = cli("segment-job", "--sandbox", "x", "--frobnicate");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: CLI-U001 .*frobnicate/);
+  });
+});
