@@ -18,6 +18,7 @@ export const TEST_SCHEMA: PqlSchema = {
       ["gender", str],
     ])],
     ["homeAddress", object([["countryCode", str], ["city", str], ["stateProvince", str]])],
+    ["workAddress", object([["countryCode", str], ["city", str]])],
     ["personalEmail", object([["address", str]])],
     ["workEmail", object([["address", str]])],
     ["loyalty", object([["tier", str], ["points", scalar("long")], ["joinDate", scalar("date-time")]])],

@@ -1,0 +1,312 @@
+/**
+ * The typed PQL AST for the supported subset. Every node has a string discriminant `nodeType`; names follow
+ * the pql/json node kinds where one exists (`literal`, `fieldLookup`, `varRef`, `varDecl`, `select`).
+ * Spans are optional so that trees built by code (e.g. from pql/json later) are valid too.
+ */
+import type { PqlSpan } from "./errors.js";
+
+interface NodeBase {
+  readonly span?: PqlSpan;
+}
+
+export interface StringLiteral extends NodeBase {
+  readonly nodeType: "literal";
+  readonly literalType: "String";
+  readonly value: string;
+}
+export interface IntegerLiteral extends NodeBase {
+  readonly nodeType: "literal";
+  readonly literalType: "Integer";
+  readonly value: number;
+}
+/** A double (XDM "number"), e.g. `.45`, `2.02E-12`. */
+export interface NumberLiteral extends NodeBase {
+  readonly nodeType: "literal";
+  readonly literalType: "Number";
+  readonly value: number;
+}
+export interface BooleanLiteral extends NodeBase {
+  readonly nodeType: "literal";
+  readonly literalType: "Boolean";
+  readonly value: boolean;
+}
+export type PqlLiteral = StringLiteral | IntegerLiteral | NumberLiteral | BooleanLiteral;
+
+/** `[a, b]` */
+export interface ListNode extends NodeBase {
+  readonly nodeType: "list";
+  readonly items: readonly PqlExpr[];
+}
+
+/** The implicit parameter: the profile at top level, the current element inside `arr[...]`. */
+export interface ImplicitContextNode extends NodeBase {
+  readonly nodeType: "implicitContext";
+}
+
+/** A variable bound by a `select … from` clause. */
+export interface VarRefNode extends NodeBase {
+  readonly nodeType: "varRef";
+  readonly varName: string;
+}
+
+/** `object.fieldName`; a path `a.b.c` is nested lookups whose innermost object is the implicit context. */
+export interface FieldLookupNode extends NodeBase {
+  readonly nodeType: "fieldLookup";
+  readonly object: PqlExpr;
+  readonly fieldName: string;
+  /** Span of the field name alone (for "unknown field" errors). */
+  readonly nameSpan?: PqlSpan;
+}
+
+/** `array[condition]`: the elements for which condition holds, the element being the implicit context. */
+export interface FilterNode extends NodeBase {
+  readonly nodeType: "filter";
+  readonly array: PqlExpr;
+  readonly condition: PqlExpr;
+}
+
+export type MemberFunctionName = "contains" | "startsWith" | "endsWith" | "count";
+
+/** `receiver.name(args)` */
+export interface MemberCallNode extends NodeBase {
+  readonly nodeType: "memberCall";
+  readonly receiver: PqlExpr;
+  readonly name: MemberFunctionName;
+  readonly args: readonly PqlExpr[];
+  readonly nameSpan?: PqlSpan;
+}
+
+export type GlobalFunctionName = "date";
+
+/** `name(args)`, e.g. `date(2018, 8, 28)` (a UTC day). */
+export interface FunctionCallNode extends NodeBase {
+  readonly nodeType: "functionCall";
+  readonly name: GlobalFunctionName;
+  readonly args: readonly PqlExpr[];
+  readonly nameSpan?: PqlSpan;
+}
+
+export type TimeKeyword = "now" | "today" | "yesterday" | "tomorrow";
+
+/** `now` (an instant) or `today` / `yesterday` / `tomorrow` (UTC days). */
+export interface TimeKeywordNode extends NodeBase {
+  readonly nodeType: "timeKeyword";
+  readonly keyword: TimeKeyword;
+}
+
+export type TimeUnit =
+  | "millisecond"
+  | "second"
+  | "minute"
+  | "hour"
+  | "day"
+  | "week"
+  | "month"
+  | "year"
+  | "decade"
+  | "century"
+  | "millennium";
+
+/** `this|last|next UNIT`: the calendar granule containing now, or the one before / after it (only after `occurs`). */
+export interface RelativeTimeNode extends NodeBase {
+  readonly nodeType: "relativeTime";
+  readonly which: "this" | "last" | "next";
+  readonly unit: TimeUnit;
+}
+
+export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+
+export interface ComparisonNode extends NodeBase {
+  readonly nodeType: "comparison";
+  readonly op: ComparisonOp;
+  readonly left: PqlExpr;
+  readonly right: PqlExpr;
+}
+
+/** `left in right` / `left notIn right` */
+export interface MembershipNode extends NodeBase {
+  readonly nodeType: "membership";
+  readonly op: "in" | "notIn";
+  readonly left: PqlExpr;
+  readonly right: PqlExpr;
+}
+
+/** SQL LIKE over the whole string: `%` any run, `_` one character. */
+export interface LikeNode extends NodeBase {
+  readonly nodeType: "like";
+  readonly left: PqlExpr;
+  readonly pattern: PqlExpr;
+}
+
+/** n-ary `and` (≥ 2 operands). */
+export interface AndNode extends NodeBase {
+  readonly nodeType: "and";
+  readonly operands: readonly PqlExpr[];
+}
+/** n-ary `or` (≥ 2 operands). */
+export interface OrNode extends NodeBase {
+  readonly nodeType: "or";
+  readonly operands: readonly PqlExpr[];
+}
+/** `not X` / `!X` */
+export interface NotNode extends NodeBase {
+  readonly nodeType: "not";
+  readonly operand: PqlExpr;
+}
+
+export type OccursDirection = "before" | "after" | "from";
+
+/** F1 `occurs CMP N UNIT DIR REF` */
+export interface OccursOffset {
+  readonly form: "offset";
+  readonly op: ComparisonOp;
+  readonly amount: number;
+  readonly unit: TimeUnit;
+  readonly direction: OccursDirection;
+  readonly ref: PqlExpr;
+}
+/** F2 `occurs DIR REF` */
+export interface OccursDirectional {
+  readonly form: "direction";
+  readonly direction: OccursDirection;
+  readonly ref: PqlExpr;
+}
+/** F3 `occurs [on] REF` */
+export interface OccursOn {
+  readonly form: "on";
+  readonly ref: PqlExpr;
+}
+/** F4 `occurs between REF1 and REF2` */
+export interface OccursBetween {
+  readonly form: "between";
+  readonly from: PqlExpr;
+  readonly to: PqlExpr;
+}
+export type OccursSpec = OccursOffset | OccursDirectional | OccursOn | OccursBetween;
+
+export interface OccursNode extends NodeBase {
+  readonly nodeType: "occurs";
+  readonly subject: PqlExpr;
+  readonly spec: OccursSpec;
+}
+
+/** One `V from ARR [where C]` clause. */
+export interface VarDeclNode extends NodeBase {
+  readonly nodeType: "varDecl";
+  readonly varName: string;
+  readonly from: PqlExpr;
+  readonly where?: PqlExpr;
+  readonly nameSpan?: PqlSpan;
+}
+
+/** `select V1 from A1 [where C1] {, Vk from Ak [where Ck]}`; in Boolean position: some tuple exists. */
+export interface SelectNode extends NodeBase {
+  readonly nodeType: "select";
+  readonly variables: readonly VarDeclNode[];
+}
+
+/** Any PQL expression of the subset. */
+export type PqlExpr =
+  | PqlLiteral
+  | ListNode
+  | ImplicitContextNode
+  | VarRefNode
+  | FieldLookupNode
+  | FilterNode
+  | MemberCallNode
+  | FunctionCallNode
+  | TimeKeywordNode
+  | RelativeTimeNode
+  | ComparisonNode
+  | MembershipNode
+  | LikeNode
+  | AndNode
+  | OrNode
+  | NotNode
+  | OccursNode
+  | SelectNode;
+
+export type PqlNodeType = PqlExpr["nodeType"];
+
+/** Unit names accepted in text (singular, plural, and the 2018 spelling `millenium`). */
+export const TIME_UNITS: ReadonlyMap<string, TimeUnit> = new Map<string, TimeUnit>([
+  ["millisecond", "millisecond"],
+  ["milliseconds", "millisecond"],
+  ["second", "second"],
+  ["seconds", "second"],
+  ["minute", "minute"],
+  ["minutes", "minute"],
+  ["hour", "hour"],
+  ["hours", "hour"],
+  ["day", "day"],
+  ["days", "day"],
+  ["week", "week"],
+  ["weeks", "week"],
+  ["month", "month"],
+  ["months", "month"],
+  ["year", "year"],
+  ["years", "year"],
+  ["decade", "decade"],
+  ["decades", "decade"],
+  ["century", "century"],
+  ["centuries", "century"],
+  ["millennium", "millennium"],
+  ["millenium", "millennium"],
+  ["millennia", "millennium"],
+]);
+
+/** Plural spelling of a unit, for the formatter. */
+export const TIME_UNIT_PLURAL: Readonly<Record<TimeUnit, string>> = {
+  millisecond: "milliseconds",
+  second: "seconds",
+  minute: "minutes",
+  hour: "hours",
+  day: "days",
+  week: "weeks",
+  month: "months",
+  year: "years",
+  decade: "decades",
+  century: "centuries",
+  millennium: "millennia",
+};
+
+/** The direct children of a node, in source order (for generic walks). */
+export function childrenOf(node: PqlExpr): PqlExpr[] {
+  switch (node.nodeType) {
+    case "literal":
+    case "implicitContext":
+    case "varRef":
+    case "timeKeyword":
+    case "relativeTime":
+      return [];
+    case "list":
+      return [...node.items];
+    case "fieldLookup":
+      return [node.object];
+    case "filter":
+      return [node.array, node.condition];
+    case "memberCall":
+      return [node.receiver, ...node.args];
+    case "functionCall":
+      return [...node.args];
+    case "comparison":
+    case "membership":
+      return [node.left, node.right];
+    case "like":
+      return [node.left, node.pattern];
+    case "and":
+    case "or":
+      return [...node.operands];
+    case "not":
+      return [node.operand];
+    case "occurs":
+      return [node.subject, ...occursRefs(node.spec)];
+    case "select":
+      return node.variables.flatMap((v) => (v.where === undefined ? [v.from] : [v.from, v.where]));
+  }
+}
+
+/** The time references of an `occurs` spec. */
+export function occursRefs(spec: OccursSpec): PqlExpr[] {
+  return spec.form === "between" ? [spec.from, spec.to] : [spec.ref];
+}

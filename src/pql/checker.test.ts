@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { TEST_SCHEMA } from "../../test/pql/fixtures.js";
+import { checkPql, compileSegmentExpression, parsePql, PqlError } from "./index.js";
+
+function check(expr: string): PqlError[] {
+  return checkPql(parsePql(expr), TEST_SCHEMA, expr, "segment.pql");
+}
+
+describe("checkPql accepts valid expressions", () => {
+  it.each([
+    'homeAddress.countryCode = "US" and person.age > 30',
+    'person.name.firstName in ["Robert", "Bob"]',
+    'personalEmail.address.endsWith(".edu")',
+    'personalEmail.address like "%@example.com"',
+    "personalEmail.address and not person.birthDate",
+    "loyalty.joinDate occurs between date(2012, 1, 1) and date(2016, 12, 31)",
+    'xEvent[eventType = "commerce.purchases" and commerce.order.priceTotal > 500].count() > 0',
+    'select X from xEvent where X.eventType = "commerce.purchases" and X.device.type = "mobile" and X.timestamp occurs before today',
+    'select X from xEvent where X.eventType = "a", I from X.productListItems where I.SKU = "PS"',
+    'xEvent[productListItems[SKU = "PS"]]',
+    'identityMap.ECID.id = "123"',
+    'segmentMembership.ups.seg1.status in ["realized", "existing"]',
+    '"red" in favoriteColors',
+    'orders.items.sku = "A"',
+    "loyalty.joinDate > date(2015, 1, 1)",
+    'loyalty.joinDate < "2015-01-01T00:00:00Z"',
+    "person.birthDate occurs = 3 days before today",
+    "_repo.modifyDate occurs after date(2019, 4, 1)",
+    "xEvent.timestamp occurs last month",
+    "orders.price > 1",
+    "xEvent",
+    'favoriteColors = ["red", "blue"]',
+    "person.age = 30.5",
+  ])("%s", (expr) => {
+    expect(check(expr).map((e) => e.format())).toEqual([]);
+  });
+});
+
+interface CheckCase {
+  readonly name: string;
+  readonly expr: string;
+  readonly code: string;
+  readonly message: string;
+  readonly column: number;
+}
+
+describe("checkPql reports", () => {
+  it.each<CheckCase>([
+    { name: "an unknown profile field with a suggestion", expr: "persn.age > 3", code: "PQL-T001", message: "unknown profile field 'persn'; did you mean 'person'?", column: 1 },
+    { name: "a wrongly capitalised field with a suggestion", expr: "Person.age = 1", code: "PQL-T001", message: "unknown profile field 'Person'; did you mean 'person'?", column: 1 },
+    { name: "an unknown nested field with a suggestion", expr: 'homeAddress.countryCod = "US"', code: "PQL-T001", message: "unknown profile field 'countryCod' in 'homeAddress'; did you mean 'countryCode'?", column: 13 },
+    { name: "an unknown field with no close match and no suggestion", expr: "zzzzzzzz = 1", code: "PQL-T001", message: "unknown profile field 'zzzzzzzz'", column: 1 },
+    { name: "an event field used outside an event context", expr: 'eventType = "x"', code: "PQL-T002", message: "'eventType' is an ExperienceEvent field, not a profile field; use it inside xEvent[…] or through a select variable (select X from xEvent where X.eventType …)", column: 1 },
+    { name: "an unknown field inside an xEvent filter", expr: 'xEvent[eventTyp = "x"].count() > 1', code: "PQL-T003", message: "unknown ExperienceEvent field 'eventTyp'; did you mean 'eventType'?", column: 8 },
+    { name: "an unknown member of xEvent", expr: "xEvent.eventTyp = 1", code: "PQL-T003", message: "unknown ExperienceEvent field 'eventTyp' in 'xEvent'; did you mean 'eventType'?", column: 8 },
+    { name: "an unknown field of a select variable", expr: "select X from xEvent where X.comerce.order.priceTotal > 1", code: "PQL-T003", message: "unknown ExperienceEvent field 'comerce' in 'X'; did you mean 'commerce'?", column: 30 },
+    { name: "a profile field inside an xEvent filter", expr: "xEvent[person.age > 1]", code: "PQL-T003", message: "unknown ExperienceEvent field 'person'; profile fields are not visible inside xEvent[…]", column: 8 },
+    { name: "a numeric field compared with a string", expr: 'person.age > "30"', code: "PQL-T004", message: 'cannot compare int field \'person.age\' with string "30"', column: 14 },
+    { name: "a string field compared with a number", expr: "homeAddress.city = 3", code: "PQL-T004", message: "cannot compare string field 'homeAddress.city' with integer 3", column: 20 },
+    { name: "a Boolean compared with the string \"true\"", expr: 'isVip = "true"', code: "PQL-T004", message: 'cannot compare boolean field \'isVip\' with string "true"', column: 9 },
+    { name: "a projected list compared with the wrong type", expr: "orders.items.sku = 1", code: "PQL-T004", message: "cannot compare string values of 'orders.items.sku' with integer 1", column: 20 },
+    { name: "a timestamp compared with text that is no timestamp", expr: 'loyalty.joinDate > "yesterday"', code: "PQL-T004", message: "\"yesterday\" is not an RFC 3339 timestamp, so it cannot be compared with date-time field 'loyalty.joinDate'", column: 20 },
+    { name: "ordering on Booleans", expr: "isVip < true", code: "PQL-T004", message: "booleans can only be compared with = or !=, not <", column: 1 },
+    { name: "a list item of the wrong type in 'in'", expr: 'person.age in ["a", 1]', code: "PQL-T004", message: "cannot compare int field 'person.age' with string \"a\"", column: 16 },
+    { name: "'in' with a non-list right side", expr: '"a" in homeAddress', code: "PQL-T007", message: "the right side of 'in' must be a list, but object field 'homeAddress' is not one", column: 8 },
+    { name: "'in' with an array on the left", expr: '"a" in favoriteColors and favoriteColors in ["a"]', code: "PQL-T004", message: "'in' tests a single value, but array<string> field 'favoriteColors' is not one", column: 27 },
+    { name: "a field below a scalar", expr: "homeAddress.countryCode.x = 1", code: "PQL-T004", message: "'homeAddress.countryCode' is a string; it has no field 'x'", column: 25 },
+    { name: "like on a number", expr: 'person.age like "3%"', code: "PQL-T004", message: "the left side of 'like' must be a string, not int field 'person.age'", column: 1 },
+    { name: "a string function on a number", expr: 'person.age.contains("3")', code: "PQL-T004", message: "the receiver of contains() must be a string, not int field 'person.age'", column: 1 },
+    { name: "a non-Boolean case flag", expr: 'homeAddress.city.contains("a", "b")', code: "PQL-T006", message: 'the case-sensitivity flag of contains() must be true or false, not string "b"', column: 32 },
+    { name: "startsWith without arguments", expr: "homeAddress.city.startsWith()", code: "PQL-T005", message: "startsWith() takes 1 or 2 arguments (text [, caseSensitive]), got 0", column: 18 },
+    { name: "endsWith with three arguments", expr: 'homeAddress.city.endsWith("a", true, 1)', code: "PQL-T005", message: "endsWith() takes 1 or 2 arguments (text [, caseSensitive]), got 3", column: 18 },
+    { name: "count with an argument", expr: "favoriteColors.count(1) > 0", code: "PQL-T005", message: "count() takes no arguments, got 1", column: 16 },
+    { name: "count on an object", expr: "person.count() > 0", code: "PQL-T007", message: "count() needs an array, but object field 'person' is not one", column: 8 },
+    { name: "a filter on an object", expr: "person[age > 1]", code: "PQL-T007", message: "a filter '[…]' needs an array, but object field 'person' is not one", column: 1 },
+    { name: "select from a non-array", expr: "select X from homeAddress", code: "PQL-T007", message: "'select X from …' needs an array, but object field 'homeAddress' is not one", column: 15 },
+    { name: "date with two arguments", expr: "person.birthDate occurs date(2018, 2)", code: "PQL-T005", message: "date() takes 3 arguments (year, month, day), got 2", column: 25 },
+    { name: "date with a day that does not exist", expr: "person.birthDate occurs date(2018, 2, 30)", code: "PQL-T006", message: "day 30 does not exist in 2018-02", column: 39 },
+    { name: "date with month 13", expr: "person.birthDate occurs date(2018, 13, 1)", code: "PQL-T006", message: "month 13 is not in 1–12", column: 36 },
+    { name: "date with a string argument", expr: 'person.birthDate occurs date("2018", 1, 1)', code: "PQL-T006", message: 'date() takes integers, not string "2018"', column: 30 },
+    { name: "occurs on an object", expr: "person.name occurs today", code: "PQL-T004", message: "the subject of 'occurs' must be a timestamp, not object field 'person.name'", column: 1 },
+    { name: "occurs on a Boolean", expr: "isVip occurs today", code: "PQL-T004", message: "the subject of 'occurs' must be a timestamp, not boolean field 'isVip'", column: 1 },
+    { name: "an occurs reference that is not a timestamp", expr: 'loyalty.joinDate occurs before "soon"', code: "PQL-T004", message: "an 'occurs' reference must be a timestamp, but \"soon\" is not an RFC 3339 timestamp", column: 32 },
+  ])("$name", ({ expr, code, message, column }) => {
+    const errors = check(expr);
+    expect(errors.map((e) => `${e.code} ${e.message}`)).toEqual([`${code} ${message}`]);
+    const [e] = errors;
+    expect(e?.location).toEqual({ file: "segment.pql", line: 1, column });
+    expect(e?.detail).toContain(`> 1 | ${expr}`);
+  });
+
+  it("reports every error, in source order", () => {
+    const errors = check('persn.age = 1 and homeAddress.city = 3 and xEvent[eventTyp = "x"]');
+    expect(errors.map((e) => e.code)).toEqual(["PQL-T001", "PQL-T004", "PQL-T003"]);
+  });
+
+  it("reports errors in nested selects and filters", () => {
+    const errors = check('select X from xEvent where X.timestamp occurs today, I from X.productListItems where I.sku = "PS"');
+    expect(errors.map((e) => e.message)).toEqual(["unknown ExperienceEvent field 'sku' in 'I'; did you mean 'SKU'?"]);
+  });
+});
+
+describe("compileSegmentExpression", () => {
+  it("compiles a valid expression against the schema", () => {
+    const f = compileSegmentExpression('homeAddress.countryCode = "US"', TEST_SCHEMA);
+    expect(f({ profile: { homeAddress: { countryCode: "US" } }, events: [], now: 0 })).toBe(true);
+  });
+
+  it("throws one PqlError listing every check error with frames", () => {
+    const text = "persn.age > 3 and homeAddress.city = 3";
+    let err: unknown;
+    try {
+      compileSegmentExpression(text, TEST_SCHEMA, "seg.json");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PqlError);
+    const e = err as PqlError;
+    expect(e.code).toBe("PQL-T000");
+    expect(e.location).toEqual({ file: "seg.json", line: 1, column: 1 });
+    expect(e.format()).toBe(
+      [
+        "PQL-T000 seg.json:1:1: segment expression has 2 errors; first: unknown profile field 'persn'; did you mean 'person'?",
+        "PQL-T001 seg.json:1:1: unknown profile field 'persn'; did you mean 'person'?",
+        "  > 1 | persn.age > 3 and homeAddress.city = 3",
+        "      | ^^^^^",
+        "",
+        "PQL-T004 seg.json:1:38: cannot compare string field 'homeAddress.city' with integer 3",
+        "  > 1 | persn.age > 3 and homeAddress.city = 3",
+        "      |                                      ^",
+      ].join("\n"),
+    );
+  });
+
+  it("without a schema still checks arity", () => {
+    expect(() => compileSegmentExpression("x occurs date(2018, 1)", undefined)).toThrow(/date\(\) takes 3 arguments/);
+  });
+
+  it("without a schema accepts unknown fields", () => {
+    const f = compileSegmentExpression("anything.at.all = 1", undefined);
+    expect(f({ profile: { anything: { at: { all: 1 } } }, events: [], now: 0 })).toBe(true);
+  });
+
+  it("passes syntax errors through as they are", () => {
+    expect(() => compileSegmentExpression("a = ", undefined)).toThrow(PqlError);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Text → AST: lex, reject what PQL is not (before parsing, with precise messages), bound the nesting depth,
+ * parse, turn the first syntax error into a PqlError with a source frame, build the AST.
+ * Any input either yields an AST or throws PqlError.
+ */
+import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
+import { childrenOf, type PqlExpr } from "./ast.js";
+import { cstToAst } from "./cst-to-ast.js";
+import { LineMap, PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./errors.js";
+import { LATER_KEYWORDS } from "./names.js";
+import { describeToken, pqlParser, untag } from "./parser.js";
+import {
+  AndAnd,
+  Arrow,
+  At,
+  Caret,
+  CmpOperator,
+  Colon,
+  DoubleEquals,
+  Dot,
+  Identifier,
+  In,
+  LBracket,
+  LCurly,
+  Like,
+  LParen,
+  Minus,
+  NotIn,
+  NotPql,
+  Occurs,
+  OrOr,
+  ParamRef,
+  pqlLexer,
+  RBracket,
+  RCurly,
+  RParen,
+  StringLit,
+  This,
+  Unsupported,
+  UnterminatedString,
+} from "./tokens.js";
+
+/** Deepest bracket nesting (`(` and `[`) accepted; deeper input is rejected with PQL-S011. */
+export const MAX_BRACKET_DEPTH = 200;
+/** Deepest AST accepted (long `not` runs, very long paths); deeper input is rejected with PQL-S011. */
+export const MAX_AST_DEPTH = 1000;
+
+const TYPOGRAPHIC_QUOTES = /[\u201c\u201d\u201e\u201f\u2018\u2019\u00ab\u00bb]/;
+
+/** Parse one PQL expression. Throws PqlError (with location and source frame) on any syntax error. */
+export function parsePql(text: string, file?: string): PqlExpr {
+  const lines = new LineMap(text);
+  const fail = (code: PqlErrorCode, message: string, span: PqlSpan): never => {
+    throw new PqlError(code, message, span, text, file);
+  };
+  const tokenSpan = (t: IToken): PqlSpan =>
+    Number.isNaN(t.startOffset) ? lines.span(text.length, text.length) : lines.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+
+  const lexed = pqlLexer.tokenize(text);
+  const tokens = lexed.tokens;
+  const lexError = lexed.errors[0];
+  const firstBadToken = tokens.find(
+    (t) => tokenMatcher(t, UnterminatedString) || tokenMatcher(t, NotPql) || (tokenMatcher(t, StringLit) && invalidEscapeAt(t.image) >= 0),
+  );
+  // Report whichever problem comes first in the text.
+  if (lexError !== undefined && (firstBadToken === undefined || lexError.offset < firstBadToken.startOffset)) {
+    const ch = String.fromCodePoint(text.codePointAt(lexError.offset) ?? 0);
+    const span = lines.span(lexError.offset, lexError.offset + ch.length);
+    if (TYPOGRAPHIC_QUOTES.test(ch)) {
+      fail(PQL_ERROR_CODES.unexpectedCharacter, `unexpected character '${ch}': PQL strings use straight double quotes (")`, span);
+    }
+    if (ch === "'") fail(PQL_ERROR_CODES.unexpectedCharacter, `unexpected character ''': PQL strings use double quotes (")`, span);
+    const shown = /^[\x20-\x7e]$/.test(ch) ? ch : `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+    fail(PQL_ERROR_CODES.unexpectedCharacter, `unexpected character '${shown}'`, span);
+  }
+  if (firstBadToken !== undefined) {
+    const span = tokenSpan(firstBadToken);
+    if (tokenMatcher(firstBadToken, StringLit)) {
+      const k = invalidEscapeAt(firstBadToken.image);
+      const shown = `\\${String.fromCodePoint(firstBadToken.image.codePointAt(k + 1) ?? 0)}`;
+      const start = firstBadToken.startOffset + k;
+      fail(
+        PQL_ERROR_CODES.invalidEscape,
+        `invalid escape sequence '${shown}' in string; use \\\\ for a backslash (escapes: \\\\ \\" \\n \\t)`,
+        lines.span(start, start + shown.length),
+      );
+    }
+    if (tokenMatcher(firstBadToken, UnterminatedString)) fail(PQL_ERROR_CODES.unterminatedString, "unterminated string literal: missing closing '\"'", span);
+    const use = tokenMatcher(firstBadToken, DoubleEquals) ? "=" : tokenMatcher(firstBadToken, AndAnd) ? "and" : tokenMatcher(firstBadToken, OrOr) ? "or" : "";
+    fail(PQL_ERROR_CODES.notPqlOperator, `'${firstBadToken.image}' is not a PQL operator; use '${use}'`, span);
+  }
+
+  checkBracketDepth(tokens, tokenSpan, fail);
+
+  pqlParser.input = tokens;
+  const cst = pqlParser.query();
+  const error = pqlParser.errors[0];
+  if (error !== undefined) throw syntaxError(error, tokens, tokenSpan, text, file);
+
+  const ast = cstToAst(cst, lines, file);
+  checkAstDepth(ast, fail);
+  return ast;
+}
+
+/** Index of the first backslash in a string token that does not start one of the escapes \\ \" \n \t, or -1. */
+function invalidEscapeAt(image: string): number {
+  for (let k = 1; k < image.length - 1; k++) {
+    if (image[k] !== "\\") continue;
+    const e = image[k + 1];
+    if (e !== "\\" && e !== '"' && e !== "n" && e !== "t") return k;
+    k++;
+  }
+  return -1;
+}
+
+function checkBracketDepth(tokens: IToken[], tokenSpan: (t: IToken) => PqlSpan, fail: (c: PqlErrorCode, m: string, s: PqlSpan) => never): void {
+  let depth = 0;
+  for (const t of tokens) {
+    if (tokenMatcher(t, LParen) || tokenMatcher(t, LBracket)) {
+      depth++;
+      if (depth > MAX_BRACKET_DEPTH) {
+        fail(PQL_ERROR_CODES.tooDeep, `expression is nested too deeply (more than ${MAX_BRACKET_DEPTH} levels of brackets)`, tokenSpan(t));
+      }
+    } else if (tokenMatcher(t, RParen) || tokenMatcher(t, RBracket)) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+}
+
+/** Iterative depth check, so that the check itself cannot overflow the stack. */
+function checkAstDepth(ast: PqlExpr, fail: (c: PqlErrorCode, m: string, s: PqlSpan) => never): void {
+  const stack: Array<[PqlExpr, number]> = [[ast, 1]];
+  while (stack.length > 0) {
+    const [n, d] = stack.pop() as [PqlExpr, number];
+    if (d > MAX_AST_DEPTH) {
+      fail(
+        PQL_ERROR_CODES.tooDeep,
+        `expression is nested too deeply (more than ${MAX_AST_DEPTH} levels)`,
+        n.span ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } },
+      );
+    }
+    for (const c of childrenOf(n)) stack.push([c, d + 1]);
+  }
+}
+
+const UNSUPPORTED_TOKEN_MESSAGES: ReadonlyArray<[typeof Arrow, string]> = [
+  [Arrow, "lambda expressions ('=>') are not supported in this PQL subset yet"],
+  [LCurly, "object literals ('{ … }') are not supported in this PQL subset yet"],
+  [RCurly, "object literals ('{ … }') are not supported in this PQL subset yet"],
+  [Colon, "':' (exists/forall conditions, chain steps) is not supported in this PQL subset yet"],
+  [Caret, "the up operator '^' is not supported in this PQL subset yet"],
+  [ParamRef, "positional parameters ('$1') are not supported in this PQL subset yet"],
+  [At, "context references ('@{…}') are not supported in this PQL subset yet"],
+];
+
+const CHAIN_STARTERS = [CmpOperator, In, NotIn, Like, Occurs];
+
+/** Turn chevrotain's first recognition error into a PqlError, with special wording for common mistakes. */
+function syntaxError(
+  error: IRecognitionException,
+  tokens: IToken[],
+  tokenSpan: (t: IToken) => PqlSpan,
+  text: string,
+  file: string | undefined,
+): PqlError {
+  const t = error.token;
+  const idx = tokens.indexOf(t);
+  const prev = idx > 0 ? tokens[idx - 1] : idx < 0 ? tokens[tokens.length - 1] : undefined;
+  const beforePrev = idx > 1 ? tokens[idx - 2] : undefined;
+  const make = (code: PqlErrorCode, message: string, at: IToken): PqlError => new PqlError(code, message, tokenSpan(at), text, file);
+
+  for (const [type, message] of UNSUPPORTED_TOKEN_MESSAGES) if (tokenMatcher(t, type)) return make(PQL_ERROR_CODES.unsupportedConstruct, message, t);
+  if (tokenMatcher(t, Unsupported) || tokenMatcher(t, Minus)) {
+    return make(PQL_ERROR_CODES.unsupportedConstruct, `arithmetic ('${t.image}') is not supported in this PQL subset yet`, t);
+  }
+  if (tokenMatcher(t, This)) return make(PQL_ERROR_CODES.unsupportedConstruct, "'this' is only supported as 'this <unit>' after 'occurs' in this PQL subset", t);
+  if (tokenMatcher(t, Identifier) && LATER_KEYWORDS.has(t.image.toLowerCase())) {
+    return make(PQL_ERROR_CODES.unsupportedConstruct, `'${t.image}' is not supported in this PQL subset yet`, t);
+  }
+  if (
+    prev !== undefined &&
+    tokenMatcher(prev, Identifier) &&
+    LATER_KEYWORDS.has(prev.image.toLowerCase()) &&
+    (beforePrev === undefined || !tokenMatcher(beforePrev, Dot))
+  ) {
+    return make(PQL_ERROR_CODES.unsupportedConstruct, `'${prev.image}' is not supported in this PQL subset yet`, prev);
+  }
+  const { code, message } = untag(error.message);
+  if (
+    CHAIN_STARTERS.some((c) => tokenMatcher(t, c)) &&
+    (error.name === "NotAllInputParsedException" || code === PQL_ERROR_CODES.missingClose)
+  ) {
+    return make(
+      PQL_ERROR_CODES.chainedComparison,
+      `comparisons cannot be chained: found ${describeToken(t)} after a complete comparison; use 'and' or parentheses`,
+      t,
+    );
+  }
+  return make(code, message, t);
+}

@@ -1,0 +1,356 @@
+/**
+ * The PQL grammar (subset) as a chevrotain CstParser. Rule names map 1:1 to `grammar/pql.ebnf`
+ * (camelCase here, PascalCase there); a test keeps the two in step. Semantic work (AST, scopes, function
+ * names, units) happens in the CST visitor, never here.
+ */
+import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType, EOF } from "chevrotain";
+import {
+  After,
+  allTokens,
+  And,
+  Before,
+  Between,
+  Bang,
+  CmpOperator,
+  Comma,
+  DoubleLit,
+  Dot,
+  False,
+  From,
+  Identifier,
+  In,
+  IntLit,
+  Last,
+  LBracket,
+  Like,
+  LParen,
+  Minus,
+  Next,
+  Not,
+  NotIn,
+  Now,
+  Occurs,
+  On,
+  Or,
+  RBracket,
+  RParen,
+  Select,
+  StringLit,
+  This,
+  Today,
+  Tomorrow,
+  True,
+  Where,
+  Word,
+  Yesterday,
+} from "./tokens.js";
+import { PQL_ERROR_CODES, type PqlErrorCode } from "./errors.js";
+
+/** A syntax error message tagged with its code; the code travels inside the message string. */
+const SEP = "\u0000";
+export function tagged(code: PqlErrorCode, message: string): string {
+  return `${code}${SEP}${message}`;
+}
+export function untag(message: string): { code: PqlErrorCode; message: string } {
+  const i = message.indexOf(SEP);
+  if (i < 0) return { code: PQL_ERROR_CODES.syntax, message };
+  return { code: message.slice(0, i) as PqlErrorCode, message: message.slice(i + 1) };
+}
+
+/** How a token is quoted in messages: `"and"`, `end of input`. */
+export function describeToken(token: IToken | undefined): string {
+  if (token === undefined || token.tokenType === EOF) return "end of input";
+  return JSON.stringify(token.image);
+}
+
+function describeType(t: TokenType): string {
+  if (t === EOF) return "end of input";
+  if (t === Identifier || t === Word) return "a name";
+  if (t === CmpOperator) return "a comparison operator";
+  return t.LABEL ?? t.name;
+}
+
+const CLOSERS = new Set<TokenType>([RParen, RBracket]);
+
+const errorMessageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    const code = CLOSERS.has(expected) ? PQL_ERROR_CODES.missingClose : PQL_ERROR_CODES.syntax;
+    return tagged(code, `expected ${describeType(expected)} but found ${describeToken(actual)}`);
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return tagged(PQL_ERROR_CODES.trailingInput, `unexpected ${describeToken(firstRedundant)} after the end of the expression`);
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    const found = describeToken(actual[0]);
+    if (ruleName === "expression" || ruleName === "primary" || ruleName === "postfixExpr" || ruleName === "timeRef") {
+      return tagged(PQL_ERROR_CODES.expectedExpression, `expected an expression but found ${found}`);
+    }
+    const firsts = new Set<string>();
+    for (const alt of expectedPathsPerAlt) for (const path of alt) if (path[0] !== undefined) firsts.add(describeType(path[0]));
+    const list = [...firsts];
+    const expected = list.length <= 1 ? (list[0] ?? "something else") : `one of ${list.join(", ")}`;
+    return tagged(PQL_ERROR_CODES.syntax, `expected ${expected} but found ${found}`);
+  },
+  buildEarlyExitMessage({ actual }) {
+    return tagged(PQL_ERROR_CODES.syntax, `unexpected ${describeToken(actual[0])}`);
+  },
+};
+
+export class PqlParser extends CstParser {
+  constructor() {
+    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, nodeLocationTracking: "full", errorMessageProvider });
+    this.performSelfAnalysis();
+  }
+
+  query = this.RULE("query", () => {
+    this.SUBRULE(this.expression);
+  });
+
+  expression = this.RULE("expression", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.selectExpr) }, { ALT: () => this.SUBRULE(this.orExpr) }]);
+  });
+
+  selectExpr = this.RULE("selectExpr", () => {
+    this.CONSUME(Select);
+    this.SUBRULE(this.varDecl, { LABEL: "decls" });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.varDecl, { LABEL: "decls" });
+    });
+  });
+
+  varDecl = this.RULE("varDecl", () => {
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(From);
+    this.SUBRULE(this.postfixExpr, { LABEL: "source" });
+    this.OPTION(() => {
+      this.CONSUME(Where);
+      this.SUBRULE(this.orExpr, { LABEL: "condition" });
+    });
+  });
+
+  orExpr = this.RULE("orExpr", () => {
+    this.SUBRULE(this.andExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(Or);
+      this.SUBRULE2(this.andExpr, { LABEL: "operands" });
+    });
+  });
+
+  andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(And);
+      this.SUBRULE2(this.notExpr, { LABEL: "operands" });
+    });
+  });
+
+  // Iterative, not recursive: a run of `not` cannot grow the parser's stack.
+  notExpr = this.RULE("notExpr", () => {
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(Not, { LABEL: "negations" }) }, { ALT: () => this.CONSUME(Bang, { LABEL: "negations" }) }]);
+    });
+    this.SUBRULE(this.cmpExpr);
+  });
+
+  cmpExpr = this.RULE("cmpExpr", () => {
+    this.SUBRULE(this.postfixExpr, { LABEL: "left" });
+    this.OPTION(() => this.SUBRULE(this.cmpTail));
+  });
+
+  cmpTail = this.RULE("cmpTail", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.cmpOp);
+          this.SUBRULE(this.postfixExpr, { LABEL: "right" });
+        },
+      },
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(In, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(NotIn, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(Like, { LABEL: "operator" }) },
+          ]);
+          this.SUBRULE2(this.postfixExpr, { LABEL: "right" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Occurs);
+          this.SUBRULE(this.occursSpec);
+        },
+      },
+    ]);
+  });
+
+  cmpOp = this.RULE("cmpOp", () => {
+    this.CONSUME(CmpOperator, { LABEL: "operator" });
+  });
+
+  occursSpec = this.RULE("occursSpec", () => {
+    this.OR([
+      {
+        // F1: [CMP] N UNIT DIR REF
+        ALT: () => {
+          this.OPTION(() => this.SUBRULE(this.cmpOp));
+          this.CONSUME(IntLit, { LABEL: "amount" });
+          this.SUBRULE(this.unit);
+          this.SUBRULE(this.direction);
+          this.SUBRULE(this.timeRef, { LABEL: "ref" });
+        },
+      },
+      {
+        // F2: DIR REF
+        ALT: () => {
+          this.SUBRULE2(this.direction);
+          this.SUBRULE2(this.timeRef, { LABEL: "ref" });
+        },
+      },
+      {
+        // F4: between REF and REF
+        ALT: () => {
+          this.CONSUME(Between);
+          this.SUBRULE3(this.timeRef, { LABEL: "rangeStart" });
+          this.CONSUME(And);
+          this.SUBRULE4(this.timeRef, { LABEL: "rangeEnd" });
+        },
+      },
+      {
+        // F3: [on] REF
+        ALT: () => {
+          this.OPTION2(() => this.CONSUME(On));
+          this.SUBRULE5(this.timeRef, { LABEL: "ref" });
+        },
+      },
+    ]);
+  });
+
+  direction = this.RULE("direction", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Before, { LABEL: "word" }) },
+      { ALT: () => this.CONSUME(After, { LABEL: "word" }) },
+      { ALT: () => this.CONSUME(From, { LABEL: "word" }) },
+    ]);
+  });
+
+  timeRef = this.RULE("timeRef", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(This, { LABEL: "which" }) },
+            { ALT: () => this.CONSUME(Last, { LABEL: "which" }) },
+            { ALT: () => this.CONSUME(Next, { LABEL: "which" }) },
+          ]);
+          this.SUBRULE(this.unit);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfixExpr, { LABEL: "value" }) },
+    ]);
+  });
+
+  unit = this.RULE("unit", () => {
+    this.CONSUME(Identifier, { LABEL: "name" });
+  });
+
+  postfixExpr = this.RULE("postfixExpr", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => this.SUBRULE(this.postfixOp, { LABEL: "ops" }));
+  });
+
+  postfixOp = this.RULE("postfixOp", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Dot);
+          this.SUBRULE(this.memberName);
+          this.OPTION(() => {
+            this.CONSUME(LParen, { LABEL: "call" });
+            this.OPTION2(() => this.SUBRULE(this.argList));
+            this.CONSUME(RParen);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LBracket, { LABEL: "filter" });
+          this.SUBRULE(this.expression, { LABEL: "condition" });
+          this.CONSUME(RBracket);
+        },
+      },
+    ]);
+  });
+
+  memberName = this.RULE("memberName", () => {
+    this.CONSUME(Word, { LABEL: "name" });
+  });
+
+  argList = this.RULE("argList", () => {
+    this.SUBRULE(this.orExpr, { LABEL: "args" });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.orExpr, { LABEL: "args" });
+    });
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.listLit) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen, { LABEL: "paren" });
+          this.SUBRULE(this.expression);
+          this.CONSUME(RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.functionCall) },
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(Now, { LABEL: "timeKeyword" }) },
+      { ALT: () => this.CONSUME(Today, { LABEL: "timeKeyword" }) },
+      { ALT: () => this.CONSUME(Yesterday, { LABEL: "timeKeyword" }) },
+      { ALT: () => this.CONSUME(Tomorrow, { LABEL: "timeKeyword" }) },
+    ]);
+  });
+
+  functionCall = this.RULE("functionCall", () => {
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(LParen);
+    this.OPTION(() => this.SUBRULE(this.argList));
+    this.CONSUME(RParen);
+  });
+
+  literal = this.RULE("literal", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(StringLit, { LABEL: "string" }) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(Minus, { LABEL: "minus" }));
+          this.OR2([
+            { ALT: () => this.CONSUME(IntLit, { LABEL: "integer" }) },
+            { ALT: () => this.CONSUME(DoubleLit, { LABEL: "double" }) },
+          ]);
+        },
+      },
+      { ALT: () => this.CONSUME(True, { LABEL: "boolean" }) },
+      { ALT: () => this.CONSUME(False, { LABEL: "boolean" }) },
+    ]);
+  });
+
+  listLit = this.RULE("listLit", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.orExpr, { LABEL: "items" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.orExpr, { LABEL: "items" });
+      });
+    });
+    this.CONSUME(RBracket);
+  });
+}
+
+/** The one parser instance (chevrotain parsers are reusable: set `input`, call a rule). */
+export const pqlParser = new PqlParser();

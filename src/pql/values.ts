@@ -1,0 +1,159 @@
+/**
+ * Runtime value semantics (pql.md §3, §6): truthiness, equality and ordering with the null rules, timestamps
+ * compared by instant, numbers as numbers, strings by UTF-16 code units, any other mismatch false.
+ */
+import type { Json, JsonObject } from "../xdm/types.js";
+import { parseDate, parseDateTime } from "../xdm/time.js";
+import type { ComparisonOp } from "./ast.js";
+
+/** A runtime value; `undefined` is "missing" (JSON null is treated the same). */
+export type Value = Json | undefined;
+
+/** Boolean position: null → false, Booleans are their own value, arrays need ≥ 1 element, anything else true. */
+export function truthy(v: Value): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v === "boolean") return v;
+  if (Array.isArray(v)) return v.length > 0;
+  return true;
+}
+
+const PARSE_CACHE_SIZE = 16_384;
+/** Recent timestamp parses (NaN = not a timestamp); cleared when full. */
+const parsed = new Map<string, number>();
+
+/** Epoch ms of a string that is an RFC 3339 date-time or a `YYYY-MM-DD` date; undefined otherwise (cheap reject first). */
+export function timestampOf(s: string): number | undefined {
+  if (s.length < 10) return undefined;
+  const c0 = s.charCodeAt(0);
+  if (c0 < 48 || c0 > 57 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  // The same event timestamps are read by every segment evaluated on a profile: remember recent parses.
+  const hit = parsed.get(s);
+  if (hit !== undefined) return Number.isNaN(hit) ? undefined : hit;
+  const ms = s.length === 10 ? parseDate(s) : parseDateTime(s);
+  if (parsed.size >= PARSE_CACHE_SIZE) parsed.clear();
+  parsed.set(s, ms ?? NaN);
+  return ms;
+}
+
+
+/** Epoch ms of a data value used as a time: a number (epoch ms) or a timestamp string. */
+export function timeOf(v: Value): number | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+  if (typeof v === "string") return timestampOf(v);
+  return undefined;
+}
+
+/** True when `s` is a `YYYY-MM-DD` date (a day interval when used as an `occurs` reference). */
+export function isDateOnly(s: string): boolean {
+  return s.length === 10 && timestampOf(s) !== undefined;
+}
+
+/** `a op b` on numbers. */
+export function orderNumbers(op: ComparisonOp, a: number, b: number): boolean {
+  switch (op) {
+    case "=":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+  }
+}
+
+function orderStringsOrTimes(op: ComparisonOp, a: string, b: string): boolean {
+  const ta = timestampOf(a);
+  if (ta !== undefined) {
+    const tb = timestampOf(b);
+    if (tb !== undefined) return orderNumbers(op, ta, tb);
+  }
+  return orderStrings(op, a, b);
+}
+
+/** `a op b` on strings by UTF-16 code units. */
+export function orderStrings(op: ComparisonOp, a: string, b: string): boolean {
+  switch (op) {
+    case "=":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+  }
+}
+
+/** `l op r` with the null and type rules: false if either side is missing or the kinds differ. */
+export function compareValues(op: ComparisonOp, l: Value, r: Value): boolean {
+  if (l === undefined || l === null || r === undefined || r === null) return false;
+  const tl = typeof l;
+  if (tl !== typeof r) return false;
+  if (tl === "number") return orderNumbers(op, l as number, r as number);
+  if (tl === "string") return orderStringsOrTimes(op, l as string, r as string);
+  if (op !== "=" && op !== "!=") return false;
+  if (tl === "boolean") return op === "=" ? l === r : l !== r;
+  const la = Array.isArray(l);
+  if (la !== Array.isArray(r)) return false;
+  const eq = deepEqual(l, r);
+  return op === "=" ? eq : !eq;
+}
+
+/** Equality used by `=`, `in` and array/object comparison (null equals only null inside structures). */
+export function equalValues(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null || b === undefined || b === null) return false;
+  const ta = typeof a;
+  if (ta !== typeof b) return false;
+  if (ta === "number") return a === b;
+  if (ta === "string") {
+    const x = timestampOf(a as string);
+    if (x === undefined) return false;
+    return x === timestampOf(b as string);
+  }
+  if (ta === "boolean") return false;
+  return deepEqual(a, b);
+}
+
+function deepEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equalValues(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    if (!equalValues((a as JsonObject)[k], (b as JsonObject)[k])) return false;
+  }
+  return true;
+}
+
+/** True iff some element of `list` equals `v`. */
+export function listContains(list: readonly Json[], v: Value): boolean {
+  for (let i = 0; i < list.length; i++) if (equalValues(v, list[i])) return true;
+  return false;
+}
+
+/** SQL LIKE pattern → anchored RegExp: `%` any run of characters, `_` exactly one; case-sensitive; no escape character. */
+export function likeToRegExp(pattern: string): RegExp {
+  let src = "^";
+  for (const ch of pattern) {
+    if (ch === "%") src += "[\\s\\S]*";
+    else if (ch === "_") src += "[\\s\\S]";
+    else src += ch.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+  }
+  return new RegExp(`${src}$`, "u");
+}
