@@ -132,6 +132,12 @@ describe("compileSegmentExpression", () => {
     );
   });
 
+  it("throws a single check error as it is", () => {
+    expect(() => compileSegmentExpression("persn.age > 3", TEST_SCHEMA, "seg.json")).toThrow(
+      expect.objectContaining({ code: "PQL-T001", location: { file: "seg.json", line: 1, column: 1 } }),
+    );
+  });
+
   it("without a schema still checks arity", () => {
     expect(() => compileSegmentExpression("x occurs date(2018, 1)", undefined)).toThrow(/date\(\) takes 3 arguments/);
   });

@@ -56,16 +56,17 @@ export { formatPql } from "./format.js";
 
 /**
  * Parse, check (against `schema` when given, otherwise only the schema-free checks) and compile a segment
- * expression. Check errors are thrown as one PqlError (code PQL-T000) whose detail lists every error.
+ * expression. A single check error is thrown as is; several are thrown as one PqlError (code PQL-T000) whose detail lists
+ * every error.
  */
 export function compileSegmentExpression(text: string, schema: PqlSchema | undefined, file?: string): CompiledPql {
   const ast = parsePql(text, file);
   const errors = schema === undefined ? checkPqlStructure(ast, text, file) : checkPql(ast, schema, text, file);
   const first = errors[0];
+  if (errors.length === 1) throw first;
   if (first !== undefined) {
     const detail = errors.map((e) => e.format()).join("\n\n");
-    const message = errors.length === 1 ? `segment expression has 1 error: ${first.message}` : `segment expression has ${errors.length} errors; first: ${first.message}`;
-    throw new PqlError(PQL_ERROR_CODES.checkFailed, message, first.span, undefined, file, detail);
+    throw new PqlError(PQL_ERROR_CODES.checkFailed, `segment expression has ${errors.length} errors; first: ${first.message}`, first.span, undefined, file, detail);
   }
   return compilePql(ast);
 }

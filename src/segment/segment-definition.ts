@@ -3,7 +3,7 @@
  * schemas and compiled once into a predicate.
  */
 import type { JsonDocument } from "../io/sandbox-files.js";
-import { compileSegmentExpression, type CompiledPql, type PqlSchema } from "../pql/index.js";
+import { compileSegmentExpression, PqlError, type CompiledPql, type PqlSchema } from "../pql/index.js";
 import { PROFILE_SCHEMA_NAME, type SegmentDefinition } from "../xdm/types.js";
 import { SegmentError } from "./segment-error.js";
 
@@ -49,7 +49,11 @@ export function parseSegmentDefinition(doc: JsonDocument): SegmentDefinition {
 export function compileSegment(doc: JsonDocument, schema: PqlSchema): CompiledSegment {
   const definition = parseSegmentDefinition(doc);
   if (definition.expression.format === "pql/text") {
-    return { definition, file: doc.file, predicate: compileSegmentExpression(definition.expression.value, schema, doc.file) };
+    try {
+      return { definition, file: doc.file, predicate: compileSegmentExpression(definition.expression.value, schema, doc.file) };
+    } catch (e) {
+      throw e instanceof PqlError ? e.inJsonValue("$.expression.value") : e;
+    }
   }
   throw new SegmentError("SEG-D003", "expression.format \"pql/json\" is not supported yet; write the definition as pql/text", {
     file: doc.file,

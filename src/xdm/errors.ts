@@ -5,10 +5,13 @@
  */
 export interface SourceLocation {
   file?: string;
+  /** 1-based line and column in the file (or, with `embeddedIn`, in that JSON value's text). */
   line?: number;
   column?: number;
   /** JSON path inside the file or request, e.g. `$.destination.datasetId`. */
   jsonPath?: string;
+  /** JSON path of the string value the line and column point into, e.g. `$.expression.value` for PQL. */
+  embeddedIn?: string;
 }
 
 export class ProfileLabError extends Error {
@@ -23,13 +26,22 @@ export class ProfileLabError extends Error {
     super(message);
   }
 
-  /** `file:line:column (jsonPath)` or an empty string. */
+  /**
+   * Where the problem is: `file:line:column at $.json.path`, or for text inside a JSON value (a PQL
+   * expression in a segment file) `file at $.expression.value:line:column`.
+   */
   where(): string {
-    const { file, line, column, jsonPath } = this.location;
-    let at = file ?? "";
-    if (line !== undefined) at += `${at ? ":" : "line "}${line}${column !== undefined ? `:${column}` : ""}`;
-    if (jsonPath) at += at ? ` at ${jsonPath}` : jsonPath;
-    return at;
+    const { file, line, column, jsonPath, embeddedIn } = this.location;
+    const lc = line === undefined ? "" : `${line}${column !== undefined ? `:${column}` : ""}`;
+    if (embeddedIn) return `${file ? `${file} at ` : ""}${embeddedIn}${lc ? `:${lc}` : ""}`;
+    const at = file ? (lc ? `${file}:${lc}` : file) : lc ? `line ${lc}` : "";
+    return jsonPath ? (at ? `${at} at ${jsonPath}` : jsonPath) : at;
+  }
+
+  /** Records that the line and column point into the text of this JSON value, as the error propagates out of it. */
+  inJsonValue(jsonPath: string): this {
+    this.location.embeddedIn = jsonPath;
+    return this;
   }
 
   /** The text a user sees: `CODE where: message` and the detail lines. */
