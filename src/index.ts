@@ -3,7 +3,8 @@
  */
 export { openSandbox, type Dataset, type Sandbox } from "./engine/sandbox.js";
 export { runSegmentJob, type SegmentJobOptions } from "./engine/run-segment-job.js";
-export { runExportJob, type BatchRecord, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
+export { runExportJob, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
+export type { BatchRecord } from "./store/catalog-types.js";
 export { generateSandbox, type GenerateOptions, type GenerateSummary } from "./generate/index.js";
 export { mergeFragments, type MergedProfile } from "./merge/merge-fragments.js";
 export type { EventFragment, RecordFragment } from "./merge/fragment.js";

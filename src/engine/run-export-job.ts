@@ -21,6 +21,7 @@ import { identityMapOf } from "../identity/identity-key.js";
 import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { toJobError } from "../segment/segment-job.js";
 import { deterministicHexId, deterministicUuid } from "../store/ids.js";
+import type { BatchRecord } from "../store/catalog-types.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { unionType } from "../xdm/schema.js";
 import { PROFILE_SCHEMA_NAME, type JsonObject, type MergePolicy } from "../xdm/types.js";
@@ -39,23 +40,6 @@ export interface ExportJobOptions {
   /** Where the request came from, for error locations. */
   readonly requestFile?: string;
   readonly clock?: () => number;
-}
-
-/** A catalog batch record (`/data/foundation/catalog/batches/{id}`), as far as exports fill it. */
-export interface BatchRecord {
-  id: string;
-  imsOrg: string;
-  status: "loading" | "success" | "failed";
-  created: number;
-  updated: number;
-  completed?: number;
-  relatedObjects: { type: "dataSet"; id: string }[];
-  version: "1.0.0";
-  inputFormat: { format: "parquet" };
-  recordCount?: number;
-  size?: number;
-  files?: { name: string; path: string; rows: number; length: number }[];
-  tags?: { segmentId?: string[]; exportJobId: string[] };
 }
 
 export interface ExportResult {

@@ -6,6 +6,17 @@ import { join } from "node:path";
 import { readMembership, writeMembership, type MembershipSnapshot } from "./membership-store.js";
 import { RecordStore } from "./record-store.js";
 
+/** The kinds of records kept under `.profile-lab/`, and the folder of each. */
+const RECORD_DIRS = {
+  "segment-jobs": "jobs/segment-jobs",
+  "export-jobs": "jobs/export-jobs",
+  batches: "catalog/batches",
+  datasets: "catalog/datasets",
+  schedules: "schedules",
+} as const;
+
+export type RecordKind = keyof typeof RECORD_DIRS;
+
 export class SandboxState {
   readonly root: string;
 
@@ -25,8 +36,8 @@ export class SandboxState {
     writeMembership(this.membershipFile, snapshot);
   }
 
-  records<T>(kind: "segment-jobs" | "export-jobs" | "batches"): RecordStore<T> {
-    return new RecordStore<T>(join(this.root, kind === "batches" ? "catalog/batches" : `jobs/${kind}`));
+  records<T>(kind: RecordKind): RecordStore<T> {
+    return new RecordStore<T>(join(this.root, RECORD_DIRS[kind]));
   }
 
   /** The committed folder of a batch in the lake. */
