@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { profileShards, mergeGroup } from "../src/engine/profile-groups.js";
-import { mergeFragments } from "../src/merge/merge-fragments.js";
+import { applicationOrder, mergeFragments } from "../src/merge/merge-fragments.js";
+import { DEFAULT_CONVENTIONS, parseMergeConventions, type MergeConventions } from "../src/merge/merge-options.js";
 import type { MergePolicy } from "../src/xdm/types.js";
 import type { EventFragment, RecordFragment } from "../src/merge/fragment.js";
 import { attributes, crm, DSP, email, event, LOYALTY_ONLY, record, TS_NONE, TS_PDG } from "./helpers/fragments.js";
@@ -13,7 +14,7 @@ import { attributes, crm, DSP, email, event, LOYALTY_ONLY, record, TS_NONE, TS_P
 function profiles(records: RecordFragment[], policy: MergePolicy, events: EventFragment[] = []) {
   const out = new Map<string, ReturnType<typeof mergeGroup> & { eventIds: string[] }>();
   for (const shard of profileShards({ records, events }, policy, 3))
-    for (const g of shard) out.set(g.key, { ...mergeGroup(g, policy), eventIds: g.events.map((e) => e.data["_id"] as string) });
+    for (const g of shard) out.set(g.key, { ...mergeGroup(g, policy, DEFAULT_CONVENTIONS), eventIds: g.events.map((e) => e.data["_id"] as string) });
   return out;
 }
 
@@ -190,5 +191,90 @@ describe("merge scenarios (scenarios.md §A)", () => {
     const keys = (n: number) => profileShards({ records, events: [] }, TS_NONE, n).flat().map((g) => g.key);
     expect(keys(1)).toEqual(keys(4));
     expect(keys(1)).toEqual(keys(7));
+  });
+});
+
+describe("merge conventions: every setting of every switch", () => {
+  const conv = (c: Partial<MergeConventions>): MergeConventions => ({ ...DEFAULT_CONVENTIONS, ...c });
+  const m5 = [
+    record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-06-01T00:00:00Z" } }),
+    record("ds_crm", "2024-05-01T11:00:00Z", crm("c1"), { person: { name: { firstName: "Janie" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-01-01T00:00:00Z" } }),
+  ];
+  it.each([
+    ["acrossDatasets", "Janie"],
+    ["all", "Jane"],
+  ] as const)("M5 customTimestampScope=%s → firstName %s", (scope, expected) => {
+    const merged = mergeFragments(m5, TS_NONE, { conventions: conv({ customTimestampScope: scope }) });
+    expect((merged.entity["person"] as { name: { firstName: string } }).name.firstName).toBe(expected);
+  });
+
+  const m4 = [
+    record("ds_crm", "2024-07-01T00:00:00Z", crm("c1"), { person: { name: { firstName: "Jane" } } }),
+    record("ds_loyalty", "2024-05-01T00:00:00Z", crm("c1"), { person: { name: { firstName: "Janet" } }, extSourceSystemAudit: { lastUpdatedDate: "2024-08-15T00:00:00Z" } }),
+  ];
+  it.each([
+    ["perFragment", "Janet"],
+    ["ingestUnlessAll", "Jane"],
+  ] as const)("M4 mixedTimestamps=%s → firstName %s", (mixed, expected) => {
+    const merged = mergeFragments(m4, TS_NONE, { conventions: conv({ mixedTimestamps: mixed }) });
+    expect((merged.entity["person"] as { name: { firstName: string } }).name.firstName).toBe(expected);
+  });
+
+  it("M4 ingestUnlessAll still uses custom timestamps when every fragment has one", () => {
+    const both = [
+      record("ds_crm", "2024-07-01T00:00:00Z", crm("c1"), { loyalty: { tier: "a" }, extSourceSystemAudit: { lastUpdatedDate: "2024-01-01T00:00:00Z" } }),
+      record("ds_loyalty", "2024-05-01T00:00:00Z", crm("c1"), { loyalty: { tier: "b" }, extSourceSystemAudit: { lastUpdatedDate: "2024-02-01T00:00:00Z" } }),
+    ];
+    expect(mergeFragments(both, TS_NONE, { conventions: conv({ mixedTimestamps: "ingestUnlessAll" }) }).entity["loyalty"]).toEqual({ tier: "b" });
+  });
+
+  const m12 = [
+    record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { favoriteStores: ["s1", "s2", "s9"] }),
+    record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { favoriteStores: ["s9", "s4"] }),
+  ];
+  it.each([
+    ["atomic", ["s9", "s4"]],
+    ["union", ["s9", "s4", "s1", "s2"]],
+  ] as const)("M12 arrayMerge=%s → %j", (arrays, expected) => {
+    expect(mergeFragments(m12, TS_NONE, { conventions: conv({ arrayMerge: arrays }) }).entity["favoriteStores"]).toEqual(expected);
+  });
+
+  const m11 = [
+    record("ds_crm", "2024-05-01T10:00:00Z", { CRMID: [{ id: "c1", primary: true }], Email: [{ id: "jane@example.com" }] }),
+    record("ds_web", "2024-05-01T11:00:00Z", { Email: [{ id: "jane@example.com", primary: true }], CRMID: [{ id: "c1" }], ECID: [{ id: "e1", primary: true }] }),
+  ];
+  it.each([
+    ["single", 1],
+    ["asIngested", 2],
+  ] as const)("M11 identityPrimary=%s → %i primary identities", (primary, count) => {
+    const idm = mergeFragments(m11, TS_PDG, { conventions: conv({ identityPrimary: primary }) }).entity["identityMap"] as Record<string, { primary?: boolean }[]>;
+    expect(Object.values(idm).flat().filter((i) => i.primary === true)).toHaveLength(count);
+  });
+
+  it("rejects unknown conventions and values with their JSON path", () => {
+    expect(() => parseMergeConventions({ arrayMerge: "concat" }, "sandbox.json")).toThrow(/arrayMerge must be one of "atomic", "union"/);
+    expect(() => parseMergeConventions({ arrays: "union" }, "sandbox.json")).toThrow(expect.objectContaining({ location: { file: "sandbox.json", jsonPath: "$.conventions.arrays" } }));
+    expect(parseMergeConventions(undefined, "sandbox.json")).toEqual(DEFAULT_CONVENTIONS);
+  });
+});
+
+describe("provenance", () => {
+  it("records every value written, the winner last", () => {
+    const a = record("ds_crm", "2024-05-01T10:00:00Z", crm("c1"), { person: { name: { firstName: "Jane", lastName: "Doe" } } });
+    const b = record("ds_loyalty", "2024-05-01T11:00:00Z", crm("c1"), { person: { name: { firstName: "Janet" } } });
+    const writes: [string, unknown, string][] = [];
+    mergeFragments([b, a], TS_NONE, { recorder: (path, value, r) => writes.push([path, value, r.datasetId]) });
+    expect(writes).toEqual([
+      ["person.name.firstName", "Jane", "ds_crm"],
+      ["person.name.lastName", "Doe", "ds_crm"],
+      ["person.name.firstName", "Janet", "ds_loyalty"],
+    ]);
+  });
+
+  it("orders records lowest priority first", () => {
+    const a = record("ds_crm", "2024-05-01T12:00:00Z", crm("c1"), {});
+    const b = record("ds_loyalty", "2024-05-01T09:00:00Z", crm("c1"), {});
+    expect(applicationOrder([a, b], DSP).map((r) => r.datasetId)).toEqual(["ds_crm", "ds_loyalty"]);
+    expect(applicationOrder([a, b], TS_NONE).map((r) => r.datasetId)).toEqual(["ds_loyalty", "ds_crm"]);
   });
 });

@@ -7,7 +7,8 @@
 import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
 import type { EventFragment, FragmentOrigin, RecordFragment } from "../merge/fragment.js";
-import { mergeFragments, policyIncludesDataset, type MergedProfile } from "../merge/merge-fragments.js";
+import { mergeFragments, policyIncludesDataset, type MergedProfile, type MergeRecorder } from "../merge/merge-fragments.js";
+import type { MergeConventions } from "../merge/merge-options.js";
 import type { IdentityMap, MergePolicy } from "../xdm/types.js";
 import type { SandboxData } from "./load-data.js";
 
@@ -88,11 +89,11 @@ export function profileShards(data: SandboxData, policy: MergePolicy, shardCount
 }
 
 /** The merged profile of a group: its records under the policy, plus the identities its events carry. */
-export function mergeGroup(group: ProfileGroup, policy: MergePolicy): MergedProfile {
-  const eventIdentities: IdentityMap[] = [];
+export function mergeGroup(group: ProfileGroup, policy: MergePolicy, conventions: MergeConventions, recorder?: MergeRecorder): MergedProfile {
+  const eventIdentityMaps: IdentityMap[] = [];
   for (const e of group.events) {
     const m = identityMapOf(e.data);
-    if (m) eventIdentities.push(m);
+    if (m) eventIdentityMaps.push(m);
   }
-  return mergeFragments(group.records, policy, eventIdentities);
+  return mergeFragments(group.records, policy, { conventions, eventIdentityMaps, ...(recorder ? { recorder } : {}) });
 }

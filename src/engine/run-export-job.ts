@@ -192,8 +192,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     const byNamespace: Record<string, number> = {};
     for (const shard of profileShards(data, policy, options.shards ?? 1)) {
       for (const group of shard) {
-        const merged = mergeGroup(group, policy);
-        const hasRecords = merged.fragmentCount > 0;
+        const merged = mergeGroup(group, policy, sandbox.conventions);
+        const hasRecords = merged.recordCount > 0;
         const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
         if (!passesProfileFilters(plan, hasRecords, lastUpdate)) continue;
         const memberships = priorMemberships(snapshot, group);

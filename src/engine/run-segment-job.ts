@@ -158,7 +158,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
       let profiles = 0;
       for (const shard of profileShards(data, policy, options.shards ?? 1)) {
         for (const group of shard) {
-          const merged = mergeGroup(group, policy);
+          const merged = mergeGroup(group, policy, sandbox.conventions);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
           const after = evaluateProfile(context, policySegments, priorMemberships(snapshot, group), options.statusModel);
           storeMemberships(snapshot, group, after, policySegments);

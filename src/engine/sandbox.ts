@@ -5,6 +5,7 @@
  */
 import { readSandboxFiles, type JsonDocument } from "../io/sandbox-files.js";
 import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, type DatasetEntry, type SandboxManifest } from "../io/sandbox-manifest.js";
+import { parseMergeConventions, type MergeConventions } from "../merge/merge-options.js";
 import { MergePolicies } from "../merge/merge-policy.js";
 import type { PqlSchema } from "../pql/index.js";
 import { compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
@@ -32,6 +33,8 @@ export interface Sandbox {
   /** Union schema of the ExperienceEvent datasets. */
   readonly eventType: XdmObject;
   readonly policies: MergePolicies;
+  /** How the merge settles the points the platform leaves open (`conventions` in sandbox.json). */
+  readonly conventions: MergeConventions;
   readonly segments: readonly CompiledSegment[];
   readonly exportRequests: readonly JsonDocument[];
 }
@@ -74,7 +77,8 @@ export function openSandbox(dir: string): Sandbox {
     ids.set(s.definition.id, s.file);
     if (s.definition.mergePolicyId !== undefined) policies.get(s.definition.mergePolicyId, { file: s.file, jsonPath: "$.mergePolicyId" });
   }
-  return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, segments, exportRequests: files.exportRequests };
+  const conventions = parseMergeConventions(files.manifest.conventions, manifestFile);
+  return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests };
 }
 
 /** The dataset with this id, or undefined. */

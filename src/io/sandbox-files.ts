@@ -74,6 +74,7 @@ function readManifest(dir: string): SandboxManifest {
     },
     datasets: doc["datasets"] as DatasetEntry[],
     ...(typeof doc["referenceTime"] === "string" ? { referenceTime: doc["referenceTime"] } : {}),
+    ...(doc["conventions"] !== undefined ? { conventions: doc["conventions"] as Record<string, unknown> } : {}),
   };
 }
 

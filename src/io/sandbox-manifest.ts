@@ -49,6 +49,8 @@ export interface SandboxManifest {
   datasets: DatasetEntry[];
   /** The RFC 3339 instant the generator anchored the data at; the demo evaluates as of it. */
   referenceTime?: string;
+  /** Switches for behaviours the platform leaves open (see MergeConventions); validated by the engine. */
+  conventions?: Record<string, unknown>;
 }
 
 /** XDM class of a schema (`meta:class`), which decides whether a dataset holds records or events. */

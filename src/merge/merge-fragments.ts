@@ -1,37 +1,30 @@
 /**
  * Merges one profile's fragments into one entity under a merge policy (profile-semantics.md §1.5–§1.7).
  *
- * Two stages keep the ordering transitive:
- *  1. within a dataset, the records of one primary identity combine in ingestion order (later replaces
- *     earlier field by field; a custom timestamp does not reorder them — M5);
- *  2. across datasets, the dataset fragments are ranked — by effective time (`extSourceSystemAudit.
- *     lastUpdatedDate` when present, else ingestion time) or by the policy's dataset order — and combined
- *     lowest rank first, so each leaf ends with the value of the highest-ranked fragment that has it.
- * Objects (and maps) recurse, arrays and scalars are taken whole, identityMap is a union with one primary,
- * segmentMembership never comes from fragments (the store owns it).
+ * A fragment is the records of one primary identity in one dataset. Fragments are ranked — by effective
+ * time (`extSourceSystemAudit.lastUpdatedDate` when present, else ingestion time) or by the policy's
+ * dataset order — and every record is then applied lowest rank first, a fragment's records in ingestion
+ * order. Each leaf so ends with the value of the highest-ranked fragment that has it, and within that
+ * fragment of its latest record (M5). Objects (and maps) recurse, arrays and scalars are taken whole,
+ * identityMap is a union with one primary, segmentMembership never comes from fragments (the store owns it).
  */
-import { identityKey } from "../identity/identity-key.js";
+import { identityKey, identityMapOf } from "../identity/identity-key.js";
 import { parseDateTime } from "../xdm/time.js";
-import type { IdentityItem, IdentityMap, JsonObject, MergePolicy } from "../xdm/types.js";
+import type { IdentityItem, IdentityMap, Json, JsonObject, MergePolicy } from "../xdm/types.js";
 import type { RecordFragment } from "./fragment.js";
+import { DEFAULT_CONVENTIONS, type MergeConventions } from "./merge-options.js";
 
 export interface MergedProfile {
   /** The merged entity: attributes plus the union identityMap (no segmentMembership). */
   readonly entity: JsonObject;
   /** Latest ingestion time of the fragments that were merged (the profile's "last update"). */
   readonly lastIngestTime: number;
-  /** Number of record fragments that took part (0 for an event-only profile). */
-  readonly fragmentCount: number;
+  /** Number of records that took part (0 for an event-only profile). */
+  readonly recordCount: number;
 }
 
-interface DatasetFragment {
-  readonly datasetId: string;
-  readonly primary: string;
-  readonly data: JsonObject;
-  readonly ingestTime: number;
-  readonly effectiveTime: number;
-  readonly identityMaps: IdentityMap[];
-}
+/** Called for every value a record writes into the entity, in application order (last write wins). */
+export type MergeRecorder = (path: string, value: Json, record: RecordFragment) => void;
 
 const SYSTEM_MANAGED = new Set(["identityMap", "segmentMembership"]);
 
@@ -39,19 +32,33 @@ function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+function unionArrays(winner: readonly Json[], loser: readonly Json[]): Json[] {
+  const seen = new Set(winner.map((v) => JSON.stringify(v)));
+  return [...winner, ...loser.filter((v) => !seen.has(JSON.stringify(v)))];
+}
+
 /** Copies `source` into `target`: objects recurse (copied, never shared), arrays and scalars replace. */
-function assignDeep(target: JsonObject, source: JsonObject, skip?: ReadonlySet<string>): void {
+function assignDeep(
+  target: JsonObject,
+  source: JsonObject,
+  arrays: MergeConventions["arrayMerge"],
+  record: RecordFragment | undefined,
+  recorder: MergeRecorder | undefined,
+  prefix: string,
+  skip?: ReadonlySet<string>,
+): void {
   for (const key in source) {
     if (skip?.has(key)) continue;
     const value = source[key]!;
+    const current = target[key];
     if (isPlainObject(value)) {
-      const current = target[key];
       const into: JsonObject = isPlainObject(current) ? current : {};
-      assignDeep(into, value);
+      assignDeep(into, value, arrays, record, recorder, `${prefix}${key}.`);
       target[key] = into;
-    } else {
-      target[key] = value;
+      continue;
     }
+    target[key] = arrays === "union" && Array.isArray(value) && Array.isArray(current) ? unionArrays(value, current) : value;
+    if (recorder) recorder(`${prefix}${key}`, value, record!);
   }
 }
 
@@ -62,8 +69,18 @@ function customTimestamp(data: JsonObject): number | undefined {
   return typeof t === "string" ? parseDateTime(t) : typeof t === "number" ? t : undefined;
 }
 
-/** Stage 1: one fragment per (dataset, primary identity), its records combined in ingestion order. */
-function datasetFragments(records: readonly RecordFragment[]): DatasetFragment[] {
+interface RankedFragment {
+  readonly datasetId: string;
+  readonly primary: string;
+  /** The fragment's records in the order they apply. */
+  readonly records: RecordFragment[];
+  readonly ingestTime: number;
+  /** The latest custom timestamp among its records, if any. */
+  readonly customTime: number | undefined;
+}
+
+/** One fragment per (dataset, primary identity), its records in application order. */
+function fragmentsOf(records: readonly RecordFragment[], conventions: MergeConventions): RankedFragment[] {
   const groups = new Map<string, RecordFragment[]>();
   for (const r of records) {
     const k = `${r.datasetId}\u0000${r.primary}`;
@@ -71,43 +88,42 @@ function datasetFragments(records: readonly RecordFragment[]): DatasetFragment[]
     if (g) g.push(r);
     else groups.set(k, [r]);
   }
-  const out: DatasetFragment[] = [];
+  const byCustom = conventions.customTimestampScope === "all";
+  const out: RankedFragment[] = [];
   for (const group of groups.values()) {
-    group.sort((a, b) => a.ingestTime - b.ingestTime || a.seq - b.seq);
-    const data: JsonObject = {};
-    const identityMaps: IdentityMap[] = [];
-    for (const r of group) {
-      assignDeep(data, r.data, SYSTEM_MANAGED);
-      const idm = r.data["identityMap"];
-      if (isPlainObject(idm)) identityMaps.push(idm as unknown as IdentityMap);
-    }
-    const last = group[group.length - 1]!;
-    out.push({
-      datasetId: last.datasetId,
-      primary: last.primary,
-      data,
-      ingestTime: last.ingestTime,
-      effectiveTime: customTimestamp(data) ?? last.ingestTime,
-      identityMaps: identityMaps.reverse(),
+    const custom = group.map((r) => customTimestamp(r.data));
+    const order = group.map((_, i) => i);
+    order.sort((a, b) => {
+      const ra = group[a]!;
+      const rb = group[b]!;
+      const byTime = byCustom ? (custom[a] ?? ra.ingestTime) - (custom[b] ?? rb.ingestTime) : 0;
+      return byTime || ra.ingestTime - rb.ingestTime || ra.seq - rb.seq;
     });
+    const sorted = order.map((i) => group[i]!);
+    let customTime: number | undefined;
+    for (const i of order) if (custom[i] !== undefined) customTime = custom[i];
+    const last = sorted[sorted.length - 1]!;
+    out.push({ datasetId: last.datasetId, primary: last.primary, records: sorted, ingestTime: Math.max(...group.map((r) => r.ingestTime)), customTime });
   }
   return out;
 }
 
-/** Stage 2 ordering, lowest priority first. Ties end on dataset id and identity so the result is stable. */
-function rankFragments(fragments: DatasetFragment[], policy: MergePolicy): DatasetFragment[] {
-  const tie = (a: DatasetFragment, b: DatasetFragment): number =>
+/** Fragments lowest priority first. Ties end on ingestion time, dataset id and identity so the result is stable. */
+function rankFragments(fragments: RankedFragment[], policy: MergePolicy, conventions: MergeConventions): RankedFragment[] {
+  const tie = (a: RankedFragment, b: RankedFragment): number =>
     a.ingestTime - b.ingestTime || (a.datasetId < b.datasetId ? -1 : a.datasetId > b.datasetId ? 1 : 0) || (a.primary < b.primary ? -1 : a.primary > b.primary ? 1 : 0);
   if (policy.attributeMerge.type === "dataSetPrecedence") {
     const order = policy.attributeMerge.order ?? [];
     const rank = (id: string): number => order.length - order.indexOf(id);
     return fragments.sort((a, b) => rank(a.datasetId) - rank(b.datasetId) || tie(a, b));
   }
-  return fragments.sort((a, b) => a.effectiveTime - b.effectiveTime || tie(a, b));
+  const useCustom = conventions.mixedTimestamps === "perFragment" || fragments.every((f) => f.customTime !== undefined);
+  const time = (f: RankedFragment): number => (useCustom ? (f.customTime ?? f.ingestTime) : f.ingestTime);
+  return fragments.sort((a, b) => time(a) - time(b) || tie(a, b));
 }
 
-/** Union of identityMaps, highest priority first; only the first primary flag seen survives. */
-function unionIdentityMaps(mapsHighestFirst: readonly IdentityMap[]): IdentityMap {
+/** Union of identityMaps, highest priority first; with `single`, only the first primary flag seen survives. */
+function unionIdentityMaps(mapsHighestFirst: readonly IdentityMap[], primary: MergeConventions["identityPrimary"]): IdentityMap {
   const out: IdentityMap = {};
   const nsSpelling = new Map<string, string>();
   const seen = new Set<string>();
@@ -128,7 +144,7 @@ function unionIdentityMaps(mapsHighestFirst: readonly IdentityMap[]): IdentityMa
         if (seen.has(key)) continue;
         seen.add(key);
         const copy: IdentityItem = { ...item };
-        if (copy.primary === true) {
+        if (primary === "single" && copy.primary === true) {
           if (primaryTaken) copy.primary = false;
           primaryTaken = true;
         }
@@ -145,23 +161,38 @@ export function policyIncludesDataset(policy: MergePolicy, datasetId: string): b
 }
 
 /**
- * Merges the record fragments of one profile; records of datasets the policy excludes are ignored. The
- * identities of the profile's events join the identityMap after those of its records.
+ * The records of the policy's datasets in the order the merge applies them (lowest priority first). Explain
+ * uses it to show which fragment won and why.
  */
-export function mergeFragments(
-  records: readonly RecordFragment[],
-  policy: MergePolicy,
-  eventIdentityMaps: readonly IdentityMap[] = [],
-): MergedProfile {
+export function applicationOrder(records: readonly RecordFragment[], policy: MergePolicy, conventions: MergeConventions = DEFAULT_CONVENTIONS): RecordFragment[] {
   const included = records.filter((r) => policyIncludesDataset(policy, r.datasetId));
-  const ranked = rankFragments(datasetFragments(included), policy);
+  return rankFragments(fragmentsOf(included, conventions), policy, conventions).flatMap((f) => f.records);
+}
+
+export interface MergeOptions {
+  readonly conventions?: MergeConventions;
+  /** The identities of the profile's events, which join the identityMap after those of its records. */
+  readonly eventIdentityMaps?: readonly IdentityMap[];
+  /** Sees every value written, for provenance (explain); leave undefined in bulk runs. */
+  readonly recorder?: MergeRecorder;
+}
+
+/** Merges the record fragments of one profile; records of datasets the policy excludes are ignored. */
+export function mergeFragments(records: readonly RecordFragment[], policy: MergePolicy, options: MergeOptions = {}): MergedProfile {
+  const conventions = options.conventions ?? DEFAULT_CONVENTIONS;
+  const ordered = applicationOrder(records, policy, conventions);
   const entity: JsonObject = {};
   let lastIngestTime = Number.NEGATIVE_INFINITY;
-  for (const f of ranked) {
-    assignDeep(entity, f.data);
-    if (f.ingestTime > lastIngestTime) lastIngestTime = f.ingestTime;
+  const identityMaps: IdentityMap[] = [];
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const idm = identityMapOf(ordered[i]!.data);
+    if (idm) identityMaps.push(idm);
   }
-  const identityMap = unionIdentityMaps([...ranked.slice().reverse().flatMap((f) => f.identityMaps), ...eventIdentityMaps]);
+  for (const r of ordered) {
+    assignDeep(entity, r.data, conventions.arrayMerge, r, options.recorder, "", SYSTEM_MANAGED);
+    if (r.ingestTime > lastIngestTime) lastIngestTime = r.ingestTime;
+  }
+  const identityMap = unionIdentityMaps([...identityMaps, ...(options.eventIdentityMaps ?? [])], conventions.identityPrimary);
   if (Object.keys(identityMap).length > 0) entity["identityMap"] = identityMap as unknown as JsonObject;
-  return { entity, lastIngestTime, fragmentCount: included.length };
+  return { entity, lastIngestTime, recordCount: ordered.length };
 }

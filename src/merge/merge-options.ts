@@ -1,0 +1,58 @@
+/**
+ * The merge behaviours the platform's documents leave open ([CONVENTION] in scenarios.md), each a switch
+ * with the documented reading as its default. A sandbox sets them in `sandbox.json` under `"conventions"`.
+ */
+import { MergeError } from "./merge-error.js";
+
+export interface MergeConventions {
+  /**
+   * M5: `acrossDatasets` (default) — `extSourceSystemAudit.lastUpdatedDate` orders fragments of different
+   * datasets only, records of one dataset replace each other in ingestion order (API guide); `all` — it also
+   * orders records within a dataset (older UI guide).
+   */
+  readonly customTimestampScope: "acrossDatasets" | "all";
+  /**
+   * M4: `perFragment` (default) — each fragment ranks by its custom timestamp when it has one, else by its
+   * ingestion time; `ingestUnlessAll` — custom timestamps count only when every fragment of the profile has
+   * one, otherwise all rank by ingestion time.
+   */
+  readonly mixedTimestamps: "perFragment" | "ingestUnlessAll";
+  /** M12: `atomic` (default) — an array comes whole from the winning fragment; `union` — distinct items of all fragments, winner's first. */
+  readonly arrayMerge: "atomic" | "union";
+  /** M11: `single` (default) — one identity stays `primary: true` (the winning fragment's); `asIngested` — flags kept as each fragment has them. */
+  readonly identityPrimary: "single" | "asIngested";
+}
+
+export const DEFAULT_CONVENTIONS: MergeConventions = {
+  customTimestampScope: "acrossDatasets",
+  mixedTimestamps: "perFragment",
+  arrayMerge: "atomic",
+  identityPrimary: "single",
+};
+
+const ALLOWED: { readonly [K in keyof MergeConventions]: readonly MergeConventions[K][] } = {
+  customTimestampScope: ["acrossDatasets", "all"],
+  mixedTimestamps: ["perFragment", "ingestUnlessAll"],
+  arrayMerge: ["atomic", "union"],
+  identityPrimary: ["single", "asIngested"],
+};
+
+/** Reads the `conventions` object of a manifest (absent keys keep their defaults). */
+export function parseMergeConventions(value: unknown, file: string, jsonPath = "$.conventions"): MergeConventions {
+  if (value === undefined) return DEFAULT_CONVENTIONS;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new MergeError("MRG-C001", "\"conventions\" must be an object", { file, jsonPath });
+  }
+  const out: Record<string, unknown> = { ...DEFAULT_CONVENTIONS };
+  for (const [key, v] of Object.entries(value)) {
+    const allowed = (ALLOWED as Record<string, readonly string[]>)[key];
+    if (allowed === undefined) {
+      throw new MergeError("MRG-C001", `unknown convention "${key}" (known: ${Object.keys(ALLOWED).join(", ")})`, { file, jsonPath: `${jsonPath}.${key}` });
+    }
+    if (!allowed.includes(v as string)) {
+      throw new MergeError("MRG-C001", `${key} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, not ${JSON.stringify(v)}`, { file, jsonPath: `${jsonPath}.${key}` });
+    }
+    out[key] = v;
+  }
+  return out as unknown as MergeConventions;
+}
