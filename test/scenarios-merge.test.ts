@@ -13,7 +13,7 @@ import { attributes, crm, DSP, email, event, LOYALTY_ONLY, record, TS_NONE, TS_P
 /** All merged profiles under a policy, by profile key. */
 function profiles(records: RecordFragment[], policy: MergePolicy, events: EventFragment[] = []) {
   const out = new Map<string, ReturnType<typeof mergeGroup> & { eventIds: string[] }>();
-  for (const shard of profileShards({ records, events }, policy, 3))
+  for (const shard of profileShards({ records, events }, policy, 3).shards)
     for (const g of shard) out.set(g.key, { ...mergeGroup(g, policy, DEFAULT_CONVENTIONS), eventIds: g.events.map((e) => e.data["_id"] as string) });
   return out;
 }
@@ -188,7 +188,7 @@ describe("merge scenarios (scenarios.md §A)", () => {
 
   it("the profile order is the same whatever the number of shards", () => {
     const records = Array.from({ length: 50 }, (_, i) => record("ds_crm", "2024-05-01T10:00:00Z", crm(`c${i}`)));
-    const keys = (n: number) => profileShards({ records, events: [] }, TS_NONE, n).flat().map((g) => g.key);
+    const keys = (n: number) => profileShards({ records, events: [] }, TS_NONE, n).shards.flat().map((g) => g.key);
     expect(keys(1)).toEqual(keys(4));
     expect(keys(1)).toEqual(keys(7));
   });

@@ -44,8 +44,17 @@ function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigi
   return (f) => canonical.get(f.primary) ?? f.primary;
 }
 
+/** Stitched profiles with more identities than this are excluded from segmentation and export (PROF-GR). */
+export const IDENTITY_GRAPH_LIMIT = 50;
+
+export interface ProfileShards {
+  readonly shards: ProfileGroup[][];
+  /** Profiles left out because their identity graph exceeds IDENTITY_GRAPH_LIMIT. */
+  readonly excludedOverIdentityLimit: number;
+}
+
 /** The profile groups under `policy`, split into `shardCount` shards in a fixed order. */
-export function profileShards(data: SandboxData, policy: MergePolicy, shardCount = 1): ProfileGroup[][] {
+export function profileShards(data: SandboxData, policy: MergePolicy, shardCount = 1): ProfileShards {
   const keyOf = profileKeyOf(policy, data);
   const groups = new Map<IdentityKey, ProfileGroup>();
   const groupOf = (key: IdentityKey): ProfileGroup => {
@@ -79,13 +88,18 @@ export function profileShards(data: SandboxData, policy: MergePolicy, shardCount
   }
   const ordered = [...groups.values()].sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const shards: ProfileGroup[][] = Array.from({ length: shardCount }, () => []);
+  let excludedOverIdentityLimit = 0;
   for (const g of ordered) {
-    g.events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
     const set = identitySets.get(g.key);
+    if (set && set.size > IDENTITY_GRAPH_LIMIT) {
+      excludedOverIdentityLimit++;
+      continue;
+    }
+    g.events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
     if (set) g.identities.splice(0, g.identities.length, ...[...set].sort());
     shards[Math.floor((g.hash * shardCount) / 2 ** 32)]!.push(g);
   }
-  return shards;
+  return { shards, excludedOverIdentityLimit };
 }
 
 /** The merged profile of a group: its records under the policy, plus the identities its events carry. */

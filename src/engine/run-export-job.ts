@@ -190,7 +190,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     const exportStart = clock();
     let exported = 0;
     const byNamespace: Record<string, number> = {};
-    for (const shard of profileShards(data, policy, options.shards ?? 1)) {
+    const { shards, excludedOverIdentityLimit } = profileShards(data, policy, options.shards ?? 1);
+    for (const shard of shards) {
       for (const group of shard) {
         const merged = mergeGroup(group, policy, sandbox.conventions);
         const hasRecords = merged.recordCount > 0;
@@ -243,6 +244,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
         aCPDatasetWriteTime: { startTimeInMs: exportEnd - writeMs, endTimeInMs: end, totalTimeInMs: end - (exportEnd - writeMs) },
         totalExportedProfileCounter: exported,
         exportedProfileByNamespaceCounter: byNamespace,
+        ...(excludedOverIdentityLimit > 0 ? { excludedProfileCounter: { identityGraphOverLimit: excludedOverIdentityLimit } } : {}),
       },
     });
     return { job, batches, warnings };

@@ -153,10 +153,13 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const snapshot = state.readMembership();
     const counters = new SegmentCounters(segments.map((s) => s.definition.id));
     const byMergePolicy: Record<string, number> = {};
+    let excluded = 0;
     const segmentationStart = clock();
     for (const [policy, policySegments] of byPolicy) {
       let profiles = 0;
-      for (const shard of profileShards(data, policy, options.shards ?? 1)) {
+      const { shards, excludedOverIdentityLimit } = profileShards(data, policy, options.shards ?? 1);
+      excluded = Math.max(excluded, excludedOverIdentityLimit);
+      for (const shard of shards) {
         for (const group of shard) {
           const merged = mergeGroup(group, policy, sandbox.conventions);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
@@ -181,6 +184,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
         segmentedProfileByNamespaceCounter: counters.byNamespace,
         segmentedProfileByStatusCounter: counters.byStatus,
         totalProfilesByMergePolicy: byMergePolicy,
+        ...(excluded > 0 ? { excludedProfileCounter: { identityGraphOverLimit: excluded } } : {}),
       },
     });
     return job;

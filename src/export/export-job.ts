@@ -33,6 +33,8 @@ export interface ExportJob {
     aCPDatasetWriteTime?: TimeMetric;
     totalExportedProfileCounter?: number;
     exportedProfileByNamespaceCounter?: Record<string, number>;
+    /** Not a platform field: profiles left out of the export, by reason (identity graphs over 50 identities). */
+    excludedProfileCounter?: { identityGraphOverLimit: number };
   };
   computeGatewayJobId: { exportJob?: string; pushJob?: string };
   errors?: JobError[];

@@ -39,6 +39,8 @@ export interface SegmentJobMetrics {
   segmentedProfileByNamespaceCounter?: Record<string, Record<string, number>>;
   segmentedProfileByStatusCounter?: Record<string, Partial<Record<SegmentMembershipEntry["status"], number>>>;
   totalProfilesByMergePolicy?: Record<string, number>;
+  /** Not a platform field: profiles left out of the job, by reason (identity graphs over 50 identities). */
+  excludedProfileCounter?: { identityGraphOverLimit: number };
 }
 
 export interface SegmentJobSegment {

@@ -1,0 +1,134 @@
+/**
+ * Scenarios that need whole segment jobs: membership over several runs (S1–S5 through the engine), stitched
+ * profiles keeping both memberships (S7), job metrics (S9), and the identity-graph guardrail (M14).
+ */
+import { describe, expect, it } from "vitest";
+import { loadSandboxData } from "../src/engine/load-data.js";
+import { profileShards } from "../src/engine/profile-groups.js";
+import { priorMemberships, runSegmentJob } from "../src/engine/run-segment-job.js";
+import { openSandbox } from "../src/engine/sandbox.js";
+import { SandboxState } from "../src/store/sandbox-state.js";
+import { appendLines, ids, writeSandbox } from "./helpers/sandbox.js";
+
+const PDG = { id: "mp_ts_pdg", name: "pdg", schema: { name: "_xdm.context.profile" }, version: 1, identityGraph: { type: "pdg" }, attributeMerge: { type: "timestampOrdered" }, default: true };
+const at = (iso: string) => Date.parse(iso);
+
+function membership(dir: string, key: string, segment: string) {
+  return new SandboxState(dir).readMembership().get(key)?.get(segment);
+}
+
+describe("membership through successive segment jobs (S1–S5)", () => {
+  it.each(["legacy", "current"] as const)("moves realized → %s-model status → exited → realized → purged", async (model) => {
+    const dir = writeSandbox({
+      profiles: { ds_crm: [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" } }] },
+      segments: [{ id: "seg-1", pql: 'homeAddress.countryCode = "US"' }],
+    });
+    const run = async (when: string) => runSegmentJob(openSandbox(dir), { asOf: at(when), statusModel: model });
+    await run("2024-05-01T01:00:00Z");
+    expect(membership(dir, "crmid:c1", "seg-1")).toEqual({ status: "realized", lastQualificationTime: "2024-05-01T01:00:00.000Z", version: "1" });
+    await run("2024-05-02T01:00:00Z");
+    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: model === "legacy" ? "existing" : "realized", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
+    appendLines(dir, "ds_crm", [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "CA" }, _acp_system_metadata: { ingestTime: "2024-05-02T12:00:00Z" } }]);
+    const exitJob = await run("2024-05-03T01:00:00Z");
+    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "exited", lastQualificationTime: "2024-05-03T01:00:00.000Z" });
+    expect(exitJob.metrics.segmentedProfileByStatusCounter).toEqual({ "seg-1": { exited: 1 } });
+    appendLines(dir, "ds_crm", [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" }, _acp_system_metadata: { ingestTime: "2024-05-09T12:00:00Z" } }]);
+    await run("2024-05-10T01:00:00Z");
+    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "realized", lastQualificationTime: "2024-05-10T01:00:00.000Z" });
+    appendLines(dir, "ds_crm", [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "CA" }, _acp_system_metadata: { ingestTime: "2024-05-10T12:00:00Z" } }]);
+    await run("2024-05-11T01:00:00Z");
+    await run("2024-06-11T01:00:00Z");
+    expect(membership(dir, "crmid:c1", "seg-1")).toBeUndefined();
+  });
+});
+
+describe("S7: profiles stitched between runs show both memberships until the next run", () => {
+  it("unions the memberships of the stitched identities, then recomputes them", async () => {
+    const dir = writeSandbox({
+      profiles: {
+        ds_crm: [
+          { ...ids("CRMID", "p1"), homeAddress: { state: "WA" }, _acp_system_metadata: { ingestTime: "2024-05-01T00:00:00Z" } },
+          { ...ids("CRMID", "p2"), homeAddress: { state: "OR" }, _acp_system_metadata: { ingestTime: "2024-05-01T06:00:00Z" } },
+        ],
+      },
+      policies: [PDG],
+      segments: [
+        { id: "A", pql: 'homeAddress.state = "WA"' },
+        { id: "B", pql: 'homeAddress.state = "OR"' },
+      ],
+    });
+    await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-02T01:00:00Z"), statusModel: "current" });
+    appendLines(dir, "ds_events", [
+      { _id: "e1", timestamp: "2024-05-02T10:00:00Z", identityMap: { ECID: [{ id: "x", primary: true }], CRMID: [{ id: "p1" }] } },
+      { _id: "e2", timestamp: "2024-05-02T11:00:00Z", identityMap: { ECID: [{ id: "x", primary: true }], CRMID: [{ id: "p2" }] } },
+    ]);
+    const sandbox = openSandbox(dir);
+    const data = await loadSandboxData(sandbox);
+    const [stitched, ...others] = profileShards(data, sandbox.policies.default).shards.flat();
+    expect(others).toHaveLength(0);
+    const before = priorMemberships(new SandboxState(dir).readMembership(), stitched!);
+    expect(Object.fromEntries([...before].map(([k, v]) => [k, v.status]))).toEqual({ A: "realized", B: "realized" });
+
+    const job = await runSegmentJob(sandbox, { asOf: at("2024-05-03T01:00:00Z"), statusModel: "current" });
+    // p2's record is newer, so the stitched profile lives in Oregon: A exits, B stays.
+    expect(job.metrics.segmentedProfileByStatusCounter).toEqual({ A: { exited: 1 }, B: { realized: 1 } });
+    const after = new SandboxState(dir).readMembership();
+    expect([...after.keys()]).toEqual(["crmid:p1"]);
+    expect(after.get("crmid:p1")?.get("A")?.status).toBe("exited");
+  });
+});
+
+describe("S9: segment job metrics", () => {
+  it("counts profiles, members by namespace and statuses", async () => {
+    const person = (crmid: string, country: string, extra: Record<string, { id: string }[]>) => ({ ...ids("CRMID", crmid, extra), homeAddress: { countryCode: country } });
+    const dir = writeSandbox({
+      profiles: {
+        ds_crm: [
+          person("c1", "CA", { ECID: [{ id: "e1" }] }),
+          person("c2", "CA", { ECID: [{ id: "e2" }], Email: [{ id: "b@x.com" }] }),
+          person("c3", "CA", { ECID: [{ id: "e3" }], Email: [{ id: "c@x.com" }] }),
+          person("c4", "CA", {}),
+          person("c5", "US", {}),
+        ],
+      },
+      segments: [{ id: "seg-1", pql: 'homeAddress.countryCode = "US"' }],
+    });
+    await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-01T01:00:00Z"), statusModel: "current" });
+    appendLines(
+      dir,
+      "ds_crm",
+      ["c1", "c2", "c3"].map((c) => ({ ...ids("CRMID", c), homeAddress: { countryCode: "US" }, _acp_system_metadata: { ingestTime: "2024-05-01T12:00:00Z" } })).concat([
+        { ...ids("CRMID", "c5"), homeAddress: { countryCode: "CA" }, _acp_system_metadata: { ingestTime: "2024-05-01T12:00:00Z" } },
+      ]),
+    );
+    const job = await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-02T01:00:00Z"), statusModel: "current" });
+    expect(job.metrics).toMatchObject({
+      totalProfiles: 5,
+      totalProfilesByMergePolicy: { "timestampOrdered-none-mp": 5 },
+      segmentedProfileCounter: { "seg-1": 3 },
+      segmentedProfileByNamespaceCounter: { "seg-1": { CRMID: 3, Email: 2, ECID: 3 } },
+      segmentedProfileByStatusCounter: { "seg-1": { realized: 3, exited: 1 } },
+    });
+  });
+});
+
+describe("M14: identity graphs over 50 identities", () => {
+  it("leaves the profile out of segmentation and counts it", async () => {
+    const emails = Array.from({ length: 50 }, (_, i) => ({ id: `u${i}@x.com` }));
+    const dir = writeSandbox({
+      profiles: {
+        ds_crm: [
+          { ...ids("CRMID", "c9", { Email: emails }), homeAddress: { countryCode: "US" } },
+          { ...ids("CRMID", "c1", { Email: emails.slice(0, 49) .map((e) => ({ id: `other-${e.id}` })) }), homeAddress: { countryCode: "US" } },
+        ],
+      },
+      policies: [PDG],
+      segments: [{ id: "seg-1", pql: 'homeAddress.countryCode = "US"' }],
+    });
+    const job = await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-01T01:00:00Z"), statusModel: "current" });
+    expect(job.metrics.totalProfiles).toBe(1);
+    expect(job.metrics.segmentedProfileCounter).toEqual({ "seg-1": 1 });
+    expect(job.metrics.excludedProfileCounter).toEqual({ identityGraphOverLimit: 1 });
+    expect(membership(dir, "crmid:c9", "seg-1")).toBeUndefined();
+  });
+});
