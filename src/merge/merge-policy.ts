@@ -54,6 +54,7 @@ export function parseMergePolicy(doc: JsonDocument, datasetIds: ReadonlySet<stri
     id: v["id"] as string,
     name: typeof v["name"] === "string" ? v["name"] : (v["id"] as string),
     ...(typeof v["imsOrgId"] === "string" ? { imsOrgId: v["imsOrgId"] } : {}),
+    ...(isObject(v["sandbox"]) ? { sandbox: v["sandbox"] as NonNullable<MergePolicy["sandbox"]> } : {}),
     schema: { name: typeof schemaName === "string" ? schemaName : PROFILE_SCHEMA_NAME },
     version: typeof v["version"] === "number" ? v["version"] : 1,
     identityGraph: { type: graph as "none" | "pdg" },
@@ -85,6 +86,11 @@ export class MergePolicies {
 
   all(): MergePolicy[] {
     return [...this.byId.values()];
+  }
+
+  /** Whether the sandbox defines a default policy (otherwise `default` is the system's fallback). */
+  get hasDefault(): boolean {
+    return this.default !== SYSTEM_DEFAULT_POLICY;
   }
 
   /** The policy with this id (the alias `timestampOrdered-none-mp` means the default), or undefined. */

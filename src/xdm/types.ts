@@ -54,6 +54,7 @@ export interface MergePolicy {
   id: string;
   name: string;
   imsOrgId?: string;
+  sandbox?: { sandboxId: string; sandboxName: string; type: string; default: boolean };
   schema: { name: string };
   version: number;
   identityGraph: { type: MergePolicyIdentityGraph };
