@@ -6,6 +6,8 @@ import { basename, join, relative } from "node:path";
 import { openSandbox, type Sandbox } from "../engine/sandbox.js";
 import { runExportJob, type ExportResult } from "../engine/run-export-job.js";
 import { runSegmentJob } from "../engine/run-segment-job.js";
+import { explain } from "../engine/explain.js";
+import { MergePolicyStore } from "../merge/merge-policy-store.js";
 import type { ExportJob } from "../export/export-job.js";
 import { generateSandbox } from "../generate/index.js";
 import { readJsonFile } from "../io/json-file.js";
@@ -14,6 +16,7 @@ import type { SegmentJob } from "../segment/segment-job.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime, parseDateTime } from "../xdm/time.js";
 import { requireString, UsageError, type CliIo, type Command, type OptionSpec, type ParsedArgs } from "./command.js";
+import { explanationText } from "./explain-text.js";
 import { table } from "./table.js";
 
 const SANDBOX: OptionSpec = { type: "string", value: "dir", description: "the sandbox directory", default: "." };
@@ -215,6 +218,77 @@ export const COMMANDS: readonly Command[] = [
         return 0;
       }
       throw new UsageError(`unknown action "${action ?? ""}": use \`jobs list\` or \`jobs get <id>\``);
+    },
+  },
+  {
+    name: "explain",
+    summary: "why this profile, why this value, why this segment: identities, fragments, winning and losing values, segment decisions",
+    usage: "profile-lab explain --identity <Namespace:id> [--segment <id>] [--merge-policy <id>] [--sandbox <dir>] [--as-of <time>] [--json]",
+    options: {
+      sandbox: SANDBOX,
+      identity: { type: "string", value: "ns:id", description: "an identity of the profile, e.g. CRMID:c1 (namespaces compare case-insensitively)" },
+      segment: { type: "string", value: "id", description: "explain this segment only (and merge under its policy); default: every segment of the policy" },
+      "merge-policy": { type: "string", value: "id", description: "merge under this policy; default: the segment's policy, else the sandbox default" },
+      "as-of": AS_OF,
+      "status-model": STATUS_MODEL,
+      json: JSON_OUT,
+    },
+    async run(args, io) {
+      const sandbox = sandboxOf(args);
+      const x = await explain(sandbox, {
+        identity: requireString(args, "identity"),
+        ...(typeof args.values["segment"] === "string" ? { segmentId: args.values["segment"] } : {}),
+        ...(typeof args.values["merge-policy"] === "string" ? { mergePolicyId: args.values["merge-policy"] } : {}),
+        asOf: asOfOf(args, undefined),
+        statusModel: statusModelOf(args),
+      });
+      io.out(args.values["json"] ? JSON.stringify(x, null, 2) : explanationText(x));
+      return 0;
+    },
+  },
+  {
+    name: "merge-policies",
+    summary: "list, show, create, patch or delete merge policies (the platform's /config/mergePolicies)",
+    usage: "profile-lab merge-policies list | get <id> | create --body <file.json> | patch <id> --body <file.json> | delete <id>  [--sandbox <dir>]",
+    options: {
+      sandbox: SANDBOX,
+      body: { type: "string", value: "file.json", description: "request body for create (a policy) or patch (one JSON Patch operation or an array)" },
+      limit: { type: "string", value: "n", description: "page size for list", default: "20" },
+      start: { type: "string", value: "n", description: "offset for list", default: "0" },
+    },
+    async run(args, io) {
+      const sandbox = sandboxOf(args);
+      const store = new MergePolicyStore(sandbox.dir, new Set(sandbox.datasets.map((d) => d.entry.id)), {
+        imsOrgId: sandbox.manifest.imsOrgId,
+        sandbox: sandbox.manifest.sandbox,
+        name: sandbox.manifest.name,
+      });
+      const [action, id] = args.positionals;
+      const needId = (): string => {
+        if (id === undefined) throw new UsageError(`missing the policy id: profile-lab merge-policies ${action} <id>`);
+        return id;
+      };
+      const body = (): unknown => readJsonFile(requireString(args, "body"));
+      switch (action) {
+        case "list":
+          io.out(JSON.stringify(store.list({ limit: intOption(args, "limit")!, start: intOption(args, "start")! }), null, 2));
+          return 0;
+        case "get":
+          io.out(JSON.stringify(store.get(needId()), null, 2));
+          return 0;
+        case "create":
+          io.out(JSON.stringify(store.create(body()), null, 2));
+          return 0;
+        case "patch":
+          io.out(JSON.stringify(store.patch(needId(), body()), null, 2));
+          return 0;
+        case "delete":
+          store.delete(needId());
+          io.out(`deleted merge policy ${id}`);
+          return 0;
+        default:
+          throw new UsageError(`unknown action "${action ?? ""}": use list, get, create, patch or delete`);
+      }
     },
   },
 ];

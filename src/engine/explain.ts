@@ -1,0 +1,205 @@
+/**
+ * `explain`: why this profile, why this value, why this segment. For one identity it shows the stitched
+ * identities, the fragments in the order the merge applied them, every merged field with the fragment that
+ * won it and the values that lost, the profile's events, and for each segment the decision and the status
+ * transition the next segment job would make.
+ */
+import { identityKey, identityMapOf } from "../identity/identity-key.js";
+import type { RecordFragment } from "../merge/fragment.js";
+import { applicationOrder, policyIncludesDataset } from "../merge/merge-fragments.js";
+import { nextMembership, type StatusModel } from "../segment/membership.js";
+import { SegmentError } from "../segment/segment-error.js";
+import { SandboxState } from "../store/sandbox-state.js";
+import { ProfileLabError } from "../xdm/errors.js";
+import { formatDateTime } from "../xdm/time.js";
+import type { Json, JsonObject, MergePolicy, SegmentMembershipEntry } from "../xdm/types.js";
+import { loadSandboxData, type SandboxData } from "./load-data.js";
+import { IDENTITY_GRAPH_LIMIT, mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
+import { priorMemberships } from "./run-segment-job.js";
+import type { Sandbox } from "./sandbox.js";
+
+export class ExplainError extends ProfileLabError {
+  override readonly name = "ExplainError";
+}
+
+export interface FragmentSource {
+  datasetId: string;
+  datasetName: string;
+  file: string;
+  line: number;
+  ingestTime: string;
+  /** extSourceSystemAudit.lastUpdatedDate of the record, when it has one. */
+  customTimestamp?: string;
+}
+
+export interface FieldExplanation {
+  path: string;
+  value: Json;
+  source: FragmentSource;
+  /** Values other fragments or earlier records gave the field, most recent loser first. */
+  losing: { value: Json; source: FragmentSource }[];
+}
+
+export interface SegmentExplanation {
+  segmentId: string;
+  name: string;
+  expression: string;
+  qualifies: boolean;
+  before: SegmentMembershipEntry | null;
+  after: SegmentMembershipEntry | null;
+}
+
+export interface Explanation {
+  identity: string;
+  /** The policy the profile was merged under; null when the sandbox has no default policy and none was asked for (M15). */
+  mergePolicy: { id: string; name: string; identityGraph: string; attributeMerge: string } | null;
+  profileKey: string;
+  identities: string[];
+  /** Records in the order the merge applied them: the last one to set a field wins it. */
+  fragments: (FragmentSource & { data: JsonObject })[];
+  fields: FieldExplanation[];
+  /** The merged entity with the memberships the store holds for it; null when nothing was merged (M15). */
+  merged: JsonObject | null;
+  events: { count: number; first: string | null; last: string | null };
+  segments: SegmentExplanation[];
+  asOf: string;
+}
+
+export interface ExplainOptions {
+  /** `Namespace:id`, e.g. `CRMID:c1` (namespaces compare case-insensitively). */
+  readonly identity: string;
+  readonly segmentId?: string;
+  readonly mergePolicyId?: string;
+  readonly asOf: number;
+  readonly statusModel: StatusModel;
+}
+
+function sourceOf(sandbox: Sandbox, r: RecordFragment): FragmentSource {
+  const audit = r.data["extSourceSystemAudit"];
+  const custom = typeof audit === "object" && audit !== null && !Array.isArray(audit) ? audit["lastUpdatedDate"] : undefined;
+  return {
+    datasetId: r.datasetId,
+    datasetName: sandbox.datasets.find((d) => d.entry.id === r.datasetId)?.entry.name ?? r.datasetId,
+    file: r.file,
+    line: r.line,
+    ingestTime: formatDateTime(r.ingestTime),
+    ...(typeof custom === "string" ? { customTimestamp: custom } : {}),
+  };
+}
+
+function parseIdentity(text: string): string {
+  const i = text.indexOf(":");
+  if (i <= 0 || i === text.length - 1) throw new ExplainError("EXP-X001", `--identity must be Namespace:id (e.g. CRMID:c1), not "${text}"`);
+  return identityKey(text.slice(0, i), text.slice(i + 1));
+}
+
+/** Why the identity is not a profile under the policy, as an error a user can act on. */
+function notFound(sandbox: Sandbox, data: SandboxData, policy: MergePolicy, key: string, identity: string): ExplainError {
+  const anywhere = [...data.records, ...data.events].filter((f) => f.identities.includes(key));
+  if (anywhere.length === 0) return new ExplainError("EXP-X002", `no record or event carries the identity ${identity}`);
+  const excluded = anywhere.filter((f) => !policyIncludesDataset(policy, f.datasetId));
+  if (excluded.length === anywhere.length) {
+    const names = [...new Set(excluded.map((f) => sandbox.datasets.find((d) => d.entry.id === f.datasetId)?.entry.name ?? f.datasetId))];
+    return new ExplainError("EXP-X003", `no profile for ${identity} under merge policy "${policy.id}": its data is only in ${names.join(", ")}, which the policy's dataset order leaves out`);
+  }
+  if (policy.identityGraph.type === "none") {
+    return new ExplainError(
+      "EXP-X004",
+      `no profile for ${identity} under merge policy "${policy.id}": with identity graph "none", fragments are found by their primary identity, and ${identity} is only a secondary identity in ${anywhere.length} record(s) or event(s)`,
+    );
+  }
+  return new ExplainError("EXP-X005", `the profile of ${identity} is excluded: its identity graph has more than ${IDENTITY_GRAPH_LIMIT} identities`);
+}
+
+/** Explains one profile group (the bulk form used by tests and by `explain`). */
+export function explainGroup(
+  sandbox: Sandbox,
+  group: ProfileGroup,
+  policy: MergePolicy,
+  memberships: ReturnType<SandboxState["readMembership"]>,
+  options: Omit<ExplainOptions, "identity" | "mergePolicyId"> & { identity?: string },
+): Explanation {
+  const writes = new Map<string, { value: Json; record: RecordFragment }[]>();
+  const merged = mergeGroup(group, policy, sandbox.conventions, (path, value, record) => {
+    const list = writes.get(path);
+    if (list) list.push({ value, record });
+    else writes.set(path, [{ value, record }]);
+  });
+  const fields: FieldExplanation[] = [...writes].map(([path, list]) => {
+    const winner = list[list.length - 1]!;
+    const same = JSON.stringify(winner.value);
+    return {
+      path,
+      value: winner.value,
+      source: sourceOf(sandbox, winner.record),
+      losing: list
+        .slice(0, -1)
+        .reverse()
+        .filter((w) => JSON.stringify(w.value) !== same)
+        .map((w) => ({ value: w.value, source: sourceOf(sandbox, w.record) })),
+    };
+  });
+  const prior = priorMemberships(memberships, group);
+  const chosen = sandbox.segments.filter((s) =>
+    options.segmentId === undefined ? sandbox.policies.find(s.definition.mergePolicyId ?? sandbox.policies.default.id) === policy : s.definition.id === options.segmentId,
+  );
+  const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
+  const entity: JsonObject = { ...merged.entity };
+  if (prior.size > 0) entity["segmentMembership"] = { ups: Object.fromEntries(prior) as unknown as JsonObject };
+  const displayIdentities = Object.entries(identityMapOf(merged.entity) ?? {}).flatMap(([ns, items]) => items.map((i) => `${ns}:${i.id}`));
+  return {
+    identity: options.identity ?? group.key,
+    mergePolicy: { id: policy.id, name: policy.name, identityGraph: policy.identityGraph.type, attributeMerge: policy.attributeMerge.type },
+    profileKey: group.key,
+    identities: displayIdentities.length ? displayIdentities : group.identities,
+    fragments: applicationOrder(group.records, policy, sandbox.conventions).map((r) => ({ ...sourceOf(sandbox, r), data: r.data })),
+    fields,
+    merged: entity,
+    events: {
+      count: group.events.length,
+      first: group.events.length ? formatDateTime(group.events[0]!.timestamp) : null,
+      last: group.events.length ? formatDateTime(group.events[group.events.length - 1]!.timestamp) : null,
+    },
+    segments: chosen.map((s) => {
+      const qualifies = s.predicate(context);
+      const before = prior.get(s.definition.id);
+      const after = nextMembership(before, qualifies, options.asOf, options.statusModel, String(s.definition.version ?? 1));
+      return { segmentId: s.definition.id, name: s.definition.name, expression: s.definition.expression.value, qualifies, before: before ?? null, after: after ?? null };
+    }),
+    asOf: formatDateTime(options.asOf),
+  };
+}
+
+/** Explains the profile of one identity under a merge policy (default: the segment's, else the sandbox default). */
+export async function explain(sandbox: Sandbox, options: ExplainOptions): Promise<Explanation> {
+  const key = parseIdentity(options.identity);
+  const segment = options.segmentId === undefined ? undefined : sandbox.segments.find((s) => s.definition.id === options.segmentId);
+  if (options.segmentId !== undefined && segment === undefined) {
+    throw new SegmentError("SEG-J001", `unknown segment "${options.segmentId}"; known segments: ${sandbox.segments.map((s) => s.definition.id).join(", ") || "none"}`);
+  }
+  const policyId = options.mergePolicyId ?? segment?.definition.mergePolicyId;
+  const data = await loadSandboxData(sandbox);
+  if (policyId === undefined && !sandbox.policies.hasDefault) return unmerged(sandbox, data, key, options);
+  const policy = policyId === undefined ? sandbox.policies.default : sandbox.policies.get(policyId);
+  const group = profileShards(data, policy).shards.flat().find((g) => g.key === key || g.identities.includes(key));
+  if (group === undefined) throw notFound(sandbox, data, policy, key, options.identity);
+  return explainGroup(sandbox, group, policy, new SandboxState(sandbox.dir).readMembership(), options);
+}
+
+/** M15: without a default policy (and none asked for), a lookup returns the fragments unmerged and unstitched. */
+function unmerged(sandbox: Sandbox, data: SandboxData, key: string, options: ExplainOptions): Explanation {
+  const records = data.records.filter((r) => r.primary === key);
+  if (records.length === 0) throw new ExplainError("EXP-X002", `no record has the primary identity ${options.identity}`);
+  return {
+    identity: options.identity,
+    mergePolicy: null,
+    profileKey: key,
+    identities: [key],
+    fragments: records.map((r) => ({ ...sourceOf(sandbox, r), data: r.data })),
+    fields: [],
+    merged: null,
+    events: { count: 0, first: null, last: null },
+    segments: [],
+    asOf: formatDateTime(options.asOf),
+  };
+}
