@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExportJob } from "../src/export/export-job.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
-import { cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const US_RESIDENTS = "cdfbffd4-cdc0-49c3-8fd2-ad8adecb846a";
 const STITCHED_POLICY = "a260de12-14ca-43ce-a221-a98ad2ac290c";
@@ -192,5 +192,24 @@ describe("profile-lab end to end on the sample sandbox", () => {
       const expected = (eventsByComponent.get(componentOf(first)) ?? []).filter((e) => e.ingest > from).length;
       expect(Number(row["n"])).toBe(expected);
     }
+  });
+
+  it("explains a profile through the CLI, as text and as JSON", () => {
+    const text = cli("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('homeAddress.city = "Seattle"  ← CRM Profiles (datasets/crm-profiles.jsonl:2');
+    expect(text.stdout).toContain('lost: "Austin" from CRM Profiles (datasets/crm-profiles.jsonl:1');
+    const json = cliJson<{ profileKey: string; segments: { qualifies: boolean }[] }>("explain", "--sandbox", sandbox, "--identity", "crmid:CRM141421356", "--as-of", SAMPLE_AS_OF);
+    expect(json.profileKey).toBe("crmid:CRM141421356");
+    expect(json.segments.length).toBeGreaterThan(0);
+  });
+
+  it("lists and shows merge policies through the CLI", () => {
+    const page = JSON.parse(cli("merge-policies", "list", "--sandbox", sandbox).stdout) as { children: { id: string }[]; _page: { totalCount: number } };
+    expect(page._page.totalCount).toBe(3);
+    expect(JSON.parse(cli("merge-policies", "get", STITCHED_POLICY, "--sandbox", sandbox).stdout)).toMatchObject({ id: STITCHED_POLICY, identityGraph: { type: "pdg" } });
+    const missing = cli("merge-policies", "get", "nope", "--sandbox", sandbox);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^error: MRG-P404 merge policy "nope" not found/);
   });
 });

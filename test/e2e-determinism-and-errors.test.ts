@@ -109,7 +109,7 @@ describe("bad input", () => {
   });
 
   it("prints help for every command and a usage error for unknown options", () => {
-    for (const command of ["demo", "generate", "segment-job", "export", "jobs"]) {
+    for (const command of ["demo", "generate", "segment-job", "export", "jobs", "explain", "merge-policies"]) {
       const r = cli(command, "--help");
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`profile-lab ${command}`);
