@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { loadSandboxData } from "../src/engine/load-data.js";
 import { profileShards } from "../src/engine/profile-groups.js";
+import { runSchedules, schedulesOf } from "../src/engine/run-schedules.js";
 import { priorMemberships, runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
@@ -130,5 +131,30 @@ describe("M14: identity graphs over 50 identities", () => {
     expect(job.metrics.segmentedProfileCounter).toEqual({ "seg-1": 1 });
     expect(job.metrics.excludedProfileCounter).toEqual({ identityGraphOverLimit: 1 });
     expect(membership(dir, "crmid:c9", "seg-1")).toBeUndefined();
+  });
+});
+
+describe("S12: a scheduled run creates a segment job", () => {
+  it("runs each daily firing once, as of its time, with source scheduler and the schedule's ids", async () => {
+    const dir = writeSandbox({
+      profiles: { ds_crm: [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" } }] },
+      segments: [{ id: "seg-1", pql: 'homeAddress.countryCode = "US"' }],
+    });
+    const sandbox = openSandbox(dir);
+    const schedule = schedulesOf(sandbox, () => at("2024-05-01T00:00:00Z")).create({
+      name: "daily",
+      type: "batch_segmentation",
+      properties: { segments: ["*"] },
+      schedule: "0 0 1 * * ?",
+      state: "active",
+    });
+    const window = { from: at("2024-05-01T00:00:00Z"), until: at("2024-05-04T00:00:00Z"), statusModel: "legacy" as const };
+    const results = await runSchedules(sandbox, window);
+    expect(results.map((r) => new Date(r.run.at).toISOString())).toEqual(["2024-05-01T01:00:00.000Z", "2024-05-02T01:00:00.000Z", "2024-05-03T01:00:00.000Z"]);
+    for (const { run, job } of results) {
+      expect(job).toMatchObject({ source: "scheduler", status: "SUCCEEDED", properties: { scheduleId: schedule.id, runId: run.runId }, segments: [{ segmentId: "*" }] });
+    }
+    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "existing", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
+    expect(await runSchedules(sandbox, window)).toEqual([]);
   });
 });

@@ -2,11 +2,15 @@
  * The `profile-lab` subcommands. Each maps its options onto one library call and prints either a short
  * human summary or, with `--json`, the platform's JSON.
  */
+import { writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { openSandbox, type Sandbox } from "../engine/sandbox.js";
 import { runExportJob, type ExportResult } from "../engine/run-export-job.js";
 import { runSegmentJob } from "../engine/run-segment-job.js";
 import { explain } from "../engine/explain.js";
+import { runSchedules, schedulesOf } from "../engine/run-schedules.js";
+import { Catalog } from "../store/catalog.js";
+import { DataAccess, parseRangeHeader } from "../store/data-access.js";
 import { MergePolicyStore } from "../merge/merge-policy-store.js";
 import type { ExportJob } from "../export/export-job.js";
 import { generateSandbox } from "../generate/index.js";
@@ -57,6 +61,27 @@ function intOption(args: ParsedArgs, name: string): number | undefined {
 
 function sandboxOf(args: ParsedArgs): Sandbox {
   return openSandbox(args.values["sandbox"] as string);
+}
+
+const PAGING: Record<string, OptionSpec> = {
+  limit: { type: "string", value: "n", description: "page size (1–100)", default: "20" },
+  start: { type: "string", value: "n", description: "offset of the first item", default: "0" },
+};
+const PROPERTIES: OptionSpec = { type: "string", value: "a,b", description: "keep only these top-level properties" };
+
+function positional(value: string | undefined, usageText: string): string {
+  if (value === undefined) throw new UsageError(`missing an argument: profile-lab ${usageText}`);
+  return value;
+}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+function catalogOf(args: ParsedArgs): { catalog: Catalog; access: DataAccess } {
+  const sandbox = sandboxOf(args);
+  const state = new SandboxState(sandbox.dir);
+  return { catalog: new Catalog(state, sandbox.manifest, { clock: Date.now }), access: new DataAccess(state, sandbox.manifest) };
 }
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? "?" : `${(ms / 1000).toFixed(2)} s`);
@@ -288,6 +313,133 @@ export const COMMANDS: readonly Command[] = [
           return 0;
         default:
           throw new UsageError(`unknown action "${action ?? ""}": use list, get, create, patch or delete`);
+      }
+    },
+  },
+  {
+    name: "datasets",
+    summary: "Catalog datasets: list, show one, or create an export target on the profile union schema",
+    usage: "profile-lab datasets [list] | get <id> | create --body <file.json>  [--sandbox <dir>] [--limit n] [--start n] [--properties a,b]",
+    options: { sandbox: SANDBOX, body: { type: "string", value: "file.json", description: "POST /dataSets body for create" }, ...PAGING, properties: PROPERTIES },
+    async run(args, io) {
+      const { catalog } = catalogOf(args);
+      const [action = "list", id] = args.positionals;
+      const properties = args.values["properties"] as string | undefined;
+      const result =
+        action === "list"
+          ? catalog.listDatasets({ limit: args.values["limit"] as string, start: args.values["start"] as string, ...(properties ? { properties } : {}) })
+          : action === "get"
+            ? catalog.getDataset(positional(id, "datasets get <id>"), properties ? { properties } : {})
+            : action === "create"
+              ? catalog.createDataset(readJsonFile(requireString(args, "body")))
+              : usage(`unknown action "${action}": use list, get or create`);
+      io.out(JSON.stringify(result, null, 2));
+      return 0;
+    },
+  },
+  {
+    name: "batches",
+    summary: "Catalog batches of a dataset (newest first), or one batch",
+    usage: "profile-lab batches <datasetId> | batches get <batchId>  [--sandbox <dir>] [--limit n] [--start n] [--order-by desc:created|asc:created]",
+    options: { sandbox: SANDBOX, ...PAGING, "order-by": { type: "string", value: "order", description: "desc:created or asc:created", default: "desc:created" }, properties: PROPERTIES },
+    async run(args, io) {
+      const { catalog } = catalogOf(args);
+      const [first, second] = args.positionals;
+      const properties = args.values["properties"] as string | undefined;
+      const result =
+        first === "get"
+          ? catalog.getBatch(positional(second, "batches get <batchId>"), properties ? { properties } : {})
+          : catalog.listBatches({
+              ...(first !== undefined ? { dataSet: first } : {}),
+              limit: args.values["limit"] as string,
+              start: args.values["start"] as string,
+              orderBy: args.values["order-by"] as string,
+              ...(properties ? { properties } : {}),
+            });
+      io.out(JSON.stringify(result, null, 2));
+      return 0;
+    },
+  },
+  {
+    name: "files",
+    summary: "Data Access: the files of a batch, one file's parts, or a file's bytes (with an optional byte range)",
+    usage: "profile-lab files <batchId> | files get <fileId> | files read <fileId> --path <name> --out <file> [--range 0-99]  [--sandbox <dir>]",
+    options: {
+      sandbox: SANDBOX,
+      path: { type: "string", value: "name", description: "the part file to read, e.g. part-00000.parquet" },
+      out: { type: "string", value: "file", description: "where to write the bytes read" },
+      range: { type: "string", value: "start-end", description: "read only these bytes (inclusive), as an HTTP Range" },
+    },
+    async run(args, io) {
+      const { access } = catalogOf(args);
+      const [first, second] = args.positionals;
+      if (first === "get") {
+        io.out(JSON.stringify(access.getFile(positional(second, "files get <fileId>")), null, 2));
+      } else if (first === "read") {
+        const range = args.values["range"] === undefined ? undefined : parseRangeHeader(`bytes=${String(args.values["range"])}`);
+        if (args.values["range"] !== undefined && range === undefined) throw new UsageError(`--range must look like 0-99, not "${String(args.values["range"])}"`);
+        const content = access.readFile(positional(second, "files read <fileId>"), requireString(args, "path"), range);
+        writeFileSync(requireString(args, "out"), content.bytes);
+        io.out(`${content.status} ${content.contentLength} bytes${content.contentRange ? ` (${content.contentRange})` : ""} → ${String(args.values["out"])}`);
+      } else {
+        io.out(JSON.stringify(access.listBatchFiles(positional(first, "files <batchId>")), null, 2));
+      }
+      return 0;
+    },
+  },
+  {
+    name: "schedule",
+    summary: "segmentation schedules (Quartz cron, once a day): create, list, get, patch, delete, and run the firings between two instants",
+    usage: "profile-lab schedule list | get <id> | create --body <file.json> | patch <id> --body <file.json> | delete <id> | run --until <time> [--from <time>]  [--sandbox <dir>]",
+    options: {
+      sandbox: SANDBOX,
+      body: { type: "string", value: "file.json", description: "POST /config/schedules body, or a JSON Patch array for patch" },
+      from: { type: "string", value: "time", description: "run: start of the window (RFC 3339); default: the sandbox's referenceTime, else now" },
+      until: { type: "string", value: "time", description: "run: end of the window (RFC 3339, exclusive)" },
+      "status-model": STATUS_MODEL,
+    },
+    async run(args, io) {
+      const sandbox = sandboxOf(args);
+      const schedules = schedulesOf(sandbox);
+      const [action, id] = args.positionals;
+      const time = (name: string, fallback: number | undefined): number => {
+        const raw = args.values[name];
+        if (typeof raw !== "string") {
+          if (fallback === undefined) throw new UsageError(`missing --${name}`);
+          return fallback;
+        }
+        const t = parseDateTime(raw);
+        if (t === undefined) throw new UsageError(`--${name}: "${raw}" is not an RFC 3339 timestamp`);
+        return t;
+      };
+      switch (action) {
+        case "list":
+          io.out(JSON.stringify(schedules.list(), null, 2));
+          return 0;
+        case "get":
+          io.out(JSON.stringify(schedules.get(positional(id, "schedule get <id>")), null, 2));
+          return 0;
+        case "create":
+          io.out(JSON.stringify(schedules.create(readJsonFile(requireString(args, "body"))), null, 2));
+          return 0;
+        case "patch":
+          io.out(JSON.stringify(schedules.patch(positional(id, "schedule patch <id>"), readJsonFile(requireString(args, "body"))), null, 2));
+          return 0;
+        case "delete":
+          schedules.delete(positional(id, "schedule delete <id>"));
+          io.out(`deleted schedule ${id}`);
+          return 0;
+        case "run": {
+          const reference = sandbox.manifest.referenceTime === undefined ? undefined : parseDateTime(sandbox.manifest.referenceTime);
+          const results = await runSchedules(sandbox, { from: time("from", reference ?? Date.now()), until: time("until", undefined), statusModel: statusModelOf(args) });
+          if (results.length === 0) io.out("no firings in that window (or they already ran)");
+          for (const { run, job } of results) {
+            io.out(`${formatDateTime(run.at)}  schedule ${run.scheduleId}, run ${run.runId}: segment job ${job.id} ${job.status}, ${count(job.metrics.totalProfiles ?? 0)} profiles`);
+          }
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown action "${action ?? ""}": use list, get, create, patch, delete or run`);
       }
     },
   },

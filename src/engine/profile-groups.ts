@@ -40,8 +40,8 @@ function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigi
   for (const r of data.records) if (policyIncludesDataset(policy, r.datasetId)) graph.link(r.identities.length > 0 ? r.identities : [r.primary]);
   // Identity Service keeps only observations that link two or more identities (ID-LINK).
   for (const e of data.events) if (e.identities.length >= 2 && policyIncludesDataset(policy, e.datasetId)) graph.link(e.identities);
-  const canonical = graph.canonicalKeys();
-  return (f) => canonical.get(f.primary) ?? f.primary;
+  const canonical = graph.canonicalizer();
+  return (f) => canonical(f.primary) ?? f.primary;
 }
 
 /** Stitched profiles with more identities than this are excluded from segmentation and export (PROF-GR). */

@@ -22,9 +22,10 @@ import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { toJobError } from "../segment/segment-job.js";
 import { deterministicHexId, deterministicUuid } from "../store/ids.js";
 import type { BatchRecord } from "../store/catalog-types.js";
+import { Catalog } from "../store/catalog.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { unionType } from "../xdm/schema.js";
-import { PROFILE_SCHEMA_NAME, type JsonObject, type MergePolicy } from "../xdm/types.js";
+import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject, type MergePolicy } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
 import { loadSandboxData } from "./load-data.js";
 import { mergeGroup, profileShards } from "./profile-groups.js";
@@ -57,8 +58,14 @@ function resolvePolicy(sandbox: Sandbox, plan: ExportPlan, file: string | undefi
   return id === undefined ? sandbox.policies.default : sandbox.policies.get(id);
 }
 
+/** The export target must be a union-schema dataset: one of the manifest's, or one created through the Catalog. */
 function checkTarget(sandbox: Sandbox, plan: ExportPlan, file: string | undefined): void {
+  const catalog = new Catalog(new SandboxState(sandbox.dir), sandbox.manifest, { clock: Date.now });
   const target = findDataset(sandbox, plan.datasetId);
+  if (target === undefined && catalog.hasDataset(plan.datasetId)) {
+    const created = catalog.getDataset(plan.datasetId)[plan.datasetId];
+    if (created?.schemaRef?.id === PROFILE_UNION_SCHEMA_ID) return;
+  }
   if (target === undefined) {
     const unions = sandbox.datasets.filter((d) => d.kind === "union").map((d) => `"${d.entry.id}" (${d.entry.name})`);
     throw new ExportError("EXP-R002", `unknown dataset "${plan.datasetId}"; union-schema datasets in this sandbox: ${unions.join(", ") || "none"}`, {

@@ -33,6 +33,9 @@ export interface SegmentJobOptions {
   readonly shards?: number;
   /** Wall clock for job timing metrics; injectable for tests. */
   readonly clock?: () => number;
+  /** `scheduler` for runs started by a schedule, with `properties.scheduleId` and `properties.runId`. */
+  readonly source?: "api" | "scheduler";
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 /** The segments a request names, in sandbox order; an unknown id is an error listing the known ones. */
@@ -141,6 +144,8 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   const jobs = state.records<SegmentJob>("segment-jobs");
   const wildcard = options.segmentIds === undefined || options.segmentIds[0] === "*";
   const job = newJob(sandbox, state, segments.map((s) => jobSegment(s, policyOf(sandbox, s))), clock(), wildcard);
+  job.source = options.source ?? "api";
+  job.properties = { ...options.properties };
   jobs.put(job.id, job);
   const update = (patch: Partial<SegmentJob>): void => {
     const now = clock();

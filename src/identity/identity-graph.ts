@@ -64,19 +64,21 @@ export class IdentityGraph {
   }
 
   /**
-   * The canonical profile key of every identity's component: the smallest key of the component, so it
-   * does not depend on the order links were seen in.
+   * The canonical profile key of an identity's component: the smallest key of the component, so it does not
+   * depend on the order links were seen in. Computed once for all identities (two passes over flat arrays);
+   * the returned function answers undefined for an identity the graph never saw.
    */
-  canonicalKeys(): Map<IdentityKey, IdentityKey> {
-    const smallest = new Map<number, IdentityKey>();
-    for (let i = 0; i < this.keys.length; i++) {
+  canonicalizer(): (key: IdentityKey) => IdentityKey | undefined {
+    const n = this.keys.length;
+    const smallest = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
       const root = this.find(i);
-      const key = this.keys[i]!;
-      const cur = smallest.get(root);
-      if (cur === undefined || key < cur) smallest.set(root, key);
+      const cur = smallest[root]!;
+      if (cur === -1 || this.keys[i]! < this.keys[cur]!) smallest[root] = i;
     }
-    const out = new Map<IdentityKey, IdentityKey>();
-    for (let i = 0; i < this.keys.length; i++) out.set(this.keys[i]!, smallest.get(this.find(i))!);
-    return out;
+    return (key) => {
+      const i = this.index.get(key);
+      return i === undefined ? undefined : this.keys[smallest[this.find(i)]!];
+    };
   }
 }
