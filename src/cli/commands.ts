@@ -12,7 +12,10 @@ import { runSchedules, schedulesOf } from "../engine/run-schedules.js";
 import { Catalog } from "../store/catalog.js";
 import { DataAccess, parseRangeHeader } from "../store/data-access.js";
 import { MergePolicyStore } from "../merge/merge-policy-store.js";
-import type { ExportJob } from "../export/export-job.js";
+import type { ExportJob, ExportJobStatus } from "../export/export-job.js";
+import { listExportJobs, type ExportJobList } from "../export/export-job-list.js";
+import { recoverInterruptedJobs } from "../engine/job-recovery.js";
+import { JobControl } from "../store/job-control.js";
 import { generateSandbox } from "../generate/index.js";
 import { readJsonFile } from "../io/json-file.js";
 import type { StatusModel } from "../segment/membership.js";
@@ -222,27 +225,56 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "jobs",
-    summary: "list recorded segment and export jobs, or show one job's JSON",
-    usage: "profile-lab jobs list [--sandbox <dir>] | profile-lab jobs get <id> [--sandbox <dir>]",
-    options: { sandbox: SANDBOX, json: JSON_OUT },
+    summary: "list recorded segment and export jobs, show one job's JSON, or cancel a running job",
+    usage: "profile-lab jobs list [--type export --limit n --offset cursor --status S] | jobs get <id> | jobs cancel <id>  [--sandbox <dir>] [--json]",
+    options: {
+      sandbox: SANDBOX,
+      type: { type: "string", value: "segment|export", description: "list only this kind; with export and --json, the platform's GET /export/jobs answer" },
+      limit: { type: "string", value: "n", description: "page size for export job lists", default: "50" },
+      offset: { type: "string", value: "cursor", description: "page cursor for export job lists ({creationTime}_{id}, from page.pageOffset)" },
+      status: { type: "string", value: "status", description: "only export jobs with this status (NEW, PROCESSING, SUCCEEDED, FAILED)" },
+      json: JSON_OUT,
+    },
     async run(args, io) {
       const [action, id] = args.positionals;
-      const state = new SandboxState(sandboxOf(args).dir);
+      const dir = sandboxOf(args).dir;
+      recoverInterruptedJobs(dir);
+      const state = new SandboxState(dir);
       const segmentJobs = state.records<SegmentJob>("segment-jobs");
       const exportJobs = state.records<ExportJob>("export-jobs");
+      const type = args.values["type"];
+      if (type !== undefined && type !== "segment" && type !== "export") throw new UsageError(`--type must be segment or export, not "${String(type)}"`);
       if (action === "list") {
-        if (args.values["json"]) io.out(JSON.stringify({ segmentJobs: segmentJobs.all(), exportJobs: exportJobs.all() }, null, 2));
-        else printJobList(io, segmentJobs.all(), exportJobs.all());
+        const exportList = (): ExportJobList =>
+          listExportJobs(exportJobs.all(), {
+            limit: intOption(args, "limit")!,
+            ...(typeof args.values["offset"] === "string" ? { offset: args.values["offset"] } : {}),
+            ...(typeof args.values["status"] === "string" ? { status: args.values["status"] as ExportJobStatus } : {}),
+          });
+        if (args.values["json"]) {
+          const out = type === "export" ? exportList() : type === "segment" ? segmentJobs.all() : { segmentJobs: segmentJobs.all(), exportJobs: exportJobs.all() };
+          io.out(JSON.stringify(out, null, 2));
+        } else {
+          printJobList(io, type === "export" ? [] : segmentJobs.all(), type === "segment" ? [] : exportList().records);
+        }
         return 0;
       }
+      const jobId = positional(id, `jobs ${action ?? "get"} <id>`);
+      const kind = /^\d+$/.test(jobId) ? "export-jobs" : "segment-jobs";
+      const job = kind === "export-jobs" ? exportJobs.get(jobId) : segmentJobs.get(jobId);
+      if (job === undefined) throw new UsageError(`no ${kind === "export-jobs" ? "export" : "segment"} job with id "${jobId}" (see \`profile-lab jobs list\`)`);
       if (action === "get") {
-        if (id === undefined) throw new UsageError("missing the job id: profile-lab jobs get <id>");
-        const job = exportJobs.get(id) ?? segmentJobs.get(id);
-        if (job === undefined) throw new UsageError(`no segment or export job with id "${id}" (see \`profile-lab jobs list\`)`);
         io.out(JSON.stringify(job, null, 2));
         return 0;
       }
-      throw new UsageError(`unknown action "${action ?? ""}": use \`jobs list\` or \`jobs get <id>\``);
+      if (action === "cancel") {
+        if (!new JobControl(state.root).isRunning(kind, jobId)) throw new UsageError(`job ${jobId} is not running (status ${job.status}); only running jobs can be cancelled`);
+        new JobControl(state.root).requestCancel(kind, jobId);
+        const message = kind === "export-jobs" ? "Export job has been marked for cancelling" : `Segment job with id '${jobId}' has been marked for cancelling`;
+        io.out(JSON.stringify({ status: true, message }, null, 2));
+        return 0;
+      }
+      throw new UsageError(`unknown action "${action ?? ""}": use \`jobs list\`, \`jobs get <id>\` or \`jobs cancel <id>\``);
     },
   },
   {

@@ -23,10 +23,13 @@ import { toJobError } from "../segment/segment-job.js";
 import { deterministicHexId, deterministicUuid } from "../store/ids.js";
 import type { BatchRecord } from "../store/catalog-types.js";
 import { Catalog } from "../store/catalog.js";
+import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { unionType } from "../xdm/schema.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject, type MergePolicy } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
+import { recoverInterruptedJobs } from "./job-recovery.js";
+import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { loadSandboxData } from "./load-data.js";
 import { mergeGroup, profileShards } from "./profile-groups.js";
 import { priorMemberships, runSegmentJob } from "./run-segment-job.js";
@@ -41,6 +44,8 @@ export interface ExportJobOptions {
   /** Where the request came from, for error locations. */
   readonly requestFile?: string;
   readonly clock?: () => number;
+  /** Called as profiles go by (at each shard start and every 1,000 profiles), before the cancel check. */
+  readonly onProgress?: (event: JobProgress) => void;
 }
 
 export interface ExportResult {
@@ -143,7 +148,9 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, shards: options.shards, clock });
   }
 
+  recoverInterruptedJobs(sandbox.dir, clock);
   const state = new SandboxState(sandbox.dir);
+  const control = new JobControl(state.root);
   const jobs = state.records<ExportJob>("export-jobs");
   const batchStore = state.records<BatchRecord>("batches");
   const id = nextJobId(state);
@@ -185,6 +192,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     jobs.put(id, job);
   };
   jobs.put(id, job);
+  control.claim("export-jobs", id);
   for (const b of batches) batchStore.put(b.id, b);
   update({ status: "PROCESSING", computeGatewayJobId: { exportJob: deterministicUuid(name, "export-compute", id) } });
 
@@ -198,8 +206,11 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     let exported = 0;
     const byNamespace: Record<string, number> = {};
     const { shards, excludedOverIdentityLimit } = profileShards(data, policy, options.shards ?? 1);
-    for (const shard of shards) {
-      for (const group of shard) {
+    const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
+    for (const [shardIndex, shard] of shards.entries()) {
+      checkpoint(shardIndex, 0);
+      for (const [i, group] of shard.entries()) {
+        if (i > 0 && i % PROGRESS_EVERY === 0) checkpoint(shardIndex, i);
         const merged = mergeGroup(group, policy, sandbox.conventions);
         const hasRecords = merged.recordCount > 0;
         const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
@@ -266,6 +277,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       metrics: { totalTime: { startTimeInMs: created, endTimeInMs: end, totalTimeInMs: end - created } },
     });
     throw e;
+  } finally {
+    control.release("export-jobs", id);
   }
 }
 

@@ -16,9 +16,12 @@ import {
   type SegmentJobSegment,
 } from "../segment/segment-job.js";
 import { deterministicUuid } from "../store/ids.js";
+import { JobControl } from "../store/job-control.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { PROFILE_SCHEMA_NAME, type MergePolicy } from "../xdm/types.js";
+import { recoverInterruptedJobs } from "./job-recovery.js";
+import { JobCancelledError, progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { loadSandboxData } from "./load-data.js";
 import { mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
@@ -36,6 +39,8 @@ export interface SegmentJobOptions {
   /** `scheduler` for runs started by a schedule, with `properties.scheduleId` and `properties.runId`. */
   readonly source?: "api" | "scheduler";
   readonly properties?: Readonly<Record<string, string>>;
+  /** Called as profiles go by (at each shard start and every 1,000 profiles), before the cancel check. */
+  readonly onProgress?: (event: JobProgress) => void;
 }
 
 /** The segments a request names, in sandbox order; an unknown id is an error listing the known ones. */
@@ -140,13 +145,16 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const policy = policyOf(sandbox, s);
     byPolicy.set(policy, [...(byPolicy.get(policy) ?? []), s]);
   }
+  recoverInterruptedJobs(sandbox.dir, clock);
   const state = new SandboxState(sandbox.dir);
+  const control = new JobControl(state.root);
   const jobs = state.records<SegmentJob>("segment-jobs");
   const wildcard = options.segmentIds === undefined || options.segmentIds[0] === "*";
   const job = newJob(sandbox, state, segments.map((s) => jobSegment(s, policyOf(sandbox, s))), clock(), wildcard);
   job.source = options.source ?? "api";
   job.properties = { ...options.properties };
   jobs.put(job.id, job);
+  control.claim("segment-jobs", job.id);
   const update = (patch: Partial<SegmentJob>): void => {
     const now = clock();
     Object.assign(job, patch, { updateTime: now, updateEpoch: Math.floor(now / 1000) });
@@ -160,12 +168,15 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const byMergePolicy: Record<string, number> = {};
     let excluded = 0;
     const segmentationStart = clock();
+    const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
     for (const [policy, policySegments] of byPolicy) {
       let profiles = 0;
       const { shards, excludedOverIdentityLimit } = profileShards(data, policy, options.shards ?? 1);
       excluded = Math.max(excluded, excludedOverIdentityLimit);
-      for (const shard of shards) {
-        for (const group of shard) {
+      for (const [shardIndex, shard] of shards.entries()) {
+        checkpoint(shardIndex, 0);
+        for (const [i, group] of shard.entries()) {
+          if (i > 0 && i % PROGRESS_EVERY === 0) checkpoint(shardIndex, i);
           const merged = mergeGroup(group, policy, sandbox.conventions);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
           const after = evaluateProfile(context, policySegments, priorMemberships(snapshot, group), options.statusModel);
@@ -194,7 +205,10 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     });
     return job;
   } catch (e) {
-    update({ status: "FAILED", errors: [toJobError(e)] });
+    // A cancelled job ends CANCELLED and, like a failed one, writes no membership.
+    update(e instanceof JobCancelledError ? { status: "CANCELLED", errors: [toJobError(e)] } : { status: "FAILED", errors: [toJobError(e)] });
     throw e;
+  } finally {
+    control.release("segment-jobs", job.id);
   }
 }

@@ -17,7 +17,7 @@ describe("identity graph", () => {
   });
 
   it("gives the same components whatever the order of the links", () => {
-    const links = Array.from({ length: 3000 }, (_, i) => [`ns:${i}`, `ns:${(i * 7919) % 1000}`]);
+    const links = Array.from({ length: 3000 }, (_, i): [string, string] => [`ns:${i}`, `ns:${(i * 7919) % 1000}`]);
     const a = new IdentityGraph();
     links.forEach((l) => a.link(l));
     const b = new IdentityGraph();

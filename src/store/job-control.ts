@@ -1,0 +1,75 @@
+/**
+ * Which jobs are running, and requests to cancel them, as small files under `.profile-lab/running/`:
+ * a job claims `<kind>-<id>.json` with its process id when it starts and removes it when it ends. A claim
+ * whose process is gone marks a job that was killed; `<kind>-<id>.cancel` asks a running job to stop.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type JobKind = "segment-jobs" | "export-jobs";
+
+export interface RunningClaim {
+  readonly kind: JobKind;
+  readonly id: string;
+  readonly pid: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export class JobControl {
+  private readonly dir: string;
+
+  constructor(stateRoot: string) {
+    this.dir = join(stateRoot, "running");
+  }
+
+  private path(kind: JobKind, id: string | number, ext: "json" | "cancel"): string {
+    return join(this.dir, `${kind}-${id}.${ext}`);
+  }
+
+  claim(kind: JobKind, id: string | number): void {
+    mkdirSync(this.dir, { recursive: true });
+    rmSync(this.path(kind, id, "cancel"), { force: true });
+    writeFileSync(this.path(kind, id, "json"), JSON.stringify({ pid: process.pid }));
+  }
+
+  release(kind: JobKind, id: string | number): void {
+    rmSync(this.path(kind, id, "json"), { force: true });
+    rmSync(this.path(kind, id, "cancel"), { force: true });
+  }
+
+  isRunning(kind: JobKind, id: string | number): boolean {
+    const file = this.path(kind, id, "json");
+    if (!existsSync(file)) return false;
+    return alive((JSON.parse(readFileSync(file, "utf8")) as { pid: number }).pid);
+  }
+
+  requestCancel(kind: JobKind, id: string | number): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(this.path(kind, id, "cancel"), "");
+  }
+
+  cancelRequested(kind: JobKind, id: string | number): boolean {
+    return existsSync(this.path(kind, id, "cancel"));
+  }
+
+  /** Claims left by processes that no longer exist: jobs that were killed mid-way. */
+  orphans(): RunningClaim[] {
+    if (!existsSync(this.dir)) return [];
+    const out: RunningClaim[] = [];
+    for (const name of readdirSync(this.dir)) {
+      const m = /^(segment-jobs|export-jobs)-(.+)\.json$/.exec(name);
+      if (m === null) continue;
+      const pid = (JSON.parse(readFileSync(join(this.dir, name), "utf8")) as { pid: number }).pid;
+      if (!alive(pid)) out.push({ kind: m[1] as JobKind, id: m[2]!, pid });
+    }
+    return out;
+  }
+}

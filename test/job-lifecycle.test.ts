@@ -1,0 +1,100 @@
+/**
+ * Job lifecycle beyond success: cancelling running jobs (E14, S11) and a process killed in the middle of an
+ * export (SIGKILL), after which the store is consistent — the job FAILED, no partial batch anywhere.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runExportJob } from "../src/engine/run-export-job.js";
+import { runSegmentJob } from "../src/engine/run-segment-job.js";
+import { openSandbox } from "../src/engine/sandbox.js";
+import type { ExportJob } from "../src/export/export-job.js";
+import { generateSandbox } from "../src/generate/index.js";
+import type { SegmentJob } from "../src/segment/segment-job.js";
+import type { BatchRecord } from "../src/store/catalog-types.js";
+import { JobControl } from "../src/store/job-control.js";
+import { SandboxState } from "../src/store/sandbox-state.js";
+import { cli, cliJson, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+
+const asOf = Date.parse(SAMPLE_AS_OF);
+const PER_BATCH = "export-jobs/audiences-per-batch.json";
+
+function lakeBatches(dir: string): string[] {
+  const root = join(dir, ".profile-lab/lake/datasets");
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((ds) => readdirSync(join(root, ds, "batches")));
+}
+
+describe("cancelling a running job", () => {
+  it("E14: an export cancelled mid-way fails with CANCELLED and leaves no batch", async () => {
+    const dir = copySample();
+    const sandbox = openSandbox(dir);
+    await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
+    const control = new JobControl(new SandboxState(dir).root);
+    const body = JSON.parse(readFileSync(join(dir, PER_BATCH), "utf8"));
+    const run = runExportJob(sandbox, body, {
+      asOf,
+      statusModel: "legacy",
+      // Another process asking for the cancel while the job is at its first checkpoint.
+      onProgress: (p) => control.requestCancel(p.kind, p.jobId),
+    });
+    await expect(run).rejects.toThrow(/cancelled on request/);
+    const job = new SandboxState(dir).records<ExportJob>("export-jobs").get(1)!;
+    expect(job.status).toBe("FAILED");
+    expect(job.errors).toEqual([{ code: "CANCELLED", msg: expect.stringContaining("cancelled on request") }]);
+    expect(lakeBatches(dir)).toEqual([]);
+    for (const b of job.destination.batches!) expect(new SandboxState(dir).records<BatchRecord>("batches").get(b.batchId)!.status).toBe("failed");
+    expect(control.isRunning("export-jobs", 1)).toBe(false);
+  });
+
+  it("S11: a cancelled segment job ends CANCELLED and writes no membership", async () => {
+    const dir = copySample();
+    const sandbox = openSandbox(dir);
+    await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
+    const before = readFileSync(new SandboxState(dir).membershipFile);
+    const control = new JobControl(new SandboxState(dir).root);
+    await expect(runSegmentJob(sandbox, { asOf: asOf + 86_400_000, statusModel: "legacy", onProgress: (p) => control.requestCancel(p.kind, p.jobId) })).rejects.toThrow(/cancelled/);
+    const jobs = new SandboxState(dir).records<SegmentJob>("segment-jobs").all();
+    expect(jobs.map((j) => j.status).sort()).toEqual(["CANCELLED", "SUCCEEDED"]);
+    expect(readFileSync(new SandboxState(dir).membershipFile).equals(before)).toBe(true);
+  });
+
+  it("refuses to cancel a job that is not running", () => {
+    const dir = copySample();
+    cliJson("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
+    const [job] = cliJson<SegmentJob[]>("jobs", "list", "--type", "segment", "--sandbox", dir);
+    const r = cli("jobs", "cancel", job!.id, "--sandbox", dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("is not running (status SUCCEEDED)");
+  });
+});
+
+describe("a process killed in the middle of an export", () => {
+  it("leaves the store consistent: the job is FAILED on the next start and no half-written batch is listed", async () => {
+    const dir = join(copySample(), "..", "big");
+    await generateSandbox(dir, { profiles: 6000, eventsPerProfile: 4, seed: 7, referenceTime: SAMPLE_AS_OF, name: "big" });
+    const request = join(dir, "export-jobs/all-profiles-projection.json");
+    const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "export", "--sandbox", dir, "--request", request, "--rows-per-file", "500"], { stdio: "ignore" });
+    const jobFile = join(dir, ".profile-lab/jobs/export-jobs/1.json");
+    const staging = join(dir, ".profile-lab/lake/_staging/1");
+    const stagedParts = (): string[] => (existsSync(staging) ? readdirSync(staging).flatMap((b) => readdirSync(join(staging, b))) : []);
+    // Kill it once it has written part files of its batch: a half-written batch exists at that moment.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && stagedParts().length < 2) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(stagedParts().length).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(readFileSync(jobFile, "utf8")).status).toBe("PROCESSING");
+
+    const jobs = cliJson<{ exportJobs: ExportJob[] }>("jobs", "list", "--sandbox", dir).exportJobs;
+    expect(jobs[0]).toMatchObject({ id: 1, status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
+    expect(lakeBatches(dir)).toEqual([]);
+    expect(existsSync(join(dir, ".profile-lab/lake/_staging/1"))).toBe(false);
+    const batches = JSON.parse(cli("batches", "--sandbox", dir).stdout) as Record<string, BatchRecord>;
+    expect(Object.values(batches).map((b) => b.status)).toEqual(["failed"]);
+    // The sandbox still works: the next export succeeds.
+    const next = cliJson<ExportJob>("export", "--sandbox", dir, "--request", request);
+    expect(next).toMatchObject({ id: 2, status: "SUCCEEDED" });
+  });
+});
