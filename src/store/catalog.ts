@@ -8,7 +8,7 @@
 import type { SandboxManifest, SchemaRef } from "../io/sandbox-manifest.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
-import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
+import { StatusError, type SourceLocation } from "../xdm/errors.js";
 import type { BatchRecord } from "./catalog-types.js";
 import { deterministicHexId } from "./ids.js";
 import type { RecordStore } from "./record-store.js";
@@ -22,19 +22,20 @@ export interface CatalogProblem {
   detail: string;
 }
 
-const TITLES: Record<number, string> = { 400: "BadRequestError", 404: "NotFoundError", 500: "InternalServerError" };
+const TITLES: Record<number, string> = { 400: "BadRequestError", 404: "NotFoundError", 416: "RangeNotSatisfiableError", 500: "InternalServerError" };
 
-export class CatalogError extends ProfileLabError {
-  override readonly name = "CatalogError";
+/** A Catalog (and Data Access) error with the platform's problem body. */
+export class CatalogError extends StatusError {
+  override readonly name: string = "CatalogError";
   constructor(
     code: string,
     message: string,
-    readonly status: number,
+    status: number,
     location: SourceLocation = {},
     /** The platform's `detail` text, when it differs from the message (e.g. "DataSet not found."). */
     readonly problemDetail: string = message,
   ) {
-    super(code, message, location);
+    super(code, message, status, location);
   }
 
   /** The response body a server sends for this error. */

@@ -7,8 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { SandboxManifest } from "../io/sandbox-manifest.js";
-import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
-import { datasetViewId, type QueryNumber } from "./catalog.js";
+import { CatalogError, datasetViewId, type QueryNumber } from "./catalog.js";
 import type { BatchRecord } from "./catalog-types.js";
 import type { RecordStore } from "./record-store.js";
 import type { SandboxState } from "./sandbox-state.js";
@@ -18,23 +17,9 @@ export const DATA_ACCESS_BASE_URL = "https://platform.adobe.io/data/foundation/e
 /** Default and maximum number of dataset files per page. */
 export const MAX_FILES_PER_PAGE = 100;
 
-const TITLES: Record<number, string> = { 400: "BadRequestError", 404: "NotFoundError", 416: "RangeNotSatisfiableError", 500: "InternalServerError" };
-
-export class DataAccessError extends ProfileLabError {
+/** Data Access documents no error bodies; its errors use the Catalog's problem shape. */
+export class DataAccessError extends CatalogError {
   override readonly name = "DataAccessError";
-  constructor(
-    code: string,
-    message: string,
-    readonly status: number,
-    location: SourceLocation = {},
-  ) {
-    super(code, message, location);
-  }
-
-  /** A problem body for a server (the platform documents none for Data Access; Catalog's shape is used). */
-  problem(): { type: "/placeholder/type/uri"; status: number; title: string; detail: string } {
-    return { type: "/placeholder/type/uri", status: this.status, title: TITLES[this.status] ?? "Error", detail: this.message };
-  }
 }
 
 export interface DataSetFileEntry {
