@@ -75,7 +75,58 @@ function checkObject(value: Record<string, unknown>, type: XdmObject, path: stri
   return undefined;
 }
 
-/** The first problem with `record` under `type`, or undefined when it conforms. */
+type Check = (value: unknown) => boolean;
+
+/** A yes/no check compiled once per type: no paths, no messages, nothing allocated per value. */
+function compile(type: XdmType): Check {
+  switch (type.kind) {
+    case "string":
+      return (v) => typeof v === "string";
+    case "int":
+    case "long":
+      return (v) => typeof v === "number" && Number.isInteger(v);
+    case "double":
+      return (v) => typeof v === "number";
+    case "boolean":
+      return (v) => typeof v === "boolean";
+    case "date-time":
+      return (v) => (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && parseDateTime(v) !== undefined);
+    case "date":
+      return (v) => typeof v === "string" && parseDate(v) !== undefined;
+    case "array": {
+      const item = compile(type.items);
+      return (v) => Array.isArray(v) && v.every(item);
+    }
+    case "map": {
+      const value = compile(type.values);
+      return (v) => {
+        if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+        for (const key in v) if (!value((v as Record<string, unknown>)[key])) return false;
+        return true;
+      };
+    }
+    case "object": {
+      const fields = new Map([...type.fields].map(([name, t]) => [name, compile(t)]));
+      return (v) => {
+        if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+        for (const key in v) {
+          const field = fields.get(key);
+          if (field === undefined || !field((v as Record<string, unknown>)[key])) return false;
+        }
+        return true;
+      };
+    }
+  }
+}
+
+const compiled = new WeakMap<XdmObject, Check>();
+
+/**
+ * The first problem with `record` under `type`, or undefined when it conforms. Conforming records take a
+ * compiled check; only a failing one is walked again to say where it fails.
+ */
 export function validateRecord(record: Record<string, unknown>, type: XdmObject): ValidationIssue | undefined {
-  return checkObject(record, type, "$");
+  let check = compiled.get(type);
+  if (check === undefined) compiled.set(type, (check = compile(type)));
+  return check(record) ? undefined : checkObject(record, type, "$");
 }
