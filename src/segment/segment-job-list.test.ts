@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { bulkGetSegmentJobs, listSegmentJobs } from "./segment-job-list.js";
+import type { SegmentJob } from "./segment-job.js";
+
+const job = (id: string, creationTime: number, status: SegmentJob["status"], segmentIds: string[]): SegmentJob =>
+  ({ id, creationTime, updateTime: creationTime, status, segments: segmentIds.map((segmentId) => ({ segmentId })) }) as unknown as SegmentJob;
+
+const JOBS = [job("a", 1, "SUCCEEDED", ["workInUS"]), job("b", 3, "FAILED", ["x"]), job("c", 2, "SUCCEEDED", ["x", "workInUS"])];
+
+describe("segment job lists", () => {
+  it("sorts newest first by default and pages with start and limit", () => {
+    const page = listSegmentJobs(JOBS, { limit: 2 });
+    expect(page.children.map((j) => j.id)).toEqual(["b", "c"]);
+    expect(page._page).toEqual({ totalCount: 3, pageSize: 2 });
+    expect(page._links.next).toEqual({ href: "/segment/jobs?start=2&limit=2" });
+    expect(listSegmentJobs(JOBS, { start: 2, limit: 2 })._links.next).toEqual({});
+  });
+
+  it.each([
+    [{ status: "SUCCEEDED" as const }, ["c", "a"]],
+    [{ sort: "creationTime:asc" }, ["a", "c", "b"]],
+    [{ property: "segments~segmentId==workInUS" }, ["c", "a"]],
+    [{ property: "status==FAILED" }, ["b"]],
+  ])("filters and sorts with %j", (query, ids) => {
+    expect(listSegmentJobs(JOBS, query).children.map((j) => j.id)).toEqual(ids);
+  });
+
+  it("rejects malformed queries", () => {
+    expect(() => listSegmentJobs(JOBS, { sort: "creationTime:sideways" })).toThrow(/sort must be/);
+    expect(() => listSegmentJobs(JOBS, { property: "segments~segmentId" })).toThrow(/property must be/);
+    expect(() => listSegmentJobs(JOBS, { status: "DONE" as never })).toThrow(/status must be one of/);
+  });
+
+  it("bulk-gets known ids and leaves unknown ones out", () => {
+    expect(Object.keys(bulkGetSegmentJobs(JOBS, { ids: [{ id: "a" }, { id: "zzz" }] }).results)).toEqual(["a"]);
+    expect(() => bulkGetSegmentJobs(JOBS, { ids: ["a"] })).toThrow(/ids/);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * `GET /segment/jobs` and `POST /segment/jobs/bulk-get`: paging by `start`/`limit`, a status filter,
+ * `sort=<attribute>:asc|desc`, and `property=` filters (`segments~segmentId==<id>` for a value inside an
+ * array, `<dotted.path>==<value>` otherwise).
+ */
+import { SegmentError } from "./segment-error.js";
+import type { SegmentJob, SegmentJobStatus } from "./segment-job.js";
+
+export interface SegmentJobListQuery {
+  readonly start?: number;
+  readonly limit?: number;
+  readonly status?: SegmentJobStatus;
+  /** `creationTime:desc` (default), `updateTime:asc`, … */
+  readonly sort?: string;
+  readonly property?: string;
+}
+
+export interface SegmentJobList {
+  _page: { totalCount: number; pageSize: number };
+  children: SegmentJob[];
+  _links: { next: { href?: string } };
+}
+
+const STATUSES: readonly SegmentJobStatus[] = ["NEW", "QUEUED", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED"];
+
+function at(value: unknown, path: readonly string[]): unknown {
+  let v = value;
+  for (const p of path) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
+}
+
+/** A predicate for one `property=` filter. */
+function propertyFilter(property: string): (job: SegmentJob) => boolean {
+  const inArray = /^([\w.]+)~([\w.]+)==(.+)$/.exec(property);
+  if (inArray) {
+    const [, arrayPath, itemPath, value] = inArray;
+    return (job) => {
+      const items = at(job, arrayPath!.split("."));
+      return Array.isArray(items) && items.some((item) => String(at(item, itemPath!.split("."))) === value);
+    };
+  }
+  const plain = /^([\w.]+)==(.+)$/.exec(property);
+  if (plain) return (job) => String(at(job, plain[1]!.split("."))) === plain[2];
+  throw new SegmentError("SEG-L001", `property must be "<array>~<field>==<value>" or "<path>==<value>", not "${property}"`, { jsonPath: "property" });
+}
+
+export function listSegmentJobs(jobs: readonly SegmentJob[], query: SegmentJobListQuery = {}): SegmentJobList {
+  const start = query.start ?? 0;
+  const limit = query.limit ?? 100;
+  if (!Number.isSafeInteger(start) || start < 0) throw new SegmentError("SEG-L001", `start must be a whole number, not ${start}`, { jsonPath: "start" });
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new SegmentError("SEG-L001", `limit must be a positive whole number, not ${limit}`, { jsonPath: "limit" });
+  if (query.status !== undefined && !STATUSES.includes(query.status)) {
+    throw new SegmentError("SEG-L001", `status must be one of ${STATUSES.join(", ")}, not "${query.status}"`, { jsonPath: "status" });
+  }
+  const [field = "creationTime", direction = "desc"] = (query.sort ?? "creationTime:desc").split(":");
+  if (direction !== "asc" && direction !== "desc") throw new SegmentError("SEG-L001", `sort must be <attribute>:asc or <attribute>:desc, not "${query.sort}"`, { jsonPath: "sort" });
+  const sign = direction === "asc" ? 1 : -1;
+  let all = [...jobs];
+  if (query.status !== undefined) all = all.filter((j) => j.status === query.status);
+  if (query.property !== undefined) all = all.filter(propertyFilter(query.property));
+  all.sort((a, b) => {
+    const x = at(a, field.split("."));
+    const y = at(b, field.split("."));
+    const c = x === y ? 0 : (x as number | string) < (y as number | string) ? -1 : 1;
+    return sign * c || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  });
+  const children = all.slice(start, start + limit);
+  const more = start + limit < all.length;
+  return {
+    _page: { totalCount: all.length, pageSize: children.length },
+    children,
+    _links: { next: more ? { href: `/segment/jobs?start=${start + limit}&limit=${limit}` } : {} },
+  };
+}
+
+/** `POST /segment/jobs/bulk-get` with `{"ids": [{"id": …}]}` → `{"results": {"<id>": job}}` (unknown ids left out). */
+export function bulkGetSegmentJobs(jobs: readonly SegmentJob[], body: unknown): { results: Record<string, SegmentJob> } {
+  const ids = typeof body === "object" && body !== null ? (body as { ids?: unknown }).ids : undefined;
+  if (!Array.isArray(ids) || !ids.every((x) => typeof x === "object" && x !== null && typeof (x as { id?: unknown }).id === "string")) {
+    throw new SegmentError("SEG-L002", "the body must be {\"ids\": [{\"id\": \"<segment job id>\"}, …]}", { jsonPath: "$.ids" });
+  }
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const results: Record<string, SegmentJob> = {};
+  for (const { id } of ids as { id: string }[]) {
+    const job = byId.get(id);
+    if (job) results[id] = job;
+  }
+  return { results };
+}
