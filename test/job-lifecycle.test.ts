@@ -91,7 +91,9 @@ describe("a process killed in the middle of an export", () => {
     expect(jobs[0]).toMatchObject({ id: 1, status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
     expect(lakeBatches(dir)).toEqual([]);
     expect(existsSync(join(dir, ".profile-lab/lake/_staging/1"))).toBe(false);
-    const batches = JSON.parse(cli("batches", "--sandbox", dir).stdout) as Record<string, BatchRecord>;
+    const listed = cli("batches", "--sandbox", dir);
+    expect(listed.stderr).toBe("");
+    const batches = JSON.parse(listed.stdout) as Record<string, BatchRecord>;
     expect(Object.values(batches).map((b) => b.status)).toEqual(["failed"]);
     // The sandbox still works: the next export succeeds.
     const next = cliJson<ExportJob>("export", "--sandbox", dir, "--request", request);

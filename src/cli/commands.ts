@@ -9,6 +9,7 @@ import { runExportJob, type ExportResult } from "../engine/run-export-job.js";
 import { runSegmentJob } from "../engine/run-segment-job.js";
 import { explain } from "../engine/explain.js";
 import { runSchedules, schedulesOf } from "../engine/run-schedules.js";
+import { parseMemorySize } from "../engine/partition.js";
 import { Catalog } from "../store/catalog.js";
 import { DataAccess, parseRangeHeader } from "../store/data-access.js";
 import { MergePolicyStore } from "../merge/merge-policy-store.js";
@@ -39,6 +40,19 @@ const STATUS_MODEL: OptionSpec = {
   default: "legacy",
 };
 const JSON_OUT: OptionSpec = { type: "boolean", description: "print the platform's JSON instead of a summary" };
+const MEMORY: OptionSpec = {
+  type: "string",
+  value: "size",
+  description: "memory budget for the data (e.g. 512m, 4g); larger data is split into shards spilled to disk",
+  default: "2g",
+};
+
+function memoryOf(args: ParsedArgs): number {
+  const raw = String(args.values["memory"]);
+  const bytes = parseMemorySize(raw);
+  if (bytes === undefined) throw new UsageError(`--memory must look like 512m or 4g, not "${raw}"`);
+  return bytes;
+}
 
 function asOfOf(args: ParsedArgs, fallback: string | undefined): number {
   const raw = args.values["as-of"];
@@ -127,17 +141,18 @@ export const COMMANDS: readonly Command[] = [
     name: "demo",
     summary: "run a segment job and every export request of a sandbox, and show where the Parquet went",
     usage: "profile-lab demo [--sandbox sample-data] [--as-of <time>] [--status-model legacy|current]",
-    options: { sandbox: { ...SANDBOX, default: "sample-data" }, "as-of": AS_OF, "status-model": STATUS_MODEL },
+    options: { sandbox: { ...SANDBOX, default: "sample-data" }, "as-of": AS_OF, "status-model": STATUS_MODEL, memory: MEMORY },
     async run(args, io) {
       const sandbox = sandboxOf(args);
       const asOf = asOfOf(args, sandbox.manifest.referenceTime);
       const statusModel = statusModelOf(args);
       io.out(`Sandbox "${sandbox.manifest.name}" (${relative(process.cwd(), sandbox.dir) || "."}), evaluated as of ${formatDateTime(asOf)}\n`);
-      const job = await runSegmentJob(sandbox, { asOf, statusModel });
+      const memoryBytes = memoryOf(args);
+      const job = await runSegmentJob(sandbox, { asOf, statusModel, memoryBytes });
       printSegmentJob(io, sandbox, job);
       for (const doc of sandbox.exportRequests) {
         io.out("");
-        const result = await runExportJob(sandbox, doc.value, { asOf, statusModel, requestFile: doc.file });
+        const result = await runExportJob(sandbox, doc.value, { asOf, statusModel, requestFile: doc.file, memoryBytes });
         printExport(io, sandbox, result, basename(doc.file));
       }
       return 0;
@@ -180,6 +195,7 @@ export const COMMANDS: readonly Command[] = [
       segment: { type: "string", value: "id", multiple: true, description: "segment id to evaluate (repeatable); default: every segment (\"*\")" },
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
+      memory: MEMORY,
       json: JSON_OUT,
     },
     async run(args, io) {
@@ -188,6 +204,7 @@ export const COMMANDS: readonly Command[] = [
         segmentIds: args.values["segment"] as string[] | undefined,
         asOf: asOfOf(args, undefined),
         statusModel: statusModelOf(args),
+        memoryBytes: memoryOf(args),
       });
       if (args.values["json"]) io.out(JSON.stringify(job, null, 2));
       else printSegmentJob(io, sandbox, job);
@@ -204,6 +221,7 @@ export const COMMANDS: readonly Command[] = [
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
       "rows-per-file": { type: "string", value: "n", description: "rows per Parquet part file", default: "5000000" },
+      memory: MEMORY,
       json: JSON_OUT,
     },
     async run(args, io) {
@@ -216,6 +234,7 @@ export const COMMANDS: readonly Command[] = [
         asOf: asOfOf(args, undefined),
         statusModel: statusModelOf(args),
         requestFile,
+        memoryBytes: memoryOf(args),
         ...(rowsPerFile !== undefined ? { rowsPerFile } : {}),
       });
       if (args.values["json"]) io.out(JSON.stringify(result.job, null, 2));

@@ -1,9 +1,10 @@
 /**
- * Pass over the data files: every line is parsed, stamped with its ingestion time, validated against its
+ * The data files as fragments: every line is parsed, stamped with its ingestion time, validated against its
  * dataset's schema and given its identities. A bad line stops the job with file, line and JSON path; nothing
  * has been written at that point, so earlier results stay intact.
  */
 import { join } from "node:path";
+import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityKeys, primaryIdentity } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";
 import { readJsonl } from "../io/jsonl.js";
@@ -22,22 +23,46 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Reads every data file of the sandbox's profile and event datasets. */
-export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData> {
-  const records: RecordFragment[] = [];
-  const events: EventFragment[] = [];
+export type SandboxFragment = { readonly kind: "record"; readonly fragment: RecordFragment } | { readonly kind: "event"; readonly fragment: EventFragment };
+
+/** Streams every line of the sandbox's profile and event datasets as a validated fragment, in load order. */
+export async function* readFragments(sandbox: Sandbox): AsyncGenerator<SandboxFragment> {
   let seq = 0;
   for (const dataset of sandbox.datasets) {
     if (dataset.kind === "union") continue;
     for (const rel of dataset.entry.files ?? []) {
-      const file = join(sandbox.dir, rel);
-      for await (const { line, value } of readJsonl(file)) {
+      for await (const { line, value } of readJsonl(join(sandbox.dir, rel))) {
         const fragment = toFragment(dataset, value, rel, line, seq++);
-        if (dataset.kind === "event") events.push(fragment as EventFragment);
-        else records.push(fragment);
+        if (dataset.kind === "event") yield { kind: "event", fragment: fragment as EventFragment };
+        else yield { kind: "record", fragment };
       }
     }
   }
+}
+
+/** Links the identities of one fragment into the full identity graph (records always, events with two or more). */
+export function linkFragment(graph: IdentityGraph, f: SandboxFragment): void {
+  const ids = f.fragment.identities;
+  if (f.kind === "record") graph.link(ids.length > 0 ? ids : [f.fragment.primary]);
+  else if (ids.length >= 2) graph.link(ids);
+}
+
+/**
+ * Reads every data file into memory, each fragment labelled with the component of the full identity graph
+ * (all datasets) its primary identity belongs to — the key shards are cut by.
+ */
+export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData> {
+  const records: RecordFragment[] = [];
+  const events: EventFragment[] = [];
+  const graph = new IdentityGraph();
+  for await (const f of readFragments(sandbox)) {
+    linkFragment(graph, f);
+    if (f.kind === "event") events.push(f.fragment);
+    else records.push(f.fragment);
+  }
+  const canonical = graph.canonicalizer();
+  for (const f of records) f.component = canonical(f.primary) ?? f.primary;
+  for (const f of events) f.component = canonical(f.primary) ?? f.primary;
   return { records, events };
 }
 
@@ -60,7 +85,7 @@ function toFragment(dataset: Dataset, value: unknown, file: string, line: number
   if (primary === undefined) {
     return fail("$.identityMap", "no primary identity: flag one identityMap item with \"primary\": true (or set the dataset's primaryIdentityNamespace)");
   }
-  const origin = { datasetId: dataset.entry.id, seq, file, line, ingestTime, primary, identities: identityKeys(identityMap), data };
+  const origin = { datasetId: dataset.entry.id, seq, file, line, ingestTime, primary, component: primary, identities: identityKeys(identityMap), data };
   if (dataset.kind !== "event") return origin;
   if (typeof data["_id"] !== "string") return fail("$._id", "an ExperienceEvent needs an \"_id\"");
   const timestamp = toEpochMs(data["timestamp"]);

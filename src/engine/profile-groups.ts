@@ -1,8 +1,9 @@
 /**
  * Groups fragments and events by profile key under a merge policy's identity graph, and partitions the
- * groups into shards by hash(profile key). Shards are contiguous ranges of the hash space and groups are
- * ordered by (hash, key), so the overall order — and so every output byte — is the same whatever the number
- * of shards; each shard is the unit a worker will take.
+ * groups into shards by the hash of their component in the full identity graph (which holds every fragment
+ * of a profile under any policy). Shards are contiguous ranges of that hash space and groups are ordered by
+ * (component hash, component, key hash, key), so the overall order — and so every output byte — is the same
+ * whatever the number of shards, in memory or spilled to disk; each shard is the unit a worker will take.
  */
 import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
@@ -17,6 +18,9 @@ export interface ProfileGroup {
   /** The profile key: the primary identity (`none`) or the smallest identity of the graph (`pdg`). */
   readonly key: IdentityKey;
   readonly hash: number;
+  /** The component of the full identity graph the profile lies in (see FragmentOrigin.component), and its hash. */
+  readonly component: IdentityKey;
+  readonly componentHash: number;
   readonly records: RecordFragment[];
   /** The profile's events, sorted by timestamp (then load order). */
   readonly events: EventFragment[];
@@ -32,6 +36,11 @@ export function hashKey(key: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/** The shard of a component hash: shards are equal, contiguous ranges of the 32-bit hash space. */
+export function shardOf(componentHash: number, shardCount: number): number {
+  return Math.floor((componentHash * shardCount) / 2 ** 32);
 }
 
 function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigin) => IdentityKey {
@@ -57,10 +66,10 @@ export interface ProfileShards {
 export function profileShards(data: SandboxData, policy: MergePolicy, shardCount = 1): ProfileShards {
   const keyOf = profileKeyOf(policy, data);
   const groups = new Map<IdentityKey, ProfileGroup>();
-  const groupOf = (key: IdentityKey): ProfileGroup => {
+  const groupOf = (key: IdentityKey, f: FragmentOrigin): ProfileGroup => {
     let g = groups.get(key);
     if (g === undefined) {
-      g = { key, hash: hashKey(key), records: [], events: [], identities: [key] };
+      g = { key, hash: hashKey(key), component: f.component, componentHash: hashKey(f.component), records: [], events: [], identities: [key] };
       groups.set(key, g);
     }
     return g;
@@ -76,17 +85,20 @@ export function profileShards(data: SandboxData, policy: MergePolicy, shardCount
   };
   for (const r of data.records) {
     if (!policyIncludesDataset(policy, r.datasetId)) continue;
-    const g = groupOf(keyOf(r));
+    const g = groupOf(keyOf(r), r);
     g.records.push(r);
     addIdentities(g, r);
   }
   for (const e of data.events) {
     if (!policyIncludesDataset(policy, e.datasetId)) continue;
-    const g = groupOf(keyOf(e));
+    const g = groupOf(keyOf(e), e);
     g.events.push(e);
     addIdentities(g, e);
   }
-  const ordered = [...groups.values()].sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  const ordered = [...groups.values()].sort(
+    (a, b) => a.componentHash - b.componentHash || cmp(a.component, b.component) || a.hash - b.hash || cmp(a.key, b.key),
+  );
   const shards: ProfileGroup[][] = Array.from({ length: shardCount }, () => []);
   let excludedOverIdentityLimit = 0;
   for (const g of ordered) {
@@ -97,7 +109,7 @@ export function profileShards(data: SandboxData, policy: MergePolicy, shardCount
     }
     g.events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
     if (set) g.identities.splice(0, g.identities.length, ...[...set].sort());
-    shards[Math.floor((g.hash * shardCount) / 2 ** 32)]!.push(g);
+    shards[shardOf(g.componentHash, shardCount)]!.push(g);
   }
   return { shards, excludedOverIdentityLimit };
 }

@@ -30,7 +30,7 @@ import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject, type Mer
 import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
-import { loadSandboxData } from "./load-data.js";
+import { sandboxShards } from "./partition.js";
 import { mergeGroup, profileShards } from "./profile-groups.js";
 import { priorMemberships, runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
@@ -38,7 +38,8 @@ import { findDataset, type Sandbox } from "./sandbox.js";
 export interface ExportJobOptions {
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  readonly shards?: number;
+  /** Memory budget for the data of one shard; larger data is spilled to disk shard by shard. */
+  readonly memoryBytes?: number;
   /** Rows per Parquet part file (default 5,000,000 as on the platform). */
   readonly rowsPerFile?: number;
   /** Where the request came from, for error locations. */
@@ -145,7 +146,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const rowType = rowTypeOf(sandbox, plan, warnings);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
-    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, shards: options.shards, clock });
+    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) });
   }
 
   recoverInterruptedJobs(sandbox.dir, clock);
@@ -199,17 +200,19 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const staging = state.stagingDir(id);
   const writers = specs.map((s) => new BatchWriter(`${staging}/${s.batchId}`, rowType, options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE));
   try {
-    const data = await loadSandboxData(sandbox);
     const snapshot = state.readMembership();
     const projection = plan.fields && projectionOf(plan.fields);
     const exportStart = clock();
     let exported = 0;
+    let excludedOverIdentityLimit = 0;
     const byNamespace: Record<string, number> = {};
-    const { shards, excludedOverIdentityLimit } = profileShards(data, policy, options.shards ?? 1);
     const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
-    for (const [shardIndex, shard] of shards.entries()) {
+    let shardIndex = 0;
+    for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
+      const grouped = profileShards(data, policy);
+      excludedOverIdentityLimit += grouped.excludedOverIdentityLimit;
       checkpoint(shardIndex, 0);
-      for (const [i, group] of shard.entries()) {
+      for (const [i, group] of grouped.shards.flat().entries()) {
         if (i > 0 && i % PROGRESS_EVERY === 0) checkpoint(shardIndex, i);
         const merged = mergeGroup(group, policy, sandbox.conventions);
         const hasRecords = merged.recordCount > 0;
@@ -229,6 +232,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
         exported++;
         for (const ns of Object.keys(identityMapOf(merged.entity) ?? {})) byNamespace[ns] = (byNamespace[ns] ?? 0) + 1;
       }
+      shardIndex++;
     }
     const files: WrittenFile[][] = [];
     for (const w of writers) files.push(await w.finish());

@@ -22,7 +22,7 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { PROFILE_SCHEMA_NAME, type MergePolicy } from "../xdm/types.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { JobCancelledError, progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
-import { loadSandboxData } from "./load-data.js";
+import { sandboxShards } from "./partition.js";
 import { mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -32,8 +32,8 @@ export interface SegmentJobOptions {
   /** The evaluation clock, epoch ms (`now` in PQL; lastQualificationTime of changes). */
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  /** Number of shards the profiles are split into (the unit of parallel work). */
-  readonly shards?: number;
+  /** Memory budget for the data of one shard; larger data is spilled to disk shard by shard. */
+  readonly memoryBytes?: number;
   /** Wall clock for job timing metrics; injectable for tests. */
   readonly clock?: () => number;
   /** `scheduler` for runs started by a schedule, with `properties.scheduleId` and `properties.runId`. */
@@ -162,20 +162,20 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   };
   update({ status: "PROCESSING" });
   try {
-    const data = await loadSandboxData(sandbox);
     const snapshot = state.readMembership();
     const counters = new SegmentCounters(segments.map((s) => s.definition.id));
-    const byMergePolicy: Record<string, number> = {};
-    let excluded = 0;
+    const byMergePolicy: Record<string, number> = Object.fromEntries([...byPolicy.keys()].map((p) => [p.id, 0]));
+    const excludedByPolicy = new Map<MergePolicy, number>();
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
-    for (const [policy, policySegments] of byPolicy) {
-      let profiles = 0;
-      const { shards, excludedOverIdentityLimit } = profileShards(data, policy, options.shards ?? 1);
-      excluded = Math.max(excluded, excludedOverIdentityLimit);
-      for (const [shardIndex, shard] of shards.entries()) {
+    let shardIndex = 0;
+    for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
+      for (const [policy, policySegments] of byPolicy) {
+        const { shards, excludedOverIdentityLimit } = profileShards(data, policy);
+        excludedByPolicy.set(policy, (excludedByPolicy.get(policy) ?? 0) + excludedOverIdentityLimit);
+        const groups = shards.flat();
         checkpoint(shardIndex, 0);
-        for (const [i, group] of shard.entries()) {
+        for (const [i, group] of groups.entries()) {
           if (i > 0 && i % PROGRESS_EVERY === 0) checkpoint(shardIndex, i);
           const merged = mergeGroup(group, policy, sandbox.conventions);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
@@ -183,11 +183,12 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
           storeMemberships(snapshot, group, after, policySegments);
           const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
           for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);
-          profiles++;
         }
+        byMergePolicy[policy.id]! += groups.length;
       }
-      byMergePolicy[policy.id] = profiles;
+      shardIndex++;
     }
+    const excluded = Math.max(0, ...excludedByPolicy.values());
     const end = clock();
     state.writeMembership(snapshot);
     update({

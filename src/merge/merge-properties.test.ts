@@ -46,7 +46,8 @@ const records = fc
       if (r.stores) data["favoriteStores"] = r.stores;
       if (r.custom !== undefined) data["extSourceSystemAudit"] = { lastUpdatedDate: new Date(r.custom * 1000).toISOString() };
       // Distinct ingestion times: a tie would be broken by load order, which a shuffle changes.
-      return { datasetId: r.dataset, seq, file: "f", line: seq + 1, ingestTime: r.ingest * 1000 + seq, primary: primaryIdentity(identityMap)!, identities: identityKeys(identityMap), data };
+      const primary = primaryIdentity(identityMap)!;
+      return { datasetId: r.dataset, seq, file: "f", line: seq + 1, ingestTime: r.ingest * 1000 + seq, primary, component: primary, identities: identityKeys(identityMap), data };
     }),
   );
 

@@ -22,6 +22,7 @@ export function record(datasetId: string, ingested: string, identities: Identity
     line: seq,
     ingestTime: ms(ingested),
     primary: primaryIdentity(identities)!,
+    component: primaryIdentity(identities)!,
     identities: identityKeys(identities),
     data: withIds,
   };
