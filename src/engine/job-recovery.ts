@@ -9,7 +9,11 @@ import type { BatchRecord } from "../store/catalog-types.js";
 import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
 
-const INTERRUPTED = { code: "INTERRUPTED", msg: "the process running this job stopped before the job finished; nothing it wrote was committed" };
+const INTERRUPTED = {
+  code: "INTERRUPTED",
+  msg: "the process running this job stopped before the job finished; nothing it wrote was committed",
+  callStack: "profile-lab job recovery",
+};
 
 /** Fails every job left running by a dead process; returns how many were recovered. */
 export function recoverInterruptedJobs(sandboxDir: string, clock: () => number = Date.now): number {

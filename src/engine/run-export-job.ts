@@ -94,7 +94,7 @@ function checkTarget(sandbox: Sandbox, plan: ExportPlan, file: string | undefine
 }
 
 /** The Parquet row schema: union profile (projected by `fields`), system maps, and timeSeriesEvents if asked. */
-function rowTypeOf(sandbox: Sandbox, plan: ExportPlan, warnings: string[]): XdmObject {
+function rowTypeOf(sandbox: Sandbox, plan: ExportPlan, warnings: string[], file: string | undefined): XdmObject {
   const base = unionType(
     sandbox.profileType,
     object([
@@ -107,6 +107,9 @@ function rowTypeOf(sandbox: Sandbox, plan: ExportPlan, warnings: string[]): XdmO
   if (plan.fields) {
     const projected = projectType(base, projectionOf(plan.fields));
     warnings.push(...projected.unknown.map((p) => `fields: "${p}" is not in the profile union schema; ignored`));
+    if (projected.type.fields.size === 0) {
+      throw new ExportError("EXP-R005", `fields names no field of the profile union schema (${plan.fields.join(", ")}); nothing would be exported`, { file, jsonPath: "$.fields" });
+    }
     rowType = projected.type;
   }
   if (plan.eventList === undefined) return rowType;
@@ -115,6 +118,11 @@ function rowTypeOf(sandbox: Sandbox, plan: ExportPlan, warnings: string[]): XdmO
     const projected = projectType(eventType, projectionOf(plan.eventList.fields));
     warnings.push(...projected.unknown.map((p) => `additionalFields.eventList.fields: "${p}" is not in the event union schema; ignored`));
     eventType = projected.type;
+  }
+  // Events with no field left would be empty structs, which Parquet cannot hold: leave the column out.
+  if (eventType.fields.size === 0) {
+    warnings.push("additionalFields.eventList.fields names no field of the event union schema; no timeSeriesEvents are exported");
+    return rowType;
   }
   return object([...rowType.fields, ["timeSeriesEvents", array(eventType)]]);
 }
@@ -143,7 +151,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   checkTarget(sandbox, plan, file);
   const policy = resolvePolicy(sandbox, plan, file);
   const warnings: string[] = [];
-  const rowType = rowTypeOf(sandbox, plan, warnings);
+  const rowType = rowTypeOf(sandbox, plan, warnings, file);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
     await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) });
@@ -227,7 +235,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
         const full: JsonObject = { ...merged.entity };
         if (memberships.size > 0) full["segmentMembership"] = { ups: Object.fromEntries(memberships) as unknown as JsonObject };
         const row = projection ? projectRow(full, projection) : full;
-        if (plan.eventList) row["timeSeriesEvents"] = eventsOf(group.events, plan);
+        if (rowType.fields.has("timeSeriesEvents")) row["timeSeriesEvents"] = eventsOf(group.events, plan);
         for (const w of targets) await w.write(row);
         exported++;
         for (const ns of Object.keys(identityMapOf(merged.entity) ?? {})) byNamespace[ns] = (byNamespace[ns] ?? 0) + 1;
@@ -240,34 +248,37 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     const writeMs = Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs)));
     commitBatches(state, plan, specs, staging);
     const end = clock();
-    specs.forEach((spec, i) => {
-      const written = files[i]!;
-      Object.assign(batches[i]!, {
-        status: "success",
-        updated: end,
-        completed: end,
-        recordCount: written.reduce((n, f) => n + f.rows, 0),
-        size: written.reduce((n, f) => n + f.bytes, 0),
-        files: written.map((f) => ({
-          name: f.name,
-          path: relative(sandbox.dir, `${state.batchDir(plan.datasetId, spec.batchId)}/${f.name}`),
-          rows: f.rows,
-          length: f.bytes,
-        })),
+    // The batches and the job become successful together, in one transaction.
+    state.transaction(() => {
+      specs.forEach((spec, i) => {
+        const written = files[i]!;
+        Object.assign(batches[i]!, {
+          status: "success",
+          updated: end,
+          completed: end,
+          recordCount: written.reduce((n, f) => n + f.rows, 0),
+          size: written.reduce((n, f) => n + f.bytes, 0),
+          files: written.map((f) => ({
+            name: f.name,
+            path: relative(sandbox.dir, `${state.batchDir(plan.datasetId, spec.batchId)}/${f.name}`),
+            rows: f.rows,
+            length: f.bytes,
+          })),
+        });
+        batchStore.put(spec.batchId, batches[i]!);
       });
-      batchStore.put(spec.batchId, batches[i]!);
-    });
-    update({
-      status: "SUCCEEDED",
-      computeGatewayJobId: { ...job.computeGatewayJobId, pushJob: deterministicUuid(name, "export-push", id) },
-      metrics: {
-        totalTime: { startTimeInMs: created, endTimeInMs: end, totalTimeInMs: end - created },
-        profileExportTime: { startTimeInMs: exportStart, endTimeInMs: exportEnd, totalTimeInMs: exportEnd - exportStart },
-        aCPDatasetWriteTime: { startTimeInMs: exportEnd - writeMs, endTimeInMs: end, totalTimeInMs: end - (exportEnd - writeMs) },
-        totalExportedProfileCounter: exported,
-        exportedProfileByNamespaceCounter: byNamespace,
-        ...(excludedOverIdentityLimit > 0 ? { excludedProfileCounter: { identityGraphOverLimit: excludedOverIdentityLimit } } : {}),
-      },
+      update({
+        status: "SUCCEEDED",
+        computeGatewayJobId: { ...job.computeGatewayJobId, pushJob: deterministicUuid(name, "export-push", id) },
+        metrics: {
+          totalTime: { startTimeInMs: created, endTimeInMs: end, totalTimeInMs: end - created },
+          profileExportTime: { startTimeInMs: exportStart, endTimeInMs: exportEnd, totalTimeInMs: exportEnd - exportStart },
+          aCPDatasetWriteTime: { startTimeInMs: exportEnd - writeMs, endTimeInMs: end, totalTimeInMs: end - (exportEnd - writeMs) },
+          totalExportedProfileCounter: exported,
+          exportedProfileByNamespaceCounter: byNamespace,
+          ...(excludedOverIdentityLimit > 0 ? { excludedProfileCounter: { identityGraphOverLimit: excludedOverIdentityLimit } } : {}),
+        },
+      });
     });
     return { job, batches, warnings };
   } catch (e) {

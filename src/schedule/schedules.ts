@@ -5,8 +5,6 @@
  * a sandbox with more than five merge policies); every rejection is a `ScheduleError` with the HTTP status
  * and the JSON path of the offending value. Time comes from the caller's clock only.
  */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import type { SandboxInfo, SandboxManifest } from "../io/sandbox-manifest.js";
 import { deterministicUuid } from "../store/ids.js";
 import type { RecordStore } from "../store/record-store.js";
@@ -295,7 +293,7 @@ export class Schedules {
   /** `DELETE /config/schedules/{id}` → 204, or a 404 `ScheduleError`. */
   delete(id: string): void {
     this.get(id);
-    rmSync(join(this.store.dir, `${id}.json`), { force: true });
+    this.store.delete(id);
   }
 
   /** The runs the active schedules of this sandbox make with `fromMs <= at < untilMs` (see `planScheduleRuns`). */

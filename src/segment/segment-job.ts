@@ -22,13 +22,16 @@ export interface JobError {
   callStack?: string;
 }
 
-/** A job's `errors[]` entry for a failure: the error's code and its located message (never a stack). */
+/**
+ * A job's `errors[]` entry for a failure: the error's code, its located message, and in `callStack` the
+ * stage that raised it (the error's class) — never a JavaScript stack, which would mean nothing to a user.
+ */
 export function toJobError(e: unknown): JobError {
   if (e instanceof ProfileLabError) {
     const where = e.where();
-    return { code: e.code, msg: where ? `${where}: ${e.message}` : e.message };
+    return { code: e.code, msg: where ? `${where}: ${e.message}` : e.message, callStack: `profile-lab ${e.name}` };
   }
-  return { code: "unknown", msg: e instanceof Error ? e.message : String(e) };
+  return { code: "unknown", msg: e instanceof Error ? e.message : String(e), callStack: `profile-lab ${e instanceof Error ? e.name : "Error"}` };
 }
 
 export interface SegmentJobMetrics {
@@ -60,6 +63,10 @@ export interface SegmentJob {
   imsOrgId: string;
   sandbox: { sandboxId: string; sandboxName: string; type: string; default: boolean };
   profileInstanceId: "ups";
+  /** The job's number in this sandbox (the platform's compute job id). */
+  computeJobId: number;
+  computeGatewayJobId: string;
+  modelName: string;
   source: "api" | "scheduler";
   status: SegmentJobStatus;
   segments: SegmentJobSegment[];

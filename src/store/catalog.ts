@@ -51,6 +51,8 @@ export interface DatasetCreateRequest {
   description?: string;
   tags?: Record<string, string[]>;
   fileDescription?: Record<string, unknown>;
+  /** Shown in the platform's tutorial request (`"production"`); kept as given. */
+  aspect?: string;
 }
 
 /** A dataset created at run time, as stored. */
@@ -118,7 +120,7 @@ export interface CatalogOptions {
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 
-const CREATE_FIELDS = ["name", "schemaRef", "description", "tags", "fileDescription"];
+const CREATE_FIELDS = ["name", "schemaRef", "description", "tags", "fileDescription", "aspect"];
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -196,12 +198,15 @@ function parseCreateRequest(body: unknown): DatasetCreateRequest {
   }
   const fileDescription = body["fileDescription"];
   if (fileDescription !== undefined && !isObject(fileDescription)) throw bad("013", "$.fileDescription", "fileDescription must be an object");
+  const aspect = body["aspect"];
+  if (aspect !== undefined && typeof aspect !== "string") throw bad("014", "$.aspect", "aspect must be a string");
   return {
     name,
     schemaRef: { id: schemaRef["id"], ...(contentType !== undefined ? { contentType } : {}) },
     ...(description !== undefined ? { description } : {}),
     ...(tags !== undefined ? { tags: structuredClone(tags) as Record<string, string[]> } : {}),
     ...(fileDescription !== undefined ? { fileDescription: structuredClone(fileDescription) } : {}),
+    ...(aspect !== undefined ? { aspect } : {}),
   };
 }
 

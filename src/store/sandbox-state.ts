@@ -1,21 +1,14 @@
 /**
- * Where a sandbox's engine state lives (`<sandbox>/.profile-lab/`): job records, the membership snapshot,
- * Catalog batch records and the data lake of exported Parquet files.
+ * Where a sandbox's engine state lives (`<sandbox>/.profile-lab/`): the state database (job, batch, dataset
+ * and schedule records), the membership snapshot and the data lake of exported Parquet files.
  */
 import { join } from "node:path";
 import { readMembership, writeMembership, type MembershipSnapshot } from "./membership-store.js";
 import { RecordStore } from "./record-store.js";
+import { stateDb } from "./state-db.js";
 
-/** The kinds of records kept under `.profile-lab/`, and the folder of each. */
-const RECORD_DIRS = {
-  "segment-jobs": "jobs/segment-jobs",
-  "export-jobs": "jobs/export-jobs",
-  batches: "catalog/batches",
-  datasets: "catalog/datasets",
-  schedules: "schedules",
-} as const;
-
-export type RecordKind = keyof typeof RECORD_DIRS;
+/** The kinds of records kept in the state database. */
+export type RecordKind = "segment-jobs" | "export-jobs" | "batches" | "datasets" | "schedules";
 
 export class SandboxState {
   readonly root: string;
@@ -36,8 +29,18 @@ export class SandboxState {
     writeMembership(this.membershipFile, snapshot);
   }
 
+  /** The state database: job, batch, dataset and schedule records. */
+  get databaseFile(): string {
+    return join(this.root, "state.sqlite");
+  }
+
   records<T>(kind: RecordKind): RecordStore<T> {
-    return new RecordStore<T>(join(this.root, RECORD_DIRS[kind]));
+    return new RecordStore<T>(stateDb(this.databaseFile), kind);
+  }
+
+  /** Runs `fn` in one database transaction: its record writes land together or not at all. */
+  transaction<R>(fn: () => R): R {
+    return stateDb(this.databaseFile).transaction(fn)();
   }
 
   /** The committed folder of a batch in the lake. */
