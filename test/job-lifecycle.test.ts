@@ -76,7 +76,7 @@ describe("a process killed in the middle of an export", () => {
     await generateSandbox(dir, { profiles: 6000, eventsPerProfile: 4, seed: 7, referenceTime: SAMPLE_AS_OF, name: "big" });
     const request = join(dir, "export-jobs/all-profiles-projection.json");
     const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "export", "--sandbox", dir, "--request", request, "--rows-per-file", "500"], { stdio: "ignore" });
-    const jobFile = join(dir, ".profile-lab/jobs/export-jobs/1.json");
+    const exportJob = () => new SandboxState(dir).records<ExportJob>("export-jobs").get(1);
     const staging = join(dir, ".profile-lab/lake/_staging/1");
     const stagedParts = (): string[] => (existsSync(staging) ? readdirSync(staging).flatMap((b) => readdirSync(join(staging, b))) : []);
     // Kill it once it has written part files of its batch: a half-written batch exists at that moment.
@@ -85,7 +85,7 @@ describe("a process killed in the middle of an export", () => {
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     expect(stagedParts().length).toBeGreaterThanOrEqual(2);
-    expect(JSON.parse(readFileSync(jobFile, "utf8")).status).toBe("PROCESSING");
+    expect(exportJob()?.status).toBe("PROCESSING");
 
     const jobs = cliJson<{ exportJobs: ExportJob[] }>("jobs", "list", "--sandbox", dir).exportJobs;
     expect(jobs[0]).toMatchObject({ id: 1, status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
