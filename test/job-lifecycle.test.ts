@@ -42,7 +42,7 @@ describe("cancelling a running job", () => {
     await expect(run).rejects.toThrow(/cancelled on request/);
     const job = new SandboxState(dir).records<ExportJob>("export-jobs").get(1)!;
     expect(job.status).toBe("FAILED");
-    expect(job.errors).toEqual([{ code: "CANCELLED", msg: expect.stringContaining("cancelled on request") }]);
+    expect(job.errors).toEqual([{ code: "CANCELLED", msg: expect.stringContaining("cancelled on request"), callStack: "profile-lab JobCancelledError" }]);
     expect(lakeBatches(dir)).toEqual([]);
     for (const b of job.destination.batches!) expect(new SandboxState(dir).records<BatchRecord>("batches").get(b.batchId)!.status).toBe("failed");
     expect(control.isRunning("export-jobs", 1)).toBe(false);
