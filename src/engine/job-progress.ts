@@ -1,6 +1,6 @@
 /**
  * Progress and cancellation checkpoints of a running job: at each shard start and every PROGRESS_EVERY
- * profiles the job reports where it is and stops if a cancel was requested.
+ * profiles the job reports how far it is and stops if a cancel was requested.
  */
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { ProfileLabError } from "../xdm/errors.js";
@@ -10,8 +10,9 @@ export const PROGRESS_EVERY = 1000;
 export interface JobProgress {
   readonly kind: JobKind;
   readonly jobId: string | number;
+  /** The shard being processed (0-based). */
   readonly shard: number;
-  /** Profiles done in this shard. */
+  /** Profiles processed so far by the job (under every merge policy it evaluates). */
   readonly profiles: number;
 }
 

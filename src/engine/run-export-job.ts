@@ -216,12 +216,13 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     const byNamespace: Record<string, number> = {};
     const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
     let shardIndex = 0;
+    let processed = 0;
     for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
       const grouped = profileShards(data, policy);
       excludedOverIdentityLimit += grouped.excludedOverIdentityLimit;
-      checkpoint(shardIndex, 0);
-      for (const [i, group] of grouped.shards.flat().entries()) {
-        if (i > 0 && i % PROGRESS_EVERY === 0) checkpoint(shardIndex, i);
+      checkpoint(shardIndex, processed);
+      for (const group of grouped.shards.flat()) {
+        if (++processed % PROGRESS_EVERY === 0) checkpoint(shardIndex, processed);
         const merged = mergeGroup(group, policy, sandbox.conventions);
         const hasRecords = merged.recordCount > 0;
         const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));

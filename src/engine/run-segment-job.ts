@@ -172,14 +172,15 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
     let shardIndex = 0;
+    let processed = 0;
     for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
       for (const [policy, policySegments] of byPolicy) {
         const { shards, excludedOverIdentityLimit } = profileShards(data, policy);
         excludedByPolicy.set(policy, (excludedByPolicy.get(policy) ?? 0) + excludedOverIdentityLimit);
         const groups = shards.flat();
-        checkpoint(shardIndex, 0);
-        for (const [i, group] of groups.entries()) {
-          if (i > 0 && i % PROGRESS_EVERY === 0) checkpoint(shardIndex, i);
+        checkpoint(shardIndex, processed);
+        for (const group of groups) {
+          if (++processed % PROGRESS_EVERY === 0) checkpoint(shardIndex, processed);
           const merged = mergeGroup(group, policy, sandbox.conventions);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
           const after = evaluateProfile(context, policySegments, priorMemberships(snapshot, group), options.statusModel);
