@@ -1,5 +1,5 @@
 /**
- * The typed PQL AST for the supported subset. Every node has a string discriminant `nodeType`; names follow
+ * The typed PQL AST for the whole documented language. Every node has a string discriminant `nodeType`; names follow
  * the pql/json node kinds where one exists (`literal`, `fieldLookup`, `varRef`, `varDecl`, `select`).
  * Spans are optional so that trees built by code (e.g. from pql/json later) are valid too.
  */
@@ -65,7 +65,42 @@ export interface FilterNode extends NodeBase {
   readonly condition: PqlExpr;
 }
 
-export type MemberFunctionName = "contains" | "startsWith" | "endsWith" | "count";
+export type MemberFunctionName =
+  | "contains"
+  | "startsWith"
+  | "endsWith"
+  | "equals"
+  | "notEqualTo"
+  | "doesNotContain"
+  | "doesNotStartWith"
+  | "doesNotEndWith"
+  | "regexGroup"
+  | "getMonth"
+  | "getYear"
+  | "getDayOfMonth"
+  | "intersects"
+  | "intersection"
+  | "includes"
+  | "subsetOf"
+  | "supersetOf"
+  | "distinct"
+  | "head"
+  | "topN"
+  | "bottomN"
+  | "filter"
+  | "map"
+  | "groupBy"
+  | "count"
+  | "sum"
+  | "average"
+  | "min"
+  | "max"
+  | "get"
+  | "keys"
+  | "values"
+  | "isNull"
+  | "isNotNull"
+  | "exists";
 
 /** `receiver.name(args)` */
 export interface MemberCallNode extends NodeBase {
@@ -76,9 +111,9 @@ export interface MemberCallNode extends NodeBase {
   readonly nameSpan?: PqlSpan;
 }
 
-export type GlobalFunctionName = "date";
+export type GlobalFunctionName = "date" | "if" | "inSegment" | "currentMonth" | "currentYear" | "currentDayOfMonth" | "mapEntry";
 
-/** `name(args)`, e.g. `date(2018, 8, 28)` (a UTC day). */
+/** `name(args)`, e.g. `date(2018, 8, 28)` (a UTC day), `if(test, a, b)`, `inSegment("id")`. */
 export interface FunctionCallNode extends NodeBase {
   readonly nodeType: "functionCall";
   readonly name: GlobalFunctionName;
@@ -190,6 +225,106 @@ export interface OccursNode extends NodeBase {
   readonly spec: OccursSpec;
 }
 
+export type ArithmeticOp = "+" | "-" | "*" | "/" | "%";
+
+/** `left op right` on numbers (pql.md §11): `/` always gives a double, a null operand or `x / 0` gives null. */
+export interface ArithmeticNode extends NodeBase {
+  readonly nodeType: "arithmetic";
+  readonly op: ArithmeticOp;
+  readonly left: PqlExpr;
+  readonly right: PqlExpr;
+}
+
+/** Unary minus on a non-literal (`-a`); `-5` is a literal. */
+export interface NegateNode extends NodeBase {
+  readonly nodeType: "negate";
+  readonly operand: PqlExpr;
+}
+
+/** `s matches regex` and `s.matches(regex)`: a Java-regex search (pql.md §7). */
+export interface MatchesNode extends NodeBase {
+  readonly nodeType: "matches";
+  readonly left: PqlExpr;
+  readonly pattern: PqlExpr;
+}
+
+/** `let NAME = value in body` */
+export interface LetNode extends NodeBase {
+  readonly nodeType: "let";
+  readonly varName: string;
+  readonly value: PqlExpr;
+  readonly body: PqlExpr;
+  readonly nameSpan?: PqlSpan;
+}
+
+/** `(P1, …) => body`: at the top level P1 is the profile; as a member-function argument, the element (and key). */
+export interface LambdaNode extends NodeBase {
+  readonly nodeType: "lambda";
+  readonly params: readonly string[];
+  readonly body: PqlExpr;
+}
+
+/** `$n`, the n-th parameter (segments have one: the profile). */
+export interface ParameterReferenceNode extends NodeBase {
+  readonly nodeType: "parameterReference";
+  readonly position: number;
+}
+
+/** `^`, `^^`, …: the implicit context `levels` filter levels up (pql.md §9.3). */
+export interface UpContextNode extends NodeBase {
+  readonly nodeType: "upContext";
+  readonly levels: number;
+}
+
+/** `{"k": expr, …}` */
+export interface ObjectNode extends NodeBase {
+  readonly nodeType: "object";
+  readonly entries: ReadonlyArray<{ readonly key: string; readonly value: PqlExpr }>;
+}
+
+export type Quantifier = "exists" | "forall";
+
+/**
+ * `exists|forall V1 from A1 [where C1] {, …}` (`some`/`all` and the `:` spelling of the last `where` are
+ * read as the same node). exists: some tuple satisfies every clause; forall: every clause holds for every tuple.
+ */
+export interface QuantificationNode extends NodeBase {
+  readonly nodeType: "quantification";
+  readonly quantifier: Quantifier;
+  readonly variables: readonly VarDeclNode[];
+}
+
+export type AggregateFunction = "sum" | "average" | "min" | "max";
+
+/** `sum|average|min|max VALUE over V1 from A1 [where C1] {, …}`, or the short form `sum V from A [where C]`. */
+export interface AggregateNode extends NodeBase {
+  readonly nodeType: "aggregate";
+  readonly fn: AggregateFunction;
+  /** Absent in the short form: the variable's elements are aggregated. */
+  readonly value?: PqlExpr;
+  readonly variables: readonly VarDeclNode[];
+}
+
+export type ChainClause =
+  | { readonly kind: "WHAT"; readonly condition: PqlExpr }
+  | { readonly kind: "WHERE"; readonly condition: PqlExpr }
+  | { readonly kind: "WHEN"; readonly spec: OccursSpec }
+  | { readonly kind: "COUNT"; readonly count: number };
+
+export interface ChainStep {
+  readonly label: string;
+  readonly clauses: readonly ChainClause[];
+}
+
+/** `chain(EVENTS, TIMEFIELD, [L: WHAT(…) WHEN(…) …, …])` (pql.md §13.1); steps match strictly later events. */
+export interface ChainNode extends NodeBase {
+  readonly nodeType: "chain";
+  readonly spelling: "chain" | "CHAIN";
+  readonly events: PqlExpr;
+  readonly timeField: string;
+  readonly steps: readonly ChainStep[];
+}
+
 /** One `V from ARR [where C]` clause. */
 export interface VarDeclNode extends NodeBase {
   readonly nodeType: "varDecl";
@@ -205,8 +340,19 @@ export interface SelectNode extends NodeBase {
   readonly variables: readonly VarDeclNode[];
 }
 
-/** Any PQL expression of the subset. */
+/** Any PQL expression. */
 export type PqlExpr =
+  | ArithmeticNode
+  | NegateNode
+  | MatchesNode
+  | LetNode
+  | LambdaNode
+  | ParameterReferenceNode
+  | UpContextNode
+  | ObjectNode
+  | QuantificationNode
+  | AggregateNode
+  | ChainNode
   | PqlLiteral
   | ListNode
   | ImplicitContextNode
@@ -278,7 +424,27 @@ export function childrenOf(node: PqlExpr): PqlExpr[] {
     case "varRef":
     case "timeKeyword":
     case "relativeTime":
+    case "parameterReference":
+    case "upContext":
       return [];
+    case "arithmetic":
+      return [node.left, node.right];
+    case "negate":
+      return [node.operand];
+    case "matches":
+      return [node.left, node.pattern];
+    case "let":
+      return [node.value, node.body];
+    case "lambda":
+      return [node.body];
+    case "object":
+      return node.entries.map((e) => e.value);
+    case "quantification":
+      return varDeclChildren(node.variables);
+    case "aggregate":
+      return node.value === undefined ? varDeclChildren(node.variables) : [node.value, ...varDeclChildren(node.variables)];
+    case "chain":
+      return [node.events, ...node.steps.flatMap((s) => s.clauses.flatMap(clauseChildren))];
     case "list":
       return [...node.items];
     case "fieldLookup":
@@ -302,7 +468,23 @@ export function childrenOf(node: PqlExpr): PqlExpr[] {
     case "occurs":
       return [node.subject, ...occursRefs(node.spec)];
     case "select":
-      return node.variables.flatMap((v) => (v.where === undefined ? [v.from] : [v.from, v.where]));
+      return varDeclChildren(node.variables);
+  }
+}
+
+function varDeclChildren(vars: readonly VarDeclNode[]): PqlExpr[] {
+  return vars.flatMap((v) => (v.where === undefined ? [v.from] : [v.from, v.where]));
+}
+
+function clauseChildren(c: ChainClause): PqlExpr[] {
+  switch (c.kind) {
+    case "WHAT":
+    case "WHERE":
+      return [c.condition];
+    case "WHEN":
+      return occursRefs(c.spec);
+    case "COUNT":
+      return [];
   }
 }
 

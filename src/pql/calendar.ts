@@ -101,3 +101,9 @@ export function addUnits(ms: number, n: number, unit: TimeUnit): number {
   const d = Math.min(civilD, daysInMonth(y, m));
   return daysFromCivil(y, m, d) * MS_PER_DAY + timeOfDay;
 }
+
+/** The UTC calendar day of ms: [year, month 1–12, day 1–31]. */
+export function civil(ms: number): [number, number, number] {
+  civilFromDays(Math.floor(ms / MS_PER_DAY));
+  return [civilY, civilM, civilD];
+}

@@ -54,7 +54,8 @@ describe("checkPql reports", () => {
     { name: "an unknown field inside an xEvent filter", expr: 'xEvent[eventTyp = "x"].count() > 1', code: "PQL-T003", message: "unknown ExperienceEvent field 'eventTyp'; did you mean 'eventType'?", column: 8 },
     { name: "an unknown member of xEvent", expr: "xEvent.eventTyp = 1", code: "PQL-T003", message: "unknown ExperienceEvent field 'eventTyp' in 'xEvent'; did you mean 'eventType'?", column: 8 },
     { name: "an unknown field of a select variable", expr: "select X from xEvent where X.comerce.order.priceTotal > 1", code: "PQL-T003", message: "unknown ExperienceEvent field 'comerce' in 'X'; did you mean 'commerce'?", column: 30 },
-    { name: "a profile field inside an xEvent filter", expr: "xEvent[person.age > 1]", code: "PQL-T003", message: "unknown ExperienceEvent field 'person'; profile fields are not visible inside xEvent[…]", column: 8 },
+    { name: "a profile field inside an xEvent filter", expr: "xEvent[person.age > 1]", code: "PQL-T003", message: "unknown ExperienceEvent field 'person'; inside xEvent[…] the context is the element: did you mean the profile field '^.person'?", column: 8 },
+    { name: "a profile field two levels down", expr: "xEvent[productListItems[person.age > 1]]", code: "PQL-T003", message: "unknown ExperienceEvent field 'person'; inside xEvent[…] the context is the element: did you mean the profile field '^^.person'?", column: 25 },
     { name: "a numeric field compared with a string", expr: 'person.age > "30"', code: "PQL-T004", message: 'cannot compare int field \'person.age\' with string "30"', column: 14 },
     { name: "a string field compared with a number", expr: "homeAddress.city = 3", code: "PQL-T004", message: "cannot compare string field 'homeAddress.city' with integer 3", column: 20 },
     { name: "a Boolean compared with the string \"true\"", expr: 'isVip = "true"', code: "PQL-T004", message: 'cannot compare boolean field \'isVip\' with string "true"', column: 9 },
@@ -97,6 +98,53 @@ describe("checkPql reports", () => {
   it("reports errors in nested selects and filters", () => {
     const errors = check('select X from xEvent where X.timestamp occurs today, I from X.productListItems where I.sku = "PS"');
     expect(errors.map((e) => e.message)).toEqual(["unknown ExperienceEvent field 'sku' in 'I'; did you mean 'SKU'?"]);
+  });
+});
+
+describe("checkPql on the whole language", () => {
+  it.each([
+    'person.birthYear - (person.age + 2) * 3 > 1900',
+    'orders.sum(price) > 100 and orders.topN(price, 2).head().id = "o1"',
+    'orders.groupBy(storeId).map((K, G) => mapEntry(K, G.count())).get("s1") > 1',
+    'xEvent[productListItems[SKU = "PS" or ^^.person.gender = "female"]]',
+    "(P) => P.person.age > 18 and P.xEvent.count() > 1",
+    "let S = (sum X.commerce.order.priceTotal over X from xEvent where X.commerce.order.currencyCode = \"USD\") in (S > 100 and S < 1000)",
+    'chain(xEvent, timestamp, [A: WHAT(eventType = "addToCart") WHEN(< 24 hours before now) COUNT(2), B: WHERE(commerce.order.priceTotal > 10)])',
+    'forall X from xEvent : X.eventType = "a"',
+    'identityMap.get("ECID").head().id.isNotNull() and segmentMembership.get("ups").values().exists(status = "realized")',
+    'person.name.firstName matches "(?i)^jo" and personalEmail.address.regexGroup("@([a-z]+)", 1) = "x"',
+    'person.birthDate.getMonth() = currentMonth() and inSegment("abc")',
+    '$1.person.age = 30 and if(isVip, 1, 2) = 1',
+    'orders.filter((o) => o.price > 10).map({"id": id}).count() > 0',
+  ])("%s", (expr) => {
+    expect(check(expr).map((e) => e.format())).toEqual([]);
+  });
+
+  it.each<CheckCase>([
+    { name: "arithmetic on a string field", expr: "homeAddress.city * 2 > 1", code: "PQL-T004", message: "the left operand of '*' must be a number, not string field 'homeAddress.city'", column: 1 },
+    { name: "an unknown field inside a per-element argument", expr: "orders.sum(prices) > 1", code: "PQL-T001", message: "unknown profile field 'prices'; did you mean 'price'?", column: 12 },
+    { name: "an unknown field of a lambda parameter", expr: "orders.filter((o) => o.prise > 1)", code: "PQL-T001", message: "unknown profile field 'prise' in 'o'; did you mean 'price'?", column: 24 },
+    { name: "an event field through a top-level lambda", expr: '(P) => P.eventType = "x"', code: "PQL-T002", message: "'eventType' is an ExperienceEvent field, not a profile field; use it inside xEvent[…] or through a select variable (select X from xEvent where X.eventType …)", column: 10 },
+    { name: "a let name misspelt", expr: "let Total = 1 in Totl > 0", code: "PQL-T001", message: "unknown profile field 'Totl'; did you mean 'Total'?", column: 18 },
+    { name: "a second positional parameter", expr: "$2.a = 1", code: "PQL-T008", message: "a segment expression has one parameter, the profile ($1); there is no $2", column: 1 },
+    { name: "a misplaced lambda", expr: "favoriteColors = ((c) => c)", code: "PQL-T009", message: "a lambda is only allowed as the whole expression or as the argument of filter, map, groupBy, topN, bottomN, sum, average, min, max or exists", column: 19 },
+    { name: "an up reference past the profile", expr: "xEvent[^^.a = 1]", code: "PQL-T009", message: "'^^' climbs 2 levels up, but only 1 enclosing context is here (each filter '[…]' or per-element argument is one level; the profile is the top)", column: 8 },
+    { name: "a Java-only regex", expr: 'homeAddress.city matches "a++"', code: "PQL-T010", message: "invalid regex \"a++\": possessive quantifiers ('*+', '++', '?+', '{n}+') are Java-only", column: 26 },
+    { name: "topN with a non-integer count", expr: "orders.topN(price, 1.5)", code: "PQL-T006", message: "the count of topN() must be a non-negative integer, not number 1.5", column: 20 },
+    { name: "an unknown chain time field", expr: 'chain(xEvent, timestmp, [A: WHAT(eventType = "x")])', code: "PQL-T003", message: "unknown ExperienceEvent field 'timestmp' used as the chain's time field; did you mean 'timestamp'?", column: 1 },
+    { name: "sum over strings", expr: "sum X.eventType over X from xEvent", code: "PQL-T004", message: "the value of 'sum … over' must be a number, not string field 'X.eventType'", column: 5 },
+    { name: "inSegment with a number", expr: "inSegment(1)", code: "PQL-T004", message: "the argument of inSegment() must be a string, not integer 1", column: 11 },
+    { name: "get on a number", expr: 'person.age.get("a")', code: "PQL-T004", message: "get() needs a map or an object, but int field 'person.age' is not one", column: 12 },
+    { name: "if with two arguments", expr: "if(isVip, 1) = 1", code: "PQL-T005", message: "if() takes 3 arguments (test, whenTrue, whenFalse), got 2", column: 1 },
+  ])("$name", ({ expr, code, message, column }) => {
+    const errors = check(expr);
+    expect(errors.map((e) => `${e.code} ${e.message}`)).toEqual([`${code} ${message}`]);
+    expect(errors[0]?.location.column).toBe(column);
+  });
+
+  it("reports every error of a large expression at once", () => {
+    const errors = check('persn.age = 1 and orders.sum(prce) > "x" and xEvent[eventTyp = "a"].count(1) > 0 and homeAddress.city matches "a*+" and $3.a');
+    expect(errors.map((e) => e.code)).toEqual(["PQL-T001", "PQL-T001", "PQL-T004", "PQL-T003", "PQL-T005", "PQL-T010", "PQL-T008"]);
   });
 });
 

@@ -1,30 +1,41 @@
 /**
  * AST → closures. The tree is walked once, at compile time; evaluation only runs closures. Paths are
  * precomputed segment arrays walked without allocation (a comparison whose left side passes through an
- * array is existential, pql.md §4), constants (literals, LIKE patterns, `in` sets, timestamp literals) are
- * prepared once, and filters/selects bind their element into a preallocated slot instead of a new scope.
+ * array is existential, pql.md §4), constants (literals, LIKE patterns, regexes, `in` sets, timestamp
+ * literals) are prepared once, and every binding (filter element, select/quantifier/aggregate variable,
+ * lambda parameter, let name) lives in a preallocated slot instead of a new scope.
  */
 import type { Json, JsonObject } from "../xdm/types.js";
 import type {
+  AggregateNode,
+  ArithmeticNode,
+  ChainNode,
   ComparisonNode,
   ComparisonOp,
   FieldLookupNode,
   FilterNode,
   FunctionCallNode,
   LikeNode,
+  MatchesNode,
   MemberCallNode,
   MembershipNode,
   OccursNode,
   PqlExpr,
+  QuantificationNode,
   RelativeTimeNode,
   SelectNode,
   TimeKeywordNode,
   TimeUnit,
+  VarDeclNode,
 } from "./ast.js";
-import { addUnits, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "./calendar.js";
+import { childrenOf } from "./ast.js";
+import { formatPql } from "./format.js";
+import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "./calendar.js";
+import { runtimeRegex, translateJavaRegex } from "./regex.js";
 import { PQL_ERROR_CODES, PqlError } from "./errors.js";
 import {
   compareValues,
+  equalValues,
   isDateOnly,
   likeToRegExp,
   listContains,
@@ -42,6 +53,8 @@ export interface PqlContext {
   readonly events: readonly JsonObject[];
   /** Epoch milliseconds. */
   readonly now: number;
+  /** Segment membership for `inSegment("<id or name>")`; when absent, inSegment is false. */
+  readonly inSegment?: (ref: string) => boolean;
 }
 
 /** A compiled segment predicate. */
@@ -51,6 +64,7 @@ interface Env {
   profile: JsonObject;
   events: readonly JsonObject[];
   now: number;
+  inSegment: ((ref: string) => boolean) | undefined;
   /** Elements bound by filters and select variables, one slot per binding site. */
   slots: Value[];
 }
@@ -70,8 +84,14 @@ type IntervalEval = (env: Env, out: Interval) => boolean;
 interface Scope {
   /** Slot of the implicit context, or -1 for the profile. */
   readonly implicitSlot: number;
+  /** Bound names → slot (-1: an alias of the profile, e.g. a top-level lambda parameter). */
   readonly vars: ReadonlyMap<string, number>;
+  /** The scope one context level up (for `^`); undefined at the profile. */
+  readonly up?: Scope;
 }
+
+/** The key of each group produced by groupBy (for `(K, G) => …`). */
+const GROUP_KEYS = new WeakMap<object, Value>();
 
 const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
@@ -136,7 +156,7 @@ function getPath(v: Value, segs: readonly string[], own: boolean): Value {
 const isTruthyLeaf: LeafTest = (leaf) => truthy(leaf);
 
 function isTimeNode(n: PqlExpr): n is TimeKeywordNode | RelativeTimeNode | FunctionCallNode {
-  return n.nodeType === "timeKeyword" || n.nodeType === "relativeTime" || n.nodeType === "functionCall";
+  return n.nodeType === "timeKeyword" || n.nodeType === "relativeTime" || (n.nodeType === "functionCall" && n.name === "date");
 }
 
 const FLIP: Readonly<Record<ComparisonOp, ComparisonOp>> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
@@ -166,8 +186,61 @@ class Range {
   }
 }
 
+const NO_SPAN = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+
+/**
+ * Values shared by the segments of one set (see compileSegmentSet): identical root-level event aggregates
+ * (filters, selects, aggregates, member calls on them) are computed once per evaluation of the set.
+ */
+export class SharedMemo {
+  /** Incremented before every evaluation of the set; an entry is valid while its epoch matches. */
+  epoch = 0;
+  readonly entries = new Map<string, { epoch: number; value: Value }>();
+  /** How many distinct sub-expressions are shared. */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Node kinds worth memoising at the root of a segment set. */
+const MEMO_KINDS: ReadonlySet<string> = new Set(["filter", "select", "aggregate", "memberCall"]);
+
+/** True when the subtree reads events (only then is sharing worth a cache lookup). */
+function readsEvents(n: PqlExpr): boolean {
+  const stack: PqlExpr[] = [n];
+  while (stack.length > 0) {
+    const cur = stack.pop() as PqlExpr;
+    if (cur.nodeType === "fieldLookup" && cur.fieldName === "xEvent" && cur.object.nodeType === "implicitContext") return true;
+    stack.push(...childrenOf(cur));
+  }
+  return false;
+}
+
 class Compiler {
   private slotCount = 0;
+
+  constructor(private readonly memo?: SharedMemo) {}
+
+  /** A memoised value when `n` is a root-level event aggregate inside a segment set; undefined otherwise. */
+  private shared(n: PqlExpr, sc: Scope): Eval | undefined {
+    const memo = this.memo;
+    if (memo === undefined || !MEMO_KINDS.has(n.nodeType) || sc.implicitSlot >= 0 || sc.vars.size > 0 || sc.up !== undefined || !readsEvents(n)) return undefined;
+    const key = formatPql(n);
+    let entry = memo.entries.get(key);
+    if (entry === undefined) {
+      entry = { epoch: -1, value: undefined };
+      memo.entries.set(key, entry);
+    }
+    const e = entry;
+    const inner = this.valueOf(n, sc);
+    return (env) => {
+      if (e.epoch === memo.epoch) return e.value;
+      const v = inner(env);
+      e.value = v;
+      e.epoch = memo.epoch;
+      return v;
+    };
+  }
 
   get slots(): number {
     return this.slotCount;
@@ -205,16 +278,49 @@ class Compiler {
         return this.like(n, sc);
       case "occurs":
         return this.occurs(n, sc);
+      case "matches":
+        return this.matches(n, sc);
       case "memberCall":
-        if (n.name !== "count") return this.stringPredicate(n, sc);
+        if (STRING_PREDICATES.has(n.name)) return this.stringPredicate(n, sc);
+        if (n.name === "exists") return this.existsMethod(n, sc);
+        break;
+      case "quantification":
+        return this.quantification(n, sc);
+      case "chain":
+        return this.chain(n, sc);
+      case "lambda":
+        this.fail("a lambda is only allowed as the whole expression or as the argument of an array function", n);
+        break;
+      case "let": {
+        const slot = this.newSlot();
+        const v = this.value(n.value, sc);
+        const body = this.pred(n.body, { ...sc, vars: new Map(sc.vars).set(n.varName, slot) });
+        return (env) => {
+          env.slots[slot] = v(env);
+          return body(env);
+        };
+      }
+      case "functionCall":
+        if (n.name === "if") {
+          const [t, a, b] = n.args;
+          if (t === undefined || a === undefined || b === undefined || n.args.length !== 3) this.fail(`if() takes 3 arguments, got ${n.args.length}`, n);
+          const test = this.pred(t, sc);
+          const pa = this.pred(a, sc);
+          const pb = this.pred(b, sc);
+          return (env) => (test(env) ? pa(env) : pb(env));
+        }
         break;
       case "fieldLookup":
         return this.subjectTest(n, sc, isTruthyLeaf, undefined);
       case "filter": {
+        const memoised = this.shared(n, sc);
+        if (memoised !== undefined) return (env) => truthy(memoised(env));
         const any = this.filterLoop(n, sc, "any");
         return (env) => any(env) > 0;
       }
       case "select": {
+        const memoised = this.shared(n, sc);
+        if (memoised !== undefined) return (env) => truthy(memoised(env));
         const count = this.selectLoop(n, sc, "any");
         return (env) => count(env) > 0;
       }
@@ -369,13 +475,8 @@ class Compiler {
   private stringPredicate(n: MemberCallNode, sc: Scope): Pred {
     const [needleNode, flagNode] = n.args;
     if (needleNode === undefined || n.args.length > 2) this.fail(`${n.name}() takes 1 or 2 arguments, got ${n.args.length}`, n);
-    const name = n.name;
-    const fn =
-      name === "contains"
-        ? (s: string, t: string) => s.includes(t)
-        : name === "startsWith"
-          ? (s: string, t: string) => s.startsWith(t)
-          : (s: string, t: string) => s.endsWith(t);
+    const fn = STRING_TESTS[n.name];
+    if (fn === undefined) this.fail(`internal: ${n.name} is not a string predicate`, n);
     // Constant needle and flag: prepare once.
     if (needleNode.nodeType === "literal" && (flagNode === undefined || flagNode.nodeType === "literal")) {
       const t = needleNode.value;
@@ -530,6 +631,10 @@ class Compiler {
   // ---------------------------------------------------------------- values
 
   value(n: PqlExpr, sc: Scope): Eval {
+    return this.shared(n, sc) ?? this.valueOf(n, sc);
+  }
+
+  private valueOf(n: PqlExpr, sc: Scope): Eval {
     switch (n.nodeType) {
       case "literal": {
         const v = n.value;
@@ -565,11 +670,18 @@ class Compiler {
         return this.filterCollect(n, sc);
       case "memberCall":
         if (n.name === "count") return this.count(n, sc);
-        {
+        if (STRING_PREDICATES.has(n.name) || n.name === "exists") {
           const p = this.pred(n, sc);
           return (env) => p(env);
         }
+        return this.memberValue(n, sc);
       case "functionCall":
+        if (n.name === "date") {
+          const iv = this.interval(n, sc);
+          const box: Interval = { s: 0, e: 0 };
+          return (env) => (iv(env, box) ? box.s : undefined);
+        }
+        return this.globalValue(n, sc);
       case "timeKeyword":
       case "relativeTime": {
         const iv = this.interval(n, sc);
@@ -578,21 +690,564 @@ class Compiler {
       }
       case "select":
         return this.selectCollect(n, sc);
+      case "arithmetic": {
+        const l = this.value(n.left, sc);
+        const r = this.value(n.right, sc);
+        const op = n.op;
+        return (env) => arithmetic(op, l(env), r(env));
+      }
+      case "negate": {
+        const v = this.value(n.operand, sc);
+        return (env) => {
+          const x = v(env);
+          return typeof x === "number" ? -x : undefined;
+        };
+      }
+      case "let": {
+        const slot = this.newSlot();
+        const v = this.value(n.value, sc);
+        const body = this.value(n.body, { ...sc, vars: new Map(sc.vars).set(n.varName, slot) });
+        return (env) => {
+          env.slots[slot] = v(env);
+          return body(env);
+        };
+      }
+      case "lambda":
+        this.fail("a lambda is only allowed as the whole expression or as the argument of an array function", n);
+        break;
+      case "parameterReference":
+        if (n.position === 1) return (env) => env.profile;
+        return () => undefined;
+      case "upContext": {
+        const target = this.upScope(sc, n.levels);
+        if (target.implicitSlot < 0) return (env) => env.profile;
+        return this.slotEval(target.implicitSlot);
+      }
+      case "object": {
+        const entries = n.entries.map((e) => [e.key, this.value(e.value, sc)] as const);
+        return (env) => {
+          const out: JsonObject = {};
+          for (const [k, v] of entries) {
+            const x = v(env);
+            if (x !== undefined) out[k] = x;
+          }
+          return out;
+        };
+      }
+      case "aggregate":
+        return this.aggregate(n, sc);
       case "comparison":
       case "membership":
       case "like":
+      case "matches":
       case "and":
       case "or":
       case "not":
-      case "occurs": {
+      case "occurs":
+      case "quantification":
+      case "chain": {
         const p = this.pred(n, sc);
         return (env) => p(env);
       }
     }
   }
 
+  /** The scope `levels` context levels up; the profile when the chain ends. */
+  private upScope(sc: Scope, levels: number): Scope {
+    let t: Scope = sc;
+    for (let i = 0; i < levels && t.up !== undefined; i++) t = t.up;
+    return t;
+  }
+
+  /** A top-level lambda `(P, …) => body`: P is the profile (an alias); further parameters are missing. */
+  private lambdaScope(n: Extract<PqlExpr, { nodeType: "lambda" }>, sc: Scope): Scope {
+    const vars = new Map(sc.vars);
+    n.params.forEach((p, i) => vars.set(p, i === 0 ? -1 : this.newSlot()));
+    return { ...sc, vars };
+  }
+
+  /** The whole expression as a predicate; a top-level lambda binds its first parameter to the profile. */
+  topPred(n: PqlExpr): Pred {
+    const root: Scope = { implicitSlot: -1, vars: new Map() };
+    return n.nodeType === "lambda" ? this.pred(n.body, this.lambdaScope(n, root)) : this.pred(n, root);
+  }
+
+  /** The whole expression as a value. */
+  topValue(n: PqlExpr): Eval {
+    const root: Scope = { implicitSlot: -1, vars: new Map() };
+    return n.nodeType === "lambda" ? this.value(n.body, this.lambdaScope(n, root)) : this.value(n, root);
+  }
+
+  /**
+   * A per-element argument (pql.md §4): a lambda binds its parameters (one: the element; two: the key or
+   * index, then the element); any other expression is evaluated with the element as the implicit context.
+   */
+  private perElement(arg: PqlExpr, sc: Scope): { elementSlot: number; keySlot: number; body: PqlExpr; scope: Scope } {
+    if (arg.nodeType === "lambda") {
+      const vars = new Map(sc.vars);
+      const elementSlot = this.newSlot();
+      let keySlot = -1;
+      if (arg.params.length >= 2) {
+        keySlot = this.newSlot();
+        vars.set(arg.params[0] as string, keySlot);
+        vars.set(arg.params[1] as string, elementSlot);
+        for (const extra of arg.params.slice(2)) vars.set(extra, this.newSlot());
+      } else vars.set(arg.params[0] as string, elementSlot);
+      return { elementSlot, keySlot, body: arg.body, scope: { ...sc, vars } };
+    }
+    const elementSlot = this.newSlot();
+    return { elementSlot, keySlot: -1, body: arg, scope: { implicitSlot: elementSlot, vars: sc.vars, up: sc } };
+  }
+
+  private elementValue(arg: PqlExpr, sc: Scope): (env: Env, el: Value, key: Value) => Value {
+    const { elementSlot, keySlot, body, scope } = this.perElement(arg, sc);
+    const v = this.value(body, scope);
+    return (env, el, key) => {
+      env.slots[elementSlot] = el;
+      if (keySlot >= 0) env.slots[keySlot] = key;
+      return v(env);
+    };
+  }
+
+  private elementPred(arg: PqlExpr, sc: Scope): (env: Env, el: Value, key: Value) => boolean {
+    const { elementSlot, keySlot, body, scope } = this.perElement(arg, sc);
+    const p = this.pred(body, scope);
+    return (env, el, key) => {
+      env.slots[elementSlot] = el;
+      if (keySlot >= 0) env.slots[keySlot] = key;
+      return p(env);
+    };
+  }
+
+  private matches(n: MatchesNode, sc: Scope): Pred {
+    if (n.pattern.nodeType === "literal") {
+      const p = n.pattern.value;
+      if (typeof p !== "string") return () => false;
+      const r = translateJavaRegex(p);
+      if (!r.ok) throw new PqlError(PQL_ERROR_CODES.invalidRegex, `invalid regex ${JSON.stringify(p)}: ${r.message}`, n.pattern.span ?? NO_SPAN);
+      const re = r.regex;
+      return this.subjectTest(n.left, sc, (l) => typeof l === "string" && re.test(l), undefined);
+    }
+    const pattern = this.value(n.pattern, sc);
+    return this.subjectTest(
+      n.left,
+      sc,
+      (l, a) => {
+        if (typeof l !== "string" || typeof a !== "string") return false;
+        const re = runtimeRegex(a);
+        return re !== null && re.test(l);
+      },
+      pattern,
+    );
+  }
+
+  private existsMethod(n: MemberCallNode, sc: Scope): Pred {
+    const [arg] = n.args;
+    if (arg === undefined || n.args.length !== 1) this.fail(`exists() takes 1 argument (condition), got ${n.args.length}`, n);
+    const recv = this.value(n.receiver, sc);
+    const cond = this.elementPred(arg, sc);
+    return (env) => {
+      const a = recv(env);
+      if (!Array.isArray(a)) return false;
+      for (let i = 0; i < a.length; i++) if (cond(env, a[i], GROUP_KEYS.get(a[i] as object) ?? i)) return true;
+      return false;
+    };
+  }
+
+  private args(n: MemberCallNode | FunctionCallNode, min: number, max: number): void {
+    if (n.args.length < min || n.args.length > max) {
+      const want = min === max ? `${min}` : `${min}–${max}`;
+      this.fail(`${n.name}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n.args.length}`, n);
+    }
+  }
+
+  private memberValue(n: MemberCallNode, sc: Scope): Eval {
+    const recv = this.value(n.receiver, sc);
+    const a0 = n.args[0];
+    switch (n.name) {
+      case "regexGroup": {
+        this.args(n, 1, 2);
+        const pattern = this.value(a0 as PqlExpr, sc);
+        const index = n.args[1] === undefined ? () => 0 : this.value(n.args[1], sc);
+        return (env) => {
+          const s = recv(env);
+          const p = pattern(env);
+          const i = index(env);
+          if (typeof s !== "string" || typeof p !== "string" || typeof i !== "number" || !Number.isInteger(i) || i < 0) return undefined;
+          const re = runtimeRegex(p);
+          const m = re === null ? null : re.exec(s);
+          return m === null ? undefined : (m[i] ?? undefined);
+        };
+      }
+      case "getMonth":
+      case "getYear":
+      case "getDayOfMonth": {
+        this.args(n, 0, 0);
+        const part = n.name === "getYear" ? 0 : n.name === "getMonth" ? 1 : 2;
+        return (env) => {
+          const t = timeOf(recv(env));
+          return t === undefined ? undefined : civil(t)[part];
+        };
+      }
+      case "intersects":
+      case "intersection":
+      case "subsetOf":
+      case "supersetOf": {
+        this.args(n, 1, 1);
+        const other = this.value(a0 as PqlExpr, sc);
+        const name = n.name;
+        return (env) => {
+          const a = recv(env);
+          const b = other(env);
+          if (!Array.isArray(a) || !Array.isArray(b)) return name === "intersection" ? undefined : false;
+          switch (name) {
+            case "intersects":
+              return a.some((x) => listContains(b, x));
+            case "subsetOf":
+              return a.every((x) => listContains(b, x));
+            case "supersetOf":
+              return b.every((x) => listContains(a, x));
+            default: {
+              const out: Json[] = [];
+              for (const x of a) if (listContains(b, x) && !listContains(out, x)) out.push(x);
+              return out.length === 0 ? undefined : out;
+            }
+          }
+        };
+      }
+      case "includes": {
+        this.args(n, 1, 1);
+        const x = this.value(a0 as PqlExpr, sc);
+        return (env) => {
+          const a = recv(env);
+          const v = x(env);
+          return Array.isArray(a) && v !== undefined && v !== null && listContains(a, v);
+        };
+      }
+      case "distinct":
+        this.args(n, 0, 0);
+        return (env) => {
+          const a = recv(env);
+          if (!Array.isArray(a)) return undefined;
+          const out: Json[] = [];
+          for (const x of a) if (!out.some((y) => x === y || equalValues(x, y))) out.push(x);
+          return out;
+        };
+      case "head":
+        this.args(n, 0, 0);
+        return (env) => {
+          const a = recv(env);
+          return Array.isArray(a) ? (a[0] ?? undefined) : undefined;
+        };
+      case "topN":
+      case "bottomN": {
+        this.args(n, 2, 2);
+        const key = this.elementValue(a0 as PqlExpr, sc);
+        const count = this.value(n.args[1] as PqlExpr, sc);
+        const desc = n.name === "topN";
+        return (env) => {
+          const a = recv(env);
+          const k = count(env);
+          if (!Array.isArray(a) || typeof k !== "number" || !Number.isInteger(k) || k < 0) return undefined;
+          const keyed: Array<{ el: Json; key: number | string }> = [];
+          for (let i = 0; i < a.length; i++) {
+            const kv = sortKey(key(env, a[i], i));
+            if (kv !== undefined) keyed.push({ el: a[i] as Json, key: kv });
+          }
+          keyed.sort((x, y) => (desc ? compareKeys(y.key, x.key) : compareKeys(x.key, y.key)));
+          return keyed.slice(0, k).map((e) => e.el);
+        };
+      }
+      case "filter": {
+        this.args(n, 1, 1);
+        const cond = this.elementPred(a0 as PqlExpr, sc);
+        return (env) => {
+          const a = recv(env);
+          if (!Array.isArray(a)) return undefined;
+          const out: Json[] = [];
+          for (let i = 0; i < a.length; i++) if (cond(env, a[i], GROUP_KEYS.get(a[i] as object) ?? i)) out.push(a[i] as Json);
+          return out;
+        };
+      }
+      case "map": {
+        this.args(n, 1, 1);
+        const f = this.elementValue(a0 as PqlExpr, sc);
+        const body = a0?.nodeType === "lambda" ? a0.body : a0;
+        const toMap = body?.nodeType === "functionCall" && body.name === "mapEntry";
+        return (env) => {
+          const a = recv(env);
+          if (!Array.isArray(a)) return undefined;
+          if (toMap) {
+            const out: JsonObject = {};
+            for (let i = 0; i < a.length; i++) {
+              const e = f(env, a[i], GROUP_KEYS.get(a[i] as object) ?? i);
+              if (isPlainObject(e) && typeof e["key"] !== "object" && e["key"] !== undefined && e["value"] !== undefined) out[String(e["key"])] = e["value"];
+            }
+            return out;
+          }
+          const out: Json[] = [];
+          for (let i = 0; i < a.length; i++) {
+            const v = f(env, a[i], GROUP_KEYS.get(a[i] as object) ?? i);
+            out.push(v === undefined ? null : v);
+          }
+          return out;
+        };
+      }
+      case "groupBy": {
+        this.args(n, 1, 1);
+        const key = this.elementValue(a0 as PqlExpr, sc);
+        return (env) => {
+          const a = recv(env);
+          if (!Array.isArray(a)) return undefined;
+          const groups = new Map<string, Json[]>();
+          const out: Json[] = [];
+          for (let i = 0; i < a.length; i++) {
+            const k = key(env, a[i], i);
+            const id = JSON.stringify(k === undefined ? null : k);
+            let g = groups.get(id);
+            if (g === undefined) {
+              g = [];
+              groups.set(id, g);
+              GROUP_KEYS.set(g, k === undefined ? null : k);
+              out.push(g);
+            }
+            g.push(a[i] as Json);
+          }
+          return out;
+        };
+      }
+      case "sum":
+      case "average":
+      case "min":
+      case "max": {
+        this.args(n, 0, 1);
+        const fn = n.name;
+        const f = a0 === undefined ? undefined : this.elementValue(a0, sc);
+        return (env) => {
+          const a = recv(env);
+          if (!Array.isArray(a)) return undefined;
+          const values = f === undefined ? a : a.map((x, i) => f(env, x, GROUP_KEYS.get(x as object) ?? i));
+          return aggregateValues(fn, values);
+        };
+      }
+      case "get": {
+        this.args(n, 1, 1);
+        const key = this.value(a0 as PqlExpr, sc);
+        return (env) => {
+          const m = recv(env);
+          const k = key(env);
+          if (!isPlainObject(m) || (typeof k !== "string" && typeof k !== "number")) return undefined;
+          const ks = String(k);
+          return Object.hasOwn(m, ks) ? (m[ks] ?? undefined) : undefined;
+        };
+      }
+      case "keys":
+      case "values": {
+        this.args(n, 0, 0);
+        const keys = n.name === "keys";
+        return (env) => {
+          const m = recv(env);
+          if (!isPlainObject(m)) return undefined;
+          return keys ? Object.keys(m) : Object.values(m);
+        };
+      }
+      case "isNull":
+        this.args(n, 0, 0);
+        return (env) => {
+          const v = recv(env);
+          return v === undefined || v === null;
+        };
+      case "isNotNull":
+        this.args(n, 0, 0);
+        return (env) => {
+          const v = recv(env);
+          return v !== undefined && v !== null;
+        };
+      default:
+        this.fail(`internal: unhandled member function ${n.name}`, n);
+    }
+  }
+
+  private globalValue(n: FunctionCallNode, sc: Scope): Eval {
+    switch (n.name) {
+      case "if": {
+        this.args(n, 3, 3);
+        const [t, a, b] = n.args as [PqlExpr, PqlExpr, PqlExpr];
+        const test = this.pred(t, sc);
+        const va = this.value(a, sc);
+        const vb = this.value(b, sc);
+        return (env) => (test(env) ? va(env) : vb(env));
+      }
+      case "inSegment": {
+        this.args(n, 1, 1);
+        const ref = this.value(n.args[0] as PqlExpr, sc);
+        return (env) => {
+          const r = ref(env);
+          return typeof r === "string" && env.inSegment !== undefined && env.inSegment(r) === true;
+        };
+      }
+      case "currentYear":
+      case "currentMonth":
+      case "currentDayOfMonth": {
+        this.args(n, 0, 0);
+        const part = n.name === "currentYear" ? 0 : n.name === "currentMonth" ? 1 : 2;
+        return (env) => (Number.isFinite(env.now) ? civil(env.now)[part] : undefined);
+      }
+      case "mapEntry": {
+        this.args(n, 2, 2);
+        const k = this.value(n.args[0] as PqlExpr, sc);
+        const v = this.value(n.args[1] as PqlExpr, sc);
+        return (env) => {
+          const key = k(env);
+          const value = v(env);
+          return { key: key === undefined ? null : key, value: value === undefined ? null : value };
+        };
+      }
+      default:
+        this.fail(`internal: unhandled function ${n.name}`, n);
+    }
+  }
+
+  /** Nested loops over the clauses of a select/quantifier/aggregate; `visit` is called per tuple and may stop the walk. */
+  private tupleLoop(vars: readonly VarDeclNode[], sc: Scope): { scope: Scope; run: (env: Env, visit: (env: Env) => boolean) => boolean } {
+    const clauses = this.selectClauses({ nodeType: "select", variables: vars }, sc);
+    const scopeVars = new Map(sc.vars);
+    vars.forEach((d, i) => scopeVars.set(d.varName, clauses[i]?.slot ?? 0));
+    const loop = (env: Env, i: number, visit: (env: Env) => boolean): boolean => {
+      const clause = clauses[i];
+      if (clause === undefined) return visit(env);
+      const a = clause.from(env);
+      if (!Array.isArray(a)) return true;
+      for (let k = 0; k < a.length; k++) {
+        env.slots[clause.slot] = a[k];
+        if (clause.where !== undefined && !clause.where(env)) continue;
+        if (!loop(env, i + 1, visit)) return false;
+      }
+      return true;
+    };
+    return { scope: { ...sc, vars: scopeVars }, run: (env, visit) => loop(env, 0, visit) };
+  }
+
+  private quantification(n: QuantificationNode, sc: Scope): Pred {
+    if (n.quantifier === "exists") {
+      const count = this.selectLoop({ nodeType: "select", variables: n.variables }, sc, "any");
+      return (env) => count(env) > 0;
+    }
+    // forall: every clause's condition holds for every element (over an empty or missing array: true).
+    const clauses = this.selectClauses({ nodeType: "select", variables: n.variables }, sc);
+    const loop = (env: Env, i: number): boolean => {
+      const clause = clauses[i];
+      if (clause === undefined) return true;
+      const a = clause.from(env);
+      if (!Array.isArray(a)) return true;
+      for (let k = 0; k < a.length; k++) {
+        env.slots[clause.slot] = a[k];
+        if (clause.where !== undefined && !clause.where(env)) return false;
+        if (!loop(env, i + 1)) return false;
+      }
+      return true;
+    };
+    return (env) => loop(env, 0);
+  }
+
+  private aggregate(n: AggregateNode, sc: Scope): Eval {
+    const { scope, run } = this.tupleLoop(n.variables, sc);
+    const first = n.variables[0];
+    if (first === undefined) this.fail("an aggregate needs a variable", n);
+    const value = n.value === undefined ? this.value({ nodeType: "varRef", varName: first.varName }, scope) : this.value(n.value, scope);
+    const fn = n.fn;
+    return (env) => {
+      const values: Value[] = [];
+      run(env, (e) => {
+        values.push(value(e));
+        return true;
+      });
+      return aggregateValues(fn, values);
+    };
+  }
+
+  /** chain(...): greedy earliest match over the events sorted by the time field, strictly increasing between steps. */
+  private chain(n: ChainNode, sc: Scope): Pred {
+    const events = this.value(n.events, sc);
+    const slot = this.newSlot();
+    const inner: Scope = { implicitSlot: slot, vars: sc.vars, up: sc };
+    const field = n.timeField;
+    const subject: FieldLookupNode = { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: field };
+    const steps = n.steps.map((step) => {
+      const preds: Pred[] = [];
+      let count = 1;
+      for (const c of step.clauses) {
+        if (c.kind === "COUNT") count = c.count;
+        else if (c.kind === "WHEN") preds.push(this.occurs({ nodeType: "occurs", subject, spec: c.spec }, inner));
+        else preds.push(this.pred(c.condition, inner));
+      }
+      const only = preds[0];
+      return { pred: only === undefined ? () => true : preds.length === 1 ? only : this.and(preds), count };
+    });
+    // Reused between evaluations: the events with a usable time, their times, and (when unsorted) an order.
+    const evs: Json[] = [];
+    const times: number[] = [];
+    const order: number[] = [];
+    return (env) => {
+      const a = events(env);
+      if (!Array.isArray(a)) return false;
+      evs.length = 0;
+      times.length = 0;
+      let sorted = true;
+      for (let k = 0; k < a.length; k++) {
+        const e = a[k];
+        if (!isPlainObject(e)) continue;
+        const t = timeOf(Object.hasOwn(e, field) ? e[field] : undefined);
+        if (t === undefined) continue;
+        if (times.length > 0 && t < (times[times.length - 1] as number)) sorted = false;
+        evs.push(e);
+        times.push(t);
+      }
+      order.length = 0;
+      for (let k = 0; k < evs.length; k++) order.push(k);
+      if (!sorted) order.sort((x, y) => (times[x] as number) - (times[y] as number) || x - y);
+      let last = -Infinity;
+      let i = 0;
+      for (const step of steps) {
+        let need = step.count;
+        let lastMatch = last;
+        while (need > 0 && i < order.length) {
+          const k = order[i] as number;
+          i++;
+          const t = times[k] as number;
+          if (t <= last) continue;
+          env.slots[slot] = evs[k];
+          if (step.pred(env)) {
+            need--;
+            lastMatch = t;
+          }
+        }
+        if (need > 0) return false;
+        last = lastMatch;
+      }
+      return true;
+    };
+  }
+
   private slotEval(slot: number): Eval {
+    if (slot < 0) return (env) => env.profile;
     return (env) => env.slots[slot];
+  }
+
+  /** True when `base` denotes the profile itself (where `xEvent` resolves to the events). */
+  private isProfile(base: PqlExpr, sc: Scope): boolean {
+    switch (base.nodeType) {
+      case "implicitContext":
+        return sc.implicitSlot < 0;
+      case "parameterReference":
+        return base.position === 1;
+      case "varRef":
+        return sc.vars.get(base.varName) === -1;
+      case "upContext":
+        return this.upScope(sc, base.levels).implicitSlot < 0;
+      default:
+        return false;
+    }
   }
 
   /** A fieldLookup chain as root + segments; the profile's `xEvent` resolves to the context's events. */
@@ -606,7 +1261,7 @@ class Compiler {
     }
     names.reverse();
     let root: Eval;
-    if (base.nodeType === "implicitContext" && sc.implicitSlot < 0) {
+    if (this.isProfile(base, sc)) {
       if (names[0] === "xEvent") {
         names.shift();
         root = (env) => env.events as Json[];
@@ -640,7 +1295,7 @@ class Compiler {
   private filterLoop(n: FilterNode, sc: Scope, mode: "any" | "count"): (env: Env) => number {
     const arr = this.value(n.array, sc);
     const slot = this.newSlot();
-    const cond = this.pred(n.condition, { implicitSlot: slot, vars: sc.vars });
+    const cond = this.pred(n.condition, { implicitSlot: slot, vars: sc.vars, up: sc });
     const stopAtFirst = mode === "any";
     return (env) => {
       const a = arr(env);
@@ -661,7 +1316,7 @@ class Compiler {
   private filterCollect(n: FilterNode, sc: Scope): Eval {
     const arr = this.value(n.array, sc);
     const slot = this.newSlot();
-    const cond = this.pred(n.condition, { implicitSlot: slot, vars: sc.vars });
+    const cond = this.pred(n.condition, { implicitSlot: slot, vars: sc.vars, up: sc });
     return (env) => {
       const a = arr(env);
       if (!Array.isArray(a)) return undefined;
@@ -723,13 +1378,102 @@ class Compiler {
   private selectClauses(n: SelectNode, sc: Scope): Array<{ slot: number; from: Eval; where: Pred | undefined }> {
     const vars = new Map(sc.vars);
     return n.variables.map((d) => {
-      const from = this.value(d.from, { implicitSlot: sc.implicitSlot, vars: new Map(vars) });
+      const from = this.value(d.from, { ...sc, vars: new Map(vars) });
       const slot = this.newSlot();
       vars.set(d.varName, slot);
-      const where = d.where === undefined ? undefined : this.pred(d.where, { implicitSlot: sc.implicitSlot, vars: new Map(vars) });
+      const where = d.where === undefined ? undefined : this.pred(d.where, { ...sc, vars: new Map(vars) });
       return { slot, from, where };
     });
   }
+}
+
+const STRING_TESTS: Readonly<Record<string, (s: string, t: string) => boolean>> = {
+  contains: (s, t) => s.includes(t),
+  startsWith: (s, t) => s.startsWith(t),
+  endsWith: (s, t) => s.endsWith(t),
+  equals: (s, t) => s === t,
+  notEqualTo: (s, t) => s !== t,
+  doesNotContain: (s, t) => !s.includes(t),
+  doesNotStartWith: (s, t) => !s.startsWith(t),
+  doesNotEndWith: (s, t) => !s.endsWith(t),
+};
+const STRING_PREDICATES: ReadonlySet<string> = new Set(Object.keys(STRING_TESTS));
+
+/** Numbers, or timestamp strings compared by instant, as sort/aggregate keys; undefined for anything else. */
+function sortKey(v: Value): number | string | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+  if (typeof v === "string") return v;
+  return undefined;
+}
+
+function compareKeys(a: number | string, b: number | string): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  const ta = timestampOf(a);
+  const tb = timestampOf(b);
+  if (ta !== undefined && tb !== undefined) return ta - tb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** sum/average/min/max over collected values: numbers (min/max also timestamps); empty → 0 for sum, null otherwise. */
+export function aggregateValues(fn: "sum" | "average" | "min" | "max", values: readonly Value[]): Value {
+  let sum = 0;
+  let n = 0;
+  let best: number | undefined;
+  let bestTime: number | undefined;
+  let bestTimeValue: string | undefined;
+  for (const v of values) {
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) continue;
+      sum += v;
+      n++;
+      if (best === undefined || (fn === "min" ? v < best : v > best)) best = v;
+    } else if (typeof v === "string" && (fn === "min" || fn === "max")) {
+      const t = timestampOf(v);
+      if (t !== undefined && (bestTime === undefined || (fn === "min" ? t < bestTime : t > bestTime))) {
+        bestTime = t;
+        bestTimeValue = v;
+      }
+    }
+  }
+  switch (fn) {
+    case "sum":
+      return sum;
+    case "average":
+      return n === 0 ? undefined : sum / n;
+    default:
+      return best ?? bestTimeValue;
+  }
+}
+
+function arithmetic(op: ArithmeticNode["op"], a: Value, b: Value): Value {
+  if (typeof a !== "number" || typeof b !== "number") return undefined;
+  let r: number;
+  switch (op) {
+    case "+":
+      r = a + b;
+      break;
+    case "-":
+      r = a - b;
+      break;
+    case "*":
+      r = a * b;
+      break;
+    case "/":
+      if (b === 0) return undefined;
+      r = a / b;
+      break;
+    case "%":
+      if (b === 0) return undefined;
+      r = a % b;
+      break;
+  }
+  return Number.isFinite(r) ? r : undefined;
+}
+
+function isPlainObject(v: Value): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Configure `range` for F1 (`CMP N UNIT before|after REF`); see pql.md §8.2 and DECISIONS.md. */
@@ -801,14 +1545,33 @@ function constantTest(op: ComparisonOp, c: string | number | boolean): LeafTest 
 }
 
 /** Compile an AST into a predicate. The closures are built once; evaluation never re-walks the AST. */
-export function compilePql(ast: PqlExpr): CompiledPql {
-  const compiler = new Compiler();
-  const pred = compiler.pred(ast, { implicitSlot: -1, vars: new Map() });
-  const env: Env = { profile: {}, events: [], now: 0, slots: new Array<Value>(compiler.slots).fill(undefined) };
+export function compilePql(ast: PqlExpr, memo?: SharedMemo): CompiledPql {
+  const compiler = new Compiler(memo);
+  const pred = compiler.topPred(ast);
+  const env: Env = { profile: {}, events: [], now: 0, inSegment: undefined, slots: new Array<Value>(compiler.slots).fill(undefined) };
   return (ctx) => {
     env.profile = ctx.profile;
     env.events = ctx.events;
     env.now = ctx.now;
+    env.inSegment = ctx.inSegment;
     return pred(env);
+  };
+}
+
+/** A compiled expression evaluated as a value (computed-attribute style); a missing value is null. */
+export type CompiledPqlValue = (ctx: PqlContext) => Json;
+
+/** Compile an AST into a value function (not a Boolean predicate): `orders.sum(price)`, `if(…, 1, 2)`, … */
+export function compilePqlValue(ast: PqlExpr): CompiledPqlValue {
+  const compiler = new Compiler();
+  const value = compiler.topValue(ast);
+  const env: Env = { profile: {}, events: [], now: 0, inSegment: undefined, slots: new Array<Value>(compiler.slots).fill(undefined) };
+  return (ctx) => {
+    env.profile = ctx.profile;
+    env.events = ctx.events;
+    env.now = ctx.now;
+    env.inSegment = ctx.inSegment;
+    const v = value(env);
+    return v === undefined ? null : v;
   };
 }

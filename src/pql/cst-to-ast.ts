@@ -1,11 +1,17 @@
 /**
- * CST → AST. Resolves names (select variables vs implicit fields), decodes literals, validates function
- * names and time units, and throws PqlError for anything the subset does not cover.
+ * CST → AST. Resolves names (bound variables vs implicit fields), decodes literals, validates function
+ * names, time units and chain clauses, and throws PqlError for what is not PQL.
  */
 import type { CstNode, CstElement, IToken } from "chevrotain";
 import {
   TIME_UNITS,
+  type AggregateFunction,
+  type ArithmeticOp,
+  type ChainClause,
+  type ChainStep,
   type ComparisonOp,
+  type GlobalFunctionName,
+  type MemberFunctionName,
   type FieldLookupNode,
   type OccursDirection,
   type OccursSpec,
@@ -16,7 +22,7 @@ import {
   type VarDeclNode,
 } from "./ast.js";
 import { PQL_ERROR_CODES, PqlError, type LineMap, type PqlErrorCode, type PqlSpan } from "./errors.js";
-import { didYouMean, GLOBAL_FUNCTIONS, LATER_GLOBAL_FUNCTIONS, LATER_MEMBER_FUNCTIONS, MEMBER_FUNCTIONS } from "./names.js";
+import { didYouMean, GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS, OUT_OF_SCOPE_FUNCTIONS } from "./names.js";
 import { pqlParser } from "./parser.js";
 
 type Ctx = Record<string, CstElement[] | undefined>;
@@ -45,7 +51,7 @@ function nodes(ctx: Ctx, label: string): CstNode[] {
 
 const BaseVisitor = pqlParser.getBaseCstVisitorConstructor<undefined, unknown>();
 
-/** The state of one AST build: the text (for spans and frames) and the select variables in scope. */
+/** The state of one AST build: the text (for spans and frames) and the variables in scope. */
 interface BuildState {
   readonly lines: LineMap;
   readonly file: string | undefined;
@@ -106,28 +112,118 @@ class AstBuilder extends BaseVisitor {
   }
 
   expression(ctx: Ctx): PqlExpr {
-    return this.expr(node(ctx, "selectExpr") ?? node(ctx, "orExpr"));
+    return this.expr(node(ctx, "lambdaExpr") ?? node(ctx, "letExpr") ?? node(ctx, "iterExpr") ?? node(ctx, "aggExpr") ?? node(ctx, "orExpr"));
   }
 
-  selectExpr(ctx: Ctx): PqlExpr {
+  /** Run `f` with `names` bound, restoring the scope afterwards. */
+  private bound<T>(names: readonly string[], f: () => T): T {
     const scope = this.st.scope;
     const depth = scope.length;
-    const variables: VarDeclNode[] = [];
+    scope.push(...names);
     try {
-      for (const d of nodes(ctx, "decls")) variables.push(this.visit(d) as VarDeclNode);
+      return f();
     } finally {
       scope.length = depth;
     }
-    const first = variables[0];
-    const last = variables[variables.length - 1];
-    const span = first?.span && last?.span ? { start: first.span.start, end: last.span.end } : undefined;
-    return span === undefined ? { nodeType: "select", variables } : { nodeType: "select", variables, span: this.extendStart(span, ctx) };
   }
 
-  /** Extend a span to start at the `select` keyword. */
-  private extendStart(span: PqlSpan, ctx: Ctx): PqlSpan {
-    const kw = ctx["Select"]?.[0];
-    return isToken(kw) ? { start: this.tokenSpan(kw).start, end: span.end } : span;
+  lambdaExpr(ctx: Ctx): PqlExpr {
+    const params = toks(ctx, "params");
+    const seen = new Set<string>();
+    for (const p of params) {
+      if (seen.has(p.image)) this.fail(PQL_ERROR_CODES.syntax, `parameter '${p.image}' is declared twice`, this.tokenSpan(p));
+      seen.add(p.image);
+    }
+    const body = this.bound(
+      params.map((p) => p.image),
+      () => this.expr(node(ctx, "body")),
+    );
+    const open = tok(ctx, "LParen");
+    const span = open === undefined ? body.span : this.join(this.tokenSpan(open), body.span);
+    return { nodeType: "lambda", params: params.map((p) => p.image), body, ...(span ? { span } : {}) };
+  }
+
+  letExpr(ctx: Ctx): PqlExpr {
+    const nameTok = tok(ctx, "name");
+    if (nameTok === undefined) throw new Error("internal: let without a name");
+    const value = this.expr(node(ctx, "value"));
+    const body = this.bound([nameTok.image], () => this.expr(node(ctx, "body")));
+    const kw = tok(ctx, "Let");
+    const span = this.join(kw === undefined ? undefined : this.tokenSpan(kw), body.span);
+    return { nodeType: "let", varName: nameTok.image, value, body, nameSpan: this.tokenSpan(nameTok), ...(span ? { span } : {}) };
+  }
+
+  /** The clauses of a select / quantifier / aggregate; variables are visible to later clauses only. */
+  private decls(ctx: Ctx, label: string, word: string, after?: () => PqlExpr | undefined): { variables: VarDeclNode[]; tail: PqlExpr | undefined } {
+    const scope = this.st.scope;
+    const depth = scope.length;
+    const variables: VarDeclNode[] = [];
+    const declared = new Set<string>();
+    try {
+      for (const d of nodes(ctx, label)) {
+        const v = this.visit(d) as VarDeclNode;
+        if (declared.has(v.varName)) {
+          this.fail(PQL_ERROR_CODES.syntax, `variable '${v.varName}' is already declared in this ${word}`, v.nameSpan ?? v.span ?? this.st.lines.span(0, 0));
+        }
+        declared.add(v.varName);
+        variables.push(v);
+      }
+      return { variables, tail: after?.() };
+    } finally {
+      scope.length = depth;
+    }
+  }
+
+  iterExpr(ctx: Ctx): PqlExpr {
+    const kind = tok(ctx, "kind");
+    if (kind === undefined) throw new Error("internal: iterExpr without a keyword");
+    const word = kind.image.toLowerCase();
+    const condNode = node(ctx, "condition");
+    const { variables, tail } = this.decls(ctx, "decls", word, () => (condNode === undefined ? undefined : this.expr(condNode)));
+    const colon = tok(ctx, "colon");
+    if (tail !== undefined) {
+      if (word === "select" && colon !== undefined) {
+        this.fail(PQL_ERROR_CODES.syntax, "':' is only used after exists/forall; a select takes 'where'", this.tokenSpan(colon));
+      }
+      const last = variables[variables.length - 1];
+      if (last === undefined) throw new Error("internal: no variables");
+      if (last.where !== undefined && colon !== undefined) {
+        this.fail(PQL_ERROR_CODES.syntax, `the last clause already has a 'where'; ':' is another spelling of it, so use one or the other`, this.tokenSpan(colon));
+      }
+      const span = last.span && tail.span ? { start: last.span.start, end: tail.span.end } : last.span;
+      variables[variables.length - 1] = { ...last, where: tail, ...(span ? { span } : {}) };
+    }
+    const last = variables[variables.length - 1];
+    const span = last?.span ? { start: this.tokenSpan(kind).start, end: last.span.end } : this.tokenSpan(kind);
+    if (word === "select") return { nodeType: "select", variables, span };
+    const quantifier = word === "exists" || word === "some" ? "exists" : "forall";
+    return { nodeType: "quantification", quantifier, variables, span };
+  }
+
+  aggExpr(ctx: Ctx): PqlExpr {
+    const kwNode = this.required(node(ctx, "aggKw"));
+    const fnTok = tok(kwNode.children, "fn");
+    if (fnTok === undefined) throw new Error("internal: aggregate without a function");
+    const fn = fnTok.image.toLowerCase() as AggregateFunction;
+    const short = node(ctx, "short");
+    if (short !== undefined) {
+      const { variables } = this.decls(ctx, "short", fn);
+      const end = variables[0]?.span;
+      const span = end === undefined ? this.tokenSpan(fnTok) : { start: this.tokenSpan(fnTok).start, end: end.end };
+      return { nodeType: "aggregate", fn, variables, span };
+    }
+    // The value refers to the variables declared after `over`: bind them first.
+    const decls = nodes(ctx, "decls");
+    const names = decls.map((d) => tok(d.children, "name")?.image ?? "");
+    const value = this.bound(names, () => this.expr(node(ctx, "value")));
+    const { variables } = this.decls(ctx, "decls", fn);
+    const end = variables[variables.length - 1]?.span;
+    const span = end === undefined ? this.tokenSpan(fnTok) : { start: this.tokenSpan(fnTok).start, end: end.end };
+    return { nodeType: "aggregate", fn, value, variables, span };
+  }
+
+  aggKw(): never {
+    throw new Error("internal: aggKw is handled by aggExpr");
   }
 
   varDecl(ctx: Ctx): VarDeclNode {
@@ -135,11 +231,7 @@ class AstBuilder extends BaseVisitor {
     if (nameTok === undefined) throw new Error("internal: varDecl without a name");
     const nameSpan = this.tokenSpan(nameTok);
     const from = this.expr(node(ctx, "source"));
-    const scope = this.st.scope;
-    if (scope.includes(nameTok.image)) {
-      this.fail(PQL_ERROR_CODES.syntax, `variable '${nameTok.image}' is already declared in this select`, nameSpan);
-    }
-    scope.push(nameTok.image);
+    this.st.scope.push(nameTok.image);
     const condNode = node(ctx, "condition");
     const where = condNode === undefined ? undefined : this.expr(condNode);
     const end = where?.span ?? from.span;
@@ -202,6 +294,7 @@ class AstBuilder extends BaseVisitor {
     const word = tok(ctx, "operator");
     const kind = word?.tokenType.name;
     if (kind === "Like") return { nodeType: "like", left, pattern: right, ...(span ? { span } : {}) };
+    if (kind === "Matches") return { nodeType: "matches", left, pattern: right, ...(span ? { span } : {}) };
     return { nodeType: "membership", op: kind === "NotIn" ? "notIn" : "in", left, right, ...(span ? { span } : {}) };
   }
 
@@ -214,6 +307,10 @@ class AstBuilder extends BaseVisitor {
   }
 
   private occurs(ctx: Ctx): OccursSpec {
+    return this.occursSpecOf(ctx);
+  }
+
+  private occursSpecOf(ctx: Ctx): OccursSpec {
     const amountTok = tok(ctx, "amount");
     if (amountTok !== undefined) {
       const opNode = node(ctx, "cmpOp");
@@ -267,6 +364,42 @@ class AstBuilder extends BaseVisitor {
     return unit;
   }
 
+  addExpr(ctx: Ctx): PqlExpr {
+    return this.binary(ctx);
+  }
+
+  mulExpr(ctx: Ctx): PqlExpr {
+    return this.binary(ctx);
+  }
+
+  /** Left-associative arithmetic: operands and operators in source order. */
+  private binary(ctx: Ctx): PqlExpr {
+    const operands = nodes(ctx, "operands").map((n) => this.expr(n));
+    const ops = toks(ctx, "ops").sort((a, b) => a.startOffset - b.startOffset);
+    let result = operands[0];
+    if (result === undefined) throw new Error("internal: empty arithmetic");
+    for (let i = 0; i < ops.length; i++) {
+      const right = operands[i + 1];
+      if (right === undefined) throw new Error("internal: missing operand");
+      const span = this.join(result.span, right.span);
+      result = { nodeType: "arithmetic", op: (ops[i] as IToken).image as ArithmeticOp, left: result, right, ...(span ? { span } : {}) };
+    }
+    return result;
+  }
+
+  unaryExpr(ctx: Ctx): PqlExpr {
+    let result = this.expr(node(ctx, "postfixExpr"));
+    const minus = toks(ctx, "minus").sort((a, b) => b.startOffset - a.startOffset);
+    for (const m of minus) {
+      const span = this.join(this.tokenSpan(m), result.span);
+      if (result.nodeType === "literal" && (result.literalType === "Integer" || result.literalType === "Number")) {
+        // `-5` is a literal: fold the sign in (keeps the literal's type).
+        result = { ...result, value: -result.value, ...(span ? { span } : {}) };
+      } else result = { nodeType: "negate", operand: result, ...(span ? { span } : {}) };
+    }
+    return result;
+  }
+
   postfixExpr(ctx: Ctx): PqlExpr {
     let result = this.expr(node(ctx, "primary"));
     for (const op of nodes(ctx, "ops")) result = this.applyPostfix(result, op);
@@ -291,17 +424,23 @@ class AstBuilder extends BaseVisitor {
       return lookup;
     }
     if (!MEMBER_FUNCTIONS.has(name)) {
-      if (LATER_MEMBER_FUNCTIONS.has(name)) {
-        this.fail(PQL_ERROR_CODES.unsupportedFunction, `function '${name}' is not supported in this PQL subset yet`, nameSpan);
-      }
-      this.fail(PQL_ERROR_CODES.unknownFunction, `unknown function '${name}'${didYouMean(name, [...MEMBER_FUNCTIONS, ...LATER_MEMBER_FUNCTIONS])}`, nameSpan);
+      if (OUT_OF_SCOPE_FUNCTIONS.has(name)) this.fail(PQL_ERROR_CODES.unsupportedFunction, `function '${name}' belongs to the offer-filter dialect, which is not supported`, nameSpan);
+      this.fail(PQL_ERROR_CODES.unknownFunction, `unknown function '${name}'${didYouMean(name, MEMBER_FUNCTIONS)}`, nameSpan);
     }
     const argsNode = node(ctx, "argList");
     const args = argsNode === undefined ? [] : (this.visit(argsNode) as PqlExpr[]);
+    if (name === "matches") {
+      // The member form is the infix operator spelled as a call.
+      const pattern = args[0];
+      if (pattern === undefined || args.length !== 1) {
+        this.fail(PQL_ERROR_CODES.wrongArity, `matches() takes 1 argument (regex), got ${args.length}`, nameSpan);
+      }
+      return { nodeType: "matches", left: base, pattern, ...(span ? { span } : {}) };
+    }
     return {
       nodeType: "memberCall",
       receiver: base,
-      name: name as "contains",
+      name: name as MemberFunctionName,
       args,
       nameSpan,
       ...(span ? { span } : {}),
@@ -321,11 +460,27 @@ class AstBuilder extends BaseVisitor {
   }
 
   primary(ctx: Ctx): PqlExpr {
-    const inner = node(ctx, "literal") ?? node(ctx, "listLit") ?? node(ctx, "expression") ?? node(ctx, "functionCall");
+    const inner =
+      node(ctx, "literal") ??
+      node(ctx, "listLit") ??
+      node(ctx, "objectLit") ??
+      node(ctx, "expression") ??
+      node(ctx, "chainExpr") ??
+      node(ctx, "functionCall") ??
+      node(ctx, "upRef");
     if (inner !== undefined) return this.expr(inner);
     const kw = tok(ctx, "timeKeyword");
     if (kw !== undefined) {
       return { nodeType: "timeKeyword", keyword: kw.image.toLowerCase() as TimeKeyword, span: this.tokenSpan(kw) };
+    }
+    const param = tok(ctx, "param");
+    if (param !== undefined) {
+      const span = this.tokenSpan(param);
+      const digits = param.image.slice(1);
+      if (digits === "") this.fail(PQL_ERROR_CODES.syntax, "a positional parameter needs a number: $1", span);
+      const position = Number(digits);
+      if (!Number.isSafeInteger(position) || position < 1) this.fail(PQL_ERROR_CODES.syntax, `positional parameters start at $1, not ${param.image}`, span);
+      return { nodeType: "parameterReference", position, span };
     }
     const nameTok = tok(ctx, "name");
     if (nameTok === undefined) throw new Error("internal: empty primary");
@@ -334,22 +489,100 @@ class AstBuilder extends BaseVisitor {
     return { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: nameTok.image, nameSpan: span, span };
   }
 
+  upRef(ctx: Ctx): PqlExpr {
+    const carets = toks(ctx, "carets");
+    const nameTok = tok(ctx, "name");
+    const first = carets[0];
+    if (nameTok === undefined || first === undefined) throw new Error("internal: empty up reference");
+    const upSpan = this.st.lines.span(first.startOffset, (carets[carets.length - 1]?.endOffset ?? first.startOffset) + 1);
+    const nameSpan = this.tokenSpan(nameTok);
+    return {
+      nodeType: "fieldLookup",
+      object: { nodeType: "upContext", levels: carets.length, span: upSpan },
+      fieldName: nameTok.image,
+      nameSpan,
+      span: { start: upSpan.start, end: nameSpan.end },
+    };
+  }
+
   functionCall(ctx: Ctx): PqlExpr {
     const nameTok = tok(ctx, "name");
     if (nameTok === undefined) throw new Error("internal: call without a name");
     const name = nameTok.image;
     const nameSpan = this.tokenSpan(nameTok);
     if (!GLOBAL_FUNCTIONS.has(name)) {
-      if (LATER_GLOBAL_FUNCTIONS.has(name)) {
-        this.fail(PQL_ERROR_CODES.unsupportedFunction, `function '${name}' is not supported in this PQL subset yet`, nameSpan);
-      }
-      this.fail(PQL_ERROR_CODES.unknownFunction, `unknown function '${name}'${didYouMean(name, [...GLOBAL_FUNCTIONS, ...LATER_GLOBAL_FUNCTIONS])}`, nameSpan);
+      if (OUT_OF_SCOPE_FUNCTIONS.has(name)) this.fail(PQL_ERROR_CODES.unsupportedFunction, `function '${name}' belongs to the offer-filter dialect, which is not supported`, nameSpan);
+      this.fail(PQL_ERROR_CODES.unknownFunction, `unknown function '${name}'${didYouMean(name, GLOBAL_FUNCTIONS)}`, nameSpan);
     }
     const argsNode = node(ctx, "argList");
     const args = argsNode === undefined ? [] : (this.visit(argsNode) as PqlExpr[]);
     const close = ctx["RParen"]?.[0];
     const span = isToken(close) ? { start: nameSpan.start, end: this.tokenSpan(close).end } : nameSpan;
-    return { nodeType: "functionCall", name: "date", args, nameSpan, span };
+    return { nodeType: "functionCall", name: name as GlobalFunctionName, args, nameSpan, span };
+  }
+
+  chainExpr(ctx: Ctx): PqlExpr {
+    const kw = tok(ctx, "keyword");
+    const fieldTok = tok(ctx, "timeField");
+    if (kw === undefined || fieldTok === undefined) throw new Error("internal: malformed chain");
+    const events = this.expr(node(ctx, "events"));
+    const steps = nodes(ctx, "steps").map((n) => this.visit(n) as ChainStep);
+    const labels = new Set<string>();
+    for (const [i, st] of steps.entries()) {
+      if (labels.has(st.label)) {
+        const stepNode = nodes(ctx, "steps")[i];
+        this.fail(PQL_ERROR_CODES.syntax, `chain step label '${st.label}' is used twice`, stepNode === undefined ? this.tokenSpan(kw) : this.nodeSpan(stepNode));
+      }
+      labels.add(st.label);
+    }
+    const close = ctx["RParen"]?.[0];
+    const span = isToken(close) ? { start: this.tokenSpan(kw).start, end: this.tokenSpan(close).end } : this.tokenSpan(kw);
+    return { nodeType: "chain", spelling: kw.image === "CHAIN" ? "CHAIN" : "chain", events, timeField: fieldTok.image, steps, span };
+  }
+
+  chainStep(ctx: Ctx): ChainStep {
+    const label = tok(ctx, "label");
+    if (label === undefined) throw new Error("internal: chain step without a label");
+    const clauses = nodes(ctx, "clauses").map((n) => this.visit(n) as ChainClause);
+    const seen = new Set<string>();
+    for (const [i, c] of clauses.entries()) {
+      if (seen.has(c.kind)) {
+        const cn = nodes(ctx, "clauses")[i];
+        this.fail(PQL_ERROR_CODES.syntax, `chain step '${label.image}' has two ${c.kind} clauses`, cn === undefined ? this.tokenSpan(label) : this.nodeSpan(cn));
+      }
+      seen.add(c.kind);
+    }
+    return { label: label.image, clauses };
+  }
+
+  stepClause(ctx: Ctx): ChainClause {
+    const spec = node(ctx, "occursSpec");
+    if (spec !== undefined) return { kind: "WHEN", spec: this.occursSpecOf(spec.children) };
+    const amount = tok(ctx, "amount");
+    if (amount !== undefined) {
+      const n = this.integer(amount.image, this.tokenSpan(amount));
+      if (n < 1) this.fail(PQL_ERROR_CODES.syntax, "COUNT(n) needs n ≥ 1", this.tokenSpan(amount));
+      return { kind: "COUNT", count: n };
+    }
+    const condition = this.expr(node(ctx, "condition"));
+    return tok(ctx, "where") !== undefined ? { kind: "WHERE", condition } : { kind: "WHAT", condition };
+  }
+
+  objectLit(ctx: Ctx): PqlExpr {
+    const keys = toks(ctx, "keys");
+    const values = nodes(ctx, "values").map((n) => this.expr(n));
+    const entries: Array<{ key: string; value: PqlExpr }> = [];
+    const seen = new Set<string>();
+    keys.forEach((k, i) => {
+      const key = this.decodeString(k);
+      if (seen.has(key)) this.fail(PQL_ERROR_CODES.syntax, `key ${JSON.stringify(key)} appears twice in the object`, this.tokenSpan(k));
+      seen.add(key);
+      entries.push({ key, value: values[i] as PqlExpr });
+    });
+    const open = ctx["LCurly"]?.[0];
+    const close = ctx["RCurly"]?.[0];
+    const span = isToken(open) && isToken(close) ? { start: this.tokenSpan(open).start, end: this.tokenSpan(close).end } : undefined;
+    return { nodeType: "object", entries, ...(span ? { span } : {}) };
   }
 
   literal(ctx: Ctx): PqlLiteral {
@@ -357,17 +590,15 @@ class AstBuilder extends BaseVisitor {
     if (s !== undefined) return { nodeType: "literal", literalType: "String", value: this.decodeString(s), span: this.tokenSpan(s) };
     const b = tok(ctx, "boolean");
     if (b !== undefined) return { nodeType: "literal", literalType: "Boolean", value: b.image.toLowerCase() === "true", span: this.tokenSpan(b) };
-    const minus = tok(ctx, "minus");
     const i = tok(ctx, "integer");
     const d = tok(ctx, "double");
     const numTok = i ?? d;
     if (numTok === undefined) throw new Error("internal: empty literal");
-    const span = minus === undefined ? this.tokenSpan(numTok) : { start: this.tokenSpan(minus).start, end: this.tokenSpan(numTok).end };
-    const sign = minus === undefined ? 1 : -1;
-    if (i !== undefined) return { nodeType: "literal", literalType: "Integer", value: sign * this.integer(i.image, span), span };
+    const span = this.tokenSpan(numTok);
+    if (i !== undefined) return { nodeType: "literal", literalType: "Integer", value: this.integer(i.image, span), span };
     const value = Number(numTok.image);
     if (!Number.isFinite(value)) this.fail(PQL_ERROR_CODES.numberOutOfRange, `number ${numTok.image} is out of range`, span);
-    return { nodeType: "literal", literalType: "Number", value: sign * value, span };
+    return { nodeType: "literal", literalType: "Number", value, span };
   }
 
   private integer(image: string, span: PqlSpan): number {
@@ -415,7 +646,7 @@ class AstBuilder extends BaseVisitor {
 
 let builder: AstBuilder | undefined;
 
-/** Build the AST of a `query` CST. Throws PqlError for names and literals the subset rejects. */
+/** Build the AST of a `query` CST. Throws PqlError for names, literals and clauses PQL rejects. */
 export function cstToAst(cst: CstNode, lines: LineMap, file: string | undefined): PqlExpr {
   builder ??= new AstBuilder();
   return builder.build(cst, lines, file);

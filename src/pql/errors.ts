@@ -17,7 +17,7 @@ export interface PqlSpan {
   readonly end: PqlPosition;
 }
 
-/** Every code this module reports, with the stage it belongs to (L lexer, S syntax, T check, C compile). */
+/** Every code this module reports, with the stage it belongs to (L lexer, S syntax, T check, J pql/json, C compile). */
 export const PQL_ERROR_CODES = {
   unexpectedCharacter: "PQL-L001",
   unterminatedString: "PQL-L002",
@@ -41,6 +41,10 @@ export const PQL_ERROR_CODES = {
   wrongArity: "PQL-T005",
   invalidArgument: "PQL-T006",
   notAnArray: "PQL-T007",
+  unknownVariable: "PQL-T008",
+  misplacedConstruct: "PQL-T009",
+  invalidRegex: "PQL-T010",
+  invalidJson: "PQL-J001",
   checkFailed: "PQL-T000",
   cannotCompile: "PQL-C001",
 } as const;

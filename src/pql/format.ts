@@ -2,7 +2,7 @@
  * AST → canonical pql/text: lower-case keywords, `not (…)`, single spaces around operators, minimal
  * parentheses by precedence (pql.md §17). text → AST → text is stable for canonical input.
  */
-import { TIME_UNIT_PLURAL, type OccursSpec, type PqlExpr, type PqlLiteral, type TimeUnit } from "./ast.js";
+import { TIME_UNIT_PLURAL, type ChainClause, type OccursSpec, type PqlExpr, type PqlLiteral, type TimeUnit, type VarDeclNode } from "./ast.js";
 
 /** Precedence levels (pql.md §17): higher binds tighter. */
 const enum Level {
@@ -11,12 +11,19 @@ const enum Level {
   And = 3,
   Not = 4,
   Compare = 5,
+  Add = 6,
+  Mul = 7,
+  Unary = 8,
   Postfix = 9,
 }
 
 function levelOf(n: PqlExpr): Level {
   switch (n.nodeType) {
     case "select":
+    case "quantification":
+    case "aggregate":
+    case "let":
+    case "lambda":
       return Level.Select;
     case "or":
       return Level.Or;
@@ -28,9 +35,37 @@ function levelOf(n: PqlExpr): Level {
     case "membership":
     case "like":
     case "occurs":
+    case "matches":
       return Level.Compare;
+    case "arithmetic":
+      return n.op === "+" || n.op === "-" ? Level.Add : Level.Mul;
+    case "negate":
+      return Level.Unary;
+    case "literal":
+      return typeof n.value === "number" && (n.value < 0 || Object.is(n.value, -0)) ? Level.Unary : Level.Postfix;
     default:
       return Level.Postfix;
+  }
+}
+
+/** An argument, list item or object value: a lambda stands bare, anything looser than `or` is parenthesised. */
+function arg(n: PqlExpr): string {
+  return n.nodeType === "lambda" ? fmt(n) : at(n, Level.Or);
+}
+
+function varDecls(vars: readonly VarDeclNode[]): string {
+  return vars.map((d) => `${d.varName} from ${at(d.from, Level.Postfix)}${d.where === undefined ? "" : ` where ${at(d.where, Level.Or)}`}`).join(", ");
+}
+
+function clause(c: ChainClause): string {
+  switch (c.kind) {
+    case "WHAT":
+    case "WHERE":
+      return `${c.kind}(${fmt(c.condition)})`;
+    case "WHEN":
+      return `WHEN(${occursSpec(c.spec)})`;
+    case "COUNT":
+      return `COUNT(${c.count})`;
   }
 }
 
@@ -84,13 +119,13 @@ function unitText(unit: TimeUnit, amount: number): string {
 function occursSpec(spec: OccursSpec): string {
   switch (spec.form) {
     case "offset":
-      return `${spec.op} ${spec.amount} ${unitText(spec.unit, spec.amount)} ${spec.direction} ${at(spec.ref, Level.Postfix)}`;
+      return `${spec.op} ${spec.amount} ${unitText(spec.unit, spec.amount)} ${spec.direction} ${at(spec.ref, Level.Add)}`;
     case "direction":
-      return `${spec.direction} ${at(spec.ref, Level.Postfix)}`;
+      return `${spec.direction} ${at(spec.ref, Level.Add)}`;
     case "on":
-      return at(spec.ref, Level.Postfix);
+      return at(spec.ref, Level.Add);
     case "between":
-      return `between ${at(spec.from, Level.Postfix)} and ${at(spec.to, Level.Postfix)}`;
+      return `between ${at(spec.from, Level.Add)} and ${at(spec.to, Level.Add)}`;
   }
 }
 
@@ -99,33 +134,51 @@ function fmt(n: PqlExpr): string {
     case "literal":
       return literal(n);
     case "list":
-      return `[${n.items.map((i) => at(i, Level.Or)).join(", ")}]`;
+      return `[${n.items.map(arg).join(", ")}]`;
+    case "object":
+      return `{${n.entries.map((e) => `${escapeString(e.key)}: ${arg(e.value)}`).join(", ")}}`;
     case "implicitContext":
       return "";
+    case "upContext":
+      return "^".repeat(n.levels);
+    case "parameterReference":
+      return `$${n.position}`;
     case "varRef":
       return n.varName;
     case "fieldLookup": {
       if (n.object.nodeType === "implicitContext") return n.fieldName;
+      if (n.object.nodeType === "upContext") return `${"^".repeat(n.object.levels)}.${n.fieldName}`;
       return `${receiver(n.object)}.${n.fieldName}`;
     }
     case "filter":
       return `${receiver(n.array)}[${fmt(n.condition)}]`;
     case "memberCall":
-      return `${receiver(n.receiver)}.${n.name}(${n.args.map((a) => at(a, Level.Or)).join(", ")})`;
+      return `${receiver(n.receiver)}.${n.name}(${n.args.map(arg).join(", ")})`;
     case "functionCall":
-      return `${n.name}(${n.args.map((a) => at(a, Level.Or)).join(", ")})`;
+      return `${n.name}(${n.args.map(arg).join(", ")})`;
+    case "chain":
+      return `${n.spelling}(${at(n.events, Level.Postfix)}, ${n.timeField}, [${n.steps
+        .map((s) => `${s.label}: ${s.clauses.map(clause).join(" ")}`)
+        .join(", ")}])`;
     case "timeKeyword":
       return n.keyword;
     case "relativeTime":
       return `${n.which} ${n.unit}`;
     case "comparison":
-      return `${at(n.left, Level.Postfix)} ${n.op} ${at(n.right, Level.Postfix)}`;
     case "membership":
-      return `${at(n.left, Level.Postfix)} ${n.op} ${at(n.right, Level.Postfix)}`;
+      return `${at(n.left, Level.Add)} ${n.op} ${at(n.right, Level.Add)}`;
     case "like":
-      return `${at(n.left, Level.Postfix)} like ${at(n.pattern, Level.Postfix)}`;
+      return `${at(n.left, Level.Add)} like ${at(n.pattern, Level.Add)}`;
+    case "matches":
+      return `${at(n.left, Level.Add)} matches ${at(n.pattern, Level.Add)}`;
     case "occurs":
-      return `${at(n.subject, Level.Postfix)} occurs ${occursSpec(n.spec)}`;
+      return `${at(n.subject, Level.Add)} occurs ${occursSpec(n.spec)}`;
+    case "arithmetic": {
+      const level = levelOf(n);
+      return `${at(n.left, level)} ${n.op} ${at(n.right, level + 1)}`;
+    }
+    case "negate":
+      return `-${at(n.operand, Level.Postfix)}`;
     case "and":
       // An operand of the same kind keeps its parentheses, so the tree shape survives a round trip.
       return n.operands.map((o) => at(o, Level.And + 1)).join(" and ");
@@ -134,9 +187,15 @@ function fmt(n: PqlExpr): string {
     case "not":
       return `not (${fmt(n.operand)})`;
     case "select":
-      return `select ${n.variables
-        .map((d) => `${d.varName} from ${at(d.from, Level.Postfix)}${d.where === undefined ? "" : ` where ${at(d.where, Level.Or)}`}`)
-        .join(", ")}`;
+      return `select ${varDecls(n.variables)}`;
+    case "quantification":
+      return `${n.quantifier} ${varDecls(n.variables)}`;
+    case "aggregate":
+      return n.value === undefined ? `${n.fn} ${varDecls(n.variables)}` : `${n.fn} ${at(n.value, Level.Add)} over ${varDecls(n.variables)}`;
+    case "let":
+      return `let ${n.varName} = ${at(n.value, Level.Add)} in ${fmt(n.body)}`;
+    case "lambda":
+      return `(${n.params.join(", ")}) => ${fmt(n.body)}`;
   }
 }
 

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createSyntaxDiagramsCode } from "chevrotain";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { pqlParser } from "./parser.js";
@@ -70,5 +71,15 @@ describe("grammar/pql.ebnf matches the parser", () => {
     const quoted = new Set(syntaxRules.flatMap((r) => [...r.body.matchAll(/"([^"]+)"/g)].map((m) => m[1])));
     const unused = KEYWORD_TOKENS.map((t) => (t.LABEL ?? "").replace(/"/g, "")).filter((k) => !quoted.has(k));
     expect(unused).toEqual([]);
+  });
+});
+
+const DIAGRAMS_PATH = fileURLToPath(new URL("../../grammar/diagrams.html", import.meta.url));
+
+describe("grammar/diagrams.html", () => {
+  it("is the syntax diagrams chevrotain generates from the parser (UPDATE_GOLDEN=1 regenerates it)", () => {
+    const generated = createSyntaxDiagramsCode(pqlParser.getSerializedGastProductions());
+    if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(DIAGRAMS_PATH, generated);
+    expect(readFileSync(DIAGRAMS_PATH, "utf8")).toBe(generated);
   });
 });

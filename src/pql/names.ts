@@ -1,33 +1,36 @@
 /**
- * Names the language knows: the functions of this subset, PQL functions and keywords that exist but belong
- * to later subsets (so errors can say "not supported yet" instead of "unknown"), and edit-distance hints.
+ * Names the language knows: the member and global functions of pql.md, the documented names of dialects
+ * that are out of scope (so errors can say so instead of "unknown"), and edit-distance hints.
  */
 import type { GlobalFunctionName, MemberFunctionName } from "./ast.js";
 
-export const MEMBER_FUNCTIONS: ReadonlySet<string> = new Set<MemberFunctionName>(["contains", "startsWith", "endsWith", "count"]);
-export const GLOBAL_FUNCTIONS: ReadonlySet<string> = new Set<GlobalFunctionName>(["date"]);
-
-/** Member functions documented in pql.md §7–§10 that this subset does not implement. */
-export const LATER_MEMBER_FUNCTIONS: ReadonlySet<string> = new Set([
+export const MEMBER_FUNCTIONS: ReadonlySet<string> = new Set<MemberFunctionName | "matches">([
+  "contains",
+  "startsWith",
+  "endsWith",
   "equals",
   "notEqualTo",
-  "matches",
-  "regexGroup",
+  "doesNotContain",
   "doesNotStartWith",
   "doesNotEndWith",
-  "doesNotContain",
+  "matches",
+  "regexGroup",
+  "getMonth",
+  "getYear",
+  "getDayOfMonth",
   "intersects",
   "intersection",
+  "includes",
   "subsetOf",
   "supersetOf",
-  "includes",
   "distinct",
-  "groupBy",
-  "filter",
-  "map",
+  "head",
   "topN",
   "bottomN",
-  "head",
+  "filter",
+  "map",
+  "groupBy",
+  "count",
   "sum",
   "average",
   "min",
@@ -37,41 +40,21 @@ export const LATER_MEMBER_FUNCTIONS: ReadonlySet<string> = new Set([
   "values",
   "isNull",
   "isNotNull",
-  "getMonth",
-  "getYear",
-  "getDayOfMonth",
   "exists",
 ]);
 
-/** Global functions documented in pql.md that this subset does not implement. */
-export const LATER_GLOBAL_FUNCTIONS: ReadonlySet<string> = new Set([
+export const GLOBAL_FUNCTIONS: ReadonlySet<string> = new Set<GlobalFunctionName>([
+  "date",
   "if",
   "inSegment",
   "currentMonth",
   "currentYear",
   "currentDayOfMonth",
   "mapEntry",
-  "chain",
-  "CHAIN",
-  "modelInstances",
 ]);
 
-/** Words that start PQL constructs of later subsets (compared lower-case). */
-export const LATER_KEYWORDS: ReadonlySet<string> = new Set([
-  "let",
-  "if",
-  "exists",
-  "forall",
-  "some",
-  "all",
-  "sum",
-  "average",
-  "min",
-  "max",
-  "over",
-  "matches",
-  "chain",
-]);
+/** Documented names that belong to dialects out of scope (the XDM offer-filter dialect). */
+export const OUT_OF_SCOPE_FUNCTIONS: ReadonlySet<string> = new Set(["modelInstances"]);
 
 /** Levenshtein distance (insert, delete, substitute; case differences count as a substitution). */
 export function editDistance(a: string, b: string): number {

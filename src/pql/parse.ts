@@ -7,41 +7,44 @@ import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotai
 import { childrenOf, type PqlExpr } from "./ast.js";
 import { cstToAst } from "./cst-to-ast.js";
 import { LineMap, PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./errors.js";
-import { LATER_KEYWORDS } from "./names.js";
 import { describeToken, pqlParser, untag } from "./parser.js";
 import {
+  All,
   AndAnd,
   Arrow,
   At,
-  Caret,
+  Average,
   CmpOperator,
-  Colon,
   DoubleEquals,
-  Dot,
-  Identifier,
+  Exists,
+  Forall,
   In,
   LBracket,
   LCurly,
   Like,
+  Let,
   LParen,
-  Minus,
+  Matches,
+  Max,
+  Min,
   NotIn,
   NotPql,
   Occurs,
   OrOr,
-  ParamRef,
   pqlLexer,
   RBracket,
   RCurly,
   RParen,
+  Select,
+  Some,
   StringLit,
+  Sum,
   This,
-  Unsupported,
   UnterminatedString,
 } from "./tokens.js";
 
-/** Deepest bracket nesting (`(` and `[`) accepted; deeper input is rejected with PQL-S011. */
-export const MAX_BRACKET_DEPTH = 200;
+/** Deepest bracket nesting (`(`, `[` and `{`) accepted; deeper input is rejected with PQL-S011. */
+export const MAX_BRACKET_DEPTH = 100;
 /** Deepest AST accepted (long `not` runs, very long paths); deeper input is rejected with PQL-S011. */
 export const MAX_AST_DEPTH = 1000;
 
@@ -95,7 +98,7 @@ export function parsePql(text: string, file?: string): PqlExpr {
   pqlParser.input = tokens;
   const cst = pqlParser.query();
   const error = pqlParser.errors[0];
-  if (error !== undefined) throw syntaxError(error, tokens, tokenSpan, text, file);
+  if (error !== undefined) throw syntaxError(error, tokenSpan, text, file);
 
   const ast = cstToAst(cst, lines, file);
   checkAstDepth(ast, fail);
@@ -113,16 +116,31 @@ function invalidEscapeAt(image: string): number {
   return -1;
 }
 
+/** Tokens that open a construct extending as far right as possible (up to the enclosing bracket). */
+const PREFIX_CONSTRUCTS = [Let, Arrow, Select, Exists, Forall, Some, All, Sum, Average, Min, Max];
+
+/**
+ * Nesting pre-scan: brackets, plus the right-open constructs (let, lambdas, select, quantifiers, aggregates)
+ * that nest without brackets; each counts until its enclosing bracket closes.
+ */
 function checkBracketDepth(tokens: IToken[], tokenSpan: (t: IToken) => PqlSpan, fail: (c: PqlErrorCode, m: string, s: PqlSpan) => never): void {
+  const open: number[] = [0];
   let depth = 0;
   for (const t of tokens) {
-    if (tokenMatcher(t, LParen) || tokenMatcher(t, LBracket)) {
+    if (tokenMatcher(t, LParen) || tokenMatcher(t, LBracket) || tokenMatcher(t, LCurly)) {
       depth++;
-      if (depth > MAX_BRACKET_DEPTH) {
-        fail(PQL_ERROR_CODES.tooDeep, `expression is nested too deeply (more than ${MAX_BRACKET_DEPTH} levels of brackets)`, tokenSpan(t));
+      open.push(0);
+    } else if (tokenMatcher(t, RParen) || tokenMatcher(t, RBracket) || tokenMatcher(t, RCurly)) {
+      if (open.length > 1) {
+        depth -= 1 + (open.pop() ?? 0);
       }
-    } else if (tokenMatcher(t, RParen) || tokenMatcher(t, RBracket)) {
-      depth = Math.max(0, depth - 1);
+      continue;
+    } else if (PREFIX_CONSTRUCTS.some((p) => tokenMatcher(t, p))) {
+      depth++;
+      open[open.length - 1] = (open[open.length - 1] ?? 0) + 1;
+    } else continue;
+    if (depth > MAX_BRACKET_DEPTH) {
+      fail(PQL_ERROR_CODES.tooDeep, `expression is nested too deeply (more than ${MAX_BRACKET_DEPTH} levels of brackets, let, lambdas and select/exists/forall/aggregates)`, tokenSpan(t));
     }
   }
 }
@@ -143,48 +161,22 @@ function checkAstDepth(ast: PqlExpr, fail: (c: PqlErrorCode, m: string, s: PqlSp
   }
 }
 
-const UNSUPPORTED_TOKEN_MESSAGES: ReadonlyArray<[typeof Arrow, string]> = [
-  [Arrow, "lambda expressions ('=>') are not supported in this PQL subset yet"],
-  [LCurly, "object literals ('{ … }') are not supported in this PQL subset yet"],
-  [RCurly, "object literals ('{ … }') are not supported in this PQL subset yet"],
-  [Colon, "':' (exists/forall conditions, chain steps) is not supported in this PQL subset yet"],
-  [Caret, "the up operator '^' is not supported in this PQL subset yet"],
-  [ParamRef, "positional parameters ('$1') are not supported in this PQL subset yet"],
-  [At, "context references ('@{…}') are not supported in this PQL subset yet"],
-];
-
-const CHAIN_STARTERS = [CmpOperator, In, NotIn, Like, Occurs];
+const CHAIN_STARTERS = [CmpOperator, In, NotIn, Like, Matches, Occurs];
 
 /** Turn chevrotain's first recognition error into a PqlError, with special wording for common mistakes. */
 function syntaxError(
   error: IRecognitionException,
-  tokens: IToken[],
   tokenSpan: (t: IToken) => PqlSpan,
   text: string,
   file: string | undefined,
 ): PqlError {
   const t = error.token;
-  const idx = tokens.indexOf(t);
-  const prev = idx > 0 ? tokens[idx - 1] : idx < 0 ? tokens[tokens.length - 1] : undefined;
-  const beforePrev = idx > 1 ? tokens[idx - 2] : undefined;
   const make = (code: PqlErrorCode, message: string, at: IToken): PqlError => new PqlError(code, message, tokenSpan(at), text, file);
 
-  for (const [type, message] of UNSUPPORTED_TOKEN_MESSAGES) if (tokenMatcher(t, type)) return make(PQL_ERROR_CODES.unsupportedConstruct, message, t);
-  if (tokenMatcher(t, Unsupported) || tokenMatcher(t, Minus)) {
-    return make(PQL_ERROR_CODES.unsupportedConstruct, `arithmetic ('${t.image}') is not supported in this PQL subset yet`, t);
+  if (tokenMatcher(t, At)) {
+    return make(PQL_ERROR_CODES.unsupportedConstruct, "context references ('@{…}') belong to offer decisioning, which is not supported", t);
   }
-  if (tokenMatcher(t, This)) return make(PQL_ERROR_CODES.unsupportedConstruct, "'this' is only supported as 'this <unit>' after 'occurs' in this PQL subset", t);
-  if (tokenMatcher(t, Identifier) && LATER_KEYWORDS.has(t.image.toLowerCase())) {
-    return make(PQL_ERROR_CODES.unsupportedConstruct, `'${t.image}' is not supported in this PQL subset yet`, t);
-  }
-  if (
-    prev !== undefined &&
-    tokenMatcher(prev, Identifier) &&
-    LATER_KEYWORDS.has(prev.image.toLowerCase()) &&
-    (beforePrev === undefined || !tokenMatcher(beforePrev, Dot))
-  ) {
-    return make(PQL_ERROR_CODES.unsupportedConstruct, `'${prev.image}' is not supported in this PQL subset yet`, prev);
-  }
+  if (tokenMatcher(t, This)) return make(PQL_ERROR_CODES.unsupportedConstruct, "'this' is only used as 'this <unit>' (after 'occurs' or in WHEN)", t);
   const { code, message } = untag(error.message);
   if (
     CHAIN_STARTERS.some((c) => tokenMatcher(t, c)) &&

@@ -1,29 +1,43 @@
 /**
- * The PQL grammar (subset) as a chevrotain CstParser. Rule names map 1:1 to `grammar/pql.ebnf`
+ * The PQL grammar as a chevrotain CstParser. Rule names map 1:1 to `grammar/pql.ebnf`
  * (camelCase here, PascalCase there); a test keeps the two in step. Semantic work (AST, scopes, function
  * names, units) happens in the CST visitor, never here.
  */
 import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType, EOF } from "chevrotain";
 import {
   After,
+  All,
   allTokens,
   And,
+  Arrow,
+  Average,
   Before,
   Between,
   Bang,
+  Caret,
+  Chain,
   CmpOperator,
+  Colon,
   Comma,
   DoubleLit,
   Dot,
+  Equals,
+  Exists,
   False,
+  Forall,
   From,
   Identifier,
   In,
   IntLit,
   Last,
   LBracket,
+  LCurly,
+  Let,
   Like,
   LParen,
+  Matches,
+  Max,
+  Min,
   Minus,
   Next,
   Not,
@@ -32,10 +46,19 @@ import {
   Occurs,
   On,
   Or,
+  Over,
+  ParamRef,
+  Percent,
+  Plus,
   RBracket,
+  RCurly,
   RParen,
   Select,
+  Slash,
+  Some,
+  Star,
   StringLit,
+  Sum,
   This,
   Today,
   Tomorrow,
@@ -70,7 +93,12 @@ function describeType(t: TokenType): string {
   return t.LABEL ?? t.name;
 }
 
-const CLOSERS = new Set<TokenType>([RParen, RBracket]);
+const CLOSERS = new Set<TokenType>([RParen, RBracket, RCurly]);
+
+const EXPRESSION_RULES = new Set(["expression", "primary", "postfixExpr", "timeRef", "unaryExpr", "addExpr", "mulExpr"]);
+
+/** The step clause words of `chain(...)`, matched case-insensitively. */
+export const STEP_CLAUSES = ["WHAT", "WHEN", "WHERE", "COUNT"] as const;
 
 const errorMessageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
@@ -82,7 +110,7 @@ const errorMessageProvider: IParserErrorMessageProvider = {
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const found = describeToken(actual[0]);
-    if (ruleName === "expression" || ruleName === "primary" || ruleName === "postfixExpr" || ruleName === "timeRef") {
+    if (EXPRESSION_RULES.has(ruleName)) {
       return tagged(PQL_ERROR_CODES.expectedExpression, `expected an expression but found ${found}`);
     }
     const firsts = new Set<string>();
@@ -102,21 +130,102 @@ export class PqlParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  /** `( Identifier { , Identifier } ) =>` ahead: a lambda head, not a parenthesised expression. */
+  private lambdaAhead(): boolean {
+    let i = 2;
+    if (this.LA(i).tokenType !== Identifier) return false;
+    i++;
+    while (this.LA(i).tokenType === Comma) {
+      if (this.LA(i + 1).tokenType !== Identifier) return false;
+      i += 2;
+    }
+    return this.LA(i).tokenType === RParen && this.LA(i + 1).tokenType === Arrow;
+  }
+
+  private wordAhead(word: string): boolean {
+    const t = this.LA(1);
+    return t.tokenType === Identifier && t.image.toUpperCase() === word;
+  }
+
   query = this.RULE("query", () => {
     this.SUBRULE(this.expression);
   });
 
   expression = this.RULE("expression", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.selectExpr) }, { ALT: () => this.SUBRULE(this.orExpr) }]);
+    this.OR([
+      { GATE: () => this.lambdaAhead(), ALT: () => this.SUBRULE(this.lambdaExpr), IGNORE_AMBIGUITIES: true },
+      { ALT: () => this.SUBRULE(this.letExpr) },
+      { ALT: () => this.SUBRULE(this.iterExpr) },
+      { ALT: () => this.SUBRULE(this.aggExpr) },
+      { ALT: () => this.SUBRULE(this.orExpr) },
+    ]);
   });
 
-  selectExpr = this.RULE("selectExpr", () => {
-    this.CONSUME(Select);
+  lambdaExpr = this.RULE("lambdaExpr", () => {
+    this.CONSUME(LParen);
+    this.CONSUME(Identifier, { LABEL: "params" });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(Identifier, { LABEL: "params" });
+    });
+    this.CONSUME(RParen);
+    this.CONSUME(Arrow);
+    this.SUBRULE(this.expression, { LABEL: "body" });
+  });
+
+  letExpr = this.RULE("letExpr", () => {
+    this.CONSUME(Let);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.addExpr, { LABEL: "value" });
+    this.CONSUME(In);
+    this.SUBRULE(this.expression, { LABEL: "body" });
+  });
+
+  iterExpr = this.RULE("iterExpr", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Select, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(Exists, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(Forall, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(Some, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(All, { LABEL: "kind" }) },
+    ]);
     this.SUBRULE(this.varDecl, { LABEL: "decls" });
     this.MANY(() => {
       this.CONSUME(Comma);
       this.SUBRULE2(this.varDecl, { LABEL: "decls" });
     });
+    this.OPTION(() => {
+      this.CONSUME(Colon, { LABEL: "colon" });
+      this.SUBRULE(this.orExpr, { LABEL: "condition" });
+    });
+  });
+
+  aggExpr = this.RULE("aggExpr", () => {
+    this.SUBRULE(this.aggKw);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.varDecl, { LABEL: "short" }) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.addExpr, { LABEL: "value" });
+          this.CONSUME(Over);
+          this.SUBRULE2(this.varDecl, { LABEL: "decls" });
+          this.MANY(() => {
+            this.CONSUME(Comma);
+            this.SUBRULE3(this.varDecl, { LABEL: "decls" });
+          });
+        },
+      },
+    ]);
+  });
+
+  aggKw = this.RULE("aggKw", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Sum, { LABEL: "fn" }) },
+      { ALT: () => this.CONSUME(Average, { LABEL: "fn" }) },
+      { ALT: () => this.CONSUME(Min, { LABEL: "fn" }) },
+      { ALT: () => this.CONSUME(Max, { LABEL: "fn" }) },
+    ]);
   });
 
   varDecl = this.RULE("varDecl", () => {
@@ -154,7 +263,7 @@ export class PqlParser extends CstParser {
   });
 
   cmpExpr = this.RULE("cmpExpr", () => {
-    this.SUBRULE(this.postfixExpr, { LABEL: "left" });
+    this.SUBRULE(this.addExpr, { LABEL: "left" });
     this.OPTION(() => this.SUBRULE(this.cmpTail));
   });
 
@@ -163,7 +272,7 @@ export class PqlParser extends CstParser {
       {
         ALT: () => {
           this.SUBRULE(this.cmpOp);
-          this.SUBRULE(this.postfixExpr, { LABEL: "right" });
+          this.SUBRULE(this.addExpr, { LABEL: "right" });
         },
       },
       {
@@ -172,8 +281,9 @@ export class PqlParser extends CstParser {
             { ALT: () => this.CONSUME(In, { LABEL: "operator" }) },
             { ALT: () => this.CONSUME(NotIn, { LABEL: "operator" }) },
             { ALT: () => this.CONSUME(Like, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(Matches, { LABEL: "operator" }) },
           ]);
-          this.SUBRULE2(this.postfixExpr, { LABEL: "right" });
+          this.SUBRULE2(this.addExpr, { LABEL: "right" });
         },
       },
       {
@@ -247,12 +357,38 @@ export class PqlParser extends CstParser {
           this.SUBRULE(this.unit);
         },
       },
-      { ALT: () => this.SUBRULE(this.postfixExpr, { LABEL: "value" }) },
+      { ALT: () => this.SUBRULE(this.addExpr, { LABEL: "value" }) },
     ]);
   });
 
   unit = this.RULE("unit", () => {
     this.CONSUME(Identifier, { LABEL: "name" });
+  });
+
+  addExpr = this.RULE("addExpr", () => {
+    this.SUBRULE(this.mulExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(Plus, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(Minus, { LABEL: "ops" }) }]);
+      this.SUBRULE2(this.mulExpr, { LABEL: "operands" });
+    });
+  });
+
+  mulExpr = this.RULE("mulExpr", () => {
+    this.SUBRULE(this.unaryExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Star, { LABEL: "ops" }) },
+        { ALT: () => this.CONSUME(Slash, { LABEL: "ops" }) },
+        { ALT: () => this.CONSUME(Percent, { LABEL: "ops" }) },
+      ]);
+      this.SUBRULE2(this.unaryExpr, { LABEL: "operands" });
+    });
+  });
+
+  // Iterative like notExpr: `- - - x` cannot grow the stack.
+  unaryExpr = this.RULE("unaryExpr", () => {
+    this.MANY(() => this.CONSUME(Minus, { LABEL: "minus" }));
+    this.SUBRULE(this.postfixExpr);
   });
 
   postfixExpr = this.RULE("postfixExpr", () => {
@@ -288,10 +424,10 @@ export class PqlParser extends CstParser {
   });
 
   argList = this.RULE("argList", () => {
-    this.SUBRULE(this.orExpr, { LABEL: "args" });
+    this.SUBRULE(this.expression, { LABEL: "args" });
     this.MANY(() => {
       this.CONSUME(Comma);
-      this.SUBRULE2(this.orExpr, { LABEL: "args" });
+      this.SUBRULE2(this.expression, { LABEL: "args" });
     });
   });
 
@@ -299,6 +435,7 @@ export class PqlParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.literal) },
       { ALT: () => this.SUBRULE(this.listLit) },
+      { ALT: () => this.SUBRULE(this.objectLit) },
       {
         ALT: () => {
           this.CONSUME(LParen, { LABEL: "paren" });
@@ -306,7 +443,10 @@ export class PqlParser extends CstParser {
           this.CONSUME(RParen);
         },
       },
+      { ALT: () => this.SUBRULE(this.chainExpr) },
       { ALT: () => this.SUBRULE(this.functionCall) },
+      { ALT: () => this.SUBRULE(this.upRef) },
+      { ALT: () => this.CONSUME(ParamRef, { LABEL: "param" }) },
       { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
       { ALT: () => this.CONSUME(Now, { LABEL: "timeKeyword" }) },
       { ALT: () => this.CONSUME(Today, { LABEL: "timeKeyword" }) },
@@ -322,18 +462,83 @@ export class PqlParser extends CstParser {
     this.CONSUME(RParen);
   });
 
+  chainExpr = this.RULE("chainExpr", () => {
+    this.CONSUME(Chain, { LABEL: "keyword" });
+    this.CONSUME(LParen);
+    this.SUBRULE(this.postfixExpr, { LABEL: "events" });
+    this.CONSUME(Comma);
+    this.CONSUME(Identifier, { LABEL: "timeField" });
+    this.CONSUME2(Comma);
+    this.CONSUME(LBracket);
+    this.SUBRULE(this.chainStep, { LABEL: "steps" });
+    this.MANY(() => {
+      this.CONSUME3(Comma);
+      this.SUBRULE2(this.chainStep, { LABEL: "steps" });
+    });
+    this.CONSUME(RBracket);
+    this.CONSUME(RParen);
+  });
+
+  chainStep = this.RULE("chainStep", () => {
+    this.CONSUME(Identifier, { LABEL: "label" });
+    this.CONSUME(Colon);
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.stepClause, { LABEL: "clauses" }));
+  });
+
+  stepClause = this.RULE("stepClause", () => {
+    this.OR([
+      {
+        GATE: () => this.wordAhead("WHAT"),
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME(Identifier, { LABEL: "what" });
+          this.CONSUME(LParen);
+          this.SUBRULE(this.expression, { LABEL: "condition" });
+          this.CONSUME(RParen);
+        },
+      },
+      {
+        GATE: () => this.wordAhead("WHEN"),
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME2(Identifier, { LABEL: "when" });
+          this.CONSUME2(LParen);
+          this.SUBRULE(this.occursSpec);
+          this.CONSUME2(RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Where, { LABEL: "where" });
+          this.CONSUME3(LParen);
+          this.SUBRULE2(this.expression, { LABEL: "condition" });
+          this.CONSUME3(RParen);
+        },
+      },
+      {
+        GATE: () => this.wordAhead("COUNT"),
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME3(Identifier, { LABEL: "count" });
+          this.CONSUME4(LParen);
+          this.CONSUME(IntLit, { LABEL: "amount" });
+          this.CONSUME4(RParen);
+        },
+      },
+    ]);
+  });
+
+  upRef = this.RULE("upRef", () => {
+    this.AT_LEAST_ONE(() => this.CONSUME(Caret, { LABEL: "carets" }));
+    this.OPTION(() => this.CONSUME(Dot));
+    this.CONSUME(Word, { LABEL: "name" });
+  });
+
   literal = this.RULE("literal", () => {
     this.OR([
       { ALT: () => this.CONSUME(StringLit, { LABEL: "string" }) },
-      {
-        ALT: () => {
-          this.OPTION(() => this.CONSUME(Minus, { LABEL: "minus" }));
-          this.OR2([
-            { ALT: () => this.CONSUME(IntLit, { LABEL: "integer" }) },
-            { ALT: () => this.CONSUME(DoubleLit, { LABEL: "double" }) },
-          ]);
-        },
-      },
+      { ALT: () => this.CONSUME(IntLit, { LABEL: "integer" }) },
+      { ALT: () => this.CONSUME(DoubleLit, { LABEL: "double" }) },
       { ALT: () => this.CONSUME(True, { LABEL: "boolean" }) },
       { ALT: () => this.CONSUME(False, { LABEL: "boolean" }) },
     ]);
@@ -342,13 +547,29 @@ export class PqlParser extends CstParser {
   listLit = this.RULE("listLit", () => {
     this.CONSUME(LBracket);
     this.OPTION(() => {
-      this.SUBRULE(this.orExpr, { LABEL: "items" });
+      this.SUBRULE(this.expression, { LABEL: "items" });
       this.MANY(() => {
         this.CONSUME(Comma);
-        this.SUBRULE2(this.orExpr, { LABEL: "items" });
+        this.SUBRULE2(this.expression, { LABEL: "items" });
       });
     });
     this.CONSUME(RBracket);
+  });
+
+  objectLit = this.RULE("objectLit", () => {
+    this.CONSUME(LCurly);
+    this.OPTION(() => {
+      this.CONSUME(StringLit, { LABEL: "keys" });
+      this.CONSUME(Colon);
+      this.SUBRULE(this.expression, { LABEL: "values" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.CONSUME2(StringLit, { LABEL: "keys" });
+        this.CONSUME2(Colon);
+        this.SUBRULE2(this.expression, { LABEL: "values" });
+      });
+    });
+    this.CONSUME(RCurly);
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * PQL tokens and the lexer. Keywords are case-insensitive and all belong to the `Word` category, so that
- * any word may follow `.` as a member name. Tokens the subset does not use (`==`, `&&`, arithmetic, `=>`,
- * `{}`, `$1`, `^`, `@`) are still lexed so that the parser can say precisely what is not supported.
+ * any word may follow `.` as a member name. Tokens PQL does not have (`==`, `&&`, `||`) and the context
+ * reference `@{…}` (offer decisioning, out of scope) are still lexed so that the parser can say precisely
+ * what is wrong.
  */
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
@@ -11,7 +12,7 @@ export const Word = createToken({ name: "Word", pattern: Lexer.NA });
 export const CmpOperator = createToken({ name: "CmpOperator", pattern: Lexer.NA });
 /** Operators and punctuation PQL does not have (`==`, `&&`, `||`). */
 export const NotPql = createToken({ name: "NotPql", pattern: Lexer.NA });
-/** PQL tokens outside this subset (arithmetic, lambdas, objects, `$n`, `^`, `@{`). */
+/** PQL tokens outside the implemented language (`@{` context references). */
 export const Unsupported = createToken({ name: "Unsupported", pattern: Lexer.NA });
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED });
@@ -54,6 +55,18 @@ export const Today = keyword("Today", "today");
 export const Yesterday = keyword("Yesterday", "yesterday");
 export const Tomorrow = keyword("Tomorrow", "tomorrow");
 export const True = keyword("True", "true");
+export const Let = keyword("Let", "let");
+export const Exists = keyword("Exists", "exists");
+export const Forall = keyword("Forall", "forall");
+export const Some = keyword("Some", "some");
+export const All = keyword("All", "all");
+export const Sum = keyword("Sum", "sum");
+export const Average = keyword("Average", "average");
+export const Min = keyword("Min", "min");
+export const Max = keyword("Max", "max");
+export const Over = keyword("Over", "over");
+export const Matches = keyword("Matches", "matches");
+export const Chain = keyword("Chain", "chain");
 export const False = keyword("False", "false");
 
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/, label: "string" });
@@ -73,7 +86,7 @@ export const IntLit = createToken({ name: "IntLit", pattern: /\d+/, label: "inte
 export const DoubleEquals = createToken({ name: "DoubleEquals", pattern: /==/, categories: [NotPql], label: '"=="' });
 export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/, categories: [NotPql], label: '"&&"' });
 export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/, categories: [NotPql], label: '"||"' });
-export const Arrow = createToken({ name: "Arrow", pattern: /=>/, categories: [Unsupported], label: '"=>"' });
+export const Arrow = createToken({ name: "Arrow", pattern: /=>/, label: '"=>"' });
 
 export const NotEquals = createToken({ name: "NotEquals", pattern: /!=/, categories: [CmpOperator], label: '"!="' });
 export const LessEquals = createToken({ name: "LessEquals", pattern: /<=/, categories: [CmpOperator], label: '"<="' });
@@ -91,16 +104,16 @@ export const Comma = createToken({ name: "Comma", pattern: /,/, label: '","' });
 export const Dot = createToken({ name: "Dot", pattern: /\./, label: '"."' });
 export const Minus = createToken({ name: "Minus", pattern: /-/, label: '"-"' });
 
-export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [Unsupported], label: '"+"' });
-export const Star = createToken({ name: "Star", pattern: /\*/, categories: [Unsupported], label: '"*"' });
-export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [Unsupported], label: '"/"' });
-export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [Unsupported], label: '"%"' });
-export const LCurly = createToken({ name: "LCurly", pattern: /\{/, categories: [Unsupported], label: '"{"' });
-export const RCurly = createToken({ name: "RCurly", pattern: /}/, categories: [Unsupported], label: '"}"' });
-export const Colon = createToken({ name: "Colon", pattern: /:/, categories: [Unsupported], label: '":"' });
-export const Caret = createToken({ name: "Caret", pattern: /\^/, categories: [Unsupported], label: '"^"' });
-export const ParamRef = createToken({ name: "ParamRef", pattern: /\$\d*/, categories: [Unsupported], label: '"$n"' });
-export const At = createToken({ name: "At", pattern: /@/, categories: [Unsupported], label: '"@"' });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: '"+"' });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: '"*"' });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: '"/"' });
+export const Percent = createToken({ name: "Percent", pattern: /%/, label: '"%"' });
+export const LCurly = createToken({ name: "LCurly", pattern: /\{/, label: '"{"' });
+export const RCurly = createToken({ name: "RCurly", pattern: /}/, label: '"}"' });
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: '":"' });
+export const Caret = createToken({ name: "Caret", pattern: /\^/, label: '"^"' });
+export const ParamRef = createToken({ name: "ParamRef", pattern: /\$\d*/, label: '"$n"' });
+export const At = createToken({ name: "At", pattern: /@\{[^}\n]*\}|@/, categories: [Unsupported], label: '"@"' });
 
 /** All tokens in lexing order. */
 export const allTokens: TokenType[] = [

@@ -4,7 +4,7 @@
  */
 import { compilePql, parsePql, type PqlSchema } from "../../src/pql/index.js";
 import type { JsonObject } from "../../src/xdm/types.js";
-import { array, IDENTITY_MAP_TYPE, object, scalar, SEGMENT_MEMBERSHIP_TYPE } from "../../src/xdm/xdm-type.js";
+import { array, IDENTITY_MAP_TYPE, map, object, scalar, SEGMENT_MEMBERSHIP_TYPE } from "../../src/xdm/xdm-type.js";
 
 const str = scalar("string");
 
@@ -70,3 +70,50 @@ export function evaluate(expr: string, profile: JsonObject = {}, events: readonl
 export function ev(timestamp: string, eventType = "web.webpagedetails.pageViews", extra: JsonObject = {}): JsonObject {
   return { _id: `${eventType}@${timestamp}`, timestamp, eventType, ...extra };
 }
+
+const int = scalar("int");
+const dbl = scalar("double");
+const dateTime = scalar("date-time");
+
+/** A schema with every field path the examples of pql.md use (§16), for the spec-example test. */
+export const SPEC_SCHEMA: PqlSchema = {
+  profile: object([
+    ["homeAddress", object([["countryCode", str], ["countryISO", str], ["country", str], ["stateProvince", str], ["stateProvinceISO", str], ["city", str]])],
+    ["workAddress", object([["countryCode", str], ["country", str], ["countryISO", str], ["stateProvince", str], ["stateProvinceISO", str]])],
+    ["personalEmail", object([["address", str]])],
+    ["workEmail", object([["address", str]])],
+    ["emailAddress", str],
+    ["stateProvinceISO", str],
+    ["status", str],
+    ["person", object([
+      ["birthYear", int], ["birthMonth", int], ["birthDay", int], ["birthDate", scalar("date")], ["birthday", scalar("date")], ["age", int],
+      ["gender", str], ["firstName", str], ["name", object([["firstName", str], ["lastName", str]])],
+      ["favoriteColors", array(str)], ["favoriteCities", array(str)], ["visitedCities", array(str)], ["citiesVisited", array(str)], ["eatenFoods", array(str)],
+      ["orders", array(object([["storeId", str], ["price", dbl]]))],
+      ["homeAddress", object([["city", str]])],
+    ])],
+    ["person1", object([["favoriteColors", array(str)]])],
+    ["person2", object([["favoriteColors", array(str)]])],
+    ["orders", array(object([["storeId", str], ["price", dbl], ["order", object([["price", dbl]])]]))],
+    ["numbers", array(int)],
+    ["product", object([["saleDate", scalar("date")]])],
+    ["externalSegmentMapProperty", map(object([["stringProperty", str]]))],
+    ["identityMap", IDENTITY_MAP_TYPE],
+    ["segmentMembership", SEGMENT_MEMBERSHIP_TYPE],
+    ["_repo", object([["modifyDate", dateTime], ["lastModifiedDate", dateTime]])],
+  ]),
+  event: object([
+    ["timestamp", dateTime], ["eventType", str], ["id", str], ["_id", str], ["contentType", str], ["category", str], ["type", str], ["destination", str],
+    ["commerce", object([
+      ["order", object([["priceTotal", dbl], ["currencyCode", str], ["purchaseId", str]])],
+      ["checkouts", object([["value", dbl]])], ["purchases", object([["value", dbl]])], ["cartAbandons", object([["value", dbl]])], ["productViews", object([["value", dbl]])],
+      ["item", object([["price", dbl]])],
+    ])],
+    ["metrics", object([["commerce", object([["abandons", object([["value", dbl]])], ["productListViews", object([["value", dbl]])]])]])],
+    ["web", object([["webPageDetails", object([["name", str]])]])],
+    ["productListItems", array(object([["SKU", str], ["name", str]]))],
+    ["_experience", object([["analytics", object([["endUser", object([["firstWeb", object([["webPageDetails", object([["isHomePage", scalar("boolean")]])]])]])]])]])],
+    ["device", object([["model", str]])],
+    ["externalSegmentMapProperty", map(object([["stringProperty", str]]))],
+  ]),
+};
