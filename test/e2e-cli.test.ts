@@ -5,12 +5,13 @@
  * union-find written for this test.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExportJob } from "../src/export/export-job.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
-import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cli, cliJson, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const US_RESIDENTS = "cdfbffd4-cdc0-49c3-8fd2-ad8adecb846a";
 const STITCHED_POLICY = "a260de12-14ca-43ce-a221-a98ad2ac290c";
@@ -36,32 +37,14 @@ function parquetGlob(job: ExportJob, batchId: string): string {
   return `${exportDir(job, batchId)}/*.parquet`;
 }
 
-/** The default policy's merge (no stitching, latest effective time wins per field), in SQL. */
+/**
+ * The default policy's merge (no stitching, latest effective time wins per field) in SQL: the DuckDB
+ * baseline of the benchmark, which also writes its own Parquet per audience (into a scratch folder).
+ */
 async function defaultPolicyProfiles(): Promise<void> {
-  const d = join(sandbox, "datasets");
-  await db.run(`
-    CREATE TABLE recs AS
-      SELECT 'crm' AS ds, json AS j FROM read_json_objects('${d}/crm-profiles.jsonl')
-      UNION ALL SELECT 'loyalty', json FROM read_json_objects('${d}/loyalty-members.jsonl')
-      UNION ALL SELECT 'web', json FROM read_json_objects('${d}/web-signups.jsonl');
-    CREATE TABLE r AS SELECT ds,
-      CASE ds WHEN 'web' THEN 'email:' || (j->>'$.identityMap.Email[0].id') ELSE 'crmid:' || (j->>'$.identityMap.CRMID[0].id') END AS pid,
-      j->>'$.identityMap.CRMID[0].id' AS crmid,
-      CAST(j->>'$._acp_system_metadata.ingestTime' AS TIMESTAMPTZ) AS ingest,
-      CAST(j->>'$.extSourceSystemAudit.lastUpdatedDate' AS TIMESTAMPTZ) AS custom,
-      j->>'$.homeAddress.countryCode' AS country, j->>'$.loyalty.tier' AS tier, j->>'$.consents.marketing.email.val' AS optin
-    FROM recs;
-    CREATE TABLE frag AS SELECT ds, pid, max(ingest) AS ingest,
-      coalesce(arg_max(custom, ingest) FILTER (WHERE custom IS NOT NULL), max(ingest)) AS eff,
-      arg_max(country, ingest) FILTER (WHERE country IS NOT NULL) AS country,
-      arg_max(tier, ingest) FILTER (WHERE tier IS NOT NULL) AS tier,
-      arg_max(optin, ingest) FILTER (WHERE optin IS NOT NULL) AS optin
-    FROM r GROUP BY ds, pid;
-    CREATE TABLE prof AS SELECT pid,
-      arg_max(country, (eff, ingest, ds)) FILTER (WHERE country IS NOT NULL) AS country,
-      arg_max(tier, (eff, ingest, ds)) FILTER (WHERE tier IS NOT NULL) AS tier,
-      arg_max(optin, (eff, ingest, ds)) FILTER (WHERE optin IS NOT NULL) AS optin
-    FROM frag GROUP BY pid;`);
+  const out = mkdtempSync(join(tmpdir(), "baseline-"));
+  const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8").replaceAll("{{datasets}}", join(sandbox, "datasets")).replaceAll("{{out}}", out);
+  await db.run(sql);
 }
 
 /** Stitched (pdg) profiles: components over every record's identities and events with two or more. */

@@ -52,6 +52,16 @@ describe("bad input", () => {
     expectCleanFailure(r, "PQL-S", "us-residents.json");
   });
 
+  it("check lists every segment with its errors and exits non-zero when one is invalid", () => {
+    const sandbox = copySample();
+    const file = join(sandbox, "segments/us-residents.json");
+    writeFileSync(file, readFileSync(file, "utf8").replace("homeAddress.countryCode", "homeAddress.countryCod"));
+    const r = cli("check", "--sandbox", sandbox);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("15 of 16 segment definitions are valid");
+    expect(r.stdout).toMatch(/✗ US residents .*\n\s+PQL-T001 .*us-residents\.json at \$\.expression\.value:1:13: unknown profile field 'countryCod' in 'homeAddress'; did you mean 'countryCode'\?/);
+  });
+
   it("reports an unknown field in a segment before reading data", () => {
     const sandbox = copySample();
     const file = join(sandbox, "segments/us-residents.json");
@@ -109,7 +119,7 @@ describe("bad input", () => {
   });
 
   it("prints help for every command and a usage error for unknown options", () => {
-    for (const command of ["demo", "generate", "segment-job", "export", "jobs", "explain", "merge-policies"]) {
+    for (const command of ["demo", "generate", "check", "segment-job", "export", "jobs", "explain", "merge-policies", "datasets", "batches", "files", "schedule"]) {
       const r = cli(command, "--help");
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`profile-lab ${command}`);

@@ -7,7 +7,10 @@ import { loadSandboxData } from "../src/engine/load-data.js";
 import { profileShards } from "../src/engine/profile-groups.js";
 import { runSchedules, schedulesOf } from "../src/engine/run-schedules.js";
 import { priorMemberships, runSegmentJob } from "../src/engine/run-segment-job.js";
-import { openSandbox } from "../src/engine/sandbox.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkSandboxSegments, openSandbox } from "../src/engine/sandbox.js";
+import { astToPqlJson, parsePql } from "../src/pql/index.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { appendLines, ids, writeSandbox } from "./helpers/sandbox.js";
 
@@ -156,5 +159,53 @@ describe("S12: a scheduled run creates a segment job", () => {
     }
     expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "existing", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
     expect(await runSchedules(sandbox, window)).toEqual([]);
+  });
+});
+
+describe("segments of segments and pql/json definitions", () => {
+  it("inSegment follows the memberships of the previous run, by id or by name", async () => {
+    const dir = writeSandbox({
+      profiles: { ds_crm: [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" }, loyalty: { tier: "gold" } }] },
+      segments: [
+        { id: "us", name: "US residents", pql: 'homeAddress.countryCode = "US"' },
+        { id: "us-gold-by-id", pql: 'inSegment("us") and loyalty.tier = "gold"' },
+        { id: "us-gold-by-name", pql: 'inSegment("US residents") and loyalty.tier = "gold"' },
+      ],
+    });
+    const first = await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-01T01:00:00Z"), statusModel: "legacy" });
+    expect(first.metrics.segmentedProfileCounter).toEqual({ us: 1, "us-gold-by-id": 0, "us-gold-by-name": 0 });
+    const second = await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-02T01:00:00Z"), statusModel: "legacy" });
+    expect(second.metrics.segmentedProfileCounter).toEqual({ us: 1, "us-gold-by-id": 1, "us-gold-by-name": 1 });
+  });
+
+  it("evaluates a definition written in pql/json like its pql/text twin", async () => {
+    const dir = writeSandbox({
+      profiles: { ds_crm: [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" } }, { ...ids("CRMID", "c2"), homeAddress: { countryCode: "CA" } }] },
+      segments: [{ id: "text", pql: 'homeAddress.countryCode = "US"' }],
+    });
+    const json = astToPqlJson(parsePql('homeAddress.countryCode = "US"'));
+    writeFileSync(
+      join(dir, "segments/json.json"),
+      JSON.stringify({ id: "json", name: "json", schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/json", value: json } }),
+    );
+    const job = await runSegmentJob(openSandbox(dir), { asOf: at("2024-05-01T01:00:00Z"), statusModel: "legacy" });
+    expect(job.metrics.segmentedProfileCounter).toEqual({ json: 1, text: 1 });
+  });
+
+  it("check reports every invalid definition with its errors, and the sandbox stays usable for the valid ones", () => {
+    const dir = writeSandbox({
+      profiles: { ds_crm: [] },
+      segments: [
+        { id: "good", pql: 'homeAddress.countryCode = "US"' },
+        { id: "bad", pql: 'persn.name = "x" and homeAddress.countryCod = 1' },
+      ],
+    });
+    const results = checkSandboxSegments(dir);
+    expect(results.map((r) => [r.definition.id, r.check.errors.map((e) => e.code)])).toEqual([
+      ["bad", ["PQL-T001", "PQL-T001"]],
+      ["good", []],
+    ]);
+    expect(results[0]!.check.errors[0]!.where()).toMatch(/bad\.json at \$\.expression\.value:1:1$/);
+    expect(checkSandboxSegments(dir, ["good"])[0]!.check.eligibility).toMatchObject({ streaming: true, edge: true });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { openSandbox, type Sandbox } from "../engine/sandbox.js";
+import { checkSandboxSegments, openSandbox, type Sandbox } from "../engine/sandbox.js";
 import { runExportJob, type ExportResult } from "../engine/run-export-job.js";
 import { runSegmentJob } from "../engine/run-segment-job.js";
 import { explain } from "../engine/explain.js";
@@ -185,6 +185,42 @@ export const COMMANDS: readonly Command[] = [
       io.out(`Generated sandbox in ${dir}: ${count(summary.persons)} persons, ${count(summary.events)} events`);
       for (const [name, n] of Object.entries(summary.records)) io.out(`  ${name}: ${count(n)} records`);
       return 0;
+    },
+  },
+  {
+    name: "check",
+    summary: "check segment definitions before any data is read: every PQL error at once, and streaming/edge eligibility",
+    usage: "profile-lab check [--sandbox <dir>] [--segment <id>]... [--json]",
+    options: {
+      sandbox: SANDBOX,
+      segment: { type: "string", value: "id", multiple: true, description: "check only this segment (repeatable); default: every segment" },
+      json: JSON_OUT,
+    },
+    async run(args, io) {
+      const results = checkSandboxSegments(args.values["sandbox"] as string, args.values["segment"] as string[] | undefined);
+      const failed = results.filter((r) => r.check.errors.length > 0).length;
+      if (args.values["json"]) {
+        const out = results.map(({ file, definition, check }) => ({
+          segmentId: definition.id,
+          name: definition.name,
+          file,
+          valid: check.errors.length === 0,
+          errors: check.errors.map((e) => ({ code: e.code, message: e.message, location: e.location })),
+          evaluationInfo: check.eligibility && { batch: { enabled: true }, continuous: { enabled: check.eligibility.streaming }, synchronous: { enabled: check.eligibility.edge } },
+          reasons: check.eligibility?.reasons ?? [],
+        }));
+        io.out(JSON.stringify(out, null, 2));
+      } else {
+        for (const { definition, check } of results) {
+          const e = check.eligibility;
+          const where = e ? `batch${e.streaming ? ", streaming" : ""}${e.edge ? ", edge" : ""}` : "does not parse";
+          io.out(`${check.errors.length ? "✗" : "✓"} ${definition.name} (${definition.id}): ${where}`);
+          for (const error of check.errors) io.out(error.format().replace(/^/gm, "    "));
+          if (e && !check.errors.length && e.reasons.length) io.out(`    not streaming/edge: ${e.reasons.join("; ")}`);
+        }
+        io.out(`\n${results.length - failed} of ${results.length} segment definitions are valid`);
+      }
+      return failed > 0 ? 1 : 0;
     },
   },
   {

@@ -15,7 +15,8 @@ import { formatDateTime } from "../xdm/time.js";
 import type { Json, JsonObject, MergePolicy, SegmentMembershipEntry } from "../xdm/types.js";
 import { loadSandboxData, type SandboxData } from "./load-data.js";
 import { IDENTITY_GRAPH_LIMIT, mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
-import { priorMemberships } from "./run-segment-job.js";
+import { inSegmentOf } from "../segment/segment-job.js";
+import { priorMemberships, segmentIdsByName } from "./run-segment-job.js";
 import type { Sandbox } from "./sandbox.js";
 
 export class ExplainError extends ProfileLabError {
@@ -143,7 +144,7 @@ export function explainGroup(
   const chosen = sandbox.segments.filter((s) =>
     options.segmentId === undefined ? sandbox.policies.find(s.definition.mergePolicyId ?? sandbox.policies.default.id) === policy : s.definition.id === options.segmentId,
   );
-  const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
+  const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf, inSegment: inSegmentOf(prior, segmentIdsByName(sandbox)) };
   const entity: JsonObject = { ...merged.entity };
   if (prior.size > 0) entity["segmentMembership"] = { ups: Object.fromEntries(prior) as unknown as JsonObject };
   const displayIdentities = Object.entries(identityMapOf(merged.entity) ?? {}).flatMap(([ns, items]) => items.map((i) => `${ns}:${i.id}`));

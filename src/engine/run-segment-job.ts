@@ -9,6 +9,7 @@ import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import {
   evaluateProfile,
+  inSegmentOf,
   SegmentCounters,
   toJobError,
   type ProfileMemberships,
@@ -93,6 +94,11 @@ function storeMemberships(snapshot: MembershipSnapshot, group: ProfileGroup, aft
   else snapshot.set(group.key, own);
 }
 
+/** Segment names to ids, for `inSegment("<name>")`. */
+export function segmentIdsByName(sandbox: Sandbox): Map<string, string> {
+  return new Map(sandbox.segments.map((s) => [s.definition.name, s.definition.id]));
+}
+
 function policyOf(sandbox: Sandbox, segment: CompiledSegment): MergePolicy {
   const id = segment.definition.mergePolicyId;
   return id === undefined ? sandbox.policies.default : sandbox.policies.get(id, { file: segment.file, jsonPath: "$.mergePolicyId" });
@@ -171,6 +177,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const excludedByPolicy = new Map<MergePolicy, number>();
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
+    const idsByName = segmentIdsByName(sandbox);
     let shardIndex = 0;
     let processed = 0;
     for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
@@ -182,8 +189,9 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
         for (const group of groups) {
           if (++processed % PROGRESS_EVERY === 0) checkpoint(shardIndex, processed);
           const merged = mergeGroup(group, policy, sandbox.conventions);
-          const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf };
-          const after = evaluateProfile(context, policySegments, priorMemberships(snapshot, group), options.statusModel);
+          const before = priorMemberships(snapshot, group);
+          const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf, inSegment: inSegmentOf(before, idsByName) };
+          const after = evaluateProfile(context, policySegments, before, options.statusModel);
           storeMemberships(snapshot, group, after, policySegments);
           const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
           for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);

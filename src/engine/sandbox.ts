@@ -7,12 +7,12 @@ import { readSandboxFiles, type JsonDocument } from "../io/sandbox-files.js";
 import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, type DatasetEntry, type SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseMergeConventions, type MergeConventions } from "../merge/merge-options.js";
 import { MergePolicies } from "../merge/merge-policy.js";
-import type { PqlSchema } from "../pql/index.js";
-import { compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
+import type { PqlSchema, SegmentCheck } from "../pql/index.js";
+import { checkSegmentDefinition, compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { unionOf, type XdmSchema } from "../xdm/schema.js";
-import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
+import { PROFILE_UNION_SCHEMA_ID, type SegmentDefinition } from "../xdm/types.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
 
 export type DatasetKind = "profile" | "event" | "union";
@@ -59,15 +59,34 @@ function classify(entry: DatasetEntry, index: number, schemas: ReadonlyMap<strin
   );
 }
 
-/** Opens and validates a sandbox directory (definitions only; data is streamed by the jobs). */
-export function openSandbox(dir: string): Sandbox {
+interface Definitions {
+  readonly files: ReturnType<typeof readSandboxFiles>;
+  readonly datasets: Dataset[];
+  readonly profileType: XdmObject;
+  readonly eventType: XdmObject;
+  readonly policies: MergePolicies;
+  readonly conventions: MergeConventions;
+}
+
+/** Everything but the segments, validated. */
+function readDefinitions(dir: string): Definitions {
   const files = readSandboxFiles(dir);
   const manifestFile = `${dir}/sandbox.json`;
   const datasets = files.manifest.datasets.map((d, i) => classify(d, i, files.schemas, manifestFile));
   const typesOf = (kind: DatasetKind): XdmObject[] => datasets.filter((d) => d.kind === kind).map((d) => d.schema!.type);
-  const profileType = unionOf(typesOf("profile"));
-  const eventType = unionOf(typesOf("event"));
-  const policies = new MergePolicies(files.mergePolicies, new Set(datasets.map((d) => d.entry.id)));
+  return {
+    files,
+    datasets,
+    profileType: unionOf(typesOf("profile")),
+    eventType: unionOf(typesOf("event")),
+    policies: new MergePolicies(files.mergePolicies, new Set(datasets.map((d) => d.entry.id))),
+    conventions: parseMergeConventions(files.manifest.conventions, manifestFile),
+  };
+}
+
+/** Opens and validates a sandbox directory (definitions only; data is streamed by the jobs). */
+export function openSandbox(dir: string): Sandbox {
+  const { files, datasets, profileType, eventType, policies, conventions } = readDefinitions(dir);
   const schema: PqlSchema = { profile: profileType, event: eventType };
   const segments = files.segments.map((doc) => compileSegment(doc, schema));
   const ids = new Map<string, string>();
@@ -77,8 +96,25 @@ export function openSandbox(dir: string): Sandbox {
     ids.set(s.definition.id, s.file);
     if (s.definition.mergePolicyId !== undefined) policies.get(s.definition.mergePolicyId, { file: s.file, jsonPath: "$.mergePolicyId" });
   }
-  const conventions = parseMergeConventions(files.manifest.conventions, manifestFile);
   return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests };
+}
+
+export interface SegmentCheckResult {
+  readonly file: string;
+  readonly definition: SegmentDefinition;
+  readonly check: SegmentCheck;
+}
+
+/** Checks every segment definition of a sandbox (or those with the given ids), reporting all errors at once. */
+export function checkSandboxSegments(dir: string, ids?: readonly string[]): SegmentCheckResult[] {
+  const { files, profileType, eventType } = readDefinitions(dir);
+  const results = files.segments.map((doc) => ({ file: doc.file, ...checkSegmentDefinition(doc, { profile: profileType, event: eventType }) }));
+  if (ids === undefined || ids.length === 0) return results;
+  return ids.map((id) => {
+    const found = results.find((r) => r.definition.id === id);
+    if (found === undefined) throw new SegmentError("SEG-J001", `unknown segment "${id}"; known segments: ${results.map((r) => r.definition.id).join(", ") || "none"}`);
+    return found;
+  });
 }
 
 /** The dataset with this id, or undefined. */

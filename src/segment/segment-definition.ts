@@ -3,7 +3,7 @@
  * schemas and compiled once into a predicate.
  */
 import type { JsonDocument } from "../io/sandbox-files.js";
-import { compileSegmentExpression, PqlError, type CompiledPql, type PqlSchema } from "../pql/index.js";
+import { checkSegment, compileSegmentDefinitionExpression, PqlError, type CompiledPql, type PqlSchema, type SegmentCheck } from "../pql/index.js";
 import { PROFILE_SCHEMA_NAME, type SegmentDefinition } from "../xdm/types.js";
 import { SegmentError } from "./segment-error.js";
 
@@ -45,18 +45,20 @@ export function parseSegmentDefinition(doc: JsonDocument): SegmentDefinition {
   };
 }
 
-/** Parses, checks and compiles a segment; PQL errors keep their line/column and name the file. */
+/** Parses, checks and compiles a segment (pql/text or pql/json); PQL errors keep their position and name the file. */
 export function compileSegment(doc: JsonDocument, schema: PqlSchema): CompiledSegment {
   const definition = parseSegmentDefinition(doc);
-  if (definition.expression.format === "pql/text") {
-    try {
-      return { definition, file: doc.file, predicate: compileSegmentExpression(definition.expression.value, schema, doc.file) };
-    } catch (e) {
-      throw e instanceof PqlError ? e.inJsonValue("$.expression.value") : e;
-    }
+  try {
+    return { definition, file: doc.file, predicate: compileSegmentDefinitionExpression(definition.expression, schema, doc.file) };
+  } catch (e) {
+    throw e instanceof PqlError ? e.inJsonValue("$.expression.value") : e;
   }
-  throw new SegmentError("SEG-D003", "expression.format \"pql/json\" is not supported yet; write the definition as pql/text", {
-    file: doc.file,
-    jsonPath: "$.expression.format",
-  });
+}
+
+/** Every problem of a segment definition at once, with its streaming/edge eligibility (`profile-lab check`). */
+export function checkSegmentDefinition(doc: JsonDocument, schema: PqlSchema): { definition: SegmentDefinition; check: SegmentCheck } {
+  const definition = parseSegmentDefinition(doc);
+  const check = checkSegment(definition.expression, schema, doc.file);
+  for (const e of check.errors) e.inJsonValue("$.expression.value");
+  return { definition, check };
 }

@@ -111,6 +111,17 @@ export class SegmentCounters {
 }
 
 /**
+ * PQL's `inSegment("<id or name>")` for one profile: a member (realized or existing) as of its memberships
+ * before this evaluation — segments of segments follow the previous run, as on the platform.
+ */
+export function inSegmentOf(memberships: ProfileMemberships, idsByName: ReadonlyMap<string, string>): (ref: string) => boolean {
+  return (ref) => {
+    const entry = memberships.get(idsByName.get(ref) ?? ref);
+    return entry !== undefined && entry.status !== "exited";
+  };
+}
+
+/**
  * Evaluates `segments` on one merged profile and returns its memberships after the run (`before` is not
  * modified). Only the given segments change; other entries are kept.
  */

@@ -40,7 +40,7 @@ export interface TestSandboxSpec {
   readonly profiles?: Record<string, object[]>;
   readonly events?: object[];
   readonly policies?: object[];
-  readonly segments?: { id: string; pql: string; mergePolicyId?: string }[];
+  readonly segments?: { id: string; pql: string; name?: string; mergePolicyId?: string }[];
   readonly conventions?: Record<string, string>;
 }
 
@@ -72,7 +72,7 @@ export function writeSandbox(spec: TestSandboxSpec): string {
   for (const s of spec.segments ?? []) {
     writeFileSync(
       join(dir, `segments/${s.id}.json`),
-      JSON.stringify({ id: s.id, name: s.id, schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/text", value: s.pql }, ...(s.mergePolicyId ? { mergePolicyId: s.mergePolicyId } : {}) }),
+      JSON.stringify({ id: s.id, name: s.name ?? s.id, schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/text", value: s.pql }, ...(s.mergePolicyId ? { mergePolicyId: s.mergePolicyId } : {}) }),
     );
   }
   return dir;
