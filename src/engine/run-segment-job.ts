@@ -8,7 +8,7 @@ import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import {
-  evaluateProfile,
+  applyDecisions,
   inSegmentOf,
   SegmentCounters,
   toJobError,
@@ -21,6 +21,7 @@ import { JobControl } from "../store/job-control.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { PROFILE_SCHEMA_NAME, type MergePolicy } from "../xdm/types.js";
+import { compileSegmentSet } from "../pql/index.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { JobCancelledError, progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { sandboxShards } from "./partition.js";
@@ -178,6 +179,11 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
     const idsByName = segmentIdsByName(sandbox);
+    // One function per policy evaluates all its segments, computing shared event aggregates once per profile.
+    const schema = { profile: sandbox.profileType, event: sandbox.eventType };
+    const decide = new Map(
+      [...byPolicy].map(([policy, list]) => [policy, compileSegmentSet(list.map((s) => s.definition.expression), schema, (i) => list[i]!.file)] as const),
+    );
     let shardIndex = 0;
     let processed = 0;
     for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
@@ -191,7 +197,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
           const merged = mergeGroup(group, policy, sandbox.conventions);
           const before = priorMemberships(snapshot, group);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf, inSegment: inSegmentOf(before, idsByName) };
-          const after = evaluateProfile(context, policySegments, before, options.statusModel);
+          const after = applyDecisions(policySegments, decide.get(policy)!(context), before, options.asOf, options.statusModel);
           storeMemberships(snapshot, group, after, policySegments);
           const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
           for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);

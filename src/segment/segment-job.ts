@@ -4,7 +4,6 @@
  */
 import { ProfileLabError } from "../xdm/errors.js";
 import type { SegmentMembershipEntry } from "../xdm/types.js";
-import type { PqlContext } from "../pql/index.js";
 import { nextMembership, type StatusModel } from "./membership.js";
 import type { CompiledSegment } from "./segment-definition.js";
 
@@ -122,21 +121,23 @@ export function inSegmentOf(memberships: ProfileMemberships, idsByName: Readonly
 }
 
 /**
- * Evaluates `segments` on one merged profile and returns its memberships after the run (`before` is not
- * modified). Only the given segments change; other entries are kept.
+ * Moves one profile's memberships on after an evaluation at `now`: `qualifies[i]` is the decision for
+ * `segments[i]`. Returns the memberships after the run (`before` is not modified); only the given segments
+ * change, other entries are kept.
  */
-export function evaluateProfile(
-  context: PqlContext,
+export function applyDecisions(
   segments: readonly CompiledSegment[],
+  qualifies: readonly boolean[],
   before: ProfileMemberships,
+  now: number,
   model: StatusModel,
 ): ProfileMemberships {
   const after: ProfileMemberships = new Map(before);
-  for (const s of segments) {
+  segments.forEach((s, i) => {
     const id = s.definition.id;
-    const entry = nextMembership(before.get(id), s.predicate(context), context.now, model, String(s.definition.version ?? 1));
+    const entry = nextMembership(before.get(id), qualifies[i]!, now, model, String(s.definition.version ?? 1));
     if (entry === undefined) after.delete(id);
     else after.set(id, entry);
-  }
+  });
   return after;
 }
