@@ -13,6 +13,15 @@ import { copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 import { ids, writeSandbox } from "./helpers/sandbox.js";
 
 const asOf = Date.parse(SAMPLE_AS_OF);
+
+/** PQL's Boolean reading of a traced value (events summarised as {count, _id}). */
+function truthy(v: unknown): boolean {
+  if (v === null) return false;
+  if (typeof v === "boolean") return v;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === "object" && "count" in v) return (v as { count: number }).count > 0;
+  return true;
+}
 let sample: Sandbox;
 
 beforeAll(async () => {
@@ -31,6 +40,11 @@ describe("explain on the sample sandbox", () => {
     expect(x.fragments.map((f) => f.datasetName)).toEqual(["Loyalty Members", "CRM Profiles", "CRM Profiles"]);
     const usResidents = x.segments.find((s) => s.expression === 'homeAddress.countryCode = "US"')!;
     expect(usResidents).toMatchObject({ qualifies: true, before: { status: "realized" }, after: { status: "existing" } });
+    expect(usResidents.trace).toEqual({
+      text: 'homeAddress.countryCode = "US"',
+      value: true,
+      children: [{ text: "homeAddress.countryCode", value: "US", children: [] }],
+    });
   });
 
   it("agrees with the segment job's decision for every profile and segment", async () => {
@@ -43,6 +57,7 @@ describe("explain on the sample sandbox", () => {
         for (const s of x.segments) {
           const stored = memberships.get(group.key)?.get(s.segmentId);
           expect(s.qualifies, `${group.key} ${s.name}`).toBe(stored !== undefined && stored.status !== "exited");
+          expect(truthy(s.trace.value), `trace of ${group.key} ${s.name}`).toBe(s.qualifies);
           checked++;
         }
       }
@@ -81,6 +96,15 @@ describe("lookups that find no profile", () => {
     expect(x.mergePolicy).toBeNull();
     expect(x.merged).toBeNull();
     expect(x.fragments).toHaveLength(2);
+  });
+
+  it("traces event filters down to the events that matched", async () => {
+    const x = await explain(sample, { identity: "CRMID:CRM141421356", mergePolicyId: "a260de12-14ca-43ce-a221-a98ad2ac290c", asOf, statusModel: "legacy" });
+    const frequent = x.segments.find((s) => s.name === "Frequent buyers")!;
+    const count = frequent.trace.children[0]!;
+    expect(count.text).toBe('xEvent[eventType = "commerce.purchases"].count()');
+    expect(count.children[0]!.value).toEqual({ count: count.value, _id: expect.any(Array) });
+    expect((count.children[0]!.value as { _id: string[] })._id).toHaveLength(count.value as number);
   });
 
   it("rejects a malformed identity", async () => {

@@ -1,5 +1,6 @@
 /** Renders an Explanation as the readable text `profile-lab explain` prints. */
 import type { Explanation, FragmentSource } from "../engine/explain.js";
+import type { PqlTraceNode } from "../pql/index.js";
 import type { SegmentMembershipEntry } from "../xdm/types.js";
 
 const show = (v: unknown): string => JSON.stringify(v);
@@ -10,6 +11,12 @@ function source(s: FragmentSource): string {
 
 function status(e: SegmentMembershipEntry | null): string {
   return e === null ? "none" : `${e.status} since ${e.lastQualificationTime}`;
+}
+
+/** One line per traced sub-expression, indented under its parent: `text  → value`. */
+function traceLines(node: PqlTraceNode, depth: number, out: string[]): void {
+  out.push(`${"  ".repeat(depth)}${node.text}  → ${show(node.value)}`);
+  for (const c of node.children) traceLines(c, depth + 1, out);
 }
 
 export function explanationText(x: Explanation): string {
@@ -35,7 +42,7 @@ export function explanationText(x: Explanation): string {
     out.push("", `Segments, evaluated as of ${x.asOf}:`);
     for (const s of x.segments) {
       out.push(`  ${s.name} (${s.segmentId}): ${s.qualifies ? "qualifies" : "does not qualify"}`);
-      out.push(`      ${s.expression}`);
+      traceLines(s.trace, 3, out);
       out.push(`      membership: ${status(s.before)} → ${status(s.after)}`);
     }
   }

@@ -7,6 +7,7 @@
 import { identityKey, identityMapOf } from "../identity/identity-key.js";
 import type { RecordFragment } from "../merge/fragment.js";
 import { applicationOrder, policyIncludesDataset } from "../merge/merge-fragments.js";
+import { parsePql, pqlJsonToAst, tracePql, type PqlTraceNode } from "../pql/index.js";
 import { nextMembership, type StatusModel } from "../segment/membership.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { SandboxState } from "../store/sandbox-state.js";
@@ -46,6 +47,8 @@ export interface SegmentExplanation {
   name: string;
   expression: string;
   qualifies: boolean;
+  /** Each sub-expression evaluated in the profile's context, with its value. */
+  trace: PqlTraceNode;
   before: SegmentMembershipEntry | null;
   after: SegmentMembershipEntry | null;
 }
@@ -163,9 +166,11 @@ export function explainGroup(
     },
     segments: chosen.map((s) => {
       const qualifies = s.predicate(context);
+      const { format, value } = s.definition.expression;
+      const trace = tracePql(format === "pql/json" ? pqlJsonToAst(value, s.file) : parsePql(value, s.file), context);
       const before = prior.get(s.definition.id);
       const after = nextMembership(before, qualifies, options.asOf, options.statusModel, String(s.definition.version ?? 1));
-      return { segmentId: s.definition.id, name: s.definition.name, expression: s.definition.expression.value, qualifies, before: before ?? null, after: after ?? null };
+      return { segmentId: s.definition.id, name: s.definition.name, expression: s.definition.expression.value, qualifies, trace, before: before ?? null, after: after ?? null };
     }),
     asOf: formatDateTime(options.asOf),
   };

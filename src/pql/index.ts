@@ -74,6 +74,7 @@ export type { PqlSchema } from "./checker.js";
 export { compilePql, compilePqlValue } from "./compiler.js";
 export type { CompiledPql, CompiledPqlValue, PqlContext } from "./compiler.js";
 export { formatPql } from "./format.js";
+export { tracePql, type PqlTraceNode } from "./trace.js";
 export { astToPqlJson, pqlJsonToAst } from "./json.js";
 export { translateJavaRegex } from "./regex.js";
 export type { RegexResult } from "./regex.js";
