@@ -70,9 +70,16 @@ describe("lookups that find no profile", () => {
   const crmRecord = { ...ids("CRMID", "c1", { Email: [{ id: "jane@example.com" }] }), person: { name: { firstName: "Jane" } } };
   const TS = { schema: { name: "_xdm.context.profile" }, version: 1, attributeMerge: { type: "timestampOrdered" } };
 
-  it("M9: under identity graph none, a secondary identity finds no profile and the message says why", async () => {
+  it("M9: under identity graph none, a secondary identity finds no profile (noneLookup primary) or the fragments carrying it (anyIdentity)", async () => {
     const dir = writeSandbox({ profiles: { ds_crm: [crmRecord] }, policies: [{ ...TS, id: "mp", name: "none", identityGraph: { type: "none" }, default: true }] });
     await expect(explain(openSandbox(dir), { identity: "Email:jane@example.com", asOf, statusModel: "legacy" })).rejects.toThrow(/only a secondary identity/);
+    const anyIdentity = writeSandbox({
+      profiles: { ds_crm: [crmRecord] },
+      policies: [{ ...TS, id: "mp", name: "none", identityGraph: { type: "none" }, default: true }],
+      conventions: { noneLookup: "anyIdentity" },
+    });
+    const found = await explain(openSandbox(anyIdentity), { identity: "Email:jane@example.com", asOf, statusModel: "legacy" });
+    expect(found.merged).toMatchObject({ person: { name: { firstName: "Jane" } } });
     const stitched = writeSandbox({ profiles: { ds_crm: [crmRecord] }, policies: [{ ...TS, id: "mp", name: "pdg", identityGraph: { type: "pdg" }, default: true }] });
     const x = await explain(openSandbox(stitched), { identity: "email:jane@example.com", asOf, statusModel: "legacy" });
     expect(x.profileKey).toBe("crmid:c1");

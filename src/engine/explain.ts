@@ -15,7 +15,7 @@ import { ProfileLabError } from "../xdm/errors.js";
 import { formatDateTime } from "../xdm/time.js";
 import type { Json, JsonObject, MergePolicy, SegmentMembershipEntry } from "../xdm/types.js";
 import { loadSandboxData, type SandboxData } from "./load-data.js";
-import { IDENTITY_GRAPH_LIMIT, mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
+import { hashKey, IDENTITY_GRAPH_LIMIT, mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
 import { inSegmentOf } from "../segment/segment-job.js";
 import { priorMemberships, segmentIdsByName } from "./run-segment-job.js";
 import type { Sandbox } from "./sandbox.js";
@@ -115,6 +115,19 @@ function notFound(sandbox: Sandbox, data: SandboxData, policy: MergePolicy, key:
   return new ExplainError("EXP-X005", `the profile of ${identity} is excluded: its identity graph has more than ${IDENTITY_GRAPH_LIMIT} identities`);
 }
 
+/**
+ * M9 with `noneLookup: "anyIdentity"`: under identity graph `none`, the fragments that carry the identity
+ * anywhere in their identityMap, merged as one profile.
+ */
+function secondaryLookup(sandbox: Sandbox, data: SandboxData, policy: MergePolicy, key: string): ProfileGroup | undefined {
+  if (policy.identityGraph.type !== "none" || sandbox.conventions.noneLookup !== "anyIdentity") return undefined;
+  const carries = (f: { identities: readonly string[]; datasetId: string }): boolean => f.identities.includes(key) && policyIncludesDataset(policy, f.datasetId);
+  const records = data.records.filter(carries);
+  const events = data.events.filter(carries).sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+  if (records.length === 0 && events.length === 0) return undefined;
+  return { key, hash: hashKey(key), component: key, componentHash: hashKey(key), records, events, identities: [key] };
+}
+
 /** Explains one profile group (the bulk form used by tests and by `explain`). */
 export function explainGroup(
   sandbox: Sandbox,
@@ -187,7 +200,7 @@ export async function explain(sandbox: Sandbox, options: ExplainOptions): Promis
   const data = await loadSandboxData(sandbox);
   if (policyId === undefined && !sandbox.policies.hasDefault) return unmerged(sandbox, data, key, options);
   const policy = policyId === undefined ? sandbox.policies.default : sandbox.policies.get(policyId);
-  const group = profileShards(data, policy).shards.flat().find((g) => g.key === key || g.identities.includes(key));
+  const group = profileShards(data, policy).shards.flat().find((g) => g.key === key || g.identities.includes(key)) ?? secondaryLookup(sandbox, data, policy, key);
   if (group === undefined) throw notFound(sandbox, data, policy, key, options.identity);
   return explainGroup(sandbox, group, policy, new SandboxState(sandbox.dir).readMembership(), options);
 }

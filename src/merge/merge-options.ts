@@ -21,6 +21,11 @@ export interface MergeConventions {
   readonly arrayMerge: "atomic" | "union";
   /** M11: `single` (default) — one identity stays `primary: true` (the winning fragment's); `asIngested` — flags kept as each fragment has them. */
   readonly identityPrimary: "single" | "asIngested";
+  /**
+   * M9: how a lookup (`explain --identity`) finds a profile under identity graph `none`: `primary` (default)
+   * — the fragments whose primary identity it is; `anyIdentity` — every fragment that carries it.
+   */
+  readonly noneLookup: "primary" | "anyIdentity";
 }
 
 export const DEFAULT_CONVENTIONS: MergeConventions = {
@@ -28,6 +33,7 @@ export const DEFAULT_CONVENTIONS: MergeConventions = {
   mixedTimestamps: "perFragment",
   arrayMerge: "atomic",
   identityPrimary: "single",
+  noneLookup: "primary",
 };
 
 const ALLOWED: { readonly [K in keyof MergeConventions]: readonly MergeConventions[K][] } = {
@@ -35,6 +41,7 @@ const ALLOWED: { readonly [K in keyof MergeConventions]: readonly MergeConventio
   mixedTimestamps: ["perFragment", "ingestUnlessAll"],
   arrayMerge: ["atomic", "union"],
   identityPrimary: ["single", "asIngested"],
+  noneLookup: ["primary", "anyIdentity"],
 };
 
 /** Reads the `conventions` object of a manifest (absent keys keep their defaults). */

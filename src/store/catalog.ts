@@ -67,6 +67,7 @@ export interface DatasetRecord {
   schemaRef: SchemaRef;
   tags: Record<string, string[]>;
   fileDescription?: Record<string, unknown>;
+  aspect?: string;
   viewId: string;
 }
 
@@ -81,6 +82,7 @@ export interface CatalogDataset {
   schemaRef: SchemaRef;
   tags: Record<string, string[]>;
   fileDescription?: Record<string, unknown>;
+  aspect?: string;
   viewId: string;
   files: string;
   lastBatchId?: string;
@@ -199,7 +201,7 @@ function parseCreateRequest(body: unknown): DatasetCreateRequest {
   const fileDescription = body["fileDescription"];
   if (fileDescription !== undefined && !isObject(fileDescription)) throw bad("013", "$.fileDescription", "fileDescription must be an object");
   const aspect = body["aspect"];
-  if (aspect !== undefined && typeof aspect !== "string") throw bad("014", "$.aspect", "aspect must be a string");
+  if (aspect !== undefined && typeof aspect !== "string") throw bad("015", "$.aspect", "aspect must be a string");
   return {
     name,
     schemaRef: { id: schemaRef["id"], ...(contentType !== undefined ? { contentType } : {}) },
@@ -310,6 +312,7 @@ export class Catalog {
       schemaRef: request.schemaRef,
       tags: request.tags ?? {},
       ...(request.fileDescription !== undefined ? { fileDescription: request.fileDescription } : {}),
+      ...(request.aspect !== undefined ? { aspect: request.aspect } : {}),
       viewId: this.viewIdOf(id),
     };
     this.datasets.put(id, record);
