@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { profileShards, mergeGroup } from "../src/engine/profile-groups.js";
 import { applicationOrder, mergeFragments } from "../src/merge/merge-fragments.js";
-import { DEFAULT_CONVENTIONS, parseMergeConventions, type MergeConventions } from "../src/merge/merge-options.js";
+import { parseConventions } from "../src/engine/conventions.js";
+import { DEFAULT_CONVENTIONS, type MergeConventions } from "../src/merge/merge-options.js";
 import type { MergePolicy } from "../src/xdm/types.js";
 import type { EventFragment, RecordFragment } from "../src/merge/fragment.js";
 import { attributes, crm, DSP, email, event, LOYALTY_ONLY, record, TS_NONE, TS_PDG } from "./helpers/fragments.js";
@@ -252,9 +253,10 @@ describe("merge conventions: every setting of every switch", () => {
   });
 
   it("rejects unknown conventions and values with their JSON path", () => {
-    expect(() => parseMergeConventions({ arrayMerge: "concat" }, "sandbox.json")).toThrow(/arrayMerge must be one of "atomic", "union"/);
-    expect(() => parseMergeConventions({ arrays: "union" }, "sandbox.json")).toThrow(expect.objectContaining({ location: { file: "sandbox.json", jsonPath: "$.conventions.arrays" } }));
-    expect(parseMergeConventions(undefined, "sandbox.json")).toEqual(DEFAULT_CONVENTIONS);
+    expect(() => parseConventions({ arrayMerge: "concat" }, "sandbox.json")).toThrow(/arrayMerge must be one of "atomic", "union"/);
+    expect(() => parseConventions({ arrays: "union" }, "sandbox.json")).toThrow(expect.objectContaining({ location: { file: "sandbox.json", jsonPath: "$.conventions.arrays" } }));
+    expect(parseConventions(undefined, "sandbox.json")).toMatchObject(DEFAULT_CONVENTIONS);
+    expect(parseConventions({ exitedRetention: "keep" }, "sandbox.json")).toMatchObject({ ...DEFAULT_CONVENTIONS, exitedRetention: "keep", lastQualificationTime: "onChange" });
   });
 });
 

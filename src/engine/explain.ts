@@ -182,7 +182,7 @@ export function explainGroup(
       const { format, value } = s.definition.expression;
       const trace = tracePql(format === "pql/json" ? pqlJsonToAst(value, s.file) : parsePql(value, s.file), context);
       const before = prior.get(s.definition.id);
-      const after = nextMembership(before, qualifies, options.asOf, options.statusModel, String(s.definition.version ?? 1));
+      const after = nextMembership(before, qualifies, options.asOf, options.statusModel, String(s.definition.version ?? 1), sandbox.conventions);
       return { segmentId: s.definition.id, name: s.definition.name, expression: s.definition.expression.value, qualifies, trace, before: before ?? null, after: after ?? null };
     }),
     asOf: formatDateTime(options.asOf),

@@ -197,7 +197,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
           const merged = mergeGroup(group, policy, sandbox.conventions);
           const before = priorMemberships(snapshot, group);
           const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf, inSegment: inSegmentOf(before, idsByName) };
-          const after = applyDecisions(policySegments, decide.get(policy)!(context), before, options.asOf, options.statusModel);
+          const after = applyDecisions(policySegments, decide.get(policy)!(context), before, options.asOf, options.statusModel, sandbox.conventions);
           storeMemberships(snapshot, group, after, policySegments);
           const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
           for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);

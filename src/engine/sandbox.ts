@@ -5,12 +5,12 @@
  */
 import { readSandboxFiles, type JsonDocument } from "../io/sandbox-files.js";
 import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, type DatasetEntry, type SandboxManifest } from "../io/sandbox-manifest.js";
-import { parseMergeConventions, type MergeConventions } from "../merge/merge-options.js";
+import { parseConventions, type Conventions } from "./conventions.js";
+import { SandboxError } from "./sandbox-error.js";
 import { MergePolicies } from "../merge/merge-policy.js";
 import type { PqlSchema, SegmentCheck } from "../pql/index.js";
 import { checkSegmentDefinition, compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
-import { ProfileLabError } from "../xdm/errors.js";
 import { unionOf, type XdmSchema } from "../xdm/schema.js";
 import { PROFILE_UNION_SCHEMA_ID, type SegmentDefinition } from "../xdm/types.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
@@ -33,14 +33,10 @@ export interface Sandbox {
   /** Union schema of the ExperienceEvent datasets. */
   readonly eventType: XdmObject;
   readonly policies: MergePolicies;
-  /** How the merge settles the points the platform leaves open (`conventions` in sandbox.json). */
-  readonly conventions: MergeConventions;
+  /** How merge and memberships settle the points the platform leaves open (`conventions` in sandbox.json). */
+  readonly conventions: Conventions;
   readonly segments: readonly CompiledSegment[];
   readonly exportRequests: readonly JsonDocument[];
-}
-
-export class SandboxError extends ProfileLabError {
-  override readonly name = "SandboxError";
 }
 
 function classify(entry: DatasetEntry, index: number, schemas: ReadonlyMap<string, XdmSchema>, file: string): Dataset {
@@ -65,7 +61,7 @@ interface Definitions {
   readonly profileType: XdmObject;
   readonly eventType: XdmObject;
   readonly policies: MergePolicies;
-  readonly conventions: MergeConventions;
+  readonly conventions: Conventions;
 }
 
 /** Everything but the segments, validated. */
@@ -80,7 +76,7 @@ function readDefinitions(dir: string): Definitions {
     profileType: unionOf(typesOf("profile")),
     eventType: unionOf(typesOf("event")),
     policies: new MergePolicies(files.mergePolicies, new Set(datasets.map((d) => d.entry.id))),
-    conventions: parseMergeConventions(files.manifest.conventions, manifestFile),
+    conventions: parseConventions(files.manifest.conventions, manifestFile),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * The merge behaviours the platform's documents leave open ([CONVENTION] in scenarios.md), each a switch
- * with the documented reading as its default. A sandbox sets them in `sandbox.json` under `"conventions"`.
+ * with the documented reading as its default. A sandbox sets them in `sandbox.json` under `"conventions"`
+ * (parsed with the membership switches by the engine).
  */
-import { MergeError } from "./merge-error.js";
 
 export interface MergeConventions {
   /**
@@ -36,30 +36,11 @@ export const DEFAULT_CONVENTIONS: MergeConventions = {
   noneLookup: "primary",
 };
 
-const ALLOWED: { readonly [K in keyof MergeConventions]: readonly MergeConventions[K][] } = {
+/** Every setting of every merge switch, the default first. */
+export const MERGE_SWITCHES: { readonly [K in keyof MergeConventions]: readonly MergeConventions[K][] } = {
   customTimestampScope: ["acrossDatasets", "all"],
   mixedTimestamps: ["perFragment", "ingestUnlessAll"],
   arrayMerge: ["atomic", "union"],
   identityPrimary: ["single", "asIngested"],
   noneLookup: ["primary", "anyIdentity"],
 };
-
-/** Reads the `conventions` object of a manifest (absent keys keep their defaults). */
-export function parseMergeConventions(value: unknown, file: string, jsonPath = "$.conventions"): MergeConventions {
-  if (value === undefined) return DEFAULT_CONVENTIONS;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new MergeError("MRG-C001", "\"conventions\" must be an object", { file, jsonPath });
-  }
-  const out: Record<string, unknown> = { ...DEFAULT_CONVENTIONS };
-  for (const [key, v] of Object.entries(value)) {
-    const allowed = (ALLOWED as Record<string, readonly string[]>)[key];
-    if (allowed === undefined) {
-      throw new MergeError("MRG-C001", `unknown convention "${key}" (known: ${Object.keys(ALLOWED).join(", ")})`, { file, jsonPath: `${jsonPath}.${key}` });
-    }
-    if (!allowed.includes(v as string)) {
-      throw new MergeError("MRG-C001", `${key} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, not ${JSON.stringify(v)}`, { file, jsonPath: `${jsonPath}.${key}` });
-    }
-    out[key] = v;
-  }
-  return out as unknown as MergeConventions;
-}

@@ -26,3 +26,22 @@ describe("membership transitions (scenarios S1–S6)", () => {
     expect(nextMembership(before, qualifies, at(now), model, "1")).toEqual(expected);
   });
 });
+
+describe("membership conventions: every setting of every switch", () => {
+  const realized = entry("realized", "2024-05-01T01:00:00.000Z");
+  const exited = entry("exited", "2024-05-03T01:00:00.000Z");
+  it.each([
+    ["onChange", "2024-05-01T01:00:00.000Z"],
+    ["everyRun", "2024-05-02T01:00:00.000Z"],
+  ] as const)("S2 lastQualificationTime=%s keeps a still-qualifying profile's LQT at %s", (lqt, expected) => {
+    const next = nextMembership(realized, true, at("2024-05-02T01:00:00Z"), "current", "1", { lastQualificationTime: lqt, exitedRetention: "30days" });
+    expect(next).toEqual(entry("realized", expected));
+  });
+
+  it.each([
+    ["30days", undefined],
+    ["keep", exited],
+  ] as const)("S5 exitedRetention=%s → %j after 31 days", (retention, expected) => {
+    expect(nextMembership(exited, false, at("2024-06-03T01:00:00Z"), "legacy", "1", { lastQualificationTime: "onChange", exitedRetention: retention })).toEqual(expected);
+  });
+});

@@ -7,6 +7,22 @@ import type { MembershipStatus, SegmentMembershipEntry } from "../xdm/types.js";
 
 export type StatusModel = "legacy" | "current";
 
+/** The membership behaviours the platform leaves open ([CONVENTION] S2 and S5), as switches. */
+export interface MembershipConventions {
+  /** S2: `onChange` (default) — LQT moves only on entry and exit; `everyRun` — also every run a profile still qualifies. */
+  readonly lastQualificationTime: "onChange" | "everyRun";
+  /** S5: `30days` (default) — exited entries older than 30 days are removed; `keep` — they stay. */
+  readonly exitedRetention: "30days" | "keep";
+}
+
+export const DEFAULT_MEMBERSHIP_CONVENTIONS: MembershipConventions = { lastQualificationTime: "onChange", exitedRetention: "30days" };
+
+/** Every setting of every membership switch, the default first. */
+export const MEMBERSHIP_SWITCHES: { readonly [K in keyof MembershipConventions]: readonly MembershipConventions[K][] } = {
+  lastQualificationTime: ["onChange", "everyRun"],
+  exitedRetention: ["30days", "keep"],
+};
+
 /** Exited entries older than this (by lastQualificationTime) are purged. */
 export const EXITED_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
@@ -17,7 +33,7 @@ export function memberStatuses(model: StatusModel): readonly MembershipStatus[] 
 
 /**
  * The entry after an evaluation at `now` (epoch ms), or undefined when the profile has none (never
- * qualified, or an exited entry past retention). LQT moves only when the profile enters or exits.
+ * qualified, or an exited entry past retention). By default LQT moves only when the profile enters or exits.
  */
 export function nextMembership(
   before: SegmentMembershipEntry | undefined,
@@ -25,14 +41,16 @@ export function nextMembership(
   now: number,
   model: StatusModel,
   version: string,
+  conventions: MembershipConventions = DEFAULT_MEMBERSHIP_CONVENTIONS,
 ): SegmentMembershipEntry | undefined {
   const at = new Date(now).toISOString();
   if (before === undefined) return qualifies ? { status: "realized", lastQualificationTime: at, version } : undefined;
   if (before.status === "exited") {
     if (qualifies) return { status: "realized", lastQualificationTime: at, version };
     const lqt = Date.parse(before.lastQualificationTime);
-    return now - lqt > EXITED_RETENTION_MS ? undefined : before;
+    return conventions.exitedRetention === "30days" && now - lqt > EXITED_RETENTION_MS ? undefined : before;
   }
   if (!qualifies) return { status: "exited", lastQualificationTime: at, version };
-  return { status: model === "legacy" ? "existing" : "realized", lastQualificationTime: before.lastQualificationTime, version };
+  const lastQualificationTime = conventions.lastQualificationTime === "everyRun" ? at : before.lastQualificationTime;
+  return { status: model === "legacy" ? "existing" : "realized", lastQualificationTime, version };
 }

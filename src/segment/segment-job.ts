@@ -4,7 +4,7 @@
  */
 import { ProfileLabError } from "../xdm/errors.js";
 import type { SegmentMembershipEntry } from "../xdm/types.js";
-import { nextMembership, type StatusModel } from "./membership.js";
+import { DEFAULT_MEMBERSHIP_CONVENTIONS, nextMembership, type MembershipConventions, type StatusModel } from "./membership.js";
 import type { CompiledSegment } from "./segment-definition.js";
 
 export type SegmentJobStatus = "NEW" | "QUEUED" | "PROCESSING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";
@@ -131,11 +131,12 @@ export function applyDecisions(
   before: ProfileMemberships,
   now: number,
   model: StatusModel,
+  conventions: MembershipConventions = DEFAULT_MEMBERSHIP_CONVENTIONS,
 ): ProfileMemberships {
   const after: ProfileMemberships = new Map(before);
   segments.forEach((s, i) => {
     const id = s.definition.id;
-    const entry = nextMembership(before.get(id), qualifies[i]!, now, model, String(s.definition.version ?? 1));
+    const entry = nextMembership(before.get(id), qualifies[i]!, now, model, String(s.definition.version ?? 1), conventions);
     if (entry === undefined) after.delete(id);
     else after.set(id, entry);
   });
