@@ -100,3 +100,24 @@ describe("a process killed in the middle of an export", () => {
     expect(next).toMatchObject({ id: 2, status: "SUCCEEDED" });
   });
 });
+
+describe("Ctrl-C during an export", () => {
+  it("cancels the job cleanly: FAILED with CANCELLED, no batch, the process exits with an error", async () => {
+    const dir = join(copySample(), "..", "big");
+    await generateSandbox(dir, { profiles: 6000, eventsPerProfile: 4, seed: 11, referenceTime: SAMPLE_AS_OF, name: "big" });
+    const request = join(dir, "export-jobs/all-profiles-projection.json");
+    const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "export", "--sandbox", dir, "--request", request, "--rows-per-file", "500"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const staging = join(dir, ".profile-lab/lake/_staging/1");
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !(existsSync(staging) && readdirSync(staging).some((b) => readdirSync(join(staging, b)).length > 0))) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(code).toBe(1);
+    expect(stderr).toContain("cancelling at the next checkpoint");
+    expect(stderr).toMatch(/error: CANCELLED .*cancelled on request/);
+    expect(new SandboxState(dir).records<ExportJob>("export-jobs").get(1)).toMatchObject({ status: "FAILED", errors: [{ code: "CANCELLED" }] });
+    expect(lakeBatches(dir)).toEqual([]);
+  });
+});

@@ -25,6 +25,7 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime, parseDateTime } from "../xdm/time.js";
 import { requireString, UsageError, type CliIo, type Command, type OptionSpec, type ParsedArgs } from "./command.js";
 import { explanationText } from "./explain-text.js";
+import { cancelOnInterrupt } from "./interrupt.js";
 import { progressReporter } from "./progress.js";
 import { table } from "./table.js";
 
@@ -238,13 +239,17 @@ export const COMMANDS: readonly Command[] = [
     async run(args, io) {
       const sandbox = sandboxOf(args);
       const progress = progressReporter("segment job");
+      const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
       const job = await runSegmentJob(sandbox, {
         segmentIds: args.values["segment"] as string[] | undefined,
         asOf: asOfOf(args, undefined),
         statusModel: statusModelOf(args),
         memoryBytes: memoryOf(args),
-        onProgress: progress.onProgress,
-      }).finally(() => progress.done());
+        onProgress: interrupt.onProgress,
+      }).finally(() => {
+        interrupt.dispose();
+        progress.done();
+      });
       if (args.values["json"]) io.out(JSON.stringify(job, null, 2));
       else printSegmentJob(io, sandbox, job);
       return 0;
@@ -270,14 +275,18 @@ export const COMMANDS: readonly Command[] = [
       const rowsPerFile = intOption(args, "rows-per-file");
       if (rowsPerFile === 0) throw new UsageError("--rows-per-file must be at least 1");
       const progress = progressReporter("export job");
+      const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
       const result = await runExportJob(sandbox, body, {
         asOf: asOfOf(args, undefined),
         statusModel: statusModelOf(args),
         requestFile,
         memoryBytes: memoryOf(args),
-        onProgress: progress.onProgress,
+        onProgress: interrupt.onProgress,
         ...(rowsPerFile !== undefined ? { rowsPerFile } : {}),
-      }).finally(() => progress.done());
+      }).finally(() => {
+        interrupt.dispose();
+        progress.done();
+      });
       if (args.values["json"]) io.out(JSON.stringify(result.job, null, 2));
       else printExport(io, sandbox, result, basename(requestFile));
       return 0;
