@@ -63,7 +63,7 @@ describe("cancelling a running job", () => {
   it("refuses to cancel a job that is not running", () => {
     const dir = copySample();
     cliJson("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
-    const [job] = cliJson<SegmentJob[]>("jobs", "list", "--type", "segment", "--sandbox", dir);
+    const [job] = cliJson<{ children: SegmentJob[] }>("jobs", "list", "--type", "segment", "--sandbox", dir).children;
     const r = cli("jobs", "cancel", job!.id, "--sandbox", dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("is not running (status SUCCEEDED)");

@@ -11,6 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSandboxSegments, openSandbox } from "../src/engine/sandbox.js";
 import { astToPqlJson, parsePql } from "../src/pql/index.js";
+import { parseSegmentJobRequest } from "../src/segment/segment-job-list.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { appendLines, ids, writeSandbox } from "./helpers/sandbox.js";
 
@@ -207,5 +208,21 @@ describe("segments of segments and pql/json definitions", () => {
     ]);
     expect(results[0]!.check.errors[0]!.where()).toMatch(/bad\.json at \$\.expression\.value:1:1$/);
     expect(checkSandboxSegments(dir, ["good"])[0]!.check.eligibility).toMatchObject({ streaming: true, edge: true });
+  });
+});
+
+describe("S10: the wildcard segment job", () => {
+  it("evaluates every segment, reports segments as [{segmentId: \"*\"}] and counts each", async () => {
+    const dir = writeSandbox({
+      profiles: { ds_crm: [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" } }] },
+      segments: [
+        { id: "us", pql: 'homeAddress.countryCode = "US"' },
+        { id: "ca", pql: 'homeAddress.countryCode = "CA"' },
+      ],
+    });
+    const segmentIds = parseSegmentJobRequest({ schema: { name: "_xdm.context.profile" }, segments: [{ segmentId: "*" }] });
+    const job = await runSegmentJob(openSandbox(dir), { segmentIds, asOf: at("2024-05-01T01:00:00Z"), statusModel: "legacy" });
+    expect(job.segments).toEqual([{ segmentId: "*" }]);
+    expect(job.metrics.segmentedProfileCounter).toEqual({ ca: 0, us: 1 });
   });
 });

@@ -20,7 +20,8 @@ import { JobControl } from "../store/job-control.js";
 import { generateSandbox } from "../generate/index.js";
 import { readJsonFile } from "../io/json-file.js";
 import type { StatusModel } from "../segment/membership.js";
-import type { SegmentJob } from "../segment/segment-job.js";
+import type { SegmentJob, SegmentJobStatus } from "../segment/segment-job.js";
+import { listSegmentJobs, parseSegmentJobRequest, type SegmentJobList } from "../segment/segment-job-list.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime, parseDateTime } from "../xdm/time.js";
 import { requireString, UsageError, type CliIo, type Command, type OptionSpec, type ParsedArgs } from "./command.js";
@@ -231,6 +232,7 @@ export const COMMANDS: readonly Command[] = [
     options: {
       sandbox: SANDBOX,
       segment: { type: "string", value: "id", multiple: true, description: "segment id to evaluate (repeatable); default: every segment (\"*\")" },
+      request: { type: "string", value: "file.json", description: "a POST /segment/jobs body instead: [{\"segmentId\": …}] or {\"segments\": [{\"segmentId\": \"*\"}]}" },
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
       memory: MEMORY,
@@ -240,8 +242,10 @@ export const COMMANDS: readonly Command[] = [
       const sandbox = sandboxOf(args);
       const progress = progressReporter("segment job");
       const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
+      const requestFile = args.values["request"] as string | undefined;
+      const segmentIds = requestFile !== undefined ? parseSegmentJobRequest(readJsonFile(requestFile), requestFile) : (args.values["segment"] as string[] | undefined);
       const job = await runSegmentJob(sandbox, {
-        segmentIds: args.values["segment"] as string[] | undefined,
+        segmentIds,
         asOf: asOfOf(args, undefined),
         statusModel: statusModelOf(args),
         memoryBytes: memoryOf(args),
@@ -298,10 +302,10 @@ export const COMMANDS: readonly Command[] = [
     usage: "profile-lab jobs list [--type export --limit n --offset cursor --status S] | jobs get <id> | jobs cancel <id>  [--sandbox <dir>] [--json]",
     options: {
       sandbox: SANDBOX,
-      type: { type: "string", value: "segment|export", description: "list only this kind; with export and --json, the platform's GET /export/jobs answer" },
+      type: { type: "string", value: "segment|export", description: "list only this kind; with --json, the platform's GET /segment/jobs or GET /export/jobs answer" },
       limit: { type: "string", value: "n", description: "page size for export job lists", default: "50" },
       offset: { type: "string", value: "cursor", description: "page cursor for export job lists ({creationTime}_{id}, from page.pageOffset)" },
-      status: { type: "string", value: "status", description: "only export jobs with this status (NEW, PROCESSING, SUCCEEDED, FAILED)" },
+      status: { type: "string", value: "status", description: "only jobs with this status (NEW, PROCESSING, SUCCEEDED, FAILED; segment jobs also QUEUED, CANCELLING, CANCELLED)" },
       json: JSON_OUT,
     },
     async run(args, io) {
@@ -321,7 +325,12 @@ export const COMMANDS: readonly Command[] = [
             ...(typeof args.values["status"] === "string" ? { status: args.values["status"] as ExportJobStatus } : {}),
           });
         if (args.values["json"]) {
-          const out = type === "export" ? exportList() : type === "segment" ? segmentJobs.all() : { segmentJobs: segmentJobs.all(), exportJobs: exportJobs.all() };
+          const segmentList = (): SegmentJobList =>
+            listSegmentJobs(segmentJobs.all(), {
+              limit: intOption(args, "limit")!,
+              ...(typeof args.values["status"] === "string" ? { status: args.values["status"] as SegmentJobStatus } : {}),
+            });
+          const out = type === "export" ? exportList() : type === "segment" ? segmentList() : { segmentJobs: segmentJobs.all(), exportJobs: exportJobs.all() };
           io.out(JSON.stringify(out, null, 2));
         } else {
           printJobList(io, type === "export" ? [] : segmentJobs.all(), type === "segment" ? [] : exportList().records);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bulkGetSegmentJobs, listSegmentJobs } from "./segment-job-list.js";
+import { bulkGetSegmentJobs, listSegmentJobs, parseSegmentJobRequest } from "./segment-job-list.js";
 import type { SegmentJob } from "./segment-job.js";
 
 const job = (id: string, creationTime: number, status: SegmentJob["status"], segmentIds: string[]): SegmentJob =>
@@ -34,5 +34,24 @@ describe("segment job lists", () => {
   it("bulk-gets known ids and leaves unknown ones out", () => {
     expect(Object.keys(bulkGetSegmentJobs(JOBS, { ids: [{ id: "a" }, { id: "zzz" }] }).results)).toEqual(["a"]);
     expect(() => bulkGetSegmentJobs(JOBS, { ids: ["a"] })).toThrow(/ids/);
+  });
+});
+
+describe("segment job request bodies", () => {
+  it.each([
+    [[{ segmentId: "a" }, { segmentId: "b" }], ["a", "b"]],
+    [{ schema: { name: "_xdm.context.profile" }, segments: [{ segmentId: "*" }] }, ["*"]],
+  ])("reads %j", (body, ids) => {
+    expect(parseSegmentJobRequest(body)).toEqual(ids);
+  });
+
+  it.each([
+    [[], "$"],
+    [[{ id: "a" }], "$[0].segmentId"],
+    [[{ segmentId: "*" }], "$"],
+    [{ segments: [{ segmentId: "*" }, { segmentId: "a" }] }, "$.segments"],
+    ["all", "$"],
+  ])("rejects %j at %s", (body, path) => {
+    expect(() => parseSegmentJobRequest(body, "job.json")).toThrow(expect.objectContaining({ location: { file: "job.json", jsonPath: path } }));
   });
 });

@@ -87,3 +87,31 @@ export function bulkGetSegmentJobs(jobs: readonly SegmentJob[], body: unknown): 
   }
   return { results };
 }
+
+/**
+ * The body of `POST /segment/jobs`: an array `[{"segmentId": …}, …]` (up to 1,500 segments), or
+ * `{"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}` for every segment.
+ * Returns the segment ids (`["*"]` for all).
+ */
+export function parseSegmentJobRequest(body: unknown, file?: string): string[] {
+  const fail = (jsonPath: string, message: string): never => {
+    throw new SegmentError("SEG-R001", message, { file, jsonPath });
+  };
+  const entries = (list: unknown, at: string): string[] => {
+    if (!Array.isArray(list) || list.length === 0) return fail(at, "a segment job needs at least one {\"segmentId\": …}");
+    return list.map((e: unknown, i: number) => {
+      const id = typeof e === "object" && e !== null ? (e as { segmentId?: unknown }).segmentId : undefined;
+      return typeof id === "string" && id !== "" ? id : fail(`${at}[${i}].segmentId`, "each entry needs a \"segmentId\"");
+    });
+  };
+  if (Array.isArray(body)) {
+    if (body.length > 1500) fail("$", `at most 1,500 segments per request (${body.length} given); use {"segments": [{"segmentId": "*"}]} for all`);
+    const ids = entries(body, "$");
+    if (ids.includes("*")) fail("$", "\"*\" goes in the object form: {\"schema\": {\"name\": \"_xdm.context.profile\"}, \"segments\": [{\"segmentId\": \"*\"}]}");
+    return ids;
+  }
+  if (typeof body !== "object" || body === null) return fail("$", "the body must be an array of {\"segmentId\": …} or {\"schema\", \"segments\"}");
+  const ids = entries((body as { segments?: unknown }).segments, "$.segments");
+  if (ids.includes("*") && ids.length > 1) fail("$.segments", "\"*\" means every segment and must stand alone");
+  return ids;
+}
