@@ -175,3 +175,23 @@ describe("export scenarios (scenarios.md §C)", () => {
     expect(readFileSync(join(dir, batches[0]!.files![1]!.path)).subarray(0, 4).toString()).toBe("PAR1");
   });
 });
+
+describe("export-job lists, the Profile API's parameters", () => {
+  const job = (id: number, creationTime: number, updateTime: number) => ({ id, creationTime, updateTime, status: "SUCCEEDED" }) as ExportJob;
+  const jobs = [job(1, 10, 40), job(2, 20, 30), job(3, 30, 20), job(4, 40, 10)];
+  it.each([
+    [{ sort: "updateTime:asc" }, [4, 3, 2, 1], "updateTime", "asc"],
+    [{ sort: "creationTime:asc" }, [1, 2, 3, 4], "createdTime", "asc"],
+    [{ start: 1 }, [3, 2, 1], "createdTime", "desc"],
+    [{ limit: 2, page: 2 }, [2, 1], "createdTime", "desc"],
+  ] as const)("%j lists %j", (query, ids, sortField, sort) => {
+    const list = listExportJobs(jobs, query);
+    expect(list.records.map((j) => j.id)).toEqual(ids);
+    expect(list.page).toMatchObject({ sortField, sort });
+  });
+
+  it("rejects a sort on another field and a page below 1", () => {
+    expect(() => listExportJobs(jobs, { sort: "status:asc" })).toThrow(/sort must be/);
+    expect(() => listExportJobs(jobs, { page: 0 })).toThrow(/page must be a whole number from 1/);
+  });
+});

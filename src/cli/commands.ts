@@ -299,12 +299,15 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "jobs",
     summary: "list recorded segment and export jobs, show one job's JSON, or cancel a running job",
-    usage: "profile-lab jobs list [--type export --limit n --offset cursor --status S] | jobs get <id> | jobs cancel <id>  [--sandbox <dir>] [--json]",
+    usage: "profile-lab jobs list [--type segment|export] [--limit n] [--offset cursor] [--start n] [--page n] [--sort f:dir] [--status S] | jobs get <id> | jobs cancel <id>  [--sandbox <dir>] [--json]",
     options: {
       sandbox: SANDBOX,
       type: { type: "string", value: "segment|export", description: "list only this kind; with --json, the platform's GET /segment/jobs or GET /export/jobs answer" },
       limit: { type: "string", value: "n", description: "page size for export job lists", default: "50" },
       offset: { type: "string", value: "cursor", description: "page cursor for export job lists ({creationTime}_{id}, from page.pageOffset)" },
+      start: { type: "string", value: "n", description: "skip this many jobs" },
+      page: { type: "string", value: "n", description: "export jobs: this page (from 1) of --limit jobs" },
+      sort: { type: "string", value: "field:dir", description: "e.g. creationTime:desc (default) or updateTime:asc" },
       status: { type: "string", value: "status", description: "only jobs with this status (NEW, PROCESSING, SUCCEEDED, FAILED; segment jobs also QUEUED, CANCELLING, CANCELLED)" },
       json: JSON_OUT,
     },
@@ -323,12 +326,17 @@ export const COMMANDS: readonly Command[] = [
             limit: intOption(args, "limit")!,
             ...(typeof args.values["offset"] === "string" ? { offset: args.values["offset"] } : {}),
             ...(typeof args.values["status"] === "string" ? { status: args.values["status"] as ExportJobStatus } : {}),
+            ...(args.values["start"] !== undefined ? { start: intOption(args, "start")! } : {}),
+            ...(args.values["page"] !== undefined ? { page: intOption(args, "page")! } : {}),
+            ...(typeof args.values["sort"] === "string" ? { sort: args.values["sort"] } : {}),
           });
         if (args.values["json"]) {
           const segmentList = (): SegmentJobList =>
             listSegmentJobs(segmentJobs.all(), {
               limit: intOption(args, "limit")!,
               ...(typeof args.values["status"] === "string" ? { status: args.values["status"] as SegmentJobStatus } : {}),
+              ...(args.values["start"] !== undefined ? { start: intOption(args, "start")! } : {}),
+              ...(typeof args.values["sort"] === "string" ? { sort: args.values["sort"] } : {}),
             });
           const out = type === "export" ? exportList() : type === "segment" ? segmentList() : { segmentJobs: segmentJobs.all(), exportJobs: exportJobs.all() };
           io.out(JSON.stringify(out, null, 2));
