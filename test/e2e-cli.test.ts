@@ -136,7 +136,7 @@ describe("profile-lab end to end on the sample sandbox", () => {
     const file = parquetGlob(job, batch.batchId);
     const types = Object.fromEntries((await rows(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).map((r) => [r["column_name"], r["column_type"]]));
     expect(types["identityMap"]).toBe('MAP(VARCHAR, STRUCT(id VARCHAR, authenticatedState VARCHAR, "primary" BOOLEAN)[])');
-    expect(types["segmentMembership"]).toBe("MAP(VARCHAR, MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime TIMESTAMP WITH TIME ZONE, \"version\" VARCHAR)))");
+    expect(types["segmentMembership"]).toBe("MAP(VARCHAR, MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime TIMESTAMP WITH TIME ZONE, \"version\" VARCHAR, validUntil TIMESTAMP WITH TIME ZONE)))");
     expect(types["person"]).toMatch(/^STRUCT\(/);
     expect(types["homeAddress"]).toMatch(/countryCode VARCHAR/);
     // Three profiles compared value by value with the SQL merge.

@@ -195,3 +195,38 @@ describe("export-job lists, the Profile API's parameters", () => {
     expect(() => listExportJobs(jobs, { page: 0 })).toThrow(/page must be a whole number from 1/);
   });
 });
+
+describe("S8: external audiences", () => {
+  function withAudience(members: object[]): string {
+    const dir = fixture();
+    mkdirSync(join(dir, "audiences"));
+    writeFileSync(join(dir, "audiences/aam.json"), JSON.stringify({ id: "aam-1", name: "AAM high value", namespace: "AAM", members }));
+    return dir;
+  }
+  const filter = { segments: [{ segmentId: "aam-1", segmentNs: "AAM" }] };
+  const at = (iso: string) => Date.parse(iso);
+
+  it("keeps a membership without validUntil for 30 days after its qualification, then drops it", async () => {
+    const dir = withAudience([{ identity: "CRMID:c2", lastQualificationTime: "2024-05-01T00:00:00Z" }]);
+    const run = async (when: string) => {
+      const { job } = await runExportJob(openSandbox(dir), { ...BASE, filter }, { asOf: at(when), statusModel: "current" });
+      return query(`SELECT identityMap['CRMID'][1].id AS id, segmentMembership['AAM']['aam-1'].status AS status FROM read_parquet('${batchGlob(dir, job, job.destination.batchId!)}')`);
+    };
+    expect(await run("2024-05-30T00:00:00Z")).toEqual([{ id: "c2", status: "realized" }]);
+    expect(await run("2024-06-01T00:00:00Z")).toEqual([]);
+  });
+
+  it("honours validUntil and shows the membership beside ups in the row", async () => {
+    const dir = withAudience([{ identity: "crmid:c1", lastQualificationTime: "2024-05-01T00:00:00Z", validUntil: "2024-05-02T00:00:00Z" }]);
+    const inside = await runExportJob(openSandbox(dir), { ...BASE, filter }, { asOf: at("2024-05-01T12:00:00Z"), statusModel: "current" });
+    const rows = await query(`SELECT [k FOR k IN map_keys(segmentMembership)] AS ns, epoch_ms(segmentMembership['AAM']['aam-1'].validUntil) AS until FROM read_parquet('${batchGlob(dir, inside.job, inside.job.destination.batchId!)}')`);
+    expect(rows).toEqual([{ ns: ["AAM", "ups"], until: String(at("2024-05-02T00:00:00Z")) }]);
+    const after = await runExportJob(openSandbox(dir), { ...BASE, filter }, { asOf: at("2024-05-03T00:00:00Z"), statusModel: "current" });
+    expect(after.job.metrics.totalExportedProfileCounter).toBe(0);
+  });
+
+  it("rejects a malformed audience with its file and JSON path", () => {
+    const dir = withAudience([{ identity: "c1", lastQualificationTime: "2024-05-01T00:00:00Z" }]);
+    expect(() => openSandbox(dir)).toThrow(expect.objectContaining({ code: "SEG-A001", location: expect.objectContaining({ jsonPath: "$.members[0].identity" }) }));
+  });
+});

@@ -17,7 +17,7 @@ import type { Json, JsonObject, MergePolicy, SegmentMembershipEntry } from "../x
 import { loadSandboxData, type SandboxData } from "./load-data.js";
 import { hashKey, IDENTITY_GRAPH_LIMIT, mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
 import { inSegmentOf } from "../segment/segment-job.js";
-import { priorMemberships, segmentIdsByName } from "./run-segment-job.js";
+import { membershipsOf, priorMemberships, segmentIdsByName } from "./run-segment-job.js";
 import type { Sandbox } from "./sandbox.js";
 
 export class ExplainError extends ProfileLabError {
@@ -162,7 +162,8 @@ export function explainGroup(
   );
   const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf, inSegment: inSegmentOf(prior, segmentIdsByName(sandbox)) };
   const entity: JsonObject = { ...merged.entity };
-  if (prior.size > 0) entity["segmentMembership"] = { ups: Object.fromEntries(prior) as unknown as JsonObject };
+  const segmentMembership = membershipsOf(sandbox, memberships, group, options.asOf);
+  if (Object.keys(segmentMembership).length > 0) entity["segmentMembership"] = segmentMembership as unknown as JsonObject;
   const displayIdentities = Object.entries(identityMapOf(merged.entity) ?? {}).flatMap(([ns, items]) => items.map((i) => `${ns}:${i.id}`));
   return {
     identity: options.identity ?? group.key,

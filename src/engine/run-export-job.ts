@@ -32,7 +32,7 @@ import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { sandboxShards } from "./partition.js";
 import { mergeGroup, profileShards } from "./profile-groups.js";
-import { priorMemberships, runSegmentJob } from "./run-segment-job.js";
+import { membershipsOf, runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 
 export interface ExportJobOptions {
@@ -227,14 +227,14 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
         const hasRecords = merged.recordCount > 0;
         const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
         if (!passesProfileFilters(plan, hasRecords, lastUpdate)) continue;
-        const memberships = priorMemberships(snapshot, group);
+        const memberships = membershipsOf(sandbox, snapshot, group, options.asOf);
         const targets = writers.filter((_, i) => {
           const filters = specs[i]!.filters;
           return filters === undefined || filters.some((f) => matchesSegmentFilter(memberships, f, plan));
         });
         if (targets.length === 0) continue;
         const full: JsonObject = { ...merged.entity };
-        if (memberships.size > 0) full["segmentMembership"] = { ups: Object.fromEntries(memberships) as unknown as JsonObject };
+        if (Object.keys(memberships).length > 0) full["segmentMembership"] = memberships as unknown as JsonObject;
         const row = projection ? projectRow(full, projection) : full;
         if (rowType.fields.has("timeSeriesEvents")) row["timeSeriesEvents"] = eventsOf(group.events, plan);
         for (const w of targets) await w.write(row);

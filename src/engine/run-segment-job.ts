@@ -20,7 +20,8 @@ import { deterministicUuid } from "../store/ids.js";
 import { JobControl } from "../store/job-control.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { PROFILE_SCHEMA_NAME, type MergePolicy } from "../xdm/types.js";
+import { PROFILE_SCHEMA_NAME, UPS_NAMESPACE, type MergePolicy, type SegmentMembership } from "../xdm/types.js";
+import { externalMemberships } from "../segment/external-audiences.js";
 import { compileSegmentSet } from "../pql/index.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { JobCancelledError, progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
@@ -74,6 +75,14 @@ export function priorMemberships(snapshot: MembershipSnapshot, group: ProfileGro
       if (cur === undefined || entry.lastQualificationTime > cur.lastQualificationTime) out.set(segmentId, entry);
     }
   }
+  return out;
+}
+
+/** The profile's whole segmentMembership as of `now`: `ups` from the last segment job, external audiences still valid. */
+export function membershipsOf(sandbox: Sandbox, snapshot: MembershipSnapshot, group: ProfileGroup, now: number): SegmentMembership {
+  const ups = priorMemberships(snapshot, group);
+  const out = externalMemberships(sandbox.externalAudiences, group.identities, now);
+  if (ups.size > 0) out[UPS_NAMESPACE] = Object.fromEntries(ups);
   return out;
 }
 

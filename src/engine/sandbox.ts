@@ -10,6 +10,7 @@ import { SandboxError } from "./sandbox-error.js";
 import { MergePolicies } from "../merge/merge-policy.js";
 import type { PqlSchema, SegmentCheck } from "../pql/index.js";
 import { checkSegmentDefinition, compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
+import { parseExternalAudiences, type ExternalAudiences } from "../segment/external-audiences.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { unionOf, type XdmSchema } from "../xdm/schema.js";
 import { PROFILE_UNION_SCHEMA_ID, type SegmentDefinition } from "../xdm/types.js";
@@ -37,6 +38,8 @@ export interface Sandbox {
   readonly conventions: Conventions;
   readonly segments: readonly CompiledSegment[];
   readonly exportRequests: readonly JsonDocument[];
+  /** External audiences' memberships, by identity. */
+  readonly externalAudiences: ExternalAudiences;
 }
 
 function classify(entry: DatasetEntry, index: number, schemas: ReadonlyMap<string, XdmSchema>, file: string): Dataset {
@@ -92,7 +95,8 @@ export function openSandbox(dir: string): Sandbox {
     ids.set(s.definition.id, s.file);
     if (s.definition.mergePolicyId !== undefined) policies.get(s.definition.mergePolicyId, { file: s.file, jsonPath: "$.mergePolicyId" });
   }
-  return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests };
+  const externalAudiences = parseExternalAudiences(files.audiences);
+  return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests, externalAudiences };
 }
 
 export interface SegmentCheckResult {

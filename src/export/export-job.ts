@@ -3,7 +3,7 @@
  * filters (segments + status + qualification time, ingest time, empty profiles).
  */
 import type { JobError, TimeMetric } from "../segment/segment-job.js";
-import type { MembershipStatus, SegmentMembershipEntry } from "../xdm/types.js";
+import type { MembershipStatus, SegmentMembership } from "../xdm/types.js";
 import type { ExportJobRequest, ExportPlan, ResolvedSegmentFilter } from "./export-request.js";
 
 export type ExportJobStatus = "NEW" | "PROCESSING" | "SUCCEEDED" | "FAILED";
@@ -73,15 +73,10 @@ export function destinationOf(plan: ExportPlan, batches: readonly BatchSpec[]): 
   return { datasetId: plan.datasetId, segmentPerBatch: plan.segmentPerBatch, batchId: batches[0]!.batchId };
 }
 
-/** Whether a profile's `ups` memberships satisfy one segment filter entry (status and qualification window). */
-export function matchesSegmentFilter(
-  memberships: ReadonlyMap<string, SegmentMembershipEntry>,
-  filter: ResolvedSegmentFilter,
-  plan: ExportPlan,
-): boolean {
-  // Only platform (`ups`) memberships are computed here; other namespaces (AAM, …) have no members.
-  if (filter.segmentNs.toLowerCase() !== "ups") return false;
-  const entry = memberships.get(filter.segmentId);
+/** Whether a profile's memberships (every namespace) satisfy one segment filter entry (status and qualification window). */
+export function matchesSegmentFilter(memberships: SegmentMembership, filter: ResolvedSegmentFilter, plan: ExportPlan): boolean {
+  const ns = Object.keys(memberships).find((k) => k.toLowerCase() === filter.segmentNs.toLowerCase());
+  const entry = ns === undefined ? undefined : memberships[ns]![filter.segmentId];
   if (entry === undefined || !filter.status.includes(entry.status)) return false;
   if (plan.qualificationStart === undefined && plan.qualificationEnd === undefined) return true;
   const lqt = Date.parse(entry.lastQualificationTime);

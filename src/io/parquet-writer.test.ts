@@ -119,7 +119,7 @@ const EXPECTED_TYPES = {
   scores: "MAP(VARCHAR, DOUBLE)",
   identityMap: 'MAP(VARCHAR, STRUCT(id VARCHAR, authenticatedState VARCHAR, "primary" BOOLEAN)[])',
   segmentMembership:
-    'MAP(VARCHAR, MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime TIMESTAMP WITH TIME ZONE, "version" VARCHAR)))',
+    'MAP(VARCHAR, MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime TIMESTAMP WITH TIME ZONE, "version" VARCHAR, validUntil TIMESTAMP WITH TIME ZONE)))',
 };
 
 /** DuckDB's JSON form of a map: `[{ key, value }]` in entry order. */
@@ -196,7 +196,7 @@ describe("ParquetFileWriter → DuckDB", () => {
               const ms = typeof entry.lastQualificationTime === "number" ? entry.lastQualificationTime : Date.parse(String(entry.lastQualificationTime));
               // DuckDB's JSON for TIMESTAMPTZ: `YYYY-MM-DD HH:MM:SS[.fff]+00`.
               const iso = new Date(ms).toISOString().replace("T", " ").replace(/\.000Z$/, "+00").replace(/Z$/, "+00");
-              return { status: entry.status ?? null, lastQualificationTime: iso, version: entry.version ?? null };
+              return { status: entry.status ?? null, lastQualificationTime: iso, version: entry.version ?? null, validUntil: null };
             }),
           },
         ],
@@ -267,7 +267,7 @@ describe("ParquetFileWriter → DuckDB", () => {
             key: "x",
             value: [
               { key: "s", value: null },
-              { key: "t", value: { status: null, lastQualificationTime: null, version: null } },
+              { key: "t", value: { status: null, lastQualificationTime: null, version: null, validUntil: null } },
             ],
           },
         ],

@@ -23,6 +23,8 @@ export interface SandboxFiles {
   readonly mergePolicies: readonly JsonDocument[];
   readonly segments: readonly JsonDocument[];
   readonly exportRequests: readonly JsonDocument[];
+  /** External audiences (`audiences/*.json`). */
+  readonly audiences: readonly JsonDocument[];
 }
 
 export const MANIFEST_FILE = "sandbox.json";
@@ -103,5 +105,6 @@ export function readSandboxFiles(dir: string): SandboxFiles {
     mergePolicies: docs("merge-policies"),
     segments: docs("segments"),
     exportRequests: docs("export-jobs"),
+    audiences: docs("audiences"),
   };
 }

@@ -10,6 +10,7 @@
  *   merge-policies/*.json        merge policies, exactly the platform's JSON
  *   segments/*.json              segment definitions, exactly the platform's JSON
  *   export-jobs/*.json           export-job request bodies (POST /export/jobs)
+ *   audiences/*.json             external audiences (memberships under their own namespace, e.g. AAM)
  *   .profile-lab/                state written by the engine (jobs, membership, lake)
  * ```
  */

@@ -28,6 +28,8 @@ export interface SegmentMembershipEntry {
   lastQualificationTime: string;
   /** Version of the segment definition that produced the entry. */
   version?: string;
+  /** RFC 3339: after this the assertion is ignored (external audiences). */
+  validUntil?: string;
 }
 
 /** Namespace (`ups`) → segment id → membership. */

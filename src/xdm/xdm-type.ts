@@ -39,9 +39,16 @@ export const IDENTITY_MAP_TYPE: XdmMap = map(
   array(object([["id", scalar("string")], ["authenticatedState", scalar("string")], ["primary", scalar("boolean")]])),
 );
 
-/** segmentMembership: namespace → segment id → { status, lastQualificationTime, version }. */
+/** segmentMembership: namespace → segment id → { status, lastQualificationTime, version, validUntil }. */
 export const SEGMENT_MEMBERSHIP_TYPE: XdmMap = map(
-  map(object([["status", scalar("string")], ["lastQualificationTime", scalar("date-time")], ["version", scalar("string")]])),
+  map(
+    object([
+      ["status", scalar("string")],
+      ["lastQualificationTime", scalar("date-time")],
+      ["version", scalar("string")],
+      ["validUntil", scalar("date-time")],
+    ]),
+  ),
 );
 
 /** A short human name for a type, for error messages ("string", "array<object>", …). */
