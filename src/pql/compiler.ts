@@ -39,8 +39,7 @@ import {
   isDateOnly,
   likeToRegExp,
   listContains,
-  orderNumbers,
-  orderStrings,
+  order,
   timeOf,
   timestampOf,
   truthy,
@@ -1540,7 +1539,7 @@ function constantTest(op: ComparisonOp, c: string | number | boolean): LeafTest 
   return (l) => {
     if (typeof l !== "string") return false;
     const t = timestampOf(l);
-    return t === undefined ? orderStrings(op, l, c) : orderNumbers(op, t, cMs);
+    return t === undefined ? order(op, l, c) : order(op, t, cMs);
   };
 }
 

@@ -48,8 +48,8 @@ export function isDateOnly(s: string): boolean {
   return s.length === 10 && timestampOf(s) !== undefined;
 }
 
-/** `a op b` on numbers. */
-export function orderNumbers(op: ComparisonOp, a: number, b: number): boolean {
+/** `a op b` on two numbers, or on two strings by UTF-16 code units. */
+export function order<T extends number | string>(op: ComparisonOp, a: T, b: T): boolean {
   switch (op) {
     case "=":
       return a === b;
@@ -70,35 +70,18 @@ function orderStringsOrTimes(op: ComparisonOp, a: string, b: string): boolean {
   const ta = timestampOf(a);
   if (ta !== undefined) {
     const tb = timestampOf(b);
-    if (tb !== undefined) return orderNumbers(op, ta, tb);
+    if (tb !== undefined) return order(op, ta, tb);
   }
-  return orderStrings(op, a, b);
+  return order(op, a, b);
 }
 
-/** `a op b` on strings by UTF-16 code units. */
-export function orderStrings(op: ComparisonOp, a: string, b: string): boolean {
-  switch (op) {
-    case "=":
-      return a === b;
-    case "!=":
-      return a !== b;
-    case "<":
-      return a < b;
-    case "<=":
-      return a <= b;
-    case ">":
-      return a > b;
-    case ">=":
-      return a >= b;
-  }
-}
 
 /** `l op r` with the null and type rules: false if either side is missing or the kinds differ. */
 export function compareValues(op: ComparisonOp, l: Value, r: Value): boolean {
   if (l === undefined || l === null || r === undefined || r === null) return false;
   const tl = typeof l;
   if (tl !== typeof r) return false;
-  if (tl === "number") return orderNumbers(op, l as number, r as number);
+  if (tl === "number") return order(op, l as number, r as number);
   if (tl === "string") return orderStringsOrTimes(op, l as string, r as string);
   if (op !== "=" && op !== "!=") return false;
   if (tl === "boolean") return op === "=" ? l === r : l !== r;
