@@ -1,7 +1,7 @@
 /**
  * profile-lab's public library API: the only module other projects import.
  */
-export { openSandbox, type Dataset, type Sandbox } from "./engine/sandbox.js";
+export { checkSandboxSegments, openSandbox, type Dataset, type Sandbox, type SegmentCheckResult } from "./engine/sandbox.js";
 export { runSegmentJob, type SegmentJobOptions } from "./engine/run-segment-job.js";
 export { runExportJob, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
 export { explain, type Explanation, type ExplainOptions } from "./engine/explain.js";
@@ -11,10 +11,12 @@ export type { JobProgress } from "./engine/job-progress.js";
 export { generateSandbox, type GenerateOptions, type GenerateSummary } from "./generate/index.js";
 export { mergeFragments, type MergedProfile } from "./merge/merge-fragments.js";
 export { DEFAULT_CONVENTIONS, type MergeConventions } from "./merge/merge-options.js";
+export { parseConventions, type Conventions } from "./engine/conventions.js";
 export { MergePolicyStore } from "./merge/merge-policy-store.js";
 export type { EventFragment, RecordFragment } from "./merge/fragment.js";
 export { nextMembership, type StatusModel } from "./segment/membership.js";
 export type { SegmentJob, SegmentJobStatus, JobError } from "./segment/segment-job.js";
+export { bulkGetSegmentJobs, listSegmentJobs, parseSegmentJobRequest, type SegmentJobList } from "./segment/segment-job-list.js";
 export type { ExportJob, ExportJobStatus } from "./export/export-job.js";
 export { listExportJobs, type ExportJobList } from "./export/export-job-list.js";
 export { parseExportRequest, type ExportJobRequest, type ExportPlan } from "./export/export-request.js";
@@ -23,7 +25,23 @@ export { Catalog } from "./store/catalog.js";
 export { DataAccess } from "./store/data-access.js";
 export { SandboxState } from "./store/sandbox-state.js";
 export type { BatchRecord } from "./store/catalog-types.js";
-export { parsePql, checkPql, compilePql, formatPql, compileSegmentExpression, PqlError, type PqlSchema, type PqlContext } from "./pql/index.js";
+export {
+  astToPqlJson,
+  checkPql,
+  checkSegment,
+  compilePql,
+  compileSegmentDefinitionExpression,
+  compileSegmentExpression,
+  compileSegmentSet,
+  formatPql,
+  parsePql,
+  PqlError,
+  pqlJsonToAst,
+  tracePql,
+  type PqlContext,
+  type PqlSchema,
+  type PqlTraceNode,
+} from "./pql/index.js";
 export { ProfileLabError, type SourceLocation } from "./xdm/errors.js";
 export type * from "./xdm/types.js";
 export type { SandboxManifest, DatasetEntry } from "./io/sandbox-manifest.js";
