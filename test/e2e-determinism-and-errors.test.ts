@@ -43,6 +43,24 @@ describe("determinism", () => {
   });
 });
 
+describe("memory budget", () => {
+  it("gives the same Parquet through the CLI when --memory forces the data into shards on disk", () => {
+    const a = copySample();
+    const b = copySample();
+    const run = (dir: string, memory: string): ExportJob => {
+      cliJson("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--memory", memory);
+      return cliJson<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--memory", memory);
+    };
+    const inMemory = exportedFiles(a, run(a, "2g"));
+    const spilled = exportedFiles(b, run(b, "8m"));
+    expect([...spilled.keys()]).toEqual([...inMemory.keys()]);
+    for (const [name, bytes] of inMemory) expect(spilled.get(name)!.equals(bytes), name).toBe(true);
+    const bad = cli("segment-job", "--sandbox", a, "--memory", "plenty");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: CLI-U001 --memory must look like 512m or 4g/);
+  });
+});
+
 describe("bad input", () => {
   it("reports malformed PQL with its code, file and position", () => {
     const sandbox = copySample();
