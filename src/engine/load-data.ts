@@ -8,6 +8,7 @@ import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityKeys, primaryIdentity } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";
 import { readJsonl } from "../io/jsonl.js";
+import { readParquetRows } from "../io/parquet-reader.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
 import type { IdentityMap, JsonObject } from "../xdm/types.js";
@@ -31,7 +32,8 @@ export async function* readFragments(sandbox: Sandbox): AsyncGenerator<SandboxFr
   for (const dataset of sandbox.datasets) {
     if (dataset.kind === "union") continue;
     for (const rel of dataset.entry.files ?? []) {
-      for await (const { line, value } of readJsonl(join(sandbox.dir, rel))) {
+      const path = join(sandbox.dir, rel);
+      for await (const { line, value } of rel.endsWith(".parquet") ? readParquetRows(path) : readJsonl(path)) {
         const fragment = toFragment(dataset, value, rel, line, seq++);
         if (dataset.kind === "event") yield { kind: "event", fragment: fragment as EventFragment };
         else yield { kind: "record", fragment };

@@ -6,7 +6,7 @@
  * <sandbox>/
  *   sandbox.json                 this manifest
  *   schemas/*.schema.json        XDM JSON Schemas, found by their `$id` (a dataset's schemaRef.id)
- *   datasets/*.jsonl             one record or event per line, each with `_acp_system_metadata.ingestTime`
+ *   datasets/*.jsonl|*.parquet   one record or event per line (or row), each with `_acp_system_metadata.ingestTime`
  *   merge-policies/*.json        merge policies, exactly the platform's JSON
  *   segments/*.json              segment definitions, exactly the platform's JSON
  *   export-jobs/*.json           export-job request bodies (POST /export/jobs)
@@ -33,7 +33,7 @@ export interface DatasetEntry {
   name: string;
   description?: string;
   schemaRef: SchemaRef;
-  /** Data files, relative to the sandbox directory (JSONL). Empty for an export target. */
+  /** Data files, relative to the sandbox directory (`.jsonl`, or `.parquet`). Empty for an export target. */
   files?: string[];
   /**
    * Namespace of the record's primary identity when no identityMap item is flagged `primary: true`
