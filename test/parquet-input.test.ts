@@ -2,8 +2,10 @@
  * Datasets stored as Parquet (`datasets/*.parquet`) are read like JSON Lines: the sample converted to Parquet
  * gives the same memberships, metrics and exported Parquet bytes.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateSandbox } from "../src/generate/index.js";
 import { describe, expect, it } from "vitest";
 import { readParquetRows } from "../src/io/parquet-reader.js";
 import { readJsonl } from "../src/io/jsonl.js";
@@ -70,5 +72,18 @@ describe("Parquet datasets", () => {
     await expect(async () => {
       for await (const _ of readParquetRows(file)) void _;
     }).rejects.toThrow(expect.objectContaining({ code: "IO-P001", location: { file } }));
+  });
+
+  it("generate --format parquet writes Parquet datasets that give the same results as the JSON Lines ones", async () => {
+    const options = { profiles: 300, eventsPerProfile: 8, seed: 5, referenceTime: SAMPLE_AS_OF, name: "g" };
+    const base = mkdtempSync(join(tmpdir(), "profile-lab-gen-"));
+    const jsonl = await generateSandbox(join(base, "jsonl"), options);
+    const parquet = await generateSandbox(join(base, "parquet"), { ...options, format: "parquet" });
+    expect(parquet.files.filter((f) => f.startsWith("datasets/"))).toEqual(jsonl.files.filter((f) => f.startsWith("datasets/")).map((f) => f.replace(".jsonl", ".parquet")));
+    expect(parquet.events).toBe(jsonl.events);
+    const a = await runSegmentJob(openSandbox(jsonl.dir), { asOf, statusModel: "legacy" });
+    const b = await runSegmentJob(openSandbox(parquet.dir), { asOf, statusModel: "legacy" });
+    expect(b.metrics.segmentedProfileCounter).toEqual(a.metrics.segmentedProfileCounter);
+    expect(readFileSync(new SandboxState(parquet.dir).membershipFile, "utf8")).toBe(readFileSync(new SandboxState(jsonl.dir).membershipFile, "utf8"));
   });
 });

@@ -44,7 +44,15 @@ import { activityScale, makePerson, type DatasetKey, type GenContext } from "./m
 import { derivedHex, derivedUuid } from "./random.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
-import { LineWriter } from "./writer.js";
+import { LineWriter, ParquetRowWriter, type RowWriter } from "./writer.js";
+import { schemaFromJson } from "../xdm/schema.js";
+import { object, scalar } from "../xdm/xdm-type.js";
+
+/** The data-lake system column every generated row carries. */
+const ACP_SYSTEM_METADATA = object([
+  ["ingestTime", scalar("date-time")],
+  ["sourceBatchId", scalar("string")],
+]);
 
 export interface GenerateOptions {
   /** Number of persons. */
@@ -56,6 +64,8 @@ export interface GenerateOptions {
   referenceTime: string;
   /** Sandbox name (manifest `name`, and part of the schema `$id`s). */
   name: string;
+  /** Dataset files as JSON Lines (default) or Parquet. */
+  format?: "jsonl" | "parquet";
 }
 
 export interface GenerateSummary {
@@ -136,6 +146,9 @@ function validate(options: GenerateOptions): number {
   if (typeof name !== "string" || name.trim() === "") {
     throw new RangeError("generateSandbox: options.name must be a non-empty string");
   }
+  if (options.format !== undefined && options.format !== "jsonl" && options.format !== "parquet") {
+    throw new RangeError(`generateSandbox: options.format must be "jsonl" or "parquet" (got ${JSON.stringify(options.format)})`);
+  }
   const refMs = typeof referenceTime === "string" ? parseDateTime(referenceTime) : undefined;
   if (refMs === undefined) {
     throw new RangeError(
@@ -212,12 +225,16 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   }
 
   // Datasets: one pass over the persons, four streams.
-  const writers = {
-    crm: new LineWriter(join(dir, "datasets/crm-profiles.jsonl")),
-    loyalty: new LineWriter(join(dir, "datasets/loyalty-members.jsonl")),
-    web: new LineWriter(join(dir, "datasets/web-signups.jsonl")),
-    events: new LineWriter(join(dir, "datasets/web-commerce-events.jsonl")),
+  const format = options.format ?? "jsonl";
+  const fileOf = (spec: DatasetSpec): string => spec.file!.replace(/\.jsonl$/, `.${format}`);
+  const open = async (key: DatasetKey): Promise<RowWriter> => {
+    const spec = DATASETS.find((d) => d.key === key)!;
+    const path = join(dir, fileOf(spec));
+    if (format === "jsonl") return new LineWriter(path);
+    const schema = schemaFromJson(schemas[spec.schema!], spec.schema!);
+    return ParquetRowWriter.open(path, object([...schema.type.fields, ["_acp_system_metadata", ACP_SYSTEM_METADATA]]));
   };
+  const writers = { crm: await open("crm"), loyalty: await open("loyalty"), web: await open("web"), events: await open("events") };
   let written = false;
   try {
     const anonymous = anonymousVisitorCount(ctx);
@@ -260,7 +277,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
         id: spec.schema === undefined ? PROFILE_UNION_SCHEMA_ID : schemas[spec.schema].$id,
         contentType: XED_CONTENT_TYPE,
       },
-      files: spec.file === undefined ? [] : [spec.file],
+      files: spec.file === undefined ? [] : [fileOf(spec)],
     };
     if (spec.primaryIdentityNamespace !== undefined) {
       entry.primaryIdentityNamespace = spec.primaryIdentityNamespace;
@@ -277,7 +294,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   };
   await writeJsonFile(dir, "sandbox.json", manifest, files);
 
-  for (const spec of DATASETS) if (spec.file !== undefined) files.push(spec.file);
+  for (const spec of DATASETS) if (spec.file !== undefined) files.push(fileOf(spec));
   files.sort();
   return {
     dir,

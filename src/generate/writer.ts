@@ -1,8 +1,20 @@
-/** A JSONL writer over a buffered file stream that honours back-pressure (waits for `drain`). */
+/** Dataset writers: JSON Lines over a buffered stream, or Parquet in bounded batches. */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
+import { ParquetFileWriter } from "../io/parquet-writer.js";
+import type { JsonObject } from "../xdm/types.js";
+import type { XdmObject } from "../xdm/xdm-type.js";
 
-export class LineWriter {
+/** Where generated records or events go, one at a time. */
+export interface RowWriter {
+  /** Rows written so far. */
+  readonly lines: number;
+  writeJson(value: JsonObject): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A JSONL writer over a buffered file stream that honours back-pressure (waits for `drain`). */
+export class LineWriter implements RowWriter {
   private readonly stream: WriteStream;
   private failure: Error | undefined;
   private count = 0;
@@ -25,7 +37,7 @@ export class LineWriter {
     if (!this.stream.write(`${text}\n`)) await once(this.stream, "drain");
   }
 
-  async writeJson(value: unknown): Promise<void> {
+  async writeJson(value: JsonObject): Promise<void> {
     await this.writeLine(JSON.stringify(value));
   }
 
@@ -36,5 +48,41 @@ export class LineWriter {
       this.stream.end(() => resolve());
     });
     if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+/** Rows handed to the Parquet writer at a time: bounds memory whatever the number of persons. */
+const PARQUET_CHUNK = 10_000;
+
+/** A Parquet writer for one dataset; the columns are the dataset's schema plus the system column. */
+export class ParquetRowWriter implements RowWriter {
+  private pending: JsonObject[] = [];
+  private count = 0;
+
+  private constructor(private readonly writer: ParquetFileWriter) {}
+
+  static async open(path: string, rowType: XdmObject): Promise<ParquetRowWriter> {
+    return new ParquetRowWriter(await ParquetFileWriter.open(path, rowType));
+  }
+
+  get lines(): number {
+    return this.count;
+  }
+
+  async writeJson(value: JsonObject): Promise<void> {
+    this.count++;
+    this.pending.push(value);
+    if (this.pending.length >= PARQUET_CHUNK) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    await this.writer.write(rows);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.writer.close();
   }
 }
