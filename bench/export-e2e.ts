@@ -49,7 +49,7 @@ function bytesUnder(dir: string): number {
 const sandbox = join(REPO, "bench/.cache", `sandbox-${profiles}-${eventsPerProfile}`);
 if (!existsSync(join(sandbox, "sandbox.json"))) {
   rmSync(sandbox, { recursive: true, force: true });
-  const g = timed("generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--reference-time", REFERENCE_TIME, "--format", "jsonl");
+  const g = timed("generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--reference-time", REFERENCE_TIME);
   console.log(`generated ${sandbox} in ${g.seconds.toFixed(1)} s`);
 }
 rmSync(join(sandbox, ".profile-lab"), { recursive: true, force: true });

@@ -52,7 +52,7 @@ const MEMORY: OptionSpec = {
 
 function formatOf(args: ParsedArgs): "jsonl" | "parquet" {
   const v = args.values["format"];
-  if (v !== "jsonl" && v !== "parquet") throw new UsageError(`--format must be parquet or jsonl, not "${String(v)}"`);
+  if (v !== "jsonl" && v !== "parquet") throw new UsageError(`--format must be jsonl or parquet, not "${String(v)}"`);
   return v;
 }
 
@@ -170,14 +170,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "generate",
     summary: "write a seeded, reproducible sandbox: profile and event datasets, schemas, merge policies, segments, export requests",
-    usage: "profile-lab generate <dir> [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format parquet|jsonl]",
+    usage: "profile-lab generate <dir> [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format jsonl|parquet]",
     options: {
       profiles: { type: "string", value: "n", description: "number of persons", default: "1000" },
       "events-per-profile": { type: "string", value: "n", description: "average ExperienceEvents per person", default: "20" },
       seed: { type: "string", value: "n", description: "random seed: the same seed gives byte-identical files", default: "42" },
       "reference-time": { type: "string", value: "time", description: "RFC 3339 instant the data is generated relative to", default: "2026-11-01T00:00:00Z" },
       name: { type: "string", value: "name", description: "sandbox name (default: the directory name)" },
-      format: { type: "string", value: "parquet|jsonl", description: "dataset files as Parquet or JSON Lines", default: "parquet" },
+      format: { type: "string", value: "jsonl|parquet", description: "dataset files as JSON Lines or Parquet (smaller, but slower to read today)", default: "jsonl" },
     },
     async run(args, io) {
       const dir = args.positionals[0];
