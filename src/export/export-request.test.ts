@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { thrown } from "../../test/helpers/thrown.js";
 import { ExportError, parseExportRequest } from "./export-request.js";
 
 const LEGACY = ["realized", "existing"] as const;
 const minimal = { destination: { datasetId: "ds_export" }, schema: { name: "_xdm.context.profile" } };
 
-function errorOf(body: unknown): ExportError {
-  try {
-    parseExportRequest(body, LEGACY, "req.json");
-  } catch (e) {
-    if (e instanceof ExportError) return e;
-    throw e;
-  }
-  throw new Error("expected an ExportError");
-}
+const errorOf = (body: unknown): ExportError => thrown(() => parseExportRequest(body, LEGACY, "req.json"), ExportError);
 
 describe("export request validation", () => {
   it("applies every default to a minimal request", () => {

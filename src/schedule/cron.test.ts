@@ -1,20 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { checkOncePerDay, parseQuartzCron } from "./cron.js";
 import { ScheduleError } from "./schedule-error.js";
+import { thrown } from "../../test/helpers/thrown.js";
 
 const FROM = Date.parse("2026-01-15T10:30:00Z");
 const iso = (ms: number[]): string[] => ms.map((t) => new Date(t).toISOString());
 const next3 = (expr: string): string[] => iso(parseQuartzCron(expr).next(3, FROM));
 
-function rejection(fn: () => unknown): ScheduleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScheduleError);
-    return e as ScheduleError;
-  }
-  throw new Error("expected a ScheduleError");
-}
+const rejection = (fn: () => unknown): ScheduleError => thrown(fn, ScheduleError);
 
 describe("Quartz cron forms (DEPS.md §8)", () => {
   it("6 fields with ? in day-of-week or day-of-month", () => {

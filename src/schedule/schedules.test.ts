@@ -7,6 +7,7 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { firings, planScheduleRuns, runIdOf } from "./plan.js";
 import { ScheduleError } from "./schedule-error.js";
 import { Schedules, type Schedule } from "./schedules.js";
+import { thrown } from "../../test/helpers/thrown.js";
 
 const MANIFEST: Pick<SandboxManifest, "name" | "imsOrgId" | "sandbox"> = {
   name: "acme",
@@ -25,15 +26,7 @@ function schedules(mergePolicyCount = 4): Schedules {
   return new Schedules(state, MANIFEST, { clock: () => now, mergePolicyCount });
 }
 
-function rejection(fn: () => unknown): ScheduleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScheduleError);
-    return e as ScheduleError;
-  }
-  throw new Error("expected a ScheduleError");
-}
+const rejection = (fn: () => unknown): ScheduleError => thrown(fn, ScheduleError);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "profile-lab-schedules-"));

@@ -7,6 +7,7 @@ import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { Catalog, CatalogError, datasetViewId } from "./catalog.js";
 import type { BatchRecord } from "./catalog-types.js";
 import { SandboxState } from "./sandbox-state.js";
+import { thrown } from "../../test/helpers/thrown.js";
 
 const UNION_REF = { id: PROFILE_UNION_SCHEMA_ID, contentType: "application/vnd.adobe.xed+json;version=1" };
 const MANIFEST: Pick<SandboxManifest, "name" | "imsOrgId" | "datasets" | "referenceTime"> = {
@@ -42,15 +43,7 @@ function batch(id: string, datasetId: string, created: number, status: BatchReco
   };
 }
 
-function rejection(fn: () => unknown): CatalogError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CatalogError);
-    return e as CatalogError;
-  }
-  throw new Error("expected a CatalogError");
-}
+const rejection = (fn: () => unknown): CatalogError => thrown(fn, CatalogError);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "profile-lab-catalog-"));

@@ -6,6 +6,7 @@ import { datasetViewId } from "./catalog.js";
 import type { BatchRecord } from "./catalog-types.js";
 import { DataAccess, DataAccessError, parseRangeHeader } from "./data-access.js";
 import { SandboxState } from "./sandbox-state.js";
+import { thrown } from "../../test/helpers/thrown.js";
 
 const BASE = "https://platform.adobe.io/data/foundation/export";
 const CREATED = Date.parse("2024-05-01T01:00:00Z");
@@ -43,15 +44,7 @@ function writeBatch(id: string, sizes: number[], status: BatchRecord["status"] =
   return contents;
 }
 
-function rejection(fn: () => unknown): DataAccessError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataAccessError);
-    return e as DataAccessError;
-  }
-  throw new Error("expected a DataAccessError");
-}
+const rejection = (fn: () => unknown): DataAccessError => thrown(fn, DataAccessError);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "profile-lab-data-access-"));
