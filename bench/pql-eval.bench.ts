@@ -12,18 +12,8 @@
 import { Bench } from "tinybench";
 import { compileSegmentExpression, compileSegmentSet, type CompiledPql, type PqlContext } from "../src/pql/index.js";
 import type { JsonObject } from "../src/xdm/types.js";
-import { TEST_SCHEMA } from "../test/pql/fixtures.js";
+import { rng, TEST_SCHEMA } from "../test/pql/fixtures.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 const int = (n: number): number => Math.floor(r() * n);

@@ -6,21 +6,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ev, NOW, TEST_SCHEMA } from "../../test/pql/fixtures.js";
+import { ev, NOW, rng, TEST_SCHEMA } from "../../test/pql/fixtures.js";
 import type { JsonObject } from "../xdm/types.js";
 import { astToPqlJson, checkPql, classifyEvaluation, compilePql, compilePqlValue, formatPql, parsePql, pqlJsonToAst, PqlError, type PqlExpr } from "./index.js";
 
-/** Deterministic PRNG (mulberry32) so a failure is reproducible from its index. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const grammarDir = fileURLToPath(new URL("../../grammar/", import.meta.url));
 const seeds = [

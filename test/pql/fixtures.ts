@@ -117,3 +117,15 @@ export const SPEC_SCHEMA: PqlSchema = {
     ["externalSegmentMapProperty", map(object([["stringProperty", str]]))],
   ]),
 };
+
+/** Deterministic PRNG (mulberry32): generated inputs are reproducible from their seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
