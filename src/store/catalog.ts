@@ -71,19 +71,8 @@ export interface DatasetRecord {
   viewId: string;
 }
 
-/** A dataset as `GET /dataSets/{id}` returns it (the value under its id). */
-export interface CatalogDataset {
-  name: string;
-  description?: string;
-  imsOrg: string;
-  version: "1.0.0";
-  created: number;
-  updated: number;
-  schemaRef: SchemaRef;
-  tags: Record<string, string[]>;
-  fileDescription?: Record<string, unknown>;
-  aspect?: string;
-  viewId: string;
+/** A dataset as `GET /dataSets/{id}` returns it (the value under its id): the record plus derived links. */
+export interface CatalogDataset extends Omit<DatasetRecord, "id"> {
   files: string;
   lastBatchId?: string;
   lastBatchStatus?: BatchRecord["status"];

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const IDENTITY_MAP = {
+/** identityMap in the XDM JSON Schema dialect the loader reads. */
+export const IDENTITY_MAP_SCHEMA = {
   type: "object",
   "meta:xdmType": "map",
   additionalProperties: {
@@ -19,7 +20,7 @@ const PROFILE_SCHEMA = {
   "meta:class": "https://ns.adobe.com/xdm/context/profile",
   properties: {
     _id: { type: "string" },
-    identityMap: IDENTITY_MAP,
+    identityMap: IDENTITY_MAP_SCHEMA,
     person: { type: "object", properties: { name: { type: "object", properties: { firstName: { type: "string" } } } } },
     homeAddress: { type: "object", properties: { state: { type: "string" }, countryCode: { type: "string" } } },
     loyalty: { type: "object", properties: { tier: { type: "string" } } },
@@ -32,7 +33,7 @@ const EVENT_SCHEMA = {
   title: "Test event",
   type: "object",
   "meta:class": "https://ns.adobe.com/xdm/context/experienceevent",
-  properties: { _id: { type: "string" }, timestamp: { type: "string", format: "date-time" }, eventType: { type: "string" }, identityMap: IDENTITY_MAP },
+  properties: { _id: { type: "string" }, timestamp: { type: "string", format: "date-time" }, eventType: { type: "string" }, identityMap: IDENTITY_MAP_SCHEMA },
 };
 
 export interface TestSandboxSpec {

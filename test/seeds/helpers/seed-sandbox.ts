@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SandboxState } from "../../../src/store/sandbox-state.js";
+import { IDENTITY_MAP_SCHEMA } from "../../helpers/sandbox.js";
 import type { MembershipSnapshot } from "../../../src/store/membership-store.js";
 
 export const UNION_DATASET = "5b020a27e7040801dedba61b";
@@ -33,14 +34,6 @@ export const SEGMENT_UPS_EXITED = "1rfe8422-334d-12f4-3sd4-12cf6g990g51";
 export const SEGMENT_JOB_A = "42f49f2d-edb0-474f-b29d-2799d89cd5a6";
 export const SEGMENT_JOB_B = "54a20f19-9a0w-293a-9b82-409b1p3v0192";
 
-const IDENTITY_MAP = {
-  type: "object",
-  "meta:xdmType": "map",
-  additionalProperties: {
-    type: "array",
-    items: { type: "object", properties: { id: { type: "string" }, authenticatedState: { type: "string" }, primary: { type: "boolean" } } },
-  },
-};
 
 const PROFILE_SCHEMA = {
   $id: "https://example.com/schemas/seed-profile",
@@ -49,7 +42,7 @@ const PROFILE_SCHEMA = {
   "meta:class": "https://ns.adobe.com/xdm/context/profile",
   properties: {
     _id: { type: "string" },
-    identityMap: IDENTITY_MAP,
+    identityMap: IDENTITY_MAP_SCHEMA,
     person: { type: "object", properties: { name: { type: "object", properties: { firstName: { type: "string" } } } } },
     personalEmail: { type: "object", properties: { address: { type: "string" } } },
     homeAddress: { type: "object", properties: { country: { type: "string" } } },
@@ -65,7 +58,7 @@ const EVENT_SCHEMA = {
     _id: { type: "string" },
     timestamp: { type: "string", format: "date-time" },
     eventType: { type: "string" },
-    identityMap: IDENTITY_MAP,
+    identityMap: IDENTITY_MAP_SCHEMA,
     environment: { type: "object", properties: { browserDetails: { type: "object", properties: { name: { type: "string" } } } } },
   },
 };
