@@ -162,7 +162,7 @@ export function explainGroup(
   );
   const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: options.asOf, inSegment: inSegmentOf(prior, segmentIdsByName(sandbox)) };
   const entity: JsonObject = { ...merged.entity };
-  const segmentMembership = membershipsOf(sandbox, memberships, group, options.asOf);
+  const segmentMembership = membershipsOf(sandbox, prior, group, options.asOf);
   if (Object.keys(segmentMembership).length > 0) entity["segmentMembership"] = segmentMembership as unknown as JsonObject;
   const displayIdentities = Object.entries(identityMapOf(merged.entity) ?? {}).flatMap(([ns, items]) => items.map((i) => `${ns}:${i.id}`));
   return {

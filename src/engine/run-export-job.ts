@@ -32,7 +32,7 @@ import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { sandboxShards } from "./partition.js";
 import { mergeGroup, profileShards } from "./profile-groups.js";
-import { membershipsOf, runSegmentJob } from "./run-segment-job.js";
+import { membershipsOf, priorMemberships, runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 
 export interface ExportJobOptions {
@@ -227,7 +227,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
         const hasRecords = merged.recordCount > 0;
         const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
         if (!passesProfileFilters(plan, hasRecords, lastUpdate)) continue;
-        const memberships = membershipsOf(sandbox, snapshot, group, options.asOf);
+        const memberships = membershipsOf(sandbox, priorMemberships(snapshot, group), group, options.asOf);
         const targets = writers.filter((_, i) => {
           const filters = specs[i]!.filters;
           return filters === undefined || filters.some((f) => matchesSegmentFilter(memberships, f, plan));

@@ -78,9 +78,8 @@ export function priorMemberships(snapshot: MembershipSnapshot, group: ProfileGro
   return out;
 }
 
-/** The profile's whole segmentMembership as of `now`: `ups` from the last segment job, external audiences still valid. */
-export function membershipsOf(sandbox: Sandbox, snapshot: MembershipSnapshot, group: ProfileGroup, now: number): SegmentMembership {
-  const ups = priorMemberships(snapshot, group);
+/** The profile's whole segmentMembership as of `now`: its `ups` memberships, and external audiences still valid. */
+export function membershipsOf(sandbox: Sandbox, ups: ProfileMemberships, group: ProfileGroup, now: number): SegmentMembership {
   const out = externalMemberships(sandbox.externalAudiences, group.identities, now);
   if (ups.size > 0) out[UPS_NAMESPACE] = Object.fromEntries(ups);
   return out;
