@@ -63,12 +63,21 @@ function memoryOf(args: ParsedArgs): number {
   return bytes;
 }
 
-function asOfOf(args: ParsedArgs, fallback: string | undefined): number {
-  const raw = args.values["as-of"];
-  if (typeof raw !== "string") return fallback !== undefined ? parseDateTime(fallback) ?? Date.now() : Date.now();
+/** An RFC 3339 option as epoch ms; `fallback` when absent (a UsageError when there is none). */
+function timeOption(args: ParsedArgs, name: string, fallback: number | undefined): number {
+  const raw = args.values[name];
+  if (typeof raw !== "string") {
+    if (fallback === undefined) throw new UsageError(`missing --${name}`);
+    return fallback;
+  }
   const t = parseDateTime(raw);
-  if (t === undefined) throw new UsageError(`--as-of: "${raw}" is not an RFC 3339 timestamp with an offset (e.g. 2026-11-01T00:00:00Z)`);
+  if (t === undefined) throw new UsageError(`--${name}: "${raw}" is not an RFC 3339 timestamp with an offset (e.g. 2026-11-01T00:00:00Z)`);
   return t;
+}
+
+/** --as-of, else the given RFC 3339 time (a sandbox's referenceTime), else now. */
+function asOfOf(args: ParsedArgs, fallback: string | undefined): number {
+  return timeOption(args, "as-of", (fallback !== undefined ? parseDateTime(fallback) : undefined) ?? Date.now());
 }
 
 function statusModelOf(args: ParsedArgs): StatusModel {
@@ -528,16 +537,6 @@ export const COMMANDS: readonly Command[] = [
       const sandbox = sandboxOf(args);
       const schedules = schedulesOf(sandbox);
       const [action, id] = args.positionals;
-      const time = (name: string, fallback: number | undefined): number => {
-        const raw = args.values[name];
-        if (typeof raw !== "string") {
-          if (fallback === undefined) throw new UsageError(`missing --${name}`);
-          return fallback;
-        }
-        const t = parseDateTime(raw);
-        if (t === undefined) throw new UsageError(`--${name}: "${raw}" is not an RFC 3339 timestamp`);
-        return t;
-      };
       switch (action) {
         case "list":
           io.out(JSON.stringify(schedules.list(), null, 2));
@@ -557,7 +556,7 @@ export const COMMANDS: readonly Command[] = [
           return 0;
         case "run": {
           const reference = sandbox.manifest.referenceTime === undefined ? undefined : parseDateTime(sandbox.manifest.referenceTime);
-          const results = await runSchedules(sandbox, { from: time("from", reference ?? Date.now()), until: time("until", undefined), statusModel: statusModelOf(args) });
+          const results = await runSchedules(sandbox, { from: timeOption(args, "from", reference ?? Date.now()), until: timeOption(args, "until", undefined), statusModel: statusModelOf(args) });
           if (results.length === 0) io.out("no firings in that window (or they already ran)");
           for (const { run, job } of results) {
             io.out(`${formatDateTime(run.at)}  schedule ${run.scheduleId}, run ${run.runId}: segment job ${job.id} ${job.status}, ${count(job.metrics.totalProfiles ?? 0)} profiles`);
