@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { explain, explainGroup } from "../src/engine/explain.js";
 import { loadSandboxData } from "../src/engine/load-data.js";
-import { profileShards } from "../src/engine/profile-groups.js";
+import { profileGroups } from "../src/engine/profile-groups.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox, type Sandbox } from "../src/engine/sandbox.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
@@ -52,7 +52,7 @@ describe("explain on the sample sandbox", () => {
     const memberships = new SandboxState(sample.dir).readMembership();
     let checked = 0;
     for (const policy of [sample.policies.default, ...sample.policies.all()]) {
-      for (const group of profileShards(data, policy).shards.flat()) {
+      for (const group of profileGroups(data, policy).groups) {
         const x = explainGroup(sample, group, policy, memberships, { asOf, statusModel: "legacy" });
         for (const s of x.segments) {
           const stored = memberships.get(group.key)?.get(s.segmentId);

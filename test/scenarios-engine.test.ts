@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadSandboxData } from "../src/engine/load-data.js";
-import { profileShards } from "../src/engine/profile-groups.js";
+import { profileGroups } from "../src/engine/profile-groups.js";
 import { runSchedules, schedulesOf } from "../src/engine/run-schedules.js";
 import { priorMemberships, runSegmentJob } from "../src/engine/run-segment-job.js";
 import { writeFileSync } from "node:fs";
@@ -69,7 +69,7 @@ describe("S7: profiles stitched between runs show both memberships until the nex
     ]);
     const sandbox = openSandbox(dir);
     const data = await loadSandboxData(sandbox);
-    const [stitched, ...others] = profileShards(data, sandbox.policies.default).shards.flat();
+    const [stitched, ...others] = profileGroups(data, sandbox.policies.default).groups;
     expect(others).toHaveLength(0);
     const before = priorMemberships(new SandboxState(dir).readMembership(), stitched!);
     expect(Object.fromEntries([...before].map(([k, v]) => [k, v.status]))).toEqual({ A: "realized", B: "realized" });

@@ -15,7 +15,7 @@ import { ProfileLabError } from "../xdm/errors.js";
 import { formatDateTime } from "../xdm/time.js";
 import type { Json, JsonObject, MergePolicy, SegmentMembershipEntry } from "../xdm/types.js";
 import { loadSandboxData, type SandboxData } from "./load-data.js";
-import { hashKey, IDENTITY_GRAPH_LIMIT, mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
+import { hashKey, IDENTITY_GRAPH_LIMIT, mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import { inSegmentOf } from "../segment/segment-job.js";
 import { membershipsOf, priorMemberships, segmentIdsByName } from "./run-segment-job.js";
 import type { Sandbox } from "./sandbox.js";
@@ -201,7 +201,7 @@ export async function explain(sandbox: Sandbox, options: ExplainOptions): Promis
   const data = await loadSandboxData(sandbox);
   if (policyId === undefined && !sandbox.policies.hasDefault) return unmerged(sandbox, data, key, options);
   const policy = policyId === undefined ? sandbox.policies.default : sandbox.policies.get(policyId);
-  const group = profileShards(data, policy).shards.flat().find((g) => g.key === key || g.identities.includes(key)) ?? secondaryLookup(sandbox, data, policy, key);
+  const group = profileGroups(data, policy).groups.find((g) => g.key === key || g.identities.includes(key)) ?? secondaryLookup(sandbox, data, policy, key);
   if (group === undefined) throw notFound(sandbox, data, policy, key, options.identity);
   return explainGroup(sandbox, group, policy, new SandboxState(sandbox.dir).readMembership(), options);
 }

@@ -56,14 +56,15 @@ function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigi
 /** Stitched profiles with more identities than this are excluded from segmentation and export (PROF-GR). */
 export const IDENTITY_GRAPH_LIMIT = 50;
 
-export interface ProfileShards {
-  readonly shards: ProfileGroup[][];
+export interface ProfileGroups {
+  /** In shard order: (component hash, component, key hash, key). */
+  readonly groups: ProfileGroup[];
   /** Profiles left out because their identity graph exceeds IDENTITY_GRAPH_LIMIT. */
   readonly excludedOverIdentityLimit: number;
 }
 
-/** The profile groups under `policy`, split into `shardCount` shards in a fixed order. */
-export function profileShards(data: SandboxData, policy: MergePolicy, shardCount = 1): ProfileShards {
+/** The profile groups under `policy`, in shard order (cut into shards with shardOf by the spill). */
+export function profileGroups(data: SandboxData, policy: MergePolicy): ProfileGroups {
   const keyOf = profileKeyOf(policy, data);
   const groups = new Map<IdentityKey, ProfileGroup>();
   const groupOf = (key: IdentityKey, f: FragmentOrigin): ProfileGroup => {
@@ -99,7 +100,7 @@ export function profileShards(data: SandboxData, policy: MergePolicy, shardCount
   const ordered = [...groups.values()].sort(
     (a, b) => a.componentHash - b.componentHash || cmp(a.component, b.component) || a.hash - b.hash || cmp(a.key, b.key),
   );
-  const shards: ProfileGroup[][] = Array.from({ length: shardCount }, () => []);
+  const kept: ProfileGroup[] = [];
   let excludedOverIdentityLimit = 0;
   for (const g of ordered) {
     const set = identitySets.get(g.key);
@@ -109,9 +110,9 @@ export function profileShards(data: SandboxData, policy: MergePolicy, shardCount
     }
     g.events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
     if (set) g.identities.splice(0, g.identities.length, ...[...set].sort());
-    shards[shardOf(g.componentHash, shardCount)]!.push(g);
+    kept.push(g);
   }
-  return { shards, excludedOverIdentityLimit };
+  return { groups: kept, excludedOverIdentityLimit };
 }
 
 /** The merged profile of a group: its records under the policy, plus the identities its events carry. */

@@ -31,7 +31,7 @@ import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObje
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { sandboxShards } from "./partition.js";
-import { mergeGroup, profileShards } from "./profile-groups.js";
+import { mergeGroup, profileGroups } from "./profile-groups.js";
 import { membershipsOf, priorMemberships, runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 
@@ -218,10 +218,10 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     let shardIndex = 0;
     let processed = 0;
     for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
-      const grouped = profileShards(data, policy);
+      const grouped = profileGroups(data, policy);
       excludedOverIdentityLimit += grouped.excludedOverIdentityLimit;
       checkpoint(shardIndex, processed);
-      for (const group of grouped.shards.flat()) {
+      for (const group of grouped.groups) {
         if (++processed % PROGRESS_EVERY === 0) checkpoint(shardIndex, processed);
         const merged = mergeGroup(group, policy, sandbox.conventions);
         const hasRecords = merged.recordCount > 0;

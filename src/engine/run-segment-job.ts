@@ -26,7 +26,7 @@ import { compileSegmentSet } from "../pql/index.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { JobCancelledError, progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
 import { sandboxShards } from "./partition.js";
-import { mergeGroup, profileShards, type ProfileGroup } from "./profile-groups.js";
+import { mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
 export interface SegmentJobOptions {
@@ -196,9 +196,8 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     let processed = 0;
     for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
       for (const [policy, policySegments] of byPolicy) {
-        const { shards, excludedOverIdentityLimit } = profileShards(data, policy);
+        const { groups, excludedOverIdentityLimit } = profileGroups(data, policy);
         excludedByPolicy.set(policy, (excludedByPolicy.get(policy) ?? 0) + excludedOverIdentityLimit);
-        const groups = shards.flat();
         checkpoint(shardIndex, processed);
         for (const group of groups) {
           if (++processed % PROGRESS_EVERY === 0) checkpoint(shardIndex, processed);

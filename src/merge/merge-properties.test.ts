@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { profileShards } from "../engine/profile-groups.js";
+import { profileGroups } from "../engine/profile-groups.js";
 import { identityKeys, primaryIdentity } from "../identity/identity-key.js";
 import type { JsonObject, MergePolicy } from "../xdm/types.js";
 import type { RecordFragment } from "./fragment.js";
@@ -53,7 +53,7 @@ const records = fc
 
 function profilesOf(rs: RecordFragment[], p: MergePolicy): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
-  for (const g of profileShards({ records: rs, events: [] }, p).shards.flat()) out[g.key] = mergeFragments(g.records, p, { conventions: DEFAULT_CONVENTIONS }).entity;
+  for (const g of profileGroups({ records: rs, events: [] }, p).groups) out[g.key] = mergeFragments(g.records, p, { conventions: DEFAULT_CONVENTIONS }).entity;
   return out;
 }
 
