@@ -42,13 +42,6 @@ export async function* readFragments(sandbox: Sandbox): AsyncGenerator<SandboxFr
   }
 }
 
-/** Links the identities of one fragment into the full identity graph (records always, events with two or more). */
-export function linkFragment(graph: IdentityGraph, f: SandboxFragment): void {
-  const ids = f.fragment.identities;
-  if (f.kind === "record") graph.link(ids.length > 0 ? ids : [f.fragment.primary]);
-  else if (ids.length >= 2) graph.link(ids);
-}
-
 /**
  * Reads every data file into memory, each fragment labelled with the component of the full identity graph
  * (all datasets) its primary identity belongs to — the key shards are cut by.
@@ -58,7 +51,7 @@ export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData> {
   const events: EventFragment[] = [];
   const graph = new IdentityGraph();
   for await (const f of readFragments(sandbox)) {
-    linkFragment(graph, f);
+    graph.observe(f.kind, f.fragment.identities, f.fragment.primary);
     if (f.kind === "event") events.push(f.fragment);
     else records.push(f.fragment);
   }

@@ -13,7 +13,7 @@ import { IdentityGraph } from "../identity/identity-graph.js";
 import { readJsonl } from "../io/jsonl.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { linkFragment, loadSandboxData, readFragments, type SandboxData } from "./load-data.js";
+import { loadSandboxData, readFragments, type SandboxData } from "./load-data.js";
 import { hashKey, shardOf } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -71,7 +71,7 @@ export async function* sandboxShards(sandbox: Sandbox, options: PartitionOptions
     return;
   }
   const graph = new IdentityGraph();
-  for await (const f of readFragments(sandbox)) linkFragment(graph, f);
+  for await (const f of readFragments(sandbox)) graph.observe(f.kind, f.fragment.identities, f.fragment.primary);
   const canonical = graph.canonicalizer();
 
   const dir = join(new SandboxState(sandbox.dir).root, "tmp", `shards-${process.pid}-${Date.now()}`);

@@ -46,9 +46,8 @@ export function shardOf(componentHash: number, shardCount: number): number {
 function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigin) => IdentityKey {
   if (policy.identityGraph.type === "none") return (f) => f.primary;
   const graph = new IdentityGraph();
-  for (const r of data.records) if (policyIncludesDataset(policy, r.datasetId)) graph.link(r.identities.length > 0 ? r.identities : [r.primary]);
-  // Identity Service keeps only observations that link two or more identities (ID-LINK).
-  for (const e of data.events) if (e.identities.length >= 2 && policyIncludesDataset(policy, e.datasetId)) graph.link(e.identities);
+  for (const r of data.records) if (policyIncludesDataset(policy, r.datasetId)) graph.observe("record", r.identities, r.primary);
+  for (const e of data.events) if (policyIncludesDataset(policy, e.datasetId)) graph.observe("event", e.identities, e.primary);
   const canonical = graph.canonicalizer();
   return (f) => canonical(f.primary) ?? f.primary;
 }

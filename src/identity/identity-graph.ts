@@ -64,6 +64,15 @@ export class IdentityGraph {
   }
 
   /**
+   * Links what one record or event observes: every identity of a record; an event's only when it carries two
+   * or more, as Identity Service keeps no single-identity observation (ID-LINK).
+   */
+  observe(kind: "record" | "event", identities: readonly IdentityKey[], primary: IdentityKey): void {
+    if (kind === "record") this.link(identities.length > 0 ? identities : [primary]);
+    else if (identities.length >= 2) this.link(identities);
+  }
+
+  /**
    * The canonical profile key of an identity's component: the smallest key of the component, so it does not
    * depend on the order links were seen in. Computed once for all identities (two passes over flat arrays);
    * the returned function answers undefined for an identity the graph never saw.
