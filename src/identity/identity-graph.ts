@@ -2,23 +2,24 @@
  * The private identity graph (`pdg`): union-find with path compression and union by rank over interned
  * identity keys. A record or event with two or more identities links them; links are transitive.
  */
+import { IdentityInterner } from "./identity-interner.js";
 import type { IdentityKey } from "./identity-key.js";
 
 export class IdentityGraph {
-  private readonly index = new Map<IdentityKey, number>();
-  private readonly keys: IdentityKey[] = [];
+  private readonly keys = new IdentityInterner();
   private parent = new Int32Array(1024);
   private rank = new Uint8Array(1024);
 
   /** Number of distinct identities seen. */
   get size(): number {
-    return this.keys.length;
+    return this.keys.size;
   }
 
-  private intern(key: IdentityKey): number {
-    let i = this.index.get(key);
-    if (i !== undefined) return i;
-    i = this.keys.length;
+  /** The index of an identity, added unlinked when new: a compact handle for the spill's second pass. */
+  intern(key: IdentityKey): number {
+    const n = this.keys.size;
+    const i = this.keys.intern(key);
+    if (i < n) return i;
     if (i === this.parent.length) {
       const parent = new Int32Array(i * 2);
       parent.set(this.parent);
@@ -28,8 +29,6 @@ export class IdentityGraph {
       this.rank = rank;
     }
     this.parent[i] = i;
-    this.index.set(key, i);
-    this.keys.push(key);
     return i;
   }
 
@@ -78,16 +77,22 @@ export class IdentityGraph {
    * the returned function answers undefined for an identity the graph never saw.
    */
   canonicalizer(): (key: IdentityKey) => IdentityKey | undefined {
-    const n = this.keys.length;
+    const ofIndex = this.canonicalByIndex();
+    return (key) => {
+      const i = this.keys.indexOf(key);
+      return i === -1 ? undefined : ofIndex(i);
+    };
+  }
+
+  /** The canonical key of the component of the identity with this index (from `intern`). */
+  canonicalByIndex(): (index: number) => IdentityKey {
+    const n = this.keys.size;
     const smallest = new Int32Array(n).fill(-1);
     for (let i = 0; i < n; i++) {
       const root = this.find(i);
       const cur = smallest[root]!;
-      if (cur === -1 || this.keys[i]! < this.keys[cur]!) smallest[root] = i;
+      if (cur === -1 || this.keys.compare(i, cur) < 0) smallest[root] = i;
     }
-    return (key) => {
-      const i = this.index.get(key);
-      return i === undefined ? undefined : this.keys[smallest[this.find(i)]!];
-    };
+    return (i) => this.keys.keyAt(smallest[this.find(i)]!);
   }
 }
