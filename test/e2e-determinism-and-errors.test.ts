@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFil
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ExportJob } from "../src/export/export-job.js";
+import { SandboxState } from "../src/store/sandbox-state.js";
 import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const PER_BATCH = "export-jobs/audiences-per-batch.json";
@@ -116,7 +117,7 @@ describe("bad input", () => {
     const sandbox = copySample();
     const first = runAll(sandbox);
     const before = exportedFiles(sandbox, first);
-    const membership = readFileSync(join(sandbox, ".profile-lab/membership.jsonl"));
+    const membership = new SandboxState(sandbox).membership.text();
     appendFileSync(join(sandbox, "datasets/crm-profiles.jsonl"), '{"_id":"x","identityMap":{"CRMID":[{"id":"c","primary":true}]},"person":{"birthYear":"1970"},"_acp_system_metadata":{"ingestTime":"2026-10-01T00:00:00Z"}}\n');
     const r = cli("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
     expectCleanFailure(r, "IO-D001", "crm-profiles.jsonl:");
@@ -132,7 +133,7 @@ describe("bad input", () => {
     expect(existsSync(join(sandbox, ".profile-lab/lake/_staging", String(failed.id)))).toBe(false);
     const s = cli("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
     expect(s.status).not.toBe(0);
-    expect(readFileSync(join(sandbox, ".profile-lab/membership.jsonl")).equals(membership)).toBe(true);
+    expect(new SandboxState(sandbox).membership.text()).toBe(membership);
     rmSync(sandbox, { recursive: true, force: true });
   });
 

@@ -49,7 +49,7 @@ describe("explain on the sample sandbox", () => {
 
   it("agrees with the segment job's decision for every profile and segment", async () => {
     const data = await loadSandboxData(sample);
-    const memberships = new SandboxState(sample.dir).readMembership();
+    const memberships = new SandboxState(sample.dir).membership.readAll();
     let checked = 0;
     for (const policy of [sample.policies.default, ...sample.policies.all()]) {
       for (const group of profileGroups(data, policy).groups) {

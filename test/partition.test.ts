@@ -1,6 +1,7 @@
 /**
- * Spilling to disk shard by shard gives exactly what the in-memory run gives: the same memberships, the
- * same metrics (times aside) and byte-identical Parquet, whatever the number of shards.
+ * Spilling to disk shard by shard, and running the shards on 1, 2 or 4 workers, gives exactly what the
+ * in-memory run gives: the same memberships, the same metrics (times aside, keys in the same order) and
+ * byte-identical Parquet, whatever the number of shards or workers.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,17 +18,22 @@ import { copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 const asOf = Date.parse(SAMPLE_AS_OF);
 const REQUESTS = ["audiences-per-batch.json", "big-spenders-with-events.json", "recently-updated-incl-empty.json"];
 
-function withoutTimes(job: SegmentJob | ExportJob): unknown {
-  const { creationTime: _c, updateTime: _u, ...rest } = job as unknown as Record<string, unknown>;
+/** The job as JSON without its times: key order counts too. */
+function withoutTimes(job: SegmentJob | ExportJob): string {
+  const { creationTime: _c, updateTime: _u, updateEpoch: _e, ...rest } = job as unknown as Record<string, unknown>;
   const metrics = { ...(rest["metrics"] as Record<string, unknown>) };
   for (const k of ["totalTime", "profileSegmentationTime", "profileExportTime", "aCPDatasetWriteTime"]) delete metrics[k];
-  return { ...rest, metrics, updateEpoch: undefined };
+  return JSON.stringify({ ...rest, metrics });
 }
 
-async function runAll(memoryBytes: number | undefined) {
+const DAY = 86_400_000;
+
+/** Two segment jobs ten days apart (so memberships move on from stored ones), then three exports. */
+async function runAll(memoryBytes: number | undefined, workers?: number) {
   const dir = copySample();
   const sandbox = openSandbox(dir);
-  const options = { asOf, statusModel: "legacy" as const, ...(memoryBytes ? { memoryBytes } : {}) };
+  const options = { asOf, statusModel: "legacy" as const, ...(memoryBytes ? { memoryBytes } : {}), ...(workers ? { workers } : {}) };
+  const firstJob = await runSegmentJob(sandbox, { ...options, asOf: asOf - 10 * DAY });
   const segmentJob = await runSegmentJob(sandbox, options);
   const exports: ExportJob[] = [];
   const files = new Map<string, Buffer>();
@@ -36,7 +42,18 @@ async function runAll(memoryBytes: number | undefined) {
     exports.push(job);
     for (const b of batches) for (const f of b.files!) files.set(`${name}/${b.id}/${f.name}`, readFileSync(join(dir, f.path)));
   }
-  return { dir, sandbox, segmentJob, exports, files, membership: readFileSync(new SandboxState(dir).membershipFile, "utf8") };
+  return { dir, sandbox, firstJob, segmentJob, exports, files, membership: new SandboxState(dir).membership.text() };
+}
+
+function expectSameOutput(run: Awaited<ReturnType<typeof runAll>>, reference: Awaited<ReturnType<typeof runAll>>): void {
+  expect(run.membership).toBe(reference.membership);
+  expect(withoutTimes(run.firstJob)).toBe(withoutTimes(reference.firstJob));
+  expect(withoutTimes(run.segmentJob)).toBe(withoutTimes(reference.segmentJob));
+  expect(run.exports.map(withoutTimes)).toEqual(reference.exports.map(withoutTimes));
+  expect([...run.files.keys()]).toEqual([...reference.files.keys()]);
+  for (const [name, bytes] of reference.files) expect(run.files.get(name)!.equals(bytes), name).toBe(true);
+  const tmp = join(run.dir, ".profile-lab/tmp");
+  expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([]);
 }
 
 describe("sharded execution", () => {
@@ -49,17 +66,14 @@ describe("sharded execution", () => {
     expect(parseMemorySize("0m")).toBeUndefined();
   });
 
-  it("gives the same memberships, metrics and Parquet bytes spilled to disk in many shards as in memory", async () => {
-    const inMemory = await runAll(undefined);
+  it("gives the same memberships, metrics and Parquet bytes for 1, 2 and 4 workers and any memory budget", async () => {
+    const inMemory = await runAll(undefined, 1);
+    expect(inMemory.membership).toContain('"existing"');
     const budget = 8 * 2 ** 20;
     expect(shardCountFor(inMemory.sandbox, { memoryBytes: budget })).toBeGreaterThanOrEqual(5);
-    const spilled = await runAll(budget);
-    expect(spilled.membership).toBe(inMemory.membership);
-    expect(withoutTimes(spilled.segmentJob)).toEqual(withoutTimes(inMemory.segmentJob));
-    expect(spilled.exports.map(withoutTimes)).toEqual(inMemory.exports.map(withoutTimes));
-    expect([...spilled.files.keys()]).toEqual([...inMemory.files.keys()]);
-    for (const [name, bytes] of inMemory.files) expect(spilled.files.get(name)!.equals(bytes), name).toBe(true);
-    const tmp = join(spilled.dir, ".profile-lab/tmp");
-    expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([]);
-  });
+    expectSameOutput(await runAll(budget, 1), inMemory);
+    expect(shardCountFor(inMemory.sandbox, { workers: 2 })).toBe(4);
+    expectSameOutput(await runAll(undefined, 2), inMemory);
+    expectSameOutput(await runAll(budget, 4), inMemory);
+  }, 120_000);
 });

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { loadSandboxData } from "../src/engine/load-data.js";
 import { profileGroups } from "../src/engine/profile-groups.js";
 import { runSchedules, schedulesOf } from "../src/engine/run-schedules.js";
-import { priorMemberships, runSegmentJob } from "../src/engine/run-segment-job.js";
+import { runSegmentJob } from "../src/engine/run-segment-job.js";
+import { priorMemberships } from "../src/engine/segment-shard.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSandboxSegments, openSandbox } from "../src/engine/sandbox.js";
@@ -19,7 +20,7 @@ const PDG = { id: "mp_ts_pdg", name: "pdg", schema: { name: "_xdm.context.profil
 const at = (iso: string) => Date.parse(iso);
 
 function membership(dir: string, key: string, segment: string) {
-  return new SandboxState(dir).readMembership().get(key)?.get(segment);
+  return new SandboxState(dir).membership.readAll().get(key)?.get(segment);
 }
 
 describe("membership through successive segment jobs (S1–S5)", () => {
@@ -71,13 +72,13 @@ describe("S7: profiles stitched between runs show both memberships until the nex
     const data = await loadSandboxData(sandbox);
     const [stitched, ...others] = profileGroups(data, sandbox.policies.default).groups;
     expect(others).toHaveLength(0);
-    const before = priorMemberships(new SandboxState(dir).readMembership(), stitched!);
+    const before = priorMemberships(new SandboxState(dir).membership.readAll(), stitched!);
     expect(Object.fromEntries([...before].map(([k, v]) => [k, v.status]))).toEqual({ A: "realized", B: "realized" });
 
     const job = await runSegmentJob(sandbox, { asOf: at("2024-05-03T01:00:00Z"), statusModel: "current" });
     // p2's record is newer, so the stitched profile lives in Oregon: A exits, B stays.
     expect(job.metrics.segmentedProfileByStatusCounter).toEqual({ A: { exited: 1 }, B: { realized: 1 } });
-    const after = new SandboxState(dir).readMembership();
+    const after = new SandboxState(dir).membership.readAll();
     expect([...after.keys()]).toEqual(["crmid:p1"]);
     expect(after.get("crmid:p1")?.get("A")?.status).toBe("exited");
   });

@@ -3,7 +3,7 @@
  * later, P4 an event-only profile. Rows are read back from the Parquet files with DuckDB.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
@@ -44,9 +44,7 @@ function fixture(legacy = false): string {
     { key: "crmid:c2", ups: { "seg-1": entry("exited", "2024-05-03T01:00:00.000Z") } },
     { key: "crmid:c3", ups: { "seg-1": entry("realized", "2024-05-05T01:00:00.000Z"), "seg-2": entry("realized", "2024-05-05T01:00:00.000Z") } },
   ];
-  const file = new SandboxState(dir).membershipFile;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  new SandboxState(dir).membership.replace(new Map(lines.map((l) => [l.key, new Map(Object.entries(l.ups))])));
   return dir;
 }
 

@@ -56,6 +56,20 @@ function formatOf(args: ParsedArgs): "jsonl" | "parquet" {
   return v;
 }
 
+const WORKERS: OptionSpec = {
+  type: "string",
+  value: "n",
+  description: "worker threads evaluating shards (default: one per core for inputs over 256 MiB, else none)",
+};
+
+function workersOf(args: ParsedArgs): { workers?: number } {
+  const raw = args.values["workers"];
+  if (raw === undefined) return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not "${String(raw)}"`);
+  return { workers: n };
+}
+
 function memoryOf(args: ParsedArgs): number {
   const raw = String(args.values["memory"]);
   const bytes = parseMemorySize(raw);
@@ -245,7 +259,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "segment-job",
     summary: "evaluate segment definitions on merged profiles and update their segmentMembership",
-    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id>]... [--as-of <time>] [--status-model legacy|current] [--json]",
+    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id>]... [--as-of <time>] [--status-model legacy|current] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
       segment: { type: "string", value: "id", multiple: true, description: "segment id to evaluate (repeatable); default: every segment (\"*\")" },
@@ -253,6 +267,7 @@ export const COMMANDS: readonly Command[] = [
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
       memory: MEMORY,
+      workers: WORKERS,
       json: JSON_OUT,
     },
     async run(args, io) {
@@ -266,6 +281,7 @@ export const COMMANDS: readonly Command[] = [
         asOf: asOfOf(args, undefined),
         statusModel: statusModelOf(args),
         memoryBytes: memoryOf(args),
+        ...workersOf(args),
         onProgress: interrupt.onProgress,
       }).finally(() => {
         interrupt.dispose();

@@ -10,6 +10,7 @@ import { applicationOrder, policyIncludesDataset } from "../merge/merge-fragment
 import { parsePql, pqlJsonToAst, tracePql, type PqlTraceNode } from "../pql/index.js";
 import { nextMembership, type StatusModel } from "../segment/membership.js";
 import { SegmentError } from "../segment/segment-error.js";
+import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { formatDateTime } from "../xdm/time.js";
@@ -17,7 +18,8 @@ import type { Json, JsonObject, MergePolicy, SegmentMembershipEntry } from "../x
 import { loadSandboxData, type SandboxData } from "./load-data.js";
 import { hashKey, IDENTITY_GRAPH_LIMIT, mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import { inSegmentOf } from "../segment/segment-job.js";
-import { membershipsOf, priorMemberships, segmentIdsByName } from "./run-segment-job.js";
+import { membershipsOf } from "./run-segment-job.js";
+import { priorMemberships, segmentIdsByName } from "./segment-shard.js";
 import type { Sandbox } from "./sandbox.js";
 
 export class ExplainError extends ProfileLabError {
@@ -133,7 +135,7 @@ export function explainGroup(
   sandbox: Sandbox,
   group: ProfileGroup,
   policy: MergePolicy,
-  memberships: ReturnType<SandboxState["readMembership"]>,
+  memberships: MembershipSnapshot,
   options: Omit<ExplainOptions, "identity" | "mergePolicyId"> & { identity?: string },
 ): Explanation {
   const writes = new Map<string, { value: Json; record: RecordFragment }[]>();
@@ -203,7 +205,7 @@ export async function explain(sandbox: Sandbox, options: ExplainOptions): Promis
   const policy = policyId === undefined ? sandbox.policies.default : sandbox.policies.get(policyId);
   const group = profileGroups(data, policy).groups.find((g) => g.key === key || g.identities.includes(key)) ?? secondaryLookup(sandbox, data, policy, key);
   if (group === undefined) throw notFound(sandbox, data, policy, key, options.identity);
-  return explainGroup(sandbox, group, policy, new SandboxState(sandbox.dir).readMembership(), options);
+  return explainGroup(sandbox, group, policy, new SandboxState(sandbox.dir).membership.readAll(), options);
 }
 
 /** M15: without a default policy (and none asked for), a lookup returns the fragments unmerged and unstitched. */

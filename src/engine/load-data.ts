@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
-import { identityKeys, primaryIdentity } from "../identity/identity-key.js";
+import { identityKeys, primaryIdentity, type IdentityKey } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";
-import { readJsonl } from "../io/jsonl.js";
+import { readJsonl, readLines, type JsonlLine, type TextLine } from "../io/jsonl.js";
 import { readParquetRows } from "../io/parquet-reader.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
@@ -26,27 +26,58 @@ function isObject(v: unknown): v is JsonObject {
 
 export type SandboxFragment = { readonly kind: "record"; readonly fragment: RecordFragment } | { readonly kind: "event"; readonly fragment: EventFragment };
 
+/** One data file of a profile or event dataset, in load order. */
+export interface DataFile {
+  readonly dataset: Dataset;
+  /** Index of the dataset in `sandbox.datasets`. */
+  readonly datasetIndex: number;
+  /** Path relative to the sandbox, as listed in the manifest. */
+  readonly rel: string;
+  readonly path: string;
+}
+
+/** The sandbox's data files in load order (dataset order, then file order). */
+export function dataFiles(sandbox: Sandbox): DataFile[] {
+  return sandbox.datasets.flatMap((dataset, datasetIndex) =>
+    dataset.kind === "union" ? [] : (dataset.entry.files ?? []).map((rel) => ({ dataset, datasetIndex, rel, path: join(sandbox.dir, rel) })),
+  );
+}
+
+/**
+ * Every row of a data file parsed (JSON Lines) or decoded (Parquet). `columns` lets Parquet decode only
+ * those top-level columns; JSON Lines rows are whole whatever it says.
+ */
+export function fileRows(file: DataFile, columns?: readonly string[]): AsyncGenerator<JsonlLine> {
+  return file.rel.endsWith(".parquet") ? readParquetRows(file.path, columns ? { columns } : {}) : readJsonl(file.path);
+}
+
+/** Every row of a data file as JSON text: the line itself for JSON Lines, the decoded row for Parquet. */
+export async function* fileTexts(file: DataFile): AsyncGenerator<TextLine> {
+  if (!file.rel.endsWith(".parquet")) {
+    yield* readLines(file.path);
+    return;
+  }
+  for await (const { line, value } of readParquetRows(file.path)) yield { line, text: JSON.stringify(value) };
+}
+
 /** Streams every line of the sandbox's profile and event datasets as a validated fragment, in load order. */
 export async function* readFragments(sandbox: Sandbox): AsyncGenerator<SandboxFragment> {
   let seq = 0;
-  for (const dataset of sandbox.datasets) {
-    if (dataset.kind === "union") continue;
-    for (const rel of dataset.entry.files ?? []) {
-      const path = join(sandbox.dir, rel);
-      for await (const { line, value } of rel.endsWith(".parquet") ? readParquetRows(path) : readJsonl(path)) {
-        const fragment = toFragment(dataset, value, rel, line, seq++);
-        if (dataset.kind === "event") yield { kind: "event", fragment: fragment as EventFragment };
-        else yield { kind: "record", fragment };
-      }
-    }
+  for (const file of dataFiles(sandbox)) {
+    for await (const { line, value } of fileRows(file)) yield tagged(file.dataset, toFragment(file.dataset, value, file.rel, line, seq++));
   }
+}
+
+/** A fragment tagged with its kind (its dataset's). */
+export function tagged(dataset: Dataset, fragment: RecordFragment | EventFragment): SandboxFragment {
+  return dataset.kind === "event" ? { kind: "event", fragment: fragment as EventFragment } : { kind: "record", fragment };
 }
 
 /**
  * Reads every data file into memory, each fragment labelled with the component of the full identity graph
  * (all datasets) its primary identity belongs to — the key shards are cut by.
  */
-export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData> {
+export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData & { readonly componentOf: (key: IdentityKey) => IdentityKey }> {
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
   const graph = new IdentityGraph();
@@ -58,13 +89,30 @@ export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData> {
   const canonical = graph.canonicalizer();
   for (const f of records) f.component = canonical(f.primary) ?? f.primary;
   for (const f of events) f.component = canonical(f.primary) ?? f.primary;
-  return { records, events };
+  return { records, events, componentOf: (key) => canonical(key) ?? key };
 }
 
-function toFragment(dataset: Dataset, value: unknown, file: string, line: number, seq: number): RecordFragment | EventFragment {
-  const fail = (jsonPath: string, message: string): never => {
+function failAt(file: string, line: number): (jsonPath: string, message: string) => never {
+  return (jsonPath, message) => {
     throw new IoError("IO-D001", message, { file, line, jsonPath });
   };
+}
+
+const NO_PRIMARY = "no primary identity: flag one identityMap item with \"primary\": true (or set the dataset's primaryIdentityNamespace)";
+
+/** What a data line links in the identity graph: its identities and its primary identity (no other check). */
+export function identitiesOf(dataset: Dataset, value: unknown, file: string, line: number): { readonly identities: IdentityKey[]; readonly primary: IdentityKey } {
+  const fail = failAt(file, line);
+  if (!isObject(value)) return fail("$", "each line must be a JSON object (one record or event)");
+  const identityMap = value["identityMap"] as IdentityMap | undefined;
+  const primary = primaryIdentity(identityMap, dataset.entry.primaryIdentityNamespace);
+  if (primary === undefined) return fail("$.identityMap", NO_PRIMARY);
+  return { identities: identityKeys(identityMap), primary };
+}
+
+/** A data line as a validated fragment; a bad line throws with file, line and JSON path. */
+export function toFragment(dataset: Dataset, value: unknown, file: string, line: number, seq: number): RecordFragment | EventFragment {
+  const fail = failAt(file, line);
   if (!isObject(value)) return fail("$", "each line must be a JSON object (one record or event)");
   const { _acp_system_metadata: meta, ...data } = value;
   const rawIngest = isObject(meta) ? meta["ingestTime"] : undefined;
@@ -77,9 +125,7 @@ function toFragment(dataset: Dataset, value: unknown, file: string, line: number
   if (issue) return fail(issue.path, `${issue.message} (dataset "${dataset.entry.name}")`);
   const identityMap = data["identityMap"] as IdentityMap | undefined;
   const primary = primaryIdentity(identityMap, dataset.entry.primaryIdentityNamespace);
-  if (primary === undefined) {
-    return fail("$.identityMap", "no primary identity: flag one identityMap item with \"primary\": true (or set the dataset's primaryIdentityNamespace)");
-  }
+  if (primary === undefined) return fail("$.identityMap", NO_PRIMARY);
   const origin = { datasetId: dataset.entry.id, seq, file, line, ingestTime, primary, component: primary, identities: identityKeys(identityMap), data };
   if (dataset.kind !== "event") return origin;
   if (typeof data["_id"] !== "string") return fail("$._id", "an ExperienceEvent needs an \"_id\"");

@@ -1,19 +1,24 @@
 /**
- * The sandbox's data, shard by shard, within a memory budget. When the data fits, it is loaded once and
- * yielded whole. When it does not, pass 1 streams every dataset to build the identity graph of all datasets,
- * pass 2 streams them again and spills each fragment to the shard of its component (JSON Lines under
- * `.profile-lab/tmp/`), and each shard is then loaded alone. Every fragment of a profile, under any merge
- * policy, lies in one component, so a shard holds whole profiles; shards are ranges of the component hash,
- * so the output order is the same either way.
+ * The sandbox's data and prior memberships, shard by shard, within a memory budget. When the data fits and
+ * one thread does the work, it is loaded once as a single shard. Otherwise pass 1 streams every dataset to
+ * build the identity graph of all datasets, and pass 2 streams them again and spills each line to the shard
+ * of its component (under `.profile-lab/tmp/`), together with the previous membership snapshot re-cut the same
+ * way; each shard is then loaded alone, by this thread or a worker. Every fragment of a profile, under any
+ * merge policy, lies in one component, so a shard holds whole profiles with their previous memberships;
+ * shards are ranges of the component hash, so the output order is the same however many there are.
  */
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
-import { readJsonl } from "../io/jsonl.js";
+import type { IdentityKey } from "../identity/identity-key.js";
+import { readLines } from "../io/jsonl.js";
+import { parseJson } from "../io/json-file.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
+import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { loadSandboxData, readFragments, type SandboxData } from "./load-data.js";
+import { StoreError } from "../store/store-error.js";
+import { dataFiles, fileRows, fileTexts, identitiesOf, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
 import { hashKey, shardOf } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -24,8 +29,10 @@ export const DEFAULT_MEMORY_BYTES = 2 * 2 ** 30;
 const HEAP_PER_INPUT_BYTE = 4;
 
 export interface PartitionOptions {
-  /** Memory budget for the data of one shard, in bytes. */
+  /** Memory budget for the data in memory at once (every worker's shard), in bytes. */
   readonly memoryBytes?: number;
+  /** Threads that will hold a shard each at the same time. */
+  readonly workers?: number;
 }
 
 /** Parses `--memory` values: `512m`, `4g`, `1.5g`, or plain bytes. */
@@ -41,63 +48,169 @@ export function parseMemorySize(text: string): number | undefined {
 const JSONL_BYTES_PER_PARQUET_BYTE = 11;
 
 /** The input's size in JSON Lines bytes. */
-function inputBytes(sandbox: Sandbox): number {
+export function inputBytes(sandbox: Sandbox): number {
   let total = 0;
-  for (const d of sandbox.datasets) {
-    for (const f of d.entry.files ?? []) {
-      const size = statSync(join(sandbox.dir, f), { throwIfNoEntry: false })?.size ?? 0;
-      total += f.endsWith(".parquet") ? size * JSONL_BYTES_PER_PARQUET_BYTE : size;
-    }
+  for (const f of dataFiles(sandbox)) {
+    const size = statSync(f.path, { throwIfNoEntry: false })?.size ?? 0;
+    total += f.rel.endsWith(".parquet") ? size * JSONL_BYTES_PER_PARQUET_BYTE : size;
   }
   return total;
 }
 
-/** How many shards the data needs so that one shard fits the budget. */
+/**
+ * How many shards the data needs so that each thread's shard fits its share of the budget; with several
+ * workers, at least two shards each so that a slow shard does not leave the others idle.
+ */
 export function shardCountFor(sandbox: Sandbox, options: PartitionOptions = {}): number {
-  return Math.max(1, Math.ceil((inputBytes(sandbox) * HEAP_PER_INPUT_BYTE) / (options.memoryBytes ?? DEFAULT_MEMORY_BYTES)));
+  const workers = options.workers ?? 1;
+  const perThread = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / workers;
+  const needed = Math.ceil((inputBytes(sandbox) * HEAP_PER_INPUT_BYTE) / perThread);
+  return Math.max(1, needed, workers > 1 ? 2 * workers : 1);
 }
 
-type Spilled = (RecordFragment & { k: "r" }) | (EventFragment & { k: "e" });
-
-async function write(stream: WriteStream, line: string): Promise<void> {
-  if (!stream.write(line)) await once(stream, "drain");
+/** A shard: whole profiles' fragments and the previous memberships of their identities. */
+export interface Shard {
+  readonly index: number;
+  readonly data: SandboxData;
+  readonly prior: MembershipSnapshot;
+  /** The component in the identity graph of all datasets of a key of `prior` (the store's sort key). */
+  readonly componentOf: (key: IdentityKey) => IdentityKey;
 }
 
-/** Yields the data shard by shard (one shard when it fits in the budget). */
-export async function* sandboxShards(sandbox: Sandbox, options: PartitionOptions = {}): AsyncGenerator<SandboxData> {
-  const count = shardCountFor(sandbox, options);
-  if (count === 1) {
-    yield await loadSandboxData(sandbox);
-    return;
+/** The files one spilled shard lives in. */
+export interface ShardFiles {
+  readonly index: number;
+  /** Data lines: `[file index, line, seq, component]` TAB the row's JSON. */
+  readonly data: string;
+  /** Previous memberships: the component as JSON TAB the stored line. */
+  readonly membership: string;
+}
+
+export interface SpilledShards {
+  readonly shards: readonly ShardFiles[];
+  /** Removes the shard files. */
+  remove(): void;
+}
+
+class ShardStreams {
+  private readonly streams: WriteStream[];
+
+  constructor(readonly files: readonly string[]) {
+    this.streams = files.map((f) => createWriteStream(f, { highWaterMark: 1 << 20 }));
   }
+
+  async write(shard: number, line: string): Promise<void> {
+    const stream = this.streams[shard]!;
+    if (!stream.write(line)) await once(stream, "drain");
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.streams.map((s) => new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+  }
+}
+
+/** Progress of the spill: rows read in pass 1 and pass 2. */
+export type SpillProgress = (pass: 1 | 2, rows: number) => void;
+
+/** Cuts the sandbox's data and the stored memberships into `count` shard files on disk. */
+export async function spillShards(sandbox: Sandbox, count: number, onProgress?: SpillProgress): Promise<SpilledShards> {
+  const files = dataFiles(sandbox);
+  // Pass 1: the identity graph, and each row's primary identity as an index into it.
   const graph = new IdentityGraph();
-  for await (const f of readFragments(sandbox)) graph.observe(f.kind, f.fragment.identities, f.fragment.primary);
+  let primaries = new Int32Array(1 << 16);
+  let rows = 0;
+  for (const file of files) {
+    for await (const { line, value } of fileRows(file, ["identityMap"])) {
+      const { identities, primary } = identitiesOf(file.dataset, value, file.rel, line);
+      graph.observe(file.dataset.kind === "event" ? "event" : "record", identities, primary);
+      if (rows === primaries.length) {
+        const grown = new Int32Array(rows * 2);
+        grown.set(primaries);
+        primaries = grown;
+      }
+      primaries[rows++] = graph.intern(primary);
+      if (rows % 100_000 === 0) onProgress?.(1, rows);
+    }
+  }
+  const componentOf = graph.canonicalByIndex();
   const canonical = graph.canonicalizer();
 
-  const dir = join(new SandboxState(sandbox.dir).root, "tmp", `shards-${process.pid}-${Date.now()}`);
+  const state = new SandboxState(sandbox.dir);
+  const dir = join(state.root, "tmp", `shards-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    const files = Array.from({ length: count }, (_, i) => join(dir, `shard-${String(i).padStart(5, "0")}.jsonl`));
-    const streams = files.map((f) => createWriteStream(f));
-    for await (const f of readFragments(sandbox)) {
-      const fragment = f.fragment;
-      fragment.component = canonical(fragment.primary) ?? fragment.primary;
-      const line = `${JSON.stringify({ k: f.kind === "record" ? "r" : "e", ...fragment })}\n`;
-      await write(streams[shardOf(hashKey(fragment.component), count)]!, line);
-    }
-    await Promise.all(streams.map((s) => new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())))));
-    for (const file of files) {
-      const records: RecordFragment[] = [];
-      const events: EventFragment[] = [];
-      for await (const { value } of readJsonl(file)) {
-        const { k, ...fragment } = value as Spilled;
-        if (k === "e") events.push(fragment as EventFragment);
-        else records.push(fragment as RecordFragment);
+    const shards = Array.from({ length: count }, (_, index) => {
+      const base = join(dir, `shard-${String(index).padStart(5, "0")}`);
+      return { index, data: `${base}.data`, membership: `${base}.membership` };
+    });
+    // Pass 2: every row to its component's shard, unparsed where the input is JSON Lines.
+    const data = new ShardStreams(shards.map((s) => s.data));
+    let row = 0;
+    for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
+      for await (const { line, text } of fileTexts(files[fileIndex]!)) {
+        const component = componentOf(primaries[row]!);
+        await data.write(shardOf(hashKey(component), count), `${JSON.stringify([fileIndex, line, row, component])}\t${text}\n`);
+        if (++row % 100_000 === 0) onProgress?.(2, row);
       }
-      rmSync(file);
-      yield { records, events };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await data.close();
+    const membership = new ShardStreams(shards.map((s) => s.membership));
+    for (const part of state.membership.parts()) {
+      for await (const { line, text } of readLines(part)) {
+        const key = (parseJson(text, part, line - 1) as { key?: unknown }).key;
+        if (typeof key !== "string") throw new StoreError("STO-002", "corrupt membership snapshot: a line without \"key\"", { file: part, line });
+        const component = canonical(key) ?? key;
+        await membership.write(shardOf(hashKey(component), count), `${JSON.stringify(component)}\t${text}\n`);
+      }
+    }
+    await membership.close();
+    return { shards, remove };
+  } catch (e) {
+    remove();
+    throw e;
   }
+}
+
+function splitAtTab(text: string): [string, string] {
+  const tab = text.indexOf("\t");
+  return [text.slice(0, tab), text.slice(tab + 1)];
+}
+
+/** The lines of a shard file: read whole, as a shard is cut to fit in memory. */
+function shardLines(file: string): string[] {
+  const lines = readFileSync(file, "utf8").split("\n");
+  lines.pop();
+  return lines;
+}
+
+/** Loads one spilled shard: its rows validated into fragments (errors name the original file and line). */
+export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
+  const inputs = dataFiles(sandbox);
+  const records: RecordFragment[] = [];
+  const events: EventFragment[] = [];
+  for (const text of shardLines(files.data)) {
+    const [head, json] = splitAtTab(text);
+    const [fileIndex, line, seq, component] = JSON.parse(head) as [number, number, number, IdentityKey];
+    const file = inputs[fileIndex]!;
+    const fragment = toFragment(file.dataset, parseJson(json, file.rel, line - 1), file.rel, line, seq);
+    fragment.component = component;
+    if (file.dataset.kind === "event") events.push(fragment as EventFragment);
+    else records.push(fragment);
+  }
+  const prior: MembershipSnapshot = new Map();
+  const components = new Map<IdentityKey, IdentityKey>();
+  for (const text of shardLines(files.membership)) {
+    const [component, stored] = splitAtTab(text);
+    const { key, ups } = JSON.parse(stored) as { key: string; ups: Record<string, never> };
+    prior.set(key, new Map(Object.entries(ups)));
+    components.set(key, JSON.parse(component) as IdentityKey);
+  }
+  return { index: files.index, data: { records, events }, prior, componentOf: (key) => components.get(key) ?? key };
+}
+
+/** The whole sandbox as one shard, loaded in this thread. */
+export async function sandboxShardInMemory(sandbox: Sandbox): Promise<Shard> {
+  const { componentOf, ...data } = await loadSandboxData(sandbox);
+  return { index: 0, data, prior: new SandboxState(sandbox.dir).membership.readAll(), componentOf };
 }

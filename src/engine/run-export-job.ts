@@ -30,9 +30,10 @@ import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject, type Mer
 import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
-import { sandboxShards } from "./partition.js";
 import { mergeGroup, profileGroups } from "./profile-groups.js";
-import { membershipsOf, priorMemberships, runSegmentJob } from "./run-segment-job.js";
+import { membershipsOf, runSegmentJob } from "./run-segment-job.js";
+import { priorMemberships } from "./segment-shard.js";
+import { runShards } from "./shard-runner.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 
 export interface ExportJobOptions {
@@ -208,41 +209,40 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const staging = state.stagingDir(id);
   const writers = specs.map((s) => new BatchWriter(`${staging}/${s.batchId}`, rowType, options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE));
   try {
-    const snapshot = state.readMembership();
     const projection = plan.fields && projectionOf(plan.fields);
     const exportStart = clock();
     let exported = 0;
     let excludedOverIdentityLimit = 0;
     const byNamespace: Record<string, number> = {};
     const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
-    let shardIndex = 0;
     let processed = 0;
-    for await (const data of sandboxShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) })) {
-      const grouped = profileGroups(data, policy);
-      excludedOverIdentityLimit += grouped.excludedOverIdentityLimit;
-      checkpoint(shardIndex, processed);
-      for (const group of grouped.groups) {
-        if (++processed % PROGRESS_EVERY === 0) checkpoint(shardIndex, processed);
-        const merged = mergeGroup(group, policy, sandbox.conventions);
-        const hasRecords = merged.recordCount > 0;
-        const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
-        if (!passesProfileFilters(plan, hasRecords, lastUpdate)) continue;
-        const memberships = membershipsOf(sandbox, priorMemberships(snapshot, group), group, options.asOf);
-        const targets = writers.filter((_, i) => {
-          const filters = specs[i]!.filters;
-          return filters === undefined || filters.some((f) => matchesSegmentFilter(memberships, f, plan));
-        });
-        if (targets.length === 0) continue;
-        const full: JsonObject = { ...merged.entity };
-        if (Object.keys(memberships).length > 0) full["segmentMembership"] = memberships as unknown as JsonObject;
-        const row = projection ? projectRow(full, projection) : full;
-        if (rowType.fields.has("timeSeriesEvents")) row["timeSeriesEvents"] = eventsOf(group.events, plan);
-        for (const w of targets) await w.write(row);
-        exported++;
-        for (const ns of Object.keys(identityMapOf(merged.entity) ?? {})) byNamespace[ns] = (byNamespace[ns] ?? 0) + 1;
-      }
-      shardIndex++;
-    }
+    await runShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: 1, onSpill: () => checkpoint(0, 0) }, {
+      here: async (shard) => {
+        const grouped = profileGroups(shard.data, policy);
+        excludedOverIdentityLimit += grouped.excludedOverIdentityLimit;
+        checkpoint(shard.index, processed);
+        for (const group of grouped.groups) {
+          if (++processed % PROGRESS_EVERY === 0) checkpoint(shard.index, processed);
+          const merged = mergeGroup(group, policy, sandbox.conventions);
+          const hasRecords = merged.recordCount > 0;
+          const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
+          if (!passesProfileFilters(plan, hasRecords, lastUpdate)) continue;
+          const memberships = membershipsOf(sandbox, priorMemberships(shard.prior, group), group, options.asOf);
+          const targets = writers.filter((_, i) => {
+            const filters = specs[i]!.filters;
+            return filters === undefined || filters.some((f) => matchesSegmentFilter(memberships, f, plan));
+          });
+          if (targets.length === 0) continue;
+          const full: JsonObject = { ...merged.entity };
+          if (Object.keys(memberships).length > 0) full["segmentMembership"] = memberships as unknown as JsonObject;
+          const row = projection ? projectRow(full, projection) : full;
+          if (rowType.fields.has("timeSeriesEvents")) row["timeSeriesEvents"] = eventsOf(group.events, plan);
+          for (const w of targets) await w.write(row);
+          exported++;
+          for (const ns of Object.keys(identityMapOf(merged.entity) ?? {})) byNamespace[ns] = (byNamespace[ns] ?? 0) + 1;
+        }
+      },
+    });
     const files: WrittenFile[][] = [];
     for (const w of writers) files.push(await w.finish());
     const exportEnd = clock();

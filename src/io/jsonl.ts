@@ -12,8 +12,14 @@ export interface JsonlLine {
   readonly value: unknown;
 }
 
-/** Yields every non-blank line of `file` parsed; malformed JSON throws with file, line and column. */
-export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
+export interface TextLine {
+  /** 1-based line number in the file. */
+  readonly line: number;
+  readonly text: string;
+}
+
+/** Yields every non-blank line of `file` as text, unparsed. */
+export async function* readLines(file: string): AsyncGenerator<TextLine> {
   const stream = createReadStream(file, { encoding: "utf8" });
   const opened = new Promise<void>((resolve, reject) => {
     stream.once("open", () => resolve());
@@ -31,10 +37,15 @@ export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
     for await (const text of lines) {
       line++;
       if (text.trim() === "") continue;
-      yield { line, value: parseJson(text, file, line - 1) };
+      yield { line, text };
     }
   } finally {
     lines.close();
     stream.destroy();
   }
+}
+
+/** Yields every non-blank line of `file` parsed; malformed JSON throws with file, line and column. */
+export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
+  for await (const { line, text } of readLines(file)) yield { line, value: parseJson(text, file, line - 1) };
 }

@@ -84,7 +84,14 @@ export interface SegmentJob {
 export type ProfileMemberships = Map<string, SegmentMembershipEntry>;
 
 /** Counts a job's per-segment metrics as profiles go by. */
-export class SegmentCounters {
+/** A segment job's counters as plain data (what a shard's worker sends back). */
+export interface SegmentCounts {
+  readonly segmented: Record<string, number>;
+  readonly byNamespace: Record<string, Record<string, number>>;
+  readonly byStatus: Record<string, Partial<Record<SegmentMembershipEntry["status"], number>>>;
+}
+
+export class SegmentCounters implements SegmentCounts {
   readonly segmented: Record<string, number> = {};
   readonly byNamespace: Record<string, Record<string, number>> = {};
   readonly byStatus: Record<string, Partial<Record<SegmentMembershipEntry["status"], number>>> = {};
@@ -106,6 +113,24 @@ export class SegmentCounters {
     this.segmented[segmentId]! += 1;
     const byNs = this.byNamespace[segmentId]!;
     for (const ns of namespaces) byNs[ns] = (byNs[ns] ?? 0) + 1;
+  }
+
+  /** The counts so far, as plain data. */
+  counts(): SegmentCounts {
+    return { segmented: this.segmented, byNamespace: this.byNamespace, byStatus: this.byStatus };
+  }
+
+  /**
+   * Adds another part's counts. Added in shard order, keys appear in the order of their first profile, as
+   * they would counting all profiles here.
+   */
+  add(other: SegmentCounts): void {
+    const sum = <K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>): void => {
+      for (const k in from) into[k] = (into[k] ?? 0) + from[k]!;
+    };
+    sum(this.segmented, other.segmented);
+    for (const id in other.byNamespace) sum((this.byNamespace[id] ??= {}), other.byNamespace[id]!);
+    for (const id in other.byStatus) sum((this.byStatus[id] ??= {}), other.byStatus[id]!);
   }
 }
 

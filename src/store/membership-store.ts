@@ -1,35 +1,129 @@
 /**
  * The membership snapshot: profile key → segment id → the `ups` membership entry, as of the last segment
- * job. Stored as JSON Lines sorted by key (one profile per line) and replaced atomically by each job.
+ * job. Stored as JSON Lines parts (one profile per line), one part per shard of the job that wrote it, in a
+ * generation folder; `CURRENT` names the committed generation and is replaced atomically, so a job that
+ * fails or is killed leaves the previous snapshot whole. The engine orders lines so that the parts read in
+ * order give the same lines whatever the number of shards.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { SegmentMembershipEntry } from "../xdm/types.js";
+import { readLines } from "../io/jsonl.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { StoreError } from "./store-error.js";
 
-export type MembershipSnapshot = Map<string, Map<string, SegmentMembershipEntry>>;
+export type ProfileEntries = Map<string, SegmentMembershipEntry>;
+export type MembershipSnapshot = Map<string, ProfileEntries>;
 
-export function readMembership(file: string): MembershipSnapshot {
-  const snapshot: MembershipSnapshot = new Map();
-  if (!existsSync(file)) return snapshot;
-  const lines = readFileSync(file, "utf8").split("\n");
-  lines.forEach((text, i) => {
-    if (text === "") return;
-    try {
-      const { key, ups } = JSON.parse(text) as { key: string; ups: Record<string, SegmentMembershipEntry> };
-      snapshot.set(key, new Map(Object.entries(ups)));
-    } catch (e) {
-      throw new StoreError("STO-002", `corrupt membership snapshot: ${e instanceof Error ? e.message : String(e)}`, { file, line: i + 1 });
-    }
-  });
-  return snapshot;
+/** One stored line: a profile key and its entries. */
+export interface MembershipLine {
+  readonly key: string;
+  readonly entries: ProfileEntries;
 }
 
-export function writeMembership(file: string, snapshot: MembershipSnapshot): void {
-  const keys = [...snapshot.keys()].filter((k) => snapshot.get(k)!.size > 0).sort();
-  const lines = keys.map((key) => {
-    const entries = [...snapshot.get(key)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return JSON.stringify({ key, ups: Object.fromEntries(entries) });
-  });
+function parseLine(text: string, file: string, line: number): MembershipLine {
+  try {
+    const { key, ups } = JSON.parse(text) as { key: string; ups: Record<string, SegmentMembershipEntry> };
+    if (typeof key !== "string" || typeof ups !== "object" || ups === null) throw new Error("each line needs \"key\" and \"ups\"");
+    return { key, entries: new Map(Object.entries(ups)) };
+  } catch (e) {
+    throw new StoreError("STO-002", `corrupt membership snapshot: ${e instanceof Error ? e.message : String(e)}`, { file, line });
+  }
+}
+
+/** The line of one profile, entries sorted by segment id. */
+export function membershipLine(key: string, entries: ProfileEntries): string {
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify({ key, ups: Object.fromEntries(sorted) });
+}
+
+export class MembershipStore {
+  /** `dir` is the store's folder (`.profile-lab/membership`). */
+  constructor(readonly dir: string) {}
+
+  private get pointer(): string {
+    return join(this.dir, "CURRENT");
+  }
+
+  /** The committed generation's part files, in order (none before the first job). */
+  parts(): string[] {
+    if (!existsSync(this.pointer)) return [];
+    const generation = join(this.dir, readFileSync(this.pointer, "utf8").trim());
+    return readdirSync(generation)
+      .filter((f) => f.endsWith(".jsonl"))
+      .sort()
+      .map((f) => join(generation, f));
+  }
+
+  /** Every stored line, part by part. */
+  async *lines(): AsyncGenerator<MembershipLine> {
+    for (const file of this.parts()) {
+      for await (const { line, text } of readLines(file)) yield parseLine(text, file, line);
+    }
+  }
+
+  /** The whole snapshot in memory. */
+  readAll(): MembershipSnapshot {
+    const snapshot: MembershipSnapshot = new Map();
+    for (const file of this.parts()) {
+      readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((text, i) => {
+          if (text === "") return;
+          const { key, entries } = parseLine(text, file, i + 1);
+          snapshot.set(key, entries);
+        });
+    }
+    return snapshot;
+  }
+
+  /** The stored parts concatenated: the snapshot's content, independent of how many parts hold it. */
+  text(): string {
+    return this.parts()
+      .map((f) => readFileSync(f, "utf8"))
+      .join("");
+  }
+
+  /** Replaces the snapshot with `snapshot`, in one part ordered by key (fixtures, imports). */
+  replace(snapshot: MembershipSnapshot): void {
+    const generation = this.begin();
+    writeMembershipPart(generation.partFile(0), snapshot, [...snapshot.keys()].sort());
+    generation.commit();
+  }
+
+  /** Starts a new generation; its parts become the snapshot only when `commit` is called. */
+  begin(): MembershipGeneration {
+    const name = `gen-${process.pid}-${Date.now()}`;
+    const dir = join(this.dir, name);
+    mkdirSync(dir, { recursive: true });
+    return {
+      dir,
+      partFile: (index) => join(dir, `part-${String(index).padStart(5, "0")}.jsonl`),
+      commit: () => {
+        writeFileAtomic(this.pointer, `${name}\n`);
+        for (const old of readdirSync(this.dir)) if (old !== name && old !== "CURRENT") rmSync(join(this.dir, old), { recursive: true, force: true });
+      },
+      abort: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+}
+
+export interface MembershipGeneration {
+  readonly dir: string;
+  /** The file of part `index` (a shard's). */
+  partFile(index: number): string;
+  /** Makes this generation the snapshot and removes the others. */
+  commit(): void;
+  /** Drops this generation's files. */
+  abort(): void;
+}
+
+/** Writes one part: the given keys, in the given order, with their entries (keys without entries are skipped). */
+export function writeMembershipPart(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[]): void {
+  const lines: string[] = [];
+  for (const key of orderedKeys) {
+    const entries = snapshot.get(key);
+    if (entries !== undefined && entries.size > 0) lines.push(membershipLine(key, entries));
+  }
   writeFileAtomic(file, lines.length ? `${lines.join("\n")}\n` : "");
 }

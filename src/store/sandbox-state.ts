@@ -1,9 +1,9 @@
 /**
  * Where a sandbox's engine state lives (`<sandbox>/.profile-lab/`): the state database (job, batch, dataset
- * and schedule records), the membership snapshot and the data lake of exported Parquet files.
+ * and schedule records), the membership store and the data lake of exported Parquet files.
  */
 import { join } from "node:path";
-import { readMembership, writeMembership, type MembershipSnapshot } from "./membership-store.js";
+import { MembershipStore } from "./membership-store.js";
 import { RecordStore } from "./record-store.js";
 import { stateDb } from "./state-db.js";
 
@@ -17,16 +17,9 @@ export class SandboxState {
     this.root = join(sandboxDir, ".profile-lab");
   }
 
-  get membershipFile(): string {
-    return join(this.root, "membership.jsonl");
-  }
-
-  readMembership(): MembershipSnapshot {
-    return readMembership(this.membershipFile);
-  }
-
-  writeMembership(snapshot: MembershipSnapshot): void {
-    writeMembership(this.membershipFile, snapshot);
+  /** The membership snapshot, in parts (see MembershipStore). */
+  get membership(): MembershipStore {
+    return new MembershipStore(join(this.root, "membership"));
   }
 
   /** The state database: job, batch, dataset and schedule records. */

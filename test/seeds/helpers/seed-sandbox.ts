@@ -144,6 +144,6 @@ export function writeSeedSandbox(): string {
   for (const s of segments) writeFileSync(join(dir, `segments/${s.id}.json`), JSON.stringify(s));
   const state = new SandboxState(dir);
   mkdirSync(state.root, { recursive: true });
-  state.writeMembership(snapshot());
+  state.membership.replace(snapshot());
   return dir;
 }

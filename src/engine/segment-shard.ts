@@ -1,0 +1,159 @@
+/**
+ * One shard of a segment job: for each merge policy its segments use, group → merge → evaluate → move
+ * memberships on, then the shard's part of the new snapshot. The same code runs in the job's thread and in
+ * workers; a shard's result depends only on the shard, so the job's output does not depend on who ran it.
+ */
+import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
+import { compileSegmentSet } from "../pql/index.js";
+import type { StatusModel } from "../segment/membership.js";
+import type { CompiledSegment } from "../segment/segment-definition.js";
+import { SegmentError } from "../segment/segment-error.js";
+import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, type SegmentCounts } from "../segment/segment-job.js";
+import { writeMembershipPart, type MembershipSnapshot } from "../store/membership-store.js";
+import type { MergePolicy } from "../xdm/types.js";
+import { PROGRESS_EVERY } from "./job-progress.js";
+import type { Shard } from "./partition.js";
+import { hashKey, mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
+import type { Sandbox } from "./sandbox.js";
+
+/** What a segment job evaluates, compiled once per thread. */
+export interface SegmentPlan {
+  readonly segments: readonly CompiledSegment[];
+  /** The segments grouped by merge policy, in the order policies first appear. */
+  readonly byPolicy: ReadonlyMap<MergePolicy, readonly CompiledSegment[]>;
+  /** Per policy, one function deciding all its segments (shared event aggregates computed once per profile). */
+  readonly decide: ReadonlyMap<MergePolicy, ReturnType<typeof compileSegmentSet>>;
+  readonly idsByName: ReadonlyMap<string, string>;
+}
+
+/** The segments a request names, in sandbox order; an unknown id is an error listing the known ones. */
+export function selectSegments(sandbox: Sandbox, ids: readonly string[] | undefined): CompiledSegment[] {
+  if (ids === undefined || ids.length === 0 || (ids.length === 1 && ids[0] === "*")) return [...sandbox.segments];
+  return ids.map((id, i) => {
+    const s = sandbox.segments.find((c) => c.definition.id === id);
+    if (s === undefined) {
+      const known = sandbox.segments.map((c) => `${c.definition.id} (${c.definition.name})`).join(", ");
+      throw new SegmentError("SEG-J001", `unknown segment "${id}"; known segments: ${known || "none"}`, { jsonPath: `$[${i}].segmentId` });
+    }
+    return s;
+  });
+}
+
+export function policyOf(sandbox: Sandbox, segment: CompiledSegment): MergePolicy {
+  const id = segment.definition.mergePolicyId;
+  return id === undefined ? sandbox.policies.default : sandbox.policies.get(id, { file: segment.file, jsonPath: "$.mergePolicyId" });
+}
+
+/** Segment names to ids, for `inSegment("<name>")`. */
+export function segmentIdsByName(sandbox: Sandbox): Map<string, string> {
+  return new Map(sandbox.segments.map((s) => [s.definition.name, s.definition.id]));
+}
+
+export function segmentPlan(sandbox: Sandbox, segmentIds: readonly string[] | undefined): SegmentPlan {
+  const segments = selectSegments(sandbox, segmentIds);
+  const byPolicy = new Map<MergePolicy, CompiledSegment[]>();
+  for (const s of segments) {
+    const policy = policyOf(sandbox, s);
+    byPolicy.set(policy, [...(byPolicy.get(policy) ?? []), s]);
+  }
+  const schema = { profile: sandbox.profileType, event: sandbox.eventType };
+  const decide = new Map(
+    [...byPolicy].map(([policy, list]) => [policy, compileSegmentSet(list.map((s) => s.definition.expression), schema, (i) => list[i]!.file)] as const),
+  );
+  return { segments, byPolicy, decide, idsByName: segmentIdsByName(sandbox) };
+}
+
+/**
+ * The memberships a profile had: its own key's entries, and for segments it has none of, the latest entry
+ * stored under another of its identities (profiles stitched since the last run show both — S7).
+ */
+export function priorMemberships(snapshot: MembershipSnapshot, group: ProfileGroup): ProfileMemberships {
+  const out: ProfileMemberships = new Map(snapshot.get(group.key));
+  const own = new Set(out.keys());
+  for (const id of group.identities) {
+    const stored = id === group.key ? undefined : snapshot.get(id);
+    if (stored === undefined) continue;
+    for (const [segmentId, entry] of stored) {
+      if (own.has(segmentId)) continue;
+      const cur = out.get(segmentId);
+      if (cur === undefined || entry.lastQualificationTime > cur.lastQualificationTime) out.set(segmentId, entry);
+    }
+  }
+  return out;
+}
+
+/** Stores the result under the profile key; the evaluated segments' entries under its other identities are superseded. */
+function storeMemberships(snapshot: MembershipSnapshot, group: ProfileGroup, after: ProfileMemberships, evaluated: readonly CompiledSegment[]): void {
+  for (const id of group.identities) {
+    const stored = id === group.key ? undefined : snapshot.get(id);
+    if (stored === undefined) continue;
+    for (const s of evaluated) stored.delete(s.definition.id);
+    if (stored.size === 0) snapshot.delete(id);
+  }
+  const own: ProfileMemberships = new Map(snapshot.get(group.key));
+  for (const s of evaluated) {
+    const entry = after.get(s.definition.id);
+    if (entry === undefined) own.delete(s.definition.id);
+    else own.set(s.definition.id, entry);
+  }
+  if (own.size === 0) snapshot.delete(group.key);
+  else snapshot.set(group.key, own);
+}
+
+/** What a shard adds to the job's metrics; shards' results are summed in shard order. */
+export interface SegmentShardResult {
+  readonly counts: SegmentCounts;
+  /** Profiles evaluated, by merge policy id. */
+  readonly profilesByPolicy: Record<string, number>;
+  /** Profiles left out for their identity graph's size, by merge policy id. */
+  readonly excludedByPolicy: Record<string, number>;
+}
+
+export interface SegmentShardOptions {
+  readonly asOf: number;
+  readonly statusModel: StatusModel;
+  /** Called every PROGRESS_EVERY profiles with the shard's count so far; throws to cancel. */
+  readonly checkpoint: (profiles: number) => void;
+}
+
+/** Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`. */
+export function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: Shard, options: SegmentShardOptions, partFile: string): SegmentShardResult {
+  const { asOf, statusModel, checkpoint } = options;
+  const snapshot = shard.prior;
+  const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
+  const profilesByPolicy: Record<string, number> = {};
+  const excludedByPolicy: Record<string, number> = {};
+  const components = new Map<IdentityKey, IdentityKey>();
+  let processed = 0;
+  checkpoint(0);
+  for (const [policy, policySegments] of plan.byPolicy) {
+    const { groups, excludedOverIdentityLimit } = profileGroups(shard.data, policy);
+    excludedByPolicy[policy.id] = excludedOverIdentityLimit;
+    profilesByPolicy[policy.id] = groups.length;
+    const decide = plan.decide.get(policy)!;
+    for (const group of groups) {
+      if (++processed % PROGRESS_EVERY === 0) checkpoint(processed);
+      const merged = mergeGroup(group, policy, sandbox.conventions);
+      const before = priorMemberships(snapshot, group);
+      const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: asOf, inSegment: inSegmentOf(before, plan.idsByName) };
+      const after = applyDecisions(policySegments, decide(context), before, asOf, statusModel, sandbox.conventions);
+      storeMemberships(snapshot, group, after, policySegments);
+      components.set(group.key, group.component);
+      const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
+      for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);
+    }
+  }
+  writeMembershipPart(partFile, snapshot, storeOrder(snapshot, (key) => components.get(key) ?? shard.componentOf(key)));
+  return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
+}
+
+/** The store's line order: (component hash, component, key hash, key), the order shards are cut in. */
+export function storeOrder(snapshot: MembershipSnapshot, componentOf: (key: IdentityKey) => IdentityKey): IdentityKey[] {
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  const keyed = [...snapshot.keys()].map((key) => {
+    const component = componentOf(key);
+    return { key, hash: hashKey(key), component, componentHash: hashKey(component) };
+  });
+  keyed.sort((a, b) => a.componentHash - b.componentHash || cmp(a.component, b.component) || a.hash - b.hash || cmp(a.key, b.key));
+  return keyed.map((k) => k.key);
+}

@@ -1,0 +1,127 @@
+/**
+ * Runs a job's work shard by shard: in this thread when the data fits in memory as one shard or one worker
+ * is asked for, otherwise spilled to disk and, with several workers, on a worker pool (piscina) — one shard
+ * per task, each worker reading only its shard's files. Results come back in shard order whoever ran them.
+ */
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
+import { JobCancelledError } from "./job-progress.js";
+import { inputBytes, loadShard, sandboxShardInMemory, shardCountFor, spillShards, type Shard, type ShardFiles, type SpillProgress } from "./partition.js";
+import type { Sandbox } from "./sandbox.js";
+
+/** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
+const PARALLEL_FROM_BYTES = 256 * 2 ** 20;
+
+/** Workers for a job: as asked, else one per core for large inputs and none (this thread) for small ones. */
+export function workersFor(sandbox: Sandbox, asked: number | undefined): number {
+  if (asked !== undefined) return asked;
+  return inputBytes(sandbox) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1;
+}
+
+export interface ShardRunOptions {
+  readonly memoryBytes?: number;
+  /** 1 runs every shard in this thread. */
+  readonly workers: number;
+  readonly onSpill?: SpillProgress;
+}
+
+export interface ShardWork<R> {
+  /** Processes a loaded shard in this thread. */
+  here(shard: Shard): R | Promise<R>;
+  /** Processes a spilled shard on the pool (used when there are several workers). */
+  worker?(pool: ShardPool, files: ShardFiles): Promise<R>;
+}
+
+/** Runs `work` over every shard and returns the results in shard order. */
+export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, work: ShardWork<R>): Promise<R[]> {
+  const parallel = options.workers > 1 && work.worker !== undefined;
+  const count = shardCountFor(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: parallel ? options.workers : 1 });
+  if (count === 1) return [await work.here(await sandboxShardInMemory(sandbox))];
+  const spilled = await spillShards(sandbox, count, options.onSpill);
+  try {
+    if (parallel) {
+      const pool = new ShardPool(options.workers);
+      try {
+        return await Promise.all(spilled.shards.map((files) => work.worker!(pool, files)));
+      } finally {
+        await pool.destroy();
+      }
+    }
+    const results: R[] = [];
+    for (const files of spilled.shards) results.push(await work.here(loadShard(sandbox, files)));
+    return results;
+  } finally {
+    spilled.remove();
+  }
+}
+
+/** An error as data, to cross from a worker to the job's thread with its code and location. */
+export interface TransferredError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly location?: SourceLocation;
+  readonly detail?: string;
+}
+
+export function transferError(e: unknown): TransferredError {
+  if (e instanceof ProfileLabError) {
+    return { name: e.name, message: e.message, code: e.code, location: { ...e.location }, ...(e.detail !== undefined ? { detail: e.detail } : {}) };
+  }
+  return { name: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The error a worker reported, rebuilt as the class the job's thread handles (cancellation included). */
+export function rebuildError(t: TransferredError): Error {
+  if (t.name === "JobCancelledError") return new JobCancelledError(t.code ?? "CANCELLED", t.message);
+  if (t.code === undefined) return Object.assign(new Error(t.message), { name: t.name });
+  const e = new ProfileLabError(t.code, t.message, t.location, t.detail);
+  Object.defineProperty(e, "name", { value: t.name });
+  return e;
+}
+
+/** What a worker task answers: its result, or its error as data. */
+export type WorkerAnswer<R> = { readonly ok: R } | { readonly error: TransferredError };
+
+/** Runs in the worker: the task's answer, errors caught as data. */
+export async function answer<R>(work: () => Promise<R>): Promise<WorkerAnswer<R>> {
+  try {
+    return { ok: await work() };
+  } catch (e) {
+    return { error: transferError(e) };
+  }
+}
+
+/**
+ * The worker script beside this module. Run from the TypeScript sources (tests), workers use the compiled
+ * one: tsx's loader fails to resolve chevrotain's module graph inside a worker thread. The test setup builds it.
+ */
+const WORKER_FILE = fileURLToPath(import.meta.url).endsWith(".ts")
+  ? new URL("../../dist/engine/shard-worker.js", import.meta.url)
+  : new URL("./shard-worker.js", import.meta.url);
+
+export class ShardPool {
+  private readonly pool: Piscina;
+
+  constructor(workers: number) {
+    this.pool = new Piscina({
+      filename: WORKER_FILE.href,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60_000,
+    });
+  }
+
+  /** Runs the worker script's export `name` on `task`. */
+  async run<T, R>(name: string, task: T): Promise<R> {
+    const answer = (await this.pool.run(task, { name })) as WorkerAnswer<R>;
+    if ("error" in answer) throw rebuildError(answer.error);
+    return answer.ok;
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
