@@ -17,7 +17,7 @@ import type { ExportJob, ExportJobStatus } from "../export/export-job.js";
 import { listExportJobs, type ExportJobList } from "../export/export-job-list.js";
 import { recoverInterruptedJobs } from "../engine/job-recovery.js";
 import { JobControl } from "../store/job-control.js";
-import { generateSandbox } from "../generate/index.js";
+import { DEFAULT_ROWS_PER_FILE, generateSandbox } from "../generate/index.js";
 import { readJsonFile } from "../io/json-file.js";
 import type { StatusModel } from "../segment/membership.js";
 import type { SegmentJob, SegmentJobStatus } from "../segment/segment-job.js";
@@ -27,7 +27,7 @@ import { formatDateTime, parseDateTime } from "../xdm/time.js";
 import { requireString, UsageError, type CliIo, type Command, type OptionSpec, type ParsedArgs } from "./command.js";
 import { explanationText } from "./explain-text.js";
 import { cancelOnInterrupt } from "./interrupt.js";
-import { progressReporter } from "./progress.js";
+import { countReporter, progressReporter } from "./progress.js";
 import { table } from "./table.js";
 
 const SANDBOX: OptionSpec = { type: "string", value: "dir", description: "the sandbox directory", default: "." };
@@ -193,20 +193,25 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "generate",
     summary: "write a seeded, reproducible sandbox: profile and event datasets, schemas, merge policies, segments, export requests",
-    usage: "profile-lab generate <dir> [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format jsonl|parquet]",
+    usage: "profile-lab generate <dir> [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format parquet|jsonl] [--rows-per-file 1000000] [--quiet]",
     options: {
       profiles: { type: "string", value: "n", description: "number of persons", default: "1000" },
       "events-per-profile": { type: "string", value: "n", description: "average ExperienceEvents per person", default: "20" },
       seed: { type: "string", value: "n", description: "random seed: the same seed gives byte-identical files", default: "42" },
       "reference-time": { type: "string", value: "time", description: "RFC 3339 instant the data is generated relative to", default: "2026-11-01T00:00:00Z" },
       name: { type: "string", value: "name", description: "sandbox name (default: the directory name)" },
-      format: { type: "string", value: "jsonl|parquet", description: "dataset files as JSON Lines or Parquet (smaller, but slower to read today)", default: "jsonl" },
+      format: { type: "string", value: "parquet|jsonl", description: "dataset files as Parquet part files (datasets/<dataset>/part-NNNNN.parquet) or one JSON Lines file per dataset", default: "parquet" },
+      "rows-per-file": { type: "string", value: "n", description: "Parquet: rows per part file", default: String(DEFAULT_ROWS_PER_FILE) },
+      quiet: { type: "boolean", description: "no progress line on stderr" },
     },
     async run(args, io) {
       const dir = args.positionals[0];
       if (dir === undefined) throw new UsageError("missing the target directory: profile-lab generate <dir>");
       const referenceTime = args.values["reference-time"] as string;
       if (parseDateTime(referenceTime) === undefined) throw new UsageError(`--reference-time: "${referenceTime}" is not an RFC 3339 timestamp`);
+      const rowsPerFile = intOption(args, "rows-per-file")!;
+      if (rowsPerFile < 1) throw new UsageError(`--rows-per-file must be at least 1, not ${rowsPerFile}`);
+      const progress = args.values["quiet"] ? undefined : countReporter("generate", "persons");
       const summary = await generateSandbox(dir, {
         profiles: intOption(args, "profiles")!,
         eventsPerProfile: intOption(args, "events-per-profile")!,
@@ -214,7 +219,9 @@ export const COMMANDS: readonly Command[] = [
         referenceTime,
         name: (args.values["name"] as string | undefined) ?? basename(dir),
         format: formatOf(args),
-      });
+        rowsPerFile,
+        ...(progress ? { onProgress: progress.onProgress } : {}),
+      }).finally(() => progress?.done());
       io.out(`Generated sandbox in ${dir}: ${count(summary.persons)} persons, ${count(summary.events)} events`);
       for (const [name, n] of Object.entries(summary.records)) io.out(`  ${name}: ${count(n)} records`);
       return 0;

@@ -4,7 +4,6 @@
  * the person's CRMID, which is what links a device to a customer in the identity graph.
  */
 import type { JsonObject } from "../xdm/types.js";
-import { formatDateTime } from "../xdm/time.js";
 import { DAY, EVENT_DAYS, HOUR, MINUTE, batchFor, hasAccount, makeDevice, type Device, type GenContext, type Person, type Stamp } from "./model.js";
 import { Rng } from "./random.js";
 import { systemMetadata } from "./records.js";
@@ -138,7 +137,7 @@ function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: n
     if (spec.crmId !== undefined && i >= loginAt) {
       identityMap["CRMID"] = [{ id: spec.crmId, authenticatedState: "authenticated", primary: false }];
     }
-    const event: JsonObject = { _id: rng.uuid(), timestamp: formatDateTime(t), eventType: "" };
+    const event: JsonObject = { _id: rng.uuid(), timestamp: ctx.time(t), eventType: "" };
     switch (action.kind) {
       case "page":
         event["eventType"] = "web.webpagedetails.pageViews";
@@ -171,7 +170,7 @@ function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: n
     }
     event["environment"] = { browserDetails: { name: spec.device.browser, version: spec.device.browserVersion } };
     event["device"] = { type: spec.device.type };
-    event["_acp_system_metadata"] = systemMetadata(eventIngest(ctx, rng, t, delayClass, baseDelay));
+    event["_acp_system_metadata"] = systemMetadata(ctx, eventIngest(ctx, rng, t, delayClass, baseDelay));
     out.push(event);
     t += rng.int(8, 150) * 1000;
   }
@@ -182,8 +181,8 @@ function eventIngest(ctx: GenContext, rng: Rng, eventMs: number, delayClass: "st
   let ms = eventMs + baseDelay + (delayClass === "stream" ? rng.int(20_000, 15 * MINUTE) : rng.int(0, 60_000));
   // Nothing is ingested after the reference time: what would arrive later arrived just before it.
   ms = Math.min(ms, ctx.refMs - rng.int(1_000, 600_000));
-  const bucket = delayClass === "stream" ? `h${Math.floor(ms / HOUR)}` : `${delayClass}${Math.floor(ms / DAY)}`;
-  return { ms, batchId: batchFor(ctx, "events", bucket, 0, 0).id };
+  const batch = delayClass === "stream" ? batchFor(ctx, "events", "h", Math.floor(ms / HOUR), 0, 0) : batchFor(ctx, "events", delayClass, Math.floor(ms / DAY), 0, 0);
+  return { ms, batchId: batch.id };
 }
 
 function sessionStart(ctx: GenContext, rng: Rng): number {

@@ -9,8 +9,9 @@ import { parseDate, parseDateTime } from "../xdm/time.js";
 import type { MergePolicy, SegmentDefinition } from "../xdm/types.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import type { ExportJobRequest } from "./config.js";
+import { readParquetRows } from "../io/parquet-reader.js";
 import { generateSandbox, type GenerateOptions, type GenerateSummary } from "./index.js";
-import { activityScale, makePerson, type GenContext } from "./model.js";
+import { activityScale, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
 import { SAMPLE_OPTIONS } from "./sample-options.js";
 
 const OPTIONS: GenerateOptions = {
@@ -19,6 +20,7 @@ const OPTIONS: GenerateOptions = {
   seed: 7,
   referenceTime: "2026-11-01T00:00:00Z",
   name: "test",
+  format: "jsonl",
 };
 const REF = parseDateTime(OPTIONS.referenceTime) as number;
 const DAY = 86_400_000;
@@ -445,6 +447,7 @@ describe("identities and events", () => {
       activityScale: activityScale(OPTIONS.seed, OPTIONS.profiles, OPTIONS.eventsPerProfile),
       datasetIds: { crm: "a", loyalty: "b", web: "c", events: "d", export: "e" },
       batchCache: new Map(),
+      time: isoTime,
     };
     const targets = Array.from({ length: OPTIONS.profiles }, (_, i) => makePerson(ctx, i).eventTarget);
     const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
@@ -562,5 +565,96 @@ describe("checked-in sample", () => {
       const [a, b] = await Promise.all([readFile(join(fresh, f)), readFile(join(sampleDir, f))]);
       expect(a.equals(b), f).toBe(true);
     }
+  });
+});
+
+describe("Parquet part files", () => {
+  const PQ: GenerateOptions = { ...OPTIONS, profiles: 300, eventsPerProfile: 8, seed: 5, format: "parquet" };
+
+  async function rowsOf(dir: string, files: readonly string[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const f of files) for await (const { value } of readParquetRows(join(dir, f))) out.push(value);
+    return out;
+  }
+  async function datasetsOf(dir: string): Promise<SandboxManifest["datasets"]> {
+    return ((await readJson(dir, "sandbox.json")) as SandboxManifest).datasets.filter((d) => (d.files ?? []).length > 0);
+  }
+
+  it("splits each dataset into part files every rowsPerFile rows, listed in order in the manifest", async () => {
+    const dir = join(root, "pq-parts");
+    const summary = await generateSandbox(dir, { ...PQ, rowsPerFile: 700 });
+    const datasets = await datasetsOf(dir);
+    const events = datasets.find((d) => d.name === "Web and Commerce Events")!;
+    const parts = Math.ceil(summary.events / 700);
+    expect(parts).toBeGreaterThan(2);
+    expect(events.files).toEqual(Array.from({ length: parts }, (_, i) => `datasets/web-commerce-events/part-${String(i).padStart(5, "0")}.parquet`));
+    const counts: number[] = [];
+    for (const f of events.files!) counts.push((await rowsOf(dir, [f])).length);
+    expect(counts).toEqual(Array.from({ length: parts }, (_, i) => (i < parts - 1 ? 700 : summary.events - 700 * (parts - 1))));
+    expect(datasets.find((d) => d.name === "CRM Profiles")!.files).toEqual(["datasets/crm-profiles/part-00000.parquet"]);
+    // Every file written is in the summary, and only those exist under datasets/.
+    const listed = summary.files.filter((f) => f.startsWith("datasets/"));
+    expect(listed).toEqual(datasets.flatMap((d) => d.files!).sort());
+    expect((await listFiles(dir)).filter((f) => f.startsWith("datasets/"))).toEqual(listed);
+  });
+
+  it("holds the rows of the JSON Lines output, whatever rowsPerFile and the encoder thread", async () => {
+    const jsonl = await generateSandbox(join(root, "pq-jsonl"), { ...PQ, format: "jsonl" });
+    const one = join(root, "pq-one");
+    const many = join(root, "pq-many");
+    const manyLocal = join(root, "pq-many-local");
+    await generateSandbox(one, { ...PQ, encoderThread: false });
+    await generateSandbox(many, { ...PQ, rowsPerFile: 333, encoderThread: true });
+    await generateSandbox(manyLocal, { ...PQ, rowsPerFile: 333, encoderThread: false });
+    const jsonlSets = await datasetsOf(jsonl.dir);
+    const [oneSets, manySets] = [await datasetsOf(one), await datasetsOf(many)];
+    for (const [k, ds] of jsonlSets.entries()) {
+      const expected: unknown[] = [];
+      for (const f of ds.files!) expected.push(...(await readLines(jsonl.dir, f)));
+      const a = await rowsOf(one, oneSets[k]!.files!);
+      const b = await rowsOf(many, manySets[k]!.files!);
+      expect(a.length, ds.name).toBe(expected.length);
+      expect(a, ds.name).toEqual(expected);
+      expect(b, ds.name).toEqual(a);
+    }
+    // The same options give the same bytes, whether a worker thread encodes or this one.
+    const files = await listFiles(many);
+    expect(await listFiles(manyLocal)).toEqual(files);
+    for (const f of files) {
+      const [x, y] = await Promise.all([readFile(join(many, f)), readFile(join(manyLocal, f))]);
+      expect(x.equals(y), f).toBe(true);
+    }
+  });
+
+  it("writes one empty part for a dataset without rows", async () => {
+    const dir = join(root, "pq-empty");
+    const summary = await generateSandbox(dir, { ...PQ, profiles: 20, eventsPerProfile: 0 });
+    expect(summary.events).toBe(0);
+    const events = (await datasetsOf(dir)).find((d) => d.name === "Web and Commerce Events")!;
+    expect(events.files).toEqual(["datasets/web-commerce-events/part-00000.parquet"]);
+    expect(await rowsOf(dir, events.files!)).toEqual([]);
+  });
+
+  it("reports progress every 1,000 persons and at the end", async () => {
+    const calls: [number, number][] = [];
+    await generateSandbox(join(root, "pq-progress"), { ...PQ, profiles: 2500, eventsPerProfile: 1, onProgress: (done, total) => calls.push([done, total]) });
+    expect(calls).toEqual([
+      [1000, 2500],
+      [2000, 2500],
+      [2500, 2500],
+    ]);
+  });
+
+  it("rejects a bad rowsPerFile", async () => {
+    await expect(generateSandbox(join(root, "pq-bad"), { ...PQ, rowsPerFile: 0 })).rejects.toThrow(/rowsPerFile/);
+  });
+});
+
+describe("isoTime", () => {
+  it("formats like Date.toISOString", () => {
+    for (const ms of [0, 1, 999, 1000, 59_999, 3_599_999, MODEL_DAY - 1, MODEL_DAY, Date.UTC(2026, 10, 1, 23, 59, 59, 999), Date.UTC(2000, 1, 29, 12), 253_402_300_799_999, 253_402_300_800_000, -1, 1.5]) {
+      expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString());
+    }
+    for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 7_777_777) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
   });
 });

@@ -40,11 +40,12 @@ import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { buildExportJobs, buildMergePolicies, buildSegments, type ConfigInput } from "./config.js";
 import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
-import { activityScale, makePerson, type DatasetKey, type GenContext } from "./model.js";
+import { activityScale, isoTime, makePerson, type DatasetKey, type GenContext } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
-import { LineWriter, ParquetRowWriter, type RowWriter } from "./writer.js";
+import { localEncoder, workerEncoder } from "./parquet-encoder.js";
+import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar } from "../xdm/xdm-type.js";
 
@@ -64,9 +65,25 @@ export interface GenerateOptions {
   referenceTime: string;
   /** Sandbox name (manifest `name`, and part of the schema `$id`s). */
   name: string;
-  /** Dataset files as JSON Lines (default) or Parquet. */
+  /**
+   * Dataset files as JSON Lines (default here; the CLI defaults to Parquet), one file per dataset, or as
+   * Parquet part files `datasets/<dataset>/part-00000.parquet`, … (see `rowsPerFile`).
+   */
   format?: "jsonl" | "parquet";
+  /** Parquet only: rows per part file (default 1,000,000); part boundaries depend only on row counts. */
+  rowsPerFile?: number;
+  /**
+   * Parquet only: encode in a worker thread, overlapping with the generation (default: when more than
+   * 200,000 rows are expected). The files are the same either way.
+   */
+  encoderThread?: boolean;
+  /** Called as persons are written (every 1,000 persons and at the end) with persons done and the total. */
+  onProgress?: (done: number, total: number) => void;
 }
+
+/** Default rows per Parquet part file. */
+export const DEFAULT_ROWS_PER_FILE = 1_000_000;
+const PROGRESS_EVERY = 1000;
 
 export interface GenerateSummary {
   dir: string;
@@ -149,6 +166,10 @@ function validate(options: GenerateOptions): number {
   if (options.format !== undefined && options.format !== "jsonl" && options.format !== "parquet") {
     throw new RangeError(`generateSandbox: options.format must be "jsonl" or "parquet" (got ${JSON.stringify(options.format)})`);
   }
+  const perFile = options.rowsPerFile;
+  if (perFile !== undefined && (!Number.isSafeInteger(perFile) || perFile < 1)) {
+    throw new RangeError(`generateSandbox: options.rowsPerFile must be a positive integer (got ${String(perFile)})`);
+  }
   const refMs = typeof referenceTime === "string" ? parseDateTime(referenceTime) : undefined;
   if (refMs === undefined) {
     throw new RangeError(
@@ -206,6 +227,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
 
   const seed = options.seed;
   const ids = datasetIds(seed);
+  const format = options.format ?? "jsonl";
   const ctx: GenContext = {
     seed,
     refMs,
@@ -214,6 +236,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     activityScale: activityScale(seed, options.profiles, options.eventsPerProfile),
     datasetIds: ids,
     batchCache: new Map(),
+    time: format === "jsonl" ? isoTime : (ms) => ms,
   };
   const imsOrgId = `${derivedHex(seed, 24, "ims-org").toUpperCase()}@AdobeOrg`;
   const files: string[] = [];
@@ -224,24 +247,29 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     await writeJsonFile(dir, `schemas/${slug}.schema.json`, schema, files);
   }
 
-  // Datasets: one pass over the persons, four streams.
-  const format = options.format ?? "jsonl";
-  const fileOf = (spec: DatasetSpec): string => spec.file!.replace(/\.jsonl$/, `.${format}`);
-  const open = async (key: DatasetKey): Promise<RowWriter> => {
-    const spec = DATASETS.find((d) => d.key === key)!;
-    const path = join(dir, fileOf(spec));
-    if (format === "jsonl") return new LineWriter(path);
+  // Datasets: one pass over the persons, four streams. Memory does not grow with the number of persons:
+  // a person's rows are generated, handed to the writers and dropped (the Parquet writers hold at most one
+  // chunk and one encoder batch each), and the batch cache is bounded by the time window.
+  const specOf = (key: DatasetKey): DatasetSpec => DATASETS.find((d) => d.key === key)!;
+  const expectedRows = options.profiles * (1.5 + options.eventsPerProfile);
+  const encoder = format === "jsonl" ? undefined : (options.encoderThread ?? expectedRows > 200_000) ? workerEncoder() : localEncoder();
+  const open = (key: DatasetKey): RowWriter => {
+    const spec = specOf(key);
+    if (format === "jsonl") return new LineWriter(join(dir, spec.file!));
     const schema = schemaFromJson(schemas[spec.schema!], spec.schema!);
-    return ParquetRowWriter.open(path, object([...schema.type.fields, ["_acp_system_metadata", ACP_SYSTEM_METADATA]]));
+    const rowType = object([...schema.type.fields, ["_acp_system_metadata", ACP_SYSTEM_METADATA]]);
+    return new ParquetPartWriter(dir, spec.file!.replace(/\.jsonl$/, ""), rowType, { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoder: encoder! });
   };
-  const writers = { crm: await open("crm"), loyalty: await open("loyalty"), web: await open("web"), events: await open("events") };
+  const writers = { crm: open("crm"), loyalty: open("loyalty"), web: open("web"), events: open("events") };
+  const total = options.profiles;
+  const onProgress = options.onProgress;
   let written = false;
   try {
     const anonymous = anonymousVisitorCount(ctx);
     let nextAnonymous = 0;
-    for (let i = 0; i < options.profiles; i++) {
+    for (let i = 0; i < total; i++) {
       // Anonymous visitors are spread evenly through the event file.
-      while (nextAnonymous < anonymous && Math.floor((nextAnonymous * options.profiles) / anonymous) <= i) {
+      while (nextAnonymous < anonymous && Math.floor((nextAnonymous * total) / anonymous) <= i) {
         for (const event of anonymousEvents(ctx, nextAnonymous)) await writers.events.writeJson(event);
         nextAnonymous++;
       }
@@ -250,16 +278,23 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
       for (const record of loyaltyRecords(ctx, person)) await writers.loyalty.writeJson(record);
       for (const record of webRecords(ctx, person)) await writers.web.writeJson(record);
       for (const event of personEvents(ctx, person)) await writers.events.writeJson(event);
+      if (onProgress !== undefined && (i + 1) % PROGRESS_EVERY === 0) onProgress(i + 1, total);
     }
     for (; nextAnonymous < anonymous; nextAnonymous++) {
       for (const event of anonymousEvents(ctx, nextAnonymous)) await writers.events.writeJson(event);
     }
+    for (const w of Object.values(writers)) await w.close();
     written = true;
   } finally {
-    // On failure, release the file handles without masking the original error.
-    if (!written) await Promise.allSettled(Object.values(writers).map((w) => w.close()));
+    // On failure, release the file handles (and delete a half-written part) without masking the error.
+    if (!written) await Promise.allSettled(Object.values(writers).map((w) => (w instanceof ParquetPartWriter ? w.abort() : w.close())));
+    await encoder?.dispose();
   }
-  for (const w of Object.values(writers)) await w.close();
+  onProgress?.(total, total);
+  const dataFiles = (key: DatasetKey): string[] => {
+    const w = writers[key as keyof typeof writers];
+    return w instanceof ParquetPartWriter ? [...w.files] : [specOf(key).file!];
+  };
 
   // Configuration.
   const config: ConfigInput = { seed, refMs, imsOrgId, datasetIds: ids };
@@ -277,7 +312,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
         id: spec.schema === undefined ? PROFILE_UNION_SCHEMA_ID : schemas[spec.schema].$id,
         contentType: XED_CONTENT_TYPE,
       },
-      files: spec.file === undefined ? [] : [fileOf(spec)],
+      files: spec.file === undefined ? [] : dataFiles(spec.key),
     };
     if (spec.primaryIdentityNamespace !== undefined) {
       entry.primaryIdentityNamespace = spec.primaryIdentityNamespace;
@@ -294,7 +329,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   };
   await writeJsonFile(dir, "sandbox.json", manifest, files);
 
-  for (const spec of DATASETS) if (spec.file !== undefined) files.push(fileOf(spec));
+  for (const spec of DATASETS) if (spec.file !== undefined) files.push(...dataFiles(spec.key));
   files.sort();
   return {
     dir,

@@ -37,8 +37,14 @@ export interface GenContext {
   readonly datasetIds: Readonly<Record<DatasetKey, string>>;
   /** Events per unit of activity weight, so that the persons' events add up to ~97 % of the requested total. */
   readonly activityScale: number;
-  /** (dataset, bucket) → batch start and id; filled lazily, deterministic. */
-  readonly batchCache: Map<string, Batch>;
+  /** dataset → bucket kind → bucket number → batch start and id; filled lazily, deterministic. */
+  readonly batchCache: Map<DatasetKey, Map<string, Map<number, Batch>>>;
+  /**
+   * A date-time value as written to the data files: the RFC 3339 string (`isoTime`) for JSON Lines, epoch
+   * milliseconds for Parquet (the column stores milliseconds either way, so nothing is formatted and parsed
+   * back).
+   */
+  readonly time: (ms: number) => string | number;
 }
 
 /** When and in which batch a row was ingested (`_acp_system_metadata`). */
@@ -221,23 +227,60 @@ export function isoDate(ms: number): string {
 
 /**
  * The batch a record or event was ingested in: one per dataset and bucket (a day for record datasets, an
- * hour for streamed events). Its start time is fixed by the seed; rows land in the minutes after it.
+ * hour for streamed events), the bucket named by a kind and a number (`day`, -17 → "day-17"). Its start time
+ * is fixed by the seed; rows land in the minutes after it. The cache is bounded by the time window (a few
+ * thousand buckets), not by the number of persons.
  */
-export function batchFor(ctx: GenContext, dataset: DatasetKey, bucket: string, baseMs: number, spreadMs: number): Batch {
-  const key = `${dataset}\u0000${bucket}`;
-  let batch = ctx.batchCache.get(key);
+export function batchFor(ctx: GenContext, dataset: DatasetKey, kind: string, bucket: number, baseMs: number, spreadMs: number): Batch {
+  let byKind = ctx.batchCache.get(dataset);
+  if (byKind === undefined) {
+    byKind = new Map();
+    ctx.batchCache.set(dataset, byKind);
+  }
+  let byBucket = byKind.get(kind);
+  if (byBucket === undefined) {
+    byBucket = new Map();
+    byKind.set(kind, byBucket);
+  }
+  let batch = byBucket.get(bucket);
   if (batch === undefined) {
-    const rng = new Rng(ctx.seed, "batch", dataset, bucket);
+    const rng = new Rng(ctx.seed, "batch", dataset, `${kind}${bucket}`);
     batch = { id: rng.hex(32), startMs: baseMs + Math.floor(rng.float() * spreadMs) };
-    ctx.batchCache.set(key, batch);
+    byBucket.set(bucket, batch);
   }
   return batch;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+/** Day number → "YYYY-MM-DDT" (the generator's instants fall on a few hundred distinct days). */
+const DAY_PREFIX = new Map<number, string>();
+const MAX_ISO_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
+
+/** `new Date(ms).toISOString()`, several times faster for integral instants from 1970 to 9999. */
+export function isoTime(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= MAX_ISO_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY);
+  let prefix = DAY_PREFIX.get(day);
+  if (prefix === undefined) {
+    if (DAY_PREFIX.size >= 100_000) DAY_PREFIX.clear();
+    prefix = new Date(day * DAY).toISOString().slice(0, 11);
+    DAY_PREFIX.set(day, prefix);
+  }
+  let r = ms - day * DAY;
+  const milli = r % 1000;
+  r = (r - milli) / 1000;
+  const second = r % 60;
+  r = (r - second) / 60;
+  const minute = r % 60;
+  const hour = (r - minute) / 60;
+  return `${prefix}${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${THREE_DIGITS[milli]}Z`;
 }
 
 /** Ingest time of a record dataset row: a daily batch (hour 1–21 of that day) plus up to 20 minutes. */
 export function recordIngest(ctx: GenContext, rng: Rng, dataset: DatasetKey, day: number): Stamp {
   const dayStart = ctx.refMs + day * DAY;
-  const batch = batchFor(ctx, dataset, `day${day}`, dayStart + HOUR, 20 * HOUR);
+  const batch = batchFor(ctx, dataset, "day", day, dayStart + HOUR, 20 * HOUR);
   return { ms: batch.startMs + rng.int(0, 20 * MINUTE), batchId: batch.id };
 }
 

@@ -33,6 +33,9 @@ export function cyrb128(text: string): [number, number, number, number] {
 }
 
 const HEX = "0123456789abcdef";
+const HEX_CODES = Array.from(HEX, (c) => c.charCodeAt(0));
+/** Scratch char codes of one UUID (dashes at 8, 13, 18, 23). */
+const UUID_CODES: number[] = Array.from("00000000-0000-0000-0000-000000000000", (c) => c.charCodeAt(0));
 
 export class Rng {
   private a: number;
@@ -134,11 +137,16 @@ export class Rng {
 
   /** An RFC 4122 version-4 UUID built from this stream. */
   uuid(): string {
-    const h = this.hex(32).split("");
-    h[12] = "4";
-    h[16] = HEX[(Number.parseInt(h[16] as string, 16) & 3) | 8] as string;
-    const s = h.join("");
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    // 32 draws, one hex digit each (as `hex(32)`), with the version (4) and variant (8–b) digits forced;
+    // built from char codes in one go, so the string is flat (cheap to encode later).
+    const codes = UUID_CODES;
+    let k = 0;
+    for (let i = 0; i < 32; i++) {
+      const d = this.u32() & 15;
+      if (i === 8 || i === 12 || i === 16 || i === 20) k++; // the dashes stay in place
+      codes[k++] = i === 12 ? 0x34 : HEX_CODES[i === 16 ? (d & 3) | 8 : d]!;
+    }
+    return String.fromCharCode.apply(null, codes);
   }
 
   /** A shuffled copy (Fisher–Yates). */

@@ -3,14 +3,13 @@
  * the same person a little differently; the differences are deliberate, see the data model in `index.ts`.
  */
 import type { JsonObject } from "../xdm/types.js";
-import { formatDateTime } from "../xdm/time.js";
 import { DAY, HOUR, MINUTE, isoDate, type Address, type GenContext, type Person, type Stamp } from "./model.js";
 import { Rng } from "./random.js";
 import { asciiFold, LOYALTY_TIERS, NICKNAMES, type LoyaltyTier } from "./vocab.js";
 
 /** `_acp_system_metadata`: the system columns every data line carries (not part of any schema). */
-export function systemMetadata(stamp: Stamp): JsonObject {
-  return { ingestTime: formatDateTime(stamp.ms), sourceBatchId: stamp.batchId };
+export function systemMetadata(ctx: GenContext, stamp: Stamp): JsonObject {
+  return { ingestTime: ctx.time(stamp.ms), sourceBatchId: stamp.batchId };
 }
 
 function fullName(p: Person, first: string, last: string): string {
@@ -76,7 +75,7 @@ export function crmRecords(ctx: GenContext, p: Person): JsonObject[] {
   };
   const personalEmail: JsonObject = { address: p.email, primary: true, type: "personal", status: "active" };
   const audit = (stamp: Stamp): JsonObject => ({
-    lastUpdatedDate: formatDateTime(stamp.ms - rng.int(5 * MINUTE, 36 * HOUR)),
+    lastUpdatedDate: ctx.time(stamp.ms - rng.int(5 * MINUTE, 36 * HOUR)),
   });
 
   const first: JsonObject = {
@@ -89,7 +88,7 @@ export function crmRecords(ctx: GenContext, p: Person): JsonObject[] {
   if (hasMobile) first["mobilePhone"] = { number: before.phoneDisplay, primary: true };
   if (staleLoyalty) first["loyalty"] = { tier: staleTier(p.loyaltyTier) };
   if (hasAudit) first["extSourceSystemAudit"] = audit(p.crmIngest);
-  first["_acp_system_metadata"] = systemMetadata(p.crmIngest);
+  first["_acp_system_metadata"] = systemMetadata(ctx, p.crmIngest);
   if (p.crmUpdate === undefined) return [first];
 
   // The later record: always the identities and the name, plus what changed; a full refresh repeats the
@@ -103,7 +102,7 @@ export function crmRecords(ctx: GenContext, p: Person): JsonObject[] {
   if (fullRefresh || p.crmUpdate === "moved") update["homeAddress"] = addressJson(p.address);
   if ((fullRefresh && hasMobile) || p.crmUpdate === "newPhone") update["mobilePhone"] = { number: p.phoneDisplay, primary: true };
   if (hasAudit) update["extSourceSystemAudit"] = audit(p.crmUpdateIngest);
-  update["_acp_system_metadata"] = systemMetadata(p.crmUpdateIngest);
+  update["_acp_system_metadata"] = systemMetadata(ctx, p.crmUpdateIngest);
   // File order does not follow ingest order: the engine sorts by ingestTime, then by line.
   return updateFirst ? [update, first] : [first, update];
 }
@@ -165,9 +164,9 @@ export function loyaltyRecords(ctx: GenContext, p: Person): JsonObject[] {
       p.inCrm && stamp.ms > p.crmIngest.ms && olderThanCrm
         ? p.crmIngest.ms - rng.int(HOUR, 30 * DAY)
         : stamp.ms - rng.int(10 * MINUTE, 3 * DAY);
-    record["extSourceSystemAudit"] = { lastUpdatedDate: formatDateTime(updatedMs) };
+    record["extSourceSystemAudit"] = { lastUpdatedDate: ctx.time(updatedMs) };
   }
-  record["_acp_system_metadata"] = systemMetadata(stamp);
+  record["_acp_system_metadata"] = systemMetadata(ctx, stamp);
   return [record];
 }
 
@@ -189,8 +188,8 @@ export function webRecords(ctx: GenContext, p: Person): JsonObject[] {
   const optIn = rng.chance(0.55);
   record["consents"] = {
     collect: { val: "y" },
-    marketing: { email: { val: optIn ? "y" : "n", time: formatDateTime(p.webIngest.ms - rng.int(MINUTE, 2 * HOUR)) } },
+    marketing: { email: { val: optIn ? "y" : "n", time: ctx.time(p.webIngest.ms - rng.int(MINUTE, 2 * HOUR)) } },
   };
-  record["_acp_system_metadata"] = systemMetadata(p.webIngest);
+  record["_acp_system_metadata"] = systemMetadata(ctx, p.webIngest);
   return [record];
 }

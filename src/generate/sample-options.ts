@@ -7,4 +7,5 @@ export const SAMPLE_OPTIONS: GenerateOptions = {
   seed: 42,
   referenceTime: "2026-11-01T00:00:00Z",
   name: "sample",
+  format: "jsonl",
 };

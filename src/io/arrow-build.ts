@@ -234,44 +234,42 @@ function buildUtf8(type: DataType, values: readonly unknown[], n: number, rowOf:
   const offsets = new Int32Array(n + 1);
   const bitmap = new Uint8Array(bitmapBytes(n));
   let nullCount = 0;
-  // Capacity guess: one byte per UTF-16 unit (exact for ASCII).
-  let cap = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (typeof v === "string") cap += v.length;
-    else if (v != null) throw mismatch(path, rowOf, i, "string", v);
-  }
-  let buf = new Uint8Array(cap);
-  let pos = 0;
+  // Pass 1: validate, and take the offsets as if every string were ASCII (one byte per UTF-16 unit).
+  let chars = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (typeof v === "string") {
       bitmap[i >> 3]! |= 1 << (i & 7);
-      const len = v.length;
-      let j = 0;
-      if (pos + len <= buf.length) {
-        for (; j < len; j++) {
-          const c = v.charCodeAt(j);
-          if (c >= 0x80) break;
-          buf[pos + j] = c;
-        }
-      }
-      pos += j;
-      if (j < len) {
-        // Non-ASCII (or out of room): at most 3 bytes per remaining UTF-16 unit.
-        const need = pos + (len - j) * 3;
-        if (need > buf.length) {
-          const grown = new Uint8Array(Math.max(need, buf.length * 2, 1024));
-          grown.set(buf.subarray(0, pos));
-          buf = grown;
-        }
-        pos += encoder.encodeInto(j === 0 ? v : v.substring(j), buf.subarray(pos)).written;
-      }
-      if (pos > 0x7fffffff) throw new Error(`column ${path}: more than 2 GiB of strings in one batch`);
-    } else {
-      nullCount++;
+      chars += v.length;
+    } else if (v == null) nullCount++;
+    else throw mismatch(path, rowOf, i, "string", v);
+    offsets[i + 1] = chars;
+  }
+  if (nullCount === n) {
+    // Common in sparse nested schemas: nothing to encode.
+    return makeData({ type: type as Utf8, length: n, nullCount, nullBitmap: validityOrNone(bitmap, nullCount), valueOffsets: offsets, data: new Uint8Array(0) });
+  }
+  if (chars > 0x7fffffff) throw new Error(`column ${path}: more than 2 GiB of strings in one batch`);
+  // Pass 2: the whole column in one native join + encode. It reads every character only when all are
+  // ASCII (a longer UTF-8 encoding overflows the buffer first), and then the offsets above are right.
+  const strings: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v === "string") strings.push(v);
+  }
+  const joined = strings.join("");
+  let buf = new Uint8Array(chars);
+  if (encoder.encodeInto(joined, buf).read !== joined.length) {
+    // Some non-ASCII text: the exact byte offsets of each string, then the same one-shot encode.
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (typeof v === "string" && v.length > 0) pos += Buffer.byteLength(v, "utf8");
+      offsets[i + 1] = pos;
     }
-    offsets[i + 1] = pos;
+    if (pos > 0x7fffffff) throw new Error(`column ${path}: more than 2 GiB of strings in one batch`);
+    buf = new Uint8Array(pos);
+    encoder.encodeInto(joined, buf);
   }
   return makeData({
     type: type as Utf8,
@@ -279,7 +277,7 @@ function buildUtf8(type: DataType, values: readonly unknown[], n: number, rowOf:
     nullCount,
     nullBitmap: validityOrNone(bitmap, nullCount),
     valueOffsets: offsets,
-    data: buf.subarray(0, pos),
+    data: buf,
   });
 }
 

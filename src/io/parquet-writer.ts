@@ -57,7 +57,8 @@ type QueueItem = Uint8Array | typeof END;
 type State = "open" | "closing" | "closed" | "failed" | "aborted";
 
 export class ParquetFileWriter {
-  private readonly builder: BatchBuilder;
+  /** Undefined for a writer of prebuilt batches (`openEncoded`). */
+  private readonly builder: BatchBuilder | undefined;
   private readonly batchRows: number;
   private pending: JsonObject[] = [];
   /** Rows handed to the encoder (in built batches). */
@@ -82,10 +83,10 @@ export class ParquetFileWriter {
   private constructor(
     readonly path: string,
     private readonly file: FileHandle,
-    row: XdmObject,
+    row: XdmObject | undefined,
     options: ParquetWriteOptions,
   ) {
-    this.builder = batchBuilderFor(row);
+    this.builder = row === undefined ? undefined : batchBuilderFor(row);
     this.batchRows = positiveInt("batchRows", options.batchRows, DEFAULT_BATCH_ROWS);
     const rowGroupSize = positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
     const compression = COMPRESSION[options.compression ?? "zstd"];
@@ -140,6 +141,50 @@ export class ParquetFileWriter {
     }
   }
 
+  /**
+   * Opens `path` for a Parquet file written from prebuilt Arrow batches (`writeEncoded`), e.g. built on
+   * another thread. The schema is the first batch's; at least one batch (possibly empty) must be written.
+   * `batchRows` does not apply (each batch is handed to the encoder as it is).
+   */
+  static async openEncoded(path: string, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
+    positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
+    let file: FileHandle;
+    try {
+      file = await open(path, "w");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new IoError("IO-W003", `cannot create the Parquet file (${code ?? String(e)})`, { file: path });
+    }
+    try {
+      return new ParquetFileWriter(path, file, undefined, options);
+    } catch (e) {
+      await file.close().catch(() => undefined);
+      await rm(path, { force: true }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * Hands one prebuilt batch (an Arrow IPC stream of `rows` rows) to the encoder, waiting until it has
+   * taken the previous one. Only for writers from `openEncoded`.
+   */
+  async writeEncoded(ipc: Uint8Array, rows: number): Promise<void> {
+    return this.serial(async () => {
+      this.assertOpen("write");
+      if (this.builder !== undefined) throw new Error("writeEncoded() needs a writer from ParquetFileWriter.openEncoded()");
+      try {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.waitForRoom();
+        this.rowsBuilt += rows;
+        this.batchesBuilt++;
+        await this.enqueue(ipc);
+      } catch (e) {
+        this.fail(e);
+        throw e;
+      }
+    });
+  }
+
   /** Rows accepted so far (written or buffered). */
   get rowCount(): number {
     return this.rowsBuilt + this.pending.length;
@@ -179,6 +224,7 @@ export class ParquetFileWriter {
       this.assertOpen("close");
       this.state = "closing";
       try {
+        if (this.builder === undefined && this.batchesBuilt === 0) throw new Error("a Parquet file written with writeEncoded() needs at least one batch");
         // A file with zero rows still gets one empty batch: the encoder takes the schema from it.
         if (this.pending.length > 0 || this.batchesBuilt === 0) {
           const last = this.pending;
@@ -264,6 +310,7 @@ export class ParquetFileWriter {
     // microtask-only, so a producer that generates rows synchronously would otherwise starve the I/O).
     await new Promise<void>((resolve) => setImmediate(resolve));
     await this.waitForRoom();
+    if (this.builder === undefined) throw new Error("write() needs a writer from ParquetFileWriter.open()");
     const batch = this.builder.build(rows, this.rowsBuilt);
     const ipc = tableToIPC(new Table([batch]), "stream");
     this.rowsBuilt += rows.length;
