@@ -1,8 +1,7 @@
 /**
- * Streams a JSON Lines file one parsed line at a time, so a dataset never has to fit in memory as text.
+ * Streams a JSON Lines file one line at a time, so a dataset never has to fit in memory as text.
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { IoError } from "./io-error.js";
 import { parseJson } from "./json-file.js";
 
@@ -18,31 +17,60 @@ export interface TextLine {
   readonly text: string;
 }
 
-/** Yields every non-blank line of `file` as text, unparsed. */
-export async function* readLines(file: string): AsyncGenerator<TextLine> {
-  const stream = createReadStream(file, { encoding: "utf8" });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", reject);
-  });
+/** Bytes read at a time: large reads and one decode per line are much faster than readline. */
+const CHUNK_BYTES = 8 << 20;
+
+/**
+ * Yields every non-blank line of `file` as text, unparsed (lines end at LF; a CR before it is dropped).
+ * Synchronous reads: callers are CPU-bound loops for which a stream's event-loop turns only add cost.
+ */
+export function* linesOf(file: string): Generator<TextLine> {
+  let fd: number;
   try {
-    await opened;
+    fd = openSync(file, "r");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new IoError("IO-F001", code === "ENOENT" ? "data file not found" : `cannot read data file (${code ?? String(e)})`, { file });
   }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let line = 0;
   try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() === "") continue;
-      yield { line, text };
+    let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, fstatSync(fd).size + 1));
+    let filled = 0;
+    let line = 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        // A line longer than the buffer: grow it.
+        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(grown, 0, 0, filled);
+        buffer = grown;
+      }
+      const read = readSync(fd, buffer, filled, buffer.length - filled, null);
+      const end = filled + read;
+      let start = 0;
+      for (let nl = buffer.indexOf(10, start); nl !== -1 && nl < end; nl = buffer.indexOf(10, start)) {
+        line++;
+        const stop = nl > start && buffer[nl - 1] === 13 ? nl - 1 : nl;
+        const text = buffer.toString("utf8", start, stop);
+        start = nl + 1;
+        if (text.trim() !== "") yield { line, text };
+      }
+      if (read === 0) {
+        if (start < end) {
+          const text = buffer.toString("utf8", start, end);
+          if (text.trim() !== "") yield { line: line + 1, text };
+        }
+        return;
+      }
+      buffer.copy(buffer, 0, start, end);
+      filled = end - start;
     }
   } finally {
-    lines.close();
-    stream.destroy();
+    closeSync(fd);
   }
+}
+
+/** `linesOf` for async loops. */
+export async function* readLines(file: string): AsyncGenerator<TextLine> {
+  yield* linesOf(file);
 }
 
 /** Yields every non-blank line of `file` parsed; malformed JSON throws with file, line and column. */
