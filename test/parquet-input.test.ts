@@ -79,7 +79,7 @@ describe("Parquet datasets", () => {
     const base = mkdtempSync(join(tmpdir(), "profile-lab-gen-"));
     const jsonl = await generateSandbox(join(base, "jsonl"), options);
     const parquet = await generateSandbox(join(base, "parquet"), { ...options, format: "parquet" });
-    expect(parquet.files.filter((f) => f.startsWith("datasets/"))).toEqual(jsonl.files.filter((f) => f.startsWith("datasets/")).map((f) => f.replace(".jsonl", ".parquet")));
+    expect(parquet.files.filter((f) => f.startsWith("datasets/"))).toEqual(jsonl.files.filter((f) => f.startsWith("datasets/")).map((f) => f.replace(/\.jsonl$/, "/part-00000.parquet")));
     expect(parquet.events).toBe(jsonl.events);
     const a = await runSegmentJob(openSandbox(jsonl.dir), { asOf, statusModel: "legacy" });
     const b = await runSegmentJob(openSandbox(parquet.dir), { asOf, statusModel: "legacy" });

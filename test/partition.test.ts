@@ -3,7 +3,7 @@
  * in-memory run gives: the same memberships, the same metrics (times aside, keys in the same order) and
  * byte-identical Parquet, whatever the number of shards or workers.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMemorySize, shardCountFor } from "../src/engine/partition.js";
@@ -13,6 +13,7 @@ import { openSandbox } from "../src/engine/sandbox.js";
 import type { ExportJob } from "../src/export/export-job.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
+import { ProfileLabError } from "../src/xdm/errors.js";
 import { copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const asOf = Date.parse(SAMPLE_AS_OF);
@@ -76,4 +77,30 @@ describe("sharded execution", () => {
     expectSameOutput(await runAll(undefined, 2), inMemory);
     expectSameOutput(await runAll(budget, 4), inMemory);
   }, 120_000);
+
+  it("fails a job on workers at a bad data line with its file, line and JSON path, and keeps the stored memberships", async () => {
+    const dir = copySample();
+    const sandbox = openSandbox(dir);
+    await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
+    const before = new SandboxState(dir).membership.text();
+    const bad = '{"_id":"x","identityMap":{"CRMID":[{"id":"c","primary":true}]},"person":{"birthYear":"1970"},"_acp_system_metadata":{"ingestTime":"2026-10-01T00:00:00Z"}}';
+    appendFileSync(join(dir, "datasets/crm-profiles.jsonl"), `${bad}\n`);
+    const lines = readFileSync(join(dir, "datasets/crm-profiles.jsonl"), "utf8").trimEnd().split("\n").length;
+    const error = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "legacy", workers: 2 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ProfileLabError);
+    expect((error as ProfileLabError).code).toBe("IO-D001");
+    expect((error as ProfileLabError).location).toMatchObject({ file: "datasets/crm-profiles.jsonl", line: lines, jsonPath: "$.person.birthYear" });
+    const jobs = new SandboxState(dir).records<SegmentJob>("segment-jobs");
+    const last = jobs
+      .ids()
+      .map((id) => jobs.get(id)!)
+      .sort((a, b) => a.computeJobId - b.computeJobId)
+      .at(-1)!;
+    expect(last.status).toBe("FAILED");
+    expect(last.errors[0]!.code).toBe("IO-D001");
+    expect(new SandboxState(dir).membership.text()).toBe(before);
+  }, 60_000);
 });

@@ -302,7 +302,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "export",
     summary: "run an export job from a platform request body (POST /export/jobs) and write Parquet batches",
-    usage: "profile-lab export --request <file.json> [--sandbox <dir>] [--as-of <time>] [--status-model legacy|current] [--rows-per-file N] [--json]",
+    usage: "profile-lab export --request <file.json> [--sandbox <dir>] [--as-of <time>] [--status-model legacy|current] [--rows-per-file N] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
       request: { type: "string", value: "file.json", description: "the export-job request body" },
@@ -310,6 +310,7 @@ export const COMMANDS: readonly Command[] = [
       "status-model": STATUS_MODEL,
       "rows-per-file": { type: "string", value: "n", description: "rows per Parquet part file", default: "5000000" },
       memory: MEMORY,
+      workers: WORKERS,
       json: JSON_OUT,
     },
     async run(args, io) {
@@ -325,6 +326,7 @@ export const COMMANDS: readonly Command[] = [
         statusModel: statusModelOf(args),
         requestFile,
         memoryBytes: memoryOf(args),
+        ...workersOf(args),
         onProgress: interrupt.onProgress,
         ...(rowsPerFile !== undefined ? { rowsPerFile } : {}),
       }).finally(() => {

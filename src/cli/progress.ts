@@ -10,25 +10,39 @@ export interface ProgressReporter {
   done(): void;
 }
 
+/**
+ * `segment job: spilling to 8 shards, 600,000 / 12,000,000 rows (5 %), 200,000 rows/s, ETA 57 s, 10 s`, then
+ * `segment job: 52,000 profiles, 3/8 shards, 3,400 profiles/s, ETA 40 s, 20 s`. Rates and ETAs are per stage;
+ * the ETA of the profiles stage counts finished shards, so it shows once one is done.
+ */
 export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): ProgressReporter {
-  const live = stream.isTTY === true;
-  const start = clock();
-  let last = live ? 0 : start;
-  let shown = false;
+  const line = progressLine(stream, clock);
+  let stage: JobProgress["stage"] | undefined;
+  let stageStart = line.start;
+  const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
   return {
     onProgress(p) {
-      const now = clock();
-      if (now - last < (live ? 250 : 10_000)) return;
-      last = now;
-      const seconds = (now - start) / 1000;
-      const rate = seconds > 0 ? Math.round(p.profiles / seconds).toLocaleString("en-US") : "–";
-      const text = `${label}: ${p.profiles.toLocaleString("en-US")} profiles, shard ${p.shard + 1}, ${rate} profiles/s, ${seconds.toFixed(0)} s`;
-      stream.write(live ? `\r${text}\x1b[K` : `${text}\n`);
-      shown = true;
+      if (p.stage !== stage) {
+        // The first stage runs from the job's start.
+        if (stage !== undefined) stageStart = clock();
+        stage = p.stage;
+      }
+      line.show((now) => {
+        const elapsed = (now - stageStart) / 1000;
+        const total = `${((now - line.start) / 1000).toFixed(0)} s`;
+        const rate = (n: number, unit: string): string => `${elapsed > 0 ? fmt(n / elapsed) : "–"} ${unit}/s`;
+        if (p.stage === "identities") return `${label}: reading identities, ${fmt(p.rows)} rows, ${rate(p.rows, "rows")}, ${total}`;
+        if (p.stage === "spill") {
+          const of = p.totalRows ? ` / ${fmt(p.totalRows)} rows (${Math.floor((100 * p.rows) / p.totalRows)} %)` : " rows";
+          const eta = p.totalRows && p.rows > 0 ? `, ETA ${duration((elapsed * (p.totalRows - p.rows)) / p.rows)}` : "";
+          return `${label}: spilling to ${p.shards} shards, ${fmt(p.rows)}${of}, ${rate(p.rows, "rows")}${eta}, ${total}`;
+        }
+        const shards = p.shards > 1 ? `, ${p.shardsDone}/${p.shards} shards` : "";
+        const eta = p.shards > 1 && p.shardsDone > 0 && p.shardsDone < p.shards ? `, ETA ${duration((elapsed * (p.shards - p.shardsDone)) / p.shardsDone)}` : "";
+        return `${label}: ${fmt(p.profiles)} profiles${shards}, ${rate(p.profiles, "profiles")}${eta}, ${total}`;
+      });
     },
-    done() {
-      if (live && shown) stream.write("\r\x1b[K");
-    },
+    done: () => line.done(),
   };
 }
 
@@ -45,9 +59,8 @@ interface LineOptions {
 }
 
 /**
- * The mechanics of `progressReporter` as a reusable piece (for tasks other than jobs): throttles to one line
- * every 250 ms on a terminal (rewritten in place) or every ten seconds otherwise, optionally silent at first,
- * and clears a live line at the end.
+ * The shared mechanics: throttles to one line every 250 ms on a terminal (rewritten in place) or every ten
+ * seconds otherwise, optionally silent at first, and clears a live line at the end.
  */
 function progressLine(stream: NodeJS.WriteStream, clock: () => number, options: LineOptions = {}) {
   const live = stream.isTTY === true;

@@ -8,11 +8,11 @@
  * shards are ranges of the component hash, so the output order is the same however many there are.
  */
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import type { IdentityKey } from "../identity/identity-key.js";
-import { readLines } from "../io/jsonl.js";
+import { linesOf, readLines } from "../io/jsonl.js";
 import { parseJson } from "../io/json-file.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
@@ -109,8 +109,8 @@ class ShardStreams {
   }
 }
 
-/** Progress of the spill: rows read in pass 1 and pass 2. */
-export type SpillProgress = (pass: 1 | 2, rows: number) => void;
+/** Progress of the spill: rows read in pass 1 and pass 2 (which knows the total from pass 1). */
+export type SpillProgress = (pass: 1 | 2, rows: number, totalRows?: number) => void;
 
 /** Cuts the sandbox's data and the stored memberships into `count` shard files on disk. */
 export async function spillShards(sandbox: Sandbox, count: number, onProgress?: SpillProgress): Promise<SpilledShards> {
@@ -129,7 +129,7 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress?: 
         primaries = grown;
       }
       primaries[rows++] = graph.intern(primary);
-      if (rows % 100_000 === 0) onProgress?.(1, rows);
+      if (rows % 10_000 === 0) onProgress?.(1, rows);
     }
   }
   const componentOf = graph.canonicalByIndex();
@@ -151,7 +151,7 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress?: 
       for await (const { line, text } of fileTexts(files[fileIndex]!)) {
         const component = componentOf(primaries[row]!);
         await data.write(shardOf(hashKey(component), count), `${JSON.stringify([fileIndex, line, row, component])}\t${text}\n`);
-        if (++row % 100_000 === 0) onProgress?.(2, row);
+        if (++row % 10_000 === 0) onProgress?.(2, row, rows);
       }
     }
     await data.close();
@@ -177,19 +177,12 @@ function splitAtTab(text: string): [string, string] {
   return [text.slice(0, tab), text.slice(tab + 1)];
 }
 
-/** The lines of a shard file: read whole, as a shard is cut to fit in memory. */
-function shardLines(file: string): string[] {
-  const lines = readFileSync(file, "utf8").split("\n");
-  lines.pop();
-  return lines;
-}
-
 /** Loads one spilled shard: its rows validated into fragments (errors name the original file and line). */
 export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
   const inputs = dataFiles(sandbox);
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
-  for (const text of shardLines(files.data)) {
+  for (const { text } of linesOf(files.data)) {
     const [head, json] = splitAtTab(text);
     const [fileIndex, line, seq, component] = JSON.parse(head) as [number, number, number, IdentityKey];
     const file = inputs[fileIndex]!;
@@ -200,7 +193,7 @@ export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
   }
   const prior: MembershipSnapshot = new Map();
   const components = new Map<IdentityKey, IdentityKey>();
-  for (const text of shardLines(files.membership)) {
+  for (const { text } of linesOf(files.membership)) {
     const [component, stored] = splitAtTab(text);
     const { key, ups } = JSON.parse(stored) as { key: string; ups: Record<string, never> };
     prior.set(key, new Map(Object.entries(ups)));

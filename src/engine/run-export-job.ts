@@ -6,41 +6,32 @@
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { BatchWriter, DEFAULT_ROWS_PER_FILE, type WrittenFile } from "../export/batch-writer.js";
-import {
-  destinationOf,
-  matchesSegmentFilter,
-  passesProfileFilters,
-  planBatches,
-  type BatchSpec,
-  type ExportJob,
-} from "../export/export-job.js";
-import { ExportError, parseExportRequest, type ExportPlan } from "../export/export-request.js";
-import { projectionOf, projectRow, projectType } from "../export/projection.js";
-import type { EventFragment } from "../merge/fragment.js";
-import { identityMapOf } from "../identity/identity-key.js";
-import { memberStatuses, type StatusModel } from "../segment/membership.js";
+import { destinationOf, type BatchSpec, type ExportJob } from "../export/export-job.js";
+import { ExportError, type ExportPlan } from "../export/export-request.js";
+import { readJsonl } from "../io/jsonl.js";
+import type { StatusModel } from "../segment/membership.js";
 import { toJobError } from "../segment/segment-job.js";
-import { deterministicHexId, deterministicUuid } from "../store/ids.js";
+import { deterministicUuid } from "../store/ids.js";
 import type { BatchRecord } from "../store/catalog-types.js";
 import { Catalog } from "../store/catalog.js";
 import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { unionType } from "../xdm/schema.js";
-import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject, type MergePolicy } from "../xdm/types.js";
-import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
+import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject } from "../xdm/types.js";
+import { batchSpecs, exportContext, exportShard, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
-import { progressCheck, PROGRESS_EVERY, type JobProgress } from "./job-progress.js";
-import { mergeGroup, profileGroups } from "./profile-groups.js";
-import { membershipsOf, runSegmentJob } from "./run-segment-job.js";
-import { priorMemberships } from "./segment-shard.js";
-import { runShards } from "./shard-runner.js";
+import { progressCheck, type JobProgress } from "./job-progress.js";
+import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
+import { runShards, workersFor } from "./shard-runner.js";
+import type { ExportShardTask } from "./shard-worker.js";
 
 export interface ExportJobOptions {
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  /** Memory budget for the data of one shard; larger data is spilled to disk shard by shard. */
+  /** Memory budget for the data in memory at once; larger data is spilled to disk shard by shard. */
   readonly memoryBytes?: number;
+  /** Worker threads building rows; default one per core for large inputs, this thread for small ones. */
+  readonly workers?: number;
   /** Rows per Parquet part file (default 5,000,000 as on the platform). */
   readonly rowsPerFile?: number;
   /** Where the request came from, for error locations. */
@@ -55,14 +46,6 @@ export interface ExportResult {
   readonly batches: readonly BatchRecord[];
   /** Paths in `fields`/`eventList.fields` that name nothing in the union schema (ignored). */
   readonly warnings: readonly string[];
-}
-
-function resolvePolicy(sandbox: Sandbox, plan: ExportPlan, file: string | undefined): MergePolicy {
-  if (plan.mergePolicyId !== undefined) return sandbox.policies.get(plan.mergePolicyId, { file, jsonPath: "$.mergePolicy.id" });
-  const first = plan.segments?.find((s) => s.segmentNs.toLowerCase() === "ups");
-  const segment = first && sandbox.segments.find((s) => s.definition.id === first.segmentId);
-  const id = segment?.definition.mergePolicyId;
-  return id === undefined ? sandbox.policies.default : sandbox.policies.get(id);
 }
 
 /** The export target must be a union-schema dataset: one of the manifest's, or one created through the Catalog. */
@@ -94,52 +77,6 @@ function checkTarget(sandbox: Sandbox, plan: ExportPlan, file: string | undefine
   });
 }
 
-/** The Parquet row schema: union profile (projected by `fields`), system maps, and timeSeriesEvents if asked. */
-function rowTypeOf(sandbox: Sandbox, plan: ExportPlan, warnings: string[], file: string | undefined): XdmObject {
-  const base = unionType(
-    sandbox.profileType,
-    object([
-      ["identityMap", IDENTITY_MAP_TYPE],
-      ["segmentMembership", SEGMENT_MEMBERSHIP_TYPE],
-    ]),
-    "$",
-  ) as XdmObject;
-  let rowType = base;
-  if (plan.fields) {
-    const projected = projectType(base, projectionOf(plan.fields));
-    warnings.push(...projected.unknown.map((p) => `fields: "${p}" is not in the profile union schema; ignored`));
-    if (projected.type.fields.size === 0) {
-      throw new ExportError("EXP-R005", `fields names no field of the profile union schema (${plan.fields.join(", ")}); nothing would be exported`, { file, jsonPath: "$.fields" });
-    }
-    rowType = projected.type;
-  }
-  if (plan.eventList === undefined) return rowType;
-  let eventType = sandbox.eventType;
-  if (plan.eventList.fields) {
-    const projected = projectType(eventType, projectionOf(plan.eventList.fields));
-    warnings.push(...projected.unknown.map((p) => `additionalFields.eventList.fields: "${p}" is not in the event union schema; ignored`));
-    eventType = projected.type;
-  }
-  // Events with no field left would be empty structs, which Parquet cannot hold: leave the column out.
-  if (eventType.fields.size === 0) {
-    warnings.push("additionalFields.eventList.fields names no field of the event union schema; no timeSeriesEvents are exported");
-    return rowType;
-  }
-  return object([...rowType.fields, ["timeSeriesEvents", array(eventType)]]);
-}
-
-function eventsOf(events: readonly EventFragment[], plan: ExportPlan): JsonObject[] {
-  const el = plan.eventList!;
-  const projection = el.fields && projectionOf(el.fields);
-  const out: JsonObject[] = [];
-  for (const e of events) {
-    if (el.from !== undefined && !(e.ingestTime > el.from)) continue;
-    if (el.to !== undefined && !(e.ingestTime < el.to)) continue;
-    out.push(projection ? projectRow(e.data, projection) : e.data);
-  }
-  return out;
-}
-
 function nextJobId(state: SandboxState): number {
   return Math.max(0, ...state.records<ExportJob>("export-jobs").ids().map(Number).filter(Number.isFinite)) + 1;
 }
@@ -148,14 +85,13 @@ function nextJobId(state: SandboxState): number {
 export async function runExportJob(sandbox: Sandbox, body: unknown, options: ExportJobOptions): Promise<ExportResult> {
   const clock = options.clock ?? Date.now;
   const file = options.requestFile;
-  const plan = parseExportRequest(body, memberStatuses(options.statusModel), file);
-  checkTarget(sandbox, plan, file);
-  const policy = resolvePolicy(sandbox, plan, file);
-  const warnings: string[] = [];
-  const rowType = rowTypeOf(sandbox, plan, warnings, file);
+  const context = exportContext(sandbox, body, options.statusModel, file, (plan) => checkTarget(sandbox, plan, file));
+  const { plan, policy, rowType, warnings } = context;
+  const workers = workersFor(sandbox, options.workers);
+  const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
-    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}) });
+    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory });
   }
 
   recoverInterruptedJobs(sandbox.dir, clock);
@@ -165,7 +101,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const batchStore = state.records<BatchRecord>("batches");
   const id = nextJobId(state);
   const name = sandbox.manifest.name;
-  const specs = planBatches(plan, (i) => deterministicHexId(name, "export-batch", id, i));
+  const specs = batchSpecs(sandbox, plan, id);
   const created = clock();
   const request = plan.request;
   const job: ExportJob = {
@@ -209,40 +145,42 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const staging = state.stagingDir(id);
   const writers = specs.map((s) => new BatchWriter(`${staging}/${s.batchId}`, rowType, options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE));
   try {
-    const projection = plan.fields && projectionOf(plan.fields);
     const exportStart = clock();
+    const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
+    const toWriters: RowSink = async (targets, row) => {
+      for (const i of targets) await writers[i]!.write(row);
+    };
+    // Workers' rows are written here in shard order, whatever order the shards finish in.
+    let written: Promise<unknown> = Promise.resolve();
+    const results = await runShards<ExportShardResult>(
+      sandbox,
+      { ...memory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
+      {
+        here: (shard, progress) => exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
+        worker: (pool, files, progress) => {
+          const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.jsonl`);
+          const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
+          const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
+          const done = Promise.all([result, written]).then(async ([r]) => {
+            for (let i = 0; i < rowFiles.length; i++) {
+              for await (const { value } of readJsonl(rowFiles[i]!)) await writers[i]!.write(value as JsonObject);
+              rmSync(rowFiles[i]!);
+            }
+            return r;
+          });
+          written = done.catch(() => undefined);
+          return done;
+        },
+      },
+    );
     let exported = 0;
     let excludedOverIdentityLimit = 0;
     const byNamespace: Record<string, number> = {};
-    const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
-    let processed = 0;
-    await runShards(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: 1, onSpill: () => checkpoint(0, 0) }, {
-      here: async (shard) => {
-        const grouped = profileGroups(shard.data, policy);
-        excludedOverIdentityLimit += grouped.excludedOverIdentityLimit;
-        checkpoint(shard.index, processed);
-        for (const group of grouped.groups) {
-          if (++processed % PROGRESS_EVERY === 0) checkpoint(shard.index, processed);
-          const merged = mergeGroup(group, policy, sandbox.conventions);
-          const hasRecords = merged.recordCount > 0;
-          const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
-          if (!passesProfileFilters(plan, hasRecords, lastUpdate)) continue;
-          const memberships = membershipsOf(sandbox, priorMemberships(shard.prior, group), group, options.asOf);
-          const targets = writers.filter((_, i) => {
-            const filters = specs[i]!.filters;
-            return filters === undefined || filters.some((f) => matchesSegmentFilter(memberships, f, plan));
-          });
-          if (targets.length === 0) continue;
-          const full: JsonObject = { ...merged.entity };
-          if (Object.keys(memberships).length > 0) full["segmentMembership"] = memberships as unknown as JsonObject;
-          const row = projection ? projectRow(full, projection) : full;
-          if (rowType.fields.has("timeSeriesEvents")) row["timeSeriesEvents"] = eventsOf(group.events, plan);
-          for (const w of targets) await w.write(row);
-          exported++;
-          for (const ns of Object.keys(identityMapOf(merged.entity) ?? {})) byNamespace[ns] = (byNamespace[ns] ?? 0) + 1;
-        }
-      },
-    });
+    for (const r of results) {
+      exported += r.exported;
+      excludedOverIdentityLimit += r.excludedOverIdentityLimit;
+      for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
+    }
     const files: WrittenFile[][] = [];
     for (const w of writers) files.push(await w.finish());
     const exportEnd = clock();

@@ -109,49 +109,31 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   const generation = state.membership.begin();
   try {
     const segmentationStart = clock();
-    const check = progressCheck("segment-jobs", job.id, control, options.onProgress);
-    const workers = workersFor(sandbox, options.workers);
-    // Profiles done per shard: written by whoever runs the shard, summed here for progress.
-    const progress = new Int32Array(new SharedArrayBuffer(4 * 4096));
-    const total = (): number => progress.reduce((n, x) => n + x, 0);
-    let shardsDone = 0;
-    const poll = setInterval(() => options.onProgress?.({ kind: "segment-jobs", jobId: job.id, shard: shardsDone, profiles: total() }), 250);
-    let results: SegmentShardResult[];
-    try {
-      results = await runShards<SegmentShardResult>(
-        sandbox,
-        { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers, onSpill: () => check(0, 0) },
-        {
-          here: (shard) => {
-            const before = total();
-            const checkpoint = (profiles: number): void => {
-              progress[shard.index % progress.length] = profiles;
-              check(shard.index, before + profiles);
-            };
-            const result = evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint }, generation.partFile(shard.index));
-            shardsDone++;
-            return result;
-          },
-          worker: async (pool, files) => {
-            const task: SegmentShardTask = {
-              sandboxDir: sandbox.dir,
-              segmentIds: options.segmentIds,
-              asOf: options.asOf,
-              statusModel: options.statusModel,
-              jobId: job.id,
-              shard: files,
-              partFile: generation.partFile(files.index),
-              progress,
-            };
-            const result = await pool.run<SegmentShardTask, SegmentShardResult>("segmentShard", task);
-            shardsDone++;
-            return result;
-          },
-        },
-      );
-    } finally {
-      clearInterval(poll);
-    }
+    const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
+    const results = await runShards<SegmentShardResult>(
+      sandbox,
+      {
+        ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
+        workers: workersFor(sandbox, options.workers),
+        checkpoint,
+        report: (p) => options.onProgress?.({ kind: "segment-jobs", jobId: job.id, ...p }),
+      },
+      {
+        here: (shard, progress) =>
+          evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(shard.index)),
+        worker: (pool, files, progress) =>
+          pool.run<SegmentShardTask, SegmentShardResult>("segmentShard", {
+            sandboxDir: sandbox.dir,
+            segmentIds: options.segmentIds,
+            asOf: options.asOf,
+            statusModel: options.statusModel,
+            jobId: job.id,
+            shard: files,
+            partFile: generation.partFile(files.index),
+            progress,
+          }),
+      },
+    );
     const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
     const byMergePolicy: Record<string, number> = Object.fromEntries([...plan.byPolicy.keys()].map((p) => [p.id, 0]));
     const excludedByPolicy: Record<string, number> = {};

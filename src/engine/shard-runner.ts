@@ -7,8 +7,8 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
-import { JobCancelledError } from "./job-progress.js";
-import { inputBytes, loadShard, sandboxShardInMemory, shardCountFor, spillShards, type Shard, type ShardFiles, type SpillProgress } from "./partition.js";
+import { JobCancelledError, type StageProgress } from "./job-progress.js";
+import { inputBytes, loadShard, sandboxShardInMemory, shardCountFor, spillShards, type Shard, type ShardFiles } from "./partition.js";
 import type { Sandbox } from "./sandbox.js";
 
 /** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
@@ -24,33 +24,60 @@ export interface ShardRunOptions {
   readonly memoryBytes?: number;
   /** 1 runs every shard in this thread. */
   readonly workers: number;
-  readonly onSpill?: SpillProgress;
+  /** Reports progress and throws to stop the job: called in this thread (the spill, shards run here). */
+  readonly checkpoint: (p: StageProgress) => void;
+  /** Reports progress every 250 ms while shards run on workers (which check for a cancel themselves). */
+  readonly report: (p: StageProgress) => void;
 }
 
 export interface ShardWork<R> {
-  /** Processes a loaded shard in this thread. */
-  here(shard: Shard): R | Promise<R>;
-  /** Processes a spilled shard on the pool (used when there are several workers). */
-  worker?(pool: ShardPool, files: ShardFiles): Promise<R>;
+  /** Processes a loaded shard in this thread, calling `checkpoint(profiles)` with its profiles done so far. */
+  here(shard: Shard, checkpoint: (profiles: number) => void): R | Promise<R>;
+  /** Processes a spilled shard on the pool; the worker stores its profiles done in `progress[files.index]`. */
+  worker?(pool: ShardPool, files: ShardFiles, progress: Int32Array): Promise<R>;
 }
 
 /** Runs `work` over every shard and returns the results in shard order. */
 export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, work: ShardWork<R>): Promise<R[]> {
   const parallel = options.workers > 1 && work.worker !== undefined;
-  const count = shardCountFor(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: parallel ? options.workers : 1 });
-  if (count === 1) return [await work.here(await sandboxShardInMemory(sandbox))];
-  const spilled = await spillShards(sandbox, count, options.onSpill);
+  const shards = shardCountFor(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: parallel ? options.workers : 1 });
+  // Profiles done per shard, written by whoever runs the shard.
+  const progress = new Int32Array(new SharedArrayBuffer(4 * shards));
+  let shardsDone = 0;
+  let rows = 0;
+  const state = (): StageProgress => ({ stage: "profiles", rows, totalRows: rows, shardsDone, shards, profiles: progress.reduce((n, x) => n + x, 0) });
+  const here = async (shard: Shard): Promise<R> => {
+    const result = await work.here(shard, (profiles) => {
+      progress[shard.index] = profiles;
+      options.checkpoint(state());
+    });
+    shardsDone++;
+    return result;
+  };
+  if (shards === 1) return [await here(await sandboxShardInMemory(sandbox))];
+  const spilled = await spillShards(sandbox, shards, (pass, read, total) => {
+    rows = read;
+    options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
+  });
   try {
     if (parallel) {
       const pool = new ShardPool(options.workers);
+      const poll = setInterval(() => options.report(state()), 250);
       try {
-        return await Promise.all(spilled.shards.map((files) => work.worker!(pool, files)));
+        return await Promise.all(
+          spilled.shards.map(async (files) => {
+            const result = await work.worker!(pool, files, progress);
+            shardsDone++;
+            return result;
+          }),
+        );
       } finally {
+        clearInterval(poll);
         await pool.destroy();
       }
     }
     const results: R[] = [];
-    for (const files of spilled.shards) results.push(await work.here(loadShard(sandbox, files)));
+    for (const files of spilled.shards) results.push(await here(loadShard(sandbox, files)));
     return results;
   } finally {
     spilled.remove();

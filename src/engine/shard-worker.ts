@@ -4,11 +4,12 @@
  * `answer`), so a bad line still names its file, line and JSON path.
  */
 import type { StatusModel } from "../segment/membership.js";
-import { JobControl } from "../store/job-control.js";
+import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { progressCheck } from "./job-progress.js";
+import { cancelled } from "./job-progress.js";
 import { loadShard, type ShardFiles } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
+import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import { answer, type WorkerAnswer } from "./shard-runner.js";
 
@@ -33,19 +34,51 @@ function sandboxAt(dir: string): Sandbox {
   return sandbox;
 }
 
+/** Stores the shard's profiles done where the job's thread reads them, and stops if the job was cancelled. */
+function shardCheckpoint(kind: JobKind, jobId: string | number, sandbox: Sandbox, shard: ShardFiles, progress: Int32Array): (profiles: number) => void {
+  const control = new JobControl(new SandboxState(sandbox.dir).root);
+  return (profiles) => {
+    Atomics.store(progress, shard.index, profiles);
+    if (control.cancelRequested(kind, jobId)) throw cancelled(kind, jobId);
+  };
+}
+
 export async function segmentShard(task: SegmentShardTask): Promise<WorkerAnswer<SegmentShardResult>> {
   return answer(async () => {
     const sandbox = sandboxAt(task.sandboxDir);
     const planKey = `${task.sandboxDir}\n${JSON.stringify(task.segmentIds ?? null)}`;
     let plan = plans.get(planKey);
     if (plan === undefined) plans.set(planKey, (plan = segmentPlan(sandbox, task.segmentIds)));
-    const control = new JobControl(new SandboxState(sandbox.dir).root);
-    const check = progressCheck("segment-jobs", task.jobId, control);
-    const checkpoint = (profiles: number): void => {
-      Atomics.store(task.progress, task.shard.index, profiles);
-      check(task.shard.index, profiles);
-    };
     const shard = loadShard(sandbox, task.shard);
+    const checkpoint = shardCheckpoint("segment-jobs", task.jobId, sandbox, task.shard, task.progress);
     return evaluateShard(sandbox, plan, shard, { asOf: task.asOf, statusModel: task.statusModel, checkpoint }, task.partFile);
+  });
+}
+
+export interface ExportShardTask {
+  readonly sandboxDir: string;
+  readonly body: unknown;
+  readonly requestFile: string | undefined;
+  readonly statusModel: StatusModel;
+  readonly asOf: number;
+  readonly jobId: number;
+  readonly shard: ShardFiles;
+  /** One JSON Lines file per batch for the shard's rows. */
+  readonly rowFiles: readonly string[];
+  readonly progress: Int32Array;
+}
+
+export async function exportShardTask(task: ExportShardTask): Promise<WorkerAnswer<ExportShardResult>> {
+  return answer(async () => {
+    const sandbox = sandboxAt(task.sandboxDir);
+    const context = exportContext(sandbox, task.body, task.statusModel, task.requestFile);
+    const shard = loadShard(sandbox, task.shard);
+    const checkpoint = shardCheckpoint("export-jobs", task.jobId, sandbox, task.shard, task.progress);
+    const rows = new RowFiles(task.rowFiles);
+    try {
+      return await exportShard(sandbox, context, batchSpecs(sandbox, context.plan, task.jobId), shard, task.asOf, rows.sink, checkpoint);
+    } finally {
+      await rows.close();
+    }
   });
 }
