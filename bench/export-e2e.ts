@@ -1,29 +1,34 @@
 /**
- * End-to-end export benchmark against a DuckDB baseline. Generates (or reuses) a sandbox, runs the segment
- * job for the three audiences of export-jobs/audiences-per-batch.json and that export (one Parquet batch per
- * segment) through the CLI, then the same merge, predicates and per-segment Parquet written as DuckDB SQL
- * (bench/baseline-duckdb.sql). Checks that both give the same rows per segment and prints wall time, peak
- * RSS, profiles/s, bytes written and the time ratio.
+ * End-to-end benchmark against a DuckDB baseline. Generates (or reuses) a Parquet sandbox, adds the ten bench
+ * segments (five on attributes, five on events) and an export request with one batch per segment, then for
+ * each worker count runs the segment job and the export through the CLI. The baseline is the same merge, the
+ * same predicates and one Parquet file per segment as DuckDB SQL (bench/baseline-duckdb.sql). Checks that
+ * both give the same rows per segment and prints wall time, peak RSS, profiles/s, bytes written, the time
+ * ratio and the speed-up from one worker to more.
  *
- *   node --import tsx bench/export-e2e.ts [--profiles 20000] [--events-per-profile 20] [--memory 2g]
+ *   node --import tsx bench/export-e2e.ts [--profiles 1000000] [--events-per-profile 10] [--memory 4g] [--workers 1,2]
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { BENCH_SEGMENTS, benchExportRequest } from "./segments.js";
 
 const REPO = resolve(import.meta.dirname, "..");
 const REFERENCE_TIME = "2026-11-01T00:00:00Z";
 const { values } = parseArgs({
   options: {
-    profiles: { type: "string", default: "20000" },
-    "events-per-profile": { type: "string", default: "20" },
-    memory: { type: "string", default: "2g" },
+    profiles: { type: "string", default: "1000000" },
+    "events-per-profile": { type: "string", default: "10" },
+    memory: { type: "string", default: "4g" },
+    workers: { type: "string", default: [...new Set([1, availableParallelism()])].join(",") },
   },
 });
 const profiles = Number(values.profiles);
 const eventsPerProfile = Number(values["events-per-profile"]);
+const workerCounts = values.workers!.split(",").map(Number);
 
 interface Timed {
   seconds: number;
@@ -31,9 +36,13 @@ interface Timed {
   stdout: string;
 }
 
-/** Runs the CLI under /usr/bin/time for wall time and peak RSS. */
+/** Runs the CLI under /usr/bin/time for wall time and peak RSS (of the process and its worker threads). */
 function timed(...args: string[]): Timed {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, join(REPO, "bin/profile-lab.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, join(REPO, "bin/profile-lab.js"), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   if (r.status !== 0) throw new Error(`profile-lab ${args.join(" ")} failed:\n${r.stderr}`);
   const [seconds, kb] = r.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
   return { seconds: seconds!, peakRssMiB: Math.round(kb! / 1024), stdout: r.stdout };
@@ -46,55 +55,96 @@ function bytesUnder(dir: string): number {
     .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
 }
 
-const sandbox = join(REPO, "bench/.cache", `sandbox-${profiles}-${eventsPerProfile}`);
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+const num = (n: number): string => Math.round(n).toLocaleString("en-US");
+
+const sandbox = join(REPO, "bench/.cache", `sandbox-${profiles}-${eventsPerProfile}-parquet`);
 if (!existsSync(join(sandbox, "sandbox.json"))) {
   rmSync(sandbox, { recursive: true, force: true });
-  const g = timed("generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--reference-time", REFERENCE_TIME);
-  console.log(`generated ${sandbox} in ${g.seconds.toFixed(1)} s`);
+  const g = timed("generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--format", "parquet", "--reference-time", REFERENCE_TIME);
+  console.log(`generated ${sandbox}: ${g.seconds.toFixed(1)} s, peak RSS ${g.peakRssMiB} MiB, ${mib(bytesUnder(join(sandbox, "datasets")))} MiB of Parquet`);
 }
-rmSync(join(sandbox, ".profile-lab"), { recursive: true, force: true });
+const manifest = JSON.parse(readFileSync(join(sandbox, "sandbox.json"), "utf8")) as {
+  datasets: { id: string; name: string; files?: string[]; schemaRef: { id: string } }[];
+};
+const exportTarget = manifest.datasets.find((d) => (d.files ?? []).length === 0 && d.name === "Profile Export")!;
+const defaultPolicy = readdirSync(join(sandbox, "merge-policies"))
+  .map((f) => JSON.parse(readFileSync(join(sandbox, "merge-policies", f), "utf8")) as { id: string; version: number; default?: boolean })
+  .find((p) => p.default)!;
+for (const s of BENCH_SEGMENTS) writeFileSync(join(sandbox, "segments", `${s.id}.json`), `${JSON.stringify(s.definition, null, 2)}\n`);
+const requestFile = join(sandbox, "export-jobs", "bench-ten-segments.json");
+writeFileSync(requestFile, `${JSON.stringify(benchExportRequest(defaultPolicy, exportTarget.id), null, 2)}\n`);
 const inputBytes = bytesUnder(join(sandbox, "datasets"));
-const requestFile = join(sandbox, "export-jobs/audiences-per-batch.json");
-const request = JSON.parse(readFileSync(requestFile, "utf8")) as { filter: { segments: { segmentId: string }[] } };
-const segmentIds = request.filter.segments.map((s) => s.segmentId);
 
-const segmentJob = timed("segment-job", "--sandbox", sandbox, "--as-of", REFERENCE_TIME, "--memory", values.memory!, "--json", ...segmentIds.flatMap((id) => ["--segment", id]));
-const exportJob = timed("export", "--sandbox", sandbox, "--request", requestFile, "--as-of", REFERENCE_TIME, "--memory", values.memory!, "--json");
-const segJson = JSON.parse(segmentJob.stdout) as { metrics: { totalProfiles: number } };
-const expJson = JSON.parse(exportJob.stdout) as { destination: { datasetId: string; batches: { segmentId: string; batchId: string }[] } };
+interface Run {
+  workers: number;
+  segmentJob: Timed;
+  exportJob: Timed;
+  profiles: number;
+  rows: Map<string, number>;
+  bytes: number;
+}
 
 const db = await (await DuckDBInstance.create(":memory:", { threads: "2" })).connect();
 const count = async (glob: string): Promise<number> => Number((await db.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${glob}')`)).getRowObjectsJson()[0]!["n"]);
-const ours = new Map<string, number>();
-for (const b of expJson.destination.batches) {
-  const expression = readdirSync(join(sandbox, "segments"))
-    .map((f) => JSON.parse(readFileSync(join(sandbox, "segments", f), "utf8")) as { id: string; expression: { value: string } })
-    .find((s) => s.id === b.segmentId)!.expression.value;
-  const name = expression.includes("countryCode") ? "us-residents" : expression.includes("loyalty.tier") ? "gold-platinum" : "marketing-opt-in";
-  ours.set(name, await count(join(sandbox, ".profile-lab/lake/datasets", expJson.destination.datasetId, "batches", b.batchId, "*.parquet")));
+
+const runs: Run[] = [];
+for (const workers of workerCounts) {
+  rmSync(join(sandbox, ".profile-lab"), { recursive: true, force: true });
+  const common = ["--sandbox", sandbox, "--as-of", REFERENCE_TIME, "--memory", values.memory!, "--json"];
+  const segmentJob = timed("segment-job", ...common, "--workers", String(workers), ...BENCH_SEGMENTS.flatMap((s) => ["--segment", s.id]));
+  const exportJob = timed("export", ...common, "--request", requestFile);
+  const seg = JSON.parse(segmentJob.stdout) as { metrics: { totalProfiles: number } };
+  const exp = JSON.parse(exportJob.stdout) as { destination: { datasetId: string; batches: { segmentId: string; batchId: string }[] } };
+  const rows = new Map<string, number>();
+  for (const b of exp.destination.batches) {
+    rows.set(BENCH_SEGMENTS.find((s) => s.id === b.segmentId)!.slug, await count(join(sandbox, ".profile-lab/lake/datasets", exp.destination.datasetId, "batches", b.batchId, "*.parquet")));
+  }
+  runs.push({ workers, segmentJob, exportJob, profiles: seg.metrics.totalProfiles, rows, bytes: bytesUnder(join(sandbox, ".profile-lab/lake")) });
+  console.log(`workers ${workers}: segment job ${segmentJob.seconds} s, export ${exportJob.seconds} s`);
 }
 
 const out = join(REPO, "bench/.cache/baseline-out");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8").replaceAll("{{datasets}}", join(sandbox, "datasets")).replaceAll("{{out}}", out);
+const filesOf = (name: string): string => `read_parquet([${manifest.datasets.find((d) => d.name === name)!.files!.map((f) => `'${join(sandbox, f)}'`).join(", ")}])`;
+const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8")
+  .replaceAll("{{crm}}", filesOf("CRM Profiles"))
+  .replaceAll("{{loyalty}}", filesOf("Loyalty Members"))
+  .replaceAll("{{web}}", filesOf("Web Sign-ups"))
+  .replaceAll("{{events}}", filesOf("Web and Commerce Events"))
+  .replaceAll("{{out}}", out);
 const baselineStart = performance.now();
 await db.run(sql);
 const baselineSeconds = (performance.now() - baselineStart) / 1000;
 const theirs = new Map<string, number>();
-for (const name of ["us-residents", "gold-platinum", "marketing-opt-in"]) theirs.set(name, await count(join(out, `${name}.parquet`)));
-
-const same = [...theirs].every(([k, v]) => ours.get(k) === v);
-const plSeconds = segmentJob.seconds + exportJob.seconds;
-const rows = [
-  ["profile-lab segment job (3 audiences)", segmentJob.seconds.toFixed(2), String(segmentJob.peakRssMiB), Math.round(segJson.metrics.totalProfiles / segmentJob.seconds).toLocaleString("en-US")],
-  ["profile-lab export (segmentPerBatch)", exportJob.seconds.toFixed(2), String(exportJob.peakRssMiB), Math.round(segJson.metrics.totalProfiles / exportJob.seconds).toLocaleString("en-US")],
-  ["DuckDB baseline (same merge, same Parquet)", baselineSeconds.toFixed(2), "-", Math.round(segJson.metrics.totalProfiles / baselineSeconds).toLocaleString("en-US")],
-];
-console.log(`\n${profiles.toLocaleString("en-US")} persons, ${eventsPerProfile} events each; ${(inputBytes / 2 ** 20).toFixed(0)} MiB of JSONL input; ${segJson.metrics.totalProfiles.toLocaleString("en-US")} merged profiles (default policy)`);
-console.log(`| stage | wall s | peak RSS MiB | profiles/s |\n|---|---|---|---|\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}`);
-console.log(`\nrows per segment — profile-lab: ${JSON.stringify(Object.fromEntries(ours))}, DuckDB: ${JSON.stringify(Object.fromEntries(theirs))} → ${same ? "same" : "DIFFERENT"}`);
-console.log(`Parquet written: profile-lab ${(bytesUnder(join(sandbox, ".profile-lab/lake")) / 2 ** 20).toFixed(1)} MiB, DuckDB ${(bytesUnder(out) / 2 ** 20).toFixed(1)} MiB`);
-console.log(`time ratio profile-lab / DuckDB: ${(plSeconds / baselineSeconds).toFixed(2)}`);
+for (const s of BENCH_SEGMENTS) theirs.set(s.slug, await count(join(out, `${s.slug}.parquet`)));
 db.closeSync();
+
+const total = runs[0]!.profiles;
+console.log(
+  `\n${num(profiles)} persons, ${eventsPerProfile} events each on average; ${mib(inputBytes)} MiB of Parquet input; ${num(total)} merged profiles (default policy); --memory ${values.memory}`,
+);
+console.log("| stage | workers | wall s | peak RSS MiB | profiles/s |\n|---|---|---|---|---|");
+for (const r of runs) {
+  console.log(`| profile-lab segment job (10 segments) | ${r.workers} | ${r.segmentJob.seconds.toFixed(1)} | ${num(r.segmentJob.peakRssMiB)} | ${num(total / r.segmentJob.seconds)} |`);
+  console.log(`| profile-lab export (segmentPerBatch, 10 batches) | ${r.workers === 1 ? 1 : "1 (export runs in one thread)"} | ${r.exportJob.seconds.toFixed(1)} | ${num(r.exportJob.peakRssMiB)} | ${num(total / r.exportJob.seconds)} |`);
+  console.log(`| profile-lab segment job + export | ${r.workers} | ${(r.segmentJob.seconds + r.exportJob.seconds).toFixed(1)} | ${num(Math.max(r.segmentJob.peakRssMiB, r.exportJob.peakRssMiB))} | ${num(total / (r.segmentJob.seconds + r.exportJob.seconds))} |`);
+}
+console.log(`| DuckDB baseline (same merge, same Parquet) | 2 threads | ${baselineSeconds.toFixed(1)} | – | ${num(total / baselineSeconds)} |`);
+
+let same = true;
+for (const r of runs) {
+  const agree = BENCH_SEGMENTS.every((s) => r.rows.get(s.slug) === theirs.get(s.slug));
+  same &&= agree;
+  console.log(`\nrows per segment, ${r.workers} worker(s): ${agree ? "same as DuckDB" : "DIFFERENT from DuckDB"}`);
+}
+console.log(BENCH_SEGMENTS.map((s) => `  ${s.slug}: profile-lab ${num(runs[0]!.rows.get(s.slug) ?? -1)}, DuckDB ${num(theirs.get(s.slug)!)}`).join("\n"));
+console.log(`Parquet written: profile-lab ${mib(runs[0]!.bytes)} MiB, DuckDB ${mib(bytesUnder(out))} MiB`);
+for (const r of runs) console.log(`time ratio profile-lab / DuckDB, ${r.workers} worker(s): ${((r.segmentJob.seconds + r.exportJob.seconds) / baselineSeconds).toFixed(2)}`);
+const one = runs.find((r) => r.workers === 1);
+for (const r of runs) {
+  if (one === undefined || r.workers === 1) continue;
+  console.log(`speed-up 1 → ${r.workers} workers: segment job ${(one.segmentJob.seconds / r.segmentJob.seconds).toFixed(2)}×, segment job + export ${((one.segmentJob.seconds + one.exportJob.seconds) / (r.segmentJob.seconds + r.exportJob.seconds)).toFixed(2)}×`);
+}
 if (!same) process.exitCode = 1;

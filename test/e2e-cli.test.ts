@@ -43,7 +43,13 @@ function parquetGlob(job: ExportJob, batchId: string): string {
  */
 async function defaultPolicyProfiles(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), "baseline-"));
-  const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8").replaceAll("{{datasets}}", join(sandbox, "datasets")).replaceAll("{{out}}", out);
+  const table = (file: string): string => `read_json('${join(sandbox, "datasets", file)}', format = 'newline_delimited')`;
+  const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8")
+    .replaceAll("{{crm}}", table("crm-profiles.jsonl"))
+    .replaceAll("{{loyalty}}", table("loyalty-members.jsonl"))
+    .replaceAll("{{web}}", table("web-signups.jsonl"))
+    .replaceAll("{{events}}", table("web-commerce-events.jsonl"))
+    .replaceAll("{{out}}", out);
   await db.run(sql);
 }
 
