@@ -36,11 +36,15 @@ export const BENCH_SEGMENTS: readonly BenchSegment[] = [
   segment(10, "product-browsers", "Bench: two product views or more", 'xEvent[eventType = "commerce.productViews"].count() >= 2'),
 ];
 
-/** The export request: every profile of each bench segment, one batch per segment. */
+/**
+ * The export request: every profile of each bench segment, one batch per segment. Under the default policy
+ * (no stitching) event segments hold ECID profiles made of events alone, which the platform exports only
+ * with `emptyProfiles: true`.
+ */
 export function benchExportRequest(policy: { id: string; version: number }, datasetId: string): Record<string, unknown> {
   return {
     mergePolicy: { id: policy.id, version: policy.version },
-    filter: { segments: BENCH_SEGMENTS.map((s) => ({ segmentId: s.id, segmentNs: "ups" })) },
+    filter: { segments: BENCH_SEGMENTS.map((s) => ({ segmentId: s.id, segmentNs: "ups" })), emptyProfiles: true },
     destination: { datasetId, segmentPerBatch: true },
     schema: { name: "_xdm.context.profile" },
   };

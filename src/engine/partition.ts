@@ -80,8 +80,8 @@ export interface Shard {
 /** The files one spilled shard lives in. */
 export interface ShardFiles {
   readonly index: number;
-  /** Data lines: `[file index, line, seq, component]` TAB the row's JSON. */
-  readonly data: string;
+  /** Data lines, one file per input file (in load order): `[file index, line, seq]` TAB the row's JSON. */
+  readonly data: readonly string[];
   /** Previous memberships: the component as JSON TAB the stored line. */
   readonly membership: string;
 }
@@ -90,6 +90,31 @@ export interface SpilledShards {
   readonly shards: readonly ShardFiles[];
   /** Removes the shard files. */
   remove(): void;
+}
+
+/** Pass 2 for one input file: where its rows go. */
+export interface SpillFileTask {
+  readonly fileIndex: number;
+  /** Load-order index (seq) of the file's first row. */
+  readonly firstSeq: number;
+  /** The shard of each of the file's rows. */
+  readonly shardOfRow: Uint16Array;
+  /** Output file of each shard for this input file. */
+  readonly outputs: readonly string[];
+}
+
+/** Writes one input file's rows to the shards' files for it, unparsed where the input is JSON Lines. */
+export async function spillFile(sandbox: Sandbox, task: SpillFileTask): Promise<void> {
+  const out = new ShardStreams(task.outputs);
+  try {
+    let i = 0;
+    for await (const { line, text } of fileTexts(dataFiles(sandbox)[task.fileIndex]!)) {
+      await out.write(task.shardOfRow[i]!, `${JSON.stringify([task.fileIndex, line, task.firstSeq + i])}\t${text}\n`);
+      i++;
+    }
+  } finally {
+    await out.close();
+  }
 }
 
 class ShardStreams {
@@ -112,14 +137,22 @@ class ShardStreams {
 /** Progress of the spill: rows read in pass 1 and pass 2 (which knows the total from pass 1). */
 export type SpillProgress = (pass: 1 | 2, rows: number, totalRows?: number) => void;
 
-/** Cuts the sandbox's data and the stored memberships into `count` shard files on disk. */
-export async function spillShards(sandbox: Sandbox, count: number, onProgress?: SpillProgress): Promise<SpilledShards> {
+/** Runs pass 2 over the input files; by default one after the other in this thread. */
+export type SpillRunner = (tasks: readonly SpillFileTask[], fileRows: readonly number[]) => Promise<void>;
+
+/**
+ * Cuts the sandbox's data and the stored memberships into `count` shards on disk. Pass 1 (here) builds the
+ * identity graph and gives every row its shard; pass 2 (`run`, possibly on workers) copies each input file's
+ * rows into per-shard files.
+ */
+export async function spillShards(sandbox: Sandbox, count: number, onProgress?: SpillProgress, run?: SpillRunner): Promise<SpilledShards> {
   const files = dataFiles(sandbox);
-  // Pass 1: the identity graph, and each row's primary identity as an index into it.
   const graph = new IdentityGraph();
   let primaries = new Int32Array(1 << 16);
   let rows = 0;
+  const fileRowCounts: number[] = [];
   for (const file of files) {
+    const first = rows;
     for await (const { line, value } of fileRows(file, ["identityMap"])) {
       const { identities, primary } = identitiesOf(file.dataset, value, file.rel, line);
       graph.observe(file.dataset.kind === "event" ? "event" : "record", identities, primary);
@@ -131,8 +164,18 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress?: 
       primaries[rows++] = graph.intern(primary);
       if (rows % 10_000 === 0) onProgress?.(1, rows);
     }
+    fileRowCounts.push(rows - first);
   }
+  // Each identity's shard, computed once per identity rather than once per row.
   const componentOf = graph.canonicalByIndex();
+  const shardOfIdentity = new Int32Array(graph.size).fill(-1);
+  const shardOfRow = new Uint16Array(new SharedArrayBuffer(2 * Math.max(1, rows)));
+  for (let r = 0; r < rows; r++) {
+    const id = primaries[r]!;
+    if (shardOfIdentity[id]! < 0) shardOfIdentity[id] = shardOf(hashKey(componentOf(id)), count);
+    shardOfRow[r] = shardOfIdentity[id]!;
+  }
+  primaries = new Int32Array(0);
   const canonical = graph.canonicalizer();
 
   const state = new SandboxState(sandbox.dir);
@@ -140,21 +183,24 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress?: 
   mkdirSync(dir, { recursive: true });
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    const shards = Array.from({ length: count }, (_, index) => {
-      const base = join(dir, `shard-${String(index).padStart(5, "0")}`);
-      return { index, data: `${base}.data`, membership: `${base}.membership` };
+    const name = (shard: number): string => join(dir, `shard-${String(shard).padStart(5, "0")}`);
+    const tasks: SpillFileTask[] = [];
+    let firstSeq = 0;
+    files.forEach((_, fileIndex) => {
+      const n = fileRowCounts[fileIndex]!;
+      const outputs = Array.from({ length: count }, (_, k) => `${name(k)}.${String(fileIndex).padStart(5, "0")}.data`);
+      tasks.push({ fileIndex, firstSeq, shardOfRow: shardOfRow.subarray(firstSeq, firstSeq + n), outputs });
+      firstSeq += n;
     });
-    // Pass 2: every row to its component's shard, unparsed where the input is JSON Lines.
-    const data = new ShardStreams(shards.map((s) => s.data));
-    let row = 0;
-    for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
-      for await (const { line, text } of fileTexts(files[fileIndex]!)) {
-        const component = componentOf(primaries[row]!);
-        await data.write(shardOf(hashKey(component), count), `${JSON.stringify([fileIndex, line, row, component])}\t${text}\n`);
-        if (++row % 10_000 === 0) onProgress?.(2, row, rows);
+    if (run) await run(tasks, fileRowCounts);
+    else {
+      let done = 0;
+      for (const task of tasks) {
+        await spillFile(sandbox, task);
+        onProgress?.(2, (done += fileRowCounts[task.fileIndex]!), rows);
       }
     }
-    await data.close();
+    const shards = Array.from({ length: count }, (_, index) => ({ index, data: tasks.map((t) => t.outputs[index]!), membership: `${name(index)}.membership` }));
     const membership = new ShardStreams(shards.map((s) => s.membership));
     for (const part of state.membership.parts()) {
       for await (const { line, text } of readLines(part)) {
@@ -182,15 +228,22 @@ export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
   const inputs = dataFiles(sandbox);
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
-  for (const { text } of linesOf(files.data)) {
-    const [head, json] = splitAtTab(text);
-    const [fileIndex, line, seq, component] = JSON.parse(head) as [number, number, number, IdentityKey];
-    const file = inputs[fileIndex]!;
-    const fragment = toFragment(file.dataset, parseJson(json, file.rel, line - 1), file.rel, line, seq);
-    fragment.component = component;
-    if (file.dataset.kind === "event") events.push(fragment as EventFragment);
-    else records.push(fragment);
+  // The shard holds every fragment of its components, so its own graph names them as the full one does.
+  const graph = new IdentityGraph();
+  for (const data of files.data) {
+    for (const { text } of linesOf(data)) {
+      const [head, json] = splitAtTab(text);
+      const [fileIndex, line, seq] = JSON.parse(head) as [number, number, number];
+      const file = inputs[fileIndex]!;
+      const fragment = toFragment(file.dataset, parseJson(json, file.rel, line - 1), file.rel, line, seq);
+      graph.observe(file.dataset.kind === "event" ? "event" : "record", fragment.identities, fragment.primary);
+      if (file.dataset.kind === "event") events.push(fragment as EventFragment);
+      else records.push(fragment);
+    }
   }
+  const canonical = graph.canonicalizer();
+  for (const f of records) f.component = canonical(f.primary) ?? f.primary;
+  for (const f of events) f.component = canonical(f.primary) ?? f.primary;
   const prior: MembershipSnapshot = new Map();
   const components = new Map<IdentityKey, IdentityKey>();
   for (const { text } of linesOf(files.membership)) {

@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { JobCancelledError, type StageProgress } from "./job-progress.js";
-import { inputBytes, loadShard, sandboxShardInMemory, shardCountFor, spillShards, type Shard, type ShardFiles } from "./partition.js";
+import { inputBytes, loadShard, sandboxShardInMemory, shardCountFor, spillShards, type Shard, type ShardFiles, type SpillFileTask } from "./partition.js";
 import type { Sandbox } from "./sandbox.js";
+import type { SpillFileWorkerTask } from "./shard-worker.js";
 
 /** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
 const PARALLEL_FROM_BYTES = 256 * 2 ** 20;
@@ -55,32 +56,47 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     return result;
   };
   if (shards === 1) return [await here(await sandboxShardInMemory(sandbox))];
-  const spilled = await spillShards(sandbox, shards, (pass, read, total) => {
-    rows = read;
-    options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
-  });
+  const pool = parallel ? new ShardPool(options.workers) : undefined;
   try {
-    if (parallel) {
-      const pool = new ShardPool(options.workers);
-      const poll = setInterval(() => options.report(state()), 250);
-      try {
-        return await Promise.all(
-          spilled.shards.map(async (files) => {
-            const result = await work.worker!(pool, files, progress);
-            shardsDone++;
-            return result;
-          }),
-        );
-      } finally {
-        clearInterval(poll);
-        await pool.destroy();
+    const spillProgress = (pass: 1 | 2, read: number, total?: number): void => {
+      rows = read;
+      options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
+    };
+    // On workers, pass 2 copies the input files in parallel, reported as each file is done.
+    const spillOnPool = async (tasks: readonly SpillFileTask[], fileRows: readonly number[]): Promise<void> => {
+      const total = fileRows.reduce((n, x) => n + x, 0);
+      let done = 0;
+      await Promise.all(
+        tasks.map(async (task) => {
+          await pool!.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
+          spillProgress(2, (done += fileRows[task.fileIndex]!), total);
+        }),
+      );
+    };
+    const spilled = await spillShards(sandbox, shards, spillProgress, pool && spillOnPool);
+    try {
+      if (pool) {
+        const poll = setInterval(() => options.report(state()), 250);
+        try {
+          return await Promise.all(
+            spilled.shards.map(async (files) => {
+              const result = await work.worker!(pool, files, progress);
+              shardsDone++;
+              return result;
+            }),
+          );
+        } finally {
+          clearInterval(poll);
+        }
       }
+      const results: R[] = [];
+      for (const files of spilled.shards) results.push(await here(loadShard(sandbox, files)));
+      return results;
+    } finally {
+      spilled.remove();
     }
-    const results: R[] = [];
-    for (const files of spilled.shards) results.push(await here(loadShard(sandbox, files)));
-    return results;
   } finally {
-    spilled.remove();
+    await pool?.destroy();
   }
 }
 

@@ -7,7 +7,7 @@ import type { StatusModel } from "../segment/membership.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { cancelled } from "./job-progress.js";
-import { loadShard, type ShardFiles } from "./partition.js";
+import { loadShard, spillFile, type ShardFiles, type SpillFileTask } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
@@ -81,4 +81,13 @@ export async function exportShardTask(task: ExportShardTask): Promise<WorkerAnsw
       await rows.close();
     }
   });
+}
+
+export interface SpillFileWorkerTask {
+  readonly sandboxDir: string;
+  readonly task: SpillFileTask;
+}
+
+export async function spillFileTask({ sandboxDir, task }: SpillFileWorkerTask): Promise<WorkerAnswer<void>> {
+  return answer(() => spillFile(sandboxAt(sandboxDir), task));
 }
