@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { BASELINE_DATASETS, baselineSql } from "./baseline.js";
 import { BENCH_SEGMENTS, benchExportRequest } from "./segments.js";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -108,13 +109,10 @@ for (const workers of workerCounts) {
 const out = join(REPO, "bench/.cache/baseline-out");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const filesOf = (name: string): string => `read_parquet([${manifest.datasets.find((d) => d.name === name)!.files!.map((f) => `'${join(sandbox, f)}'`).join(", ")}])`;
-const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8")
-  .replaceAll("{{crm}}", filesOf("CRM Profiles"))
-  .replaceAll("{{loyalty}}", filesOf("Loyalty Members"))
-  .replaceAll("{{web}}", filesOf("Web Sign-ups"))
-  .replaceAll("{{events}}", filesOf("Web and Commerce Events"))
-  .replaceAll("{{out}}", out);
+const sql = baselineSql((key) => {
+  const files = manifest.datasets.find((d) => d.name === BASELINE_DATASETS[key])!.files!;
+  return `read_parquet([${files.map((f) => `'${join(sandbox, f)}'`).join(", ")}])`;
+}, out);
 const baselineStart = performance.now();
 await db.run(sql);
 const baselineSeconds = (performance.now() - baselineStart) / 1000;

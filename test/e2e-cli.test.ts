@@ -9,9 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { baselineSql } from "../bench/baseline.js";
 import type { ExportJob } from "../src/export/export-job.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
-import { cli, cliJson, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const US_RESIDENTS = "cdfbffd4-cdc0-49c3-8fd2-ad8adecb846a";
 const STITCHED_POLICY = "a260de12-14ca-43ce-a221-a98ad2ac290c";
@@ -43,14 +44,8 @@ function parquetGlob(job: ExportJob, batchId: string): string {
  */
 async function defaultPolicyProfiles(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), "baseline-"));
-  const table = (file: string): string => `read_json('${join(sandbox, "datasets", file)}', format = 'newline_delimited')`;
-  const sql = readFileSync(join(REPO, "bench/baseline-duckdb.sql"), "utf8")
-    .replaceAll("{{crm}}", table("crm-profiles.jsonl"))
-    .replaceAll("{{loyalty}}", table("loyalty-members.jsonl"))
-    .replaceAll("{{web}}", table("web-signups.jsonl"))
-    .replaceAll("{{events}}", table("web-commerce-events.jsonl"))
-    .replaceAll("{{out}}", out);
-  await db.run(sql);
+  const files = { crm: "crm-profiles", loyalty: "loyalty-members", web: "web-signups", events: "web-commerce-events" };
+  await db.run(baselineSql((key) => `read_json('${join(sandbox, "datasets", files[key])}.jsonl', format = 'newline_delimited')`, out));
 }
 
 /** Stitched (pdg) profiles: components over every record's identities and events with two or more. */

@@ -124,6 +124,19 @@ export class ParquetFileWriter {
   static async open(path: string, row: XdmObject, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
     // Validate the options before touching the file system.
     positiveInt("batchRows", options.batchRows, DEFAULT_BATCH_ROWS);
+    return ParquetFileWriter.create(path, row, options);
+  }
+
+  /**
+   * Opens `path` for a Parquet file written from prebuilt Arrow batches (`writeEncoded`), e.g. built on
+   * another thread. The schema is the first batch's; at least one batch (possibly empty) must be written.
+   * `batchRows` does not apply (each batch is handed to the encoder as it is).
+   */
+  static async openEncoded(path: string, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
+    return ParquetFileWriter.create(path, undefined, options);
+  }
+
+  private static async create(path: string, row: XdmObject | undefined, options: ParquetWriteOptions): Promise<ParquetFileWriter> {
     positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
     let file: FileHandle;
     try {
@@ -134,29 +147,6 @@ export class ParquetFileWriter {
     }
     try {
       return new ParquetFileWriter(path, file, row, options);
-    } catch (e) {
-      await file.close().catch(() => undefined);
-      await rm(path, { force: true }).catch(() => undefined);
-      throw e;
-    }
-  }
-
-  /**
-   * Opens `path` for a Parquet file written from prebuilt Arrow batches (`writeEncoded`), e.g. built on
-   * another thread. The schema is the first batch's; at least one batch (possibly empty) must be written.
-   * `batchRows` does not apply (each batch is handed to the encoder as it is).
-   */
-  static async openEncoded(path: string, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
-    positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
-    let file: FileHandle;
-    try {
-      file = await open(path, "w");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new IoError("IO-W003", `cannot create the Parquet file (${code ?? String(e)})`, { file: path });
-    }
-    try {
-      return new ParquetFileWriter(path, file, undefined, options);
     } catch (e) {
       await file.close().catch(() => undefined);
       await rm(path, { force: true }).catch(() => undefined);
