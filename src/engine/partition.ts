@@ -1,9 +1,9 @@
 /**
  * The sandbox's data and prior memberships, shard by shard, within a memory budget. When the data fits and
  * one thread does the work, it is loaded once as a single shard. Otherwise pass 1 streams every dataset to
- * build the identity graph of all datasets, and pass 2 streams them again and spills each line to the shard
- * of its component (under `.profile-lab/tmp/`), together with the previous membership snapshot re-cut the same
- * way; each shard is then loaded alone, by this thread or a worker. Every fragment of a profile, under any
+ * build the identity graph of all datasets, and pass 2 (on the workers, a file per task) copies each row
+ * to the shard of its component (under `.profile-lab/tmp/`), together with the previous membership snapshot
+ * re-cut the same way; each shard is then loaded alone by a worker. Every fragment of a profile, under any
  * merge policy, lies in one component, so a shard holds whole profiles with their previous memberships;
  * shards are ranges of the component hash, so the output order is the same however many there are.
  */
@@ -57,15 +57,24 @@ export function inputBytes(sandbox: Sandbox): number {
   return total;
 }
 
+/** Each worker's heap is capped at its share of the budget; a shard's live data is kept to this part of it. */
+const SHARD_SHARE_OF_HEAP = 0.5;
+
+/** A worker's share of the memory budget, in bytes (its heap is capped at it). */
+export function workerHeapBytes(options: PartitionOptions = {}): number {
+  return (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (options.workers ?? 1);
+}
+
 /**
- * How many shards the data needs so that each thread's shard fits its share of the budget; with several
- * workers, at least two shards each so that a slow shard does not leave the others idle.
+ * How many shards the data needs: one when the whole of it fits the budget (and one thread works), else
+ * enough that a shard's live data fills at most half a worker's heap (the rest is room for the garbage
+ * collector), and with several workers at least two shards each so that a slow shard leaves none idle.
  */
 export function shardCountFor(sandbox: Sandbox, options: PartitionOptions = {}): number {
   const workers = options.workers ?? 1;
-  const perThread = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / workers;
-  const needed = Math.ceil((inputBytes(sandbox) * HEAP_PER_INPUT_BYTE) / perThread);
-  return Math.max(1, needed, workers > 1 ? 2 * workers : 1);
+  const heap = inputBytes(sandbox) * HEAP_PER_INPUT_BYTE;
+  if (workers === 1 && heap <= (options.memoryBytes ?? DEFAULT_MEMORY_BYTES)) return 1;
+  return Math.max(Math.ceil(heap / (workerHeapBytes(options) * SHARD_SHARE_OF_HEAP)), 2 * workers);
 }
 
 /** A shard: whole profiles' fragments and the previous memberships of their identities. */
@@ -121,7 +130,8 @@ class ShardStreams {
   private readonly streams: WriteStream[];
 
   constructor(readonly files: readonly string[]) {
-    this.streams = files.map((f) => createWriteStream(f, { highWaterMark: 1 << 20 }));
+    // Small buffers: a spill task writes to every shard at once.
+    this.streams = files.map((f) => createWriteStream(f, { highWaterMark: 1 << 16 }));
   }
 
   async write(shard: number, line: string): Promise<void> {
@@ -137,15 +147,15 @@ class ShardStreams {
 /** Progress of the spill: rows read in pass 1 and pass 2 (which knows the total from pass 1). */
 export type SpillProgress = (pass: 1 | 2, rows: number, totalRows?: number) => void;
 
-/** Runs pass 2 over the input files; by default one after the other in this thread. */
+/** Runs pass 2 over the input files (on the worker pool). */
 export type SpillRunner = (tasks: readonly SpillFileTask[], fileRows: readonly number[]) => Promise<void>;
 
 /**
  * Cuts the sandbox's data and the stored memberships into `count` shards on disk. Pass 1 (here) builds the
- * identity graph and gives every row its shard; pass 2 (`run`, possibly on workers) copies each input file's
+ * identity graph and gives every row its shard; pass 2 (`run`, on the workers) copies each input file's
  * rows into per-shard files.
  */
-export async function spillShards(sandbox: Sandbox, count: number, onProgress?: SpillProgress, run?: SpillRunner): Promise<SpilledShards> {
+export async function spillShards(sandbox: Sandbox, count: number, onProgress: SpillProgress, run: SpillRunner): Promise<SpilledShards> {
   const files = dataFiles(sandbox);
   const graph = new IdentityGraph();
   let primaries = new Int32Array(1 << 16);
@@ -162,7 +172,7 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress?: 
         primaries = grown;
       }
       primaries[rows++] = graph.intern(primary);
-      if (rows % 10_000 === 0) onProgress?.(1, rows);
+      if (rows % 10_000 === 0) onProgress(1, rows);
     }
     fileRowCounts.push(rows - first);
   }
@@ -192,14 +202,7 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress?: 
       tasks.push({ fileIndex, firstSeq, shardOfRow: shardOfRow.subarray(firstSeq, firstSeq + n), outputs });
       firstSeq += n;
     });
-    if (run) await run(tasks, fileRowCounts);
-    else {
-      let done = 0;
-      for (const task of tasks) {
-        await spillFile(sandbox, task);
-        onProgress?.(2, (done += fileRowCounts[task.fileIndex]!), rows);
-      }
-    }
+    await run(tasks, fileRowCounts);
     const shards = Array.from({ length: count }, (_, index) => ({ index, data: tasks.map((t) => t.outputs[index]!), membership: `${name(index)}.membership` }));
     const membership = new ShardStreams(shards.map((s) => s.membership));
     for (const part of state.membership.parts()) {

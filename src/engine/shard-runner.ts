@@ -1,14 +1,15 @@
 /**
- * Runs a job's work shard by shard: in this thread when the data fits in memory as one shard or one worker
- * is asked for, otherwise spilled to disk and, with several workers, on a worker pool (piscina) — one shard
- * per task, each worker reading only its shard's files. Results come back in shard order whoever ran them.
+ * Runs a job's work shard by shard: in this thread when the data fits in memory as one shard and one worker
+ * is asked for, otherwise spilled to disk and run on a pool of worker threads (piscina) — one shard per
+ * task, each worker reading only its shard's files, its heap capped at its share of the memory budget.
+ * Results come back in shard order whoever ran them.
  */
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { JobCancelledError, type StageProgress } from "./job-progress.js";
-import { inputBytes, loadShard, sandboxShardInMemory, shardCountFor, spillShards, type Shard, type ShardFiles, type SpillFileTask } from "./partition.js";
+import { inputBytes, sandboxShardInMemory, shardCountFor, spillShards, workerHeapBytes, type Shard, type ShardFiles, type SpillFileTask } from "./partition.js";
 import type { Sandbox } from "./sandbox.js";
 import type { SpillFileWorkerTask } from "./shard-worker.js";
 
@@ -23,80 +24,70 @@ export function workersFor(sandbox: Sandbox, asked: number | undefined): number 
 
 export interface ShardRunOptions {
   readonly memoryBytes?: number;
-  /** 1 runs every shard in this thread. */
+  /** Worker threads for spilled shards. */
   readonly workers: number;
-  /** Reports progress and throws to stop the job: called in this thread (the spill, shards run here). */
+  /** Reports progress and throws to stop the job: called in this thread (the spill, an in-memory shard). */
   readonly checkpoint: (p: StageProgress) => void;
   /** Reports progress every 250 ms while shards run on workers (which check for a cancel themselves). */
   readonly report: (p: StageProgress) => void;
 }
 
 export interface ShardWork<R> {
-  /** Processes a loaded shard in this thread, calling `checkpoint(profiles)` with its profiles done so far. */
+  /** Processes the whole sandbox as one shard in this thread, calling `checkpoint(profiles)` as it goes. */
   here(shard: Shard, checkpoint: (profiles: number) => void): R | Promise<R>;
   /** Processes a spilled shard on the pool; the worker stores its profiles done in `progress[files.index]`. */
-  worker?(pool: ShardPool, files: ShardFiles, progress: Int32Array): Promise<R>;
+  worker(pool: ShardPool, files: ShardFiles, progress: Int32Array): Promise<R>;
 }
 
 /** Runs `work` over every shard and returns the results in shard order. */
 export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, work: ShardWork<R>): Promise<R[]> {
-  const parallel = options.workers > 1 && work.worker !== undefined;
-  const shards = shardCountFor(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: parallel ? options.workers : 1 });
+  const budget = { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: options.workers };
+  const shards = shardCountFor(sandbox, budget);
   // Profiles done per shard, written by whoever runs the shard.
   const progress = new Int32Array(new SharedArrayBuffer(4 * shards));
   let shardsDone = 0;
   let rows = 0;
   const state = (): StageProgress => ({ stage: "profiles", rows, totalRows: rows, shardsDone, shards, profiles: progress.reduce((n, x) => n + x, 0) });
-  const here = async (shard: Shard): Promise<R> => {
-    const result = await work.here(shard, (profiles) => {
-      progress[shard.index] = profiles;
+  if (shards === 1) {
+    const result = await work.here(await sandboxShardInMemory(sandbox), (profiles) => {
+      progress[0] = profiles;
       options.checkpoint(state());
     });
-    shardsDone++;
-    return result;
-  };
-  if (shards === 1) return [await here(await sandboxShardInMemory(sandbox))];
-  const pool = parallel ? new ShardPool(options.workers) : undefined;
+    return [result];
+  }
+  const pool = new ShardPool(options.workers, workerHeapBytes(budget));
   try {
     const spillProgress = (pass: 1 | 2, read: number, total?: number): void => {
       rows = read;
       options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
     };
-    // On workers, pass 2 copies the input files in parallel, reported as each file is done.
+    // Pass 2 copies the input files on the pool, reported as each file is done.
     const spillOnPool = async (tasks: readonly SpillFileTask[], fileRows: readonly number[]): Promise<void> => {
       const total = fileRows.reduce((n, x) => n + x, 0);
       let done = 0;
       await Promise.all(
         tasks.map(async (task) => {
-          await pool!.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
+          await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
           spillProgress(2, (done += fileRows[task.fileIndex]!), total);
         }),
       );
     };
-    const spilled = await spillShards(sandbox, shards, spillProgress, pool && spillOnPool);
+    const spilled = await spillShards(sandbox, shards, spillProgress, spillOnPool);
+    const poll = setInterval(() => options.report(state()), 250);
     try {
-      if (pool) {
-        const poll = setInterval(() => options.report(state()), 250);
-        try {
-          return await Promise.all(
-            spilled.shards.map(async (files) => {
-              const result = await work.worker!(pool, files, progress);
-              shardsDone++;
-              return result;
-            }),
-          );
-        } finally {
-          clearInterval(poll);
-        }
-      }
-      const results: R[] = [];
-      for (const files of spilled.shards) results.push(await here(loadShard(sandbox, files)));
-      return results;
+      return await Promise.all(
+        spilled.shards.map(async (files) => {
+          const result = await work.worker(pool, files, progress);
+          shardsDone++;
+          return result;
+        }),
+      );
     } finally {
+      clearInterval(poll);
       spilled.remove();
     }
   } finally {
-    await pool?.destroy();
+    await pool.destroy();
   }
 }
 
@@ -145,21 +136,39 @@ const WORKER_FILE = fileURLToPath(import.meta.url).endsWith(".ts")
   ? new URL("../../dist/engine/shard-worker.js", import.meta.url)
   : new URL("./shard-worker.js", import.meta.url);
 
+/** Below this a worker's heap cannot hold the engine's own code and a small shard. */
+const MIN_WORKER_HEAP_MB = 96;
+
 export class ShardPool {
   private readonly pool: Piscina;
+  private readonly heapMb: number;
 
-  constructor(workers: number) {
+  /** `heapBytes` caps each worker's old generation (so garbage is collected within the budget). */
+  constructor(workers: number, heapBytes: number) {
+    this.heapMb = Math.max(MIN_WORKER_HEAP_MB, Math.floor(heapBytes / 2 ** 20));
     this.pool = new Piscina({
       filename: WORKER_FILE.href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
     });
   }
 
   /** Runs the worker script's export `name` on `task`. */
   async run<T, R>(name: string, task: T): Promise<R> {
-    const answer = (await this.pool.run(task, { name })) as WorkerAnswer<R>;
+    let answer: WorkerAnswer<R>;
+    try {
+      answer = (await this.pool.run(task, { name })) as WorkerAnswer<R>;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
+        throw new ProfileLabError(
+          "ENG-M001",
+          `a shard needed more than a worker's ${this.heapMb} MiB of heap (the --memory budget shared by the workers); raise --memory or use fewer --workers`,
+        );
+      }
+      throw e;
+    }
     if ("error" in answer) throw rebuildError(answer.error);
     return answer.ok;
   }
