@@ -55,37 +55,47 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     });
     return [result];
   }
-  const pool = new ShardPool(options.workers, workerHeapBytes(budget));
-  try {
-    const spillProgress = (pass: 1 | 2, read: number, total?: number): void => {
-      rows = read;
-      options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
-    };
-    // Pass 2 copies the input files on the pool, reported as each file is done.
-    const spillOnPool = async (tasks: readonly SpillFileTask[], fileRows: readonly number[]): Promise<void> => {
-      const total = fileRows.reduce((n, x) => n + x, 0);
-      let done = 0;
-      await Promise.all(
+  const spillProgress = (pass: 1 | 2, read: number, total?: number): void => {
+    rows = read;
+    options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
+  };
+  // Pass 2 copies the input files on a pool of its own, reported as each file is done: its workers' memory
+  // (Parquet decoding in wasm never shrinks) goes with them before the shards are loaded.
+  const spillOnPool = async (tasks: readonly SpillFileTask[], fileRows: readonly number[]): Promise<void> => {
+    const total = fileRows.reduce((n, x) => n + x, 0);
+    let done = 0;
+    await withPool(options.workers, workerHeapBytes(budget), (pool) =>
+      Promise.all(
         tasks.map(async (task) => {
           await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
           spillProgress(2, (done += fileRows[task.fileIndex]!), total);
         }),
-      );
-    };
-    const spilled = await spillShards(sandbox, shards, spillProgress, spillOnPool);
-    const poll = setInterval(() => options.report(state()), 250);
-    try {
-      return await Promise.all(
+      ),
+    );
+  };
+  const spilled = await spillShards(sandbox, shards, spillProgress, spillOnPool);
+  const poll = setInterval(() => options.report(state()), 250);
+  try {
+    return await withPool(options.workers, workerHeapBytes(budget), (pool) =>
+      Promise.all(
         spilled.shards.map(async (files) => {
           const result = await work.worker(pool, files, progress);
           shardsDone++;
           return result;
         }),
-      );
-    } finally {
-      clearInterval(poll);
-      spilled.remove();
-    }
+      ),
+    );
+  } finally {
+    clearInterval(poll);
+    spilled.remove();
+  }
+}
+
+/** Runs `fn` with a pool that is destroyed (its threads ended) afterwards, whatever happens. */
+async function withPool<T>(workers: number, heapBytes: number, fn: (pool: ShardPool) => Promise<T>): Promise<T> {
+  const pool = new ShardPool(workers, heapBytes);
+  try {
+    return await fn(pool);
   } finally {
     await pool.destroy();
   }
