@@ -25,7 +25,7 @@ export interface ParquetWriteOptions {
   compression?: "zstd" | "snappy" | "uncompressed";
   /** Maximum rows per row group (default 100_000). */
   rowGroupSize?: number;
-  /** Rows per Arrow batch handed to the encoder (default 50_000); bounds the JS memory of a writer. */
+  /** Rows per Arrow batch handed to the encoder (default 5,000); bounds the JS memory of a writer. */
   batchRows?: number;
 }
 
@@ -37,7 +37,8 @@ export interface ParquetWriteResult {
 }
 
 const DEFAULT_ROW_GROUP_SIZE = 100_000;
-const DEFAULT_BATCH_ROWS = 50_000;
+// An export writes up to one batch per segment at once: 5,000 rows each keeps ten of them within ~100 MB.
+const DEFAULT_BATCH_ROWS = 5_000;
 
 const COMPRESSION: Record<NonNullable<ParquetWriteOptions["compression"]>, PW.Compression> = {
   zstd: PW.Compression.ZSTD,
