@@ -20,6 +20,7 @@ import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject } from ".
 import { batchSpecs, exportContext, exportShard, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, type JobProgress } from "./job-progress.js";
+import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 import { runShards, workersFor } from "./shard-runner.js";
@@ -89,6 +90,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const { plan, policy, rowType, warnings } = context;
   const workers = workersFor(sandbox, options.workers);
   const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
+  // The job's thread encodes every batch's Parquet while the workers build rows: it takes a worker's share.
+  const shardMemory = { memoryBytes: ((options.memoryBytes ?? DEFAULT_MEMORY_BYTES) * workers) / (workers + 1) };
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
     await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory });
@@ -154,7 +157,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     let written: Promise<unknown> = Promise.resolve();
     const results = await runShards<ExportShardResult>(
       sandbox,
-      { ...memory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
+      { ...shardMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
       {
         here: (shard, progress) => exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
         worker: (pool, files, progress) => {
