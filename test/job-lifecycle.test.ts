@@ -2,10 +2,11 @@
  * Job lifecycle beyond success: cancelling running jobs (E14, S11) and a process killed in the middle of an
  * export (SIGKILL), after which the store is consistent — the job FAILED, no partial batch anywhere.
  */
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { recoverInterruptedJobs } from "../src/engine/job-recovery.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
@@ -121,3 +122,20 @@ describe("Ctrl-C during an export", () => {
     expect(lakeBatches(dir)).toEqual([]);
   });
 });
+
+describe("recovery after a killed job", () => {
+  it("removes the shards the dead process spilled and keeps those of live ones", () => {
+    const dir = copySample();
+    const root = new SandboxState(dir).root;
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    mkdirSync(join(root, "running"), { recursive: true });
+    writeFileSync(join(root, "running", "segment-jobs-gone.json"), JSON.stringify({ pid: dead }));
+    for (const name of [`shards-${dead}-1`, `shards-${process.pid}-2`]) {
+      mkdirSync(join(root, "tmp", name), { recursive: true });
+      writeFileSync(join(root, "tmp", name, "shard-00000.00000.data"), "x\n");
+    }
+    expect(recoverInterruptedJobs(dir)).toBe(1);
+    expect(readdirSync(join(root, "tmp"))).toEqual([`shards-${process.pid}-2`]);
+  });
+});
+

@@ -1,8 +1,10 @@
 /**
  * After a crash: jobs whose process died mid-way are recorded as FAILED, their batches as failed, and
- * anything they staged or half-committed to the lake is removed — so the store never shows a partial batch.
+ * anything they staged or half-committed to the lake is removed — so the store never shows a partial batch —
+ * and so are the shards they spilled.
  */
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { ExportJob } from "../export/export-job.js";
 import type { SegmentJob } from "../segment/segment-job.js";
 import type { BatchRecord } from "../store/catalog-types.js";
@@ -45,6 +47,12 @@ export function recoverInterruptedJobs(sandboxDir: string, clock: () => number =
       }
     }
     control.release(kind, id);
+  }
+  // Shards the dead processes spilled (`shards-<pid>-<time>`, see partition.ts) can be gigabytes.
+  const dead = new Set(orphans.map((o) => String(o.pid)));
+  const tmp = join(state.root, "tmp");
+  if (dead.size > 0 && existsSync(tmp)) {
+    for (const name of readdirSync(tmp)) if (dead.has(/^shards-(\d+)-/.exec(name)?.[1] ?? "")) rmSync(join(tmp, name), { recursive: true, force: true });
   }
   return orphans.length;
 }
