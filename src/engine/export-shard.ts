@@ -4,12 +4,11 @@
  * the Parquet writers) and in workers (rows go to per-batch files the job's thread then writes in shard
  * order), so the Parquet bytes do not depend on who ran which shard.
  */
-import { createWriteStream, type WriteStream } from "node:fs";
-import { once } from "node:events";
 import { matchesSegmentFilter, passesProfileFilters, planBatches, type BatchSpec } from "../export/export-job.js";
 import { ExportError, parseExportRequest, type ExportPlan } from "../export/export-request.js";
 import { projectionOf, projectRow, projectType, type Projection } from "../export/projection.js";
 import { identityMapOf } from "../identity/identity-key.js";
+import { WriteStreams } from "../io/write-streams.js";
 import type { EventFragment } from "../merge/fragment.js";
 import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { deterministicHexId } from "../store/ids.js";
@@ -154,18 +153,18 @@ export async function exportShard(
 
 /** Rows of one shard for each batch, as JSON Lines files (`<base>-<batch>.jsonl`), written by a worker. */
 export class RowFiles {
-  private readonly streams: WriteStream[];
+  private readonly files: WriteStreams;
 
-  constructor(readonly files: readonly string[]) {
-    this.streams = files.map((f) => createWriteStream(f, { highWaterMark: 1 << 20 }));
+  constructor(paths: readonly string[]) {
+    this.files = new WriteStreams(paths, 1 << 20);
   }
 
   readonly sink: RowSink = async (batches, row) => {
     const line = `${JSON.stringify(row)}\n`;
-    for (const i of batches) if (!this.streams[i]!.write(line)) await once(this.streams[i]!, "drain");
+    for (const i of batches) await this.files.write(i, line);
   };
 
-  async close(): Promise<void> {
-    await Promise.all(this.streams.map((s) => new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+  close(): Promise<void> {
+    return this.files.close();
   }
 }

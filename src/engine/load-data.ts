@@ -80,16 +80,25 @@ export function tagged(dataset: Dataset, fragment: RecordFragment | EventFragmen
 export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData & { readonly componentOf: (key: IdentityKey) => IdentityKey }> {
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
-  const graph = new IdentityGraph();
   for await (const f of readFragments(sandbox)) {
-    graph.observe(f.kind, f.fragment.identities, f.fragment.primary);
     if (f.kind === "event") events.push(f.fragment);
     else records.push(f.fragment);
   }
+  return { records, events, componentOf: labelComponents(records, events) };
+}
+
+/**
+ * Labels each fragment with its component in the identity graph these fragments make (smallest identity),
+ * and returns the component of any key (the key itself when the graph never saw it).
+ */
+export function labelComponents(records: readonly RecordFragment[], events: readonly EventFragment[]): (key: IdentityKey) => IdentityKey {
+  const graph = new IdentityGraph();
+  for (const r of records) graph.observe("record", r.identities, r.primary);
+  for (const e of events) graph.observe("event", e.identities, e.primary);
   const canonical = graph.canonicalizer();
   for (const f of records) f.component = canonical(f.primary) ?? f.primary;
   for (const f of events) f.component = canonical(f.primary) ?? f.primary;
-  return { records, events, componentOf: (key) => canonical(key) ?? key };
+  return (key) => canonical(key) ?? key;
 }
 
 function failAt(file: string, line: number): (jsonPath: string, message: string) => never {

@@ -7,18 +7,18 @@
  * merge policy, lies in one component, so a shard holds whole profiles with their previous memberships;
  * shards are ranges of the component hash, so the output order is the same however many there are.
  */
-import { once } from "node:events";
-import { createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import type { IdentityKey } from "../identity/identity-key.js";
 import { linesOf, readLines } from "../io/jsonl.js";
+import { WriteStreams } from "../io/write-streams.js";
 import { parseJson } from "../io/json-file.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { StoreError } from "../store/store-error.js";
-import { dataFiles, fileRows, fileTexts, identitiesOf, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
+import { dataFiles, fileRows, fileTexts, identitiesOf, labelComponents, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
 import { hashKey, shardOf } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -114,7 +114,7 @@ export interface SpillFileTask {
 
 /** Writes one input file's rows to the shards' files for it, unparsed where the input is JSON Lines. */
 export async function spillFile(sandbox: Sandbox, task: SpillFileTask): Promise<void> {
-  const out = new ShardStreams(task.outputs);
+  const out = new WriteStreams(task.outputs, SHARD_BUFFER_BYTES);
   try {
     let i = 0;
     for await (const { line, text } of fileTexts(dataFiles(sandbox)[task.fileIndex]!)) {
@@ -126,23 +126,8 @@ export async function spillFile(sandbox: Sandbox, task: SpillFileTask): Promise<
   }
 }
 
-class ShardStreams {
-  private readonly streams: WriteStream[];
-
-  constructor(readonly files: readonly string[]) {
-    // Small buffers: a spill task writes to every shard at once.
-    this.streams = files.map((f) => createWriteStream(f, { highWaterMark: 1 << 16 }));
-  }
-
-  async write(shard: number, line: string): Promise<void> {
-    const stream = this.streams[shard]!;
-    if (!stream.write(line)) await once(stream, "drain");
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.streams.map((s) => new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())))));
-  }
-}
+/** Small buffers: a spill task writes to every shard at once. */
+const SHARD_BUFFER_BYTES = 1 << 16;
 
 /** Progress of the spill: rows read in pass 1 and pass 2 (which knows the total from pass 1). */
 export type SpillProgress = (pass: 1 | 2, rows: number, totalRows?: number) => void;
@@ -204,7 +189,7 @@ export async function spillShards(sandbox: Sandbox, count: number, onProgress: S
     });
     await run(tasks, fileRowCounts);
     const shards = Array.from({ length: count }, (_, index) => ({ index, data: tasks.map((t) => t.outputs[index]!), membership: `${name(index)}.membership` }));
-    const membership = new ShardStreams(shards.map((s) => s.membership));
+    const membership = new WriteStreams(shards.map((s) => s.membership), SHARD_BUFFER_BYTES);
     for (const part of state.membership.parts()) {
       for await (const { line, text } of readLines(part)) {
         const key = (parseJson(text, part, line - 1) as { key?: unknown }).key;
@@ -231,22 +216,18 @@ export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
   const inputs = dataFiles(sandbox);
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
-  // The shard holds every fragment of its components, so its own graph names them as the full one does.
-  const graph = new IdentityGraph();
   for (const data of files.data) {
     for (const { text } of linesOf(data)) {
       const [head, json] = splitAtTab(text);
       const [fileIndex, line, seq] = JSON.parse(head) as [number, number, number];
       const file = inputs[fileIndex]!;
       const fragment = toFragment(file.dataset, parseJson(json, file.rel, line - 1), file.rel, line, seq);
-      graph.observe(file.dataset.kind === "event" ? "event" : "record", fragment.identities, fragment.primary);
       if (file.dataset.kind === "event") events.push(fragment as EventFragment);
       else records.push(fragment);
     }
   }
-  const canonical = graph.canonicalizer();
-  for (const f of records) f.component = canonical(f.primary) ?? f.primary;
-  for (const f of events) f.component = canonical(f.primary) ?? f.primary;
+  // The shard holds every fragment of its components, so its own graph names them as the full one does.
+  labelComponents(records, events);
   const prior: MembershipSnapshot = new Map();
   const components = new Map<IdentityKey, IdentityKey>();
   for (const { text } of linesOf(files.membership)) {
