@@ -61,6 +61,30 @@ describe("cancelling a running job", () => {
     expect(new SandboxState(dir).membership.text()).toBe(before);
   });
 
+  it("a segment job cancelled while it spills to workers ends CANCELLED, keeps the memberships and leaves no shard files", async () => {
+    const dir = copySample();
+    const sandbox = openSandbox(dir);
+    await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
+    const before = new SandboxState(dir).membership.text();
+    const control = new JobControl(new SandboxState(dir).root);
+    const stages: string[] = [];
+    const run = runSegmentJob(sandbox, {
+      asOf: asOf + 86_400_000,
+      statusModel: "legacy",
+      workers: 2,
+      memoryBytes: 2 ** 20,
+      onProgress: (p) => {
+        stages.push(p.stage);
+        control.requestCancel(p.kind, p.jobId);
+      },
+    });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(["identities", "spill"]).toContain(stages[0]);
+    expect(stages).not.toContain("profiles");
+    expect(new SandboxState(dir).membership.text()).toBe(before);
+    expect(readdirSync(join(dir, ".profile-lab/tmp"))).toEqual([]);
+  });
+
   it("refuses to cancel a job that is not running", () => {
     const dir = copySample();
     cliJson("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);

@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { JobCancelledError, type StageProgress } from "./job-progress.js";
-import { inputBytes, sandboxShardInMemory, shardCountFor, spillShards, workerHeapBytes, type Shard, type ShardFiles, type SpillFileTask } from "./partition.js";
+import { inputBytes, sandboxShardInMemory, shardCountFor, spillShards, workerHeapBytes, type Shard, type ShardAssignment, type ShardFiles } from "./partition.js";
 import type { Sandbox } from "./sandbox.js";
-import type { SpillFileWorkerTask } from "./shard-worker.js";
+import type { AssignShardsTask, SpillFileWorkerTask } from "./shard-worker.js";
 
 /** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
 const PARALLEL_FROM_BYTES = 256 * 2 ** 20;
@@ -59,21 +59,28 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     rows = read;
     options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
   };
-  // Pass 2 copies the input files on a pool of its own, reported as each file is done: its workers' memory
-  // (Parquet decoding in wasm never shrinks) goes with them before the shards are loaded.
-  const spillOnPool = async (tasks: readonly SpillFileTask[], fileRows: readonly number[]): Promise<void> => {
-    const total = fileRows.reduce((n, x) => n + x, 0);
-    let done = 0;
-    await withPool(options.workers, workerHeapBytes(budget), (pool) =>
-      Promise.all(
-        tasks.map(async (task) => {
-          await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
-          spillProgress(2, (done += fileRows[task.fileIndex]!), total);
-        }),
-      ),
-    );
-  };
-  const spilled = await spillShards(sandbox, shards, spillProgress, spillOnPool);
+  // The spill runs on a pool of its own: its workers' memory (the identity graph; Parquet decoding in wasm,
+  // which never shrinks) goes with them before the shards are loaded.
+  const spilled = await withPool(options.workers, workerHeapBytes(budget), (pool) =>
+    spillShards(sandbox, shards, {
+      assign: (dir) => {
+        const rowsRead = new Int32Array(new SharedArrayBuffer(4));
+        return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", { sandboxDir: sandbox.dir, count: shards, dir, rowsRead }), () =>
+          spillProgress(1, Atomics.load(rowsRead, 0)),
+        );
+      },
+      copy: async (tasks, fileRows) => {
+        const total = fileRows.reduce((n, x) => n + x, 0);
+        let done = 0;
+        await Promise.all(
+          tasks.map(async (task) => {
+            await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
+            spillProgress(2, (done += fileRows[task.fileIndex]!), total);
+          }),
+        );
+      },
+    }),
+  );
   const poll = setInterval(() => options.report(state()), 250);
   try {
     return await withPool(options.workers, workerHeapBytes(budget), (pool) =>
@@ -89,6 +96,25 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     clearInterval(poll);
     spilled.remove();
   }
+}
+
+/**
+ * Waits for a task while calling `check` every 250 ms; a check that throws (a cancel) ends the pool, so the
+ * task stops at once.
+ */
+function polled<T>(pool: ShardPool, task: Promise<T>, check: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setInterval(() => {
+      try {
+        check();
+      } catch (e) {
+        clearInterval(timer);
+        reject(e);
+        void pool.destroy();
+      }
+    }, 250);
+    task.then(resolve, reject).finally(() => clearInterval(timer));
+  });
 }
 
 /** Runs `fn` with a pool that is destroyed (its threads ended) afterwards, whatever happens. */
@@ -148,20 +174,25 @@ const WORKER_FILE = fileURLToPath(import.meta.url).endsWith(".ts")
 
 /** Below this a worker's heap cannot hold the engine's own code and a small shard. */
 const MIN_WORKER_HEAP_MB = 96;
+const MAX_YOUNG_GENERATION_MB = 64;
 
 export class ShardPool {
   private readonly pool: Piscina;
   private readonly heapMb: number;
+  private ending: Promise<void> | undefined;
 
-  /** `heapBytes` caps each worker's old generation (so garbage is collected within the budget). */
+  /** `heapBytes` caps each worker's heap, young and old generations (so garbage is collected within the budget). */
   constructor(workers: number, heapBytes: number) {
     this.heapMb = Math.max(MIN_WORKER_HEAP_MB, Math.floor(heapBytes / 2 ** 20));
+    // A quarter of it, up to 64 MiB, for the young generation (V8's default is 48 MiB) measured 5 % faster:
+    // a shard's objects all survive, and fewer scavenges copy them fewer times.
+    const young = Math.min(MAX_YOUNG_GENERATION_MB, Math.floor(this.heapMb / 4));
     this.pool = new Piscina({
       filename: WORKER_FILE.href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,
-      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb - young, maxYoungGenerationSizeMb: young },
     });
   }
 
@@ -183,7 +214,8 @@ export class ShardPool {
     return answer.ok;
   }
 
-  async destroy(): Promise<void> {
-    await this.pool.destroy();
+  /** Ends the pool's threads; called again, waits for the same end. */
+  destroy(): Promise<void> {
+    return (this.ending ??= this.pool.destroy());
   }
 }

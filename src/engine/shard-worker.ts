@@ -7,7 +7,7 @@ import type { StatusModel } from "../segment/membership.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { cancelled } from "./job-progress.js";
-import { loadShard, spillFile, type ShardFiles, type SpillFileTask } from "./partition.js";
+import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
@@ -90,4 +90,16 @@ export interface SpillFileWorkerTask {
 
 export async function spillFileTask({ sandboxDir, task }: SpillFileWorkerTask): Promise<WorkerAnswer<void>> {
   return answer(() => spillFile(sandboxAt(sandboxDir), task));
+}
+
+export interface AssignShardsTask {
+  readonly sandboxDir: string;
+  readonly count: number;
+  readonly dir: string;
+  /** Rows read so far, read by the job's thread for progress. */
+  readonly rowsRead: Int32Array;
+}
+
+export async function assignShardsTask({ sandboxDir, count, dir, rowsRead }: AssignShardsTask): Promise<WorkerAnswer<ShardAssignment>> {
+  return answer(() => assignShards(sandboxAt(sandboxDir), count, dir, rowsRead));
 }
