@@ -8,7 +8,7 @@ import { matchesSegmentFilter, passesProfileFilters, planBatches, type BatchSpec
 import { ExportError, parseExportRequest, type ExportPlan } from "../export/export-request.js";
 import { projectionOf, projectRow, projectType, type Projection } from "../export/projection.js";
 import { identityMapOf } from "../identity/identity-key.js";
-import { WriteStreams } from "../io/write-streams.js";
+import { LineFrameWriter } from "../io/line-frames.js";
 import type { EventFragment } from "../merge/fragment.js";
 import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { deterministicHexId } from "../store/ids.js";
@@ -151,20 +151,20 @@ export async function exportShard(
   return { exported, byNamespace, excludedOverIdentityLimit: grouped.excludedOverIdentityLimit };
 }
 
-/** Rows of one shard for each batch, as JSON Lines files (`<base>-<batch>.jsonl`), written by a worker. */
+/** Rows of one shard for each batch, as JSON lines in frame files (see line-frames.ts), written by a worker. */
 export class RowFiles {
-  private readonly files: WriteStreams;
+  private readonly files: LineFrameWriter;
 
   constructor(paths: readonly string[]) {
-    this.files = new WriteStreams(paths, 1 << 20);
+    this.files = new LineFrameWriter(paths, 1 << 20);
   }
 
-  readonly sink: RowSink = async (batches, row) => {
+  readonly sink: RowSink = (batches, row) => {
     const line = `${JSON.stringify(row)}\n`;
-    for (const i of batches) await this.files.write(i, line);
+    for (const i of batches) this.files.write(i, line);
   };
 
-  close(): Promise<void> {
-    return this.files.close();
+  close(): void {
+    this.files.close();
   }
 }

@@ -11,14 +11,14 @@ import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import type { IdentityKey } from "../identity/identity-key.js";
-import { linesOf, readLines } from "../io/jsonl.js";
-import { WriteStreams } from "../io/write-streams.js";
+import { readLines } from "../io/jsonl.js";
+import { frameLines, LineFrameWriter } from "../io/line-frames.js";
 import { parseJson } from "../io/json-file.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { StoreError } from "../store/store-error.js";
-import { dataFiles, fileRows, fileTexts, identitiesOf, labelComponents, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
+import { dataFiles, fileRows, fileTexts, identitiesOf, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
 import { hashKey, shardOf } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -92,8 +92,10 @@ export interface Shard {
 /** The files one spilled shard lives in. */
 export interface ShardFiles {
   readonly index: number;
-  /** Data lines, one file per input file (in load order): `[file index, line, seq]` TAB the row's JSON. */
+  /** Data lines, one file per input file (in load order): `[file index, line, seq, component]` TAB the row's JSON. */
   readonly data: readonly string[];
+  /** The shard's components: the number that names one in the data lines TAB its canonical key as JSON. */
+  readonly components: string;
   /** Previous memberships: the component as JSON TAB the stored line. */
   readonly membership: string;
 }
@@ -111,42 +113,43 @@ export interface SpillFileTask {
   readonly firstSeq: number;
   /** The shard of each of the file's rows. */
   readonly shardOfRow: Uint16Array;
+  /** The component of each of the file's rows (a number named in the shard's components file). */
+  readonly componentOfRow: Int32Array;
   /** Output file of each shard for this input file. */
   readonly outputs: readonly string[];
 }
 
 /** Writes one input file's rows to the shards' files for it, unparsed where the input is JSON Lines. */
 export async function spillFile(sandbox: Sandbox, task: SpillFileTask): Promise<void> {
-  const out = new WriteStreams(task.outputs, SHARD_BUFFER_BYTES);
-  try {
-    let i = 0;
-    for await (const { line, text } of fileTexts(dataFiles(sandbox)[task.fileIndex]!)) {
-      await out.write(task.shardOfRow[i]!, `${JSON.stringify([task.fileIndex, line, task.firstSeq + i])}\t${text}\n`);
-      i++;
-    }
-  } finally {
-    await out.close();
+  const out = new LineFrameWriter(task.outputs, SHARD_FRAME_CHARS);
+  let i = 0;
+  for await (const { line, text } of fileTexts(dataFiles(sandbox)[task.fileIndex]!)) {
+    out.write(task.shardOfRow[i]!, `[${task.fileIndex},${line},${task.firstSeq + i},${task.componentOfRow[i]!}]\t${text}\n`);
+    i++;
   }
+  out.close();
 }
 
-/** Small buffers: a spill task writes to every shard at once. */
-const SHARD_BUFFER_BYTES = 1 << 16;
+/** Small frames: a spill task writes to every shard at once. */
+const SHARD_FRAME_CHARS = 1 << 16;
 
-/** Pass 1's result: the shard of every row (in load order) and the rows of each input file. */
+/** Pass 1's result: the shard and the component of every row (in load order), and the rows of each input file. */
 export interface ShardAssignment {
   readonly shardOfRow: Uint16Array;
+  readonly componentOfRow: Int32Array;
   readonly fileRows: readonly number[];
 }
 
-/** Where a spill writes: shard `k`'s files are `<dir>/shard-<k>.<input file>.data` and `<dir>/shard-<k>.membership`. */
+/** Where a spill writes: shard `k`'s files are `<dir>/shard-<k>.<input file>.data`, `.components` and `.membership`. */
 function shardFile(dir: string, shard: number, suffix: string): string {
   return join(dir, `shard-${String(shard).padStart(5, "0")}.${suffix}`);
 }
 
 /**
  * Pass 1: streams every dataset's identities (Parquet decodes only `identityMap`) into the identity graph of
- * all datasets, gives every row the shard of its component, and re-cuts the stored membership snapshot into
- * the shards' membership files. `rowsRead[0]` counts rows as they go, for progress. Runs on a worker, so
+ * all datasets, gives every row its component and that component's shard, writes each shard's component
+ * names (so workers need not rebuild the graph), and re-cuts the stored membership snapshot into the shards'
+ * membership files. `rowsRead[0]` counts rows as they go, for progress. Runs on a worker, so
  * that the graph's memory goes with the worker's thread before the shards are loaded.
  */
 export async function assignShards(sandbox: Sandbox, count: number, dir: string, rowsRead: Int32Array): Promise<ShardAssignment> {
@@ -170,36 +173,45 @@ export async function assignShards(sandbox: Sandbox, count: number, dir: string,
     fileRowCounts.push(rows - first);
   }
   Atomics.store(rowsRead, 0, rows);
-  // Each identity's shard, computed once per identity rather than once per row.
-  const componentOf = graph.canonicalByIndex();
-  const shardOfIdentity = new Int32Array(graph.size).fill(-1);
+  // A component is named by the index of its canonical identity; its shard is computed once, not per row.
+  const canonical = graph.canonicalIndexes();
+  const shardOfComponent = new Int32Array(graph.size).fill(-1);
+  const components = new LineFrameWriter(
+    Array.from({ length: count }, (_, k) => shardFile(dir, k, "components")),
+    SHARD_FRAME_CHARS,
+  );
+  for (let id = 0; id < graph.size; id++) {
+    if (canonical[id] !== id) continue;
+    const key = graph.keyAt(id);
+    shardOfComponent[id] = shardOf(hashKey(key), count);
+    components.write(shardOfComponent[id]!, `${id}\t${JSON.stringify(key)}\n`);
+  }
+  components.close();
   const shardOfRow = new Uint16Array(new SharedArrayBuffer(2 * Math.max(1, rows)));
+  const componentOfRow = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, rows)));
   for (let r = 0; r < rows; r++) {
-    const id = primaries[r]!;
-    if (shardOfIdentity[id]! < 0) shardOfIdentity[id] = shardOf(hashKey(componentOf(id)), count);
-    shardOfRow[r] = shardOfIdentity[id]!;
+    const component = canonical[primaries[r]!]!;
+    componentOfRow[r] = component;
+    shardOfRow[r] = shardOfComponent[component]!;
   }
   primaries = new Int32Array(0);
 
-  const canonical = graph.canonicalizer();
+  const componentOfKey = graph.canonicalizer();
   const state = new SandboxState(sandbox.dir);
-  const membership = new WriteStreams(
+  const membership = new LineFrameWriter(
     Array.from({ length: count }, (_, k) => shardFile(dir, k, "membership")),
-    SHARD_BUFFER_BYTES,
+    SHARD_FRAME_CHARS,
   );
-  try {
-    for (const part of state.membership.parts()) {
-      for await (const { line, text } of readLines(part)) {
-        const key = (parseJson(text, part, line - 1) as { key?: unknown }).key;
-        if (typeof key !== "string") throw new StoreError("STO-002", "corrupt membership snapshot: a line without \"key\"", { file: part, line });
-        const component = canonical(key) ?? key;
-        await membership.write(shardOf(hashKey(component), count), `${JSON.stringify(component)}\t${text}\n`);
-      }
+  for (const part of state.membership.parts()) {
+    for await (const { line, text } of readLines(part)) {
+      const key = (parseJson(text, part, line - 1) as { key?: unknown }).key;
+      if (typeof key !== "string") throw new StoreError("STO-002", "corrupt membership snapshot: a line without \"key\"", { file: part, line });
+      const component = componentOfKey(key) ?? key;
+      membership.write(shardOf(hashKey(component), count), `${JSON.stringify(component)}\t${text}\n`);
     }
-  } finally {
-    await membership.close();
   }
-  return { shardOfRow, fileRows: fileRowCounts };
+  membership.close();
+  return { shardOfRow, componentOfRow, fileRows: fileRowCounts };
 }
 
 /** How a spill's two passes run (on a worker pool). */
@@ -219,16 +231,21 @@ export async function spillShards(sandbox: Sandbox, count: number, run: SpillRun
   mkdirSync(dir, { recursive: true });
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    const { shardOfRow, fileRows: rowsOfFile } = await run.assign(dir);
+    const { shardOfRow, componentOfRow, fileRows: rowsOfFile } = await run.assign(dir);
     const tasks: SpillFileTask[] = [];
     let firstSeq = 0;
     rowsOfFile.forEach((n, fileIndex) => {
       const outputs = Array.from({ length: count }, (_, k) => shardFile(dir, k, `${String(fileIndex).padStart(5, "0")}.data`));
-      tasks.push({ fileIndex, firstSeq, shardOfRow: shardOfRow.subarray(firstSeq, firstSeq + n), outputs });
+      tasks.push({ fileIndex, firstSeq, shardOfRow: shardOfRow.subarray(firstSeq, firstSeq + n), componentOfRow: componentOfRow.subarray(firstSeq, firstSeq + n), outputs });
       firstSeq += n;
     });
     await run.copy(tasks, rowsOfFile);
-    const shards = Array.from({ length: count }, (_, index) => ({ index, data: tasks.map((t) => t.outputs[index]!), membership: shardFile(dir, index, "membership") }));
+    const shards = Array.from({ length: count }, (_, index) => ({
+      index,
+      data: tasks.map((t) => t.outputs[index]!),
+      components: shardFile(dir, index, "components"),
+      membership: shardFile(dir, index, "membership"),
+    }));
     return { shards, remove };
   } catch (e) {
     remove();
@@ -244,23 +261,27 @@ function splitAtTab(text: string): [string, string] {
 /** Loads one spilled shard: its rows validated into fragments (errors name the original file and line). */
 export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
   const inputs = dataFiles(sandbox);
+  const names = new Map<number, IdentityKey>();
+  for (const { text } of frameLines(files.components)) {
+    const [id, key] = splitAtTab(text);
+    names.set(Number(id), JSON.parse(key) as IdentityKey);
+  }
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
   for (const data of files.data) {
-    for (const { text } of linesOf(data)) {
+    for (const { text } of frameLines(data)) {
       const [head, json] = splitAtTab(text);
-      const [fileIndex, line, seq] = JSON.parse(head) as [number, number, number];
+      const [fileIndex, line, seq, component] = JSON.parse(head) as [number, number, number, number];
       const file = inputs[fileIndex]!;
       const fragment = toFragment(file.dataset, parseJson(json, file.rel, line - 1), file.rel, line, seq);
+      fragment.component = names.get(component)!;
       if (file.dataset.kind === "event") events.push(fragment as EventFragment);
       else records.push(fragment);
     }
   }
-  // The shard holds every fragment of its components, so its own graph names them as the full one does.
-  labelComponents(records, events);
   const prior: MembershipSnapshot = new Map();
   const components = new Map<IdentityKey, IdentityKey>();
-  for (const { text } of linesOf(files.membership)) {
+  for (const { text } of frameLines(files.membership)) {
     const [component, stored] = splitAtTab(text);
     const { key, ups } = JSON.parse(stored) as { key: string; ups: Record<string, never> };
     prior.set(key, new Map(Object.entries(ups)));

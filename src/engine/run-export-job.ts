@@ -8,7 +8,7 @@ import { dirname, relative } from "node:path";
 import { BatchWriter, DEFAULT_ROWS_PER_FILE, type WrittenFile } from "../export/batch-writer.js";
 import { destinationOf, type BatchSpec, type ExportJob } from "../export/export-job.js";
 import { ExportError, type ExportPlan } from "../export/export-request.js";
-import { readJsonl } from "../io/jsonl.js";
+import { frameLines } from "../io/line-frames.js";
 import type { StatusModel } from "../segment/membership.js";
 import { toJobError } from "../segment/segment-job.js";
 import { deterministicUuid } from "../store/ids.js";
@@ -161,12 +161,12 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       {
         here: (shard, progress) => exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
         worker: (pool, files, progress) => {
-          const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.jsonl`);
+          const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
           const done = Promise.all([result, written]).then(async ([r]) => {
             for (let i = 0; i < rowFiles.length; i++) {
-              for await (const { value } of readJsonl(rowFiles[i]!)) await writers[i]!.write(value as JsonObject);
+              for (const { text } of frameLines(rowFiles[i]!)) await writers[i]!.write(JSON.parse(text) as JsonObject);
               rmSync(rowFiles[i]!);
             }
             return r;

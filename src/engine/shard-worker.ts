@@ -78,7 +78,7 @@ export async function exportShardTask(task: ExportShardTask): Promise<WorkerAnsw
     try {
       return await exportShard(sandbox, context, batchSpecs(sandbox, context.plan, task.jobId), shard, task.asOf, rows.sink, checkpoint);
     } finally {
-      await rows.close();
+      rows.close();
     }
   });
 }

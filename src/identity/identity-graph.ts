@@ -84,8 +84,11 @@ export class IdentityGraph {
     };
   }
 
-  /** The canonical key of the component of the identity with this index (from `intern`). */
-  canonicalByIndex(): (index: number) => IdentityKey {
+  /**
+   * For each identity index (from `intern`), the index of its component's canonical identity (the component's
+   * smallest key).
+   */
+  canonicalIndexes(): Int32Array {
     const n = this.keys.size;
     const smallest = new Int32Array(n).fill(-1);
     for (let i = 0; i < n; i++) {
@@ -93,6 +96,18 @@ export class IdentityGraph {
       const cur = smallest[root]!;
       if (cur === -1 || this.keys.compare(i, cur) < 0) smallest[root] = i;
     }
-    return (i) => this.keys.keyAt(smallest[this.find(i)]!);
+    for (let i = 0; i < n; i++) smallest[i] = smallest[this.find(i)]!;
+    return smallest;
+  }
+
+  /** The canonical key of the component of the identity with this index (from `intern`). */
+  canonicalByIndex(): (index: number) => IdentityKey {
+    const canonical = this.canonicalIndexes();
+    return (i) => this.keys.keyAt(canonical[i]!);
+  }
+
+  /** The key of the identity with this index. */
+  keyAt(index: number): IdentityKey {
+    return this.keys.keyAt(index);
   }
 }
