@@ -37,13 +37,20 @@ interface Timed {
   stdout: string;
 }
 
-/** Runs the CLI under /usr/bin/time for wall time and peak RSS (of the process and its worker threads). */
-function timed(...args: string[]): Timed {
+const LOGS = join(REPO, "bench/.cache/logs");
+mkdirSync(LOGS, { recursive: true });
+
+/**
+ * Runs the CLI under /usr/bin/time for wall time and peak RSS (of the process and its worker threads). Its
+ * stderr (progress lines every 10 s: stage, rows, rate) is kept in bench/.cache/logs/<log>.log.
+ */
+function timed(log: string, ...args: string[]): Timed {
   const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, join(REPO, "bin/profile-lab.js"), ...args], {
     encoding: "utf8",
     maxBuffer: 1 << 28,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  writeFileSync(join(LOGS, `${log}.log`), r.stderr);
   if (r.status !== 0) throw new Error(`profile-lab ${args.join(" ")} failed:\n${r.stderr}`);
   const [seconds, kb] = r.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
   return { seconds: seconds!, peakRssMiB: Math.round(kb! / 1024), stdout: r.stdout };
@@ -63,7 +70,7 @@ const sandbox = join(REPO, "bench/.cache", `sandbox-${profiles}-${eventsPerProfi
 if (!existsSync(join(sandbox, "sandbox.json"))) {
   rmSync(sandbox, { recursive: true, force: true });
   // Parts of 200,000 rows: the spill's second pass copies input files in parallel, one file per task.
-  const g = timed("generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--format", "parquet", "--rows-per-file", "200000", "--quiet", "--reference-time", REFERENCE_TIME);
+  const g = timed(`generate-${profiles}`, "generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--format", "parquet", "--rows-per-file", "200000", "--quiet", "--reference-time", REFERENCE_TIME);
   console.log(`generated ${sandbox}: ${g.seconds.toFixed(1)} s, peak RSS ${g.peakRssMiB} MiB, ${mib(bytesUnder(join(sandbox, "datasets")))} MiB of Parquet`);
 }
 const manifest = JSON.parse(readFileSync(join(sandbox, "sandbox.json"), "utf8")) as {
@@ -94,8 +101,8 @@ const runs: Run[] = [];
 for (const workers of workerCounts) {
   rmSync(join(sandbox, ".profile-lab"), { recursive: true, force: true });
   const common = ["--sandbox", sandbox, "--as-of", REFERENCE_TIME, "--memory", values.memory!, "--json"];
-  const segmentJob = timed("segment-job", ...common, "--workers", String(workers), ...BENCH_SEGMENTS.flatMap((s) => ["--segment", s.id]));
-  const exportJob = timed("export", ...common, "--workers", String(workers), "--request", requestFile);
+  const segmentJob = timed(`${profiles}-workers-${workers}-segment-job`, "segment-job", ...common, "--workers", String(workers), ...BENCH_SEGMENTS.flatMap((s) => ["--segment", s.id]));
+  const exportJob = timed(`${profiles}-workers-${workers}-export`, "export", ...common, "--workers", String(workers), "--request", requestFile);
   const seg = JSON.parse(segmentJob.stdout) as { metrics: { totalProfiles: number } };
   const exp = JSON.parse(exportJob.stdout) as { destination: { datasetId: string; batches: { segmentId: string; batchId: string }[] } };
   const rows = new Map<string, number>();
