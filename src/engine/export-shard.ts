@@ -1,8 +1,8 @@
 /**
  * One shard of an export job: group → merge → profile filters → memberships → segment filters → projection,
  * handing each row to the batches it belongs to. The same code runs in the job's thread (rows go straight to
- * the Parquet writers) and in workers (rows go to per-batch files the job's thread then writes in shard
- * order), so the Parquet bytes do not depend on who ran which shard.
+ * the Parquet writers) and in workers (rows go to per-batch files that an encoder thread appends to the
+ * writers in shard order), so the Parquet bytes do not depend on who ran which shard.
  */
 import { matchesSegmentFilter, passesProfileFilters, planBatches, type BatchSpec } from "../export/export-job.js";
 import { ExportError, parseExportRequest, type ExportPlan } from "../export/export-request.js";

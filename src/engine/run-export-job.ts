@@ -8,7 +8,6 @@ import { dirname, relative } from "node:path";
 import { BatchWriter, DEFAULT_ROWS_PER_FILE, type WrittenFile } from "../export/batch-writer.js";
 import { destinationOf, type BatchSpec, type ExportJob } from "../export/export-job.js";
 import { ExportError, type ExportPlan } from "../export/export-request.js";
-import { frameLines } from "../io/line-frames.js";
 import type { StatusModel } from "../segment/membership.js";
 import { toJobError } from "../segment/segment-job.js";
 import { deterministicUuid } from "../store/ids.js";
@@ -16,15 +15,15 @@ import type { BatchRecord } from "../store/catalog-types.js";
 import { Catalog } from "../store/catalog.js";
 import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID, type JsonObject } from "../xdm/types.js";
+import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { progressCheck, type JobProgress } from "./job-progress.js";
 import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
-import { runShards, workersFor } from "./shard-runner.js";
-import type { ExportShardTask } from "./shard-worker.js";
+import { runShards, ShardPool, workersFor } from "./shard-runner.js";
+import type { EncodedBatches, EncodeRowsTask, ExportShardTask } from "./shard-worker.js";
 
 export interface ExportJobOptions {
   readonly asOf: number;
@@ -90,8 +89,9 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const { plan, policy, rowType, warnings } = context;
   const workers = workersFor(sandbox, options.workers);
   const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
-  // The job's thread encodes every batch's Parquet while the workers build rows: it takes a worker's share.
+  // An encoder thread writes every batch's Parquet while the workers build rows: it takes a worker's share.
   const shardMemory = { memoryBytes: ((options.memoryBytes ?? DEFAULT_MEMORY_BYTES) * workers) / (workers + 1) };
+  const encoderMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
     await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory });
@@ -146,29 +146,36 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   update({ status: "PROCESSING", computeGatewayJobId: { exportJob: deterministicUuid(name, "export-compute", id) } });
 
   const staging = state.stagingDir(id);
-  const writers = specs.map((s) => new BatchWriter(`${staging}/${s.batchId}`, rowType, options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE));
+  mkdirSync(staging, { recursive: true });
+  const batchDirs = specs.map((s) => `${staging}/${s.batchId}`);
+  const rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
+  // An in-memory shard's rows go to writers here; spilled shards' rows to writers on an encoder thread.
+  let writers: BatchWriter[] | undefined;
+  let encoder: ShardPool | undefined;
   try {
     const exportStart = clock();
     const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
-    const toWriters: RowSink = async (targets, row) => {
-      for (const i of targets) await writers[i]!.write(row);
-    };
-    // Workers' rows are written here in shard order, whatever order the shards finish in.
+    // Workers' rows are encoded in shard order, whatever order the shards finish in.
     let written: Promise<unknown> = Promise.resolve();
     const results = await runShards<ExportShardResult>(
       sandbox,
       { ...shardMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
       {
-        here: (shard, progress) => exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
+        here: (shard, progress) => {
+          const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));
+          const toWriters: RowSink = async (targets, row) => {
+            for (const i of targets) await local[i]!.write(row);
+          };
+          return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
+        },
         worker: (pool, files, progress) => {
+          const encoding = (encoder ??= new ShardPool(1, encoderMemory));
           const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
+          const encode: EncodeRowsTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, jobId: id, batchDirs, rowsPerFile, rowFiles };
           const done = Promise.all([result, written]).then(async ([r]) => {
-            for (let i = 0; i < rowFiles.length; i++) {
-              for (const { text } of frameLines(rowFiles[i]!)) await writers[i]!.write(JSON.parse(text) as JsonObject);
-              rmSync(rowFiles[i]!);
-            }
+            await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);
             return r;
           });
           written = done.catch(() => undefined);
@@ -184,10 +191,10 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       excludedOverIdentityLimit += r.excludedOverIdentityLimit;
       for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
     }
-    const files: WrittenFile[][] = [];
-    for (const w of writers) files.push(await w.finish());
+    const { files, writeMs } = encoder
+      ? await encoder.run<{ jobId: number }, EncodedBatches>("finishEncodingTask", { jobId: id })
+      : await finishBatches(writers ?? []);
     const exportEnd = clock();
-    const writeMs = Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs)));
     commitBatches(state, plan, specs, staging);
     const end = clock();
     // The batches and the job become successful together, in one transaction.
@@ -224,7 +231,9 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     });
     return { job, batches, warnings };
   } catch (e) {
-    await Promise.all(writers.map((w) => w.abort()));
+    await Promise.all((writers ?? []).map((w) => w.abort()));
+    // Ending the encoder's thread closes its files.
+    await encoder?.destroy();
     rmSync(staging, { recursive: true, force: true });
     const end = clock();
     for (const b of batches) batchStore.put(b.id, Object.assign(b, { status: "failed", updated: end }));
@@ -235,8 +244,15 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     });
     throw e;
   } finally {
+    await encoder?.destroy();
     control.release("export-jobs", id);
   }
+}
+
+async function finishBatches(writers: readonly BatchWriter[]): Promise<EncodedBatches> {
+  const files: WrittenFile[][] = [];
+  for (const w of writers) files.push(await w.finish());
+  return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
 }
 
 /** Moves every staged batch folder into the lake, then drops the staging folder. */

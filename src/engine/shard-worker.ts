@@ -9,6 +9,10 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { cancelled } from "./job-progress.js";
 import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
+import { rmSync } from "node:fs";
+import { BatchWriter, type WrittenFile } from "../export/batch-writer.js";
+import { frameLines } from "../io/line-frames.js";
+import type { JsonObject } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import { answer, type WorkerAnswer } from "./shard-runner.js";
@@ -102,4 +106,54 @@ export interface AssignShardsTask {
 
 export async function assignShardsTask({ sandboxDir, count, dir, rowsRead }: AssignShardsTask): Promise<WorkerAnswer<ShardAssignment>> {
   return answer(() => assignShards(sandboxAt(sandboxDir), count, dir, rowsRead));
+}
+
+/**
+ * The export's Parquet encoder: one thread (a pool of one) holds the batches' writers of a job across tasks
+ * and appends the workers' row files to them in shard order, its heap capped like a shard worker's.
+ */
+const encoders = new Map<number, BatchWriter[]>();
+
+export interface EncodeRowsTask {
+  readonly sandboxDir: string;
+  readonly body: unknown;
+  readonly requestFile: string | undefined;
+  readonly statusModel: StatusModel;
+  readonly jobId: number;
+  /** Each batch's staging folder. */
+  readonly batchDirs: readonly string[];
+  readonly rowsPerFile: number;
+  /** One shard's rows for each batch (frame files), appended then removed. */
+  readonly rowFiles: readonly string[];
+}
+
+export async function encodeRowsTask(task: EncodeRowsTask): Promise<WorkerAnswer<void>> {
+  return answer(async () => {
+    let writers = encoders.get(task.jobId);
+    if (writers === undefined) {
+      const { rowType } = exportContext(sandboxAt(task.sandboxDir), task.body, task.statusModel, task.requestFile);
+      encoders.set(task.jobId, (writers = task.batchDirs.map((dir) => new BatchWriter(dir, rowType, task.rowsPerFile))));
+    }
+    for (let i = 0; i < task.rowFiles.length; i++) {
+      for (const { text } of frameLines(task.rowFiles[i]!)) await writers[i]!.write(JSON.parse(text) as JsonObject);
+      rmSync(task.rowFiles[i]!);
+    }
+  });
+}
+
+export interface EncodedBatches {
+  /** Each batch's files. */
+  readonly files: WrittenFile[][];
+  /** The longest time a batch's writer spent writing, ms. */
+  readonly writeMs: number;
+}
+
+export async function finishEncodingTask({ jobId }: { readonly jobId: number }): Promise<WorkerAnswer<EncodedBatches>> {
+  return answer(async () => {
+    const writers = encoders.get(jobId) ?? [];
+    encoders.delete(jobId);
+    const files: WrittenFile[][] = [];
+    for (const w of writers) files.push(await w.finish());
+    return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
+  });
 }
