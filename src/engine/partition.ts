@@ -130,8 +130,8 @@ export async function spillFile(sandbox: Sandbox, task: SpillFileTask): Promise<
   out.close();
 }
 
-/** Small frames: a spill task writes to every shard at once. */
-const SHARD_FRAME_CHARS = 1 << 16;
+/** Small frames (deflate's window): a spill task buffers a frame for every shard at once. */
+const SHARD_FRAME_CHARS = 1 << 15;
 
 /** Pass 1's result: the shard and the component of every row (in load order), and the rows of each input file. */
 export interface ShardAssignment {

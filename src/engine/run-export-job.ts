@@ -169,7 +169,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
           return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
         },
         worker: (pool, files, progress) => {
-          const encoding = (encoder ??= new ShardPool(1, encoderMemory));
+          const encoding = (encoder ??= new ShardPool(1, encoderMemory, "encoding the export's Parquet"));
           const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);

@@ -59,17 +59,19 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     rows = read;
     options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
   };
-  // The spill runs on a pool of its own: its workers' memory (the identity graph; Parquet decoding in wasm,
-  // which never shrinks) goes with them before the shards are loaded.
-  const spilled = await withPool(options.workers, workerHeapBytes(budget), (pool) =>
-    spillShards(sandbox, shards, {
-      assign: (dir) => {
+  // Each pass of the spill runs on a pool of its own, whose memory (the identity graph; Parquet decoding in
+  // wasm, which never shrinks) goes with its threads before the next stage. Pass 1 runs alone on one thread
+  // and takes the whole budget.
+  const spilled = await spillShards(sandbox, shards, {
+    assign: (dir) =>
+      withPool(1, workerHeapBytes({ ...budget, workers: 1 }), "reading the identity graph", (pool) => {
         const rowsRead = new Int32Array(new SharedArrayBuffer(4));
         return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", { sandboxDir: sandbox.dir, count: shards, dir, rowsRead }), () =>
           spillProgress(1, Atomics.load(rowsRead, 0)),
         );
-      },
-      copy: async (tasks, fileRows) => {
+      }),
+    copy: (tasks, fileRows) =>
+      withPool(options.workers, workerHeapBytes(budget), "copying rows to shards", async (pool) => {
         const total = fileRows.reduce((n, x) => n + x, 0);
         let done = 0;
         await Promise.all(
@@ -78,12 +80,11 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
             spillProgress(2, (done += fileRows[task.fileIndex]!), total);
           }),
         );
-      },
-    }),
-  );
+      }),
+  });
   const poll = setInterval(() => options.report(state()), 250);
   try {
-    return await withPool(options.workers, workerHeapBytes(budget), (pool) =>
+    return await withPool(options.workers, workerHeapBytes(budget), "a shard", (pool) =>
       Promise.all(
         spilled.shards.map(async (files) => {
           const result = await work.worker(pool, files, progress);
@@ -118,8 +119,8 @@ function polled<T>(pool: ShardPool, task: Promise<T>, check: () => void): Promis
 }
 
 /** Runs `fn` with a pool that is destroyed (its threads ended) afterwards, whatever happens. */
-async function withPool<T>(workers: number, heapBytes: number, fn: (pool: ShardPool) => Promise<T>): Promise<T> {
-  const pool = new ShardPool(workers, heapBytes);
+async function withPool<T>(workers: number, heapBytes: number, work: string, fn: (pool: ShardPool) => Promise<T>): Promise<T> {
+  const pool = new ShardPool(workers, heapBytes, work);
   try {
     return await fn(pool);
   } finally {
@@ -182,7 +183,12 @@ export class ShardPool {
   private ending: Promise<void> | undefined;
 
   /** `heapBytes` caps each worker's heap, young and old generations (so garbage is collected within the budget). */
-  constructor(workers: number, heapBytes: number) {
+  /** `work` names what the threads do, for the error when one runs out of memory. */
+  constructor(
+    workers: number,
+    heapBytes: number,
+    private readonly work: string,
+  ) {
     this.heapMb = Math.max(MIN_WORKER_HEAP_MB, Math.floor(heapBytes / 2 ** 20));
     // A quarter of it, up to 64 MiB, for the young generation (V8's default is 48 MiB) measured 5 % faster:
     // a shard's objects all survive, and fewer scavenges copy them fewer times.
@@ -205,7 +211,7 @@ export class ShardPool {
       if ((e as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
         throw new ProfileLabError(
           "ENG-M001",
-          `a shard needed more than a worker's ${this.heapMb} MiB of heap (the --memory budget shared by the workers); raise --memory or use fewer --workers`,
+          `${this.work} needed more than a thread's ${this.heapMb} MiB of heap (its share of the --memory budget); raise --memory or use fewer --workers`,
         );
       }
       throw e;
