@@ -168,11 +168,12 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
           };
           return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
         },
-        worker: (pool, files, progress) => {
+        worker: (pool, files, progress, evaluated) => {
           const encoding = (encoder ??= new ShardPool(1, encoderMemory, "encoding the export's Parquet"));
           const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
+          result.then(evaluated, () => undefined);
           const encode: EncodeRowsTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, jobId: id, batchDirs, rowsPerFile, rowFiles };
           const done = Promise.all([result, written]).then(async ([r]) => {
             await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);

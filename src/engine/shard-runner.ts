@@ -35,8 +35,12 @@ export interface ShardRunOptions {
 export interface ShardWork<R> {
   /** Processes the whole sandbox as one shard in this thread, calling `checkpoint(profiles)` as it goes. */
   here(shard: Shard, checkpoint: (profiles: number) => void): R | Promise<R>;
-  /** Processes a spilled shard on the pool; the worker stores its profiles done in `progress[files.index]`. */
-  worker(pool: ShardPool, files: ShardFiles, progress: Int32Array): Promise<R>;
+  /**
+   * Processes a spilled shard on the pool; the worker stores its profiles done in `progress[files.index]`.
+   * Work that goes on after the shard's profiles are done (an export's encoding) calls `evaluated` then, so
+   * that progress counts the shard as done.
+   */
+  worker(pool: ShardPool, files: ShardFiles, progress: Int32Array, evaluated: () => void): Promise<R>;
 }
 
 /** Runs `work` over every shard and returns the results in shard order. */
@@ -87,8 +91,13 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     return await withPool(options.workers, workerHeapBytes(budget), "a shard", (pool) =>
       Promise.all(
         spilled.shards.map(async (files) => {
-          const result = await work.worker(pool, files, progress);
-          shardsDone++;
+          let counted = false;
+          const evaluated = (): void => {
+            if (!counted) shardsDone++;
+            counted = true;
+          };
+          const result = await work.worker(pool, files, progress, evaluated);
+          evaluated();
           return result;
         }),
       ),
