@@ -151,14 +151,12 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
   // An in-memory shard's rows go to writers here; spilled shards' rows to writers on an encoder thread.
   let writers: BatchWriter[] | undefined;
-  let encoders: ShardPool[] | undefined;
+  let encoder: ShardPool | undefined;
   try {
     const exportStart = clock();
     const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
-    // Workers' rows are encoded in shard order, whatever order the shards finish in: batch i by encoder
-    // i mod (encoders), one per worker (the last shards' encoding then shares the cores).
-    const encoderCount = Math.min(workers, specs.length);
-    const written: Promise<unknown>[] = Array.from({ length: encoderCount }, () => Promise.resolve());
+    // Workers' rows are encoded in shard order, whatever order the shards finish in.
+    let written: Promise<unknown> = Promise.resolve();
     const results = await runShards<ExportShardResult>(
       sandbox,
       { ...shardMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
@@ -171,19 +169,18 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
           return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
         },
         worker: (pool, files, progress, evaluated) => {
-          const pools = (encoders ??= written.map(() => new ShardPool(1, encoderMemory / encoderCount, "encoding the export's Parquet")));
+          const encoding = (encoder ??= new ShardPool(1, encoderMemory, "encoding the export's Parquet"));
           const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
           result.then(evaluated, () => undefined);
-          const encoded = pools.map((pool, t) => {
-            const batches = batchDirs.flatMap((dir, i) => (i % encoderCount === t ? [{ index: i, dir, rowFile: rowFiles[i]! }] : []));
-            const encode: EncodeRowsTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, jobId: id, rowsPerFile, batches };
-            const done = Promise.all([result, written[t]]).then(() => pool.run<EncodeRowsTask, void>("encodeRowsTask", encode));
-            written[t] = done.catch(() => undefined);
-            return done;
+          const encode: EncodeRowsTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, jobId: id, batchDirs, rowsPerFile, rowFiles };
+          const done = Promise.all([result, written]).then(async ([r]) => {
+            await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);
+            return r;
           });
-          return Promise.all([result, ...encoded]).then(([r]) => r);
+          written = done.catch(() => undefined);
+          return done;
         },
       },
     );
@@ -195,14 +192,16 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       excludedOverIdentityLimit += r.excludedOverIdentityLimit;
       for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
     }
-    const { files, writeMs } = encoders ? await finishEncoders(encoders, id) : await finishBatches(writers ?? []);
+    const { files, writeMs } = encoder
+      ? await encoder.run<{ jobId: number }, EncodedBatches>("finishEncodingTask", { jobId: id })
+      : await finishBatches(writers ?? []);
     const exportEnd = clock();
     commitBatches(state, plan, specs, staging);
     const end = clock();
     // The batches and the job become successful together, in one transaction.
     state.transaction(() => {
       specs.forEach((spec, i) => {
-        const written = files.get(i)!;
+        const written = files[i]!;
         Object.assign(batches[i]!, {
           status: "success",
           updated: end,
@@ -234,8 +233,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     return { job, batches, warnings };
   } catch (e) {
     await Promise.all((writers ?? []).map((w) => w.abort()));
-    // Ending the encoders' threads closes their files.
-    await Promise.all((encoders ?? []).map((e) => e.destroy()));
+    // Ending the encoder's thread closes its files.
+    await encoder?.destroy();
     rmSync(staging, { recursive: true, force: true });
     const end = clock();
     for (const b of batches) batchStore.put(b.id, Object.assign(b, { status: "failed", updated: end }));
@@ -246,20 +245,15 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     });
     throw e;
   } finally {
-    await Promise.all((encoders ?? []).map((e) => e.destroy()));
+    await encoder?.destroy();
     control.release("export-jobs", id);
   }
 }
 
 async function finishBatches(writers: readonly BatchWriter[]): Promise<EncodedBatches> {
-  const files = new Map<number, WrittenFile[]>();
-  for (const [i, w] of writers.entries()) files.set(i, await w.finish());
+  const files: WrittenFile[][] = [];
+  for (const w of writers) files.push(await w.finish());
   return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
-}
-
-async function finishEncoders(encoders: readonly ShardPool[], jobId: number): Promise<EncodedBatches> {
-  const parts = await Promise.all(encoders.map((e) => e.run<{ jobId: number }, EncodedBatches>("finishEncodingTask", { jobId })));
-  return { files: new Map(parts.flatMap((p) => [...p.files])), writeMs: Math.max(0, ...parts.map((p) => p.writeMs)) };
 }
 
 /** Moves every staged batch folder into the lake, then drops the staging folder. */

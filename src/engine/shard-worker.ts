@@ -109,20 +109,10 @@ export async function assignShardsTask({ sandboxDir, count, dir, rowsRead }: Ass
 }
 
 /**
- * The export's Parquet encoders: each is one thread (a pool of one) that holds the writers of some of a job's
- * batches across tasks and appends the workers' row files to them in shard order, its heap capped like a
- * shard worker's.
+ * The export's Parquet encoder: one thread (a pool of one) holds the batches' writers of a job across tasks
+ * and appends the workers' row files to them in shard order, its heap capped like a shard worker's.
  */
-const encoders = new Map<number, Map<number, BatchWriter>>();
-
-/** One batch's part of an encoding task. */
-export interface BatchRows {
-  readonly index: number;
-  /** The batch's staging folder. */
-  readonly dir: string;
-  /** One shard's rows for the batch (a frame file), appended then removed. */
-  readonly rowFile: string;
-}
+const encoders = new Map<number, BatchWriter[]>();
 
 export interface EncodeRowsTask {
   readonly sandboxDir: string;
@@ -130,39 +120,40 @@ export interface EncodeRowsTask {
   readonly requestFile: string | undefined;
   readonly statusModel: StatusModel;
   readonly jobId: number;
+  /** Each batch's staging folder. */
+  readonly batchDirs: readonly string[];
   readonly rowsPerFile: number;
-  readonly batches: readonly BatchRows[];
+  /** One shard's rows for each batch (frame files), appended then removed. */
+  readonly rowFiles: readonly string[];
 }
 
 export async function encodeRowsTask(task: EncodeRowsTask): Promise<WorkerAnswer<void>> {
   return answer(async () => {
     let writers = encoders.get(task.jobId);
-    if (writers === undefined) encoders.set(task.jobId, (writers = new Map()));
-    for (const batch of task.batches) {
-      let writer = writers.get(batch.index);
-      if (writer === undefined) {
-        const { rowType } = exportContext(sandboxAt(task.sandboxDir), task.body, task.statusModel, task.requestFile);
-        writers.set(batch.index, (writer = new BatchWriter(batch.dir, rowType, task.rowsPerFile)));
-      }
-      for (const { text } of frameLines(batch.rowFile)) await writer.write(JSON.parse(text) as JsonObject);
-      rmSync(batch.rowFile);
+    if (writers === undefined) {
+      const { rowType } = exportContext(sandboxAt(task.sandboxDir), task.body, task.statusModel, task.requestFile);
+      encoders.set(task.jobId, (writers = task.batchDirs.map((dir) => new BatchWriter(dir, rowType, task.rowsPerFile))));
+    }
+    for (let i = 0; i < task.rowFiles.length; i++) {
+      for (const { text } of frameLines(task.rowFiles[i]!)) await writers[i]!.write(JSON.parse(text) as JsonObject);
+      rmSync(task.rowFiles[i]!);
     }
   });
 }
 
 export interface EncodedBatches {
-  /** The files of each batch, by batch index. */
-  readonly files: ReadonlyMap<number, WrittenFile[]>;
+  /** Each batch's files. */
+  readonly files: WrittenFile[][];
   /** The longest time a batch's writer spent writing, ms. */
   readonly writeMs: number;
 }
 
 export async function finishEncodingTask({ jobId }: { readonly jobId: number }): Promise<WorkerAnswer<EncodedBatches>> {
   return answer(async () => {
-    const writers = encoders.get(jobId) ?? new Map<number, BatchWriter>();
+    const writers = encoders.get(jobId) ?? [];
     encoders.delete(jobId);
-    const files = new Map<number, WrittenFile[]>();
-    for (const [index, w] of writers) files.set(index, await w.finish());
-    return { files, writeMs: Math.round(Math.max(0, ...[...writers.values()].map((w) => w.writeTimeMs))) };
+    const files: WrittenFile[][] = [];
+    for (const w of writers) files.push(await w.finish());
+    return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
   });
 }
