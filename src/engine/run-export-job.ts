@@ -5,7 +5,7 @@
  */
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import { BatchWriter, DEFAULT_ROWS_PER_FILE, type WrittenFile } from "../export/batch-writer.js";
+import { BatchWriter, DEFAULT_ROWS_PER_FILE, finishBatches, type FinishedBatches } from "../export/batch-writer.js";
 import { destinationOf, type BatchSpec, type ExportJob } from "../export/export-job.js";
 import { ExportError, type ExportPlan } from "../export/export-request.js";
 import type { StatusModel } from "../segment/membership.js";
@@ -23,7 +23,7 @@ import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 import { runShards, ShardPool, workersFor } from "./shard-runner.js";
-import type { EncodedBatches, EncodeRowsTask, ExportShardTask } from "./shard-worker.js";
+import type { EncodeRowsTask, ExportShardTask } from "./shard-worker.js";
 
 export interface ExportJobOptions {
   readonly asOf: number;
@@ -193,7 +193,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
     }
     const { files, writeMs } = encoder
-      ? await encoder.run<{ jobId: number }, EncodedBatches>("finishEncodingTask", { jobId: id })
+      ? await encoder.run<{ jobId: number }, FinishedBatches>("finishEncodingTask", { jobId: id })
       : await finishBatches(writers ?? []);
     const exportEnd = clock();
     commitBatches(state, plan, specs, staging);
@@ -248,12 +248,6 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     await encoder?.destroy();
     control.release("export-jobs", id);
   }
-}
-
-async function finishBatches(writers: readonly BatchWriter[]): Promise<EncodedBatches> {
-  const files: WrittenFile[][] = [];
-  for (const w of writers) files.push(await w.finish());
-  return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
 }
 
 /** Moves every staged batch folder into the lake, then drops the staging folder. */

@@ -10,7 +10,7 @@ import { cancelled } from "./job-progress.js";
 import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { rmSync } from "node:fs";
-import { BatchWriter, type WrittenFile } from "../export/batch-writer.js";
+import { BatchWriter, finishBatches, type FinishedBatches } from "../export/batch-writer.js";
 import { frameLines } from "../io/line-frames.js";
 import type { JsonObject } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
@@ -141,19 +141,10 @@ export async function encodeRowsTask(task: EncodeRowsTask): Promise<WorkerAnswer
   });
 }
 
-export interface EncodedBatches {
-  /** Each batch's files. */
-  readonly files: WrittenFile[][];
-  /** The longest time a batch's writer spent writing, ms. */
-  readonly writeMs: number;
-}
-
-export async function finishEncodingTask({ jobId }: { readonly jobId: number }): Promise<WorkerAnswer<EncodedBatches>> {
+export async function finishEncodingTask({ jobId }: { readonly jobId: number }): Promise<WorkerAnswer<FinishedBatches>> {
   return answer(async () => {
     const writers = encoders.get(jobId) ?? [];
     encoders.delete(jobId);
-    const files: WrittenFile[][] = [];
-    for (const w of writers) files.push(await w.finish());
-    return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
+    return finishBatches(writers);
   });
 }

@@ -70,3 +70,18 @@ export class BatchWriter {
     this.current = undefined;
   }
 }
+
+/** What a job's batch writers wrote. */
+export interface FinishedBatches {
+  /** Each batch's files, in batch order. */
+  readonly files: WrittenFile[][];
+  /** The longest time a batch's writer spent writing, ms (the job's aCPDatasetWriteTime). */
+  readonly writeMs: number;
+}
+
+/** Finishes every batch's writer, in order. */
+export async function finishBatches(writers: readonly BatchWriter[]): Promise<FinishedBatches> {
+  const files: WrittenFile[][] = [];
+  for (const w of writers) files.push(await w.finish());
+  return { files, writeMs: Math.round(Math.max(0, ...writers.map((w) => w.writeTimeMs))) };
+}
