@@ -91,7 +91,7 @@ export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData & {
  * Labels each fragment with its component in the identity graph these fragments make (smallest identity),
  * and returns the component of any key (the key itself when the graph never saw it).
  */
-export function labelComponents(records: readonly RecordFragment[], events: readonly EventFragment[]): (key: IdentityKey) => IdentityKey {
+function labelComponents(records: readonly RecordFragment[], events: readonly EventFragment[]): (key: IdentityKey) => IdentityKey {
   const graph = new IdentityGraph();
   for (const r of records) graph.observe("record", r.identities, r.primary);
   for (const e of events) graph.observe("event", e.identities, e.primary);

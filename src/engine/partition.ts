@@ -59,7 +59,7 @@ export function inputBytes(sandbox: Sandbox): number {
 
 /**
  * Each worker's heap is capped at its share of the budget; a shard's live data is kept to this part of it.
- * A quarter rather than a half: as fast (the collector has more room), and a third less peak memory.
+ * A quarter rather than a half: as fast (the collector has more room), and a quarter less peak memory.
  */
 const SHARD_SHARE_OF_HEAP = 0.25;
 
@@ -196,7 +196,7 @@ export async function assignShards(sandbox: Sandbox, count: number, dir: string,
   }
   primaries = new Int32Array(0);
 
-  const componentOfKey = graph.canonicalizer();
+  const componentOfKey = graph.canonicalizer(canonical);
   const state = new SandboxState(sandbox.dir);
   const membership = new LineFrameWriter(
     Array.from({ length: count }, (_, k) => shardFile(dir, k, "membership")),

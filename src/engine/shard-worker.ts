@@ -3,16 +3,16 @@
  * the sandbox once, loads only that shard and returns the shard's result. Errors come back as data (see
  * `answer`), so a bad line still names its file, line and JSON path.
  */
-import type { StatusModel } from "../segment/membership.js";
-import { JobControl, type JobKind } from "../store/job-control.js";
-import { SandboxState } from "../store/sandbox-state.js";
-import { cancelled } from "./job-progress.js";
-import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
-import { openSandbox, type Sandbox } from "./sandbox.js";
 import { rmSync } from "node:fs";
 import { BatchWriter, finishBatches, type FinishedBatches } from "../export/batch-writer.js";
 import { frameLines } from "../io/line-frames.js";
+import type { StatusModel } from "../segment/membership.js";
+import { JobControl, type JobKind } from "../store/job-control.js";
+import { SandboxState } from "../store/sandbox-state.js";
 import type { JsonObject } from "../xdm/types.js";
+import { cancelled } from "./job-progress.js";
+import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
+import { openSandbox, type Sandbox } from "./sandbox.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import { answer, type WorkerAnswer } from "./shard-runner.js";

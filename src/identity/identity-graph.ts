@@ -74,13 +74,13 @@ export class IdentityGraph {
   /**
    * The canonical profile key of an identity's component: the smallest key of the component, so it does not
    * depend on the order links were seen in. Computed once for all identities (two passes over flat arrays);
-   * the returned function answers undefined for an identity the graph never saw.
+   * the returned function answers undefined for an identity the graph never saw. A caller that already has
+   * `canonicalIndexes()` passes them rather than have them computed again.
    */
-  canonicalizer(): (key: IdentityKey) => IdentityKey | undefined {
-    const ofIndex = this.canonicalByIndex();
+  canonicalizer(canonical: Int32Array = this.canonicalIndexes()): (key: IdentityKey) => IdentityKey | undefined {
     return (key) => {
       const i = this.keys.indexOf(key);
-      return i === -1 ? undefined : ofIndex(i);
+      return i === -1 ? undefined : this.keys.keyAt(canonical[i]!);
     };
   }
 
@@ -98,12 +98,6 @@ export class IdentityGraph {
     }
     for (let i = 0; i < n; i++) smallest[i] = smallest[this.find(i)]!;
     return smallest;
-  }
-
-  /** The canonical key of the component of the identity with this index (from `intern`). */
-  canonicalByIndex(): (index: number) => IdentityKey {
-    const canonical = this.canonicalIndexes();
-    return (i) => this.keys.keyAt(canonical[i]!);
   }
 
   /** The key of the identity with this index. */
