@@ -3,15 +3,17 @@
  * in-memory run gives: the same memberships, the same metrics (times aside, keys in the same order) and
  * byte-identical Parquet, whatever the number of shards or workers.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMemorySize, shardCountFor } from "../src/engine/partition.js";
+import type { JobProgress } from "../src/engine/job-progress.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
 import type { ExportJob } from "../src/export/export-job.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
+import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { ProfileLabError } from "../src/xdm/errors.js";
 import { copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
@@ -77,6 +79,57 @@ describe("sharded execution", () => {
     expectSameOutput(await runAll(undefined, 2), inMemory);
     expectSameOutput(await runAll(budget, 4), inMemory);
   }, 120_000);
+
+  it("reuses the spill of the job before over the same data and snapshot, and spills again when either changes or another job runs", async () => {
+    const dir = copySample();
+    const options = { asOf, statusModel: "legacy" as const, workers: 2 };
+    const request = JSON.parse(readFileSync(join(dir, "export-jobs", REQUESTS[0]!), "utf8"));
+    /** Runs a job and says whether it spilled (copied rows to shards). */
+    const spilled = async (run: (onProgress: (p: JobProgress) => void) => Promise<unknown>): Promise<boolean> => {
+      let copied = false;
+      await run((p) => (copied ||= p.stage === "spill"));
+      return copied;
+    };
+    const segmentJob = (onProgress: (p: JobProgress) => void) => runSegmentJob(openSandbox(dir), { ...options, onProgress });
+    const exportJob = (onProgress: (p: JobProgress) => void) => runExportJob(openSandbox(dir), request, { ...options, onProgress });
+    const kept = (): string[] => readdirSync(join(dir, ".profile-lab/spill"));
+
+    expect(await spilled(segmentJob)).toBe(true);
+    expect(kept()).toHaveLength(1);
+    expect(await spilled(exportJob)).toBe(false);
+    // The second segment job reads the memberships the first one wrote beside the spill.
+    expect(await spilled(segmentJob)).toBe(false);
+    expect(await spilled(exportJob)).toBe(false);
+    const membershipFiles = readdirSync(join(dir, ".profile-lab/spill", kept()[0]!)).filter((f) => f.includes(".membership."));
+    expect(membershipFiles).toHaveLength(4);
+
+    // A snapshot the spill does not hold.
+    const state = new SandboxState(dir);
+    state.membership.replace(state.membership.readAll());
+    expect(await spilled(exportJob)).toBe(true);
+    expect(await spilled(exportJob)).toBe(false);
+
+    // Changed data.
+    const crm = join(dir, "datasets/crm-profiles.jsonl");
+    utimesSync(crm, new Date(), new Date(Date.now() + 60_000));
+    const before = kept();
+    expect(await spilled(exportJob)).toBe(true);
+    expect(kept()).toHaveLength(1);
+    expect(kept()).not.toEqual(before);
+
+    // Another job running (it may be reading the kept spill): this job's spill is its own, removed at its end.
+    utimesSync(crm, new Date(), new Date(Date.now() + 120_000));
+    const control = new JobControl(state.root);
+    control.claim("segment-jobs", "another");
+    try {
+      const keptBefore = kept();
+      expect(await spilled(exportJob)).toBe(true);
+      expect(kept()).toEqual(keptBefore);
+      expect(readdirSync(join(dir, ".profile-lab/tmp"))).toEqual([]);
+    } finally {
+      control.release("segment-jobs", "another");
+    }
+  }, 60_000);
 
   it("fails a job on workers at a bad data line with its file, line and JSON path, and keeps the stored memberships", async () => {
     const dir = copySample();

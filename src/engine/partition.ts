@@ -6,6 +6,7 @@
  * `.profile-lab/tmp/`); each shard is then loaded alone by a worker. Every fragment of a profile, under any
  * merge policy, lies in one component, so a shard holds whole profiles with their previous memberships;
  * shards are ranges of the component hash, so the output order is the same however many there are.
+ * A spill is kept for the next job over the same data (see spill-cache.ts).
  */
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { readLines } from "../io/jsonl.js";
 import { frameLines, LineFrameWriter } from "../io/line-frames.js";
 import { parseJson } from "../io/json-file.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
-import type { MembershipSnapshot } from "../store/membership-store.js";
+import { membershipLine, type MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { StoreError } from "../store/store-error.js";
 import { dataFiles, fileRows, fileTexts, identitiesOf, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
@@ -98,11 +99,15 @@ export interface ShardFiles {
   readonly components: string;
   /** Previous memberships: the component as JSON TAB the stored line. */
   readonly membership: string;
+  /** Where a segment job writes the shard's next memberships in the same format, when its spill is kept. */
+  readonly nextMembership?: string;
 }
 
 export interface SpilledShards {
+  /** The folder holding every shard's files. */
+  readonly dir: string;
   readonly shards: readonly ShardFiles[];
-  /** Removes the shard files. */
+  /** Removes the shard files (nothing for a spill kept for later jobs). */
   remove(): void;
 }
 
@@ -140,19 +145,36 @@ export interface ShardAssignment {
   readonly fileRows: readonly number[];
 }
 
-/** Where a spill writes: shard `k`'s files are `<dir>/shard-<k>.<input file>.data`, `.components` and `.membership`. */
-function shardFile(dir: string, shard: number, suffix: string): string {
+/**
+ * Where a spill writes: shard `k`'s files are `<dir>/shard-<k>.<input file>.data`, `.components`, and
+ * `.membership.<generation>` (the membership snapshot they re-cut: its generation's name, or `none`).
+ */
+export function shardFile(dir: string, shard: number, suffix: string): string {
   return join(dir, `shard-${String(shard).padStart(5, "0")}.${suffix}`);
+}
+
+export function membershipSuffix(generation: string | undefined): string {
+  return `membership.${generation ?? "none"}`;
+}
+
+/** The files of `count` shards spilled into `dir` from `inputFiles` files, with the memberships of `generation`. */
+export function shardFilesIn(dir: string, count: number, inputFiles: number, generation: string | undefined): ShardFiles[] {
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    data: Array.from({ length: inputFiles }, (_, f) => shardFile(dir, index, `${String(f).padStart(5, "0")}.data`)),
+    components: shardFile(dir, index, "components"),
+    membership: shardFile(dir, index, membershipSuffix(generation)),
+  }));
 }
 
 /**
  * Pass 1: streams every dataset's identities (Parquet decodes only `identityMap`) into the identity graph of
  * all datasets, gives every row its component and that component's shard, writes each shard's component
- * names (so workers need not rebuild the graph), and re-cuts the stored membership snapshot into the shards'
- * membership files. `rowsRead[0]` counts rows as they go, for progress. Runs on a worker, so
+ * names (so workers need not rebuild the graph), and re-cuts the membership snapshot of `generation` into the
+ * shards' membership files. `rowsRead[0]` counts rows as they go, for progress. Runs on a worker, so
  * that the graph's memory goes with the worker's thread before the shards are loaded.
  */
-export async function assignShards(sandbox: Sandbox, count: number, dir: string, rowsRead: Int32Array): Promise<ShardAssignment> {
+export async function assignShards(sandbox: Sandbox, count: number, dir: string, generation: string | undefined, rowsRead: Int32Array): Promise<ShardAssignment> {
   const graph = new IdentityGraph();
   let primaries = new Int32Array(1 << 16);
   let rows = 0;
@@ -199,10 +221,10 @@ export async function assignShards(sandbox: Sandbox, count: number, dir: string,
   const componentOfKey = graph.canonicalizer(canonical);
   const state = new SandboxState(sandbox.dir);
   const membership = new LineFrameWriter(
-    Array.from({ length: count }, (_, k) => shardFile(dir, k, "membership")),
+    Array.from({ length: count }, (_, k) => shardFile(dir, k, membershipSuffix(generation))),
     SHARD_FRAME_CHARS,
   );
-  for (const part of state.membership.parts()) {
+  for (const part of state.membership.parts(generation)) {
     for await (const { line, text } of readLines(part)) {
       const key = (parseJson(text, part, line - 1) as { key?: unknown }).key;
       if (typeof key !== "string") throw new StoreError("STO-002", "corrupt membership snapshot: a line without \"key\"", { file: part, line });
@@ -223,10 +245,10 @@ export interface SpillRunner {
 }
 
 /**
- * Cuts the sandbox's data and the stored memberships into `count` shards on disk, under
+ * Cuts the sandbox's data and the memberships of `generation` into `count` shards on disk, under
  * `.profile-lab/tmp/shards-<pid>-<time>` (removed by `remove()`, or by recovery if the job is killed).
  */
-export async function spillShards(sandbox: Sandbox, count: number, run: SpillRunner): Promise<SpilledShards> {
+export async function spillShards(sandbox: Sandbox, count: number, generation: string | undefined, run: SpillRunner): Promise<SpilledShards> {
   const dir = join(new SandboxState(sandbox.dir).root, "tmp", `shards-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
@@ -234,23 +256,28 @@ export async function spillShards(sandbox: Sandbox, count: number, run: SpillRun
     const { shardOfRow, componentOfRow, fileRows: rowsOfFile } = await run.assign(dir);
     const tasks: SpillFileTask[] = [];
     let firstSeq = 0;
+    const shards = shardFilesIn(dir, count, rowsOfFile.length, generation);
     rowsOfFile.forEach((n, fileIndex) => {
-      const outputs = Array.from({ length: count }, (_, k) => shardFile(dir, k, `${String(fileIndex).padStart(5, "0")}.data`));
+      const outputs = shards.map((s) => s.data[fileIndex]!);
       tasks.push({ fileIndex, firstSeq, shardOfRow: shardOfRow.subarray(firstSeq, firstSeq + n), componentOfRow: componentOfRow.subarray(firstSeq, firstSeq + n), outputs });
       firstSeq += n;
     });
     await run.copy(tasks, rowsOfFile);
-    const shards = Array.from({ length: count }, (_, index) => ({
-      index,
-      data: tasks.map((t) => t.outputs[index]!),
-      components: shardFile(dir, index, "components"),
-      membership: shardFile(dir, index, "membership"),
-    }));
-    return { shards, remove };
+    return { dir, shards, remove };
   } catch (e) {
     remove();
     throw e;
   }
+}
+
+/** A shard's memberships in the spill's format (the component as JSON TAB the stored line), in the given order. */
+export function writeShardMembership(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[], componentOf: (key: IdentityKey) => IdentityKey): void {
+  const out = new LineFrameWriter([file], SHARD_FRAME_CHARS);
+  for (const key of orderedKeys) {
+    const entries = snapshot.get(key);
+    if (entries !== undefined && entries.size > 0) out.write(0, `${JSON.stringify(componentOf(key))}\t${membershipLine(key, entries)}\n`);
+  }
+  out.close();
 }
 
 function splitAtTab(text: string): [string, string] {

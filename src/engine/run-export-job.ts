@@ -159,7 +159,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     let written: Promise<unknown> = Promise.resolve();
     const results = await runShards<ExportShardResult>(
       sandbox,
-      { ...shardMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
+      { job: { kind: "export-jobs", id }, ...shardMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
       {
         here: (shard, progress) => {
           const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));

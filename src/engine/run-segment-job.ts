@@ -17,6 +17,7 @@ import type { ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 import { evaluateShard, policyOf, segmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import { runShards, workersFor } from "./shard-runner.js";
+import { adoptMembership, discardMembership } from "./spill-cache.js";
 import type { SegmentShardTask } from "./shard-worker.js";
 
 export interface SegmentJobOptions {
@@ -113,6 +114,8 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const results = await runShards<SegmentShardResult>(
       sandbox,
       {
+        job: { kind: "segment-jobs", id: job.id },
+        nextMembership: generation.name,
         ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
         workers: workersFor(sandbox, options.workers),
         checkpoint,
@@ -145,6 +148,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const excluded = Math.max(0, ...Object.values(excludedByPolicy));
     const end = clock();
     generation.commit();
+    adoptMembership(sandbox.dir, generation.name);
     update({
       status: "SUCCEEDED",
       metrics: {
@@ -161,6 +165,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     return job;
   } catch (e) {
     generation.abort();
+    discardMembership(sandbox.dir, generation.name);
     // A cancelled job ends CANCELLED and, like a failed one, writes no membership.
     update(e instanceof JobCancelledError ? { status: "CANCELLED", errors: [toJobError(e)] } : { status: "FAILED", errors: [toJobError(e)] });
     throw e;

@@ -12,7 +12,7 @@ import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, 
 import { writeMembershipPart, type MembershipSnapshot } from "../store/membership-store.js";
 import type { MergePolicy } from "../xdm/types.js";
 import { PROGRESS_EVERY } from "./job-progress.js";
-import type { Shard } from "./partition.js";
+import { writeShardMembership, type Shard } from "./partition.js";
 import { hashKey, mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -116,8 +116,18 @@ export interface SegmentShardOptions {
   readonly checkpoint: (profiles: number) => void;
 }
 
-/** Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`. */
-export function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: Shard, options: SegmentShardOptions, partFile: string): SegmentShardResult {
+/**
+ * Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`, and to
+ * `nextMembership` in the spill's format when the shard's spill is kept for the next job.
+ */
+export function evaluateShard(
+  sandbox: Sandbox,
+  plan: SegmentPlan,
+  shard: Shard,
+  options: SegmentShardOptions,
+  partFile: string,
+  nextMembership?: string,
+): SegmentShardResult {
   const { asOf, statusModel, checkpoint } = options;
   const snapshot = shard.prior;
   const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
@@ -143,7 +153,10 @@ export function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: Shard,
       for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);
     }
   }
-  writeMembershipPart(partFile, snapshot, storeOrder(snapshot, (key) => components.get(key) ?? shard.componentOf(key)));
+  const componentOf = (key: IdentityKey): IdentityKey => components.get(key) ?? shard.componentOf(key);
+  const order = storeOrder(snapshot, componentOf);
+  writeMembershipPart(partFile, snapshot, order);
+  if (nextMembership !== undefined) writeShardMembership(nextMembership, snapshot, order, componentOf);
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
 }
 

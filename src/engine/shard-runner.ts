@@ -2,15 +2,18 @@
  * Runs a job's work shard by shard: in this thread when the data fits in memory as one shard and one worker
  * is asked for, otherwise spilled to disk and run on a pool of worker threads (piscina) — one shard per
  * task, each worker reading only its shard's files, its heap capped at its share of the memory budget.
- * Results come back in shard order whoever ran them.
+ * Results come back in shard order whoever ran them. A spill is kept for the next job (spill-cache.ts).
  */
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
+import { JobControl, type JobKind } from "../store/job-control.js";
+import { SandboxState } from "../store/sandbox-state.js";
 import { JobCancelledError, type StageProgress } from "./job-progress.js";
-import { inputBytes, sandboxShardInMemory, shardCountFor, spillShards, workerHeapBytes, type Shard, type ShardAssignment, type ShardFiles } from "./partition.js";
+import { inputBytes, sandboxShardInMemory, shardCountFor, spillShards, workerHeapBytes, type Shard, type ShardAssignment, type ShardFiles, type SpilledShards } from "./partition.js";
 import type { Sandbox } from "./sandbox.js";
+import { keepSpill, reuseSpill } from "./spill-cache.js";
 import type { AssignShardsTask, SpillFileWorkerTask } from "./shard-worker.js";
 
 /** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
@@ -23,6 +26,10 @@ export function workersFor(sandbox: Sandbox, asked: number | undefined): number 
 }
 
 export interface ShardRunOptions {
+  /** The job the shards are run for: a spill replaces the kept one only when no other job is running. */
+  readonly job: { readonly kind: JobKind; readonly id: string | number };
+  /** The membership generation a segment job writes: its shards write their next memberships beside a kept spill. */
+  readonly nextMembership?: string;
   readonly memoryBytes?: number;
   /** Worker threads for spilled shards. */
   readonly workers: number;
@@ -63,29 +70,36 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     rows = read;
     options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
   };
+  const generation = new SandboxState(sandbox.dir).membership.current();
   // Each pass of the spill runs on a pool of its own, whose memory (the identity graph; Parquet decoding in
   // wasm, which never shrinks) goes with its threads before the next stage. Pass 1 runs alone on one thread
   // and takes the whole budget.
-  const spilled = await spillShards(sandbox, shards, {
-    assign: (dir) =>
-      withPool(1, workerHeapBytes({ ...budget, workers: 1 }), "reading the identity graph", (pool) => {
-        const rowsRead = new Int32Array(new SharedArrayBuffer(4));
-        return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", { sandboxDir: sandbox.dir, count: shards, dir, rowsRead }), () =>
-          spillProgress(1, Atomics.load(rowsRead, 0)),
-        );
-      }),
-    copy: (tasks, fileRows) =>
-      withPool(options.workers, workerHeapBytes(budget), "copying rows to shards", async (pool) => {
-        const total = fileRows.reduce((n, x) => n + x, 0);
-        let done = 0;
-        await Promise.all(
-          tasks.map(async (task) => {
-            await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
-            spillProgress(2, (done += fileRows[task.fileIndex]!), total);
-          }),
-        );
-      }),
-  });
+  const spill = (): Promise<SpilledShards> =>
+    spillShards(sandbox, shards, generation, {
+      assign: (dir) =>
+        withPool(1, workerHeapBytes({ ...budget, workers: 1 }), "reading the identity graph", (pool) => {
+          const rowsRead = new Int32Array(new SharedArrayBuffer(4));
+          const task: AssignShardsTask = { sandboxDir: sandbox.dir, count: shards, dir, generation, rowsRead };
+          return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", task), () => spillProgress(1, Atomics.load(rowsRead, 0)));
+        }),
+      copy: (tasks, fileRows) =>
+        withPool(options.workers, workerHeapBytes(budget), "copying rows to shards", async (pool) => {
+          const total = fileRows.reduce((n, x) => n + x, 0);
+          let done = 0;
+          await Promise.all(
+            tasks.map(async (task) => {
+              await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
+              spillProgress(2, (done += fileRows[task.fileIndex]!), total);
+            }),
+          );
+        }),
+    });
+  const spillAndKeep = async (): Promise<SpilledShards> => {
+    const fresh = await spill();
+    const othersRunning = new JobControl(new SandboxState(sandbox.dir).root).othersRunning(options.job.kind, options.job.id);
+    return othersRunning ? fresh : keepSpill(sandbox, fresh, generation, options.nextMembership);
+  };
+  const spilled = reuseSpill(sandbox, shards, generation, options.nextMembership) ?? (await spillAndKeep());
   const poll = setInterval(() => options.report(state()), 250);
   try {
     return await withPool(options.workers, workerHeapBytes(budget), "a shard", (pool) =>

@@ -55,7 +55,7 @@ export async function segmentShard(task: SegmentShardTask): Promise<WorkerAnswer
     if (plan === undefined) plans.set(planKey, (plan = segmentPlan(sandbox, task.segmentIds)));
     const shard = loadShard(sandbox, task.shard);
     const checkpoint = shardCheckpoint("segment-jobs", task.jobId, sandbox, task.shard, task.progress);
-    return evaluateShard(sandbox, plan, shard, { asOf: task.asOf, statusModel: task.statusModel, checkpoint }, task.partFile);
+    return evaluateShard(sandbox, plan, shard, { asOf: task.asOf, statusModel: task.statusModel, checkpoint }, task.partFile, task.shard.nextMembership);
   });
 }
 
@@ -100,12 +100,14 @@ export interface AssignShardsTask {
   readonly sandboxDir: string;
   readonly count: number;
   readonly dir: string;
+  /** The membership generation to re-cut (undefined: none committed yet). */
+  readonly generation: string | undefined;
   /** Rows read so far, read by the job's thread for progress. */
   readonly rowsRead: Int32Array;
 }
 
-export async function assignShardsTask({ sandboxDir, count, dir, rowsRead }: AssignShardsTask): Promise<WorkerAnswer<ShardAssignment>> {
-  return answer(() => assignShards(sandboxAt(sandboxDir), count, dir, rowsRead));
+export async function assignShardsTask({ sandboxDir, count, dir, generation, rowsRead }: AssignShardsTask): Promise<WorkerAnswer<ShardAssignment>> {
+  return answer(() => assignShards(sandboxAt(sandboxDir), count, dir, generation, rowsRead));
 }
 
 /**

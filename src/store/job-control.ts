@@ -60,16 +60,24 @@ export class JobControl {
     return existsSync(this.path(kind, id, "cancel"));
   }
 
-  /** Claims left by processes that no longer exist: jobs that were killed mid-way. */
-  orphans(): RunningClaim[] {
+  private claims(): RunningClaim[] {
     if (!existsSync(this.dir)) return [];
     const out: RunningClaim[] = [];
     for (const name of readdirSync(this.dir)) {
       const m = /^(segment-jobs|export-jobs)-(.+)\.json$/.exec(name);
       if (m === null) continue;
-      const pid = (JSON.parse(readFileSync(join(this.dir, name), "utf8")) as { pid: number }).pid;
-      if (!alive(pid)) out.push({ kind: m[1] as JobKind, id: m[2]!, pid });
+      out.push({ kind: m[1] as JobKind, id: m[2]!, pid: (JSON.parse(readFileSync(join(this.dir, name), "utf8")) as { pid: number }).pid });
     }
     return out;
+  }
+
+  /** Claims left by processes that no longer exist: jobs that were killed mid-way. */
+  orphans(): RunningClaim[] {
+    return this.claims().filter((c) => !alive(c.pid));
+  }
+
+  /** Whether a job other than `kind` `id` is running. */
+  othersRunning(kind: JobKind, id: string | number): boolean {
+    return this.claims().some((c) => !(c.kind === kind && c.id === String(id)) && alive(c.pid));
   }
 }

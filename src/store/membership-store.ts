@@ -45,10 +45,15 @@ export class MembershipStore {
     return join(this.dir, "CURRENT");
   }
 
-  /** The committed generation's part files, in order (none before the first job). */
-  parts(): string[] {
-    if (!existsSync(this.pointer)) return [];
-    const generation = join(this.dir, readFileSync(this.pointer, "utf8").trim());
+  /** The committed generation's name (undefined before the first job). */
+  current(): string | undefined {
+    return existsSync(this.pointer) ? readFileSync(this.pointer, "utf8").trim() : undefined;
+  }
+
+  /** The part files of generation `name` (the committed one by default), in order (none before the first job). */
+  parts(name: string | undefined = this.current()): string[] {
+    if (name === undefined) return [];
+    const generation = join(this.dir, name);
     return readdirSync(generation)
       .filter((f) => f.endsWith(".jsonl"))
       .sort()
@@ -97,6 +102,7 @@ export class MembershipStore {
     const dir = join(this.dir, name);
     mkdirSync(dir, { recursive: true });
     return {
+      name,
       dir,
       partFile: (index) => join(dir, `part-${String(index).padStart(5, "0")}.jsonl`),
       commit: () => {
@@ -109,6 +115,7 @@ export class MembershipStore {
 }
 
 export interface MembershipGeneration {
+  readonly name: string;
   readonly dir: string;
   /** The file of part `index` (a shard's). */
   partFile(index: number): string;
