@@ -10,7 +10,7 @@
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -42,17 +42,20 @@ mkdirSync(LOGS, { recursive: true });
 
 /**
  * Runs the CLI under /usr/bin/time for wall time and peak RSS (of the process and its worker threads). Its
- * stderr (progress lines every 10 s: stage, rows, rate) is kept in bench/.cache/logs/<log>.log.
+ * stderr (progress lines every 10 s: stage, rows, rate) goes to bench/.cache/logs/<log>.log as it runs.
  */
 function timed(log: string, ...args: string[]): Timed {
+  const logFile = join(LOGS, `${log}.log`);
+  const stderr = openSync(logFile, "w");
   const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, join(REPO, "bin/profile-lab.js"), ...args], {
     encoding: "utf8",
     maxBuffer: 1 << 28,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", stderr],
   });
-  writeFileSync(join(LOGS, `${log}.log`), r.stderr);
-  if (r.status !== 0) throw new Error(`profile-lab ${args.join(" ")} failed:\n${r.stderr}`);
-  const [seconds, kb] = r.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
+  closeSync(stderr);
+  const errors = readFileSync(logFile, "utf8");
+  if (r.status !== 0) throw new Error(`profile-lab ${args.join(" ")} failed:\n${errors}`);
+  const [seconds, kb] = errors.trim().split("\n").at(-1)!.split(" ").map(Number);
   return { seconds: seconds!, peakRssMiB: Math.round(kb! / 1024), stdout: r.stdout };
 }
 
