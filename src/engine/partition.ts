@@ -71,14 +71,16 @@ export function workerHeapBytes(options: PartitionOptions = {}): number {
 
 /**
  * How many shards the data needs: one when the whole of it fits the budget (and one thread works), else
- * enough that a shard's live data fills at most a quarter of a worker's heap (the rest is room for the garbage
- * collector), and with several workers at least two shards each so that a slow shard leaves none idle.
+ * enough that a shard's live data fills at most a quarter of a thread's share of the budget (the rest is room
+ * for the garbage collector), and with several workers at least two shards each so that a slow shard leaves
+ * none idle. The shares count one thread more than the workers, as an export's Parquet encoder takes one:
+ * a segment job and an export then cut the same shards, and the export reuses the segment job's spill.
  */
 export function shardCountFor(sandbox: Sandbox, options: PartitionOptions = {}): number {
   const workers = options.workers ?? 1;
   const heap = inputBytes(sandbox) * HEAP_PER_INPUT_BYTE;
   if (workers === 1 && heap <= (options.memoryBytes ?? DEFAULT_MEMORY_BYTES)) return 1;
-  return Math.max(Math.ceil(heap / (workerHeapBytes(options) * SHARD_SHARE_OF_HEAP)), 2 * workers);
+  return Math.max(Math.ceil(heap / (workerHeapBytes({ ...options, workers: workers + 1 }) * SHARD_SHARE_OF_HEAP)), 2 * workers);
 }
 
 /** A shard: whole profiles' fragments and the previous memberships of their identities. */

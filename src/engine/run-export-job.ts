@@ -89,9 +89,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const { plan, policy, rowType, warnings } = context;
   const workers = workersFor(sandbox, options.workers);
   const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
-  // An encoder thread writes every batch's Parquet while the workers build rows: it takes a worker's share.
-  const shardMemory = { memoryBytes: ((options.memoryBytes ?? DEFAULT_MEMORY_BYTES) * workers) / (workers + 1) };
-  const encoderMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
+  // An encoder thread writes every batch's Parquet while the workers build rows: each thread takes a share.
+  const threadMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
     await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory });
@@ -159,7 +158,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     let written: Promise<unknown> = Promise.resolve();
     const results = await runShards<ExportShardResult>(
       sandbox,
-      { job: { kind: "export-jobs", id }, ...shardMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
+      { job: { kind: "export-jobs", id }, ...memory, heapBytes: threadMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
       {
         here: (shard, progress) => {
           const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));
@@ -169,7 +168,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
           return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
         },
         worker: (pool, files, progress, evaluated) => {
-          const encoding = (encoder ??= new ShardPool(1, encoderMemory, "encoding the export's Parquet"));
+          const encoding = (encoder ??= new ShardPool(1, threadMemory, "encoding the export's Parquet"));
           const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);

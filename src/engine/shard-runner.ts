@@ -31,6 +31,8 @@ export interface ShardRunOptions {
   /** The membership generation a segment job writes: its shards write their next memberships beside a kept spill. */
   readonly nextMembership?: string;
   readonly memoryBytes?: number;
+  /** Each shard worker's heap; by default its share of the budget (an export gives a share to its encoder). */
+  readonly heapBytes?: number;
   /** Worker threads for spilled shards. */
   readonly workers: number;
   /** Reports progress and throws to stop the job: called in this thread (the spill, an in-memory shard). */
@@ -54,6 +56,7 @@ export interface ShardWork<R> {
 export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, work: ShardWork<R>): Promise<R[]> {
   const budget = { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: options.workers };
   const shards = shardCountFor(sandbox, budget);
+  const heap = options.heapBytes ?? workerHeapBytes(budget);
   // Profiles done per shard, written by whoever runs the shard.
   const progress = new Int32Array(new SharedArrayBuffer(4 * shards));
   let shardsDone = 0;
@@ -83,7 +86,7 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
           return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", task), () => spillProgress(1, Atomics.load(rowsRead, 0)));
         }),
       copy: (tasks, fileRows) =>
-        withPool(options.workers, workerHeapBytes(budget), "copying rows to shards", async (pool) => {
+        withPool(options.workers, heap, "copying rows to shards", async (pool) => {
           const total = fileRows.reduce((n, x) => n + x, 0);
           let done = 0;
           await Promise.all(
@@ -102,7 +105,7 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
   const spilled = reuseSpill(sandbox, shards, generation, options.nextMembership) ?? (await spillAndKeep());
   const poll = setInterval(() => options.report(state()), 250);
   try {
-    return await withPool(options.workers, workerHeapBytes(budget), "a shard", (pool) =>
+    return await withPool(options.workers, heap, "a shard", (pool) =>
       Promise.all(
         spilled.shards.map(async (files) => {
           let counted = false;
