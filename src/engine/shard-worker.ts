@@ -9,7 +9,6 @@ import { frameLines } from "../io/line-frames.js";
 import type { StatusModel } from "../segment/membership.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import type { JsonObject } from "../xdm/types.js";
 import { cancelled } from "./job-progress.js";
 import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
@@ -137,7 +136,7 @@ export async function encodeRowsTask(task: EncodeRowsTask): Promise<WorkerAnswer
       encoders.set(task.jobId, (writers = task.batchDirs.map((dir) => new BatchWriter(dir, rowType, task.rowsPerFile))));
     }
     for (let i = 0; i < task.rowFiles.length; i++) {
-      for (const { text } of frameLines(task.rowFiles[i]!)) await writers[i]!.write(JSON.parse(text) as JsonObject);
+      for (const { text } of frameLines(task.rowFiles[i]!)) await writers[i]!.write(text);
       rmSync(task.rowFiles[i]!);
     }
   });

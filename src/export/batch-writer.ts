@@ -4,8 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ParquetFileWriter, type ParquetWriteOptions } from "../io/parquet-writer.js";
-import type { JsonObject } from "../xdm/types.js";
+import { ParquetFileWriter, type ParquetWriteOptions, type WritableRow } from "../io/parquet-writer.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
 
 /** The platform's default: 5 million rows per file. */
@@ -45,7 +44,7 @@ export class BatchWriter {
     this.rowsInCurrent = 0;
   }
 
-  async write(row: JsonObject): Promise<void> {
+  async write(row: WritableRow): Promise<void> {
     const start = performance.now();
     if (this.current !== undefined && this.rowsInCurrent >= this.rowsPerFile) await this.closeCurrent();
     this.current ??= await ParquetFileWriter.open(join(this.dir, this.partName()), this.rowType, this.options);

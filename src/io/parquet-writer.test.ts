@@ -8,7 +8,7 @@ import { ProfileLabError } from "../xdm/errors.js";
 import type { Json, JsonObject } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, map, object, scalar, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
 import { ColumnTypeError } from "./arrow-build.js";
-import { ParquetFileWriter, type ParquetWriteOptions } from "./parquet-writer.js";
+import { ParquetFileWriter, type ParquetWriteOptions, type WritableRow } from "./parquet-writer.js";
 
 const PROFILE: XdmObject = object([
   ["personId", scalar("string")],
@@ -85,7 +85,7 @@ const tmpFile = (name: string): string => join(dir, `${++fileNo}-${name}.parquet
 
 async function writeFile(
   path: string,
-  rows: readonly JsonObject[],
+  rows: readonly WritableRow[],
   schema: XdmObject = PROFILE,
   options?: ParquetWriteOptions,
   chunk = 1000,
@@ -332,6 +332,16 @@ describe("ParquetFileWriter → DuckDB", () => {
     await writeFile(b, rows, PROFILE, { batchRows: 1000 }, 333);
     const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
     expect(ba.length).toBeGreaterThan(1000);
+    expect(ba.equals(bb)).toBe(true);
+  });
+
+  it("takes rows as JSON text too, parsed when their batch is built: the same bytes as the objects", async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => profile(i));
+    const a = tmpFile("text-a");
+    const b = tmpFile("text-b");
+    await writeFile(a, rows, PROFILE, { batchRows: 1000 }, 700);
+    await writeFile(b, rows.map((r, i) => (i % 3 === 0 ? r : JSON.stringify(r))), PROFILE, { batchRows: 1000 }, 700);
+    const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
     expect(ba.equals(bb)).toBe(true);
   });
 

@@ -52,6 +52,12 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/**
+ * A row, or a row as JSON text: text is parsed only when its batch is built, so rows waiting for their batch
+ * are compact strings rather than object graphs that survive into the old generation.
+ */
+export type WritableRow = JsonObject | string;
+
 const END = Symbol("end");
 type QueueItem = Uint8Array | typeof END;
 
@@ -61,7 +67,7 @@ export class ParquetFileWriter {
   /** Undefined for a writer of prebuilt batches (`openEncoded`). */
   private readonly builder: BatchBuilder | undefined;
   private readonly batchRows: number;
-  private pending: JsonObject[] = [];
+  private pending: WritableRow[] = [];
   /** Rows handed to the encoder (in built batches). */
   private rowsBuilt = 0;
   private batchesBuilt = 0;
@@ -186,7 +192,7 @@ export class ParquetFileWriter {
    * A row that does not fit the schema throws `IO-W001` (ColumnTypeError, row index counted from the first
    * row of the file); the writer is then failed and must be aborted.
    */
-  async write(rows: readonly JsonObject[]): Promise<void> {
+  async write(rows: readonly WritableRow[]): Promise<void> {
     return this.serial(async () => {
       this.assertOpen("write");
       try {
@@ -194,14 +200,14 @@ export class ParquetFileWriter {
         const size = this.batchRows;
         if (this.pending.length > 0) {
           const take = Math.min(size - this.pending.length, rows.length);
-          for (; i < take; i++) this.pending.push(rows[i] as JsonObject);
+          for (; i < take; i++) this.pending.push(rows[i]!);
           if (this.pending.length < size) return;
           const full = this.pending;
           this.pending = [];
           await this.flush(full);
         }
         for (; rows.length - i >= size; i += size) await this.flush(rows.slice(i, i + size));
-        for (; i < rows.length; i++) this.pending.push(rows[i] as JsonObject);
+        for (; i < rows.length; i++) this.pending.push(rows[i]!);
       } catch (e) {
         this.fail(e);
         throw e;
@@ -296,13 +302,16 @@ export class ParquetFileWriter {
   }
 
   /** Builds one batch and queues it for the encoder (waiting first until the previous one was taken). */
-  private async flush(rows: readonly JsonObject[]): Promise<void> {
+  private async flush(rows: readonly WritableRow[]): Promise<void> {
     // Let the event loop run the pending file writes of the encoder output (the hand-off to the encoder is
     // microtask-only, so a producer that generates rows synchronously would otherwise starve the I/O).
     await new Promise<void>((resolve) => setImmediate(resolve));
     await this.waitForRoom();
     if (this.builder === undefined) throw new Error("write() needs a writer from ParquetFileWriter.open()");
-    const batch = this.builder.build(rows, this.rowsBuilt);
+    const batch = this.builder.build(
+      rows.map((r) => (typeof r === "string" ? (JSON.parse(r) as JsonObject) : r)),
+      this.rowsBuilt,
+    );
     const ipc = tableToIPC(new Table([batch]), "stream");
     this.rowsBuilt += rows.length;
     this.batchesBuilt++;
