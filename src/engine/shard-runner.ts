@@ -11,7 +11,18 @@ import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { JobCancelledError, type StageProgress } from "./job-progress.js";
-import { inputBytes, sandboxShardInMemory, shardCountFor, spillShards, workerHeapBytes, type Shard, type ShardAssignment, type ShardFiles, type SpilledShards } from "./partition.js";
+import {
+  DEFAULT_MEMORY_BYTES,
+  inputBytes,
+  sandboxShardInMemory,
+  shardCountFor,
+  spillShards,
+  workerHeapBytes,
+  type Shard,
+  type ShardAssignment,
+  type ShardFiles,
+  type SpilledShards,
+} from "./partition.js";
 import type { Sandbox } from "./sandbox.js";
 import { keepSpill, reuseSpill } from "./spill-cache.js";
 import type { AssignShardsTask, SpillFileWorkerTask } from "./shard-worker.js";
@@ -69,40 +80,10 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     });
     return [result];
   }
-  const spillProgress = (pass: 1 | 2, read: number, total?: number): void => {
+  const spilled = await shardsOnDisk(sandbox, options, shards, heap, (pass, read, total) => {
     rows = read;
     options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
-  };
-  const generation = new SandboxState(sandbox.dir).membership.current();
-  // Each pass of the spill runs on a pool of its own, whose memory (the identity graph; Parquet decoding in
-  // wasm, which never shrinks) goes with its threads before the next stage. Pass 1 runs alone on one thread
-  // and takes the whole budget.
-  const spill = (): Promise<SpilledShards> =>
-    spillShards(sandbox, shards, generation, {
-      assign: (dir) =>
-        withPool(1, workerHeapBytes({ ...budget, workers: 1 }), "reading the identity graph", (pool) => {
-          const rowsRead = new Int32Array(new SharedArrayBuffer(4));
-          const task: AssignShardsTask = { sandboxDir: sandbox.dir, count: shards, dir, generation, rowsRead };
-          return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", task), () => spillProgress(1, Atomics.load(rowsRead, 0)));
-        }),
-      copy: (tasks, fileRows) =>
-        withPool(options.workers, heap, "copying rows to shards", async (pool) => {
-          const total = fileRows.reduce((n, x) => n + x, 0);
-          let done = 0;
-          await Promise.all(
-            tasks.map(async (task) => {
-              await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
-              spillProgress(2, (done += fileRows[task.fileIndex]!), total);
-            }),
-          );
-        }),
-    });
-  const spillAndKeep = async (): Promise<SpilledShards> => {
-    const fresh = await spill();
-    const othersRunning = new JobControl(new SandboxState(sandbox.dir).root).othersRunning(options.job.kind, options.job.id);
-    return othersRunning ? fresh : keepSpill(sandbox, fresh, generation, options.nextMembership);
-  };
-  const spilled = reuseSpill(sandbox, shards, generation, options.nextMembership) ?? (await spillAndKeep());
+  });
   const poll = setInterval(() => options.report(state()), 250);
   try {
     return await withPool(options.workers, heap, "a shard", (pool) =>
@@ -123,6 +104,45 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
     clearInterval(poll);
     spilled.remove();
   }
+}
+
+/**
+ * The shards on disk: the kept spill when it holds this data cut into `shards` with the stored memberships,
+ * else a new spill, kept for the next job unless another job is running. Each pass of the spill runs on a
+ * pool of its own, whose memory (the identity graph; Parquet decoding in wasm, which never shrinks) goes with
+ * its threads before the next stage; pass 1 runs alone on one thread and takes the whole budget.
+ */
+async function shardsOnDisk(
+  sandbox: Sandbox,
+  options: ShardRunOptions,
+  shards: number,
+  heap: number,
+  spillProgress: (pass: 1 | 2, read: number, total?: number) => void,
+): Promise<SpilledShards> {
+  const generation = new SandboxState(sandbox.dir).membership.current();
+  const kept = reuseSpill(sandbox, shards, generation, options.nextMembership);
+  if (kept !== undefined) return kept;
+  const fresh = await spillShards(sandbox, shards, generation, {
+    assign: (dir) =>
+      withPool(1, options.memoryBytes ?? DEFAULT_MEMORY_BYTES, "reading the identity graph", (pool) => {
+        const rowsRead = new Int32Array(new SharedArrayBuffer(4));
+        const task: AssignShardsTask = { sandboxDir: sandbox.dir, count: shards, dir, generation, rowsRead };
+        return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", task), () => spillProgress(1, Atomics.load(rowsRead, 0)));
+      }),
+    copy: (tasks, fileRows) =>
+      withPool(options.workers, heap, "copying rows to shards", async (pool) => {
+        const total = fileRows.reduce((n, x) => n + x, 0);
+        let done = 0;
+        await Promise.all(
+          tasks.map(async (task) => {
+            await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
+            spillProgress(2, (done += fileRows[task.fileIndex]!), total);
+          }),
+        );
+      }),
+  });
+  const othersRunning = new JobControl(new SandboxState(sandbox.dir).root).othersRunning(options.job.kind, options.job.id);
+  return othersRunning ? fresh : keepSpill(sandbox, fresh, generation, options.nextMembership);
 }
 
 /**
