@@ -100,6 +100,21 @@ interface Run {
 const db = await (await DuckDBInstance.create(":memory:", { threads: "2" })).connect();
 const count = async (glob: string): Promise<number> => Number((await db.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${glob}')`)).getRowObjectsJson()[0]!["n"]);
 
+// The baseline first, so that a run stopped before its end (10M persons take hours) has it.
+const out = join(REPO, "bench/.cache/baseline-out");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const sql = baselineSql((key) => {
+  const files = manifest.datasets.find((d) => d.name === BASELINE_DATASETS[key])!.files!;
+  return `read_parquet([${files.map((f) => `'${join(sandbox, f)}'`).join(", ")}])`;
+}, out);
+const baselineStart = performance.now();
+await db.run(sql);
+const baselineSeconds = (performance.now() - baselineStart) / 1000;
+const theirs = new Map<string, number>();
+for (const s of BENCH_SEGMENTS) theirs.set(s.slug, await count(join(out, `${s.slug}.parquet`)));
+console.log(`DuckDB baseline: ${baselineSeconds.toFixed(1)} s; rows per segment: ${BENCH_SEGMENTS.map((s) => `${s.slug} ${num(theirs.get(s.slug)!)}`).join(", ")}`);
+
 const runs: Run[] = [];
 for (const workers of workerCounts) {
   rmSync(join(sandbox, ".profile-lab"), { recursive: true, force: true });
@@ -113,21 +128,9 @@ for (const workers of workerCounts) {
     rows.set(BENCH_SEGMENTS.find((s) => s.id === b.segmentId)!.slug, await count(join(sandbox, ".profile-lab/lake/datasets", exp.destination.datasetId, "batches", b.batchId, "*.parquet")));
   }
   runs.push({ workers, segmentJob, exportJob, profiles: seg.metrics.totalProfiles, rows, bytes: bytesUnder(join(sandbox, ".profile-lab/lake")) });
-  console.log(`workers ${workers}: segment job ${segmentJob.seconds} s, export ${exportJob.seconds} s`);
+  console.log(`workers ${workers}: segment job ${segmentJob.seconds} s (peak RSS ${segmentJob.peakRssMiB} MiB), export ${exportJob.seconds} s (${exportJob.peakRssMiB} MiB)`);
 }
 
-const out = join(REPO, "bench/.cache/baseline-out");
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
-const sql = baselineSql((key) => {
-  const files = manifest.datasets.find((d) => d.name === BASELINE_DATASETS[key])!.files!;
-  return `read_parquet([${files.map((f) => `'${join(sandbox, f)}'`).join(", ")}])`;
-}, out);
-const baselineStart = performance.now();
-await db.run(sql);
-const baselineSeconds = (performance.now() - baselineStart) / 1000;
-const theirs = new Map<string, number>();
-for (const s of BENCH_SEGMENTS) theirs.set(s.slug, await count(join(out, `${s.slug}.parquet`)));
 db.closeSync();
 
 const total = runs[0]!.profiles;
