@@ -93,6 +93,19 @@ describe("cancelling a running job", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("is not running (status SUCCEEDED)");
   });
+
+  it("names the actions when `jobs` gets none or an unknown one, before asking for an id", () => {
+    const dir = copySample();
+    for (const [args, said] of [
+      [[], "missing an action"],
+      [["show"], 'unknown action "show"'],
+    ] as const) {
+      const r = cli("jobs", ...args, "--sandbox", dir);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`${said}: use \`jobs list\`, \`jobs get <id>\` or \`jobs cancel <id>\``);
+    }
+    expect(cli("jobs", "get", "--sandbox", dir).stderr).toContain("missing an argument: profile-lab jobs get <id>");
+  });
 });
 
 describe("a process killed in the middle of an export", () => {

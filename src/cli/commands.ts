@@ -355,6 +355,9 @@ export const COMMANDS: readonly Command[] = [
     },
     async run(args, io) {
       const [action, id] = args.positionals;
+      if (action !== "list" && action !== "get" && action !== "cancel") {
+        throw new UsageError(`${action === undefined ? "missing an action" : `unknown action "${action}"`}: use \`jobs list\`, \`jobs get <id>\` or \`jobs cancel <id>\``);
+      }
       const dir = sandboxOf(args).dir;
       recoverInterruptedJobs(dir);
       const state = new SandboxState(dir);
@@ -387,7 +390,7 @@ export const COMMANDS: readonly Command[] = [
         }
         return 0;
       }
-      const jobId = positional(id, `jobs ${action ?? "get"} <id>`);
+      const jobId = positional(id, `jobs ${action} <id>`);
       const kind = /^\d+$/.test(jobId) ? "export-jobs" : "segment-jobs";
       const job = kind === "export-jobs" ? exportJobs.get(jobId) : segmentJobs.get(jobId);
       if (job === undefined) throw new UsageError(`no ${kind === "export-jobs" ? "export" : "segment"} job with id "${jobId}" (see \`profile-lab jobs list\`)`);
@@ -395,14 +398,12 @@ export const COMMANDS: readonly Command[] = [
         io.out(JSON.stringify(job, null, 2));
         return 0;
       }
-      if (action === "cancel") {
-        if (!new JobControl(state.root).isRunning(kind, jobId)) throw new UsageError(`job ${jobId} is not running (status ${job.status}); only running jobs can be cancelled`);
-        new JobControl(state.root).requestCancel(kind, jobId);
-        const message = kind === "export-jobs" ? "Export job has been marked for cancelling" : `Segment job with id '${jobId}' has been marked for cancelling`;
-        io.out(JSON.stringify({ status: true, message }, null, 2));
-        return 0;
-      }
-      throw new UsageError(`unknown action "${action ?? ""}": use \`jobs list\`, \`jobs get <id>\` or \`jobs cancel <id>\``);
+      const control = new JobControl(state.root);
+      if (!control.isRunning(kind, jobId)) throw new UsageError(`job ${jobId} is not running (status ${job.status}); only running jobs can be cancelled`);
+      control.requestCancel(kind, jobId);
+      const message = kind === "export-jobs" ? "Export job has been marked for cancelling" : `Segment job with id '${jobId}' has been marked for cancelling`;
+      io.out(JSON.stringify({ status: true, message }, null, 2));
+      return 0;
     },
   },
   {
