@@ -1,7 +1,7 @@
 /**
  * Spilled shards kept for the next job over the same data. A segment job and the export after it cut the
  * same rows into the same shards: the export reuses the segment job's spill instead of streaming every
- * dataset twice more (at 1M persons, about half of the export's time). A kept spill is valid for one data
+ * dataset twice more (at 1M persons, 512m, the export went from 525 to 304 s). A kept spill is valid for one data
  * version (each data file's path, size and modification time, and what pass 1 reads of its dataset), one
  * shard count and one membership generation. A segment job that runs on a kept spill writes each shard's
  * next memberships beside it, and they become the spill's when the job commits its snapshot.
@@ -61,7 +61,11 @@ export function reuseSpill(sandbox: Sandbox, count: number, generation: string |
   const dir = join(spillRoot(sandbox.dir), spillKey(sandbox, count));
   const kept = readKept(dir);
   if (kept === undefined || kept.shards !== count || kept.membership !== generation) return undefined;
-  return { dir, shards: withNext(dir, shardFilesIn(dir, count, kept.inputFiles, generation), next), remove: () => undefined };
+  return keptShards(dir, kept, next);
+}
+
+function keptShards(dir: string, kept: KeptSpill, next: string | undefined): SpilledShards {
+  return { dir, shards: withNext(dir, shardFilesIn(dir, kept.shards, kept.inputFiles, kept.membership), next), remove: () => undefined };
 }
 
 /** Moves a fresh spill to where the next job finds it, replacing the one kept before. */
@@ -74,7 +78,7 @@ export function keepSpill(sandbox: Sandbox, spilled: SpilledShards, generation: 
   renameSync(spilled.dir, dir);
   const kept: KeptSpill = { shards: count, inputFiles: spilled.shards[0]!.data.length, ...(generation !== undefined ? { membership: generation } : {}) };
   writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(kept)}\n`);
-  return reuseSpill(sandbox, count, generation, next)!;
+  return keptShards(dir, kept, next);
 }
 
 /** After a segment job commits `generation`: the kept spill takes the next memberships its shards wrote. */
