@@ -48,6 +48,7 @@ import { localEncoder, workerEncoder } from "./parquet-encoder.js";
 import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar } from "../xdm/xdm-type.js";
+import { GenerateError } from "./generate-error.js";
 
 /** The data-lake system column every generated row carries. */
 const ACP_SYSTEM_METADATA = object([
@@ -152,29 +153,27 @@ const XED_CONTENT_TYPE = "application/vnd.adobe.xed+json;version=1";
 function validate(options: GenerateOptions): number {
   const { profiles, eventsPerProfile, seed, referenceTime, name } = options;
   if (!Number.isInteger(profiles) || profiles < 0 || profiles > 100_000_000) {
-    throw new RangeError(`generateSandbox: options.profiles must be an integer from 0 to 100000000 (got ${String(profiles)})`);
+    throw new GenerateError("GEN-O001", `options.profiles must be an integer from 0 to 100000000 (got ${String(profiles)})`);
   }
   if (typeof eventsPerProfile !== "number" || !Number.isFinite(eventsPerProfile) || eventsPerProfile < 0) {
-    throw new RangeError(`generateSandbox: options.eventsPerProfile must be a finite number ≥ 0 (got ${String(eventsPerProfile)})`);
+    throw new GenerateError("GEN-O001", `options.eventsPerProfile must be a finite number ≥ 0 (got ${String(eventsPerProfile)})`);
   }
   if (typeof seed !== "number" || !Number.isFinite(seed)) {
-    throw new RangeError(`generateSandbox: options.seed must be a finite number (got ${String(seed)})`);
+    throw new GenerateError("GEN-O001", `options.seed must be a finite number (got ${String(seed)})`);
   }
   if (typeof name !== "string" || name.trim() === "") {
-    throw new RangeError("generateSandbox: options.name must be a non-empty string");
+    throw new GenerateError("GEN-O001", "options.name must be a non-empty string");
   }
   if (options.format !== undefined && options.format !== "jsonl" && options.format !== "parquet") {
-    throw new RangeError(`generateSandbox: options.format must be "jsonl" or "parquet" (got ${JSON.stringify(options.format)})`);
+    throw new GenerateError("GEN-O001", `options.format must be "jsonl" or "parquet" (got ${JSON.stringify(options.format)})`);
   }
   const perFile = options.rowsPerFile;
   if (perFile !== undefined && (!Number.isSafeInteger(perFile) || perFile < 1)) {
-    throw new RangeError(`generateSandbox: options.rowsPerFile must be a positive integer (got ${String(perFile)})`);
+    throw new GenerateError("GEN-O001", `options.rowsPerFile must be a positive integer (got ${String(perFile)})`);
   }
   const refMs = typeof referenceTime === "string" ? parseDateTime(referenceTime) : undefined;
   if (refMs === undefined) {
-    throw new RangeError(
-      `generateSandbox: options.referenceTime must be an RFC 3339 date-time with an offset, e.g. "2026-11-01T00:00:00Z" (got ${JSON.stringify(referenceTime)})`,
-    );
+    throw new GenerateError("GEN-O001", `options.referenceTime must be an RFC 3339 date-time with an offset, e.g. "2026-11-01T00:00:00Z" (got ${JSON.stringify(referenceTime)})`);
   }
   return refMs;
 }
@@ -190,12 +189,13 @@ async function prepareDir(dir: string): Promise<void> {
     }
     throw err;
   }
-  if (!info.isDirectory()) throw new Error(`generateSandbox: ${dir} exists and is not a directory`);
+  if (!info.isDirectory()) throw new GenerateError("GEN-D001", "exists and is not a directory; generate writes a new sandbox into a new or empty folder", { file: dir });
   const entries = await readdir(dir);
   if (entries.length > 0) {
-    throw new Error(
-      `generateSandbox: ${dir} already exists and is not empty (${entries.length} entr${entries.length === 1 ? "y" : "ies"}); ` +
-        "generate into a new or empty directory",
+    throw new GenerateError(
+      "GEN-D002",
+      `already exists and is not empty (${entries.length} entr${entries.length === 1 ? "y" : "ies"}); generate writes a new sandbox: name a new or empty folder`,
+      { file: dir },
     );
   }
 }
