@@ -1,0 +1,22 @@
+/** `profile-lab explain --identity <Namespace:id>`: why this profile, value and segment decision. */
+import { explain } from "../../engine/explain.js";
+import { asOfOf, sandboxOf, statusModelOf, stringOption } from "../args.js";
+import { requireString, type CommandRun } from "../command.js";
+import { explanationText } from "../explain-text.js";
+import { printJson } from "../print.js";
+
+export const run: CommandRun = async (args, io) => {
+  const sandbox = sandboxOf(args);
+  const segmentId = stringOption(args, "segment");
+  const mergePolicyId = stringOption(args, "merge-policy");
+  const x = await explain(sandbox, {
+    identity: requireString(args, "identity"),
+    ...(segmentId !== undefined ? { segmentId } : {}),
+    ...(mergePolicyId !== undefined ? { mergePolicyId } : {}),
+    asOf: asOfOf(args, undefined),
+    statusModel: statusModelOf(args),
+  });
+  if (args.values["json"]) printJson(io, x);
+  else io.out(explanationText(x));
+  return 0;
+};

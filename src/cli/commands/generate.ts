@@ -1,0 +1,35 @@
+/** `profile-lab generate <dir>`: a seeded, reproducible sandbox. */
+import { basename } from "node:path";
+import { generateSandbox } from "../../generate/index.js";
+import { parseDateTime } from "../../xdm/time.js";
+import { formatOf, intOption, stringOption } from "../args.js";
+import { UsageError, type CommandRun } from "../command.js";
+import { count, printJson } from "../print.js";
+import { countReporter } from "../progress.js";
+
+export const run: CommandRun = async (args, io) => {
+  const dir = args.positionals[0];
+  if (dir === undefined) throw new UsageError("missing the target directory: profile-lab generate <dir>");
+  const referenceTime = args.values["reference-time"] as string;
+  if (parseDateTime(referenceTime) === undefined) throw new UsageError(`--reference-time: "${referenceTime}" is not an RFC 3339 timestamp`);
+  const rowsPerFile = intOption(args, "rows-per-file")!;
+  if (rowsPerFile < 1) throw new UsageError(`--rows-per-file must be at least 1, not ${rowsPerFile}`);
+  const progress = args.values["quiet"] ? undefined : countReporter("generate", "persons");
+  const summary = await generateSandbox(dir, {
+    profiles: intOption(args, "profiles")!,
+    eventsPerProfile: intOption(args, "events-per-profile")!,
+    seed: intOption(args, "seed")!,
+    referenceTime,
+    name: stringOption(args, "name") ?? basename(dir),
+    format: formatOf(args),
+    rowsPerFile,
+    ...(progress ? { onProgress: progress.onProgress } : {}),
+  }).finally(() => progress?.done());
+  if (args.values["json"]) {
+    printJson(io, summary);
+    return 0;
+  }
+  io.out(`Generated sandbox in ${dir}: ${count(summary.persons)} persons, ${count(summary.events)} events`);
+  for (const [name, n] of Object.entries(summary.records)) io.out(`  ${name}: ${count(n)} records`);
+  return 0;
+};

@@ -1,0 +1,37 @@
+/** `profile-lab merge-policies`: the platform's /config/mergePolicies on the sandbox's merge-policies/ folder. */
+import { readJsonFile } from "../../io/json-file.js";
+import { MergePolicyStore } from "../../merge/merge-policy-store.js";
+import { intOption, positional, sandboxOf } from "../args.js";
+import { requireString, type CommandRun } from "../command.js";
+import { printJson } from "../print.js";
+
+export const run: CommandRun = async (args, io) => {
+  const sandbox = sandboxOf(args);
+  const store = new MergePolicyStore(sandbox.dir, new Set(sandbox.datasets.map((d) => d.entry.id)), {
+    imsOrgId: sandbox.manifest.imsOrgId,
+    sandbox: sandbox.manifest.sandbox,
+    name: sandbox.manifest.name,
+  });
+  const [action, id] = args.positionals;
+  const policyId = (): string => positional(id, `merge-policies ${action!} <id>`);
+  const body = (): unknown => readJsonFile(requireString(args, "request"));
+  switch (action) {
+    case "list":
+      printJson(io, store.list({ limit: intOption(args, "limit")!, start: intOption(args, "start")! }));
+      return 0;
+    case "get":
+      printJson(io, store.get(policyId()));
+      return 0;
+    case "create":
+      printJson(io, store.create(body()));
+      return 0;
+    case "patch":
+      printJson(io, store.patch(policyId(), body()));
+      return 0;
+    default:
+      store.delete(policyId());
+      if (args.values["json"]) printJson(io, { deleted: id });
+      else io.out(`deleted merge policy ${id!}`);
+      return 0;
+  }
+};

@@ -1,0 +1,187 @@
+/**
+ * The habits of the command-line tools people know: --version, "did you mean", --json everywhere, one name
+ * per concept, the sandbox from the environment, documented exit codes, completion, help without loading the
+ * engine — each through the built binary, as a user types it.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, cliJson, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+
+const BIN = join(REPO, "bin/profile-lab.js");
+const scratch = (): string => mkdtempSync(join(tmpdir(), "profile-lab-habits-"));
+
+function run(args: readonly string[], env: Record<string, string> = {}): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: REPO, env: { ...process.env, ...env } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the command line", () => {
+  it("prints its version with --version and -v", () => {
+    const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
+    for (const flag of ["--version", "-v"]) expect(cli(flag)).toMatchObject({ status: 0, stdout: `profile-lab ${version}\n` });
+  });
+
+  it("suggests the command, option or action that was meant, and exits 2", () => {
+    const command = cli("segmnet-job");
+    expect(command.status).toBe(2);
+    expect(command.stderr).toContain('unknown command "segmnet-job"; did you mean `profile-lab segment-job`?');
+    const option = cli("segment-job", "--sandbx", "x");
+    expect(option.status).toBe(2);
+    expect(option.stderr).toContain("unknown option --sandbx for `profile-lab segment-job`; did you mean --sandbox?");
+    const action = cli("jobs", "lst");
+    expect(action.status).toBe(2);
+    expect(action.stderr).toContain('unknown action "lst" (did you mean `jobs list`?)');
+    expect(cli("segment-job", "--frobnicate").stderr).not.toContain("did you mean");
+  });
+
+  it("says when an option needs a value or takes none", () => {
+    expect(cli("export", "--request").stderr).toContain("option --request needs a value: --request <file.json>");
+    expect(cli("check", "--json=yes").stderr).toContain("option --json takes no value");
+  });
+
+  it("points a sandbox given as an argument to --sandbox", () => {
+    const r = cli("check", "sample-data");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unexpected argument "sample-data"; to name the sandbox, use --sandbox sample-data (or set PROFILE_LAB_SANDBOX)');
+  });
+
+  it("takes the sandbox from PROFILE_LAB_SANDBOX when --sandbox is not given, and --sandbox wins over it", () => {
+    const sandbox = copySample();
+    const fromEnv = run(["check", "--json"], { PROFILE_LAB_SANDBOX: sandbox });
+    expect(fromEnv.status).toBe(0);
+    expect((JSON.parse(fromEnv.stdout) as unknown[]).length).toBeGreaterThan(0);
+    const overridden = run(["check", "--sandbox", "/nonexistent/sandbox"], { PROFILE_LAB_SANDBOX: sandbox });
+    expect(overridden.stderr).toContain("IO-S001 /nonexistent/sandbox");
+  });
+
+  it("names bodies --request on every command, and points the old --body and --order-by to their new names", () => {
+    const body = cli("merge-policies", "create", "--body", "policy.json");
+    expect(body.status).toBe(2);
+    expect(body.stderr).toContain("unknown option --body for `profile-lab merge-policies`; it is --request now");
+    expect(cli("batches", "--order-by", "desc:created").stderr).toContain("it is --sort now");
+    for (const command of ["segment-job", "export", "merge-policies", "datasets", "schedule"]) expect(cli(command, "--help").stdout).toContain("--request <file.json>");
+  });
+
+  it("sorts every list with --sort <field>:<direction>", () => {
+    const sandbox = copySample();
+    cliJson("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF);
+    cliJson("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/recent-qualifiers.json"), "--as-of", SAMPLE_AS_OF);
+    const created = (order: string): number[] =>
+      Object.values(cliJson<Record<string, { created: number }>>("batches", "list", "--sandbox", sandbox, "--sort", order)).map((b) => b.created);
+    const asc = created("created:asc");
+    expect(asc.length).toBeGreaterThan(1);
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    expect(created("created:desc")).toEqual([...asc].reverse());
+    const jobs = cliJson<{ records: { id: number }[] }>("jobs", "list", "--type", "export", "--sandbox", sandbox, "--sort", "id:asc");
+    expect(jobs.records.map((j) => j.id)).toEqual([1, 2]);
+    expect(cli("batches", "--sandbox", sandbox, "--sort", "desc:created").stderr).toContain("--sort must be <field>:asc or <field>:desc with a field among created");
+  });
+
+  it("accepts --json on every command", () => {
+    const sandbox = copySample();
+    const dir = join(scratch(), "gen");
+    expect(cliJson<{ persons: number }>("generate", dir, "--profiles", "5", "--events-per-profile", "1", "--quiet")).toMatchObject({ persons: 5 });
+    expect(Array.isArray(cliJson("check", "--sandbox", sandbox))).toBe(true);
+    expect(cliJson<{ segmentJob: { status: string }; exportJobs: unknown[] }>("demo", "--sandbox", sandbox)).toMatchObject({ segmentJob: { status: "SUCCEEDED" } });
+    expect(cliJson("jobs", "list", "--sandbox", sandbox)).toHaveProperty("segmentJobs");
+    expect(cliJson("merge-policies", "list", "--sandbox", sandbox)).toHaveProperty("children");
+    expect(cliJson("datasets", "list", "--sandbox", sandbox)).toBeTypeOf("object");
+    expect(cliJson("batches", "list", "--sandbox", sandbox)).toBeTypeOf("object");
+    expect(cliJson("schedule", "list", "--sandbox", sandbox)).toBeTypeOf("object");
+    expect(cliJson("schedule", "run", "--sandbox", sandbox, "--until", SAMPLE_AS_OF)).toEqual([]);
+    const batchId = Object.keys(cliJson<Record<string, unknown>>("batches", "list", "--sandbox", sandbox))[0]!;
+    const files = cliJson<{ data: { dataSetFileId: string }[] }>("files", "list", batchId, "--sandbox", sandbox);
+    const out = join(scratch(), "part.parquet");
+    const read = cliJson<{ status: number; out: string }>("files", "read", files.data[0]!.dataSetFileId, "--path", "part-00000.parquet", "--out", out, "--range", "0-3", "--sandbox", sandbox);
+    expect(read).toMatchObject({ status: 206, out });
+    expect(readFileSync(out, "latin1")).toBe("PAR1");
+  });
+
+  it("keeps the export's field warnings on stderr with --json", () => {
+    const sandbox = copySample();
+    const request = join(sandbox, "export-jobs/unknown-field.json");
+    const body = JSON.parse(readFileSync(join(sandbox, "export-jobs/all-profiles-projection.json"), "utf8")) as { fields: string };
+    writeFileSync(request, JSON.stringify({ ...body, fields: `${body.fields},person.nosuchfield` }));
+    const r = cli("export", "--sandbox", sandbox, "--request", request, "--as-of", SAMPLE_AS_OF, "--json");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "SUCCEEDED" });
+    expect(r.stderr).toContain("warning:");
+    expect(r.stderr).toContain("person.nosuchfield");
+  });
+
+  it("names the request file when a segment-job request names an unknown segment", () => {
+    const sandbox = copySample();
+    const request = join(sandbox, "segment-job.json");
+    writeFileSync(request, JSON.stringify({ schema: { name: "_xdm.context.profile" }, segments: [{ segmentId: "no-such-segment" }] }));
+    const r = cli("segment-job", "--sandbox", sandbox, "--request", request);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`SEG-J001 ${request} at $.segments[0].segmentId: unknown segment "no-such-segment"`);
+  });
+
+  it("refuses to generate into a folder that is not empty, with a located error and exit 1", () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    const r = cli("generate", dir, "--profiles", "5", "--quiet");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`GEN-D002 ${dir}: already exists and is not empty`);
+    expect(r.stderr).not.toContain("internal error");
+  });
+
+  it("documents the exit codes in --help", () => {
+    for (const args of [["--help"], ["export", "--help"]]) {
+      const help = cli(...args).stdout;
+      expect(help).toContain("Exit codes:");
+      for (const code of ["0", "1", "2", "70"]) expect(help).toMatch(new RegExp(`^  ${code}\\s+\\S`, "m"));
+    }
+  });
+
+  it("does not load the engine, the PQL parser or the Parquet and SQLite modules for --help or a usage error", () => {
+    for (const args of [["--help"], ["segment-job", "--help"], ["segment-job", "--frobnicate"], ["--version"]]) {
+      const record = join(scratch(), "imports.txt");
+      writeFileSync(record, "");
+      const r = spawnSync(process.execPath, ["--import", join(REPO, "test/helpers/import-recorder.mjs"), BIN, ...args], {
+        encoding: "utf8",
+        env: { ...process.env, RECORD_IMPORTS: record },
+      });
+      expect(r.status, r.stderr).not.toBe(70);
+      const loaded = readFileSync(record, "utf8");
+      expect(loaded).toContain("/dist/cli/main.js");
+      for (const heavy of ["chevrotain", "apache-arrow", "parquet-wasm", "better-sqlite3", "/dist/engine/", "/dist/pql/"]) expect(loaded, `${args.join(" ")} loads ${heavy}`).not.toContain(heavy);
+    }
+  });
+});
+
+describe("shell completion", () => {
+  /** Runs the generated bash script's completion function on a command line, returns COMPREPLY. */
+  function complete(words: string[], cwd: string): string[] {
+    const script = cli("completion", "bash").stdout;
+    const file = join(cwd, "completion.bash");
+    writeFileSync(file, script);
+    const quoted = words.map((w) => `'${w}'`).join(" ");
+    const r = spawnSync("bash", ["-c", `source '${file}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _profile_lab; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: "utf8", cwd });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.split("\n").filter((l) => l !== "");
+  }
+
+  it("completes commands, actions, options and sandbox folders from the command declarations", () => {
+    const cwd = scratch();
+    mkdirSync(join(cwd, "my-sandbox"));
+    expect(complete(["profile-lab", "seg"], cwd)).toEqual(["segment-job"]);
+    expect(complete(["profile-lab", "jobs", ""], cwd)).toEqual(["list", "get", "cancel"]);
+    expect(complete(["profile-lab", "jobs", "list", ""], cwd)).toEqual([]);
+    expect(complete(["profile-lab", "export", "--req"], cwd)).toEqual(["--request"]);
+    expect(complete(["profile-lab", "export", "--sandbox", "my"], cwd)).toEqual(["my-sandbox"]);
+    expect(complete(["profile-lab", "segment-job", "--as-of", ""], cwd)).toEqual([]);
+  });
+
+  it("prints a zsh script that runs the same function through bashcompinit", () => {
+    const zsh = cli("completion", "zsh");
+    expect(zsh.status).toBe(0);
+    expect(zsh.stdout).toMatch(/^#compdef profile-lab\n/);
+    expect(zsh.stdout).toContain("bashcompinit");
+    expect(zsh.stdout).toContain("complete -o filenames -F _profile_lab profile-lab");
+  });
+});
