@@ -34,4 +34,12 @@ describe("the packed package", () => {
     // The package itself is left as installed: the demo wrote into its copy only.
     expect(existsSync(join(app, "node_modules/profile-lab/sample-data/.profile-lab"))).toBe(false);
   }, 900_000);
+
+  it("configures the install without a project config npm does not know (npm warned on every call)", () => {
+    const r = spawnSync("npm", ["pkg", "get", "name"], { cwd: REPO, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('"profile-lab"');
+    expect(r.stderr).not.toContain("Unknown project config");
+    expect(existsSync(join(REPO, ".npmrc"))).toBe(false);
+  });
 });
