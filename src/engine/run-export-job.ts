@@ -15,6 +15,7 @@ import type { BatchRecord } from "../store/catalog-types.js";
 import { Catalog } from "../store/catalog.js";
 import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
+import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
@@ -26,6 +27,7 @@ import { runShards, ShardPool, workersFor } from "./shard-runner.js";
 import type { EncodeRowsTask, ExportShardTask } from "./shard-worker.js";
 
 export interface ExportJobOptions {
+  /** The evaluation clock, epoch ms (of the segmentation it runs, external audiences' validity); recorded as the job's `asOf`. */
   readonly asOf: number;
   readonly statusModel: StatusModel;
   /** Memory budget for the data in memory at once; larger data is spilled to disk shard by shard. */
@@ -123,6 +125,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     requestId: deterministicUuid(name, "export-job-request", id),
     creationTime: created,
     updateTime: created,
+    asOf: formatDateTime(options.asOf),
   };
   const batches: BatchRecord[] = specs.map((spec) => ({
     id: spec.batchId,

@@ -10,6 +10,7 @@ import { externalMemberships } from "../segment/external-audiences.js";
 import { deterministicUuid } from "../store/ids.js";
 import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
+import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, UPS_NAMESPACE, type MergePolicy, type SegmentMembership } from "../xdm/types.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { JobCancelledError, progressCheck, type JobProgress } from "./job-progress.js";
@@ -23,7 +24,7 @@ import type { SegmentShardTask } from "./shard-worker.js";
 export interface SegmentJobOptions {
   /** Segment ids to evaluate; omitted or `["*"]` evaluates every segment of the sandbox. */
   readonly segmentIds?: readonly string[];
-  /** The evaluation clock, epoch ms (`now` in PQL; lastQualificationTime of changes). */
+  /** The evaluation clock, epoch ms (`now` in PQL; lastQualificationTime of changes); recorded as the job's `properties.asOf`. */
   readonly asOf: number;
   readonly statusModel: StatusModel;
   /** Memory budget for the data in memory at once; larger data is spilled to disk shard by shard. */
@@ -98,7 +99,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   const wildcard = options.segmentIds === undefined || options.segmentIds[0] === "*";
   const job = newJob(sandbox, state, plan.segments.map((s) => jobSegment(s, policyOf(sandbox, s))), clock(), wildcard);
   job.source = options.source ?? "api";
-  job.properties = { ...options.properties };
+  job.properties = { ...options.properties, asOf: formatDateTime(options.asOf) };
   jobs.put(job.id, job);
   control.claim("segment-jobs", job.id);
   const update = (patch: Partial<SegmentJob>): void => {

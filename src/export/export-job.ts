@@ -42,6 +42,13 @@ export interface ExportJob {
   requestId: string;
   creationTime: number;
   updateTime: number;
+  /**
+   * Not a platform field: the job's evaluation clock, RFC 3339 — the instant of its segmentation when the
+   * request asks for one (`runSegmentation`), and of external audiences' validity. The platform's export job
+   * has no free-form object (a segment job's sits in `properties`), so it is a top-level field, last, named
+   * like nothing the platform's export job JSON has. Absent on jobs recorded before it was stored.
+   */
+  asOf?: string;
 }
 
 /** One output batch: which profiles go in it (any of its filters; no filters = every profile). */

@@ -56,6 +56,13 @@ export interface SegmentJobSegment {
   };
 }
 
+/** A segment job's `properties`: the platform's free-form strings, and our `asOf` (see SegmentJob.properties). */
+export interface SegmentJobProperties {
+  /** The job's evaluation clock, RFC 3339; absent on jobs recorded before it was stored. */
+  asOf?: string;
+  [name: string]: string | undefined;
+}
+
 /** A segment job, field for field as `GET /segment/jobs/{id}` returns it. */
 export interface SegmentJob {
   id: string;
@@ -72,7 +79,14 @@ export interface SegmentJob {
   metrics: SegmentJobMetrics;
   requestId: string;
   schema: { name: string };
-  properties: Record<string, string>;
+  /**
+   * The platform's free-form properties (`scheduleId` and `runId` for scheduled runs), and one of ours:
+   * `asOf`, the job's evaluation clock (PQL `now`, the lastQualificationTime of changes) as RFC 3339, so the
+   * instant its memberships hold for can be read back (`explain` evaluates at it). It lives here, not as a
+   * top-level field, because `properties` is the one free-form object of the platform's job JSON: the
+   * job keeps the platform's fields, field for field.
+   */
+  properties: SegmentJobProperties;
   errors: JobError[];
   _links: { cancel: { href: string; method: "DELETE" }; checkStatus: { href: string; method: "GET" } };
   creationTime: number;

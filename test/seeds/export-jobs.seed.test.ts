@@ -14,7 +14,8 @@
  * profile-semantics.md §5.3, absent from the seeds' samples); `fields`, `filter` (and inside it `emptyProfiles`,
  * `fromIngestTimestamp`, `segmentQualificationTime`, `segments[].segmentNs`/`status`) and `additionalFields`
  * echoed from the request where the seed's sample omits them; `destination.segmentPerBatch` where the list
- * samples omit it; `computeGatewayJobId.exportJob` in the first-stored record (the seed's `NEW` sample has `{}`).
+ * samples omit it; `computeGatewayJobId.exportJob` in the first-stored record (the seed's `NEW` sample has `{}`);
+ * `asOf`, the job's evaluation clock (not a platform field: see ExportJob.asOf).
  *
  * 001's request names no event field in `additionalFields.eventList.fields` (`"string"`): the job succeeds, warns
  * that no timeSeriesEvents are exported, and its Parquet has no `timeSeriesEvents` column; its responses are
@@ -318,6 +319,7 @@ describe("the seeds' export-job responses", () => {
       /^\$\.filter\.(emptyProfiles|fromIngestTimestamp|segmentQualificationTime|segments\[0\]\.(segmentNs|status))$/,
       /^\$\.destination\.segmentPerBatch$/,
       /^\$\.computeGatewayJobId\.exportJob$/,
+      /^\$\.asOf$/,
     ];
     for (const p of extras) expect(allowed.some((a) => a.test(p)), p).toBe(true);
   });
