@@ -1,6 +1,5 @@
 /** Renders an Explanation as the readable text `profile-lab explain` prints. */
-import type { Explanation, FragmentSource } from "../engine/explain.js";
-import type { PqlTraceNode } from "../pql/index.js";
+import type { Explanation, FragmentSource, TraceExplanation } from "../engine/explain.js";
 import type { SegmentMembershipEntry } from "../xdm/types.js";
 
 const show = (v: unknown): string => JSON.stringify(v);
@@ -13,14 +12,18 @@ function status(e: SegmentMembershipEntry | null): string {
   return e === null ? "none" : `${e.status} since ${e.lastQualificationTime}`;
 }
 
-/** One line per traced sub-expression, indented under its parent: `text  → value`. */
-function traceLines(node: PqlTraceNode, depth: number, out: string[]): void {
-  out.push(`${"  ".repeat(depth)}${node.text}  → ${show(node.value)}`);
+/**
+ * One line per traced sub-expression, indented under its parent: `text  → value`. A time reference shows as
+ * its ISO 8601 text unquoted (`date(2012, 1, 1)  → 2012-01-01`), so it reads as a date, not as a string.
+ */
+function traceLines(node: TraceExplanation, depth: number, out: string[]): void {
+  const value = node.time !== undefined && typeof node.value === "string" ? node.value : show(node.value);
+  out.push(`${"  ".repeat(depth)}${node.text}  → ${value}`);
   for (const c of node.children) traceLines(c, depth + 1, out);
 }
 
 export function explanationText(x: Explanation): string {
-  const out: string[] = [];
+  const out: string[] = [`As of ${x.asOf} (${x.asOfSource})`];
   const policy = x.mergePolicy;
   out.push(
     policy

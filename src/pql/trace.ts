@@ -15,8 +15,17 @@ export interface PqlTraceNode {
   readonly text: string;
   /** Its value for the profile (arrays of events summarised by count and `_id`s). */
   readonly value: Json;
+  /**
+   * Set when the value is a time reference (`date(…)`, `today`, `now`, `this month`, …): `value` is then epoch
+   * milliseconds of a UTC day (`date`) or of an instant (`date-time`), which a reader shows as a date, not
+   * as the number. Numbers the data holds or functions compute (`getYear()`, `count()`) have none.
+   */
+  readonly time?: PqlTimeKind;
   readonly children: readonly PqlTraceNode[];
 }
+
+/** What a time-valued trace node holds: the start of a UTC day, or an instant. */
+export type PqlTimeKind = "date" | "date-time";
 
 /** Node kinds whose operands are evaluated in the same context as the node itself. */
 const TRANSPARENT = new Set(["and", "or", "not", "comparison", "membership", "like", "occurs", "arithmetic", "negate", "matches", "functionCall", "memberCall"]);
@@ -59,8 +68,35 @@ function valueOf(node: PqlExpr, ctx: PqlContext): Json {
   }
 }
 
+const DAY_UNITS = new Set(["day", "week", "month", "year", "decade", "century", "millennium"]);
+
+/** Whether `node` evaluates to a time reference, and which kind; `lets` are the time-valued `let` names in scope. */
+function timeKind(node: PqlExpr, lets: ReadonlyMap<string, PqlTimeKind | undefined> = new Map()): PqlTimeKind | undefined {
+  switch (node.nodeType) {
+    case "timeKeyword":
+      return node.keyword === "now" ? "date-time" : "date";
+    case "relativeTime":
+      return DAY_UNITS.has(node.unit) ? "date" : "date-time";
+    case "functionCall": {
+      if (node.name === "date") return "date";
+      if (node.name !== "if" || node.args.length !== 3) return undefined;
+      const a = timeKind(node.args[1]!, lets);
+      const b = timeKind(node.args[2]!, lets);
+      return a === undefined || b === undefined ? undefined : a === b ? a : "date-time";
+    }
+    case "let":
+      return timeKind(node.body, new Map([...lets, [node.varName, timeKind(node.value, lets)]]));
+    case "varRef":
+      return lets.get(node.varName);
+    default:
+      return undefined;
+  }
+}
+
 /** Traces `ast` for one context; the root's value is the expression's result. */
 export function tracePql(ast: PqlExpr, ctx: PqlContext): PqlTraceNode {
   const children = TRANSPARENT.has(ast.nodeType) ? childNodes(ast).filter((c) => !CONSTANT.has(c.nodeType)) : [];
-  return { text: formatPql(ast), value: valueOf(ast, ctx), children: children.map((c) => tracePql(c, ctx)) };
+  const value = valueOf(ast, ctx);
+  const time = typeof value === "number" ? timeKind(ast) : undefined;
+  return { text: formatPql(ast), value, ...(time ? { time } : {}), children: children.map((c) => tracePql(c, ctx)) };
 }
