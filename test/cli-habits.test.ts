@@ -130,6 +130,15 @@ describe("the command line", () => {
     expect(r.stderr).not.toContain("internal error");
   });
 
+  it("explains at the instant of the last segment job when --as-of is not given, and says so", () => {
+    const sandbox = copySample();
+    const job = cliJson<{ id: string }>("segment-job", "--sandbox", sandbox, "--as-of", "2026-10-15T00:00:00Z");
+    const json = cliJson<{ asOf: string; asOfSource: string }>("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356");
+    expect(json).toMatchObject({ asOf: "2026-10-15T00:00:00.000Z", asOfSource: `last segment job ${job.id}` });
+    const text = cli("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
+    expect(text.stdout.split("\n")[0]).toBe("As of 2026-11-01T00:00:00.000Z (--as-of)");
+  });
+
   it("documents the exit codes in --help", () => {
     for (const args of [["--help"], ["export", "--help"]]) {
       const help = cli(...args).stdout;

@@ -13,7 +13,8 @@ export const run: CommandRun = async (args, io) => {
     identity: requireString(args, "identity"),
     ...(segmentId !== undefined ? { segmentId } : {}),
     ...(mergePolicyId !== undefined ? { mergePolicyId } : {}),
-    asOf: asOfOf(args, undefined),
+    // Without --as-of, explain evaluates at the last segment job's instant (and says so), not at the wall clock.
+    ...(stringOption(args, "as-of") !== undefined ? { asOf: asOfOf(args, undefined) } : {}),
     statusModel: statusModelOf(args),
   });
   if (args.values["json"]) printJson(io, x);
