@@ -43,6 +43,15 @@ export interface ImplicitContextNode extends NodeBase {
   readonly nodeType: "implicitContext";
 }
 
+/**
+ * `this`: the current element of the innermost per-element body — a filter `[…]`, a per-element argument
+ * (`map({… this …})`, where the element of a `groupBy` result is one group) or a chain step (pql.md §9.3).
+ * It is the implicit context written out, so `this.a` means `a`; the profile level has no `this`.
+ */
+export interface ThisNode extends NodeBase {
+  readonly nodeType: "this";
+}
+
 /** A variable bound by a `select … from` clause. */
 export interface VarRefNode extends NodeBase {
   readonly nodeType: "varRef";
@@ -356,6 +365,7 @@ export type PqlExpr =
   | PqlLiteral
   | ListNode
   | ImplicitContextNode
+  | ThisNode
   | VarRefNode
   | FieldLookupNode
   | FilterNode
@@ -421,6 +431,7 @@ export function childrenOf(node: PqlExpr): PqlExpr[] {
   switch (node.nodeType) {
     case "literal":
     case "implicitContext":
+    case "this":
     case "varRef":
     case "timeKeyword":
     case "relativeTime":

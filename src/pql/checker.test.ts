@@ -148,6 +148,51 @@ describe("checkPql on the whole language", () => {
   });
 });
 
+describe("checkPql on this (pql.md §9.3)", () => {
+  it.each([
+    'favoriteColors[this != "red"].count() = 2',
+    "favoriteColors.map(this).includes(\"red\")",
+    'orders.filter(this.price > 10).map(this.id).includes("o1")',
+    "orders.groupBy(storeId).map({\"store\": this.head().storeId, \"n\": this.count(), \"total\": this.sum(price)})",
+    'xEvent.groupBy(eventType).map({"today": this[timestamp occurs today].count()})',
+    "orders[items[this.price > ^.price / 3 and this.sku != ^.id]].id",
+    'chain(xEvent, timestamp, [A: WHAT(this.eventType = "addToCart")])',
+    "xEvent[this.timestamp occurs this month]",
+  ])("%s", (expr) => {
+    expect(check(expr).map((e) => e.format())).toEqual([]);
+  });
+
+  const misplaced = "'this' is the current element of a filter '[…]', a chain step or a per-element argument such as map({…}), but here the context is the profile";
+  it.each<CheckCase>([
+    { name: "this at the top level", expr: "this.person.age > 1", code: "PQL-T009", message: misplaced, column: 1 },
+    { name: "this in a select condition (not a level)", expr: 'select X from xEvent where this.eventType = "x"', code: "PQL-T009", message: misplaced, column: 28 },
+    { name: "this in a top-level lambda", expr: "(P) => this.person", code: "PQL-T009", message: misplaced, column: 8 },
+    { name: "this in a per-element lambda, naming the parameter", expr: "orders.groupBy(storeId).map((K, G) => mapEntry(K, this.count()))", code: "PQL-T009", message: `${misplaced}; in a lambda the element is its parameter 'G'`, column: 51 },
+    { name: "this in a one-parameter lambda", expr: "orders.filter((o) => this.price > 1)", code: "PQL-T009", message: `${misplaced}; in a lambda the element is its parameter 'o'`, column: 22 },
+    { name: "this typed as a string element", expr: "favoriteColors.filter(this > 2)", code: "PQL-T004", message: "cannot compare string 'this' with integer 2", column: 30 },
+    { name: "this typed as an event", expr: 'xEvent[this.eventTyp = "x"]', code: "PQL-T003", message: "unknown ExperienceEvent field 'eventTyp'; did you mean 'eventType'?", column: 13 },
+    { name: "this in a nested filter is the inner element", expr: 'orders[items[this.storeId = "s1"]]', code: "PQL-T001", message: "unknown profile field 'storeId'", column: 19 },
+    { name: "this in a groupBy body is a group, an array", expr: 'orders.groupBy(storeId).map(this like "s%")', code: "PQL-T004", message: "the left side of 'like' must be a string, not array<object> 'this'", column: 29 },
+    { name: "this as a number", expr: "orders.map(this + 1)", code: "PQL-T004", message: "the left operand of '+' must be a number, not object 'this'", column: 12 },
+  ])("$name", ({ expr, code, message, column }) => {
+    const errors = check(expr);
+    expect(errors.map((e) => `${e.code} ${e.message}`)).toEqual([`${code} ${message}`]);
+    expect(errors[0]?.location.column).toBe(column);
+  });
+
+  it("reports a misplaced this with its source frame", () => {
+    const [e] = check('xEvent.count() > 1 and\n  this.eventType = "x"');
+    expect(e?.format()).toBe(
+      [
+        `PQL-T009 segment.pql:2:3: ${misplaced}`,
+        "    1 | xEvent.count() > 1 and",
+        '  > 2 |   this.eventType = "x"',
+        "      |   ^^^^",
+      ].join("\n"),
+    );
+  });
+});
+
 describe("compileSegmentExpression", () => {
   it("compiles a valid expression against the schema", () => {
     const f = compileSegmentExpression('homeAddress.countryCode = "US"', TEST_SCHEMA);

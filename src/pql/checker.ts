@@ -45,6 +45,8 @@ interface Scope {
   readonly vars: ReadonlyMap<string, Info>;
   /** The scope one context level up (for `^`). */
   readonly up?: Scope;
+  /** Inside a per-element lambda: its element parameter (named in the hint when `this` is misplaced). */
+  readonly lambdaElement?: string;
 }
 
 const UNKNOWN: Info = { type: undefined, origin: "value" };
@@ -261,6 +263,17 @@ class Checker {
       }
       case "implicitContext":
         return { type: sc.implicit, origin: sc.implicitOrigin };
+      case "this":
+        if (sc.isProfile) {
+          const hint = sc.lambdaElement === undefined ? "" : `; in a lambda the element is its parameter '${sc.lambdaElement}'`;
+          this.report(
+            PQL_ERROR_CODES.misplacedConstruct,
+            `'this' is the current element of a filter '[…]', a chain step or a per-element argument such as map({…}), but here the context is the profile${hint}`,
+            n.span,
+          );
+          return UNKNOWN;
+        }
+        return { type: sc.implicit, origin: sc.implicitOrigin };
       case "varRef": {
         const v = sc.vars.get(n.varName);
         if (v === undefined) {
@@ -364,7 +377,8 @@ class Checker {
         vars.set(arg.params[1] as string, { ...elInfo, path: arg.params[1] as string });
         for (const extra of arg.params.slice(2)) vars.set(extra, UNKNOWN);
       } else vars.set(arg.params[0] as string, { ...elInfo, path: arg.params[0] as string });
-      return { body: arg.body, scope: { ...sc, vars } };
+      const param = arg.params[Math.min(1, arg.params.length - 1)] as string;
+      return { body: arg.body, scope: { ...sc, vars, lambdaElement: param } };
     }
     return { body: arg, scope: { implicit: element.type, implicitOrigin: element.origin, isProfile: false, vars: sc.vars, up: sc } };
   }

@@ -653,6 +653,9 @@ class Compiler {
       case "implicitContext":
         if (sc.implicitSlot < 0) return (env) => env.profile;
         return this.slotEval(sc.implicitSlot);
+      case "this":
+        if (sc.implicitSlot < 0) this.fail("'this' is the current element of a filter, a chain step or a per-element argument; the profile level has none", n);
+        return this.slotEval(sc.implicitSlot);
       case "varRef": {
         const slot = sc.vars.get(n.varName);
         if (slot === undefined) this.fail(`variable '${n.varName}' is not bound by a select`, n);

@@ -482,6 +482,8 @@ class AstBuilder extends BaseVisitor {
       if (!Number.isSafeInteger(position) || position < 1) this.fail(PQL_ERROR_CODES.syntax, `positional parameters start at $1, not ${param.image}`, span);
       return { nodeType: "parameterReference", position, span };
     }
+    const self = tok(ctx, "this");
+    if (self !== undefined) return { nodeType: "this", span: this.tokenSpan(self) };
     const nameTok = tok(ctx, "name");
     if (nameTok === undefined) throw new Error("internal: empty primary");
     const span = this.tokenSpan(nameTok);

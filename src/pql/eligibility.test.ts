@@ -27,6 +27,9 @@ describe("classifyEvaluation (pql.md §14)", () => {
     { name: "a select over xEvent", expr: "select X from xEvent where X.timestamp occurs today", streaming: false, edge: false },
     { name: "an aggregate over events", expr: "(sum X.commerce.order.priceTotal over X from xEvent) > 100", streaming: false, edge: false },
     { name: "a window given by an absolute date", expr: "chain(xEvent, timestamp, [A: WHEN(after date(2020, 1, 1))])", streaming: false, edge: false },
+    { name: "this in a chain step (the event)", expr: 'CHAIN(xEvent, timestamp, [C0: WHAT(this.eventType = "addToCart") WHEN(today)])', streaming: true, edge: true },
+    { name: "this over a profile array", expr: "favoriteColors[this = \"red\"].count() > 0", streaming: true, edge: true },
+    { name: "this in groups of events", expr: 'xEvent.groupBy(eventType).map({"n": this.count()}).count() > 1', streaming: false, edge: false },
   ])("$name", ({ expr, streaming, edge }) => {
     const e = classifyEvaluation(parsePql(expr));
     expect({ streaming: e.streaming, edge: e.edge }).toEqual({ streaming, edge });

@@ -256,3 +256,31 @@ describe("a compiled predicate", () => {
     expect(pred({ profile: {}, events: [], now: NOW })).toBe(false);
   });
 });
+
+describe("this (pql.md §9.3)", () => {
+  it("refuses a this with no element around it when compiling an unchecked tree (PQL-C001)", async () => {
+    const { compilePql, parsePql, PqlError } = await import("./index.js");
+    let error: unknown;
+    try {
+      compilePql(parsePql("person.age > 1 and this.a"));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PqlError);
+    expect(error).toMatchObject({ code: "PQL-C001", location: { line: 1, column: 20 } });
+  });
+
+  it("is the element in a predicate as in a value, and one compile serves many profiles", async () => {
+    const { compilePql, parsePql } = await import("./index.js");
+    const pred = compilePql(parsePql('orders[this.items[this.price > 100]].count() = 1'));
+    expect(pred({ profile: john, events: [], now: NOW })).toBe(true);
+    expect(pred({ profile: { orders: [] }, events: [], now: NOW })).toBe(false);
+  });
+
+  it("traces as part of the construct that binds it (explain)", async () => {
+    const { parsePql, tracePql } = await import("./index.js");
+    const trace = tracePql(parsePql("orders.map(this.price).count() = 2"), { profile: john, events: [], now: NOW });
+    expect(trace.value).toBe(true);
+    expect(trace.children.map((c) => [c.text, c.value])).toEqual([["orders.map(this.price).count()", 2]]);
+  });
+});

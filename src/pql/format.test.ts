@@ -59,6 +59,10 @@ describe("formatPql writes canonical text", () => {
     ["CHAIN keeps its spelling", "CHAIN(xEvent, timestamp, [A: WHAT(a)])", "CHAIN(xEvent, timestamp, [A: WHAT(a)])"],
     ["a select argument parenthesised", "f.map((select X from y))", "f.map((select X from y))"],
     ["a lambda argument bare", "f.map(((x) => x.a))", "f.map((x) => x.a)"],
+    ["this in lower case", "x[THIS.a = 1]", "x[this.a = 1]"],
+    ["this without redundant parentheses", "x[(this).a = (this)]", "x[this.a = this]"],
+    ["this kept as written, not as the implicit context", "x.map(this.a)", "x.map(this.a)"],
+    ["this alone as an occurs reference", "x[t occurs before (this)]", "x[t occurs before this]"],
   ])("%s", (_name, input, expected) => {
     expect(formatPql(parsePql(input))).toBe(expected);
   });

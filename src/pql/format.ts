@@ -139,6 +139,8 @@ function fmt(n: PqlExpr): string {
       return `{${n.entries.map((e) => `${escapeString(e.key)}: ${arg(e.value)}`).join(", ")}}`;
     case "implicitContext":
       return "";
+    case "this":
+      return "this";
     case "upContext":
       return "^".repeat(n.levels);
     case "parameterReference":

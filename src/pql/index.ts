@@ -61,6 +61,7 @@ export type {
   RelativeTimeNode,
   SelectNode,
   StringLiteral,
+  ThisNode,
   TimeKeyword,
   TimeKeywordNode,
   TimeUnit,

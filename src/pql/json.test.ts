@@ -105,6 +105,8 @@ describe("pql/json input variants", () => {
     ["quantifier one", '{"nodeType":"quantification","quantifier":"one","variables":[{"nodeType":"varDecl","varName":"X","from":{"nodeType":"fieldLookup","fieldName":"xEvent","object":{"nodeType":"parameterReference","position":1}}}]}', "(select X from xEvent).count() = 1"],
     ["a varDecl with the 2018 range", '{"nodeType":"select","variables":[{"nodeType":"varDecl","varName":"X","range":{"nodeType":"fieldLookup","fieldName":"xEvent","object":{"nodeType":"parameterReference","position":1}}}]}', "select X from xEvent"],
     ["a filter as an applied fnCreate (kirby JQ3)", '{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"X1"}],"body":{"nodeType":"fnApply","fnName":"=","params":[{"literalType":"string","nodeType":"literal","value":"1"},{"nodeType":"fieldLookup","fieldName":"model","object":{"nodeType":"fieldLookup","fieldName":"device","object":{"nodeType":"varRef","varName":"X1"}}}]}},"params":[{"nodeType":"fieldLookup","fieldName":"xEvent","object":{"nodeType":"parameterReference","position":1}}]}', 'xEvent["1" = device.model]'],
+    ["an element used on its own as this (kirby JQ3 names the element by its fnCreate parameter)", '{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"X"}],"body":{"nodeType":"varRef","varName":"X"}},"params":[{"nodeType":"literal","literalType":"List","value":[1]}]}', "[1][this]"],
+    ["varRef this as the current element", '{"nodeType":"fnApply","fnName":"map","params":[{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"parameterReference","position":1}},{"nodeType":"fnCreate","params":[{"varName":"1"}],"body":{"nodeType":"fieldLookup","fieldName":"b","object":{"nodeType":"varRef","varName":"this"}}}]}', "a.map(this.b)"],
     ["the profile inside a filter as an up reference", '{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"X1"}],"body":{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"parameterReference","position":1}}},"params":[{"nodeType":"fieldLookup","fieldName":"xEvent","object":{"nodeType":"parameterReference","position":1}}]}', "xEvent[^.a]"],
   ])("%s", (_name, json, text) => {
     expect(formatPql(pqlJsonToAst(json))).toBe(text);
@@ -116,12 +118,40 @@ describe("pql/json input variants", () => {
     ["an unknown function", '{"nodeType":"fnApply","fnName":"frobnicate","params":[]}', "PQL-J001"],
     ["a wrong param count", '{"nodeType":"fnApply","fnName":"=","params":[]}', "PQL-J001"],
     ["a bad literal", '{"nodeType":"literal","literalType":"Integer","value":"x"}', "PQL-J001"],
-    ["an element used on its own", '{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"X"}],"body":{"nodeType":"varRef","varName":"X"}},"params":[{"nodeType":"literal","literalType":"List","value":[1]}]}', "PQL-J001"],
+    ["an enclosing element used on its own", '{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"X"}],"body":{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"Y"}],"body":{"nodeType":"varRef","varName":"X"}},"params":[{"nodeType":"literal","literalType":"List","value":[2]}]}},"params":[{"nodeType":"literal","literalType":"List","value":[1]}]}', "PQL-J001"],
     ["an array instead of a node", "[1]", "PQL-J001"],
   ])("rejects %s", (_name, json, code) => {
     const e = jsonError(json);
     expect(e.code).toBe(code);
     expect(e.location.file).toBe("seg.json");
+  });
+});
+
+describe("pql/json: this (pql.md §9.3)", () => {
+  it.each<[string, string]>([
+    ["favoriteColors[this != \"red\"]", '{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"1"}],"body":{"nodeType":"fnApply","fnName":"!=","params":[{"nodeType":"varRef","varName":"this"},{"nodeType":"literal","literalType":"String","value":"red"}]}},"params":[{"nodeType":"fieldLookup","fieldName":"favoriteColors","object":{"nodeType":"parameterReference","position":1}}]}'],
+    ["orders.map(this.id)", '{"nodeType":"fnApply","fnName":"map","params":[{"nodeType":"fieldLookup","fieldName":"orders","object":{"nodeType":"parameterReference","position":1}},{"nodeType":"fnCreate","params":[{"varName":"1"}],"body":{"nodeType":"fieldLookup","fieldName":"id","object":{"nodeType":"varRef","varName":"this"}}}]}'],
+    ["this.a", '{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"varRef","varName":"this"}}'],
+  ])("%s is varRef this, an implicit name like kirby's varRef _ for the profile", (text, json) => {
+    expect(astToPqlJson(parsePql(text))).toBe(json);
+    expect(formatPql(pqlJsonToAst(json))).toBe(text);
+  });
+
+  it("reads a variable that pql/json itself names this as that variable", () => {
+    const json = '{"nodeType":"fnApply","fnName":"map","params":[{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"parameterReference","position":1}},{"nodeType":"fnCreate","params":[{"varName":"this"}],"body":{"nodeType":"varRef","varName":"this"}}]}';
+    const ast = pqlJsonToAst(json);
+    expect(ast.nodeType === "memberCall" && shape(ast.args[0] as PqlExpr)).toEqual({ nodeType: "lambda", params: ["this"], body: { nodeType: "varRef", varName: "this" } });
+  });
+
+  it("keeps this.a and a apart, though they evaluate alike", () => {
+    expect(astToPqlJson(parsePql("orders.map(this.id)"))).not.toBe(astToPqlJson(parsePql("orders.map(id)")));
+  });
+
+  it("checks a misplaced this from pql/json in its pql/text form", () => {
+    const json = '{"nodeType":"fieldLookup","fieldName":"person","object":{"nodeType":"varRef","varName":"this"}}';
+    const { errors } = checkSegment({ format: "pql/json", value: json }, TEST_SCHEMA, "seg.json");
+    expect(errors.map((e) => `${e.code} ${e.location.line}:${e.location.column}`)).toEqual(["PQL-T009 1:1"]);
+    expect(errors[0]?.detail).toBe(["  > 1 | this.person", "      | ^^^^"].join("\n"));
   });
 });
 

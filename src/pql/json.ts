@@ -7,6 +7,8 @@
  *
  * - a per-element argument written without a lambda (`orders.sum(price)`) is an `fnCreate` whose parameter is
  *   named by its context depth, a name no text identifier can have (`"1"`, `"2"`, …);
+ * - `this` is `varRef "this"`, an implicit name as kirby JQ3's `varRef "_"` is for the profile (a keyword, so no
+ *   text variable has it); a `varRef` to the current element's own `fnCreate` parameter is read as `this` too;
  * - `occurs` is `fnApply "occurs"` [subject, literal form, refs…] with the form `"on"`, `"before"`, `"after"`,
  *   `"from"`, `"between"` or `"<= 3 day before"`; relative references are `fnApply "last"` [literal unit];
  * - `now`/`today`/`yesterday`/`tomorrow` are `fnApply` with no params; unary minus is `fnApply "-"` with one param;
@@ -99,6 +101,8 @@ class ToJson {
       }
       case "implicitContext":
         return this.depth === 0 ? { nodeType: "parameterReference", position: 1 } : { nodeType: "varRef", varName: depthName(this.depth) };
+      case "this":
+        return { nodeType: "varRef", varName: "this" };
       case "upContext": {
         const target = this.depth - n.levels;
         return target <= 0 ? { nodeType: "parameterReference", position: 1 } : { nodeType: "varRef", varName: depthName(target) };
@@ -299,8 +303,10 @@ class FromJson {
         const name = this.str(o, "varName", path);
         if (this.isProfileRoot(o)) return { nodeType: "parameterReference", position: 1 };
         const b = this.lookup(name);
+        if (b === undefined && name === "this") return { nodeType: "this" };
         if (b === undefined || b.kind === "var") return { nodeType: "varRef", varName: name };
-        this.fail(path, `the element '${name}' is used on its own; pql/text can only name an element's fields`);
+        if (b.level === this.depth) return { nodeType: "this" };
+        this.fail(path, `the element '${name}' of an enclosing level is used on its own; pql/text can name only its fields (with '^')`);
         break;
       }
       case "fieldLookup": {

@@ -44,7 +44,10 @@ describe("parsePql rejects", () => {
     { name: "an unknown member function with a suggestion", text: 'a.startWith("x")', code: "PQL-S008", message: "unknown function 'startWith'; did you mean 'startsWith'?", column: 3 },
     { name: "a function of the offer-filter dialect", text: 'modelInstances("x")', code: "PQL-S009", message: "function 'modelInstances' belongs to the offer-filter dialect, which is not supported", column: 1 },
     { name: "a context reference", text: "@{schema}.a = 1", code: "PQL-S007", message: "context references ('@{…}') belong to offer decisioning, which is not supported", column: 1 },
-    { name: "a bare this", text: "this.a = 1", code: "PQL-S007", message: "'this' is only used as 'this <unit>' (after 'occurs' or in WHEN)", column: 1 },
+    { name: "this UNIT outside occurs", text: "a = this month", code: "PQL-S001", message: "'this month' is a time reference, only used after 'occurs' or in WHEN(…): e.g. 'timestamp occurs this month'", column: 5 },
+    { name: "last UNIT outside occurs", text: "a = LAST Week and b", code: "PQL-S001", message: "'last week' is a time reference, only used after 'occurs' or in WHEN(…): e.g. 'timestamp occurs last week'", column: 5 },
+    { name: "next UNIT outside occurs", text: "next days", code: "PQL-S001", message: "'next days' is a time reference, only used after 'occurs' or in WHEN(…): e.g. 'timestamp occurs next days'", column: 1 },
+    { name: "this after a complete expression", text: "x[this > 1] this", code: "PQL-S004", message: 'unexpected "this" after the end of the expression', column: 13 },
     { name: "a positional parameter without a number", text: "$.a = 1", code: "PQL-S001", message: "a positional parameter needs a number: $1", column: 1 },
     { name: "positional parameter zero", text: "$0.a = 1", code: "PQL-S001", message: "positional parameters start at $1, not $0", column: 1 },
     { name: "a lambda parameter declared twice", text: "(P, P) => P.a", code: "PQL-S001", message: "parameter 'P' is declared twice", column: 5 },
@@ -200,6 +203,51 @@ describe("parsePql builds", () => {
     if (ast.nodeType !== "and") throw new Error("expected and");
     const right = ast.operands[1];
     expect(right?.span && text.slice(right.span.start.offset, right.span.end.offset)).toBe('homeAddress.countryCode = "US"');
+  });
+
+  it.each<[string, string, unknown]>([
+    ["this as a primary inside a filter", "x[THIS > 1]", {
+      nodeType: "filter",
+      array: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "x" },
+      condition: { nodeType: "comparison", op: ">", left: { nodeType: "this" }, right: { nodeType: "literal", literalType: "Integer", value: 1 } },
+    }],
+    ["this followed by a path", "x.map(this.a)", {
+      nodeType: "memberCall",
+      receiver: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "x" },
+      name: "map",
+      args: [{ nodeType: "fieldLookup", object: { nodeType: "this" }, fieldName: "a" }],
+    }],
+    ["this UNIT after occurs as a granule", "t occurs this month", {
+      nodeType: "occurs",
+      subject: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "t" },
+      spec: { form: "on", ref: { nodeType: "relativeTime", which: "this", unit: "month" } },
+    }],
+    ["this alone after occurs as the element", "x[t occurs before this]", {
+      nodeType: "filter",
+      array: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "x" },
+      condition: {
+        nodeType: "occurs",
+        subject: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "t" },
+        spec: { form: "direction", direction: "before", ref: { nodeType: "this" } },
+      },
+    }],
+    ["both after between", "x[t occurs between this and this week]", {
+      nodeType: "filter",
+      array: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "x" },
+      condition: {
+        nodeType: "occurs",
+        subject: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "t" },
+        spec: { form: "between", from: { nodeType: "this" }, to: { nodeType: "relativeTime", which: "this", unit: "week" } },
+      },
+    }],
+  ])("%s: %s", (_name, text, expected) => {
+    expect(shape(parsePql(text))).toEqual(expected);
+  });
+
+  it("a span on this", () => {
+    const ast = parsePql("x[this]");
+    if (ast.nodeType !== "filter") throw new Error("expected a filter");
+    expect(ast.condition.span).toEqual({ start: { line: 1, column: 3, offset: 2 }, end: { line: 1, column: 7, offset: 6 } });
   });
 
   it("keywords in any case and as member names", () => {

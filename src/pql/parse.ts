@@ -4,7 +4,7 @@
  * Any input either yields an AST or throws PqlError.
  */
 import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
-import { childrenOf, type PqlExpr } from "./ast.js";
+import { childrenOf, TIME_UNITS, type PqlExpr } from "./ast.js";
 import { cstToAst } from "./cst-to-ast.js";
 import { LineMap, PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./errors.js";
 import { describeToken, pqlParser, untag } from "./parser.js";
@@ -18,7 +18,9 @@ import {
   DoubleEquals,
   Exists,
   Forall,
+  Identifier,
   In,
+  Last,
   LBracket,
   LCurly,
   Like,
@@ -27,6 +29,7 @@ import {
   Matches,
   Max,
   Min,
+  Next,
   NotIn,
   NotPql,
   Occurs,
@@ -98,7 +101,7 @@ export function parsePql(text: string, file?: string): PqlExpr {
   pqlParser.input = tokens;
   const cst = pqlParser.query();
   const error = pqlParser.errors[0];
-  if (error !== undefined) throw syntaxError(error, tokenSpan, text, file);
+  if (error !== undefined) throw syntaxError(error, tokens, tokenSpan, text, file);
 
   const ast = cstToAst(cst, lines, file);
   checkAstDepth(ast, fail);
@@ -163,9 +166,21 @@ function checkAstDepth(ast: PqlExpr, fail: (c: PqlErrorCode, m: string, s: PqlSp
 
 const CHAIN_STARTERS = [CmpOperator, In, NotIn, Like, Matches, Occurs];
 
+/** `this|last|next UNIT` around the offending token `t` (at the unit, or at last/next), as [first, unit]; else undefined. */
+function relativeTimeAround(tokens: readonly IToken[], t: IToken): [IToken, IToken] | undefined {
+  const i = tokens.findIndex((x) => x.startOffset === t.startOffset);
+  const isUnit = (x: IToken | undefined): x is IToken => x !== undefined && tokenMatcher(x, Identifier) && TIME_UNITS.has(x.image.toLowerCase());
+  const prev = tokens[i - 1];
+  if (isUnit(t) && prev !== undefined && tokenMatcher(prev, This)) return [prev, t];
+  const next = tokens[i + 1];
+  if ((tokenMatcher(t, Last) || tokenMatcher(t, Next)) && isUnit(next)) return [t, next];
+  return undefined;
+}
+
 /** Turn chevrotain's first recognition error into a PqlError, with special wording for common mistakes. */
 function syntaxError(
   error: IRecognitionException,
+  tokens: readonly IToken[],
   tokenSpan: (t: IToken) => PqlSpan,
   text: string,
   file: string | undefined,
@@ -176,7 +191,13 @@ function syntaxError(
   if (tokenMatcher(t, At)) {
     return make(PQL_ERROR_CODES.unsupportedConstruct, "context references ('@{…}') belong to offer decisioning, which is not supported", t);
   }
-  if (tokenMatcher(t, This)) return make(PQL_ERROR_CODES.unsupportedConstruct, "'this' is only used as 'this <unit>' (after 'occurs' or in WHEN)", t);
+  const relative = relativeTimeAround(tokens, t);
+  if (relative !== undefined) {
+    const [first, unit] = relative;
+    const span = { start: tokenSpan(first).start, end: tokenSpan(unit).end };
+    const words = `${first.image.toLowerCase()} ${unit.image.toLowerCase()}`;
+    return new PqlError(PQL_ERROR_CODES.syntax, `'${words}' is a time reference, only used after 'occurs' or in WHEN(…): e.g. 'timestamp occurs ${words}'`, span, text, file);
+  }
   const { code, message } = untag(error.message);
   if (
     CHAIN_STARTERS.some((c) => tokenMatcher(t, c)) &&

@@ -448,6 +448,8 @@ export class PqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.upRef) },
       { ALT: () => this.CONSUME(ParamRef, { LABEL: "param" }) },
       { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
+      // `this UNIT` is a time reference (timeRef tries it first); `this` alone is the current element.
+      { ALT: () => this.CONSUME(This, { LABEL: "this" }) },
       { ALT: () => this.CONSUME(Now, { LABEL: "timeKeyword" }) },
       { ALT: () => this.CONSUME(Today, { LABEL: "timeKeyword" }) },
       { ALT: () => this.CONSUME(Yesterday, { LABEL: "timeKeyword" }) },

@@ -72,6 +72,8 @@ const VALID = [
   "select X from xEvent where X.productListItems.count() < 3",
   'xEvent[productListItems[SKU="PS"]]',
   'xEvent[productListItems[SKU="PS" or ^^.person.gender="female"]]',
+  // §9.3 `this[timestamp occurs today].count()`, in the map over groups that [CA] shows it in.
+  'xEvent.groupBy(eventType).map({"downloadsSum": this.count(), "downloadsToday": this[timestamp occurs today].count()})',
   'segmentMembership.get("ups").get("segId").status',
   'externalSegmentMapProperty.values().exists(stringProperty="active")',
   "identityMap.keys().count() > 0",
@@ -123,7 +125,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ["§15 a set with count", '{ touchpoint.type="FLIGHT" }.count() > 1', "PQL-S003"],
   ["§15 the offer-filter dialect", 'select o from modelInstances("https://ns.adobe.com/x") where o.xdm:tags', "PQL-S009"],
   ["§2 a context reference", "@{_xdm.context.additionalParameters;version=1}.weather", "PQL-S007"],
-  ["§9.3 this", "this[timestamp occurs today].count()", "PQL-S007"],
+  ["§9.3 this outside a per-element body (the profile has no 'this')", "this[timestamp occurs today].count()", "PQL-T009"],
   ["§2 not PQL: ==", "homeAddress.city == \"x\"", "PQL-S006"],
 ];
 
