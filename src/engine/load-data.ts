@@ -6,9 +6,11 @@
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityKeys, primaryIdentity, type IdentityKey } from "../identity/identity-key.js";
+import { listedAt, type ListedAt } from "../io/data-file.js";
 import { IoError } from "../io/io-error.js";
 import { readJsonl, readLines, type JsonlLine, type TextLine } from "../io/jsonl.js";
 import { readParquetRows } from "../io/parquet-reader.js";
+import { MANIFEST_FILE } from "../io/sandbox-files.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
 import type { IdentityMap, JsonObject } from "../xdm/types.js";
@@ -34,12 +36,16 @@ export interface DataFile {
   /** Path relative to the sandbox, as listed in the manifest. */
   readonly rel: string;
   readonly path: string;
+  /** Its entry in sandbox.json, where a missing file or a directory is reported. */
+  readonly listed: ListedAt;
 }
 
 /** The sandbox's data files in load order (dataset order, then file order). */
 export function dataFiles(sandbox: Sandbox): DataFile[] {
   return sandbox.datasets.flatMap((dataset, datasetIndex) =>
-    dataset.kind === "union" ? [] : (dataset.entry.files ?? []).map((rel) => ({ dataset, datasetIndex, rel, path: join(sandbox.dir, rel) })),
+    dataset.kind === "union"
+      ? []
+      : (dataset.entry.files ?? []).map((rel, i) => ({ dataset, datasetIndex, rel, path: join(sandbox.dir, rel), listed: listedAt(join(sandbox.dir, MANIFEST_FILE), datasetIndex, i, rel) })),
   );
 }
 
@@ -48,16 +54,16 @@ export function dataFiles(sandbox: Sandbox): DataFile[] {
  * those top-level columns; JSON Lines rows are whole whatever it says.
  */
 export function fileRows(file: DataFile, columns?: readonly string[]): AsyncGenerator<JsonlLine> {
-  return file.rel.endsWith(".parquet") ? readParquetRows(file.path, columns ? { columns } : {}) : readJsonl(file.path);
+  return file.rel.endsWith(".parquet") ? readParquetRows(file.path, { listed: file.listed, ...(columns ? { columns } : {}) }) : readJsonl(file.path, file.listed);
 }
 
 /** Every row of a data file as JSON text: the line itself for JSON Lines, the decoded row for Parquet. */
 export async function* fileTexts(file: DataFile): AsyncGenerator<TextLine> {
   if (!file.rel.endsWith(".parquet")) {
-    yield* readLines(file.path);
+    yield* readLines(file.path, file.listed);
     return;
   }
-  for await (const { line, value } of readParquetRows(file.path)) yield { line, text: JSON.stringify(value) };
+  for await (const { line, value } of readParquetRows(file.path, { listed: file.listed })) yield { line, text: JSON.stringify(value) };
 }
 
 /** Streams every line of the sandbox's profile and event datasets as a validated fragment, in load order. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -51,5 +51,21 @@ describe("linesOf", () => {
     await expect(async () => {
       for await (const _ of readJsonl(bad)) void _;
     }).rejects.toMatchObject({ code: "IO-J001", location: { file: bad, line: 2 } });
+  });
+
+  it("reports a directory as IO-F003, at the sandbox.json entry that lists it when given", () => {
+    const folder = join(dir, "folder.jsonl");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "part-1.jsonl"), "{}\n");
+    expect(() => [...linesOf(folder)]).toThrow(expect.objectContaining({ code: "IO-F003", location: { file: folder } }));
+    const listed = { manifest: "/s/sandbox.json", jsonPath: "$.datasets[0].files[3]", entry: "datasets/folder.jsonl" };
+    expect(() => [...linesOf(folder, listed)]).toThrow(
+      expect.objectContaining({
+        code: "IO-F003",
+        location: { file: "/s/sandbox.json", jsonPath: "$.datasets[0].files[3]" },
+        message: '"datasets/folder.jsonl" is a directory, not a data file: list the files inside it one by one ("datasets/folder.jsonl/part-1.jsonl")',
+      }),
+    );
+    expect(() => [...linesOf(join(dir, "nope.jsonl"), listed)]).toThrow(expect.objectContaining({ code: "IO-F001", location: { file: "/s/sandbox.json", jsonPath: "$.datasets[0].files[3]" } }));
   });
 });

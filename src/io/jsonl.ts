@@ -2,7 +2,7 @@
  * Streams a JSON Lines file one line at a time, so a dataset never has to fit in memory as text.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { IoError } from "./io-error.js";
+import { unopenableDataFile, type ListedAt } from "./data-file.js";
 import { parseJson } from "./json-file.js";
 
 export interface JsonlLine {
@@ -23,17 +23,19 @@ const CHUNK_BYTES = 8 << 20;
 /**
  * Yields every non-blank line of `file` as text, unparsed (lines end at LF; a CR before it is dropped).
  * Synchronous reads: callers are CPU-bound loops for which a stream's event-loop turns only add cost.
+ * A missing file or a directory is IO-F001/IO-F003, at its sandbox.json entry when `listed` says where it is.
  */
-export function* linesOf(file: string): Generator<TextLine> {
+export function* linesOf(file: string, listed?: ListedAt): Generator<TextLine> {
   let fd: number;
   try {
     fd = openSync(file, "r");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError("IO-F001", code === "ENOENT" ? "data file not found" : `cannot read data file (${code ?? String(e)})`, { file });
+    throw unopenableDataFile(file, e, listed);
   }
   try {
-    let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, fstatSync(fd).size + 1));
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw unopenableDataFile(file, info.isDirectory() ? "directory" : "not-a-file", listed);
+    let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, info.size + 1));
     let filled = 0;
     let line = 0;
     for (;;) {
@@ -69,11 +71,11 @@ export function* linesOf(file: string): Generator<TextLine> {
 }
 
 /** `linesOf` for async loops. */
-export async function* readLines(file: string): AsyncGenerator<TextLine> {
-  yield* linesOf(file);
+export async function* readLines(file: string, listed?: ListedAt): AsyncGenerator<TextLine> {
+  yield* linesOf(file, listed);
 }
 
 /** Yields every non-blank line of `file` parsed; malformed JSON throws with file, line and column. */
-export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
-  for await (const { line, text } of readLines(file)) yield { line, value: parseJson(text, file, line - 1) };
+export async function* readJsonl(file: string, listed?: ListedAt): AsyncGenerator<JsonlLine> {
+  for await (const { line, text } of readLines(file, listed)) yield { line, value: parseJson(text, file, line - 1) };
 }

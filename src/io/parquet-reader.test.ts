@@ -1,5 +1,5 @@
 import { openAsBlob } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Binary, Table, tableToIPC, vectorFromArray } from "apache-arrow";
@@ -156,23 +156,63 @@ describe("readParquetRows", () => {
     expect((await readAll(path)).length).toBe(20_000);
   });
 
-  it("reports a missing file as IO-P001 with its path", async () => {
+  it("reports a missing file as IO-F001 and a directory as IO-F003, at the path or at the sandbox.json entry that lists it", async () => {
     const file = join(dir, "missing.parquet");
     const e = await failure(file);
-    expect(e).toMatchObject({ name: "IoError", code: "IO-P001", location: { file } });
+    expect(e).toMatchObject({ name: "IoError", code: "IO-F001", location: { file } });
     expect((e as Error).message).toContain("not found");
+    const folder = join(dir, "folder.parquet");
+    await mkdir(folder);
+    expect(await failure(folder)).toMatchObject({ code: "IO-F003", location: { file: folder } });
+    const listed = { manifest: "/s/sandbox.json", jsonPath: "$.datasets[2].files[1]", entry: "datasets/folder.parquet" };
+    expect(await failure(folder, { listed })).toMatchObject({
+      code: "IO-F003",
+      location: { file: "/s/sandbox.json", jsonPath: "$.datasets[2].files[1]" },
+      message: expect.stringContaining('"datasets/folder.parquet" is a directory, not a data file'),
+    });
+    expect(await failure(file, { listed })).toMatchObject({ code: "IO-F001", location: { file: "/s/sandbox.json", jsonPath: "$.datasets[2].files[1]" } });
   });
 
-  it("reports a file that is not Parquet, and a directory, as IO-P001 with the path", async () => {
+  it("reports a file that is not Parquet, and a truncated one, as IO-P001 with the path", async () => {
     const text = join(dir, "not.parquet");
     await writeFile(text, '{"this": "is JSON"}\n');
-    expect(await failure(text)).toMatchObject({ name: "IoError", code: "IO-P001", location: { file: text } });
+    expect(await failure(text)).toMatchObject({ name: "IoError", code: "IO-P001", location: { file: text }, message: expect.stringContaining("does not start with") });
     const fake = join(dir, "fake.parquet");
     await writeFile(fake, "PAR1 but not really PAR1");
     expect(await failure(fake, { columns: ["identityMap"] })).toMatchObject({ code: "IO-P001", location: { file: fake } });
-    const folder = join(dir, "folder.parquet");
-    await mkdir(folder);
-    expect(await failure(folder)).toMatchObject({ code: "IO-P001", location: { file: folder } });
+    const whole = tmpFile("whole");
+    await write(whole, rows(3_000));
+    const bytes = await readFile(whole);
+    const truncated = join(dir, "truncated.parquet");
+    await writeFile(truncated, bytes.subarray(0, bytes.length >> 1));
+    expect(await failure(truncated)).toMatchObject({ code: "IO-P001", location: { file: truncated }, message: expect.stringContaining("truncated") });
+  });
+
+  it("reports damaged column data as IO-P003 with its row group and column, and reads a good file afterwards", async () => {
+    const path = tmpFile("damaged");
+    await write(path, rows(30_000), { rowGroupSize: 10_000 });
+    const groups = await rowGroupsOf(path);
+    const bytes = await readFile(path);
+    // Garbage over 4 KB in the middle: inside the second row group's column chunks.
+    for (let i = 0; i < 4096; i++) bytes[(bytes.length >> 1) + i] = (i * 7919 + 13) & 0xff;
+    await writeFile(path, bytes);
+    const read: number[] = [];
+    const e = await (async () => {
+      try {
+        for await (const r of readParquetRows(path)) read.push(r.line);
+      } catch (error) {
+        return error;
+      }
+      throw new Error("expected the read to fail");
+    })();
+    expect(groups).toEqual([10_000, 10_000, 10_000]);
+    expect(e).toMatchObject({ name: "IoError", code: "IO-P003", location: { file: path } });
+    expect((e as Error).message).toMatch(/^damaged Parquet file: the data of row group 1 of 3 \(rows 10,001–20,000\), columns? \S+.* does not decode; write it again/);
+    expect(read.length).toBe(10_000);
+    // parquet-wasm panicked on its decoding thread; this thread and the next files are unaffected.
+    const good = tmpFile("good");
+    await write(good, rows(2_000));
+    expect((await readAll(good)).map((r) => r.value)).toEqual(rows(2_000));
   });
 
   it("reports columns of a type it cannot convert as IO-P002, unless projected away", async () => {

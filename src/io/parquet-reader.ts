@@ -3,13 +3,13 @@
  * objects (null fields left out, as the platform never stores nulls), lists arrays, maps objects, timestamps
  * RFC 3339 strings, dates `YYYY-MM-DD`, 64-bit integers numbers.
  */
-import { openAsBlob } from "node:fs";
 import { open } from "node:fs/promises";
 import { DataType, tableFromIPC, type Data, type Field } from "apache-arrow";
-import * as PW from "parquet-wasm";
 import type { Json, JsonObject } from "../xdm/types.js";
+import { unopenableDataFile, type ListedAt } from "./data-file.js";
 import { IoError } from "./io-error.js";
 import type { JsonlLine } from "./jsonl.js";
+import { DecodeThread, DecodeThreadDied, type DecodeReply } from "./parquet-read-thread.js";
 
 const DAY_MS = 86_400_000;
 const decoder = new TextDecoder();
@@ -114,6 +114,8 @@ export interface ParquetReadOptions {
    * order; names the file does not have are ignored.
    */
   readonly columns?: readonly string[];
+  /** Where the file is listed in sandbox.json: a missing file or a directory is reported at that entry. */
+  readonly listed?: ListedAt;
 }
 
 /**
@@ -124,38 +126,42 @@ export interface ParquetReadOptions {
  */
 const BATCH_ROWS = 8192;
 
-function unreadable(file: string, e: unknown): IoError {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ENOENT") return new IoError("IO-P001", "data file not found", { file });
-  return new IoError("IO-P001", `not a readable Parquet file (${e instanceof Error ? e.message : String(e)})`, { file });
+/** What to do about a file that is not (or no longer) Parquet. */
+const REWRITE = "write it again (or list the right file in sandbox.json)";
+
+function unreadable(file: string, why: string): IoError {
+  return new IoError("IO-P001", `not a readable Parquet file: ${why}; ${REWRITE}`, { file });
 }
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
 
 /**
- * Checks what parquet-wasm's async reader does not check gracefully (it panics, killing the process, on a
- * directory, and hangs or panics on some malformed files): a regular file that starts and ends with `PAR1`
- * and whose footer length fits. Throws IO-P001 otherwise.
+ * Checks what parquet-wasm does not check gracefully: a regular file that starts and ends with `PAR1` and
+ * whose footer length fits. A missing file or a directory is IO-F001/IO-F003 (at its sandbox.json entry when
+ * `listed` is given), a truncated or non-Parquet file IO-P001.
  */
-async function checkParquetFile(file: string): Promise<void> {
+async function checkParquetFile(file: string, listed: ListedAt | undefined): Promise<void> {
   let handle;
   try {
     handle = await open(file, "r");
+  } catch (e) {
+    throw unopenableDataFile(file, e, listed);
+  }
+  try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new Error("it is not a regular file");
+    if (!info.isFile()) throw unopenableDataFile(file, info.isDirectory() ? "directory" : "not-a-file", listed);
     const size = info.size;
-    if (size < 12) throw new Error(`${size} bytes is too short for Parquet`);
+    if (size < 12) throw unreadable(file, `${size} bytes is too short for Parquet (an empty or truncated file?)`);
     const head = Buffer.alloc(4);
     const tail = Buffer.alloc(8);
     await handle.read(head, 0, 4, 0);
     await handle.read(tail, 0, 8, size - 8);
-    if (head.readUInt32LE(0) !== MAGIC || tail.readUInt32LE(4) !== MAGIC) throw new Error("no PAR1 magic number at its start and end");
+    if (head.readUInt32LE(0) !== MAGIC) throw unreadable(file, "it does not start with the Parquet magic number PAR1 (another format with a .parquet name?)");
+    if (tail.readUInt32LE(4) !== MAGIC) throw unreadable(file, "it does not end with the Parquet magic number PAR1 (truncated: a copy or a write that stopped early?)");
     const footer = tail.readUInt32LE(0);
-    if (footer > size - 12) throw new Error(`its footer length ${footer} exceeds the file size ${size}`);
-  } catch (e) {
-    throw unreadable(file, e);
+    if (footer > size - 12) throw unreadable(file, `its footer length ${footer} exceeds the file size ${size} (truncated or damaged)`);
   } finally {
-    await handle?.close();
+    await handle.close();
   }
 }
 
@@ -163,42 +169,91 @@ function unsupported(file: string, e: unknown): IoError {
   return new IoError("IO-P002", `cannot read this Parquet file's columns: ${e instanceof Error ? e.message : String(e)}`, { file });
 }
 
+/** parquet-wasm's message, when its build kept one ("Error strings stripped" says nothing). */
+function wasmMessage(message: string | undefined): string {
+  return message === undefined || /strings stripped/i.test(message) ? "" : ` (${message})`;
+}
+
+/** The row group holding 1-based row `row`, with its first and last rows. */
+function groupOf(groupRows: readonly number[], row: number): { group: number; first: number; last: number } {
+  let first = 1;
+  for (let g = 0; g < groupRows.length; g++) {
+    const last = first + groupRows[g]! - 1;
+    if (row <= last) return { group: g, first, last };
+    first = last + 1;
+  }
+  return { group: groupRows.length - 1, first, last: first - 1 };
+}
+
+/**
+ * A decoding thread's answer, a panic (the thread ended in a wasm trap: parquet-wasm met data it cannot
+ * decode) counted as a failed request. Any other end of the thread is not the file's fault and is thrown.
+ */
+async function answer(request: Promise<DecodeReply>): Promise<DecodeReply> {
+  try {
+    return await request;
+  } catch (e) {
+    if (e instanceof DecodeThreadDied && e.panicked) return { ok: false };
+    throw e instanceof DecodeThreadDied ? new Error(`the Parquet decoding thread failed: ${e.message}`) : e;
+  }
+}
+
+/**
+ * The top-level columns of row group `group` that do not decode (each decoded alone, on a fresh thread after
+ * a panic). Only run after a failure, to say where the damage is.
+ */
+async function corruptColumns(file: string, group: number, columns: readonly string[]): Promise<string[]> {
+  const bad: string[] = [];
+  for (const column of columns) {
+    const thread = DecodeThread.acquire();
+    try {
+      if (!(await answer(thread.request({ op: "open", path: file }))).ok) return bad;
+      const ok =
+        (await answer(thread.request({ op: "stream", columns: [column], batchSize: BATCH_ROWS, rowGroups: [group] }))).ok &&
+        (await answer(thread.request({ op: "drain" }))).ok;
+      if (!ok) bad.push(column);
+      else await thread.request({ op: "close" });
+    } finally {
+      thread.release();
+    }
+  }
+  return bad;
+}
+
+/** IO-P003: column data that does not decode, in row group `at.group`. */
+async function corrupt(file: string, groupRows: readonly number[], row: number, columns: readonly string[], cause: string | undefined): Promise<IoError> {
+  const at = groupOf(groupRows, row);
+  const bad = await corruptColumns(file, at.group, columns).catch(() => []);
+  const where = `row group ${at.group} of ${groupRows.length} (rows ${at.first.toLocaleString("en-US")}–${at.last.toLocaleString("en-US")})`;
+  const what = bad.length === 0 ? "" : `, column${bad.length > 1 ? "s" : ""} ${bad.join(", ")}`;
+  return new IoError("IO-P003", `damaged Parquet file: the data of ${where}${what} does not decode${wasmMessage(cause)}; ${REWRITE}`, { file });
+}
+
 /**
  * Yields every row of a Parquet file (rows are numbered from 1 where JSONL has lines), decoding it row group
- * by row group and batch by batch (`ParquetFile.stream` over a file-backed Blob: only the column chunks being
- * decoded are read from disk), with an optional projection onto some top-level columns (decoded alone).
+ * by row group and batch by batch on a decoding thread (`ParquetFile.stream` over a file-backed Blob: only the
+ * column chunks being decoded are read from disk), with an optional projection onto some top-level columns
+ * (decoded alone).
  *
  * Why the async `ParquetFile` API and not `readParquet(bytes, { rowGroups })`: in parquet-wasm 0.8.0 the sync
  * `readParquet` ignores `columns` and needs the whole file copied into wasm memory on every call (the old
  * whole-file read took 8.3 s and 815 MB peak RSS on 437k rows where this takes 5.4 s and 359 MB, 2.3 s and
- * 258 MB projected on identityMap + _acp_system_metadata). Its one weakness: column data that is corrupt
- * inside a well-formed file makes the async reader panic in wasm (an uncaught `RuntimeError: unreachable`
- * that ends the process) where the sync one threw an error; missing, truncated and non-Parquet files are
- * caught before (`checkParquetFile`) and reported as IO-P001.
+ * 258 MB projected on identityMap + _acp_system_metadata). Its weakness, a panic on corrupt column data, is
+ * contained by the decoding thread (parquet-read-thread.ts) and reported as IO-P003 with the row group and
+ * the columns that fail; missing files and directories are IO-F001/IO-F003, truncated and non-Parquet files
+ * IO-P001.
  */
 export async function* readParquetRows(file: string, options: ParquetReadOptions = {}): AsyncGenerator<JsonlLine> {
-  let parquet: PW.ParquetFile;
-  let names: string[];
-  let groupRows: number[];
-  await checkParquetFile(file);
+  await checkParquetFile(file, options.listed);
+  const thread = DecodeThread.acquire();
+  let opened = false;
+  let inFlight: Promise<DecodeReply> | undefined;
   try {
-    parquet = await PW.ParquetFile.fromFile(await openAsBlob(file));
-  } catch (e) {
-    throw unreadable(file, e);
-  }
-  try {
-    try {
-      names = tableFromIPC(parquet.schema().intoIPCStream()).schema.fields.map((f) => f.name);
-      const metadata = parquet.metadata();
-      groupRows = metadata.rowGroups().map((g) => {
-        const n = g.numRows();
-        g.free();
-        return n;
-      });
-      metadata.free();
-    } catch (e) {
-      throw unreadable(file, e);
-    }
+    const opening = await answer(thread.request({ op: "open", path: file }));
+    if (!opening.ok) throw unreadable(file, `its footer (metadata) does not decode${wasmMessage(opening.message)}`);
+    opened = true;
+    const names = tableFromIPC(opening.schema!).schema.fields.map((f) => f.name);
+    const groupRows = opening.groupRows!;
     const wanted = options.columns === undefined ? undefined : new Set(options.columns);
     const columns = wanted === undefined ? names : names.filter((n) => wanted.has(n));
     let row = 0;
@@ -207,46 +262,45 @@ export async function* readParquetRows(file: string, options: ParquetReadOptions
       for (const n of groupRows) for (let i = 0; i < n; i++) yield { line: ++row, value: {} };
       return;
     }
-    let stream: ReadableStream<PW.RecordBatch>;
-    try {
-      stream = (await parquet.stream({ columns, batchSize: BATCH_ROWS, concurrency: 1 })) as ReadableStream<PW.RecordBatch>;
-    } catch (e) {
-      throw unreadable(file, e);
-    }
-    const reader = stream.getReader();
-    try {
-      // The next decoded batch, copied to JS (undefined at the end of the file).
-      const nextBatch = async () => {
+    const streamed = await answer(thread.request({ op: "stream", columns, batchSize: BATCH_ROWS }));
+    if (!streamed.ok) throw unreadable(file, `its columns cannot be read${wasmMessage(streamed.message)}`);
+    // The next batch is asked for before this one is converted: the thread decodes while this one converts.
+    const ask = (): Promise<DecodeReply> => {
+      inFlight = thread.request({ op: "next" });
+      inFlight.catch(() => undefined);
+      return inFlight;
+    };
+    let pending = ask();
+    for (;;) {
+      const reply = await answer(pending);
+      if (!reply.ok) throw await corrupt(file, groupRows, row + 1, columns, reply.message);
+      if (reply.batch === undefined) break;
+      pending = ask();
+      const batch = tableFromIPC(reply.batch);
+      for (const data of batch.batches) {
+        let values;
         try {
-          const next = await reader.read();
-          return next.done ? undefined : tableFromIPC(next.value.intoIPCStream());
+          values = batch.schema.fields.map((f, k) => ({ name: f.name, values: column(data.data.children[k]!) }));
         } catch (e) {
-          throw unreadable(file, e);
+          throw unsupported(file, e);
         }
-      };
-      for (let batch = await nextBatch(); batch !== undefined; batch = await nextBatch()) {
-        for (const data of batch.batches) {
-          let values;
-          try {
-            values = batch.schema.fields.map((f, k) => ({ name: f.name, values: column(data.data.children[k]!) }));
-          } catch (e) {
-            throw unsupported(file, e);
+        for (let i = 0; i < data.numRows; i++) {
+          const value: JsonObject = {};
+          for (const c of values) {
+            const x = c.values[i];
+            if (x !== undefined) value[c.name] = x;
           }
-          for (let i = 0; i < data.numRows; i++) {
-            const value: JsonObject = {};
-            for (const c of values) {
-              const x = c.values[i];
-              if (x !== undefined) value[c.name] = x;
-            }
-            yield { line: ++row, value };
-          }
+          yield { line: ++row, value };
         }
       }
-    } finally {
-      await reader.cancel().catch(() => undefined);
-      reader.releaseLock();
     }
   } finally {
-    parquet.free();
+    // An early stop leaves a batch in flight: wait for it before closing the file.
+    const alive = await (inFlight ?? Promise.resolve()).then(
+      () => true,
+      () => false,
+    );
+    if (opened && alive) await thread.request({ op: "close" }).catch(() => undefined);
+    thread.release();
   }
 }
