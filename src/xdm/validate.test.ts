@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateRecord } from "./validate.js";
+import { recordIssues, validateRecord } from "./validate.js";
 import { array, IDENTITY_MAP_TYPE, object, scalar } from "./xdm-type.js";
 
 const type = object([
@@ -30,5 +30,35 @@ describe("record validation against the dataset schema", () => {
     const issue = validateRecord(record, type);
     expect(issue?.path).toBe(path);
     expect(issue?.message).toContain(message);
+  });
+
+  it("lists every problem of a record, the first being the one validateRecord gives", () => {
+    const record = {
+      person: { name: { first: "x", firstName: 3 }, age: "44", birthDate: "1980-02-29" },
+      seen: "yesterday",
+      tags: ["a", 1, "b", false],
+      identityMap: { CRMID: [{ id: 7 }, { id: "ok" }], ECID: "e" },
+      score: null,
+      extra: {},
+    };
+    const issues = recordIssues(record, type);
+    expect(issues.map((i) => i.path)).toEqual([
+      "$.person.name.first",
+      "$.person.name.firstName",
+      "$.person.age",
+      "$.seen",
+      "$.tags[1]",
+      "$.tags[3]",
+      '$.identityMap["CRMID"][0].id',
+      '$.identityMap["ECID"]',
+      "$.score",
+      "$.extra",
+    ]);
+    expect(issues[0]).toEqual(validateRecord(record, type));
+    expect(issues[7]!.message).toContain("expected an array");
+  });
+
+  it("lists nothing for a conforming record", () => {
+    expect(recordIssues({ person: { age: 3 }, tags: [] }, type)).toEqual([]);
   });
 });

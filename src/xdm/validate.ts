@@ -75,6 +75,32 @@ function checkObject(value: Record<string, unknown>, type: XdmObject, path: stri
   return undefined;
 }
 
+/** Every problem under `value`, in field order (collects where `check` stops at the first). */
+function collect(value: unknown, type: XdmType, path: string, out: ValidationIssue[]): void {
+  if (value === null || type.kind !== "object" && type.kind !== "array" && type.kind !== "map") {
+    const issue = check(value, type, path);
+    if (issue) out.push(issue);
+    return;
+  }
+  if (type.kind === "array") {
+    if (!Array.isArray(value)) return void out.push(check(value, type, path)!);
+    for (let i = 0; i < value.length; i++) collect(value[i], type.items, `${path}[${i}]`, out);
+    return;
+  }
+  if (typeof value !== "object" || Array.isArray(value)) return void out.push(check(value, type, path)!);
+  const record = value as Record<string, unknown>;
+  if (type.kind === "map") {
+    for (const key in record) collect(record[key], type.values, `${path}[${JSON.stringify(key)}]`, out);
+    return;
+  }
+  for (const key in record) {
+    const fieldType = type.fields.get(key);
+    const fieldPath = `${path}.${key}`;
+    if (fieldType === undefined) out.push({ path: fieldPath, message: `field "${key}" is not in the schema` });
+    else collect(record[key], fieldType, fieldPath, out);
+  }
+}
+
 type Check = (value: unknown) => boolean;
 
 /** A yes/no check compiled once per type: no paths, no messages, nothing allocated per value. */
@@ -129,4 +155,15 @@ export function validateRecord(record: Record<string, unknown>, type: XdmObject)
   let check = compiled.get(type);
   if (check === undefined) compiled.set(type, (check = compile(type)));
   return check(record) ? undefined : checkObject(record, type, "$");
+}
+
+/**
+ * Every problem with `record` under `type` (empty when it conforms), for reports that list them all; the
+ * first is the one `validateRecord` gives.
+ */
+export function recordIssues(record: Record<string, unknown>, type: XdmObject): ValidationIssue[] {
+  if (validateRecord(record, type) === undefined) return [];
+  const out: ValidationIssue[] = [];
+  collect(record, type, "$", out);
+  return out;
 }
