@@ -1,0 +1,267 @@
+/**
+ * A SQL dialect: every piece of SQL text that differs between engines. The PQL → SQL compiler (compiler.ts) builds
+ * all its SQL through these methods, so another engine (Spark SQL next) is one more subclass, not a fork — the
+ * shape of kysely's query compilers and sqlglot's generators. Standard SQL lives here as defaults; a dialect
+ * overrides only what differs and implements the list, lambda, map, regex and calendar functions, which SQL does
+ * not standardise.
+ *
+ * Conventions every dialect keeps: a Boolean expression may be NULL where PQL says false (the compiler wraps it with
+ * isTrue/isNotTrue where that matters); timestamps are UTC wall-clock TIMESTAMPs at millisecond precision; list
+ * indexes passed in are 1-based.
+ */
+import type { TimeUnit } from "../pql/ast.js";
+import type { Re2Result } from "./re2.js";
+import type { SqlType } from "./types.js";
+
+/** A regex pattern in the engine's syntax, or why the engine cannot run it with the reference's meaning. */
+export type DialectRegex = Re2Result;
+
+export abstract class SqlDialect {
+  abstract readonly name: string;
+
+  /**
+   * Statements to run once on a connection before any compiled SQL (helper macros the compiled SQL calls, so that
+   * it stays readable); a dialect without macros inlines its helpers instead and returns none.
+   */
+  prelude(): readonly string[] {
+    return [];
+  }
+
+  /** `sql` in parentheses unless it is one term already (a name, a literal, a call, a parenthesised expression). */
+  protected paren(sql: string): string {
+    if (/^[\w."]+$/.test(sql) || /^'[^']*'$/.test(sql)) return sql;
+    if ((sql.startsWith("(") || /^[\w.]+\(/.test(sql)) && closesAtEnd(sql)) return sql;
+    return `(${sql})`;
+  }
+
+  // ------------------------------------------------------------ identifiers and literals
+
+  /** An identifier, quoted only when it must be (a keyword, upper case, punctuation). */
+  abstract ident(name: string): string;
+
+  string(s: string): string {
+    return `'${s.replace(/'/g, "''")}'`;
+  }
+
+  integer(n: number): string {
+    return Number.isSafeInteger(n) ? String(n) : this.double(n);
+  }
+
+  abstract double(n: number): string;
+
+  boolean(b: boolean): string {
+    return b ? "TRUE" : "FALSE";
+  }
+
+  /** NULL, typed when a type is known (engines need it inside lists and structs). */
+  null(t?: SqlType): string {
+    return t === undefined || t.kind === "null" ? "NULL" : this.cast("NULL", t);
+  }
+
+  /** A TIMESTAMP literal at epoch milliseconds (UTC). */
+  abstract timestamp(ms: number): string;
+
+  /** A DATE literal at the UTC day starting at epoch milliseconds `ms`. */
+  abstract date(ms: number): string;
+
+  /** The engine's name of a type. */
+  abstract typeName(t: SqlType): string;
+
+  cast(sql: string, t: SqlType): string {
+    return `CAST(${sql} AS ${this.typeName(t)})`;
+  }
+
+  /** A list of the given items (already SQL); typed so that an empty list has its element type. */
+  abstract list(items: readonly string[], itemType: SqlType): string;
+
+  /** A struct value with these fields, in order. */
+  abstract struct(fields: ReadonlyArray<readonly [string, string]>): string;
+
+  /** A map with string keys (already SQL) and values; typed so that an empty map has its value type. */
+  abstract map(entries: ReadonlyArray<readonly [string, string]>, valueType: SqlType): string;
+
+  // ------------------------------------------------------------ logic (standard SQL)
+
+  and(ps: readonly string[]): string {
+    return ps.length === 1 ? (ps[0] as string) : `(${ps.join(" AND ")})`;
+  }
+
+  or(ps: readonly string[]): string {
+    return ps.length === 1 ? (ps[0] as string) : `(${ps.join(" OR ")})`;
+  }
+
+  not(p: string): string {
+    return `NOT ${this.paren(p)}`;
+  }
+
+  /** TRUE when p is TRUE, FALSE when it is FALSE or NULL. */
+  isTrue(p: string): string {
+    return `${this.paren(p)} IS TRUE`;
+  }
+
+  /** TRUE when p is FALSE or NULL: PQL's `not`, where a missing value counts as false. */
+  isNotTrue(p: string): string {
+    return `${this.paren(p)} IS NOT TRUE`;
+  }
+
+  isNull(v: string): string {
+    return `${this.paren(v)} IS NULL`;
+  }
+
+  isNotNull(v: string): string {
+    return `${this.paren(v)} IS NOT NULL`;
+  }
+
+  coalesce(vs: readonly string[]): string {
+    return `coalesce(${vs.join(", ")})`;
+  }
+
+  caseWhen(branches: ReadonlyArray<readonly [string, string]>, otherwise?: string): string {
+    if (branches.length === 0) return otherwise ?? "NULL";
+    const whens = branches.map(([w, t]) => `WHEN ${w} THEN ${t}`).join(" ");
+    return `CASE ${whens}${otherwise === undefined ? "" : ` ELSE ${otherwise}`} END`;
+  }
+
+  compare(op: "=" | "!=" | "<" | "<=" | ">" | ">=", a: string, b: string): string {
+    return `${a} ${op === "!=" ? "<>" : op} ${b}`;
+  }
+
+  /** Equality where NULL equals NULL (group keys). */
+  notDistinct(a: string, b: string): string {
+    return `${a} IS NOT DISTINCT FROM ${b}`;
+  }
+
+  inList(v: string, items: readonly string[], negate: boolean): string {
+    return `${v} ${negate ? "NOT IN" : "IN"} (${items.join(", ")})`;
+  }
+
+  // ------------------------------------------------------------ numbers
+
+  toDouble(v: string): string {
+    return `CAST(${v} AS DOUBLE)`;
+  }
+
+  arithmetic(op: "+" | "-" | "*" | "/" | "%", a: string, b: string): string {
+    return `(${a} ${op} ${b})`;
+  }
+
+  nullIfZero(v: string): string {
+    return `nullif(${v}, 0)`;
+  }
+
+  /** NULL for ±infinity (PQL arithmetic gives a missing value where JavaScript would give Infinity). */
+  abstract finite(v: string): string;
+
+  negate(v: string): string {
+    return `(- ${v})`;
+  }
+
+  // ------------------------------------------------------------ structs and maps
+
+  /** A struct field. */
+  field(struct: string, name: string): string {
+    return `${struct}.${this.ident(name)}`;
+  }
+
+  abstract mapGet(map: string, key: string): string;
+  abstract mapKeys(map: string): string;
+  abstract mapValues(map: string): string;
+  /** A map from a list of STRUCT(key, value); keys are distinct. */
+  abstract mapFromEntries(list: string): string;
+
+  // ------------------------------------------------------------ lists and lambdas
+
+  /** A lambda with these parameter names. */
+  abstract lambda(params: readonly string[], body: string): string;
+  /** The index a two-parameter lambda (element, index) sees for the first element (DuckDB 1, Spark 0). */
+  abstract readonly lambdaIndexBase: number;
+  abstract listFilter(list: string, lambda: string): string;
+  abstract listTransform(list: string, lambda: string): string;
+  /** One level of nesting removed: LIST(LIST(T)) → LIST(T); NULL inner lists are skipped. */
+  abstract flatten(list: string): string;
+  /** The number of elements; NULL for a NULL list. */
+  abstract listLength(list: string): string;
+  /** The element at a 1-based index, NULL past the end. */
+  abstract listElement(list: string, index1: string): string;
+  /** Elements from..to (1-based, inclusive). */
+  abstract listSlice(list: string, from1: string, to1: string): string;
+  /** TRUE when some element equals v (NULL when v is NULL). */
+  abstract listContains(list: string, v: string): string;
+  /** The 1-based position of the first element equal to v (NULL equals NULL), 0 or NULL when absent. */
+  abstract listPosition(list: string, v: string): string;
+  /** Every element of b is in a. */
+  abstract listHasAll(a: string, b: string): string;
+  /** Some element of b is in a. */
+  abstract listHasAny(a: string, b: string): string;
+  /** sum/avg/min/max of the non-NULL elements; NULL when there are none. */
+  abstract listAggregate(fn: "sum" | "avg" | "min" | "max", list: string): string;
+  /** Sorted ascending (or descending), NULLs last; structs compare field by field. */
+  abstract listSort(list: string, descending: boolean): string;
+  /** Fold: `lambda` takes (accumulator, element). */
+  abstract listReduce(list: string, lambda: string, initial: string): string;
+
+  // ------------------------------------------------------------ strings
+
+  abstract contains(s: string, t: string): string;
+  abstract startsWith(s: string, t: string): string;
+  abstract endsWith(s: string, t: string): string;
+
+  lower(s: string): string {
+    return `lower(${s})`;
+  }
+
+  /** SQL LIKE with `%` and `_` always wildcards and no escape character (PQL has none). */
+  like(s: string, pattern: string): string {
+    return `${s} LIKE ${pattern}`;
+  }
+
+  /** The engine's pattern for a PQL regex (Java syntax, JavaScript semantics as the reference runs it). */
+  abstract regex(jsSource: string, jsFlags: string, purpose: "test" | "extract"): DialectRegex;
+  /** A search (not a whole-string match) for a pattern returned by regex(). */
+  abstract regexMatches(s: string, pattern: string): string;
+  /** Capture group `group` of the first match (the caller guards for no match). */
+  abstract regexExtract(s: string, pattern: string, group: number): string;
+
+  // ------------------------------------------------------------ time
+
+  /** The instant a string holds when it is an RFC 3339 date-time or a YYYY-MM-DD date (as the reference reads them), else NULL. */
+  abstract stringToTimestamp(s: string): string;
+  /**
+   * A value equal for two strings exactly when the reference's equality holds: the same instant when both are
+   * timestamps, the same text otherwise.
+   */
+  abstract textKey(s: string): string;
+  abstract epochMsToTimestamp(ms: string): string;
+  abstract timestampToEpochMs(ts: string): string;
+  abstract dateToTimestamp(d: string): string;
+  /** ts + n milliseconds (n a JavaScript number). */
+  abstract addMilliseconds(ts: string, n: number): string;
+  /** ts + n calendar months, clamping the day to the target month's length and keeping the time of day. */
+  abstract addMonths(ts: string, n: number): string;
+  /** The start of the UTC calendar granule containing ts; weeks start on Sunday, decades/centuries/millennia on multiples of 10/100/1000 years. */
+  abstract startOf(ts: string, unit: TimeUnit): string;
+  abstract datePart(part: "year" | "month" | "day", ts: string): string;
+  /** The UTC midnight starting y-m-d, or NULL when there is no such day (or an argument is not an integer). */
+  abstract makeDate(y: string, m: string, d: string): string;
+}
+
+/** True when the parenthesis opened at the first `(` closes at the last character (strings skipped). */
+function closesAtEnd(sql: string): boolean {
+  if (!sql.endsWith(")")) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = sql.indexOf("("); i < sql.length; i++) {
+    const c = sql[i];
+    if (inString) {
+      if (c === "'") inString = false;
+      continue;
+    }
+    if (c === "'") inString = true;
+    else if (c === "(") depth++;
+    else if (c === ")") {
+      depth--;
+      if (depth === 0) return i === sql.length - 1;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,313 @@
+/**
+ * The DuckDB dialect (checked against @duckdb/node-api 1.5.6): Python-style lambdas (`lambda x: …`; the arrow
+ * form is deprecated), `list_*` functions, `MAP {…}` and `{'k': v}` literals, RE2 regexes, naive TIMESTAMPs
+ * holding UTC wall-clock time (so no function depends on the session's TimeZone).
+ */
+import type { TimeUnit } from "../pql/ast.js";
+import { civil, MS_PER_DAY } from "../pql/calendar.js";
+import { SqlDialect, type DialectRegex } from "./dialect.js";
+import { jsRegexToRe2 } from "./re2.js";
+import type { SqlType } from "./types.js";
+
+/** DuckDB keywords that cannot be used unquoted as a column or struct field name (duckdb_keywords(), 1.5.6). */
+const KEYWORDS = new Set(
+  (
+    "all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create default " +
+    "deferrable desc describe distinct do else end except false fetch for foreign from group having in initially intersect " +
+    "into lambda lateral leading limit not null offset on only or order pivot pivot_longer pivot_wider placing primary " +
+    "qualify references returning select show some summarize symmetric table then to trailing true union unique unpivot " +
+    "using variadic when where window with anti asof at authorization binary by collation columns concurrently cross " +
+    "freeze full generated glob ilike inner is isnull join left like map natural notnull outer overlaps positional right " +
+    "semi similar struct tablesample try_cast unpack verbose between bigint bit boolean char character coalesce dec decimal " +
+    "exists extract float grouping grouping_id inout int integer interval national nchar none nullif numeric out overlay " +
+    "position precision real row setof smallint substring time timestamp treat trim values varchar"
+  ).split(" "),
+);
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
+
+/** Intervals DuckDB prints and reads naturally, largest unit first. */
+const INTERVAL_UNITS: ReadonlyArray<readonly [number, string]> = [
+  [MS_PER_DAY, "DAY"],
+  [3_600_000, "HOUR"],
+  [60_000, "MINUTE"],
+  [1000, "SECOND"],
+];
+
+/** RFC 3339 date-time as the reference's parser accepts it (src/xdm/time.ts). */
+const RFC3339 = "\\d{4}-\\d{2}-\\d{2}[Tt ]([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d{1,9})?([Zz]|[+-]([01]\\d|2[0-3]):?[0-5]\\d)";
+
+/** The RFC 3339 parse of the reference (src/xdm/time.ts): a cheap reject first, then the exact shape. */
+function stringTimestampBody(s: string): string {
+  const int = (from: number, len: number): string => `CAST(substr(${s}, ${from}, ${len}) AS BIGINT)`;
+  const offset = (group: number): string => `regexp_extract(${s}, '([+-])(\\d{2}):?(\\d{2})$', ${group})`;
+  const offsetMinutes =
+    `CASE ${offset(1)} WHEN '-' THEN -1 WHEN '+' THEN 1 ELSE 0 END * ` +
+    `(coalesce(TRY_CAST(${offset(2)} AS BIGINT), 0) * 60 + coalesce(TRY_CAST(${offset(3)} AS BIGINT), 0))`;
+  const msOfDay =
+    `${int(12, 2)} * 3600000 + ${int(15, 2)} * 60000 + least(${int(18, 2)}, 59) * 1000 + ` +
+    `CAST(rpad(regexp_extract(${s}, '^.{19}\\.(\\d{1,3})', 1), 3, '0') AS BIGINT) - (${offsetMinutes}) * 60000`;
+  return (
+    `CASE WHEN length(${s}) < 10 OR substr(${s}, 5, 1) <> '-' OR substr(${s}, 8, 1) <> '-' THEN NULL ` +
+    `WHEN regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}') THEN CAST(TRY_CAST(${s} AS DATE) AS TIMESTAMP) ` +
+    `WHEN regexp_full_match(${s}, '${RFC3339}') THEN CAST(TRY_CAST(substr(${s}, 1, 10) AS DATE) AS TIMESTAMP) + to_milliseconds(${msOfDay}) END`
+  );
+}
+
+/** The helper macros of compiled SQL (run once per connection; TEMP: they live as long as the connection). */
+const PRELUDE: readonly string[] = [
+  `CREATE OR REPLACE TEMP MACRO pql_string_ts(s) AS (${stringTimestampBody("s")})`,
+  "CREATE OR REPLACE TEMP MACRO pql_text_key(s) AS {'t': pql_string_ts(s), 's': CASE WHEN pql_string_ts(s) IS NULL THEN s END}",
+  "CREATE OR REPLACE TEMP MACRO pql_finite(v) AS nullif(nullif(v, 'Infinity'::DOUBLE), '-Infinity'::DOUBLE)",
+];
+
+export class DuckDbDialect extends SqlDialect {
+  readonly name = "duckdb";
+  readonly lambdaIndexBase = 1;
+
+  ident(name: string): string {
+    if (/^[a-z_][a-z0-9_]*$/.test(name) && !KEYWORDS.has(name)) return name;
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  double(n: number): string {
+    const s = String(n);
+    if (s.includes("e")) return s;
+    // Decimal literals are DECIMAL in DuckDB: cast; beyond 15 significant digits parse the text, which rounds once.
+    const digits = s.replace(/^-/, "").replace(".", "").replace(/^0+/, "").length;
+    return digits <= 15 ? `${s}::DOUBLE` : `'${s}'::DOUBLE`;
+  }
+
+  timestamp(ms: number): string {
+    const [y, m, d] = civil(ms);
+    if (y < 1 || y > 9999) return `make_timestamp(${BigInt(Math.round(ms)) * 1000n})`;
+    const t = ((ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
+    const h = Math.floor(t / 3_600_000);
+    const mi = Math.floor((t % 3_600_000) / 60_000);
+    const s = Math.floor((t % 60_000) / 1000);
+    const f = t % 1000;
+    const time = h === 0 && mi === 0 && s === 0 && f === 0 ? "" : ` ${pad(h)}:${pad(mi)}:${pad(s)}${f === 0 ? "" : `.${pad(f, 3)}`}`;
+    return `TIMESTAMP '${pad(y, 4)}-${pad(m)}-${pad(d)}${time}'`;
+  }
+
+  date(ms: number): string {
+    const [y, m, d] = civil(ms);
+    return `DATE '${pad(y, 4)}-${pad(m)}-${pad(d)}'`;
+  }
+
+  typeName(t: SqlType): string {
+    switch (t.kind) {
+      case "null":
+        return "INTEGER";
+      case "string":
+        return "VARCHAR";
+      case "integer":
+        return "BIGINT";
+      case "double":
+        return "DOUBLE";
+      case "boolean":
+        return "BOOLEAN";
+      case "timestamp":
+        return "TIMESTAMP";
+      case "date":
+        return "DATE";
+      case "struct":
+        return `STRUCT(${[...t.fields].map(([k, ft]) => `${this.quoted(k)} ${this.typeName(ft)}`).join(", ")})`;
+      case "list":
+        return `${this.typeName(t.items)}[]`;
+      case "map":
+        return `MAP(VARCHAR, ${this.typeName(t.values)})`;
+      case "tuple":
+        return `STRUCT(${t.items.map((it, i) => `v${i + 1} ${this.typeName(it)}`).join(", ")})`;
+      case "group":
+        return `STRUCT(k ${this.typeName(t.key)}, g ${this.typeName(t.items)}[])`;
+    }
+  }
+
+  private quoted(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  override cast(sql: string, t: SqlType): string {
+    return `CAST(${sql} AS ${this.typeName(t)})`;
+  }
+
+  list(items: readonly string[], itemType: SqlType): string {
+    if (items.length === 0) return itemType.kind === "null" ? "[]" : this.cast("[]", { kind: "list", items: itemType });
+    return `[${items.join(", ")}]`;
+  }
+
+  struct(fields: ReadonlyArray<readonly [string, string]>): string {
+    return `{${fields.map(([k, v]) => `${this.string(k)}: ${v}`).join(", ")}}`;
+  }
+
+  map(entries: ReadonlyArray<readonly [string, string]>, valueType: SqlType): string {
+    if (entries.length === 0) return this.cast("MAP {}", { kind: "map", values: valueType });
+    return `MAP {${entries.map(([k, v]) => `${k}: ${v}`).join(", ")}}`;
+  }
+
+  finite(v: string): string {
+    return `pql_finite(${v})`;
+  }
+
+  mapGet(map: string, key: string): string {
+    return `${map}[${key}]`;
+  }
+
+  mapKeys(map: string): string {
+    return `map_keys(${map})`;
+  }
+
+  mapValues(map: string): string {
+    return `map_values(${map})`;
+  }
+
+  mapFromEntries(list: string): string {
+    return `map_from_entries(${list})`;
+  }
+
+  lambda(params: readonly string[], body: string): string {
+    return `lambda ${params.join(", ")}: ${body}`;
+  }
+
+  listFilter(list: string, lambda: string): string {
+    return `list_filter(${list}, ${lambda})`;
+  }
+
+  listTransform(list: string, lambda: string): string {
+    return `list_transform(${list}, ${lambda})`;
+  }
+
+  flatten(list: string): string {
+    return `flatten(${list})`;
+  }
+
+  listLength(list: string): string {
+    return `len(${list})`;
+  }
+
+  listElement(list: string, index1: string): string {
+    return `list_extract(${list}, ${index1})`;
+  }
+
+  listSlice(list: string, from1: string, to1: string): string {
+    return `list_slice(${list}, ${from1}, ${to1})`;
+  }
+
+  listContains(list: string, v: string): string {
+    return `list_contains(${list}, ${v})`;
+  }
+
+  listPosition(list: string, v: string): string {
+    return `list_position(${list}, ${v})`;
+  }
+
+  listHasAll(a: string, b: string): string {
+    return `list_has_all(${a}, ${b})`;
+  }
+
+  listHasAny(a: string, b: string): string {
+    return `list_has_any(${a}, ${b})`;
+  }
+
+  listAggregate(fn: "sum" | "avg" | "min" | "max", list: string): string {
+    return `list_${fn}(${list})`;
+  }
+
+  listSort(list: string, descending: boolean): string {
+    return `list_sort(${list}, '${descending ? "DESC" : "ASC"}', 'NULLS LAST')`;
+  }
+
+  listReduce(list: string, lambda: string, initial: string): string {
+    return `list_reduce(${list}, ${lambda}, ${initial})`;
+  }
+
+  contains(s: string, t: string): string {
+    return `contains(${s}, ${t})`;
+  }
+
+  startsWith(s: string, t: string): string {
+    return `starts_with(${s}, ${t})`;
+  }
+
+  endsWith(s: string, t: string): string {
+    return `ends_with(${s}, ${t})`;
+  }
+
+  regex(jsSource: string, jsFlags: string, purpose: "test" | "extract"): DialectRegex {
+    return jsRegexToRe2(jsSource, jsFlags, purpose);
+  }
+
+  regexMatches(s: string, pattern: string): string {
+    return `regexp_matches(${s}, ${this.string(pattern)})`;
+  }
+
+  regexExtract(s: string, pattern: string, group: number): string {
+    return `regexp_extract(${s}, ${this.string(pattern)}, ${group})`;
+  }
+
+  override prelude(): readonly string[] {
+    return PRELUDE;
+  }
+
+  stringToTimestamp(s: string): string {
+    return `pql_string_ts(${s})`;
+  }
+
+  textKey(s: string): string {
+    return `pql_text_key(${s})`;
+  }
+
+  epochMsToTimestamp(ms: string): string {
+    return `make_timestamp(CAST(round(${ms} * 1000) AS BIGINT))`;
+  }
+
+  timestampToEpochMs(ts: string): string {
+    return `epoch_ms(${ts})`;
+  }
+
+  dateToTimestamp(d: string): string {
+    return `CAST(${d} AS TIMESTAMP)`;
+  }
+
+  addMilliseconds(ts: string, n: number): string {
+    if (n === 0) return ts;
+    const abs = Math.abs(n);
+    const sign = n < 0 ? "-" : "+";
+    for (const [ms, unit] of INTERVAL_UNITS) if (abs % ms === 0) return `(${ts} ${sign} INTERVAL ${abs / ms} ${unit})`;
+    return `(${ts} ${sign} to_milliseconds(${abs}))`;
+  }
+
+  addMonths(ts: string, n: number): string {
+    if (n === 0) return ts;
+    const abs = Math.abs(n);
+    return `(${ts} ${n < 0 ? "-" : "+"} INTERVAL ${abs % 12 === 0 ? `${abs / 12} YEAR` : `${abs} MONTH`})`;
+  }
+
+  startOf(ts: string, unit: TimeUnit): string {
+    switch (unit) {
+      case "week":
+        return `CAST(CAST(${ts} AS DATE) - CAST(dayofweek(${ts}) AS INTEGER) AS TIMESTAMP)`;
+      case "decade":
+      case "century":
+      case "millennium": {
+        const span = unit === "decade" ? 10 : unit === "century" ? 100 : 1000;
+        return `make_timestamp(CAST(floor(year(${ts}) / ${span}) * ${span} AS BIGINT), 1, 1, 0, 0, 0)`;
+      }
+      default:
+        return `date_trunc('${unit}', ${ts})`;
+    }
+  }
+
+  datePart(part: "year" | "month" | "day", ts: string): string {
+    return `${part}(${ts})`;
+  }
+
+  makeDate(y: string, m: string, d: string): string {
+    const integral = [y, m, d].map((v) => `${v} = floor(${v})`).join(" AND ");
+    return `CASE WHEN ${integral} THEN CAST(try(make_date(CAST(${y} AS BIGINT), CAST(${m} AS BIGINT), CAST(${d} AS BIGINT))) AS TIMESTAMP) END`;
+  }
+}
+
+/** The DuckDB dialect, shared (it holds no state). */
+export const DUCKDB: SqlDialect = new DuckDbDialect();

@@ -1,0 +1,40 @@
+/**
+ * Errors of the SQL back end. A construct the back end cannot express exactly is refused with a coded error
+ * (never compiled to SQL that would give a different answer than the closure compiler), located at the PQL node.
+ */
+import { ProfileLabError } from "../xdm/errors.js";
+import { sourceFrame, type PqlSpan } from "../pql/errors.js";
+
+export const SQL_ERROR_CODES = {
+  /** A node kind or function the SQL back end does not compile (yet). */
+  notCompiled: "SQL-U001",
+  /** Values whose types SQL cannot hold in one column (a list of strings and numbers, `if` branches of two types). */
+  mixedTypes: "SQL-U002",
+  /** A regular expression whose meaning differs between the reference (Java syntax, JavaScript semantics) and the engine's. */
+  regex: "SQL-U003",
+  /** A comparison or time reference that depends on the original text of a value SQL holds typed (e.g. a date-time). */
+  typedText: "SQL-U004",
+  /** An invariant of the compiler was broken: a bug, reported with the node. */
+  internal: "SQL-C001",
+} as const;
+
+export type SqlErrorCode = (typeof SQL_ERROR_CODES)[keyof typeof SQL_ERROR_CODES];
+
+/** A PQL expression (or part of one) that cannot be compiled to SQL; `span` points at the PQL node. */
+export class SqlCompileError extends ProfileLabError {
+  override readonly name: string = "SqlCompileError";
+  constructor(
+    code: SqlErrorCode,
+    message: string,
+    readonly span: PqlSpan | undefined,
+    text?: string,
+    file?: string,
+  ) {
+    super(
+      code,
+      message,
+      span === undefined ? (file === undefined ? {} : { file }) : { ...(file === undefined ? {} : { file }), line: span.start.line, column: span.start.column },
+      text === undefined || span === undefined ? undefined : sourceFrame(text, span),
+    );
+  }
+}
