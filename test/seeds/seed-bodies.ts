@@ -1,19 +1,19 @@
 /**
- * The JSON bodies of ../shared/seeds/, one fixture file each under fixtures/. This table is where each fixture
- * came from: the seed file, the line of the code fence that opens the block, and the doc section it sits in.
- * `extract-fixtures.ts` writes the fixtures from this table; `seed-fixtures.test.ts` checks that they still
- * equal the seeds' text and that every body-carrying block of the seeds is listed here.
+ * The JSON bodies of five Adobe Experience Platform documentation pages (AdobeDocs, machine-translated into
+ * French and Portuguese; the "seeds", not part of this repo), one fixture file each under fixtures/. This table
+ * is where each fixture came from: the seed file, the line of the code fence that opens the block, and the doc
+ * section it sits in. Tests read only the fixtures. The maintainer script `extract-fixtures.ts`, given the
+ * folder of the documents, rewrites the fixtures from this table or (`--check`) verifies that they still equal
+ * the documents' text and that every body-carrying block of the documents is listed here.
  *
  * Blocks that carry no body (```http API formats, curl GET/DELETE requests without `-d`) are not fixtures.
  */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
-export const REPO = resolve(import.meta.dirname, "../..");
-export const SEEDS_DIR = resolve(REPO, "../shared/seeds");
-export const SPEC_DIR = resolve(REPO, "../shared/spec");
 export const FIXTURES_DIR = join(import.meta.dirname, "fixtures");
 
+/** The seed documents' file names (in the folder given to extract-fixtures.ts). */
 export const SEED_FILES = {
   "000": "000_dff55d1a7e408a25.txt",
   "001": "001_c58cecacf82d6c7e.txt",
@@ -100,37 +100,6 @@ export const SEED_BODIES: readonly SeedBody[] = [
   { fixture: "004-list-export-jobs.response.json", seed: "004", line: 300, section: "List all export jobs", call: "GET /export/jobs", kind: "response" },
   { fixture: "004-get-export-job.response.json", seed: "004", line: 447, section: "Monitor export progress", call: "GET /export/jobs/{EXPORT_JOB_ID}", kind: "response" },
 ];
-
-/** One fenced code block of a seed file. */
-export interface CodeBlock {
-  readonly line: number;
-  readonly lang: string;
-  readonly text: string;
-}
-
-export function codeBlocks(seed: SeedId): CodeBlock[] {
-  const lines = readFileSync(join(SEEDS_DIR, SEED_FILES[seed]), "utf8").split("\n");
-  const out: CodeBlock[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^\s*```(\w*)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    let j = i + 1;
-    while (j < lines.length && !/^\s*```\s*$/.test(lines[j]!)) j++;
-    out.push({ line: i + 1, lang: open[1]!, text: lines.slice(i + 1, j).join("\n") });
-    i = j;
-  }
-  return out;
-}
-
-/** The body text a block carries: a ```json block's text, or the `-d '…'` argument of a curl command; else undefined. */
-export function bodyText(block: CodeBlock): string | undefined {
-  if (block.lang === "json") return block.text.trim();
-  if (block.lang !== "shell") return undefined;
-  const start = block.text.indexOf("-d '");
-  if (start < 0) return undefined;
-  const end = block.text.lastIndexOf("'");
-  return block.text.slice(start + 4, end).trim();
-}
 
 /** The fixture's JSON text for a block's body (fragments wrapped in braces; doc bugs fixed when the table says so). */
 export function fixtureTextOf(body: SeedBody, raw: string): string {

@@ -1,7 +1,7 @@
 /**
- * Response schemas of ../shared/spec/openapi/segmentation.yaml, compiled with ajv. `$ref`s to
- * `#/components/schemas/…` are inlined; the spec is OpenAPI 3.0 (no `$schema`, `format: int32/int64`), so
- * ajv runs with `strict: false` and those formats are registered as integer checks.
+ * Response schemas of test/vendor/openapi/segmentation.yaml (a verbatim copy; see test/vendor/SOURCES.md),
+ * compiled with ajv. `$ref`s to `#/components/schemas/…` are inlined; the spec is OpenAPI 3.0 (no `$schema`,
+ * `format: int32/int64`), so ajv runs with `strict: false` and those formats are registered as integer checks.
  *
  * Validation is loose as profile-semantics.md §9 asks ("ignore `additionalProperties`, allow both documented
  * variants"): keys the spec does not list are allowed (the spec sets no `additionalProperties: false`, and any
@@ -12,8 +12,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import yaml from "js-yaml";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { SPEC_DIR } from "../seed-bodies.js";
+import { fileURLToPath } from "node:url";
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -26,9 +25,11 @@ interface OpenApi {
   components: { schemas: Record<string, JsonObject> };
 }
 
+const SEGMENTATION_YAML = fileURLToPath(new URL("../../vendor/openapi/segmentation.yaml", import.meta.url));
+
 let spec: OpenApi | undefined;
 function load(): OpenApi {
-  spec ??= yaml.load(readFileSync(join(SPEC_DIR, "openapi/segmentation.yaml"), "utf8")) as OpenApi;
+  spec ??= yaml.load(readFileSync(SEGMENTATION_YAML, "utf8")) as OpenApi;
   return spec;
 }
 
