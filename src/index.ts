@@ -20,6 +20,7 @@ export { bulkGetSegmentJobs, listSegmentJobs, parseSegmentJobRequest, type Segme
 export type { ExportJob, ExportJobStatus } from "./export/export-job.js";
 export { listExportJobs, type ExportJobList } from "./export/export-job-list.js";
 export { parseExportRequest, type ExportJobRequest, type ExportPlan } from "./export/export-request.js";
+export { REQUEST_LIMITS, REQUEST_SCHEMAS, requestProblems, type JsonSchema, type RequestKind, type RequestProblem } from "./requests/index.js";
 export { Schedules, type Schedule } from "./schedule/index.js";
 export { Catalog } from "./store/catalog.js";
 export { DataAccess } from "./store/data-access.js";

@@ -55,7 +55,7 @@ export class ProfileLabError extends Error {
 /** An error the platform answers with an HTTP status (400 invalid, 404 unknown, …), kept for a server to map. */
 export class StatusError extends ProfileLabError {
   override readonly name: string = "StatusError";
-  constructor(code: string, message: string, readonly status: number, location: SourceLocation = {}) {
-    super(code, message, location);
+  constructor(code: string, message: string, readonly status: number, location: SourceLocation = {}, detail?: string) {
+    super(code, message, location, detail);
   }
 }
