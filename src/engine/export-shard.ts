@@ -28,7 +28,7 @@ export interface ExportContext {
   readonly policy: MergePolicy;
   readonly rowType: XdmObject;
   readonly projection: Projection | undefined;
-  /** Paths in `fields`/`eventList.fields` that name nothing in the union schema (ignored). */
+  /** The request's own warnings (ExportPlan.warnings), then paths in `fields`/`eventList.fields` that name nothing in the union schema (ignored). */
   readonly warnings: readonly string[];
 }
 
@@ -79,7 +79,7 @@ export function exportContext(sandbox: Sandbox, body: unknown, statusModel: Stat
   const plan = parseExportRequest(body, memberStatuses(statusModel), file);
   checkPlan?.(plan);
   const policy = resolvePolicy(sandbox, plan, file);
-  const warnings: string[] = [];
+  const warnings: string[] = [...plan.warnings];
   const rowType = rowTypeOf(sandbox, plan, warnings, file);
   return { plan, policy, rowType, projection: plan.fields && projectionOf(plan.fields), warnings };
 }

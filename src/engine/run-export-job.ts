@@ -46,7 +46,7 @@ export interface ExportJobOptions {
 export interface ExportResult {
   readonly job: ExportJob;
   readonly batches: readonly BatchRecord[];
-  /** Paths in `fields`/`eventList.fields` that name nothing in the union schema (ignored). */
+  /** What the request asked for that was read leniently, and paths in `fields`/`eventList.fields` that name nothing in the union schema (ignored). */
   readonly warnings: readonly string[];
 }
 
@@ -71,9 +71,10 @@ function checkTarget(sandbox: Sandbox, plan: ExportPlan, file: string | undefine
       jsonPath: "$.destination.datasetId",
     });
   }
+  const known = new Set(sandbox.segments.map((s) => s.definition.id));
   plan.segments?.forEach((f, i) => {
     if (f.segmentNs.toLowerCase() !== "ups") return;
-    if (!sandbox.segments.some((s) => s.definition.id === f.segmentId)) {
+    if (!known.has(f.segmentId)) {
       throw new ExportError("EXP-R004", `unknown segment "${f.segmentId}" in namespace ups`, { file, jsonPath: `$.filter.segments[${i}].segmentId` });
     }
   });

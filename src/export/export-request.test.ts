@@ -55,25 +55,44 @@ describe("export request validation", () => {
     expect(plan.segments).toEqual([{ segmentId: "seg-1", segmentNs: "ups", status: ["realized"] }]);
   });
 
-  it("tolerates whitespace in field lists and the dataSetId spelling", () => {
+  it("tolerates whitespace in field lists and the dataSetId spelling, warning about the spelling", () => {
     const plan = parseExportRequest({ fields: " person.name , identityMap ,", destination: { dataSetId: "d" }, schema: { name: "_xdm.context.profile" } }, LEGACY);
     expect(plan.fields).toEqual(["person.name", "identityMap"]);
     expect(plan.datasetId).toBe("d");
+    expect(plan.warnings).toEqual([expect.stringMatching(/^destination\.dataSetId: read as destination\.datasetId/)]);
+  });
+
+  it("reads blank field lists as every field, and says so", () => {
+    const plan = parseExportRequest({ ...minimal, fields: " , ", additionalFields: { eventList: { fields: "" } } }, LEGACY);
+    expect([plan.fields, plan.eventList?.fields]).toEqual([undefined, undefined]);
+    expect(plan.warnings).toEqual(["fields is blank: every field is exported", "additionalFields.eventList.fields is blank: every field is exported"]);
+  });
+
+  it("accepts the retired status existing under the current model with a warning, and silently under the legacy one", () => {
+    const body = { ...minimal, filter: { segments: [{ segmentId: "s", status: ["realized", "existing"] }] } };
+    expect(parseExportRequest(body, ["realized"]).warnings).toEqual([expect.stringContaining('filter.segments[0].status: "existing" was retired on 15 May 2023')]);
+    expect(parseExportRequest(body, LEGACY).warnings).toEqual([]);
+  });
+
+  it("the seeds' requests give no warnings", () => {
+    expect(parseExportRequest({ ...minimal, filter: { segments: [{ segmentId: "a", segmentNs: "AAM", status: ["realized"] }, { segmentId: "b", segmentNs: "UPS", status: ["exited"] }] } }, ["realized"]).warnings).toEqual([]);
   });
 
   it.each([
-    [{ schema: { name: "_xdm.context.profile" } }, "$.destination", "\"destination\" is required"],
+    [{ schema: { name: "_xdm.context.profile" } }, "$.destination", 'destination is required, e.g. {"datasetId":"<union dataset id>"}'],
     [{ destination: {}, schema: { name: "_xdm.context.profile" } }, "$.destination.datasetId", "destination.datasetId is required"],
-    [{ destination: { datasetId: "d" } }, "$.schema.name", "schema.name is required"],
+    [{ destination: { datasetId: "d" } }, "$.schema", 'schema is required, e.g. {"name":"_xdm.context.profile"}'],
     [{ ...minimal, schema: { name: "_xdm.context.experienceevent" } }, "$.schema.name", "must be \"_xdm.context.profile\""],
     [{ ...minimal, filter: { fromIngestTimestamp: "2018-02-30T00:00:00Z" } }, "$.filter.fromIngestTimestamp", "RFC 3339"],
-    [{ ...minimal, filter: { segments: [{ segmentId: "s", status: ["active"] }] } }, "$.filter.segments[0].status[0]", "unknown status \"active\""],
-    [{ ...minimal, filter: { segments: [{}] } }, "$.filter.segments[0].segmentId", "needs a \"segmentId\""],
+    [{ ...minimal, filter: { segments: [{ segmentId: "s", status: ["active"] }] } }, "$.filter.segments[0].status[0]", 'must be "realized", "existing" or "exited", not "active"'],
+    [{ ...minimal, filter: { segments: [{}] } }, "$.filter.segments[0].segmentId", "filter.segments[0].segmentId is required"],
     [{ ...minimal, filter: { segmentQualificationTime: { startTime: "2020-01-02T00:00:00Z", endTime: "2020-01-01T00:00:00Z" } } }, "$.filter.segmentQualificationTime", "startTime is after endTime"],
     [{ ...minimal, additionalFields: { eventList: { filter: { toIngestTimestamp: "soon" } } } }, "$.additionalFields.eventList.filter.toIngestTimestamp", "RFC 3339"],
     [{ ...minimal, destinaton: {} }, "$.destinaton", "unknown field \"destinaton\""],
     [{ ...minimal, destination: { datasetId: "d", segmentPerBatch: "yes" } }, "$.destination.segmentPerBatch", "true or false"],
     [[], "$", "must be a JSON object"],
+    [{ ...minimal, filter: { segments: [] } }, "$.filter.segments", "must not be empty; leave filter.segments out to export every profile"],
+    [{ ...minimal, destination: { datasetId: "a", dataSetId: "b" } }, "$.destination.dataSetId", "name different datasets"],
   ])("rejects %j naming %s", (body, path, message) => {
     const e = errorOf(body);
     expect(e.location).toEqual({ file: "req.json", jsonPath: path });

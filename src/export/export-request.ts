@@ -1,10 +1,15 @@
 /**
  * Export-job requests (`POST /export/jobs`): the platform's body as a type, and its validation into an
- * ExportPlan with every default applied. Errors name the JSON path of the offending value.
+ * ExportPlan with every default applied. The body is checked against EXPORT_JOB_REQUEST_SCHEMA (every level:
+ * unknown fields, types, nulls, empty ids, ranges, sizes), then for what a schema cannot say (repeated filter
+ * entries, time order, one dataset spelling). Errors are ExportErrors (EXP-R001) naming the file and the JSON
+ * path of the offending value; what is accepted leniently is said in the plan's warnings.
  */
+import { checkRequest } from "../requests/validate.js";
+import { REQUEST_LIMITS } from "../requests/limits.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { parseDateTime } from "../xdm/time.js";
-import { PROFILE_SCHEMA_NAME, UPS_NAMESPACE, type MembershipStatus } from "../xdm/types.js";
+import { UPS_NAMESPACE, type MembershipStatus } from "../xdm/types.js";
 
 export interface SegmentFilter {
   segmentId: string;
@@ -25,7 +30,8 @@ export interface ExportJobRequest {
   additionalFields?: {
     eventList?: { fields?: string; filter?: { fromIngestTimestamp?: string; toIngestTimestamp?: string } };
   };
-  destination: { datasetId: string; segmentPerBatch?: boolean };
+  /** `datasetId`, or `dataSetId` as some of the platform's samples spell it (one of the two is required). */
+  destination: { datasetId?: string; dataSetId?: string; segmentPerBatch?: boolean };
   schema: { name: string };
   evaluationInfo?: { segmentation?: boolean };
 }
@@ -53,17 +59,12 @@ export interface ExportPlan {
   readonly datasetId: string;
   readonly segmentPerBatch: boolean;
   readonly runSegmentation: boolean;
+  /** What the request asked for that was accepted leniently, as `field: what happens instead`. */
+  readonly warnings: readonly string[];
 }
 
 export class ExportError extends ProfileLabError {
   override readonly name = "ExportError";
-}
-
-const STATUSES: readonly MembershipStatus[] = ["realized", "existing", "exited"];
-const TOP_LEVEL = ["fields", "mergePolicy", "filter", "additionalFields", "destination", "schema", "evaluationInfo"];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Splits a `fields` list ("a.b, c") into trimmed dot paths. */
@@ -79,104 +80,101 @@ export function parseFieldList(fields: string): string[] {
  * in error locations.
  */
 export function parseExportRequest(body: unknown, defaultStatus: readonly MembershipStatus[], file?: string): ExportPlan {
+  const request = checkRequest<ExportJobRequest>("exportJob", body, (p, detail) => new ExportError(p.code, p.message, { file, jsonPath: p.jsonPath }, detail));
   const fail = (jsonPath: string, message: string): never => {
     throw new ExportError("EXP-R001", message, { file, jsonPath });
   };
-  if (!isObject(body)) return fail("$", "the request body must be a JSON object");
-  for (const key of Object.keys(body)) {
-    if (!TOP_LEVEL.includes(key)) fail(`$.${key}`, `unknown field "${key}" (expected one of ${TOP_LEVEL.join(", ")})`);
-  }
-  const time = (v: unknown, jsonPath: string): number | undefined => {
+  const warnings: string[] = [];
+  // The schema checked the format; the scanner gives the instant (and refuses what it cannot read, e.g. 10 fraction digits).
+  const time = (v: string | undefined, jsonPath: string): number | undefined => {
     if (v === undefined) return undefined;
-    const t = typeof v === "string" ? parseDateTime(v) : undefined;
-    return t ?? fail(jsonPath, `expected an RFC 3339 timestamp with an offset (e.g. 2018-10-25T13:22:04-07:00), found ${JSON.stringify(v)}`);
+    return parseDateTime(v) ?? fail(jsonPath, `${jsonPath.slice(2)} must be an RFC 3339 timestamp with an offset (e.g. 2018-10-25T13:22:04-07:00), not ${JSON.stringify(v)}`);
   };
-  const fieldsOf = (v: unknown, jsonPath: string): string[] | undefined => {
+  const fieldsOf = (v: string | undefined, field: string): string[] | undefined => {
     if (v === undefined) return undefined;
-    if (typeof v !== "string") return fail(jsonPath, "expected a comma-separated string of field paths");
     const list = parseFieldList(v);
+    // "If left blank, all fields will be exported" (export-jobs.md).
+    if (list.length === 0) warnings.push(`${field} is blank: every field is exported`);
     return list.length ? list : undefined;
   };
 
-  const destination = body["destination"];
-  if (!isObject(destination)) return fail("$.destination", "\"destination\" is required: {\"datasetId\": \"<union dataset id>\"}");
-  const datasetId = destination["datasetId"] ?? destination["dataSetId"];
-  if (typeof datasetId !== "string" || datasetId === "") return fail("$.destination.datasetId", "destination.datasetId is required");
-  if (destination["segmentPerBatch"] !== undefined && typeof destination["segmentPerBatch"] !== "boolean")
-    fail("$.destination.segmentPerBatch", "destination.segmentPerBatch must be true or false");
-  const schema = body["schema"];
-  if (!isObject(schema) || typeof schema["name"] !== "string") return fail("$.schema.name", `schema.name is required ("${PROFILE_SCHEMA_NAME}")`);
-  if (schema["name"] !== PROFILE_SCHEMA_NAME) fail("$.schema.name", `schema.name must be "${PROFILE_SCHEMA_NAME}", not "${schema["name"]}"`);
-
-  let mergePolicyId: string | undefined;
-  if (body["mergePolicy"] !== undefined) {
-    const mp = body["mergePolicy"];
-    if (!isObject(mp) || typeof mp["id"] !== "string") return fail("$.mergePolicy.id", "mergePolicy needs an \"id\"");
-    if (mp["version"] !== undefined && typeof mp["version"] !== "number") fail("$.mergePolicy.version", "mergePolicy.version must be a number");
-    mergePolicyId = mp["id"];
-  }
-
-  const filter = body["filter"] ?? {};
-  if (!isObject(filter)) return fail("$.filter", "\"filter\" must be an object");
-  let segments: ResolvedSegmentFilter[] | undefined;
-  if (filter["segments"] !== undefined) {
-    if (!Array.isArray(filter["segments"])) return fail("$.filter.segments", "filter.segments must be an array");
-    segments = filter["segments"].map((s: unknown, i: number) => {
-      const at = `$.filter.segments[${i}]`;
-      if (!isObject(s) || typeof s["segmentId"] !== "string" || s["segmentId"] === "") return fail(`${at}.segmentId`, "each segment filter needs a \"segmentId\"");
-      if (s["segmentNs"] !== undefined && typeof s["segmentNs"] !== "string") fail(`${at}.segmentNs`, "segmentNs must be a string");
-      let status = defaultStatus;
-      if (s["status"] !== undefined) {
-        const st = s["status"];
-        if (!Array.isArray(st) || st.length === 0) return fail(`${at}.status`, `status must be a non-empty array of ${STATUSES.join(", ")}`);
-        st.forEach((x: unknown, j: number) => {
-          if (!STATUSES.includes(x as MembershipStatus)) fail(`${at}.status[${j}]`, `unknown status ${JSON.stringify(x)} (expected ${STATUSES.join(", ")})`);
-        });
-        status = st as MembershipStatus[];
-      }
-      return { segmentId: s["segmentId"], segmentNs: (s["segmentNs"] as string | undefined) ?? UPS_NAMESPACE, status };
-    });
-  }
-  const sqt = filter["segmentQualificationTime"];
-  if (sqt !== undefined && !isObject(sqt)) fail("$.filter.segmentQualificationTime", "segmentQualificationTime must be {startTime, endTime}");
-  const qualificationStart = time(isObject(sqt) ? sqt["startTime"] : undefined, "$.filter.segmentQualificationTime.startTime");
-  const qualificationEnd = time(isObject(sqt) ? sqt["endTime"] : undefined, "$.filter.segmentQualificationTime.endTime");
+  const { destination, filter = {}, additionalFields, evaluationInfo } = request;
+  const fields = fieldsOf(request.fields, "fields");
+  const datasetId = datasetIdOf(destination, warnings, fail);
+  const segments = filter.segments && resolveSegments(filter.segments, defaultStatus, warnings, fail);
+  const qualificationStart = time(filter.segmentQualificationTime?.startTime, "$.filter.segmentQualificationTime.startTime");
+  const qualificationEnd = time(filter.segmentQualificationTime?.endTime, "$.filter.segmentQualificationTime.endTime");
   if (qualificationStart !== undefined && qualificationEnd !== undefined && qualificationStart > qualificationEnd)
-    fail("$.filter.segmentQualificationTime", "startTime is after endTime");
-  if (filter["emptyProfiles"] !== undefined && typeof filter["emptyProfiles"] !== "boolean") fail("$.filter.emptyProfiles", "emptyProfiles must be true or false");
-
-  let eventList: ExportPlan["eventList"];
-  const additional = body["additionalFields"];
-  if (additional !== undefined) {
-    if (!isObject(additional)) return fail("$.additionalFields", "additionalFields must be an object");
-    const el = additional["eventList"];
-    if (el !== undefined) {
-      if (!isObject(el)) return fail("$.additionalFields.eventList", "eventList must be an object");
-      const ef = el["filter"] ?? {};
-      if (!isObject(ef)) return fail("$.additionalFields.eventList.filter", "eventList.filter must be an object");
-      eventList = {
-        fields: fieldsOf(el["fields"], "$.additionalFields.eventList.fields"),
-        from: time(ef["fromIngestTimestamp"], "$.additionalFields.eventList.filter.fromIngestTimestamp"),
-        to: time(ef["toIngestTimestamp"], "$.additionalFields.eventList.filter.toIngestTimestamp"),
-      };
-    }
+    fail("$.filter.segmentQualificationTime", "filter.segmentQualificationTime: startTime is after endTime");
+  const el = additionalFields?.eventList;
+  const eventList: ExportPlan["eventList"] = el && {
+    fields: fieldsOf(el.fields, "additionalFields.eventList.fields"),
+    from: time(el.filter?.fromIngestTimestamp, "$.additionalFields.eventList.filter.fromIngestTimestamp"),
+    to: time(el.filter?.toIngestTimestamp, "$.additionalFields.eventList.filter.toIngestTimestamp"),
+  };
+  const runSegmentation = evaluationInfo?.segmentation === true;
+  if (runSegmentation && segments) {
+    const ups = new Set(segments.filter((s) => s.segmentNs.toLowerCase() === UPS_NAMESPACE).map((s) => s.segmentId));
+    if (ups.size > REQUEST_LIMITS.segmentJobSegments)
+      fail(
+        "$.filter.segments",
+        `evaluationInfo.segmentation runs a segment job over the ${ups.size.toLocaleString("en-US")} ups segments of filter.segments; ` +
+          `the platform takes at most ${REQUEST_LIMITS.segmentJobSegments.toLocaleString("en-US")} per segment job (segment-jobs.md): run a segment job over every segment first, then export without evaluationInfo`,
+      );
   }
-  const evaluation = body["evaluationInfo"];
-  if (evaluation !== undefined && !(isObject(evaluation) && (evaluation["segmentation"] === undefined || typeof evaluation["segmentation"] === "boolean")))
-    fail("$.evaluationInfo.segmentation", "evaluationInfo must be {\"segmentation\": true|false}");
-
   return {
-    request: body as unknown as ExportJobRequest,
-    fields: fieldsOf(body["fields"], "$.fields"),
-    mergePolicyId,
+    request,
+    fields,
+    mergePolicyId: request.mergePolicy?.id,
     segments,
     qualificationStart,
     qualificationEnd,
-    fromIngestTimestamp: time(filter["fromIngestTimestamp"], "$.filter.fromIngestTimestamp"),
-    emptyProfiles: filter["emptyProfiles"] === true,
+    fromIngestTimestamp: time(filter.fromIngestTimestamp, "$.filter.fromIngestTimestamp"),
+    emptyProfiles: filter.emptyProfiles === true,
     eventList,
     datasetId,
-    segmentPerBatch: destination["segmentPerBatch"] === true,
-    runSegmentation: isObject(evaluation) && evaluation["segmentation"] === true,
+    segmentPerBatch: destination.segmentPerBatch === true,
+    runSegmentation,
+    warnings,
   };
+}
+
+type Fail = (jsonPath: string, message: string) => never;
+
+/** `destination.datasetId`, or the `dataSetId` spelling (warned about); both must then agree. */
+function datasetIdOf(destination: ExportJobRequest["destination"], warnings: string[], fail: Fail): string {
+  const { datasetId, dataSetId } = destination;
+  if (datasetId !== undefined && dataSetId !== undefined && datasetId !== dataSetId)
+    fail("$.destination.dataSetId", `destination.dataSetId ("${dataSetId}") and destination.datasetId ("${datasetId}") name different datasets; give datasetId only`);
+  if (datasetId === undefined) warnings.push('destination.dataSetId: read as destination.datasetId (both spellings appear in the platform\'s samples; the documented one is "datasetId")');
+  return (datasetId ?? dataSetId)!;
+}
+
+/**
+ * The filter entries with their defaults (`segmentNs` ups, `status` the status model's members). An entry that
+ * repeats an earlier one (same segment, namespace — compared without case, as memberships are — and statuses)
+ * is an error: the platform documents no de-duplication, and with segmentPerBatch each entry is its own batch.
+ */
+function resolveSegments(entries: readonly SegmentFilter[], defaultStatus: readonly MembershipStatus[], warnings: string[], fail: Fail): ResolvedSegmentFilter[] {
+  const seen = new Map<string, number>();
+  let legacy: string | undefined;
+  return entries.map((s, i) => {
+    const segmentNs = s.segmentNs ?? UPS_NAMESPACE;
+    const status = s.status ?? defaultStatus;
+    const key = `${s.segmentId}\u0000${segmentNs.toLowerCase()}\u0000${[...status].sort().join(",")}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      fail(
+        `$.filter.segments[${i}]`,
+        `filter.segments[${i}] repeats filter.segments[${first}] (segment "${s.segmentId}" in namespace "${segmentNs}", status ${status.join(", ")}); remove the repeat`,
+      );
+    }
+    seen.set(key, i);
+    if (legacy === undefined && status.includes("existing") && !defaultStatus.includes("existing")) {
+      // "treat existing as accepted input in filters" (profile-semantics.md §0).
+      legacy = `filter.segments[${i}].status: "existing" was retired on 15 May 2023 (memberships are realized or exited); no current membership has it`;
+      warnings.push(legacy);
+    }
+    return { segmentId: s.segmentId, segmentNs, status };
+  });
 }
