@@ -29,14 +29,18 @@ export interface SegmentPlan {
 /** The segments a request names, in sandbox order; an unknown id is an error listing the known ones. */
 export function selectSegments(sandbox: Sandbox, ids: readonly string[] | undefined): CompiledSegment[] {
   if (ids === undefined || ids.length === 0 || (ids.length === 1 && ids[0] === "*")) return [...sandbox.segments];
-  return ids.map((id, i) => {
-    const s = sandbox.segments.find((c) => c.definition.id === id);
+  // A map, not a search per id, and a repeated id evaluated once: linear in the ids however many are given.
+  const byId = new Map(sandbox.segments.map((c) => [c.definition.id, c]));
+  const selected = new Map<string, CompiledSegment>();
+  ids.forEach((id, i) => {
+    const s = byId.get(id);
     if (s === undefined) {
       const known = sandbox.segments.map((c) => `${c.definition.id} (${c.definition.name})`).join(", ");
       throw new SegmentError("SEG-J001", `unknown segment "${id}"; known segments: ${known || "none"}`, { jsonPath: `$[${i}].segmentId` });
     }
-    return s;
+    selected.set(id, s);
   });
+  return [...selected.values()];
 }
 
 export function policyOf(sandbox: Sandbox, segment: CompiledSegment): MergePolicy {
@@ -54,7 +58,9 @@ export function segmentPlan(sandbox: Sandbox, segmentIds: readonly string[] | un
   const byPolicy = new Map<MergePolicy, CompiledSegment[]>();
   for (const s of segments) {
     const policy = policyOf(sandbox, s);
-    byPolicy.set(policy, [...(byPolicy.get(policy) ?? []), s]);
+    const list = byPolicy.get(policy);
+    if (list) list.push(s);
+    else byPolicy.set(policy, [s]);
   }
   const schema = { profile: sandbox.profileType, event: sandbox.eventType };
   const decide = new Map(

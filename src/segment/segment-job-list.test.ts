@@ -46,12 +46,18 @@ describe("segment job request bodies", () => {
   });
 
   it.each([
-    [[], "$"],
-    [[{ id: "a" }], "$[0].segmentId"],
-    [[{ segmentId: "*" }], "$"],
-    [{ segments: [{ segmentId: "*" }, { segmentId: "a" }] }, "$.segments"],
-    ["all", "$"],
-  ])("rejects %j at %s", (body, path) => {
-    expect(() => parseSegmentJobRequest(body, "job.json")).toThrow(expect.objectContaining({ location: { file: "job.json", jsonPath: path } }));
+    [[], "$", "SEG-R001", "the request body must not be empty; a segment job needs at least one"],
+    [[{ id: "a" }], "$[0].id", "SEG-R001", 'unknown field "id"'],
+    [[{ segmentId: "*" }], "$[0].segmentId", "SEG-R001", '"*" goes in the object form'],
+    [[{ segmentId: "a" }, { segmentId: "b" }, { segmentId: "a" }], "$[2].segmentId", "SEG-R001", 'segment "a" is listed twice ($[0] and $[2])'],
+    [[{ segmentId: "" }], "$[0].segmentId", "SEG-R001", "$[0].segmentId must not be empty"],
+    [{ schema: { name: "_xdm.context.profile" }, segments: [{ segmentId: "*" }, { segmentId: "a" }] }, "$.segments[0].segmentId", "SEG-R001", '"*" means every segment and must stand alone'],
+    [{ segments: [{ segmentId: "*" }] }, "$.schema", "SEG-R001", "schema is required"],
+    [{ schema: { name: "_xdm.context.experienceevent" }, segments: [{ segmentId: "*" }] }, "$.schema.name", "SEG-R001", 'schema.name must be "_xdm.context.profile"'],
+    [{ schema: { name: "_xdm.context.profile", version: 1 }, segments: [{ segmentId: "*" }] }, "$.schema.version", "SEG-R001", 'unknown field "version"'],
+    [{ schema: null, segments: [{ segmentId: "*" }] }, "$.schema", "SEG-R001", "schema must be a JSON object, not null"],
+    ["all", "$", "SEG-R001", "the request body must be an array or a JSON object"],
+  ])("rejects %j at %s", (body, path, code, message) => {
+    expect(() => parseSegmentJobRequest(body, "job.json")).toThrow(expect.objectContaining({ code, location: { file: "job.json", jsonPath: path }, message: expect.stringContaining(message) }));
   });
 });

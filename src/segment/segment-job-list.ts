@@ -3,6 +3,7 @@
  * `sort=<attribute>:asc|desc`, and `property=` filters (`segments~segmentId==<id>` for a value inside an
  * array, `<dotted.path>==<value>` otherwise).
  */
+import { checkRequest } from "../requests/validate.js";
 import { SegmentError } from "./segment-error.js";
 import type { SegmentJob, SegmentJobStatus } from "./segment-job.js";
 
@@ -90,28 +91,28 @@ export function bulkGetSegmentJobs(jobs: readonly SegmentJob[], body: unknown): 
 
 /**
  * The body of `POST /segment/jobs`: an array `[{"segmentId": …}, …]` (up to 1,500 segments), or
- * `{"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}` for every segment.
- * Returns the segment ids (`["*"]` for all).
+ * `{"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}` for every segment (the
+ * object form also takes up to 1,500 ids). Checked against SEGMENT_JOB_REQUEST_SCHEMA at every level, then: `*`
+ * only alone in the object form, no id twice. Returns the segment ids (`["*"]` for all).
  */
 export function parseSegmentJobRequest(body: unknown, file?: string): string[] {
+  checkRequest("segmentJob", body, (p, detail) => new SegmentError(p.code, p.message, { file, jsonPath: p.jsonPath }, detail));
   const fail = (jsonPath: string, message: string): never => {
     throw new SegmentError("SEG-R001", message, { file, jsonPath });
   };
-  const entries = (list: unknown, at: string): string[] => {
-    if (!Array.isArray(list) || list.length === 0) return fail(at, "a segment job needs at least one {\"segmentId\": …}");
-    return list.map((e: unknown, i: number) => {
-      const id = typeof e === "object" && e !== null ? (e as { segmentId?: unknown }).segmentId : undefined;
-      return typeof id === "string" && id !== "" ? id : fail(`${at}[${i}].segmentId`, "each entry needs a \"segmentId\"");
-    });
-  };
-  if (Array.isArray(body)) {
-    if (body.length > 1500) fail("$", `at most 1,500 segments per request (${body.length} given); use {"segments": [{"segmentId": "*"}]} for all`);
-    const ids = entries(body, "$");
-    if (ids.includes("*")) fail("$", "\"*\" goes in the object form: {\"schema\": {\"name\": \"_xdm.context.profile\"}, \"segments\": [{\"segmentId\": \"*\"}]}");
-    return ids;
-  }
-  if (typeof body !== "object" || body === null) return fail("$", "the body must be an array of {\"segmentId\": …} or {\"schema\", \"segments\"}");
-  const ids = entries((body as { segments?: unknown }).segments, "$.segments");
-  if (ids.includes("*") && ids.length > 1) fail("$.segments", "\"*\" means every segment and must stand alone");
-  return ids;
+  const arrayForm = Array.isArray(body);
+  const at = arrayForm ? "$" : "$.segments";
+  const entries = (arrayForm ? body : (body as { segments: unknown[] }).segments) as { segmentId: string }[];
+  const first = new Map<string, number>();
+  return entries.map(({ segmentId }, i) => {
+    if (segmentId === "*") {
+      if (arrayForm) fail(`$[${i}].segmentId`, '"*" goes in the object form: {"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}');
+      if (entries.length > 1) fail(`${at}[${i}].segmentId`, '"*" means every segment and must stand alone');
+    }
+    const seen = first.get(segmentId);
+    // The platform documents no de-duplication; a repeated id is a mistake in the request.
+    if (seen !== undefined) fail(`${at}[${i}].segmentId`, `segment "${segmentId}" is listed twice (${at}[${seen}] and ${at}[${i}])`);
+    first.set(segmentId, i);
+    return segmentId;
+  });
 }
