@@ -2,12 +2,14 @@
  * The merge-policy endpoints (`/config/mergePolicies`) over a sandbox's `merge-policies/` folder: list, get,
  * create, replace, patch and delete, with the platform's rules — one default per schema (making a policy
  * the default clears the previous one, whose version moves on), versions incremented on every change, and
- * no deleting a policy that is active on edge.
+ * no deleting a policy that is active on edge. Bodies are checked against MERGE_POLICY_REQUEST_SCHEMA and
+ * MERGE_POLICY_PATCH_SCHEMA at every level (MergeError MRG-P001 / MRG-P005 with the JSON path).
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { readJsonFile } from "../io/json-file.js";
 import type { SandboxInfo } from "../io/sandbox-manifest.js";
+import { checkRequest } from "../requests/validate.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
 import { deterministicUuid } from "../store/ids.js";
 import type { MergePolicy } from "../xdm/types.js";
@@ -22,16 +24,22 @@ export interface MergePolicyPage {
 
 /** A JSON Patch operation as the platform accepts it (`op: "add"`, dotted paths, values as strings). */
 export interface MergePolicyPatch {
-  op: string;
+  op: "add";
   path: string;
-  value: unknown;
+  value: string | boolean | number;
 }
 
-const PATCHABLE = ["/name", "/identityGraph.type", "/attributeMerge.type", "/schema.name", "/version", "/default", "/isActiveOnEdge"];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+/** The policy's field a patch path sets (`/idActiveOnEdge` is profile.yaml's spelling of `/isActiveOnEdge`). */
+const PATCH_FIELDS: Record<string, readonly string[]> = {
+  "/name": ["name"],
+  "/identityGraph.type": ["identityGraph", "type"],
+  "/attributeMerge.type": ["attributeMerge", "type"],
+  "/schema.name": ["schema", "name"],
+  "/version": ["version"],
+  "/default": ["default"],
+  "/isActiveOnEdge": ["isActiveOnEdge"],
+  "/idActiveOnEdge": ["isActiveOnEdge"],
+};
 
 export class MergePolicyStore {
   private readonly dir: string;
@@ -42,6 +50,8 @@ export class MergePolicyStore {
     private readonly org: { imsOrgId: string; sandbox: SandboxInfo; name: string },
     /** Wall clock in ms, for updateEpoch. */
     private readonly clock: () => number = Date.now,
+    /** Told what a request asked for that was accepted leniently (`field: what happens`). */
+    private readonly onWarning: (warning: string) => void = () => {},
   ) {
     this.dir = join(sandboxDir, "merge-policies");
   }
@@ -97,50 +107,77 @@ export class MergePolicyStore {
     return this.find(id).policy;
   }
 
+  /** The body of a POST or PUT, checked against MERGE_POLICY_REQUEST_SCHEMA; `file` names it in errors. */
+  private requestBody(body: unknown, file: string | undefined): Record<string, unknown> {
+    return checkRequest<Record<string, unknown>>("mergePolicy", body, (p, detail) => new MergeError(p.code, p.message, { file, jsonPath: p.jsonPath }, 400, detail));
+  }
+
+  /** Parses a policy built from a request, passing on what was read leniently. */
+  private parse(value: Record<string, unknown>, file: string | undefined): MergePolicy {
+    const warnings: string[] = [];
+    const policy = parseMergePolicy({ file: file ?? "request", value }, this.datasetIds, warnings);
+    for (const w of warnings) this.onWarning(w);
+    return policy;
+  }
+
   /** Creates a policy from a POST body; the response is the full policy with `version: 1`. */
-  create(body: unknown): MergePolicy {
-    if (!isObject(body)) throw new MergeError("MRG-P001", "a merge policy must be a JSON object", { jsonPath: "$" });
-    for (const required of ["name", "identityGraph", "attributeMerge", "schema"]) {
-      if (body[required] === undefined) throw new MergeError("MRG-P001", `"${required}" is required`, { jsonPath: `$.${required}` });
-    }
+  create(body: unknown, file?: string): MergePolicy {
+    const request = this.requestBody(body, file);
     const n = this.files().length + 1;
-    const id = deterministicUuid(this.org.name, "merge-policy", n, String(body["name"]));
-    const policy = parseMergePolicy({ file: "request", value: { ...body, id, version: 1, updateEpoch: Math.floor(this.clock() / 1000) } }, this.datasetIds);
+    const id = deterministicUuid(this.org.name, "merge-policy", n, String(request["name"]));
+    const policy = this.parse({ ...request, id, version: 1, updateEpoch: Math.floor(this.clock() / 1000) }, file);
     const created = this.write(join(this.dir, `${id}.json`), policy);
     if (created.default) this.clearOtherDefaults(created);
     return created;
   }
 
   /** PUT: replaces every field but the id; the version moves on. */
-  replace(id: string, body: unknown): MergePolicy {
-    const { file, policy } = this.find(id);
-    if (!isObject(body)) throw new MergeError("MRG-P001", "a merge policy must be a JSON object", { jsonPath: "$" });
-    const next = parseMergePolicy({ file: "request", value: { ...body, id, version: policy.version + 1, updateEpoch: Math.floor(this.clock() / 1000) } }, this.datasetIds);
-    const written = this.write(file, next);
+  replace(id: string, body: unknown, file?: string): MergePolicy {
+    const { file: stored, policy } = this.find(id);
+    const request = this.requestBody(body, file);
+    const next = this.parse({ ...request, id, version: policy.version + 1, updateEpoch: Math.floor(this.clock() / 1000) }, file);
+    const written = this.write(stored, next);
     if (written.default) this.clearOtherDefaults(written);
     return written;
   }
 
-  /** PATCH with one operation object or an array of them (the docs show both). */
-  patch(id: string, ops: unknown): MergePolicy {
-    const { file, policy } = this.find(id);
-    const list = Array.isArray(ops) ? ops : [ops];
+  /**
+   * PATCH with an array of operations (the spec) or one operation object (the docs send that; read with a
+   * warning), checked against MERGE_POLICY_PATCH_SCHEMA. Values are strings as the platform takes them; a
+   * JSON boolean or number is read like its string, with a warning.
+   */
+  patch(id: string, ops: unknown, file?: string): MergePolicy {
+    const { file: stored, policy } = this.find(id);
+    checkRequest("mergePolicyPatch", ops, (p, detail) => new MergeError(p.code, p.message, { file, jsonPath: p.jsonPath }, 400, detail));
+    const list = (Array.isArray(ops) ? ops : [ops]) as MergePolicyPatch[];
+    if (!Array.isArray(ops)) this.onWarning("the PATCH body is one operation object (as the docs send it); read as an array of one operation, the spec's form");
     const next: Record<string, unknown> = structuredClone(policy) as unknown as Record<string, unknown>;
-    list.forEach((op: unknown, i: number) => {
+    list.forEach(({ path, value }, i) => {
       const at = Array.isArray(ops) ? `$[${i}]` : "$";
-      if (!isObject(op) || op["op"] !== "add") throw new MergeError("MRG-P005", "only {\"op\": \"add\", \"path\", \"value\"} operations are supported", { jsonPath: `${at}.op` });
-      const path = op["path"];
-      if (typeof path !== "string" || !PATCHABLE.includes(path)) throw new MergeError("MRG-P005", `path must be one of ${PATCHABLE.join(", ")}`, { jsonPath: `${at}.path` });
-      const raw = op["value"];
-      const value = raw === "true" ? true : raw === "false" ? false : path === "/version" && typeof raw === "string" ? Number(raw) : raw;
-      const keys = path.slice(1).split(".");
+      if (path === "/idActiveOnEdge") this.onWarning(`${at}.path: "/idActiveOnEdge" (profile.yaml's spelling) is read as "/isActiveOnEdge"`);
+      if (typeof value !== "string") this.onWarning(`${at}.value: ${JSON.stringify(value)} is read as the string "${String(value)}" (PATCH values are strings)`);
+      if (path === "/version") {
+        this.onWarning(`${at}: the version is not set by a patch; it moves on by one with every change (now ${policy.version + 1})`);
+        return;
+      }
+      const text = String(value);
+      const keys = PATCH_FIELDS[path]!;
       let target = next;
       for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
-      target[keys[keys.length - 1]!] = value;
+      target[keys[keys.length - 1]!] = text === "true" ? true : text === "false" ? false : text;
+      // Switching to timestampOrdered leaves the precedence order behind (it applies to dataSetPrecedence only).
+      if (path === "/attributeMerge.type" && text === "timestampOrdered") delete (next["attributeMerge"] as Record<string, unknown>)["order"];
     });
     next["version"] = policy.version + 1;
     next["updateEpoch"] = Math.floor(this.clock() / 1000);
-    const written = this.write(file, parseMergePolicy({ file: "request", value: next }, this.datasetIds));
+    let patched: MergePolicy;
+    try {
+      patched = this.parse(next, file);
+    } catch (e) {
+      if (!(e instanceof MergeError)) throw e;
+      throw new MergeError(e.code, `the patched policy is invalid at ${e.location.jsonPath ?? "$"}: ${e.message}`, { file, jsonPath: "$" });
+    }
+    const written = this.write(stored, patched);
     if (written.default) this.clearOtherDefaults(written);
     return written;
   }

@@ -1,8 +1,9 @@
 /**
- * Merge policies: validation of the platform's JSON, the default policy and the `timestampOrdered-none-mp`
- * alias, and lookup by id.
+ * Merge policies: validation of the platform's JSON (MERGE_POLICY_DOCUMENT_SCHEMA), the default policy and
+ * the `timestampOrdered-none-mp` alias, and lookup by id.
  */
 import type { JsonDocument } from "../io/sandbox-files.js";
+import { checkRequest } from "../requests/validate.js";
 import { PROFILE_SCHEMA_NAME, type MergePolicy } from "../xdm/types.js";
 import { MergeError } from "./merge-error.js";
 
@@ -21,47 +22,53 @@ export const SYSTEM_DEFAULT_POLICY: MergePolicy = {
   default: true,
 };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/** A merge-policy document as MERGE_POLICY_DOCUMENT_SCHEMA admits it. */
+interface MergePolicyDocument {
+  id: string;
+  name?: string;
+  imsOrgId?: string;
+  sandbox?: NonNullable<MergePolicy["sandbox"]>;
+  schema?: { name: string };
+  version?: number;
+  identityGraph: MergePolicy["identityGraph"];
+  attributeMerge: MergePolicy["attributeMerge"];
+  isActiveOnEdge?: boolean | "true" | "false";
+  default?: boolean | "true" | "false";
+  updateEpoch?: number;
 }
 
-/** Validates one merge-policy document against the platform's shape and the sandbox's datasets. */
-export function parseMergePolicy(doc: JsonDocument, datasetIds: ReadonlySet<string>): MergePolicy {
-  const v = doc.value;
-  const fail = (jsonPath: string, message: string): never => {
-    throw new MergeError("MRG-P001", message, { file: doc.file, jsonPath });
-  };
-  if (!isObject(v)) return fail("$", "a merge policy must be a JSON object");
-  if (typeof v["id"] !== "string" || v["id"] === "") fail("$.id", "a merge policy needs an \"id\"");
-  const graph = isObject(v["identityGraph"]) ? v["identityGraph"]["type"] : undefined;
-  if (graph !== "none" && graph !== "pdg") fail("$.identityGraph.type", `identityGraph.type must be "none" or "pdg", not ${JSON.stringify(graph)}`);
-  const am = v["attributeMerge"];
-  const amType = isObject(am) ? am["type"] : undefined;
-  if (amType !== "timestampOrdered" && amType !== "dataSetPrecedence")
-    fail("$.attributeMerge.type", `attributeMerge.type must be "timestampOrdered" or "dataSetPrecedence", not ${JSON.stringify(amType)}`);
-  let order: string[] | undefined;
-  if (amType === "dataSetPrecedence") {
-    const o = isObject(am) ? am["order"] : undefined;
-    if (!Array.isArray(o) || o.length === 0 || !o.every((x) => typeof x === "string"))
-      return fail("$.attributeMerge.order", "dataSetPrecedence needs \"order\": a non-empty array of dataset ids, highest priority first");
-    o.forEach((id: string, i: number) => {
-      if (!datasetIds.has(id)) fail(`$.attributeMerge.order[${i}]`, `unknown dataset id "${id}" (not in sandbox.json)`);
+/** A flag as a boolean; the docs' GET sample shows `isActiveOnEdge` once as the string "false" (read, with a warning). */
+function flag(value: boolean | "true" | "false" | undefined, field: string, warn: (w: string) => void): boolean {
+  if (typeof value === "string") warn(`${field}: the string "${value}" is read as ${value} (a boolean is expected)`);
+  return value === true || value === "true";
+}
+
+/**
+ * Validates one merge-policy document (a sandbox's `merge-policies/*.json`, or a policy a request built)
+ * against MERGE_POLICY_DOCUMENT_SCHEMA at every level and the sandbox's datasets. What is read leniently is
+ * added to `warnings` as `file: field: what happens`.
+ */
+export function parseMergePolicy(doc: JsonDocument, datasetIds: ReadonlySet<string>, warnings?: string[]): MergePolicy {
+  const v = checkRequest<MergePolicyDocument>("mergePolicyDocument", doc.value, (p, detail) => new MergeError(p.code, p.message, { file: doc.file, jsonPath: p.jsonPath }, 400, detail));
+  const warn = (w: string): void => void warnings?.push(`${doc.file}: ${w}`);
+  const { type, order } = v.attributeMerge;
+  if (type === "dataSetPrecedence") {
+    order!.forEach((id, i) => {
+      if (!datasetIds.has(id)) throw new MergeError("MRG-P001", `unknown dataset id "${id}" (not in sandbox.json)`, { file: doc.file, jsonPath: `$.attributeMerge.order[${i}]` });
     });
-    order = o as string[];
-  }
-  const schemaName = isObject(v["schema"]) ? v["schema"]["name"] : PROFILE_SCHEMA_NAME;
+  } else if (order !== undefined) warn("attributeMerge.order is ignored: it applies to dataSetPrecedence only");
   return {
-    id: v["id"] as string,
-    name: typeof v["name"] === "string" ? v["name"] : (v["id"] as string),
-    ...(typeof v["imsOrgId"] === "string" ? { imsOrgId: v["imsOrgId"] } : {}),
-    ...(isObject(v["sandbox"]) ? { sandbox: v["sandbox"] as NonNullable<MergePolicy["sandbox"]> } : {}),
-    schema: { name: typeof schemaName === "string" ? schemaName : PROFILE_SCHEMA_NAME },
-    version: typeof v["version"] === "number" ? v["version"] : 1,
-    identityGraph: { type: graph as "none" | "pdg" },
-    attributeMerge: order ? { type: "dataSetPrecedence", order } : { type: "timestampOrdered" },
-    isActiveOnEdge: v["isActiveOnEdge"] === true || v["isActiveOnEdge"] === "true",
-    default: v["default"] === true || v["default"] === "true",
-    ...(typeof v["updateEpoch"] === "number" ? { updateEpoch: v["updateEpoch"] } : {}),
+    id: v.id,
+    name: v.name ?? v.id,
+    ...(v.imsOrgId !== undefined ? { imsOrgId: v.imsOrgId } : {}),
+    ...(v.sandbox !== undefined ? { sandbox: v.sandbox } : {}),
+    schema: { name: v.schema?.name ?? PROFILE_SCHEMA_NAME },
+    version: v.version ?? 1,
+    identityGraph: { type: v.identityGraph.type },
+    attributeMerge: type === "dataSetPrecedence" ? { type, order: [...order!] } : { type },
+    isActiveOnEdge: flag(v.isActiveOnEdge, "isActiveOnEdge", warn),
+    default: flag(v.default, "default", warn),
+    ...(v.updateEpoch !== undefined ? { updateEpoch: v.updateEpoch } : {}),
   };
 }
 
@@ -69,11 +76,13 @@ export function parseMergePolicy(doc: JsonDocument, datasetIds: ReadonlySet<stri
 export class MergePolicies {
   private readonly byId = new Map<string, MergePolicy>();
   readonly default: MergePolicy;
+  /** What the documents said that was read leniently (`file: field: what happens`). */
+  readonly warnings: string[] = [];
 
   constructor(docs: readonly JsonDocument[], datasetIds: ReadonlySet<string>) {
     let defaultPolicy: MergePolicy | undefined;
     for (const doc of docs) {
-      const policy = parseMergePolicy(doc, datasetIds);
+      const policy = parseMergePolicy(doc, datasetIds, this.warnings);
       if (this.byId.has(policy.id)) throw new MergeError("MRG-P002", `duplicate merge policy id "${policy.id}"`, { file: doc.file, jsonPath: "$.id" });
       if (policy.default) {
         if (defaultPolicy) throw new MergeError("MRG-P003", `two default merge policies: "${defaultPolicy.id}" and "${policy.id}" (only one default per schema)`, { file: doc.file, jsonPath: "$.default" });
