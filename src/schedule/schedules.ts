@@ -2,10 +2,12 @@
  * Schedules (`/data/core/ups/config/schedules`): the platform's schedule objects, kept as JSON records under
  * `.profile-lab/schedules/`. Creation and JSON Patch updates are validated as the platform does (Quartz cron,
  * at most one firing per 24 hours, one `batch_segmentation` schedule per sandbox, no scheduled evaluation in
- * a sandbox with more than five merge policies); every rejection is a `ScheduleError` with the HTTP status
- * and the JSON path of the offending value. Time comes from the caller's clock only.
+ * a sandbox with more than five merge policies), bodies against SCHEDULE_REQUEST_SCHEMA and
+ * SCHEDULE_PATCH_SCHEMA at every level; every rejection is a `ScheduleError` with the HTTP status and the
+ * JSON path (and file, when given) of the offending value. Time comes from the caller's clock only.
  */
 import type { SandboxInfo, SandboxManifest } from "../io/sandbox-manifest.js";
+import { checkRequest } from "../requests/validate.js";
 import { deterministicUuid } from "../store/ids.js";
 import type { RecordStore } from "../store/record-store.js";
 import type { SandboxState } from "../store/sandbox-state.js";
@@ -87,60 +89,22 @@ export interface SchedulesOptions {
 /** Ids that name a record file (no path separators), so a request id can never reach outside the store. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const CREATE_FIELDS = ["name", "type", "properties", "schedule", "state"];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+function bad(code: string, jsonPath: string, message: string, file?: string): ScheduleError {
+  return new ScheduleError(code, message, 400, { ...(file !== undefined ? { file } : {}), jsonPath });
 }
 
-function bad(code: string, jsonPath: string, message: string): ScheduleError {
-  return new ScheduleError(code, message, 400, { jsonPath });
-}
-
-/** Validates a `properties` object; `segments` is required for `batch_segmentation`. */
-function parseProperties(value: unknown, type: ScheduleType): ScheduleProperties {
-  if (!isObject(value)) throw bad("SCH-006", "$.properties", "properties is required and must be an object, e.g. {\"segments\": [\"*\"]}");
-  const segments = value["segments"];
-  if (segments === undefined) {
-    if (type === "batch_segmentation") {
-      throw bad("SCH-007", "$.properties.segments", 'properties.segments is required for a batch_segmentation schedule; use ["*"] for every segment');
-    }
-    return structuredClone(value);
+/**
+ * A `POST /config/schedules` body, checked against SCHEDULE_REQUEST_SCHEMA at every level (codes SCH-001…019
+ * by field), then: `*` only alone in `properties.segments` (SCH-010).
+ */
+function parseCreateRequest(body: unknown, file: string | undefined): ScheduleCreateRequest {
+  const request = checkRequest<ScheduleCreateRequest>("schedule", body, (p, detail) => new ScheduleError(p.code, p.message, 400, { ...(file !== undefined ? { file } : {}), jsonPath: p.jsonPath }, detail));
+  const segments = request.properties.segments;
+  if (segments !== undefined && segments.length > 1) {
+    const star = segments.indexOf("*");
+    if (star >= 0) throw bad("SCH-010", `$.properties.segments[${star}]`, '"*" (every segment) must be the only entry of properties.segments', file);
   }
-  if (!Array.isArray(segments) || segments.length === 0) {
-    throw bad("SCH-008", "$.properties.segments", 'properties.segments must be a non-empty array of segment ids, or ["*"] for every segment');
-  }
-  const seen = new Set<string>();
-  segments.forEach((s, i) => {
-    const at = `$.properties.segments[${i}]`;
-    if (typeof s !== "string" || s.trim() === "") throw bad("SCH-009", at, "a segment id must be a non-empty string");
-    if (s === "*" && segments.length > 1) throw bad("SCH-010", at, '"*" (every segment) must be the only entry of properties.segments');
-    if (seen.has(s)) throw bad("SCH-011", at, `segment id "${s}" is listed twice`);
-    seen.add(s);
-  });
-  return { ...structuredClone(value), segments: [...(segments as string[])] };
-}
-
-function parseCreateRequest(body: unknown): ScheduleCreateRequest {
-  if (!isObject(body)) throw bad("SCH-001", "$", "the request body must be a JSON object with name, type, properties and schedule");
-  for (const key of Object.keys(body)) {
-    if (!CREATE_FIELDS.includes(key)) throw bad("SCH-002", `$.${key}`, `unknown field "${key}" (expected one of ${CREATE_FIELDS.join(", ")})`);
-  }
-  const name = body["name"];
-  if (typeof name !== "string" || name.trim() === "") throw bad("SCH-003", "$.name", "name is required and must be a non-empty string");
-  const type = body["type"];
-  if (typeof type !== "string" || !SCHEDULE_TYPES.includes(type as ScheduleType)) {
-    throw bad("SCH-004", "$.type", `type is required and must be one of ${SCHEDULE_TYPES.join(", ")}${type === undefined ? "" : `, got ${JSON.stringify(type)}`}`);
-  }
-  const properties = parseProperties(body["properties"], type as ScheduleType);
-  if (body["schedule"] === undefined) {
-    throw bad("SCH-019", "$.schedule", 'schedule is required: a Quartz cron expression such as "0 0 1 * * ?" (daily at 01:00 UTC)');
-  }
-  const state = body["state"];
-  if (state !== undefined && !SCHEDULE_STATES.includes(state as ScheduleState)) {
-    throw bad("SCH-005", "$.state", `state must be "active" or "inactive", got ${JSON.stringify(state)}`);
-  }
-  return { name, type: type as ScheduleType, properties, schedule: body["schedule"] as string, ...(state !== undefined ? { state: state as ScheduleState } : {}) };
+  return { ...request, properties: structuredClone(request.properties) };
 }
 
 function parseQueryInt(value: number | undefined, name: string, fallback: number, min: number): number {
@@ -187,9 +151,9 @@ export class Schedules {
     }
   }
 
-  /** `POST /config/schedules` → 200 with the new schedule (`state` defaults to `inactive`). */
-  create(body: unknown): Schedule {
-    const request = parseCreateRequest(body);
+  /** `POST /config/schedules` → 200 with the new schedule (`state` defaults to `inactive`); `file` names the body in errors. */
+  create(body: unknown, file?: string): Schedule {
+    const request = parseCreateRequest(body, file);
     const now = this.nowMs();
     const cron = parseQuartzCron(request.schedule, "$.schedule");
     checkOncePerDay(cron, now, "$.schedule");
@@ -253,36 +217,24 @@ export class Schedules {
   /**
    * `PATCH /config/schedules/{id}` with a JSON Patch array: only `op: "add"` on `/state` (`active` |
    * `inactive`) and `/schedule` (a cron expression). All operations are checked before any is applied; the
-   * platform answers 204 — the updated schedule is returned for convenience.
+   * platform answers 204 — the updated schedule is returned for convenience. `file` names the body in errors.
    */
-  patch(id: string, operations: unknown): Schedule {
+  patch(id: string, operations: unknown, file?: string): Schedule {
     const current = this.get(id);
-    if (!Array.isArray(operations)) {
-      throw bad("SCH-040", "$", 'the PATCH body must be a JSON Patch array, e.g. [{"op":"add","path":"/state","value":"active"}]');
-    }
-    if (operations.length === 0) throw bad("SCH-041", "$", "the JSON Patch array has no operations");
+    const ops = checkRequest<SchedulePatchOperation[]>("schedulePatch", operations, (p, detail) =>
+      new ScheduleError(p.code, p.message, 400, { ...(file !== undefined ? { file } : {}), jsonPath: p.jsonPath }, detail),
+    );
     const now = this.nowMs();
     const next: Schedule = structuredClone(current);
-    operations.forEach((op: unknown, i) => {
-      const at = `$[${i}]`;
-      if (!isObject(op)) throw bad("SCH-042", at, "a JSON Patch operation must be an object with op, path and value");
-      if (op["op"] !== "add") {
-        throw bad("SCH-043", `${at}.op`, `only the "add" operation is supported, got ${JSON.stringify(op["op"])}`);
-      }
-      const path = op["path"];
-      const value = op["value"];
+    ops.forEach(({ path, value }, i) => {
+      const at = `$[${i}].value`;
       if (path === "/state") {
-        if (value !== "active" && value !== "inactive") {
-          throw bad("SCH-045", `${at}.value`, `/state must be "active" or "inactive", got ${JSON.stringify(value)}`);
-        }
-        if (value === "active" && next.type === "batch_segmentation") this.checkMergePolicyLimit(`${at}.value`);
-        next.state = value;
-      } else if (path === "/schedule") {
-        const cron = parseQuartzCron(value, `${at}.value`);
-        checkOncePerDay(cron, now, `${at}.value`);
-        next.schedule = cron.expression;
+        if (value === "active" && next.type === "batch_segmentation") this.checkMergePolicyLimit(at);
+        next.state = value as ScheduleState;
       } else {
-        throw bad("SCH-044", `${at}.path`, `path must be "/state" or "/schedule", got ${JSON.stringify(path)}`);
+        const cron = parseQuartzCron(value, at);
+        checkOncePerDay(cron, now, at);
+        next.schedule = cron.expression;
       }
     });
     next.updateEpoch = Math.floor(now / 1000);

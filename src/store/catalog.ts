@@ -6,6 +6,7 @@
  * Catalog problem body (`{"type":"/placeholder/type/uri","status":404,"title":"NotFoundError",…}`).
  */
 import type { SandboxManifest, SchemaRef } from "../io/sandbox-manifest.js";
+import { checkRequest } from "../requests/validate.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { StatusError, type SourceLocation } from "../xdm/errors.js";
@@ -34,8 +35,10 @@ export class CatalogError extends StatusError {
     location: SourceLocation = {},
     /** The platform's `detail` text, when it differs from the message (e.g. "DataSet not found."). */
     readonly problemDetail: string = message,
+    /** Extra lines under the message (the other problems of a request body). */
+    detail?: string,
   ) {
-    super(code, message, status, location);
+    super(code, message, status, location, detail);
   }
 
   /** The response body a server sends for this error. */
@@ -111,12 +114,7 @@ export interface CatalogOptions {
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 
-const CREATE_FIELDS = ["name", "schemaRef", "description", "tags", "fileDescription", "aspect"];
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function bad(code: string, jsonPath: string, message: string): CatalogError {
   return new CatalogError("CAT-" + code, message, 400, { jsonPath });
@@ -156,49 +154,23 @@ function project<T extends object>(value: T, properties: readonly string[] | und
   return out as Partial<T>;
 }
 
-function parseCreateRequest(body: unknown): DatasetCreateRequest {
-  if (!isObject(body)) throw bad("001", "$", "the request body must be a JSON object with name and schemaRef");
-  for (const key of Object.keys(body)) {
-    if (!CREATE_FIELDS.includes(key)) throw bad("002", `$.${key}`, `unknown field "${key}" (expected one of ${CREATE_FIELDS.join(", ")})`);
-  }
-  const name = body["name"];
-  if (typeof name !== "string" || name.trim() === "") throw bad("003", "$.name", "name is required and must be a non-empty string");
-  const schemaRef = body["schemaRef"];
-  if (!isObject(schemaRef)) {
-    throw bad("004", "$.schemaRef", `schemaRef is required: {"id": "${PROFILE_UNION_SCHEMA_ID}", "contentType": "application/vnd.adobe.xed+json;version=1"}`);
-  }
-  if (typeof schemaRef["id"] !== "string") throw bad("005", "$.schemaRef.id", "schemaRef.id is required and must be a schema $id string");
-  if (schemaRef["id"] !== PROFILE_UNION_SCHEMA_ID) {
-    throw bad(
-      "006",
-      "$.schemaRef.id",
+/**
+ * A `POST /dataSets` body, checked against DATASET_REQUEST_SCHEMA at every level (codes CAT-001…015 by
+ * field); only datasets of the profile union schema (export targets) can be created (CAT-006).
+ */
+function parseCreateRequest(body: unknown, file: string | undefined): DatasetCreateRequest {
+  const where = (jsonPath: string): SourceLocation => ({ ...(file !== undefined ? { file } : {}), jsonPath });
+  const request = checkRequest<DatasetCreateRequest>("dataset", body, (p, detail) => new CatalogError(p.code, p.message, 400, where(p.jsonPath), p.message, detail));
+  if (request.schemaRef.id !== PROFILE_UNION_SCHEMA_ID) {
+    throw new CatalogError(
+      "CAT-006",
       `only datasets of the profile union schema "${PROFILE_UNION_SCHEMA_ID}" (export targets) can be created here; ` +
-        `"${schemaRef["id"]}" datasets come from sandbox.json`,
+        `"${request.schemaRef.id}" datasets come from sandbox.json`,
+      400,
+      where("$.schemaRef.id"),
     );
   }
-  const contentType = schemaRef["contentType"];
-  if (contentType !== undefined && typeof contentType !== "string") throw bad("007", "$.schemaRef.contentType", "schemaRef.contentType must be a string");
-  const description = body["description"];
-  if (description !== undefined && typeof description !== "string") throw bad("008", "$.description", "description must be a string");
-  const tags = body["tags"];
-  if (tags !== undefined) {
-    if (!isObject(tags)) throw bad("009", "$.tags", 'tags must be an object of string arrays, e.g. {"unifiedProfile": ["enabled:true"]}');
-    for (const [k, v] of Object.entries(tags)) {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw bad("009", `$.tags.${k}`, `tag "${k}" must be an array of strings`);
-    }
-  }
-  const fileDescription = body["fileDescription"];
-  if (fileDescription !== undefined && !isObject(fileDescription)) throw bad("013", "$.fileDescription", "fileDescription must be an object");
-  const aspect = body["aspect"];
-  if (aspect !== undefined && typeof aspect !== "string") throw bad("015", "$.aspect", "aspect must be a string");
-  return {
-    name,
-    schemaRef: { id: schemaRef["id"], ...(contentType !== undefined ? { contentType } : {}) },
-    ...(description !== undefined ? { description } : {}),
-    ...(tags !== undefined ? { tags: structuredClone(tags) as Record<string, string[]> } : {}),
-    ...(fileDescription !== undefined ? { fileDescription: structuredClone(fileDescription) } : {}),
-    ...(aspect !== undefined ? { aspect } : {}),
-  };
+  return structuredClone(request);
 }
 
 /** The `viewId` of a dataset (24 hex characters, derived from the sandbox name and dataset id). */
@@ -282,8 +254,8 @@ export class Catalog {
    * `POST /dataSets` → 201 with `["@/dataSets/<id>"]` (24-hex id). Only the profile union schema (export
    * targets) can be created; other schemas → 400 at `$.schemaRef.id`.
    */
-  createDataset(body: unknown): string[] {
-    const request = parseCreateRequest(body);
+  createDataset(body: unknown, file?: string): string[] {
+    const request = parseCreateRequest(body, file);
     const now = this.options.clock();
     const taken = new Set([...this.manifest.datasets.map((d) => d.id), ...this.datasets.ids()]);
     let id = "";
