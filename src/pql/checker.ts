@@ -11,6 +11,8 @@ import { PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./er
 import { formatPql } from "./format.js";
 import { didYouMean, GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS } from "./names.js";
 import { translateJavaRegex } from "./regex.js";
+import { checkBudget, tooDeepError, tooDeepNode } from "./budget.js";
+import { MAX_PATTERN_LENGTH } from "./limits.js";
 import { timestampOf } from "./values.js";
 
 /** The schemas a segment expression is checked against (union schemas of the two classes). */
@@ -395,6 +397,7 @@ class Checker {
         this.report(PQL_ERROR_CODES.typeMismatch, `${what} must be a string, not ${this.describe(info, n)}`, n.span);
         return;
       }
+      if (n.value.length > MAX_PATTERN_LENGTH) return; // reported by the budget
       const r = translateJavaRegex(n.value);
       if (!r.ok) this.report(PQL_ERROR_CODES.invalidRegex, `invalid regex ${JSON.stringify(n.value)}: ${r.message}`, n.span);
       return;
@@ -404,6 +407,12 @@ class Checker {
 
   /** The whole expression: a lambda `(P) => body` binds P to the profile. */
   top(n: PqlExpr): void {
+    const deep = tooDeepNode(n);
+    if (deep !== undefined) {
+      this.errors.push(tooDeepError(deep, this.text, this.file));
+      return;
+    }
+    checkBudget(n, (code, message, span) => this.report(code, message, span));
     const sc = this.rootScope();
     if (n.nodeType === "lambda") this.condition(n.body, this.lambdaScope(n.params, sc, n.span));
     else this.condition(n, sc);

@@ -33,11 +33,13 @@ import { formatPql } from "./format.js";
 import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "./calendar.js";
 import { runtimeRegex, translateJavaRegex } from "./regex.js";
 import { PQL_ERROR_CODES, PqlError } from "./errors.js";
+import { MAX_PATTERN_LENGTH } from "./limits.js";
+import { assertDepth } from "./budget.js";
 import {
   compareValues,
   equalValues,
   isDateOnly,
-  likeToRegExp,
+  likeMatcher,
   listContains,
   order,
   timeOf,
@@ -429,14 +431,24 @@ class Compiler {
     const negate = n.op === "notIn";
     const right = n.right;
     if (right.nodeType === "list" && right.items.every((i) => i.nodeType === "literal")) {
-      const items = right.items.map((i) => (i.nodeType === "literal" ? i.value : null));
-      const hasTimestamp = items.some((i) => typeof i === "string" && timestampOf(i) !== undefined);
-      if (!hasTimestamp) {
-        const set = new Set<Json>(items);
-        return this.subjectTest(n.left, sc, negate ? (l) => !set.has(l) : (l) => set.has(l), undefined);
+      // A set lookup, prepared once: plain values by SameValueZero (1 = 1.0), timestamp strings also by instant.
+      const plain = new Set<Json>();
+      const instants = new Set<number>();
+      for (const i of right.items) {
+        if (i.nodeType !== "literal") continue;
+        plain.add(i.value);
+        const t = typeof i.value === "string" ? timestampOf(i.value) : undefined;
+        if (t !== undefined) instants.add(t);
       }
-      const list: Json[] = items;
-      return this.subjectTest(n.left, sc, negate ? (l) => !listContains(list, l) : (l) => listContains(list, l), undefined);
+      const has =
+        instants.size === 0
+          ? (l: Json): boolean => plain.has(l)
+          : (l: Json): boolean => {
+              if (plain.has(l)) return true;
+              const t = typeof l === "string" ? timestampOf(l) : undefined;
+              return t !== undefined && instants.has(t);
+            };
+      return this.subjectTest(n.left, sc, negate ? (l) => !has(l) : has, undefined);
     }
     const r = this.value(right, sc);
     const test: LeafTest = negate
@@ -449,23 +461,23 @@ class Compiler {
     if (n.pattern.nodeType === "literal") {
       const p = n.pattern.value;
       if (typeof p !== "string") return () => false;
-      const re = likeToRegExp(p);
-      return this.subjectTest(n.left, sc, (l) => typeof l === "string" && re.test(l), undefined);
+      const test = likeMatcher(p);
+      return this.subjectTest(n.left, sc, (l) => typeof l === "string" && test(l), undefined);
     }
-    const cache = new Map<string, RegExp>();
+    const cache = new Map<string, (s: string) => boolean>();
     const pattern = this.value(n.pattern, sc);
     return this.subjectTest(
       n.left,
       sc,
       (l, a) => {
-        if (typeof l !== "string" || typeof a !== "string") return false;
-        let re = cache.get(a);
-        if (re === undefined) {
+        if (typeof l !== "string" || typeof a !== "string" || a.length > MAX_PATTERN_LENGTH) return false;
+        let test = cache.get(a);
+        if (test === undefined) {
           if (cache.size > 64) cache.clear();
-          re = likeToRegExp(a);
-          cache.set(a, re);
+          test = likeMatcher(a);
+          cache.set(a, test);
         }
-        return re.test(l);
+        return test(l);
       },
       pattern,
     );
@@ -1548,6 +1560,7 @@ function constantTest(op: ComparisonOp, c: string | number | boolean): LeafTest 
 
 /** Compile an AST into a predicate. The closures are built once; evaluation never re-walks the AST. */
 export function compilePql(ast: PqlExpr, memo?: SharedMemo): CompiledPql {
+  assertDepth(ast);
   const compiler = new Compiler(memo);
   const pred = compiler.topPred(ast);
   const env: Env = { profile: {}, events: [], now: 0, inSegment: undefined, slots: new Array<Value>(compiler.slots).fill(undefined) };
@@ -1565,6 +1578,7 @@ export type CompiledPqlValue = (ctx: PqlContext) => Json;
 
 /** Compile an AST into a value function (not a Boolean predicate): `orders.sum(price)`, `if(…, 1, 2)`, … */
 export function compilePqlValue(ast: PqlExpr): CompiledPqlValue {
+  assertDepth(ast);
   const compiler = new Compiler();
   const value = compiler.topValue(ast);
   const env: Env = { profile: {}, events: [], now: 0, inSegment: undefined, slots: new Array<Value>(compiler.slots).fill(undefined) };

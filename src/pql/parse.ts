@@ -7,6 +7,7 @@ import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotai
 import { childrenOf, TIME_UNITS, type PqlExpr } from "./ast.js";
 import { cstToAst } from "./cst-to-ast.js";
 import { LineMap, PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./errors.js";
+import { MAX_AST_DEPTH, MAX_BRACKET_DEPTH, MAX_TEXT_LENGTH, MAX_TOKENS } from "./limits.js";
 import { describeToken, pqlParser, untag } from "./parser.js";
 import {
   All,
@@ -46,15 +47,22 @@ import {
   UnterminatedString,
 } from "./tokens.js";
 
-/** Deepest bracket nesting (`(`, `[` and `{`) accepted; deeper input is rejected with PQL-S011. */
-export const MAX_BRACKET_DEPTH = 100;
-/** Deepest AST accepted (long `not` runs, very long paths); deeper input is rejected with PQL-S011. */
-export const MAX_AST_DEPTH = 1000;
+export { MAX_AST_DEPTH, MAX_BRACKET_DEPTH } from "./limits.js";
 
 const TYPOGRAPHIC_QUOTES = /[\u201c\u201d\u201e\u201f\u2018\u2019\u00ab\u00bb]/;
 
 /** Parse one PQL expression. Throws PqlError (with location and source frame) on any syntax error. */
 export function parsePql(text: string, file?: string): PqlExpr {
+  if (text.length > MAX_TEXT_LENGTH) {
+    const end = { line: 1, column: 1, offset: 0 };
+    throw new PqlError(
+      PQL_ERROR_CODES.tooLarge,
+      `expression is ${text.length.toLocaleString("en")} characters long; the limit is ${MAX_TEXT_LENGTH.toLocaleString("en")} (maxTextLength)`,
+      { start: end, end },
+      text.slice(0, 200),
+      file,
+    );
+  }
   const lines = new LineMap(text);
   const fail = (code: PqlErrorCode, message: string, span: PqlSpan): never => {
     throw new PqlError(code, message, span, text, file);
@@ -96,6 +104,13 @@ export function parsePql(text: string, file?: string): PqlExpr {
     fail(PQL_ERROR_CODES.notPqlOperator, `'${firstBadToken.image}' is not a PQL operator; use '${use}'`, span);
   }
 
+  if (tokens.length > MAX_TOKENS) {
+    fail(
+      PQL_ERROR_CODES.tooLarge,
+      `expression has ${tokens.length.toLocaleString("en")} tokens; the limit is ${MAX_TOKENS.toLocaleString("en")} (maxTokens)`,
+      tokenSpan(tokens[MAX_TOKENS] as IToken),
+    );
+  }
   checkBracketDepth(tokens, tokenSpan, fail);
 
   pqlParser.input = tokens;
@@ -143,7 +158,7 @@ function checkBracketDepth(tokens: IToken[], tokenSpan: (t: IToken) => PqlSpan, 
       open[open.length - 1] = (open[open.length - 1] ?? 0) + 1;
     } else continue;
     if (depth > MAX_BRACKET_DEPTH) {
-      fail(PQL_ERROR_CODES.tooDeep, `expression is nested too deeply (more than ${MAX_BRACKET_DEPTH} levels of brackets, let, lambdas and select/exists/forall/aggregates)`, tokenSpan(t));
+      fail(PQL_ERROR_CODES.tooDeep, `expression is nested too deeply (more than ${MAX_BRACKET_DEPTH} levels of brackets, let, lambdas and select/exists/forall/aggregates; maxBracketDepth)`, tokenSpan(t));
     }
   }
 }
@@ -156,7 +171,7 @@ function checkAstDepth(ast: PqlExpr, fail: (c: PqlErrorCode, m: string, s: PqlSp
     if (d > MAX_AST_DEPTH) {
       fail(
         PQL_ERROR_CODES.tooDeep,
-        `expression is nested too deeply (more than ${MAX_AST_DEPTH} levels)`,
+        `expression is nested too deeply (more than ${MAX_AST_DEPTH} levels; maxAstDepth)`,
         n.span ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } },
       );
     }

@@ -130,13 +130,77 @@ export function listContains(list: readonly Json[], v: Value): boolean {
   return false;
 }
 
-/** SQL LIKE pattern → anchored RegExp: `%` any run of characters, `_` exactly one; case-sensitive; no escape character. */
-export function likeToRegExp(pattern: string): RegExp {
-  let src = "^";
-  for (const ch of pattern) {
-    if (ch === "%") src += "[\\s\\S]*";
-    else if (ch === "_") src += "[\\s\\S]";
-    else src += ch.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+/** One `%`-free piece of a LIKE pattern: code points, -1 standing for `_` (any one code point). */
+type LikeSegment = readonly number[];
+
+/** Code points from `i` matching `seg` forward: the end offset, or -1. */
+function matchForward(s: string, i: number, seg: LikeSegment): number {
+  for (let k = 0; k < seg.length; k++) {
+    if (i >= s.length) return -1;
+    const cp = s.codePointAt(i) as number;
+    const want = seg[k] as number;
+    if (want !== -1 && want !== cp) return -1;
+    i += cp > 0xffff ? 2 : 1;
   }
-  return new RegExp(`${src}$`, "u");
+  return i;
+}
+
+/** Code points ending at `end` matching `seg` backward: the start offset, or -1. */
+function matchBackward(s: string, end: number, seg: LikeSegment): number {
+  let i = end;
+  for (let k = seg.length - 1; k >= 0; k--) {
+    if (i <= 0) return -1;
+    const lo = s.charCodeAt(i - 1);
+    const pair = lo >= 0xdc00 && lo <= 0xdfff && i >= 2 && s.charCodeAt(i - 2) >= 0xd800 && s.charCodeAt(i - 2) <= 0xdbff;
+    const start = pair ? i - 2 : i - 1;
+    const want = seg[k] as number;
+    if (want !== -1 && want !== s.codePointAt(start)) return -1;
+    i = start;
+  }
+  return i;
+}
+
+/** The offset just after the leftmost match of `seg` in s[from, to), or -1. */
+function findSegment(s: string, from: number, to: number, seg: LikeSegment, literal: string | undefined): number {
+  if (literal !== undefined) {
+    const at = s.indexOf(literal, from);
+    return at < 0 || at + literal.length > to ? -1 : at + literal.length;
+  }
+  for (let i = from; i < to; ) {
+    const e = matchForward(s, i, seg);
+    if (e >= 0 && e <= to) return e;
+    i += (s.codePointAt(i) as number) > 0xffff ? 2 : 1;
+  }
+  return -1;
+}
+
+/**
+ * SQL LIKE over the whole string, without backtracking: `%` any run of code points, `_` exactly one; case-sensitive;
+ * no escape character. The pattern is split on `%`; the first piece must start the string, the last must end it,
+ * and the pieces between are found leftmost-first in between (greedy placement is optimal since `%` absorbs any
+ * gap), so a test costs at most (string length × pattern length) and usually one `indexOf` per piece.
+ */
+export function likeMatcher(pattern: string): (s: string) => boolean {
+  const pieces: number[][] = [[]];
+  for (const ch of pattern) {
+    if (ch === "%") pieces.push([]);
+    else (pieces[pieces.length - 1] as number[]).push(ch === "_" ? -1 : (ch.codePointAt(0) as number));
+  }
+  const first = pieces[0] as LikeSegment;
+  if (pieces.length === 1) return (s) => matchForward(s, 0, first) === s.length;
+  const last = pieces[pieces.length - 1] as LikeSegment;
+  const middle = pieces.slice(1, -1).filter((p) => p.length > 0);
+  const literals = middle.map((p) => (p.some((cp) => cp === -1 || (cp >= 0xd800 && cp <= 0xdfff)) ? undefined : String.fromCodePoint(...p)));
+  return (s) => {
+    const start = matchForward(s, 0, first);
+    if (start < 0) return false;
+    const end = matchBackward(s, s.length, last);
+    if (end < start) return false;
+    let at = start;
+    for (let k = 0; k < middle.length; k++) {
+      at = findSegment(s, at, end, middle[k] as LikeSegment, literals[k]);
+      if (at < 0) return false;
+    }
+    return true;
+  };
 }

@@ -1,0 +1,50 @@
+/**
+ * The cost budget of one PQL expression, checked before anything is evaluated (grammar/DECISIONS.md, "Limits").
+ * The platform documents no limit for segment definitions; its only published PQL limits are Journey Optimizer's
+ * decisioning rules (15 KB of PQL, 30 nesting levels), too small for generated segment definitions with long
+ * `in` lists, so these are ours: each bounds a cost that grows with the input (parse time per token, pattern
+ * matching per character, evaluation loops multiplied per nesting level), so that any accepted expression is
+ * parsed, checked, compiled and evaluated on one profile well within a second.
+ */
+
+/** Longest expression text, in UTF-16 code units (checked before lexing). */
+export const MAX_TEXT_LENGTH = 262_144;
+/** Most tokens in one expression (checked after lexing, before parsing: parsing costs per token). */
+export const MAX_TOKENS = 20_000;
+/** Deepest bracket nesting (`(`, `[`, `{`, and the right-open let/lambda/select/quantifier/aggregate constructs). */
+export const MAX_BRACKET_DEPTH = 100;
+/** Deepest AST (long `not` or `-` runs, long paths); also bounds every recursive walk of a tree. */
+export const MAX_AST_DEPTH = 1000;
+/** Longest string literal, in UTF-16 code units. */
+export const MAX_STRING_LENGTH = 65_536;
+/** Longest `like` or `matches`/`regexGroup` pattern, in UTF-16 code units. */
+export const MAX_PATTERN_LENGTH = 1000;
+/** Most items in one list literal. */
+export const MAX_LIST_ITEMS = 5000;
+/** Most operands of `and`/`or` in one expression, all chains together. */
+export const MAX_LOGICAL_OPERANDS = 1000;
+/**
+ * Deepest nesting of per-element scopes: filters `[…]`, per-element arguments and their lambdas (`filter`, `map`,
+ * `sum`, …), `select`/`exists`/`forall`/aggregate clauses and `chain` steps. Each level is a loop inside the
+ * loop of the level above, so the cost of one evaluation is the product of the array sizes along the nesting.
+ */
+export const MAX_ITERATION_DEPTH = 8;
+/**
+ * Deepest nesting of loops over `xEvent` (a profile may have up to 5,000 events — the platform's guardrail — so
+ * two nested event loops are up to 25 million steps, three would be 125 billion).
+ */
+export const MAX_EVENT_LOOP_DEPTH = 2;
+
+/** Every limit by the name error messages use. */
+export const PQL_LIMITS = {
+  maxTextLength: MAX_TEXT_LENGTH,
+  maxTokens: MAX_TOKENS,
+  maxBracketDepth: MAX_BRACKET_DEPTH,
+  maxAstDepth: MAX_AST_DEPTH,
+  maxStringLength: MAX_STRING_LENGTH,
+  maxPatternLength: MAX_PATTERN_LENGTH,
+  maxListItems: MAX_LIST_ITEMS,
+  maxLogicalOperands: MAX_LOGICAL_OPERANDS,
+  maxIterationDepth: MAX_ITERATION_DEPTH,
+  maxEventLoopDepth: MAX_EVENT_LOOP_DEPTH,
+} as const;
