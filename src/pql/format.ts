@@ -2,6 +2,7 @@
  * AST → canonical pql/text: lower-case keywords, `not (…)`, single spaces around operators, minimal
  * parentheses by precedence (pql.md §17). text → AST → text is stable for canonical input.
  */
+import { assertDepth } from "./budget.js";
 import { TIME_UNIT_PLURAL, type ChainClause, type OccursSpec, type PqlExpr, type PqlLiteral, type TimeUnit, type VarDeclNode } from "./ast.js";
 
 /** Precedence levels (pql.md §17): higher binds tighter. */
@@ -180,14 +181,16 @@ function fmt(n: PqlExpr): string {
       return `${at(n.left, level)} ${n.op} ${at(n.right, level + 1)}`;
     }
     case "negate":
-      return `-${at(n.operand, Level.Postfix)}`;
+      // A run of minus signs is written without brackets, so that its depth is not bounded by maxBracketDepth.
+      return n.operand.nodeType === "negate" ? `- ${fmt(n.operand)}` : `-${at(n.operand, Level.Postfix)}`;
     case "and":
       // An operand of the same kind keeps its parentheses, so the tree shape survives a round trip.
       return n.operands.map((o) => at(o, Level.And + 1)).join(" and ");
     case "or":
       return n.operands.map((o) => at(o, Level.Or + 1)).join(" or ");
     case "not":
-      return `not (${fmt(n.operand)})`;
+      // `not not (x)`: a run of negations brackets only its innermost operand (same reason as for minus).
+      return n.operand.nodeType === "not" ? `not ${fmt(n.operand)}` : `not (${fmt(n.operand)})`;
     case "select":
       return `select ${varDecls(n.variables)}`;
     case "quantification":
@@ -203,5 +206,6 @@ function fmt(n: PqlExpr): string {
 
 /** Canonical pql/text of an expression. */
 export function formatPql(ast: PqlExpr): string {
+  assertDepth(ast);
   return fmt(ast);
 }

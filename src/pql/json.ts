@@ -39,6 +39,8 @@ import {
   type VarDeclNode,
 } from "./ast.js";
 import { PQL_ERROR_CODES, PqlError, type PqlSpan } from "./errors.js";
+import { MAX_AST_DEPTH } from "./limits.js";
+import { assertDepth } from "./budget.js";
 import { GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS, OUT_OF_SCOPE_FUNCTIONS } from "./names.js";
 
 type JsonNode = { readonly [k: string]: unknown };
@@ -214,6 +216,7 @@ class ToJson {
 
 /** The pql/json text of an expression (the platform's JSON tree, serialised). */
 export function astToPqlJson(ast: PqlExpr): string {
+  assertDepth(ast);
   return JSON.stringify(new ToJson().node(ast));
 }
 
@@ -225,6 +228,8 @@ class FromJson {
   private depth = 0;
   private readonly bindings: Binding[] = [];
   private nodes = 0;
+  /** Recursion depth of expr(), bounded by MAX_AST_DEPTH so that no input overflows the stack. */
+  private level = 0;
 
   constructor(private readonly file: string | undefined) {}
 
@@ -288,7 +293,16 @@ class FromJson {
 
   expr(v: unknown, path: string): PqlExpr {
     if (++this.nodes > 200_000) this.fail(path, "the tree is too large");
-    if (this.bindings.length > 1000 || path.length > 20_000) this.fail(path, "the tree is nested too deeply");
+    if (this.level >= MAX_AST_DEPTH || this.bindings.length > MAX_AST_DEPTH) this.fail(path.length > 200 ? `${path.slice(0, 200)}…` : path, `the tree is nested too deeply (more than ${MAX_AST_DEPTH} levels; maxAstDepth)`);
+    this.level++;
+    try {
+      return this.exprAt(v, path);
+    } finally {
+      this.level--;
+    }
+  }
+
+  private exprAt(v: unknown, path: string): PqlExpr {
     const o = this.obj(v, path);
     const nodeType = o["nodeType"];
     switch (nodeType) {
@@ -316,8 +330,8 @@ class FromJson {
       case "fnApply":
         return o["function"] !== undefined ? this.filter(o, path) : this.fnApply(o, path);
       case "fnCreate": {
+        // A lambda anywhere pql/text can write one; the checker says where it is not allowed (PQL-T009).
         const names = this.paramNames(o, path);
-        if (this.depth !== 0 || this.bindings.length !== 0) this.fail(path, "a function (fnCreate) is only allowed as the whole expression or as a function argument");
         return { nodeType: "lambda", params: names, body: this.with(this.varBindings(names), () => this.expr(o["body"], `${path}.body`)) };
       }
       case "select":

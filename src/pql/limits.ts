@@ -10,7 +10,7 @@
 /** Longest expression text, in UTF-16 code units (checked before lexing). */
 export const MAX_TEXT_LENGTH = 262_144;
 /** Most tokens in one expression (checked after lexing, before parsing: parsing costs per token). */
-export const MAX_TOKENS = 20_000;
+export const MAX_TOKENS = 12_000;
 /** Deepest bracket nesting (`(`, `[`, `{`, and the right-open let/lambda/select/quantifier/aggregate constructs). */
 export const MAX_BRACKET_DEPTH = 100;
 /** Deepest AST (long `not` or `-` runs, long paths); also bounds every recursive walk of a tree. */
