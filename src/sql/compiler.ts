@@ -41,15 +41,13 @@ import type {
   TimeUnit,
   VarDeclNode,
 } from "../pql/index.js";
-import { translateJavaRegex } from "../pql/index.js";
 import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "../pql/calendar.js";
 import type { Json } from "../xdm/types.js";
 import { timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";
 import { DUCKDB } from "./duckdb.js";
 import { SQL_ERROR_CODES, SqlCompileError, type SqlErrorCode } from "./errors.js";
-import { captureGroupCount } from "./re2.js";
-import { ROW_SHAPE_NAMES, type RowShapeNames } from "./row-shape.js";
+import { nameProblem, ROW_SHAPE_NAMES, type RowShapeNames } from "./row-shape.js";
 import {
   BOOLEAN,
   describeSqlType,
@@ -136,14 +134,23 @@ type Interval =
   | { readonly kind: "never" }
   | { readonly kind: "sql"; readonly s: string; readonly e: string; readonly instant: boolean };
 
-/** A range on a time: bounds are SQL TIMESTAMPs (undefined = unbounded). */
+/** A bound of a time range: epoch ms known at compile time (maybe beyond any TIMESTAMP), or a SQL TIMESTAMP. */
+type Bound = number | string;
+
+/** A range on a time (undefined = unbounded); `neg` is its complement among present times. */
 interface Range {
-  readonly lo?: string;
+  readonly lo?: Bound;
   readonly loIn: boolean;
-  readonly hi?: string;
+  readonly hi?: Bound;
   readonly hiIn: boolean;
   readonly neg?: boolean;
 }
+
+/**
+ * Epoch ms a TIMESTAMP can hold (about ±290,000 years; kept inside DuckDB's limits so that ms × 1000 fits an
+ * INT64). A constant bound beyond them is beyond every time the data can hold.
+ */
+const MAX_TIME_MS = 9.2e15;
 
 const TRUE: P = { sql: "TRUE", nullable: false };
 const FALSE: P = { sql: "FALSE", nullable: false };
@@ -169,6 +176,15 @@ function boundOf(v: V): number {
   return v.type.kind === "integer" ? 2 ** 63 : Infinity;
 }
 
+/** A time as a SQL TIMESTAMP, with its epoch ms when known at compile time. */
+interface TimeV extends V {
+  readonly ms?: number;
+}
+
+function intervalRange(s: Bound, e: Bound, instant: boolean): Range {
+  return instant ? { lo: s, loIn: true, hi: s, hiIn: true } : { lo: s, loIn: true, hi: e, hiIn: false };
+}
+
 function isTimeNode(n: PqlExpr): boolean {
   return n.nodeType === "timeKeyword" || n.nodeType === "relativeTime" || (n.nodeType === "functionCall" && n.name === "date");
 }
@@ -188,6 +204,8 @@ class SqlCompiler {
   constructor(private readonly o: SqlCompileOptions) {
     this.d = o.dialect ?? DUCKDB;
     this.names = o.names ?? ROW_SHAPE_NAMES;
+    const problem = nameProblem(o.schema, this.d, this.names);
+    if (problem !== undefined) throw new SqlCompileError(SQL_ERROR_CODES.names, `the schema cannot be a ${this.d.name} row: ${problem}`, undefined, o.text, o.file);
     this.profile = { sql: this.names.alias, type: structOfXdm(o.schema.profile), nullable: false, simple: true };
     this.events = {
       sql: this.d.field(this.names.alias, this.names.events),
@@ -393,6 +411,16 @@ class SqlCompiler {
       const otherwise = op === "=" ? "FALSE" : this.d.and([this.d.isNotNull(t.sql), this.d.isNotNull(s.sql)]);
       return { sql: this.d.coalesce([byInstant, otherwise]), nullable: false };
     }
+    // Ordered by text: a date-time's text starts with a digit, so a literal that does not decides on its first character.
+    if (st === null) {
+      const lit = s.literal as string;
+      const c = lit.charCodeAt(0);
+      const textBelow = lit === "" || c < 48; // the date-time's text sorts after the literal
+      if (textBelow || c > 57) {
+        const holds = textBelow ? op === ">" || op === ">=" : op === "<" || op === "<=";
+        return holds ? { sql: this.d.isNotNull(t.sql), nullable: false } : FALSE;
+      }
+    }
     return this.fail(
       SQL_ERROR_CODES.typedText,
       `'${op}' between a date-time and a string that may not be a timestamp compares the date-time's original text, which SQL does not keep`,
@@ -454,7 +482,8 @@ class SqlCompiler {
   }
 
   /** A date-time, date, number (epoch ms) or timestamp string as a TIMESTAMP; undefined when it cannot be a time. */
-  private timeOf(v: V): V | undefined {
+  private timeOf(v: V): TimeV | undefined {
+    const constant = (ms: number): TimeV => ({ sql: this.d.timestamp(Math.max(-MAX_TIME_MS, Math.min(MAX_TIME_MS, ms))), type: TIMESTAMP, nullable: false, ms });
     switch (v.type.kind) {
       case "timestamp":
         return v;
@@ -462,12 +491,13 @@ class SqlCompiler {
         return { ...v, sql: this.d.dateToTimestamp(v.sql), type: TIMESTAMP, simple: false };
       case "integer":
       case "double":
-        if (typeof v.literal === "number") return { sql: this.d.timestamp(v.literal), type: TIMESTAMP, nullable: false };
-        return { ...v, sql: this.d.epochMsToTimestamp(v.sql), type: TIMESTAMP, simple: false };
+        if (typeof v.literal === "number") return constant(v.literal);
+        // Epoch ms beyond any TIMESTAMP are clamped to the edge: they still compare beyond every bound a TIMESTAMP holds.
+        return { ...v, sql: this.d.epochMsToTimestamp(v.sql, MAX_TIME_MS), type: TIMESTAMP, simple: false };
       case "string": {
         const t = this.literalTime(v);
         if (t === null) return undefined;
-        if (typeof t === "number") return { sql: this.d.timestamp(t), type: TIMESTAMP, nullable: false };
+        if (typeof t === "number") return constant(t);
         return { sql: this.d.stringToTimestamp(v.sql), type: TIMESTAMP, nullable: true };
       }
       default:
@@ -489,10 +519,10 @@ class SqlCompiler {
     let range: Range;
     switch (op) {
       case "=":
-        range = this.intervalRange(s, e, instant);
+        range = intervalRange(s, e, instant);
         break;
       case "!=":
-        range = { ...this.intervalRange(s, e, instant), neg: true };
+        range = { ...intervalRange(s, e, instant), neg: true };
         break;
       case "<":
         range = { hi: s, hiIn: false, loIn: true };
@@ -510,13 +540,9 @@ class SqlCompiler {
     return this.subjectInRange(subject, range, sc);
   }
 
-  private bounds(iv: Exclude<Interval, { kind: "never" }>): [string, string, boolean] {
-    if (iv.kind === "const") return [this.d.timestamp(iv.s), this.d.timestamp(iv.e), iv.s === iv.e];
+  private bounds(iv: Exclude<Interval, { kind: "never" }>): [Bound, Bound, boolean] {
+    if (iv.kind === "const") return [iv.s, iv.e, iv.s === iv.e];
     return [iv.s, iv.e, iv.instant];
-  }
-
-  private intervalRange(s: string, e: string, instant: boolean): Range {
-    return instant ? { lo: s, loIn: true, hi: s, hiIn: true } : { lo: s, loIn: true, hi: e, hiIn: false };
   }
 
   private subjectInRange(subject: PqlExpr, range: Range, sc: Scope): P {
@@ -527,17 +553,40 @@ class SqlCompiler {
     });
   }
 
-  private inRange(t: V, r: Range): P {
-    const conds: string[] = [];
-    if (r.lo !== undefined && r.hi !== undefined && r.lo === r.hi && r.loIn && r.hiIn) conds.push(`${t.sql} = ${r.lo}`);
-    else {
-      if (r.lo !== undefined) conds.push(`${t.sql} ${r.loIn ? ">=" : ">"} ${r.lo}`);
-      if (r.hi !== undefined) conds.push(`${t.sql} ${r.hiIn ? "<=" : "<"} ${r.hi}`);
+  /** `t` in the range (or, with neg, present and not in it); the reference's Range.has. */
+  private inRange(t: TimeV, r: Range): P {
+    const bounds = [r.lo, r.hi].filter((b): b is Bound => b !== undefined);
+    // A NaN bound (an impossible date) makes the whole test false, negated or not.
+    if (bounds.some((b) => typeof b === "number" && Number.isNaN(b))) return FALSE;
+    if (t.ms !== undefined && bounds.every((b) => typeof b === "number")) {
+      const ms = t.ms;
+      const inside =
+        (r.lo === undefined || (r.loIn ? ms >= (r.lo as number) : ms > (r.lo as number))) && (r.hi === undefined || (r.hiIn ? ms <= (r.hi as number) : ms < (r.hi as number)));
+      return r.neg === true ? (inside ? FALSE : TRUE) : inside ? TRUE : FALSE;
     }
-    if (conds.length === 0) return t.nullable ? { sql: this.d.isNotNull(t.sql), nullable: false } : TRUE;
+    const conds: string[] = [];
+    let never = false;
+    const lit = (b: Bound): string => (typeof b === "number" ? this.d.timestamp(b) : b);
+    if (r.lo !== undefined && r.lo === r.hi && r.loIn && r.hiIn && (typeof r.lo === "string" || Math.abs(r.lo) <= MAX_TIME_MS)) {
+      conds.push(`${t.sql} = ${lit(r.lo)}`);
+    } else {
+      if (r.lo !== undefined) {
+        if (typeof r.lo === "string") conds.push(`${t.sql} ${r.loIn ? ">=" : ">"} ${r.lo}`);
+        else if (r.lo > MAX_TIME_MS) never = true;
+        else if (r.lo >= -MAX_TIME_MS) conds.push(`${t.sql} ${r.loIn ? ">=" : ">"} ${lit(r.lo)}`);
+      }
+      if (r.hi !== undefined) {
+        if (typeof r.hi === "string") conds.push(`${t.sql} ${r.hiIn ? "<=" : "<"} ${r.hi}`);
+        else if (r.hi < -MAX_TIME_MS) never = true;
+        else if (r.hi <= MAX_TIME_MS) conds.push(`${t.sql} ${r.hiIn ? "<=" : "<"} ${lit(r.hi)}`);
+      }
+    }
+    const present: P = t.nullable ? { sql: this.d.isNotNull(t.sql), nullable: false } : TRUE;
+    if (never) return r.neg === true ? present : FALSE;
+    if (conds.length === 0) return r.neg === true ? FALSE : present;
     const p = this.d.and(conds);
     // NOT keeps NULL (a missing time) NULL, i.e. false, as the reference does.
-    return { sql: r.neg === true ? this.d.not(conds.length === 1 ? `(${p})` : p) : p, nullable: true };
+    return { sql: r.neg === true ? this.d.not(p) : p, nullable: true };
   }
 
   private occurs(subject: PqlExpr, spec: OccursSpec, sc: Scope): P {
@@ -546,7 +595,7 @@ class SqlCompiler {
         const iv = this.interval(spec.ref, sc);
         if (iv.kind === "never") return FALSE;
         const [s, e, instant] = this.bounds(iv);
-        return this.subjectInRange(subject, this.intervalRange(s, e, instant), sc);
+        return this.subjectInRange(subject, intervalRange(s, e, instant), sc);
       }
       case "direction": {
         const iv = this.interval(spec.ref, sc);
@@ -569,25 +618,20 @@ class SqlCompiler {
         const before = spec.direction === "before";
         const n = before ? -spec.amount : spec.amount;
         const { op, unit } = spec;
-        let anchor: string;
-        let p: string;
-        let granule: [string, string] | undefined;
+        let anchor: Bound;
+        let p: Bound;
+        let granule: [Bound, Bound] | undefined;
         if (iv.kind === "const") {
-          const a = before ? iv.s : iv.e;
-          const pm = addUnits(a, n, unit);
-          anchor = this.d.timestamp(a);
-          p = this.d.timestamp(pm);
+          anchor = before ? iv.s : iv.e;
+          p = addUnits(anchor, n, unit);
           if (op === "=" || op === "!=") {
-            const gs = startOfUnit(pm, unit);
-            granule = [this.d.timestamp(gs), this.d.timestamp(addUnits(gs, 1, unit))];
+            const gs = startOfUnit(p, unit);
+            granule = [gs, addUnits(gs, 1, unit)];
           }
         } else {
           anchor = before ? iv.s : iv.e;
           p = this.addUnitsSql(anchor, n, unit);
-          if (op === "=" || op === "!=") {
-            const gs = this.d.startOf(p, unit);
-            granule = [gs, this.addUnitsSql(gs, 1, unit)];
-          }
+          if (op === "=" || op === "!=") granule = typeof p === "number" ? [p, p] : [this.d.startOf(p, unit), this.addUnitsSql(this.d.startOf(p, unit), 1, unit)];
         }
         let range: Range;
         switch (op) {
@@ -605,7 +649,7 @@ class SqlCompiler {
             break;
           case "=":
           case "!=": {
-            const [gs, ge] = granule as [string, string];
+            const [gs, ge] = granule as [Bound, Bound];
             range = { lo: gs, loIn: true, hi: ge, hiIn: false, neg: op === "!=" };
             break;
           }
@@ -615,10 +659,14 @@ class SqlCompiler {
     }
   }
 
-  private addUnitsSql(ts: string, n: number, unit: TimeUnit): string {
+  /** ts + n units in SQL; ±Infinity when the shift alone leaves every TIMESTAMP behind. */
+  private addUnitsSql(ts: string, n: number, unit: TimeUnit): Bound {
     const fixed = FIXED_MS[unit];
+    const months = n * (MONTHS_PER[unit] ?? 1);
+    const reach = fixed !== undefined ? Math.abs(n * fixed) : Math.abs(months) * 31 * MS_PER_DAY;
+    if (reach > 2 * MAX_TIME_MS) return n < 0 ? -Infinity : Infinity;
     if (fixed !== undefined) return this.d.addMilliseconds(ts, n * fixed);
-    return this.d.addMonths(ts, n * (MONTHS_PER[unit] ?? 1));
+    return this.d.addMonths(ts, months);
   }
 
   /** A time reference as an interval: constants from the clock where possible. */
@@ -653,7 +701,7 @@ class SqlCompiler {
       case "integer":
       case "double":
         if (typeof v.literal === "number") return { kind: "const", s: v.literal, e: v.literal };
-        return { kind: "sql", s: this.d.epochMsToTimestamp(v.sql), e: this.d.epochMsToTimestamp(v.sql), instant: true };
+        return { kind: "sql", s: this.d.epochMsToTimestamp(v.sql, MAX_TIME_MS), e: this.d.epochMsToTimestamp(v.sql, MAX_TIME_MS), instant: true };
       case "string": {
         if (typeof v.literal === "string") {
           const t = timestampOf(v.literal);
@@ -806,11 +854,9 @@ class SqlCompiler {
       return this.fail(SQL_ERROR_CODES.regex, `a pattern computed at run time (${t}) cannot be translated to the engine's regex syntax ahead of time; use a literal pattern`, at);
     }
     if (typeof node.value !== "string") return undefined;
-    const js = translateJavaRegex(node.value);
-    if (!js.ok) return this.fail(SQL_ERROR_CODES.regex, `invalid regex ${JSON.stringify(node.value)}: ${js.message}`, node);
-    const r = this.d.regex(js.regex.source, js.regex.flags, purpose);
+    const r = this.d.regex(node.value, purpose);
     if (!r.ok) return this.fail(SQL_ERROR_CODES.regex, `regex ${JSON.stringify(node.value)} has no exact ${this.d.name} equivalent: ${r.message}`, node);
-    return { re: r.pattern, groups: captureGroupCount(js.regex.source, js.regex.flags) };
+    return { re: r.pattern, groups: r.groups };
   }
 
   private stringTest(n: MemberCallNode, sc: Scope): P {
@@ -914,7 +960,18 @@ class SqlCompiler {
       case "lambda":
         return this.fail(SQL_ERROR_CODES.internal, "a lambda is only allowed as the whole expression or as the argument of an array function", n);
       case "object": {
-        const fields = n.entries.map((e) => [e.key, this.value(e.value, sc)] as const);
+        // Like a JavaScript object: a repeated key keeps its first place and its last value.
+        const byKey = new Map<string, V>();
+        for (const e of n.entries) byKey.set(e.key, this.value(e.value, sc));
+        const fields = [...byKey];
+        const seen = new Set<string>();
+        for (const [k] of fields) {
+          const folded = this.d.caseSensitiveNames ? k : k.toLowerCase();
+          if (k === "" || seen.has(folded)) {
+            this.fail(SQL_ERROR_CODES.names, k === "" ? "an object key that is empty cannot be a struct field" : `object keys that differ only in case are one struct field in ${this.d.name}`, n);
+          }
+          seen.add(folded);
+        }
         if (fields.length === 0) return { sql: this.d.map([], NULL_TYPE), type: { kind: "map", values: NULL_TYPE }, nullable: false };
         const typed = fields.map(([k, v]) => [k, v.type.kind === "null" ? this.d.null(INTEGER) : v.sql] as const);
         return { sql: this.d.struct(typed), type: structOf(fields.map(([k, v]) => [k, v.type] as const)), nullable: false };
@@ -1508,7 +1565,15 @@ class SqlCompiler {
     if (fn === "sum") return { sql: d.integer(0), type: INTEGER, nullable: false, literal: 0 };
     if (fn === "average") return NULL_V;
     if (this.timed(items)) return { sql: d.listAggregate(fn, values.sql), type: items, nullable: true };
-    if (items.kind === "string") this.notCompiled(`${fn} of strings (the reference orders those that are timestamps by instant)`, n);
+    if (items.kind === "string") {
+      // The strings that are timestamps, by instant; the first of equal instants wins.
+      const x = this.fresh("s");
+      const i = this.fresh("i");
+      const r = this.fresh("r");
+      const rows = d.listTransform(values.sql, d.lambda([x, i], d.struct([["t", d.stringToTimestamp(x)], ["i", fn === "max" ? `- ${i}` : i], ["s", x]])));
+      const timed = d.listFilter(rows, d.lambda([r], d.isNotNull(d.field(r, "t"))));
+      return { sql: d.field(`(${d.listElement(d.listSort(timed, fn === "max"), "1")})`, "s"), type: STRING, nullable: true };
+    }
     return NULL_V;
   }
 

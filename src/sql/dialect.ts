@@ -10,14 +10,15 @@
  * indexes passed in are 1-based.
  */
 import type { TimeUnit } from "../pql/ast.js";
-import type { Re2Result } from "./re2.js";
 import type { SqlType } from "./types.js";
 
-/** A regex pattern in the engine's syntax, or why the engine cannot run it with the reference's meaning. */
-export type DialectRegex = Re2Result;
+/** A regex in the engine's syntax (and its number of capture groups), or why the engine cannot run it with the reference's meaning. */
+export type DialectRegex = { readonly ok: true; readonly pattern: string; readonly groups: number } | { readonly ok: false; readonly message: string };
 
 export abstract class SqlDialect {
   abstract readonly name: string;
+  /** False when the engine matches column and struct field names ignoring case (so `sku` and `SKU` collide). */
+  abstract readonly caseSensitiveNames: boolean;
 
   /**
    * Statements to run once on a connection before any compiled SQL (helper macros the compiled SQL calls, so that
@@ -215,8 +216,11 @@ export abstract class SqlDialect {
     return `${s} LIKE ${pattern}`;
   }
 
-  /** The engine's pattern for a PQL regex (Java syntax, JavaScript semantics as the reference runs it). */
-  abstract regex(jsSource: string, jsFlags: string, purpose: "test" | "extract"): DialectRegex;
+  /**
+   * The engine's pattern for a PQL regex (Java syntax, with the meaning the reference gives it); "test" is a yes/no
+   * search (`matches`), "extract" also needs the match itself (`regexGroup`).
+   */
+  abstract regex(java: string, purpose: "test" | "extract"): DialectRegex;
   /** A search (not a whole-string match) for a pattern returned by regex(). */
   abstract regexMatches(s: string, pattern: string): string;
   /** Capture group `group` of the first match (the caller guards for no match). */
@@ -231,7 +235,8 @@ export abstract class SqlDialect {
    * timestamps, the same text otherwise.
    */
   abstract textKey(s: string): string;
-  abstract epochMsToTimestamp(ms: string): string;
+  /** Epoch ms (a number) as a TIMESTAMP, clamped to ±`limit` ms. */
+  abstract epochMsToTimestamp(ms: string, limit: number): string;
   abstract timestampToEpochMs(ts: string): string;
   abstract dateToTimestamp(d: string): string;
   /** ts + n milliseconds (n a JavaScript number). */

@@ -6,7 +6,8 @@
 import type { TimeUnit } from "../pql/ast.js";
 import { civil, MS_PER_DAY } from "../pql/calendar.js";
 import { SqlDialect, type DialectRegex } from "./dialect.js";
-import { jsRegexToRe2 } from "./re2.js";
+import { translateJavaRegex } from "../pql/index.js";
+import { captureGroupCount, jsRegexToRe2, re2GroupCount } from "./re2.js";
 import type { SqlType } from "./types.js";
 
 /** DuckDB keywords that cannot be used unquoted as a column or struct field name (duckdb_keywords(), 1.5.6). */
@@ -63,6 +64,7 @@ const PRELUDE: readonly string[] = [
 
 export class DuckDbDialect extends SqlDialect {
   readonly name = "duckdb";
+  readonly caseSensitiveNames = false;
   readonly lambdaIndexBase = 1;
 
   ident(name: string): string {
@@ -80,7 +82,7 @@ export class DuckDbDialect extends SqlDialect {
 
   timestamp(ms: number): string {
     const [y, m, d] = civil(ms);
-    if (y < 1 || y > 9999) return `make_timestamp(${BigInt(Math.round(ms)) * 1000n})`;
+    if (y < 1 || y > 9999) return `make_timestamp(${BigInt(Math.round(ms)) * 1000n}::BIGINT)`;
     const t = ((ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
     const h = Math.floor(t / 3_600_000);
     const mi = Math.floor((t % 3_600_000) / 60_000);
@@ -234,8 +236,16 @@ export class DuckDbDialect extends SqlDialect {
     return `ends_with(${s}, ${t})`;
   }
 
-  regex(jsSource: string, jsFlags: string, purpose: "test" | "extract"): DialectRegex {
-    return jsRegexToRe2(jsSource, jsFlags, purpose);
+  regex(java: string, purpose: "test" | "extract"): DialectRegex {
+    const r = translateJavaRegex(java);
+    if (!r.ok) return r;
+    // The reference matches with RE2 and gives its translation: DuckDB runs the very same pattern.
+    const re2 = (r as { re2?: unknown }).re2;
+    if (typeof re2 === "string") return { ok: true, pattern: re2, groups: re2GroupCount(re2) };
+    // An older reference matching with a JavaScript RegExp: translate that to RE2.
+    const js = r.regex as unknown as RegExp;
+    const t = jsRegexToRe2(js.source, js.flags, purpose);
+    return t.ok ? { ok: true, pattern: t.pattern, groups: captureGroupCount(js.source, js.flags) } : t;
   }
 
   regexMatches(s: string, pattern: string): string {
@@ -258,8 +268,8 @@ export class DuckDbDialect extends SqlDialect {
     return `pql_text_key(${s})`;
   }
 
-  epochMsToTimestamp(ms: string): string {
-    return `make_timestamp(CAST(round(${ms} * 1000) AS BIGINT))`;
+  epochMsToTimestamp(ms: string, limit: number): string {
+    return `make_timestamp(CAST(round(greatest(least(${ms}, ${limit}), -${limit}) * 1000) AS BIGINT))`;
   }
 
   timestampToEpochMs(ts: string): string {

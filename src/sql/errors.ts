@@ -14,6 +14,8 @@ export const SQL_ERROR_CODES = {
   regex: "SQL-U003",
   /** A comparison or time reference that depends on the original text of a value SQL holds typed (e.g. a date-time). */
   typedText: "SQL-U004",
+  /** A name the engine cannot hold: an empty field name, or two that differ only in case where the engine ignores case. */
+  names: "SQL-U005",
   /** An invariant of the compiler was broken: a bug, reported with the node. */
   internal: "SQL-C001",
 } as const;

@@ -23,6 +23,31 @@ export interface RowShapeNames {
 
 export const ROW_SHAPE_NAMES: RowShapeNames = { alias: "profile", events: "xEvent", segments: "xSegments" };
 
+/**
+ * The first name problem of a schema for this dialect (an empty field name, or two names of one object that differ
+ * only in case where the engine ignores case), as `path: message`; undefined when every name can be a column or field.
+ */
+export function nameProblem(schema: PqlSchema, dialect: SqlDialect, names: RowShapeNames = ROW_SHAPE_NAMES): string | undefined {
+  const check = (fields: Iterable<string>, path: string): string | undefined => {
+    const seen = new Map<string, string>();
+    for (const f of fields) {
+      if (f === "") return `${path}: an empty field name`;
+      const k = dialect.caseSensitiveNames ? f : f.toLowerCase();
+      const prev = seen.get(k);
+      if (prev !== undefined) return `${path}: fields '${prev}' and '${f}' differ only in case, which ${dialect.name} does not tell apart`;
+      seen.set(k, f);
+    }
+    return undefined;
+  };
+  const walk = (t: XdmType, path: string): string | undefined => {
+    if (t.kind === "object") return check(t.fields.keys(), path) ?? [...t.fields].map(([k, ft]) => walk(ft, `${path}.${k}`)).find((p) => p !== undefined);
+    if (t.kind === "array") return walk(t.items, `${path}[]`);
+    if (t.kind === "map") return walk(t.values, `${path}{}`);
+    return undefined;
+  };
+  return check([...schema.profile.fields.keys(), names.events, names.segments], "profile") ?? walk(schema.profile, "profile") ?? walk(schema.event, "xEvent[]");
+}
+
 /** The columns of the row, in order: profile fields (schema order), then events, then segments. */
 export function rowColumns(schema: PqlSchema, names: RowShapeNames = ROW_SHAPE_NAMES): Array<readonly [string, SqlType]> {
   const cols: Array<readonly [string, SqlType]> = [...schema.profile.fields].map(([name, t]) => [name, sqlTypeOfXdm(t)] as const);
