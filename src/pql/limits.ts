@@ -7,9 +7,16 @@
  * parsed, checked, compiled and evaluated on one profile well within a second.
  */
 
-/** Longest expression text, in UTF-16 code units (checked before lexing). */
-export const MAX_TEXT_LENGTH = 262_144;
-/** Most tokens in one expression (checked after lexing, before parsing: parsing costs per token). */
+/**
+ * Longest expression text, in UTF-16 code units (checked before lexing, which costs per character). Formatting
+ * may lengthen a text (`!a` → `not (a)`), so the format → parse round trip is guaranteed for texts of at most a
+ * quarter of this.
+ */
+export const MAX_TEXT_LENGTH = 1_048_576;
+/**
+ * Most tokens in one expression, brackets, comparison operators and dots aside (checked after lexing, before
+ * parsing, which costs per token; those are the tokens the formatter may add, so formatted text never exceeds it).
+ */
 export const MAX_TOKENS = 12_000;
 /** Deepest bracket nesting (`(`, `[`, `{`, and the right-open let/lambda/select/quantifier/aggregate constructs). */
 export const MAX_BRACKET_DEPTH = 100;
@@ -27,8 +34,10 @@ export const MAX_LOGICAL_OPERANDS = 1000;
  * Deepest nesting of per-element scopes: filters `[…]`, per-element arguments and their lambdas (`filter`, `map`,
  * `sum`, …), `select`/`exists`/`forall`/aggregate clauses and `chain` steps. Each level is a loop inside the
  * loop of the level above, so the cost of one evaluation is the product of the array sizes along the nesting.
+ * The documented patterns need two or three (`xEvent[productListItems[…]]`, `select X from xEvent, I from
+ * X.productListItems where …`, `….groupBy(k).map((K, G) => mapEntry(K, G.sum(v)))`).
  */
-export const MAX_ITERATION_DEPTH = 8;
+export const MAX_ITERATION_DEPTH = 4;
 /**
  * Deepest nesting of loops over `xEvent` (a profile may have up to 5,000 events — the platform's guardrail — so
  * two nested event loops are up to 25 million steps, three would be 125 billion).

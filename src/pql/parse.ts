@@ -16,6 +16,7 @@ import {
   At,
   Average,
   CmpOperator,
+  Dot,
   DoubleEquals,
   Exists,
   Forall,
@@ -104,13 +105,7 @@ export function parsePql(text: string, file?: string): PqlExpr {
     fail(PQL_ERROR_CODES.notPqlOperator, `'${firstBadToken.image}' is not a PQL operator; use '${use}'`, span);
   }
 
-  if (tokens.length > MAX_TOKENS) {
-    fail(
-      PQL_ERROR_CODES.tooLarge,
-      `expression has ${tokens.length.toLocaleString("en")} tokens; the limit is ${MAX_TOKENS.toLocaleString("en")} (maxTokens)`,
-      tokenSpan(tokens[MAX_TOKENS] as IToken),
-    );
-  }
+  checkTokenCount(tokens, tokenSpan, fail);
   checkBracketDepth(tokens, tokenSpan, fail);
 
   pqlParser.input = tokens;
@@ -132,6 +127,25 @@ function invalidEscapeAt(image: string): number {
     k++;
   }
   return -1;
+}
+
+/** Tokens the formatter may add (brackets, the `=` of `occurs N UNIT`, the `.` of `^.x`): not counted against maxTokens, so formatted text parses whenever its source did. */
+const UNCOUNTED = [LParen, RParen, LBracket, RBracket, LCurly, RCurly, CmpOperator, Dot];
+
+/** Parsing costs per token: refuse an expression of more than MAX_TOKENS tokens (brackets and the like aside) before parsing it. */
+function checkTokenCount(tokens: IToken[], tokenSpan: (t: IToken) => PqlSpan, fail: (c: PqlErrorCode, m: string, s: PqlSpan) => never): void {
+  if (tokens.length <= MAX_TOKENS) return;
+  let counted = 0;
+  for (const t of tokens) {
+    if (UNCOUNTED.some((u) => tokenMatcher(t, u))) continue;
+    if (++counted > MAX_TOKENS) {
+      fail(
+        PQL_ERROR_CODES.tooLarge,
+        `expression has more than ${MAX_TOKENS.toLocaleString("en")} tokens (brackets, comparison operators and dots aside); the limit is ${MAX_TOKENS.toLocaleString("en")} (maxTokens)`,
+        tokenSpan(t),
+      );
+    }
+  }
 }
 
 /** Tokens that open a construct extending as far right as possible (up to the enclosing bracket). */
