@@ -282,11 +282,11 @@ class SqlCompiler {
         return this.subjectTest(n, sc, (leaf) => this.truthy(leaf));
       case "literal":
         return n.value === false ? FALSE : TRUE;
+      case "select":
+        // Some tuple exists.
+        return this.existsTuple(n.variables, sc, 0);
       case "filter":
-      case "select": {
-        const v = this.value(n, sc);
-        return this.truthy(v);
-      }
+        return this.truthy(this.value(n, sc));
       default:
         break;
     }
@@ -1614,7 +1614,8 @@ class SqlCompiler {
       sql = d.flatten(d.listTransform(filtered, d.lambda([x], rest.sql)));
       items = (rest.type as { items: SqlType }).items;
     }
-    return { sql: from.nullable ? d.coalesce([sql, d.list([], items)]) : sql, type: listOf(items), nullable: false };
+    // No tuples when `from` is not an array: an empty list (an untyped [] takes the other argument's type).
+    return { sql: from.nullable ? d.coalesce([sql, d.list([], NULL_TYPE)]) : sql, type: listOf(items), nullable: false };
   }
 
   private selectValue(vars: readonly VarDeclNode[], sc: Scope): V {

@@ -1,0 +1,175 @@
+/**
+ * The SQL a user will read with --explain-sql, stated for the common shapes of segment definitions and then run on
+ * DuckDB; the dialect's literals and names; regex translation; errors with a code and a location.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { TEST_SCHEMA } from "../../test/pql/fixtures.js";
+import { parsePql } from "../pql/index.js";
+import type { JsonObject } from "../xdm/types.js";
+import { compilePqlPredicateToSql, compilePqlToSql, DUCKDB, fromDuckDbJson, jsRegexToRe2, profileRowSql, SqlCompileError } from "./index.js";
+import { re2GroupCount } from "./re2.js";
+
+const NOW = Date.parse("2018-08-28T10:00:00Z");
+const options = { schema: TEST_SCHEMA, now: NOW };
+const predicate = (pql: string): string => compilePqlPredicateToSql(parsePql(pql), options);
+
+const PROFILE: JsonObject = {
+  person: { name: { firstName: "John" }, age: 30, birthDate: "1988-08-28" },
+  homeAddress: { countryCode: "US" },
+  orders: [{ id: "o1", price: 50, items: [{ sku: "A" }] }, { id: "o2", price: 150.5, items: [{ sku: "C" }] }],
+  loyalty: { joinDate: "2018-07-15T12:00:00Z" },
+};
+const EVENTS: JsonObject[] = [
+  { _id: "e1", timestamp: "2018-08-27T09:00:00Z", eventType: "addToCart" },
+  { _id: "e2", timestamp: "2018-08-27T10:00:00Z", eventType: "commerce.purchases", commerce: { order: { priceTotal: 250 } } },
+];
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(":memory:");
+  connection = await instance.connect();
+  for (const statement of DUCKDB.prelude()) await connection.run(statement);
+});
+afterAll(() => {
+  connection.closeSync();
+  instance.closeSync();
+});
+
+async function run(sql: string): Promise<unknown> {
+  const row = profileRowSql(TEST_SCHEMA, DUCKDB, PROFILE, EVENTS, ["seg-a"]);
+  const rows = (await connection.runAndReadAll(`SELECT ${sql} AS r FROM (${row}) AS profile`)).getRowObjectsJson();
+  return rows[0]?.["r"];
+}
+
+describe("readable SQL for common segment shapes, run on DuckDB", () => {
+  it.each([
+    {
+      pql: 'homeAddress.countryCode = "US"',
+      sql: `(profile."homeAddress"."countryCode" = 'US') IS TRUE`,
+      result: true,
+    },
+    {
+      pql: 'person.age >= 21 and not (homeAddress.countryCode = "CA")',
+      sql: `(profile.person.age >= 21 AND (profile."homeAddress"."countryCode" = 'CA') IS NOT TRUE) IS TRUE`,
+      result: true,
+    },
+    {
+      pql: 'xEvent[eventType = "addToCart" and timestamp occurs < 7 days before now].count() > 0',
+      sql:
+        `(len(list_filter(profile."xEvent", lambda e1: (e1."eventType" = 'addToCart' AND ` +
+        `(e1."timestamp" > TIMESTAMP '2018-08-21 10:00:00' AND e1."timestamp" < TIMESTAMP '2018-08-28 10:00:00')))) > 0) IS TRUE`,
+      result: true,
+    },
+    {
+      pql: 'orders.items.sku = "C"',
+      sql: `(len(list_filter(flatten(list_transform(profile.orders, lambda o1: list_transform(o1.items, lambda i2: i2.sku))), lambda s3: s3 = 'C')) > 0) IS TRUE`,
+      result: true,
+    },
+    {
+      pql: "select X from xEvent where X.commerce.order.priceTotal > 100",
+      sql: `(len(list_filter(profile."xEvent", lambda x1: x1.commerce."order"."priceTotal" > 100)) > 0) IS TRUE`,
+      result: true,
+    },
+    {
+      pql: 'inSegment("seg-a") and loyalty.joinDate occurs last month',
+      sql: `(list_contains(profile."xSegments", 'seg-a') IS TRUE AND (profile.loyalty."joinDate" >= TIMESTAMP '2018-07-01' AND profile.loyalty."joinDate" < TIMESTAMP '2018-08-01')) IS TRUE`,
+      result: true,
+    },
+    {
+      pql: "person.birthDate.getMonth() = currentMonth()",
+      sql: `(month(CAST(profile.person."birthDate" AS TIMESTAMP)) = 8) IS TRUE`,
+      result: true,
+    },
+    {
+      pql: 'person.name.firstName like "J%" and not (person.name.firstName.contains("x", false))',
+      sql: `(profile.person.name."firstName" LIKE 'J%' AND contains(lower(profile.person.name."firstName"), lower('x')) IS NOT TRUE) IS TRUE`,
+      result: true,
+    },
+  ])("$pql", async ({ pql, sql, result }) => {
+    expect(predicate(pql)).toBe(sql);
+    expect(await run(sql)).toBe(result);
+  });
+
+  it("compiles values with their types", async () => {
+    const c = compilePqlToSql(parsePql("orders.sum(price)"), options);
+    expect(c.sql).toBe("CASE WHEN profile.orders IS NOT NULL THEN coalesce(list_sum(list_transform(profile.orders, lambda o1: o1.price)), 0) END");
+    expect(fromDuckDbJson(await run(c.sql), c.type)).toBe(200.5);
+    const ids = compilePqlToSql(parsePql("orders[price > 100].id"), options);
+    expect(fromDuckDbJson(await run(ids.sql), ids.type)).toEqual(["o2"]);
+  });
+
+  it("names `now` as a literal of the clock, so the SQL of a job is a function of its asOf", () => {
+    expect(compilePqlToSql(parsePql("now"), options).sql).toBe("1535450400000");
+    expect(predicate("loyalty.joinDate occurs today")).toContain("TIMESTAMP '2018-08-28'");
+  });
+});
+
+describe("the DuckDB dialect", () => {
+  it.each([
+    ["person", "person"],
+    ["firstName", '"firstName"'],
+    ["order", '"order"'],
+    ["_id", "_id"],
+    ['we"ird', '"we""ird"'],
+  ])("quotes %s as %s", (name, quoted) => {
+    expect(DUCKDB.ident(name)).toBe(quoted);
+  });
+
+  it("writes doubles as DOUBLE, never DECIMAL, and timestamps at millisecond precision", () => {
+    expect(DUCKDB.double(0.45)).toBe("0.45::DOUBLE");
+    expect(DUCKDB.double(2.02e-12)).toBe("2.02e-12");
+    expect(DUCKDB.double(0.1234567890123456)).toBe("'0.1234567890123456'::DOUBLE");
+    expect(DUCKDB.timestamp(Date.parse("2018-08-28T10:00:00.001Z"))).toBe("TIMESTAMP '2018-08-28 10:00:00.001'");
+    expect(DUCKDB.timestamp(Date.parse("2018-08-28T00:00:00Z"))).toBe("TIMESTAMP '2018-08-28'");
+  });
+});
+
+describe("regexes", () => {
+  it("runs the pattern the reference matches with", () => {
+    const r = DUCKDB.regex("(?i)^john", "test");
+    expect(r.ok && r.pattern).toBeTruthy();
+    expect(predicate('person.name.firstName matches "(?i)^john"')).toContain("regexp_matches(profile.person.name.\"firstName\", ");
+  });
+
+  it("translates JavaScript-semantics patterns to RE2 where they mean the same, and refuses the rest", () => {
+    expect(jsRegexToRe2("a.b", "u", "test")).toEqual({ ok: true, pattern: "a[^\\n\\r\\x{2028}\\x{2029}]b" });
+    expect(jsRegexToRe2("(?<n>a)\\u00e3", "iu", "test")).toEqual({ ok: true, pattern: "(?i)(?P<n>a)\\x{E3}" });
+    expect(jsRegexToRe2("^ab", "mu", "test")).toEqual({ ok: true, pattern: "(?m)(?:^|[\\r\\x{2028}\\x{2029}])ab" });
+    expect(jsRegexToRe2("^ab", "mu", "extract").ok).toBe(false);
+    expect(jsRegexToRe2("(a)\\1", "u", "test").ok).toBe(false);
+    expect(jsRegexToRe2("a(?=b)", "u", "test").ok).toBe(false);
+    expect(jsRegexToRe2("a", "", "test").ok).toBe(false);
+  });
+
+  it("counts capture groups of RE2 patterns", () => {
+    expect(re2GroupCount("(a)(?:b)(?P<n>c)[(]\\(")).toBe(2);
+    expect(re2GroupCount("[[:alpha:](](d)")).toBe(1);
+  });
+});
+
+describe("what SQL cannot say exactly is refused with a code and a location", () => {
+  it.each([
+    ['person.age = 1 and\n  person.name.firstName matches person.name.lastName', "SQL-U003", 2],
+    ['[1, "a"]', "SQL-U002", 1],
+    ['if(person.age > 1, "a", 1)', "SQL-U002", 1],
+  ])("%s → %s", (pql, code, line) => {
+    let error: unknown;
+    try {
+      compilePqlToSql(parsePql(pql), { ...options, text: pql, file: "s.pql" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SqlCompileError);
+    const e = error as SqlCompileError;
+    expect(e.code).toBe(code);
+    expect(e.location).toMatchObject({ file: "s.pql", line });
+    expect(e.format()).toContain("^");
+  });
+
+  it("refuses a schema whose field names only differ in case", () => {
+    const schema = { ...TEST_SCHEMA, profile: { kind: "object" as const, fields: new Map([...TEST_SCHEMA.profile.fields, ["Person", TEST_SCHEMA.profile.fields.get("person")!]]) } };
+    expect(() => compilePqlToSql(parsePql("person.age"), { ...options, schema })).toThrow(/SQL-U005|differ only in case/);
+  });
+});
