@@ -2,23 +2,53 @@
  * Spilling to disk shard by shard, and running the shards on 1, 2 or 4 workers, gives exactly what the
  * in-memory run gives: the same memberships, the same metrics (times aside, keys in the same order) and
  * byte-identical Parquet, whatever the number of shards or workers.
+ *
+ * The sandbox is the sample's, generated with 200 persons instead of 1,000 (same seed, schemas, segments and
+ * export requests; about 2.8 MB of JSON Lines instead of 14): an 8 MiB budget still cuts it into 11 to 27
+ * shards, with a fifth of the rows to spill and load. What remains of a job's time on workers is mostly the
+ * threads' start, each loading the engine.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMemorySize, shardCountFor } from "../src/engine/partition.js";
 import type { JobProgress } from "../src/engine/job-progress.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
 import type { ExportJob } from "../src/export/export-job.js";
+import { generateSandbox } from "../src/generate/index.js";
+import { SAMPLE_OPTIONS } from "../src/generate/sample-options.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
 import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { ProfileLabError } from "../src/xdm/errors.js";
-import { copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
-const asOf = Date.parse(SAMPLE_AS_OF);
+const asOf = Date.parse(SAMPLE_OPTIONS.referenceTime);
+const PERSONS = 200;
+/** Jobs here run many shards on worker threads: minutes on a busy machine, where they take seconds alone. */
+const LONG = 600_000;
+
+let scratch = "";
+let template = "";
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "profile-lab-partition-"));
+  template = join(scratch, "template");
+  await generateSandbox(template, { ...SAMPLE_OPTIONS, profiles: PERSONS });
+}, LONG);
+afterAll(() => {
+  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
+});
+
+let copies = 0;
+/** A fresh copy of the small sandbox, without engine state. */
+function copySandbox(): string {
+  const dir = join(scratch, `sandbox-${++copies}`);
+  cpSync(template, dir, { recursive: true });
+  return dir;
+}
+
 const REQUESTS = ["audiences-per-batch.json", "big-spenders-with-events.json", "recently-updated-incl-empty.json"];
 
 /** The job as JSON without its times: key order counts too. */
@@ -31,22 +61,37 @@ function withoutTimes(job: SegmentJob | ExportJob): string {
 
 const DAY = 86_400_000;
 
-/** Two segment jobs ten days apart (so memberships move on from stored ones), then three exports. */
+/**
+ * Two segment jobs ten days apart (so memberships move on from stored ones), then three exports; `spills`
+ * says for each job whether it spilled (copied rows to shards) rather than reuse the spill before it.
+ */
 async function runAll(memoryBytes: number | undefined, workers?: number) {
-  const dir = copySample();
+  const dir = copySandbox();
   const sandbox = openSandbox(dir);
+  const spills: boolean[] = [];
+  const watched = () => {
+    const job = spills.push(false) - 1;
+    return {
+      onProgress: (p: JobProgress) => {
+        if (p.stage === "spill") spills[job] = true;
+      },
+    };
+  };
   const options = { asOf, statusModel: "legacy" as const, ...(memoryBytes ? { memoryBytes } : {}), ...(workers ? { workers } : {}) };
-  const firstJob = await runSegmentJob(sandbox, { ...options, asOf: asOf - 10 * DAY });
-  const segmentJob = await runSegmentJob(sandbox, options);
+  const firstJob = await runSegmentJob(sandbox, { ...options, asOf: asOf - 10 * DAY, ...watched() });
+  const segmentJob = await runSegmentJob(sandbox, { ...options, ...watched() });
   const exports: ExportJob[] = [];
   const files = new Map<string, Buffer>();
   for (const name of REQUESTS) {
-    const { job, batches } = await runExportJob(sandbox, JSON.parse(readFileSync(join(dir, "export-jobs", name), "utf8")), options);
+    const { job, batches } = await runExportJob(sandbox, JSON.parse(readFileSync(join(dir, "export-jobs", name), "utf8")), { ...options, ...watched() });
     exports.push(job);
     for (const b of batches) for (const f of b.files!) files.set(`${name}/${b.id}/${f.name}`, readFileSync(join(dir, f.path)));
   }
-  return { dir, sandbox, firstJob, segmentJob, exports, files, membership: new SandboxState(dir).membership.text() };
+  return { dir, sandbox, firstJob, segmentJob, exports, files, spills, membership: new SandboxState(dir).membership.text() };
 }
+
+/** Sharded, the first segment job spills and the four jobs after it run on its kept spill. */
+const SPILLED_ONCE = [true, false, false, false, false];
 
 function expectSameOutput(run: Awaited<ReturnType<typeof runAll>>, reference: Awaited<ReturnType<typeof runAll>>): void {
   expect(run.membership).toBe(reference.membership);
@@ -71,19 +116,32 @@ describe("sharded execution", () => {
 
   it("gives the same memberships, metrics and Parquet bytes for 1, 2 and 4 workers and any memory budget", async () => {
     const inMemory = await runAll(undefined, 1);
-    expect(inMemory.membership).toContain('"existing"');
+    expect(shardCountFor(inMemory.sandbox)).toBe(1);
+    expect(inMemory.spills).toEqual([false, false, false, false, false]);
+    // Something to compare: every status of a membership, and Parquet from each export.
+    for (const status of ["realized", "existing", "exited"]) expect(inMemory.membership).toContain(`"${status}"`);
+    for (const name of REQUESTS) expect([...inMemory.files.keys()].filter((f) => f.startsWith(`${name}/`)).length, name).toBeGreaterThan(0);
     const budget = 8 * 2 ** 20;
     expect(shardCountFor(inMemory.sandbox, { memoryBytes: budget })).toBeGreaterThanOrEqual(5);
-    expectSameOutput(await runAll(budget, 1), inMemory);
+    const oneWorker = await runAll(budget, 1);
+    expect(oneWorker.spills).toEqual(SPILLED_ONCE);
+    expectSameOutput(oneWorker, inMemory);
     expect(shardCountFor(inMemory.sandbox, { workers: 2 })).toBe(4);
-    expectSameOutput(await runAll(undefined, 2), inMemory);
-    expectSameOutput(await runAll(budget, 4), inMemory);
-  }, 120_000);
+    const twoWorkers = await runAll(undefined, 2);
+    expect(twoWorkers.spills).toEqual(SPILLED_ONCE);
+    expectSameOutput(twoWorkers, inMemory);
+    expect(shardCountFor(inMemory.sandbox, { memoryBytes: budget, workers: 4 })).toBeGreaterThan(8);
+    const fourWorkers = await runAll(budget, 4);
+    expect(fourWorkers.spills).toEqual(SPILLED_ONCE);
+    expectSameOutput(fourWorkers, inMemory);
+  }, LONG);
 
   it("reuses the spill of the job before over the same data and snapshot, and spills again when either changes or another job runs", async () => {
-    const dir = copySample();
-    // A budget small enough that the shard count comes from it (not the floor of two shards per worker).
-    const options = { asOf, statusModel: "legacy" as const, workers: 2, memoryBytes: 8 * 2 ** 20 };
+    const dir = copySandbox();
+    // One worker and a budget the data does not fit: the shards come from the budget. How many workers run
+    // the shards plays no part in keeping or reusing a spill (the test above reuses spills on 2 and 4), and
+    // each worker is a thread to start for every job.
+    const options = { asOf, statusModel: "legacy" as const, workers: 1, memoryBytes: 8 * 2 ** 20 };
     const request = JSON.parse(readFileSync(join(dir, "export-jobs", REQUESTS[0]!), "utf8"));
     /** Runs a job and says whether it spilled (copied rows to shards). */
     const spilled = async (run: (onProgress: (p: JobProgress) => void) => Promise<unknown>): Promise<boolean> => {
@@ -132,10 +190,10 @@ describe("sharded execution", () => {
     } finally {
       control.release("segment-jobs", "another");
     }
-  }, 60_000);
+  }, LONG);
 
   it("fails a job on workers at a bad data line with its file, line and JSON path, and keeps the stored memberships", async () => {
-    const dir = copySample();
+    const dir = copySandbox();
     const sandbox = openSandbox(dir);
     await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
     const before = new SandboxState(dir).membership.text();
@@ -158,5 +216,5 @@ describe("sharded execution", () => {
     expect(last.status).toBe("FAILED");
     expect(last.errors[0]!.code).toBe("IO-D001");
     expect(new SandboxState(dir).membership.text()).toBe(before);
-  }, 60_000);
+  }, LONG);
 });
