@@ -2,7 +2,7 @@
  * CST → AST. Resolves names (bound variables vs implicit fields), decodes literals, validates function
  * names, time units and chain clauses, and throws PqlError for what is not PQL.
  */
-import type { CstNode, CstElement, IToken } from "chevrotain";
+import { tokenMatcher, type CstNode, type CstElement, type IToken } from "chevrotain";
 import {
   TIME_UNITS,
   type AggregateFunction,
@@ -24,6 +24,7 @@ import {
 import { PQL_ERROR_CODES, PqlError, type LineMap, type PqlErrorCode, type PqlSpan } from "./errors.js";
 import { didYouMean, GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS, OUT_OF_SCOPE_FUNCTIONS } from "./names.js";
 import { pqlParser } from "./parser.js";
+import { False, IntLit, StringLit, True } from "./tokens.js";
 
 type Ctx = Record<string, CstElement[] | undefined>;
 
@@ -56,6 +57,10 @@ interface BuildState {
   readonly lines: LineMap;
   readonly file: string | undefined;
   readonly scope: string[];
+  /** Literal lists the parser saw with their first item only (see parse.ts): `[` offset → every item's tokens. */
+  readonly lists: ReadonlyMap<number, ReadonlyArray<readonly IToken[]>> | undefined;
+  /** How many of `lists` were rebuilt (all must be). */
+  listsUsed: number;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { "\\": "\\", '"': '"', n: "\n", t: "\t" };
@@ -68,10 +73,12 @@ class AstBuilder extends BaseVisitor {
     this.validateVisitor();
   }
 
-  build(cst: CstNode, lines: LineMap, file: string | undefined): PqlExpr {
-    this.state = { lines, file, scope: [] };
+  build(cst: CstNode, lines: LineMap, file: string | undefined, lists?: ReadonlyMap<number, ReadonlyArray<readonly IToken[]>>): PqlExpr {
+    this.state = { lines, file, scope: [], lists, listsUsed: 0 };
     try {
-      return this.expr(cst);
+      const ast = this.expr(cst);
+      if (lists !== undefined && this.state.listsUsed !== lists.size) throw new Error("internal: a collapsed literal list was not rebuilt");
+      return ast;
     } finally {
       this.state = undefined;
     }
@@ -588,19 +595,31 @@ class AstBuilder extends BaseVisitor {
   }
 
   literal(ctx: Ctx): PqlLiteral {
-    const s = tok(ctx, "string");
-    if (s !== undefined) return { nodeType: "literal", literalType: "String", value: this.decodeString(s), span: this.tokenSpan(s) };
-    const b = tok(ctx, "boolean");
-    if (b !== undefined) return { nodeType: "literal", literalType: "Boolean", value: b.image.toLowerCase() === "true", span: this.tokenSpan(b) };
-    const i = tok(ctx, "integer");
-    const d = tok(ctx, "double");
-    const numTok = i ?? d;
-    if (numTok === undefined) throw new Error("internal: empty literal");
-    const span = this.tokenSpan(numTok);
-    if (i !== undefined) return { nodeType: "literal", literalType: "Integer", value: this.integer(i.image, span), span };
-    const value = Number(numTok.image);
-    if (!Number.isFinite(value)) this.fail(PQL_ERROR_CODES.numberOutOfRange, `number ${numTok.image} is out of range`, span);
+    const t = tok(ctx, "string") ?? tok(ctx, "boolean") ?? tok(ctx, "integer") ?? tok(ctx, "double");
+    if (t === undefined) throw new Error("internal: empty literal");
+    return this.literalToken(t);
+  }
+
+  /** The literal of one token (string, Boolean, integer or double). */
+  private literalToken(t: IToken): PqlLiteral {
+    const span = this.tokenSpan(t);
+    if (tokenMatcher(t, StringLit)) return { nodeType: "literal", literalType: "String", value: this.decodeString(t), span };
+    if (tokenMatcher(t, True) || tokenMatcher(t, False)) return { nodeType: "literal", literalType: "Boolean", value: t.image.toLowerCase() === "true", span };
+    if (tokenMatcher(t, IntLit)) return { nodeType: "literal", literalType: "Integer", value: this.integer(t.image, span), span };
+    const value = Number(t.image);
+    if (!Number.isFinite(value)) this.fail(PQL_ERROR_CODES.numberOutOfRange, `number ${t.image} is out of range`, span);
     return { nodeType: "literal", literalType: "Number", value, span };
+  }
+
+  /** An item of a collapsed literal list: a literal token, maybe after a minus (folded in, as unaryExpr does). */
+  private listItem(tokens: readonly IToken[]): PqlLiteral {
+    const last = tokens[tokens.length - 1];
+    if (last === undefined) throw new Error("internal: empty list item");
+    const lit = this.literalToken(last);
+    if (tokens.length === 1) return lit;
+    const span = this.join(this.tokenSpan(tokens[0] as IToken), lit.span) as PqlSpan;
+    if (lit.literalType !== "Integer" && lit.literalType !== "Number") throw new Error("internal: a minus before a non-number");
+    return { ...lit, value: -lit.value, span };
   }
 
   private integer(image: string, span: PqlSpan): number {
@@ -638,8 +657,10 @@ class AstBuilder extends BaseVisitor {
   }
 
   listLit(ctx: Ctx): PqlExpr {
-    const items = nodes(ctx, "items").map((n) => this.expr(n));
     const open = ctx["LBracket"]?.[0];
+    const collapsed = isToken(open) ? this.st.lists?.get(open.startOffset) : undefined;
+    if (collapsed !== undefined) this.st.listsUsed++;
+    const items = collapsed === undefined ? nodes(ctx, "items").map((n) => this.expr(n)) : collapsed.map((item) => this.listItem(item));
     const close = ctx["RBracket"]?.[0];
     const span = isToken(open) && isToken(close) ? { start: this.tokenSpan(open).start, end: this.tokenSpan(close).end } : undefined;
     return span === undefined ? { nodeType: "list", items } : { nodeType: "list", items, span };
@@ -649,7 +670,7 @@ class AstBuilder extends BaseVisitor {
 let builder: AstBuilder | undefined;
 
 /** Build the AST of a `query` CST. Throws PqlError for names, literals and clauses PQL rejects. */
-export function cstToAst(cst: CstNode, lines: LineMap, file: string | undefined): PqlExpr {
+export function cstToAst(cst: CstNode, lines: LineMap, file: string | undefined, lists?: ReadonlyMap<number, ReadonlyArray<readonly IToken[]>>): PqlExpr {
   builder ??= new AstBuilder();
-  return builder.build(cst, lines, file);
+  return builder.build(cst, lines, file, lists);
 }

@@ -46,11 +46,11 @@ describe("budgets are checked before evaluation", () => {
     expectRefused("xEvent[^.xEvent[^^.xEvent[eventType = \"a\"]]]", "PQL-T011", "maxEventLoopDepth");
   });
 
-  it("an `in` list of 100,000 elements is refused before parsing (maxTokens); 5,000 are a set lookup", () => {
+  it("an `in` list of 100,000 elements is refused before lexing (maxTextLength), 20,000 before parsing (maxListItems); 5,000 are a set lookup", () => {
     const list = (n: number): string => `person.age in [${Array.from({ length: n }, (_, i) => i).join(", ")}]`;
-    expectRefused(list(200_000), "PQL-S013", "maxTextLength");
-    const e = expectRefused(list(100_000), "PQL-S013", "maxTokens");
-    expect(e.location.column).toBeGreaterThan(1);
+    expectRefused(list(100_000), "PQL-S013", "maxTextLength");
+    const e = expectRefused(list(20_000), "PQL-S013", "maxListItems");
+    expect(e.location.column).toBe(15);
     const items = Array.from({ length: MAX_LIST_ITEMS }, (_, i) => `"c${i}"`).join(", ");
     const ok = `homeAddress.city in [${items}]`;
     expect(problems(ok)).toEqual([]);
@@ -60,8 +60,12 @@ describe("budgets are checked before evaluation", () => {
     expect(compileSegmentExpression(`homeAddress.city notIn [${items}]`, TEST_SCHEMA)({ ...ctx, profile: { homeAddress: { city: "nowhere" } } })).toBe(true);
   });
 
-  it("a list literal of more than 5,000 items is refused (maxListItems)", () => {
-    expectRefused(`person.age in [${Array.from({ length: MAX_LIST_ITEMS + 1 }, () => "1").join(",")}]`, "PQL-T011", "maxListItems");
+  it("a list of more than 5,000 items is refused: literals before parsing, others by the checker (maxListItems)", () => {
+    expectRefused(`person.age in [${Array.from({ length: MAX_LIST_ITEMS + 1 }, () => "1").join(",")}]`, "PQL-S013", "maxListItems");
+    const items: PqlExpr[] = Array.from({ length: MAX_LIST_ITEMS + 1 }, () => ({ nodeType: "literal", literalType: "Integer", value: 1 }));
+    const fromJson = checkPql({ nodeType: "membership", op: "in", left: { nodeType: "fieldLookup", object: { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: "person" }, fieldName: "age" }, right: { nodeType: "list", items } }, TEST_SCHEMA, "x");
+    expect(fromJson.map((e) => e.code)).toEqual(["PQL-T011"]);
+    expect(fromJson[0]?.message).toContain("(maxListItems)");
   });
 
   it("a 10,000-term and chain is refused before parsing (maxTokens); 1,001 operands by the checker (maxLogicalOperands)", () => {
@@ -76,16 +80,17 @@ describe("budgets are checked before evaluation", () => {
     expect(e.location.column).toBe(25);
   });
 
-  it("tokens are counted before parsing: exactly the limit parses", () => {
-    // `a in [1, …, 1]` is 2n + 1 counted tokens (brackets aside).
-    const list = (n: number): string => `a in [${Array.from({ length: n }, () => "1").join(",")}]`;
-    expect(() => parsePql(list((MAX_TOKENS - 2) / 2))).not.toThrow();
-    expect(() => parsePql(`${list((MAX_TOKENS - 2) / 2)} and b`)).toThrow(/maxTokens/);
-    expect(() => parsePql(`(${list((MAX_TOKENS - 2) / 2)}) and (((b)))`.replace(" and (((b)))", ""))).not.toThrow();
+  it("tokens are counted before parsing, brackets aside: exactly the limit parses", () => {
+    // `isVip or … or isVip` with n terms is 2n - 1 counted tokens.
+    const chain = (n: number): string => Array.from({ length: n }, () => "isVip").join(" or ");
+    expect(() => parsePql(chain(MAX_TOKENS / 2 + 1))).toThrow(/maxTokens/);
+    expect(() => parsePql(chain(MAX_TOKENS / 2))).not.toThrow();
+    expect(() => parsePql(`((((${chain(MAX_TOKENS / 2)}))))`)).not.toThrow();
   });
 
   it("compileSegmentExpression throws the budget error (the segment job never starts)", () => {
     expect(() => compileSegmentExpression(`person.age in [${Array.from({ length: MAX_LIST_ITEMS + 1 }, () => "1").join(",")}]`, undefined)).toThrow(/maxListItems/);
+    expect(() => compileSegmentExpression(Array.from({ length: MAX_LOGICAL_OPERANDS + 1 }, () => "isVip").join(" or "), undefined)).toThrow(/maxLogicalOperands/);
   });
 });
 
@@ -138,5 +143,43 @@ describe("deep nesting is a located PQL error, never a stack overflow", () => {
     expect(compilePql(ast)(ctx)).toBe((MAX_AST_DEPTH - 1) % 2 === 0);
     expect(formatPql(ast).startsWith("not not ")).toBe(true);
     expect(pqlJsonToAst(astToPqlJson(ast))).toEqual(ast);
+  });
+});
+
+describe("literal lists are parsed on a fast path with the same result", () => {
+  /** The same list, with one item that is not a literal so that it takes chevrotain's path. */
+  const slow = (items: string): string => `x in [${items}, (0)]`;
+  const fast = (items: string): string => `x in [${items}, 0]`;
+  const strip = (ast: PqlExpr): string => JSON.stringify(ast, (k, v: unknown) => (k === "span" || k === "nameSpan" ? undefined : v));
+
+  it.each(['1, -2, "a\\n", true, FALSE, 1.5e3, -0.5, ""', '"😀", -9007199254740991'])("[%s]", (items) => {
+    const a = parsePql(fast(items));
+    const b = parsePql(slow(items));
+    expect(strip(a).replace(/,\{"nodeType":"literal","literalType":"Integer","value":0\}\]/, "")).toBe(strip(b).replace(/,\{"nodeType":"literal","literalType":"Integer","value":0\}\]/, ""));
+    // Spans as chevrotain gives them: each item's, and the list's from '[' to ']'.
+    const list = (a as { right: { items: Array<{ span: unknown }>; span: { start: { column: number }; end: { column: number } } } }).right;
+    expect(list.span.start.column).toBe(6);
+    expect(list.span.end.column).toBe(fast(items).length + 1);
+    expect(list.items[1]?.span).toEqual((b as unknown as { right: { items: Array<{ span: unknown }> } }).right.items[1]?.span);
+  });
+
+  it.each([
+    ["[-", "PQL-S002"],
+    ["[1, -", "PQL-S002"],
+    ["[1, 2", "PQL-S003"],
+    ["[1 2]", "PQL-S003"],
+    ["[1, 99999999999999999999]", "PQL-S012"],
+    ['[1, "\\q"]', "PQL-L003"],
+    ["a.in[1, 2]", "PQL-S003"],
+    ["a[1, 2]", "PQL-S003"],
+  ])("%s is the same error (%s)", (text, code) => {
+    let error: unknown;
+    try {
+      parsePql(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PqlError);
+    expect((error as PqlError).code).toBe(code);
   });
 });

@@ -12,12 +12,14 @@
  * may lengthen a text (`!a` → `not (a)`), so the format → parse round trip is guaranteed for texts of at most a
  * quarter of this.
  */
-export const MAX_TEXT_LENGTH = 1_048_576;
+export const MAX_TEXT_LENGTH = 262_144;
 /**
- * Most tokens in one expression, brackets, comparison operators and dots aside (checked after lexing, before
- * parsing, which costs per token; those are the tokens the formatter may add, so formatted text never exceeds it).
+ * Most tokens in one expression, brackets, comparison operators, dots and the items of literal lists aside
+ * (checked after lexing, before parsing, which costs some 20–60 µs per token on a busy machine; brackets,
+ * comparison operators and dots are what the formatter may add, so formatted text never exceeds it, and lists
+ * of literals are parsed on a fast path bounded by MAX_LIST_ITEMS).
  */
-export const MAX_TOKENS = 12_000;
+export const MAX_TOKENS = 6000;
 /** Deepest bracket nesting (`(`, `[`, `{`, and the right-open let/lambda/select/quantifier/aggregate constructs). */
 export const MAX_BRACKET_DEPTH = 100;
 /** Deepest AST (long `not` or `-` runs, long paths); also bounds every recursive walk of a tree. */
@@ -26,7 +28,12 @@ export const MAX_AST_DEPTH = 1000;
 export const MAX_STRING_LENGTH = 65_536;
 /** Longest `like` or `matches`/`regexGroup` pattern, in UTF-16 code units. */
 export const MAX_PATTERN_LENGTH = 1000;
-/** Most items in one list literal. */
+/**
+ * Most instructions in the compiled RE2 program of a `matches`/`regexGroup` pattern: matching costs up to this
+ * much per input character (a repetition `x{n}` counts x n times, so `(.*){1000}` is refused).
+ */
+export const MAX_REGEX_SIZE = 500;
+/** Most items in one list literal (a list of literals is refused before parsing, any other by the checker). */
 export const MAX_LIST_ITEMS = 5000;
 /** Most operands of `and`/`or` in one expression, all chains together. */
 export const MAX_LOGICAL_OPERANDS = 1000;
@@ -52,6 +59,7 @@ export const PQL_LIMITS = {
   maxAstDepth: MAX_AST_DEPTH,
   maxStringLength: MAX_STRING_LENGTH,
   maxPatternLength: MAX_PATTERN_LENGTH,
+  maxRegexSize: MAX_REGEX_SIZE,
   maxListItems: MAX_LIST_ITEMS,
   maxLogicalOperands: MAX_LOGICAL_OPERANDS,
   maxIterationDepth: MAX_ITERATION_DEPTH,

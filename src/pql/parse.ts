@@ -7,7 +7,7 @@ import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotai
 import { childrenOf, TIME_UNITS, type PqlExpr } from "./ast.js";
 import { cstToAst } from "./cst-to-ast.js";
 import { LineMap, PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./errors.js";
-import { MAX_AST_DEPTH, MAX_BRACKET_DEPTH, MAX_TEXT_LENGTH, MAX_TOKENS } from "./limits.js";
+import { MAX_AST_DEPTH, MAX_BRACKET_DEPTH, MAX_LIST_ITEMS, MAX_TEXT_LENGTH, MAX_TOKENS } from "./limits.js";
 import { describeToken, pqlParser, untag } from "./parser.js";
 import {
   All,
@@ -15,9 +15,32 @@ import {
   Arrow,
   At,
   Average,
+  After,
+  Bang,
+  Before,
+  Between,
+  Caret,
+  On,
+  Over,
   CmpOperator,
+  Colon,
+  Comma,
   Dot,
   DoubleEquals,
+  DoubleLit,
+  False,
+  From,
+  IntLit,
+  Minus,
+  Not,
+  Or,
+  And,
+  Percent,
+  Plus,
+  Slash,
+  Star,
+  True,
+  Where,
   Exists,
   Forall,
   Identifier,
@@ -105,15 +128,16 @@ export function parsePql(text: string, file?: string): PqlExpr {
     fail(PQL_ERROR_CODES.notPqlOperator, `'${firstBadToken.image}' is not a PQL operator; use '${use}'`, span);
   }
 
-  checkTokenCount(tokens, tokenSpan, fail);
   checkBracketDepth(tokens, tokenSpan, fail);
+  const { parsed, lists } = collapseLiteralLists(tokens, tokenSpan, fail);
+  checkTokenCount(parsed, tokenSpan, fail);
 
-  pqlParser.input = tokens;
+  pqlParser.input = parsed;
   const cst = pqlParser.query();
   const error = pqlParser.errors[0];
   if (error !== undefined) throw syntaxError(error, tokens, tokenSpan, text, file);
 
-  const ast = cstToAst(cst, lines, file);
+  const ast = cstToAst(cst, lines, file, lists.size === 0 ? undefined : lists);
   checkAstDepth(ast, fail);
   return ast;
 }
@@ -146,6 +170,67 @@ function checkTokenCount(tokens: IToken[], tokenSpan: (t: IToken) => PqlSpan, fa
       );
     }
   }
+}
+
+/** Tokens after which a `[` starts a list literal, never a filter (a keyword among them only when it is not a member name). */
+const BEFORE_AN_EXPRESSION = [
+  LParen, LBracket, Comma, Colon, Arrow, CmpOperator, Bang, Plus, Minus, Star, Slash, Percent,
+  In, NotIn, Like, Matches, And, Or, Not, From, Where, Occurs, On, Before, After, Between, Sum, Average, Min, Max, Over,
+];
+const LITERALS = [StringLit, IntLit, DoubleLit, True, False];
+
+/**
+ * Chevrotain builds a dozen CST levels for every list item, so a long list of literals (`x in ["a", "b", …]`,
+ * the commonest large input) is handed to it with its first item only, and cst-to-ast rebuilds every item
+ * straight from the tokens: same tree, same spans and errors, linear and cheap. Only lists whose items are all
+ * literals (a number possibly negated) qualify, and only where a `[` cannot be a filter.
+ */
+function collapseLiteralLists(
+  tokens: IToken[],
+  tokenSpan: (t: IToken) => PqlSpan,
+  fail: (c: PqlErrorCode, m: string, s: PqlSpan) => never,
+): { parsed: IToken[]; lists: Map<number, IToken[][]> } {
+  const lists = new Map<number, IToken[][]>();
+  const parsed: IToken[] = [];
+  const isLiteral = (t: IToken | undefined): boolean => t !== undefined && LITERALS.some((l) => tokenMatcher(t, l));
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as IToken;
+    parsed.push(t);
+    if (!tokenMatcher(t, LBracket)) continue;
+    const prev = tokens[i - 1];
+    const before = tokens[i - 2];
+    const primaryPosition =
+      prev === undefined ||
+      (BEFORE_AN_EXPRESSION.some((b) => tokenMatcher(prev, b)) && (before === undefined || !(tokenMatcher(before, Dot) || tokenMatcher(before, Caret))));
+    if (!primaryPosition) continue;
+    const items: IToken[][] = [];
+    let j = i + 1;
+    let closed = false;
+    for (;;) {
+      const first = tokens[j];
+      const second = tokens[j + 1];
+      const negative = first !== undefined && second !== undefined && tokenMatcher(first, Minus) && (tokenMatcher(second, IntLit) || tokenMatcher(second, DoubleLit));
+      const item = negative ? [first, second] : first !== undefined && isLiteral(first) ? [first] : undefined;
+      if (item === undefined) break;
+      if (items.length === MAX_LIST_ITEMS) {
+        fail(PQL_ERROR_CODES.tooLarge, `this list has more than ${MAX_LIST_ITEMS.toLocaleString("en")} items; the limit is ${MAX_LIST_ITEMS.toLocaleString("en")} (maxListItems)`, { start: tokenSpan(t).start, end: tokenSpan(item[item.length - 1] as IToken).end });
+      }
+      items.push(item);
+      j += item.length;
+      const sep = tokens[j];
+      if (sep !== undefined && tokenMatcher(sep, Comma)) {
+        j++;
+        continue;
+      }
+      closed = sep !== undefined && tokenMatcher(sep, RBracket);
+      break;
+    }
+    if (!closed || items.length < 2) continue;
+    lists.set(t.startOffset, items);
+    parsed.push(...(items[0] as IToken[]), tokens[j] as IToken);
+    i = j;
+  }
+  return { parsed, lists };
 }
 
 /** Tokens that open a construct extending as far right as possible (up to the enclosing bracket). */
