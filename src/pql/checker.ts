@@ -399,7 +399,10 @@ class Checker {
       }
       if (n.value.length > MAX_PATTERN_LENGTH) return; // reported by the budget
       const r = translateJavaRegex(n.value);
-      if (!r.ok) this.report(PQL_ERROR_CODES.invalidRegex, `invalid regex ${JSON.stringify(n.value)}: ${r.message}`, n.span);
+      if (!r.ok) {
+        if (r.overBudget === true) this.report(PQL_ERROR_CODES.overBudget, `regex ${JSON.stringify(n.value)} is too large: ${r.message}`, n.span);
+        else this.report(PQL_ERROR_CODES.invalidRegex, `invalid regex ${JSON.stringify(n.value)}: ${r.message}`, n.span);
+      }
       return;
     }
     this.expectString(info, n, what);

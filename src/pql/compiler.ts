@@ -31,7 +31,7 @@ import type {
 import { childrenOf } from "./ast.js";
 import { formatPql } from "./format.js";
 import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "./calendar.js";
-import { runtimeRegex, translateJavaRegex } from "./regex.js";
+import { groupMatcher, runtimeRegex, translateJavaRegex } from "./regex.js";
 import { PQL_ERROR_CODES, PqlError } from "./errors.js";
 import { MAX_PATTERN_LENGTH } from "./limits.js";
 import { assertDepth } from "./budget.js";
@@ -838,7 +838,7 @@ class Compiler {
       const p = n.pattern.value;
       if (typeof p !== "string") return () => false;
       const r = translateJavaRegex(p);
-      if (!r.ok) throw new PqlError(PQL_ERROR_CODES.invalidRegex, `invalid regex ${JSON.stringify(p)}: ${r.message}`, n.pattern.span ?? NO_SPAN);
+      if (!r.ok) throw new PqlError(r.overBudget === true ? PQL_ERROR_CODES.overBudget : PQL_ERROR_CODES.invalidRegex, `invalid regex ${JSON.stringify(p)}: ${r.message}`, n.pattern.span ?? NO_SPAN);
       const re = r.regex;
       return this.subjectTest(n.left, sc, (l) => typeof l === "string" && re.test(l), undefined);
     }
@@ -888,9 +888,8 @@ class Compiler {
           const p = pattern(env);
           const i = index(env);
           if (typeof s !== "string" || typeof p !== "string" || typeof i !== "number" || !Number.isInteger(i) || i < 0) return undefined;
-          const re = runtimeRegex(p);
-          const m = re === null ? null : re.exec(s);
-          return m === null ? undefined : (m[i] ?? undefined);
+          const group = groupMatcher(p, i);
+          return group === null ? undefined : group(s);
         };
       }
       case "getMonth":

@@ -7,11 +7,11 @@
  * `\0oct`, `\e`, `\cX`, `\Q…\E`, POSIX `\p{Alpha}`… are spelled out. What RE2 cannot honour is refused with a
  * message naming the construct, never matched differently: backreferences, lookaround, atomic groups,
  * possessive quantifiers, class unions and intersections, `\A \Z \z \G \X`, `\p{java…}`, Unicode blocks, inline
- * flags anywhere but the start, and patterns longer than MAX_PATTERN_LENGTH. Matching is a search (Java
- * `find()`), never anchored.
+ * flags anywhere but the start; patterns longer than MAX_PATTERN_LENGTH or compiling to more than MAX_REGEX_SIZE
+ * instructions are refused too. Matching is a search (Java `find()`), never anchored.
  */
 import { RE2JS } from "re2js";
-import { MAX_PATTERN_LENGTH } from "./limits.js";
+import { MAX_PATTERN_LENGTH, MAX_REGEX_SIZE } from "./limits.js";
 
 /** A compiled `matches`/`regexGroup` pattern: a search, and the groups of the first match. */
 export interface PqlRegex {
@@ -23,7 +23,7 @@ export interface PqlRegex {
 /** A translated pattern (with its RE2 source, for back ends whose engine is RE2), or the reason it cannot be used. */
 export type RegexResult =
   | { readonly ok: true; readonly regex: PqlRegex; readonly re2: string }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string; readonly overBudget?: true };
 
 class Refused extends Error {}
 
@@ -103,11 +103,22 @@ type ClassItem = { readonly ranges: ReadonlyArray<readonly [number, number]> } |
 class Translator {
   private i = 0;
   private groups = 0;
+  /** Capturing groups seen so far (Java numbers them, named or not, by their opening parenthesis). */
+  captures = 0;
 
+  /** `keep`: the only group left capturing (0: none), so that the engine tracks no other; undefined: all. */
   constructor(
     private readonly src: string,
     private readonly flags: Flags,
+    private readonly keep?: number,
   ) {}
+
+  private capturing(name?: string): string {
+    this.captures++;
+    this.groups++;
+    if (this.keep === undefined) return name === undefined ? "(" : `(?P<${name}>`;
+    return this.captures === this.keep ? "(" : "(?:";
+  }
 
   private peek(k = 0): number | undefined {
     return this.src.codePointAt(this.i + k);
@@ -228,10 +239,7 @@ class Translator {
   }
 
   private group(): string {
-    if (this.peek() !== 0x3f) {
-      this.groups++;
-      return "(";
-    }
+    if (this.peek() !== 0x3f) return this.capturing();
     this.i++;
     if (this.at(":")) {
       this.i++;
@@ -243,8 +251,7 @@ class Translator {
     const named = /^<([a-zA-Z][a-zA-Z0-9]*)>/.exec(this.src.slice(this.i, this.i + 40));
     if (named !== null) {
       this.i += named[0].length;
-      this.groups++;
-      return `(?P<${named[1]}>`;
+      return this.capturing(named[1]);
     }
     if (/^[idmsuxU-]+[:)]/.test(this.src.slice(this.i, this.i + 16))) return refuse(MESSAGES.inlineFlags);
     return refuse("'(?' must start a group '(?:…)', a named group '(?<name>…)' or leading flags '(?i)'");
@@ -501,30 +508,58 @@ class Translator {
   }
 }
 
-/** Translate a Java regex to RE2 and compile it; never throws. */
-export function translateJavaRegex(pattern: string): RegexResult {
+/** Instructions of the compiled RE2 program (its size: the work per input character), when re2js tells it. */
+function programSize(compiled: RE2JS): number | undefined {
+  const prog = (compiled as unknown as { re2Input?: { prog?: { numInst?: () => number } } }).re2Input?.prog;
+  return typeof prog?.numInst === "function" ? prog.numInst() : undefined;
+}
+
+interface Translated {
+  readonly re2: string;
+  readonly compiled: RE2JS;
+  readonly groups: number;
+}
+
+/** Translate and compile, keeping only group `keep` capturing (all when undefined); a string is the reason it cannot be used. */
+function translate(pattern: string, keep?: number): Translated | { readonly refused: string; readonly overBudget?: true } {
   if (pattern.length > MAX_PATTERN_LENGTH) {
-    return { ok: false, message: `the pattern is ${pattern.length.toLocaleString("en")} characters long; the limit is ${MAX_PATTERN_LENGTH.toLocaleString("en")} (maxPatternLength)` };
+    return { refused: `the pattern is ${pattern.length.toLocaleString("en")} characters long; the limit is ${MAX_PATTERN_LENGTH.toLocaleString("en")} (maxPatternLength)`, overBudget: true };
   }
   let src = pattern;
   const lead = /^\(\?([imsxdu]+)\)/.exec(src);
   const f = lead?.[1] ?? "";
   if (lead !== null) src = src.slice(lead[0].length);
   const flags: Flags = { i: f.includes("i"), m: f.includes("m"), s: f.includes("s"), x: f.includes("x"), d: f.includes("d"), u: f.includes("u") };
-  if (/^\(\?[idmsuxU-]*U/.test(pattern)) return { ok: false, message: "the flag 'U' (Unicode character classes) is not supported" };
+  if (/^\(\?[idmsuxU-]*U/.test(pattern)) return { refused: "the flag 'U' (Unicode character classes) is not supported" };
   let re2: string;
+  let groups: number;
   try {
-    re2 = (flags.i && flags.u ? "(?i)" : "") + new Translator(src, flags).translate();
+    const t = new Translator(src, flags, keep);
+    re2 = (flags.i && flags.u ? "(?i)" : "") + t.translate();
+    groups = t.captures;
   } catch (e) {
-    if (e instanceof Refused) return { ok: false, message: e.message };
+    if (e instanceof Refused) return { refused: e.message };
     throw e;
   }
+  let compiled: RE2JS;
   try {
-    const compiled = RE2JS.compile(re2);
-    return { ok: true, re2, regex: { test: (s) => compiled.test(s), exec: (s) => compiled.exec(s) as Array<string | undefined> | null } };
+    compiled = RE2JS.compile(re2);
   } catch (e) {
-    return { ok: false, message: `invalid regular expression: ${e instanceof Error ? e.message.replace(/^error parsing regexp: /, "") : String(e)}` };
+    return { refused: `invalid regular expression: ${e instanceof Error ? e.message.replace(/^error parsing regexp: /, "") : String(e)}` };
   }
+  const size = programSize(compiled);
+  if (size !== undefined && size > MAX_REGEX_SIZE) {
+    return { refused: `the pattern compiles to ${size.toLocaleString("en")} matching instructions (repetitions count once per repeat); the limit is ${MAX_REGEX_SIZE.toLocaleString("en")} (maxRegexSize)`, overBudget: true };
+  }
+  return { re2, compiled, groups };
+}
+
+/** Translate a Java regex to RE2 and compile it; never throws. `overBudget` marks a pattern refused for its size. */
+export function translateJavaRegex(pattern: string): RegexResult {
+  const t = translate(pattern);
+  if ("refused" in t) return t.overBudget === true ? { ok: false, message: t.refused, overBudget: true } : { ok: false, message: t.refused };
+  const { compiled, re2 } = t;
+  return { ok: true, re2, regex: { test: (s) => compiled.test(s), exec: (s) => compiled.exec(s) as Array<string | undefined> | null } };
 }
 
 const cache = new Map<string, PqlRegex | null>();
@@ -539,4 +574,35 @@ export function runtimeRegex(pattern: string): PqlRegex | null {
     cache.set(pattern, re);
   }
   return re;
+}
+
+/** Group `group` of the first match (0: the match), or undefined; null when the pattern is unusable. */
+export type GroupMatcher = (input: string) => string | undefined;
+
+const groupCache = new Map<string, GroupMatcher | null>();
+
+/**
+ * `regexGroup(pattern, group)`: the pattern compiled with only that group capturing, since the engine's work per
+ * character grows with the groups it tracks. Cached; null when the pattern is unusable, and a matcher of nothing
+ * when the group does not exist.
+ */
+export function groupMatcher(pattern: string, group: number): GroupMatcher | null {
+  const key = `${group}\u0000${pattern}`;
+  let m = groupCache.get(key);
+  if (m === undefined) {
+    if (groupCache.size > 256) groupCache.clear();
+    const t = translate(pattern, group === 0 ? 0 : group);
+    if ("refused" in t) m = null;
+    else if (group > t.groups) m = () => undefined;
+    else {
+      const { compiled } = t;
+      const at = group === 0 ? 0 : 1;
+      m = (s) => {
+        const r = compiled.exec(s) as Array<string | undefined> | null;
+        return r === null ? undefined : (r[at] ?? undefined);
+      };
+    }
+    groupCache.set(key, m);
+  }
+  return m;
 }

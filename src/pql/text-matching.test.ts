@@ -164,6 +164,14 @@ describe("matches runs on RE2", () => {
     if (!r.ok) expect(r.message).toContain(message);
   });
 
+  it("regexGroup tracks only the group it returns, so many groups over a long input stay cheap", () => {
+    const long = `${"a".repeat(20_000)}!`;
+    const v = compilePqlValue(parsePql(`personalEmail.address.regexGroup("${"(a*)".repeat(40)}(!)", 41)`));
+    expect(v(ctx({ personalEmail: { address: long } }))).toBe("!");
+    const named = compilePqlValue(parsePql('personalEmail.address.regexGroup("(?<user>\\\\w+)@(?<host>\\\\w+)", 2)'));
+    expect(named(ctx({ personalEmail: { address: "john@example.com" } }))).toBe("example");
+  });
+
   it("keeps regexGroup's groups", () => {
     const v = compilePqlValue(parsePql('personalEmail.address.regexGroup("^(\\\\w+)\\\\.(\\\\w+)@(x)?", 2)'));
     expect(v(ctx({ personalEmail: { address: "john.doe@example.com" } }))).toBe("doe");
@@ -199,6 +207,13 @@ describe("patterns too large", () => {
     expect(errors[0]?.message).toContain(message);
     expect(errors[0]?.location.column).toBeGreaterThan(20);
     expect(() => compileSegmentExpression(expr, TEST_SCHEMA)).toThrow(/maxPatternLength/);
+  });
+
+  it("a pattern whose program is too large is a checker error (maxRegexSize): (.*){1000}", () => {
+    const errors = check('personalEmail.address.regexGroup("(.*){1000}", 0) = "a"');
+    expect(errors.map((e) => e.code)).toEqual(["PQL-T011"]);
+    expect(errors[0]?.message).toContain("(maxRegexSize)");
+    expect(check('personalEmail.address matches "[a-z]{2,64}@(\\\\w+\\\\.)+[a-z]{2,}"')).toEqual([]);
   });
 
   it("a computed pattern too large matches nothing at run time (no exception)", () => {
