@@ -106,6 +106,8 @@ interface V {
   readonly plainStrings?: boolean;
   /** An upper bound of the absolute value of a number (Infinity when unknown). */
   readonly bound?: number;
+  /** A list literal none of whose items can be missing. */
+  readonly noNulls?: boolean;
 }
 
 /** A compiled predicate: NULL means false. */
@@ -447,8 +449,14 @@ class SqlCompiler {
       (li.kind === "string" && ri.kind === "string" && (this.plainStrings(l) || this.plainStrings(r))) ||
       ((li.kind === "struct" || li.kind === "list") && sameType(li, ri) && !this.holdsStrings(li));
     if (!ok && li.kind === "string" && ri.kind === "string") {
-      // Element by element with the reference's string equality (timestamps by instant).
-      return { sql: this.d.compare(op, this.eqKeys(l.sql), this.eqKeys(r.sql)), nullable };
+      // Element by element with the reference's string equality (timestamps by instant), which is plain equality
+      // unless both lists hold something that may be a timestamp.
+      const sql = this.bindAll([l, r], ([a, b]) => {
+        const [x, y] = [a as string, b as string];
+        const plain = this.d.compare(op, x, y);
+        return this.d.caseWhen([[this.d.or([`${this.timestampLike(x)} = 0`, `${this.timestampLike(y)} = 0`]), plain]], this.d.compare(op, this.eqKeys(x), this.eqKeys(y)));
+      });
+      return { sql, nullable };
     }
     if (!ok) {
       const mismatch = joinTypes(li, ri) === undefined;
@@ -806,7 +814,11 @@ class SqlCompiler {
     if (items.kind === "null" || x.type.kind === "null") return FALSE;
     if (joinTypes(items, x.type) === undefined && !(this.timed(items) && this.timed(x.type))) return FALSE;
     if (items.kind === "string" && x.type.kind === "string" && this.literalTime(x) !== null && !this.plainStrings(r)) {
-      return { sql: this.d.listContains(this.eqKeys(r.sql), this.eqKey(x.sql)), nullable: true };
+      const keyed = this.d.listContains(this.eqKeys(r.sql), this.eqKey(x.sql));
+      if (typeof this.literalTime(x) === "number") return { sql: keyed, nullable: true };
+      // Plain equality unless the value may be a timestamp; a missing value is in no list.
+      const sql = this.d.caseWhen([[this.d.isNull(x.sql), "NULL"], [this.d.not(this.d.maybeTimestamp(x.sql)), this.d.listContains(r.sql, x.sql)]], keyed);
+      return { sql, nullable: true };
     }
     if (this.holdsStrings(items) && items.kind !== "string") this.notCompiled(`membership in a list of ${describeSqlType(items)}`, n);
     if (this.timed(items) && items.kind !== x.type.kind) {
@@ -833,6 +845,24 @@ class SqlCompiler {
   private eqKeys(list: string): string {
     const x = this.fresh("s");
     return this.d.listTransform(list, this.d.lambda([x], this.eqKey(x)));
+  }
+
+  /** How many elements of a string list may be timestamps (a cheap test). */
+  private timestampLike(list: string): string {
+    const x = this.fresh("s");
+    return this.d.listLength(this.d.listFilter(list, this.d.lambda([x], this.d.maybeTimestamp(x))));
+  }
+
+  /** TRUE when a list has a NULL element (which the reference's equality finds: null equals null in arrays). */
+  private hasNull(list: V): string {
+    return list.noNulls === true ? "FALSE" : this.d.isNotNull(this.d.listPosition(list.sql, "NULL"));
+  }
+
+  /** f over several values, each bound once (see bindValue). */
+  private bindAll(vs: readonly V[], f: (sqls: string[]) => string, bound: string[] = []): string {
+    const [first, ...rest] = vs;
+    if (first === undefined) return f(bound);
+    return this.bindValue(first, (s) => this.bindAll(rest, f, [...bound, s])).sql;
   }
 
   private like(n: LikeNode, sc: Scope): P {
@@ -1017,7 +1047,7 @@ class SqlCompiler {
       }
     }
     const plainStrings = t.kind === "string" && items.every((i) => typeof i.literal === "string" && timestampOf(i.literal) === undefined);
-    return { sql: this.d.list(items.map((i) => i.sql), t), type: listOf(t), nullable: false, plainStrings };
+    return { sql: this.d.list(items.map((i) => i.sql), t), type: listOf(t), nullable: false, plainStrings, noNulls: items.every((i) => !i.nullable) };
   }
 
   /** A fieldLookup chain: the profile's `xEvent` is the events column; `.f` on a list projects (and flattens). */
@@ -1321,17 +1351,18 @@ class SqlCompiler {
     const d = this.d;
     const items = (list.type as { items: SqlType }).items;
     if (this.holdsStrings(items) && items.kind !== "string") this.notCompiled(`distinct() of ${describeSqlType(items)}`, n);
-    const keyed = items.kind === "string" || items.kind === "date";
     return this.bindValue(list, (l) => {
       const x = this.fresh("x");
       const i = this.fresh("i");
       const index = d.lambdaIndexBase === 1 ? i : `(${i} + 1)`;
-      if (!keyed) return d.listFilter(l, d.lambda([x, i], `${d.listPosition(l, x)} = ${index}`));
-      // Keys computed once: an element is kept where its key first occurs.
-      const keys = items.kind === "string" ? this.eqKeys(l) : this.timestamps(l, items);
-      return this.bindValue({ sql: keys, type: listOf(NULL_TYPE), nullable: true }, (ks) =>
+      // An element is kept where it first occurs (list_position finds NULL too).
+      const plain = d.listFilter(l, d.lambda([x, i], `${d.listPosition(l, x)} = ${index}`));
+      if (items.kind !== "string") return plain;
+      // Strings: by instant when two or more may be timestamps, with each key computed once.
+      const keyed = this.bindValue({ sql: this.eqKeys(l), type: listOf(NULL_TYPE), nullable: true }, (ks) =>
         d.listFilter(l, d.lambda([x, i], `${d.listPosition(ks, d.listElement(ks, i))} = ${index}`)),
       ).sql;
+      return d.caseWhen([[`${this.timestampLike(l)} <= 1`, plain]], keyed);
     });
   }
 
@@ -1464,26 +1495,53 @@ class SqlCompiler {
       }
     }
     if ((this.holdsStrings(ai) && ai.kind !== "string") || (this.holdsStrings(bi) && bi.kind !== "string")) this.notCompiled(`${name}() of lists of ${describeSqlType(ai)}`, n);
-    const plain = !(ai.kind === "string" && bi.kind === "string") || this.plainStrings(a) || this.plainStrings(b);
-    const keysOf = (v: V, t: SqlType): string => (t.kind === "string" && !plain ? this.eqKeys(v.sql) : this.timed(t) ? this.timestamps(v.sql, t) : v.sql);
-    const ka = keysOf(a, ai);
-    const kb = keysOf(b, bi);
+    const strings = ai.kind === "string" && bi.kind === "string" && !this.plainStrings(a) && !this.plainStrings(b);
+    const sql = this.bindAll([a, b], ([as, bs]) => {
+      const av: V = { ...a, sql: as as string };
+      const bv: V = { ...b, sql: bs as string };
+      // Plain equality, with NULL elements equal to each other as in the reference (SQL's list functions skip them).
+      const ka = this.timed(ai) ? this.timestamps(av.sql, ai) : av.sql;
+      const kb = this.timed(bi) ? this.timestamps(bv.sql, bi) : bv.sql;
+      const plain = this.setOp(name, av, bv, ka, kb, (x) => (ai.kind === "date" ? d.dateToTimestamp(x) : x));
+      if (!strings) return plain;
+      // Strings by instant when both lists may hold timestamps (keys hold NULL elements as values).
+      const keyed = this.bindAll(
+        [
+          { sql: this.eqKeys(av.sql), type: listOf(NULL_TYPE), nullable: true },
+          { sql: this.eqKeys(bv.sql), type: listOf(NULL_TYPE), nullable: true },
+        ],
+        ([kas, kbs]) => this.setOp(name, { ...av, noNulls: true }, { ...bv, noNulls: true }, kas as string, kbs as string, (x) => this.eqKey(x)),
+      );
+      return d.caseWhen([[d.or([`${this.timestampLike(av.sql)} = 0`, `${this.timestampLike(bv.sql)} = 0`]), plain]], keyed);
+    });
+    if (name === "intersection") return { sql, type: a.type, nullable: true };
+    return this.bool({ sql, nullable });
+  }
+
+  /** One set function over key lists `ka`, `kb` of `a`, `b` (`key` maps an element of a to its key). */
+  private setOp(name: string, a: V, b: V, ka: string, kb: string, key: (x: string) => string): string {
+    const d = this.d;
+    const bothNull = (p: V, q: V): string | undefined => (p.noNulls === true || q.noNulls === true ? undefined : d.and([this.hasNull(p), this.hasNull(q)]));
     switch (name) {
-      case "intersects":
-        return this.bool({ sql: d.listHasAny(ka, kb), nullable });
+      case "intersects": {
+        const nulls = bothNull(a, b);
+        return nulls === undefined ? d.listHasAny(ka, kb) : d.or([d.listHasAny(ka, kb), nulls]);
+      }
       case "subsetOf":
-        return this.bool({ sql: d.listHasAll(kb, ka), nullable });
-      case "supersetOf":
-        return this.bool({ sql: d.listHasAll(ka, kb), nullable });
+      case "supersetOf": {
+        const [sub, sup, ksub, ksup] = name === "subsetOf" ? [a, b, ka, kb] : [b, a, kb, ka];
+        const all = d.listHasAll(ksup, ksub);
+        return sub.noNulls === true ? all : d.and([all, d.or([d.not(this.hasNull(sub)), this.hasNull(sup)])]);
+      }
       default: {
         // The elements of a that are in b, each once, in a's order; missing when there are none.
         const x = this.fresh("x");
         const i = this.fresh("i");
-        const key = ai.kind === "string" && !plain ? this.eqKey(x) : ai.kind === "date" ? d.dateToTimestamp(x) : x;
         const index = d.lambdaIndexBase === 1 ? i : `(${i} + 1)`;
-        const common = d.listFilter(a.sql, d.lambda([x, i], d.and([d.listContains(kb, key), `${d.listPosition(ka, key)} = ${index}`])));
-        const bound = this.bindValue({ sql: common, type: a.type, nullable: true }, (c) => d.caseWhen([[`${d.listLength(c)} > 0`, c]]));
-        return { sql: bound.sql, type: a.type, nullable: true };
+        const k = key(x);
+        const inB = b.noNulls === true || a.noNulls === true ? d.listContains(kb, k) : d.or([d.listContains(kb, k), d.and([d.isNull(x), this.hasNull(b)])]);
+        const common = d.listFilter(a.sql, d.lambda([x, i], d.and([inB, `${d.listPosition(ka, k)} = ${index}`])));
+        return this.bindValue({ sql: common, type: a.type, nullable: true }, (c) => d.caseWhen([[`${d.listLength(c)} > 0`, c]])).sql;
       }
     }
   }
@@ -1690,65 +1748,55 @@ class SqlCompiler {
   // ---------------------------------------------------------------- chain
 
   /**
-   * chain(EVENTS, TIME, [steps]): the events with a time, sorted by it (stable), folded through a state machine
-   * (step, matches still needed, time the step must be after, time of the step's last match) — the greedy earliest
-   * match of the reference as one list_reduce.
+   * chain(EVENTS, TIME, [steps]): the reference's greedy earliest match (events sorted by time, strictly later
+   * between steps) in closed form. Step k only ever sees the events strictly after the time of step k-1's last match
+   * (earlier ones were consumed or skipped), and its own last match is the COUNT-th smallest time among those that
+   * satisfy it; the chain holds when the last step has one. So each step is one list_filter and a min (or a sort
+   * for COUNT > 1) over the events, nested through one scalar — no per-event state machine.
    */
   private chain(n: ChainNode, sc: Scope): P {
     const d = this.d;
     const events = this.asList(this.value(n.events, sc));
     if (events === undefined) return FALSE;
     const items = (events.type as { items: SqlType }).items;
-    const e = this.fresh("e");
-    const el: V = { sql: e, type: items, nullable: true, simple: true };
-    const timeField = this.walk(el, [n.timeField], 0);
-    const t = this.timeOf(timeField);
-    if (t === undefined) return FALSE;
     // COUNT(0) steps match nothing and move nothing: drop them.
     const steps = n.steps
       .map((step) => ({ step, count: step.clauses.reduce((c, cl) => (cl.kind === "COUNT" ? cl.count : c), 1) }))
       .filter((s) => s.count > 0);
     if (steps.length === 0) return TRUE;
-    // Rows {t, i, e} with a usable time, sorted by time then original position.
-    const r = this.fresh("r");
-    const idx = this.fresh("i");
-    const rows = d.listTransform(events.sql, d.lambda([e, idx], d.struct([["t", t.sql], ["i", idx], ["e", e]])));
-    const timed = d.listFilter(rows, d.lambda([r], d.isNotNull(d.field(r, "t"))));
-    const sorted = d.listSort(timed, false);
-    // Each step's predicate over the row's event.
-    const acc = this.fresh("s");
-    const row = this.fresh("r");
-    const ev: V = { sql: d.field(row, "e"), type: items, nullable: true, simple: true };
-    const inner: Scope = { implicit: ev, implicitIsProfile: false, vars: sc.vars, up: sc };
     const subject: FieldLookupNode = { nodeType: "fieldLookup", object: { nodeType: "implicitContext" }, fieldName: n.timeField };
-    const stepPreds = steps.map(({ step }) => {
-      const ps: P[] = [];
+    const lastMatch = (k: number, list: string, after: string | undefined): string | undefined => {
+      const { step, count } = steps[k] as (typeof steps)[number];
+      const e = this.fresh("e");
+      const el: V = { sql: e, type: items, nullable: true, simple: true };
+      const t = this.timeOf(this.walk(el, [n.timeField], 0));
+      if (t === undefined) return undefined;
+      const inner: Scope = { implicit: el, implicitIsProfile: false, vars: sc.vars, up: sc };
+      const conds: P[] = [{ sql: after === undefined ? d.isNotNull(t.sql) : `${t.sql} > ${after}`, nullable: true }];
       for (const c of step.clauses) {
-        if (c.kind === "WHAT" || c.kind === "WHERE") ps.push(this.pred(c.condition, inner));
-        else if (c.kind === "WHEN") ps.push(this.occurs(subject, c.spec, inner));
+        if (c.kind === "WHAT" || c.kind === "WHERE") conds.push(this.pred(c.condition, inner));
+        else if (c.kind === "WHEN") conds.push(this.occurs(subject, c.spec, inner));
       }
-      const live = ps.filter((p) => p.sql !== "TRUE");
-      return live.length === 0 ? "TRUE" : d.and(live.map((p) => p.sql));
+      if (conds.some((p) => p.sql === "FALSE")) return "NULL";
+      const live = conds.filter((p) => p.sql !== "TRUE").map((p) => p.sql);
+      const matching = d.listFilter(list, d.lambda([e], d.and(live)));
+      const e2 = this.fresh("e");
+      const t2 = this.timeOf(this.walk({ ...el, sql: e2 }, [n.timeField], 0)) as TimeV;
+      const times = d.listTransform(matching, d.lambda([e2], t2.sql));
+      return count === 1 ? d.listAggregate("min", times) : d.listElement(d.listSort(times, false), d.integer(count));
+    };
+    const sql = this.bindAll([events], ([list]) => {
+      const build = (k: number, after: string | undefined): string | undefined => {
+        const last = lastMatch(k, list as string, after);
+        if (last === undefined || k === steps.length - 1) return last === undefined ? undefined : d.isNotNull(last);
+        // The time of step k's last match, bound once for the steps after it.
+        const a = this.fresh("t");
+        const rest = build(k + 1, a);
+        return rest === undefined ? undefined : d.listElement(d.listTransform(d.list([last], TIMESTAMP), d.lambda([a], rest)), "1");
+      };
+      return build(0, undefined) ?? "FALSE";
     });
-    const counts = steps.map((s) => s.count);
-    const step = d.field(acc, "step");
-    const need = d.field(acc, "need");
-    const after = d.field(acc, "after");
-    const rt = d.field(row, "t");
-    const n1 = steps.length;
-    // The state after a match of the current step.
-    const nextNeed = d.caseWhen(counts.slice(1).map((c, k) => [`${step} = ${k + 1}`, d.integer(c)] as const), d.integer(0));
-    const matched = d.caseWhen(
-      [[`${need} > 1`, d.struct([["step", step], ["need", `${need} - 1`], ["after", after]])]],
-      d.struct([["step", `${step} + 1`], ["need", nextNeed], ["after", rt]]),
-    );
-    const stepMatches = d.caseWhen(stepPreds.map((p, k) => [`${step} = ${k + 1}`, p] as const), "FALSE");
-    const live = d.and([`${step} <= ${n1}`, d.or([d.isNull(after), `${rt} > ${after}`]), stepMatches]);
-    // Within a step, `after` stays the previous step's last match; the step's own matches may share a time.
-    const body = d.caseWhen([[live, matched]], acc);
-    const initial = d.struct([["step", d.integer(1)], ["need", d.integer(counts[0] as number)], ["after", d.null(TIMESTAMP)]]);
-    const folded = d.listReduce(sorted, d.lambda([acc, row], body), initial);
-    return { sql: `${d.field(`(${folded})`, "step")} > ${n1}`, nullable: events.nullable };
+    return sql === "FALSE" ? FALSE : { sql, nullable: true };
   }
 }
 

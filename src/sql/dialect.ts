@@ -216,6 +216,11 @@ export abstract class SqlDialect {
     return `${s} LIKE ${pattern}`;
   }
 
+  /** A cheap test true for every string that may be a timestamp (YYYY-MM-DD…), the reference's own quick reject. */
+  maybeTimestamp(s: string): string {
+    return `${s} LIKE '____-__-__%'`;
+  }
+
   /**
    * The engine's pattern for a PQL regex (Java syntax, with the meaning the reference gives it); "test" is a yes/no
    * search (`matches`), "extract" also needs the match itself (`regexGroup`).

@@ -49,7 +49,7 @@ function stringTimestampBody(s: string): string {
     `${int(12, 2)} * 3600000 + ${int(15, 2)} * 60000 + least(${int(18, 2)}, 59) * 1000 + ` +
     `CAST(rpad(regexp_extract(${s}, '^.{19}\\.(\\d{1,3})', 1), 3, '0') AS BIGINT) - (${offsetMinutes}) * 60000`;
   return (
-    `CASE WHEN length(${s}) < 10 OR substr(${s}, 5, 1) <> '-' OR substr(${s}, 8, 1) <> '-' THEN NULL ` +
+    `CASE WHEN ${s} NOT LIKE '____-__-__%' THEN NULL ` +
     `WHEN regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}') THEN CAST(TRY_CAST(${s} AS DATE) AS TIMESTAMP) ` +
     `WHEN regexp_full_match(${s}, '${RFC3339}') THEN CAST(TRY_CAST(substr(${s}, 1, 10) AS DATE) AS TIMESTAMP) + to_milliseconds(${msOfDay}) END`
   );
