@@ -1,6 +1,6 @@
 /**
- * Job progress on stderr: a live line on a terminal, a plain line every ten seconds otherwise (so logs of
- * short jobs stay quiet).
+ * Job progress on stderr, silent for a job's first two seconds (a short job prints nothing): then a live line
+ * on a terminal, otherwise a plain line at once and every ten seconds after (so logs stay short).
  */
 import type { JobProgress } from "../engine/job-progress.js";
 
@@ -10,40 +10,70 @@ export interface ProgressReporter {
   done(): void;
 }
 
+/** A job prints nothing for this long, and its first line as soon as it has passed. */
+const JOB_QUIET_MS = 2000;
+
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+const percentOf = (done: number, total: number): string => `${total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100} %`;
+
 /**
- * `segment job: spilling to 8 shards, 600,000 / 12,000,000 rows (5 %), 200,000 rows/s, ETA 57 s, 10 s`, then
- * `segment job: 52,000 profiles, 3/8 shards, 3,400 profiles/s, ETA 40 s, 20 s`. Rates and ETAs are per stage;
- * the ETA of the profiles stage counts finished shards, so it shows once one is done.
+ * A line per stage, counting what the job's result counts: `segment job: reading, 120,000 rows, 40,000
+ * rows/s, 3 s`, `segment job: identities, policy 1/3, 45 %, 7 s` (`all datasets` first), `segment job: evaluating, policy 2/3,
+ * 40,000 / 111,251 profiles (35 %), 5,000 profiles/s, 12 s` (the result's profiles are the largest policy's),
+ * `export job: merging, 12,000 profiles exported, 40,000 / 111,251 merged (35 %), 5,000 profiles/s, ETA 14 s,
+ * 12 s`, `… writing …`. Spilled to shards: `reading into 8 shards, 600,000 / 12,000,000 rows (5 %), …` and
+ * `evaluating, 52,000 profiles, 3/8 shards, 3,400 profiles/s, ETA 40 s, 20 s`. Rates and ETAs are per stage
+ * (and policy); an ETA over shards counts finished shards, so it shows once one is done.
  */
 export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): ProgressReporter {
-  const line = progressLine(stream, clock);
-  let stage: JobProgress["stage"] | undefined;
+  const line = progressLine(stream, clock, { quietMs: JOB_QUIET_MS, firstAfterQuiet: true });
+  let stage: string | undefined;
   let stageStart = line.start;
-  const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
   return {
     onProgress(p) {
-      if (p.stage !== stage) {
+      const key = `${p.kind} ${p.jobId} ${p.stage} ${p.policy ?? ""}`;
+      if (key !== stage) {
         // The first stage runs from the job's start.
         if (stage !== undefined) stageStart = clock();
-        stage = p.stage;
+        stage = key;
       }
-      line.show((now) => {
-        const elapsed = (now - stageStart) / 1000;
-        const total = `${((now - line.start) / 1000).toFixed(0)} s`;
-        const rate = (n: number, unit: string): string => `${elapsed > 0 ? fmt(n / elapsed) : "–"} ${unit}/s`;
-        if (p.stage === "identities") return `${label}: reading identities, ${fmt(p.rows)} rows, ${rate(p.rows, "rows")}, ${total}`;
-        if (p.stage === "spill") {
-          const of = p.totalRows ? ` / ${fmt(p.totalRows)} rows (${Math.floor((100 * p.rows) / p.totalRows)} %)` : " rows";
-          const eta = p.totalRows && p.rows > 0 ? `, ETA ${duration((elapsed * (p.totalRows - p.rows)) / p.rows)}` : "";
-          return `${label}: spilling to ${p.shards} shards, ${fmt(p.rows)}${of}, ${rate(p.rows, "rows")}${eta}, ${total}`;
-        }
-        const shards = p.shards > 1 ? `, ${p.shardsDone}/${p.shards} shards` : "";
-        const eta = p.shards > 1 && p.shardsDone > 0 && p.shardsDone < p.shards ? `, ETA ${duration((elapsed * (p.shards - p.shardsDone)) / p.shardsDone)}` : "";
-        return `${label}: ${fmt(p.profiles)} profiles${shards}, ${rate(p.profiles, "profiles")}${eta}, ${total}`;
-      });
+      line.show((now) => `${label}: ${stageText(p, (now - stageStart) / 1000)}, ${duration((now - line.start) / 1000)}`);
     },
     done: () => line.done(),
   };
+}
+
+/** What a job is doing, `elapsed` seconds into its stage. */
+function stageText(p: JobProgress, elapsed: number): string {
+  const rate = (n: number, unit: string): string => `${elapsed > 0 ? fmt(n / elapsed) : "–"} ${unit}/s`;
+  const of = (done: number, total: number | undefined, unit: string): string =>
+    total !== undefined ? `${fmt(done)} / ${fmt(total)} ${unit} (${percentOf(done, total)})` : `${fmt(done)} ${unit}`;
+  const eta = (done: number, total: number | undefined): string => (total !== undefined && done > 0 && done < total ? `, ETA ${duration((elapsed * (total - done)) / done)}` : "");
+  const policy = p.policy !== undefined && p.policies !== undefined && p.policies > 1 ? `, policy ${p.policy}/${p.policies}` : "";
+  const shards = `, ${p.shardsDone}/${p.shards} shards`;
+  const shardsEta = p.shardsDone > 0 && p.shardsDone < p.shards ? `, ETA ${duration((elapsed * (p.shards - p.shardsDone)) / p.shardsDone)}` : "";
+  const exported = `${fmt(p.exported ?? 0)} profiles exported`;
+  switch (p.stage) {
+    case "reading":
+      return `reading, ${fmt(p.rows)} rows, ${rate(p.rows, "rows")}`;
+    case "spill":
+      return `reading into ${p.shards} shards, ${of(p.rows, p.totalRows, "rows")}, ${rate(p.rows, "rows")}${eta(p.rows, p.totalRows)}`;
+    case "identities": {
+      // In one shard: the graph of all datasets, then each merge policy's profiles (rows gone through more than once).
+      if (p.totalRows === undefined) return `identities, ${fmt(p.rows)} rows, ${rate(p.rows, "rows")}`;
+      const which = p.policy === undefined ? "all datasets" : p.policies !== undefined && p.policies > 1 ? `policy ${p.policy}/${p.policies}` : "merge policy";
+      return `identities, ${which}, ${percentOf(p.rows, p.totalRows)}`;
+    }
+    case "evaluating":
+      if (p.shards > 1) return `evaluating, ${fmt(p.profiles)} profiles${shards}, ${rate(p.profiles, "profiles")}${shardsEta}`;
+      return `evaluating${policy}, ${of(p.profiles, p.totalProfiles, "profiles")}, ${rate(p.profiles, "profiles")}`;
+    case "merging":
+      if (p.shards > 1) return `merging, ${exported}, ${fmt(p.profiles)} merged${shards}, ${rate(p.profiles, "profiles")}${shardsEta}`;
+      return `merging, ${exported}, ${of(p.profiles, p.totalProfiles, "merged")}, ${rate(p.profiles, "profiles")}${eta(p.profiles, p.totalProfiles)}`;
+    case "writing":
+      if (p.kind === "export-jobs") return `writing, ${exported}`;
+      return `writing memberships${p.totalRows !== undefined ? `, ${percentOf(p.rows, p.totalRows)}` : ""}`;
+  }
 }
 
 /** Progress of a task whose total is known, e.g. the persons of `generate`. */
@@ -56,6 +86,8 @@ export interface CountReporter {
 interface LineOptions {
   /** Nothing is shown before this many ms have passed (default 0). */
   readonly quietMs?: number;
+  /** Off a terminal, the first line comes as soon as the quiet time is over, not ten seconds in. */
+  readonly firstAfterQuiet?: boolean;
 }
 
 /**
@@ -66,7 +98,7 @@ function progressLine(stream: NodeJS.WriteStream, clock: () => number, options: 
   const live = stream.isTTY === true;
   const start = clock();
   const quietUntil = start + (options.quietMs ?? 0);
-  let last = live ? 0 : start;
+  let last = live || options.firstAfterQuiet === true ? -Infinity : start;
   let shown = false;
   return {
     start,

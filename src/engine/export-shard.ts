@@ -15,9 +15,9 @@ import { deterministicHexId } from "../store/ids.js";
 import { unionType } from "../xdm/schema.js";
 import type { JsonObject, MergePolicy } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
-import { PROGRESS_EVERY } from "./job-progress.js";
+import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import type { Shard } from "./partition.js";
-import { mergeGroup, profileGroups } from "./profile-groups.js";
+import { mergeGroup, profileGroupSteps } from "./profile-groups.js";
 import { membershipsOf } from "./run-segment-job.js";
 import type { Sandbox } from "./sandbox.js";
 import { priorMemberships } from "./segment-shard.js";
@@ -120,16 +120,17 @@ export async function exportShard(
   shard: Shard,
   asOf: number,
   sink: RowSink,
-  checkpoint: (profiles: number) => void,
+  checkpoint: Checkpoint<ShardProgress>,
 ): Promise<ExportShardResult> {
   const { plan, policy, rowType, projection } = context;
-  const grouped = profileGroups(shard.data, policy);
+  const grouped = await paced(profileGroupSteps(shard.data, policy), (step) => checkpoint({ stage: "identities", policy: 0, rows: step.done, totalRows: step.total }));
   const byNamespace: Record<string, number> = {};
   let exported = 0;
-  let processed = 0;
-  checkpoint(0);
+  let profiles = 0;
+  const totalProfiles = grouped.groups.length;
+  await checkpoint({ stage: "merging", policy: 0, profiles, totalProfiles, exported });
   for (const group of grouped.groups) {
-    if (++processed % PROGRESS_EVERY === 0) checkpoint(processed);
+    if (++profiles % PROGRESS_EVERY === 0) await checkpoint({ stage: "merging", policy: 0, profiles, totalProfiles, exported });
     const merged = mergeGroup(group, policy, sandbox.conventions);
     const hasRecords = merged.recordCount > 0;
     const lastUpdate = hasRecords ? merged.lastIngestTime : Math.max(...group.events.map((e) => e.ingestTime));
@@ -148,6 +149,7 @@ export async function exportShard(
     exported++;
     for (const ns of Object.keys(identityMapOf(merged.entity) ?? {})) byNamespace[ns] = (byNamespace[ns] ?? 0) + 1;
   }
+  await checkpoint({ stage: "merging", policy: 0, profiles, totalProfiles, exported });
   return { exported, byNamespace, excludedOverIdentityLimit: grouped.excludedOverIdentityLimit };
 }
 

@@ -15,6 +15,7 @@ import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
 import type { IdentityMap, JsonObject } from "../xdm/types.js";
 import { validateRecord } from "../xdm/validate.js";
+import { paced, PROGRESS_EVERY, STEP_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
 
 export interface SandboxData {
@@ -81,29 +82,51 @@ export function tagged(dataset: Dataset, fragment: RecordFragment | EventFragmen
 
 /**
  * Reads every data file into memory, each fragment labelled with the component of the full identity graph
- * (all datasets) its primary identity belongs to — the key shards are cut by.
+ * (all datasets) its primary identity belongs to — the key shards are cut by. A job's `checkpoint` is called
+ * as rows are read (`reading`) and linked (`identities`).
  */
-export async function loadSandboxData(sandbox: Sandbox): Promise<SandboxData & { readonly componentOf: (key: IdentityKey) => IdentityKey }> {
+export async function loadSandboxData(
+  sandbox: Sandbox,
+  checkpoint?: Checkpoint<ShardProgress>,
+): Promise<SandboxData & { readonly componentOf: (key: IdentityKey) => IdentityKey }> {
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
+  let rows = 0;
   for await (const f of readFragments(sandbox)) {
     if (f.kind === "event") events.push(f.fragment);
     else records.push(f.fragment);
+    if (checkpoint !== undefined && ++rows % PROGRESS_EVERY === 0) await checkpoint({ stage: "reading", rows });
   }
-  return { records, events, componentOf: labelComponents(records, events) };
+  const linking = componentSteps(records, events);
+  const componentOf = await paced(linking, checkpoint && ((done) => checkpoint({ stage: "identities", rows: done, totalRows: 2 * (records.length + events.length) })));
+  return { records, events, componentOf };
 }
 
 /**
  * Labels each fragment with its component in the identity graph these fragments make (smallest identity),
- * and returns the component of any key (the key itself when the graph never saw it).
+ * and returns the component of any key (the key itself when the graph never saw it). Steps of STEP_EVERY
+ * fragments, each pass over them counted.
  */
-function labelComponents(records: readonly RecordFragment[], events: readonly EventFragment[]): (key: IdentityKey) => IdentityKey {
+function* componentSteps(records: readonly RecordFragment[], events: readonly EventFragment[]): Generator<number, (key: IdentityKey) => IdentityKey> {
   const graph = new IdentityGraph();
-  for (const r of records) graph.observe("record", r.identities, r.primary);
-  for (const e of events) graph.observe("event", e.identities, e.primary);
+  let done = 0;
+  for (const r of records) {
+    graph.observe("record", r.identities, r.primary);
+    if (++done % STEP_EVERY === 0) yield done;
+  }
+  for (const e of events) {
+    graph.observe("event", e.identities, e.primary);
+    if (++done % STEP_EVERY === 0) yield done;
+  }
   const canonical = graph.canonicalizer();
-  for (const f of records) f.component = canonical(f.primary) ?? f.primary;
-  for (const f of events) f.component = canonical(f.primary) ?? f.primary;
+  for (const f of records) {
+    f.component = canonical(f.primary) ?? f.primary;
+    if (++done % STEP_EVERY === 0) yield done;
+  }
+  for (const f of events) {
+    f.component = canonical(f.primary) ?? f.primary;
+    if (++done % STEP_EVERY === 0) yield done;
+  }
   return (key) => canonical(key) ?? key;
 }
 

@@ -19,6 +19,7 @@ import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { membershipLine, type MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { StoreError } from "../store/store-error.js";
+import { PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import { dataFiles, fileRows, fileTexts, identitiesOf, loadSandboxData, toFragment, type SandboxData } from "./load-data.js";
 import { hashKey, shardOf } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
@@ -126,14 +127,18 @@ export interface SpillFileTask {
   readonly outputs: readonly string[];
 }
 
-/** Writes one input file's rows to the shards' files for it, unparsed where the input is JSON Lines. */
-export async function spillFile(sandbox: Sandbox, task: SpillFileTask): Promise<void> {
+/**
+ * Writes one input file's rows to the shards' files for it, unparsed where the input is JSON Lines; adds the
+ * rows it copies to `rowsCopied[0]` as it goes, for progress.
+ */
+export async function spillFile(sandbox: Sandbox, task: SpillFileTask, rowsCopied?: Int32Array): Promise<void> {
   const out = new LineFrameWriter(task.outputs, SHARD_FRAME_CHARS);
   let i = 0;
   for await (const { line, text } of fileTexts(dataFiles(sandbox)[task.fileIndex]!)) {
     out.write(task.shardOfRow[i]!, `[${task.fileIndex},${line},${task.firstSeq + i},${task.componentOfRow[i]!}]\t${text}\n`);
-    i++;
+    if (++i % 10_000 === 0 && rowsCopied !== undefined) Atomics.add(rowsCopied, 0, 10_000);
   }
+  if (rowsCopied !== undefined) Atomics.add(rowsCopied, 0, i % 10_000);
   out.close();
 }
 
@@ -320,8 +325,18 @@ export function loadShard(sandbox: Sandbox, files: ShardFiles): Shard {
   return { index: files.index, data: { records, events }, prior, componentOf: (key) => components.get(key) ?? key };
 }
 
-/** The whole sandbox as one shard, loaded in this thread. */
-export async function sandboxShardInMemory(sandbox: Sandbox): Promise<Shard> {
-  const { componentOf, ...data } = await loadSandboxData(sandbox);
-  return { index: 0, data, prior: new SandboxState(sandbox.dir).membership.readAll(), componentOf };
+/**
+ * The whole sandbox as one shard, loaded in this thread: the previous memberships, then the data. `checkpoint`
+ * is called as lines are read (memberships and data rows counted together) and linked.
+ */
+export async function sandboxShardInMemory(sandbox: Sandbox, checkpoint?: Checkpoint<ShardProgress>): Promise<Shard> {
+  const prior: MembershipSnapshot = new Map();
+  let read = 0;
+  await checkpoint?.({ stage: "reading", rows: read });
+  for await (const { key, entries } of new SandboxState(sandbox.dir).membership.lines()) {
+    prior.set(key, entries);
+    if (checkpoint !== undefined && ++read % PROGRESS_EVERY === 0) await checkpoint({ stage: "reading", rows: read });
+  }
+  const { componentOf, ...data } = await loadSandboxData(sandbox, checkpoint && ((p) => checkpoint(p.stage === "reading" ? { ...p, rows: read + (p.rows ?? 0) } : p)));
+  return { index: 0, data, prior, componentOf };
 }

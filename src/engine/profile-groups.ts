@@ -11,6 +11,7 @@ import type { EventFragment, FragmentOrigin, RecordFragment } from "../merge/fra
 import { mergeFragments, policyIncludesDataset, type MergedProfile, type MergeRecorder } from "../merge/merge-fragments.js";
 import type { MergeConventions } from "../merge/merge-options.js";
 import type { IdentityMap, MergePolicy } from "../xdm/types.js";
+import { PROGRESS_EVERY, STEP_EVERY, unpaced } from "./job-progress.js";
 import type { SandboxData } from "./load-data.js";
 
 /** Everything one merged profile is built from. */
@@ -43,15 +44,6 @@ export function shardOf(componentHash: number, shardCount: number): number {
   return Math.floor((componentHash * shardCount) / 2 ** 32);
 }
 
-function profileKeyOf(policy: MergePolicy, data: SandboxData): (f: FragmentOrigin) => IdentityKey {
-  if (policy.identityGraph.type === "none") return (f) => f.primary;
-  const graph = new IdentityGraph();
-  for (const r of data.records) if (policyIncludesDataset(policy, r.datasetId)) graph.observe("record", r.identities, r.primary);
-  for (const e of data.events) if (policyIncludesDataset(policy, e.datasetId)) graph.observe("event", e.identities, e.primary);
-  const canonical = graph.canonicalizer();
-  return (f) => canonical(f.primary) ?? f.primary;
-}
-
 /** Stitched profiles with more identities than this are excluded from segmentation and export (PROF-GR). */
 export const IDENTITY_GRAPH_LIMIT = 50;
 
@@ -62,9 +54,41 @@ export interface ProfileGroups {
   readonly excludedOverIdentityLimit: number;
 }
 
+/** How far grouping has gone: items (fragments, then groups) done of `total` (an estimate until grouping is done). */
+export interface GroupingStep {
+  readonly done: number;
+  readonly total: number;
+}
+
 /** The profile groups under `policy`, in shard order (cut into shards with shardOf by the spill). */
 export function profileGroups(data: SandboxData, policy: MergePolicy): ProfileGroups {
-  const keyOf = profileKeyOf(policy, data);
+  return unpaced(profileGroupSteps(data, policy));
+}
+
+/**
+ * `profileGroups` cut into steps of STEP_EVERY items, for a job to check in between: the policy's identity
+ * graph (`pdg`), fragments to groups, then each group's events sorted and identities listed.
+ */
+export function* profileGroupSteps(data: SandboxData, policy: MergePolicy): Generator<GroupingStep, ProfileGroups> {
+  const fragments = data.records.length + data.events.length;
+  const pdg = policy.identityGraph.type === "pdg";
+  let total = (pdg ? 3 : 2) * fragments;
+  let done = 0;
+  yield { done, total };
+  let keyOf = (f: FragmentOrigin): IdentityKey => f.primary;
+  if (pdg) {
+    const graph = new IdentityGraph();
+    for (const r of data.records) {
+      if (policyIncludesDataset(policy, r.datasetId)) graph.observe("record", r.identities, r.primary);
+      if (++done % STEP_EVERY === 0) yield { done, total };
+    }
+    for (const e of data.events) {
+      if (policyIncludesDataset(policy, e.datasetId)) graph.observe("event", e.identities, e.primary);
+      if (++done % STEP_EVERY === 0) yield { done, total };
+    }
+    const canonical = graph.canonicalizer();
+    keyOf = (f) => canonical(f.primary) ?? f.primary;
+  }
   const groups = new Map<IdentityKey, ProfileGroup>();
   const groupOf = (key: IdentityKey, f: FragmentOrigin): ProfileGroup => {
     let g = groups.get(key);
@@ -74,7 +98,6 @@ export function profileGroups(data: SandboxData, policy: MergePolicy): ProfileGr
     }
     return g;
   };
-  const pdg = policy.identityGraph.type === "pdg";
   const identitySets = new Map<IdentityKey, Set<IdentityKey>>();
   const addIdentities = (g: ProfileGroup, f: FragmentOrigin): void => {
     if (!pdg) return;
@@ -84,24 +107,32 @@ export function profileGroups(data: SandboxData, policy: MergePolicy): ProfileGr
     for (const id of f.identities) set.add(id);
   };
   for (const r of data.records) {
-    if (!policyIncludesDataset(policy, r.datasetId)) continue;
-    const g = groupOf(keyOf(r), r);
-    g.records.push(r);
-    addIdentities(g, r);
+    if (policyIncludesDataset(policy, r.datasetId)) {
+      const g = groupOf(keyOf(r), r);
+      g.records.push(r);
+      addIdentities(g, r);
+    }
+    if (++done % STEP_EVERY === 0) yield { done, total };
   }
   for (const e of data.events) {
-    if (!policyIncludesDataset(policy, e.datasetId)) continue;
-    const g = groupOf(keyOf(e), e);
-    g.events.push(e);
-    addIdentities(g, e);
+    if (policyIncludesDataset(policy, e.datasetId)) {
+      const g = groupOf(keyOf(e), e);
+      g.events.push(e);
+      addIdentities(g, e);
+    }
+    if (++done % STEP_EVERY === 0) yield { done, total };
   }
+  total = done + groups.size;
   const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
   const ordered = [...groups.values()].sort(
     (a, b) => a.componentHash - b.componentHash || cmp(a.component, b.component) || a.hash - b.hash || cmp(a.key, b.key),
   );
+  yield { done, total };
   const kept: ProfileGroup[] = [];
   let excludedOverIdentityLimit = 0;
   for (const g of ordered) {
+    // Sorting a group's events and identities costs more than a step of the loops above.
+    if (++done % PROGRESS_EVERY === 0) yield { done, total };
     const set = identitySets.get(g.key);
     if (set && set.size > IDENTITY_GRAPH_LIMIT) {
       excludedOverIdentityLimit++;

@@ -19,7 +19,7 @@ import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
-import { progressCheck, type JobProgress } from "./job-progress.js";
+import { checkedWhile, progressCheck, type JobProgress, type StageProgress } from "./job-progress.js";
 import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
@@ -39,7 +39,11 @@ export interface ExportJobOptions {
   /** Where the request came from, for error locations. */
   readonly requestFile?: string;
   readonly clock?: () => number;
-  /** Called as profiles go by (at each shard start and every 1,000 profiles), before the cancel check. */
+  /**
+   * Called at every checkpoint (as rows are read and linked, every 1,000 profiles, as the files are finished;
+   * every 250 ms while workers run shards), before the cancel check; also by the segment job a request with
+   * `runSegmentation` runs first.
+   */
   readonly onProgress?: (event: JobProgress) => void;
 }
 
@@ -96,7 +100,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const threadMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
-    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory });
+    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   }
 
   recoverInterruptedJobs(sandbox.dir, clock);
@@ -162,7 +166,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     let written: Promise<unknown> = Promise.resolve();
     const results = await runShards<ExportShardResult>(
       sandbox,
-      { job: { kind: "export-jobs", id }, ...memory, heapBytes: threadMemory, workers, checkpoint, report: (p) => options.onProgress?.({ kind: "export-jobs", jobId: id, ...p }) },
+      { job: { kind: "export-jobs", id }, ...memory, heapBytes: threadMemory, workers, policies: 1, checkpoint },
       {
         here: (shard, progress) => {
           const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));
@@ -195,9 +199,11 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       excludedOverIdentityLimit += r.excludedOverIdentityLimit;
       for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
     }
-    const { files, writeMs } = encoder
-      ? await encoder.run<{ jobId: number }, FinishedBatches>("finishEncodingTask", { jobId: id })
-      : await finishBatches(writers ?? []);
+    // The last rows are encoded and the files closed; a cancel meanwhile stops it (the catch below ends the encoder).
+    const writing: StageProgress = { stage: "writing", rows: 0, shardsDone: results.length, shards: results.length, profiles: 0, exported };
+    const finishing = encoder ? encoder.run<{ jobId: number }, FinishedBatches>("finishEncodingTask", { jobId: id }) : finishBatches(writers ?? []);
+    const { files, writeMs } = await checkedWhile(finishing, () => checkpoint(writing));
+    await checkpoint(writing);
     const exportEnd = clock();
     commitBatches(state, plan, specs, staging);
     const end = clock();

@@ -36,7 +36,10 @@ export interface SegmentJobOptions {
   /** `scheduler` for runs started by a schedule, with `properties.scheduleId` and `properties.runId`. */
   readonly source?: "api" | "scheduler";
   readonly properties?: Readonly<Record<string, string>>;
-  /** Called as profiles go by (at each shard start and every 1,000 profiles), before the cancel check. */
+  /**
+   * Called at every checkpoint (as rows are read and linked, every 1,000 profiles, as memberships are written;
+   * every 250 ms while workers run shards), before the cancel check.
+   */
   readonly onProgress?: (event: JobProgress) => void;
 }
 
@@ -119,8 +122,8 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
         nextMembership: generation.name,
         ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
         workers: workersFor(sandbox, options.workers),
+        policies: plan.byPolicy.size,
         checkpoint,
-        report: (p) => options.onProgress?.({ kind: "segment-jobs", jobId: job.id, ...p }),
       },
       {
         here: (shard, progress) =>

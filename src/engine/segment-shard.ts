@@ -9,11 +9,12 @@ import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, type SegmentCounts } from "../segment/segment-job.js";
-import { writeMembershipPart, type MembershipSnapshot } from "../store/membership-store.js";
+import { writeFileAtomic } from "../store/atomic-file.js";
+import { membershipLine, type MembershipSnapshot } from "../store/membership-store.js";
 import type { MergePolicy } from "../xdm/types.js";
-import { PROGRESS_EVERY } from "./job-progress.js";
+import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import { writeShardMembership, type Shard } from "./partition.js";
-import { hashKey, mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
+import { hashKey, mergeGroup, profileGroupSteps, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
 /** What a segment job evaluates, compiled once per thread. */
@@ -118,38 +119,42 @@ export interface SegmentShardResult {
 export interface SegmentShardOptions {
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  /** Called every PROGRESS_EVERY profiles with the shard's count so far; throws to cancel. */
-  readonly checkpoint: (profiles: number) => void;
+  /** Called as the shard is grouped, every PROGRESS_EVERY profiles evaluated and as memberships are written; throws to cancel. */
+  readonly checkpoint: Checkpoint<ShardProgress>;
 }
 
 /**
  * Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`, and to
  * `nextMembership` in the spill's format when the shard's spill is kept for the next job.
  */
-export function evaluateShard(
+export async function evaluateShard(
   sandbox: Sandbox,
   plan: SegmentPlan,
   shard: Shard,
   options: SegmentShardOptions,
   partFile: string,
   nextMembership?: string,
-): SegmentShardResult {
+): Promise<SegmentShardResult> {
   const { asOf, statusModel, checkpoint } = options;
   const snapshot = shard.prior;
   const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
   const profilesByPolicy: Record<string, number> = {};
   const excludedByPolicy: Record<string, number> = {};
   const components = new Map<IdentityKey, IdentityKey>();
-  let processed = 0;
-  checkpoint(0);
-  for (const [policy, policySegments] of plan.byPolicy) {
-    const { groups, excludedOverIdentityLimit } = profileGroups(shard.data, policy);
-    excludedByPolicy[policy.id] = excludedOverIdentityLimit;
-    profilesByPolicy[policy.id] = groups.length;
-    const decide = plan.decide.get(policy)!;
+  let policy = -1;
+  for (const [mergePolicy, policySegments] of plan.byPolicy) {
+    policy++;
+    const grouping = profileGroupSteps(shard.data, mergePolicy);
+    const { groups, excludedOverIdentityLimit } = await paced(grouping, (step) => checkpoint({ stage: "identities", policy, rows: step.done, totalRows: step.total }));
+    excludedByPolicy[mergePolicy.id] = excludedOverIdentityLimit;
+    profilesByPolicy[mergePolicy.id] = groups.length;
+    const decide = plan.decide.get(mergePolicy)!;
+    const totalProfiles = groups.length;
+    let profiles = 0;
+    await checkpoint({ stage: "evaluating", policy, profiles, totalProfiles });
     for (const group of groups) {
-      if (++processed % PROGRESS_EVERY === 0) checkpoint(processed);
-      const merged = mergeGroup(group, policy, sandbox.conventions);
+      if (++profiles % PROGRESS_EVERY === 0) await checkpoint({ stage: "evaluating", policy, profiles, totalProfiles });
+      const merged = mergeGroup(group, mergePolicy, sandbox.conventions);
       const before = priorMemberships(snapshot, group);
       const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: asOf, inSegment: inSegmentOf(before, plan.idsByName) };
       const after = applyDecisions(policySegments, decide(context), before, asOf, statusModel, sandbox.conventions);
@@ -158,12 +163,29 @@ export function evaluateShard(
       const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
       for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);
     }
+    await checkpoint({ stage: "evaluating", policy, profiles, totalProfiles });
   }
   const componentOf = (key: IdentityKey): IdentityKey => components.get(key) ?? shard.componentOf(key);
+  await checkpoint({ stage: "writing", rows: 0 });
   const order = storeOrder(snapshot, componentOf);
-  writeMembershipPart(partFile, snapshot, order);
+  await writeMembershipLines(partFile, snapshot, order, (rows) => checkpoint({ stage: "writing", rows, totalRows: order.length }));
   if (nextMembership !== undefined) writeShardMembership(nextMembership, snapshot, order, componentOf);
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
+}
+
+/**
+ * The shard's part of the snapshot (as writeMembershipPart writes it: the ordered keys' lines, keys without
+ * entries skipped), built with a checkpoint every PROGRESS_EVERY keys.
+ */
+async function writeMembershipLines(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[], checkpoint: (keys: number) => void | Promise<void>): Promise<void> {
+  const lines: string[] = [];
+  let keys = 0;
+  for (const key of orderedKeys) {
+    if (++keys % PROGRESS_EVERY === 0) await checkpoint(keys);
+    const entries = snapshot.get(key);
+    if (entries !== undefined && entries.size > 0) lines.push(membershipLine(key, entries));
+  }
+  writeFileAtomic(file, lines.length ? `${lines.join("\n")}\n` : "");
 }
 
 /** The store's line order: (component hash, component, key hash, key), the order shards are cut in. */

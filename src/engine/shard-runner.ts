@@ -10,7 +10,7 @@ import { Piscina } from "piscina";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { JobCancelledError, type StageProgress } from "./job-progress.js";
+import { checkedWhile, JobCancelledError, type Checkpoint, type ShardProgress, type StageProgress } from "./job-progress.js";
 import {
   DEFAULT_MEMORY_BYTES,
   inputBytes,
@@ -46,21 +46,62 @@ export interface ShardRunOptions {
   readonly heapBytes?: number;
   /** Worker threads for spilled shards. */
   readonly workers: number;
-  /** Reports progress and throws to stop the job: called in this thread (the spill, an in-memory shard). */
-  readonly checkpoint: (p: StageProgress) => void;
-  /** Reports progress every 250 ms while shards run on workers (which check for a cancel themselves). */
-  readonly report: (p: StageProgress) => void;
+  /** The merge policies the job works under (a segment job's; one for an export): shards count profiles per policy. */
+  readonly policies: number;
+  /**
+   * Reports progress and throws to stop the job: called in this thread as an in-memory shard goes, and every
+   * 250 ms while the spill or shards run on workers (a cancel then ends the workers at once).
+   */
+  readonly checkpoint: Checkpoint<StageProgress>;
 }
 
 export interface ShardWork<R> {
-  /** Processes the whole sandbox as one shard in this thread, calling `checkpoint(profiles)` as it goes. */
-  here(shard: Shard, checkpoint: (profiles: number) => void): R | Promise<R>;
+  /** Processes the whole sandbox as one shard in this thread, calling `checkpoint` as it goes. */
+  here(shard: Shard, checkpoint: Checkpoint<ShardProgress>): R | Promise<R>;
   /**
-   * Processes a spilled shard on the pool; the worker stores its profiles done in `progress[files.index]`.
+   * Processes a spilled shard on the pool; the worker stores its progress in `progress` (storeShardProgress).
    * Work that goes on after the shard's profiles are done (an export's encoding) calls `evaluated` then, so
    * that progress counts the shard as done.
    */
   worker(pool: ShardPool, files: ShardFiles, progress: Int32Array, evaluated: () => void): Promise<R>;
+}
+
+/**
+ * Where a worker keeps its shard's progress for the job's thread: one slot per merge policy of the job (the
+ * profiles done under it), then one for the profiles exported.
+ */
+export function storeShardProgress(slots: Int32Array, p: ShardProgress): void {
+  if (p.policy !== undefined && p.profiles !== undefined) Atomics.store(slots, p.policy, p.profiles);
+  if (p.exported !== undefined) Atomics.store(slots, slots.length - 1, p.exported);
+}
+
+/** The job's progress over the shards' slots: profiles as the result counts them (the largest policy's sum). */
+function shardsProgress(progress: Int32Array, shards: number, policies: number): { readonly profiles: number; readonly exported: number } {
+  const slots = policies + 1;
+  let profiles = 0;
+  for (let p = 0; p < policies; p++) {
+    let sum = 0;
+    for (let s = 0; s < shards; s++) sum += Atomics.load(progress, s * slots + p);
+    profiles = Math.max(profiles, sum);
+  }
+  let exported = 0;
+  for (let s = 0; s < shards; s++) exported += Atomics.load(progress, s * slots + policies);
+  return { profiles, exported };
+}
+
+/** A shard's progress in this thread as the job's: its policy counted from 1. */
+function oneShard(p: ShardProgress, policies: number): StageProgress {
+  return {
+    stage: p.stage,
+    rows: p.rows ?? 0,
+    ...(p.totalRows !== undefined ? { totalRows: p.totalRows } : {}),
+    shardsDone: 0,
+    shards: 1,
+    profiles: p.profiles ?? 0,
+    ...(p.totalProfiles !== undefined ? { totalProfiles: p.totalProfiles } : {}),
+    ...(p.policy !== undefined ? { policy: p.policy + 1, policies } : {}),
+    ...(p.exported !== undefined ? { exported: p.exported } : {}),
+  };
 }
 
 /** Runs `work` over every shard and returns the results in shard order. */
@@ -68,40 +109,45 @@ export async function runShards<R>(sandbox: Sandbox, options: ShardRunOptions, w
   const budget = { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), workers: options.workers };
   const shards = shardCountFor(sandbox, budget);
   const heap = options.heapBytes ?? workerHeapBytes(budget);
-  // Profiles done per shard, written by whoever runs the shard.
-  const progress = new Int32Array(new SharedArrayBuffer(4 * shards));
-  let shardsDone = 0;
-  let rows = 0;
-  const state = (): StageProgress => ({ stage: "profiles", rows, totalRows: rows, shardsDone, shards, profiles: progress.reduce((n, x) => n + x, 0) });
   if (shards === 1) {
-    const result = await work.here(await sandboxShardInMemory(sandbox), (profiles) => {
-      progress[0] = profiles;
-      options.checkpoint(state());
-    });
-    return [result];
+    const checkpoint = (p: ShardProgress): void | Promise<void> => options.checkpoint(oneShard(p, options.policies));
+    const shard = await sandboxShardInMemory(sandbox, checkpoint);
+    return [await work.here(shard, checkpoint)];
   }
-  const spilled = await shardsOnDisk(sandbox, options, shards, heap, (pass, read, total) => {
-    rows = read;
-    options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows, ...(total !== undefined ? { totalRows: total } : {}), shardsDone, shards, profiles: 0 });
-  });
-  const poll = setInterval(() => options.report(state()), 250);
+  const spilled = await shardsOnDisk(sandbox, options, shards, heap, (pass, read, total) =>
+    options.checkpoint({ stage: pass === 1 ? "identities" : "spill", rows: read, ...(total !== undefined ? { totalRows: total } : {}), shardsDone: 0, shards, profiles: 0 }),
+  );
+  // Each shard's progress, written by the worker running it: see storeShardProgress.
+  const slots = options.policies + 1;
+  const progress = new Int32Array(new SharedArrayBuffer(4 * shards * slots));
+  const exporting = options.job.kind === "export-jobs";
+  let shardsDone = 0;
+  const state = (): StageProgress => {
+    const { profiles, exported } = shardsProgress(progress, shards, options.policies);
+    // Once every shard's rows are made, an export's encoder may still be writing them.
+    const stage = !exporting ? "evaluating" : shardsDone < shards ? "merging" : "writing";
+    return { stage, rows: 0, shardsDone, shards, profiles, ...(exporting ? { exported } : {}) };
+  };
   try {
     return await withPool(options.workers, heap, "a shard", (pool) =>
-      Promise.all(
-        spilled.shards.map(async (files) => {
-          let counted = false;
-          const evaluated = (): void => {
-            if (!counted) shardsDone++;
-            counted = true;
-          };
-          const result = await work.worker(pool, files, progress, evaluated);
-          evaluated();
-          return result;
-        }),
+      polled(
+        pool,
+        Promise.all(
+          spilled.shards.map(async (files) => {
+            let counted = false;
+            const evaluated = (): void => {
+              if (!counted) shardsDone++;
+              counted = true;
+            };
+            const result = await work.worker(pool, files, progress.subarray(files.index * slots, (files.index + 1) * slots), evaluated);
+            evaluated();
+            return result;
+          }),
+        ),
+        () => options.checkpoint(state()),
       ),
     );
   } finally {
-    clearInterval(poll);
     spilled.remove();
   }
 }
@@ -117,7 +163,7 @@ async function shardsOnDisk(
   options: ShardRunOptions,
   shards: number,
   heap: number,
-  spillProgress: (pass: 1 | 2, read: number, total?: number) => void,
+  spillProgress: (pass: 1 | 2, read: number, total?: number) => void | Promise<void>,
 ): Promise<SpilledShards> {
   const generation = new SandboxState(sandbox.dir).membership.current();
   const kept = reuseSpill(sandbox, shards, generation, options.nextMembership);
@@ -130,37 +176,26 @@ async function shardsOnDisk(
         return polled(pool, pool.run<AssignShardsTask, ShardAssignment>("assignShardsTask", task), () => spillProgress(1, Atomics.load(rowsRead, 0)));
       }),
     copy: (tasks, fileRows) =>
-      withPool(options.workers, heap, "copying rows to shards", async (pool) => {
+      withPool(options.workers, heap, "copying rows to shards", (pool) => {
         const total = fileRows.reduce((n, x) => n + x, 0);
-        let done = 0;
-        await Promise.all(
-          tasks.map(async (task) => {
-            await pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task });
-            spillProgress(2, (done += fileRows[task.fileIndex]!), total);
-          }),
-        );
-      }),
+        // Rows copied, counted by the workers as they go.
+        const rowsCopied = new Int32Array(new SharedArrayBuffer(4));
+        const copying = Promise.all(tasks.map((task) => pool.run<SpillFileWorkerTask, void>("spillFileTask", { sandboxDir: sandbox.dir, task, rowsCopied })));
+        return polled(pool, copying, () => spillProgress(2, Atomics.load(rowsCopied, 0), total));
+      }).then(() => undefined),
   });
   const othersRunning = new JobControl(new SandboxState(sandbox.dir).root).othersRunning(options.job.kind, options.job.id);
   return othersRunning ? fresh : keepSpill(sandbox, fresh, generation, options.nextMembership);
 }
 
 /**
- * Waits for a task while calling `check` every 250 ms; a check that throws (a cancel) ends the pool, so the
- * task stops at once.
+ * Waits for a task while calling `check` every 250 ms; a check that throws or rejects (a cancel) ends the
+ * pool, so the task stops at once.
  */
-function polled<T>(pool: ShardPool, task: Promise<T>, check: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setInterval(() => {
-      try {
-        check();
-      } catch (e) {
-        clearInterval(timer);
-        reject(e);
-        void pool.destroy();
-      }
-    }, 250);
-    task.then(resolve, reject).finally(() => clearInterval(timer));
+function polled<T>(pool: ShardPool, task: Promise<T>, check: () => void | Promise<void>): Promise<T> {
+  return checkedWhile(task, check).catch((e: unknown) => {
+    void pool.destroy();
+    throw e;
   });
 }
 

@@ -9,12 +9,12 @@ import { frameLines } from "../io/line-frames.js";
 import type { StatusModel } from "../segment/membership.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { cancelled } from "./job-progress.js";
+import { cancelled, type ShardProgress } from "./job-progress.js";
 import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFiles, type SpillFileTask } from "./partition.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
-import { answer, type WorkerAnswer } from "./shard-runner.js";
+import { answer, storeShardProgress, type WorkerAnswer } from "./shard-runner.js";
 
 export interface SegmentShardTask {
   readonly sandboxDir: string;
@@ -24,7 +24,7 @@ export interface SegmentShardTask {
   readonly jobId: string;
   readonly shard: ShardFiles;
   readonly partFile: string;
-  /** Profiles done per shard, read by the job's thread for progress. */
+  /** The shard's progress, read by the job's thread (see storeShardProgress). */
   readonly progress: Int32Array;
 }
 
@@ -37,11 +37,11 @@ function sandboxAt(dir: string): Sandbox {
   return sandbox;
 }
 
-/** Stores the shard's profiles done where the job's thread reads them, and stops if the job was cancelled. */
-function shardCheckpoint(kind: JobKind, jobId: string | number, sandbox: Sandbox, shard: ShardFiles, progress: Int32Array): (profiles: number) => void {
+/** Stores the shard's progress where the job's thread reads it, and stops if the job was cancelled. */
+function shardCheckpoint(kind: JobKind, jobId: string | number, sandbox: Sandbox, progress: Int32Array): (p: ShardProgress) => void {
   const control = new JobControl(new SandboxState(sandbox.dir).root);
-  return (profiles) => {
-    Atomics.store(progress, shard.index, profiles);
+  return (p) => {
+    storeShardProgress(progress, p);
     if (control.cancelRequested(kind, jobId)) throw cancelled(kind, jobId);
   };
 }
@@ -53,7 +53,7 @@ export async function segmentShard(task: SegmentShardTask): Promise<WorkerAnswer
     let plan = plans.get(planKey);
     if (plan === undefined) plans.set(planKey, (plan = segmentPlan(sandbox, task.segmentIds)));
     const shard = loadShard(sandbox, task.shard);
-    const checkpoint = shardCheckpoint("segment-jobs", task.jobId, sandbox, task.shard, task.progress);
+    const checkpoint = shardCheckpoint("segment-jobs", task.jobId, sandbox, task.progress);
     return evaluateShard(sandbox, plan, shard, { asOf: task.asOf, statusModel: task.statusModel, checkpoint }, task.partFile, task.shard.nextMembership);
   });
 }
@@ -76,7 +76,7 @@ export async function exportShardTask(task: ExportShardTask): Promise<WorkerAnsw
     const sandbox = sandboxAt(task.sandboxDir);
     const context = exportContext(sandbox, task.body, task.statusModel, task.requestFile);
     const shard = loadShard(sandbox, task.shard);
-    const checkpoint = shardCheckpoint("export-jobs", task.jobId, sandbox, task.shard, task.progress);
+    const checkpoint = shardCheckpoint("export-jobs", task.jobId, sandbox, task.progress);
     const rows = new RowFiles(task.rowFiles);
     try {
       return await exportShard(sandbox, context, batchSpecs(sandbox, context.plan, task.jobId), shard, task.asOf, rows.sink, checkpoint);
@@ -89,10 +89,12 @@ export async function exportShardTask(task: ExportShardTask): Promise<WorkerAnsw
 export interface SpillFileWorkerTask {
   readonly sandboxDir: string;
   readonly task: SpillFileTask;
+  /** Rows copied by every task of the pass, read by the job's thread for progress. */
+  readonly rowsCopied: Int32Array;
 }
 
-export async function spillFileTask({ sandboxDir, task }: SpillFileWorkerTask): Promise<WorkerAnswer<void>> {
-  return answer(() => spillFile(sandboxAt(sandboxDir), task));
+export async function spillFileTask({ sandboxDir, task, rowsCopied }: SpillFileWorkerTask): Promise<WorkerAnswer<void>> {
+  return answer(() => spillFile(sandboxAt(sandboxDir), task, rowsCopied));
 }
 
 export interface AssignShardsTask {
