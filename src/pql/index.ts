@@ -78,7 +78,8 @@ export { formatPql } from "./format.js";
 export { tracePql, type PqlTraceNode } from "./trace.js";
 export { astToPqlJson, pqlJsonToAst } from "./json.js";
 export { translateJavaRegex } from "./regex.js";
-export type { RegexResult } from "./regex.js";
+export type { PqlRegex, RegexResult } from "./regex.js";
+export { PQL_LIMITS } from "./limits.js";
 export { classifyEvaluation } from "./eligibility.js";
 export type { EvaluationEligibility } from "./eligibility.js";
 

@@ -157,7 +157,7 @@ describe("literal lists are parsed on a fast path with the same result", () => {
     const b = parsePql(slow(items));
     expect(strip(a).replace(/,\{"nodeType":"literal","literalType":"Integer","value":0\}\]/, "")).toBe(strip(b).replace(/,\{"nodeType":"literal","literalType":"Integer","value":0\}\]/, ""));
     // Spans as chevrotain gives them: each item's, and the list's from '[' to ']'.
-    const list = (a as { right: { items: Array<{ span: unknown }>; span: { start: { column: number }; end: { column: number } } } }).right;
+    const list = (a as unknown as { right: { items: Array<{ span: unknown }>; span: { start: { column: number }; end: { column: number } } } }).right;
     expect(list.span.start.column).toBe(6);
     expect(list.span.end.column).toBe(fast(items).length + 1);
     expect(list.items[1]?.span).toEqual((b as unknown as { right: { items: Array<{ span: unknown }> } }).right.items[1]?.span);
