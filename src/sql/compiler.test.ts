@@ -106,6 +106,26 @@ describe("readable SQL for common segment shapes, run on DuckDB", () => {
   });
 });
 
+describe("time zones", () => {
+  it("reads TIMESTAMP WITH TIME ZONE columns (Parquet's UTC timestamps) in UTC whatever the session's zone was", async () => {
+    const db = await DuckDBInstance.create(":memory:");
+    const con = await db.connect();
+    try {
+      await con.run("SET TimeZone = 'America/New_York'");
+      for (const statement of DUCKDB.prelude()) await con.run(statement);
+      const sql = predicate("loyalty.joinDate occurs this month and loyalty.joinDate.getDayOfMonth() = 1");
+      const rows = await con.runAndReadAll(`SELECT ${sql} AS r FROM (SELECT {'joinDate': TIMESTAMPTZ '2018-08-01 01:00:00+00'} AS loyalty) AS profile`);
+      expect(rows.getRowObjectsJson()[0]?.["r"]).toBe(true);
+      const value = compilePqlToSql(parsePql("loyalty.joinDate"), options);
+      const v = await con.runAndReadAll(`SELECT ${value.sql} AS r FROM (SELECT {'joinDate': TIMESTAMPTZ '2018-08-01 01:00:00+00'} AS loyalty) AS profile`);
+      expect(fromDuckDbJson(v.getRowObjectsJson()[0]?.["r"], value.type)).toBe("2018-08-01T01:00:00Z");
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
+  });
+});
+
 describe("the DuckDB dialect", () => {
   it.each([
     ["person", "person"],

@@ -55,7 +55,8 @@ export function fromDuckDbJson(v: unknown, t: SqlType): Json {
 
 /** DuckDB's `2018-08-28 10:00:00.5` (UTC wall clock) → `2018-08-28T10:00:00.500Z` (seconds only when whole). */
 function timestampText(s: string): string {
-  const m = /^(-?\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(s);
+  // TIMESTAMP WITH TIME ZONE prints the (UTC, see the prelude) offset: +00.
+  const m = /^(-?\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:\+00(?::?00)?)?$/.exec(s);
   if (m === null) return s;
   const frac = m[7] === undefined ? "" : `.${m[7].padEnd(3, "0").slice(0, 3)}`;
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${frac === ".000" ? "" : frac}Z`;

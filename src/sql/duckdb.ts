@@ -55,8 +55,14 @@ function stringTimestampBody(s: string): string {
   );
 }
 
-/** The helper macros of compiled SQL (run once per connection; TEMP: they live as long as the connection). */
+/**
+ * Run once per connection before compiled SQL: UTC as the session time zone (Parquet's TIMESTAMP(UTC) columns are
+ * TIMESTAMP WITH TIME ZONE in DuckDB, and comparing them with the compiled TIMESTAMP literals, or taking their
+ * month, goes through the session zone: the reference's calendar is UTC), and the helper macros (TEMP: they live
+ * as long as the connection).
+ */
 const PRELUDE: readonly string[] = [
+  "SET TimeZone = 'UTC'",
   `CREATE OR REPLACE TEMP MACRO pql_string_ts(s) AS (${stringTimestampBody("s")})`,
   "CREATE OR REPLACE TEMP MACRO pql_text_key(s) AS {'t': pql_string_ts(s), 's': CASE WHEN pql_string_ts(s) IS NULL THEN s END}",
   "CREATE OR REPLACE TEMP MACRO pql_finite(v) AS nullif(nullif(v, 'Infinity'::DOUBLE), '-Infinity'::DOUBLE)",
