@@ -202,6 +202,8 @@ class SqlCompiler {
   private readonly profile: V;
   private readonly events: V;
   private counter = 0;
+  /** keys()/values() calls whose consumer ignores order (count, includes, exists, in, set tests). */
+  private readonly unordered = new Set<PqlExpr>();
 
   constructor(private readonly o: SqlCompileOptions) {
     this.d = o.dialect ?? DUCKDB;
@@ -771,6 +773,7 @@ class SqlCompiler {
       const items = right.items.map((i) => (i as { value: string | number | boolean }).value);
       return this.subjectTest(n.left, sc, (l) => this.inLiterals(l, items, negate));
     }
+    this.unordered.add(right);
     const r = this.value(right, sc);
     return this.subjectTest(n.left, sc, (l) => {
       const has = this.listHas(r, l, n);
@@ -1240,6 +1243,7 @@ class SqlCompiler {
   }
 
   private existsMethod(n: MemberCallNode, sc: Scope): P {
+    this.unordered.add(n.receiver);
     const list = this.asList(this.value(n.receiver, sc));
     if (list === undefined) return FALSE;
     const { lambda, p } = this.elementLambda(list, n.args[0] as PqlExpr, sc, this.hintOf(n.receiver), "pred");
@@ -1250,6 +1254,8 @@ class SqlCompiler {
   private memberValue(n: MemberCallNode, sc: Scope): V {
     const d = this.d;
     if (n.name === "count") return this.count(n, sc);
+    if (["includes", "intersects", "subsetOf", "supersetOf"].includes(n.name)) this.unordered.add(n.receiver);
+    if (["intersects", "subsetOf", "supersetOf"].includes(n.name) && n.args[0] !== undefined) this.unordered.add(n.args[0]);
     const recv = this.value(n.receiver, sc);
     const list = this.asList(recv);
     const hint = this.hintOf(n.receiver);
@@ -1321,7 +1327,7 @@ class SqlCompiler {
         return { sql: d.datePart(part, t.sql), type: INTEGER, nullable: t.nullable };
       }
       case "regexGroup":
-        return this.regexGroup(recv, n, sc);
+        return this.regexGroup(recv, n);
       default:
         return this.notCompiled(`${n.name}()`, n);
     }
@@ -1341,6 +1347,7 @@ class SqlCompiler {
       const c = this.selectCount(r.variables, sc, 0);
       return { sql: c, type: INTEGER, nullable: false };
     }
+    this.unordered.add(r);
     const list = this.asList(this.value(r, sc));
     if (list === undefined) return NULL_V;
     return { sql: this.d.listLength(list.sql), type: INTEGER, nullable: list.nullable };
@@ -1566,7 +1573,14 @@ class SqlCompiler {
       return { sql: which === "keys" ? d.mapKeys(m.sql) : d.mapValues(m.sql), type: listOf(which === "keys" ? STRING : m.type.values), nullable: m.nullable };
     }
     if (m.type.kind === "struct") {
-      // The present fields, in schema order.
+      if (!this.unordered.has(n)) {
+        this.fail(
+          SQL_ERROR_CODES.typedText,
+          `${which}() of an object as a list: the reference lists its fields in the data's order (explicit nulls included), SQL in the schema's; use it under count(), includes(), exists() or in`,
+          n,
+        );
+      }
+      // The present fields, in schema order (the consumer ignores order).
       const fields = [...m.type.fields];
       let t: SqlType | undefined = which === "keys" ? STRING : NULL_TYPE;
       if (which === "values") for (const [, ft] of fields) t = t === undefined ? undefined : joinTypes(t, ft);
@@ -1579,7 +1593,7 @@ class SqlCompiler {
     return NULL_V;
   }
 
-  private regexGroup(s: V, n: MemberCallNode, sc: Scope): V {
+  private regexGroup(s: V, n: MemberCallNode): V {
     const [patternNode, indexNode] = n.args as [PqlExpr, PqlExpr | undefined];
     if (s.type.kind !== "string") return NULL_V;
     const index = indexNode === undefined ? 0 : this.constNumber(indexNode);
@@ -1591,7 +1605,6 @@ class SqlCompiler {
       // A group that may not take part in the match is undefined in JavaScript but "" in the engine.
       this.notCompiled("regexGroup() of a group inside an alternative or an optional part", n);
     }
-    void sc;
     const d = this.d;
     return {
       sql: d.caseWhen([[d.regexMatches(s.sql, pattern.re), d.regexExtract(s.sql, pattern.re, index)]]),
@@ -1805,7 +1818,7 @@ export function compilePqlToSql(ast: PqlExpr, options: SqlCompileOptions): Compi
   const c = new SqlCompiler(options);
   const root = c.rootScope();
   if (ast.nodeType === "lambda") {
-    const scope = topLambdaScope(ast.params, root, c);
+    const scope = topLambdaScope(ast.params, root);
     const v = c.value(ast.body, scope);
     return { sql: v.sql, type: v.type };
   }
@@ -1817,15 +1830,14 @@ export function compilePqlToSql(ast: PqlExpr, options: SqlCompileOptions): Compi
 export function compilePqlPredicateToSql(ast: PqlExpr, options: SqlCompileOptions): string {
   const c = new SqlCompiler(options);
   const root = c.rootScope();
-  const scope = ast.nodeType === "lambda" ? topLambdaScope(ast.params, root, c) : root;
+  const scope = ast.nodeType === "lambda" ? topLambdaScope(ast.params, root) : root;
   const p = c.pred(ast.nodeType === "lambda" ? ast.body : ast, scope);
   const d = options.dialect ?? DUCKDB;
   return p.nullable ? d.isTrue(p.sql) : p.sql;
 }
 
 /** `(P, …) => body` at the top: P is the profile, further parameters are missing. */
-function topLambdaScope(params: readonly string[], root: Scope, c: SqlCompiler): Scope {
-  void c;
+function topLambdaScope(params: readonly string[], root: Scope): Scope {
   const vars = new Map(root.vars);
   params.forEach((p, i) => vars.set(p, i === 0 ? { v: root.implicit, profile: true } : { v: NULL_V, profile: false }));
   return { ...root, vars };

@@ -183,6 +183,12 @@ scores.groupBy((s) => s > 2).map((K, G) => mapEntry(K, G.count()))
 scores.groupBy((s) => s * 2).map((K, G) => mapEntry(K, G))
 scores.groupBy((s) => s).map((G) => G.count())
 identityMap.ECID.primary
+homeAddress.keys().includes("city")
+"city" in homeAddress.keys()
+homeAddress.keys().count()
+homeAddress.values().exists(this = "São Paulo")
+misc.keys().count()
+misc.keys()
 identityMap.get("ECID").count()
 identityMap.keys()
 identityMap.values().count()
@@ -330,7 +336,10 @@ const expressions = [...new Set([...SEEDS, ...SEEDS.flatMap((s, i) => mutations(
  * asserts the reference still differs, so that the list stays exact and shrinks when the bug is fixed.
  */
 const GROUP_KEY_BUG = "src/pql/compiler.ts passes `GROUP_KEYS.get(group) ?? index` as K, so a group whose key is missing gets its index as K";
+const EXPLICIT_NULL =
+  "keys()/values() of an object count a field holding an explicit JSON null, against the reference's own rule that null is missing (src/pql/values.ts); SQL, like Parquet, has no null-vs-missing distinction";
 const REFERENCE_BUGS: ReadonlyMap<string, string> = new Map([
+  ["corpus value misc.keys().count()", EXPLICIT_NULL],
   ["edge value orders.groupBy(storeId).map((K, G) => mapEntry(K, G.count()))", GROUP_KEY_BUG],
   ["edge value orders.groupBy(storeId).map((K, G) => mapEntry(K, G.sum(price)))", GROUP_KEY_BUG],
   ["edge value orders.price.groupBy((s) => s * 2).map((K, G) => mapEntry(K, G))", GROUP_KEY_BUG],
