@@ -7,7 +7,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { TEST_SCHEMA } from "../../test/pql/fixtures.js";
 import { parsePql } from "../pql/index.js";
 import type { JsonObject } from "../xdm/types.js";
-import { compilePqlPredicateToSql, compilePqlToSql, DUCKDB, fromDuckDbJson, jsRegexToRe2, profileRowSql, SqlCompileError } from "./index.js";
+import { compilePqlPredicateToSql, compilePqlToSql, createRowTableSql, DUCKDB, fromDuckDbJson, jsRegexToRe2, profileRowSql, SqlCompileError } from "./index.js";
 import { re2GroupCount } from "./re2.js";
 
 const NOW = Date.parse("2018-08-28T10:00:00Z");
@@ -103,6 +103,17 @@ describe("readable SQL for common segment shapes, run on DuckDB", () => {
   it("names `now` as a literal of the clock, so the SQL of a job is a function of its asOf", () => {
     expect(compilePqlToSql(parsePql("now"), options).sql).toBe("1535450400000");
     expect(predicate("loyalty.joinDate occurs today")).toContain("TIMESTAMP '2018-08-28'");
+  });
+});
+
+describe("the row shape", () => {
+  it("is a table whose columns a rendered profile fills, with events and segments as lists", async () => {
+    await connection.run(createRowTableSql("profiles", TEST_SCHEMA, DUCKDB));
+    await connection.run(`INSERT INTO profiles ${profileRowSql(TEST_SCHEMA, DUCKDB, PROFILE, EVENTS, ["seg-a"])}`);
+    const sql = predicate('xEvent[eventType = "addToCart"].count() = 1 and inSegment("seg-a") and person.age = 30');
+    const rows = (await connection.runAndReadAll(`SELECT ${sql} AS r, len("xEvent") AS n FROM profiles AS profile`)).getRowObjectsJson();
+    expect(rows).toEqual([{ r: true, n: "2" }]);
+    await connection.run("DROP TABLE profiles");
   });
 });
 

@@ -1,13 +1,14 @@
 /**
- * A PQL regex (Java syntax, run by the reference as a JavaScript RegExp with the `u` flag, see
- * src/pql/regex.ts) → an RE2 pattern with the same meaning, or the reason there is none. RE2 is the regex
- * engine of DuckDB (and of BigQuery, ClickHouse …).
+ * Regex helpers for RE2 engines (DuckDB; also BigQuery, ClickHouse …).
  *
- * What is translated: `.` (JavaScript's excludes \r, U+2028 and U+2029 as well as \n), `\s`/`\S` (JavaScript's
- * Unicode white space; RE2's is ASCII without \v), `\uXXXX`/`\u{…}` → `\x{…}`, `\cX`, `\0`, `(?<name>` →
- * `(?P<name>`, `[` inside a class, flags → a leading `(?ims)`, and under `m` a `^`/`$` that begins/ends a
- * top-level alternative (for a yes/no search only: the line terminator is consumed).
- * What is refused: back references, lookaround, `\p{…}` beyond the general categories, repetition counts over
+ * jsRegexToRe2: a PQL regex as a reference that matches with a JavaScript RegExp (`u` flag) runs it → an RE2
+ * pattern with the same meaning, or the reason there is none. A reference that matches with RE2 itself gives its
+ * own RE2 translation (translateJavaRegex's `re2`), which the DuckDB dialect then runs as is; this translator is
+ * only the fallback for the JavaScript one. What it translates: `.` (JavaScript's excludes \r, U+2028 and U+2029
+ * as well as \n), `\s`/`\S` (JavaScript's Unicode white space; RE2's is ASCII without \v), `\uXXXX`/`\u{…}` →
+ * `\x{…}`, `\cX`, `\0`, `(?<name>` → `(?P<name>`, `[` inside a class, flags → a leading `(?ims)`, and under `m` a
+ * `^`/`$` that begins/ends a top-level alternative (for a yes/no search only: the line terminator is consumed).
+ * What it refuses: back references, lookaround, `\p{…}` beyond the general categories, repetition counts over
  * 1000, `[]`/`[^]`, and anything the reference itself read without the `u` flag.
  */
 

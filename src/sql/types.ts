@@ -63,11 +63,6 @@ export function isNumeric(t: SqlType): boolean {
   return t.kind === "integer" || t.kind === "double";
 }
 
-/** A value the closure compiler can read as a time (`timeOf`): a timestamp, a date, a number (epoch ms) or a string. */
-export function isTimeLike(t: SqlType): boolean {
-  return t.kind === "timestamp" || t.kind === "date" || isNumeric(t) || t.kind === "string";
-}
-
 export function sameType(a: SqlType, b: SqlType): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
