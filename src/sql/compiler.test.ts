@@ -7,8 +7,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { TEST_SCHEMA } from "../../test/pql/fixtures.js";
 import { parsePql } from "../pql/index.js";
 import type { JsonObject } from "../xdm/types.js";
-import { compilePqlPredicateToSql, compilePqlToSql, createRowTableSql, DUCKDB, fromDuckDbJson, jsRegexToRe2, profileRowSql, SqlCompileError } from "./index.js";
-import { re2GroupCount } from "./re2.js";
+import { compilePqlPredicateToSql, compilePqlToSql, createRowTableSql, DUCKDB, fromDuckDbJson, profileRowSql, re2GroupCount, SqlCompileError } from "./index.js";
 
 const NOW = Date.parse("2018-08-28T10:00:00Z");
 const options = { schema: TEST_SCHEMA, now: NOW };
@@ -164,14 +163,10 @@ describe("regexes", () => {
     expect(predicate('person.name.firstName matches "(?i)^john"')).toContain("regexp_matches(profile.person.name.\"firstName\", ");
   });
 
-  it("translates JavaScript-semantics patterns to RE2 where they mean the same, and refuses the rest", () => {
-    expect(jsRegexToRe2("a.b", "u", "test")).toEqual({ ok: true, pattern: "a[^\\n\\r\\x{2028}\\x{2029}]b" });
-    expect(jsRegexToRe2("(?<n>a)\\u00e3", "iu", "test")).toEqual({ ok: true, pattern: "(?i)(?P<n>a)\\x{E3}" });
-    expect(jsRegexToRe2("^ab", "mu", "test")).toEqual({ ok: true, pattern: "(?m)(?:^|[\\r\\x{2028}\\x{2029}])ab" });
-    expect(jsRegexToRe2("^ab", "mu", "extract").ok).toBe(false);
-    expect(jsRegexToRe2("(a)\\1", "u", "test").ok).toBe(false);
-    expect(jsRegexToRe2("a(?=b)", "u", "test").ok).toBe(false);
-    expect(jsRegexToRe2("a", "", "test").ok).toBe(false);
+  it("refuses what RE2 cannot match, with the reference's reason", () => {
+    const r = DUCKDB.regex("(a)\\1", "test");
+    expect(r.ok).toBe(false);
+    expect(predicate.bind(null, 'person.name.firstName matches "(a)\\\\1"')).toThrow(/SQL-U003|backreference/i);
   });
 
   it("counts capture groups of RE2 patterns", () => {

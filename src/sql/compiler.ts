@@ -43,6 +43,7 @@ import type {
 } from "../pql/index.js";
 import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "../pql/calendar.js";
 import type { Json } from "../xdm/types.js";
+import { PQL_LIMITS } from "../pql/index.js";
 import { timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";
 import { DUCKDB } from "./duckdb.js";
@@ -871,7 +872,13 @@ class SqlCompiler {
   private like(n: LikeNode, sc: Scope): P {
     const p = this.value(n.pattern, sc);
     if (p.type.kind !== "string") return FALSE;
-    return this.subjectTest(n.left, sc, (l) => (l.type.kind === "string" ? { sql: this.d.like(l.sql, p.sql), nullable: true } : FALSE));
+    // A pattern computed at run time longer than the reference's limit matches nothing (a literal one is a check error).
+    const withinLimit = p.literal === undefined ? `${this.d.utf16Length(p.sql)} <= ${PQL_LIMITS.maxPatternLength}` : undefined;
+    return this.subjectTest(n.left, sc, (l) => {
+      if (l.type.kind !== "string") return FALSE;
+      const like = this.d.like(l.sql, p.sql);
+      return { sql: withinLimit === undefined ? like : this.d.and([like, withinLimit]), nullable: true };
+    });
   }
 
   private matches(n: MatchesNode, sc: Scope): P {

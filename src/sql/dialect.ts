@@ -207,6 +207,9 @@ export abstract class SqlDialect {
   abstract startsWith(s: string, t: string): string;
   abstract endsWith(s: string, t: string): string;
 
+  /** The length of a string in UTF-16 code units, as JavaScript counts (PQL's limits are stated so). */
+  abstract utf16Length(s: string): string;
+
   lower(s: string): string {
     return `lower(${s})`;
   }

@@ -7,7 +7,7 @@ import type { TimeUnit } from "../pql/ast.js";
 import { civil, MS_PER_DAY } from "../pql/calendar.js";
 import { SqlDialect, type DialectRegex } from "./dialect.js";
 import { translateJavaRegex } from "../pql/index.js";
-import { captureGroupCount, jsRegexToRe2, re2GroupCount } from "./re2.js";
+import { re2GroupCount } from "./re2.js";
 import type { SqlType } from "./types.js";
 
 /** DuckDB keywords that cannot be used unquoted as a column or struct field name (duckdb_keywords(), 1.5.6). */
@@ -66,6 +66,8 @@ const PRELUDE: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO pql_string_ts(s) AS (${stringTimestampBody("s")})`,
   "CREATE OR REPLACE TEMP MACRO pql_text_key(s) AS {'t': pql_string_ts(s), 's': CASE WHEN pql_string_ts(s) IS NULL THEN s END}",
   "CREATE OR REPLACE TEMP MACRO pql_finite(v) AS nullif(nullif(v, 'Infinity'::DOUBLE), '-Infinity'::DOUBLE)",
+  // JavaScript's string length: UTF-16 code units (a code point beyond U+FFFF counts twice).
+  "CREATE OR REPLACE TEMP MACRO pql_utf16_length(s) AS length(s) + length(regexp_replace(s, '[^\\x{10000}-\\x{10FFFF}]', '', 'g'))",
 ];
 
 export class DuckDbDialect extends SqlDialect {
@@ -242,16 +244,10 @@ export class DuckDbDialect extends SqlDialect {
     return `ends_with(${s}, ${t})`;
   }
 
-  regex(java: string, purpose: "test" | "extract"): DialectRegex {
-    const r = translateJavaRegex(java);
-    if (!r.ok) return r;
+  regex(java: string): DialectRegex {
     // The reference matches with RE2 and gives its translation: DuckDB runs the very same pattern.
-    const re2 = (r as { re2?: unknown }).re2;
-    if (typeof re2 === "string") return { ok: true, pattern: re2, groups: re2GroupCount(re2) };
-    // An older reference matching with a JavaScript RegExp: translate that to RE2.
-    const js = r.regex as unknown as RegExp;
-    const t = jsRegexToRe2(js.source, js.flags, purpose);
-    return t.ok ? { ok: true, pattern: t.pattern, groups: captureGroupCount(js.source, js.flags) } : t;
+    const r = translateJavaRegex(java);
+    return r.ok ? { ok: true, pattern: r.re2, groups: re2GroupCount(r.re2) } : r;
   }
 
   regexMatches(s: string, pattern: string): string {
@@ -268,6 +264,10 @@ export class DuckDbDialect extends SqlDialect {
 
   stringToTimestamp(s: string): string {
     return `pql_string_ts(${s})`;
+  }
+
+  utf16Length(s: string): string {
+    return `pql_utf16_length(${s})`;
   }
 
   textKey(s: string): string {

@@ -11,7 +11,7 @@ export { DUCKDB, DuckDbDialect } from "./duckdb.js";
 export { fromDuckDbJson } from "./duckdb-values.js";
 export { SQL_ERROR_CODES, SqlCompileError } from "./errors.js";
 export type { SqlErrorCode } from "./errors.js";
-export { jsRegexToRe2 } from "./re2.js";
+export { re2GroupCount } from "./re2.js";
 export { createRowTableSql, literalOf, profileRowSql, ROW_SHAPE_NAMES, rowColumns } from "./row-shape.js";
 export type { RowShapeNames } from "./row-shape.js";
 export { describeSqlType, sqlTypeOfXdm } from "./types.js";

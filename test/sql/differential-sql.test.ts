@@ -39,6 +39,9 @@ const EDGE_PROFILE: JsonObject = {
   _repo: { modifyDate: "2020-02-29T10:00:00Z" },
   scores: [1, 2.5, -3, 2.5, 0],
   nullTags: [null, "b"],
+  longPattern: "%".repeat(1001),
+  shortPattern: "S%😀".padEnd(1000, "%"),
+  astralPattern: "😀".padEnd(1001, "%"),
   moreTags: ["b", null, "2020-01-01"],
   nullScores: [null, 2.5],
   visits: ["2020-02-27", "2020-02-29T09:00:00Z", "not a date", "2020-02-28T23:00:00-02:00"],
@@ -221,6 +224,12 @@ forall E from xEvent : E.timestamp
 forall E from xEvent where E.timestamp occurs before now
 forall O from orders : O.items
 homeAddress.city like "S_o%"
+homeAddress.city like longPattern
+homeAddress.city like shortPattern
+"S😀" like shortPattern
+"😀!" like astralPattern
+homeAddress.city like person.name.firstName
+person.name.firstName like person.name.firstName
 homeAddress.city like "%ã%"
 homeAddress.city like "%"
 homeAddress.city.contains("ÃO", false)
