@@ -42,6 +42,7 @@ import { PQL_ERROR_CODES, PqlError, type PqlSpan } from "./errors.js";
 import { MAX_AST_DEPTH } from "./limits.js";
 import { assertDepth } from "./budget.js";
 import { GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS, OUT_OF_SCOPE_FUNCTIONS } from "./names.js";
+import { KEYWORD_TOKENS } from "./tokens.js";
 
 type JsonNode = { readonly [k: string]: unknown };
 
@@ -52,6 +53,9 @@ const TIME_KEYWORDS = new Set(["now", "today", "yesterday", "tomorrow"]);
 const AGGREGATES = new Set(["sum", "average", "min", "max"]);
 /** Member functions whose first argument is evaluated per element. */
 const PER_ELEMENT = new Set(["filter", "map", "groupBy", "topN", "bottomN", "sum", "average", "min", "max", "exists"]);
+
+/** Words the lexer reads as keywords (case-insensitively): a path cannot start with one. */
+const KEYWORDS: ReadonlySet<string> = new Set(KEYWORD_TOKENS.map((t) => (t.LABEL ?? t.name).replace(/"/g, "").toLowerCase()));
 
 /** The name of the implicit element parameter at context depth `d` (≥ 1): not a valid text identifier. */
 function depthName(d: number): string {
@@ -325,7 +329,13 @@ class FromJson {
       }
       case "fieldLookup": {
         const fieldName = this.str(o, "fieldName", path);
-        return { nodeType: "fieldLookup", object: this.lookupObject(o["object"], `${path}.object`), fieldName };
+        let object = this.lookupObject(o["object"], `${path}.object`);
+        // pql/text cannot start a path with a keyword or with a name a lambda, let or select binds here: write
+        // the context out ($1 for the profile, `this` for an element) so that the text says the same.
+        if (object.nodeType === "implicitContext" && (KEYWORDS.has(fieldName.toLowerCase()) || this.lookup(fieldName)?.kind === "var")) {
+          object = this.depth === 0 ? { nodeType: "parameterReference", position: 1 } : { nodeType: "this" };
+        }
+        return { nodeType: "fieldLookup", object, fieldName };
       }
       case "fnApply":
         return o["function"] !== undefined ? this.filter(o, path) : this.fnApply(o, path);

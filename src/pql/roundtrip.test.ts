@@ -30,6 +30,14 @@ describe("round trips", () => {
     ["a lambda in a list", "[(x) => x]"],
     ["a lambda as a lambda's result in map", "a.map((K, G) => (X) => 1)"],
     ["a lambda in parentheses", "((P) => P.a) and b"],
+    // Found by the 100,000-input fuzz run: `^` past the profile is the profile in pql/json, and the field name
+    // then starts a path, where a keyword or a bound name cannot stand: pql/json → text writes `$1.` before it.
+    ["a keyword field reached past the profile", "^^. forall"],
+    ["another keyword field", "not ^^. some"],
+    ["an operator keyword as a field", "^or"],
+    ["a field named like a lambda parameter", "ors.map((i, o) => ^i)"],
+    ["a field named like a let variable", "let x = 1 in ^x"],
+    ["a keyword field on an element", "xEvent[^^^select]"],
   ])("%s", (_name, text) => {
     expectRoundTrips(text);
   });
