@@ -83,7 +83,7 @@ describe("readable SQL for common segment shapes, run on DuckDB", () => {
     },
     {
       pql: 'person.name.firstName like "J%" and not (person.name.firstName.contains("x", false))',
-      sql: `(profile.person.name."firstName" LIKE 'J%' AND contains(lower(profile.person.name."firstName"), lower('x')) IS NOT TRUE) IS TRUE`,
+      sql: `(profile.person.name."firstName" LIKE 'J%' AND contains(pql_lower(profile.person.name."firstName"), pql_lower('x')) IS NOT TRUE) IS TRUE`,
       result: true,
     },
   ])("$pql", async ({ pql, sql, result }) => {
@@ -113,6 +113,24 @@ describe("the row shape", () => {
     const rows = (await connection.runAndReadAll(`SELECT ${sql} AS r, len("xEvent") AS n FROM profiles AS profile`)).getRowObjectsJson();
     expect(rows).toEqual([{ r: true, n: "2" }]);
     await connection.run("DROP TABLE profiles");
+  });
+});
+
+describe("case-insensitive tests lowercase as JavaScript does", () => {
+  it("matches toLowerCase on a sample of every plane, alone and around Σ (final sigma)", async () => {
+    const cps: number[] = [0x130, 0x3a3, 0x1c89, 0x10d50];
+    for (let cp = 1; cp < 0x110000; cp += 97) if (cp < 0xd800 || cp > 0xdfff) cps.push(cp);
+    const values = cps.map((cp) => `(${cp})`).join(", ");
+    const rows = (
+      await connection.runAndReadAll(
+        `SELECT cp, pql_lower('x' || c) a, pql_lower(c || 'Σ') b, pql_lower('AΣ' || c) d, pql_lower('A' || c || 'Σ') e FROM (SELECT cp, chr(cp) c FROM (VALUES ${values}) t(cp))`,
+      )
+    ).getRows();
+    const wrong = rows.filter(([cp, ...got]) => {
+      const x = String.fromCodePoint(Number(cp));
+      return ["x" + x, x + "Σ", "AΣ" + x, "A" + x + "Σ"].some((s, k) => s.toLowerCase() !== got[k]);
+    });
+    expect(wrong).toEqual([]);
   });
 });
 

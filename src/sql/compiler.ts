@@ -44,7 +44,7 @@ import type {
 import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "../pql/calendar.js";
 import type { Json } from "../xdm/types.js";
 import { PQL_LIMITS } from "../pql/index.js";
-import { timestampOf } from "../pql/values.js";
+import { order, timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";
 import { DUCKDB } from "./duckdb.js";
 import { SQL_ERROR_CODES, SqlCompileError, type SqlErrorCode } from "./errors.js";
@@ -388,7 +388,7 @@ class SqlCompiler {
   /** Two strings: by instant when both are timestamps, else by code units (src/pql/values.ts). */
   private compareStrings(op: ComparisonOp, l: V, r: V): P {
     const nullable = l.nullable || r.nullable;
-    const plain = this.d.compare(op, l.sql, r.sql);
+    const plain = this.textCompare(op, l, r);
     const lt = this.literalTime(l);
     const rt = this.literalTime(r);
     // A literal that is not a timestamp: both-timestamps cannot hold.
@@ -397,6 +397,18 @@ class SqlCompiler {
     const a = lt !== undefined ? this.d.timestamp(lt) : this.d.stringToTimestamp(l.sql);
     const b = rt !== undefined ? this.d.timestamp(rt) : this.d.stringToTimestamp(r.sql);
     return { sql: this.d.coalesce([this.d.compare(op, a, b), plain]), nullable };
+  }
+
+  /**
+   * Strings by UTF-16 code unit, as the reference compares them. The engine's code point order agrees for = and !=,
+   * and for any order against a literal whose characters are all below U+D800 (a difference needs a character in
+   * U+E000–U+FFFF meeting one beyond U+FFFF).
+   */
+  private textCompare(op: ComparisonOp, l: V, r: V): string {
+    if (typeof l.literal === "string" && typeof r.literal === "string") return order(op, l.literal, r.literal) ? "TRUE" : "FALSE";
+    const low = (v: V): boolean => typeof v.literal === "string" && !/[\uD800-\uFFFF]/.test(v.literal);
+    if (op === "=" || op === "!=" || low(l) || low(r)) return this.d.compare(op, l.sql, r.sql);
+    return this.d.utf16Compare(op, l.sql, r.sql);
   }
 
   /** A string literal's instant: a number, null when the literal is not a timestamp, undefined when not a literal. */

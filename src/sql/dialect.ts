@@ -207,6 +207,12 @@ export abstract class SqlDialect {
   abstract startsWith(s: string, t: string): string;
   abstract endsWith(s: string, t: string): string;
 
+  /**
+   * Strings ordered as the reference orders them (by UTF-16 code unit): `a op b` where the engine's own order (by
+   * code point) can differ, i.e. when a character in U+E000–U+FFFF meets one beyond U+FFFF.
+   */
+  abstract utf16Compare(op: "<" | "<=" | ">" | ">=", a: string, b: string): string;
+
   /** The length of a string in UTF-16 code units, as JavaScript counts (PQL's limits are stated so). */
   abstract utf16Length(s: string): string;
 

@@ -7,6 +7,7 @@ import type { TimeUnit } from "../pql/ast.js";
 import { civil, MS_PER_DAY } from "../pql/calendar.js";
 import { SqlDialect, type DialectRegex } from "./dialect.js";
 import { translateJavaRegex } from "../pql/index.js";
+import { PQL_LOWER_MACRO } from "./duckdb-lower.js";
 import { re2GroupCount } from "./re2.js";
 import type { SqlType } from "./types.js";
 
@@ -66,6 +67,11 @@ const PRELUDE: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO pql_string_ts(s) AS (${stringTimestampBody("s")})`,
   "CREATE OR REPLACE TEMP MACRO pql_text_key(s) AS {'t': pql_string_ts(s), 's': CASE WHEN pql_string_ts(s) IS NULL THEN s END}",
   "CREATE OR REPLACE TEMP MACRO pql_finite(v) AS nullif(nullif(v, 'Infinity'::DOUBLE), '-Infinity'::DOUBLE)",
+  // A string as its UTF-16 code units (lists compare element by element, as JavaScript compares strings).
+  "CREATE OR REPLACE TEMP MACRO pql_utf16(s) AS CASE WHEN s = '' THEN []::INTEGER[] ELSE flatten(list_transform(string_split(s, ''), " +
+    "lambda c: CASE WHEN unicode(c) > 65535 THEN [55296 + ((unicode(c) - 65536) >> 10), 56320 + ((unicode(c) - 65536) & 1023)] ELSE [unicode(c)] END)) END",
+  // JavaScript's toLowerCase (case-insensitive string tests).
+  PQL_LOWER_MACRO,
   // JavaScript's string length: UTF-16 code units (a code point beyond U+FFFF counts twice).
   "CREATE OR REPLACE TEMP MACRO pql_utf16_length(s) AS length(s) + length(regexp_replace(s, '[^\\x{10000}-\\x{10FFFF}]', '', 'g'))",
 ];
@@ -264,6 +270,16 @@ export class DuckDbDialect extends SqlDialect {
 
   stringToTimestamp(s: string): string {
     return `pql_string_ts(${s})`;
+  }
+
+  override lower(s: string): string {
+    return `pql_lower(${s})`;
+  }
+
+  utf16Compare(op: "<" | "<=" | ">" | ">=", a: string, b: string): string {
+    // Code point order is UTF-16 order unless a character in U+E000–U+FFFF is involved.
+    const high = (x: string): string => `regexp_matches(${x}, '[\\x{E000}-\\x{FFFF}]')`;
+    return `CASE WHEN ${high(a)} OR ${high(b)} THEN pql_utf16(${a}) ${op} pql_utf16(${b}) ELSE ${a} ${op} ${b} END`;
   }
 
   utf16Length(s: string): string {

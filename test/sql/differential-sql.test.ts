@@ -39,6 +39,10 @@ const EDGE_PROFILE: JsonObject = {
   _repo: { modifyDate: "2020-02-29T10:00:00Z" },
   scores: [1, 2.5, -3, 2.5, 0],
   nullTags: [null, "b"],
+  greek: "ΟΔΟΣ ΑΣ.Σ",
+  turkish: "İSTANBUL",
+  privateUse: "a\uE000",
+  astral: "a😀",
   longPattern: "%".repeat(1001),
   shortPattern: "S%😀".padEnd(1000, "%"),
   astralPattern: "😀".padEnd(1001, "%"),
@@ -66,6 +70,13 @@ const INPUTS: ReadonlyArray<readonly [string, Input]> = [
 /** Expressions aimed at the places where SQL and the reference could part. */
 const EDGE_EXPRESSIONS = String.raw`
 homeAddress.countryCode = workAddress.countryCode
+privateUse < astral
+privateUse >= astral
+astral < privateUse
+astral <= "a\uE000"
+"a\uE000" > astral
+"a\uE000" < "a😀"
+homeAddress.city < personalEmail.address
 favoriteColors.includes(workEmail.address)
 workEmail.address in favoriteColors
 workEmail.address notIn favoriteColors
@@ -185,6 +196,7 @@ orders.groupBy(storeId).map((K, G) => mapEntry(K, G.sum(price)))
 scores.groupBy((s) => s > 2).map((K, G) => mapEntry(K, G.count()))
 scores.groupBy((s) => s * 2).map((K, G) => mapEntry(K, G))
 scores.groupBy((s) => s).map((G) => G.count())
+orders.price.groupBy((s) => s * 2).map((K, G) => mapEntry(K, G))
 identityMap.ECID.primary
 homeAddress.keys().includes("city")
 "city" in homeAddress.keys()
@@ -224,6 +236,14 @@ forall E from xEvent : E.timestamp
 forall E from xEvent where E.timestamp occurs before now
 forall O from orders : O.items
 homeAddress.city like "S_o%"
+greek.equals("οδος ας.σ", false)
+greek.equals("οδος ας.ς", false)
+greek.contains("ς ", false)
+greek.endsWith(".ς", false)
+greek.startsWith("οδοσ", false)
+turkish.equals("istanbul", false)
+turkish.startsWith("i̇st", false)
+turkish.contains("İST", false)
 homeAddress.city like longPattern
 homeAddress.city like shortPattern
 "S😀" like shortPattern
@@ -313,8 +333,13 @@ const SWAPS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/\b(today|now|yesterday|last month|this week)\b/, ["today", "now", "yesterday", "last month", "this week", "next year"]],
 ];
 
-/** Seeded rewrites of an expression: a swapped operator, literal, path or time reference. */
+/**
+ * Seeded rewrites of an expression: a swapped operator, literal, path or time reference. groupBy seeds are left
+ * alone: with the reference's group-key bug (REFERENCE_BUGS) their results would depend on it; the edge expressions
+ * cover groupBy explicitly.
+ */
 function mutations(seed: string, i: number): string[] {
+  if (seed.includes("groupBy(")) return [];
   const r = rng(i + 7);
   const out: string[] = [];
   for (let k = 0; k < 2; k++) {
