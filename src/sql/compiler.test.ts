@@ -134,6 +134,15 @@ describe("case-insensitive tests lowercase as JavaScript does", () => {
   });
 });
 
+describe("numbers as map keys", () => {
+  it("are written as JavaScript's String(number) writes them", async () => {
+    const xs = [0, -0, 1, -2.5, 0.1 + 0.2, 1e-7, 9.5e-5, 0.00012, 123.456, 2 ** 53 + 2, 2299938201904297000, 1.5e21, -1e-300];
+    const values = xs.map((x) => `(${Object.is(x, -0) ? "-0.0" : /[.e]/.test(String(x)) ? String(x) : `${x}.0`}::DOUBLE)`).join(", ");
+    const rows = (await connection.runAndReadAll(`SELECT x, ${DUCKDB.numberText("x")} AS s FROM (VALUES ${values}) t(x)`)).getRows();
+    expect(rows.map(([, s]) => s)).toEqual(xs.map((x) => String(x)));
+  });
+});
+
 describe("time zones", () => {
   it("reads TIMESTAMP WITH TIME ZONE columns (Parquet's UTC timestamps) in UTC whatever the session's zone was", async () => {
     const db = await DuckDBInstance.create(":memory:");

@@ -1433,8 +1433,7 @@ class SqlCompiler {
       case "integer":
         return this.d.cast(k, STRING);
       case "double":
-        // Integral doubles print without ".0" in JavaScript.
-        return this.d.caseWhen([[`${k} = floor(${k}) AND abs(${k}) < 1e15`, this.d.cast(this.d.cast(k, { kind: "integer" }), STRING)]], this.d.cast(k, STRING));
+        return this.d.numberText(k);
       case "boolean":
         return this.d.caseWhen([[k, "'true'"]], "'false'");
       default:

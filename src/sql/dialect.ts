@@ -213,6 +213,9 @@ export abstract class SqlDialect {
    */
   abstract utf16Compare(op: "<" | "<=" | ">" | ">=", a: string, b: string): string;
 
+  /** A DOUBLE as JavaScript's String(number) writes it (map keys made from numbers). */
+  abstract numberText(x: string): string;
+
   /** The length of a string in UTF-16 code units, as JavaScript counts (PQL's limits are stated so). */
   abstract utf16Length(s: string): string;
 

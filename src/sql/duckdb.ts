@@ -72,6 +72,17 @@ const PRELUDE: readonly string[] = [
     "lambda c: CASE WHEN unicode(c) > 65535 THEN [55296 + ((unicode(c) - 65536) >> 10), 56320 + ((unicode(c) - 65536) & 1023)] ELSE [unicode(c)] END)) END",
   // JavaScript's toLowerCase (case-insensitive string tests).
   PQL_LOWER_MACRO,
+  // JavaScript's String(number) for a DOUBLE: DuckDB writes the same shortest digits but switches to exponents
+  // sooner (below 1e-4, not 1e-6), pads exponents (e-07) and writes -0.0; integers past 2^53 are JavaScript's
+  // shortest digits padded with zeros, not the exact binary value.
+  "CREATE OR REPLACE TEMP MACRO pql_number_text(x) AS CASE WHEN x = 0 THEN '0' " +
+    "WHEN x = floor(x) AND abs(x) < 9007199254740992 THEN printf('%.0f', x) " +
+    "WHEN abs(x) < 1e21 AND abs(x) >= 1 THEN (CASE WHEN x < 0 THEN '-' ELSE '' END) || CASE WHEN CAST(abs(x) AS VARCHAR) LIKE '%e%' " +
+    "THEN rpad(replace(split_part(CAST(abs(x) AS VARCHAR), 'e', 1), '.', ''), CAST(split_part(CAST(abs(x) AS VARCHAR), 'e', 2) AS INTEGER) + 1, '0') " +
+    "ELSE regexp_replace(CAST(abs(x) AS VARCHAR), '\\.0$', '') END " +
+    "WHEN abs(x) >= 1e-6 AND abs(x) < 1e-4 THEN (CASE WHEN x < 0 THEN '-' ELSE '' END) || '0.' || " +
+    "repeat('0', -CAST(split_part(CAST(abs(x) AS VARCHAR), 'e', 2) AS INTEGER) - 1) || replace(split_part(CAST(abs(x) AS VARCHAR), 'e', 1), '.', '') " +
+    "ELSE regexp_replace(CAST(x AS VARCHAR), 'e([+-])0*(\\d)', 'e\\1\\2') END",
   // JavaScript's string length: UTF-16 code units (a code point beyond U+FFFF counts twice).
   "CREATE OR REPLACE TEMP MACRO pql_utf16_length(s) AS length(s) + length(regexp_replace(s, '[^\\x{10000}-\\x{10FFFF}]', '', 'g'))",
 ];
@@ -280,6 +291,10 @@ export class DuckDbDialect extends SqlDialect {
     // Code point order is UTF-16 order unless a character in U+E000–U+FFFF is involved.
     const high = (x: string): string => `regexp_matches(${x}, '[\\x{E000}-\\x{FFFF}]')`;
     return `CASE WHEN ${high(a)} OR ${high(b)} THEN pql_utf16(${a}) ${op} pql_utf16(${b}) ELSE ${a} ${op} ${b} END`;
+  }
+
+  numberText(x: string): string {
+    return `pql_number_text(${x})`;
   }
 
   utf16Length(s: string): string {
