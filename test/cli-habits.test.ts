@@ -4,7 +4,7 @@
  * engine — each through the built binary, as a user types it.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -121,6 +121,17 @@ describe("the command line", () => {
     expect(r.stderr).toContain(`SEG-J001 ${request} at $.segments[0].segmentId: unknown segment "no-such-segment"`);
   });
 
+  it("names the request file in the errors of merge-policies, schedule and datasets", () => {
+    const sandbox = copySample();
+    const request = join(sandbox, "bad-body.json");
+    writeFileSync(request, JSON.stringify({ name: "x", nosuchfield: 1 }));
+    for (const command of ["merge-policies", "schedule", "datasets"]) {
+      const r = cli(command, "create", "--sandbox", sandbox, "--request", request);
+      expect(r.status, `${command}: ${r.stderr}`).toBe(1);
+      expect(r.stderr, command).toMatch(new RegExp(`^error: \\S+ ${request.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+    }
+  });
+
   it("refuses to generate into a folder that is not empty, with a located error and exit 1", () => {
     const dir = scratch();
     writeFileSync(join(dir, "notes.txt"), "mine");
@@ -137,6 +148,38 @@ describe("the command line", () => {
     expect(json).toMatchObject({ asOf: "2026-10-15T00:00:00.000Z", asOfSource: `last segment job ${job.id}` });
     const text = cli("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
     expect(text.stdout.split("\n")[0]).toBe("As of 2026-11-01T00:00:00.000Z (--as-of)");
+  });
+
+  it("check --data reports every bad row of every file up to --max-errors, with the total, even when a segment is broken", () => {
+    const dir = join(scratch(), "bad-rows");
+    cliJson("generate", dir, "--profiles", "200", "--events-per-profile", "2", "--format", "jsonl", "--quiet");
+    const spoil = (file: string, every: number): number => {
+      const lines = readFileSync(join(dir, "datasets", file), "utf8").trimEnd().split("\n");
+      let bad = 0;
+      const out = lines.map((line, i) => {
+        if (i % every !== 0) return line;
+        bad++;
+        return JSON.stringify({ ...(JSON.parse(line) as object), unknownField: i });
+      });
+      writeFileSync(join(dir, "datasets", file), `${out.join("\n")}\n`);
+      return bad;
+    };
+    const bad = spoil("crm-profiles.jsonl", 2) + spoil("web-commerce-events.jsonl", 3);
+    expect(bad).toBeGreaterThan(100);
+    const segment = join(dir, "segments", readdirSync(join(dir, "segments"))[0]!);
+    writeFileSync(segment, readFileSync(segment, "utf8").replace(/"value": "/, '"value": "persn.nosuch = 1 and '));
+    const text = cli("check", "--sandbox", dir, "--data");
+    expect(text.status).toBe(1);
+    expect(text.stdout).toContain("✗ datasets/crm-profiles.jsonl");
+    expect(text.stdout).toContain("✗ datasets/web-commerce-events.jsonl");
+    expect(text.stdout).toContain(`Every problem (the first 100 of ${bad}; --max-errors for more):`);
+    expect(text.stdout.split("\n").filter((l) => /^ {2}IO-D001 datasets\/\S+:\d+ at \$\.unknownField: /.test(l))).toHaveLength(100);
+    const json = run(["check", "--sandbox", dir, "--data", "--max-errors", "5", "--json"]);
+    expect(json.status).toBe(1);
+    const report = JSON.parse(json.stdout) as { segments: { valid: boolean }[]; data: { errorCount: number; badRows: number; errors: unknown[]; truncated: boolean } };
+    expect(report.segments.some((s) => !s.valid)).toBe(true);
+    expect(report.data).toMatchObject({ errorCount: bad, badRows: bad, truncated: true });
+    expect(report.data.errors).toHaveLength(5);
   });
 
   it("documents the exit codes in --help", () => {

@@ -80,7 +80,7 @@ describe("cancelling a running job", () => {
     });
     await expect(run).rejects.toThrow(/cancelled/);
     expect(["identities", "spill"]).toContain(stages[0]);
-    expect(stages).not.toContain("profiles");
+    expect(stages).not.toContain("evaluating");
     expect(new SandboxState(dir).membership.text()).toBe(before);
     expect(readdirSync(join(dir, ".profile-lab/tmp"))).toEqual([]);
   });

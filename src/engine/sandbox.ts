@@ -83,11 +83,15 @@ function readDefinitions(dir: string): Definitions {
   };
 }
 
-/** Opens and validates a sandbox directory (definitions only; data is streamed by the jobs). */
-export function openSandbox(dir: string): Sandbox {
+/**
+ * Opens and validates a sandbox directory (definitions only; data is streamed by the jobs). With
+ * `segments: false` its segment definitions are left out, for work on the data alone (`check --data`), which
+ * a broken definition must not stop.
+ */
+export function openSandbox(dir: string, options: { readonly segments?: boolean } = {}): Sandbox {
   const { files, datasets, profileType, eventType, policies, conventions } = readDefinitions(dir);
   const schema: PqlSchema = { profile: profileType, event: eventType };
-  const segments = files.segments.map((doc) => compileSegment(doc, schema));
+  const segments = options.segments === false ? [] : files.segments.map((doc) => compileSegment(doc, schema));
   const ids = new Map<string, string>();
   for (const s of segments) {
     const prev = ids.get(s.definition.id);

@@ -1,33 +1,75 @@
-/** `profile-lab check`: every error of every segment definition before any data is read. */
-import { checkSandboxSegments } from "../../engine/sandbox.js";
-import type { CommandRun } from "../command.js";
+/**
+ * `profile-lab check`: every error of every segment definition before any data is read, and with `--data`
+ * every row of every dataset against its schema.
+ */
+import { checkSandboxData, formatDataCheck, formatDataIssue, type DataCheckReport } from "../../engine/check-data.js";
+import { checkSandboxSegments, openSandbox, type SegmentCheckResult } from "../../engine/sandbox.js";
+import { intOption } from "../args.js";
+import type { CliIo, CommandRun, ParsedArgs } from "../command.js";
 import { printJson } from "../print.js";
+import { countReporter } from "../progress.js";
+
+function segmentJson(results: readonly SegmentCheckResult[]): unknown[] {
+  return results.map(({ file, definition, check }) => ({
+    segmentId: definition.id,
+    name: definition.name,
+    file,
+    valid: check.errors.length === 0,
+    errors: check.errors.map((e) => ({ code: e.code, message: e.message, location: e.location })),
+    evaluationInfo: check.eligibility && { batch: { enabled: true }, continuous: { enabled: check.eligibility.streaming }, synchronous: { enabled: check.eligibility.edge } },
+    reasons: check.eligibility?.reasons ?? [],
+  }));
+}
+
+function printSegments(io: CliIo, results: readonly SegmentCheckResult[]): void {
+  for (const { definition, check } of results) {
+    const e = check.eligibility;
+    const where = e ? `batch${e.streaming ? ", streaming" : ""}${e.edge ? ", edge" : ""}` : "does not parse";
+    io.out(`${check.errors.length ? "✗" : "✓"} ${definition.name} (${definition.id}): ${where}`);
+    for (const error of check.errors) io.out(error.format().replace(/^/gm, "    "));
+    if (e && !check.errors.length && e.reasons.length) io.out(`    not streaming/edge: ${e.reasons.join("; ")}`);
+  }
+  const failed = results.filter((r) => r.check.errors.length > 0).length;
+  io.out(`\n${results.length - failed} of ${results.length} segment definitions are valid`);
+}
+
+/** Every row of every dataset (the sandbox's definitions are read without its segments, so a broken one does not stop this). */
+async function checkData(args: ParsedArgs): Promise<DataCheckReport> {
+  const sandbox = openSandbox(args.values["sandbox"] as string, { segments: false });
+  const progress = countReporter("check --data", "files");
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  process.once("SIGINT", abort);
+  try {
+    return await checkSandboxData(sandbox, {
+      maxErrors: intOption(args, "max-errors")!,
+      signal: controller.signal,
+      onProgress: (p) => progress.onProgress(p.fileIndex, p.files),
+    });
+  } finally {
+    process.off("SIGINT", abort);
+    progress.done();
+  }
+}
+
+function printData(io: CliIo, report: DataCheckReport): void {
+  io.out(`\n${formatDataCheck(report)}`);
+  // The summary shows a few examples per path; the list shows every problem up to --max-errors.
+  const shown = report.byFile.reduce((n, f) => n + f.paths.reduce((m, p) => m + p.examples.length, 0) + (f.unreadable ? 1 : 0), 0);
+  if (shown >= report.errorCount) return;
+  io.out(`\nEvery problem${report.truncated ? ` (the first ${report.errors.length} of ${report.errorCount.toLocaleString("en-US")}; --max-errors for more)` : ""}:`);
+  for (const issue of report.errors) io.out(`  ${formatDataIssue(issue)}`);
+}
 
 export const run: CommandRun = async (args, io) => {
-  const results = checkSandboxSegments(args.values["sandbox"] as string, args.values["segment"] as string[] | undefined);
-  const failed = results.filter((r) => r.check.errors.length > 0).length;
+  const segments = checkSandboxSegments(args.values["sandbox"] as string, args.values["segment"] as string[] | undefined);
+  const data = args.values["data"] === true ? await checkData(args) : undefined;
+  const valid = segments.every((r) => r.check.errors.length === 0) && (data === undefined || data.valid);
   if (args.values["json"]) {
-    printJson(
-      io,
-      results.map(({ file, definition, check }) => ({
-        segmentId: definition.id,
-        name: definition.name,
-        file,
-        valid: check.errors.length === 0,
-        errors: check.errors.map((e) => ({ code: e.code, message: e.message, location: e.location })),
-        evaluationInfo: check.eligibility && { batch: { enabled: true }, continuous: { enabled: check.eligibility.streaming }, synchronous: { enabled: check.eligibility.edge } },
-        reasons: check.eligibility?.reasons ?? [],
-      })),
-    );
+    printJson(io, data === undefined ? segmentJson(segments) : { segments: segmentJson(segments), data });
   } else {
-    for (const { definition, check } of results) {
-      const e = check.eligibility;
-      const where = e ? `batch${e.streaming ? ", streaming" : ""}${e.edge ? ", edge" : ""}` : "does not parse";
-      io.out(`${check.errors.length ? "✗" : "✓"} ${definition.name} (${definition.id}): ${where}`);
-      for (const error of check.errors) io.out(error.format().replace(/^/gm, "    "));
-      if (e && !check.errors.length && e.reasons.length) io.out(`    not streaming/edge: ${e.reasons.join("; ")}`);
-    }
-    io.out(`\n${results.length - failed} of ${results.length} segment definitions are valid`);
+    printSegments(io, segments);
+    if (data !== undefined) printData(io, data);
   }
-  return failed > 0 ? 1 : 0;
+  return valid ? 0 : 1;
 };

@@ -14,7 +14,7 @@ export const run: CommandRun = async (args, io) => {
     action === "get"
       ? catalog.getDataset(positional(id, "datasets get <id>"), properties)
       : action === "create"
-        ? catalog.createDataset(readJsonFile(requireString(args, "request")))
+        ? catalog.createDataset(readJsonFile(requireString(args, "request")), requireString(args, "request"))
         : catalog.listDatasets({ limit: args.values["limit"] as string, start: args.values["start"] as string, ...properties }),
   );
   return 0;

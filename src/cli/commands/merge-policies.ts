@@ -11,10 +11,10 @@ export const run: CommandRun = async (args, io) => {
     imsOrgId: sandbox.manifest.imsOrgId,
     sandbox: sandbox.manifest.sandbox,
     name: sandbox.manifest.name,
-  });
+  }, Date.now, (w) => io.err(`warning: ${w}`));
   const [action, id] = args.positionals;
   const policyId = (): string => positional(id, `merge-policies ${action!} <id>`);
-  const body = (): unknown => readJsonFile(requireString(args, "request"));
+  const requestFile = (): string => requireString(args, "request");
   switch (action) {
     case "list":
       printJson(io, store.list({ limit: intOption(args, "limit")!, start: intOption(args, "start")! }));
@@ -23,10 +23,10 @@ export const run: CommandRun = async (args, io) => {
       printJson(io, store.get(policyId()));
       return 0;
     case "create":
-      printJson(io, store.create(body()));
+      printJson(io, store.create(readJsonFile(requestFile()), requestFile()));
       return 0;
     case "patch":
-      printJson(io, store.patch(policyId(), body()));
+      printJson(io, store.patch(policyId(), readJsonFile(requestFile()), requestFile()));
       return 0;
     default:
       store.delete(policyId());

@@ -19,10 +19,10 @@ export const run: CommandRun = async (args, io) => {
       printJson(io, schedules.get(positional(id, "schedule get <id>")));
       return 0;
     case "create":
-      printJson(io, schedules.create(readJsonFile(requireString(args, "request"))));
+      printJson(io, schedules.create(readJsonFile(requireString(args, "request")), requireString(args, "request")));
       return 0;
     case "patch":
-      printJson(io, schedules.patch(positional(id, "schedule patch <id>"), readJsonFile(requireString(args, "request"))));
+      printJson(io, schedules.patch(positional(id, "schedule patch <id>"), readJsonFile(requireString(args, "request")), requireString(args, "request")));
       return 0;
     case "delete":
       schedules.delete(positional(id, "schedule delete <id>"));
