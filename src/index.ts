@@ -4,7 +4,8 @@
 export { checkSandboxSegments, openSandbox, type Dataset, type Sandbox, type SegmentCheckResult } from "./engine/sandbox.js";
 export { runSegmentJob, type SegmentJobOptions } from "./engine/run-segment-job.js";
 export { runExportJob, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
-export { explain, type Explanation, type ExplainOptions } from "./engine/explain.js";
+export { explain, type AsOfSource, type Explanation, type ExplainOptions } from "./engine/explain.js";
+export { checkSandboxData, formatDataCheck, formatDataIssue, type DataCheckOptions, type DataCheckProgress, type DataCheckReport, type DataIssue } from "./engine/check-data.js";
 export { runSchedules, schedulesOf, type ScheduleRunOptions, type ScheduleRunResult } from "./engine/run-schedules.js";
 export { recoverInterruptedJobs } from "./engine/job-recovery.js";
 export type { JobProgress } from "./engine/job-progress.js";
