@@ -7,7 +7,8 @@ import type { TimeUnit } from "./ast.js";
 
 export const MS_PER_DAY = 86_400_000;
 
-const FIXED_MS: Partial<Record<TimeUnit, number>> = {
+/** Units of a fixed length, in ms (the others are calendar months: see addUnits). */
+export const FIXED_MS: Partial<Record<TimeUnit, number>> = {
   millisecond: 1,
   second: 1000,
   minute: 60_000,

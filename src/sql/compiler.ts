@@ -41,7 +41,7 @@ import type {
   TimeUnit,
   VarDeclNode,
 } from "../pql/index.js";
-import { addUnits, civil, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "../pql/calendar.js";
+import { addUnits, civil, FIXED_MS, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "../pql/calendar.js";
 import type { Json } from "../xdm/types.js";
 import { PQL_LIMITS } from "../pql/index.js";
 import { order, timestampOf } from "../pql/values.js";
@@ -159,14 +159,6 @@ const TRUE: P = { sql: "TRUE", nullable: false };
 const FALSE: P = { sql: "FALSE", nullable: false };
 const NULL_V: V = { sql: "NULL", type: NULL_TYPE, nullable: true, simple: true };
 
-const FIXED_MS: Partial<Record<TimeUnit, number>> = {
-  millisecond: 1,
-  second: 1000,
-  minute: 60_000,
-  hour: 3_600_000,
-  day: MS_PER_DAY,
-  week: 7 * MS_PER_DAY,
-};
 const MONTHS_PER: Partial<Record<TimeUnit, number>> = { month: 1, year: 12, decade: 120, century: 1200, millennium: 12_000 };
 
 const STRING_TESTS = new Set(["contains", "startsWith", "endsWith", "equals", "notEqualTo", "doesNotContain", "doesNotStartWith", "doesNotEndWith"]);
