@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ProfileLabError } from "../xdm/errors.js";
-import { closest } from "./did-you-mean.js";
+import { closest } from "../requests/did-you-mean.js";
 
 export interface OptionSpec {
   readonly type: "string" | "boolean";

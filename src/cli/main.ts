@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { ProfileLabError } from "../xdm/errors.js";
 import { commandHelp, exitCodesHelp, parseCommandArgs, type CliIo } from "./command.js";
 import { COMMANDS } from "./commands.js";
-import { closest } from "./did-you-mean.js";
+import { closest } from "../requests/did-you-mean.js";
 
 const consoleIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),

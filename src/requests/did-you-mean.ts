@@ -1,7 +1,7 @@
-/** "Did you mean" for a mistyped field name or enum value in a request body. */
+/** "Did you mean" for a mistyped field name or enum value in a request body, and a command, option or action on the command line. */
 
 /** Optimal string alignment distance (a swap of two neighbours counts as one edit), giving up past `limit`. */
-function distance(a: string, b: string, limit: number): number {
+export function editDistance(a: string, b: string, limit = Infinity): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let prev2: number[] = [];
   let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -34,7 +34,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {
-    const d = distance(w, c.toLowerCase(), limit);
+    const d = editDistance(w, c.toLowerCase(), limit);
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   if (best !== undefined) return best;
