@@ -11,8 +11,7 @@
  * PROFILE_LAB_FUZZ_INPUT_MS (per-input budget, default 1,000 ms; an input over it is timed twice more and counts
  * only if its fastest run is over too), PROFILE_LAB_FUZZ_REPORT (a file to write the figures to, as JSON).
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -29,7 +28,7 @@ import {
 } from "../../src/pql/index.js";
 import { MAX_TEXT_LENGTH } from "../../src/pql/limits.js";
 import type { JsonObject } from "../../src/xdm/types.js";
-import { ev, NOW, rng, TEST_SCHEMA } from "../pql/fixtures.js";
+import { ev, GRAMMAR_SEEDS, NOW, rng, TEST_SCHEMA } from "../pql/fixtures.js";
 
 function envInt(name: string, fallback: number): number {
   const v = process.env[name];
@@ -44,13 +43,7 @@ const JSON_RUNS = Math.max(200, Math.round(RUNS / 5));
 const PROPERTY_RUNS = Math.max(200, Math.round(RUNS / 4));
 const TIMEOUT_MS = Math.max(120_000, RUNS * 40);
 
-const grammarDir = fileURLToPath(new URL("../../grammar/", import.meta.url));
-const SEEDS = [
-  ...readFileSync(`${grammarDir}roundtrip.txt`, "utf8").split("\n"),
-  ...readdirSync(`${grammarDir}examples`)
-    .filter((f) => f.endsWith(".pql"))
-    .map((f) => readFileSync(`${grammarDir}examples/${f}`, "utf8").trimEnd()),
-].filter((s) => s.trim() !== "");
+const SEEDS = GRAMMAR_SEEDS;
 
 // ------------------------------------------------------------------------------------------ generators
 

@@ -2,6 +2,8 @@
  * Shared fixtures for the PQL tests: a small profile/event schema built with the xdm-type helpers, and a
  * one-call evaluator.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { compilePql, parsePql, type PqlSchema } from "../../src/pql/index.js";
 import type { JsonObject } from "../../src/xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, map, object, scalar, SEGMENT_MEMBERSHIP_TYPE } from "../../src/xdm/xdm-type.js";
@@ -129,3 +131,13 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+const grammarDir = fileURLToPath(new URL("../../grammar/", import.meta.url));
+
+/** The fuzzers' seed corpus: every line of grammar/roundtrip.txt and every golden example expression. */
+export const GRAMMAR_SEEDS: readonly string[] = [
+  ...readFileSync(`${grammarDir}roundtrip.txt`, "utf8").split("\n"),
+  ...readdirSync(`${grammarDir}examples`)
+    .filter((f) => f.endsWith(".pql"))
+    .map((f) => readFileSync(`${grammarDir}examples/${f}`, "utf8").trimEnd()),
+].filter((s) => s.trim() !== "");
