@@ -9,8 +9,7 @@ import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, type SegmentCounts } from "../segment/segment-job.js";
-import { writeFileAtomic } from "../store/atomic-file.js";
-import { membershipLine, type MembershipSnapshot } from "../store/membership-store.js";
+import { addMembershipLines, writeMembershipLines, type MembershipSnapshot } from "../store/membership-store.js";
 import type { MergePolicy } from "../xdm/types.js";
 import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import { writeShardMembership, type Shard } from "./partition.js";
@@ -168,24 +167,19 @@ export async function evaluateShard(
   const componentOf = (key: IdentityKey): IdentityKey => components.get(key) ?? shard.componentOf(key);
   await checkpoint({ stage: "writing", rows: 0 });
   const order = storeOrder(snapshot, componentOf);
-  await writeMembershipLines(partFile, snapshot, order, (rows) => checkpoint({ stage: "writing", rows, totalRows: order.length }));
+  await writeShardPart(partFile, snapshot, order, (rows) => checkpoint({ stage: "writing", rows, totalRows: order.length }));
   if (nextMembership !== undefined) writeShardMembership(nextMembership, snapshot, order, componentOf);
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
 }
 
-/**
- * The shard's part of the snapshot (as writeMembershipPart writes it: the ordered keys' lines, keys without
- * entries skipped), built with a checkpoint every PROGRESS_EVERY keys.
- */
-async function writeMembershipLines(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[], checkpoint: (keys: number) => void | Promise<void>): Promise<void> {
+/** The shard's part of the snapshot, as writeMembershipPart writes it, with a checkpoint every PROGRESS_EVERY keys. */
+async function writeShardPart(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[], checkpoint: (keys: number) => void | Promise<void>): Promise<void> {
   const lines: string[] = [];
-  let keys = 0;
-  for (const key of orderedKeys) {
-    if (++keys % PROGRESS_EVERY === 0) await checkpoint(keys);
-    const entries = snapshot.get(key);
-    if (entries !== undefined && entries.size > 0) lines.push(membershipLine(key, entries));
+  for (let start = 0; start < orderedKeys.length; start += PROGRESS_EVERY) {
+    if (start > 0) await checkpoint(start);
+    addMembershipLines(lines, snapshot, orderedKeys.slice(start, start + PROGRESS_EVERY));
   }
-  writeFileAtomic(file, lines.length ? `${lines.join("\n")}\n` : "");
+  writeMembershipLines(file, lines);
 }
 
 /** The store's line order: (component hash, component, key hash, key), the order shards are cut in. */

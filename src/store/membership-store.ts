@@ -125,12 +125,22 @@ export interface MembershipGeneration {
   abort(): void;
 }
 
-/** Writes one part: the given keys, in the given order, with their entries (keys without entries are skipped). */
-export function writeMembershipPart(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[]): void {
-  const lines: string[] = [];
+/** Appends the lines of the given keys, in the given order, to `lines` (keys without entries are skipped). */
+export function addMembershipLines(lines: string[], snapshot: MembershipSnapshot, orderedKeys: readonly string[]): void {
   for (const key of orderedKeys) {
     const entries = snapshot.get(key);
     if (entries !== undefined && entries.size > 0) lines.push(membershipLine(key, entries));
   }
+}
+
+/** Writes one part from its lines, atomically. */
+export function writeMembershipLines(file: string, lines: readonly string[]): void {
   writeFileAtomic(file, lines.length ? `${lines.join("\n")}\n` : "");
+}
+
+/** Writes one part: the given keys, in the given order, with their entries (keys without entries are skipped). */
+export function writeMembershipPart(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[]): void {
+  const lines: string[] = [];
+  addMembershipLines(lines, snapshot, orderedKeys);
+  writeMembershipLines(file, lines);
 }
