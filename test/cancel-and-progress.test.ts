@@ -8,45 +8,28 @@
  * Tests assert where a job stopped (its stage and counts, from the cancel's message), never how long it took.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JobProgress } from "../src/engine/job-progress.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
 import type { ExportJob } from "../src/export/export-job.js";
-import { generateSandbox } from "../src/generate/index.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
 import type { BatchRecord } from "../src/store/catalog-types.js";
 import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { generatedSandbox } from "./helpers/generated-sandbox.js";
 
 const asOf = Date.parse(SAMPLE_AS_OF);
 const REQUEST = "export-jobs/all-profiles-projection.json";
 
-let scratch = "";
-let template = "";
+const sandbox = generatedSandbox("profile-lab-cancel-", { profiles: 20_000, eventsPerProfile: 5, seed: 42, referenceTime: SAMPLE_AS_OF, name: "cancel" });
+const copySandbox = (): string => sandbox.copy();
 /** Data rows of the generated sandbox (records and events). */
-let dataRows = 0;
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), "profile-lab-cancel-"));
-  template = join(scratch, "template");
-  const summary = await generateSandbox(template, { profiles: 20_000, eventsPerProfile: 5, seed: 42, referenceTime: SAMPLE_AS_OF, name: "cancel" });
-  dataRows = summary.events + Object.values(summary.records).reduce((n, x) => n + x, 0);
-});
-afterAll(() => {
-  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
-});
-
-let copies = 0;
-function copySandbox(): string {
-  const dir = join(scratch, `sandbox-${++copies}`);
-  cpSync(template, dir, { recursive: true });
-  return dir;
-}
+const dataRows = (): number => sandbox.summary.events + Object.values(sandbox.summary.records).reduce((n, x) => n + x, 0);
 
 interface Interrupted {
   readonly code: number | null;
@@ -90,7 +73,7 @@ function stoppedAt(stderr: string): { readonly stage: string; readonly counts: (
 function expectStoppedEarly(stderr: string): void {
   const at = stoppedAt(stderr);
   expect(["reading", "identities", "evaluating", "merging"], stderr).toContain(at.stage);
-  if (at.stage === "reading") expect(at.rows, stderr).toBeLessThan(dataRows);
+  if (at.stage === "reading") expect(at.rows, stderr).toBeLessThan(dataRows());
   else expect(at.counts.some(([done, total]) => done < total) || (at.percent !== undefined && at.percent < 100), stderr).toBe(true);
 }
 
@@ -134,7 +117,7 @@ describe("Ctrl-C during a job in the CLI's thread", () => {
 describe("a job in this thread lets the event loop run in every long stage", () => {
   /** Progress that is well inside a stage: its next checkpoint is in the same stage. */
   const MID_STAGE: Record<string, (p: JobProgress) => boolean> = {
-    reading: (p) => p.stage === "reading" && p.rows > 0 && p.rows < dataRows / 2,
+    reading: (p) => p.stage === "reading" && p.rows > 0 && p.rows < dataRows() / 2,
     identities: (p) => p.stage === "identities" && p.totalRows !== undefined && p.rows > 0 && p.rows < p.totalRows / 2,
     evaluating: (p) => p.stage === "evaluating" && p.totalProfiles !== undefined && p.profiles > 0 && p.profiles < p.totalProfiles / 2,
     merging: (p) => p.stage === "merging" && p.totalProfiles !== undefined && p.profiles > 0 && p.profiles < p.totalProfiles / 2,

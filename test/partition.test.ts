@@ -8,46 +8,30 @@
  * shards, with a fifth of the rows to spill and load. What remains of a job's time on workers is mostly the
  * threads' start, each loading the engine.
  */
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseMemorySize, shardCountFor } from "../src/engine/partition.js";
 import type { JobProgress } from "../src/engine/job-progress.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
 import type { ExportJob } from "../src/export/export-job.js";
-import { generateSandbox } from "../src/generate/index.js";
 import { SAMPLE_OPTIONS } from "../src/generate/sample-options.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
 import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { ProfileLabError } from "../src/xdm/errors.js";
+import { generatedSandbox } from "./helpers/generated-sandbox.js";
 
 const asOf = Date.parse(SAMPLE_OPTIONS.referenceTime);
 const PERSONS = 200;
 /** Jobs here run many shards on worker threads: minutes on a busy machine, where they take seconds alone. */
 const LONG = 600_000;
 
-let scratch = "";
-let template = "";
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), "profile-lab-partition-"));
-  template = join(scratch, "template");
-  await generateSandbox(template, { ...SAMPLE_OPTIONS, profiles: PERSONS });
-}, LONG);
-afterAll(() => {
-  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
-});
-
-let copies = 0;
+const sandbox = generatedSandbox("profile-lab-partition-", { ...SAMPLE_OPTIONS, profiles: PERSONS }, LONG);
 /** A fresh copy of the small sandbox, without engine state. */
-function copySandbox(): string {
-  const dir = join(scratch, `sandbox-${++copies}`);
-  cpSync(template, dir, { recursive: true });
-  return dir;
-}
+const copySandbox = (): string => sandbox.copy();
 
 const REQUESTS = ["audiences-per-batch.json", "big-spenders-with-events.json", "recently-updated-incl-empty.json"];
 
