@@ -3,6 +3,8 @@
  * `commands/<name>.ts`, loaded when it runs; it maps the options onto one library call and prints a short
  * human summary or, with `--json`, the platform's JSON.
  */
+import { DEFAULT_ROWS_PER_FILE as EXPORT_ROWS_PER_FILE } from "../export/defaults.js";
+import { DEFAULT_ROWS_PER_FILE as GENERATE_ROWS_PER_FILE } from "../generate/defaults.js";
 import type { Command, OptionSpec } from "./command.js";
 
 const SANDBOX: OptionSpec = { type: "string", value: "dir", description: "the sandbox directory", default: ".", env: "PROFILE_LAB_SANDBOX", complete: "dir" };
@@ -60,7 +62,7 @@ export const COMMANDS: readonly Command[] = [
       "reference-time": { type: "string", value: "time", description: "RFC 3339 instant the data is generated relative to", default: "2026-11-01T00:00:00Z" },
       name: { type: "string", value: "name", description: "sandbox name (default: the directory name)" },
       format: { type: "string", value: "parquet|jsonl", description: "dataset files as Parquet part files (datasets/<dataset>/part-NNNNN.parquet) or one JSON Lines file per dataset", default: "parquet" },
-      "rows-per-file": { type: "string", value: "n", description: "Parquet: rows per part file", default: "1000000" },
+      "rows-per-file": { type: "string", value: "n", description: "Parquet: rows per part file", default: String(GENERATE_ROWS_PER_FILE) },
       quiet: { type: "boolean", description: "no progress line on stderr" },
     },
     maxArgs: 1,
@@ -104,7 +106,7 @@ export const COMMANDS: readonly Command[] = [
       request: REQUEST("the export-job request body"),
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
-      "rows-per-file": { type: "string", value: "n", description: "rows per Parquet part file", default: "5000000" },
+      "rows-per-file": { type: "string", value: "n", description: "rows per Parquet part file", default: String(EXPORT_ROWS_PER_FILE) },
       memory: MEMORY,
       workers: WORKERS,
     },

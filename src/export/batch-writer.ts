@@ -6,9 +6,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ParquetFileWriter, type ParquetWriteOptions, type WritableRow } from "../io/parquet-writer.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
+import { DEFAULT_ROWS_PER_FILE } from "./defaults.js";
 
-/** The platform's default: 5 million rows per file. */
-export const DEFAULT_ROWS_PER_FILE = 5_000_000;
+export { DEFAULT_ROWS_PER_FILE };
 
 export interface WrittenFile {
   readonly name: string;

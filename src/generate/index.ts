@@ -48,6 +48,7 @@ import { localEncoder, workerEncoder } from "./parquet-encoder.js";
 import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar } from "../xdm/xdm-type.js";
+import { DEFAULT_ROWS_PER_FILE } from "./defaults.js";
 import { GenerateError } from "./generate-error.js";
 
 /** The data-lake system column every generated row carries. */
@@ -82,8 +83,7 @@ export interface GenerateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Default rows per Parquet part file. */
-export const DEFAULT_ROWS_PER_FILE = 1_000_000;
+export { DEFAULT_ROWS_PER_FILE };
 const PROGRESS_EVERY = 1000;
 
 export interface GenerateSummary {
