@@ -7,11 +7,8 @@
  *
  * Seeded and small in CI (a few seconds). Longer runs:
  *   PROFILE_LAB_FUZZ_RUNS=100000 npx vitest run test/fuzz
- * Environment: PROFILE_LAB_FUZZ_RUNS (text inputs, default 800), PROFILE_LAB_FUZZ_SEED (default 17),
- * PROFILE_LAB_FUZZ_INPUT_MS (per-input budget, default 1,000 ms; an input over it is timed twice more and counts
- * only if its fastest run is over too), PROFILE_LAB_FUZZ_REPORT (a file to write the figures to, as JSON).
+ * PROFILE_LAB_FUZZ_RUNS counts the text inputs here (default 800); the other settings are in ./harness.ts.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -29,16 +26,10 @@ import {
 import { MAX_TEXT_LENGTH } from "../../src/pql/limits.js";
 import type { JsonObject } from "../../src/xdm/types.js";
 import { ev, GRAMMAR_SEEDS, NOW, rng, TEST_SCHEMA } from "../pql/fixtures.js";
+import { clip, fuzz, fuzzRuns, report, SEED, type CheckedOutcome, type Outcome } from "./harness.js";
 
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  const n = v === undefined || v === "" ? NaN : Number(v.replace(/_/g, ""));
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
-}
 
-const RUNS = envInt("PROFILE_LAB_FUZZ_RUNS", 800);
-const SEED = envInt("PROFILE_LAB_FUZZ_SEED", 17);
-const INPUT_MS = envInt("PROFILE_LAB_FUZZ_INPUT_MS", 1000);
+const RUNS = fuzzRuns(800);
 const JSON_RUNS = Math.max(200, Math.round(RUNS / 5));
 const PROPERTY_RUNS = Math.max(200, Math.round(RUNS / 4));
 const TIMEOUT_MS = Math.max(120_000, RUNS * 40);
@@ -203,12 +194,6 @@ function shape(ast: PqlExpr): string {
   return JSON.stringify(ast, (k, v: unknown) => (k === "span" || k === "nameSpan" ? undefined : v));
 }
 
-interface Outcome {
-  /** The code of the PqlError that rejected the input at parse or check, if any. */
-  readonly code?: string;
-  /** A failed round trip or an exception that is not a PqlError. */
-  readonly failure?: string;
-}
 
 /**
  * Everything the library does with a segment expression (timed): parse, check, and when the checker accepts,
@@ -267,72 +252,11 @@ function roundTrips(input: string, ast: PqlExpr): string | undefined {
 }
 
 /** The pipeline, then the round trips of what parsed. */
-function textCase(input: string): Outcome & { readonly verify?: () => string | undefined } {
+function textCase(input: string): CheckedOutcome {
   const outcome = pipeline(input);
   const { ast } = outcome;
   if (outcome.failure !== undefined || ast === undefined) return outcome;
   return { ...outcome, verify: () => roundTrips(input, ast) };
-}
-
-interface Timed {
-  readonly ms: number;
-  readonly input: string;
-}
-
-const clip = (s: string): string => (s.length > 160 ? `${JSON.stringify(s.slice(0, 120))}… (${s.length.toLocaleString("en")} characters)` : JSON.stringify(s));
-
-/** Runs every input through `run`, timing each; an input over the budget is timed twice more and kept at its fastest. */
-function fuzz(inputs: (i: number) => string, count: number, run: (input: string) => Outcome & { readonly verify?: () => string | undefined }) {
-  const failures: string[] = [];
-  const over: Timed[] = [];
-  const codes = new Map<string, number>();
-  let accepted = 0;
-  let slowest: Timed = { ms: 0, input: "" };
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const input = inputs(i);
-    const t0 = performance.now();
-    const outcome = run(input);
-    let ms = performance.now() - t0;
-    if (ms > INPUT_MS) {
-      for (let k = 0; k < 2; k++) {
-        const t1 = performance.now();
-        run(input);
-        ms = Math.min(ms, performance.now() - t1);
-      }
-      if (ms > INPUT_MS) over.push({ ms, input });
-    }
-    total += ms;
-    if (ms > slowest.ms) slowest = { ms, input };
-    const failure = outcome.failure ?? outcome.verify?.();
-    if (failure !== undefined) failures.push(`input #${i} ${clip(input)}: ${failure}`);
-    else if (outcome.code === undefined) accepted++;
-    else codes.set(outcome.code, (codes.get(outcome.code) ?? 0) + 1);
-  }
-  return { count, accepted, codes: Object.fromEntries([...codes].sort()), failures, over, slowest, totalMs: total };
-}
-
-function report(name: string, r: ReturnType<typeof fuzz>): void {
-  const lines = [
-    `${name}: ${r.count.toLocaleString("en")} inputs (seed ${SEED}), ${r.accepted.toLocaleString("en")} accepted and evaluated, the rest refused with: ${JSON.stringify(r.codes)}`,
-    `  uncoded exceptions or broken round trips: ${r.failures.length}; inputs over ${INPUT_MS} ms: ${r.over.length}; mean ${(r.totalMs / r.count).toFixed(2)} ms`,
-    `  slowest: ${r.slowest.ms.toFixed(1)} ms on ${clip(r.slowest.input)}`,
-    ...r.over.slice(0, 10).map((o) => `  over budget: ${o.ms.toFixed(1)} ms on ${clip(o.input)}`),
-  ];
-  console.log(lines.join("\n"));
-  const file = process.env["PROFILE_LAB_FUZZ_REPORT"];
-  if (file !== undefined && file !== "") {
-    const previous = (() => {
-      try {
-        return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })();
-    const { failures, over, slowest, ...figures } = r;
-    previous[name] = { ...figures, seed: SEED, inputMs: INPUT_MS, failures: failures.slice(0, 50), over: over.map((o) => ({ ms: o.ms, input: clip(o.input) })), slowest: { ms: slowest.ms, input: clip(slowest.input) } };
-    writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
-  }
 }
 
 // ------------------------------------------------------------------------------------------ pql/json mutations
@@ -446,8 +370,8 @@ describe(`PQL fuzz (seed ${SEED}, ${RUNS.toLocaleString("en")} text inputs, ${JS
   it(
     "text inputs: only coded PqlErrors escape, what parses round-trips, and no input runs over its time budget",
     () => {
-      const r = fuzz(textInput, RUNS, textCase);
-      report("text", r);
+      const r = fuzz(textInput, RUNS, textCase, (s) => s);
+      report("text", r, "accepted and evaluated");
       expect(r.failures.slice(0, 20)).toEqual([]);
       expect(r.over.map((o) => `${o.ms.toFixed(0)} ms: ${clip(o.input)}`)).toEqual([]);
       // Both paths must be exercised for the suite to mean anything.
@@ -460,8 +384,8 @@ describe(`PQL fuzz (seed ${SEED}, ${RUNS.toLocaleString("en")} text inputs, ${JS
   it(
     "pql/json inputs: mutated trees only raise coded PqlErrors, within the time budget",
     () => {
-      const r = fuzz(jsonInput, JSON_RUNS, jsonPipeline);
-      report("pql/json", r);
+      const r = fuzz(jsonInput, JSON_RUNS, jsonPipeline, (s) => s);
+      report("pql/json", r, "accepted and evaluated");
       expect(r.failures.slice(0, 20)).toEqual([]);
       expect(r.over.map((o) => `${o.ms.toFixed(0)} ms: ${clip(o.input)}`)).toEqual([]);
       expect(r.accepted).toBeGreaterThan(0);
