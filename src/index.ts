@@ -5,6 +5,20 @@ export { checkSandboxSegments, openSandbox, type Dataset, type Sandbox, type Seg
 export { runSegmentJob, type SegmentJobOptions } from "./engine/run-segment-job.js";
 export { runExportJob, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
 export { explain, type AsOfSource, type Explanation, type ExplainOptions } from "./engine/explain.js";
+export {
+  evaluate,
+  evaluateSegments,
+  memoryData,
+  memorySandbox,
+  type DatasetInput,
+  type DatasetRows,
+  type EvaluateOptions,
+  type Evaluation,
+  type Memberships,
+  type ProfileResult,
+  type SandboxDefinition,
+  type SegmentResult,
+} from "./engine/evaluate.js";
 export { checkSandboxData, formatDataCheck, formatDataIssue, type DataCheckOptions, type DataCheckProgress, type DataCheckReport, type DataIssue } from "./engine/check-data.js";
 export { runSchedules, schedulesOf, type ScheduleRunOptions, type ScheduleRunResult } from "./engine/run-schedules.js";
 export { recoverInterruptedJobs } from "./engine/job-recovery.js";

@@ -107,7 +107,7 @@ export async function loadSandboxData(
  * and returns the component of any key (the key itself when the graph never saw it). Steps of STEP_EVERY
  * fragments, each pass over them counted.
  */
-function* componentSteps(records: readonly RecordFragment[], events: readonly EventFragment[]): Generator<number, (key: IdentityKey) => IdentityKey> {
+export function* componentSteps(records: readonly RecordFragment[], events: readonly EventFragment[]): Generator<number, (key: IdentityKey) => IdentityKey> {
   const graph = new IdentityGraph();
   let done = 0;
   for (const r of records) {

@@ -3,7 +3,7 @@
  * the merge policies and the compiled segment definitions. Everything is validated up front, before any data
  * file is read, so a bad definition fails fast with its file and JSON path.
  */
-import { readSandboxFiles, type JsonDocument } from "../io/sandbox-files.js";
+import { readSandboxFiles, type JsonDocument, type SandboxFiles } from "../io/sandbox-files.js";
 import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, type DatasetEntry, type SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseConventions, type Conventions } from "./conventions.js";
 import { SandboxError } from "./sandbox-error.js";
@@ -69,8 +69,11 @@ interface Definitions {
 
 /** Everything but the segments, validated. */
 function readDefinitions(dir: string): Definitions {
-  const files = readSandboxFiles(dir);
-  const manifestFile = `${dir}/sandbox.json`;
+  return definitionsOf(readSandboxFiles(dir));
+}
+
+function definitionsOf(files: SandboxFiles): Definitions {
+  const manifestFile = `${files.dir}/sandbox.json`;
   const datasets = files.manifest.datasets.map((d, i) => classify(d, i, files.schemas, manifestFile));
   const typesOf = (kind: DatasetKind): XdmObject[] => datasets.filter((d) => d.kind === kind).map((d) => d.schema!.type);
   return {
@@ -89,7 +92,12 @@ function readDefinitions(dir: string): Definitions {
  * a broken definition must not stop.
  */
 export function openSandbox(dir: string, options: { readonly segments?: boolean } = {}): Sandbox {
-  const { files, datasets, profileType, eventType, policies, conventions } = readDefinitions(dir);
+  return sandboxOf(readSandboxFiles(dir), options);
+}
+
+/** A sandbox from definitions already read (from a folder, or given as values by the in-memory API), validated as openSandbox does. */
+export function sandboxOf(sandboxFiles: SandboxFiles, options: { readonly segments?: boolean } = {}): Sandbox {
+  const { files, datasets, profileType, eventType, policies, conventions } = definitionsOf(sandboxFiles);
   const schema: PqlSchema = { profile: profileType, event: eventType };
   const segments = options.segments === false ? [] : files.segments.map((doc) => compileSegment(doc, schema));
   const ids = new Map<string, string>();
@@ -100,7 +108,7 @@ export function openSandbox(dir: string, options: { readonly segments?: boolean 
     if (s.definition.mergePolicyId !== undefined) policies.get(s.definition.mergePolicyId, { file: s.file, jsonPath: "$.mergePolicyId" });
   }
   const externalAudiences = parseExternalAudiences(files.audiences);
-  return { dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests, externalAudiences };
+  return { dir: files.dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests, externalAudiences };
 }
 
 export interface SegmentCheckResult {

@@ -4,6 +4,7 @@
  * workers; a shard's result depends only on the shard, so the job's output does not depend on who ran it.
  */
 import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
+import type { MergedProfile } from "../merge/merge-fragments.js";
 import { compileSegmentSet } from "../pql/index.js";
 import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
@@ -122,18 +123,31 @@ export interface SegmentShardOptions {
   readonly checkpoint: Checkpoint<ShardProgress>;
 }
 
+/** One profile as a segment job evaluated it: what it was built from, merged, and its memberships before and after. */
+export interface EvaluatedProfile {
+  readonly group: ProfileGroup;
+  readonly policy: MergePolicy;
+  readonly merged: MergedProfile;
+  readonly before: ProfileMemberships;
+  readonly after: ProfileMemberships;
+}
+
+/** What evaluating a shard gives before anything is written: its metrics and the component of each key it stored. */
+export interface ShardEvaluation extends SegmentShardResult {
+  readonly componentOf: (key: IdentityKey) => IdentityKey;
+}
+
 /**
- * Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`, and to
- * `nextMembership` in the spill's format when the shard's spill is kept for the next job.
+ * Runs the plan over a shard's profiles, moving `shard.prior` on to the new snapshot in place. `onProfile`
+ * sees each profile as it is decided (the in-memory API keeps them; jobs pass none).
  */
-export async function evaluateShard(
+export async function evaluateProfiles(
   sandbox: Sandbox,
   plan: SegmentPlan,
   shard: Shard,
   options: SegmentShardOptions,
-  partFile: string,
-  nextMembership?: string,
-): Promise<SegmentShardResult> {
+  onProfile?: (profile: EvaluatedProfile) => void,
+): Promise<ShardEvaluation> {
   const { asOf, statusModel, checkpoint } = options;
   const snapshot = shard.prior;
   const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
@@ -161,15 +175,34 @@ export async function evaluateShard(
       components.set(group.key, group.component);
       const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
       for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);
+      onProfile?.({ group, policy: mergePolicy, merged, before, after });
     }
     await checkpoint({ stage: "evaluating", policy, profiles, totalProfiles });
   }
   const componentOf = (key: IdentityKey): IdentityKey => components.get(key) ?? shard.componentOf(key);
+  return { counts: counters.counts(), profilesByPolicy, excludedByPolicy, componentOf };
+}
+
+/**
+ * Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`, and to
+ * `nextMembership` in the spill's format when the shard's spill is kept for the next job.
+ */
+export async function evaluateShard(
+  sandbox: Sandbox,
+  plan: SegmentPlan,
+  shard: Shard,
+  options: SegmentShardOptions,
+  partFile: string,
+  nextMembership?: string,
+): Promise<SegmentShardResult> {
+  const { componentOf, ...result } = await evaluateProfiles(sandbox, plan, shard, options);
+  const { checkpoint } = options;
+  const snapshot = shard.prior;
   await checkpoint({ stage: "writing", rows: 0 });
   const order = storeOrder(snapshot, componentOf);
   await writeShardPart(partFile, snapshot, order, (rows) => checkpoint({ stage: "writing", rows, totalRows: order.length }));
   if (nextMembership !== undefined) writeShardMembership(nextMembership, snapshot, order, componentOf);
-  return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
+  return result;
 }
 
 /** The shard's part of the snapshot, as writeMembershipPart writes it, with a checkpoint every PROGRESS_EVERY keys. */
