@@ -1,0 +1,63 @@
+/**
+ * Membership transitions as SQL: the rules of src/segment/membership.ts (`nextMembership`) over whole tables, so a
+ * job on the SQL back end moves every profile's memberships on in one statement. The JS function stays the
+ * reference; membership-sql.test.ts holds the two equal over every case of the rules.
+ *
+ * Input relations (names are the caller's):
+ * - evaluated: (key, segmentId, qualifies BOOLEAN) — one row per profile and segment the job evaluated;
+ * - prior: (key, segmentId, status VARCHAR, lastQualificationTime TIMESTAMP, version VARCHAR) — the previous
+ *   snapshot's entries, already resolved to the keys the job uses (stitched identities: S7).
+ * Output: the next snapshot's entries with the same five columns. Entries of profiles or segments the job did not
+ * evaluate are carried unchanged; an exited entry past retention and a profile that never qualified have none.
+ */
+import {
+  DEFAULT_MEMBERSHIP_CONVENTIONS,
+  EXITED_RETENTION_MS,
+  type MembershipConventions,
+  type StatusModel,
+} from "../segment/membership.js";
+import type { SqlDialect } from "./dialect.js";
+
+export interface MembershipSqlOptions {
+  /** The evaluation instant (epoch ms): the lastQualificationTime of entries that move. */
+  readonly asOf: number;
+  readonly statusModel: StatusModel;
+  /** The version written on entries this evaluation touches. */
+  readonly version: string;
+  readonly conventions?: MembershipConventions;
+}
+
+/** `SELECT key, segmentId, status, lastQualificationTime, version` of the next snapshot. */
+export function nextMembershipsSql(d: SqlDialect, evaluated: string, prior: string, options: MembershipSqlOptions): string {
+  const { asOf, statusModel, version } = options;
+  const conventions = options.conventions ?? DEFAULT_MEMBERSHIP_CONVENTIONS;
+  const [key, segmentId, status, lqt, ver] = [d.ident("key"), d.ident("segmentId"), d.ident("status"), d.ident("lastQualificationTime"), d.ident("version")];
+  const e = (c: string): string => `e.${c}`;
+  const p = (c: string): string => `p.${c}`;
+  const qualifies = d.isTrue(e(d.ident("qualifies")));
+  const at = d.timestamp(asOf);
+  const s = (x: string): string => d.string(x);
+  // What happens to each (profile, segment): `keep` the prior entry, `enter`, `exit`, `stay` (still qualifies),
+  // or `none` (no entry after: never qualified, or exited past retention).
+  const pastRetention = conventions.exitedRetention === "30days" ? d.compare("<", p(lqt), d.timestamp(asOf - EXITED_RETENTION_MS)) : d.boolean(false);
+  const move = d.caseWhen(
+    [
+      [d.isNull(e(key)), s("keep")],
+      [d.isNull(p(key)), d.caseWhen([[qualifies, s("enter")]], s("none"))],
+      [d.compare("=", p(status), s("exited")), d.caseWhen([[qualifies, s("enter")], [pastRetention, s("none")]], s("keep"))],
+      [qualifies, s("stay")],
+    ],
+    s("exit"),
+  );
+  const moves = [
+    `SELECT ${d.coalesce([e(key), p(key)])} AS ${key}, ${d.coalesce([e(segmentId), p(segmentId)])} AS ${segmentId}, ${move} AS move,`,
+    `${p(status)} AS prior_status, ${p(lqt)} AS prior_time, ${p(ver)} AS prior_version`,
+    `FROM ${evaluated} AS e FULL OUTER JOIN ${prior} AS p ON ${e(key)} = ${p(key)} AND ${e(segmentId)} = ${p(segmentId)}`,
+  ].join(" ");
+  const stayStatus = s(statusModel === "legacy" ? "existing" : "realized");
+  const newStatus = d.caseWhen([[`move = ${s("keep")}`, "prior_status"], [`move = ${s("enter")}`, s("realized")], [`move = ${s("exit")}`, s("exited")]], stayStatus);
+  const movesTime = conventions.lastQualificationTime === "everyRun" ? `move <> ${s("keep")}` : `move IN (${s("enter")}, ${s("exit")})`;
+  const newTime = d.caseWhen([[movesTime, at]], "prior_time");
+  const newVersion = d.caseWhen([[`move = ${s("keep")}`, "prior_version"]], s(version));
+  return `SELECT ${key}, ${segmentId}, ${newStatus} AS ${status}, ${newTime} AS ${lqt}, ${newVersion} AS ${ver} FROM (${moves}) AS m WHERE move <> ${s("none")}`;
+}
