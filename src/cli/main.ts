@@ -2,8 +2,8 @@
  * The `profile-lab` entry point: dispatches to a subcommand, prints user errors as one located message
  * (never a stack trace) and returns the exit code (see EXIT_CODES).
  */
-import { readFileSync } from "node:fs";
 import { ProfileLabError } from "../xdm/errors.js";
+import { version } from "../version.js";
 import { commandHelp, exitCodesHelp, parseCommandArgs, type CliIo } from "./command.js";
 import { COMMANDS } from "./commands.js";
 import { closest } from "../requests/did-you-mean.js";
@@ -12,11 +12,6 @@ const consoleIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
 };
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

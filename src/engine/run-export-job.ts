@@ -45,6 +45,11 @@ export interface ExportJobOptions {
    * `runSegmentation` runs first.
    */
   readonly onProgress?: (event: JobProgress) => void;
+  /**
+   * Called once with a copy of the job as recorded when it starts (PROCESSING), before any data is read (after
+   * the segment job a request with `runSegmentation` runs first): a server answers the POST with it.
+   */
+  readonly onStart?: (job: ExportJob) => void;
 }
 
 export interface ExportResult {
@@ -151,6 +156,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   control.claim("export-jobs", id);
   for (const b of batches) batchStore.put(b.id, b);
   update({ status: "PROCESSING", computeGatewayJobId: { exportJob: deterministicUuid(name, "export-compute", id) } });
+  options.onStart?.(structuredClone(job));
 
   const staging = state.stagingDir(id);
   mkdirSync(staging, { recursive: true });

@@ -41,6 +41,8 @@ export interface SegmentJobOptions {
    * every 250 ms while workers run shards), before the cancel check.
    */
   readonly onProgress?: (event: JobProgress) => void;
+  /** Called once with a copy of the job as recorded when it starts (PROCESSING), before any data is read: a server answers the POST with it. */
+  readonly onStart?: (job: SegmentJob) => void;
 }
 
 /** The profile's whole segmentMembership as of `now`: its `ups` memberships, and external audiences still valid. */
@@ -111,6 +113,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     jobs.put(job.id, job);
   };
   update({ status: "PROCESSING" });
+  options.onStart?.(structuredClone(job));
   const generation = state.membership.begin();
   try {
     const segmentationStart = clock();

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { readJsonFile } from "../io/json-file.js";
-import type { SandboxInfo } from "../io/sandbox-manifest.js";
+import type { SandboxInfo, SandboxManifest } from "../io/sandbox-manifest.js";
 import { checkRequest } from "../requests/validate.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
 import { deterministicUuid } from "../store/ids.js";
@@ -54,6 +54,16 @@ export class MergePolicyStore {
     private readonly onWarning: (warning: string) => void = () => {},
   ) {
     this.dir = join(sandboxDir, "merge-policies");
+  }
+
+  /** The store of an opened sandbox (the CLI's `merge-policies` and the server's /config/mergePolicies). */
+  static of(
+    sandbox: { readonly dir: string; readonly manifest: Pick<SandboxManifest, "imsOrgId" | "sandbox" | "name">; readonly datasets: readonly { readonly entry: { readonly id: string } }[] },
+    clock: () => number,
+    onWarning: (warning: string) => void,
+  ): MergePolicyStore {
+    const { imsOrgId, sandbox: info, name } = sandbox.manifest;
+    return new MergePolicyStore(sandbox.dir, new Set(sandbox.datasets.map((d) => d.entry.id)), { imsOrgId, sandbox: info, name }, clock, onWarning);
   }
 
   private files(): { file: string; policy: MergePolicy }[] {

@@ -93,9 +93,10 @@ export function bulkGetSegmentJobs(jobs: readonly SegmentJob[], body: unknown): 
  * The body of `POST /segment/jobs`: an array `[{"segmentId": …}, …]` (up to 1,500 segments), or
  * `{"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}` for every segment (the
  * object form also takes up to 1,500 ids). Checked against SEGMENT_JOB_REQUEST_SCHEMA at every level, then: `*`
- * only alone in the object form, no id twice. Returns the segment ids (`["*"]` for all).
+ * only alone in the object form, no id twice, and with `known` every id one of them (SEG-J001 at its JSON path).
+ * Returns the segment ids (`["*"]` for all).
  */
-export function parseSegmentJobRequest(body: unknown, file?: string): string[] {
+export function parseSegmentJobRequest(body: unknown, file?: string, known?: ReadonlySet<string>): string[] {
   checkRequest("segmentJob", body, (p, detail) => new SegmentError(p.code, p.message, { file, jsonPath: p.jsonPath }, detail));
   const fail = (jsonPath: string, message: string): never => {
     throw new SegmentError("SEG-R001", message, { file, jsonPath });
@@ -104,7 +105,7 @@ export function parseSegmentJobRequest(body: unknown, file?: string): string[] {
   const at = arrayForm ? "$" : "$.segments";
   const entries = (arrayForm ? body : (body as { segments: unknown[] }).segments) as { segmentId: string }[];
   const first = new Map<string, number>();
-  return entries.map(({ segmentId }, i) => {
+  const ids = entries.map(({ segmentId }, i) => {
     if (segmentId === "*") {
       if (arrayForm) fail(`$[${i}].segmentId`, '"*" goes in the object form: {"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}');
       if (entries.length > 1) fail(`${at}[${i}].segmentId`, '"*" means every segment and must stand alone');
@@ -115,4 +116,9 @@ export function parseSegmentJobRequest(body: unknown, file?: string): string[] {
     first.set(segmentId, i);
     return segmentId;
   });
+  ids.forEach((id, i) => {
+    if (known === undefined || id === "*" || known.has(id)) return;
+    throw new SegmentError("SEG-J001", `unknown segment "${id}"; known segments: ${[...known].join(", ") || "none"}`, { file, jsonPath: `${at}[${i}].segmentId` });
+  });
+  return ids;
 }

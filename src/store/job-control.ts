@@ -14,7 +14,8 @@ export interface RunningClaim {
   readonly pid: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether the process `pid` exists (a claim or a lock it holds is live). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -54,6 +55,16 @@ export class JobControl {
   requestCancel(kind: JobKind, id: string | number): void {
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.path(kind, id, "cancel"), "");
+  }
+
+  /**
+   * Asks a running job to stop, as `DELETE /export/jobs/{id}` and `DELETE /segment/jobs/{id}` do (the CLI's
+   * `jobs cancel` and the server); returns the platform's answer, or undefined when the job is not running.
+   */
+  cancel(kind: JobKind, id: string | number): { status: true; message: string } | undefined {
+    if (!this.isRunning(kind, id)) return undefined;
+    this.requestCancel(kind, id);
+    return { status: true, message: kind === "export-jobs" ? "Export job has been marked for cancelling" : `Segment job with id '${id}' has been marked for cancelling` };
   }
 
   cancelRequested(kind: JobKind, id: string | number): boolean {

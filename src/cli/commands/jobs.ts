@@ -65,10 +65,8 @@ export const run: CommandRun = async (args, io) => {
     printJson(io, job);
     return 0;
   }
-  const control = new JobControl(state.root);
-  if (!control.isRunning(kind, jobId)) throw new UsageError(`job ${jobId} is not running (status ${job.status}); only running jobs can be cancelled`);
-  control.requestCancel(kind, jobId);
-  const message = kind === "export-jobs" ? "Export job has been marked for cancelling" : `Segment job with id '${jobId}' has been marked for cancelling`;
-  printJson(io, { status: true, message });
+  const answer = new JobControl(state.root).cancel(kind, jobId);
+  if (answer === undefined) throw new UsageError(`job ${jobId} is not running (status ${job.status}); only running jobs can be cancelled`);
+  printJson(io, answer);
   return 0;
 };

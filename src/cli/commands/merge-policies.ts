@@ -7,11 +7,7 @@ import { printJson } from "../print.js";
 
 export const run: CommandRun = async (args, io) => {
   const sandbox = sandboxOf(args);
-  const store = new MergePolicyStore(sandbox.dir, new Set(sandbox.datasets.map((d) => d.entry.id)), {
-    imsOrgId: sandbox.manifest.imsOrgId,
-    sandbox: sandbox.manifest.sandbox,
-    name: sandbox.manifest.name,
-  }, Date.now, (w) => io.err(`warning: ${w}`));
+  const store = MergePolicyStore.of(sandbox, Date.now, (w) => io.err(`warning: ${w}`));
   const [action, id] = args.positionals;
   const policyId = (): string => positional(id, `merge-policies ${action!} <id>`);
   const requestFile = (): string => requireString(args, "request");
