@@ -1,0 +1,119 @@
+/**
+ * The HTTP emulation of the platform's endpoints (`profile-lab serve`): the app factory. It only builds the
+ * app (no listen), so tests drive it with `app.inject` and the CLI listens on it.
+ *
+ * Built on fastify: routing with path parameters, JSON bodies with a size limit (413 past it), one error
+ * handler and a not-found handler (so every error answer comes from errors.ts), request ids, a logger,
+ * `close()` with onClose hooks for graceful shutdown, and `inject()` for tests without a socket. Request
+ * bodies are validated by the library's own request schemas (src/requests, ajv) — the ones the CLI uses —
+ * rather than by route schemas, so the server and the CLI report the same coded problems at the same paths.
+ */
+import { randomBytes } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { parseJson } from "../io/json-file.js";
+import type { StatusModel } from "../segment/membership.js";
+import { version } from "../version.js";
+import { errorAnswer, HttpError, missingApiKey, unauthorized } from "./errors.js";
+import { JobRunner } from "./job-runner.js";
+import { catalogRoutes } from "./routes/catalog.js";
+import { jobRoutes } from "./routes/jobs.js";
+import { mergePolicyRoutes } from "./routes/merge-policies.js";
+import { SandboxRegistry } from "./sandboxes.js";
+import type { ServerContext } from "./context.js";
+
+/** Request bodies larger than this are refused with 413 (the largest PQL text allowed is 256 KiB). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  /** A sandbox folder, or a folder of sandbox folders. */
+  readonly sandboxes: string;
+  /** When set, requests must carry `Authorization: Bearer <token>` with exactly this token; otherwise any bearer token is accepted. */
+  readonly token?: string;
+  readonly statusModel?: StatusModel;
+  /** The jobs' evaluation clock (`asOf`) and the records' times; default the wall clock. */
+  readonly clock?: () => number;
+  /** fastify's logger: true for one JSON line per request on stdout. */
+  readonly logger?: boolean;
+}
+
+/** The platform's API families, to name the operation a 501 answers for. */
+const PLATFORM_APIS: readonly (readonly [string, string])[] = [
+  ["/data/core/ups/", "Segmentation Service / Real-Time Customer Profile API"],
+  ["/data/foundation/catalog/", "Catalog Service API"],
+  ["/data/foundation/export/", "Data Access API"],
+  ["/data/foundation/import/", "Batch Ingestion API"],
+];
+
+/** A request id as the platform's look (32 URL-safe characters), or the client's own `x-request-id`. */
+function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && /^[\w-]{1,128}$/.test(given) ? given : randomBytes(24).toString("base64url");
+}
+
+/** The gateway's checks: a bearer token (the one `--token` requires, if any) and an API key. */
+function checkCredentials(request: FastifyRequest, token: string | undefined): void {
+  const auth = request.headers.authorization;
+  const bearer = typeof auth === "string" ? /^Bearer\s+(\S.*)$/i.exec(auth)?.[1]?.trim() : undefined;
+  if (bearer === undefined || (token !== undefined && bearer !== token)) throw unauthorized();
+  const apiKey = request.headers["x-api-key"];
+  if (typeof apiKey !== "string" || apiKey.trim() === "") throw missingApiKey();
+}
+
+function send(reply: FastifyReply, error: unknown): FastifyReply {
+  const answer = errorAnswer(error, String(reply.request.id));
+  if (answer.internal) reply.log.error({ err: error }, "internal error");
+  return reply.code(answer.status).type("application/json").send(answer.body);
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdOf, requestIdHeader: false });
+  const registry = new SandboxRegistry(options.sandboxes);
+  const runner = new JobRunner((e) => app.log.warn({ err: e }, "job failed"));
+  const context: ServerContext = { registry, runner, clock: options.clock ?? Date.now, statusModel: options.statusModel ?? "legacy" };
+
+  // JSON bodies (and JSON Patch's application/json-patch+json) parsed with the library's parser: a syntax
+  // error is IO-J001 at its line and column.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, (body as string).trim() === "" ? undefined : parseJson(body as string, "request body"));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onRequest", async (request) => {
+    if (request.url !== "/health") checkCredentials(request, options.token);
+  });
+  app.setErrorHandler((error, _request, reply) => send(reply, error));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const api = PLATFORM_APIS.find(([prefix]) => path.startsWith(prefix));
+    const operation = `${request.method} ${path}`;
+    return send(
+      reply,
+      api === undefined
+        ? new HttpError(404, "PLAB-404", `no such endpoint: ${operation}`)
+        : new HttpError(501, "PLAB-501", `${operation} (${api[1]}) is not emulated by profile-lab`, { operation, api: api[1] }),
+    );
+  });
+  app.addHook("onClose", async () => {
+    await runner.stopAll();
+  });
+
+  app.get("/health", async (_request, reply) => {
+    const sandboxes = registry.list().map((e) => ({
+      name: e.name,
+      dir: e.dir,
+      status: e.sandbox ? "ready" : "unavailable",
+      ...(e.sandbox ? { imsOrgId: e.sandbox.manifest.imsOrgId, sandboxName: e.sandbox.manifest.sandbox.sandboxName } : { error: e.error }),
+    }));
+    return reply.send({ status: "ready", version: version(), sandboxes });
+  });
+  jobRoutes(app, context);
+  mergePolicyRoutes(app, context);
+  catalogRoutes(app, context);
+  return app;
+}
