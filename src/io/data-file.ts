@@ -35,25 +35,25 @@ function someFiles(dir: string, entry: string): string {
 }
 
 /**
- * The error for a data file that cannot be opened: IO-F001 when it is missing or unreadable, IO-F003 when
- * the path is a directory (or another non-file). Located at its sandbox.json entry when `listed` is given,
- * else at the path.
+ * The error for a file that cannot be opened: IO-F001 when it is missing or unreadable, IO-F003 when the path
+ * is a directory (or another non-file: a FIFO, a device, a socket). A data file is located at its sandbox.json
+ * entry when `listed` is given; any other file at its path.
  */
 export function unopenableDataFile(path: string, cause: "directory" | "not-a-file" | NodeJS.ErrnoException | unknown, listed?: ListedAt): IoError {
   const where = listed ? { file: listed.manifest, jsonPath: listed.jsonPath } : { file: path };
   const name = listed ? JSON.stringify(listed.entry) : "the path";
   const errno = typeof cause === "object" && cause !== null ? (cause as NodeJS.ErrnoException).code : undefined;
   if (cause === "directory" || errno === "EISDIR") {
-    return new IoError(
-      "IO-F003",
-      `${name} is a directory, not a data file: list the files inside it one by one${someFiles(path, listed?.entry ?? path)}`,
-      where,
-    );
+    return listed
+      ? new IoError("IO-F003", `${name} is a directory, not a data file: list the files inside it one by one${someFiles(path, listed.entry)}`, where)
+      : new IoError("IO-F003", "the path is a directory, not a file", where);
   }
-  if (cause === "not-a-file") return new IoError("IO-F003", `${name} is not a regular file (a device, socket or pipe?): list data files only`, where);
+  if (cause === "not-a-file") {
+    return new IoError("IO-F003", `${name} is not a regular file (a device, FIFO or socket?): ${listed ? "list data files only" : "only regular files are read"}`, where);
+  }
   if (errno === "ENOENT") {
-    return new IoError("IO-F001", listed ? `data file ${name} not found (${path}): correct the path or remove the entry` : "data file not found", where);
+    return new IoError("IO-F001", listed ? `data file ${name} not found (${path}): correct the path or remove the entry` : "file not found", where);
   }
   const why = errno ?? (cause instanceof Error ? cause.message : String(cause));
-  return new IoError("IO-F001", listed ? `cannot read data file ${name} (${why})` : `cannot read data file (${why})`, where);
+  return new IoError("IO-F001", listed ? `cannot read data file ${name} (${why})` : `cannot read file (${why})`, where);
 }

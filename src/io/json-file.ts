@@ -2,7 +2,9 @@
  * JSON documents read with positions: a syntax error names the file, line and column, not a byte offset.
  */
 import { readFileSync } from "node:fs";
+import { unopenableDataFile } from "./data-file.js";
 import { IoError } from "./io-error.js";
+import { checkReadable, MAX_JSON_TEXT_BYTES } from "./sandbox-path.js";
 
 /** Line and column (1-based) of a character offset in `text`. */
 export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
@@ -94,6 +96,21 @@ export function locateJsonError(text: string): { offset: number; expected: strin
   return { offset: text.length, expected: "valid JSON" };
 }
 
+/**
+ * What stands where JSON text goes wrong, described without quoting it: a file that was refused or does not
+ * parse may hold anything (a password file listed by mistake), and no error shows a file's content. JSON's own
+ * punctuation is shown; letters, digits and anything else only by their kind.
+ */
+function foundAt(text: string, offset: number): string {
+  if (offset >= text.length) return "found the end of the input";
+  const c = text[offset]!;
+  if (/^[{}[\],:"'`]$/.test(c)) return `found ${JSON.stringify(c)}`;
+  if (/^\p{L}$/u.test(c)) return "found a letter";
+  if (/^[0-9+\-.]$/.test(c)) return "found a digit or sign";
+  if (/^[\u0000-\u001f\u007f]$/.test(c)) return "found a control character";
+  return "found another character";
+}
+
 /** Parses JSON text; on a syntax error throws IoError `IO-J001` at the line and column of the fault. */
 export function parseJson(text: string, file: string, lineOffset = 0): unknown {
   try {
@@ -101,19 +118,22 @@ export function parseJson(text: string, file: string, lineOffset = 0): unknown {
   } catch {
     const { offset, expected } = locateJsonError(text);
     const at = lineColumnAt(text, offset);
-    const found = offset < text.length ? `found ${JSON.stringify(text.slice(offset, offset + 12))}` : "found the end of the input";
-    throw new IoError("IO-J001", `malformed JSON: expected ${expected}, ${found}`, { file, line: at.line + lineOffset, column: at.column });
+    throw new IoError("IO-J001", `malformed JSON: expected ${expected}, ${foundAt(text, offset)}`, { file, line: at.line + lineOffset, column: at.column });
   }
 }
 
-/** Reads and parses a JSON file; a missing file is IoError `IO-F001`. */
-export function readJsonFile(file: string): unknown {
+/**
+ * Reads and parses a JSON file: a regular file of at most MAX_JSON_TEXT_BYTES (IO-F001 missing, IO-F003 not a
+ * file, IO-F004 too large), inside `sandboxDir` when given (IO-X003; see sandbox-path.ts) — omitted only for
+ * a file the user named on the command line.
+ */
+export function readJsonFile(file: string, sandboxDir?: string): unknown {
+  checkReadable(file, { ...(sandboxDir !== undefined ? { sandboxDir } : {}), maxBytes: MAX_JSON_TEXT_BYTES, reader: "a JSON document" });
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError("IO-F001", code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(e)})`, { file });
+    throw unopenableDataFile(file, e);
   }
   return parseJson(text, file);
 }

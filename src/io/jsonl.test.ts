@@ -58,14 +58,15 @@ describe("linesOf", () => {
     mkdirSync(folder);
     writeFileSync(join(folder, "part-1.jsonl"), "{}\n");
     expect(() => [...linesOf(folder)]).toThrow(expect.objectContaining({ code: "IO-F003", location: { file: folder } }));
-    const listed = { manifest: "/s/sandbox.json", jsonPath: "$.datasets[0].files[3]", entry: "datasets/folder.jsonl" };
+    const manifest = join(dir, "sandbox.json");
+    const listed = { manifest, jsonPath: "$.datasets[0].files[3]", entry: "datasets/folder.jsonl" };
     expect(() => [...linesOf(folder, listed)]).toThrow(
       expect.objectContaining({
         code: "IO-F003",
-        location: { file: "/s/sandbox.json", jsonPath: "$.datasets[0].files[3]" },
+        location: { file: manifest, jsonPath: "$.datasets[0].files[3]" },
         message: '"datasets/folder.jsonl" is a directory, not a data file: list the files inside it one by one ("datasets/folder.jsonl/part-1.jsonl")',
       }),
     );
-    expect(() => [...linesOf(join(dir, "nope.jsonl"), listed)]).toThrow(expect.objectContaining({ code: "IO-F001", location: { file: "/s/sandbox.json", jsonPath: "$.datasets[0].files[3]" } }));
+    expect(() => [...linesOf(join(dir, "nope.jsonl"), listed)]).toThrow(expect.objectContaining({ code: "IO-F001", location: { file: manifest, jsonPath: "$.datasets[0].files[3]" } }));
   });
 });

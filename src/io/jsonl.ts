@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { unopenableDataFile, type ListedAt } from "./data-file.js";
 import { parseJson } from "./json-file.js";
+import { checkReadable, MAX_JSON_TEXT_BYTES, tooLarge } from "./sandbox-path.js";
 
 export interface JsonlLine {
   /** 1-based line number in the file. */
@@ -23,9 +24,11 @@ const CHUNK_BYTES = 8 << 20;
 /**
  * Yields every non-blank line of `file` as text, unparsed (lines end at LF; a CR before it is dropped).
  * Synchronous reads: callers are CPU-bound loops for which a stream's event-loop turns only add cost.
- * A missing file or a directory is IO-F001/IO-F003, at its sandbox.json entry when `listed` says where it is.
+ * A missing file or a directory is IO-F001/IO-F003, at its sandbox.json entry when `listed` says where it is
+ * (and then confined to that sandbox, see sandbox-path.ts); a line over MAX_JSON_TEXT_BYTES is IO-F004.
  */
 export function* linesOf(file: string, listed?: ListedAt): Generator<TextLine> {
+  checkReadable(file, listed ? { listed } : {});
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -40,8 +43,9 @@ export function* linesOf(file: string, listed?: ListedAt): Generator<TextLine> {
     let line = 0;
     for (;;) {
       if (filled === buffer.length) {
-        // A line longer than the buffer: grow it.
-        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        // A line longer than the buffer: grow it, up to one byte over the limit (a line of exactly the limit and its LF fit).
+        if (filled > MAX_JSON_TEXT_BYTES) throw tooLarge(`line ${line + 1} (one JSON Lines record)`, filled, MAX_JSON_TEXT_BYTES, { file, line: line + 1 });
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_JSON_TEXT_BYTES + 1));
         buffer.copy(grown, 0, 0, filled);
         buffer = grown;
       }

@@ -164,13 +164,14 @@ describe("readParquetRows", () => {
     const folder = join(dir, "folder.parquet");
     await mkdir(folder);
     expect(await failure(folder)).toMatchObject({ code: "IO-F003", location: { file: folder } });
-    const listed = { manifest: "/s/sandbox.json", jsonPath: "$.datasets[2].files[1]", entry: "datasets/folder.parquet" };
+    const manifest = join(dir, "sandbox.json");
+    const listed = { manifest, jsonPath: "$.datasets[2].files[1]", entry: "datasets/folder.parquet" };
     expect(await failure(folder, { listed })).toMatchObject({
       code: "IO-F003",
-      location: { file: "/s/sandbox.json", jsonPath: "$.datasets[2].files[1]" },
+      location: { file: manifest, jsonPath: "$.datasets[2].files[1]" },
       message: expect.stringContaining('"datasets/folder.parquet" is a directory, not a data file'),
     });
-    expect(await failure(file, { listed })).toMatchObject({ code: "IO-F001", location: { file: "/s/sandbox.json", jsonPath: "$.datasets[2].files[1]" } });
+    expect(await failure(file, { listed })).toMatchObject({ code: "IO-F001", location: { file: manifest, jsonPath: "$.datasets[2].files[1]" } });
   });
 
   it("reports a file that is not Parquet, and a truncated one, as IO-P001 with the path", async () => {

@@ -10,6 +10,7 @@ import { unopenableDataFile, type ListedAt } from "./data-file.js";
 import { IoError } from "./io-error.js";
 import type { JsonlLine } from "./jsonl.js";
 import { DecodeThread, DecodeThreadDied, type DecodeReply } from "./parquet-read-thread.js";
+import { checkReadable } from "./sandbox-path.js";
 
 const DAY_MS = 86_400_000;
 const decoder = new TextDecoder();
@@ -138,9 +139,10 @@ const MAGIC = 0x31524150; // "PAR1", little-endian
 /**
  * Checks what parquet-wasm does not check gracefully: a regular file that starts and ends with `PAR1` and
  * whose footer length fits. A missing file or a directory is IO-F001/IO-F003 (at its sandbox.json entry when
- * `listed` is given), a truncated or non-Parquet file IO-P001.
+ * `listed` is given, and then confined to that sandbox: see sandbox-path.ts), a truncated or non-Parquet file IO-P001.
  */
 async function checkParquetFile(file: string, listed: ListedAt | undefined): Promise<void> {
+  checkReadable(file, listed ? { listed } : {});
   let handle;
   try {
     handle = await open(file, "r");

@@ -1,12 +1,14 @@
 /**
  * Reads a sandbox directory's definition files (manifest, schemas, merge policies, segments, export
- * requests). Data files are streamed later by the engine; nothing here reads them.
+ * requests), each confined to the sandbox (sandbox-path.ts). Data files are streamed later by the engine;
+ * nothing here reads them, but their sandbox.json entries are checked here: relative, inside the folder.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { schemaFromJson, type XdmSchema } from "../xdm/schema.js";
 import { IoError } from "./io-error.js";
 import { readJsonFile } from "./json-file.js";
+import { checkIdentifier, confined, entryPath } from "./sandbox-path.js";
 import type { DatasetEntry, SandboxManifest } from "./sandbox-manifest.js";
 
 /** A JSON document and the file it came from, for error locations. */
@@ -31,8 +33,9 @@ export const MANIFEST_FILE = "sandbox.json";
 /** Where the engine keeps its state inside a sandbox. */
 export const STATE_DIR = ".profile-lab";
 
-function jsonFilesIn(dir: string, suffix = ".json"): string[] {
-  if (!existsSync(dir)) return [];
+function jsonFilesIn(sandboxDir: string, sub: string, suffix = ".json"): string[] {
+  const dir = join(sandboxDir, sub);
+  if (!existsSync(confined(sandboxDir, dir))) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith(suffix))
     .sort()
@@ -45,7 +48,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function readManifest(dir: string): SandboxManifest {
   const file = join(dir, MANIFEST_FILE);
-  const doc = readJsonFile(file);
+  const doc = readJsonFile(file, dir);
   const fail = (jsonPath: string, message: string): never => {
     throw new IoError("IO-M001", message, { file, jsonPath });
   };
@@ -57,12 +60,15 @@ function readManifest(dir: string): SandboxManifest {
     const at = `$.datasets[${i}]`;
     if (!isObject(d)) return fail(at, "a dataset must be an object");
     if (typeof d["id"] !== "string" || d["id"] === "") fail(`${at}.id`, "a dataset needs an \"id\"");
+    // An export writes a union dataset's batches under its id: the id becomes a folder name.
+    checkIdentifier(d["id"] as string, "dataset id", { file, jsonPath: `${at}.id` });
     if (seen.has(d["id"] as string)) fail(`${at}.id`, `duplicate dataset id "${String(d["id"])}"`);
     seen.add(d["id"] as string);
     if (typeof d["name"] !== "string") fail(`${at}.name`, "a dataset needs a \"name\"");
     if (!isObject(d["schemaRef"]) || typeof d["schemaRef"]["id"] !== "string") fail(`${at}.schemaRef.id`, "a dataset needs \"schemaRef\": {\"id\": …}");
     if (d["files"] !== undefined && !(Array.isArray(d["files"]) && d["files"].every((f) => typeof f === "string")))
       fail(`${at}.files`, "\"files\" must be an array of paths");
+    (d["files"] as string[] | undefined)?.forEach((f, j) => entryPath(dir, f, { file, jsonPath: `${at}.files[${j}]` }));
   });
   const sandbox = isObject(doc["sandbox"]) ? doc["sandbox"] : {};
   return {
@@ -90,14 +96,14 @@ export function readSandboxFiles(dir: string): SandboxFiles {
   }
   const manifest = readManifest(dir);
   const schemas = new Map<string, XdmSchema>();
-  for (const file of jsonFilesIn(join(dir, "schemas"), ".schema.json")) {
-    const schema = schemaFromJson(readJsonFile(file), relative(process.cwd(), file));
+  for (const file of jsonFilesIn(dir, "schemas", ".schema.json")) {
+    const schema = schemaFromJson(readJsonFile(file, dir), relative(process.cwd(), file));
     const prev = schemas.get(schema.id);
     if (prev) throw new IoError("IO-S003", `schema $id "${schema.id}" is also defined in ${prev.file}`, { file, jsonPath: "$.$id" });
     schemas.set(schema.id, schema);
   }
   const docs = (sub: string): JsonDocument[] =>
-    jsonFilesIn(join(dir, sub)).map((file) => ({ file: relative(process.cwd(), file) || file, value: readJsonFile(file) }));
+    jsonFilesIn(dir, sub).map((file) => ({ file: relative(process.cwd(), file) || file, value: readJsonFile(file, dir) }));
   return {
     dir,
     manifest,
