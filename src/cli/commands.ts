@@ -216,6 +216,27 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await import("./commands/schedule.js")).run,
   },
   {
+    name: "serve",
+    summary: "serve the platform's REST endpoints (export and segment jobs, merge policies, Catalog, Data Access) on localhost over the sandboxes of a folder",
+    usage: "profile-lab serve [--port 8080] [--host 127.0.0.1] [--sandboxes <dir>] [--token <token>] [--status-model legacy|current]",
+    options: {
+      port: { type: "string", value: "n", description: "TCP port (0: any free port)", default: "8080" },
+      host: { type: "string", value: "address", description: "address to listen on", default: "127.0.0.1" },
+      sandboxes: {
+        type: "string",
+        value: "dir",
+        description: "a sandbox folder (x-sandbox-name: its sandboxName), or a folder of sandbox folders (x-sandbox-name: the sub-folder's name)",
+        default: ".",
+        env: "PROFILE_LAB_SANDBOXES",
+        complete: "dir",
+      },
+      token: { type: "string", value: "token", description: "require `Authorization: Bearer <token>` (default: any bearer token is accepted)" },
+      "status-model": STATUS_MODEL,
+    },
+    maxArgs: 0,
+    load: async () => (await import("./commands/serve.js")).run,
+  },
+  {
     name: "completion",
     summary: "print a shell completion script: `eval \"$(profile-lab completion bash)\"` (or zsh) in your shell's rc file",
     usage: "profile-lab completion bash|zsh",

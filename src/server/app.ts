@@ -15,6 +15,7 @@ import type { StatusModel } from "../segment/membership.js";
 import { version } from "../version.js";
 import { errorAnswer, HttpError, missingApiKey, unauthorized } from "./errors.js";
 import { JobRunner } from "./job-runner.js";
+import { lockSandboxFolder } from "./lock.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { mergePolicyRoutes } from "./routes/merge-policies.js";
@@ -34,6 +35,11 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** fastify's logger: true for one JSON line per request on stdout. */
   readonly logger?: boolean;
+  /**
+   * When set, the server holds each sandbox folder's lock (see lock.ts) under this description of itself (its
+   * address) until it closes: a second server on the same folder is refused.
+   */
+  readonly lockAs?: string;
 }
 
 /** The platform's API families, to name the operation a 501 answers for. */
@@ -69,6 +75,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdOf, requestIdHeader: false });
   const registry = new SandboxRegistry(options.sandboxes);
   const runner = new JobRunner((e) => app.log.warn({ err: e }, "job failed"));
+  const releases: (() => void)[] = [];
+  try {
+    if (options.lockAs !== undefined) for (const entry of registry.list()) releases.push(lockSandboxFolder(entry.dir, options.lockAs));
+  } catch (e) {
+    for (const release of releases) release();
+    throw e;
+  }
   const context: ServerContext = { registry, runner, clock: options.clock ?? Date.now, statusModel: options.statusModel ?? "legacy" };
 
   // JSON bodies (and JSON Patch's application/json-patch+json) parsed with the library's parser: a syntax
@@ -101,6 +114,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   app.addHook("onClose", async () => {
     await runner.stopAll();
+    for (const release of releases) release();
   });
 
   app.get("/health", async (_request, reply) => {
