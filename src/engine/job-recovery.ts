@@ -50,7 +50,7 @@ export function recoverInterruptedJobs(sandboxDir: string, clock: () => number =
   }
   // Shards the dead processes spilled (`shards-<pid>-<time>`, see partition.ts) can be gigabytes.
   const dead = new Set(orphans.map((o) => String(o.pid)));
-  const tmp = join(state.root, "tmp");
+  const tmp = state.tmpDir;
   if (dead.size > 0 && existsSync(tmp)) {
     for (const name of readdirSync(tmp)) if (dead.has(/^shards-(\d+)-/.exec(name)?.[1] ?? "")) rmSync(join(tmp, name), { recursive: true, force: true });
   }

@@ -257,7 +257,7 @@ export interface SpillRunner {
  * `.profile-lab/tmp/shards-<pid>-<time>` (removed by `remove()`, or by recovery if the job is killed).
  */
 export async function spillShards(sandbox: Sandbox, count: number, generation: string | undefined, run: SpillRunner): Promise<SpilledShards> {
-  const dir = join(new SandboxState(sandbox.dir).root, "tmp", `shards-${process.pid}-${Date.now()}`);
+  const dir = join(new SandboxState(sandbox.dir).tmpDir, `shards-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {

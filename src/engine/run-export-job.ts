@@ -160,7 +160,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
 
   const staging = state.stagingDir(id);
   mkdirSync(staging, { recursive: true });
-  const batchDirs = specs.map((s) => `${staging}/${s.batchId}`);
+  const batchDirs = specs.map((s) => state.stagedBatchDir(id, s.batchId));
   const rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
   // An in-memory shard's rows go to writers here; spilled shards' rows to writers on an encoder thread.
   let writers: BatchWriter[] | undefined;
@@ -211,7 +211,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     const { files, writeMs } = await checkedWhile(finishing, () => checkpoint(writing));
     await checkpoint(writing);
     const exportEnd = clock();
-    commitBatches(state, plan, specs, staging);
+    commitBatches(state, plan, specs, id);
     const end = clock();
     // The batches and the job become successful together, in one transaction.
     state.transaction(() => {
@@ -266,12 +266,12 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
 }
 
 /** Moves every staged batch folder into the lake, then drops the staging folder. */
-function commitBatches(state: SandboxState, plan: ExportPlan, specs: readonly BatchSpec[], staging: string): void {
+function commitBatches(state: SandboxState, plan: ExportPlan, specs: readonly BatchSpec[], jobId: number): void {
   for (const spec of specs) {
     const target = state.batchDir(plan.datasetId, spec.batchId);
     mkdirSync(dirname(target), { recursive: true });
     rmSync(target, { recursive: true, force: true });
-    renameSync(`${staging}/${spec.batchId}`, target);
+    renameSync(state.stagedBatchDir(jobId, spec.batchId), target);
   }
-  rmSync(staging, { recursive: true, force: true });
+  rmSync(state.stagingDir(jobId), { recursive: true, force: true });
 }

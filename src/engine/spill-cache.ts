@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { confined } from "../io/sandbox-path.js";
 import { writeFileAtomic } from "../store/atomic-file.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { dataFiles } from "./load-data.js";
@@ -31,7 +32,7 @@ interface KeptSpill {
 }
 
 function spillRoot(sandboxDir: string): string {
-  return join(new SandboxState(sandboxDir).root, "spill");
+  return new SandboxState(sandboxDir).spillDir;
 }
 
 /** Names the data version and shard count a spill was cut from. */
@@ -86,7 +87,8 @@ export function adoptMembership(sandboxDir: string, generation: string): void {
   const root = spillRoot(sandboxDir);
   if (!existsSync(root)) return;
   for (const name of readdirSync(root)) {
-    const dir = join(root, name);
+    // A folder of the spill is written to: it must not be a link out of the sandbox.
+    const dir = confined(sandboxDir, join(root, name));
     const kept = readKept(dir);
     if (kept === undefined) continue;
     const written = Array.from({ length: kept.shards }, (_, k) => shardFile(dir, k, membershipSuffix(generation))).every((f) => existsSync(f));

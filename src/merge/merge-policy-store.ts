@@ -9,6 +9,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { readJsonFile } from "../io/json-file.js";
 import type { SandboxInfo, SandboxManifest } from "../io/sandbox-manifest.js";
+import { confined } from "../io/sandbox-path.js";
 import { checkRequest } from "../requests/validate.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
 import { deterministicUuid } from "../store/ids.js";
@@ -45,7 +46,7 @@ export class MergePolicyStore {
   private readonly dir: string;
 
   constructor(
-    sandboxDir: string,
+    private readonly sandboxDir: string,
     private readonly datasetIds: ReadonlySet<string>,
     private readonly org: { imsOrgId: string; sandbox: SandboxInfo; name: string },
     /** Wall clock in ms, for updateEpoch. */
@@ -67,13 +68,13 @@ export class MergePolicyStore {
   }
 
   private files(): { file: string; policy: MergePolicy }[] {
-    if (!existsSync(this.dir)) return [];
+    if (!existsSync(confined(this.sandboxDir, this.dir))) return [];
     return readdirSync(this.dir)
       .filter((n) => n.endsWith(".json"))
       .sort()
       .map((n) => {
         const file = join(this.dir, n);
-        return { file, policy: parseMergePolicy({ file: relative(process.cwd(), file), value: readJsonFile(file) }, this.datasetIds) };
+        return { file, policy: parseMergePolicy({ file: relative(process.cwd(), file), value: readJsonFile(file, this.sandboxDir) }, this.datasetIds) };
       });
   }
 
@@ -84,7 +85,7 @@ export class MergePolicyStore {
   }
 
   private write(file: string, policy: MergePolicy): MergePolicy {
-    writeJsonAtomic(file, { ...policy, imsOrgId: this.org.imsOrgId, sandbox: this.org.sandbox });
+    writeJsonAtomic(confined(this.sandboxDir, file), { ...policy, imsOrgId: this.org.imsOrgId, sandbox: this.org.sandbox });
     return this.get(policy.id);
   }
 

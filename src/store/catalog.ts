@@ -6,6 +6,7 @@
  * Catalog problem body (`{"type":"/placeholder/type/uri","status":404,"title":"NotFoundError",…}`).
  */
 import type { SandboxManifest, SchemaRef } from "../io/sandbox-manifest.js";
+import { isIdentifier } from "../io/sandbox-path.js";
 import { checkRequest } from "../requests/validate.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
@@ -114,8 +115,6 @@ export interface CatalogOptions {
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 function bad(code: string, jsonPath: string, message: string): CatalogError {
   return new CatalogError("CAT-" + code, message, 400, { jsonPath });
 }
@@ -223,7 +222,7 @@ export class Catalog {
   private datasetRecord(id: string): DatasetRecord | undefined {
     const entry = this.manifest.datasets.find((d) => d.id === id);
     if (entry !== undefined) return this.datasetRecords().find((d) => d.id === id);
-    return SAFE_ID.test(id) ? this.datasets.get(id) : undefined;
+    return isIdentifier(id) ? this.datasets.get(id) : undefined;
   }
 
   private allBatches(): BatchRecord[] {
@@ -331,7 +330,7 @@ export class Catalog {
 
   /** The stored batch record (with its lake files), or undefined. */
   batchRecord(id: string): BatchRecord | undefined {
-    return SAFE_ID.test(id) ? this.batches.get(id) : undefined;
+    return isIdentifier(id) ? this.batches.get(id) : undefined;
   }
 }
 

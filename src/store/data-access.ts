@@ -7,6 +7,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { SandboxManifest } from "../io/sandbox-manifest.js";
+import { checkReadable, isIdentifier } from "../io/sandbox-path.js";
+import { ProfileLabError } from "../xdm/errors.js";
 import { CatalogError, datasetViewId, type QueryNumber } from "./catalog.js";
 import type { BatchRecord } from "./catalog-types.js";
 import type { RecordStore } from "./record-store.js";
@@ -85,8 +87,6 @@ export interface DataAccessOptions {
 
 type BatchFile = NonNullable<BatchRecord["files"]>[number];
 
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 function notFound(code: string, message: string, jsonPath: string): DataAccessError {
   return new DataAccessError(code, message, 404, { jsonPath });
 }
@@ -144,7 +144,7 @@ export class DataAccess {
   }
 
   private batch(batchId: string, jsonPath: string): BatchRecord {
-    const record = SAFE_ID.test(batchId) ? this.batches.get(batchId) : undefined;
+    const record = isIdentifier(batchId) ? this.batches.get(batchId) : undefined;
     if (record === undefined) throw notFound("DAC-404", `batch "${batchId}" not found`, jsonPath);
     return record;
   }
@@ -165,7 +165,7 @@ export class DataAccess {
     const m = /^(.+)-([1-9]\d*)$/.exec(fileId);
     const fail = (): DataAccessError => notFound("DAC-405", `dataset file "${fileId}" not found`, "$.dataSetFileId");
     if (m === null) throw fail();
-    const batch = SAFE_ID.test(m[1]!) ? this.batches.get(m[1]!) : undefined;
+    const batch = isIdentifier(m[1]!) ? this.batches.get(m[1]!) : undefined;
     const file = batch && this.filesOf(batch)[Number(m[2]) - 1];
     if (batch === undefined || file === undefined) throw fail();
     return { batch, file };
@@ -206,6 +206,7 @@ export class DataAccess {
   /** `GET /files/{dataSetFileId}` → the file's name, length and download link; unknown → 404. */
   getFile(fileId: string): FileResponse {
     const { file } = this.file(fileId);
+    this.servable(this.locate(fileId, file.name).location, fileId);
     return {
       data: [{ name: file.name, length: String(file.length), _links: { self: { href: `${this.fileHref(fileId)}?path=${encodeURIComponent(file.name)}` } } }],
       _page: { limit: MAX_FILES_PER_PAGE, count: 1 },
@@ -220,10 +221,24 @@ export class DataAccess {
     return { location: join(this.state.batchDir(this.datasetOf(batch), batch.id), file.name), name: file.name };
   }
 
+  /** A part file of the lake, checked before it is listed or served: a regular file inside the sandbox (io/sandbox-path.ts). */
+  private servable(location: string, fileId: string): string {
+    try {
+      checkReadable(location, { sandboxDir: this.state.sandboxDir });
+      return location;
+    } catch (e) {
+      if (e instanceof ProfileLabError && e.code !== "IO-F001") {
+        throw new DataAccessError("DAC-502", `dataset file "${fileId}" is not served: ${e.message}`, 500, e.location);
+      }
+      throw new DataAccessError("DAC-500", `dataset file "${fileId}" is recorded but missing from the lake (${location})`, 500, { file: location });
+    }
+  }
+
   private open(location: string, fileId: string): number {
     try {
-      return openSync(location, "r");
+      return openSync(this.servable(location, fileId), "r");
     } catch (e) {
+      if (e instanceof DataAccessError) throw e;
       throw new DataAccessError(
         "DAC-500",
         `dataset file "${fileId}" is recorded but missing from the lake (${location}): ${e instanceof Error ? e.message : String(e)}`,

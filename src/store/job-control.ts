@@ -4,7 +4,9 @@
  * whose process is gone marks a job that was killed; `<kind>-<id>.cancel` asks a running job to stop.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { checkIdentifier, checkReadable, confined } from "../io/sandbox-path.js";
+import { StoreError } from "./store-error.js";
 
 export type JobKind = "segment-jobs" | "export-jobs";
 
@@ -26,13 +28,29 @@ export function alive(pid: number): boolean {
 
 export class JobControl {
   private readonly dir: string;
+  private readonly sandboxDir: string;
 
+  /** `stateRoot` is a sandbox's `.profile-lab/`; the claims stay inside that sandbox (io/sandbox-path.ts). */
   constructor(stateRoot: string) {
-    this.dir = join(stateRoot, "running");
+    this.sandboxDir = dirname(stateRoot);
+    this.dir = confined(this.sandboxDir, join(stateRoot, "running"));
+  }
+
+  /** The process id a claim file holds; a damaged claim is STO-003 (not quoted: a damaged file may hold anything). */
+  private pidIn(file: string): number {
+    checkReadable(file, { sandboxDir: this.sandboxDir, maxBytes: 4096, reader: "a job claim" });
+    let pid: unknown;
+    try {
+      pid = (JSON.parse(readFileSync(file, "utf8")) as { pid?: unknown }).pid;
+    } catch {
+      pid = undefined;
+    }
+    if (typeof pid !== "number" || !Number.isInteger(pid)) throw new StoreError("STO-003", 'corrupt job claim: expected {"pid": <process id>}', { file });
+    return pid;
   }
 
   private path(kind: JobKind, id: string | number, ext: "json" | "cancel"): string {
-    return join(this.dir, `${kind}-${id}.${ext}`);
+    return join(this.dir, `${kind}-${checkIdentifier(String(id), "job id")}.${ext}`);
   }
 
   claim(kind: JobKind, id: string | number): void {
@@ -49,7 +67,7 @@ export class JobControl {
   isRunning(kind: JobKind, id: string | number): boolean {
     const file = this.path(kind, id, "json");
     if (!existsSync(file)) return false;
-    return alive((JSON.parse(readFileSync(file, "utf8")) as { pid: number }).pid);
+    return alive(this.pidIn(file));
   }
 
   requestCancel(kind: JobKind, id: string | number): void {
@@ -77,7 +95,7 @@ export class JobControl {
     for (const name of readdirSync(this.dir)) {
       const m = /^(segment-jobs|export-jobs)-(.+)\.json$/.exec(name);
       if (m === null) continue;
-      out.push({ kind: m[1] as JobKind, id: m[2]!, pid: (JSON.parse(readFileSync(join(this.dir, name), "utf8")) as { pid: number }).pid });
+      out.push({ kind: m[1] as JobKind, id: m[2]!, pid: this.pidIn(join(this.dir, name)) });
     }
     return out;
   }

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import type { SegmentMembershipEntry } from "../xdm/types.js";
 import { readLines } from "../io/jsonl.js";
+import { checkIdentifier, checkReadable, confined, isIdentifier, MAX_NAME_LENGTH } from "../io/sandbox-path.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { StoreError } from "./store-error.js";
 
@@ -22,13 +23,19 @@ export interface MembershipLine {
 }
 
 function parseLine(text: string, file: string, line: number): MembershipLine {
+  const fail = (why: string): never => {
+    throw new StoreError("STO-002", `corrupt membership snapshot: ${why}`, { file, line });
+  };
+  let parsed: { key?: unknown; ups?: unknown };
   try {
-    const { key, ups } = JSON.parse(text) as { key: string; ups: Record<string, SegmentMembershipEntry> };
-    if (typeof key !== "string" || typeof ups !== "object" || ups === null) throw new Error("each line needs \"key\" and \"ups\"");
-    return { key, entries: new Map(Object.entries(ups)) };
-  } catch (e) {
-    throw new StoreError("STO-002", `corrupt membership snapshot: ${e instanceof Error ? e.message : String(e)}`, { file, line });
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // JSON.parse's message quotes the text; errors never show a damaged file's content.
+    return fail("a line is not valid JSON");
   }
+  const { key, ups } = parsed ?? {};
+  if (typeof key !== "string" || typeof ups !== "object" || ups === null) return fail('each line needs "key" and "ups"');
+  return { key, entries: new Map(Object.entries(ups as Record<string, SegmentMembershipEntry>)) };
 }
 
 /** The line of one profile, entries sorted by segment id. */
@@ -38,26 +45,35 @@ export function membershipLine(key: string, entries: ProfileEntries): string {
 }
 
 export class MembershipStore {
-  /** `dir` is the store's folder (`.profile-lab/membership`). */
-  constructor(readonly dir: string) {}
+  /** `dir` is the store's folder (`.profile-lab/membership`) in `sandboxDir`, which every file read must stay in. */
+  constructor(
+    readonly dir: string,
+    private readonly sandboxDir: string,
+  ) {}
 
   private get pointer(): string {
-    return join(this.dir, "CURRENT");
+    return confined(this.sandboxDir, join(this.dir, "CURRENT"));
   }
 
   /** The committed generation's name (undefined before the first job). */
   current(): string | undefined {
-    return existsSync(this.pointer) ? readFileSync(this.pointer, "utf8").trim() : undefined;
+    const pointer = this.pointer;
+    if (!existsSync(pointer)) return undefined;
+    checkReadable(pointer, { sandboxDir: this.sandboxDir, maxBytes: MAX_NAME_LENGTH + 1 });
+    const name = readFileSync(pointer, "utf8").trim();
+    // It becomes a folder name: anything but an identifier is damage (not quoted: a damaged file may hold anything).
+    if (!isIdentifier(name)) throw new StoreError("STO-002", "corrupt membership snapshot: CURRENT does not name a generation", { file: pointer });
+    return name;
   }
 
   /** The part files of generation `name` (the committed one by default), in order (none before the first job). */
   parts(name: string | undefined = this.current()): string[] {
     if (name === undefined) return [];
-    const generation = join(this.dir, name);
+    const generation = confined(this.sandboxDir, join(this.dir, checkIdentifier(name, "membership generation")));
     return readdirSync(generation)
       .filter((f) => f.endsWith(".jsonl"))
       .sort()
-      .map((f) => join(generation, f));
+      .map((f) => confined(this.sandboxDir, join(generation, f)));
   }
 
   /** Every stored line, part by part. */

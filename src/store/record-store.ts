@@ -28,8 +28,9 @@ export class RecordStore<T> {
   private parse(id: string, json: string): T {
     try {
       return JSON.parse(json) as T;
-    } catch (e) {
-      throw new StoreError("STO-001", `corrupt ${this.kind} record "${id}": ${e instanceof Error ? e.message : String(e)}`, { file: this.db.name });
+    } catch {
+      // JSON.parse's message quotes the text; errors never show a damaged file's content.
+      throw new StoreError("STO-001", `corrupt ${this.kind} record "${id}": not valid JSON`, { file: this.db.name });
     }
   }
 

@@ -1,8 +1,12 @@
 /**
  * Where a sandbox's engine state lives (`<sandbox>/.profile-lab/`): the state database (job, batch, dataset
- * and schedule records), the membership store and the data lake of exported Parquet files.
+ * and schedule records), the membership store, the data lake of exported Parquet files, spilled shards. Every
+ * path is confined to the sandbox (a link in `.profile-lab/` that leads out is IO-X003) and every id that
+ * becomes a folder name is checked as an identifier (IO-X004): see io/sandbox-path.ts.
  */
 import { join } from "node:path";
+import { STATE_DIR } from "../io/sandbox-files.js";
+import { checkIdentifier, confined } from "../io/sandbox-path.js";
 import { MembershipStore } from "./membership-store.js";
 import { RecordStore } from "./record-store.js";
 import { stateDb } from "./state-db.js";
@@ -13,18 +17,33 @@ export type RecordKind = "segment-jobs" | "export-jobs" | "batches" | "datasets"
 export class SandboxState {
   readonly root: string;
 
-  constructor(sandboxDir: string) {
-    this.root = join(sandboxDir, ".profile-lab");
+  constructor(readonly sandboxDir: string) {
+    this.root = this.path();
+  }
+
+  /** `parts` under the state folder, checked against the sandbox's real path when asked for. */
+  private path(...parts: string[]): string {
+    return confined(this.sandboxDir, join(this.sandboxDir, STATE_DIR, ...parts));
   }
 
   /** The membership snapshot, in parts (see MembershipStore). */
   get membership(): MembershipStore {
-    return new MembershipStore(join(this.root, "membership"));
+    return new MembershipStore(this.path("membership"), this.sandboxDir);
   }
 
   /** The state database: job, batch, dataset and schedule records. */
   get databaseFile(): string {
-    return join(this.root, "state.sqlite");
+    return this.path("state.sqlite");
+  }
+
+  /** Shards kept for the next job (see engine/spill-cache.ts). */
+  get spillDir(): string {
+    return this.path("spill");
+  }
+
+  /** Shards a job spills for itself, `shards-<pid>-<time>` (see engine/partition.ts). */
+  get tmpDir(): string {
+    return this.path("tmp");
   }
 
   records<T>(kind: RecordKind): RecordStore<T> {
@@ -38,11 +57,16 @@ export class SandboxState {
 
   /** The committed folder of a batch in the lake. */
   batchDir(datasetId: string, batchId: string): string {
-    return join(this.root, "lake", "datasets", datasetId, "batches", batchId);
+    return this.path("lake", "datasets", checkIdentifier(datasetId, "dataset id"), "batches", checkIdentifier(batchId, "batch id"));
   }
 
   /** A job's private staging folder; batches move out of it only when the job succeeds. */
   stagingDir(jobId: string | number): string {
-    return join(this.root, "lake", "_staging", String(jobId));
+    return this.path("lake", "_staging", checkIdentifier(String(jobId), "job id"));
+  }
+
+  /** A batch's folder in its job's staging folder. */
+  stagedBatchDir(jobId: string | number, batchId: string): string {
+    return join(this.stagingDir(jobId), checkIdentifier(batchId, "batch id"));
   }
 }
