@@ -19,6 +19,10 @@ export {
   type SandboxDefinition,
   type SegmentResult,
 } from "./engine/evaluate.js";
+export { runSegmentTests, testFilesOf, type AssertionResult, type RunTestsOptions, type TestResult, type TestSummary } from "./testing/run-tests.js";
+export { parseTestFile, readTestFile, TestFileError, type ParsedTestFile } from "./testing/test-file.js";
+export { TEST_FILE_SCHEMA, type Assertion, type TestFile } from "./testing/test-file-schema.js";
+export { jsonReport, junitReport, prettyReport, type ReporterName } from "./testing/reporters.js";
 export { checkSandboxData, formatDataCheck, formatDataIssue, type DataCheckOptions, type DataCheckProgress, type DataCheckReport, type DataIssue } from "./engine/check-data.js";
 export { runSchedules, schedulesOf, type ScheduleRunOptions, type ScheduleRunResult } from "./engine/run-schedules.js";
 export { recoverInterruptedJobs } from "./engine/job-recovery.js";

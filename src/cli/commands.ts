@@ -54,7 +54,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "generate",
     summary: "write a seeded, reproducible sandbox: profile and event datasets, schemas, merge policies, segments, export requests",
-    usage: "profile-lab generate <dir> [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format parquet|jsonl] [--rows-per-file 1000000] [--quiet]",
+    usage: "profile-lab generate <dir> [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format parquet|jsonl] [--rows-per-file 1000000] [--workers n] [--quiet] [--json]",
     options: {
       profiles: { type: "string", value: "n", description: "number of persons", default: "1000" },
       "events-per-profile": { type: "string", value: "n", description: "average ExperienceEvents per person", default: "20" },
@@ -63,6 +63,7 @@ export const COMMANDS: readonly Command[] = [
       name: { type: "string", value: "name", description: "sandbox name (default: the directory name)" },
       format: { type: "string", value: "parquet|jsonl", description: "dataset files as Parquet part files (datasets/<dataset>/part-NNNNN.parquet) or one JSON Lines file per dataset", default: "parquet" },
       "rows-per-file": { type: "string", value: "n", description: "Parquet: rows per part file", default: String(GENERATE_ROWS_PER_FILE) },
+      workers: { type: "string", value: "n", description: "worker threads generating blocks of 1,000 persons (default: one per core above 200,000 rows, else none); the files are the same for any number" },
       quiet: { type: "boolean", description: "no progress line on stderr" },
     },
     maxArgs: 1,
@@ -145,6 +146,17 @@ export const COMMANDS: readonly Command[] = [
     },
     maxArgs: 0,
     load: async () => (await import("./commands/explain.js")).run,
+  },
+  {
+    name: "test",
+    summary: "run the sandbox's segment tests (tests/*.yaml|json): data, asOf runs and assertions on members, statuses, fields and sizes; exit 1 on a failure",
+    usage: "profile-lab test [<name-filter>] [--sandbox <dir>] [--reporter pretty|json|junit]",
+    options: {
+      sandbox: SANDBOX,
+      reporter: { type: "string", value: "name", description: "pretty (failures with explain's account of the profile), json, or junit (JUnit XML for CI)", default: "pretty" },
+    },
+    maxArgs: 1,
+    load: async () => (await import("./commands/test.js")).run,
   },
   {
     name: "merge-policies",

@@ -19,7 +19,7 @@ import { UPS_NAMESPACE, type Json, type JsonObject, type MergePolicy, type Segme
 import { explainGroup, type Explanation } from "./explain.js";
 import { componentSteps, tagged, toFragment, type SandboxData } from "./load-data.js";
 import { unpaced } from "./job-progress.js";
-import type { ProfileGroup } from "./profile-groups.js";
+import { mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import { membershipsOf } from "./run-segment-job.js";
 import { sandboxOf, type Sandbox } from "./sandbox.js";
 import { evaluateProfiles, segmentPlan } from "./segment-shard.js";
@@ -62,8 +62,10 @@ export interface SandboxDefinition {
 export interface DatasetRows {
   readonly datasetId: string;
   readonly rows: readonly Json[];
-  /** Named in the errors of bad rows (line = the row's index + 1); default `(in memory) <datasetId>`. */
+  /** Named in the errors of bad rows and in explain's fragment sources; default `(in memory) <datasetId>`. */
   readonly file?: string;
+  /** The line each row is written at in `file`; default its index + 1. */
+  readonly lines?: readonly number[];
 }
 
 /** Profile key (`namespace:id`, the namespace lower-cased) → the profile's segmentMembership. */
@@ -187,7 +189,7 @@ export function memoryData(sandbox: Sandbox, input: readonly DatasetRows[], base
       });
     }
     d.rows.forEach((row, r) => {
-      const f = tagged(dataset, toFragment(dataset, row, d.file ?? `${IN_MEMORY} ${dataset.entry.id}`, r + 1, seq++));
+      const f = tagged(dataset, toFragment(dataset, row, d.file ?? `${IN_MEMORY} ${dataset.entry.id}`, d.lines?.[r] ?? r + 1, seq++));
       if (f.kind === "event") events.push(f.fragment);
       else records.push(f.fragment);
     });
@@ -285,6 +287,17 @@ export async function evaluate(sandbox: Sandbox, data: SandboxData, options: Eva
       return explainGroup(evaluated, k.group, k.policy, before, { identity, segmentId: s.definition.id, asOf, statusModel });
     },
   };
+}
+
+/**
+ * The merged entity of an identity's profile under a policy (id; default the sandbox default), without
+ * evaluating anything: found as a segment job's groups find it (the profile key, or any identity of its graph).
+ */
+export function mergedProfileOf(sandbox: Sandbox, data: SandboxData, identity: string, mergePolicyId?: string): JsonObject | undefined {
+  const key = keyOfIdentity(identity);
+  const policy = mergePolicyId === undefined ? sandbox.policies.default : sandbox.policies.get(mergePolicyId);
+  const group = profileGroups(data, policy).groups.find((g) => g.key === key || g.identities.includes(key));
+  return group === undefined ? undefined : mergeGroup(group, policy, sandbox.conventions).entity;
 }
 
 /** Everything at once: a sandbox and its rows given as values, evaluated at `asOf`. */

@@ -68,7 +68,7 @@ interface Compiled {
 }
 
 let ajv: Ajv | undefined;
-const compiled = new Map<RequestKind, Compiled>();
+const compiled = new WeakMap<JsonSchema, Compiled>();
 
 function instance(): Ajv {
   if (ajv === undefined) {
@@ -101,11 +101,15 @@ function indexNodes(schema: JsonSchema, defaultCode: string): Map<string, NodeIn
 }
 
 function compile(kind: RequestKind): Compiled {
-  let c = compiled.get(kind);
+  const { schema, code } = REQUEST_SCHEMAS[kind];
+  return compileSchema(schema, code);
+}
+
+function compileSchema(schema: JsonSchema, code: string): Compiled {
+  let c = compiled.get(schema);
   if (c === undefined) {
-    const { schema, code } = REQUEST_SCHEMAS[kind];
     c = { validate: instance().compile(schema), nodes: indexNodes(schema, code) };
-    compiled.set(kind, c);
+    compiled.set(schema, c);
   }
   return c;
 }
@@ -353,7 +357,18 @@ const MAX_ERRORS = 1000;
  * when the body is valid. `truncated` counts the problems past ajv's first 1,000 errors, not looked at.
  */
 export function requestProblems(kind: RequestKind, body: unknown): { problems: RequestProblem[]; truncated: number } {
-  const c = compile(kind);
+  return problemsOf(compile(kind), body);
+}
+
+/**
+ * The problems of a document against any schema of profile-lab's own (segment test files), reported as request
+ * bodies' are; `code` codes the problems no `x-error` annotation codes.
+ */
+export function schemaProblems(schema: JsonSchema, code: string, body: unknown): { problems: RequestProblem[]; truncated: number } {
+  return problemsOf(compileSchema(schema, code), body);
+}
+
+function problemsOf(c: Compiled, body: unknown): { problems: RequestProblem[]; truncated: number } {
   if (c.validate(body)) return { problems: [], truncated: 0 };
   const errors = c.validate.errors ?? [];
   const seen = errors.slice(0, MAX_ERRORS);
