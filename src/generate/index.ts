@@ -34,28 +34,21 @@
  * `referenceTime`.
  */
 import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { DatasetEntry, SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { buildExportJobs, buildMergePolicies, buildSegments, type ConfigInput } from "./config.js";
-import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
-import { activityScale, isoTime, makePerson, type DatasetKey, type GenContext } from "./model.js";
+import { forEachBlock } from "./block-pool.js";
+import { DATASET_SCHEMAS, ROW_DATASETS, rowTypeOf, type BlockPlan, type RowDatasetKey } from "./blocks.js";
+import { activityScale, type DatasetKey } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
-import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
 import { localEncoder, workerEncoder } from "./parquet-encoder.js";
 import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
-import { schemaFromJson } from "../xdm/schema.js";
-import { object, scalar } from "../xdm/xdm-type.js";
 import { DEFAULT_ROWS_PER_FILE } from "./defaults.js";
 import { GenerateError } from "./generate-error.js";
-
-/** The data-lake system column every generated row carries. */
-const ACP_SYSTEM_METADATA = object([
-  ["ingestTime", scalar("date-time")],
-  ["sourceBatchId", scalar("string")],
-]);
 
 export interface GenerateOptions {
   /** Number of persons. */
@@ -79,12 +72,19 @@ export interface GenerateOptions {
    * 200,000 rows are expected). The files are the same either way.
    */
   encoderThread?: boolean;
-  /** Called as persons are written (every 1,000 persons and at the end) with persons done and the total. */
+  /**
+   * Worker threads generating blocks of 1,000 persons (0: this thread; default: one per core when more than
+   * 200,000 rows are expected, else 0). The files are byte-identical for any number.
+   */
+  workers?: number;
+  /** Called as persons are written (after each block of 1,000 persons) with persons done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
 
 export { DEFAULT_ROWS_PER_FILE };
-const PROGRESS_EVERY = 1000;
+
+/** Expected rows above which the Parquet encoder and the block generators get threads of their own by default. */
+const THREADS_FROM_ROWS = 200_000;
 
 export interface GenerateSummary {
   dir: string;
@@ -92,6 +92,10 @@ export interface GenerateSummary {
   /** Dataset name → number of record lines (profile datasets). */
   records: Record<string, number>;
   events: number;
+  /** Dataset name → rows, and bytes of its files (every dataset with files, in the manifest's order). */
+  datasets: Record<string, { rows: number; bytes: number }>;
+  /** Worker threads that generated the blocks (0: the calling thread). */
+  workers: number;
   /** Every file written, relative to `dir`, sorted. */
   files: string[];
 }
@@ -110,7 +114,7 @@ const DATASETS: readonly DatasetSpec[] = [
     key: "crm",
     name: "CRM Profiles",
     description: "Customer records exported nightly from the CRM system.",
-    schema: "crm-profile",
+    schema: DATASET_SCHEMAS.crm,
     file: "datasets/crm-profiles.jsonl",
     primaryIdentityNamespace: "CRMID",
   },
@@ -118,7 +122,7 @@ const DATASETS: readonly DatasetSpec[] = [
     key: "loyalty",
     name: "Loyalty Members",
     description: "Loyalty program members, weekly loads from the loyalty platform.",
-    schema: "loyalty-profile",
+    schema: DATASET_SCHEMAS.loyalty,
     file: "datasets/loyalty-members.jsonl",
     primaryIdentityNamespace: "CRMID",
   },
@@ -126,7 +130,7 @@ const DATASETS: readonly DatasetSpec[] = [
     key: "web",
     name: "Web Sign-ups",
     description: "Accounts and newsletter sign-ups from the web site.",
-    schema: "web-signup-profile",
+    schema: DATASET_SCHEMAS.web,
     file: "datasets/web-signups.jsonl",
     primaryIdentityNamespace: "Email",
   },
@@ -134,7 +138,7 @@ const DATASETS: readonly DatasetSpec[] = [
     key: "events",
     name: "Web and Commerce Events",
     description: "Web SDK page views and commerce events.",
-    schema: "web-commerce-event",
+    schema: DATASET_SCHEMAS.events,
     file: "datasets/web-commerce-events.jsonl",
     primaryIdentityNamespace: "ECID",
   },
@@ -166,6 +170,10 @@ function validate(options: GenerateOptions): number {
   }
   if (options.format !== undefined && options.format !== "jsonl" && options.format !== "parquet") {
     throw new GenerateError("GEN-O001", `options.format must be "jsonl" or "parquet" (got ${JSON.stringify(options.format)})`);
+  }
+  const workers = options.workers;
+  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 0 || workers > 256)) {
+    throw new GenerateError("GEN-O001", `options.workers must be an integer from 0 to 256 (got ${String(workers)})`);
   }
   const perFile = options.rowsPerFile;
   if (perFile !== undefined && (!Number.isSafeInteger(perFile) || perFile < 1)) {
@@ -205,6 +213,12 @@ async function writeJsonFile(dir: string, rel: string, value: unknown, files: st
   files.push(rel);
 }
 
+async function bytesOf(dir: string, files: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const f of files) bytes += (await stat(join(dir, f))).size;
+  return bytes;
+}
+
 /** Dataset ids: 24 lowercase hex characters derived from the seed (distinct by construction of the key). */
 function datasetIds(seed: number): Record<DatasetKey, string> {
   const ids = {} as Record<DatasetKey, string>;
@@ -228,16 +242,6 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const seed = options.seed;
   const ids = datasetIds(seed);
   const format = options.format ?? "jsonl";
-  const ctx: GenContext = {
-    seed,
-    refMs,
-    profiles: options.profiles,
-    eventsPerProfile: options.eventsPerProfile,
-    activityScale: activityScale(seed, options.profiles, options.eventsPerProfile),
-    datasetIds: ids,
-    batchCache: new Map(),
-    time: format === "jsonl" ? isoTime : (ms) => ms,
-  };
   const imsOrgId = `${derivedHex(seed, 24, "ims-org").toUpperCase()}@AdobeOrg`;
   const files: string[] = [];
 
@@ -247,54 +251,48 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     await writeJsonFile(dir, `schemas/${slug}.schema.json`, schema, files);
   }
 
-  // Datasets: one pass over the persons, four streams. Memory does not grow with the number of persons:
-  // a person's rows are generated, handed to the writers and dropped (the Parquet writers hold at most one
-  // chunk and one encoder batch each), and the batch cache is bounded by the time window.
+  // Datasets: blocks of persons (blocks.ts), made on worker threads or here and written in block order, so
+  // the files do not depend on the number of workers. Memory does not grow with the number of persons: a
+  // block's rows are written and dropped, at most two blocks per worker wait, and each Parquet writer holds
+  // at most one batch waiting for the encoder.
   const specOf = (key: DatasetKey): DatasetSpec => DATASETS.find((d) => d.key === key)!;
-  const expectedRows = options.profiles * (1.5 + options.eventsPerProfile);
-  const encoder = format === "jsonl" ? undefined : (options.encoderThread ?? expectedRows > 200_000) ? workerEncoder() : localEncoder();
-  const open = (key: DatasetKey): RowWriter => {
-    const spec = specOf(key);
-    if (format === "jsonl") return new LineWriter(join(dir, spec.file!));
-    const schema = schemaFromJson(schemas[spec.schema!], spec.schema!);
-    const rowType = object([...schema.type.fields, ["_acp_system_metadata", ACP_SYSTEM_METADATA]]);
-    return new ParquetPartWriter(dir, spec.file!.replace(/\.jsonl$/, ""), rowType, { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoder: encoder! });
+  const threads = options.profiles * (1.5 + options.eventsPerProfile) > THREADS_FROM_ROWS;
+  const workers = options.workers ?? (threads ? availableParallelism() : 0);
+  const encoder = format === "jsonl" ? undefined : (options.encoderThread ?? threads) ? workerEncoder() : localEncoder();
+  const open = (key: RowDatasetKey): RowWriter => {
+    const file = specOf(key).file!;
+    if (format === "jsonl") return new LineWriter(dir, file);
+    return new ParquetPartWriter(dir, file.replace(/\.jsonl$/, ""), rowTypeOf(key), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoder: encoder! });
   };
-  const writers = { crm: open("crm"), loyalty: open("loyalty"), web: open("web"), events: open("events") };
-  const total = options.profiles;
+  const writers = ROW_DATASETS.map(open);
+  const plan: BlockPlan = {
+    seed,
+    refMs,
+    profiles: options.profiles,
+    eventsPerProfile: options.eventsPerProfile,
+    activityScale: activityScale(seed, options.profiles, options.eventsPerProfile),
+    datasetIds: ids,
+    format,
+  };
   const onProgress = options.onProgress;
+  let done = 0;
   let written = false;
   try {
-    const anonymous = anonymousVisitorCount(ctx);
-    let nextAnonymous = 0;
-    for (let i = 0; i < total; i++) {
-      // Anonymous visitors are spread evenly through the event file.
-      while (nextAnonymous < anonymous && Math.floor((nextAnonymous * total) / anonymous) <= i) {
-        for (const event of anonymousEvents(ctx, nextAnonymous)) await writers.events.writeJson(event);
-        nextAnonymous++;
-      }
-      const person = makePerson(ctx, i);
-      for (const record of crmRecords(ctx, person)) await writers.crm.writeJson(record);
-      for (const record of loyaltyRecords(ctx, person)) await writers.loyalty.writeJson(record);
-      for (const record of webRecords(ctx, person)) await writers.web.writeJson(record);
-      for (const event of personEvents(ctx, person)) await writers.events.writeJson(event);
-      if (onProgress !== undefined && (i + 1) % PROGRESS_EVERY === 0) onProgress(i + 1, total);
-    }
-    for (; nextAnonymous < anonymous; nextAnonymous++) {
-      for (const event of anonymousEvents(ctx, nextAnonymous)) await writers.events.writeJson(event);
-    }
-    for (const w of Object.values(writers)) await w.close();
+    await forEachBlock(plan, workers, async (block) => {
+      for (const [k, w] of writers.entries()) await w.writeBlock(block.data[k]!, block.rows[k]!);
+      done += block.persons;
+      onProgress?.(done, options.profiles);
+    });
+    for (const w of writers) await w.close();
     written = true;
   } finally {
     // On failure, release the file handles (and delete a half-written part) without masking the error.
-    if (!written) await Promise.allSettled(Object.values(writers).map((w) => (w instanceof ParquetPartWriter ? w.abort() : w.close())));
+    if (!written) await Promise.allSettled(writers.map((w) => w.abort()));
     await encoder?.dispose();
   }
-  onProgress?.(total, total);
-  const dataFiles = (key: DatasetKey): string[] => {
-    const w = writers[key as keyof typeof writers];
-    return w instanceof ParquetPartWriter ? [...w.files] : [specOf(key).file!];
-  };
+  if (options.profiles === 0) onProgress?.(0, 0);
+  const writerOf = (key: DatasetKey): RowWriter => writers[ROW_DATASETS.indexOf(key as RowDatasetKey)]!;
+  const dataFiles = (key: DatasetKey): string[] => [...writerOf(key).files];
 
   // Configuration.
   const config: ConfigInput = { seed, refMs, imsOrgId, datasetIds: ids };
@@ -335,11 +333,13 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     dir,
     persons: options.profiles,
     records: {
-      "CRM Profiles": writers.crm.lines,
-      "Loyalty Members": writers.loyalty.lines,
-      "Web Sign-ups": writers.web.lines,
+      "CRM Profiles": writerOf("crm").lines,
+      "Loyalty Members": writerOf("loyalty").lines,
+      "Web Sign-ups": writerOf("web").lines,
     },
-    events: writers.events.lines,
+    events: writerOf("events").lines,
+    datasets: Object.fromEntries(await Promise.all(DATASETS.filter((spec) => spec.file !== undefined).map(async (spec) => [spec.name, { rows: writerOf(spec.key).lines, bytes: await bytesOf(dir, dataFiles(spec.key)) }] as const))),
+    workers,
     files,
   };
 }

@@ -1,20 +1,24 @@
-/** Dataset writers: JSON Lines over a buffered stream, or Parquet part files in bounded batches. */
+/** Dataset writers: JSON Lines over a buffered stream, or Parquet part files, fed a block of rows at a time. */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Table, tableToIPC } from "apache-arrow";
-import { batchBuilderFor, type BatchBuilder } from "../io/arrow-build.js";
+import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { batchBuilderFor } from "../io/arrow-build.js";
 import type { EncodedFile, ParquetEncoder } from "./parquet-encoder.js";
-import type { JsonObject } from "../xdm/types.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
 
-/** Where generated records or events go, one at a time. */
+/** Where a dataset's blocks of rows go, in order. */
 export interface RowWriter {
   /** Rows written so far. */
   readonly lines: number;
-  writeJson(value: JsonObject): Promise<void>;
+  /** The dataset's files written so far, relative to the sandbox directory, in order. */
+  readonly files: readonly string[];
+  /** Writes `rows` rows given as the format's bytes (JSON Lines text, or an Arrow IPC stream of one batch). */
+  writeBlock(data: Uint8Array, rows: number): Promise<void>;
   close(): Promise<void>;
+  /** Stops after a failure: releases the file handles and deletes a half-written Parquet part. */
+  abort(): Promise<void>;
 }
 
 /** A JSONL writer over a buffered file stream that honours back-pressure (waits for `drain`). */
@@ -23,26 +27,28 @@ export class LineWriter implements RowWriter {
   private failure: Error | undefined;
   private count = 0;
 
-  constructor(path: string) {
-    this.stream = createWriteStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  constructor(
+    root: string,
+    private readonly file: string,
+  ) {
+    this.stream = createWriteStream(join(root, file), { highWaterMark: 1 << 20 });
     this.stream.on("error", (err: Error) => {
       this.failure = err;
     });
   }
 
-  /** Lines written so far. */
   get lines(): number {
     return this.count;
   }
 
-  async writeLine(text: string): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
-    this.count++;
-    if (!this.stream.write(`${text}\n`)) await once(this.stream, "drain");
+  get files(): readonly string[] {
+    return [this.file];
   }
 
-  async writeJson(value: JsonObject): Promise<void> {
-    await this.writeLine(JSON.stringify(value));
+  async writeBlock(text: Uint8Array, rows: number): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    this.count += rows;
+    if (text.byteLength > 0 && !this.stream.write(text)) await once(this.stream, "drain");
   }
 
   async close(): Promise<void> {
@@ -53,14 +59,12 @@ export class LineWriter implements RowWriter {
     });
     if (this.failure !== undefined) throw this.failure;
   }
+
+  async abort(): Promise<void> {
+    await this.close().catch(() => undefined);
+  }
 }
 
-/**
- * Rows per Arrow batch handed to the Parquet encoder. A constant: the encoder's page boundaries follow the
- * batch boundaries, so the files depend on it (and on nothing else but the rows). 10,000 rows keep the live
- * row objects in V8's young generation most of the time (50,000 measured 20 % slower, most of it GC).
- */
-export const PARQUET_BATCH_ROWS = 10_000;
 /** Rows per Parquet row group. */
 const ROW_GROUP_SIZE = 100_000;
 
@@ -73,17 +77,15 @@ export interface PartWriterOptions {
 
 /**
  * A dataset as Parquet part files `<dir>/part-00000.parquet`, `part-00001.parquet`, …: a new part every
- * `rowsPerFile` rows, so the boundaries depend only on row counts. A dataset without rows still gets one
- * (empty) part, which carries the schema. Memory: one batch of rows being collected, and at most two built
- * batches waiting for the encoder.
+ * `rowsPerFile` rows, so the boundaries depend only on row counts. Each block's rows go to the encoder as one
+ * batch, cut where a part ends, so the encoder's batches (and pages) depend only on the blocks and
+ * `rowsPerFile`, never on which thread made a block. A dataset without rows still gets one (empty) part, which
+ * carries the schema. Memory: the block being written, and at most one batch waiting for the encoder.
  */
 export class ParquetPartWriter implements RowWriter {
-  private readonly builder: BatchBuilder;
-  private pending: JsonObject[] = [];
   private count = 0;
-  /** Rows of the current part, written or pending. */
+  /** Rows of the current part. */
   private inPart = 0;
-  private batchesInPart = 0;
   private current: EncodedFile | undefined;
   /** The last batch handed to the encoder, until it is queued there. */
   private inFlight: Promise<void> | undefined;
@@ -92,32 +94,41 @@ export class ParquetPartWriter implements RowWriter {
   /**
    * @param root the sandbox directory; `dir` (relative to it, e.g. `datasets/crm-profiles`) is created on
    *   the first part.
+   * @param rowType the rows' type (for the empty part of a dataset without rows).
    */
   constructor(
     private readonly root: string,
     private readonly dir: string,
-    rowType: XdmObject,
+    private readonly rowType: XdmObject,
     private readonly options: PartWriterOptions,
   ) {
     if (!Number.isSafeInteger(options.rowsPerFile) || options.rowsPerFile < 1) throw new RangeError(`rowsPerFile must be a positive integer, got ${options.rowsPerFile}`);
-    this.builder = batchBuilderFor(rowType);
   }
 
   get lines(): number {
     return this.count;
   }
 
-  /** The part files written so far, relative to the sandbox directory, in order. */
   get files(): readonly string[] {
     return this.parts;
   }
 
-  async writeJson(value: JsonObject): Promise<void> {
-    if (this.current === undefined || this.inPart === this.options.rowsPerFile) await this.nextPart();
-    this.count++;
-    this.inPart++;
-    this.pending.push(value);
-    if (this.pending.length === PARQUET_BATCH_ROWS) await this.flush();
+  async writeBlock(ipc: Uint8Array, rows: number): Promise<void> {
+    // Decoded only when the block straddles a part boundary (once per part at most, unless parts are smaller than blocks).
+    let table: Table | undefined;
+    for (let from = 0; from < rows; ) {
+      if (this.current === undefined || this.inPart === this.options.rowsPerFile) await this.nextPart();
+      const take = Math.min(rows - from, this.options.rowsPerFile - this.inPart);
+      let batch = ipc;
+      if (take < rows) {
+        table ??= tableFromIPC(ipc);
+        batch = tableToIPC(table.slice(from, from + take), "stream");
+      }
+      await this.send(batch, take);
+      this.inPart += take;
+      this.count += take;
+      from += take;
+    }
   }
 
   private async nextPart(): Promise<void> {
@@ -127,27 +138,17 @@ export class ParquetPartWriter implements RowWriter {
     this.current = await this.options.encoder.open(join(this.root, rel), { rowGroupSize: ROW_GROUP_SIZE });
     this.parts.push(rel);
     this.inPart = 0;
-    this.batchesInPart = 0;
   }
 
-  /** Builds the pending rows into one batch (an empty one if the part has none yet) and hands it over. */
-  private async flush(): Promise<void> {
-    if (this.current === undefined || (this.pending.length === 0 && this.batchesInPart > 0)) return;
-    const rows = this.pending;
-    this.pending = [];
-    const first = this.inPart - rows.length;
-    const ipc = tableToIPC(new Table([this.builder.build(rows, first)]), "stream");
-    this.batchesInPart++;
-    // Keep one batch in flight: build the next while the encoder queues this one (a worker-thread encoder
-    // then never waits for this thread, nor this thread for a message round trip).
+  /** Hands one batch to the encoder, keeping one in flight (a worker-thread encoder then never waits for this thread). */
+  private async send(ipc: Uint8Array, rows: number): Promise<void> {
     await this.inFlight;
-    const sent = this.current.write(ipc, rows.length);
-    sent.catch(() => undefined); // awaited (and thrown) at the next flush or at close
+    const sent = this.current!.write(ipc, rows);
+    sent.catch(() => undefined); // awaited (and thrown) at the next send or at close
     this.inFlight = sent;
   }
 
   private async closePart(): Promise<void> {
-    await this.flush();
     const part = this.current;
     this.current = undefined;
     const sent = this.inFlight;
@@ -157,13 +158,15 @@ export class ParquetPartWriter implements RowWriter {
   }
 
   async close(): Promise<void> {
-    if (this.parts.length === 0) await this.nextPart();
+    if (this.parts.length === 0) {
+      await this.nextPart();
+      await this.send(tableToIPC(new Table([batchBuilderFor(this.rowType).build([])]), "stream"), 0);
+    }
     await this.closePart();
   }
 
   /** Deletes the part being written (after a failure); finished parts stay. */
   async abort(): Promise<void> {
-    this.pending = [];
     this.inFlight = undefined;
     const part = this.current;
     this.current = undefined;

@@ -2,10 +2,12 @@
 import { basename } from "node:path";
 import { generateSandbox } from "../../generate/index.js";
 import { parseDateTime } from "../../xdm/time.js";
-import { formatOf, intOption, stringOption } from "../args.js";
+import { formatOf, intOption, stringOption, workersOf } from "../args.js";
 import { UsageError, type CommandRun } from "../command.js";
 import { count, printJson } from "../print.js";
 import { countReporter } from "../progress.js";
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export const run: CommandRun = async (args, io) => {
   const dir = args.positionals[0];
@@ -15,6 +17,7 @@ export const run: CommandRun = async (args, io) => {
   const rowsPerFile = intOption(args, "rows-per-file")!;
   if (rowsPerFile < 1) throw new UsageError(`--rows-per-file must be at least 1, not ${rowsPerFile}`);
   const progress = args.values["quiet"] ? undefined : countReporter("generate", "persons");
+  const started = Date.now();
   const summary = await generateSandbox(dir, {
     profiles: intOption(args, "profiles")!,
     eventsPerProfile: intOption(args, "events-per-profile")!,
@@ -23,13 +26,19 @@ export const run: CommandRun = async (args, io) => {
     name: stringOption(args, "name") ?? basename(dir),
     format: formatOf(args),
     rowsPerFile,
+    ...workersOf(args),
     ...(progress ? { onProgress: progress.onProgress } : {}),
   }).finally(() => progress?.done());
   if (args.values["json"]) {
     printJson(io, summary);
     return 0;
   }
+  const seconds = (Date.now() - started) / 1000;
   io.out(`Generated sandbox in ${dir}: ${count(summary.persons)} persons, ${count(summary.events)} events`);
-  for (const [name, n] of Object.entries(summary.records)) io.out(`  ${name}: ${count(n)} records`);
+  for (const [name, { rows, bytes }] of Object.entries(summary.datasets)) {
+    io.out(`  ${name}: ${count(rows)} ${name in summary.records ? "records" : "events"}, ${mib(bytes)}`);
+  }
+  const threads = summary.workers === 0 ? "in this thread" : `${summary.workers} worker${summary.workers === 1 ? "" : "s"}`;
+  io.out(`  ${seconds.toFixed(1)} s, ${count(Math.round(summary.persons / Math.max(seconds, 0.001)))} persons/s, ${threads}`);
   return 0;
 };

@@ -1,0 +1,156 @@
+/**
+ * Persons in fixed blocks: block `b` holds persons `b·BLOCK_PERSONS …` up to the next block (fewer in the last
+ * one) and the anonymous visitors placed among them. A block's rows are a pure function of the options and
+ * `b` — every person, visitor and batch draws from its own keyed stream (`random.ts`) — so blocks can be
+ * generated on any thread in any order and written in block order: the files do not depend on who made them.
+ * Concatenated in order, the blocks' rows are exactly those of the one-pass generator before them.
+ */
+import { tableToIPC, Table } from "apache-arrow";
+import { batchBuilderFor } from "../io/arrow-build.js";
+import type { JsonObject } from "../xdm/types.js";
+import { schemaFromJson } from "../xdm/schema.js";
+import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
+import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
+import { isoTime, makePerson, type DatasetKey, type GenContext } from "./model.js";
+import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
+import { buildSchemas, type SchemaSlug } from "./schemas.js";
+
+/** Persons per block: the unit of work of a worker and of progress, and the Parquet batch (page) boundary. */
+export const BLOCK_PERSONS = 1000;
+
+/** The datasets that hold rows, in the order a block returns them. */
+export const ROW_DATASETS = ["crm", "loyalty", "web", "events"] as const;
+export type RowDatasetKey = (typeof ROW_DATASETS)[number];
+
+/** Each row dataset's schema. */
+export const DATASET_SCHEMAS: Readonly<Record<RowDatasetKey, SchemaSlug>> = {
+  crm: "crm-profile",
+  loyalty: "loyalty-profile",
+  web: "web-signup-profile",
+  events: "web-commerce-event",
+};
+
+/** The data-lake system column every generated row carries. */
+const ACP_SYSTEM_METADATA = object([
+  ["ingestTime", scalar("date-time")],
+  ["sourceBatchId", scalar("string")],
+]);
+
+/** What every block of one generation shares (plain data: it is sent to the worker threads). */
+export interface BlockPlan {
+  readonly seed: number;
+  readonly refMs: number;
+  readonly profiles: number;
+  readonly eventsPerProfile: number;
+  /** `activityScale(seed, profiles, eventsPerProfile)`, computed once. */
+  readonly activityScale: number;
+  readonly datasetIds: Readonly<Record<DatasetKey, string>>;
+  readonly format: "jsonl" | "parquet";
+}
+
+export interface BlockTask extends BlockPlan {
+  readonly block: number;
+}
+
+/**
+ * A block's rows: per row dataset (in `ROW_DATASETS` order) its row count and bytes — JSON Lines text, or an
+ * Arrow IPC stream of one batch for Parquet (empty when the dataset has no rows in the block). Each array
+ * owns its buffer, so it can be transferred between threads.
+ */
+export interface BlockResult {
+  readonly block: number;
+  readonly persons: number;
+  readonly rows: readonly number[];
+  readonly data: readonly Uint8Array[];
+}
+
+export function blockCount(profiles: number): number {
+  return Math.ceil(profiles / BLOCK_PERSONS);
+}
+
+/** A row dataset's Parquet row type: its schema's fields and the system column. */
+export function rowTypeOf(key: RowDatasetKey): XdmObject {
+  let type = ROW_TYPES.get(key);
+  if (type === undefined) {
+    // The sandbox name only appears in the schemas' `$id`s, not in their fields.
+    const slug = DATASET_SCHEMAS[key];
+    const schema = schemaFromJson(buildSchemas("rows")[slug], slug);
+    type = object([...schema.type.fields, ["_acp_system_metadata", ACP_SYSTEM_METADATA]]);
+    ROW_TYPES.set(key, type);
+  }
+  return type;
+}
+const ROW_TYPES = new Map<RowDatasetKey, XdmObject>();
+
+/** The block's persons' context; one per plan and thread, so the batch cache is shared by its blocks. */
+function contextOf(plan: BlockPlan): GenContext {
+  const key = JSON.stringify({ ...plan, block: undefined });
+  if (lastContext?.key !== key) {
+    lastContext = {
+      key,
+      ctx: {
+        seed: plan.seed,
+        refMs: plan.refMs,
+        profiles: plan.profiles,
+        eventsPerProfile: plan.eventsPerProfile,
+        activityScale: plan.activityScale,
+        datasetIds: plan.datasetIds,
+        batchCache: new Map(),
+        time: plan.format === "jsonl" ? isoTime : (ms) => ms,
+      },
+    };
+  }
+  return lastContext.ctx;
+}
+let lastContext: { key: string; ctx: GenContext } | undefined;
+
+/**
+ * The person before whom anonymous visitor `v` is written: visitors are spread evenly through the event
+ * file (this exact expression places them; blocks only ask it which visitors are theirs).
+ */
+function visitorSlot(v: number, persons: number, visitors: number): number {
+  return Math.floor((v * persons) / visitors);
+}
+
+/** The rows of one block. */
+export function generateBlock(task: BlockTask): BlockResult {
+  const ctx = contextOf(task);
+  const first = task.block * BLOCK_PERSONS;
+  const end = Math.min(first + BLOCK_PERSONS, task.profiles);
+  const rows: Record<RowDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [], events: [] };
+  const visitors = anonymousVisitorCount(ctx);
+  // The first visitor not written before this block: the smallest v whose slot is at least `first`.
+  let v = visitors === 0 ? 0 : Math.max(0, Math.floor((first * visitors) / task.profiles) - 2);
+  while (v < visitors && visitorSlot(v, task.profiles, visitors) < first) v++;
+  for (let i = first; i < end; i++) {
+    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) rows.events.push(...anonymousEvents(ctx, v));
+    const person = makePerson(ctx, i);
+    rows.crm.push(...crmRecords(ctx, person));
+    rows.loyalty.push(...loyaltyRecords(ctx, person));
+    rows.web.push(...webRecords(ctx, person));
+    rows.events.push(...personEvents(ctx, person));
+  }
+  if (end === task.profiles) for (; v < visitors; v++) rows.events.push(...anonymousEvents(ctx, v));
+  return {
+    block: task.block,
+    persons: end - first,
+    rows: ROW_DATASETS.map((key) => rows[key].length),
+    data: ROW_DATASETS.map((key) => ownBuffer(encodeRows(task.format, key, rows[key]))),
+  };
+}
+
+const utf8 = new TextEncoder();
+
+function encodeRows(format: BlockPlan["format"], key: RowDatasetKey, rows: readonly JsonObject[]): Uint8Array {
+  if (rows.length === 0) return new Uint8Array(0);
+  if (format === "jsonl") {
+    let text = "";
+    for (const row of rows) text += `${JSON.stringify(row)}\n`;
+    return utf8.encode(text);
+  }
+  return tableToIPC(new Table([batchBuilderFor(rowTypeOf(key)).build(rows)]), "stream");
+}
+
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
