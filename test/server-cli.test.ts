@@ -46,7 +46,7 @@ afterAll(() => {
 
 describe("profile-lab serve", () => {
   it("answers /health and runs an export job over HTTP", async () => {
-    const health = await (await fetch(`${server.baseUrl}/health`)).json();
+    const health = (await (await fetch(`${server.baseUrl}/health`)).json()) as { sandboxes: unknown[] };
     expect(health.sandboxes).toMatchObject([{ name: "prod", status: "ready" }]);
     const created = await fetch(`${server.baseUrl}/data/core/ups/export/jobs`, {
       method: "POST",
@@ -54,12 +54,12 @@ describe("profile-lab serve", () => {
       body: JSON.stringify(fixture("000-create-export-job.request.json")),
     });
     expect(created.status).toBe(200);
-    const job = await created.json();
+    const job = (await created.json()) as { id: number; status: string };
     expect(created.headers.get("x-location")).toBe(`${server.baseUrl}/data/core/ups/export/jobs/${job.id}`);
     let status = job.status;
     for (let i = 0; i < 300 && status !== "SUCCEEDED" && status !== "FAILED"; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      status = (await (await fetch(`${server.baseUrl}/data/core/ups/export/jobs/${job.id}`, { headers: HEADERS })).json()).status;
+      status = ((await (await fetch(`${server.baseUrl}/data/core/ups/export/jobs/${job.id}`, { headers: HEADERS })).json()) as { status: string }).status;
     }
     expect(status).toBe("SUCCEEDED");
   }, 60_000);

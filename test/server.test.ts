@@ -2,12 +2,16 @@
  * `profile-lab serve`, in-process with `inject`: the platform's headers and error shapes, /health, the jobs
  * endpoints running asynchronously, merge policies, Catalog and Data Access, and sandbox isolation.
  */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { batchesAsArray } from "./seeds/helpers/compare.js";
 import { responseValidator } from "./seeds/helpers/openapi.js";
 import { DEFAULT_POLICY, SEGMENT_001, SEGMENT_JOB_A, UNION_DATASET } from "./seeds/helpers/seed-sandbox.js";
 import { fixture } from "./seeds/seed-bodies.js";
+import { buildServer } from "../src/server/app.js";
 import { HEADERS, poll, sandboxesFolder, serve, type Call } from "./server-helpers.js";
 
 const UPS = "/data/core/ups";
@@ -222,5 +226,19 @@ describe("catalog and isolation", () => {
   it.each(["..%2F..%2Fsandbox.json", "%2Fetc%2Fpasswd", "x-1"])("refuses the file id %s", async (id) => {
     const r = await call({ method: "GET", url: `/data/foundation/export/files/${id}?path=part-00000.parquet` });
     expect(r.statusCode).toBe(404);
+  });
+});
+
+describe("the sandbox folder lock", () => {
+  it("takes over the lock of a server that is gone, and refuses a second live server", async () => {
+    const folder = sandboxesFolder("prod");
+    const lock = join(folder, "prod", ".profile-lab", "server.lock");
+    const gone = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString());
+    mkdirSync(join(folder, "prod", ".profile-lab"), { recursive: true });
+    writeFileSync(lock, JSON.stringify({ pid: gone, address: "http://127.0.0.1:1" }));
+    const first = buildServer({ sandboxes: folder, lockAs: "http://127.0.0.1:8080" });
+    expect(() => buildServer({ sandboxes: folder, lockAs: "http://127.0.0.1:8081" })).toThrow(/is already served by another profile-lab server \(process \d+, http:\/\/127\.0\.0\.1:8080\)/);
+    await first.close();
+    expect(existsSync(lock)).toBe(false);
   });
 });

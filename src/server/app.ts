@@ -19,6 +19,7 @@ import { lockSandboxFolder } from "./lock.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { mergePolicyRoutes } from "./routes/merge-policies.js";
+import { segmentDefinitionRoutes } from "./routes/segment-definitions.js";
 import { SandboxRegistry } from "./sandboxes.js";
 import type { ServerContext } from "./context.js";
 
@@ -84,10 +85,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
   const context: ServerContext = { registry, runner, clock: options.clock ?? Date.now, statusModel: options.statusModel ?? "legacy" };
 
-  // JSON bodies (and JSON Patch's application/json-patch+json) parsed with the library's parser: a syntax
-  // error is IO-J001 at its line and column.
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: "string" }, (_request, body, done) => {
+  // Every body is JSON on these APIs, whatever its Content-Type says (curl's -d sends a form type): it is
+  // parsed with the library's parser, so that a syntax error is IO-J001 at its line and column.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
     try {
       done(null, (body as string).trim() === "" ? undefined : parseJson(body as string, "request body"));
     } catch (e) {
@@ -128,6 +129,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   jobRoutes(app, context);
   mergePolicyRoutes(app, context);
+  segmentDefinitionRoutes(app, context);
   catalogRoutes(app, context);
   return app;
 }

@@ -60,3 +60,13 @@ export function queryInt(query: Query, name: string): number | undefined {
 export function defined<T extends object>(values: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
+
+/** The ids of a bulk-get body `{"ids": [{"id": …}, …]}`; 400 at `$.ids` otherwise. */
+export function bulkIds(body: unknown, what: string, code: string): string[] {
+  const ids = typeof body === "object" && body !== null ? (body as { ids?: unknown }).ids : undefined;
+  if (!Array.isArray(ids) || !ids.every((x) => typeof (x as { id?: unknown } | null)?.id === "string")) {
+    const message = `the body must be {"ids": [{"id": "<${what} id>"}, …]}`;
+    throw new HttpError(400, code, message, { errors: [{ code, message, path: "$.ids" }] });
+  }
+  return (ids as { id: string }[]).map((x) => x.id);
+}

@@ -64,12 +64,21 @@ function httpStatusOf(error: unknown): number | undefined {
   return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
 }
 
-function libraryProblem(e: ProfileLabError, requestId: string): Problem {
+function itemOf(e: ProfileLabError): ProblemItem {
   const { jsonPath, line, column, embeddedIn } = e.location;
   const path = embeddedIn ?? jsonPath;
-  const item: ProblemItem = { code: e.code, message: e.message, ...(path !== undefined ? { path } : {}), ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) };
+  return { code: e.code, message: e.message, ...(path !== undefined ? { path } : {}), ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) };
+}
+
+/** An error carrying every problem of one request (a segment definition's PQL errors) lists each; others are one problem. */
+function problemsOf(e: ProfileLabError): readonly ProfileLabError[] {
+  const all = (e as { errors?: unknown }).errors;
+  return Array.isArray(all) && all.length > 0 && all.every((x) => x instanceof ProfileLabError) ? all : [e];
+}
+
+function libraryProblem(e: ProfileLabError, requestId: string): Problem {
   const status = e instanceof StatusError ? e.status : 400;
-  return { type: `${ERROR_TYPE_PREFIX}${e.code}`, title: e.message, status, requestId, detail: e.format(), errors: [item] };
+  return { type: `${ERROR_TYPE_PREFIX}${e.code}`, title: e.message, status, requestId, detail: problemsOf(e).map((p) => p.format()).join("\n"), errors: problemsOf(e).map(itemOf) };
 }
 
 /** The status and body answering `error`. */

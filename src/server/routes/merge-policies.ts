@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { MergePolicyStore } from "../../merge/merge-policy-store.js";
 import type { MergePolicy } from "../../xdm/types.js";
-import { defined, queryInt, queryString, sandboxOf, type Query, type ServerContext } from "../context.js";
+import { bulkIds, defined, queryInt, queryString, sandboxOf, type Query, type ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { UPS } from "./jobs.js";
 
@@ -20,16 +20,6 @@ function booleanQuery(query: Query, name: string): boolean | undefined {
   const v = queryString(query, name);
   if (v === undefined || v === "true" || v === "false") return v === undefined ? undefined : v === "true";
   throw new HttpError(400, "PLAB-Q003", `query parameter ${name} must be true or false, not "${v.slice(0, 64)}"`, { errors: [{ code: "PLAB-Q003", message: "not true or false", path: `query.${name}` }] });
-}
-
-/** `{"ids": [{"id": …}]}` → the ids (MRG-P010 at `$.ids` otherwise). */
-function bulkIds(body: unknown): string[] {
-  const ids = typeof body === "object" && body !== null ? (body as { ids?: unknown }).ids : undefined;
-  if (!Array.isArray(ids) || !ids.every((x) => typeof (x as { id?: unknown } | null)?.id === "string")) {
-    const message = 'the body must be {"ids": [{"id": "<merge policy id>"}, …]}';
-    throw new HttpError(400, "MRG-P010", message, { errors: [{ code: "MRG-P010", message, path: "$.ids" }] });
-  }
-  return (ids as { id: string }[]).map((x) => x.id);
 }
 
 export function mergePolicyRoutes(app: FastifyInstance, context: ServerContext): void {
@@ -54,7 +44,7 @@ export function mergePolicyRoutes(app: FastifyInstance, context: ServerContext):
   });
 
   app.post(`${BASE}/bulk-get`, async (request, reply) => {
-    const ids = bulkIds(request.body);
+    const ids = bulkIds(request.body, "merge policy", "MRG-P010");
     const all = new Map(storeOf(request).list({ limit: Number.MAX_SAFE_INTEGER }).children.map((p) => [p.id, p]));
     const results: Record<string, MergePolicy> = {};
     for (const id of ids) {
