@@ -14,7 +14,7 @@ import { MANIFEST_FILE } from "../io/sandbox-files.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
 import type { IdentityMap, JsonObject } from "../xdm/types.js";
-import { validateRecord } from "../xdm/validate.js";
+import { preview, validateRecord } from "../xdm/validate.js";
 import { paced, PROGRESS_EVERY, STEP_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
 
@@ -158,7 +158,7 @@ export function toFragment(dataset: Dataset, value: unknown, file: string, line:
     return fail("$._acp_system_metadata.ingestTime", "missing ingestion time: add \"_acp_system_metadata\": {\"ingestTime\": \"<RFC 3339>\"}");
   }
   const ingestTime = toEpochMs(rawIngest);
-  if (ingestTime === undefined) return fail("$._acp_system_metadata.ingestTime", `not a timestamp: ${JSON.stringify(rawIngest)}`);
+  if (ingestTime === undefined) return fail("$._acp_system_metadata.ingestTime", `not a timestamp: ${preview(rawIngest)}`);
   const issue = validateRecord(data, dataset.schema!.type);
   if (issue) return fail(issue.path, `${issue.message} (dataset "${dataset.entry.name}")`);
   const identityMap = data["identityMap"] as IdentityMap | undefined;

@@ -62,4 +62,56 @@ describe("XDM JSON Schema → type tree", () => {
     const c = schemaFromJson(doc({ person: { type: "string" } }), "c");
     expect(() => unionOf([a.type, c.type])).toThrow(/field person has conflicting types across schemas: object and string/);
   });
+
+  it("carries each scalar's constraints into its type, short and byte as ranges", () => {
+    const s = schemaFromJson(
+      doc({
+        gender: { type: "string", enum: ["male", "female"], "meta:enum": { male: "Male" } },
+        floor: { type: "integer", "meta:xdmType": "short", minimum: -10 },
+        age: { type: "integer", "meta:xdmType": "byte", minimum: 0, maximum: 1000 },
+        score: { type: "number", maximum: 5 },
+        code: { type: "string", minLength: 2, maxLength: 3, pattern: "^[A-Z]", format: "hostname" },
+        email: { type: "string", format: "email", minimum: 3 },
+        plain: { type: "string" },
+      }),
+      "s.json",
+    );
+    const constraints = Object.fromEntries([...s.type.fields].map(([n, t]) => [n, "constraints" in t ? t.constraints : undefined]));
+    expect(constraints).toEqual({
+      gender: { enum: ["male", "female"] },
+      floor: { minimum: -10, maximum: 32767 },
+      age: { minimum: 0, maximum: 127 },
+      score: { maximum: 5 },
+      code: { minLength: 2, maxLength: 3, pattern: "^[A-Z]" },
+      email: { format: "email" },
+      plain: undefined,
+    });
+  });
+
+  it.each([
+    [{ type: "string", enum: [] }, "$.properties.a.enum", "XDM-S001", "\"enum\" must be a non-empty list"],
+    [{ type: "string", enum: [{}] }, "$.properties.a.enum", "XDM-S001", "\"enum\" must be a non-empty list"],
+    [{ type: "integer", minimum: "1" }, "$.properties.a.minimum", "XDM-S001", "\"minimum\" must be a number"],
+    [{ type: "string", maxLength: -1 }, "$.properties.a.maxLength", "XDM-S001", "\"maxLength\" must be a whole number, 0 or more"],
+    [{ type: "string", pattern: 3 }, "$.properties.a.pattern", "XDM-S001", "\"pattern\" must be a string"],
+    [{ type: "string", pattern: "(a)\\1" }, "$.properties.a.pattern", "XDM-S003", "cannot be checked: backreferences"],
+    [{ type: "string", pattern: "(" }, "$.properties.a.pattern", "XDM-S003", "cannot be checked"],
+  ])("refuses the constraint %j at its JSON path", (node, path, code, message) => {
+    try {
+      schemaFromJson(doc({ a: node }), "bad.schema.json");
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({ code, location: { file: "bad.schema.json", jsonPath: path } });
+      expect((e as SchemaError).message).toContain(message);
+    }
+  });
+
+  it("unions constraints into ones that accept what either schema accepts", () => {
+    const a = schemaFromJson(doc({ g: { type: "string", enum: ["x"], maxLength: 3, pattern: "^a" }, n: { type: "integer", "meta:xdmType": "byte" }, f: { type: "string", format: "uri" } }), "a");
+    const b = schemaFromJson(doc({ g: { type: "string", enum: ["y", "x"], maxLength: 5, pattern: "^b" }, n: { type: "integer", minimum: 0 }, f: { type: "string" } }), "b");
+    const u = unionOf([a.type, b.type]);
+    expect(typeAtPath(u, ["g"])).toEqual({ kind: "string", constraints: { enum: ["x", "y"], maxLength: 5 } });
+    expect(typeAtPath(u, ["n"])).toEqual({ kind: "long", constraints: { minimum: -128 } });
+    expect(typeAtPath(u, ["f"])).toEqual({ kind: "string" });
+  });
 });

@@ -1,10 +1,28 @@
 /**
  * XDM JSON Schemas → XdmType trees, and the union schema of a class. Supports the dialect the platform's
  * resolved schemas use: `type`, `properties`, `items`, `format` (date-time, date), `meta:xdmType` (int,
- * long, map), `additionalProperties` (maps), local `$ref` to `#/definitions/…` and `allOf`.
+ * long, short, byte, map), `additionalProperties` (maps), local `$ref` to `#/definitions/…` and `allOf`; and
+ * the constraints XDM field definitions take, which input validation enforces: `enum`, `minimum`/`maximum`,
+ * `minLength`/`maxLength`, `pattern` (a Java regex, run on RE2 like PQL's `matches`) and the formats email,
+ * uri and uri-reference. Other formats are annotations (as in JSON Schema 2019-09 and later) and
+ * `meta:enum` only labels suggested values.
  */
+import { translateJavaRegex } from "../pql/regex.js";
 import { ProfileLabError } from "./errors.js";
-import { array, describeType, map, object, scalar, type XdmObject, type XdmType } from "./xdm-type.js";
+import {
+  array,
+  describeType,
+  map,
+  object,
+  scalar,
+  XDM_INTEGER_RANGES,
+  type XdmConstraints,
+  type XdmObject,
+  type XdmScalar,
+  type XdmScalarKind,
+  type XdmStringFormat,
+  type XdmType,
+} from "./xdm-type.js";
 
 export class SchemaError extends ProfileLabError {
   override readonly name = "SchemaError";
@@ -26,10 +44,57 @@ function isNode(v: unknown): v is JsonSchemaNode {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+const STRING_FORMATS: ReadonlySet<string> = new Set<XdmStringFormat>(["email", "uri", "uri-reference"]);
+
+type Fail = (path: string, message: string, code?: string) => never;
+
+/** The constraints of a scalar node of kind `kind` (keywords meant for other kinds are ignored, as JSON Schema does). */
+function constraintsOf(node: JsonSchemaNode, path: string, kind: XdmScalarKind, fail: Fail): XdmConstraints | undefined {
+  const c: { -readonly [K in keyof XdmConstraints]: XdmConstraints[K] } = {};
+  const values = node["enum"];
+  if (values !== undefined) {
+    const primitive = (v: unknown): v is string | number | boolean => typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+    if (!Array.isArray(values) || values.length === 0 || !values.every(primitive)) return fail(`${path}.enum`, "\"enum\" must be a non-empty list of strings, numbers or booleans");
+    c.enum = values;
+  }
+  const number = (key: string, whole: boolean): number | undefined => {
+    const v = node[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v) || (whole && !(Number.isInteger(v) && v >= 0))) {
+      return fail(`${path}.${key}`, `"${key}" must be ${whole ? "a whole number, 0 or more" : "a number"}`);
+    }
+    return v;
+  };
+  if (kind === "int" || kind === "long" || kind === "double") {
+    const xdmType = node["meta:xdmType"];
+    const range = xdmType === "short" || xdmType === "byte" ? XDM_INTEGER_RANGES[xdmType] : undefined;
+    const minimum = number("minimum", false);
+    const maximum = number("maximum", false);
+    if (minimum !== undefined || range !== undefined) c.minimum = Math.max(minimum ?? -Infinity, range?.minimum ?? -Infinity);
+    if (maximum !== undefined || range !== undefined) c.maximum = Math.min(maximum ?? Infinity, range?.maximum ?? Infinity);
+  }
+  if (kind === "string") {
+    const minLength = number("minLength", true);
+    const maxLength = number("maxLength", true);
+    if (minLength !== undefined) c.minLength = minLength;
+    if (maxLength !== undefined) c.maxLength = maxLength;
+    const pattern = node["pattern"];
+    if (pattern !== undefined) {
+      if (typeof pattern !== "string") return fail(`${path}.pattern`, "\"pattern\" must be a string (a regular expression)");
+      const regex = translateJavaRegex(pattern);
+      if (!regex.ok) return fail(`${path}.pattern`, `the pattern ${JSON.stringify(pattern.slice(0, 100))} cannot be checked: ${regex.message}`, "XDM-S003");
+      c.pattern = pattern;
+    }
+    const format = node["format"];
+    if (typeof format === "string" && STRING_FORMATS.has(format)) c.format = format as XdmStringFormat;
+  }
+  return Object.keys(c).length === 0 ? undefined : c;
+}
+
 /** Reads one schema document; errors name the file and the JSON path of the offending node. */
 export function schemaFromJson(doc: unknown, file: string): XdmSchema {
-  const fail = (path: string, message: string): never => {
-    throw new SchemaError("XDM-S001", message, { file, jsonPath: path });
+  const fail: Fail = (path, message, code = "XDM-S001") => {
+    throw new SchemaError(code, message, { file, jsonPath: path });
   };
   if (!isNode(doc)) return fail("$", "a schema must be a JSON object");
   const id = doc["$id"];
@@ -54,19 +119,18 @@ export function schemaFromJson(doc: unknown, file: string): XdmSchema {
     }
     const type = node["type"];
     const xdmType = node["meta:xdmType"];
+    const leaf = (kind: XdmScalarKind): XdmScalar => scalar(kind, constraintsOf(node, path, kind, fail));
     switch (type) {
       case "string": {
         const format = node["format"];
-        if (format === "date-time") return scalar("date-time");
-        if (format === "date") return scalar("date");
-        return scalar("string");
+        return leaf(format === "date-time" ? "date-time" : format === "date" ? "date" : "string");
       }
       case "integer":
-        return scalar(xdmType === "int" || xdmType === "short" || xdmType === "byte" ? "int" : "long");
+        return leaf(xdmType === "int" || xdmType === "short" || xdmType === "byte" ? "int" : "long");
       case "number":
-        return scalar("double");
+        return leaf("double");
       case "boolean":
-        return scalar("boolean");
+        return leaf("boolean");
       case "array":
         return array(convert(node["items"], `${path}.items`, depth + 1));
       case "object": {
@@ -101,14 +165,33 @@ export function unionType(a: XdmType, b: XdmType, path: string, file?: string): 
   }
   if (a.kind === "array" && b.kind === "array") return array(unionType(a.items, b.items, `${path}[]`, file));
   if (a.kind === "map" && b.kind === "map") return map(unionType(a.values, b.values, `${path}{}`, file));
-  if (a.kind === b.kind) return a;
   const ints = new Set(["int", "long"]);
-  if (ints.has(a.kind) && ints.has(b.kind)) return scalar("long");
+  if (a.kind === b.kind || (ints.has(a.kind) && ints.has(b.kind))) {
+    const kind = a.kind === b.kind ? (a as XdmScalar).kind : "long";
+    return scalar(kind, looser((a as XdmScalar).constraints, (b as XdmScalar).constraints));
+  }
   throw new SchemaError(
     "XDM-S002",
     `field ${path.replace(/^\$\.?/, "")} has conflicting types across schemas: ${describeType(a)} and ${describeType(b)}`,
     { file, jsonPath: path },
   );
+}
+
+/**
+ * Constraints that accept what either accepts (what the union schema can say of a field two schemas constrain
+ * differently): a keyword one side lacks is dropped, bounds widen, enums join.
+ */
+function looser(a: XdmConstraints | undefined, b: XdmConstraints | undefined): XdmConstraints | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const c: { -readonly [K in keyof XdmConstraints]: XdmConstraints[K] } = {};
+  if (a.enum !== undefined && b.enum !== undefined) c.enum = [...new Set([...a.enum, ...b.enum])];
+  if (a.minimum !== undefined && b.minimum !== undefined) c.minimum = Math.min(a.minimum, b.minimum);
+  if (a.maximum !== undefined && b.maximum !== undefined) c.maximum = Math.max(a.maximum, b.maximum);
+  if (a.minLength !== undefined && b.minLength !== undefined) c.minLength = Math.min(a.minLength, b.minLength);
+  if (a.maxLength !== undefined && b.maxLength !== undefined) c.maxLength = Math.max(a.maxLength, b.maxLength);
+  if (a.pattern !== undefined && a.pattern === b.pattern) c.pattern = a.pattern;
+  if (a.format !== undefined && a.format === b.format) c.format = a.format;
+  return Object.keys(c).length === 0 ? undefined : c;
 }
 
 /** The union schema of several schemas of one class (the platform's `…__union`). */

@@ -1,15 +1,49 @@
 /**
  * Checks a record against its dataset's schema, as the platform does at ingestion: unknown fields, wrong
- * types, impossible timestamps and nulls (never stored: absent keys are omitted) are rejected with the JSON
- * path of the offending value.
+ * types, impossible timestamps, nulls (never stored: absent keys are omitted), integers beyond their XDM type
+ * and values outside the schema's constraints (enum, minimum/maximum, lengths, pattern, format) are rejected
+ * with the JSON path of the offending value.
  */
+import { translateJavaRegex } from "../pql/regex.js";
+import { FORMAT_NAMES, hasFormat } from "./formats.js";
 import { parseDate, parseDateTime } from "./time.js";
-import type { XdmObject, XdmType } from "./xdm-type.js";
+import { XDM_INTEGER_RANGES, type XdmObject, type XdmScalar, type XdmType } from "./xdm-type.js";
 
 export interface ValidationIssue {
   /** JSON path of the value, e.g. `$.person.name.firstName`. */
   readonly path: string;
   readonly message: string;
+}
+
+/**
+ * How deep a row may nest objects and arrays: Jackson's default (the JSON parser of most Java services). A
+ * schema nests at most 64 levels (schema.ts), so a row deeper than that fails validation anyway; the limit
+ * makes the error say so instead of describing a value too deep to print. The checks below recurse along
+ * the schema, never along the data, and what passes them is no deeper than its schema, so the walkers over
+ * validated rows (fragments, merge, projection) stay within the schema's depth too.
+ */
+export const MAX_DATA_DEPTH = 1000;
+
+/**
+ * The path of the top-level field of `record` that nests objects and arrays deeper than `limit` levels
+ * (the record itself counts one), or undefined. Walks with its own stack, so any depth is safe.
+ */
+export function tooDeepAt(record: Record<string, unknown>, limit = MAX_DATA_DEPTH): string | undefined {
+  for (const key in record) {
+    const stack: unknown[] = [record[key]];
+    const depths: number[] = [2];
+    while (stack.length > 0) {
+      const value = stack.pop();
+      const depth = depths.pop()!;
+      if (typeof value !== "object" || value === null) continue;
+      if (depth > limit) return `$.${key}`;
+      for (const k in value) {
+        stack.push((value as Record<string, unknown>)[k]);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return undefined;
 }
 
 function kindOf(value: unknown): string {
@@ -18,31 +52,154 @@ function kindOf(value: unknown): string {
   return typeof value;
 }
 
-function check(value: unknown, type: XdmType, path: string): ValidationIssue | undefined {
-  const mismatch = (expected: string): ValidationIssue => ({
-    path,
-    message: `expected ${expected} but found ${kindOf(value)} ${JSON.stringify(value)?.slice(0, 60) ?? ""}`.trimEnd(),
-  });
-  if (value === null) return { path, message: "null values are not stored; omit the field instead" };
+/** Characters of a value shown in a message. */
+const PREVIEW_CHARS = 60;
+
+/**
+ * A value as JSON for a message, cut to PREVIEW_CHARS characters: built from at most a few levels and items,
+ * so a huge or deeply nested value costs no more than a small one.
+ */
+export function preview(value: unknown): string {
+  const text = (v: unknown, depth: number): string => {
+    if (typeof v === "string") return JSON.stringify(v.length > PREVIEW_CHARS ? v.slice(0, PREVIEW_CHARS) : v);
+    if (typeof v !== "object" || v === null) return String(v);
+    if (depth === 3) return Array.isArray(v) ? "[…]" : "{…}";
+    const parts: string[] = [];
+    for (const k in v) {
+      if (parts.length === 4) {
+        parts.push("…");
+        break;
+      }
+      const item = text((v as Record<string, unknown>)[k], depth + 1);
+      parts.push(Array.isArray(v) ? item : `${JSON.stringify(k.slice(0, PREVIEW_CHARS))}:${item}`);
+    }
+    return Array.isArray(v) ? `[${parts.join(",")}]` : `{${parts.join(",")}}`;
+  };
+  const t = text(value, 0);
+  return t.length > PREVIEW_CHARS ? `${t.slice(0, PREVIEW_CHARS)}…` : t;
+}
+
+/** What is wrong with a value for a scalar type, or undefined when it conforms. */
+type Problem = (value: unknown) => string | undefined;
+
+/** A scalar type's checks: `ok` for the fast path, `problem` to say what is wrong. */
+interface ScalarChecks {
+  readonly ok: (value: unknown) => boolean;
+  readonly problem: Problem;
+}
+
+const mismatch = (expected: string, value: unknown): string => `expected ${expected} but found ${kindOf(value)} ${preview(value)}`;
+const count = (n: number): string => n.toLocaleString("en-US");
+
+/** Code points in `s` (what JSON Schema's lengths count), counted only past what its UTF-16 length settles. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 === s.length) n++;
+    else {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** The check of a scalar's kind: a test, and what a value should have been. */
+function kindCheck(type: XdmScalar): { readonly test: (v: unknown) => boolean; readonly expected: string } {
   switch (type.kind) {
     case "string":
-      return typeof value === "string" ? undefined : mismatch("a string");
+      return { test: (v) => typeof v === "string", expected: "a string" };
     case "int":
     case "long":
-      return typeof value === "number" && Number.isInteger(value) ? undefined : mismatch("an integer");
+      return { test: (v) => typeof v === "number" && Number.isInteger(v), expected: "an integer" };
     case "double":
-      return typeof value === "number" ? undefined : mismatch("a number");
+      return { test: (v) => typeof v === "number", expected: "a number" };
     case "boolean":
-      return typeof value === "boolean" ? undefined : mismatch("a boolean");
+      return { test: (v) => typeof v === "boolean", expected: "a boolean" };
     case "date-time":
-      if (typeof value === "number" && Number.isFinite(value)) return undefined;
-      if (typeof value === "string" && parseDateTime(value) !== undefined) return undefined;
-      return { path, message: `expected an RFC 3339 date-time with an offset (e.g. 2024-05-01T10:00:00Z) but found ${JSON.stringify(value)}` };
+      return {
+        test: (v) => (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && parseDateTime(v) !== undefined),
+        expected: "an RFC 3339 date-time with an offset (e.g. 2024-05-01T10:00:00Z)",
+      };
     case "date":
-      if (typeof value === "string" && parseDate(value) !== undefined) return undefined;
-      return { path, message: `expected a date YYYY-MM-DD but found ${JSON.stringify(value)}` };
+      return { test: (v) => typeof v === "string" && parseDate(v) !== undefined, expected: "a date YYYY-MM-DD" };
+  }
+}
+
+/**
+ * The checks of one scalar type compiled once (its kind, the range its integer kind holds, its schema's
+ * constraints): a conforming value costs a few comparisons, and only a failing one builds a message.
+ */
+function compileScalar(type: XdmScalar): ScalarChecks {
+  const { test, expected } = kindCheck(type);
+  const kindProblem = (v: unknown): string =>
+    type.kind === "date-time" || type.kind === "date" ? `expected ${expected} but found ${preview(v)}` : mismatch(expected, v);
+  const checks: Problem[] = [];
+  const c = type.constraints ?? {};
+  if (type.kind === "int" || type.kind === "long") {
+    const { minimum, maximum } = XDM_INTEGER_RANGES[type.kind];
+    checks.push((v) => ((v as number) < minimum || (v as number) > maximum ? `${v} does not fit ${type.kind === "int" ? "an int" : "a long"} field (${count(minimum)} to ${count(maximum)})` : undefined));
+  }
+  const { minimum, maximum } = c;
+  if (minimum !== undefined) checks.push((v) => ((v as number) < minimum ? `${v} is below the schema's minimum ${minimum}` : undefined));
+  if (maximum !== undefined) checks.push((v) => ((v as number) > maximum ? `${v} is above the schema's maximum ${maximum}` : undefined));
+  if (c.enum !== undefined) {
+    const allowed = new Set<unknown>(c.enum);
+    const listed = c.enum.slice(0, 12).map((x) => JSON.stringify(x)).join(", ") + (c.enum.length > 12 ? `, … (${count(c.enum.length)} values)` : "");
+    checks.push((v) => (allowed.has(v) ? undefined : `${preview(v)} is not one of the values the schema allows (enum): ${listed}`));
+  }
+  const { minLength, maxLength } = c;
+  if (minLength !== undefined) {
+    checks.push((v) => {
+      const s = v as string;
+      return s.length >= 2 * minLength || codePoints(s) >= minLength ? undefined : `${preview(s)} is ${count(codePoints(s))} characters long; the schema's minLength is ${count(minLength)}`;
+    });
+  }
+  if (maxLength !== undefined) {
+    checks.push((v) => {
+      const s = v as string;
+      return s.length <= maxLength || codePoints(s) <= maxLength ? undefined : `${preview(s)} is ${count(codePoints(s))} characters long; the schema's maxLength is ${count(maxLength)}`;
+    });
+  }
+  if (c.pattern !== undefined) {
+    const pattern = c.pattern;
+    const translated = translateJavaRegex(pattern);
+    // schema.ts refuses a pattern that does not translate, so this only guards hand-made types.
+    if (!translated.ok) throw new Error(`untranslatable pattern ${JSON.stringify(pattern)}: ${translated.message}`);
+    const regex = translated.regex;
+    checks.push((v) => (regex.test(v as string) ? undefined : `${preview(v)} does not match the schema's pattern ${JSON.stringify(pattern)}`));
+  }
+  const format = c.format;
+  if (format !== undefined) checks.push((v) => (hasFormat(v as string, format) ? undefined : `${preview(v)} is not ${FORMAT_NAMES[format]} (format "${format}")`));
+
+  if (checks.length === 0) return { ok: test, problem: (v) => (test(v) ? undefined : kindProblem(v)) };
+  const problem: Problem = (v) => {
+    if (!test(v)) return kindProblem(v);
+    for (const check of checks) {
+      const found = check(v);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return { ok: (v) => problem(v) === undefined, problem };
+}
+
+const scalarChecks = new WeakMap<XdmScalar, ScalarChecks>();
+
+function checksOf(type: XdmScalar): ScalarChecks {
+  let checks = scalarChecks.get(type);
+  if (checks === undefined) scalarChecks.set(type, (checks = compileScalar(type)));
+  return checks;
+}
+
+function check(value: unknown, type: XdmType, path: string): ValidationIssue | undefined {
+  if (value === null) return { path, message: "null values are not stored; omit the field instead" };
+  const at = (message: string | undefined): ValidationIssue | undefined => (message === undefined ? undefined : { path, message });
+  switch (type.kind) {
     case "array": {
-      if (!Array.isArray(value)) return mismatch("an array");
+      if (!Array.isArray(value)) return at(mismatch("an array", value));
       for (let i = 0; i < value.length; i++) {
         const issue = check(value[i], type.items, `${path}[${i}]`);
         if (issue) return issue;
@@ -50,7 +207,7 @@ function check(value: unknown, type: XdmType, path: string): ValidationIssue | u
       return undefined;
     }
     case "map": {
-      if (typeof value !== "object" || Array.isArray(value)) return mismatch("an object (map)");
+      if (typeof value !== "object" || Array.isArray(value)) return at(mismatch("an object (map)", value));
       for (const [key, v] of Object.entries(value)) {
         const issue = check(v, type.values, `${path}[${JSON.stringify(key)}]`);
         if (issue) return issue;
@@ -60,7 +217,9 @@ function check(value: unknown, type: XdmType, path: string): ValidationIssue | u
     case "object":
       return typeof value === "object" && !Array.isArray(value)
         ? checkObject(value as Record<string, unknown>, type, path)
-        : mismatch("an object");
+        : at(mismatch("an object", value));
+    default:
+      return at(checksOf(type).problem(value));
   }
 }
 
@@ -106,19 +265,6 @@ type Check = (value: unknown) => boolean;
 /** A yes/no check compiled once per type: no paths, no messages, nothing allocated per value. */
 function compile(type: XdmType): Check {
   switch (type.kind) {
-    case "string":
-      return (v) => typeof v === "string";
-    case "int":
-    case "long":
-      return (v) => typeof v === "number" && Number.isInteger(v);
-    case "double":
-      return (v) => typeof v === "number";
-    case "boolean":
-      return (v) => typeof v === "boolean";
-    case "date-time":
-      return (v) => (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && parseDateTime(v) !== undefined);
-    case "date":
-      return (v) => typeof v === "string" && parseDate(v) !== undefined;
     case "array": {
       const item = compile(type.items);
       return (v) => Array.isArray(v) && v.every(item);
@@ -142,6 +288,8 @@ function compile(type: XdmType): Check {
         return true;
       };
     }
+    default:
+      return checksOf(type).ok;
   }
 }
 
@@ -154,7 +302,9 @@ const compiled = new WeakMap<XdmObject, Check>();
 export function validateRecord(record: Record<string, unknown>, type: XdmObject): ValidationIssue | undefined {
   let check = compiled.get(type);
   if (check === undefined) compiled.set(type, (check = compile(type)));
-  return check(record) ? undefined : checkObject(record, type, "$");
+  if (check(record)) return undefined;
+  const deep = tooDeepAt(record);
+  return deep === undefined ? checkObject(record, type, "$") : { path: deep, message: `the value nests objects and arrays deeper than ${count(MAX_DATA_DEPTH)} levels (the limit on data)` };
 }
 
 /**
@@ -162,7 +312,9 @@ export function validateRecord(record: Record<string, unknown>, type: XdmObject)
  * first is the one `validateRecord` gives.
  */
 export function recordIssues(record: Record<string, unknown>, type: XdmObject): ValidationIssue[] {
-  if (validateRecord(record, type) === undefined) return [];
+  const first = validateRecord(record, type);
+  if (first === undefined) return [];
+  if (tooDeepAt(record) !== undefined) return [first];
   const out: ValidationIssue[] = [];
   collect(record, type, "$", out);
   return out;

@@ -4,8 +4,30 @@
  */
 export type XdmScalarKind = "string" | "int" | "long" | "double" | "boolean" | "date-time" | "date";
 
+/** A string `format` checked beyond the kinds (`date` and `date-time` are kinds of their own). */
+export type XdmStringFormat = "email" | "uri" | "uri-reference";
+
+/**
+ * What a schema allows of a scalar beyond its kind: the JSON Schema validation keywords XDM field definitions
+ * use, as written in the schema. Absent on most fields; only input validation reads them.
+ */
+export interface XdmConstraints {
+  /** `enum`: the only values allowed. */
+  readonly enum?: readonly (string | number | boolean)[];
+  /** `minimum`/`maximum`, inclusive (for `meta:xdmType` short and byte, their ranges when narrower). */
+  readonly minimum?: number;
+  readonly maximum?: number;
+  /** `minLength`/`maxLength`, in characters (Unicode code points, as JSON Schema counts). */
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  /** `pattern`: a regex (Java syntax, as PQL's `matches`) that a string must contain a match of. */
+  readonly pattern?: string;
+  readonly format?: XdmStringFormat;
+}
+
 export interface XdmScalar {
   readonly kind: XdmScalarKind;
+  readonly constraints?: XdmConstraints;
 }
 
 /** An object with a fixed set of named fields (Arrow/Parquet STRUCT). */
@@ -29,7 +51,19 @@ export interface XdmMap {
 
 export type XdmType = XdmScalar | XdmObject | XdmArray | XdmMap;
 
-export const scalar = (kind: XdmScalarKind): XdmScalar => ({ kind });
+/**
+ * The integers each integer `meta:xdmType` holds: the range of its Java and Parquet type (int32, int16, int8;
+ * the platform's field-type table says 2147483648 and 128 for the maxima, one past what those types hold), and
+ * for long the integers a JSON number holds exactly (XDM's documented ±(2^53 − 1)).
+ */
+export const XDM_INTEGER_RANGES = {
+  long: { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
+  int: { minimum: -2147483648, maximum: 2147483647 },
+  short: { minimum: -32768, maximum: 32767 },
+  byte: { minimum: -128, maximum: 127 },
+} as const;
+
+export const scalar = (kind: XdmScalarKind, constraints?: XdmConstraints): XdmScalar => (constraints === undefined ? { kind } : { kind, constraints });
 export const object = (fields: Iterable<readonly [string, XdmType]>): XdmObject => ({ kind: "object", fields: new Map(fields) });
 export const array = (items: XdmType): XdmArray => ({ kind: "array", items });
 export const map = (values: XdmType): XdmMap => ({ kind: "map", values });
