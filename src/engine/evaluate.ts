@@ -22,7 +22,7 @@ import { unpaced } from "./job-progress.js";
 import { mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import { membershipsOf } from "./run-segment-job.js";
 import { sandboxOf, type Sandbox } from "./sandbox.js";
-import { evaluateProfiles, segmentPlan } from "./segment-shard.js";
+import { evaluateProfiles, segmentPlan, type SegmentPlan } from "./segment-shard.js";
 
 export class EvaluateError extends ProfileLabError {
   override readonly name = "EvaluateError";
@@ -194,8 +194,9 @@ export function memoryData(sandbox: Sandbox, input: readonly DatasetRows[], base
       else records.push(f.fragment);
     });
   });
-  // Components are relabelled over all fragments: an inline row can link two of the base's profiles.
-  unpaced(componentSteps(records, events));
+  // Components are relabelled over all fragments: an inline row can link two of the base's profiles (the
+  // base alone was labelled when it was loaded).
+  if (base === undefined || records.length + events.length > base.records.length + base.events.length) unpaced(componentSteps(records, events));
   return { records, events };
 }
 
@@ -248,12 +249,28 @@ interface Kept {
   readonly policy: MergePolicy;
 }
 
+/** Plans compiled for a sandbox, by policy and segments: a test evaluates the same ones at every run. */
+const plans = new WeakMap<Sandbox, Map<string, { readonly evaluated: Sandbox; readonly plan: SegmentPlan }>>();
+
+/** The sandbox as evaluated (every segment under `mergePolicyId` when given) and its compiled plan. */
+function planOf(sandbox: Sandbox, mergePolicyId: string | undefined, segments: readonly string[] | undefined): { readonly evaluated: Sandbox; readonly plan: SegmentPlan } {
+  let byKey = plans.get(sandbox);
+  if (byKey === undefined) plans.set(sandbox, (byKey = new Map()));
+  const key = JSON.stringify([mergePolicyId ?? null, segments ?? null]);
+  let planned = byKey.get(key);
+  if (planned === undefined) {
+    const evaluated = mergePolicyId === undefined ? sandbox : underPolicy(sandbox, mergePolicyId);
+    planned = { evaluated, plan: segmentPlan(evaluated, segments === undefined ? undefined : segmentIdsOf(evaluated, segments)) };
+    byKey.set(key, planned);
+  }
+  return planned;
+}
+
 /** Evaluates the sandbox's segments over `data` at `asOf`, as a segment job would, without writing anything. */
 export async function evaluate(sandbox: Sandbox, data: SandboxData, options: EvaluateOptions): Promise<Evaluation> {
   const asOf = asOfMs(options.asOf);
   const statusModel = options.statusModel ?? "legacy";
-  const evaluated = options.mergePolicyId === undefined ? sandbox : underPolicy(sandbox, options.mergePolicyId);
-  const plan = segmentPlan(evaluated, options.segments === undefined ? undefined : segmentIdsOf(evaluated, options.segments));
+  const { evaluated, plan } = planOf(sandbox, options.mergePolicyId, options.segments);
   const before = snapshotOf(options.prior);
   const snapshot: MembershipSnapshot = new Map([...before].map(([k, v]) => [k, new Map(v)]));
   const kept: Kept[] = [];

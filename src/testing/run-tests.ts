@@ -335,9 +335,10 @@ function checkStatus(c: RunContext, a: StatusAssertion, at: readonly PathStep[])
     expected["lastQualificationTime"] = a.lastQualificationTime;
     actual["lastQualificationTime"] = lqt !== null && parseDateTime(lqt) === parseDateTime(a.lastQualificationTime) ? a.lastQualificationTime : lqt;
   }
-  const explanation = evaluation.explain(a.identity, segmentId);
   const title = `${name}: ${a.identity} ${a.status}${a.lastQualificationTime ? ` since ${a.lastQualificationTime}` : ""}`;
-  return result(c, "status", title, expected, actual, at, explanation ? [explanation] : undefined);
+  const passed = isDeepStrictEqual(expected, actual);
+  const explanation = passed ? undefined : evaluation.explain(a.identity, segmentId);
+  return result(c, "status", title, expected, actual, at, explanation ? [explanation] : undefined, passed);
 }
 
 function checkField(c: RunContext, a: FieldAssertion, at: readonly PathStep[]): AssertionResult {
