@@ -569,17 +569,29 @@ describe("checked-in sample", () => {
   });
 });
 
+async function rowsOf(dir: string, files: readonly string[]): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const f of files) for await (const { value } of readParquetRows(join(dir, f))) out.push(value);
+  return out;
+}
+
+/** The datasets with files, in the manifest's order. */
+async function datasetsOf(dir: string): Promise<SandboxManifest["datasets"]> {
+  return ((await readJson(dir, "sandbox.json")) as SandboxManifest).datasets.filter((d) => (d.files ?? []).length > 0);
+}
+
+/** Every file of `b` has the bytes of the same file of `a`, and there are no others. */
+async function expectSameFiles(a: string, b: string, label: string): Promise<void> {
+  const files = await listFiles(a);
+  expect(await listFiles(b), label).toEqual(files);
+  for (const f of files) {
+    const [x, y] = await Promise.all([readFile(join(a, f)), readFile(join(b, f))]);
+    expect(x.equals(y), `${label}: ${f}`).toBe(true);
+  }
+}
+
 describe("Parquet part files", () => {
   const PQ: GenerateOptions = { ...OPTIONS, profiles: 300, eventsPerProfile: 8, seed: 5, format: "parquet" };
-
-  async function rowsOf(dir: string, files: readonly string[]): Promise<unknown[]> {
-    const out: unknown[] = [];
-    for (const f of files) for await (const { value } of readParquetRows(join(dir, f))) out.push(value);
-    return out;
-  }
-  async function datasetsOf(dir: string): Promise<SandboxManifest["datasets"]> {
-    return ((await readJson(dir, "sandbox.json")) as SandboxManifest).datasets.filter((d) => (d.files ?? []).length > 0);
-  }
 
   it("splits each dataset into part files every rowsPerFile rows, listed in order in the manifest", async () => {
     const dir = join(root, "pq-parts");
@@ -619,12 +631,7 @@ describe("Parquet part files", () => {
       expect(b, ds.name).toEqual(a);
     }
     // The same options give the same bytes, whether a worker thread encodes or this one.
-    const files = await listFiles(many);
-    expect(await listFiles(manyLocal)).toEqual(files);
-    for (const f of files) {
-      const [x, y] = await Promise.all([readFile(join(many, f)), readFile(join(manyLocal, f))]);
-      expect(x.equals(y), f).toBe(true);
-    }
+    await expectSameFiles(many, manyLocal, "encoder thread");
   });
 
   it("writes one empty part for a dataset without rows", async () => {
@@ -648,6 +655,72 @@ describe("Parquet part files", () => {
 
   it("rejects a bad rowsPerFile", async () => {
     await expect(generateSandbox(join(root, "pq-bad"), { ...PQ, rowsPerFile: 0 })).rejects.toThrow(/rowsPerFile/);
+  });
+});
+
+describe("blocks of persons on worker threads", () => {
+  // Three blocks of persons (the last one partial), and parts smaller and larger than a block's rows.
+  const BLOCKS: GenerateOptions = { ...OPTIONS, profiles: 2300, eventsPerProfile: 2, seed: 17, format: "parquet" };
+  const ROWS_PER_FILE = [700, 3000] as const;
+  /** rows per file → the sandbox generated in this thread, and its summary. */
+  const here = new Map<number, { dir: string; summary: GenerateSummary }>();
+  beforeAll(async () => {
+    for (const rowsPerFile of ROWS_PER_FILE) {
+      const dir = join(root, `blocks-${rowsPerFile}-here`);
+      here.set(rowsPerFile, { dir, summary: await generateSandbox(dir, { ...BLOCKS, rowsPerFile, workers: 0 }) });
+    }
+  }, 120_000);
+
+  it.each(ROWS_PER_FILE)("write byte-identical Parquet files with 1, 2 and 4 workers (%i rows per file)", async (rowsPerFile) => {
+    const { dir: reference, summary } = here.get(rowsPerFile)!;
+    expect(summary.workers).toBe(0);
+    expect(summary.events).toBeGreaterThan(rowsPerFile); // several parts
+    for (const workers of [1, 2, 4]) {
+      const dir = join(root, `blocks-${rowsPerFile}-w${workers}`);
+      const other = await generateSandbox(dir, { ...BLOCKS, rowsPerFile, workers });
+      expect(other.workers).toBe(workers);
+      expect({ ...other, dir: reference, workers: 0 }).toEqual(summary);
+      await expectSameFiles(reference, dir, `${workers} workers`);
+    }
+  }, 300_000);
+
+  it("hold the same rows in the same order whatever the rows per file: those of the JSON Lines output", async () => {
+    const jsonl = join(root, "blocks-jsonl");
+    await generateSandbox(jsonl, { ...BLOCKS, format: "jsonl", workers: 2 });
+    const jsonlSets = await datasetsOf(jsonl);
+    for (const rowsPerFile of ROWS_PER_FILE) {
+      const { dir } = here.get(rowsPerFile)!;
+      const sets = await datasetsOf(dir);
+      for (const [k, ds] of jsonlSets.entries()) {
+        const expected: unknown[] = [];
+        for (const f of ds.files!) expected.push(...(await readLines(jsonl, f)));
+        expect(sets[k]!.files!.length, ds.name).toBe(Math.max(1, Math.ceil(expected.length / rowsPerFile)));
+        expect(await rowsOf(dir, sets[k]!.files!), `${ds.name}, ${rowsPerFile} rows per file`).toEqual(expected);
+      }
+    }
+  }, 300_000);
+
+  it("write the JSON Lines files of the one-pass generator whatever the workers", async () => {
+    const dir = join(root, "blocks-jsonl-here");
+    await generateSandbox(dir, { ...BLOCKS, format: "jsonl", workers: 0 });
+    await expectSameFiles(dir, join(root, "blocks-jsonl"), "JSON Lines, 2 workers");
+  }, 300_000);
+
+  it("report rows and bytes per dataset", async () => {
+    const { dir, summary } = here.get(ROWS_PER_FILE[0])!;
+    const sets = await datasetsOf(dir);
+    expect(Object.keys(summary.datasets)).toEqual(sets.map((d) => d.name));
+    for (const ds of sets) {
+      let bytes = 0;
+      for (const f of ds.files!) bytes += (await readFile(join(dir, f))).byteLength;
+      expect(summary.datasets[ds.name], ds.name).toEqual({ rows: (await rowsOf(dir, ds.files!)).length, bytes });
+    }
+    expect(summary.datasets["Web and Commerce Events"]!.rows).toBe(summary.events);
+    expect(summary.datasets["CRM Profiles"]!.rows).toBe(summary.records["CRM Profiles"]);
+  });
+
+  it("rejects a bad worker count", async () => {
+    await expect(generateSandbox(join(root, "blocks-bad"), { ...BLOCKS, workers: -1 })).rejects.toThrow(/options\.workers/);
   });
 });
 
