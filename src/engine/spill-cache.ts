@@ -47,9 +47,15 @@ function spillKey(sandbox: Sandbox, count: number): string {
     .slice(0, 20);
 }
 
+/** The kept spill's manifest; none, or a damaged one, is no spill to reuse. */
 function readKept(dir: string): KeptSpill | undefined {
   const file = join(dir, "manifest.json");
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as KeptSpill) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as KeptSpill;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The shards' files with the next memberships' paths, for a segment job writing `next`. */
@@ -59,7 +65,7 @@ function withNext(dir: string, shards: readonly ShardFiles[], next: string | und
 
 /** The kept spill of this data in `count` shards with the memberships of `generation`, if there is one. */
 export function reuseSpill(sandbox: Sandbox, count: number, generation: string | undefined, next: string | undefined): SpilledShards | undefined {
-  const dir = join(spillRoot(sandbox.dir), spillKey(sandbox, count));
+  const dir = confined(sandbox.dir, join(spillRoot(sandbox.dir), spillKey(sandbox, count)));
   const kept = readKept(dir);
   if (kept === undefined || kept.shards !== count || kept.membership !== generation) return undefined;
   return keptShards(dir, kept, next);

@@ -28,12 +28,18 @@ export interface SchemaRef {
 }
 
 export interface DatasetEntry {
-  /** Catalog dataset id (24 hex characters on the platform; any non-empty string here). */
+  /**
+   * Catalog dataset id (24 hex characters on the platform): here any identifier (letters, digits, `.`, `_`,
+   * `-`), since an export makes it a folder name in the lake (io/sandbox-path.ts).
+   */
   id: string;
   name: string;
   description?: string;
   schemaRef: SchemaRef;
-  /** Data files, relative to the sandbox directory (`.jsonl`, or `.parquet`). Empty for an export target. */
+  /**
+   * Data files, relative to the sandbox directory and inside it (`.jsonl`, or `.parquet`; see
+   * io/sandbox-path.ts). Empty for an export target.
+   */
   files?: string[];
   /**
    * Namespace of the record's primary identity when no identityMap item is flagged `primary: true`
