@@ -37,11 +37,14 @@ export function baseUrlOf(request: FastifyRequest): string {
 
 export type Query = Readonly<Record<string, string | string[] | undefined>>;
 
-/** A query parameter given once, or undefined. */
+/**
+ * A query parameter given once, or undefined; an empty value counts as absent (a request template's
+ * `limit={{limit}}` with the variable left empty).
+ */
 export function queryString(query: Query, name: string): string | undefined {
   const v = query[name];
   if (Array.isArray(v)) throw new HttpError(400, "PLAB-Q001", `query parameter ${name} is given ${v.length} times; give it once`, { errors: [{ code: "PLAB-Q001", message: "given more than once", path: `query.${name}` }] });
-  return v;
+  return v === "" ? undefined : v;
 }
 
 /** A whole-number query parameter, or undefined. */

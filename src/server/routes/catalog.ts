@@ -29,7 +29,7 @@ export function catalogRoutes(app: FastifyInstance, context: ServerContext): voi
   /** The Catalog's list and projection parameters, passed through as the Catalog validates them. */
   const listQuery = (request: FastifyRequest) => {
     const query = request.query as Query;
-    return defined({ limit: queryString(query, "limit"), start: queryString(query, "start"), properties: query["properties"] });
+    return defined({ limit: queryString(query, "limit"), start: queryString(query, "start"), properties: queryString(query, "properties") });
   };
 
   app.get(`${CATALOG}/dataSets`, async (request) => catalogOf(request).listDatasets(listQuery(request)));
