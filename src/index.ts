@@ -19,6 +19,7 @@ export {
   type SandboxDefinition,
   type SegmentResult,
 } from "./engine/evaluate.js";
+export { estimate, preview, profilePaths, type EstimateResult, type PreviewOptions, type PreviewResult } from "./engine/preview.js";
 export { runSegmentTests, testFilesOf, type AssertionResult, type RunTestsOptions, type TestResult, type TestSummary } from "./testing/run-tests.js";
 export { parseTestFile, readTestFile, TestFileError, type ParsedTestFile } from "./testing/test-file.js";
 export { TEST_FILE_SCHEMA, type Assertion, type TestFile } from "./testing/test-file-schema.js";

@@ -37,6 +37,16 @@ const PAGING: Record<string, OptionSpec> = {
 };
 const PROPERTIES: OptionSpec = { type: "string", value: "a,b", description: "keep only these top-level properties" };
 
+/** What `preview` and `estimate` evaluate, and how. */
+const PREVIEW_TARGET: Record<string, OptionSpec> = {
+  sandbox: SANDBOX,
+  pql: { type: "string", value: "PQL", description: "the PQL expression to evaluate (pql/text)" },
+  segment: { type: "string", value: "id or name", description: "a segment of the sandbox, by id or exact name" },
+  "merge-policy": { type: "string", value: "id or name", description: "merge under this policy; default: the segment's, else the sandbox default" },
+  "as-of": { ...AS_OF, description: "PQL's now, RFC 3339; default: the sandbox's referenceTime, else now" },
+  "status-model": STATUS_MODEL,
+};
+
 export const COMMANDS: readonly Command[] = [
   {
     name: "demo",
@@ -157,6 +167,28 @@ export const COMMANDS: readonly Command[] = [
     },
     maxArgs: 1,
     load: async () => (await import("./commands/test.js")).run,
+  },
+  {
+    name: "preview",
+    summary: "the audience of a PQL or a segment now: its size, members with the fields the PQL reads, counts per namespace (the platform's /preview); writes nothing",
+    usage: "profile-lab preview --pql '<PQL>' | --segment <id or name> [--merge-policy <id or name>] [--as-of <time>] [--limit 20] [--sandbox <dir>] [--json]",
+    options: {
+      ...PREVIEW_TARGET,
+      limit: { type: "string", value: "n", description: "list at most this many members (1–1000)", default: "20" },
+    },
+    maxArgs: 0,
+    load: async () => (await import("./commands/preview.js")).run,
+  },
+  {
+    name: "estimate",
+    summary: "the audience size of a PQL or a segment estimated from a sample, with a 95% interval (the platform's /estimate); writes nothing",
+    usage: "profile-lab estimate --pql '<PQL>' | --segment <id or name> [--merge-policy <id or name>] [--as-of <time>] [--sample-size <n>] [--sandbox <dir>] [--json]",
+    options: {
+      ...PREVIEW_TARGET,
+      "sample-size": { type: "string", value: "n", description: "profiles to read (default as the platform: all under 1M, 1M up to 20M, 5% above)" },
+    },
+    maxArgs: 0,
+    load: async () => (await import("./commands/estimate.js")).run,
   },
   {
     name: "merge-policies",
