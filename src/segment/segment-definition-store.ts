@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonFile } from "../io/json-file.js";
 import type { SandboxInfo, SandboxManifest } from "../io/sandbox-manifest.js";
+import { confined } from "../io/sandbox-path.js";
 import type { MergePolicies } from "../merge/merge-policy.js";
 import type { PqlSchema } from "../pql/index.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
@@ -58,7 +59,7 @@ export class SegmentDefinitionStore {
   private readonly dir: string;
 
   constructor(
-    sandboxDir: string,
+    private readonly sandboxDir: string,
     private readonly schema: PqlSchema,
     private readonly policies: MergePolicies,
     private readonly org: { imsOrgId: string; sandbox: SandboxInfo; name: string },
@@ -77,13 +78,13 @@ export class SegmentDefinitionStore {
   }
 
   private files(): { file: string; value: Record<string, unknown>; definition: SegmentDefinition }[] {
-    if (!existsSync(this.dir)) return [];
+    if (!existsSync(confined(this.sandboxDir, this.dir))) return [];
     return readdirSync(this.dir)
       .filter((n) => n.endsWith(".json"))
       .sort()
       .map((n) => {
         const file = join(this.dir, n);
-        const value = readJsonFile(file) as Record<string, unknown>;
+        const value = readJsonFile(file, this.sandboxDir) as Record<string, unknown>;
         return { file, value, definition: parseSegmentDefinition({ file, value }) };
       });
   }
@@ -113,8 +114,9 @@ export class SegmentDefinitionStore {
     if (clash !== undefined) {
       throw new SegmentDefinitionError([new ProfileLabError("SEG-D005", `a segment definition named "${definition.name}" already exists (${clash.definition.id})`, { file: requestFile, jsonPath: "$.name" })]);
     }
+    const target = confined(this.sandboxDir, file);
     mkdirSync(this.dir, { recursive: true });
-    writeJsonAtomic(file, value);
+    writeJsonAtomic(target, value);
     return this.record(value, definition);
   }
 
