@@ -58,6 +58,8 @@ const BODIES: Record<string, unknown> = {
   "POST /data/core/ups/segment/conversion": { name: "n", expression: { type: "PQL", format: "pql/text", value: 'workAddress.country = "US"' } },
   "POST /data/core/ups/segment/jobs": [{ segmentId: SEGMENT_001 }],
   "POST /data/core/ups/segment/jobs/bulk-get": { ids: [{ id: "{{SEGMENT_JOB_ID}}" }] },
+  "POST /data/core/ups/config/schedules": fixture("003-create-schedule.request.json"),
+  "PATCH /data/core/ups/config/schedules/:SCHEDULE_ID": fixture("003-patch-schedule-state.request.json"),
   "POST /data/core/ups/config/mergePolicies": { name: "Postman policy", identityGraph: { type: "none" }, attributeMerge: { type: "timestampOrdered" }, schema: { name: "_xdm.context.profile" }, default: false },
   "PUT /data/core/ups/config/mergePolicies/:mergePolicyId": { name: "Postman policy, replaced", identityGraph: { type: "pdg" }, attributeMerge: { type: "timestampOrdered" }, schema: { name: "_xdm.context.profile" }, default: false },
   "PATCH /data/core/ups/config/mergePolicies/:mergePolicyId": [{ op: "add", path: "/name", value: "Postman policy, patched" }],
@@ -83,11 +85,6 @@ const NOT_EMULATED = [
   "POST /data/core/ups/preview",
   "DELETE /data/core/ups/preview/:PREVIEW_ID",
   "GET /data/core/ups/estimate/:ESTIMATE_ID",
-  "GET /data/core/ups/config/schedules",
-  "POST /data/core/ups/config/schedules",
-  "GET /data/core/ups/config/schedules/:SCHEDULE_ID",
-  "PATCH /data/core/ups/config/schedules/:SCHEDULE_ID",
-  "DELETE /data/core/ups/config/schedules/:SCHEDULE_ID",
   "GET /data/core/ups/search/namespaces",
   "GET /data/core/ups/search/entities",
   "GET /data/core/ups/search/taxonomy",
@@ -100,6 +97,7 @@ function remember(env: Record<string, string>, operation: string, body: unknown)
   if (operation === "POST /data/core/ups/segment/definitions") env["SEGMENT_ID"] = String(b["id"]);
   if (operation === "POST /data/core/ups/segment/jobs") env["SEGMENT_JOB_ID"] = String(b["id"]);
   if (operation === "POST /data/core/ups/config/mergePolicies") env["mergePolicyId"] = String(b["id"]);
+  if (operation === "POST /data/core/ups/config/schedules") env["SCHEDULE_ID"] = String(b["id"]);
   if (operation === "POST /data/foundation/catalog/dataSets") env["DATASET_ID"] = String((b as unknown as string[])[0]).replace("@/dataSets/", "");
 }
 
@@ -188,11 +186,14 @@ describe("the platform's Postman collections against the server", () => {
     expect([...emulated].sort()).toMatchInlineSnapshot(`
       [
         "DELETE /data/core/ups/config/mergePolicies/:mergePolicyId",
+        "DELETE /data/core/ups/config/schedules/:SCHEDULE_ID",
         "DELETE /data/core/ups/export/jobs/:EXPORT_JOB_ID",
         "DELETE /data/core/ups/segment/definitions/:SEGMENT_ID",
         "DELETE /data/core/ups/segment/jobs/:SEGMENT_JOB_ID",
         "GET /data/core/ups/config/mergePolicies",
         "GET /data/core/ups/config/mergePolicies/:mergePolicyId",
+        "GET /data/core/ups/config/schedules",
+        "GET /data/core/ups/config/schedules/:SCHEDULE_ID",
         "GET /data/core/ups/export/jobs",
         "GET /data/core/ups/export/jobs/:EXPORT_JOB_ID",
         "GET /data/core/ups/segment/definitions",
@@ -208,9 +209,11 @@ describe("the platform's Postman collections against the server", () => {
         "GET /data/foundation/export/files/:dataSetFileId",
         "HEAD /data/foundation/export/files/:dataSetFileId",
         "PATCH /data/core/ups/config/mergePolicies/:mergePolicyId",
+        "PATCH /data/core/ups/config/schedules/:SCHEDULE_ID",
         "PATCH /data/core/ups/segment/definitions/:SEGMENT_ID",
         "POST /data/core/ups/config/mergePolicies",
         "POST /data/core/ups/config/mergePolicies/bulk-get",
+        "POST /data/core/ups/config/schedules",
         "POST /data/core/ups/export/jobs",
         "POST /data/core/ups/segment/conversion",
         "POST /data/core/ups/segment/definitions",

@@ -19,7 +19,9 @@ import { lockSandboxFolder } from "./lock.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { mergePolicyRoutes } from "./routes/merge-policies.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 import { segmentDefinitionRoutes } from "./routes/segment-definitions.js";
+import { SCHEDULE_TICK_MS, startScheduleTrigger } from "./schedule-trigger.js";
 import { SandboxRegistry } from "./sandboxes.js";
 import type { ServerContext } from "./context.js";
 
@@ -36,6 +38,8 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** fastify's logger: true for one JSON line per request on stdout. */
   readonly logger?: boolean;
+  /** How often active schedules are looked at (default SCHEDULE_TICK_MS). */
+  readonly scheduleTickMs?: number;
   /**
    * When set, the server holds each sandbox folder's lock (see lock.ts) under this description of itself (its
    * address) until it closes: a second server on the same folder is refused.
@@ -113,7 +117,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         : new HttpError(501, "PLAB-501", `${operation} (${api[1]}) is not emulated by profile-lab`, { operation, api: api[1] }),
     );
   });
+  const trigger = startScheduleTrigger(registry, { ...context, tickMs: options.scheduleTickMs ?? SCHEDULE_TICK_MS, onFailure: (e) => app.log.warn({ err: e }, "scheduled job failed") });
   app.addHook("onClose", async () => {
+    await trigger.stop();
     await runner.stopAll();
     for (const release of releases) release();
   });
@@ -130,6 +136,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   jobRoutes(app, context);
   mergePolicyRoutes(app, context);
   segmentDefinitionRoutes(app, context);
+  scheduleRoutes(app, context);
   catalogRoutes(app, context);
   return app;
 }
