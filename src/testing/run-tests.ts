@@ -13,6 +13,7 @@ import type { Explanation } from "../engine/explain.js";
 import { loadSandboxData, type SandboxData } from "../engine/load-data.js";
 import type { Sandbox } from "../engine/sandbox.js";
 import { IoError } from "../io/io-error.js";
+import { confined } from "../io/sandbox-path.js";
 import { memberStatuses } from "../segment/membership.js";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { parseDateTime } from "../xdm/time.js";
@@ -76,14 +77,14 @@ export interface RunTestsOptions {
   readonly clock?: () => number;
 }
 
-/** The test files of a sandbox, sorted. */
+/** The test files of a sandbox, sorted; a file or the folder linked out of the sandbox is IO-X003 (io/sandbox-path.ts). */
 export function testFilesOf(sandboxDir: string): string[] {
   const dir = join(sandboxDir, TESTS_DIR);
-  if (!existsSync(dir)) return [];
+  if (!existsSync(confined(sandboxDir, dir))) return [];
   return readdirSync(dir)
     .filter((name) => TEST_FILE.test(name))
     .sort()
-    .map((name) => join(dir, name));
+    .map((name) => confined(sandboxDir, join(dir, name)));
 }
 
 function errorInfo(e: unknown): TestErrorInfo {

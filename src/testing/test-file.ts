@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { checkReadable, MAX_JSON_TEXT_BYTES } from "../io/sandbox-path.js";
 import { sourceFrame } from "../pql/errors.js";
 import { schemaProblems } from "../requests/validate.js";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
@@ -102,6 +103,8 @@ export function parseTestFile(text: string, file: string): ParsedTestFile {
 
 /** Reads and parses a test file (an unreadable file is a located error too). */
 export function readTestFile(path: string, file = path): ParsedTestFile {
+  // A regular file within the limit of one document: a FIFO would block, a device never end.
+  checkReadable(path, { maxBytes: MAX_JSON_TEXT_BYTES, reader: "a test file" });
   let text: string;
   try {
     text = readFileSync(path, "utf8");
