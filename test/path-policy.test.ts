@@ -15,7 +15,9 @@ import { linesOf } from "../src/io/jsonl.js";
 import { readJsonFile } from "../src/io/json-file.js";
 import { checkIdentifier, checkReadable, confined, entryPath, MAX_JSON_TEXT_BYTES } from "../src/io/sandbox-path.js";
 import { readSandboxFiles } from "../src/io/sandbox-files.js";
+import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
+import { StoreError } from "../src/store/store-error.js";
 import { cli, copySample, SAMPLE, SAMPLE_AS_OF, type CliResult } from "./helpers/cli.js";
 import { thrown } from "./helpers/thrown.js";
 
@@ -122,6 +124,47 @@ describe("symbolic links", () => {
     symlinkSync(t.outside, join(t.sandbox, ".profile-lab"));
     expect(thrown(() => new SandboxState(t.sandbox), IoError)).toMatchObject({ code: "IO-X003" });
     expect(readdirSync(t.outside).sort()).toEqual(["canary.json", "canary.jsonl"]);
+  });
+});
+
+describe("the engine's state stays in the sandbox", () => {
+  it.each([
+    ["the kept spill", "spill", (st: SandboxState) => st.spillDir],
+    ["the shards a job spills", "tmp", (st: SandboxState) => st.tmpDir],
+    ["the lake", "lake", (st: SandboxState) => st.batchDir("ds", "b1")],
+    ["the state database", "state.sqlite", (st: SandboxState) => st.databaseFile],
+    ["the membership snapshot", "membership", (st: SandboxState) => st.membership.current()],
+    ["the job claims", "running", (st: SandboxState) => new JobControl(st.root).orphans()],
+  ])("%s linked out of the sandbox is IO-X003", (_, name, use) => {
+    const t = scratch();
+    mkdirSync(join(t.sandbox, ".profile-lab"));
+    symlinkSync(t.outside, join(t.sandbox, ".profile-lab", name));
+    expect(thrown(() => use(new SandboxState(t.sandbox)), IoError)).toMatchObject({ code: "IO-X003" });
+    expect(readdirSync(t.outside).sort()).toEqual(["canary.json", "canary.jsonl"]);
+  });
+
+  it("a membership pointer that names a folder outside is STO-002, not followed", () => {
+    const t = scratch();
+    const state = new SandboxState(t.sandbox);
+    mkdirSync(state.membership.dir, { recursive: true });
+    writeFileSync(join(state.membership.dir, "CURRENT"), "../../../outside\n");
+    const e = thrown(() => state.membership.parts(), StoreError);
+    expect(e).toMatchObject({ code: "STO-002" });
+    expect(e.message).not.toContain("outside");
+  });
+
+  it("a job claim linked to a file outside is IO-X003, and a damaged one STO-003 without its content", () => {
+    const t = scratch();
+    const state = new SandboxState(t.sandbox);
+    const running = join(state.root, "running");
+    mkdirSync(running, { recursive: true });
+    symlinkSync(join(t.outside, "canary.json"), join(running, "export-jobs-1.json"));
+    expect(thrown(() => new JobControl(state.root).isRunning("export-jobs", 1), IoError)).toMatchObject({ code: "IO-X003" });
+    rmSync(join(running, "export-jobs-1.json"));
+    writeFileSync(join(running, "export-jobs-1.json"), CANARY);
+    const e = thrown(() => new JobControl(state.root).isRunning("export-jobs", 1), StoreError);
+    expect(e).toMatchObject({ code: "STO-003" });
+    expect(e.format()).not.toContain("canary-");
   });
 });
 
