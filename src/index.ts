@@ -64,5 +64,7 @@ export {
   type PqlTraceNode,
 } from "./pql/index.js";
 export { ProfileLabError, type SourceLocation } from "./xdm/errors.js";
+export { buildServer, type ServerOptions } from "./server/app.js";
+export { SegmentDefinitionStore, type SegmentDefinitionRecord } from "./segment/segment-definition-store.js";
 export type * from "./xdm/types.js";
 export type { SandboxManifest, DatasetEntry } from "./io/sandbox-manifest.js";
