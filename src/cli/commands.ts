@@ -73,7 +73,7 @@ export const COMMANDS: readonly Command[] = [
       name: { type: "string", value: "name", description: "sandbox name (default: the directory name)" },
       format: { type: "string", value: "parquet|jsonl", description: "dataset files as Parquet part files (datasets/<dataset>/part-NNNNN.parquet) or one JSON Lines file per dataset", default: "parquet" },
       "rows-per-file": { type: "string", value: "n", description: "Parquet: rows per part file", default: String(GENERATE_ROWS_PER_FILE) },
-      workers: { type: "string", value: "n", description: "worker threads generating blocks of 1,000 persons (default: one per core above 200,000 rows, else none); the files are the same for any number" },
+      workers: { type: "string", value: "n", description: "worker threads generating blocks of 1,000 persons (default: one per core when more than 200,000 rows are expected, else none); the files are the same for any number" },
       quiet: { type: "boolean", description: "no progress line on stderr" },
     },
     maxArgs: 1,
