@@ -45,9 +45,12 @@ function segmentJob(dir: string, ...extra: string[]): CliResult {
   return cli("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, ...extra);
 }
 
-/** One `error: CODE …` line naming `where`, exit code 1, and nothing a user should not see. */
+/**
+ * One `error: CODE …` line naming `where`, exit code 1, and nothing a user should not see (a progress line may
+ * come first when the machine is slow enough for the job to report progress).
+ */
 function expectLocatedFailure(r: CliResult, code: string, ...where: string[]): void {
-  expect(r.stderr).toMatch(new RegExp(`^error: ${code} `));
+  expect(r.stderr).toMatch(new RegExp(`^error: ${code} `, "m"));
   for (const w of where) expect(r.stderr).toContain(w);
   expect(r.stderr).not.toContain("internal error");
   expect(r.stderr).not.toContain("wasm://");
@@ -100,5 +103,43 @@ describe("data files the jobs cannot read", () => {
     const { rel } = eventsFile(dir);
     writeFileSync(join(dir, rel), '{"_id": "e1", "timestamp": "2026-10-01T00:00:00Z"}\n'.repeat(50));
     expectLocatedFailure(segmentJob(dir), "IO-P001", `${join(dir, rel)}: not a readable Parquet file: it does not start with the Parquet magic number PAR1`);
+  });
+});
+
+/** A valid CRM Profiles line (the generated schema: person.gender an enum, person.birthYear an int). */
+const CRM_LINE = {
+  _id: "r1",
+  identityMap: { CRMID: [{ id: "CRM1", authenticatedState: "authenticated", primary: true }] },
+  person: { name: { firstName: "Ada" }, birthYear: 1980, gender: "female" },
+  _acp_system_metadata: { ingestTime: "2026-10-01T00:00:00Z" },
+};
+
+/** A value nested `levels` objects deep, as JSON text (JSON.stringify itself cannot write one this deep). */
+const deepJson = (levels: number): string => `${'{"a":'.repeat(levels - 1)}{}${"}".repeat(levels - 1)}`;
+
+describe("rows that break their schema are stopped at their source line, by jobs and by check --data alike", () => {
+  /** The CRM dataset as one JSON Lines file: a valid line, then `bad` (JSON text) on line 2. */
+  function sandboxWithLine(bad: string): string {
+    const dir = sandbox();
+    writeFileSync(join(dir, "datasets/crm.jsonl"), `${JSON.stringify(CRM_LINE)}\n${bad}\n`);
+    editManifest(dir, (m) => {
+      m.datasets.find((d) => d.name === "CRM Profiles")!.files = ["datasets/crm.jsonl"];
+    });
+    return dir;
+  }
+  const withPerson = (person: object): string => JSON.stringify({ ...CRM_LINE, person: { ...CRM_LINE.person, ...person } });
+
+  it.each([
+    ["a gender outside the schema's enum", withPerson({ gender: "robot" }), "$.person.gender", '"robot" is not one of the values the schema allows (enum): "male", "female", "not_specified", "non_specific"'],
+    ["a birthYear no int holds", withPerson({ birthYear: 3000000000 }), "$.person.birthYear", "3000000000 does not fit an int field (-2,147,483,648 to 2,147,483,647)"],
+    ["a 100,000-deep object in a field", withPerson({ name: "@" }).replace('"@"', deepJson(100_000)), "$.person", "the value nests objects and arrays deeper than 1,000 levels (the limit on data)"],
+    ["a 100,000-deep ingestion time", JSON.stringify(CRM_LINE).replace('"2026-10-01T00:00:00Z"', deepJson(100_000)), "$._acp_system_metadata.ingestTime", 'not a timestamp: {"a":{"a":{"a":{…}}}}'],
+  ])("%s is IO-D001 at the line and JSON path", (_, bad, jsonPath, message) => {
+    const dir = sandboxWithLine(bad);
+    expectLocatedFailure(segmentJob(dir), "IO-D001", `datasets/crm.jsonl:2 at ${jsonPath}: ${message}`);
+    const check = cli("check", "--sandbox", dir, "--data", "--json");
+    expect(check.status).toBe(1);
+    const report = JSON.parse(check.stdout) as { data: { errors: unknown[] } };
+    expect(report.data.errors).toEqual([expect.objectContaining({ code: "IO-D001", file: "datasets/crm.jsonl", line: 2, jsonPath, message: expect.stringContaining(message) })]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { schemaFromJson } from "./schema.js";
-import { MAX_DATA_DEPTH, preview, recordIssues, tooDeepAt, validateRecord } from "./validate.js";
+import { MAX_DATA_DEPTH } from "./limits.js";
+import { preview, recordIssues, tooDeepAt, validateRecord } from "./validate.js";
 import { array, IDENTITY_MAP_TYPE, object, scalar } from "./xdm-type.js";
 
 const type = object([

@@ -6,6 +6,7 @@
  */
 import { translateJavaRegex } from "../pql/regex.js";
 import { FORMAT_NAMES, hasFormat } from "./formats.js";
+import { MAX_DATA_DEPTH } from "./limits.js";
 import { parseDate, parseDateTime } from "./time.js";
 import { XDM_INTEGER_RANGES, type XdmObject, type XdmScalar, type XdmType } from "./xdm-type.js";
 
@@ -15,14 +16,11 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-/**
- * How deep a row may nest objects and arrays: Jackson's default (the JSON parser of most Java services). A
- * schema nests at most 64 levels (schema.ts), so a row deeper than that fails validation anyway; the limit
- * makes the error say so instead of describing a value too deep to print. The checks below recurse along
- * the schema, never along the data, and what passes them is no deeper than its schema, so the walkers over
- * validated rows (fragments, merge, projection) stay within the schema's depth too.
+/*
+ * Depth: the checks below recurse along the schema, never along the data, and what passes them is no deeper
+ * than its schema, so the walkers over validated rows (fragments, merge, projection) stay within the schema's
+ * depth too. A row that fails and nests deeper than MAX_DATA_DEPTH is reported as such, not described.
  */
-export const MAX_DATA_DEPTH = 1000;
 
 /**
  * The path of the top-level field of `record` that nests objects and arrays deeper than `limit` levels
