@@ -46,39 +46,83 @@ export interface FuzzResult {
   readonly totalMs: number;
 }
 
+/** The figures of a run, input by input. */
+class Tally<T> {
+  private readonly failures: string[] = [];
+  private readonly over: Timed[] = [];
+  private readonly codes = new Map<string, number>();
+  private accepted = 0;
+  private slowest: Timed = { ms: 0, input: "" };
+  private total = 0;
+
+  constructor(private readonly show: (input: T) => string) {}
+
+  /** Input #i's outcome and time (its fastest, when it was timed again for being over the budget). */
+  add(i: number, input: T, outcome: CheckedOutcome, ms: number): void {
+    if (ms > INPUT_MS) this.over.push({ ms, input: this.show(input) });
+    this.total += ms;
+    if (ms > this.slowest.ms) this.slowest = { ms, input: this.show(input) };
+    const failure = outcome.failure ?? outcome.verify?.();
+    if (failure !== undefined) this.failures.push(`input #${i} ${clip(this.show(input))}: ${failure}`);
+    else if (outcome.code === undefined) this.accepted++;
+    else this.codes.set(outcome.code, (this.codes.get(outcome.code) ?? 0) + 1);
+  }
+
+  result(count: number): FuzzResult {
+    const { accepted, failures, over, slowest } = this;
+    return { count, accepted, codes: Object.fromEntries([...this.codes].sort()), failures, over, slowest, totalMs: this.total };
+  }
+}
+
+/** Timed runs of an input over the budget: it is timed twice more and kept at its fastest. */
+const RETIMES = 2;
+
 /**
  * Runs `count` inputs through `run`, timing each (`verify`, the oracle, is not timed); an input over the budget is
  * timed twice more and kept at its fastest. `show` renders an input for the report.
  */
 export function fuzz<T>(inputs: (i: number) => T, count: number, run: (input: T) => CheckedOutcome, show: (input: T) => string): FuzzResult {
-  const failures: string[] = [];
-  const over: Timed[] = [];
-  const codes = new Map<string, number>();
-  let accepted = 0;
-  let slowest: Timed = { ms: 0, input: "" };
-  let total = 0;
+  const tally = new Tally(show);
   for (let i = 0; i < count; i++) {
     const input = inputs(i);
     const t0 = performance.now();
     const outcome = run(input);
     let ms = performance.now() - t0;
-    if (ms > INPUT_MS) {
-      for (let k = 0; k < 2; k++) {
-        const t1 = performance.now();
-        run(input);
-        ms = Math.min(ms, performance.now() - t1);
-      }
-      if (ms > INPUT_MS) over.push({ ms, input: show(input) });
+    for (let k = 0; k < RETIMES && ms > INPUT_MS; k++) {
+      const t1 = performance.now();
+      run(input);
+      ms = Math.min(ms, performance.now() - t1);
     }
-    total += ms;
-    if (ms > slowest.ms) slowest = { ms, input: show(input) };
-    const failure = outcome.failure ?? outcome.verify?.();
-    if (failure !== undefined) failures.push(`input #${i} ${clip(show(input))}: ${failure}`);
-    else if (outcome.code === undefined) accepted++;
-    else codes.set(outcome.code, (codes.get(outcome.code) ?? 0) + 1);
+    tally.add(i, input, outcome, ms);
   }
-  return { count, accepted, codes: Object.fromEntries([...codes].sort()), failures, over, slowest, totalMs: total };
+  return tally.result(count);
 }
+
+/** `fuzz` for readers that are asynchronous (Parquet): one input at a time, each awaited. */
+export async function fuzzAsync<T>(inputs: (i: number) => T, count: number, run: (input: T) => Promise<CheckedOutcome>, show: (input: T) => string): Promise<FuzzResult> {
+  const tally = new Tally(show);
+  for (let i = 0; i < count; i++) {
+    const input = inputs(i);
+    const t0 = performance.now();
+    const outcome = await run(input);
+    let ms = performance.now() - t0;
+    for (let k = 0; k < RETIMES && ms > INPUT_MS; k++) {
+      const t1 = performance.now();
+      await run(input);
+      ms = Math.min(ms, performance.now() - t1);
+    }
+    tally.add(i, input, outcome, ms);
+  }
+  return tally.result(count);
+}
+
+/** A seeded source of numbers in [0, 1) (rng in test/pql/fixtures.ts). */
+export type Rand = () => number;
+/** A whole number in [0, n). */
+export const int = (r: Rand, n: number): number => Math.floor(r() * n);
+export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)] as T;
+/** Log-uniform in [lo, hi]: mostly small, sometimes at (or past) a limit. */
+export const logInt = (r: Rand, lo: number, hi: number): number => Math.floor(Math.exp(Math.log(lo) + r() * (Math.log(hi + 1) - Math.log(lo))));
 
 /** Prints a suite's figures and, with PROFILE_LAB_FUZZ_REPORT set, merges them into that JSON file under `name`. */
 export function report(name: string, r: FuzzResult, acceptedMeans = "accepted"): void {
