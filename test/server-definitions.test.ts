@@ -3,22 +3,13 @@
  * parsed and type-checked on create and patch with every problem's line and column, and a new definition
  * usable by the next segment job.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
+import { describe, expect, it } from "vitest";
 import { responseValidator } from "./seeds/helpers/openapi.js";
 import { SEED_POLICY, SEGMENT_001 } from "./seeds/helpers/seed-sandbox.js";
-import { poll, sandboxesFolder, serve, type Call } from "./server-helpers.js";
+import { poll, sandboxesFolder, servedInTests } from "./server-helpers.js";
 
 const BASE = "/data/core/ups/segment/definitions";
-let app: FastifyInstance;
-let call: Call;
-
-beforeAll(() => {
-  ({ app, call } = serve({ sandboxes: sandboxesFolder("prod") }));
-});
-afterAll(async () => {
-  await app.close();
-});
+const { call } = servedInTests(() => ({ sandboxes: sandboxesFolder("prod") }));
 
 const definition = (value: string, name = "US residents again") => ({
   name,

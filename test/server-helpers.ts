@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll } from "vitest";
 import { buildServer, type ServerOptions } from "../src/server/app.js";
 import { writeSeedSandbox } from "./seeds/helpers/seed-sandbox.js";
 
@@ -31,6 +32,18 @@ export function serve(options: ServerOptions): { app: FastifyInstance; call: Cal
   const app = buildServer({ clock: () => Date.parse("2024-06-01T00:00:00Z"), ...options });
   const call: Call = (o) => app.inject({ ...o, headers: { ...HEADERS, ...(o.headers ?? {}) } });
   return { app, call };
+}
+
+/** A server for a test file's tests: built before them (options read then), closed after them. */
+export function servedInTests(options: () => ServerOptions): { readonly call: Call; readonly app: () => FastifyInstance } {
+  let served: { app: FastifyInstance; call: Call } | undefined;
+  beforeAll(() => {
+    served = serve(options());
+  });
+  afterAll(async () => {
+    await served?.app.close();
+  });
+  return { call: (o) => served!.call(o), app: () => served!.app };
 }
 
 const ENDED = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);

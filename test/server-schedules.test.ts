@@ -2,24 +2,15 @@
  * `/config/schedules` over HTTP with the seeds' bodies (003), and active schedules firing by the server's
  * clock: a firing becomes a scheduler segment job evaluated as of the firing time, once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
+import { describe, expect, it } from "vitest";
 import { responseValidator } from "./seeds/helpers/openapi.js";
 import { fixture } from "./seeds/seed-bodies.js";
-import { poll, sandboxesFolder, serve, type Call } from "./server-helpers.js";
+import { poll, sandboxesFolder, servedInTests } from "./server-helpers.js";
 
 const BASE = "/data/core/ups/config/schedules";
 /** The server's clock: 2024-06-01 00:00Z, moved on by the test. */
 let now = Date.parse("2024-06-01T00:00:00Z");
-let app: FastifyInstance;
-let call: Call;
-
-beforeAll(() => {
-  ({ app, call } = serve({ sandboxes: sandboxesFolder("prod"), clock: () => now, scheduleTickMs: 50 }));
-});
-afterAll(async () => {
-  await app.close();
-});
+const { call } = servedInTests(() => ({ sandboxes: sandboxesFolder("prod"), clock: () => now, scheduleTickMs: 50 }));
 
 describe("schedules", () => {
   let id: string;

@@ -5,43 +5,17 @@
  * against segmentation.yaml where it has a schema. The mismatches allowed are those the library's own seed
  * tests allow, for the same reasons (test/seeds/*.seed.test.ts).
  */
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchesAsArray, DATASET_ID_SPELLING, shapeMismatches } from "./seeds/helpers/compare.js";
-import { responseValidator, type Tolerance } from "./seeds/helpers/openapi.js";
+import { describe, expect, it } from "vitest";
+import { batchesAsArray, DATASET_ID_SPELLING, RUNNING_METRICS, SEGMENT_JOB_MAPS, shapeMismatches } from "./seeds/helpers/compare.js";
+import { responseValidator } from "./seeds/helpers/openapi.js";
 import { fixture } from "./seeds/seed-bodies.js";
-import { poll, sandboxesFolder, serve, type Call } from "./server-helpers.js";
+import { poll, sandboxesFolder, servedInTests } from "./server-helpers.js";
 
 const UPS = "/data/core/ups";
 /** 001's samples list every field of the spec with placeholder values (see export-jobs.seed.test.ts). */
 const SAMPLE_001 = ["missing $.destination.batches", "missing $.errors"];
-const SEGMENT_JOB_MAPS = [
-  "metrics.segmentedProfileCounter",
-  "metrics.segmentedProfileByNamespaceCounter",
-  "metrics.segmentedProfileByNamespaceCounter.*",
-  "metrics.segmentedProfileByStatusCounter",
-  "metrics.segmentedProfileByStatusCounter.*",
-  "metrics.totalProfilesByMergePolicy",
-];
 
-/** A running job's metrics have no profileSegmentationTime yet (the tolerance segment-jobs.seed.test.ts explains). */
-const RUNNING_METRICS: Tolerance = {
-  why: "a running job's metrics have no profileSegmentationTime yet",
-  patch: (schema) => {
-    const metrics = (schema["properties"] as Record<string, { required?: string[] }>)["metrics"]!;
-    metrics.required = metrics.required!.filter((r) => r !== "profileSegmentationTime");
-  },
-};
-
-let app: FastifyInstance;
-let call: Call;
-
-beforeAll(() => {
-  ({ app, call } = serve({ sandboxes: sandboxesFolder("prod") }));
-});
-afterAll(async () => {
-  await app.close();
-});
+const { call } = servedInTests(() => ({ sandboxes: sandboxesFolder("prod") }));
 
 /** A list sample with its first record only (the others are jobs in other states, compared by the library tests). */
 function firstRecordOf(list: { records: unknown[] }): unknown {

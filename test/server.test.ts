@@ -5,29 +5,20 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
+import { describe, expect, it } from "vitest";
 import { batchesAsArray } from "./seeds/helpers/compare.js";
 import { responseValidator } from "./seeds/helpers/openapi.js";
 import { DEFAULT_POLICY, SEGMENT_001, SEGMENT_JOB_A, UNION_DATASET } from "./seeds/helpers/seed-sandbox.js";
 import { fixture } from "./seeds/seed-bodies.js";
 import { buildServer } from "../src/server/app.js";
-import { HEADERS, poll, sandboxesFolder, serve, type Call } from "./server-helpers.js";
+import { HEADERS, poll, sandboxesFolder, serve, servedInTests } from "./server-helpers.js";
 
 const UPS = "/data/core/ups";
-let app: FastifyInstance;
-let call: Call;
-
-beforeAll(() => {
-  ({ app, call } = serve({ sandboxes: sandboxesFolder("prod", "dev") }));
-});
-afterAll(async () => {
-  await app.close();
-});
+const { app, call } = servedInTests(() => ({ sandboxes: sandboxesFolder("prod", "dev") }));
 
 describe("health and headers", () => {
   it("answers /health without credentials, listing the sandboxes and the version", async () => {
-    const r = await app.inject({ method: "GET", url: "/health" });
+    const r = await app().inject({ method: "GET", url: "/health" });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body.status).toBe("ready");
@@ -47,7 +38,7 @@ describe("health and headers", () => {
   });
 
   it("takes header names in any case", async () => {
-    const r = await app.inject({ method: "GET", url: `${UPS}/export/jobs`, headers: Object.fromEntries(Object.entries(HEADERS).map(([k, v]) => [k.toUpperCase(), v])) });
+    const r = await app().inject({ method: "GET", url: `${UPS}/export/jobs`, headers: Object.fromEntries(Object.entries(HEADERS).map(([k, v]) => [k.toUpperCase(), v])) });
     expect(r.statusCode).toBe(200);
   });
 

@@ -5,9 +5,9 @@
  * no deleting a policy that is active on edge. Bodies are checked against MERGE_POLICY_REQUEST_SCHEMA and
  * MERGE_POLICY_PATCH_SCHEMA at every level (MergeError MRG-P001 / MRG-P005 with the JSON path).
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { readJsonFile } from "../io/json-file.js";
+import { readJsonFolder } from "../io/json-folder.js";
 import type { SandboxInfo, SandboxManifest } from "../io/sandbox-manifest.js";
 import { confined } from "../io/sandbox-path.js";
 import { checkRequest } from "../requests/validate.js";
@@ -68,14 +68,7 @@ export class MergePolicyStore {
   }
 
   private files(): { file: string; policy: MergePolicy }[] {
-    if (!existsSync(confined(this.sandboxDir, this.dir))) return [];
-    return readdirSync(this.dir)
-      .filter((n) => n.endsWith(".json"))
-      .sort()
-      .map((n) => {
-        const file = join(this.dir, n);
-        return { file, policy: parseMergePolicy({ file: relative(process.cwd(), file), value: readJsonFile(file, this.sandboxDir) }, this.datasetIds) };
-      });
+    return readJsonFolder(this.sandboxDir, this.dir).map(({ file, value }) => ({ file, policy: parseMergePolicy({ file: relative(process.cwd(), file), value }, this.datasetIds) }));
   }
 
   private find(id: string): { file: string; policy: MergePolicy } {

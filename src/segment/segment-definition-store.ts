@@ -172,6 +172,6 @@ export class SegmentDefinitionStore {
   }
 
   delete(id: string): void {
-    rmSync(this.find(id).file);
+    rmSync(confined(this.sandboxDir, this.find(id).file));
   }
 }

@@ -64,6 +64,14 @@ export function defined<T extends object>(values: T): { [K in keyof T]: Exclude<
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
+type QueryReader = (query: Query, name: string) => string | number | undefined;
+
+/** The query parameters `spec` names (each read by its reader: queryInt or queryString), those given only. */
+export function queryOf<S extends Readonly<Record<string, QueryReader>>>(request: FastifyRequest, spec: S): { [K in keyof S]?: Exclude<ReturnType<S[K]>, undefined> } {
+  const query = request.query as Query;
+  return defined(Object.fromEntries(Object.entries(spec).map(([name, read]) => [name, read(query, name)]))) as { [K in keyof S]?: Exclude<ReturnType<S[K]>, undefined> };
+}
+
 /** The ids of a bulk-get body `{"ids": [{"id": …}, …]}`; 400 at `$.ids` otherwise. */
 export function bulkIds(body: unknown, what: string, code: string): string[] {
   const ids = typeof body === "object" && body !== null ? (body as { ids?: unknown }).ids : undefined;

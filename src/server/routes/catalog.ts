@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Catalog } from "../../store/catalog.js";
 import { DataAccess, parseRangeHeader } from "../../store/data-access.js";
 import { SandboxState } from "../../store/sandbox-state.js";
-import { baseUrlOf, defined, queryString, sandboxOf, type Query, type ServerContext } from "../context.js";
+import { baseUrlOf, queryOf, queryString, sandboxOf, type Query, type ServerContext } from "../context.js";
 
 const CATALOG = "/data/foundation/catalog";
 const EXPORT = "/data/foundation/export";
@@ -27,24 +27,15 @@ export function catalogRoutes(app: FastifyInstance, context: ServerContext): voi
     return new DataAccess(new SandboxState(sandbox.dir), sandbox.manifest, { baseUrl: `${baseUrlOf(request)}${EXPORT}` });
   };
   /** The Catalog's list and projection parameters, passed through as the Catalog validates them. */
-  const listQuery = (request: FastifyRequest) => {
-    const query = request.query as Query;
-    return defined({ limit: queryString(query, "limit"), start: queryString(query, "start"), properties: queryString(query, "properties") });
-  };
+  const listQuery = (request: FastifyRequest) => queryOf(request, { limit: queryString, start: queryString, properties: queryString });
 
   app.get(`${CATALOG}/dataSets`, async (request) => catalogOf(request).listDatasets(listQuery(request)));
   app.post(`${CATALOG}/dataSets`, async (request, reply) => reply.code(201).send(catalogOf(request).createDataset(request.body)));
   app.get<{ Params: IdParams }>(`${CATALOG}/dataSets/:id`, async (request) => catalogOf(request).getDataset(request.params.id, listQuery(request)));
-  app.get(`${CATALOG}/batches`, async (request) => {
-    const query = request.query as Query;
-    return catalogOf(request).listBatches({ ...listQuery(request), ...defined({ dataSet: queryString(query, "dataSet"), orderBy: queryString(query, "orderBy") }) });
-  });
+  app.get(`${CATALOG}/batches`, async (request) => catalogOf(request).listBatches({ ...listQuery(request), ...queryOf(request, { dataSet: queryString, orderBy: queryString }) }));
   app.get<{ Params: IdParams }>(`${CATALOG}/batches/:id`, async (request) => catalogOf(request).getBatch(request.params.id, listQuery(request)));
 
-  app.get<{ Params: IdParams }>(`${EXPORT}/batches/:id/files`, async (request) => {
-    const query = request.query as Query;
-    return accessOf(request).listBatchFiles(request.params.id, defined({ start: queryString(query, "start"), limit: queryString(query, "limit") }));
-  });
+  app.get<{ Params: IdParams }>(`${EXPORT}/batches/:id/files`, async (request) => accessOf(request).listBatchFiles(request.params.id, queryOf(request, { start: queryString, limit: queryString })));
   // The HEAD route is its own (the file's length without reading it), not fastify's GET without a body.
   app.get<{ Params: IdParams }>(`${EXPORT}/files/:id`, { exposeHeadRoute: false }, async (request, reply) => {
     const path = queryString(request.query as Query, "path");

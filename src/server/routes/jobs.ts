@@ -9,13 +9,13 @@ import { recoverInterruptedJobs } from "../../engine/job-recovery.js";
 import { runExportJob } from "../../engine/run-export-job.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
 import type { Sandbox } from "../../engine/sandbox.js";
-import type { ExportJob, ExportJobStatus } from "../../export/export-job.js";
-import { listExportJobs } from "../../export/export-job-list.js";
-import type { SegmentJob, SegmentJobStatus } from "../../segment/segment-job.js";
-import { bulkGetSegmentJobs, listSegmentJobs, parseSegmentJobRequest } from "../../segment/segment-job-list.js";
+import type { ExportJob } from "../../export/export-job.js";
+import { listExportJobs, type ExportJobListQuery } from "../../export/export-job-list.js";
+import type { SegmentJob } from "../../segment/segment-job.js";
+import { bulkGetSegmentJobs, listSegmentJobs, parseSegmentJobRequest, type SegmentJobListQuery } from "../../segment/segment-job-list.js";
 import { JobControl, type JobKind } from "../../store/job-control.js";
 import { SandboxState } from "../../store/sandbox-state.js";
-import { baseUrlOf, defined, queryInt, queryString, sandboxOf, type Query, type ServerContext } from "../context.js";
+import { baseUrlOf, queryInt, queryOf, queryString, sandboxOf, type ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
 
 export const UPS = "/data/core/ups";
@@ -63,18 +63,8 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
 
   app.get(`${UPS}/export/jobs`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    const query = request.query as Query;
-    const list = listExportJobs(
-      jobsOf<ExportJob>(sandbox, "export-jobs").all(),
-      defined({
-        limit: queryInt(query, "limit"),
-        offset: queryString(query, "offset"),
-        status: queryString(query, "status") as ExportJobStatus | undefined,
-        start: queryInt(query, "start"),
-        page: queryInt(query, "page"),
-        sort: queryString(query, "sort"),
-      }),
-    );
+    const query = queryOf(request, { limit: queryInt, offset: queryString, status: queryString, start: queryInt, page: queryInt, sort: queryString });
+    const list = listExportJobs(jobsOf<ExportJob>(sandbox, "export-jobs").all(), query as ExportJobListQuery);
     return { ...list, link: { next: list.link.next === "" ? "" : upsHref(request, list.link.next) } };
   });
 
@@ -98,17 +88,8 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
 
   app.get(`${UPS}/segment/jobs`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    const query = request.query as Query;
-    const list = listSegmentJobs(
-      jobsOf<SegmentJob>(sandbox, "segment-jobs").all(),
-      defined({
-        start: queryInt(query, "start"),
-        limit: queryInt(query, "limit"),
-        status: queryString(query, "status") as SegmentJobStatus | undefined,
-        sort: queryString(query, "sort"),
-        property: queryString(query, "property"),
-      }),
-    );
+    const query = queryOf(request, { start: queryInt, limit: queryInt, status: queryString, sort: queryString, property: queryString });
+    const list = listSegmentJobs(jobsOf<SegmentJob>(sandbox, "segment-jobs").all(), query as SegmentJobListQuery);
     const next = list._links.next.href;
     return { ...list, children: list.children.map((j) => linkedSegmentJob(request, j)), _links: { next: next === undefined ? {} : { href: upsHref(request, next) } } };
   });

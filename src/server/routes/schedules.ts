@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { schedulesOf } from "../../engine/run-schedules.js";
 import type { Schedules } from "../../schedule/index.js";
-import { baseUrlOf, defined, queryInt, sandboxOf, type Query, type ServerContext } from "../context.js";
+import { baseUrlOf, queryInt, queryOf, sandboxOf, type ServerContext } from "../context.js";
 import { UPS } from "./jobs.js";
 
 const BASE = `${UPS}/config/schedules`;
@@ -19,8 +19,7 @@ export function scheduleRoutes(app: FastifyInstance, context: ServerContext): vo
   const schedules = (request: FastifyRequest): Schedules => schedulesOf(sandboxOf(context, request), context.clock);
 
   app.get(BASE, async (request) => {
-    const query = request.query as Query;
-    const list = schedules(request).list(defined({ start: queryInt(query, "start"), limit: queryInt(query, "limit") }));
+    const list = schedules(request).list(queryOf(request, { start: queryInt, limit: queryInt }));
     const next = list._links.next.href;
     return { ...list, _links: { next: next === undefined ? {} : { href: `${baseUrlOf(request)}${UPS}${next}` } } };
   });
