@@ -24,7 +24,8 @@ import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 import { runShards, ShardPool, workersFor } from "./shard-runner.js";
-import type { EncodeRowsTask, ExportShardTask } from "./shard-worker.js";
+import type { EncodeRowsTask } from "./encode-worker.js";
+import type { ExportShardTask } from "./shard-worker.js";
 
 export interface ExportJobOptions {
   /** The evaluation clock, epoch ms (of the segmentation it runs, external audiences' validity); recorded as the job's `asOf`. */
@@ -187,7 +188,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
           const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
           const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
           result.then(evaluated, () => undefined);
-          const encode: EncodeRowsTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, jobId: id, batchDirs, rowsPerFile, rowFiles };
+          const encode: EncodeRowsTask = { jobId: id, rowType, batchDirs, rowsPerFile, rowFiles };
           const done = Promise.all([result, written]).then(async ([r]) => {
             await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);
             return r;

@@ -7,10 +7,10 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
+import { ProfileLabError } from "../xdm/errors.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { checkedWhile, JobCancelledError, type Checkpoint, type ShardProgress, type StageProgress } from "./job-progress.js";
+import { checkedWhile, type Checkpoint, type ShardProgress, type StageProgress } from "./job-progress.js";
 import {
   DEFAULT_MEMORY_BYTES,
   inputBytes,
@@ -26,6 +26,7 @@ import {
 import type { Sandbox } from "./sandbox.js";
 import { keepSpill, reuseSpill } from "./spill-cache.js";
 import type { AssignShardsTask, SpillFileWorkerTask } from "./shard-worker.js";
+import { rebuildError, type WorkerAnswer } from "./worker-answer.js";
 
 /** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
 const PARALLEL_FROM_BYTES = 256 * 2 ** 20;
@@ -209,50 +210,30 @@ async function withPool<T>(workers: number, heapBytes: number, work: string, fn:
   }
 }
 
-/** An error as data, to cross from a worker to the job's thread with its code and location. */
-export interface TransferredError {
-  readonly name: string;
-  readonly message: string;
-  readonly code?: string;
-  readonly location?: SourceLocation;
-  readonly detail?: string;
-}
+/**
+ * The worker entry that holds each task. A thread loads an entry when its first task needs it, and only that
+ * entry's modules: the export's encoder writes Parquet and never loads the PQL parser or the merge engine,
+ * which take a shard worker most of its start (0.7–1 s of CPU per thread).
+ */
+const TASK_ENTRIES = {
+  segmentShard: "shard-worker",
+  exportShardTask: "shard-worker",
+  spillFileTask: "shard-worker",
+  assignShardsTask: "shard-worker",
+  encodeRowsTask: "encode-worker",
+  finishEncodingTask: "encode-worker",
+} as const;
 
-export function transferError(e: unknown): TransferredError {
-  if (e instanceof ProfileLabError) {
-    return { name: e.name, message: e.message, code: e.code, location: { ...e.location }, ...(e.detail !== undefined ? { detail: e.detail } : {}) };
-  }
-  return { name: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) };
-}
-
-/** The error a worker reported, rebuilt as the class the job's thread handles (cancellation included). */
-export function rebuildError(t: TransferredError): Error {
-  if (t.name === "JobCancelledError") return new JobCancelledError(t.code ?? "CANCELLED", t.message);
-  if (t.code === undefined) return Object.assign(new Error(t.message), { name: t.name });
-  const e = new ProfileLabError(t.code, t.message, t.location, t.detail);
-  Object.defineProperty(e, "name", { value: t.name });
-  return e;
-}
-
-/** What a worker task answers: its result, or its error as data. */
-export type WorkerAnswer<R> = { readonly ok: R } | { readonly error: TransferredError };
-
-/** Runs in the worker: the task's answer, errors caught as data. */
-export async function answer<R>(work: () => Promise<R>): Promise<WorkerAnswer<R>> {
-  try {
-    return { ok: await work() };
-  } catch (e) {
-    return { error: transferError(e) };
-  }
-}
+export type WorkerTaskName = keyof typeof TASK_ENTRIES;
 
 /**
- * The worker script beside this module. Run from the TypeScript sources (tests), workers use the compiled
- * one: tsx's loader fails to resolve chevrotain's module graph inside a worker thread. The test setup builds it.
+ * A worker entry beside this module. Run from the TypeScript sources (tests), workers use the compiled one:
+ * tsx's loader fails to resolve chevrotain's module graph inside a worker thread. The test setup builds it.
  */
-const WORKER_FILE = fileURLToPath(import.meta.url).endsWith(".ts")
-  ? new URL("../../dist/engine/shard-worker.js", import.meta.url)
-  : new URL("./shard-worker.js", import.meta.url);
+function entryFile(entry: (typeof TASK_ENTRIES)[WorkerTaskName]): string {
+  const fromSources = fileURLToPath(import.meta.url).endsWith(".ts");
+  return new URL(fromSources ? `../../dist/engine/${entry}.js` : `./${entry}.js`, import.meta.url).href;
+}
 
 /** Below this a worker's heap cannot hold the engine's own code and a small shard. */
 const MIN_WORKER_HEAP_MB = 96;
@@ -275,7 +256,6 @@ export class ShardPool {
     // a shard's objects all survive, and fewer scavenges copy them fewer times.
     const young = Math.min(MAX_YOUNG_GENERATION_MB, Math.floor(this.heapMb / 4));
     this.pool = new Piscina({
-      filename: WORKER_FILE.href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,
@@ -283,11 +263,11 @@ export class ShardPool {
     });
   }
 
-  /** Runs the worker script's export `name` on `task`. */
-  async run<T, R>(name: string, task: T): Promise<R> {
+  /** Runs the worker entry's export `name` on `task`. */
+  async run<T, R>(name: WorkerTaskName, task: T): Promise<R> {
     let answer: WorkerAnswer<R>;
     try {
-      answer = (await this.pool.run(task, { name })) as WorkerAnswer<R>;
+      answer = (await this.pool.run(task, { name, filename: entryFile(TASK_ENTRIES[name]) })) as WorkerAnswer<R>;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
         throw new ProfileLabError(

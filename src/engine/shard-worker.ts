@@ -1,11 +1,9 @@
 /**
  * The worker side of the shard pool: each task names a sandbox, a job and one spilled shard; the worker opens
- * the sandbox once, loads only that shard and returns the shard's result. Errors come back as data (see
- * `answer`), so a bad line still names its file, line and JSON path.
+ * the sandbox once, loads only that shard and returns the shard's result. (The export's encoder thread runs
+ * encode-worker.ts, which needs none of this.) Errors come back as data (see `answer`), so a bad line still
+ * names its file, line and JSON path.
  */
-import { rmSync } from "node:fs";
-import { BatchWriter, finishBatches, type FinishedBatches } from "../export/batch-writer.js";
-import { frameLines } from "../io/line-frames.js";
 import type { StatusModel } from "../segment/membership.js";
 import { JobControl, type JobKind } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
@@ -14,7 +12,8 @@ import { assignShards, loadShard, spillFile, type ShardAssignment, type ShardFil
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { batchSpecs, exportContext, exportShard, RowFiles, type ExportShardResult } from "./export-shard.js";
 import { evaluateShard, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
-import { answer, storeShardProgress, type WorkerAnswer } from "./shard-runner.js";
+import { storeShardProgress } from "./shard-runner.js";
+import { answer, type WorkerAnswer } from "./worker-answer.js";
 
 export interface SegmentShardTask {
   readonly sandboxDir: string;
@@ -109,45 +108,4 @@ export interface AssignShardsTask {
 
 export async function assignShardsTask({ sandboxDir, count, dir, generation, rowsRead }: AssignShardsTask): Promise<WorkerAnswer<ShardAssignment>> {
   return answer(() => assignShards(sandboxAt(sandboxDir), count, dir, generation, rowsRead));
-}
-
-/**
- * The export's Parquet encoder: one thread (a pool of one) holds the batches' writers of a job across tasks
- * and appends the workers' row files to them in shard order, its heap capped like a shard worker's.
- */
-const encoders = new Map<number, BatchWriter[]>();
-
-export interface EncodeRowsTask {
-  readonly sandboxDir: string;
-  readonly body: unknown;
-  readonly requestFile: string | undefined;
-  readonly statusModel: StatusModel;
-  readonly jobId: number;
-  /** Each batch's staging folder. */
-  readonly batchDirs: readonly string[];
-  readonly rowsPerFile: number;
-  /** One shard's rows for each batch (frame files), appended then removed. */
-  readonly rowFiles: readonly string[];
-}
-
-export async function encodeRowsTask(task: EncodeRowsTask): Promise<WorkerAnswer<void>> {
-  return answer(async () => {
-    let writers = encoders.get(task.jobId);
-    if (writers === undefined) {
-      const { rowType } = exportContext(sandboxAt(task.sandboxDir), task.body, task.statusModel, task.requestFile);
-      encoders.set(task.jobId, (writers = task.batchDirs.map((dir) => new BatchWriter(dir, rowType, task.rowsPerFile))));
-    }
-    for (let i = 0; i < task.rowFiles.length; i++) {
-      for (const { text } of frameLines(task.rowFiles[i]!)) await writers[i]!.write(text);
-      rmSync(task.rowFiles[i]!);
-    }
-  });
-}
-
-export async function finishEncodingTask({ jobId }: { readonly jobId: number }): Promise<WorkerAnswer<FinishedBatches>> {
-  return answer(async () => {
-    const writers = encoders.get(jobId) ?? [];
-    encoders.delete(jobId);
-    return finishBatches(writers);
-  });
 }
