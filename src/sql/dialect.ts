@@ -265,6 +265,36 @@ export abstract class SqlDialect {
   abstract datePart(part: "year" | "month" | "day", ts: string): string;
   /** The UTC midnight starting y-m-d, or NULL when there is no such day (or an argument is not an integer). */
   abstract makeDate(y: string, m: string, d: string): string;
+
+  // ------------------------------------------------------------ reading datasets and merging (src/sql/merge)
+
+  /**
+   * A JSON Lines file as a table with exactly these top-level columns, typed (never inferred), plus `pl_row`: the
+   * row's 1-based number in the file. Timestamps are read with their offsets (an RFC 3339 `+02:00` is an instant).
+   */
+  abstract readJsonLines(path: string, columns: ReadonlyArray<readonly [string, SqlType]>): string;
+  /** Parquet files as one table (columns matched by name), plus `pl_file` (the path as given) and `pl_row` (1-based, per file). */
+  abstract readParquet(paths: readonly string[]): string;
+  /** The value of `v` on the row where `by` is largest, among rows where `v` is not NULL (an aggregate). */
+  abstract argMax(v: string, by: string): string;
+  /** The values of `v` as a list ordered by `by` (an aggregate; NULLs kept). */
+  abstract orderedList(v: string, by: readonly string[]): string;
+  /** The list in reverse order. */
+  abstract listReverse(list: string): string;
+  /** The value of `v` on the row where `by` is smallest (an aggregate). */
+  abstract argMin(v: string, by: string): string;
+  /** A map as a list of STRUCT(key, value), in the map's order. */
+  abstract mapEntries(map: string): string;
+  /** The last element of a list; NULL for an empty list. */
+  abstract listLast(list: string): string;
+  /** A list's elements as rows (in a SELECT list, beside columns of the same row). */
+  abstract unnest(list: string): string;
+  /** The 1-based positions of a list's elements as rows, in step with `unnest` of the same list. */
+  abstract unnestIndex(list: string): string;
+  /** TRUE when a string holds a character from U+E000 up: only such strings can order differently by UTF-16 code unit than by code point. */
+  abstract mayOrderOtherwiseInUtf16(s: string): string;
+  /** FNV-1a (32 bits, as a non-negative integer) over the UTF-16 code units of a string: src/engine's hashKey. */
+  abstract fnv1aUtf16(s: string): string;
 }
 
 /** True when the parenthesis opened at the first `(` closes at the last character (strings skipped). */

@@ -1,0 +1,60 @@
+/**
+ * The SQL merge's session on an @duckdb/node-api connection: the dialect's prelude run once, integer columns read
+ * from the result's vectors and appended back in data chunks (no per-value objects on either side).
+ */
+import { DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBIntegerVector } from "@duckdb/node-api";
+import { DUCKDB } from "../duckdb.js";
+import type { SqlSession } from "./session.js";
+
+/** Rows per appended chunk: DuckDB's vector size. */
+const CHUNK = 2048;
+
+export class DuckDbSession implements SqlSession {
+  private constructor(readonly connection: DuckDBConnection) {}
+
+  static async open(connection: DuckDBConnection): Promise<DuckDbSession> {
+    for (const statement of DUCKDB.prelude()) await connection.run(statement);
+    return new DuckDbSession(connection);
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  async rows(sql: string): Promise<Array<Record<string, unknown>>> {
+    return (await this.connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
+  }
+
+  async *intChunks(sql: string): AsyncIterable<Int32Array[]> {
+    const result = await this.connection.stream(sql);
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const out: Int32Array[] = [];
+      for (let c = 0; c < chunk.columnCount; c++) {
+        const vector = chunk.getColumnVector(c) as DuckDBIntegerVector;
+        const column = new Int32Array(chunk.rowCount);
+        for (let i = 0; i < column.length; i++) column[i] = vector.getItem(i) ?? -1;
+        out.push(column);
+      }
+      yield out;
+    }
+  }
+
+  async appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
+    const appender = await this.connection.createAppender(table);
+    const rows = columns[0]?.length ?? 0;
+    const chunk = DuckDBDataChunk.create(columns.map(() => INTEGER), CHUNK);
+    for (let start = 0; start < rows; start += CHUNK) {
+      const n = Math.min(CHUNK, rows - start);
+      chunk.reset();
+      chunk.rowCount = n;
+      columns.forEach((column, c) => {
+        const vector = chunk.getColumnVector(c) as DuckDBIntegerVector;
+        for (let i = 0; i < n; i++) vector.setItem(i, column[start + i]!);
+        vector.flush();
+      });
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+    appender.closeSync();
+  }
+}

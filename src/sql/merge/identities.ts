@@ -1,0 +1,186 @@
+/**
+ * Step 2 of the SQL merge: identities and their components, with the reference's rules (src/identity,
+ * src/engine/load-data.ts):
+ * - every row's identities are `namespace:id` keys (namespace lower-cased as JavaScript does), its primary the
+ *   item flagged `primary`, else the first of the dataset's declared namespace, else the only identity;
+ * - keys get dense integer ids in the order JavaScript compares strings (UTF-16 code units), so the smallest id
+ *   of a component is the reference's canonical key and ids order profiles as the reference does;
+ * - a row with two or more identities links them all (a record with one links nothing, as an event with one);
+ * - components are computed over the links of a set of datasets, either by a union-find in JavaScript over the
+ *   ids (streamed out and appended back) or by label propagation in SQL. Both leave a table of (id, label) for the
+ *   ids whose component's smallest id (label) is not their own.
+ */
+import { IoError } from "../../io/io-error.js";
+import type { SqlDialect } from "../dialect.js";
+import { datasetView } from "./read-datasets.js";
+import type { SqlSession } from "./session.js";
+import type { MergeSources } from "./sources.js";
+
+/** Every identity (with an id) of every row: dataset, load position, where it sits in the identityMap (ni, ii: 1-based), namespace as written, id, primary flag. */
+export const IDENTITIES = "pl_idents";
+/** Namespaces as written and lower-cased as JavaScript does (few: lower-cased in JavaScript). */
+export const NAMESPACES = "pl_ns";
+/** Identity keys and their ids (0, 1, …: JavaScript's string order). */
+export const KEYS = "pl_keys";
+/** Per row (by load position): its dataset, the ids of its primary and of its first identity. */
+export const FRAGMENTS = "pl_frag";
+/** Distinct links (dataset, id, id) between the first identity of a row and each other one. */
+export const LINKS = "pl_links";
+
+export type ComponentMethod = "union-find" | "label-propagation";
+
+/** `CREATE TABLE` of the identities of every row of every dataset (set-based: unnest, no per-row lambdas). */
+export function identitiesSql(sources: MergeSources, dialect: SqlDialect): string {
+  const entries = dialect.mapEntries("pl_idmap");
+  const parts = sources.datasets.map(
+    (d) =>
+      `SELECT pl_ds, pl_seq, ni, e.key AS ns, ${dialect.unnest("e.value")} AS it, ${dialect.unnestIndex("e.value")} AS ii ` +
+      `FROM (SELECT pl_ds, pl_seq, ${dialect.unnest(entries)} AS e, ${dialect.unnestIndex(entries)} AS ni FROM ${datasetView(d.index)})`,
+  );
+  const body = parts.length > 0 ? parts.join(" UNION ALL ") : "SELECT NULL::INTEGER AS pl_ds, NULL::BIGINT AS pl_seq, NULL::BIGINT AS ni, NULL::VARCHAR AS ns, NULL::STRUCT(id VARCHAR, \"primary\" BOOLEAN) AS it, NULL::BIGINT AS ii WHERE FALSE";
+  return `CREATE OR REPLACE TEMP TABLE ${IDENTITIES} AS SELECT pl_ds, pl_seq, ni, ii, ns, it.id AS id, it.${dialect.ident("primary")} IS TRUE AS flagged FROM (${body}) WHERE it.id IS NOT NULL`;
+}
+
+/** The namespaces lower-cased by JavaScript's toLowerCase (the reference's identityKey), as a table. */
+export async function lowerNamespaces(session: SqlSession, dialect: SqlDialect): Promise<void> {
+  const rows = await session.rows(`SELECT DISTINCT ns FROM ${IDENTITIES} WHERE ns IS NOT NULL`);
+  const values = rows.map((r) => `(${dialect.string(String(r["ns"]))}, ${dialect.string(String(r["ns"]).toLowerCase())})`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${NAMESPACES} (ns VARCHAR, lns VARCHAR)`);
+  if (values.length > 0) await session.run(`INSERT INTO ${NAMESPACES} VALUES ${values.join(", ")}`);
+}
+
+/**
+ * The key ids: numbered in the engine's string order, then the few keys whose UTF-16 order may differ (characters
+ * from U+E000 up) renumbered among the ids they hold. Comparing such a key with any other key agrees in both
+ * orders, so the other keys' ids stay and only these permute. Returns the number of keys.
+ */
+export async function numberKeys(session: SqlSession, dialect: SqlDialect): Promise<number> {
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${KEYS} AS SELECT k, CAST(row_number() OVER (ORDER BY k) - 1 AS INTEGER) AS id ` +
+      `FROM (SELECT DISTINCT n.lns || ':' || i.id AS k FROM ${IDENTITIES} AS i JOIN ${NAMESPACES} AS n ON n.ns = i.ns)`,
+  );
+  const odd = await session.rows(`SELECT id, k FROM ${KEYS} WHERE ${dialect.mayOrderOtherwiseInUtf16("k")} ORDER BY id`);
+  const held = new Map(odd.map((r) => [String(r["k"]), Number(r["id"])]));
+  const slots = [...held.values()];
+  const moves = [...held.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((k, i) => [k, slots[i]!] as const)
+    .filter(([k, id]) => held.get(k) !== id);
+  if (moves.length > 0) {
+    const values = moves.map(([k, id]) => `(${dialect.string(k)}, ${id})`).join(", ");
+    await session.run(`UPDATE ${KEYS} SET id = m.id FROM (VALUES ${values}) AS m(k, id) WHERE ${KEYS}.k = m.k`);
+  }
+  const n = await session.rows(`SELECT count(*) AS n FROM ${KEYS}`);
+  return Number(n[0]!["n"]);
+}
+
+/**
+ * `CREATE TABLE`s of the fragments and the links. A row's primary is the reference's primaryIdentity
+ * (src/identity/identity-key.ts): the first item flagged primary, else the first item of the first namespace that
+ * is the dataset's declared one when that item has an id, else the only identity.
+ */
+export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect): string[] {
+  const declared = dialect.caseWhen(
+    sources.datasets.filter((d) => d.primaryNamespace !== undefined).map((d) => [`i.pl_ds = ${d.index}`, dialect.string(d.primaryNamespace!.toLowerCase())] as const),
+  );
+  const at = dialect.struct([["ni", "ni"], ["ii", "ii"]]);
+  const prim = dialect.coalesce([
+    `${dialect.argMin("kid", at)} FILTER (WHERE flagged)`,
+    `${dialect.argMin("kid", "ni")} FILTER (WHERE is_declared AND ii = 1)`,
+    `CASE WHEN count(*) = 1 THEN any_value(kid) END`,
+  ]);
+  return [
+    `CREATE OR REPLACE TEMP TABLE ${FRAGMENTS} AS SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first ` +
+      `FROM (SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
+      `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id) GROUP BY pl_seq`,
+    `CREATE OR REPLACE TEMP TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, k.id AS b FROM ${IDENTITIES} AS i ` +
+      `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq WHERE k.id <> f.first`,
+  ];
+}
+
+const NO_PRIMARY = "no primary identity: flag one identityMap item with \"primary\": true (or set the dataset's primaryIdentityNamespace)";
+
+/** Stops with the reference's error (IO-D001, file and row) at the first row, in load order, that has no primary identity. */
+export async function checkPrimaries(session: SqlSession, sources: MergeSources): Promise<void> {
+  const rows = sources.datasets.map((d) => `SELECT pl_seq, pl_file, pl_row FROM ${datasetView(d.index)}`).join(" UNION ALL ");
+  if (rows === "") return;
+  const [counts] = await session.rows(`SELECT (SELECT count(*) FROM (${rows})) AS n, (SELECT count(*) FROM ${FRAGMENTS} WHERE prim IS NOT NULL) AS ok`);
+  if (Number(counts!["n"]) === Number(counts!["ok"])) return;
+  const bad = await session.rows(
+    `SELECT r.pl_file, r.pl_row FROM (${rows}) AS r LEFT JOIN ${FRAGMENTS} AS f ON f.pl_seq = r.pl_seq WHERE f.prim IS NULL ORDER BY r.pl_seq LIMIT 1`,
+  );
+  if (bad[0] === undefined) return;
+  const ordinal = Number(bad[0]["pl_file"]);
+  const file = sources.datasets.flatMap((d) => d.files).find((f) => f.ordinal === ordinal);
+  throw new IoError("IO-D001", NO_PRIMARY, { file: file?.rel ?? String(ordinal), line: Number(bad[0]["pl_row"]), jsonPath: "$.identityMap" });
+}
+
+function linksOf(datasets: readonly number[] | undefined): string {
+  return `SELECT a, b FROM ${LINKS}${datasets === undefined ? "" : ` WHERE ds IN (${datasets.length > 0 ? datasets.join(", ") : "NULL"})`}`;
+}
+
+/** Union-find over the ids in JavaScript: the smaller root wins, so each root is its component's smallest id. */
+async function unionFind(session: SqlSession, table: string, datasets: readonly number[] | undefined, keyCount: number): Promise<void> {
+  const parent = new Int32Array(keyCount);
+  for (let i = 0; i < keyCount; i++) parent[i] = i;
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      const up = parent[parent[i]!]!;
+      parent[i] = up;
+      i = up;
+    }
+    return i;
+  };
+  for await (const [a, b] of session.intChunks(linksOf(datasets))) {
+    for (let i = 0; i < a!.length; i++) {
+      const ra = find(a![i]!);
+      const rb = find(b![i]!);
+      if (ra < rb) parent[rb] = ra;
+      else if (rb < ra) parent[ra] = rb;
+    }
+  }
+  let moved = 0;
+  for (let i = 0; i < keyCount; i++) if (find(i) !== i) moved++;
+  const ids = new Int32Array(moved);
+  const labels = new Int32Array(moved);
+  for (let i = 0, j = 0; i < keyCount; i++) {
+    const root = find(i);
+    if (root !== i) {
+      ids[j] = i;
+      labels[j++] = root;
+    }
+  }
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} (id INTEGER, label INTEGER)`);
+  await session.appendInts(table, [ids, labels]);
+}
+
+/**
+ * Label propagation in SQL: every linked id starts as its own label; each round takes the smallest label among
+ * its neighbours, then jumps to its label's label, until no label changes.
+ */
+async function labelPropagation(session: SqlSession, table: string, datasets: readonly number[] | undefined): Promise<void> {
+  const work = `${table}_lp`;
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${work}_e AS SELECT a, b FROM (${linksOf(datasets)}) UNION ALL SELECT b, a FROM (${linksOf(datasets)})`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${work} AS SELECT DISTINCT a AS id, a AS label FROM ${work}_e`);
+  for (;;) {
+    await session.run(
+      `CREATE OR REPLACE TEMP TABLE ${work}_n AS SELECT l.id, least(l.label, m.label) AS label FROM ${work} AS l ` +
+        `JOIN (SELECT e.a AS id, min(n.label) AS label FROM ${work}_e AS e JOIN ${work} AS n ON n.id = e.b GROUP BY e.a) AS m ON m.id = l.id`,
+    );
+    await session.run(`CREATE OR REPLACE TEMP TABLE ${work}_j AS SELECT l.id, j.label FROM ${work}_n AS l JOIN ${work}_n AS j ON j.id = l.label`);
+    const changed = await session.rows(`SELECT count(*) AS n FROM ${work}_j AS l JOIN ${work} AS o ON o.id = l.id WHERE l.label <> o.label`);
+    await session.run(`CREATE OR REPLACE TEMP TABLE ${work} AS SELECT * FROM ${work}_j`);
+    if (Number(changed[0]!["n"]) === 0) break;
+  }
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT id, label FROM ${work} WHERE label <> id`);
+  for (const t of [work, `${work}_e`, `${work}_n`, `${work}_j`]) await session.run(`DROP TABLE ${t}`);
+}
+
+/**
+ * Creates `table` (id, label): the components of the links of `datasets` (all when undefined), each id whose
+ * component's smallest id is not its own with that id as label.
+ */
+export async function components(session: SqlSession, method: ComponentMethod, table: string, datasets: readonly number[] | undefined, keyCount: number): Promise<void> {
+  if (method === "union-find") await unionFind(session, table, datasets, keyCount);
+  else await labelPropagation(session, table, datasets);
+}

@@ -1,0 +1,207 @@
+/**
+ * Step 3 of the SQL merge: the merged profiles of one merge policy as one table in the row shape (row-shape.ts),
+ * with the rules of src/merge/merge-fragments.ts:
+ * - a profile is the rows of the policy's datasets under one key: the primary identity (`none`) or the smallest
+ *   identity of its component in the policy's identity graph (`pdg`); stitched profiles with more than
+ *   IDENTITY_GRAPH_LIMIT identities are left out; profiles are ordered as the reference orders them (by the hash of
+ *   their component in the graph of all datasets, the component, the hash of the key, the key);
+ * - a fragment is the records of one (dataset, primary identity); its records apply in ingestion order (or by
+ *   custom timestamp, by convention), fragments lowest rank first (dataset order, or effective time), ties on
+ *   ingestion time, dataset id, identity: each record gets its application position `pos`;
+ * - each leaf takes the value of the record applied last that has it; objects are present when any record has
+ *   them; arrays are taken whole (or as the union of all records' items, winner's first, by convention); maps
+ *   merge key by key; identityMap is the union of the records' (highest priority first) and then the events'
+ *   identities, one primary kept; segmentMembership never comes from records;
+ * - `xEvent` holds the profile's events by timestamp, then load order.
+ */
+import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
+import { policyIncludesDataset } from "../../merge/merge-fragments.js";
+import type { MergeConventions } from "../../merge/merge-options.js";
+import type { MergePolicy } from "../../xdm/types.js";
+import type { XdmType } from "../../xdm/xdm-type.js";
+import type { SqlDialect } from "../dialect.js";
+import { ROW_SHAPE_NAMES } from "../row-shape.js";
+import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
+import { FRAGMENTS, KEYS, NAMESPACES } from "./identities.js";
+import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
+import type { MergeSources } from "./sources.js";
+
+/** Columns of a merged-profiles table beside the row shape's. */
+export const MERGED_COLUMNS = {
+  /** The profile key (`namespace:id`), as the reference's ProfileGroup.key. */
+  key: "xProfileKey",
+  /** 1, 2, …: the reference's profile order. */
+  order: "xProfileOrder",
+  /** Latest ingestion time of the profile's records, epoch ms (NULL for a profile of events only). */
+  lastIngestTime: "xLastIngestTime",
+  /** Number of records merged (0 for a profile of events only). */
+  recordCount: "xRecordCount",
+} as const;
+
+const SYSTEM_MANAGED = new Set(["identityMap", "segmentMembership"]);
+
+/** The tables of identity components a policy's merge reads (see identities.ts). */
+export interface ComponentTables {
+  /** Components over all datasets: the order of profiles. */
+  readonly all: string;
+  /** Components over the policy's datasets (pdg only). */
+  readonly policy: string | undefined;
+}
+
+/** Which datasets (sandbox.json positions) a policy merges. */
+export function policyDatasets(sources: MergeSources, policy: MergePolicy): number[] {
+  return sources.datasets.filter((d) => policyIncludesDataset(policy, d.id)).map((d) => d.index);
+}
+
+/** A value per dataset (sandbox.json position) as a CASE over `pl_ds`. */
+function perDataset(sources: MergeSources, value: (id: string) => number, dialect: SqlDialect, column = "pl_ds"): string {
+  return dialect.caseWhen(sources.datasets.map((d) => [`${column} = ${d.index}`, String(value(d.id))] as const));
+}
+
+/** The aggregate giving a column's merged value over the rows of one profile (with `pos`). */
+function mergeAggregate(expr: string, t: XdmType, arrays: MergeConventions["arrayMerge"], d: SqlDialect): string {
+  if (t.kind === "map" || (t.kind === "array" && arrays === "union")) return mergeList(d.orderedList(expr, ["pos"]), t, arrays, d, 0);
+  if (t.kind !== "object") return d.argMax(expr, "pos");
+  const fields = [...t.fields].map(([name, ft]) => [name, mergeAggregate(d.field(expr, name), ft, arrays, d)] as const);
+  return d.caseWhen([[`bool_or(${d.isNotNull(expr)})`, d.struct(fields)]]);
+}
+
+/** The merged value of a list of values in application order (NULL where a record lacks it), by type. */
+function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerge"], d: SqlDialect, depth: number): string {
+  const x = `x${depth}`;
+  const present = d.listFilter(list, d.lambda([x], d.isNotNull(x)));
+  const any = `${d.listLength(present)} > 0`;
+  switch (t.kind) {
+    case "object": {
+      const fields = [...t.fields].map(([name, ft]) => [name, mergeList(d.listTransform(list, d.lambda([x], d.field(x, name))), ft, arrays, d, depth + 1)] as const);
+      return d.caseWhen([[any, d.struct(fields)]]);
+    }
+    case "map": {
+      const k = `k${depth}`;
+      const i = `i${depth}`;
+      const keys = d.flatten(d.listTransform(present, d.lambda([x], d.mapKeys(x))));
+      const firstSeen = d.listFilter(keys, d.lambda([k, i], `${d.listPosition(keys, k)} = ${i} + ${1 - d.lambdaIndexBase}`));
+      const value = mergeList(d.listTransform(list, d.lambda([x], d.mapGet(x, k))), t.values, arrays, d, depth + 1);
+      const entries = d.listTransform(firstSeen, d.lambda([k], d.struct([["key", k], ["value", value]])));
+      return d.caseWhen([[any, d.cast(d.mapFromEntries(entries), sqlTypeOfXdm(t))]]);
+    }
+    case "array":
+      if (arrays === "union") {
+        // The reference unions as it applies: the last array first, then each earlier one's items that no later
+        // array holds (items compared whole).
+        const a = `a${depth}`;
+        const i = `i${depth}`;
+        const y = `y${depth}`;
+        const latestFirst = d.listReverse(present);
+        const later = d.flatten(d.listSlice(latestFirst, "1", `${i} - ${d.lambdaIndexBase}`));
+        const fresh = d.listFilter(a, d.lambda([y], d.isNotTrue(d.listContains(later, y))));
+        return d.caseWhen([[any, d.flatten(d.listTransform(latestFirst, d.lambda([a, i], fresh)))]]);
+      }
+      return d.listLast(present);
+    default:
+      return d.listLast(present);
+  }
+}
+
+/** The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, sc, m): sources ordered by (sa, sb, sc). */
+function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect): string {
+  const order = "sa, sb, sc, ni";
+  const sortKey = d.struct(["sa", "sb", "sc", "ni"].map((c) => [c, c] as const));
+  const idKey = `lns || ':' || coalesce(it.id, 'undefined')`;
+  const primaryFlag = d.ident("primary");
+  const single = `CASE WHEN it.${primaryFlag} IS TRUE AND row_number() OVER (PARTITION BY pk, it.${primaryFlag} IS TRUE ORDER BY ${order}, ii) > 1 THEN FALSE ELSE it.${primaryFlag} END`;
+  const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
+  const item = d.struct(fields.map((f) => [f, f === "primary" && primary === "single" ? "p" : `it.${d.ident(f)}`] as const));
+  const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
+  return (
+    `WITH im_entries AS (SELECT pk, sa, sb, sc, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM (${sourcesSql}) WHERE m IS NOT NULL), ` +
+    // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
+    `im_ns AS (SELECT pk, sa, sb, sc, ni, e.key AS ns, coalesce(n.lns, ${d.lower("e.key")}) AS lns, e.value AS items FROM im_entries LEFT JOIN ${NAMESPACES} AS n ON n.ns = e.key), ` +
+    `im_names AS (SELECT pk, lns, ${d.argMin("ns", sortKey)} AS name, min(${sortKey}) AS first FROM im_ns GROUP BY pk, lns), ` +
+    `im_items AS (SELECT pk, sa, sb, sc, ni, lns, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
+    `im_kept AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY pk, ${idKey} ORDER BY ${order}, ii) AS dup FROM im_items) WHERE dup = 1), ` +
+    `im_flagged AS (SELECT *, ${single} AS p FROM im_kept), ` +
+    `im_grouped AS (SELECT pk, lns, ${d.orderedList(item, ["sa", "sb", "sc", "ni", "ii"])} AS items FROM im_flagged GROUP BY pk, lns) ` +
+    `SELECT n.pk, ${d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", d.coalesce(["g.items", d.cast("[]", itemsType)])]]), ["n.first"])), sqlTypeOfXdm(mapType))} AS m ` +
+    `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk`
+  );
+}
+
+/**
+ * The statements that create `table`, the merged profiles of `policy`, from the tables of steps 1 and 2.
+ * `prefix` names the policy's intermediate tables.
+ */
+export function mergeProfilesSql(sources: MergeSources, policy: MergePolicy, components: ComponentTables, table: string, prefix: string, d: SqlDialect): string[] {
+  const conventions = sources.conventions;
+  const included = policyDatasets(sources, policy);
+  const pdg = policy.identityGraph.type === "pdg";
+  const fk = `${prefix}_fk`;
+  const pk = `${prefix}_pk`;
+  const ranked = `${prefix}_ranked`;
+  const key = pdg ? "coalesce(cp.label, f.prim)" : "f.prim";
+  const excluded = pdg ? ` AND ${key} NOT IN (SELECT label FROM ${components.policy} GROUP BY label HAVING count(*) + 1 > ${IDENTITY_GRAPH_LIMIT})` : "";
+  const statements: string[] = [];
+  statements.push(
+    `CREATE OR REPLACE TEMP TABLE ${fk} AS SELECT f.pl_seq, f.pl_ds, f.prim, ${key} AS pk, coalesce(ca.label, f.prim) AS comp FROM ${FRAGMENTS} AS f ` +
+      `LEFT JOIN ${components.all} AS ca ON ca.id = f.prim${pdg ? ` LEFT JOIN ${components.policy} AS cp ON cp.id = f.prim` : ""} ` +
+      `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"})${excluded}`,
+  );
+  statements.push(
+    `CREATE OR REPLACE TEMP TABLE ${pk} AS SELECT p.pk, kp.k AS key, row_number() OVER (ORDER BY ${d.fnv1aUtf16("kc.k")}, p.comp, ${d.fnv1aUtf16("kp.k")}, p.pk) AS pl_order ` +
+      `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk JOIN ${KEYS} AS kc ON kc.id = p.comp`,
+  );
+  // Application order: fragments ranked, then the records of each.
+  const within = conventions.customTimestampScope === "all" ? ["coalesce(pl_custom, pl_ingest)", "pl_ingest", "pl_seq"] : ["pl_ingest", "pl_seq"];
+  const withinKey = d.struct(within.map((w, i) => [`w${i}`, w] as const));
+  const idOrder = [...sources.datasets].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((x) => x.id);
+  const idRank = perDataset(sources, (id) => idOrder.indexOf(id), d);
+  const order = policy.attributeMerge.type === "dataSetPrecedence" ? (policy.attributeMerge.order ?? []) : [];
+  const first =
+    policy.attributeMerge.type === "dataSetPrecedence"
+      ? perDataset(sources, (id) => order.length - order.indexOf(id), d)
+      : conventions.mixedTimestamps === "perFragment"
+        ? "coalesce(f_custom, f_ingest)"
+        : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
+  statements.push(
+    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT r.*, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
+      `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
+      `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
+      `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags) ` +
+      `SELECT *, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
+      `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)`,
+  );
+  const profile = sources.profileType;
+  const eventType = sources.eventType;
+  const aggregates = [...profile.fields]
+    .filter(([name]) => !SYSTEM_MANAGED.has(name))
+    .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
+  const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
+  const eventStruct = d.struct([...eventType.fields.keys()].map((n) => [n, `e.${d.ident(n)}`] as const));
+  const eventsAgg = `SELECT fk.pk, ${d.orderedList(eventStruct, ["e.pl_ts", "e.pl_seq"])} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
+  const idmType = profile.fields.get("identityMap");
+  const joins = [`LEFT JOIN (${recordsAgg}) AS rec ON rec.pk = p.pk`, `LEFT JOIN (${eventsAgg}) AS evs ON evs.pk = p.pk`];
+  if (idmType?.kind === "map") {
+    const idm = d.ident("identityMap");
+    const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
+    const idSources =
+      `SELECT pk, 0 AS sa, -pos AS sb, CAST(0 AS BIGINT) AS sc, ${idm} AS m FROM ${ranked} UNION ALL ` +
+      `SELECT fk.pk, 1, e.pl_ts, e.pl_seq, ${eventIdm} FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
+    joins.push(`LEFT JOIN (${identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d)}) AS idm ON idm.pk = p.pk`);
+  }
+  const eventsType = listOf(structOfXdm(eventType));
+  const columns = [
+    `p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}`,
+    `p.key AS ${d.ident(MERGED_COLUMNS.key)}`,
+    ...[...profile.fields].map(([name, t]) => {
+      const value = name === "identityMap" && idmType?.kind === "map" ? "idm.m" : SYSTEM_MANAGED.has(name) ? d.null(sqlTypeOfXdm(t)) : `rec.${d.ident(name)}`;
+      return `${d.cast(value, sqlTypeOfXdm(t))} AS ${d.ident(name)}`;
+    }),
+    `${d.cast(d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
+    `${d.list([], STRING)} AS ${d.ident(ROW_SHAPE_NAMES.segments)}`,
+    `rec.pl_last AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
+    `coalesce(rec.pl_count, 0) AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
+  ];
+  statements.push(`CREATE OR REPLACE TABLE ${d.ident(table)} AS SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")} ORDER BY p.pl_order`);
+  return statements;
+}
+

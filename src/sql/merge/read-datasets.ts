@@ -1,0 +1,112 @@
+/**
+ * Step 1 of the SQL merge: every dataset read where it lies, as one view per dataset. JSON Lines files are read
+ * with the explicit types of the dataset's own schema (never inferred), Parquet files by column name; both are
+ * then cast to the union schema of their class, so that all profile datasets (and all event datasets) stack.
+ *
+ * Each view has the union's columns plus:
+ * - `pl_ds` (the dataset's position in sandbox.json), `pl_file` (the file's position in load order) and `pl_row`
+ *   (1-based row in its file): where a row came from, for located errors;
+ * - `pl_seq`: the row's position in the sandbox's load order (the reference's last tie-break);
+ * - `pl_ingest`: `_acp_system_metadata.ingestTime` in epoch ms;
+ * - `pl_idmap`: the row's identityMap as the platform's shape (identities are read from it);
+ * - events: `pl_ts`, the event's `timestamp` in epoch ms; records: `pl_custom`, `extSourceSystemAudit.lastUpdatedDate`
+ *   in epoch ms (custom-timestamp merging).
+ */
+import { IDENTITY_MAP_TYPE, object, scalar, type XdmObject, type XdmType } from "../../xdm/xdm-type.js";
+import type { SqlDialect } from "../dialect.js";
+import { SQL_ERROR_CODES, SqlCompileError } from "../errors.js";
+import { sqlTypeOfXdm, type SqlType } from "../types.js";
+import type { MergeSources, SourceDataset } from "./sources.js";
+
+/** The system column of every data row; only its ingestion time is read. */
+const SYSTEM_METADATA = "_acp_system_metadata";
+const SYSTEM_METADATA_TYPE = object([["ingestTime", scalar("date-time")]]);
+
+/** Rows start at 1 and stay below 2^32 per file, so (file, row) packs into one BIGINT in load order. */
+const ROWS_PER_FILE = 4294967296;
+
+export const IDENTITY_MAP_SQL_TYPE: SqlType = sqlTypeOfXdm(IDENTITY_MAP_TYPE);
+
+/** The view of one dataset's rows. */
+export function datasetView(index: number): string {
+  return `pl_ds_${index}`;
+}
+
+/** The union relation of all datasets of a class (profile records or events), by name. */
+export const RECORDS_VIEW = "pl_records";
+export const EVENTS_VIEW = "pl_events";
+
+function fileRows(d: SourceDataset, dialect: SqlDialect): string[] {
+  const json = d.files.filter((f) => !f.path.endsWith(".parquet"));
+  const parquet = d.files.filter((f) => f.path.endsWith(".parquet"));
+  const columns: Array<readonly [string, SqlType]> = [...d.type.fields].map(([n, t]) => [n, sqlTypeOfXdm(t)] as const);
+  if (!d.type.fields.has(SYSTEM_METADATA)) columns.push([SYSTEM_METADATA, sqlTypeOfXdm(SYSTEM_METADATA_TYPE)]);
+  const reads = json.map((f) => `SELECT *, ${f.ordinal} AS pl_file FROM ${dialect.readJsonLines(f.path, columns)}`);
+  if (parquet.length > 0) {
+    const ordinal = dialect.caseWhen(parquet.map((f) => [`pl_file = ${dialect.string(f.path)}`, String(f.ordinal)] as const));
+    reads.push(`SELECT * REPLACE (${ordinal} AS pl_file) FROM ${dialect.readParquet(parquet.map((f) => f.path))}`);
+  }
+  return reads;
+}
+
+/** `extSourceSystemAudit.lastUpdatedDate` in epoch ms, as the reference reads it (a date-time, or a number). */
+function customTimestamp(type: XdmObject, dialect: SqlDialect): string {
+  const audit = type.fields.get("extSourceSystemAudit");
+  const t: XdmType | undefined = audit?.kind === "object" ? audit.fields.get("lastUpdatedDate") : undefined;
+  const col = `${dialect.ident("extSourceSystemAudit")}.${dialect.ident("lastUpdatedDate")}`;
+  if (t === undefined) return "CAST(NULL AS BIGINT)";
+  if (t.kind === "date-time") return dialect.timestampToEpochMs(col);
+  if (t.kind === "long" || t.kind === "int") return col;
+  throw new SqlCompileError(SQL_ERROR_CODES.notCompiled, `extSourceSystemAudit.lastUpdatedDate is a ${t.kind}: the SQL merge reads custom timestamps typed date-time or long`, undefined);
+}
+
+/** `CREATE TEMP VIEW` of one dataset: its files stacked, cast to its class's union schema. */
+export function datasetViewSql(d: SourceDataset, sources: MergeSources, dialect: SqlDialect): string {
+  const union = d.kind === "event" ? sources.eventType : sources.profileType;
+  const cols = [...union.fields].map(([name, t]) => {
+    const st = sqlTypeOfXdm(t);
+    return `${d.type.fields.has(name) ? dialect.cast(dialect.ident(name), st) : dialect.null(st)} AS ${dialect.ident(name)}`;
+  });
+  const idmap = d.type.fields.has("identityMap") ? dialect.cast(dialect.ident("identityMap"), IDENTITY_MAP_SQL_TYPE) : dialect.null(IDENTITY_MAP_SQL_TYPE);
+  const extra = [
+    `${d.index} AS pl_ds`,
+    "pl_file",
+    "pl_row",
+    `pl_file * ${ROWS_PER_FILE} + pl_row AS pl_seq`,
+    `${dialect.timestampToEpochMs(`${dialect.ident(SYSTEM_METADATA)}.${dialect.ident("ingestTime")}`)} AS pl_ingest`,
+    `${idmap} AS pl_idmap`,
+    d.kind === "event"
+      ? `${d.type.fields.has("timestamp") ? dialect.timestampToEpochMs(dialect.ident("timestamp")) : "CAST(NULL AS BIGINT)"} AS pl_ts`
+      : `${customTimestamp(d.type, dialect)} AS pl_custom`,
+  ];
+  const rows = fileRows(d, dialect);
+  const select = rows.length === 0 ? emptyRows(d.kind, sources, dialect) : `SELECT ${[...extra, ...cols].join(", ")} FROM (${rows.join(" UNION ALL BY NAME ")}) AS pl_rows`;
+  return `CREATE OR REPLACE TEMP VIEW ${datasetView(d.index)} AS ${select}`;
+}
+
+/** The views of every dataset, then one view of all records and one of all events (empty when a class has no dataset). */
+export function readDatasetsSql(sources: MergeSources, dialect: SqlDialect): string[] {
+  const out = sources.datasets.map((d) => datasetViewSql(d, sources, dialect));
+  for (const [kind, view] of [["profile", RECORDS_VIEW], ["event", EVENTS_VIEW]] as const) {
+    const parts = sources.datasets.filter((d) => d.kind === kind).map((d) => `SELECT * FROM ${datasetView(d.index)}`);
+    out.push(`CREATE OR REPLACE TEMP VIEW ${view} AS ${parts.length > 0 ? parts.join(" UNION ALL ") : emptyRows(kind, sources, dialect)}`);
+  }
+  return out;
+}
+
+/** A relation with the columns of a dataset view of this class and no rows. */
+function emptyRows(kind: "profile" | "event", sources: MergeSources, dialect: SqlDialect): string {
+  const union = kind === "event" ? sources.eventType : sources.profileType;
+  const big = "CAST(NULL AS BIGINT)";
+  const cols = [
+    "CAST(NULL AS INTEGER) AS pl_ds",
+    `${big} AS pl_file`,
+    `${big} AS pl_row`,
+    `${big} AS pl_seq`,
+    `${big} AS pl_ingest`,
+    `${dialect.null(IDENTITY_MAP_SQL_TYPE)} AS pl_idmap`,
+    `${big} AS ${kind === "event" ? "pl_ts" : "pl_custom"}`,
+    ...[...union.fields].map(([name, t]) => `${dialect.null(sqlTypeOfXdm(t))} AS ${dialect.ident(name)}`),
+  ];
+  return `SELECT ${cols.join(", ")} WHERE FALSE`;
+}

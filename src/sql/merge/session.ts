@@ -1,0 +1,14 @@
+/**
+ * What the SQL merge needs from an engine connection: statements, small result sets, and integer columns
+ * streamed out and appended back (the identity union-find runs in JavaScript over integer ids the engine hands
+ * out and takes back). The DuckDB connection is one (duckdb-session.ts).
+ */
+export interface SqlSession {
+  run(sql: string): Promise<void>;
+  /** A small result as JSON-like row objects. */
+  rows(sql: string): Promise<Array<Record<string, unknown>>>;
+  /** The INTEGER columns of a query, chunk by chunk (NULLs as -1). */
+  intChunks(sql: string): AsyncIterable<Int32Array[]>;
+  /** Appends rows to an existing table of INTEGER columns, given column-wise. */
+  appendInts(table: string, columns: readonly Int32Array[]): Promise<void>;
+}

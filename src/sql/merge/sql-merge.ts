@@ -1,0 +1,98 @@
+/**
+ * The SQL merge of a sandbox on one engine session: the datasets read where they lie and the identities numbered
+ * and linked once (steps 1–2), then the merged profiles of any merge policy as a table (step 3). Each stage's wall
+ * time is kept for the benchmark.
+ */
+import type { MergePolicy } from "../../xdm/types.js";
+import type { SqlDialect } from "../dialect.js";
+import { DUCKDB } from "../duckdb.js";
+import { checkPrimaries, components, fragmentsAndLinksSql, identitiesSql, IDENTITIES, lowerNamespaces, numberKeys, type ComponentMethod } from "./identities.js";
+import { mergeProfilesSql, policyDatasets, type ComponentTables } from "./merge-profiles.js";
+import { readDatasetsSql } from "./read-datasets.js";
+import type { SqlSession } from "./session.js";
+import type { MergeSources } from "./sources.js";
+
+export interface SqlMergeOptions {
+  /** How identity components are computed (default: the union-find, the faster one — see bench/RESULTS.md). */
+  readonly components?: ComponentMethod;
+  readonly dialect?: SqlDialect;
+}
+
+export interface StageTime {
+  readonly stage: string;
+  readonly ms: number;
+}
+
+const ALL_COMPONENTS = "pl_comp_all";
+
+export class SqlMerge {
+  /** Wall time of each stage run so far, in order. */
+  readonly times: StageTime[] = [];
+  private readonly policyComponents = new Map<string, string>();
+
+  private constructor(
+    private readonly session: SqlSession,
+    readonly sources: MergeSources,
+    private readonly dialect: SqlDialect,
+    private readonly method: ComponentMethod,
+    private readonly keyCount: number,
+  ) {}
+
+  /** Reads the datasets, numbers and links their identities, and computes the components over all datasets. */
+  static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
+    const dialect = options.dialect ?? DUCKDB;
+    const times: StageTime[] = [];
+    const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+      const start = performance.now();
+      const out = await work();
+      times.push({ stage, ms: performance.now() - start });
+      return out;
+    };
+    await timed("views", async () => {
+      for (const s of readDatasetsSql(sources, dialect)) await session.run(s);
+    });
+    await timed("identities", async () => {
+      await session.run(identitiesSql(sources, dialect));
+      await lowerNamespaces(session, dialect);
+    });
+    const keyCount = await timed("keys", () => numberKeys(session, dialect));
+    await timed("fragments and links", async () => {
+      for (const s of fragmentsAndLinksSql(sources, dialect)) await session.run(s);
+      await checkPrimaries(session, sources);
+      await session.run(`DROP TABLE ${IDENTITIES}`);
+    });
+    const method = options.components ?? "union-find";
+    const merge = new SqlMerge(session, sources, dialect, method, keyCount);
+    merge.times.push(...times);
+    await merge.timed(`components (${method}, all datasets)`, () => components(session, method, ALL_COMPONENTS, undefined, keyCount));
+    return merge;
+  }
+
+  private async timed<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    const out = await work();
+    this.times.push({ stage, ms: performance.now() - start });
+    return out;
+  }
+
+  /** The component table of the graph over these datasets (all datasets: the one computed up front). */
+  private async componentsOver(datasets: readonly number[]): Promise<string> {
+    if (datasets.length === this.sources.datasets.length) return ALL_COMPONENTS;
+    const table = `pl_comp_${datasets.join("_")}`;
+    if (!this.policyComponents.has(table)) {
+      await this.timed(`components (${this.method}, datasets ${datasets.join(", ")})`, () => components(this.session, this.method, table, datasets, this.keyCount));
+      this.policyComponents.set(table, table);
+    }
+    return table;
+  }
+
+  /** Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. */
+  async mergePolicy(policy: MergePolicy, table: string): Promise<void> {
+    const datasets = policyDatasets(this.sources, policy);
+    const tables: ComponentTables = { all: ALL_COMPONENTS, policy: policy.identityGraph.type === "pdg" ? await this.componentsOver(datasets) : undefined };
+    const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
+    await this.timed(`merge ${policy.id}`, async () => {
+      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect)) await this.session.run(s);
+    });
+  }
+}
