@@ -137,9 +137,9 @@ export function tooLarge(what: string, bytes: number, limit: number, at: SourceL
 
 /**
  * Checks a file before it is opened: inside its sandbox (see ReadCheck.sandboxDir), a regular file (a missing file is
- * IO-F001, a directory, FIFO or device IO-F003, without opening it) of at most `check.maxBytes`. Returns its size.
+ * IO-F001, a directory, FIFO or device IO-F003, without opening it) of at most `check.maxBytes`.
  */
-export function checkReadable(path: string, check: ReadCheck = {}): number {
+export function checkReadable(path: string, check: ReadCheck = {}): void {
   const at: SourceLocation = check.listed ? { file: check.listed.manifest, jsonPath: check.listed.jsonPath } : { file: path };
   const sandboxDir = check.sandboxDir ?? (check.listed && dirname(check.listed.manifest));
   if (sandboxDir !== undefined) confined(sandboxDir, path, at);
@@ -154,5 +154,4 @@ export function checkReadable(path: string, check: ReadCheck = {}): number {
     const name = check.listed ? JSON.stringify(check.listed.entry) : "the file";
     throw tooLarge(`${name}${check.reader ? ` (${check.reader})` : ""}`, info.size, check.maxBytes, at);
   }
-  return info.size;
 }
