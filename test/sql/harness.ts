@@ -64,8 +64,17 @@ export function schemaFor(profile: JsonObject, events: readonly JsonObject[]): P
 /** What the SQL back end gave: a value (with its SQL), or a coded refusal. */
 export type SqlOutcome = { readonly kind: "value"; readonly value: Json; readonly sql: string } | { readonly kind: "refused"; readonly code: string; readonly message: string };
 
+/** An input whose row is a table of the runner's connection (SqlRunner.load). */
+export interface LoadedInput {
+  readonly input: Input;
+  readonly schema: PqlSchema;
+  readonly table: string;
+}
+
 /** One in-memory DuckDB connection with the dialect's prelude run. */
 export class SqlRunner {
+  private tables = 0;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -83,10 +92,22 @@ export class SqlRunner {
     this.instance.closeSync();
   }
 
-  /** The expression as a predicate (`asPredicate`) or a value, on DuckDB. SQL DuckDB rejects is thrown. */
-  async run(expr: string, input: Input, asPredicate: boolean): Promise<SqlOutcome> {
-    const ast = parsePql(expr, "case.pql");
+  /**
+   * `input`'s row as a table of this connection, for an input that many expressions run on: DuckDB then parses
+   * and plans the row (kilobytes of literals) once, not once per expression.
+   */
+  async load(input: Input): Promise<LoadedInput> {
     const schema = schemaFor(input.profile, input.events);
+    const table = `input_${++this.tables}`;
+    await this.connection.run(`CREATE TEMP TABLE ${table} AS ${profileRowSql(schema, DUCKDB, input.profile, input.events, input.segments)}`);
+    return { input, schema, table };
+  }
+
+  /** The expression as a predicate (`asPredicate`) or a value, on DuckDB. SQL DuckDB rejects is thrown. */
+  async run(expr: string, on: Input | LoadedInput, asPredicate: boolean): Promise<SqlOutcome> {
+    const input = "table" in on ? on.input : on;
+    const ast = parsePql(expr, "case.pql");
+    const schema = "table" in on ? on.schema : schemaFor(input.profile, input.events);
     const now = parseDateTime(input.now) as number;
     let sql: string;
     let type: SqlType;
@@ -100,10 +121,10 @@ export class SqlRunner {
       if (e instanceof SqlCompileError) return { kind: "refused", code: e.code, message: e.message };
       throw e;
     }
-    const row = profileRowSql(schema, DUCKDB, input.profile, input.events, input.segments);
+    const from = "table" in on ? on.table : `(${profileRowSql(schema, DUCKDB, input.profile, input.events, input.segments)})`;
     let rows: Record<string, unknown>[];
     try {
-      rows = (await this.connection.runAndReadAll(`SELECT ${sql} AS result FROM (${row}) AS profile`)).getRowObjectsJson() as Record<string, unknown>[];
+      rows = (await this.connection.runAndReadAll(`SELECT ${sql} AS result FROM ${from} AS profile`)).getRowObjectsJson() as Record<string, unknown>[];
     } catch (e) {
       throw new Error(`DuckDB rejected the SQL of ${expr}:\n${sql}\n${e instanceof Error ? e.message : String(e)}`);
     }
