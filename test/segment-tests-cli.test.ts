@@ -2,10 +2,11 @@
  * `profile-lab test` end to end: the sample's tests pass; a one-line change to a segment makes the tests that
  * depend on it fail with explain's trace and exit 1; JUnit XML for CI; broken files and bad options.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, copySample, SAMPLE } from "./helpers/cli.js";
+import { cli, copySample, REPO, SAMPLE } from "./helpers/cli.js";
 
 /**
  * The structure of a JUnit XML report, checked without an XSD (no XML schema validator is a dependency):
@@ -84,6 +85,38 @@ describe("profile-lab test", () => {
     expect(r.stdout).toMatch(/TST-F002 .*tests\/broken\.yaml:5:9: unknown field "sise"; did you mean "size"\?/);
     expect(r.stdout).toMatch(/^14 tests: 13 passed, 0 failed, 1 error \(/m);
     expect(checkJunit(cli("test", "--sandbox", dir, "--reporter", "junit").stdout)).toMatchObject({ tests: 14, errors: 1 });
+  });
+
+  it("--watch reruns the tests a change to a segment touches, and prints their result", async () => {
+    const dir = copySample();
+    for (const name of readdirSync(join(dir, "tests"))) if (!name.startsWith("us-residents-")) rmSync(join(dir, "tests", name));
+    const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "test", "--sandbox", dir, "--watch"], { cwd: REPO });
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const seen = (pattern: RegExp): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (pattern.test(out)) resolve();
+        };
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          check();
+        });
+        child.on("exit", () => reject(new Error(`profile-lab test --watch ended before ${pattern}:\n${out}\n${err}`)));
+        check();
+      });
+    try {
+      await seen(/^2 tests: 2 passed, 0 failed/m);
+      const file = join(dir, "segments/us-residents.json");
+      writeFileSync(file, readFileSync(file, "utf8").replace('homeAddress.countryCode = \\"US\\"', 'homeAddress.countryCode = \\"CA\\"'));
+      await seen(/— rerun after a change to segments\/us-residents\.json[\s\S]*^2 tests: 0 passed, 2 failed/m);
+      expect(out).toContain('homeAddress.countryCode = "CA"  → false');
+    } finally {
+      child.kill("SIGINT");
+    }
+    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on("exit", resolve)));
+    expect(code).toBe(1);
   });
 
   it("refuses an unknown reporter as a usage error", () => {

@@ -160,10 +160,11 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "test",
     summary: "run the sandbox's segment tests (tests/*.yaml|json): data, asOf runs and assertions on members, statuses, fields and sizes; exit 1 on a failure",
-    usage: "profile-lab test [<name-filter>] [--sandbox <dir>] [--reporter pretty|json|junit]",
+    usage: "profile-lab test [<name-filter>] [--sandbox <dir>] [--reporter pretty|json|junit] [--watch]",
     options: {
       sandbox: SANDBOX,
       reporter: { type: "string", value: "name", description: "pretty (failures with explain's account of the profile), json, or junit (JUnit XML for CI)", default: "pretty" },
+      watch: { type: "boolean", description: "after the run, rerun the tests a change to a test, segment, data or definition file touches, until Ctrl-C" },
     },
     maxArgs: 1,
     load: async () => (await import("./commands/test.js")).run,
