@@ -17,7 +17,7 @@
  * confined to the sandbox, but are still read only when they are regular files within the reader's limit.
  * Errors name paths, never the content of a file that was refused.
  */
-import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import type { SourceLocation } from "../xdm/errors.js";
 import { unopenableDataFile, type ListedAt } from "./data-file.js";
@@ -72,25 +72,35 @@ function errnoOf(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Links followed at most while resolving one path, as the kernel's own limit (Linux's MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/** lstat, undefined for a path that does not exist (or has a file where a folder should be: ENOTDIR). */
+function lstatOf(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    if (errnoOf(e) === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
+
 /**
  * The real path `path` names: every link resolved, a link whose target does not exist (yet) followed all the
- * same (a write through it would create its target), missing parts kept as written.
+ * same (a write through it would create its target), missing parts kept as written. Walks up with lstat, which
+ * does not throw for a missing path: thrown errors cost far more than the calls.
  */
-function realPathOf(path: string): string {
-  try {
-    return realpathSync.native(path);
-  } catch (e) {
-    if (errnoOf(e) !== "ENOENT" && errnoOf(e) !== "ENOTDIR") throw e;
+function realPathOf(path: string, links = 0): string {
+  const info = lstatOf(path);
+  if (info === undefined) {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPathOf(parent, links), basename(path));
   }
-  let link: Stats | undefined;
-  try {
-    link = lstatSync(path);
-  } catch {
-    link = undefined;
+  if (info.isSymbolicLink() && !existsSync(path)) {
+    if (links >= MAX_LINKS) throw Object.assign(new Error("too many levels of symbolic links"), { code: "ELOOP" });
+    return realPathOf(resolve(dirname(path), readlinkSync(path)), links + 1);
   }
-  if (link?.isSymbolicLink()) return realPathOf(resolve(dirname(path), readlinkSync(path)));
-  const parent = dirname(path);
-  return parent === path ? path : join(realPathOf(parent), basename(path));
+  return realpathSync.native(path);
 }
 
 /**
