@@ -233,3 +233,18 @@ describe("the sandbox folder lock", () => {
     expect(existsSync(lock)).toBe(false);
   });
 });
+
+describe("jobs at once", () => {
+  it("runs at most maxRunningJobs jobs at a time; a further POST starts when one ends", async () => {
+    const { app: limited, call: limitedCall } = serve({ sandboxes: sandboxesFolder("prod"), maxRunningJobs: 1, clock: Date.now });
+    const body = fixture("000-create-export-job.request.json");
+    const [first, second] = await Promise.all([limitedCall({ method: "POST", url: `${UPS}/export/jobs`, payload: body }), limitedCall({ method: "POST", url: `${UPS}/export/jobs`, payload: body })]);
+    const jobs = [first.json(), second.json()].sort((a, b) => a.id - b.id);
+    // The second job started only after the first had ended.
+    const ended = (await limitedCall({ method: "GET", url: `${UPS}/export/jobs/${jobs[0].id}` })).json();
+    expect(ended.status).toBe("SUCCEEDED");
+    expect(jobs[1].creationTime).toBeGreaterThanOrEqual(ended.updateTime);
+    await poll(limitedCall, `${UPS}/export/jobs/${jobs[1].id}`);
+    await limited.close();
+  });
+});

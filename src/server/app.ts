@@ -25,6 +25,12 @@ import { SCHEDULE_TICK_MS, startScheduleTrigger } from "./schedule-trigger.js";
 import { SandboxRegistry } from "./sandboxes.js";
 import type { ServerContext } from "./context.js";
 
+/**
+ * Jobs running at once: they share the server's thread (a small job runs in it, yielding every 50 ms) and its
+ * memory budget, so more at once only slows every answer down.
+ */
+export const MAX_RUNNING_JOBS = 2;
+
 /** Request bodies larger than this are refused with 413 (the largest PQL text allowed is 256 KiB). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -38,6 +44,8 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** fastify's logger: true for one JSON line per request on stdout. */
   readonly logger?: boolean;
+  /** Jobs running at once (default MAX_RUNNING_JOBS); further POSTs wait for one to end. */
+  readonly maxRunningJobs?: number;
   /** How often active schedules are looked at (default SCHEDULE_TICK_MS). */
   readonly scheduleTickMs?: number;
   /**
@@ -79,7 +87,7 @@ function send(reply: FastifyReply, error: unknown): FastifyReply {
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdOf, requestIdHeader: false });
   const registry = new SandboxRegistry(options.sandboxes);
-  const runner = new JobRunner((e) => app.log.warn({ err: e }, "job failed"));
+  const runner = new JobRunner(options.maxRunningJobs ?? MAX_RUNNING_JOBS, (e) => app.log.warn({ err: e }, "job failed"));
   const releases: (() => void)[] = [];
   try {
     if (options.lockAs !== undefined) for (const entry of registry.list()) releases.push(lockSandboxFolder(entry.dir, options.lockAs));

@@ -1,0 +1,98 @@
+/**
+ * Load on `profile-lab serve` over loopback: `--clients` concurrent clients for `--seconds`, each looping:
+ * create an export job (a sample-data request body), poll it every 200 ms until it ends, list the newest
+ * jobs. The server is the built CLI in its own process, on a copy of sample-data; its RSS is read from
+ * /proc before and after. Prints the requests, the 5xx count, latency percentiles by kind and the RSS.
+ *
+ *   npm run build && node --import tsx bench/server-load.ts [--clients 200] [--seconds 60]
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const REPO = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({ options: { clients: { type: "string", default: "200" }, seconds: { type: "string", default: "60" } } });
+const CLIENTS = Number(values.clients);
+const SECONDS = Number(values.seconds);
+
+const sandbox = join(mkdtempSync(join(tmpdir(), "profile-lab-load-")), "sandbox");
+cpSync(join(REPO, "sample-data"), sandbox, { recursive: true, filter: (src) => !src.includes(".profile-lab") });
+const manifest = JSON.parse(readFileSync(join(sandbox, "sandbox.json"), "utf8")) as { imsOrgId: string; sandbox: { sandboxName: string } };
+const body = readFileSync(join(sandbox, "export-jobs/all-profiles-projection.json"), "utf8");
+const headers = {
+  authorization: "Bearer load",
+  "x-api-key": "load",
+  "x-gw-ims-org-id": manifest.imsOrgId,
+  "x-sandbox-name": manifest.sandbox.sandboxName,
+  "content-type": "application/json",
+};
+
+const server = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "serve", "--port", "0", "--sandboxes", sandbox], { stdio: ["ignore", "pipe", "inherit"] });
+const base = await new Promise<string>((resolveBase) => {
+  let out = "";
+  server.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m) resolveBase(m[1]!);
+  });
+});
+
+function rssMiB(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid!}/status`, "utf8"));
+  return Math.round(Number(m![1]) / 1024);
+}
+
+const latencies: Record<string, number[]> = { create: [], poll: [], list: [] };
+const statuses = new Map<number, number>();
+let failedRequests = 0;
+
+async function timed(kind: string, url: string, init: RequestInit): Promise<Record<string, unknown> | undefined> {
+  const start = performance.now();
+  try {
+    const r = await fetch(url, init);
+    const json = (await r.json()) as Record<string, unknown>;
+    latencies[kind]!.push(performance.now() - start);
+    statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    return json;
+  } catch {
+    failedRequests++;
+    return undefined;
+  }
+}
+
+const deadline = Date.now() + SECONDS * 1000;
+let jobs = 0;
+
+async function client(): Promise<void> {
+  while (Date.now() < deadline) {
+    const job = await timed("create", `${base}/data/core/ups/export/jobs`, { method: "POST", headers, body });
+    if (job?.["id"] !== undefined) {
+      jobs++;
+      let status = job["status"];
+      while ((status === "NEW" || status === "PROCESSING") && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = (await timed("poll", `${base}/data/core/ups/export/jobs/${String(job["id"])}`, { headers }))?.["status"];
+      }
+    }
+    await timed("list", `${base}/data/core/ups/export/jobs?limit=10`, { headers });
+  }
+}
+
+const rssBefore = rssMiB();
+const started = performance.now();
+await Promise.all(Array.from({ length: CLIENTS }, client));
+const elapsed = (performance.now() - started) / 1000;
+const rssAfter = rssMiB();
+server.kill("SIGTERM");
+
+const pct = (xs: number[], p: number): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? "-" : `${Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!)} ms`;
+};
+const all = Object.values(latencies).flat();
+const fivexx = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
+console.log(`clients ${CLIENTS}, ${elapsed.toFixed(0)} s: ${all.length} requests (${(all.length / elapsed).toFixed(0)}/s), ${jobs} export jobs created, statuses ${JSON.stringify(Object.fromEntries(statuses))}, 5xx ${fivexx}, failed connections ${failedRequests}`);
+for (const [kind, xs] of Object.entries({ ...latencies, all })) console.log(`${kind.padEnd(6)} n=${xs.length} p50 ${pct(xs, 50)} p99 ${pct(xs, 99)} max ${pct(xs, 100)}`);
+console.log(`server RSS: ${rssBefore} MiB before, ${rssAfter} MiB after`);
