@@ -14,7 +14,8 @@ import { MANIFEST_FILE } from "../io/sandbox-files.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
 import type { IdentityMap, JsonObject } from "../xdm/types.js";
-import { preview, validateRecord } from "../xdm/validate.js";
+import { preview } from "../xdm/preview.js";
+import { validateRecord } from "../xdm/validate.js";
 import { paced, PROGRESS_EVERY, STEP_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
 

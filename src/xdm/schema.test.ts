@@ -41,6 +41,7 @@ describe("XDM JSON Schema → type tree", () => {
     [doc({ a: { type: "strin" } }), "$.properties.a.type", "unsupported schema type \"strin\""],
     [doc({ a: { $ref: "#/definitions/missing" } }), "$.properties.a.$ref", "unresolvable $ref"],
     [doc({ a: { type: "array" } }), "$.properties.a.items", "expected a schema object"],
+    [doc({ a: { type: JSON.parse(`${'{"t":'.repeat(100_000)}1${"}".repeat(100_000)}`) as unknown } }), "$.properties.a.type", 'unsupported schema type {"t":{"t":{"t":{…}}}}'],
   ])("reports %# at its JSON path", (input, path, message) => {
     try {
       schemaFromJson(input, "bad.schema.json");

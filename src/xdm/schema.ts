@@ -9,6 +9,7 @@
  */
 import { translateJavaRegex } from "../pql/regex.js";
 import { ProfileLabError } from "./errors.js";
+import { preview } from "./preview.js";
 import {
   array,
   describeType,
@@ -145,7 +146,7 @@ export function schemaFromJson(doc: unknown, file: string): XdmSchema {
         );
       }
       default:
-        return fail(`${path}.type`, `unsupported schema type ${JSON.stringify(type)} (expected string, integer, number, boolean, array or object)`);
+        return fail(`${path}.type`, `unsupported schema type ${preview(type)} (expected string, integer, number, boolean, array or object)`);
     }
   };
   const root = convert({ ...doc, type: "object" }, "$", 0);

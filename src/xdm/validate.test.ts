@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { schemaFromJson } from "./schema.js";
 import { MAX_DATA_DEPTH } from "./limits.js";
-import { preview, recordIssues, tooDeepAt, validateRecord } from "./validate.js";
+import { preview } from "./preview.js";
+import { recordIssues, tooDeepAt, validateRecord } from "./validate.js";
 import { array, IDENTITY_MAP_TYPE, object, scalar } from "./xdm-type.js";
 
 const type = object([

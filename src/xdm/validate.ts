@@ -7,6 +7,7 @@
 import { translateJavaRegex } from "../pql/regex.js";
 import { FORMAT_NAMES, hasFormat } from "./formats.js";
 import { MAX_DATA_DEPTH } from "./limits.js";
+import { preview } from "./preview.js";
 import { parseDate, parseDateTime } from "./time.js";
 import { XDM_INTEGER_RANGES, type XdmObject, type XdmScalar, type XdmType } from "./xdm-type.js";
 
@@ -48,33 +49,6 @@ function kindOf(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   return typeof value;
-}
-
-/** Characters of a value shown in a message. */
-const PREVIEW_CHARS = 60;
-
-/**
- * A value as JSON for a message, cut to PREVIEW_CHARS characters: built from at most a few levels and items,
- * so a huge or deeply nested value costs no more than a small one.
- */
-export function preview(value: unknown): string {
-  const text = (v: unknown, depth: number): string => {
-    if (typeof v === "string") return JSON.stringify(v.length > PREVIEW_CHARS ? v.slice(0, PREVIEW_CHARS) : v);
-    if (typeof v !== "object" || v === null) return String(v);
-    if (depth === 3) return Array.isArray(v) ? "[…]" : "{…}";
-    const parts: string[] = [];
-    for (const k in v) {
-      if (parts.length === 4) {
-        parts.push("…");
-        break;
-      }
-      const item = text((v as Record<string, unknown>)[k], depth + 1);
-      parts.push(Array.isArray(v) ? item : `${JSON.stringify(k.slice(0, PREVIEW_CHARS))}:${item}`);
-    }
-    return Array.isArray(v) ? `[${parts.join(",")}]` : `{${parts.join(",")}}`;
-  };
-  const t = text(value, 0);
-  return t.length > PREVIEW_CHARS ? `${t.slice(0, PREVIEW_CHARS)}…` : t;
 }
 
 /** What is wrong with a value for a scalar type, or undefined when it conforms. */
