@@ -1,0 +1,56 @@
+/**
+ * All segments of a merge policy in one pass over its merged-profiles table: one SELECT with one Boolean column
+ * per segment. `inSegment` reads the row's `xSegments` (the segments the profile was in before the run), as the
+ * reference's segment job does (src/engine/segment-shard.ts evaluates against the prior snapshot), so the columns do
+ * not depend on one another and need no evaluation order.
+ */
+import { pqlJsonToAst, parsePql, type PqlSchema, type SegmentDefinitionExpression } from "../../pql/index.js";
+import type { PqlExpr } from "../../pql/ast.js";
+import { compilePqlPredicateToSql } from "../compiler.js";
+import type { SqlDialect } from "../dialect.js";
+import { DUCKDB } from "../duckdb.js";
+import { ROW_SHAPE_NAMES } from "../row-shape.js";
+import { MERGED_COLUMNS } from "./merge-profiles.js";
+import type { SqlSession } from "./session.js";
+
+export interface PassSegment {
+  readonly id: string;
+  readonly expression: SegmentDefinitionExpression;
+  /** The definition's file, for located errors. */
+  readonly file?: string;
+}
+
+export interface SegmentPassOptions {
+  readonly schema: PqlSchema;
+  /** The evaluation instant, epoch ms. */
+  readonly now: number;
+  readonly dialect?: SqlDialect;
+}
+
+function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: string | undefined } {
+  const e = segment.expression;
+  return e.format === "pql/json" ? { ast: pqlJsonToAst(e.value, segment.file), text: undefined } : { ast: parsePql(e.value, segment.file), text: e.value };
+}
+
+/**
+ * The SELECT of the profile keys and one Boolean column per segment (`s0`, `s1`, … in the order given), in profile
+ * order. A segment the SQL back end cannot compile throws its coded SqlCompileError.
+ */
+export function segmentPassSql(table: string, segments: readonly PassSegment[], options: SegmentPassOptions): string {
+  const dialect = options.dialect ?? DUCKDB;
+  const columns = segments.map((s, i) => {
+    const { ast, text } = astOf(s);
+    const sql = compilePqlPredicateToSql(ast, { schema: options.schema, now: options.now, dialect, ...(text === undefined ? {} : { text }), ...(s.file === undefined ? {} : { file: s.file }) });
+    return `${sql} AS s${i}`;
+  });
+  const key = dialect.ident(MERGED_COLUMNS.key);
+  return `SELECT ${[`${ROW_SHAPE_NAMES.alias}.${key} AS pl_key`, ...columns].join(", ")} FROM ${dialect.ident(table)} AS ${dialect.ident(ROW_SHAPE_NAMES.alias)} ORDER BY ${ROW_SHAPE_NAMES.alias}.${dialect.ident(MERGED_COLUMNS.order)}`;
+}
+
+/** The keys of the profiles that qualify for each segment (by id), in profile order, from one pass. */
+export async function evaluateSegmentPass(session: SqlSession, table: string, segments: readonly PassSegment[], options: SegmentPassOptions): Promise<Map<string, string[]>> {
+  const rows = await session.rows(segmentPassSql(table, segments, options));
+  const out = new Map<string, string[]>(segments.map((s) => [s.id, []]));
+  for (const row of rows) segments.forEach((s, i) => row[`s${i}`] === true && out.get(s.id)!.push(String(row["pl_key"])));
+  return out;
+}
