@@ -55,7 +55,7 @@ describe("profile-lab test", () => {
     const r = cli("test", "--sandbox", SAMPLE);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^13 tests: 13 passed, 0 failed \(/m);
+    expect(r.stdout).toMatch(/^14 tests: 14 passed, 0 failed \(/m);
   });
 
   it("fails the tests a one-line change to a segment breaks, with explain's trace, and writes JUnit XML", () => {
@@ -67,11 +67,11 @@ describe("profile-lab test", () => {
     expect(r.stdout).toMatch(/^✗ US residents walk realized → existing → exited \(legacy statuses\)/m);
     expect(r.stdout).toContain("why CRMID:T-ALICE (explain):");
     expect(r.stdout).toContain('homeAddress.countryCode = "CA"  → false');
-    expect(r.stdout).toMatch(/^13 tests: \d+ passed, [1-9]\d* failed \(/m);
+    expect(r.stdout).toMatch(/^14 tests: \d+ passed, [1-9]\d* failed \(/m);
     const junit = cli("test", "--sandbox", dir, "--reporter", "junit");
     expect(junit.status).toBe(1);
     const counts = checkJunit(junit.stdout);
-    expect(counts.tests).toBe(13);
+    expect(counts.tests).toBe(14);
     expect(counts.failures).toBeGreaterThan(0);
     const one = cli("test", "legacy statuses", "--sandbox", dir, "--json");
     expect(JSON.parse(one.stdout)).toMatchObject({ passed: 0, failed: 1, errors: 0, tests: [{ name: expect.stringContaining("legacy statuses") }] });
@@ -83,8 +83,8 @@ describe("profile-lab test", () => {
     const r = cli("test", "--sandbox", dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/TST-F002 .*tests\/broken\.yaml:5:9: unknown field "sise"; did you mean "size"\?/);
-    expect(r.stdout).toMatch(/^14 tests: 13 passed, 0 failed, 1 error \(/m);
-    expect(checkJunit(cli("test", "--sandbox", dir, "--reporter", "junit").stdout)).toMatchObject({ tests: 14, errors: 1 });
+    expect(r.stdout).toMatch(/^15 tests: 14 passed, 0 failed, 1 error \(/m);
+    expect(checkJunit(cli("test", "--sandbox", dir, "--reporter", "junit").stdout)).toMatchObject({ tests: 15, errors: 1 });
   });
 
   it("--watch reruns the tests a change to a segment touches, and prints their result", async () => {

@@ -227,8 +227,8 @@ function underPolicy(sandbox: Sandbox, policyId: string): Sandbox {
   return { ...sandbox, segments: sandbox.segments.map((s) => ({ ...s, definition: { ...s.definition, mergePolicyId: policy.id } })) };
 }
 
-/** Memberships as values → the store's snapshot (the `ups` entries, keys normalised). */
-function snapshotOf(memberships: Memberships | undefined): MembershipSnapshot {
+/** Memberships as values → the store's snapshot (the `ups` entries, keys normalised), e.g. for an export over an evaluation. */
+export function snapshotOf(memberships: Memberships | undefined): MembershipSnapshot {
   const snapshot: MembershipSnapshot = new Map();
   for (const [identity, segmentMembership] of Object.entries(memberships ?? {})) {
     const ups = isObject(segmentMembership) ? segmentMembership[UPS_NAMESPACE] : undefined;

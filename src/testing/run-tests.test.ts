@@ -100,6 +100,24 @@ describe("segment test runner", () => {
     expect(summary.tests[4]!.error).toMatchObject({ code: "TST-T001", location: { line: 2, column: 1 } });
   });
 
+  it("locates an unknown export request, and refuses row assertions on rows without identityMap", async () => {
+    const dir = join(sandbox.dir, "tests");
+    const write = (name: string, exported: string, check: string): string => {
+      writeFileSync(join(dir, name), `rows:\n  CRM Profiles:\n    - ${alice("US")}\nruns:\n  - asOf: 2026-11-01T00:00:00Z\n    expect:\n      - export: ${exported}\n        ${check}\n`);
+      return join(dir, name);
+    };
+    const unknown = write("x-export-unknown.yaml", "nope.json", "rowCount: 1");
+    const projected = write("x-export-projected.yaml", "{ fields: person.name, destination: { datasetId: e34187414a7a1f2ebb920497 }, schema: { name: _xdm.context.profile } }", "notExported: [CRMID:T-ALICE]");
+    const counted = write("x-export-counted.yaml", "recently-updated-incl-empty.json", "rowCount: 1");
+    const r = await runSegmentTests(sandbox, { files: [unknown, projected, counted] });
+    expect(r.tests.map((t) => [t.status, t.error?.code, t.error?.location.line])).toEqual([
+      ["error", "TST-T004", 7],
+      ["error", "TST-T005", 8],
+      ["passed", undefined, undefined],
+    ]);
+    expect(r.tests[0]!.error!.text).toContain("known: all-profiles-projection.json, audiences-per-batch.json");
+  });
+
   it("runs only the tests whose name or file matches the filter", async () => {
     const some = await runSegmentTests(sandbox, { filter: "FAIL" });
     expect(some.tests.map((t) => t.name)).toEqual(["fails"]);

@@ -8,24 +8,26 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { EvaluateError, evaluate, findSegment, memoryData, mergedProfileOf, type DatasetRows, type Evaluation } from "../engine/evaluate.js";
+import { EvaluateError, evaluate, findSegment, keyOfIdentity, memoryData, mergedProfileOf, snapshotOf, type DatasetRows, type Evaluation } from "../engine/evaluate.js";
+import { batchSpecs, exportContext, exportShard, type ExportContext } from "../engine/export-shard.js";
 import type { Explanation } from "../engine/explain.js";
 import { loadSandboxData, type SandboxData } from "../engine/load-data.js";
 import type { Sandbox } from "../engine/sandbox.js";
+import { identityKeys, identityMapOf } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";
 import { confined } from "../io/sandbox-path.js";
-import { memberStatuses } from "../segment/membership.js";
+import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { parseDateTime } from "../xdm/time.js";
 import type { Json, JsonObject, MergePolicy, SegmentMembership } from "../xdm/types.js";
 import { pathSteps, readTestFile, type ParsedTestFile, type PathStep } from "./test-file.js";
-import type { Assertion, FieldAssertion, SegmentAssertion, StatusAssertion, TestFile, TestRows } from "./test-file-schema.js";
+import type { Assertion, ExportAssertion, FieldAssertion, Range, SegmentAssertion, StatusAssertion, TestFile, TestRows } from "./test-file-schema.js";
 
 /** Where test files live in a sandbox. */
 export const TESTS_DIR = "tests";
 const TEST_FILE = /\.(ya?ml|json)$/;
 
-export type AssertionKind = "members" | "nonMembers" | "size" | "status" | "field";
+export type AssertionKind = "members" | "nonMembers" | "size" | "status" | "field" | "rowCount" | "rows" | "notExported";
 
 export interface AssertionResult {
   /** The run (0-based) and its instant. */
@@ -178,7 +180,33 @@ function dataOf(sandbox: Sandbox, parsed: ParsedTestFile, inline: readonly Inlin
 }
 
 function isSegmentAssertion(a: Assertion): a is SegmentAssertion {
-  return !("identity" in a);
+  return "segment" in a && !("identity" in a);
+}
+
+function isExportAssertion(a: Assertion): a is ExportAssertion {
+  return "export" in a;
+}
+
+/**
+ * An export assertion's request (a file of export-jobs/ by name, or the body itself) parsed and resolved as an
+ * export job resolves it; a problem in an inline body is located in the test file.
+ */
+function exportContextOf(sandbox: Sandbox, parsed: ParsedTestFile, a: ExportAssertion, statusModel: StatusModel, at: readonly PathStep[]): ExportContext {
+  if (typeof a.export === "string") {
+    const name = a.export;
+    const doc = sandbox.exportRequests.find((d) => basename(d.file) === name || basename(d.file) === `${name}.json`);
+    if (doc === undefined) {
+      const known = sandbox.exportRequests.map((d) => basename(d.file)).join(", ");
+      throw parsed.error("TST-T004", `no export request "${name}" in export-jobs/; known: ${known || "none"}`, [...at, "export"]);
+    }
+    return exportContext(sandbox, doc.value, statusModel, doc.file);
+  }
+  try {
+    return exportContext(sandbox, a.export, statusModel, parsed.file);
+  } catch (e) {
+    if (e instanceof ProfileLabError && e.location.jsonPath !== undefined) throw parsed.error(e.code, e.message, [...at, "export", ...pathSteps(e.location.jsonPath)]);
+    throw e;
+  }
 }
 
 function isFieldAssertion(a: Assertion): a is FieldAssertion {
@@ -205,15 +233,22 @@ async function runTest(sandbox: Sandbox, parsed: ParsedTestFile, sandboxData: ()
     const known = sandbox.segments.map((c) => `${c.definition.id} (${c.definition.name})`).join(", ");
     throw parsed.error("TST-T002", `unknown segment "${ref}" (neither an id nor a name); known segments: ${known || "none"}`, at);
   };
-  // Every segment the test names, resolved before anything runs: a typo is an error, not a failure.
+  const statusModel = test.statusModel ?? "legacy";
+  // Every segment the test names (and every ups segment its exports filter on), and every export request,
+  // resolved before anything runs: a typo is an error, not a failure.
   const segments = new Set<string>();
+  const exports = new Map<Assertion, ExportContext>();
   test.runs.forEach((run, r) =>
     run.expect.forEach((a, i) => {
-      if (!isFieldAssertion(a)) segments.add(segmentIdOf(a.segment, ["runs", r, "expect", i, "segment"]));
+      const at = ["runs", r, "expect", i];
+      if (isExportAssertion(a)) {
+        const context = exportContextOf(sandbox, parsed, a, statusModel, at);
+        exports.set(a, context);
+        for (const f of context.plan.segments ?? []) if (f.segmentNs.toLowerCase() === "ups" && findSegment(sandbox, f.segmentId)) segments.add(f.segmentId);
+      } else if (!isFieldAssertion(a)) segments.add(segmentIdOf(a.segment, [...at, "segment"]));
     }),
   );
   const base = test.sandboxData ? await sandboxData() : undefined;
-  const statusModel = test.statusModel ?? "legacy";
   const inline: InlineRows[] = test.rows === undefined ? [] : [{ rows: test.rows, asOf: test.runs[0]!.asOf, at: ["rows"] }];
   const results: AssertionResult[] = [];
   let prior: Evaluation["memberships"] | undefined;
@@ -225,8 +260,8 @@ async function runTest(sandbox: Sandbox, parsed: ParsedTestFile, sandboxData: ()
         ? undefined
         : await evaluate(sandbox, data, { asOf: run.asOf, statusModel, segments: [...segments], ...(policy ? { mergePolicyId: policy.id } : {}), ...(prior ? { prior } : {}) });
     prior = evaluation?.memberships;
-    const context: RunContext = { sandbox, parsed, data, evaluation, run: r, asOf: run.asOf, policy, segmentIdOf };
-    run.expect.forEach((a, i) => results.push(...check(context, a, ["runs", r, "expect", i])));
+    const context: RunContext = { sandbox, parsed, data, evaluation, run: r, asOf: run.asOf, policy, segmentIdOf, exports };
+    for (const [i, a] of run.expect.entries()) results.push(...(await check(context, a, ["runs", r, "expect", i])));
   }
   return results;
 }
@@ -240,10 +275,12 @@ interface RunContext {
   readonly asOf: string;
   readonly policy: MergePolicy | undefined;
   readonly segmentIdOf: (ref: string, at: readonly PathStep[]) => string;
+  readonly exports: ReadonlyMap<Assertion, ExportContext>;
 }
 
-function check(c: RunContext, a: Assertion, at: readonly PathStep[]): AssertionResult[] {
+async function check(c: RunContext, a: Assertion, at: readonly PathStep[]): Promise<AssertionResult[]> {
   if (isFieldAssertion(a)) return [checkField(c, a, at)];
+  if (isExportAssertion(a)) return checkExport(c, a, at);
   if (isSegmentAssertion(a)) return checkSegment(c, a, at);
   return [checkStatus(c, a, at)];
 }
@@ -309,15 +346,53 @@ function checkSegment(c: RunContext, a: SegmentAssertion, at: readonly PathStep[
     const title = `${segment.name}: ${kind === "members" ? "members" : "not members"} ${list.join(", ")}`;
     out.push(result(c, kind, title, expected, actual, [...at, kind], explanations, wrong.length === 0));
   }
-  if (a.size !== undefined) {
-    const size = segment.size;
-    if (typeof a.size === "number") out.push(result(c, "size", `${segment.name}: size ${a.size}`, a.size, size, [...at, "size"]));
-    else {
-      const { min, max } = a.size;
-      const inRange = (min === undefined || size >= min) && (max === undefined || size <= max);
-      const range = `${min ?? 0}..${max ?? "∞"}`;
-      out.push(result(c, "size", `${segment.name}: size in ${range}`, range, size, [...at, "size"], undefined, inRange));
-    }
+  if (a.size !== undefined) out.push(countResult(c, "size", `${segment.name}: size`, a.size, segment.size, [...at, "size"]));
+  return out;
+}
+
+/** A count against a number or a range {min, max}. */
+function countResult(c: RunContext, kind: AssertionKind, title: string, expected: Range, actual: number, at: readonly PathStep[]): AssertionResult {
+  if (typeof expected === "number") return result(c, kind, `${title} ${expected}`, expected, actual, at);
+  const { min, max } = expected;
+  const range = `${min ?? 0}..${max ?? "∞"}`;
+  return result(c, kind, `${title} in ${range}`, range, actual, at, undefined, (min === undefined || actual >= min) && (max === undefined || actual <= max));
+}
+
+/** The rows the export would write after this run (every batch's), computed with the export job's own code. */
+async function exportedRows(c: RunContext, context: ExportContext): Promise<JsonObject[]> {
+  const rows: JsonObject[] = [];
+  const shard = { index: 0, data: c.data, prior: snapshotOf(c.evaluation?.memberships), componentOf: (key: string) => key };
+  const asOf = parseDateTime(c.asOf)!;
+  await exportShard(c.sandbox, context, batchSpecs(c.sandbox, context.plan, 1), shard, asOf, (batches, row) => void batches.forEach(() => rows.push(row)), () => {});
+  return rows;
+}
+
+async function checkExport(c: RunContext, a: ExportAssertion, at: readonly PathStep[]): Promise<AssertionResult[]> {
+  const rows = await exportedRows(c, c.exports.get(a)!);
+  const name = typeof a.export === "string" ? a.export : "the export";
+  const out: AssertionResult[] = [];
+  if (a.rowCount !== undefined) out.push(countResult(c, "rowCount", `${name}: rows`, a.rowCount, rows.length, [...at, "rowCount"]));
+  if (a.rows === undefined && a.notExported === undefined) return out;
+  if (rows.some((row) => identityMapOf(row) === undefined)) {
+    throw c.parsed.error("TST-T005", `${name} leaves identityMap out of its rows (fields), so rows cannot be found by identity; assert on rowCount only`, [...at, a.rows ? "rows" : "notExported"]);
+  }
+  const rowOf = (identity: string): JsonObject | undefined => {
+    const key = keyOfIdentity(identity);
+    return rows.find((row) => identityKeys(identityMapOf(row)).includes(key));
+  };
+  for (const [i, expectedRow] of (a.rows ?? []).entries()) {
+    const row = rowOf(expectedRow.identity);
+    const values = expectedRow.values ?? {};
+    const expected: JsonObject = { [expectedRow.identity]: Object.keys(values).length > 0 ? { ...values } : "exported" };
+    const actual: JsonObject = {
+      [expectedRow.identity]: row === undefined ? "not exported" : Object.keys(values).length > 0 ? Object.fromEntries(Object.keys(values).map((p) => [p, valueAt(row, p)])) : "exported",
+    };
+    out.push(result(c, "rows", `${name}: a row for ${expectedRow.identity}`, expected, actual, [...at, "rows", i]));
+  }
+  if (a.notExported !== undefined) {
+    const expected = Object.fromEntries(a.notExported.map((identity) => [identity, "not exported"]));
+    const actual = Object.fromEntries(a.notExported.map((identity) => [identity, rowOf(identity) === undefined ? "not exported" : "exported"]));
+    out.push(result(c, "notExported", `${name}: no row for ${a.notExported.join(", ")}`, expected, actual, [...at, "notExported"]));
   }
   return out;
 }

@@ -24,6 +24,15 @@ const rows: JsonSchema = {
   additionalProperties: { type: "array", items: { type: "object" } },
 };
 
+/** A count, exact or within bounds. */
+const range = (description: string): JsonSchema => ({
+  description,
+  oneOf: [
+    { type: "integer", minimum: 0 },
+    { type: "object", additionalProperties: false, properties: { min: { type: "integer", minimum: 0 }, max: { type: "integer", minimum: 0 } } },
+  ],
+});
+
 const segmentAssertion: JsonSchema = {
   type: "object",
   description: "who is and is not in a segment, and how many are",
@@ -33,13 +42,7 @@ const segmentAssertion: JsonSchema = {
     segment,
     members: { ...identities, description: "identities whose profile is in the segment (realized or existing) after the run" },
     nonMembers: { ...identities, description: "identities whose profile is not in the segment after the run" },
-    size: {
-      description: "the audience size after the run: a number, or a range {min, max}",
-      oneOf: [
-        { type: "integer", minimum: 0 },
-        { type: "object", additionalProperties: false, properties: { min: { type: "integer", minimum: 0 }, max: { type: "integer", minimum: 0 } } },
-      ],
-    },
+    size: range("the audience size after the run: a number, or a range {min, max}"),
   },
 };
 
@@ -69,11 +72,40 @@ const fieldAssertion: JsonSchema = {
   },
 };
 
-/** `identity` + `field` is a field assertion, `identity` alone a status one, otherwise a segment one. */
+const exportAssertion: JsonSchema = {
+  type: "object",
+  description: "what an export request would write after the run (computed in memory; nothing is written)",
+  additionalProperties: false,
+  required: ["export"],
+  properties: {
+    export: {
+      description: "an export request: the file name of one in the sandbox's export-jobs/, or a POST /export/jobs body",
+      oneOf: [{ type: "string", minLength: 1, examples: ["audiences-per-batch.json"] }, { type: "object" }],
+    },
+    rowCount: range("the rows of all its batches: a number, or a range {min, max}"),
+    rows: {
+      type: "array",
+      description: "profiles that must be exported (found by an identity of the row's identityMap), with values their row must hold",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["identity"],
+        properties: { identity, values: { type: "object", description: "dot path → the value the row holds there (null: none)" } },
+      },
+    },
+    notExported: { ...identities, description: "identities whose profile must not be exported" },
+  },
+};
+
+/** `field` makes a field assertion, `export` an export one, `identity` a status one; otherwise a segment one. */
 const assertion: JsonSchema = {
   if: { type: "object", required: ["field"] },
   then: fieldAssertion,
-  else: { if: { type: "object", required: ["identity"] }, then: statusAssertion, else: segmentAssertion },
+  else: {
+    if: { type: "object", required: ["export"] },
+    then: exportAssertion,
+    else: { if: { type: "object", required: ["identity"] }, then: statusAssertion, else: segmentAssertion },
+  },
 };
 
 const run: JsonSchema = {
@@ -129,7 +161,7 @@ export interface SegmentAssertion {
   readonly segment: string;
   readonly members?: readonly string[];
   readonly nonMembers?: readonly string[];
-  readonly size?: number | { readonly min?: number; readonly max?: number };
+  readonly size?: Range;
 }
 
 export interface StatusAssertion {
@@ -146,4 +178,13 @@ export interface FieldAssertion {
   readonly mergePolicy?: string;
 }
 
-export type Assertion = SegmentAssertion | StatusAssertion | FieldAssertion;
+export type Range = number | { readonly min?: number; readonly max?: number };
+
+export interface ExportAssertion {
+  readonly export: string | Json;
+  readonly rowCount?: Range;
+  readonly rows?: readonly { readonly identity: string; readonly values?: Readonly<Record<string, Json>> }[];
+  readonly notExported?: readonly string[];
+}
+
+export type Assertion = SegmentAssertion | StatusAssertion | FieldAssertion | ExportAssertion;
