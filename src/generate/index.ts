@@ -68,8 +68,9 @@ export interface GenerateOptions {
   /** Parquet only: rows per part file (default 1,000,000); part boundaries depend only on row counts. */
   rowsPerFile?: number;
   /**
-   * Parquet only: encode in a worker thread, overlapping with the generation (default: when more than
-   * 200,000 rows are expected). The files are the same either way.
+   * Parquet only: encode in worker threads (two with more than one worker: consecutive parts at the same
+   * time), overlapping with the generation (default: when more than 200,000 rows are expected). The files
+   * are the same either way.
    */
   encoderThread?: boolean;
   /**
@@ -258,11 +259,13 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const specOf = (key: DatasetKey): DatasetSpec => DATASETS.find((d) => d.key === key)!;
   const threads = options.profiles * (1.5 + options.eventsPerProfile) > THREADS_FROM_ROWS;
   const workers = options.workers ?? (threads ? availableParallelism() : 0);
-  const encoder = format === "jsonl" ? undefined : (options.encoderThread ?? threads) ? workerEncoder() : localEncoder();
+  // Encoder threads: with more than one worker, two, so that a part is encoded while the next one is filled.
+  const encoderThreads = format === "jsonl" ? 0 : (options.encoderThread ?? threads) ? Math.min(2, Math.max(1, workers)) : 0;
+  const encoders = format === "jsonl" ? [] : encoderThreads === 0 ? [localEncoder()] : Array.from({ length: encoderThreads }, () => workerEncoder());
   const open = (key: RowDatasetKey): RowWriter => {
     const file = specOf(key).file!;
     if (format === "jsonl") return new LineWriter(dir, file);
-    return new ParquetPartWriter(dir, file.replace(/\.jsonl$/, ""), rowTypeOf(key), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoder: encoder! });
+    return new ParquetPartWriter(dir, file.replace(/\.jsonl$/, ""), rowTypeOf(key), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoders });
   };
   const writers = ROW_DATASETS.map(open);
   const plan: BlockPlan = {
@@ -288,7 +291,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   } finally {
     // On failure, release the file handles (and delete a half-written part) without masking the error.
     if (!written) await Promise.allSettled(writers.map((w) => w.abort()));
-    await encoder?.dispose();
+    await Promise.all(encoders.map((e) => e.dispose()));
   }
   if (options.profiles === 0) onProgress?.(0, 0);
   const writerOf = (key: DatasetKey): RowWriter => writers[ROW_DATASETS.indexOf(key as RowDatasetKey)]!;

@@ -68,27 +68,52 @@ export class LineWriter implements RowWriter {
 /** Rows per Parquet row group. */
 const ROW_GROUP_SIZE = 100_000;
 
+/**
+ * Bytes of built batches a dataset may hold back for encoders that are busy, before its writer waits: enough
+ * for one encoder to finish a part while the next part goes to another.
+ */
+const BACKLOG_BYTES = 160 * 2 ** 20;
+
 export interface PartWriterOptions {
   /** Rows per part file; a new part starts after this many rows. */
   readonly rowsPerFile: number;
-  /** Where batches are encoded (this thread or a worker thread); the bytes are the same. */
-  readonly encoder: ParquetEncoder;
+  /**
+   * Where parts are encoded (this thread or worker threads): part `k` by `encoders[k % length]`, so that
+   * consecutive parts are encoded at the same time. A part is one encoder stream: the bytes are the same.
+   */
+  readonly encoders: readonly ParquetEncoder[];
+}
+
+/** A part being written: its batches wait in `queue` until its encoder takes them. */
+interface OpenPart {
+  readonly file: Promise<EncodedFile>;
+  readonly queue: { readonly ipc: Uint8Array; readonly rows: number }[];
+  /** No more batches will come. */
+  ended: boolean;
+  /** Wakes the part's feeder when a batch is queued or the part ends. */
+  wake: (() => void) | undefined;
+  /** Resolves when the part's file is closed. */
+  done: Promise<void>;
 }
 
 /**
  * A dataset as Parquet part files `<dir>/part-00000.parquet`, `part-00001.parquet`, …: a new part every
  * `rowsPerFile` rows, so the boundaries depend only on row counts. Each block's rows go to the encoder as one
  * batch, cut where a part ends, so the encoder's batches (and pages) depend only on the blocks and
- * `rowsPerFile`, never on which thread made a block. A dataset without rows still gets one (empty) part, which
- * carries the schema. Memory: the block being written, and at most one batch waiting for the encoder.
+ * `rowsPerFile`, never on which thread made a block or encodes a part. A dataset without rows still gets one
+ * (empty) part, which carries the schema. Memory: the block being written, and at most `BACKLOG_BYTES` of
+ * batches waiting for busy encoders.
  */
 export class ParquetPartWriter implements RowWriter {
   private count = 0;
   /** Rows of the current part. */
   private inPart = 0;
-  private current: EncodedFile | undefined;
-  /** The last batch handed to the encoder, until it is queued there. */
-  private inFlight: Promise<void> | undefined;
+  private current: OpenPart | undefined;
+  private readonly open: OpenPart[] = [];
+  private backlog = 0;
+  /** Wakes `writeBlock` when the backlog shrinks. */
+  private onRoom: (() => void) | undefined;
+  private failure: unknown;
   private readonly parts: string[] = [];
 
   /**
@@ -103,6 +128,7 @@ export class ParquetPartWriter implements RowWriter {
     private readonly options: PartWriterOptions,
   ) {
     if (!Number.isSafeInteger(options.rowsPerFile) || options.rowsPerFile < 1) throw new RangeError(`rowsPerFile must be a positive integer, got ${options.rowsPerFile}`);
+    if (options.encoders.length === 0) throw new RangeError("a Parquet part writer needs an encoder");
   }
 
   get lines(): number {
@@ -132,29 +158,70 @@ export class ParquetPartWriter implements RowWriter {
   }
 
   private async nextPart(): Promise<void> {
-    await this.closePart();
+    this.endPart();
     if (this.parts.length === 0) await mkdir(join(this.root, this.dir), { recursive: true });
     const rel = `${this.dir}/part-${String(this.parts.length).padStart(5, "0")}.parquet`;
-    this.current = await this.options.encoder.open(join(this.root, rel), { rowGroupSize: ROW_GROUP_SIZE });
+    const encoder = this.options.encoders[this.parts.length % this.options.encoders.length]!;
+    const part: OpenPart = { file: encoder.open(join(this.root, rel), { rowGroupSize: ROW_GROUP_SIZE }), queue: [], ended: false, wake: undefined, done: Promise.resolve() };
+    part.done = this.feed(part);
+    part.done.catch(() => undefined); // awaited (and thrown) by close; a failure also stops writeBlock
+    this.open.push(part);
     this.parts.push(rel);
+    this.current = part;
     this.inPart = 0;
   }
 
-  /** Hands one batch to the encoder, keeping one in flight (a worker-thread encoder then never waits for this thread). */
+  /** Queues a batch for the current part's encoder, waiting while the backlog is full. */
   private async send(ipc: Uint8Array, rows: number): Promise<void> {
-    await this.inFlight;
-    const sent = this.current!.write(ipc, rows);
-    sent.catch(() => undefined); // awaited (and thrown) at the next send or at close
-    this.inFlight = sent;
+    while (this.backlog > 0 && this.backlog + ipc.byteLength > BACKLOG_BYTES && this.failure === undefined) {
+      await new Promise<void>((resolve) => (this.onRoom = resolve));
+    }
+    if (this.failure !== undefined) throw this.failure;
+    const part = this.current!;
+    this.backlog += ipc.byteLength;
+    part.queue.push({ ipc, rows });
+    part.wake?.();
   }
 
-  private async closePart(): Promise<void> {
+  /** Hands a part's batches to its encoder in order, then closes the file. */
+  private async feed(part: OpenPart): Promise<void> {
+    try {
+      const file = await part.file;
+      for (;;) {
+        const next = part.queue.shift();
+        if (next === undefined) {
+          if (part.ended) break;
+          await new Promise<void>((resolve) => (part.wake = resolve));
+          part.wake = undefined;
+          continue;
+        }
+        // Resolves once the encoder has taken the batch (one more may wait there); a worker encoder takes
+        // the buffer itself (the view is empty afterwards), so its size is read first.
+        const bytes = next.ipc.byteLength;
+        await file.write(next.ipc, next.rows);
+        this.backlog -= bytes;
+        this.room();
+      }
+      await file.close();
+    } catch (e) {
+      this.failure ??= e;
+      this.room();
+      throw e;
+    }
+  }
+
+  private room(): void {
+    const wake = this.onRoom;
+    this.onRoom = undefined;
+    wake?.();
+  }
+
+  private endPart(): void {
     const part = this.current;
     this.current = undefined;
-    const sent = this.inFlight;
-    this.inFlight = undefined;
-    await sent;
-    await part?.close();
+    if (part === undefined) return;
+    part.ended = true;
+    part.wake?.();
   }
 
   async close(): Promise<void> {
@@ -162,14 +229,20 @@ export class ParquetPartWriter implements RowWriter {
       await this.nextPart();
       await this.send(tableToIPC(new Table([batchBuilderFor(this.rowType).build([])]), "stream"), 0);
     }
-    await this.closePart();
+    this.endPart();
+    for (const part of this.open) await part.done;
   }
 
-  /** Deletes the part being written (after a failure); finished parts stay. */
+  /** Deletes the parts not yet closed (after a failure); finished parts stay. */
   async abort(): Promise<void> {
-    this.inFlight = undefined;
-    const part = this.current;
-    this.current = undefined;
-    await part?.abort();
+    this.failure ??= new Error("the Parquet part writer was aborted");
+    this.endPart();
+    for (const part of this.open) {
+      part.queue.length = 0;
+      part.ended = true;
+      part.wake?.();
+    }
+    this.room();
+    await Promise.allSettled(this.open.map(async (part) => (await part.file).abort()));
   }
 }
