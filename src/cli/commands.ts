@@ -82,10 +82,10 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "check",
     summary: "check segment definitions before any data is read (every PQL error at once, streaming/edge eligibility), and with --data every data row",
-    usage: "profile-lab check [--sandbox <dir>] [--segment <id>]... [--data [--max-errors 100]] [--json]",
+    usage: "profile-lab check [--sandbox <dir>] [--segment <id or name>]... [--data [--max-errors 100]] [--json]",
     options: {
       sandbox: SANDBOX,
-      segment: { type: "string", value: "id", multiple: true, description: "check only this segment (repeatable); default: every segment" },
+      segment: { type: "string", value: "id or name", multiple: true, description: "check only this segment (repeatable); default: every segment" },
       data: { type: "boolean", description: "also validate every row of every dataset against its schema and report all bad rows" },
       "max-errors": { type: "string", value: "n", description: "with --data: list at most this many bad rows (the total is always counted)", default: "100" },
     },
@@ -95,10 +95,10 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "segment-job",
     summary: "evaluate segment definitions on merged profiles and update their segmentMembership",
-    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id>]... [--request <file.json>] [--as-of <time>] [--status-model legacy|current] [--memory 2g] [--workers n] [--json]",
+    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id or name>]... [--request <file.json>] [--as-of <time>] [--status-model legacy|current] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
-      segment: { type: "string", value: "id", multiple: true, description: "segment id to evaluate (repeatable); default: every segment (\"*\")" },
+      segment: { type: "string", value: "id or name", multiple: true, description: "segment to evaluate, by id or exact name (repeatable); default: every segment (\"*\")" },
       request: REQUEST("a POST /segment/jobs body instead: [{\"segmentId\": …}] or {\"segments\": [{\"segmentId\": \"*\"}]}"),
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
@@ -145,11 +145,11 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "explain",
     summary: "why this profile, why this value, why this segment: identities, fragments, winning and losing values, segment decisions",
-    usage: "profile-lab explain --identity <Namespace:id> [--segment <id>] [--merge-policy <id>] [--sandbox <dir>] [--as-of <time>] [--json]",
+    usage: "profile-lab explain --identity <Namespace:id> [--segment <id or name>] [--merge-policy <id>] [--sandbox <dir>] [--as-of <time>] [--json]",
     options: {
       sandbox: SANDBOX,
       identity: { type: "string", value: "ns:id", description: "an identity of the profile, e.g. CRMID:c1 (namespaces compare case-insensitively)" },
-      segment: { type: "string", value: "id", description: "explain this segment only (and merge under its policy); default: every segment of the policy" },
+      segment: { type: "string", value: "id or name", description: "explain this segment only, by id or exact name (and merge under its policy); default: every segment of the policy" },
       "merge-policy": { type: "string", value: "id", description: "merge under this policy; default: the segment's policy, else the sandbox default" },
       "as-of": { ...AS_OF, description: "evaluation clock, RFC 3339; default: the asOf of the last segment job, else the sandbox's referenceTime, else now" },
       "status-model": STATUS_MODEL,

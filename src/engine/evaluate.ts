@@ -213,11 +213,11 @@ export function findSegment(sandbox: Sandbox, ref: string): CompiledSegment | un
 
 /** The ids of segments named by id or exact name; an unknown one is an error listing the known segments. */
 export function segmentIdsOf(sandbox: Sandbox, refs: readonly string[]): string[] {
-  return refs.map((ref, i) => {
+  return refs.map((ref) => {
     const s = findSegment(sandbox, ref);
     if (s !== undefined) return s.definition.id;
     const known = sandbox.segments.map((c) => `${c.definition.id} (${c.definition.name})`).join(", ");
-    throw new EvaluateError("EVAL-004", `unknown segment "${ref}" (neither an id nor a name); known segments: ${known || "none"}`, { jsonPath: `$.segments[${i}]` });
+    throw new EvaluateError("EVAL-004", `unknown segment "${ref}" (neither an id nor a name); known segments: ${known || "none"}`);
   });
 }
 

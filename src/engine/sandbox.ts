@@ -117,13 +117,13 @@ export interface SegmentCheckResult {
   readonly check: SegmentCheck;
 }
 
-/** Checks every segment definition of a sandbox (or those with the given ids), reporting all errors at once. */
+/** Checks every segment definition of a sandbox (or those with the given ids or exact names), reporting all errors at once. */
 export function checkSandboxSegments(dir: string, ids?: readonly string[]): SegmentCheckResult[] {
   const { files, profileType, eventType } = readDefinitions(dir);
   const results = files.segments.map((doc) => ({ file: doc.file, ...checkSegmentDefinition(doc, { profile: profileType, event: eventType }) }));
   if (ids === undefined || ids.length === 0) return results;
   return ids.map((id) => {
-    const found = results.find((r) => r.definition.id === id);
+    const found = results.find((r) => r.definition.id === id) ?? results.find((r) => r.definition.name === id);
     if (found === undefined) throw new SegmentError("SEG-J001", `unknown segment "${id}"; known segments: ${results.map((r) => r.definition.id).join(", ") || "none"}`);
     return found;
   });

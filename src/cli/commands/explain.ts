@@ -1,4 +1,5 @@
 /** `profile-lab explain --identity <Namespace:id>`: why this profile, value and segment decision. */
+import { findSegment } from "../../engine/evaluate.js";
 import { explain } from "../../engine/explain.js";
 import { asOfOf, sandboxOf, statusModelOf, stringOption } from "../args.js";
 import { requireString, type CommandRun } from "../command.js";
@@ -7,7 +8,9 @@ import { printJson } from "../print.js";
 
 export const run: CommandRun = async (args, io) => {
   const sandbox = sandboxOf(args);
-  const segmentId = stringOption(args, "segment");
+  const segmentRef = stringOption(args, "segment");
+  // An exact name stands for its segment's id; an unknown one is left to explain's own error.
+  const segmentId = segmentRef === undefined ? undefined : (findSegment(sandbox, segmentRef)?.definition.id ?? segmentRef);
   const mergePolicyId = stringOption(args, "merge-policy");
   const x = await explain(sandbox, {
     identity: requireString(args, "identity"),
