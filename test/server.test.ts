@@ -3,7 +3,7 @@
  * endpoints running asynchronously, merge policies, Catalog and Data Access, and sandbox isolation.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchesAsArray } from "./seeds/helpers/compare.js";
@@ -237,7 +237,7 @@ describe("the sandbox folder lock", () => {
 describe("jobs at once", () => {
   it("runs at most maxRunningJobs jobs at a time; a further POST starts when one ends", async () => {
     const { app: limited, call: limitedCall } = serve({ sandboxes: sandboxesFolder("prod"), maxRunningJobs: 1, clock: Date.now });
-    const body = fixture("000-create-export-job.request.json");
+    const body = fixture<object>("000-create-export-job.request.json");
     const [first, second] = await Promise.all([limitedCall({ method: "POST", url: `${UPS}/export/jobs`, payload: body }), limitedCall({ method: "POST", url: `${UPS}/export/jobs`, payload: body })]);
     const jobs = [first.json(), second.json()].sort((a, b) => a.id - b.id);
     // The second job started only after the first had ended.
@@ -246,5 +246,54 @@ describe("jobs at once", () => {
     expect(jobs[1].creationTime).toBeGreaterThanOrEqual(ended.updateTime);
     await poll(limitedCall, `${UPS}/export/jobs/${jobs[1].id}`);
     await limited.close();
+  });
+});
+
+describe("state and files", () => {
+  it("keeps jobs across a restart of the server on the same folder", async () => {
+    const folder = sandboxesFolder("prod");
+    const first = serve({ sandboxes: folder });
+    const created = (await first.call({ method: "POST", url: `${UPS}/export/jobs`, payload: fixture("000-create-export-job.request.json") })).json();
+    await poll(first.call, `${UPS}/export/jobs/${created.id}`);
+    await first.app.close();
+    const second = serve({ sandboxes: folder });
+    expect((await second.call({ method: "GET", url: `${UPS}/export/jobs/${created.id}` })).json()).toMatchObject({ id: created.id, status: "SUCCEEDED" });
+    await second.app.close();
+  });
+
+  it("answers an invalid export body at once even while the job slots are taken", async () => {
+    const { app: busy, call: busyCall } = serve({ sandboxes: sandboxesFolder("prod"), maxRunningJobs: 1, clock: Date.now });
+    const running = busyCall({ method: "POST", url: `${UPS}/export/jobs`, payload: fixture("000-create-export-job.request.json") });
+    const invalid = await busyCall({ method: "POST", url: `${UPS}/export/jobs`, payload: { destination: {} } });
+    expect(invalid.statusCode).toBe(400);
+    await poll(busyCall, `${UPS}/export/jobs/${(await running).json().id}`);
+    await busy.close();
+  });
+
+  it.each([
+    ["a path with ..", "../../../sandbox.json"],
+    ["an absolute path", "/etc/passwd"],
+  ])("refuses a file path that is %s", async (_what, path) => {
+    const list = (await call({ method: "GET", url: `${UPS}/export/jobs?status=SUCCEEDED&limit=1` })).json();
+    const fileId = `${list.records[0].destination.batchId}-1`;
+    const r = await call({ method: "GET", url: `/data/foundation/export/files/${fileId}?path=${encodeURIComponent(path)}` });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toMatchObject({ type: "/placeholder/type/uri", status: 404 });
+  });
+
+  it("refuses a lake file that is a symbolic link out of the sandbox", async () => {
+    const folder = sandboxesFolder("prod");
+    const { app: own, call: ownCall } = serve({ sandboxes: folder });
+    const created = (await ownCall({ method: "POST", url: `${UPS}/export/jobs`, payload: fixture("000-create-export-job.request.json") })).json();
+    const { job } = await poll(ownCall, `${UPS}/export/jobs/${created.id}`);
+    const batchId = (job.destination as { batchId: string }).batchId;
+    const part = join(folder, "prod", ".profile-lab", "lake", "datasets", UNION_DATASET, "batches", batchId, "part-00000.parquet");
+    rmSync(part);
+    symlinkSync("/etc/hostname", part);
+    const r = await ownCall({ method: "GET", url: `/data/foundation/export/files/${batchId}-1?path=part-00000.parquet` });
+    // Data Access's DAC-502: the file is recorded but not served; its bytes are not sent.
+    expect(r.statusCode).toBe(500);
+    expect(r.json()).toMatchObject({ type: "/placeholder/type/uri", status: 500, detail: expect.stringContaining("is not served") });
+    await own.close();
   });
 });

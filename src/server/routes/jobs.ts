@@ -5,6 +5,7 @@
  * at this server.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { exportContext } from "../../engine/export-shard.js";
 import { recoverInterruptedJobs } from "../../engine/job-recovery.js";
 import { runExportJob } from "../../engine/run-export-job.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
@@ -57,6 +58,8 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
 
   app.post(`${UPS}/export/jobs`, async (request, reply) => {
     const sandbox = sandboxOf(context, request);
+    // The body is checked now, so that an invalid one is answered at once, not after waiting for a job slot.
+    exportContext(sandbox, request.body, context.statusModel, undefined);
     const job = await context.runner.start<ExportJob>(sandbox.dir, "export-jobs", (onStart) => runExportJob(sandbox, request.body, { ...options(), onStart }));
     return reply.header("x-location", `${baseUrlOf(request)}${UPS}/export/jobs/${job.id}`).send(job);
   });
