@@ -1,14 +1,16 @@
 /**
  * The habits of the command-line tools people know: --version, "did you mean", --json everywhere, one name
  * per concept, the sandbox from the environment, documented exit codes, completion, help without loading the
- * engine — each through the built binary, as a user types it.
+ * engine. What a user types is run through the built binary where the process matters (version, usage errors,
+ * the environment, what --help loads, completion scripts); commands that run the engine run through the CLI's
+ * main function in this process (cliInProcess), with the same parsing, messages and exit codes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, cliJson, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cli, cliInProcess, cliJsonInProcess, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const BIN = join(REPO, "bin/profile-lab.js");
 const scratch = (): string => mkdtempSync(join(tmpdir(), "profile-lab-habits-"));
@@ -65,94 +67,94 @@ describe("the command line", () => {
     for (const command of ["segment-job", "export", "merge-policies", "datasets", "schedule"]) expect(cli(command, "--help").stdout).toContain("--request <file.json>");
   });
 
-  it("sorts every list with --sort <field>:<direction>", () => {
+  it("sorts every list with --sort <field>:<direction>", async () => {
     const sandbox = copySample();
-    cliJson("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF);
-    cliJson("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/recent-qualifiers.json"), "--as-of", SAMPLE_AS_OF);
-    const created = (order: string): number[] =>
-      Object.values(cliJson<Record<string, { created: number }>>("batches", "list", "--sandbox", sandbox, "--sort", order)).map((b) => b.created);
-    const asc = created("created:asc");
+    await cliJsonInProcess("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF);
+    await cliJsonInProcess("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/recent-qualifiers.json"), "--as-of", SAMPLE_AS_OF);
+    const created = async (order: string): Promise<number[]> =>
+      Object.values(await cliJsonInProcess<Record<string, { created: number }>>("batches", "list", "--sandbox", sandbox, "--sort", order)).map((b) => b.created);
+    const asc = await created("created:asc");
     expect(asc.length).toBeGreaterThan(1);
     expect(asc).toEqual([...asc].sort((a, b) => a - b));
-    expect(created("created:desc")).toEqual([...asc].reverse());
-    const jobs = cliJson<{ records: { id: number }[] }>("jobs", "list", "--type", "export", "--sandbox", sandbox, "--sort", "id:asc");
+    expect(await created("created:desc")).toEqual([...asc].reverse());
+    const jobs = await cliJsonInProcess<{ records: { id: number }[] }>("jobs", "list", "--type", "export", "--sandbox", sandbox, "--sort", "id:asc");
     expect(jobs.records.map((j) => j.id)).toEqual([1, 2]);
-    expect(cli("batches", "--sandbox", sandbox, "--sort", "desc:created").stderr).toContain("--sort must be <field>:asc or <field>:desc with a field among created");
+    expect((await cliInProcess("batches", "--sandbox", sandbox, "--sort", "desc:created")).stderr).toContain("--sort must be <field>:asc or <field>:desc with a field among created");
   });
 
-  it("accepts --json on every command", () => {
+  it("accepts --json on every command", async () => {
     const sandbox = copySample();
     const dir = join(scratch(), "gen");
-    expect(cliJson<{ persons: number }>("generate", dir, "--profiles", "5", "--events-per-profile", "1", "--quiet")).toMatchObject({ persons: 5 });
-    expect(Array.isArray(cliJson("check", "--sandbox", sandbox))).toBe(true);
-    expect(cliJson<{ segmentJob: { status: string }; exportJobs: unknown[] }>("demo", "--sandbox", sandbox)).toMatchObject({ segmentJob: { status: "SUCCEEDED" } });
-    expect(cliJson("jobs", "list", "--sandbox", sandbox)).toHaveProperty("segmentJobs");
-    expect(cliJson("merge-policies", "list", "--sandbox", sandbox)).toHaveProperty("children");
-    expect(cliJson("datasets", "list", "--sandbox", sandbox)).toBeTypeOf("object");
-    expect(cliJson("batches", "list", "--sandbox", sandbox)).toBeTypeOf("object");
-    expect(cliJson("schedule", "list", "--sandbox", sandbox)).toBeTypeOf("object");
-    expect(cliJson("schedule", "run", "--sandbox", sandbox, "--until", SAMPLE_AS_OF)).toEqual([]);
-    const batchId = Object.keys(cliJson<Record<string, unknown>>("batches", "list", "--sandbox", sandbox))[0]!;
-    const files = cliJson<{ data: { dataSetFileId: string }[] }>("files", "list", batchId, "--sandbox", sandbox);
+    expect(await cliJsonInProcess<{ persons: number }>("generate", dir, "--profiles", "5", "--events-per-profile", "1", "--quiet")).toMatchObject({ persons: 5 });
+    expect(Array.isArray(await cliJsonInProcess("check", "--sandbox", sandbox))).toBe(true);
+    expect(await cliJsonInProcess<{ segmentJob: { status: string }; exportJobs: unknown[] }>("demo", "--sandbox", sandbox)).toMatchObject({ segmentJob: { status: "SUCCEEDED" } });
+    expect(await cliJsonInProcess("jobs", "list", "--sandbox", sandbox)).toHaveProperty("segmentJobs");
+    expect(await cliJsonInProcess("merge-policies", "list", "--sandbox", sandbox)).toHaveProperty("children");
+    expect(await cliJsonInProcess("datasets", "list", "--sandbox", sandbox)).toBeTypeOf("object");
+    expect(await cliJsonInProcess("batches", "list", "--sandbox", sandbox)).toBeTypeOf("object");
+    expect(await cliJsonInProcess("schedule", "list", "--sandbox", sandbox)).toBeTypeOf("object");
+    expect(await cliJsonInProcess("schedule", "run", "--sandbox", sandbox, "--until", SAMPLE_AS_OF)).toEqual([]);
+    const batchId = Object.keys(await cliJsonInProcess<Record<string, unknown>>("batches", "list", "--sandbox", sandbox))[0]!;
+    const files = await cliJsonInProcess<{ data: { dataSetFileId: string }[] }>("files", "list", batchId, "--sandbox", sandbox);
     const out = join(scratch(), "part.parquet");
-    const read = cliJson<{ status: number; out: string }>("files", "read", files.data[0]!.dataSetFileId, "--path", "part-00000.parquet", "--out", out, "--range", "0-3", "--sandbox", sandbox);
+    const read = await cliJsonInProcess<{ status: number; out: string }>("files", "read", files.data[0]!.dataSetFileId, "--path", "part-00000.parquet", "--out", out, "--range", "0-3", "--sandbox", sandbox);
     expect(read).toMatchObject({ status: 206, out });
     expect(readFileSync(out, "latin1")).toBe("PAR1");
   });
 
-  it("keeps the export's field warnings on stderr with --json", () => {
+  it("keeps the export's field warnings on stderr with --json", async () => {
     const sandbox = copySample();
     const request = join(sandbox, "export-jobs/unknown-field.json");
     const body = JSON.parse(readFileSync(join(sandbox, "export-jobs/all-profiles-projection.json"), "utf8")) as { fields: string };
     writeFileSync(request, JSON.stringify({ ...body, fields: `${body.fields},person.nosuchfield` }));
-    const r = cli("export", "--sandbox", sandbox, "--request", request, "--as-of", SAMPLE_AS_OF, "--json");
+    const r = await cliInProcess("export", "--sandbox", sandbox, "--request", request, "--as-of", SAMPLE_AS_OF, "--json");
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "SUCCEEDED" });
     expect(r.stderr).toContain("warning:");
     expect(r.stderr).toContain("person.nosuchfield");
   });
 
-  it("names the request file when a segment-job request names an unknown segment", () => {
+  it("names the request file when a segment-job request names an unknown segment", async () => {
     const sandbox = copySample();
     const request = join(sandbox, "segment-job.json");
     writeFileSync(request, JSON.stringify({ schema: { name: "_xdm.context.profile" }, segments: [{ segmentId: "no-such-segment" }] }));
-    const r = cli("segment-job", "--sandbox", sandbox, "--request", request);
+    const r = await cliInProcess("segment-job", "--sandbox", sandbox, "--request", request);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`SEG-J001 ${request} at $.segments[0].segmentId: unknown segment "no-such-segment"`);
   });
 
-  it("names the request file in the errors of merge-policies, schedule and datasets", () => {
+  it("names the request file in the errors of merge-policies, schedule and datasets", async () => {
     const sandbox = copySample();
     const request = join(sandbox, "bad-body.json");
     writeFileSync(request, JSON.stringify({ name: "x", nosuchfield: 1 }));
     for (const command of ["merge-policies", "schedule", "datasets"]) {
-      const r = cli(command, "create", "--sandbox", sandbox, "--request", request);
+      const r = await cliInProcess(command, "create", "--sandbox", sandbox, "--request", request);
       expect(r.status, `${command}: ${r.stderr}`).toBe(1);
       expect(r.stderr, command).toMatch(new RegExp(`^error: \\S+ ${request.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
     }
   });
 
-  it("refuses to generate into a folder that is not empty, with a located error and exit 1", () => {
+  it("refuses to generate into a folder that is not empty, with a located error and exit 1", async () => {
     const dir = scratch();
     writeFileSync(join(dir, "notes.txt"), "mine");
-    const r = cli("generate", dir, "--profiles", "5", "--quiet");
+    const r = await cliInProcess("generate", dir, "--profiles", "5", "--quiet");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`GEN-D002 ${dir}: already exists and is not empty`);
     expect(r.stderr).not.toContain("internal error");
   });
 
-  it("explains at the instant of the last segment job when --as-of is not given, and says so", () => {
+  it("explains at the instant of the last segment job when --as-of is not given, and says so", async () => {
     const sandbox = copySample();
-    const job = cliJson<{ id: string }>("segment-job", "--sandbox", sandbox, "--as-of", "2026-10-15T00:00:00Z");
-    const json = cliJson<{ asOf: string; asOfSource: string }>("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356");
+    const job = await cliJsonInProcess<{ id: string }>("segment-job", "--sandbox", sandbox, "--as-of", "2026-10-15T00:00:00Z");
+    const json = await cliJsonInProcess<{ asOf: string; asOfSource: string }>("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356");
     expect(json).toMatchObject({ asOf: "2026-10-15T00:00:00.000Z", asOfSource: `last segment job ${job.id}` });
-    const text = cli("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
+    const text = await cliInProcess("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
     expect(text.stdout.split("\n")[0]).toBe("As of 2026-11-01T00:00:00.000Z (--as-of)");
   });
 
-  it("check --data reports every bad row of every file up to --max-errors, with the total, even when a segment is broken", () => {
+  it("check --data reports every bad row of every file up to --max-errors, with the total, even when a segment is broken", async () => {
     const dir = join(scratch(), "bad-rows");
-    cliJson("generate", dir, "--profiles", "200", "--events-per-profile", "2", "--format", "jsonl", "--quiet");
+    await cliJsonInProcess("generate", dir, "--profiles", "200", "--events-per-profile", "2", "--format", "jsonl", "--quiet");
     const spoil = (file: string, every: number): number => {
       const lines = readFileSync(join(dir, "datasets", file), "utf8").trimEnd().split("\n");
       let bad = 0;
@@ -168,13 +170,13 @@ describe("the command line", () => {
     expect(bad).toBeGreaterThan(100);
     const segment = join(dir, "segments", readdirSync(join(dir, "segments"))[0]!);
     writeFileSync(segment, readFileSync(segment, "utf8").replace(/"value": "/, '"value": "persn.nosuch = 1 and '));
-    const text = cli("check", "--sandbox", dir, "--data");
+    const text = await cliInProcess("check", "--sandbox", dir, "--data");
     expect(text.status).toBe(1);
     expect(text.stdout).toContain("✗ datasets/crm-profiles.jsonl");
     expect(text.stdout).toContain("✗ datasets/web-commerce-events.jsonl");
     expect(text.stdout).toContain(`Every problem (the first 100 of ${bad}; --max-errors for more):`);
     expect(text.stdout.split("\n").filter((l) => /^ {2}IO-D001 datasets\/\S+:\d+ at \$\.unknownField: /.test(l))).toHaveLength(100);
-    const json = run(["check", "--sandbox", dir, "--data", "--max-errors", "5", "--json"]);
+    const json = await cliInProcess("check", "--sandbox", dir, "--data", "--max-errors", "5", "--json");
     expect(json.status).toBe(1);
     const report = JSON.parse(json.stdout) as { segments: { valid: boolean }[]; data: { errorCount: number; badRows: number; errors: unknown[]; truncated: boolean } };
     expect(report.segments.some((s) => !s.valid)).toBe(true);

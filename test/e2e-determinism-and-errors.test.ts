@@ -1,13 +1,14 @@
 /**
  * Reproducibility (same sandbox, request and --as-of → byte-identical Parquet) and bad input through the
  * CLI: one located message, a non-zero exit, no stack trace, earlier results intact, failed jobs recorded.
+ * The commands run in this process (cliInProcess); help and usage errors through the binary.
  */
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ExportJob } from "../src/export/export-job.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
-import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cli, cliInProcess, cliJsonInProcess, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const PER_BATCH = "export-jobs/audiences-per-batch.json";
 
@@ -20,109 +21,109 @@ function exportedFiles(sandbox: string, job: ExportJob): Map<string, Buffer> {
   return files;
 }
 
-function runAll(sandbox: string): ExportJob {
-  cliJson("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
-  return cliJson<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
+async function runAll(sandbox: string): Promise<ExportJob> {
+  await cliJsonInProcess("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
+  return await cliJsonInProcess<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
 }
 
 /** The CLI failed cleanly: non-zero exit, an error line with the code, and no stack frames. */
 function expectCleanFailure(r: { status: number; stderr: string }, code: string, where: string): void {
   expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(new RegExp(`^error: ${code}\\S* `));
+  expect(r.stderr).toMatch(new RegExp(`^error: ${code}\\S* `, "m"));
   expect(r.stderr).toContain(where);
   expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
 describe("determinism", () => {
-  it("gives byte-identical Parquet for two runs with the same --as-of", () => {
+  it("gives byte-identical Parquet for two runs with the same --as-of", async () => {
     const a = copySample();
     const b = copySample();
-    const filesA = exportedFiles(a, runAll(a));
-    const filesB = exportedFiles(b, runAll(b));
+    const filesA = exportedFiles(a, await runAll(a));
+    const filesB = exportedFiles(b, await runAll(b));
     expect([...filesA.keys()]).toEqual([...filesB.keys()]);
     for (const [name, bytes] of filesA) expect(bytes.equals(filesB.get(name)!), name).toBe(true);
   });
 });
 
 describe("memory budget", () => {
-  it("gives the same Parquet through the CLI when --memory forces the data into shards on disk", () => {
+  it("gives the same Parquet through the CLI when --memory forces the data into shards on disk", async () => {
     const a = copySample();
     const b = copySample();
-    const run = (dir: string, memory: string): ExportJob => {
-      cliJson("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--memory", memory);
-      return cliJson<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--memory", memory);
+    const run = async (dir: string, memory: string): Promise<ExportJob> => {
+      await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--memory", memory);
+      return await cliJsonInProcess<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--memory", memory);
     };
-    const inMemory = exportedFiles(a, run(a, "2g"));
-    const spilled = exportedFiles(b, run(b, "8m"));
+    const inMemory = exportedFiles(a, await run(a, "2g"));
+    const spilled = exportedFiles(b, await run(b, "8m"));
     expect([...spilled.keys()]).toEqual([...inMemory.keys()]);
     for (const [name, bytes] of inMemory) expect(spilled.get(name)!.equals(bytes), name).toBe(true);
-    const bad = cli("segment-job", "--sandbox", a, "--memory", "plenty");
+    const bad = await cliInProcess("segment-job", "--sandbox", a, "--memory", "plenty");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: CLI-U001 --memory must look like 512m or 4g/);
   });
 });
 
 describe("bad input", () => {
-  it("reports malformed PQL with its code, file and position", () => {
+  it("reports malformed PQL with its code, file and position", async () => {
     const sandbox = copySample();
     const file = join(sandbox, "segments/us-residents.json");
     writeFileSync(file, readFileSync(file, "utf8").replace('homeAddress.countryCode = \\"US\\"', '(homeAddress.countryCode = \\"US\\"'));
-    const r = cli("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
+    const r = await cliInProcess("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
     expectCleanFailure(r, "PQL-S", "us-residents.json");
   });
 
-  it("check lists every segment with its errors and exits non-zero when one is invalid", () => {
+  it("check lists every segment with its errors and exits non-zero when one is invalid", async () => {
     const sandbox = copySample();
     const file = join(sandbox, "segments/us-residents.json");
     writeFileSync(file, readFileSync(file, "utf8").replace("homeAddress.countryCode", "homeAddress.countryCod"));
-    const r = cli("check", "--sandbox", sandbox);
+    const r = await cliInProcess("check", "--sandbox", sandbox);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("15 of 16 segment definitions are valid");
     expect(r.stdout).toMatch(/✗ US residents .*\n\s+PQL-T001 .*us-residents\.json at \$\.expression\.value:1:13: unknown profile field 'countryCod' in 'homeAddress'; did you mean 'countryCode'\?/);
   });
 
-  it("reports an unknown field in a segment before reading data", () => {
+  it("reports an unknown field in a segment before reading data", async () => {
     const sandbox = copySample();
     const file = join(sandbox, "segments/us-residents.json");
     writeFileSync(file, readFileSync(file, "utf8").replace("homeAddress.countryCode", "homeAddress.countryCod"));
-    expectCleanFailure(cli("segment-job", "--sandbox", sandbox), "PQL-T", "did you mean 'countryCode'");
+    expectCleanFailure(await cliInProcess("segment-job", "--sandbox", sandbox), "PQL-T", "did you mean 'countryCode'");
   });
 
-  it("reports a malformed JSON request at its line and column", () => {
+  it("reports a malformed JSON request at its line and column", async () => {
     const sandbox = copySample();
     const request = join(sandbox, "bad-request.json");
     writeFileSync(request, '{\n  "destination": { "datasetId": "x" },\n  "schema": { "name": "_xdm.context.profile" }\n  "fields": "a"\n}\n');
-    expectCleanFailure(cli("export", "--sandbox", sandbox, "--request", request), "IO-J001", "bad-request.json:4:3");
+    expectCleanFailure(await cliInProcess("export", "--sandbox", sandbox, "--request", request), "IO-J001", "bad-request.json:4:3");
   });
 
-  it("reports a missing sandbox", () => {
-    expectCleanFailure(cli("segment-job", "--sandbox", "/nonexistent/sandbox"), "IO-S001", "/nonexistent/sandbox");
+  it("reports a missing sandbox", async () => {
+    expectCleanFailure(await cliInProcess("segment-job", "--sandbox", "/nonexistent/sandbox"), "IO-S001", "/nonexistent/sandbox");
   });
 
-  it("reports an unknown merge policy with the request's JSON path", () => {
+  it("reports an unknown merge policy with the request's JSON path", async () => {
     const sandbox = copySample();
     const request = join(sandbox, "export-jobs/all-profiles-projection.json");
     writeFileSync(request, readFileSync(request, "utf8").replace(/"id": "[^"]+"/, '"id": "no-such-policy"'));
-    expectCleanFailure(cli("export", "--sandbox", sandbox, "--request", request), "MRG-P004", "$.mergePolicy.id");
+    expectCleanFailure(await cliInProcess("export", "--sandbox", sandbox, "--request", request), "MRG-P004", "$.mergePolicy.id");
   });
 
-  it("reports a request without destination.datasetId with its JSON path", () => {
+  it("reports a request without destination.datasetId with its JSON path", async () => {
     const sandbox = copySample();
     const request = join(sandbox, "no-destination.json");
     writeFileSync(request, JSON.stringify({ schema: { name: "_xdm.context.profile" }, destination: {} }));
-    expectCleanFailure(cli("export", "--sandbox", sandbox, "--request", request), "EXP-R001", "$.destination.datasetId");
+    expectCleanFailure(await cliInProcess("export", "--sandbox", sandbox, "--request", request), "EXP-R001", "$.destination.datasetId");
   });
 
-  it("fails a job on a bad data line, records it as FAILED and keeps earlier batches", () => {
+  it("fails a job on a bad data line, records it as FAILED and keeps earlier batches", async () => {
     const sandbox = copySample();
-    const first = runAll(sandbox);
+    const first = await runAll(sandbox);
     const before = exportedFiles(sandbox, first);
     const membership = new SandboxState(sandbox).membership.text();
     appendFileSync(join(sandbox, "datasets/crm-profiles.jsonl"), '{"_id":"x","identityMap":{"CRMID":[{"id":"c","primary":true}]},"person":{"birthYear":"1970"},"_acp_system_metadata":{"ingestTime":"2026-10-01T00:00:00Z"}}\n');
-    const r = cli("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
+    const r = await cliInProcess("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
     expectCleanFailure(r, "IO-D001", "crm-profiles.jsonl:");
     expect(r.stderr).toContain("$.person.birthYear");
-    const jobs = cliJson<{ exportJobs: ExportJob[] }>("jobs", "list", "--sandbox", sandbox).exportJobs;
+    const jobs = (await cliJsonInProcess<{ exportJobs: ExportJob[] }>("jobs", "list", "--sandbox", sandbox)).exportJobs;
     const failed = jobs.find((j) => j.id === first.id + 1)!;
     expect(failed.status).toBe("FAILED");
     expect(failed.errors?.[0]?.code).toBe("IO-D001");
@@ -131,7 +132,7 @@ describe("bad input", () => {
     }
     expect(exportedFiles(sandbox, first)).toEqual(before);
     expect(existsSync(join(sandbox, ".profile-lab/lake/_staging", String(failed.id)))).toBe(false);
-    const s = cli("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
+    const s = await cliInProcess("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
     expect(s.status).not.toBe(0);
     expect(new SandboxState(sandbox).membership.text()).toBe(membership);
     rmSync(sandbox, { recursive: true, force: true });
