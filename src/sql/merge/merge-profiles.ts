@@ -105,11 +105,10 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
 
 /** The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, sc, m): sources ordered by (sa, sb, sc). */
 function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect): string {
-  const order = "sa, sb, sc, ni";
-  const sortKey = d.struct(["sa", "sb", "sc", "ni"].map((c) => [c, c] as const));
-  const idKey = `lns || ':' || coalesce(it.id, 'undefined')`;
-  const primaryFlag = d.ident("primary");
-  const single = `CASE WHEN it.${primaryFlag} IS TRUE AND row_number() OVER (PARTITION BY pk, it.${primaryFlag} IS TRUE ORDER BY ${order}, ii) > 1 THEN FALSE ELSE it.${primaryFlag} END`;
+  const nsAt = d.struct(["sa", "sb", "sc", "ni"].map((c) => [c, c] as const));
+  const itemAt = d.struct(["sa", "sb", "sc", "ni", "ii"].map((c) => [c, c] as const));
+  const primaryFlag = `it.${d.ident("primary")}`;
+  const single = `CASE WHEN ${primaryFlag} IS TRUE AND row_number() OVER (PARTITION BY pk, ${primaryFlag} IS TRUE ORDER BY pl_at) > 1 THEN FALSE ELSE ${primaryFlag} END`;
   const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
   const item = d.struct(fields.map((f) => [f, f === "primary" && primary === "single" ? "p" : `it.${d.ident(f)}`] as const));
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
@@ -117,11 +116,12 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
     `WITH im_entries AS (SELECT pk, sa, sb, sc, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM (${sourcesSql}) WHERE m IS NOT NULL), ` +
     // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
     `im_ns AS (SELECT pk, sa, sb, sc, ni, e.key AS ns, coalesce(n.lns, ${d.lower("e.key")}) AS lns, e.value AS items FROM im_entries LEFT JOIN ${NAMESPACES} AS n ON n.ns = e.key), ` +
-    `im_names AS (SELECT pk, lns, ${d.argMin("ns", sortKey)} AS name, min(${sortKey}) AS first FROM im_ns GROUP BY pk, lns), ` +
+    `im_names AS (SELECT pk, lns, ${d.argMin("ns", nsAt)} AS name, min(${nsAt}) AS first FROM im_ns GROUP BY pk, lns), ` +
     `im_items AS (SELECT pk, sa, sb, sc, ni, lns, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
-    `im_kept AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY pk, ${idKey} ORDER BY ${order}, ii) AS dup FROM im_items) WHERE dup = 1), ` +
-    `im_flagged AS (SELECT *, ${single} AS p FROM im_kept), ` +
-    `im_grouped AS (SELECT pk, lns, ${d.orderedList(item, ["sa", "sb", "sc", "ni", "ii"])} AS items FROM im_flagged GROUP BY pk, lns) ` +
+    // The first sight of each identity (events repeat theirs many times): a hash aggregate, not a sort.
+    `im_first AS (SELECT pk, lns, ${d.argMin("it", itemAt)} AS it, min(${itemAt}) AS pl_at FROM im_items GROUP BY pk, lns, coalesce(it.id, 'undefined')), ` +
+    `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
+    `im_grouped AS (SELECT pk, lns, ${d.orderedList(item, ["pl_at"])} AS items FROM im_flagged GROUP BY pk, lns) ` +
     `SELECT n.pk, ${d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", d.coalesce(["g.items", d.cast("[]", itemsType)])]]), ["n.first"])), sqlTypeOfXdm(mapType))} AS m ` +
     `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk`
   );

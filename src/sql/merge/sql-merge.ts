@@ -28,43 +28,36 @@ const ALL_COMPONENTS = "pl_comp_all";
 export class SqlMerge {
   /** Wall time of each stage run so far, in order. */
   readonly times: StageTime[] = [];
-  private readonly policyComponents = new Map<string, string>();
+  private readonly policyComponents = new Set<string>();
+
+  private keyCount = 0;
 
   private constructor(
     private readonly session: SqlSession,
     readonly sources: MergeSources,
     private readonly dialect: SqlDialect,
     private readonly method: ComponentMethod,
-    private readonly keyCount: number,
   ) {}
 
   /** Reads the datasets, numbers and links their identities, and computes the components over all datasets. */
   static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
     const dialect = options.dialect ?? DUCKDB;
-    const times: StageTime[] = [];
-    const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
-      const start = performance.now();
-      const out = await work();
-      times.push({ stage, ms: performance.now() - start });
-      return out;
-    };
-    await timed("views", async () => {
+    const method = options.components ?? "union-find";
+    const merge = new SqlMerge(session, sources, dialect, method);
+    await merge.timed("views", async () => {
       for (const s of readDatasetsSql(sources, dialect)) await session.run(s);
     });
-    await timed("identities", async () => {
+    await merge.timed("identities", async () => {
       await session.run(identitiesSql(sources, dialect));
       await lowerNamespaces(session, dialect);
     });
-    const keyCount = await timed("keys", () => numberKeys(session, dialect));
-    await timed("fragments and links", async () => {
+    merge.keyCount = await merge.timed("keys", () => numberKeys(session, dialect));
+    await merge.timed("fragments and links", async () => {
       for (const s of fragmentsAndLinksSql(sources, dialect)) await session.run(s);
       await checkPrimaries(session, sources);
       await session.run(`DROP TABLE ${IDENTITIES}`);
     });
-    const method = options.components ?? "union-find";
-    const merge = new SqlMerge(session, sources, dialect, method, keyCount);
-    merge.times.push(...times);
-    await merge.timed(`components (${method}, all datasets)`, () => components(session, method, ALL_COMPONENTS, undefined, keyCount));
+    await merge.timed(`components (${method}, all datasets)`, () => components(session, method, ALL_COMPONENTS, undefined, merge.keyCount));
     return merge;
   }
 
@@ -81,7 +74,7 @@ export class SqlMerge {
     const table = `pl_comp_${datasets.join("_")}`;
     if (!this.policyComponents.has(table)) {
       await this.timed(`components (${this.method}, datasets ${datasets.join(", ")})`, () => components(this.session, this.method, table, datasets, this.keyCount));
-      this.policyComponents.set(table, table);
+      this.policyComponents.add(table);
     }
     return table;
   }
