@@ -58,6 +58,7 @@ const BODIES: Record<string, unknown> = {
   "POST /data/core/ups/segment/conversion": { name: "n", expression: { type: "PQL", format: "pql/text", value: 'workAddress.country = "US"' } },
   "POST /data/core/ups/segment/jobs": [{ segmentId: SEGMENT_001 }],
   "POST /data/core/ups/segment/jobs/bulk-get": { ids: [{ id: "{{SEGMENT_JOB_ID}}" }] },
+  "POST /data/core/ups/preview": { predicateExpression: 'homeAddress.country = "US"', predicateType: "PQL", predicateModel: "_xdm.context.profile", graphType: "none" },
   "POST /data/core/ups/config/schedules": fixture("003-create-schedule.request.json"),
   "PATCH /data/core/ups/config/schedules/:SCHEDULE_ID": fixture("003-patch-schedule-state.request.json"),
   "POST /data/core/ups/config/mergePolicies": { name: "Postman policy", identityGraph: { type: "none" }, attributeMerge: { type: "timestampOrdered" }, schema: { name: "_xdm.context.profile" }, default: false },
@@ -74,6 +75,8 @@ const REFUSALS: Record<string, number[]> = {
   // The job may still run (200) or have ended (409) when the collection cancels it.
   "DELETE /data/core/ups/export/jobs/:EXPORT_JOB_ID": [200, 409],
   "DELETE /data/core/ups/segment/jobs/:SEGMENT_JOB_ID": [200, 409],
+  // The collection deletes its preview before it asks for the estimate of the same id.
+  "GET /data/core/ups/estimate/:ESTIMATE_ID": [404],
   // Catalog's batched requests carry no Authorization header in the collection: refused by the gateway first.
   "GET /data/foundation/catalog/": [401],
   "POST /data/foundation/catalog/": [401],
@@ -81,10 +84,6 @@ const REFUSALS: Record<string, number[]> = {
 
 /** The operations of the four collections the server does not emulate: each answers 501 naming it. */
 const NOT_EMULATED = [
-  "GET /data/core/ups/preview/:PREVIEW_ID",
-  "POST /data/core/ups/preview",
-  "DELETE /data/core/ups/preview/:PREVIEW_ID",
-  "GET /data/core/ups/estimate/:ESTIMATE_ID",
   "GET /data/core/ups/search/namespaces",
   "GET /data/core/ups/search/entities",
   "GET /data/core/ups/search/taxonomy",
@@ -98,6 +97,7 @@ function remember(env: Record<string, string>, operation: string, body: unknown)
   if (operation === "POST /data/core/ups/segment/jobs") env["SEGMENT_JOB_ID"] = String(b["id"]);
   if (operation === "POST /data/core/ups/config/mergePolicies") env["mergePolicyId"] = String(b["id"]);
   if (operation === "POST /data/core/ups/config/schedules") env["SCHEDULE_ID"] = String(b["id"]);
+  if (operation === "POST /data/core/ups/preview") env["PREVIEW_ID"] = env["ESTIMATE_ID"] = String(b["previewId"]);
   if (operation === "POST /data/foundation/catalog/dataSets") env["DATASET_ID"] = String((b as unknown as string[])[0]).replace("@/dataSets/", "");
 }
 
@@ -188,14 +188,17 @@ describe("the platform's Postman collections against the server", () => {
         "DELETE /data/core/ups/config/mergePolicies/:mergePolicyId",
         "DELETE /data/core/ups/config/schedules/:SCHEDULE_ID",
         "DELETE /data/core/ups/export/jobs/:EXPORT_JOB_ID",
+        "DELETE /data/core/ups/preview/:PREVIEW_ID",
         "DELETE /data/core/ups/segment/definitions/:SEGMENT_ID",
         "DELETE /data/core/ups/segment/jobs/:SEGMENT_JOB_ID",
         "GET /data/core/ups/config/mergePolicies",
         "GET /data/core/ups/config/mergePolicies/:mergePolicyId",
         "GET /data/core/ups/config/schedules",
         "GET /data/core/ups/config/schedules/:SCHEDULE_ID",
+        "GET /data/core/ups/estimate/:ESTIMATE_ID",
         "GET /data/core/ups/export/jobs",
         "GET /data/core/ups/export/jobs/:EXPORT_JOB_ID",
+        "GET /data/core/ups/preview/:PREVIEW_ID",
         "GET /data/core/ups/segment/definitions",
         "GET /data/core/ups/segment/definitions/:SEGMENT_ID",
         "GET /data/core/ups/segment/jobs",
@@ -215,6 +218,7 @@ describe("the platform's Postman collections against the server", () => {
         "POST /data/core/ups/config/mergePolicies/bulk-get",
         "POST /data/core/ups/config/schedules",
         "POST /data/core/ups/export/jobs",
+        "POST /data/core/ups/preview",
         "POST /data/core/ups/segment/conversion",
         "POST /data/core/ups/segment/definitions",
         "POST /data/core/ups/segment/definitions/bulk-get",

@@ -19,6 +19,7 @@ import { lockSandboxFolder } from "./lock.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { mergePolicyRoutes } from "./routes/merge-policies.js";
+import { previewRoutes } from "./routes/previews.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { segmentDefinitionRoutes } from "./routes/segment-definitions.js";
 import { SCHEDULE_TICK_MS, startScheduleTrigger } from "./schedule-trigger.js";
@@ -145,6 +146,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   mergePolicyRoutes(app, context);
   segmentDefinitionRoutes(app, context);
   scheduleRoutes(app, context);
+  previewRoutes(app, context);
   catalogRoutes(app, context);
   return app;
 }
