@@ -262,7 +262,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "serve",
-    summary: "serve the platform's REST endpoints (export and segment jobs, merge policies, Catalog, Data Access) on localhost over the sandboxes of a folder",
+    summary: "serve the platform's REST endpoints (export and segment jobs, segment definitions, merge policies, schedules, previews, Catalog, Data Access) on localhost",
     usage: "profile-lab serve [--port 8080] [--host 127.0.0.1] [--sandboxes <dir>] [--token <token>] [--status-model legacy|current]",
     options: {
       port: { type: "string", value: "n", description: "TCP port (0: any free port)", default: "8080" },
