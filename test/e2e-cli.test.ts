@@ -1,8 +1,9 @@
 /**
  * End to end: the built CLI runs a segment job and export jobs on a copy of the sample sandbox, and every
- * exported Parquet file is read back with DuckDB. Audience sizes are checked against counts computed here,
- * independently of the engine: the default policy's merge in DuckDB SQL, the stitched profiles with a
- * union-find written for this test.
+ * exported Parquet file is read back with DuckDB (the segment job and the first export through the binary, the
+ * other commands through its main function in this process). Audience sizes are checked against counts
+ * computed here, independently of the engine: the default policy's merge in DuckDB SQL, the stitched profiles
+ * with a union-find written for this test.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baselineSql } from "../bench/baseline.js";
 import type { ExportJob } from "../src/export/export-job.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
-import { cli, cliJson, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cliInProcess, cliJson, cliJsonInProcess, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const US_RESIDENTS = "cdfbffd4-cdc0-49c3-8fd2-ad8adecb846a";
 const STITCHED_POLICY = "a260de12-14ca-43ce-a221-a98ad2ac290c";
@@ -132,7 +133,7 @@ describe("profile-lab end to end on the sample sandbox", () => {
   });
 
   it("writes nested columns as MAP, LIST and STRUCT with the merged values", async () => {
-    const job = cliJson<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/audiences-per-batch.json"), "--as-of", SAMPLE_AS_OF);
+    const job = await cliJsonInProcess<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/audiences-per-batch.json"), "--as-of", SAMPLE_AS_OF);
     const batch = job.destination.batches!.find((b) => b.segmentId === US_RESIDENTS)!;
     const file = parquetGlob(job, batch.batchId);
     const types = Object.fromEntries((await rows(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).map((r) => [r["column_name"], r["column_type"]]));
@@ -151,7 +152,7 @@ describe("profile-lab end to end on the sample sandbox", () => {
   });
 
   it("projects fields away from the Parquet schema and exports every stitched profile that has records", async () => {
-    const job = cliJson<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF);
+    const job = await cliJsonInProcess<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF);
     expect(job.mergePolicy.id).toBe(STITCHED_POLICY);
     const file = parquetGlob(job, job.destination.batchId!);
     const columns = (await rows(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).map((r) => r["column_name"]);
@@ -166,7 +167,7 @@ describe("profile-lab end to end on the sample sandbox", () => {
   it("attaches the events ingested after the eventList bound in timeSeriesEvents", async () => {
     const request = JSON.parse(readFileSync(join(sandbox, "export-jobs/big-spenders-with-events.json"), "utf8"));
     const from = Date.parse(request.additionalFields.eventList.filter.fromIngestTimestamp);
-    const job = cliJson<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/big-spenders-with-events.json"), "--as-of", SAMPLE_AS_OF);
+    const job = await cliJsonInProcess<ExportJob>("export", "--sandbox", sandbox, "--request", join(sandbox, "export-jobs/big-spenders-with-events.json"), "--as-of", SAMPLE_AS_OF);
     const file = parquetGlob(job, job.destination.batchId!);
     const exported = await rows(`SELECT [e.key || ':' || e.value[1].id FOR e IN map_entries(identityMap)] AS ids, len(timeSeriesEvents) AS n FROM read_parquet('${file}')`);
     expect(exported.length).toBeGreaterThan(0);
@@ -178,21 +179,21 @@ describe("profile-lab end to end on the sample sandbox", () => {
     }
   });
 
-  it("explains a profile through the CLI, as text and as JSON", () => {
-    const text = cli("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
+  it("explains a profile through the CLI, as text and as JSON", async () => {
+    const text = await cliInProcess("explain", "--sandbox", sandbox, "--identity", "CRMID:CRM141421356", "--as-of", SAMPLE_AS_OF);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('homeAddress.city = "Seattle"  ← CRM Profiles (datasets/crm-profiles.jsonl:2');
     expect(text.stdout).toContain('lost: "Austin" from CRM Profiles (datasets/crm-profiles.jsonl:1');
-    const json = cliJson<{ profileKey: string; segments: { qualifies: boolean }[] }>("explain", "--sandbox", sandbox, "--identity", "crmid:CRM141421356", "--as-of", SAMPLE_AS_OF);
+    const json = await cliJsonInProcess<{ profileKey: string; segments: { qualifies: boolean }[] }>("explain", "--sandbox", sandbox, "--identity", "crmid:CRM141421356", "--as-of", SAMPLE_AS_OF);
     expect(json.profileKey).toBe("crmid:CRM141421356");
     expect(json.segments.length).toBeGreaterThan(0);
   });
 
-  it("lists and shows merge policies through the CLI", () => {
-    const page = JSON.parse(cli("merge-policies", "list", "--sandbox", sandbox).stdout) as { children: { id: string }[]; _page: { totalCount: number } };
+  it("lists and shows merge policies through the CLI", async () => {
+    const page = JSON.parse((await cliInProcess("merge-policies", "list", "--sandbox", sandbox)).stdout) as { children: { id: string }[]; _page: { totalCount: number } };
     expect(page._page.totalCount).toBe(3);
-    expect(JSON.parse(cli("merge-policies", "get", STITCHED_POLICY, "--sandbox", sandbox).stdout)).toMatchObject({ id: STITCHED_POLICY, identityGraph: { type: "pdg" } });
-    const missing = cli("merge-policies", "get", "nope", "--sandbox", sandbox);
+    expect(JSON.parse((await cliInProcess("merge-policies", "get", STITCHED_POLICY, "--sandbox", sandbox)).stdout)).toMatchObject({ id: STITCHED_POLICY, identityGraph: { type: "pdg" } });
+    const missing = await cliInProcess("merge-policies", "get", "nope", "--sandbox", sandbox);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^error: MRG-P404 merge policy "nope" not found/);
   });
