@@ -66,9 +66,9 @@ describe("health and headers", () => {
   });
 
   it("answers a platform route it does not emulate with a 501 naming the operation", async () => {
-    const r = await call({ method: "POST", url: `${UPS}/preview` , payload: {} });
+    const r = await call({ method: "GET", url: `${UPS}/search/namespaces?schema.name=_xdm.context.profile` });
     expect(r.statusCode).toBe(501);
-    expect(r.json()).toMatchObject({ status: 501, operation: `POST ${UPS}/preview`, type: "https://ns.adobe.com/aep/errors/PLAB-501" });
+    expect(r.json()).toMatchObject({ status: 501, operation: `GET ${UPS}/search/namespaces`, type: "https://ns.adobe.com/aep/errors/PLAB-501" });
   });
 
   it("refuses a body over 1 MiB with 413", async () => {
@@ -134,8 +134,9 @@ describe("export jobs", () => {
   });
 
   it("refuses to cancel a job that has ended with 409", async () => {
-    const list = (await call({ method: "GET", url: `${UPS}/export/jobs` })).json();
-    const r = await call({ method: "DELETE", url: `${UPS}/export/jobs/${list.records[0].id}` });
+    const created = (await call({ method: "POST", url: `${UPS}/export/jobs`, payload: fixture("000-create-export-job.request.json") })).json();
+    await poll(call, `${UPS}/export/jobs/${created.id}`);
+    const r = await call({ method: "DELETE", url: `${UPS}/export/jobs/${created.id}` });
     expect(r.statusCode).toBe(409);
   });
 });
@@ -294,6 +295,21 @@ describe("state and files", () => {
     // Data Access's DAC-502: the file is recorded but not served; its bytes are not sent.
     expect(r.statusCode).toBe(500);
     expect(r.json()).toMatchObject({ type: "/placeholder/type/uri", status: 500, detail: expect.stringContaining("is not served") });
+    await own.close();
+  });
+});
+
+describe("cancelling", () => {
+  it("cancels a running export job with the platform's answer; it ends FAILED with CANCELLED and no batch", async () => {
+    const { app: own, call: ownCall } = serve({ sandboxes: sandboxesFolder("prod"), clock: Date.now });
+    const created = (await ownCall({ method: "POST", url: `${UPS}/export/jobs`, payload: fixture("000-create-export-job.request.json") })).json();
+    const cancelled = await ownCall({ method: "DELETE", url: `${UPS}/export/jobs/${created.id}` });
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json()).toEqual({ status: true, message: "Export job has been marked for cancelling" });
+    const { job } = await poll(ownCall, `${UPS}/export/jobs/${created.id}`);
+    expect(job).toMatchObject({ status: "FAILED", errors: [{ code: "CANCELLED" }] });
+    const batchId = (job.destination as { batchId: string }).batchId;
+    expect((await ownCall({ method: "GET", url: `/data/foundation/export/batches/${batchId}/files` })).json().data).toEqual([]);
     await own.close();
   });
 });
