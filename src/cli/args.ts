@@ -1,9 +1,13 @@
 /** Option values as the library takes them: each option's parsing and its usage error, in one place. */
+import { readFileSync } from "node:fs";
 import { parseMemorySize } from "../engine/partition.js";
 import { openSandbox, type Sandbox } from "../engine/sandbox.js";
 import type { StatusModel } from "../segment/membership.js";
+import { IoError } from "../io/io-error.js";
+import { parseJson, readJsonFile } from "../io/json-file.js";
+import { MAX_JSON_TEXT_BYTES } from "../io/sandbox-path.js";
 import { parseDateTime } from "../xdm/time.js";
-import { UsageError, type ParsedArgs } from "./command.js";
+import { requireString, UsageError, type ParsedArgs } from "./command.js";
 
 export function formatOf(args: ParsedArgs): "jsonl" | "parquet" {
   const v = args.values["format"];
@@ -84,4 +88,21 @@ export function sandboxOf(args: ParsedArgs): Sandbox {
 export function positional(value: string | undefined, usageText: string): string {
   if (value === undefined) throw new UsageError(`missing an argument: profile-lab ${usageText}`);
   return value;
+}
+
+/** Calls `use` with the body `--request` names (required) and the name errors give it. */
+export function withRequest<T>(args: ParsedArgs, use: (body: unknown, file: string) => T): T {
+  const { body, file } = requestOf(requireString(args, "request"));
+  return use(body, file);
+}
+
+/** What errors call standard input when `--request -` reads the body from it. */
+export const STDIN = "<stdin>";
+
+/** A `--request` body: the JSON file it names, or standard input for `-`; `file` is what errors name. */
+export function requestOf(path: string): { readonly file: string; readonly body: unknown } {
+  if (path !== "-") return { file: path, body: readJsonFile(path) };
+  const bytes = readFileSync(0);
+  if (bytes.length > MAX_JSON_TEXT_BYTES) throw new IoError("IO-F004", `the request on standard input is larger than ${MAX_JSON_TEXT_BYTES} bytes`, { file: STDIN });
+  return { file: STDIN, body: parseJson(bytes.toString("utf8"), STDIN) };
 }

@@ -30,7 +30,7 @@ const WORKERS: OptionSpec = {
   value: "n",
   description: "worker threads evaluating shards (default: one per core for inputs over 256 MiB, else none)",
 };
-const REQUEST = (what: string): OptionSpec => ({ type: "string", value: "file.json", description: what, complete: "file" });
+const REQUEST = (what: string): OptionSpec => ({ type: "string", value: "file.json", description: `${what} (- reads it from standard input)`, complete: "file" });
 const PAGING: Record<string, OptionSpec> = {
   limit: { type: "string", value: "n", description: "page size (1–100)", default: "20" },
   start: { type: "string", value: "n", description: "offset of the first item", default: "0" },

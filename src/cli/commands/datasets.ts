@@ -1,7 +1,6 @@
 /** `profile-lab datasets list | get <id> | create --request <file.json>`: Catalog datasets. */
-import { readJsonFile } from "../../io/json-file.js";
-import { positional } from "../args.js";
-import { requireString, type CommandRun } from "../command.js";
+import { positional, withRequest } from "../args.js";
+import type { CommandRun } from "../command.js";
 import { printJson } from "../print.js";
 import { catalogOf, propertiesOf } from "./catalog.js";
 
@@ -14,7 +13,7 @@ export const run: CommandRun = async (args, io) => {
     action === "get"
       ? catalog.getDataset(positional(id, "datasets get <id>"), properties)
       : action === "create"
-        ? catalog.createDataset(readJsonFile(requireString(args, "request")), requireString(args, "request"))
+        ? withRequest(args, (body, file) => catalog.createDataset(body, file))
         : catalog.listDatasets({ limit: args.values["limit"] as string, start: args.values["start"] as string, ...properties }),
   );
   return 0;

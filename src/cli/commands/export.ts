@@ -1,16 +1,14 @@
 /** `profile-lab export --request <file.json>`: an export job from the platform's request body. */
 import { basename } from "node:path";
 import { runExportJob } from "../../engine/run-export-job.js";
-import { readJsonFile } from "../../io/json-file.js";
-import { asOfOf, intOption, memoryOf, sandboxOf, statusModelOf, workersOf } from "../args.js";
+import { asOfOf, intOption, memoryOf, requestOf, sandboxOf, statusModelOf, workersOf } from "../args.js";
 import { requireString, UsageError, type CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printExport, printExportWarnings, printJson } from "../print.js";
 import { progressReporter } from "../progress.js";
 
 export const run: CommandRun = async (args, io) => {
-  const requestFile = requireString(args, "request");
-  const body = readJsonFile(requestFile);
+  const { file: requestFile, body } = requestOf(requireString(args, "request"));
   const sandbox = sandboxOf(args);
   const rowsPerFile = intOption(args, "rows-per-file");
   if (rowsPerFile === 0) throw new UsageError("--rows-per-file must be at least 1");

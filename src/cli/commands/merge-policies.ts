@@ -1,8 +1,7 @@
 /** `profile-lab merge-policies`: the platform's /config/mergePolicies on the sandbox's merge-policies/ folder. */
-import { readJsonFile } from "../../io/json-file.js";
 import { MergePolicyStore } from "../../merge/merge-policy-store.js";
-import { intOption, positional, sandboxOf } from "../args.js";
-import { requireString, type CommandRun } from "../command.js";
+import { intOption, positional, sandboxOf, withRequest } from "../args.js";
+import type { CommandRun } from "../command.js";
 import { printJson } from "../print.js";
 
 export const run: CommandRun = async (args, io) => {
@@ -10,7 +9,6 @@ export const run: CommandRun = async (args, io) => {
   const store = MergePolicyStore.of(sandbox, Date.now, (w) => io.err(`warning: ${w}`));
   const [action, id] = args.positionals;
   const policyId = (): string => positional(id, `merge-policies ${action!} <id>`);
-  const requestFile = (): string => requireString(args, "request");
   switch (action) {
     case "list":
       printJson(io, store.list({ limit: intOption(args, "limit")!, start: intOption(args, "start")! }));
@@ -19,10 +17,10 @@ export const run: CommandRun = async (args, io) => {
       printJson(io, store.get(policyId()));
       return 0;
     case "create":
-      printJson(io, store.create(readJsonFile(requestFile()), requestFile()));
+      printJson(io, withRequest(args, (body, file) => store.create(body, file)));
       return 0;
     case "patch":
-      printJson(io, store.patch(policyId(), readJsonFile(requestFile()), requestFile()));
+      printJson(io, withRequest(args, (body, file) => store.patch(policyId(), body, file)));
       return 0;
     default:
       store.delete(policyId());

@@ -1,9 +1,8 @@
 /** `profile-lab schedule`: segmentation schedules (/config/schedules) and a simulation of their firings. */
 import { runSchedules, schedulesOf } from "../../engine/run-schedules.js";
-import { readJsonFile } from "../../io/json-file.js";
 import { formatDateTime, parseDateTime } from "../../xdm/time.js";
-import { positional, sandboxOf, statusModelOf, timeOption } from "../args.js";
-import { requireString, type CommandRun } from "../command.js";
+import { positional, sandboxOf, statusModelOf, timeOption, withRequest } from "../args.js";
+import type { CommandRun } from "../command.js";
 import { count, printJson } from "../print.js";
 
 export const run: CommandRun = async (args, io) => {
@@ -19,10 +18,10 @@ export const run: CommandRun = async (args, io) => {
       printJson(io, schedules.get(positional(id, "schedule get <id>")));
       return 0;
     case "create":
-      printJson(io, schedules.create(readJsonFile(requireString(args, "request")), requireString(args, "request")));
+      printJson(io, withRequest(args, (body, file) => schedules.create(body, file)));
       return 0;
     case "patch":
-      printJson(io, schedules.patch(positional(id, "schedule patch <id>"), readJsonFile(requireString(args, "request")), requireString(args, "request")));
+      printJson(io, withRequest(args, (body, file) => schedules.patch(positional(id, "schedule patch <id>"), body, file)));
       return 0;
     case "delete":
       schedules.delete(positional(id, "schedule delete <id>"));

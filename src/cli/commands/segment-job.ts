@@ -1,9 +1,8 @@
 /** `profile-lab segment-job`: evaluate segment definitions and update segmentMembership. */
 import { findSegment } from "../../engine/evaluate.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
-import { readJsonFile } from "../../io/json-file.js";
 import { parseSegmentJobRequest } from "../../segment/segment-job-list.js";
-import { asOfOf, memoryOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
+import { asOfOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
 import type { CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printJson, printSegmentJob } from "../print.js";
@@ -15,7 +14,8 @@ export const run: CommandRun = async (args, io) => {
   const known = new Set(sandbox.segments.map((s) => s.definition.id));
   // --segment takes ids or exact names (a request body, as on the platform, ids only); an unknown one is left to the job's own error.
   const refs = args.values["segment"] as string[] | undefined;
-  const segmentIds = requestFile !== undefined ? parseSegmentJobRequest(readJsonFile(requestFile), requestFile, known) : refs?.map((ref) => findSegment(sandbox, ref)?.definition.id ?? ref);
+  const request = requestFile === undefined ? undefined : requestOf(requestFile);
+  const segmentIds = request !== undefined ? parseSegmentJobRequest(request.body, request.file, known) : refs?.map((ref) => findSegment(sandbox, ref)?.definition.id ?? ref);
   const options = { segmentIds, asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), memoryBytes: memoryOf(args), ...workersOf(args) };
   const progress = progressReporter("segment job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
