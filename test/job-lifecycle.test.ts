@@ -2,7 +2,7 @@
  * Job lifecycle beyond success: cancelling running jobs (E14, S11) and a process killed in the middle of an
  * export (SIGKILL), after which the store is consistent — the job FAILED, no partial batch anywhere.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,15 +11,32 @@ import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
 import type { ExportJob } from "../src/export/export-job.js";
-import { generateSandbox } from "../src/generate/index.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
 import type { BatchRecord } from "../src/store/catalog-types.js";
 import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
-import { cli, cliJson, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { cli, cliJson, cliJsonInProcess, copySample, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
+import { generatedSandbox } from "./helpers/generated-sandbox.js";
 
 const asOf = Date.parse(SAMPLE_AS_OF);
 const PER_BATCH = "export-jobs/audiences-per-batch.json";
+/** Killing or interrupting a process in the middle of its export: minutes on a busy machine. */
+const LONG = 600_000;
+
+/** Large enough that an export writes many part files (--rows-per-file 500) before it ends. */
+const big = generatedSandbox("profile-lab-lifecycle-", { profiles: 6000, eventsPerProfile: 4, seed: 7, referenceTime: SAMPLE_AS_OF, name: "big" });
+
+const ended = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/** Polls `ready` every 10 ms until it holds or `child` has ended, however slow the machine. */
+async function whenReadyOrEnded(child: ChildProcess, ready: () => boolean): Promise<void> {
+  while (!ended(child) && !ready()) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** The child's exit code once it has ended (at once if it already has). */
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return ended(child) ? Promise.resolve(child.exitCode) : new Promise((r) => child.once("exit", r));
+}
 
 function lakeBatches(dir: string): string[] {
   const root = join(dir, ".profile-lab/lake/datasets");
@@ -85,9 +102,9 @@ describe("cancelling a running job", () => {
     expect(readdirSync(join(dir, ".profile-lab/tmp"))).toEqual([]);
   });
 
-  it("refuses to cancel a job that is not running", () => {
+  it("refuses to cancel a job that is not running", async () => {
     const dir = copySample();
-    cliJson("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
+    await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
     const [job] = cliJson<{ children: SegmentJob[] }>("jobs", "list", "--type", "segment", "--sandbox", dir).children;
     const r = cli("jobs", "cancel", job!.id, "--sandbox", dir);
     expect(r.status).toBe(2);
@@ -110,18 +127,16 @@ describe("cancelling a running job", () => {
 
 describe("a process killed in the middle of an export", () => {
   it("leaves the store consistent: the job is FAILED on the next start and no half-written batch is listed", async () => {
-    const dir = join(copySample(), "..", "big");
-    await generateSandbox(dir, { profiles: 6000, eventsPerProfile: 4, seed: 7, referenceTime: SAMPLE_AS_OF, name: "big" });
+    const dir = big.copy();
     const request = join(dir, "export-jobs/all-profiles-projection.json");
     const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "export", "--sandbox", dir, "--request", request, "--rows-per-file", "500"], { stdio: "ignore" });
     const exportJob = () => new SandboxState(dir).records<ExportJob>("export-jobs").get(1);
     const staging = join(dir, ".profile-lab/lake/_staging/1");
     const stagedParts = (): string[] => (existsSync(staging) ? readdirSync(staging).flatMap((b) => readdirSync(join(staging, b))) : []);
     // Kill it once it has written part files of its batch: a half-written batch exists at that moment.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && stagedParts().length < 2) await new Promise((r) => setTimeout(r, 10));
+    await whenReadyOrEnded(child, () => stagedParts().length >= 2);
     child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    await exitOf(child);
     expect(stagedParts().length).toBeGreaterThanOrEqual(2);
     expect(exportJob()?.status).toBe("PROCESSING");
 
@@ -136,28 +151,26 @@ describe("a process killed in the middle of an export", () => {
     // The sandbox still works: the next export succeeds.
     const next = cliJson<ExportJob>("export", "--sandbox", dir, "--request", request);
     expect(next).toMatchObject({ id: 2, status: "SUCCEEDED" });
-  });
+  }, LONG);
 });
 
 describe("Ctrl-C during an export", () => {
   it("cancels the job cleanly: FAILED with CANCELLED, no batch, the process exits with an error", async () => {
-    const dir = join(copySample(), "..", "big");
-    await generateSandbox(dir, { profiles: 6000, eventsPerProfile: 4, seed: 11, referenceTime: SAMPLE_AS_OF, name: "big" });
+    const dir = big.copy();
     const request = join(dir, "export-jobs/all-profiles-projection.json");
     const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "export", "--sandbox", dir, "--request", request, "--rows-per-file", "500"], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const staging = join(dir, ".profile-lab/lake/_staging/1");
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && !(existsSync(staging) && readdirSync(staging).some((b) => readdirSync(join(staging, b)).length > 0))) await new Promise((r) => setTimeout(r, 10));
+    await whenReadyOrEnded(child, () => existsSync(staging) && readdirSync(staging).some((b) => readdirSync(join(staging, b)).length > 0));
     child.kill("SIGINT");
-    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    const code = await exitOf(child);
     expect(code).toBe(1);
     expect(stderr).toContain("cancelling at the next checkpoint");
     expect(stderr).toMatch(/error: CANCELLED .*cancelled on request/);
     expect(new SandboxState(dir).records<ExportJob>("export-jobs").get(1)).toMatchObject({ status: "FAILED", errors: [{ code: "CANCELLED" }] });
     expect(lakeBatches(dir)).toEqual([]);
-  });
+  }, LONG);
 });
 
 describe("recovery after a killed job", () => {
