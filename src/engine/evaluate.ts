@@ -78,7 +78,7 @@ export interface EvaluateOptions {
   readonly statusModel?: StatusModel;
   /** Evaluate every segment under this merge policy instead of its own (as the platform's preview does). */
   readonly mergePolicyId?: string;
-  /** Segment ids or exact names; default every segment. */
+  /** Segment ids or exact names; default (or empty) every segment. */
   readonly segments?: readonly string[];
   /** The memberships before this evaluation, e.g. a previous evaluation's `memberships`; `ups` entries are read. */
   readonly prior?: Memberships;
@@ -131,7 +131,10 @@ export function keyOfIdentity(identity: string, where: { file?: string; jsonPath
   return identityKey(identity.slice(0, i), identity.slice(i + 1));
 }
 
-/** A sandbox made of values, validated as a folder's definitions are (schemas, policies, segments' PQL against the union schemas). */
+/**
+ * A sandbox made of values, validated as a folder's definitions are (schemas, policies, segments' PQL against the
+ * union schemas). It is for `evaluate`: its `dir` is `(in memory)`, not a folder jobs could keep state in.
+ */
 export function memorySandbox(definition: SandboxDefinition): Sandbox {
   const schemas = new Map<string, XdmSchema>();
   definition.schemas.forEach((doc, i) => {
@@ -194,10 +197,13 @@ export function memoryData(sandbox: Sandbox, input: readonly DatasetRows[], base
       else records.push(f.fragment);
     });
   });
-  // Components are relabelled over all fragments: an inline row can link two of the base's profiles (the
-  // base alone was labelled when it was loaded).
-  if (base === undefined || records.length + events.length > base.records.length + base.events.length) unpaced(componentSteps(records, events));
-  return { records, events };
+  // The base alone was labelled when it was loaded. With rows added, components are relabelled over all
+  // fragments (an inline row can link two of the base's profiles), on copies: the base is shared by every
+  // evaluation over it and keeps its own labels.
+  if (base !== undefined && records.length + events.length === base.records.length + base.events.length) return base;
+  const relabelled = { records: records.map((f) => ({ ...f })), events: events.map((f) => ({ ...f })) };
+  unpaced(componentSteps(relabelled.records, relabelled.events));
+  return relabelled;
 }
 
 function asOfMs(asOf: number | string): number {
