@@ -15,6 +15,8 @@ import { linesOf } from "../src/io/jsonl.js";
 import { readJsonFile } from "../src/io/json-file.js";
 import { checkIdentifier, checkReadable, confined, entryPath, MAX_JSON_TEXT_BYTES } from "../src/io/sandbox-path.js";
 import { readSandboxFiles } from "../src/io/sandbox-files.js";
+import { openSandbox } from "../src/engine/sandbox.js";
+import { mergeSourcesOf } from "../src/sql/merge/sources.js";
 import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { StoreError } from "../src/store/store-error.js";
@@ -222,6 +224,18 @@ describe("only regular files within their reader's limit are read", () => {
     const file = longLine("limit.jsonl", MAX_JSON_TEXT_BYTES, true);
     expect([...linesOf(file)].map((l) => l.text.length)).toEqual([2, MAX_JSON_TEXT_BYTES]);
     rmSync(file);
+  });
+});
+
+describe("readers other than the engine's own", () => {
+  it("the SQL merge, whose DuckDB opens the data files itself, refuses a data file linked out of the sandbox", () => {
+    const s = scratch();
+    cpSync(SAMPLE, s.sandbox, { recursive: true, filter: (src) => !src.includes(".profile-lab") });
+    writeFileSync(join(s.outside, "loyalty.jsonl"), readFileSync(join(SAMPLE, "datasets/loyalty-members.jsonl")));
+    rmSync(join(s.sandbox, "datasets/loyalty-members.jsonl"));
+    symlinkSync(join(s.outside, "loyalty.jsonl"), join(s.sandbox, "datasets/loyalty-members.jsonl"));
+    const sandbox = openSandbox(s.sandbox, { segments: false });
+    expect(thrown(() => mergeSourcesOf(sandbox), IoError)).toMatchObject({ code: "IO-X003", location: { jsonPath: "$.datasets[1].files[0]" } });
   });
 });
 

@@ -5,6 +5,9 @@
  */
 import { join } from "node:path";
 import type { Sandbox } from "../../engine/sandbox.js";
+import { listedAt } from "../../io/data-file.js";
+import { MANIFEST_FILE } from "../../io/sandbox-files.js";
+import { checkReadable } from "../../io/sandbox-path.js";
 import type { MergeConventions } from "../../merge/merge-options.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 
@@ -42,7 +45,12 @@ export function mergeSourcesOf(sandbox: Sandbox): MergeSources {
   const datasets: SourceDataset[] = [];
   sandbox.datasets.forEach((d, index) => {
     if (d.kind === "union") return;
-    const files = (d.entry.files ?? []).map((rel) => ({ path: join(sandbox.dir, rel), rel, ordinal: ordinal++ }));
+    const files = (d.entry.files ?? []).map((rel, i) => {
+      const path = join(sandbox.dir, rel);
+      // DuckDB opens the files itself, so the path policy is checked here: inside the sandbox, regular files (io/sandbox-path.ts).
+      checkReadable(path, { listed: listedAt(join(sandbox.dir, MANIFEST_FILE), index, i, rel) });
+      return { path, rel, ordinal: ordinal++ };
+    });
     datasets.push({ index, id: d.entry.id, name: d.entry.name, kind: d.kind, type: d.schema!.type, primaryNamespace: d.entry.primaryIdentityNamespace, files });
   });
   return { datasets, profileType: sandbox.profileType, eventType: sandbox.eventType, conventions: sandbox.conventions };
