@@ -159,7 +159,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "test",
-    summary: "run the sandbox's segment tests (tests/*.yaml|json): data, asOf runs and assertions on members, statuses, fields and sizes; exit 1 on a failure",
+    summary: "run the sandbox's segment tests (tests/*.yaml|json): data, asOf runs and assertions on members, statuses, sizes, merged fields and exports; exit 1 on a failure",
     usage: "profile-lab test [<name-filter>] [--sandbox <dir>] [--reporter pretty|json|junit] [--watch]",
     options: {
       sandbox: SANDBOX,
