@@ -170,6 +170,21 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await import("./commands/test.js")).run,
   },
   {
+    name: "query",
+    summary: "SQL over the sandbox, as Query Service sees it: its datasets, merged profiles per merge policy, memberships, exported datasets and batches (DuckDB)",
+    usage: 'profile-lab query "<SQL>" | --file <q.sql> | --tables [--sandbox <dir>] [--json | --csv] [--memory 2g] [--workers n]',
+    options: {
+      sandbox: SANDBOX,
+      file: { type: "string", value: "q.sql", description: "read the SQL from this file", complete: "file" },
+      tables: { type: "boolean", description: "list the tables a query can name and what each reads" },
+      csv: { type: "boolean", description: "print the rows as CSV (RFC 4180)" },
+      memory: { ...MEMORY, description: "DuckDB's memory limit (e.g. 512m, 4g)" },
+      workers: { ...WORKERS, description: "DuckDB's threads (default 2)" },
+    },
+    maxArgs: 1,
+    load: async () => (await import("./commands/query.js")).run,
+  },
+  {
     name: "preview",
     summary: "the audience of a PQL or a segment now: its size, members with the fields the PQL reads, counts per namespace (the platform's /preview); writes nothing",
     usage: "profile-lab preview --pql '<PQL>' | --segment <id or name> [--merge-policy <id or name>] [--as-of <time>] [--limit 20] [--sandbox <dir>] [--json]",

@@ -1,0 +1,221 @@
+/**
+ * Query Service, locally (issue 13, part 4): SQL over a sandbox on an in-memory DuckDB, with the sandbox's state as
+ * named tables, read where it lies:
+ * - every dataset of sandbox.json, by the table name Query Service derives from the dataset's name
+ *   (`CRM Profiles` → `crm_profiles`), read with its schema's types (never inferred);
+ * - the merged profiles of each merge policy, `profile_snapshot_export_<policy id>`, and `profiles` for the default
+ *   policy — merged by the SQL back end only when the query names one of them;
+ * - `segment_membership`: the membership snapshot of the last segment job, one row per profile and segment;
+ * - every dataset an export wrote to, by its name as well, over its successful batches' Parquet (with `batch_id`);
+ *   and `batches`: the lake's batch records.
+ * Queries read nothing else: once the tables are defined, DuckDB may open only their files (allowed_paths) and its
+ * configuration is locked, so `read_csv('/etc/…')`, `COPY … TO`, `ATTACH` and `INSTALL` are refused by DuckDB.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { join } from "node:path";
+import { DuckDbSession } from "../sql/merge/duckdb-session.js";
+import { datasetView, readDatasetsSql } from "../sql/merge/read-datasets.js";
+import { mergeSourcesOf } from "../sql/merge/sources.js";
+import { SqlMerge } from "../sql/merge/sql-merge.js";
+import { DUCKDB } from "../sql/duckdb.js";
+import type { BatchRecord } from "../store/catalog-types.js";
+import { SandboxState } from "../store/sandbox-state.js";
+import { ProfileLabError } from "../xdm/errors.js";
+import type { Sandbox } from "./sandbox.js";
+
+export class QueryError extends ProfileLabError {
+  override readonly name = "QueryError";
+}
+
+/** A table a query can name, and what it reads. */
+export interface QueryTable {
+  readonly name: string;
+  readonly source: string;
+}
+
+export interface QueryResult {
+  readonly columns: readonly string[];
+  /** Rows as JSON-safe values (big integers and decimals as strings, timestamps in ISO 8601, nested values as JSON). */
+  readonly rows: ReadonlyArray<Record<string, unknown>>;
+}
+
+export interface QueryOptions {
+  /** DuckDB's memory_limit in bytes. */
+  readonly memory?: number;
+  /** DuckDB's threads. */
+  readonly threads?: number;
+}
+
+/** Lower case, runs of anything but letters and digits as `_`. */
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+
+/** Query Service's table name for a dataset name (`CRM Profiles` → `crm_profiles`); one that would start with a digit starts with `_`. */
+export function tableNameOf(name: string): string {
+  const t = slug(name);
+  return /^[a-z_]/.test(t) ? t : `_${t}`;
+}
+
+const MEMBERSHIP_TYPE = "MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime VARCHAR, version VARCHAR))";
+
+/** An open query session over one sandbox: its tables defined, DuckDB locked down to their files. */
+export class SandboxQuery {
+  private merged = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly session: DuckDbSession,
+    private readonly sandbox: Sandbox,
+    readonly tables: readonly QueryTable[],
+    private readonly profileTables: ReadonlyMap<string, string>,
+  ) {}
+
+  static async open(sandbox: Sandbox, options: QueryOptions = {}): Promise<SandboxQuery> {
+    const config: Record<string, string> = { threads: String(options.threads ?? 2) };
+    if (options.memory !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memory / 2 ** 20))}MiB`;
+    const instance = await DuckDBInstance.create(":memory:", config);
+    const connection = await instance.connect();
+    try {
+      const session = await DuckDbSession.open(connection);
+      const sources = mergeSourcesOf(sandbox);
+      const tables: QueryTable[] = [];
+      const taken = new Set<string>();
+      const nameFor = (name: string, id: string): string => {
+        let t = tableNameOf(name);
+        if (taken.has(t)) t = `${t}_${slug(id)}`;
+        taken.add(t);
+        return t;
+      };
+      const paths: string[] = [];
+      for (const s of readDatasetsSql(sources, DUCKDB)) await session.run(s);
+      for (const d of sources.datasets) {
+        const name = nameFor(d.name, d.id);
+        const cols = [...d.type.fields.keys()].map((c) => DUCKDB.ident(c)).join(", ");
+        await session.run(`CREATE TEMP VIEW ${DUCKDB.ident(name)} AS SELECT ${cols} FROM ${datasetView(d.index)}`);
+        tables.push({ name, source: `dataset ${d.id} (${d.files.map((f) => f.rel).join(", ") || "no files"})` });
+        paths.push(...d.files.map((f) => f.path));
+      }
+      const profileTables = new Map<string, string>();
+      for (const policy of sandbox.policies.all().length > 0 ? sandbox.policies.all() : [sandbox.policies.default]) {
+        const name = `profile_snapshot_export_${slug(policy.id)}`;
+        profileTables.set(name, policy.id);
+        tables.push({ name, source: `merged profiles under merge policy ${policy.id} (${policy.name})` });
+        if (policy.id === sandbox.policies.default.id) {
+          profileTables.set("profiles", policy.id);
+          tables.push({ name: "profiles", source: `merged profiles under the default merge policy ${policy.id}` });
+        }
+      }
+      const state = new SandboxState(sandbox.dir);
+      const parts = state.membership.parts();
+      paths.push(...parts);
+      const membership =
+        parts.length === 0
+          ? "SELECT NULL::VARCHAR AS profile_key, NULL::VARCHAR AS segment_id, NULL::VARCHAR AS status, NULL::TIMESTAMPTZ AS last_qualification_time, NULL::VARCHAR AS version WHERE FALSE"
+          : `SELECT key AS profile_key, e.key AS segment_id, e.value.status AS status, e.value.lastQualificationTime::TIMESTAMPTZ AS last_qualification_time, e.value.version AS version FROM (SELECT key, unnest(map_entries(ups)) AS e FROM read_json([${parts.map((p) => DUCKDB.string(p)).join(", ")}], format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${MEMBERSHIP_TYPE}'}))`;
+      await session.run(`CREATE TEMP VIEW segment_membership AS ${membership}`);
+      tables.push({ name: "segment_membership", source: "the membership snapshot of the last segment job" });
+      const batches = state.records<BatchRecord>("batches").all();
+      await session.run(`CREATE TEMP VIEW batches AS ${batchesSql(batches)}`);
+      tables.push({ name: "batches", source: "the lake's batch records" });
+      const lakeDatasets = new Map<string, string[]>();
+      for (const b of batches) {
+        if (b.status !== "success") continue;
+        const datasetId = b.relatedObjects.find((o) => o.type === "dataSet")?.id;
+        if (datasetId === undefined || sources.datasets.some((d) => d.id === datasetId)) continue;
+        const files = (b.files ?? []).map((f) => join(sandbox.dir, f.path));
+        lakeDatasets.set(datasetId, [...(lakeDatasets.get(datasetId) ?? []), ...files]);
+      }
+      for (const [id, files] of lakeDatasets) {
+        if (files.length === 0) continue;
+        const name = nameFor(sandbox.datasets.find((d) => d.entry.id === id)?.entry.name ?? state.records<{ name?: string }>("datasets").get(id)?.name ?? id, id);
+        const list = files.map((f) => DUCKDB.string(f)).join(", ");
+        await session.run(
+          `CREATE TEMP VIEW ${DUCKDB.ident(name)} AS SELECT * EXCLUDE (filename), regexp_extract(filename, '/batches/([^/]+)/', 1) AS batch_id FROM read_parquet([${list}], union_by_name = true, filename = true)`,
+        );
+        tables.push({ name, source: `exported dataset ${id} (${files.length} Parquet file${files.length === 1 ? "" : "s"})` });
+        paths.push(...files);
+      }
+      await lockDown(connection, paths);
+      return new SandboxQuery(instance, connection, session, sandbox, tables, profileTables);
+    } catch (e) {
+      connection.closeSync();
+      instance.closeSync();
+      throw e;
+    }
+  }
+
+  /** Runs one SQL text; the merged-profile tables it names are merged first (once per session). */
+  async run(sql: string): Promise<QueryResult> {
+    const named = [...this.profileTables].filter(([t]) => new RegExp(`\\b${t}\\b`, "i").test(sql));
+    if (named.length > 0 && !this.merged) await this.mergeProfiles(named);
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Array<Record<string, unknown>> };
+    } catch (e) {
+      throw new QueryError("QRY-001", firstLine(e), {}, detailOf(e));
+    }
+  }
+
+  private async mergeProfiles(named: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    const merge = await SqlMerge.prepare(this.session, mergeSourcesOf(this.sandbox));
+    const done = new Map<string, string>();
+    for (const [table, policyId] of named) {
+      const existing = done.get(policyId);
+      if (existing !== undefined) {
+        await this.session.run(`CREATE TEMP VIEW ${DUCKDB.ident(table)} AS SELECT * FROM ${DUCKDB.ident(existing)}`);
+        continue;
+      }
+      await merge.mergePolicy(this.sandbox.policies.get(policyId), table);
+      done.set(policyId, table);
+    }
+    this.merged = true;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function batchesSql(batches: readonly BatchRecord[]): string {
+  const cols = "id, dataset_id, status, record_count, segment_ids, export_job_id, created, completed";
+  if (batches.length === 0)
+    return `SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS dataset_id, NULL::VARCHAR AS status, NULL::BIGINT AS record_count, NULL::VARCHAR[] AS segment_ids, NULL::VARCHAR AS export_job_id, NULL::TIMESTAMPTZ AS created, NULL::TIMESTAMPTZ AS completed WHERE FALSE`;
+  const s = (v: string | undefined): string => (v === undefined ? "NULL" : DUCKDB.string(v));
+  const rows = batches.map((b) =>
+    [
+      s(b.id),
+      s(b.relatedObjects.find((o) => o.type === "dataSet")?.id),
+      s(b.status),
+      b.recordCount === undefined ? "NULL" : String(b.recordCount),
+      b.tags?.segmentId === undefined ? "NULL" : `[${b.tags.segmentId.map(s).join(", ")}]::VARCHAR[]`,
+      s(b.tags?.exportJobId[0]),
+      `make_timestamptz(${b.created * 1000})`,
+      b.completed === undefined ? "NULL" : `make_timestamptz(${b.completed * 1000})`,
+    ].join(", "),
+  );
+  return `SELECT * FROM (VALUES (${rows.join("), (")})) AS t(${cols})`;
+}
+
+/** After this, DuckDB opens only `paths` and refuses any change to its configuration. */
+async function lockDown(connection: DuckDBConnection, paths: readonly string[]): Promise<void> {
+  const list = [...new Set(paths)].map((p) => DUCKDB.string(p)).join(", ");
+  await connection.run(`SET allowed_paths = [${list}]`);
+  await connection.run("SET allowed_directories = []");
+  await connection.run("SET enable_external_access = false");
+  await connection.run("SET autoinstall_known_extensions = false");
+  await connection.run("SET autoload_known_extensions = false");
+  await connection.run("SET lock_configuration = true");
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
+/** DuckDB's own pointer under the message (`LINE 1: …` and its caret), when it gives one. */
+function detailOf(e: unknown): string | undefined {
+  const rest = messageOf(e).split("\n").slice(1).join("\n").trim();
+  return rest === "" ? undefined : rest.replace(/^/gm, "  ");
+}

@@ -1,0 +1,121 @@
+/**
+ * `profile-lab query` (issue 13, part 4): SQL over a sandbox's datasets, merged profiles, memberships and exports as
+ * named tables, and nothing else on disk. Counts are held to what the engine's own jobs report.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SandboxQuery, tableNameOf } from "../src/engine/query.js";
+import { runExportJob } from "../src/engine/run-export-job.js";
+import { runSegmentJob } from "../src/engine/run-segment-job.js";
+import { openSandbox } from "../src/engine/sandbox.js";
+import type { SegmentJob } from "../src/segment/segment-job.js";
+import { cliInProcess, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
+
+const ASOF = Date.parse(SAMPLE_AS_OF);
+let dir: string;
+let job: SegmentJob;
+let exported: number;
+let query: SandboxQuery;
+
+beforeAll(async () => {
+  dir = copySample();
+  const sandbox = openSandbox(dir);
+  job = await runSegmentJob(sandbox, { asOf: ASOF, statusModel: "legacy" });
+  const body = JSON.parse(readFileSync(join(dir, "export-jobs/audiences-per-batch.json"), "utf8"));
+  const result = await runExportJob(sandbox, body, { asOf: ASOF, statusModel: "legacy" });
+  exported = result.batches.reduce((n, b) => n + (b.recordCount ?? 0), 0);
+  query = await SandboxQuery.open(openSandbox(dir));
+}, 120_000);
+afterAll(() => query?.close());
+
+const one = async (sql: string): Promise<unknown> => Object.values((await query.run(sql)).rows[0]!)[0];
+const lines = (file: string): number => readFileSync(join(dir, file), "utf8").split("\n").filter((l) => l !== "").length;
+
+describe("query: the sandbox as tables", () => {
+  it("names every dataset as Query Service would, the merged profiles of every policy, memberships, batches and exports", () => {
+    expect(tableNameOf("Web and Commerce Events")).toBe("web_and_commerce_events");
+    expect(tableNameOf("2024 Loyalty (EU)")).toBe("_2024_loyalty_eu");
+    const names = query.tables.map((t) => t.name);
+    const manifest = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as { datasets: { name: string; files?: string[] }[] };
+    for (const d of manifest.datasets) expect(names).toContain(tableNameOf(d.name));
+    expect(names).toEqual(expect.arrayContaining(["profiles", "segment_membership", "batches"]));
+    expect(names.filter((n) => n.startsWith("profile_snapshot_export_"))).toHaveLength(3);
+  });
+
+  it("each source dataset has the rows of its files, typed by its schema", async () => {
+    const manifest = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as { datasets: { name: string; files?: string[] }[] };
+    for (const d of manifest.datasets.filter((x) => (x.files ?? []).length > 0)) {
+      expect(Number(await one(`SELECT count(*) FROM ${tableNameOf(d.name)}`)), d.name).toBe(d.files!.reduce((n, f) => n + lines(f), 0));
+    }
+    const types = (await query.run("SELECT typeof(person.birthDate) AS birth, typeof(identityMap) AS ids, typeof(extSourceSystemAudit.lastUpdatedDate) AS updated FROM crm_profiles LIMIT 1")).rows;
+    expect(types).toEqual([{ birth: "DATE", ids: expect.stringMatching(/^MAP\(VARCHAR, STRUCT\(id VARCHAR, .*\)\[\]\)$/), updated: "TIMESTAMP" }]);
+  });
+
+  it("profiles are the default policy's merged profiles: as many as the segment job evaluated, one per key", async () => {
+    const policy = openSandbox(dir).policies.default.id;
+    expect(Number(await one("SELECT count(*) FROM profiles"))).toBe(job.metrics.totalProfilesByMergePolicy?.[policy] ?? job.metrics.totalProfiles);
+    expect(Number(await one("SELECT count(*) - count(DISTINCT xProfileKey) FROM profiles"))).toBe(0);
+  });
+
+  it("segment_membership holds the segment job's memberships, per segment and status", async () => {
+    const rows = (await query.run("SELECT segment_id, status, count(*) AS n FROM segment_membership GROUP BY ALL")).rows;
+    const byStatus: Record<string, Record<string, number>> = {};
+    for (const r of rows) (byStatus[r["segment_id"] as string] ??= {})[r["status"] as string] = Number(r["n"]);
+    expect(byStatus).toEqual(
+      Object.fromEntries(
+        Object.entries(job.metrics.segmentedProfileByStatusCounter ?? {})
+          .map(([id, c]) => [id, Object.fromEntries(Object.entries(c).filter(([, n]) => n > 0))] as const)
+          .filter(([, c]) => Object.keys(c).length > 0),
+      ),
+    );
+  });
+
+  it("an exported dataset is read over its batches' Parquet, each row with its batch id; batches lists the records", async () => {
+    const exportTable = query.tables.find((t) => t.source.startsWith("exported dataset"))!.name;
+    expect(Number(await one(`SELECT count(*) FROM ${exportTable}`))).toBe(exported);
+    expect(Number(await one(`SELECT count(*) FROM ${exportTable} e JOIN batches b ON b.id = e.batch_id AND b.status = 'success'`))).toBe(exported);
+    expect(Number(await one("SELECT sum(record_count) FROM batches WHERE status = 'success'"))).toBe(exported);
+  });
+});
+
+describe("query: nothing outside the sandbox", () => {
+  it("files, copies, attachments, extensions and settings are refused with QRY-001; a file beside the sandbox is never read", async () => {
+    const canary = join(dirname(dir), "canary.csv");
+    writeFileSync(canary, "secret\ncanary-content-7f3a\n");
+    for (const sql of [
+      `SELECT * FROM read_csv('${canary}')`,
+      `SELECT * FROM read_text('${join(dir, "../canary.csv")}')`,
+      "SELECT * FROM read_text('/etc/passwd')",
+      `COPY (SELECT 1) TO '${join(dirname(dir), "out.csv")}'`,
+      `ATTACH '${join(dirname(dir), "x.duckdb")}'`,
+      "INSTALL httpfs",
+      "SET enable_external_access = true",
+    ]) {
+      const e = await query.run(sql).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e, sql).toMatchObject({ code: "QRY-001" });
+      expect(String((e as Error).message)).not.toContain("canary-content");
+    }
+  });
+});
+
+describe("query: the command", () => {
+  it("prints a table, JSON or CSV; a SQL error is exit 1 with DuckDB's pointer, a missing SQL exit 2", async () => {
+    const sql = "SELECT 'a,\"b' AS x, 2 AS y UNION ALL SELECT 'c', 10 ORDER BY y";
+    const tableOut = await cliInProcess("query", sql, "--sandbox", dir);
+    expect(tableOut.status).toBe(0);
+    expect(tableOut.stdout).toMatch(/x\s+y\n.*\n\s+a,"b\s+2\n\s+c\s+10\n\(2 rows\)/);
+    expect(JSON.parse((await cliInProcess("query", sql, "--sandbox", dir, "--json")).stdout)).toEqual([{ x: 'a,"b', y: 2 }, { x: "c", y: 10 }]);
+    expect((await cliInProcess("query", sql, "--sandbox", dir, "--csv")).stdout).toBe('x,y\n"a,""b",2\nc,10\n');
+    const file = join(dirname(dir), "q.sql");
+    writeFileSync(file, "SELECT count(*) AS n FROM batches");
+    expect((await cliInProcess("query", "--file", file, "--sandbox", dir, "--csv")).stdout).toMatch(/^n\n\d+\n$/);
+    const bad = await cliInProcess("query", "SELEC 1", "--sandbox", dir);
+    expect([bad.status, bad.stderr]).toEqual([1, expect.stringMatching(/^error: QRY-001 Parser Error: syntax error at or near "SELEC"\n {2}LINE 1: SELEC 1\n/)]);
+    expect((await cliInProcess("query", "--sandbox", dir)).status).toBe(2);
+    expect((await cliInProcess("query", "--tables", "--sandbox", dir, "--json")).stdout).toContain('"table": "profiles"');
+  });
+});
