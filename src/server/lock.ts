@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive } from "../store/job-control.js";
+import { SandboxState } from "../store/sandbox-state.js";
 import { ProfileLabError } from "../xdm/errors.js";
 
 interface LockOwner {
@@ -24,7 +25,8 @@ function holder(file: string): LockOwner | undefined {
 
 /** Takes the sandbox folder's server lock for this process; returns its release. */
 export function lockSandboxFolder(dir: string, address: string): () => void {
-  const stateDir = join(dir, ".profile-lab");
+  // The state folder as the engine confines it: a .profile-lab/ linked out of the sandbox is refused (io/sandbox-path.ts).
+  const stateDir = new SandboxState(dir).root;
   const file = join(stateDir, "server.lock");
   mkdirSync(stateDir, { recursive: true });
   for (let attempt = 0; ; attempt++) {
