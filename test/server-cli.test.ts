@@ -70,6 +70,14 @@ describe("profile-lab serve", () => {
     expect(r.stderr).toMatch(/SRV-002 .*is already served by another profile-lab server \(process \d+/);
   }, 60_000);
 
+  it("refuses a port in use with a located message, and frees the folder it locked", () => {
+    const other = sandboxesFolder("prod");
+    const r = cli("serve", "--port", new URL(server.baseUrl).port, "--sandboxes", other);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/SRV-003 cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+    expect(existsSync(join(other, "prod", ".profile-lab", "server.lock"))).toBe(false);
+  }, 60_000);
+
   it("stops on SIGTERM and releases the folder", async () => {
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
