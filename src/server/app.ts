@@ -112,7 +112,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     reply.header("x-request-id", request.id);
   });
   app.addHook("onRequest", async (request) => {
-    if (request.url !== "/health") checkCredentials(request, options.token);
+    if (request.url.split("?")[0] !== "/health") checkCredentials(request, options.token);
   });
   app.setErrorHandler((error, _request, reply) => send(reply, error));
   app.setNotFoundHandler((request, reply) => {
