@@ -5,10 +5,13 @@
  * alone, which the reading thread reports as a located error.
  */
 import { openAsBlob } from "node:fs";
-import { parentPort } from "node:worker_threads";
-import * as PW from "parquet-wasm";
-import type { DecodeReply, DecodeRequest } from "./parquet-read-thread.js";
+import { parentPort, workerData } from "node:worker_threads";
+import * as PW from "parquet-wasm/esm";
+import type { DecodeReply, DecodeRequest, DecodeThreadData } from "./parquet-read-thread.js";
 
+// The module arrives compiled (parquet-read-thread.ts): instantiating it takes milliseconds where compiling took
+// most of a new thread's start.
+PW.initSync({ module: (workerData as DecodeThreadData).module as PW.SyncInitInput });
 const port = parentPort!;
 let file: PW.ParquetFile | undefined;
 let reader: ReadableStreamDefaultReader<PW.RecordBatch> | undefined;

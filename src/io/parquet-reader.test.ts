@@ -216,6 +216,18 @@ describe("readParquetRows", () => {
     expect((await readAll(good)).map((r) => r.value)).toEqual(rows(2_000));
   });
 
+  it("names at most two damaged columns of a row group damaged throughout (each one found costs a decoding thread)", async () => {
+    const path = tmpFile("damaged-throughout");
+    await write(path, rows(30_000), { rowGroupSize: 10_000 });
+    const bytes = await readFile(path);
+    // Garbage over the middle third: every column chunk of the second row group.
+    for (let i = Math.floor(bytes.length * 0.36); i < bytes.length * 0.64; i++) bytes[i] = (i * 7919 + 13) & 0xff;
+    await writeFile(path, bytes);
+    const e = await failure(path);
+    expect(e).toMatchObject({ name: "IoError", code: "IO-P003", location: { file: path } });
+    expect((e as Error).message).toMatch(/^damaged Parquet file: the data of row group 1 of 3 \(rows 10,001–20,000\), columns \w+, \w+ \(later columns not checked\) does not decode; write it again/);
+  });
+
   it("reports columns of a type it cannot convert as IO-P002, unless projected away", async () => {
     const path = tmpFile("binary");
     const table = new Table({ blob: vectorFromArray([new Uint8Array([1, 2]), new Uint8Array([3])], new Binary()), n: vectorFromArray([1, 2]) });

@@ -201,15 +201,23 @@ async function answer(request: Promise<DecodeReply>): Promise<DecodeReply> {
 }
 
 /**
- * The top-level columns of row group `group` that do not decode (each decoded alone, on a fresh thread after
- * a panic). Only run after a failure, to say where the damage is.
+ * Damaged columns named in an IO-P003 message at most. Each one found costs a decoding thread (a panic ends it,
+ * and a new one takes 100–400 ms to start), so a file damaged across many columns is reported in bounded time.
  */
-async function corruptColumns(file: string, group: number, columns: readonly string[]): Promise<string[]> {
+const MAX_NAMED_COLUMNS = 2;
+
+/**
+ * The first top-level columns of row group `group` that do not decode, up to MAX_NAMED_COLUMNS (each decoded
+ * alone, on a fresh thread after a panic), and whether columns after them went unchecked. Only run after a
+ * failure, to say where the damage is.
+ */
+async function corruptColumns(file: string, group: number, columns: readonly string[]): Promise<{ bad: string[]; unchecked: boolean }> {
   const bad: string[] = [];
   for (const column of columns) {
+    if (bad.length === MAX_NAMED_COLUMNS) return { bad, unchecked: true };
     const thread = DecodeThread.acquire();
     try {
-      if (!(await answer(thread.request({ op: "open", path: file }))).ok) return bad;
+      if (!(await answer(thread.request({ op: "open", path: file }))).ok) return { bad, unchecked: true };
       const ok =
         (await answer(thread.request({ op: "stream", columns: [column], batchSize: BATCH_ROWS, rowGroups: [group] }))).ok &&
         (await answer(thread.request({ op: "drain" }))).ok;
@@ -219,15 +227,15 @@ async function corruptColumns(file: string, group: number, columns: readonly str
       thread.release();
     }
   }
-  return bad;
+  return { bad, unchecked: false };
 }
 
 /** IO-P003: column data that does not decode, in row group `at.group`. */
 async function corrupt(file: string, groupRows: readonly number[], row: number, columns: readonly string[], cause: string | undefined): Promise<IoError> {
   const at = groupOf(groupRows, row);
-  const bad = await corruptColumns(file, at.group, columns).catch(() => []);
+  const { bad, unchecked } = await corruptColumns(file, at.group, columns).catch(() => ({ bad: [], unchecked: true }));
   const where = `row group ${at.group} of ${groupRows.length} (rows ${at.first.toLocaleString("en-US")}–${at.last.toLocaleString("en-US")})`;
-  const what = bad.length === 0 ? "" : `, column${bad.length > 1 ? "s" : ""} ${bad.join(", ")}`;
+  const what = bad.length === 0 ? "" : `, column${bad.length > 1 ? "s" : ""} ${bad.join(", ")}${unchecked ? " (later columns not checked)" : ""}`;
   return new IoError("IO-P003", `damaged Parquet file: the data of ${where}${what} does not decode${wasmMessage(cause)}; ${REWRITE}`, { file });
 }
 
