@@ -1,9 +1,10 @@
 /**
  * The one path policy (src/io/sandbox-path.ts): nothing outside the sandbox is read or written, whatever the
  * sandbox holds — `..` and absolute paths in sandbox.json, symbolic links to files and folders outside, ids
- * that would become paths, devices and FIFOs. Unit tests of the module, then the real CLI (`check`,
- * `check --data`, `segment-job`, `export`, `files read`/`get`) with a canary file beside the sandbox whose
- * content must never appear in any output, and a census showing no file was created outside the sandbox.
+ * that would become paths, devices and FIFOs. Unit tests of the module, then the CLI's main function (`check`,
+ * `check --data`, `segment-job`, `export`, `files read`/`get`, in this process: see cliInProcess) with a canary
+ * file beside the sandbox whose content must never appear in any output, and a census showing no file was
+ * created outside the sandbox.
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync } from "node:fs";
@@ -20,7 +21,7 @@ import { mergeSourcesOf } from "../src/sql/merge/sources.js";
 import { JobControl } from "../src/store/job-control.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { StoreError } from "../src/store/store-error.js";
-import { cli, copySample, SAMPLE, SAMPLE_AS_OF, type CliResult } from "./helpers/cli.js";
+import { cliInProcess, copySample, SAMPLE, SAMPLE_AS_OF, type CliResult } from "./helpers/cli.js";
 import { thrown } from "./helpers/thrown.js";
 
 const CANARY = `canary-${process.pid}-${Date.now()}: root:x:0:0:root:/root:/bin/bash`;
@@ -295,8 +296,9 @@ describe("the CLI with a hostile sandbox", () => {
     return target;
   }
 
-  function run(...args: string[]): CliResult {
-    const r = cli(...args);
+  /** The CLI's main function on `args` (in this process: the same commands, messages and exit codes as the binary). */
+  async function run(...args: string[]): Promise<CliResult> {
+    const r = await cliInProcess(...args);
     runs.push(r);
     return r;
   }
@@ -337,15 +339,15 @@ describe("the CLI with a hostile sandbox", () => {
     ["a relative path out of the sandbox", "../outside/crm.jsonl", "IO-X002", "leads out of the sandbox folder"],
     ["an absolute path", "/etc/passwd", "IO-X001", "absolute paths are not allowed"],
     ["an absolute path to a device", "/dev/zero", "IO-X001", "absolute paths are not allowed"],
-  ])("check --data: %s in files is refused at its JSON path before anything is read", (_, entry, code, message) => {
+  ])("check --data: %s in files is refused at its JSON path before anything is read", async (_, entry, code, message) => {
     const dir = sample();
     editManifest(dir, (m) => {
       m.datasets[1]!.files = ["datasets/loyalty-members.jsonl", entry];
     });
-    expectRefused(run("check", "--data", "--sandbox", dir), code, "$.datasets[1].files[1]", message);
+    expectRefused(await run("check", "--data", "--sandbox", dir), code, "$.datasets[1].files[1]", message);
   });
 
-  it("check --data: links out, devices and FIFOs are each refused at their entry; a link inside the sandbox is read", () => {
+  it("check --data: links out, devices and FIFOs are each refused at their entry; a link inside the sandbox is read", async () => {
     const dir = sample();
     symlinkSync(join(outside, "crm.jsonl"), join(dir, "datasets/linked-out.jsonl"));
     symlinkSync(outside, join(dir, "datasets/linked-folder"));
@@ -356,7 +358,7 @@ describe("the CLI with a hostile sandbox", () => {
     editManifest(dir, (m) => {
       m.datasets[0]!.files = ["datasets/same.jsonl", "datasets/linked-out.jsonl", "datasets/linked-folder/canary.jsonl", "datasets/zero.jsonl", "datasets/pipe.jsonl", "datasets/passwd.jsonl"];
     });
-    const r = run("check", "--data", "--sandbox", dir);
+    const r = await run("check", "--data", "--sandbox", dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/✓ datasets\/same\.jsonl \(CRM Profiles\): 1,\d{3} rows/);
     expect(r.stdout).toContain('IO-X003 datasets/linked-out.jsonl (sandbox.json at $.datasets[0].files[1]): a symbolic link leads out of the sandbox');
@@ -367,21 +369,21 @@ describe("the CLI with a hostile sandbox", () => {
     expect(r.stderr).not.toContain("internal error");
   });
 
-  it("check: a segment definition linked to a file outside is IO-X003", () => {
+  it("check: a segment definition linked to a file outside is IO-X003", async () => {
     const dir = sample();
     symlinkSync(join(outside, "canary.json"), join(dir, "segments/zz-evil.json"));
-    expectRefused(run("check", "--sandbox", dir), "IO-X003", "segments/zz-evil.json", "a symbolic link leads out of the sandbox");
+    expectRefused(await run("check", "--sandbox", dir), "IO-X003", "segments/zz-evil.json", "a symbolic link leads out of the sandbox");
   });
 
-  it("segment-job: a data file linked out of the sandbox is IO-X003 and no job output is committed", () => {
+  it("segment-job: a data file linked out of the sandbox is IO-X003 and no job output is committed", async () => {
     const dir = sample();
     rmSync(join(dir, "datasets/loyalty-members.jsonl"));
     symlinkSync(join(outside, "crm.jsonl"), join(dir, "datasets/loyalty-members.jsonl"));
-    expectRefused(run("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF), "IO-X003", "$.datasets[1].files[0]");
+    expectRefused(await run("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF), "IO-X003", "$.datasets[1].files[0]");
     expect(existsSync(join(dir, ".profile-lab/membership/CURRENT"))).toBe(false);
   });
 
-  it("export: a union dataset id that climbs out of the lake is IO-X004 and writes nothing", () => {
+  it("export: a union dataset id that climbs out of the lake is IO-X004 and writes nothing", async () => {
     const dir = sample();
     const escape = "../../../../escaped-lake";
     editManifest(dir, (m) => {
@@ -389,30 +391,30 @@ describe("the CLI with a hostile sandbox", () => {
     });
     const request = join(dir, "export-jobs/all-profiles-projection.json");
     writeFileSync(request, readFileSync(request, "utf8").replace("e34187414a7a1f2ebb920497", escape));
-    expectRefused(run("export", "--sandbox", dir, "--request", request, "--as-of", SAMPLE_AS_OF), "IO-X004", "$.datasets[4].id", "is not an identifier");
+    expectRefused(await run("export", "--sandbox", dir, "--request", request, "--as-of", SAMPLE_AS_OF), "IO-X004", "$.datasets[4].id", "is not an identifier");
     expect(existsSync(join(base, "escaped-lake"))).toBe(false);
   });
 
-  it("files read / get: a part file replaced by a link out of the sandbox is DAC-502 and nothing is written to --out", () => {
+  it("files read / get: a part file replaced by a link out of the sandbox is DAC-502 and nothing is written to --out", async () => {
     const dir = sample();
-    const r = run("export", "--sandbox", dir, "--request", join(dir, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF, "--json");
+    const r = await run("export", "--sandbox", dir, "--request", join(dir, "export-jobs/all-profiles-projection.json"), "--as-of", SAMPLE_AS_OF, "--json");
     if (r.status !== 0) throw new Error(r.stderr);
     const batch = (JSON.parse(r.stdout) as { destination: { batchId: string } }).destination.batchId;
     const part = join(dir, ".profile-lab/lake/datasets/e34187414a7a1f2ebb920497/batches", batch, "part-00000.parquet");
     rmSync(part);
     symlinkSync(join(outside, "canary.json"), part);
     const out = join(dir, "out.parquet");
-    expectRefused(run("files", "read", `${batch}-1`, "--path", "part-00000.parquet", "--out", out, "--sandbox", dir), "DAC-502", "a symbolic link leads out of the sandbox");
-    expectRefused(run("files", "get", `${batch}-1`, "--sandbox", dir), "DAC-502");
+    expectRefused(await run("files", "read", `${batch}-1`, "--path", "part-00000.parquet", "--out", out, "--sandbox", dir), "DAC-502", "a symbolic link leads out of the sandbox");
+    expectRefused(await run("files", "get", `${batch}-1`, "--sandbox", dir), "DAC-502");
     expect(existsSync(out)).toBe(false);
   });
 
-  it("a request file the user names outside the sandbox is read (the folder the user named), but not a device", () => {
+  it("a request file the user names outside the sandbox is read (the folder the user named), but not a device", async () => {
     const dir = sample();
     const request = join(outside, "request.json");
     cpSync(join(dir, "export-jobs/all-profiles-projection.json"), request);
-    expect(run("export", "--sandbox", dir, "--request", request, "--as-of", SAMPLE_AS_OF).status).toBe(0);
+    expect((await run("export", "--sandbox", dir, "--request", request, "--as-of", SAMPLE_AS_OF)).status).toBe(0);
     rmSync(request);
-    expectRefused(run("export", "--sandbox", dir, "--request", "/dev/zero", "--as-of", SAMPLE_AS_OF), "IO-F003", "/dev/zero", "not a regular file");
+    expectRefused(await run("export", "--sandbox", dir, "--request", "/dev/zero", "--as-of", SAMPLE_AS_OF), "IO-F003", "/dev/zero", "not a regular file");
   });
 });
