@@ -30,9 +30,14 @@ export interface SegmentShardTask {
 const sandboxes = new Map<string, Sandbox>();
 const plans = new Map<string, SegmentPlan>();
 
-function sandboxAt(dir: string): Sandbox {
-  let sandbox = sandboxes.get(dir);
-  if (sandbox === undefined) sandboxes.set(dir, (sandbox = openSandbox(dir)));
+/**
+ * The sandbox at `dir`, opened once per thread; `withSegments: false` for the spill's passes, which copy data
+ * and need no compiled segment (the job's thread has checked them).
+ */
+function sandboxAt(dir: string, withSegments = true): Sandbox {
+  const key = `${withSegments}\n${dir}`;
+  let sandbox = sandboxes.get(key);
+  if (sandbox === undefined) sandboxes.set(key, (sandbox = openSandbox(dir, { segments: withSegments })));
   return sandbox;
 }
 
@@ -93,7 +98,7 @@ export interface SpillFileWorkerTask {
 }
 
 export async function spillFileTask({ sandboxDir, task, rowsCopied }: SpillFileWorkerTask): Promise<WorkerAnswer<void>> {
-  return answer(() => spillFile(sandboxAt(sandboxDir), task, rowsCopied));
+  return answer(() => spillFile(sandboxAt(sandboxDir, false), task, rowsCopied));
 }
 
 export interface AssignShardsTask {
@@ -107,5 +112,5 @@ export interface AssignShardsTask {
 }
 
 export async function assignShardsTask({ sandboxDir, count, dir, generation, rowsRead }: AssignShardsTask): Promise<WorkerAnswer<ShardAssignment>> {
-  return answer(() => assignShards(sandboxAt(sandboxDir), count, dir, generation, rowsRead));
+  return answer(() => assignShards(sandboxAt(sandboxDir, false), count, dir, generation, rowsRead));
 }
