@@ -54,8 +54,8 @@ export function policyDatasets(sources: MergeSources, policy: MergePolicy): numb
 }
 
 /** A value per dataset (sandbox.json position) as a CASE over `pl_ds`. */
-function perDataset(sources: MergeSources, value: (id: string) => number, dialect: SqlDialect, column = "pl_ds"): string {
-  return dialect.caseWhen(sources.datasets.map((d) => [`${column} = ${d.index}`, String(value(d.id))] as const));
+function perDataset(sources: MergeSources, value: (id: string) => number, dialect: SqlDialect): string {
+  return dialect.caseWhen(sources.datasets.map((d) => [`pl_ds = ${d.index}`, String(value(d.id))] as const));
 }
 
 /** The aggregate giving a column's merged value over the rows of one profile (with `pos`). */
