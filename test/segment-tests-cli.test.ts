@@ -6,45 +6,21 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { validateXML } from "xmllint-wasm";
 import { cli, copySample, REPO, SAMPLE } from "./helpers/cli.js";
 
+const JUNIT_XSD = readFileSync(join(REPO, "test/vendor/junit/jenkins-junit.xsd"), "utf8");
+
 /**
- * The structure of a JUnit XML report, checked without an XSD (no XML schema validator is a dependency):
- * well-formed (every tag closed in order, attributes quoted, only the five predefined entities), a
- * `testsuites` root holding `testsuite`s holding `testcase`s, each with at most one `failure` or `error`,
- * the counts required attributes of the JUnit 4 format and consistent with the testcases.
+ * A JUnit XML report validated by libxml2 (xmllint-wasm) against the JUnit schema Jenkins reads
+ * (test/vendor/junit/), its counts consistent with its testcases; returns the counts.
  */
-function checkJunit(xml: string): { tests: number; failures: number; errors: number } {
-  const CHILDREN: Record<string, readonly string[]> = { "#root": ["testsuites"], testsuites: ["testsuite"], testsuite: ["testcase"], testcase: ["failure", "error"], failure: [], error: [] };
-  const REQUIRED: Record<string, readonly string[]> = { testsuites: [], testsuite: ["name", "tests", "failures", "errors", "time"], testcase: ["name", "classname", "time"], failure: ["message", "type"], error: ["message", "type"] };
-  expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
-  const body = xml.slice(xml.indexOf("\n") + 1);
-  const stack = ["#root"];
-  const counts = { tests: 0, failures: 0, errors: 0 };
-  const TOKEN = /<(\/?)([A-Za-z]+)((?:\s+[A-Za-z]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
-  let end = 0;
-  for (const m of body.matchAll(TOKEN)) {
-    end = m.index + m[0].length;
-    const [, closing, name, attrs, selfClosing, text] = m;
-    if (text !== undefined) {
-      expect(text.replace(/&(amp|lt|gt|quot|apos);/g, "")).not.toMatch(/[&<]/);
-      if (stack.at(-1) !== "failure" && stack.at(-1) !== "error") expect(text.trim()).toBe("");
-      continue;
-    }
-    if (closing) {
-      expect(stack.pop()).toBe(name);
-      continue;
-    }
-    expect(CHILDREN[stack.at(-1)!]).toContain(name);
-    const names = [...attrs!.matchAll(/([A-Za-z]+)="/g)].map((a) => a[1]);
-    for (const r of REQUIRED[name!] ?? []) expect(names).toContain(r);
-    if (name === "testcase") counts.tests++;
-    if (name === "failure") counts.failures++;
-    if (name === "error") counts.errors++;
-    if (!selfClosing) stack.push(name!);
-  }
-  expect(end).toBe(body.length);
-  expect(stack).toEqual(["#root"]);
+async function checkJunit(xml: string): Promise<{ tests: number; failures: number; errors: number }> {
+  const result = await validateXML({ xml: [{ fileName: "report.xml", contents: xml }], schema: [{ fileName: "jenkins-junit.xsd", contents: JUNIT_XSD }] });
+  expect(result.errors.map((e) => e.message)).toEqual([]);
+  expect(result.valid).toBe(true);
+  const count = (tag: string): number => xml.match(new RegExp(`<${tag}[ >/]`, "g"))?.length ?? 0;
+  const counts = { tests: count("testcase"), failures: count("failure"), errors: count("error") };
   const suite = /<testsuite [^>]*tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml)!;
   expect(suite.slice(1).map(Number)).toEqual([counts.tests, counts.failures, counts.errors]);
   return counts;
@@ -58,7 +34,7 @@ describe("profile-lab test", () => {
     expect(r.stdout).toMatch(/^14 tests: 14 passed, 0 failed \(/m);
   });
 
-  it("fails the tests a one-line change to a segment breaks, with explain's trace, and writes JUnit XML", () => {
+  it("fails the tests a one-line change to a segment breaks, with explain's trace, and writes JUnit XML", async () => {
     const dir = copySample();
     const file = join(dir, "segments/us-residents.json");
     writeFileSync(file, readFileSync(file, "utf8").replace('homeAddress.countryCode = \\"US\\"', 'homeAddress.countryCode = \\"CA\\"'));
@@ -70,21 +46,21 @@ describe("profile-lab test", () => {
     expect(r.stdout).toMatch(/^14 tests: \d+ passed, [1-9]\d* failed \(/m);
     const junit = cli("test", "--sandbox", dir, "--reporter", "junit");
     expect(junit.status).toBe(1);
-    const counts = checkJunit(junit.stdout);
+    const counts = await checkJunit(junit.stdout);
     expect(counts.tests).toBe(14);
     expect(counts.failures).toBeGreaterThan(0);
     const one = cli("test", "legacy statuses", "--sandbox", dir, "--json");
     expect(JSON.parse(one.stdout)).toMatchObject({ passed: 0, failed: 1, errors: 0, tests: [{ name: expect.stringContaining("legacy statuses") }] });
   });
 
-  it("counts a broken test file as an error, runs the others, and says where the file is wrong", () => {
+  it("counts a broken test file as an error, runs the others, and says where the file is wrong", async () => {
     const dir = copySample();
     writeFileSync(join(dir, "tests/broken.yaml"), "runs:\n  - asOf: 2026-11-01T00:00:00Z\n    expect:\n      - segment: US residents\n        sise: 3\n");
     const r = cli("test", "--sandbox", dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/TST-F002 .*tests\/broken\.yaml:5:9: unknown field "sise"; did you mean "size"\?/);
     expect(r.stdout).toMatch(/^15 tests: 14 passed, 0 failed, 1 error \(/m);
-    expect(checkJunit(cli("test", "--sandbox", dir, "--reporter", "junit").stdout)).toMatchObject({ tests: 15, errors: 1 });
+    expect(await checkJunit(cli("test", "--sandbox", dir, "--reporter", "junit").stdout)).toMatchObject({ tests: 15, errors: 1 });
   });
 
   it("--watch reruns the tests a change to a segment touches, and prints their result", async () => {
