@@ -1,5 +1,5 @@
 /**
- * Response schemas of test/vendor/openapi/segmentation.yaml (a verbatim copy; see test/vendor/SOURCES.md),
+ * Response schemas of test/vendor/openapi/segmentation.yaml (or another vendored spec; verbatim copies, see test/vendor/SOURCES.md),
  * compiled with ajv. `$ref`s to `#/components/schemas/…` are inlined; the spec is OpenAPI 3.0 (no `$schema`,
  * `format: int32/int64`), so ajv runs with `strict: false` and those formats are registered as integer checks.
  *
@@ -25,11 +25,16 @@ interface OpenApi {
   components: { schemas: Record<string, JsonObject> };
 }
 
-const SEGMENTATION_YAML = fileURLToPath(new URL("../../vendor/openapi/segmentation.yaml", import.meta.url));
+/** The vendored specs (test/vendor/openapi/<name>.yaml). */
+export type SpecName = "segmentation" | "profile" | "catalog" | "data-access";
 
-let spec: OpenApi | undefined;
-function load(): OpenApi {
-  spec ??= yaml.load(readFileSync(SEGMENTATION_YAML, "utf8")) as OpenApi;
+const specs = new Map<SpecName, OpenApi>();
+function load(name: SpecName): OpenApi {
+  let spec = specs.get(name);
+  if (spec === undefined) {
+    spec = yaml.load(readFileSync(fileURLToPath(new URL(`../../vendor/openapi/${name}.yaml`, import.meta.url)), "utf8")) as OpenApi;
+    specs.set(name, spec);
+  }
   return spec;
 }
 
@@ -62,9 +67,9 @@ export function resolveRefs(node: Json, schemas: Record<string, JsonObject>, sta
   return out;
 }
 
-/** The resolved response schema of an operation, e.g. `("/export/jobs", "post", "200")`. */
-export function responseSchema(path: string, method: string, status: string): JsonObject {
-  const doc = load();
+/** The resolved response schema of an operation, e.g. `("/export/jobs", "post", "200")` (of segmentation.yaml unless `spec` names another). */
+export function responseSchema(path: string, method: string, status: string, spec: SpecName = "segmentation"): JsonObject {
+  const doc = load(spec);
   const op = doc.paths[path]?.[method];
   const schema = op?.responses?.[status]?.content?.["application/json"]?.schema;
   if (schema === undefined) throw new Error(`no application/json schema for ${method.toUpperCase()} ${path} ${status}`);
@@ -106,8 +111,8 @@ export interface ResponseValidator {
 }
 
 /** A validator for an operation's response, with the given tolerances applied; returns ajv's errors as text. */
-export function responseValidator(path: string, method: string, status: string, tolerances: readonly Tolerance[] = []): ResponseValidator {
-  const schema = structuredClone(responseSchema(path, method, status));
+export function responseValidator(path: string, method: string, status: string, tolerances: readonly Tolerance[] = [], spec: SpecName = "segmentation"): ResponseValidator {
+  const schema = structuredClone(responseSchema(path, method, status, spec));
   for (const t of tolerances) t.patch(schema);
   const validate: ValidateFunction = compiler().compile(schema);
   const fn = (body: unknown): string[] => (validate(body) ? [] : (validate.errors ?? []).map(formatError));
