@@ -13,6 +13,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
+import { checkReadable } from "../io/sandbox-path.js";
 import { DuckDbSession } from "../sql/merge/duckdb-session.js";
 import { datasetView, readDatasetsSql } from "../sql/merge/read-datasets.js";
 import { mergeSourcesOf } from "../sql/merge/sources.js";
@@ -126,7 +127,9 @@ export class SandboxQuery {
         if (b.status !== "success") continue;
         const datasetId = b.relatedObjects.find((o) => o.type === "dataSet")?.id;
         if (datasetId === undefined || sources.datasets.some((d) => d.id === datasetId)) continue;
+        // Lake files are the engine's own, but a part file linked out of the sandbox is refused like any other.
         const files = (b.files ?? []).map((f) => join(sandbox.dir, f.path));
+        for (const f of files) checkReadable(f, { sandboxDir: sandbox.dir });
         lakeDatasets.set(datasetId, [...(lakeDatasets.get(datasetId) ?? []), ...files]);
       }
       for (const [id, files] of lakeDatasets) {
