@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateSandbox } from "../../src/generate/index.js";
 import { MERGE_SWITCHES } from "../../src/merge/merge-options.js";
 import type { ComponentMethod } from "../../src/sql/merge/identities.js";
+import { IDENTITY_MAP_SCHEMA } from "../helpers/sandbox.js";
 import { referenceMerge, sandboxAt, sqlMerge, type ComparableProfile } from "./merge-harness.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-merge-sql-"));
@@ -55,15 +56,6 @@ describe("the SQL merge gives the reference's profiles", () => {
 
 // ------------------------------------------------------------------ the edge cases
 
-const IDENTITY_MAP = {
-  type: "object",
-  "meta:xdmType": "map",
-  additionalProperties: {
-    type: "array",
-    items: { type: "object", properties: { id: { type: "string" }, authenticatedState: { type: "string" }, primary: { type: "boolean" } } },
-  },
-};
-
 const PROFILE_SCHEMA = {
   $id: "https://example.com/schemas/edge-profile",
   title: "Edge profile",
@@ -71,7 +63,7 @@ const PROFILE_SCHEMA = {
   "meta:class": "https://ns.adobe.com/xdm/context/profile",
   properties: {
     _id: { type: "string" },
-    identityMap: IDENTITY_MAP,
+    identityMap: IDENTITY_MAP_SCHEMA,
     person: { type: "object", properties: { name: { type: "object", properties: { firstName: { type: "string" }, lastName: { type: "string" } } }, birthDate: { type: "string", format: "date" } } },
     tags: { type: "array", items: { type: "string" } },
     orders: { type: "array", items: { type: "object", properties: { id: { type: "string" }, price: { type: "number" } } } },
@@ -87,7 +79,7 @@ const EVENT_SCHEMA = {
   title: "Edge event",
   type: "object",
   "meta:class": "https://ns.adobe.com/xdm/context/experienceevent",
-  properties: { _id: { type: "string" }, timestamp: { type: "string", format: "date-time" }, eventType: { type: "string" }, identityMap: IDENTITY_MAP },
+  properties: { _id: { type: "string" }, timestamp: { type: "string", format: "date-time" }, eventType: { type: "string" }, identityMap: IDENTITY_MAP_SCHEMA },
 };
 
 const id = (ns: string, value: string, primary?: boolean): Record<string, unknown> => ({ [ns]: [{ id: value, ...(primary === undefined ? {} : { primary }) }] });
