@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { unopenableDataFile } from "./data-file.js";
 import { IoError } from "./io-error.js";
+import { checkJsonDepth } from "./json-depth.js";
 import { checkReadable, MAX_JSON_TEXT_BYTES } from "./sandbox-path.js";
 
 /** Line and column (1-based) of a character offset in `text`. */
@@ -116,6 +117,7 @@ export function parseJson(text: string, file: string, lineOffset = 0): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    checkJsonDepth(text, file, lineOffset);
     const { offset, expected } = locateJsonError(text);
     const at = lineColumnAt(text, offset);
     throw new IoError("IO-J001", `malformed JSON: expected ${expected}, ${foundAt(text, offset)}`, { file, line: at.line + lineOffset, column: at.column });
