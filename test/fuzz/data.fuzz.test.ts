@@ -28,7 +28,7 @@ import { recordIssues, validateRecord } from "../../src/xdm/validate.js";
 import { object, scalar, type XdmObject } from "../../src/xdm/xdm-type.js";
 import { SAMPLE } from "../helpers/cli.js";
 import { rng } from "../pql/fixtures.js";
-import { clip, cpuClock, fuzz, fuzzAsync, fuzzRuns, int, logInt, pick, report, SEED, type CheckedOutcome, type Outcome, type Rand } from "./harness.js";
+import { clip, fuzz, fuzzAsync, fuzzRuns, int, logInt, pick, report, SEED, type CheckedOutcome, type Outcome, type Rand } from "./harness.js";
 
 const LINE_RUNS = fuzzRuns(600);
 const DOCUMENT_RUNS = Math.max(60, Math.round(LINE_RUNS / 5));
@@ -363,9 +363,9 @@ const showText = (input: { readonly text: string }): string => input.text;
 
 describe(`data fuzz (seed ${SEED}: ${LINE_RUNS.toLocaleString("en")} lines, ${DOCUMENT_RUNS.toLocaleString("en")} documents, ${FILE_RUNS.toLocaleString("en")} JSON Lines files, ${PARQUET_RUNS.toLocaleString("en")} Parquet files)`, () => {
   it.each([
-    ["JSON Lines lines", () => fuzz(lineInput, LINE_RUNS, lineCase, showText, cpuClock)],
-    ["JSON documents", () => fuzz(documentInput, DOCUMENT_RUNS, documentCase, showText, cpuClock)],
-    ["JSON Lines files", () => fuzz(fileInput, FILE_RUNS, fileCase, showText, cpuClock)],
+    ["JSON Lines lines", () => fuzz(lineInput, LINE_RUNS, lineCase, showText)],
+    ["JSON documents", () => fuzz(documentInput, DOCUMENT_RUNS, documentCase, showText)],
+    ["JSON Lines files", () => fuzz(fileInput, FILE_RUNS, fileCase, showText)],
   ] as const)(
     "%s: only coded errors escape, check --data lists first what stops a job, and no input runs over its time budget",
     (name, run) => {
@@ -382,7 +382,7 @@ describe(`data fuzz (seed ${SEED}: ${LINE_RUNS.toLocaleString("en")} lines, ${DO
   it(
     "Parquet files: damaged bytes are coded errors naming the file (IO-P001/IO-P003), never a wasm trap, within the time budget",
     async () => {
-      const r = await fuzzAsync(parquetInput, PARQUET_RUNS, parquetCase, (input) => input.what, cpuClock);
+      const r = await fuzzAsync(parquetInput, PARQUET_RUNS, parquetCase, (input) => input.what);
       report("data: Parquet files (CPU time)", r, "read to the end");
       expect(r.failures.slice(0, 20)).toEqual([]);
       expect(r.over.map((o) => `${o.ms.toFixed(0)} ms: ${o.input}`)).toEqual([]);

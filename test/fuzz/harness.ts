@@ -77,33 +77,30 @@ class Tally<T> {
 /** Timed runs of an input over the budget: it is timed twice more and kept at its fastest. */
 const RETIMES = 2;
 
-/** A clock in milliseconds: wall time by default. */
-export type Clock = () => number;
-
 /**
- * The CPU time of this process (every thread of it, decoding threads included): what an input costs, whatever
- * else the machine runs. Wall time on two cores shared with a dozen processes is several times longer.
+ * The clock inputs are timed on: the CPU time of this process (every thread of it, decoding threads included), in
+ * ms — what an input costs whatever else the machine runs; wall time on two shared cores is several times longer.
  */
-export const cpuClock: Clock = () => {
+const cpuClock = (): number => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
 
 /**
- * Runs `count` inputs through `run`, timing each on `clock` (`verify`, the oracle, is not timed); an input over the
+ * Runs `count` inputs through `run`, timing each on the CPU clock (`verify`, the oracle, is not timed); an input over the
  * budget is timed twice more and kept at its fastest. `show` renders an input for the report.
  */
-export function fuzz<T>(inputs: (i: number) => T, count: number, run: (input: T) => CheckedOutcome, show: (input: T) => string, clock: Clock = () => performance.now()): FuzzResult {
+export function fuzz<T>(inputs: (i: number) => T, count: number, run: (input: T) => CheckedOutcome, show: (input: T) => string): FuzzResult {
   const tally = new Tally(show);
   for (let i = 0; i < count; i++) {
     const input = inputs(i);
-    const t0 = clock();
+    const t0 = cpuClock();
     const outcome = run(input);
-    let ms = clock() - t0;
+    let ms = cpuClock() - t0;
     for (let k = 0; k < RETIMES && ms > INPUT_MS; k++) {
-      const t1 = clock();
+      const t1 = cpuClock();
       run(input);
-      ms = Math.min(ms, clock() - t1);
+      ms = Math.min(ms, cpuClock() - t1);
     }
     tally.add(i, input, outcome, ms);
   }
@@ -116,18 +113,17 @@ export async function fuzzAsync<T>(
   count: number,
   run: (input: T) => Promise<CheckedOutcome>,
   show: (input: T) => string,
-  clock: Clock = () => performance.now(),
 ): Promise<FuzzResult> {
   const tally = new Tally(show);
   for (let i = 0; i < count; i++) {
     const input = inputs(i);
-    const t0 = clock();
+    const t0 = cpuClock();
     const outcome = await run(input);
-    let ms = clock() - t0;
+    let ms = cpuClock() - t0;
     for (let k = 0; k < RETIMES && ms > INPUT_MS; k++) {
-      const t1 = clock();
+      const t1 = cpuClock();
       await run(input);
-      ms = Math.min(ms, clock() - t1);
+      ms = Math.min(ms, cpuClock() - t1);
     }
     tally.add(i, input, outcome, ms);
   }

@@ -26,7 +26,7 @@ import {
 import { MAX_TEXT_LENGTH } from "../../src/pql/limits.js";
 import type { JsonObject } from "../../src/xdm/types.js";
 import { ev, GRAMMAR_SEEDS, NOW, rng, TEST_SCHEMA } from "../pql/fixtures.js";
-import { clip, fuzz, fuzzRuns, report, SEED, type CheckedOutcome, type Outcome } from "./harness.js";
+import { clip, fuzz, fuzzRuns, int, logInt, pick, report, SEED, type CheckedOutcome, type Outcome, type Rand } from "./harness.js";
 
 
 const RUNS = fuzzRuns(800);
@@ -37,12 +37,6 @@ const TIMEOUT_MS = Math.max(120_000, RUNS * 40);
 const SEEDS = GRAMMAR_SEEDS;
 
 // ------------------------------------------------------------------------------------------ generators
-
-type Rand = () => number;
-const int = (r: Rand, n: number): number => Math.floor(r() * n);
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)] as T;
-/** Log-uniform in [lo, hi]: mostly small, sometimes at (or past) a limit. */
-const logInt = (r: Rand, lo: number, hi: number): number => Math.floor(Math.exp(Math.log(lo) + r() * (Math.log(hi + 1) - Math.log(lo))));
 
 const VOCAB = [
   "and", "or", "not", "!", "in", "notIn", "like", "select", "from", "where", "occurs", "between", "on", "before",

@@ -23,7 +23,7 @@ import { SandboxState } from "../../src/store/sandbox-state.js";
 import { ProfileLabError } from "../../src/xdm/errors.js";
 import { writeSandbox } from "../helpers/sandbox.js";
 import { rng } from "../pql/fixtures.js";
-import { clip, fuzz, fuzzRuns, report, SEED, type Outcome } from "./harness.js";
+import { clip, fuzz, fuzzRuns, int, pick, report, SEED, type Outcome, type Rand } from "./harness.js";
 
 const RUNS = fuzzRuns(800);
 const TIMEOUT_MS = Math.max(120_000, RUNS * 20);
@@ -98,10 +98,7 @@ const CORPUS: readonly Body[] = [
 
 // ------------------------------------------------------------------------------------------ mutations
 
-type Rand = () => number;
 type Step = string | number;
-const int = (r: Rand, n: number): number => Math.floor(r() * n);
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)] as T;
 const clone = <T>(v: T): T => structuredClone(v);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
