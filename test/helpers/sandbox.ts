@@ -28,7 +28,7 @@ const PROFILE_SCHEMA = {
   },
 };
 
-const EVENT_SCHEMA = {
+export const EVENT_SCHEMA = {
   $id: "https://example.com/schemas/event",
   title: "Test event",
   type: "object",

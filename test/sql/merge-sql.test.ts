@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateSandbox } from "../../src/generate/index.js";
 import { MERGE_SWITCHES } from "../../src/merge/merge-options.js";
 import type { ComponentMethod } from "../../src/sql/merge/identities.js";
-import { IDENTITY_MAP_SCHEMA } from "../helpers/sandbox.js";
+import { EVENT_SCHEMA, IDENTITY_MAP_SCHEMA } from "../helpers/sandbox.js";
 import { referenceMerge, sandboxAt, sqlMerge, type ComparableProfile } from "./merge-harness.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-merge-sql-"));
@@ -72,14 +72,6 @@ const PROFILE_SCHEMA = {
     loyalty: { type: "object", properties: { tier: { type: "string" }, points: { type: "integer", "meta:xdmType": "long" }, since: { type: "string", format: "date-time" } } },
     extSourceSystemAudit: { type: "object", properties: { lastUpdatedDate: { type: "string", format: "date-time" } } },
   },
-};
-
-const EVENT_SCHEMA = {
-  $id: "https://example.com/schemas/edge-event",
-  title: "Edge event",
-  type: "object",
-  "meta:class": "https://ns.adobe.com/xdm/context/experienceevent",
-  properties: { _id: { type: "string" }, timestamp: { type: "string", format: "date-time" }, eventType: { type: "string" }, identityMap: IDENTITY_MAP_SCHEMA },
 };
 
 const id = (ns: string, value: string, primary?: boolean): Record<string, unknown> => ({ [ns]: [{ id: value, ...(primary === undefined ? {} : { primary }) }] });
