@@ -2,7 +2,7 @@
  * `profile-lab query` (issue 13, part 4): SQL over a sandbox's datasets, merged profiles, memberships and exports as
  * named tables, and nothing else on disk. Counts are held to what the engine's own jobs report.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxQuery, tableNameOf } from "../src/engine/query.js";
@@ -100,6 +100,23 @@ describe("query: nothing outside the sandbox", () => {
       expect(String((e as Error).message)).not.toContain("canary-content");
     }
   });
+});
+
+describe("query: spilling", () => {
+  it("past --memory, DuckDB spills into the sandbox's .profile-lab/tmp, removed when the query ends", async () => {
+    const tmp = join(dir, ".profile-lab/tmp");
+    const folders = (): string[] => readdirSync(tmp).filter((f) => f.startsWith("query-"));
+    const before = folders();
+    const small = await SandboxQuery.open(openSandbox(dir), { memory: 64 * 2 ** 20, threads: 1 });
+    try {
+      expect(folders()).toHaveLength(before.length + 1);
+      const sorted = await small.run("SELECT count(*) AS n FROM (SELECT a.i, b.i FROM range(3000) a(i), range(3000) b(i) ORDER BY random())");
+      expect(sorted.rows).toEqual([{ n: "9000000" }]);
+    } finally {
+      small.close();
+    }
+    expect(folders()).toEqual(before);
+  }, 120_000);
 });
 
 describe("query: the command", () => {

@@ -12,6 +12,7 @@
  * configuration is locked, so `read_csv('/etc/…')`, `COPY … TO`, `ATTACH` and `INSTALL` are refused by DuckDB.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkReadable } from "../io/sandbox-path.js";
 import { DuckDbSession } from "../sql/merge/duckdb-session.js";
@@ -73,12 +74,19 @@ export class SandboxQuery {
     private readonly sandbox: Sandbox,
     readonly tables: readonly QueryTable[],
     private readonly profileTables: ReadonlyMap<string, string>,
+    private readonly spill: string,
   ) {}
 
   static async open(sandbox: Sandbox, options: QueryOptions = {}): Promise<SandboxQuery> {
-    const config: Record<string, string> = { threads: String(options.threads ?? 2) };
+    // DuckDB spills past memory_limit into the sandbox's own temp folder (by default it would use ./.tmp).
+    const spill = join(new SandboxState(sandbox.dir).tmpDir, `query-${process.pid}-${Date.now()}`);
+    mkdirSync(spill, { recursive: true });
+    const config: Record<string, string> = { threads: String(options.threads ?? 2), temp_directory: spill };
     if (options.memory !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memory / 2 ** 20))}MiB`;
-    const instance = await DuckDBInstance.create(":memory:", config);
+    const instance = await DuckDBInstance.create(":memory:", config).catch((e: unknown) => {
+      rmSync(spill, { recursive: true, force: true });
+      throw new QueryError("QRY-002", `DuckDB did not start: ${firstLine(e)}`);
+    });
     const connection = await instance.connect();
     try {
       const session = await DuckDbSession.open(connection);
@@ -143,10 +151,11 @@ export class SandboxQuery {
         paths.push(...files);
       }
       await lockDown(connection, paths);
-      return new SandboxQuery(instance, connection, session, sandbox, tables, profileTables);
+      return new SandboxQuery(instance, connection, session, sandbox, tables, profileTables, spill);
     } catch (e) {
       connection.closeSync();
       instance.closeSync();
+      rmSync(spill, { recursive: true, force: true });
       throw e;
     }
   }
@@ -181,6 +190,7 @@ export class SandboxQuery {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    rmSync(this.spill, { recursive: true, force: true });
   }
 }
 
