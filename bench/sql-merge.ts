@@ -50,7 +50,8 @@ for (const profiles of values.profiles!.split(",").map(Number)) {
     console.log(`generated ${dir} in ${seconds(performance.now() - start)} s`);
   }
   const sandbox = openSandbox(dir, { segments: false });
-  const instance = await DuckDBInstance.create(":memory:", { threads: values.threads!, memory_limit: values.memory! });
+  // Spills under the git-ignored cache (DuckDB's default is ./.tmp in the current folder).
+  const instance = await DuckDBInstance.create(":memory:", { threads: values.threads!, memory_limit: values.memory!, temp_directory: join(REPO, "bench/.cache/duckdb-tmp") });
   const session = await DuckDbSession.open(await instance.connect());
   const start = performance.now();
   const cpu = process.cpuUsage();
