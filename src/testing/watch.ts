@@ -71,9 +71,10 @@ export async function watchSegmentTests(dir: string, options: WatchOptions): Pro
     const files = touchedTests(dir, cause, before, sandbox);
     if (files.length > 0) options.onRun(await runSegmentTests(sandbox, { ...filter, files }), cause);
   };
-  await run(["start"]);
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  // The first run is chained like the reruns, and the watcher starts before it: a change made as soon as the
+  // first results are printed is never missed.
   let running: Promise<void> = Promise.resolve();
   const flush = (): void => {
     timer = undefined;
@@ -91,11 +92,16 @@ export async function watchSegmentTests(dir: string, options: WatchOptions): Pro
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(flush, settleMs);
   });
-  await new Promise<void>((resolve) => {
-    if (options.signal.aborted) return resolve();
-    options.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-  watcher.close();
-  if (timer !== undefined) clearTimeout(timer);
+  try {
+    running = run(["start"]);
+    await running;
+    await new Promise<void>((resolve) => {
+      if (options.signal.aborted) return resolve();
+      options.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  } finally {
+    watcher.close();
+    if (timer !== undefined) clearTimeout(timer);
+  }
   await running;
 }
