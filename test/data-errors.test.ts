@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, SAMPLE_AS_OF, type CliResult } from "./helpers/cli.js";
+import { cli, cliInProcess, SAMPLE_AS_OF, type CliResult } from "./helpers/cli.js";
 
 let base: string;
 
@@ -134,10 +134,11 @@ describe("rows that break their schema are stopped at their source line, by jobs
     ["a birthYear no int holds", withPerson({ birthYear: 3000000000 }), "$.person.birthYear", "3000000000 does not fit an int field (-2,147,483,648 to 2,147,483,647)"],
     ["a 100,000-deep object in a field", withPerson({ name: "@" }).replace('"@"', deepJson(100_000)), "$.person", "the value nests objects and arrays deeper than 1,000 levels (the limit on data)"],
     ["a 100,000-deep ingestion time", JSON.stringify(CRM_LINE).replace('"2026-10-01T00:00:00Z"', deepJson(100_000)), "$._acp_system_metadata.ingestTime", 'not a timestamp: {"a":{"a":{"a":{…}}}}'],
-  ])("%s is IO-D001 at the line and JSON path", (_, bad, jsonPath, message) => {
+  ])("%s is IO-D001 at the line and JSON path", async (_, bad, jsonPath, message) => {
     const dir = sandboxWithLine(bad);
-    expectLocatedFailure(segmentJob(dir), "IO-D001", `datasets/crm.jsonl:2 at ${jsonPath}: ${message}`);
-    const check = cli("check", "--sandbox", dir, "--data", "--json");
+    // In this process: what is tested is the error the CLI prints, not the process (the files above are).
+    expectLocatedFailure(await cliInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF), "IO-D001", `datasets/crm.jsonl:2 at ${jsonPath}: ${message}`);
+    const check = await cliInProcess("check", "--sandbox", dir, "--data", "--json");
     expect(check.status).toBe(1);
     const report = JSON.parse(check.stdout) as { data: { errors: unknown[] } };
     expect(report.data.errors).toEqual([expect.objectContaining({ code: "IO-D001", file: "datasets/crm.jsonl", line: 2, jsonPath, message: expect.stringContaining(message) })]);
