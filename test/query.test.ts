@@ -58,6 +58,11 @@ describe("query: the sandbox as tables", () => {
     expect(Number(await one("SELECT count(*) - count(DISTINCT xProfileKey) FROM profiles"))).toBe(0);
   });
 
+  it("a later query may name another policy's merged profiles (each merged once, on first use)", async () => {
+    const others = query.tables.filter((t) => t.name.startsWith("profile_snapshot_export_")).map((t) => t.name);
+    for (const t of others) expect(Number(await one(`SELECT count(*) FROM ${t}`)), t).toBeGreaterThan(0);
+  });
+
   it("segment_membership holds the segment job's memberships, per segment and status", async () => {
     const rows = (await query.run("SELECT segment_id, status, count(*) AS n FROM segment_membership GROUP BY ALL")).rows;
     const byStatus: Record<string, Record<string, number>> = {};

@@ -65,7 +65,11 @@ const MEMBERSHIP_TYPE = "MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTi
 
 /** An open query session over one sandbox: its tables defined, DuckDB locked down to their files. */
 export class SandboxQuery {
-  private merged = false;
+  /** The SQL merge, prepared when a query first names merged profiles (identities numbered and linked once). */
+  private merge: SqlMerge | undefined;
+  /** The merged-profile tables made so far: policy id → its first table (other names of it are views). */
+  private readonly mergedTables = new Map<string, string>();
+  private readonly madeTables = new Set<string>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -160,10 +164,10 @@ export class SandboxQuery {
     }
   }
 
-  /** Runs one SQL text; the merged-profile tables it names are merged first (once per session). */
+  /** Runs one SQL text; the merged-profile tables it names are merged first (each once per session). */
   async run(sql: string): Promise<QueryResult> {
-    const named = [...this.profileTables].filter(([t]) => new RegExp(`\\b${t}\\b`, "i").test(sql));
-    if (named.length > 0 && !this.merged) await this.mergeProfiles(named);
+    const named = [...this.profileTables].filter(([t]) => !this.madeTables.has(t) && new RegExp(`\\b${t}\\b`, "i").test(sql));
+    for (const [table, policyId] of named) await this.makeProfileTable(table, policyId);
     try {
       const reader = await this.connection.runAndReadAll(sql);
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Array<Record<string, unknown>> };
@@ -172,19 +176,16 @@ export class SandboxQuery {
     }
   }
 
-  private async mergeProfiles(named: ReadonlyArray<readonly [string, string]>): Promise<void> {
-    const merge = await SqlMerge.prepare(this.session, mergeSourcesOf(this.sandbox));
-    const done = new Map<string, string>();
-    for (const [table, policyId] of named) {
-      const existing = done.get(policyId);
-      if (existing !== undefined) {
-        await this.session.run(`CREATE TEMP VIEW ${DUCKDB.ident(table)} AS SELECT * FROM ${DUCKDB.ident(existing)}`);
-        continue;
-      }
-      await merge.mergePolicy(this.sandbox.policies.get(policyId), table);
-      done.set(policyId, table);
+  private async makeProfileTable(table: string, policyId: string): Promise<void> {
+    const existing = this.mergedTables.get(policyId);
+    if (existing !== undefined) {
+      await this.session.run(`CREATE TEMP VIEW ${DUCKDB.ident(table)} AS SELECT * FROM ${DUCKDB.ident(existing)}`);
+    } else {
+      this.merge ??= await SqlMerge.prepare(this.session, mergeSourcesOf(this.sandbox));
+      await this.merge.mergePolicy(this.sandbox.policies.get(policyId), table);
+      this.mergedTables.set(policyId, table);
     }
-    this.merged = true;
+    this.madeTables.add(table);
   }
 
   close(): void {
