@@ -23,7 +23,8 @@ export interface StageTime {
   readonly ms: number;
 }
 
-const ALL_COMPONENTS = "pl_comp_all";
+/** The components of the graph over all datasets (id, label): the order of profiles and of the membership snapshot. */
+export const ALL_COMPONENTS = "pl_comp_all";
 
 export class SqlMerge {
   /** Wall time of each stage run so far, in order. */
@@ -79,10 +80,17 @@ export class SqlMerge {
     return table;
   }
 
+  /**
+   * The component table (id, label) of the identity graph a `pdg` policy stitches its profiles by (undefined for
+   * `none`): a profile's identities are its key and the ids labelled with it.
+   */
+  async identityGraphOf(policy: MergePolicy): Promise<string | undefined> {
+    return policy.identityGraph.type === "pdg" ? this.componentsOver(policyDatasets(this.sources, policy)) : undefined;
+  }
+
   /** Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. */
   async mergePolicy(policy: MergePolicy, table: string): Promise<void> {
-    const datasets = policyDatasets(this.sources, policy);
-    const tables: ComponentTables = { all: ALL_COMPONENTS, policy: policy.identityGraph.type === "pdg" ? await this.componentsOver(datasets) : undefined };
+    const tables: ComponentTables = { all: ALL_COMPONENTS, policy: await this.identityGraphOf(policy) };
     const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
     await this.timed(`merge ${policy.id}`, async () => {
       for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect)) await this.session.run(s);
