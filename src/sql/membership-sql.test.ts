@@ -43,7 +43,12 @@ function cases(): { key: string; prior: SegmentMembershipEntry | undefined; resu
   return PRIORS.flatMap((prior, i) => RESULTS.map((result, j) => ({ key: `p${i}-${j}`, prior, result })));
 }
 
-async function sqlNext(model: StatusModel, conventions: MembershipConventions): Promise<Map<string, SegmentMembershipEntry>> {
+interface SqlEntry extends SegmentMembershipEntry {
+  readonly kept: boolean;
+  readonly timeSet: boolean;
+}
+
+async function sqlNext(model: StatusModel, conventions: MembershipConventions): Promise<Map<string, SqlEntry>> {
   const all = cases();
   const evaluated = all.filter((c) => c.result !== "not evaluated").map((c) => `(${str(c.key)}, 'seg', ${c.result === null ? "NULL" : c.result ? "TRUE" : "FALSE"})`);
   const prior = all.flatMap((c) =>
@@ -54,8 +59,8 @@ async function sqlNext(model: StatusModel, conventions: MembershipConventions): 
     `CREATE OR REPLACE TEMP TABLE prior AS SELECT * FROM (VALUES ${prior.join(", ")}) AS t(key, segmentId, status, lastQualificationTime, version)`,
   );
   const sql = nextMembershipsSql(DUCKDB, "evaluated", "prior", { asOf: ASOF, statusModel: model, version: "v-new", conventions });
-  const rows = (await con.runAndReadAll(`SELECT key, segmentId, status, strftime(lastQualificationTime, '%Y-%m-%dT%H:%M:%S.%gZ') AS t, version FROM (${sql}) ORDER BY key`)).getRowObjects();
-  return new Map(rows.map((r) => [String(r["key"]), { status: r["status"] as MembershipStatus, lastQualificationTime: String(r["t"]), version: String(r["version"]) }]));
+  const rows = (await con.runAndReadAll(`SELECT key, segmentId, status, strftime(lastQualificationTime, '%Y-%m-%dT%H:%M:%S.%gZ') AS t, version, kept, timeSet FROM (${sql}) ORDER BY key`)).getRowObjects();
+  return new Map(rows.map((r) => [String(r["key"]), { status: r["status"] as MembershipStatus, lastQualificationTime: String(r["t"]), version: String(r["version"]), kept: r["kept"] === true, timeSet: r["timeSet"] === true }]));
 }
 
 describe("membership transitions as SQL agree with nextMembership", () => {
@@ -69,7 +74,13 @@ describe("membership transitions as SQL agree with nextMembership", () => {
     const got = await sqlNext(model, conventions);
     for (const c of cases()) {
       const want = c.result === "not evaluated" ? c.prior : nextMembership(c.prior, c.result === true, ASOF, model, "v-new", conventions);
-      expect(got.get(c.key), `${c.key}: prior ${JSON.stringify(c.prior)}, result ${String(c.result)}`).toEqual(want);
+      const sql = got.get(c.key);
+      const where = `${c.key}: prior ${JSON.stringify(c.prior)}, result ${String(c.result)}`;
+      expect(sql === undefined ? undefined : { status: sql.status, lastQualificationTime: sql.lastQualificationTime, version: sql.version }, where).toEqual(want);
+      if (sql === undefined) continue;
+      // The flags say how to write the entry as the reference does: the prior entry itself, or a new one whose time is the clock's or the prior's.
+      expect(sql.kept, where).toBe(want === c.prior);
+      if (!sql.kept) expect(want!.lastQualificationTime, where).toBe(sql.timeSet ? new Date(ASOF).toISOString() : c.prior!.lastQualificationTime);
     }
     // The cases reach every kind of move: entries created, kept, exited, moved on and dropped.
     expect(new Set([...got.values()].map((e) => `${e.status} ${e.version}`))).toEqual(

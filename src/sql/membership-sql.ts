@@ -7,7 +7,9 @@
  * - evaluated: (key, segmentId, qualifies BOOLEAN) — one row per profile and segment the job evaluated;
  * - prior: (key, segmentId, status VARCHAR, lastQualificationTime TIMESTAMP, version VARCHAR) — the previous
  *   snapshot's entries, already resolved to the keys the job uses (stitched identities: S7).
- * Output: the next snapshot's entries with the same five columns. Entries of profiles or segments the job did not
+ * Output: the next snapshot's entries with the same five columns, and two flags for writing them as the reference
+ * does: `kept` (the prior entry unchanged, written as it was) and `timeSet` (lastQualificationTime is the evaluation
+ * instant; otherwise the prior entry's, written as it was). Entries of profiles or segments the job did not
  * evaluate are carried unchanged; an exited entry past retention and a profile that never qualified have none.
  */
 import {
@@ -59,5 +61,6 @@ export function nextMembershipsSql(d: SqlDialect, evaluated: string, prior: stri
   const movesTime = conventions.lastQualificationTime === "everyRun" ? `move <> ${s("keep")}` : `move IN (${s("enter")}, ${s("exit")})`;
   const newTime = d.caseWhen([[movesTime, at]], "prior_time");
   const newVersion = d.caseWhen([[`move = ${s("keep")}`, "prior_version"]], s(version));
-  return `SELECT ${key}, ${segmentId}, ${newStatus} AS ${status}, ${newTime} AS ${lqt}, ${newVersion} AS ${ver} FROM (${moves}) AS m WHERE move <> ${s("none")}`;
+  const flags = `move = ${s("keep")} AS kept, ${movesTime} AS ${d.ident("timeSet")}`;
+  return `SELECT ${key}, ${segmentId}, ${newStatus} AS ${status}, ${newTime} AS ${lqt}, ${newVersion} AS ${ver}, ${flags} FROM (${moves}) AS m WHERE move <> ${s("none")}`;
 }
