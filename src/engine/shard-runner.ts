@@ -222,6 +222,7 @@ const TASK_ENTRIES = {
   assignShardsTask: "shard-worker",
   encodeRowsTask: "encode-worker",
   finishEncodingTask: "encode-worker",
+  validateFileTask: "validate-worker",
 } as const;
 
 export type WorkerTaskName = keyof typeof TASK_ENTRIES;

@@ -1,0 +1,200 @@
+/**
+ * The data check a DuckDB job runs before DuckDB reads anything: every row of the sandbox's profile and event
+ * datasets parsed and validated exactly as the row engine's jobs do (the same readers, `toFragment`, the same
+ * coded, located errors), because DuckDB's own readers cast values and drop unknown fields silently. Files are
+ * validated in parallel on worker threads; the error a job reports is the first bad row in load order, whichever
+ * thread finds one first.
+ *
+ * Like git's index, a file that validated clean is not read again while its stat (size, modification and change
+ * times, inode), its dataset's schema digest and the validator's version are those recorded in
+ * `.profile-lab/validated.json`.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { checkReadable } from "../io/sandbox-path.js";
+import { writeJsonAtomic } from "../store/atomic-file.js";
+import { SandboxState } from "../store/sandbox-state.js";
+import { checkedWhile, type Checkpoint, type StageProgress } from "./job-progress.js";
+import { dataFiles, type DataFile } from "./load-data.js";
+import { workerHeapBytes } from "./partition.js";
+import type { Dataset, Sandbox } from "./sandbox.js";
+import { ShardPool } from "./shard-runner.js";
+import { validateFile, type ValidateFileTask } from "./validate-worker.js";
+
+export interface ValidateSourcesOptions {
+  /** Threads validating files: 1 validates them one after the other in this thread. */
+  readonly workers: number;
+  /** Called as rows are validated (`reading`), in this thread and every 250 ms while workers run; throws to cancel. */
+  readonly checkpoint?: Checkpoint<StageProgress>;
+  /** Skip files recorded clean and unchanged, and record the files found clean. */
+  readonly cache: boolean;
+}
+
+export interface SourcesValidation {
+  /** Data files of the sandbox's profile and event datasets. */
+  readonly files: number;
+  /** Files read and validated by this call. */
+  readonly validated: number;
+  /** Files skipped: recorded clean and unchanged. */
+  readonly cached: number;
+  /** Rows validated by this call. */
+  readonly rows: number;
+}
+
+// ------------------------------------------------------------------------------------------ the cache
+
+/** Where clean files are recorded, under the sandbox's state folder. */
+const CACHE_FILE = "validated.json";
+
+/** What a clean file was validated as: its stat, its dataset's digest and the validator's version. */
+interface CleanFile {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly dataset: string;
+  readonly validator: string;
+}
+
+interface CacheDocument {
+  readonly files: Record<string, CleanFile>;
+}
+
+/**
+ * The modules whose code decides whether a row is valid (parsing, the validator, timestamps, formats, patterns,
+ * identities, what a fragment needs): the validator's version is a digest of their text, so a change to any of
+ * them makes every file validate again.
+ */
+const VALIDATOR_MODULES = [
+  "../io/json-file",
+  "../io/json-depth",
+  "../io/jsonl",
+  "../io/parquet-reader",
+  "../xdm/validate",
+  "../xdm/time",
+  "../xdm/formats",
+  "../xdm/limits",
+  "../pql/regex",
+  "../identity/identity-key",
+  "./load-data",
+];
+
+let validatorDigest: string | undefined;
+
+function validatorVersion(): string {
+  if (validatorDigest === undefined) {
+    const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+    const hash = createHash("sha256");
+    for (const m of VALIDATOR_MODULES) hash.update(readFileSync(new URL(`${m}${ext}`, import.meta.url))).update("\0");
+    validatorDigest = hash.digest("hex").slice(0, 16);
+  }
+  return validatorDigest;
+}
+
+/** What validating a row depends on besides its file: the dataset's class, primary namespace and schema type. */
+function datasetDigest(dataset: Dataset): string {
+  const type = JSON.stringify(dataset.schema?.type, (_, v: unknown) => (v instanceof Map ? [...v] : v));
+  return createHash("sha256")
+    .update(JSON.stringify([dataset.kind, dataset.entry.primaryIdentityNamespace ?? null, type]))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** A file's entry key: the same file listed under two datasets is validated against each. */
+const keyOf = (file: DataFile): string => `${file.dataset.entry.id}\n${file.rel}`;
+
+/** The file as the cache would record it now, or undefined when it cannot be read (its reader then says why, in load order). */
+function cleanStamp(file: DataFile, digests: Map<Dataset, string>): CleanFile | undefined {
+  try {
+    checkReadable(file.path, { listed: file.listed });
+    const s = statSync(file.path);
+    let dataset = digests.get(file.dataset);
+    if (dataset === undefined) digests.set(file.dataset, (dataset = datasetDigest(file.dataset)));
+    return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dataset, validator: validatorVersion() };
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(path: string): CacheDocument {
+  try {
+    const doc = JSON.parse(readFileSync(path, "utf8")) as CacheDocument;
+    return typeof doc === "object" && doc !== null && typeof doc.files === "object" && doc.files !== null ? doc : { files: {} };
+  } catch {
+    // No cache yet, or a damaged one: every file is validated and the cache written anew.
+    return { files: {} };
+  }
+}
+
+const sameStamp = (a: CleanFile | undefined, b: CleanFile): boolean =>
+  a !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dataset === b.dataset && a.validator === b.validator;
+
+// ------------------------------------------------------------------------------------------ validating
+
+/**
+ * Validates every data file of the sandbox's profile and event datasets (those the cache says are clean and
+ * unchanged aside) and throws the error a row-engine job throws for the first bad row or unreadable file in load
+ * order: same code, message, file, line or row and JSON path.
+ */
+export async function validateSources(sandbox: Sandbox, options: ValidateSourcesOptions): Promise<SourcesValidation> {
+  const files = dataFiles(sandbox);
+  const cachePath = join(new SandboxState(sandbox.dir).root, CACHE_FILE);
+  const recorded = options.cache ? readCache(cachePath).files : {};
+  const digests = new Map<Dataset, string>();
+  // The stamps are taken before reading: a file changed while it is read has another stamp next time.
+  const stamps = files.map((f) => (options.cache ? cleanStamp(f, digests) : undefined));
+  const todo = files.map((_, i) => i).filter((i) => !sameStamp(recorded[keyOf(files[i]!)], stamps[i]!));
+  const clean = new Set(files.map((_, i) => i).filter((i) => !todo.includes(i)));
+  let rows = 0;
+  const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, shardsDone: 0, shards: 1, profiles: 0 });
+  try {
+    if (options.workers <= 1 || todo.length <= 1) {
+      for (const i of todo) {
+        rows += await validateFile(files[i]!, (n) => progress(rows + n));
+        clean.add(i);
+      }
+    } else {
+      rows = await onWorkers(sandbox, todo, options.workers, progress, (i) => clean.add(i));
+    }
+  } finally {
+    if (options.cache && todo.length > 0) {
+      const entries: Record<string, CleanFile> = {};
+      files.forEach((f, i) => {
+        const stamp = stamps[i];
+        if (clean.has(i) && stamp !== undefined) entries[keyOf(f)] = stamp;
+      });
+      writeJsonAtomic(cachePath, { files: entries } satisfies CacheDocument);
+    }
+  }
+  return { files: files.length, validated: todo.length, cached: files.length - todo.length, rows };
+}
+
+/**
+ * Validates the files `todo` (indexes in load order) on a pool of `workers` threads, one file per task. Results
+ * are taken in load order, so the first bad file in that order throws, whichever finished first; the pool is
+ * then ended with the files still running. Returns the rows validated.
+ */
+async function onWorkers(sandbox: Sandbox, todo: readonly number[], workers: number, progress: (rows: number) => void | Promise<void>, clean: (i: number) => void): Promise<number> {
+  const pool = new ShardPool(Math.min(workers, todo.length), workerHeapBytes({ workers }), "validating data files");
+  // Rows validated so far, counted by the workers.
+  const rowsDone = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    const tasks = todo.map((fileIndex) => {
+      const task = pool.run<ValidateFileTask, number>("validateFileTask", { sandboxDir: sandbox.dir, fileIndex, rowsDone });
+      task.catch(() => undefined); // awaited (and thrown) in load order below
+      return task;
+    });
+    const inOrder = (async () => {
+      let rows = 0;
+      for (const [k, task] of tasks.entries()) {
+        rows += await task;
+        clean(todo[k]!);
+      }
+      return rows;
+    })();
+    return await checkedWhile(inOrder, () => progress(Atomics.load(rowsDone, 0)));
+  } finally {
+    await pool.destroy();
+  }
+}
