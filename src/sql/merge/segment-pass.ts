@@ -25,6 +25,11 @@ export interface SegmentPassOptions {
   /** The evaluation instant, epoch ms. */
   readonly now: number;
   readonly dialect?: SqlDialect;
+  /**
+   * Segment names to ids: `inSegment("<name>")` is resolved to the id, as the reference resolves it, and the row's
+   * `xSegments` holds ids only (a name that is also another segment's id must not match that segment).
+   */
+  readonly segmentIdsByName?: ReadonlyMap<string, string>;
 }
 
 function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: string | undefined } {
@@ -38,9 +43,17 @@ function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: st
  */
 export function segmentPassSql(table: string, segments: readonly PassSegment[], options: SegmentPassOptions): string {
   const dialect = options.dialect ?? DUCKDB;
+  const byName = options.segmentIdsByName;
   const columns = segments.map((s, i) => {
     const { ast, text } = astOf(s);
-    const sql = compilePqlPredicateToSql(ast, { schema: options.schema, now: options.now, dialect, ...(text === undefined ? {} : { text }), ...(s.file === undefined ? {} : { file: s.file }) });
+    const sql = compilePqlPredicateToSql(ast, {
+      schema: options.schema,
+      now: options.now,
+      dialect,
+      ...(byName === undefined ? {} : { inSegment: (ref: string) => dialect.listContains(dialect.field(ROW_SHAPE_NAMES.alias, ROW_SHAPE_NAMES.segments), dialect.string(byName.get(ref) ?? ref)) }),
+      ...(text === undefined ? {} : { text }),
+      ...(s.file === undefined ? {} : { file: s.file }),
+    });
     return `${sql} AS s${i}`;
   });
   const key = dialect.ident(MERGED_COLUMNS.key);

@@ -1,0 +1,129 @@
+/**
+ * A job's DuckDB: an in-memory database with the job's thread count and memory limit, spilling into its own folder
+ * under the sandbox's `.profile-lab/tmp` (DuckDB's default would be `./.tmp` in the current folder), removed when the
+ * job ends however it ends. Statements run under the job's checkpoint: a cancel interrupts the one running, and an
+ * engine error becomes a coded error that names the stage (and `--memory` when memory ran out).
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { checkedWhile } from "../../engine/job-progress.js";
+import { ProfileLabError, type SourceLocation } from "../../xdm/errors.js";
+import { DuckDbSession } from "../merge/duckdb-session.js";
+import type { SqlSession } from "../merge/session.js";
+
+export class SqlEngineError extends ProfileLabError {
+  override readonly name = "SqlEngineError";
+}
+
+export interface EngineOptions {
+  /** Threads DuckDB runs a statement on (default 1 per core it sees). */
+  readonly threads?: number;
+  /** DuckDB's memory_limit, bytes; past it DuckDB spills to the temp folder. */
+  readonly memoryBytes?: number;
+  /** The folder DuckDB spills into: made here, removed on close. */
+  readonly tempDir: string;
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
+
+/** DuckDB's own out-of-memory message starts so. */
+const OUT_OF_MEMORY = /out of memory|could not allocate/i;
+
+export class EngineSession implements SqlSession {
+  /** What the job is doing, for an engine error's message (`merging profiles of merge policy …`). */
+  stage = "starting";
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    private readonly session: DuckDbSession,
+    private readonly tempDir: string,
+    private readonly memoryBytes: number | undefined,
+    /** Called while a statement runs (every 250 ms): throws or rejects to cancel the job. */
+    private readonly check: () => void | Promise<void>,
+  ) {}
+
+  static async open(options: EngineOptions, check: () => void | Promise<void>): Promise<EngineSession> {
+    mkdirSync(options.tempDir, { recursive: true });
+    const config: Record<string, string> = { temp_directory: options.tempDir };
+    if (options.threads !== undefined) config["threads"] = String(options.threads);
+    if (options.memoryBytes !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memoryBytes / 2 ** 20))}MiB`;
+    let instance: DuckDBInstance | undefined;
+    try {
+      instance = await DuckDBInstance.create(":memory:", config);
+      const connection = await instance.connect();
+      const session = await DuckDbSession.open(connection);
+      return new EngineSession(instance, connection, session, options.tempDir, options.memoryBytes, check);
+    } catch (e) {
+      instance?.closeSync();
+      rmSync(options.tempDir, { recursive: true, force: true });
+      throw new SqlEngineError("SQL-E001", `DuckDB did not start: ${firstLine(e)}`);
+    }
+  }
+
+  /** The engine's error as ours: what the job was doing, DuckDB's first line, and what to do when memory ran out. */
+  private failure(e: unknown, where: SourceLocation): ProfileLabError {
+    if (e instanceof ProfileLabError) return e;
+    const message = firstLine(e);
+    if (OUT_OF_MEMORY.test(message)) {
+      const limit = this.memoryBytes === undefined ? "" : ` (${Math.round(this.memoryBytes / 2 ** 20)} MiB)`;
+      return new SqlEngineError("SQL-E003", `DuckDB ran out of memory while ${this.stage}${limit}: ${message}; give the job more with --memory`, where);
+    }
+    return new SqlEngineError("SQL-E002", `DuckDB failed while ${this.stage}: ${message}`, where);
+  }
+
+  /** Runs `work` while checking for a cancel; a cancel interrupts the statement running. */
+  private async guarded<T>(work: () => Promise<T>, where: SourceLocation = {}): Promise<T> {
+    const task = work();
+    try {
+      return await checkedWhile(task, this.check);
+    } catch (e) {
+      // The statement still runs after a cancel: stop it, and wait for it so the connection can be closed.
+      this.connection.interrupt();
+      await task.catch(() => undefined);
+      throw this.failure(e, where);
+    }
+  }
+
+  run(sql: string, where?: SourceLocation): Promise<void> {
+    return this.guarded(() => this.session.run(sql), where);
+  }
+
+  rows(sql: string, where?: SourceLocation): Promise<Array<Record<string, unknown>>> {
+    return this.guarded(() => this.session.rows(sql), where);
+  }
+
+  intChunks(sql: string): AsyncIterable<Int32Array[]> {
+    return this.session.intChunks(sql);
+  }
+
+  appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
+    return this.guarded(() => this.session.appendInts(table, columns));
+  }
+
+  /** The rows of a query chunk by chunk as strings of its first column (for writing large results out without holding them). */
+  async *strings(sql: string): AsyncIterable<string[]> {
+    const result = await this.guarded(() => this.connection.stream(sql));
+    for (;;) {
+      const chunk = await this.guarded(() => result.fetchChunk());
+      if (chunk === null || chunk.rowCount === 0) return;
+      const vector = chunk.getColumnVector(0);
+      const out: string[] = new Array<string>(chunk.rowCount);
+      for (let i = 0; i < chunk.rowCount; i++) out[i] = String(vector.getItem(i));
+      yield out;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+    rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+/** The spill folder of one job under the sandbox's temp folder. */
+export function jobTempDir(tmpRoot: string, kind: string, id: string | number): string {
+  return join(tmpRoot, `duckdb-${kind}-${id}-${process.pid}`);
+}

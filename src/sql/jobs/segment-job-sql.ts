@@ -1,0 +1,227 @@
+/**
+ * A segment job's work on DuckDB, with the reference's rules (src/engine/segment-shard.ts) over whole tables:
+ * for each merge policy in turn, its merged profiles (src/sql/merge), the memberships each profile had (its own
+ * key's entries, and for segments it has none of, the latest entry stored under another of its identities — S7),
+ * all its segments in one pass (`inSegment` reads those prior memberships), the transitions of
+ * src/sql/membership-sql.ts, and the snapshot moved on: the evaluated segments' entries under the profile's other
+ * identities superseded, everything else carried. Then the new snapshot is written in the store's line format and
+ * order (what the reference writes, byte for byte), and the job's counters are read off the tables.
+ *
+ * The snapshot is one table of entries (key, segmentId, the entry's JSON as stored, its status and time): an entry
+ * a run keeps is written back as it was read.
+ */
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
+import type { SegmentPlan } from "../../engine/segment-shard.js";
+import type { Checkpoint, StageProgress } from "../../engine/job-progress.js";
+import type { StatusModel } from "../../segment/membership.js";
+import type { MembershipConventions } from "../../segment/membership.js";
+import { SegmentCounters, type SegmentCounts } from "../../segment/segment-job.js";
+import type { MergePolicy } from "../../xdm/types.js";
+import type { XdmObject } from "../../xdm/xdm-type.js";
+import { DUCKDB } from "../duckdb.js";
+import { nextMembershipsSql } from "../membership-sql.js";
+import { KEYS } from "../merge/identities.js";
+import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
+import { segmentPassSql } from "../merge/segment-pass.js";
+import { ALL_COMPONENTS, type SqlMerge } from "../merge/sql-merge.js";
+import type { EngineSession } from "./engine-session.js";
+
+const d = DUCKDB;
+const q = (s: string): string => d.string(s);
+const SNAP = "pl_snap";
+const KEY = d.ident(MERGED_COLUMNS.key);
+const ORDER = d.ident(MERGED_COLUMNS.order);
+
+export interface SqlSegmentRun {
+  readonly counts: SegmentCounts;
+  /** Profiles evaluated, by merge policy id. */
+  readonly profilesByPolicy: Record<string, number>;
+  /** Profiles left out for their identity graph's size, by merge policy id. */
+  readonly excludedByPolicy: Record<string, number>;
+}
+
+export interface SqlSegmentOptions {
+  readonly asOf: number;
+  readonly statusModel: StatusModel;
+  readonly conventions: MembershipConventions;
+  readonly profileType: XdmObject;
+  readonly eventType: XdmObject;
+  /** The committed snapshot's part files (none before the first job). */
+  readonly priorParts: readonly string[];
+  /** Where the new snapshot is written (one part). */
+  readonly partFile: string;
+  readonly checkpoint: Checkpoint<StageProgress>;
+}
+
+const STORED_ENTRY = "MAP(VARCHAR, JSON)";
+
+/** The snapshot table from the store's JSON Lines parts: one row per (key, segment), the entry's JSON as stored. */
+async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
+  const columns = `key VARCHAR, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR`;
+  if (parts.length === 0) {
+    await session.run(`CREATE OR REPLACE TEMP TABLE ${SNAP} (${columns})`);
+    return;
+  }
+  const files = `[${parts.map(q).join(", ")}]`;
+  const entries = `SELECT key, unnest(map_entries(ups)) AS e FROM read_json(${files}, format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${STORED_ENTRY}'})`;
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT key, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, ` +
+      `json_extract_string(e.value, '$.status') AS status, json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM (${entries})`,
+  );
+}
+
+/** The JSON of a new entry, as nextMembership builds it (status, lastQualificationTime, version). */
+function entryJson(status: string, lqtText: string, version: string): string {
+  return `'{"status":' || to_json(${status}) || ',"lastQualificationTime":' || to_json(${lqtText}) || ',"version":' || to_json(${version}) || '}'`;
+}
+
+/**
+ * One policy's run. `merged` is its merged-profiles table; `graph` the component table of its identity graph
+ * (pdg) — a profile's identities are its key and the ids labelled with it; under `none` only its key.
+ */
+async function runPolicy(
+  session: EngineSession,
+  policy: MergePolicy,
+  plan: SegmentPlan,
+  merged: string,
+  graph: string | undefined,
+  options: SqlSegmentOptions,
+  counters: SegmentCounters,
+): Promise<{ profiles: number; excluded: number }> {
+  const segments = plan.byPolicy.get(policy)!;
+  const ids = segments.map((s) => q(s.definition.id)).join(", ");
+  // The policy's profiles with their key ids.
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_prof AS SELECT m.${KEY} AS pkey, m.${ORDER} AS ord, k.id AS kid FROM ${d.ident(merged)} AS m JOIN ${KEYS} AS k ON k.k = m.${KEY}`);
+  // The stored entries that belong to a profile: under its key, or (pdg) under another of its identities.
+  const owner = graph === undefined ? "k.id" : "coalesce(g.label, k.id)";
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE pl_owned AS SELECT s.*, p.pkey, s.key = p.pkey AS own, k.id AS kid FROM ${SNAP} AS s JOIN ${KEYS} AS k ON k.k = s.key ` +
+      `${graph === undefined ? "" : `LEFT JOIN ${graph} AS g ON g.id = k.id `}JOIN pl_prof AS p ON p.kid = ${owner}`,
+  );
+  // What each profile had: its own entry, else the latest under its other identities (ties: the smallest identity).
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE pl_prior AS SELECT pkey AS key, segmentId, ` +
+      `arg_max({'raw': raw, 'status': status, 'lqtText': lqtText}, {'own': own, 't': lqtText, 'k': -kid}) AS e FROM pl_owned GROUP BY pkey, segmentId`,
+  );
+  // The row the segments read: xSegments is the ids of the segments the profile was in.
+  await session.run(
+    `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
+      `LEFT JOIN (SELECT key, list(segmentId) AS segs FROM pl_prior WHERE e.status IS DISTINCT FROM 'exited' GROUP BY key) AS i ON i.key = m.${KEY}`,
+  );
+  session.stage = `evaluating the segments of merge policy ${policy.id}`;
+  const pass = segmentPassSql(
+    "pl_rows",
+    segments.map((s) => ({ id: s.definition.id, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) })),
+    { schema: { profile: options.profileType, event: options.eventType }, now: options.asOf, segmentIdsByName: plan.idsByName },
+  );
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass}`);
+  // Each segment's transitions with its own version, then the entries as the store writes them.
+  const asOfText = new Date(options.asOf).toISOString();
+  const moves = segments.map((s, i) => {
+    const id = q(s.definition.id);
+    const evaluated = `(SELECT pl_key AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_pass)`;
+    const prior = `(SELECT key, segmentId, e.status AS status, pql_string_ts(e.lqtText) AS lastQualificationTime, json_extract_string(e.raw, '$.version') AS version FROM pl_prior WHERE segmentId = ${id})`;
+    return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version: String(s.definition.version ?? 1), conventions: options.conventions });
+  });
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE pl_next AS SELECT n.key, n.segmentId, n.status, ` +
+      `CASE WHEN n.kept THEN p.e.raw ELSE ${entryJson("n.status", `CASE WHEN n.timeSet THEN ${q(asOfText)} ELSE p.e.lqtText END`, "n.version")} END AS raw, ` +
+      `CASE WHEN n.kept OR NOT n.timeSet THEN p.e.lqtText ELSE ${q(asOfText)} END AS lqtText ` +
+      `FROM (${moves.join(" UNION ALL ")}) AS n LEFT JOIN pl_prior AS p ON p.key = n.key AND p.segmentId = n.segmentId`,
+  );
+  await countPolicy(session, merged, segments.map((s) => s.definition.id), options.profileType, counters);
+  // The snapshot moved on: the evaluated segments' entries of the policy's profiles (under any of their identities) replaced.
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT * FROM ${SNAP} AS s WHERE NOT (s.segmentId IN (${ids}) AND s.key IN (SELECT key FROM pl_owned)) ` +
+      `UNION ALL SELECT key, segmentId, raw, status, lqtText FROM pl_next`,
+  );
+  const [stats] = await session.rows(
+    `SELECT (SELECT count(*) FROM pl_prof) AS profiles, ` +
+      `${graph === undefined ? "0" : `(SELECT count(*) FROM (SELECT label FROM ${graph} GROUP BY label HAVING count(*) + 1 > ${IDENTITY_GRAPH_LIMIT}))`} AS excluded`,
+  );
+  return { profiles: Number(stats!["profiles"]), excluded: Number(stats!["excluded"]) };
+}
+
+/**
+ * The job's counters for one policy's segments, as SegmentCounters counts profile by profile: keys in the order of
+ * the first profile (and, for namespaces, the first place in its identityMap) that has them.
+ */
+async function countPolicy(session: EngineSession, merged: string, segmentIds: readonly string[], profileType: XdmObject, counters: SegmentCounters): Promise<void> {
+  const byStatus = await session.rows(
+    `SELECT n.segmentId, n.status, count(*) AS n FROM pl_next AS n JOIN pl_prof AS p ON p.pkey = n.key GROUP BY n.segmentId, n.status ORDER BY min(p.ord)`,
+  );
+  const hasMap = profileType.fields.get("identityMap")?.kind === "map";
+  const byNamespace = hasMap
+    ? await session.rows(
+        `WITH ns AS (SELECT m.${KEY} AS key, m.${ORDER} AS ord, unnest(map_keys(m.${d.ident("identityMap")})) AS ns, generate_subscripts(map_keys(m.${d.ident("identityMap")}), 1) AS i FROM ${d.ident(merged)} AS m) ` +
+          `SELECT n.segmentId, ns.ns, count(*) AS n FROM pl_next AS n JOIN ns ON ns.key = n.key WHERE n.status <> 'exited' GROUP BY n.segmentId, ns.ns ORDER BY min({'o': ns.ord, 'i': ns.i})`,
+      )
+    : [];
+  const counts: SegmentCounts = { segmented: {}, byNamespace: {}, byStatus: {} };
+  const segmented = counts.segmented as Record<string, number>;
+  for (const id of segmentIds) segmented[id] = 0;
+  for (const r of byStatus) {
+    const id = String(r["segmentId"]);
+    const status = String(r["status"]) as "realized" | "existing" | "exited";
+    const n = Number(r["n"]);
+    (counts.byStatus[id] ??= {})[status] = n;
+    if (status !== "exited") segmented[id] = segmented[id]! + n;
+  }
+  for (const r of byNamespace) (counts.byNamespace[String(r["segmentId"])] ??= {})[String(r["ns"])] = Number(r["n"]);
+  counters.add(counts);
+}
+
+/** Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key). */
+async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
+  const component = `coalesce(kc.k, s.key)`;
+  const lines =
+    `SELECT '{"key":' || to_json(s.key) || ',"ups":{' || string_agg(to_json(s.segmentId) || ':' || s.raw, ',' ORDER BY s.segmentId) || '}}' AS line, ` +
+    `${d.fnv1aUtf16(component)} AS ch, ${component} AS c, ${d.fnv1aUtf16("s.key")} AS kh, s.key AS k ` +
+    `FROM ${SNAP} AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) ` +
+    `GROUP BY s.key, kc.k`;
+  const out = createWriteStream(file);
+  let n = 0;
+  try {
+    for await (const chunk of session.strings(`SELECT line FROM (${lines}) ORDER BY ch, c, kh, k`)) {
+      n += chunk.length;
+      if (!out.write(`${chunk.join("\n")}\n`)) await once(out, "drain");
+    }
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+  return n;
+}
+
+/** Runs every policy of the plan on the merge's session and writes the new snapshot; returns the job's counts. */
+export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, plan: SegmentPlan, options: SqlSegmentOptions): Promise<SqlSegmentRun> {
+  const { checkpoint } = options;
+  const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
+  const profilesByPolicy: Record<string, number> = {};
+  const excludedByPolicy: Record<string, number> = {};
+  session.stage = "reading the previous memberships";
+  await loadSnapshot(session, options.priorParts);
+  let index = 0;
+  for (const policy of plan.byPolicy.keys()) {
+    index++;
+    const where = { shardsDone: 0, shards: 1, policy: index, policies: plan.byPolicy.size };
+    await checkpoint({ stage: "identities", rows: 0, profiles: 0, ...where });
+    session.stage = `merging the profiles of merge policy ${policy.id}`;
+    const merged = `pl_merged_${index}`;
+    await merge.mergePolicy(policy, merged);
+    const graph = await merge.identityGraphOf(policy);
+    await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
+    const { profiles, excluded } = await runPolicy(session, policy, plan, merged, graph, options, counters);
+    profilesByPolicy[policy.id] = profiles;
+    excludedByPolicy[policy.id] = excluded;
+    await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
+    await session.run(`DROP TABLE ${d.ident(merged)}`);
+  }
+  session.stage = "writing the memberships";
+  await checkpoint({ stage: "writing", rows: 0, profiles: 0, shardsDone: 0, shards: 1 });
+  const rows = await writeSnapshot(session, options.partFile);
+  await checkpoint({ stage: "writing", rows, totalRows: rows, profiles: 0, shardsDone: 1, shards: 1 });
+  return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
+}
