@@ -4,10 +4,8 @@
  * frame. The parsed file keeps its positions so that later errors (an unknown segment, a bad row) are located too.
  */
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { checkReadable, MAX_JSON_TEXT_BYTES } from "../io/sandbox-path.js";
-import { sourceFrame } from "../pql/errors.js";
-import { schemaProblems } from "../requests/validate.js";
+import { parseLocatedDocument, pathSteps, type DocumentKind, type PathStep } from "../requests/yaml-document.js";
 import { ProfileLabError, type SourceLocation } from "../xdm/errors.js";
 import { TEST_FILE_SCHEMA, type TestFile } from "./test-file-schema.js";
 
@@ -15,8 +13,8 @@ export class TestFileError extends ProfileLabError {
   override readonly name = "TestFileError";
 }
 
-/** A step of a path into the file: an object key or an array index. */
-export type PathStep = string | number;
+export type { PathStep };
+export { pathSteps };
 
 export interface ParsedTestFile {
   /** The file as given (relative to the working directory when found by the runner). */
@@ -28,77 +26,18 @@ export interface ParsedTestFile {
   error(code: string, message: string, path: readonly PathStep[]): TestFileError;
 }
 
-const STEP = /\.([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
-
-/** Our `$.a[0]["b c"]` JSON path as steps. */
-export function pathSteps(jsonPath: string): PathStep[] {
-  const steps: PathStep[] = [];
-  for (const m of jsonPath.slice(1).matchAll(STEP)) steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
-  return steps;
-}
-
-/** The text range of the node at `path`: a map entry's key (so "unknown field" and "wrong value" point at the line's field), an item itself. */
-function rangeAt(root: Node | null, path: readonly PathStep[]): [number, number] {
-  let node: unknown = root;
-  let range: [number, number] = [0, 0];
-  const take = (n: unknown): void => {
-    const r = (n as Node | null)?.range;
-    if (r) range = [r[0], r[1]];
-  };
-  take(node);
-  for (const step of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
-      if (pair === undefined) break;
-      take(pair.key);
-      node = pair.value;
-    } else if (isSeq(node) && typeof step === "number" && node.items[step] !== undefined) {
-      node = node.items[step];
-      take(node);
-    } else break;
-  }
-  return range;
-}
+const TEST_FILE: DocumentKind<TestFileError> = {
+  schema: TEST_FILE_SCHEMA,
+  syntaxCode: "TST-F001",
+  shapeCode: "TST-F002",
+  rootMessage: "a test file holds one test: an object with runs (and name, rows, …)",
+  makeError: (code, message, location, detail) => new TestFileError(code, message, location, detail),
+};
 
 /** Parses and validates a test file's text; throws a TestFileError naming the first problem (the others in its detail). */
 export function parseTestFile(text: string, file: string): ParsedTestFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const spanOf = (start: number, end: number) => {
-    const a = lineCounter.linePos(start);
-    const b = lineCounter.linePos(Math.max(start, end));
-    return { start: { line: a.line, column: a.col, offset: start }, end: { line: b.line, column: b.col, offset: end } };
-  };
-  const located = (code: string, message: string, start: number, end: number, more?: string): TestFileError => {
-    const span = spanOf(start, end);
-    const frame = sourceFrame(text, span);
-    return new TestFileError(code, message, { file, line: span.start.line, column: span.start.column }, more ? `${frame}\n${more}` : frame);
-  };
-  const syntax = doc.errors[0];
-  if (syntax !== undefined) {
-    const firstLine = syntax.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    throw located("TST-F001", `not valid YAML: ${firstLine}`, syntax.pos[0], syntax.pos[1]);
-  }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  const locate = (path: readonly PathStep[]): { file: string; line: number; column: number } => {
-    const [start] = rangeAt(doc.contents, path);
-    const at = lineCounter.linePos(start);
-    return { file, line: at.line, column: at.col };
-  };
-  const error = (code: string, message: string, path: readonly PathStep[]): TestFileError => located(code, message, ...rangeAt(doc.contents, path));
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw error("TST-F002", "a test file holds one test: an object with runs (and name, rows, …)", []);
-  const { problems, truncated } = schemaProblems(TEST_FILE_SCHEMA, "TST-F002", value);
-  if (problems.length > 0) {
-    const [first, ...rest] = problems;
-    const others = rest.slice(0, 9).map((p) => {
-      const at = locate(pathSteps(p.jsonPath));
-      return `  also ${file}:${at.line}:${at.column}: ${p.message}`;
-    });
-    const more = rest.length - others.length + truncated;
-    if (more > 0) others.push(`  … and ${more} more problem${more === 1 ? "" : "s"}`);
-    throw located(first!.code, first!.message, ...rangeAt(doc.contents, pathSteps(first!.jsonPath)), others.join("\n") || undefined);
-  }
-  return { file, test: value as TestFile, locate, error };
+  const doc = parseLocatedDocument<TestFile, TestFileError>(text, file, TEST_FILE);
+  return { file, test: doc.value, locate: doc.locate, error: doc.error };
 }
 
 /** Reads and parses a test file (an unreadable file is a located error too). */
