@@ -17,7 +17,7 @@ import { JobControl } from "../store/job-control.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
-import { batchSpecs, exportContext, exportShard, type ExportShardResult, type RowSink } from "./export-shard.js";
+import { batchSpecs, exportContext, exportShard, type ExportContext, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { checkedWhile, progressCheck, type JobProgress, type StageProgress } from "./job-progress.js";
 import { DEFAULT_MEMORY_BYTES } from "./partition.js";
@@ -51,6 +51,11 @@ export interface ExportJobOptions {
    * the segment job a request with `runSegmentation` runs first): a server answers the POST with it.
    */
   readonly onStart?: (job: ExportJob) => void;
+  /**
+   * A job `createExportJob` recorded as NEW for this body and these options (a server's queued job): the run
+   * adopts it instead of recording a new one.
+   */
+  readonly job?: ExportJob;
 }
 
 export interface ExportResult {
@@ -94,29 +99,21 @@ function nextJobId(state: SandboxState): number {
   return Math.max(0, ...state.records<ExportJob>("export-jobs").ids().map(Number).filter(Number.isFinite)) + 1;
 }
 
-/** Runs an export job to completion; the job and its batches are recorded under `.profile-lab/`. */
-export async function runExportJob(sandbox: Sandbox, body: unknown, options: ExportJobOptions): Promise<ExportResult> {
-  const clock = options.clock ?? Date.now;
-  const file = options.requestFile;
-  const context = exportContext(sandbox, body, options.statusModel, file, (plan) => checkTarget(sandbox, plan, file));
-  const { plan, policy, rowType, warnings } = context;
-  const workers = workersFor(sandbox, options.workers);
-  const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
-  // An encoder thread writes every batch's Parquet while the workers build rows: each thread takes a share.
-  const threadMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
-  if (plan.runSegmentation) {
-    const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
-    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  }
+type NewJobOptions = Pick<ExportJobOptions, "asOf" | "statusModel" | "requestFile" | "clock">;
 
+/** The request read and checked (fields, filter, merge policy, target dataset, segments); a coded error otherwise. */
+function checkedContext(sandbox: Sandbox, body: unknown, options: NewJobOptions): ExportContext {
+  const file = options.requestFile;
+  return exportContext(sandbox, body, options.statusModel, file, (plan) => checkTarget(sandbox, plan, file));
+}
+
+/** Records the job as NEW and claims it for this process (so a restart's job recovery finds it if the process dies first). */
+function recordNewJob(sandbox: Sandbox, context: ExportContext, options: NewJobOptions): ExportJob {
+  const clock = options.clock ?? Date.now;
   recoverInterruptedJobs(sandbox.dir, clock);
   const state = new SandboxState(sandbox.dir);
-  const control = new JobControl(state.root);
-  const jobs = state.records<ExportJob>("export-jobs");
-  const batchStore = state.records<BatchRecord>("batches");
+  const { plan, policy } = context;
   const id = nextJobId(state);
-  const name = sandbox.manifest.name;
-  const specs = batchSpecs(sandbox, plan, id);
   const created = clock();
   const request = plan.request;
   const job: ExportJob = {
@@ -129,15 +126,52 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     mergePolicy: { id: policy.id, version: policy.version },
     ...(request.filter !== undefined ? { filter: request.filter } : {}),
     ...(request.additionalFields !== undefined ? { additionalFields: request.additionalFields } : {}),
-    destination: destinationOf(plan, specs),
+    destination: destinationOf(plan, batchSpecs(sandbox, plan, id)),
     metrics: { totalTime: { startTimeInMs: created } },
     computeGatewayJobId: {},
     imsOrgId: sandbox.manifest.imsOrgId,
-    requestId: deterministicUuid(name, "export-job-request", id),
+    requestId: deterministicUuid(sandbox.manifest.name, "export-job-request", id),
     creationTime: created,
     updateTime: created,
     asOf: formatDateTime(options.asOf),
   };
+  state.records<ExportJob>("export-jobs").put(id, job);
+  new JobControl(state.root).claim("export-jobs", id);
+  return job;
+}
+
+/**
+ * Records an export job as NEW (queued) without running it; `runExportJob` with the same body, options and
+ * `job` runs it. A request the job would refuse (invalid body, unknown dataset or segment) is refused here,
+ * before anything is recorded.
+ */
+export function createExportJob(sandbox: Sandbox, body: unknown, options: NewJobOptions): ExportJob {
+  return recordNewJob(sandbox, checkedContext(sandbox, body, options), options);
+}
+
+/** Runs an export job to completion; the job and its batches are recorded under `.profile-lab/`. */
+export async function runExportJob(sandbox: Sandbox, body: unknown, options: ExportJobOptions): Promise<ExportResult> {
+  const clock = options.clock ?? Date.now;
+  const file = options.requestFile;
+  const context = checkedContext(sandbox, body, options);
+  const { plan, rowType, warnings } = context;
+  const workers = workersFor(sandbox, options.workers);
+  const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
+  // An encoder thread writes every batch's Parquet while the workers build rows: each thread takes a share.
+  const threadMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
+  if (plan.runSegmentation) {
+    const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
+    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  }
+
+  const job = options.job ?? recordNewJob(sandbox, context, options);
+  const state = new SandboxState(sandbox.dir);
+  const control = new JobControl(state.root);
+  const jobs = state.records<ExportJob>("export-jobs");
+  const batchStore = state.records<BatchRecord>("batches");
+  const { id, creationTime: created } = job;
+  const name = sandbox.manifest.name;
+  const specs = batchSpecs(sandbox, plan, id);
   const batches: BatchRecord[] = specs.map((spec) => ({
     id: spec.batchId,
     imsOrg: sandbox.manifest.imsOrgId,
@@ -153,8 +187,6 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     Object.assign(job, patch, { updateTime: clock() });
     jobs.put(id, job);
   };
-  jobs.put(id, job);
-  control.claim("export-jobs", id);
   for (const b of batches) batchStore.put(b.id, b);
   update({ status: "PROCESSING", computeGatewayJobId: { exportJob: deterministicUuid(name, "export-compute", id) } });
   options.onStart?.(structuredClone(job));

@@ -16,7 +16,7 @@ import { recoverInterruptedJobs } from "./job-recovery.js";
 import { JobCancelledError, progressCheck, type JobProgress } from "./job-progress.js";
 import type { ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
-import { evaluateShard, policyOf, segmentPlan, type SegmentShardResult } from "./segment-shard.js";
+import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import { runShards, workersFor } from "./shard-runner.js";
 import { adoptMembership, discardMembership } from "./spill-cache.js";
 import type { SegmentShardTask } from "./shard-worker.js";
@@ -43,6 +43,11 @@ export interface SegmentJobOptions {
   readonly onProgress?: (event: JobProgress) => void;
   /** Called once with a copy of the job as recorded when it starts (PROCESSING), before any data is read: a server answers the POST with it. */
   readonly onStart?: (job: SegmentJob) => void;
+  /**
+   * A job `createSegmentJob` recorded as NEW for these options (a server's queued job): the run adopts it
+   * instead of recording a new one.
+   */
+  readonly job?: SegmentJob;
 }
 
 /** The profile's whole segmentMembership as of `now`: its `ups` memberships, and external audiences still valid. */
@@ -93,20 +98,38 @@ function newJob(sandbox: Sandbox, state: SandboxState, segments: SegmentJobSegme
   };
 }
 
-/** Runs the job to completion and returns its final record (also stored under `.profile-lab/`). */
-export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions): Promise<SegmentJob> {
+type NewJobOptions = Pick<SegmentJobOptions, "segmentIds" | "asOf" | "clock" | "source" | "properties">;
+
+/** Records the job as NEW and claims it for this process (so a restart's job recovery finds it if the process dies first). */
+function recordNewJob(sandbox: Sandbox, plan: SegmentPlan, options: NewJobOptions): SegmentJob {
   const clock = options.clock ?? Date.now;
-  const plan = segmentPlan(sandbox, options.segmentIds);
   recoverInterruptedJobs(sandbox.dir, clock);
   const state = new SandboxState(sandbox.dir);
-  const control = new JobControl(state.root);
-  const jobs = state.records<SegmentJob>("segment-jobs");
   const wildcard = options.segmentIds === undefined || options.segmentIds[0] === "*";
   const job = newJob(sandbox, state, plan.segments.map((s) => jobSegment(s, policyOf(sandbox, s))), clock(), wildcard);
   job.source = options.source ?? "api";
   job.properties = { ...options.properties, asOf: formatDateTime(options.asOf) };
-  jobs.put(job.id, job);
-  control.claim("segment-jobs", job.id);
+  state.records<SegmentJob>("segment-jobs").put(job.id, job);
+  new JobControl(state.root).claim("segment-jobs", job.id);
+  return job;
+}
+
+/**
+ * Records a segment job as NEW (queued) without running it; `runSegmentJob` with the same options and `job`
+ * runs it. Unknown segment ids are refused here, before anything is recorded.
+ */
+export function createSegmentJob(sandbox: Sandbox, options: NewJobOptions): SegmentJob {
+  return recordNewJob(sandbox, segmentPlan(sandbox, options.segmentIds), options);
+}
+
+/** Runs the job to completion and returns its final record (also stored under `.profile-lab/`). */
+export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions): Promise<SegmentJob> {
+  const clock = options.clock ?? Date.now;
+  const plan = segmentPlan(sandbox, options.segmentIds);
+  const job = options.job ?? recordNewJob(sandbox, plan, options);
+  const state = new SandboxState(sandbox.dir);
+  const control = new JobControl(state.root);
+  const jobs = state.records<SegmentJob>("segment-jobs");
   const update = (patch: Partial<SegmentJob>): void => {
     const now = clock();
     Object.assign(job, patch, { updateTime: now, updateEpoch: Math.floor(now / 1000) });
