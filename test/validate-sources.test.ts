@@ -1,0 +1,277 @@
+/**
+ * validateSources (src/engine/validate-sources.ts), the data check a DuckDB job runs first: it throws the very
+ * error the row engine's segment job throws (code, message, file, line or row, JSON path) over the cases of
+ * test/data-errors.test.ts and more, on one thread and on two, the first bad file in load order winning whichever
+ * worker finishes first; its cache skips clean files until a file, its dataset's schema or the validator changes;
+ * a checkpoint cancels it.
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { JobCancelledError, PROGRESS_EVERY } from "../src/engine/job-progress.js";
+import { runSegmentJob } from "../src/engine/run-segment-job.js";
+import { openSandbox } from "../src/engine/sandbox.js";
+import { validateSources, type SourcesValidation } from "../src/engine/validate-sources.js";
+import { ProfileLabError } from "../src/xdm/errors.js";
+import { SAMPLE_AS_OF } from "./helpers/cli.js";
+import { generatedSandbox } from "./helpers/generated-sandbox.js";
+
+const generated = generatedSandbox("profile-lab-validate-sources-", {
+  profiles: 300,
+  eventsPerProfile: 5,
+  seed: 13,
+  referenceTime: SAMPLE_AS_OF,
+  name: "validate",
+  format: "parquet",
+});
+
+interface Manifest {
+  datasets: { name: string; files?: string[] }[];
+}
+
+function editManifest(dir: string, edit: (m: Manifest) => void): void {
+  const file = join(dir, "sandbox.json");
+  const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+  edit(m);
+  writeFileSync(file, JSON.stringify(m, null, 2));
+}
+
+const dataset = (m: Manifest, name: string): { files?: string[] } => m.datasets.find((d) => d.name === name)!;
+
+/** The events dataset's first part file, relative to the sandbox. */
+function eventsFile(dir: string): string {
+  const m = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as Manifest;
+  return dataset(m, "Web and Commerce Events").files![0]!;
+}
+
+/** A thrown error as compared: class name, code, message and location. */
+async function thrown(run: () => Promise<unknown>): Promise<{ name: string; code: string; message: string; location: unknown } | "no error"> {
+  try {
+    await run();
+    return "no error";
+  } catch (e) {
+    if (!(e instanceof ProfileLabError)) throw e;
+    return { name: e.name, code: e.code, message: e.message, location: { ...e.location } };
+  }
+}
+
+/** The segment job's error on `dir` (the row engine, the reference), then validateSources' on 1 and 2 workers and from a cold cache: all equal. */
+async function expectSameError(dir: string, code: string): Promise<void> {
+  const job = await thrown(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" }));
+  expect(job).toMatchObject({ code });
+  for (const workers of [1, 2]) {
+    expect({ workers, error: await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers, cache: false })) }).toEqual({ workers, error: job });
+  }
+  expect(await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: true }))).toEqual(job);
+}
+
+/** A valid CRM Profiles line of the generated schema. */
+const CRM_LINE = {
+  _id: "r1",
+  identityMap: { CRMID: [{ id: "CRM1", authenticatedState: "authenticated", primary: true }] },
+  person: { name: { firstName: "Ada" }, birthYear: 1980, gender: "female" },
+  _acp_system_metadata: { ingestTime: "2026-10-01T00:00:00Z" },
+};
+const crmLine = (i: number, person: object = {}): string =>
+  JSON.stringify({ ...CRM_LINE, _id: `r${i}`, identityMap: { CRMID: [{ id: `CRM${i}`, primary: true }] }, person: { ...CRM_LINE.person, ...person } });
+const deepJson = (levels: number): string => `${'{"a":'.repeat(levels - 1)}{}${"}".repeat(levels - 1)}`;
+
+/** The CRM dataset as JSON Lines files with these lines (in this order in sandbox.json). */
+function withCrmFiles(dir: string, files: Record<string, readonly string[]>): void {
+  for (const [rel, lines] of Object.entries(files)) writeFileSync(join(dir, rel), `${lines.join("\n")}\n`);
+  editManifest(dir, (m) => {
+    dataset(m, "CRM Profiles").files = Object.keys(files);
+  });
+}
+
+describe("validateSources throws the segment job's error", () => {
+  it.each([
+    ["the folder of a dataset's part files", "datasets/crm-profiles"],
+    ["a folder named like a JSON Lines file", "datasets/crm.jsonl"],
+    ["a folder named like a Parquet file", "datasets/crm.parquet"],
+  ])("a files entry that is %s: IO-F003", async (_, entry) => {
+    const dir = generated.copy();
+    mkdirSync(join(dir, entry), { recursive: true });
+    editManifest(dir, (m) => {
+      m.datasets[0]!.files = [entry];
+    });
+    await expectSameError(dir, "IO-F003");
+  });
+
+  it("a files entry that does not exist: IO-F001", async () => {
+    const dir = generated.copy();
+    editManifest(dir, (m) => {
+      m.datasets[0]!.files!.push("datasets/crm-profiles/part-00001.parquet");
+    });
+    await expectSameError(dir, "IO-F001");
+  });
+
+  it("a Parquet file with 4 KB of garbage in its middle: IO-P003", async () => {
+    const dir = generated.copy();
+    const rel = eventsFile(dir);
+    const bytes = readFileSync(join(dir, rel));
+    for (let i = 0; i < 4096; i++) bytes[(bytes.length >> 1) + i] = (i * 7919 + 13) & 0xff;
+    writeFileSync(join(dir, rel), bytes);
+    await expectSameError(dir, "IO-P003");
+  });
+
+  it("a truncated Parquet file: IO-P001", async () => {
+    const dir = generated.copy();
+    const rel = eventsFile(dir);
+    truncateSync(join(dir, rel), Math.floor(readFileSync(join(dir, rel)).length / 3));
+    await expectSameError(dir, "IO-P001");
+  });
+
+  it("a text file with a .parquet name: IO-P001", async () => {
+    const dir = generated.copy();
+    writeFileSync(join(dir, eventsFile(dir)), '{"_id": "e1", "timestamp": "2026-10-01T00:00:00Z"}\n'.repeat(50));
+    await expectSameError(dir, "IO-P001");
+  });
+
+  it.each([
+    ["a gender outside the schema's enum", crmLine(2, { gender: "robot" }), "IO-D001"],
+    ["a birthYear no int holds", crmLine(2, { birthYear: 3000000000 }), "IO-D001"],
+    ["a 100,000-deep object in a field", crmLine(2, { name: "@" }).replace('"@"', deepJson(100_000)), "IO-D001"],
+    ["a 100,000-deep ingestion time", crmLine(2).replace('"2026-10-01T00:00:00Z"', deepJson(100_000)), "IO-D001"],
+    ["a field the schema does not have, nested", crmLine(2, { name: { firstName: "Ada", nickname: "A" } }), "IO-D001"],
+    ["a number given as a string", crmLine(2, { birthYear: "1980" }), "IO-D001"],
+    ["no ingestion time", JSON.stringify({ ...CRM_LINE, _acp_system_metadata: {} }), "IO-D001"],
+    ["no primary identity", JSON.stringify({ ...CRM_LINE, identityMap: {} }), "IO-D001"],
+    ["malformed JSON", `${crmLine(2).slice(0, 40)}}`, "IO-J001"],
+  ])("%s: the same code at the line and JSON path", async (_, bad, code) => {
+    const dir = generated.copy();
+    withCrmFiles(dir, { "datasets/crm.jsonl": [crmLine(1), bad] });
+    await expectSameError(dir, code);
+  });
+
+  it("the first bad row in load order wins, though a later file's worker finds its own first", async () => {
+    const dir = generated.copy();
+    const many = Array.from({ length: 20_000 }, (_, i) => crmLine(10 + i));
+    withCrmFiles(dir, {
+      "datasets/crm-a.jsonl": [...many, crmLine(1, { gender: "robot" })],
+      "datasets/crm-b.jsonl": [crmLine(2, { birthYear: "1980" })],
+    });
+    await expectSameError(dir, "IO-D001");
+    const error = await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: false }));
+    expect(error).toMatchObject({ location: { file: "datasets/crm-a.jsonl", line: 20_001, jsonPath: "$.person.gender" } });
+  }, 120_000);
+
+  it("a bad row in the last file, the others clean", async () => {
+    const dir = generated.copy();
+    editManifest(dir, (m) => {
+      const events = dataset(m, "Web and Commerce Events");
+      events.files = [...events.files!, "datasets/late.jsonl"];
+    });
+    writeFileSync(join(dir, "datasets/late.jsonl"), `${JSON.stringify({ _id: "e1", identityMap: { ECID: [{ id: "1", primary: true }] }, _acp_system_metadata: { ingestTime: "2026-10-01T00:00:00Z" } })}\n`);
+    await expectSameError(dir, "IO-D001");
+  });
+});
+
+describe("validateSources on clean data", () => {
+  it("validates every row of every data file, on one worker and on two alike", async () => {
+    const dir = generated.copy();
+    const one = await validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: false });
+    const two = await validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: false });
+    const rows = Object.values(generated.summary.datasets).reduce((n, d) => n + d.rows, 0);
+    expect(one).toEqual({ files: one.files, validated: one.files, cached: 0, rows });
+    expect(two).toEqual(one);
+    expect(one.files).toBeGreaterThan(2);
+  });
+});
+
+describe("the validation cache", () => {
+  const open = (dir: string) => openSandbox(dir, { segments: false });
+  const run = (dir: string, workers = 1): Promise<SourcesValidation> => validateSources(open(dir), { workers, cache: true });
+
+  it("skips clean files that did not change, and reads a touched, edited or replaced file again", async () => {
+    const dir = generated.copy();
+    withCrmFiles(dir, { "datasets/crm.jsonl": [crmLine(1), crmLine(2)] });
+    const first = await run(dir, 2);
+    expect(first).toMatchObject({ validated: first.files, cached: 0 });
+    expect(await run(dir)).toEqual({ files: first.files, validated: 0, cached: first.files, rows: 0 });
+
+    const crm = join(dir, "datasets/crm.jsonl");
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(crm, later, later);
+    expect(await run(dir)).toEqual({ files: first.files, validated: 1, cached: first.files - 1, rows: 2 });
+    expect(await run(dir)).toMatchObject({ validated: 0 });
+
+    // The same size and modification time, the content broken: the change time still tells.
+    const stat = { atime: later, mtime: later };
+    writeFileSync(crm, `${crmLine(1)}\n${crmLine(2).replace('"female"', '"robot1"')}\n`);
+    utimesSync(crm, stat.atime, stat.mtime);
+    expect(await thrown(() => run(dir))).toMatchObject({ code: "IO-D001", location: { file: "datasets/crm.jsonl", line: 2, jsonPath: "$.person.gender" } });
+    // A file that failed is not recorded clean: fixed, it is read again.
+    writeFileSync(crm, `${crmLine(1)}\n`);
+    expect(await run(dir)).toMatchObject({ validated: 1, rows: 1 });
+
+    // Replaced by another file (another inode) of the same size and times.
+    const other = join(dir, "datasets/crm.jsonl.new");
+    writeFileSync(other, `${crmLine(3)}\n`);
+    const { mtime, atime } = { mtime: new Date(2026, 0, 1), atime: new Date(2026, 0, 1) };
+    utimesSync(crm, atime, mtime);
+    expect(await run(dir)).toMatchObject({ validated: 1 });
+    utimesSync(other, atime, mtime);
+    renameSync(other, crm);
+    expect(await run(dir)).toMatchObject({ validated: 1, rows: 1 });
+    appendFileSync(crm, `${crmLine(4)}\n`);
+    expect(await run(dir)).toMatchObject({ validated: 1, rows: 2 });
+    expect(await run(dir)).toMatchObject({ validated: 0 });
+  });
+
+  it("reads a dataset's files again when its schema changes, and only that dataset's", async () => {
+    const dir = generated.copy();
+    const first = await run(dir);
+    const sandbox = open(dir);
+    const crm = sandbox.datasets.find((d) => d.entry.name === "CRM Profiles")!;
+    const schemaFile = crm.schema!.file;
+    const sharing = sandbox.datasets.filter((d) => d.schema?.file === schemaFile).reduce((n, d) => n + d.entry.files!.length, 0);
+    expect(first.files).toBeGreaterThan(sharing);
+    // A value added to the gender enum: the data stays valid, the schema's files are read again, no other.
+    writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/"female",/g, '"female", "robot",'));
+    expect(await run(dir)).toMatchObject({ validated: sharing, cached: first.files - sharing });
+    // "female" removed from it: rows that were clean are not any more.
+    writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/"female",\s*/g, ""));
+    expect(readFileSync(schemaFile, "utf8")).not.toContain('"female"');
+    const error = await thrown(() => run(dir));
+    expect(error).toMatchObject({ code: "IO-D001", location: { jsonPath: "$.person.gender" } });
+    expect(error).toEqual(await thrown(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" })));
+  });
+
+  it("without the cache every file is read, and nothing is recorded", async () => {
+    const dir = generated.copy();
+    const cold = await validateSources(open(dir), { workers: 1, cache: false });
+    expect(cold.cached).toBe(0);
+    expect(await validateSources(open(dir), { workers: 1, cache: false })).toEqual(cold);
+    expect(await run(dir)).toMatchObject({ validated: cold.files });
+  });
+
+  it("a damaged cache file is ignored and written anew", async () => {
+    const dir = generated.copy();
+    await run(dir);
+    writeFileSync(join(dir, ".profile-lab/validated.json"), "{ not json");
+    const again = await run(dir);
+    expect(again).toMatchObject({ validated: again.files });
+    expect(await run(dir)).toMatchObject({ validated: 0 });
+  });
+});
+
+describe("cancelling", () => {
+  it("a checkpoint that throws stops the validation with its error; the files done before stay recorded", async () => {
+    const dir = generated.copy();
+    const stop = new JobCancelledError("CANCELLED", "cancelled on request");
+    const seen: number[] = [];
+    const checkpoint = (p: { rows: number }): void => {
+      seen.push(p.rows);
+      throw stop;
+    };
+    await expect(validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: true, checkpoint })).rejects.toBe(stop);
+    expect(seen).toHaveLength(1);
+    const after = await validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: true });
+    // The files before the one it stopped in were recorded clean (their rows are the progress before its first
+    // checkpoint): only the rest are read now.
+    const total = Object.values(generated.summary.datasets).reduce((n, d) => n + d.rows, 0);
+    expect(after.cached).toBeGreaterThan(0);
+    expect(after.rows).toBe(total - (seen[0]! - PROGRESS_EVERY));
+  });
+});
