@@ -3,23 +3,28 @@
  * move memberships on, shard by shard; then commit the membership snapshot and the job record. A failure
  * records the job as FAILED and leaves the previous snapshot untouched.
  */
+import { availableParallelism } from "node:os";
 import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentCounters, toJobError, type ProfileMemberships, type SegmentJob, type SegmentJobSegment } from "../segment/segment-job.js";
 import { externalMemberships } from "../segment/external-audiences.js";
 import { deterministicUuid } from "../store/ids.js";
 import { JobControl } from "../store/job-control.js";
+import type { MembershipGeneration } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, UPS_NAMESPACE, type MergePolicy, type SegmentMembership } from "../xdm/types.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
-import { JobCancelledError, progressCheck, type JobProgress } from "./job-progress.js";
+import type { JobEngine } from "./job-engine.js";
+import { JobCancelledError, progressCheck, type Checkpoint, type JobProgress, type StageProgress } from "./job-progress.js";
 import type { ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
+import { evaluateSegmentsOnSql } from "./segment-sql.js";
 import { runShards, workersFor } from "./shard-runner.js";
 import { adoptMembership, discardMembership } from "./spill-cache.js";
 import type { SegmentShardTask } from "./shard-worker.js";
+import { validateSources } from "./validate-sources.js";
 
 export interface SegmentJobOptions {
   /** Segment ids to evaluate; omitted or `["*"]` evaluates every segment of the sandbox. */
@@ -43,6 +48,12 @@ export interface SegmentJobOptions {
   readonly onProgress?: (event: JobProgress) => void;
   /** Called once with a copy of the job as recorded when it starts (PROCESSING), before any data is read: a server answers the POST with it. */
   readonly onStart?: (job: SegmentJob) => void;
+  /**
+   * What evaluates: `duckdb` (the data read, merged and segmented in SQL on an embedded DuckDB, `workers` its
+   * threads and `memoryBytes` its memory limit) or `reference` (the JS merge and the closure compiler, shard by
+   * shard). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts).
+   */
+  readonly engine?: JobEngine;
   /**
    * A job `createSegmentJob` recorded as NEW for these options (a server's queued job): the run adopts it
    * instead of recording a new one.
@@ -122,6 +133,64 @@ export function createSegmentJob(sandbox: Sandbox, options: NewJobOptions): Segm
   return recordNewJob(sandbox, segmentPlan(sandbox, options.segmentIds), options);
 }
 
+/** The reference: the JS merge and the closure compiler, shard by shard (on workers when the data is spilled). */
+function evaluateOnShards(
+  sandbox: Sandbox,
+  plan: SegmentPlan,
+  generation: MembershipGeneration,
+  jobId: string,
+  options: SegmentJobOptions,
+  checkpoint: Checkpoint<StageProgress>,
+): Promise<SegmentShardResult[]> {
+  return runShards<SegmentShardResult>(
+    sandbox,
+    {
+      job: { kind: "segment-jobs", id: jobId },
+      nextMembership: generation.name,
+      ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
+      workers: workersFor(sandbox, options.workers),
+      policies: plan.byPolicy.size,
+      checkpoint,
+    },
+    {
+      here: (shard, progress) =>
+        evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(shard.index)),
+      worker: (pool, files, progress) =>
+        pool.run<SegmentShardTask, SegmentShardResult>("segmentShard", {
+          sandboxDir: sandbox.dir,
+          segmentIds: options.segmentIds,
+          asOf: options.asOf,
+          statusModel: options.statusModel,
+          jobId,
+          shard: files,
+          partFile: generation.partFile(files.index),
+          progress,
+        }),
+    },
+  );
+}
+
+/** The rows are validated first (DuckDB would read a row that breaks its schema), then evaluated in SQL. */
+async function evaluateOnDuckDb(
+  sandbox: Sandbox,
+  plan: SegmentPlan,
+  generation: MembershipGeneration,
+  jobId: string,
+  options: SegmentJobOptions,
+  checkpoint: Checkpoint<StageProgress>,
+): Promise<SegmentShardResult> {
+  const workers = options.workers ?? availableParallelism();
+  await validateSources(sandbox, { workers, checkpoint, cache: true });
+  return evaluateSegmentsOnSql(sandbox, plan, generation, {
+    jobId,
+    asOf: options.asOf,
+    statusModel: options.statusModel,
+    workers,
+    ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
+    checkpoint,
+  });
+}
+
 /** Runs the job to completion and returns its final record (also stored under `.profile-lab/`). */
 export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions): Promise<SegmentJob> {
   const clock = options.clock ?? Date.now;
@@ -141,32 +210,10 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   try {
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
-    const results = await runShards<SegmentShardResult>(
-      sandbox,
-      {
-        job: { kind: "segment-jobs", id: job.id },
-        nextMembership: generation.name,
-        ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
-        workers: workersFor(sandbox, options.workers),
-        policies: plan.byPolicy.size,
-        checkpoint,
-      },
-      {
-        here: (shard, progress) =>
-          evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(shard.index)),
-        worker: (pool, files, progress) =>
-          pool.run<SegmentShardTask, SegmentShardResult>("segmentShard", {
-            sandboxDir: sandbox.dir,
-            segmentIds: options.segmentIds,
-            asOf: options.asOf,
-            statusModel: options.statusModel,
-            jobId: job.id,
-            shard: files,
-            partFile: generation.partFile(files.index),
-            progress,
-          }),
-      },
-    );
+    const results =
+      (options.engine ?? "reference") === "duckdb"
+        ? [await evaluateOnDuckDb(sandbox, plan, generation, job.id, options, checkpoint)]
+        : await evaluateOnShards(sandbox, plan, generation, job.id, options, checkpoint);
     const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
     const byMergePolicy: Record<string, number> = Object.fromEntries([...plan.byPolicy.keys()].map((p) => [p.id, 0]));
     const excludedByPolicy: Record<string, number> = {};
