@@ -25,24 +25,24 @@ const generated = generatedSandbox("profile-lab-validate-sources-", {
   format: "parquet",
 });
 
-interface Manifest {
-  datasets: { name: string; files?: string[] }[];
+/** The files of a dataset of sandbox.json (by name, or the first), as listed. */
+function filesOf(dir: string, name?: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as { datasets: { name: string; files?: string[] }[] };
+  return (name === undefined ? manifest.datasets[0] : manifest.datasets.find((d) => d.name === name))!.files ?? [];
 }
 
-function editManifest(dir: string, edit: (m: Manifest) => void): void {
-  const file = join(dir, "sandbox.json");
-  const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
-  edit(m);
-  writeFileSync(file, JSON.stringify(m, null, 2));
+/** Lists `files` as the dataset's files in sandbox.json (by name, or the first dataset). */
+function setFiles(dir: string, files: readonly string[], name?: string): void {
+  const path = join(dir, "sandbox.json");
+  const manifest = JSON.parse(readFileSync(path, "utf8")) as { datasets: { name: string; files?: readonly string[] }[] };
+  (name === undefined ? manifest.datasets[0] : manifest.datasets.find((d) => d.name === name))!.files = files;
+  writeFileSync(path, JSON.stringify(manifest, null, 2));
 }
 
-const dataset = (m: Manifest, name: string): { files?: string[] } => m.datasets.find((d) => d.name === name)!;
+const EVENTS = "Web and Commerce Events";
 
 /** The events dataset's first part file, relative to the sandbox. */
-function eventsFile(dir: string): string {
-  const m = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as Manifest;
-  return dataset(m, "Web and Commerce Events").files![0]!;
-}
+const eventsFile = (dir: string): string => filesOf(dir, EVENTS)[0]!;
 
 /** A thrown error as compared: class name, code, message and location. */
 async function thrown(run: () => Promise<unknown>): Promise<{ name: string; code: string; message: string; location: unknown } | "no error"> {
@@ -79,9 +79,7 @@ const deepJson = (levels: number): string => `${'{"a":'.repeat(levels - 1)}{}${"
 /** The CRM dataset as JSON Lines files with these lines (in this order in sandbox.json). */
 function withCrmFiles(dir: string, files: Record<string, readonly string[]>): void {
   for (const [rel, lines] of Object.entries(files)) writeFileSync(join(dir, rel), `${lines.join("\n")}\n`);
-  editManifest(dir, (m) => {
-    dataset(m, "CRM Profiles").files = Object.keys(files);
-  });
+  setFiles(dir, Object.keys(files), "CRM Profiles");
 }
 
 describe("validateSources throws the segment job's error", () => {
@@ -92,17 +90,13 @@ describe("validateSources throws the segment job's error", () => {
   ])("a files entry that is %s: IO-F003", async (_, entry) => {
     const dir = generated.copy();
     mkdirSync(join(dir, entry), { recursive: true });
-    editManifest(dir, (m) => {
-      m.datasets[0]!.files = [entry];
-    });
+    setFiles(dir, [entry]);
     await expectSameError(dir, "IO-F003");
   });
 
   it("a files entry that does not exist: IO-F001", async () => {
     const dir = generated.copy();
-    editManifest(dir, (m) => {
-      m.datasets[0]!.files!.push("datasets/crm-profiles/part-00001.parquet");
-    });
+    setFiles(dir, [...filesOf(dir), "datasets/crm-profiles/part-00001.parquet"]);
     await expectSameError(dir, "IO-F001");
   });
 
@@ -158,10 +152,7 @@ describe("validateSources throws the segment job's error", () => {
 
   it("a bad row in the last file, the others clean", async () => {
     const dir = generated.copy();
-    editManifest(dir, (m) => {
-      const events = dataset(m, "Web and Commerce Events");
-      events.files = [...events.files!, "datasets/late.jsonl"];
-    });
+    setFiles(dir, [...filesOf(dir, EVENTS), "datasets/late.jsonl"], EVENTS);
     writeFileSync(join(dir, "datasets/late.jsonl"), `${JSON.stringify({ _id: "e1", identityMap: { ECID: [{ id: "1", primary: true }] }, _acp_system_metadata: { ingestTime: "2026-10-01T00:00:00Z" } })}\n`);
     await expectSameError(dir, "IO-D001");
   });
