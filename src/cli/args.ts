@@ -1,6 +1,7 @@
 /** Option values as the library takes them: each option's parsing and its usage error, in one place. */
 import { readFileSync } from "node:fs";
 import { parseMemorySize } from "../engine/partition.js";
+import { JOB_ENGINES, type JobEngine } from "../engine/job-engine.js";
 import { openSandbox, type Sandbox } from "../engine/sandbox.js";
 import type { StatusModel } from "../segment/membership.js";
 import { IoError } from "../io/io-error.js";
@@ -51,6 +52,12 @@ export function statusModelOf(args: ParsedArgs): StatusModel {
   const v = args.values["status-model"];
   if (v !== "legacy" && v !== "current") throw new UsageError(`--status-model must be "legacy" or "current", not "${String(v)}"`);
   return v;
+}
+
+export function engineOf(args: ParsedArgs): JobEngine {
+  const v = args.values["engine"];
+  if (!JOB_ENGINES.includes(v as JobEngine)) throw new UsageError(`--engine must be ${JOB_ENGINES.map((e) => `"${e}"`).join(" or ")}, not "${String(v)}"`);
+  return v as JobEngine;
 }
 
 export function intOption(args: ParsedArgs, name: string): number | undefined {

@@ -25,6 +25,13 @@ const MEMORY: OptionSpec = {
   description: "memory budget for the data (e.g. 512m, 4g); larger data is split into shards spilled to disk",
   default: "2g",
 };
+const ENGINE: OptionSpec = {
+  type: "string",
+  value: "engine",
+  description: "what runs the job: duckdb (merge and segments in SQL on embedded DuckDB; --workers its threads, --memory its limit) or reference (the JS merge and the closure compiler, shard by shard)",
+  default: "reference",
+};
+
 const WORKERS: OptionSpec = {
   type: "string",
   value: "n",
@@ -95,13 +102,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "segment-job",
     summary: "evaluate segment definitions on merged profiles and update their segmentMembership",
-    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id or name>]... [--request <file.json>] [--as-of <time>] [--status-model legacy|current] [--memory 2g] [--workers n] [--json]",
+    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id or name>]... [--request <file.json>] [--as-of <time>] [--status-model legacy|current] [--engine duckdb|reference] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
       segment: { type: "string", value: "id or name", multiple: true, description: "segment to evaluate, by id or exact name (repeatable); default: every segment (\"*\")" },
       request: REQUEST("a POST /segment/jobs body instead: [{\"segmentId\": …}] or {\"segments\": [{\"segmentId\": \"*\"}]}"),
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
+      engine: ENGINE,
       memory: MEMORY,
       workers: WORKERS,
     },

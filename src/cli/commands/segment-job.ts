@@ -2,7 +2,7 @@
 import { findSegment } from "../../engine/evaluate.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
 import { parseSegmentJobRequest } from "../../segment/segment-job-list.js";
-import { asOfOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
+import { asOfOf, engineOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
 import type { CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printJson, printSegmentJob } from "../print.js";
@@ -16,7 +16,7 @@ export const run: CommandRun = async (args, io) => {
   const refs = args.values["segment"] as string[] | undefined;
   const request = requestFile === undefined ? undefined : requestOf(requestFile);
   const segmentIds = request !== undefined ? parseSegmentJobRequest(request.body, request.file, known) : refs?.map((ref) => findSegment(sandbox, ref)?.definition.id ?? ref);
-  const options = { segmentIds, asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), memoryBytes: memoryOf(args), ...workersOf(args) };
+  const options = { segmentIds, asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), engine: engineOf(args), memoryBytes: memoryOf(args), ...workersOf(args) };
   const progress = progressReporter("segment job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
   const job = await runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress }).finally(() => {
