@@ -60,3 +60,14 @@ export async function poll(call: Call, url: string, headers: Record<string, stri
   }
   throw new Error(`${url} did not end within 30 s: ${statuses.join(" → ")}`);
 }
+
+/** GETs `url` until the job it answers has `status` (checking between turns of the event loop, so a job running here is seen in it). */
+export async function until(call: Call, url: string, status: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100_000; i++) {
+    const job = (await call({ method: "GET", url })).json() as Record<string, unknown>;
+    if (job["status"] === status) return job;
+    if (ENDED.has(String(job["status"]))) throw new Error(`${url} ended ${String(job["status"])} before it was seen ${status}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`${url} was not seen ${status}`);
+}

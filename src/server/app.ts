@@ -10,11 +10,12 @@
  */
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { recoverInterruptedJobs } from "../engine/job-recovery.js";
 import { parseJson } from "../io/json-file.js";
 import type { StatusModel } from "../segment/membership.js";
 import { version } from "../version.js";
 import { errorAnswer, HttpError, missingApiKey, unauthorized } from "./errors.js";
-import { JobRunner } from "./job-runner.js";
+import { JobRunner, MAX_QUEUED_JOBS } from "./job-runner.js";
 import { lockSandboxFolder } from "./lock.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -45,8 +46,12 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** fastify's logger: true for one JSON line per request on stdout. */
   readonly logger?: boolean;
-  /** Jobs running at once (default MAX_RUNNING_JOBS); further POSTs wait for one to end. */
+  /** Jobs running at once (default MAX_RUNNING_JOBS); further jobs wait, recorded NEW, for one to end. */
   readonly maxRunningJobs?: number;
+  /** Jobs waiting at most (default MAX_QUEUED_JOBS); a POST past it is refused with 429. */
+  readonly maxQueuedJobs?: number;
+  /** The runner of the jobs (default one made from the two options above); a test passes its own to hold its slots. */
+  readonly jobRunner?: JobRunner;
   /** How often active schedules are looked at (default SCHEDULE_TICK_MS). */
   readonly scheduleTickMs?: number;
   /**
@@ -88,7 +93,8 @@ function send(reply: FastifyReply, error: unknown): FastifyReply {
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdOf, requestIdHeader: false });
   const registry = new SandboxRegistry(options.sandboxes);
-  const runner = new JobRunner(options.maxRunningJobs ?? MAX_RUNNING_JOBS, (e) => app.log.warn({ err: e }, "job failed"));
+  const clock = options.clock ?? Date.now;
+  const runner = options.jobRunner ?? new JobRunner(options.maxRunningJobs ?? MAX_RUNNING_JOBS, clock, (e) => app.log.warn({ err: e }, "job failed"), options.maxQueuedJobs ?? MAX_QUEUED_JOBS);
   const releases: (() => void)[] = [];
   try {
     if (options.lockAs !== undefined) for (const entry of registry.list()) releases.push(lockSandboxFolder(entry.dir, options.lockAs));
@@ -96,7 +102,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     for (const release of releases) release();
     throw e;
   }
-  const context: ServerContext = { registry, runner, clock: options.clock ?? Date.now, statusModel: options.statusModel ?? "legacy" };
+  // Jobs a killed server left waiting or running are recorded FAILED (INTERRUPTED) before any request is answered.
+  for (const entry of registry.list()) if (entry.sandbox !== undefined) recoverInterruptedJobs(entry.dir, clock);
+  const context: ServerContext = { registry, runner, clock, statusModel: options.statusModel ?? "legacy" };
 
   // Every body is JSON on these APIs, whatever its Content-Type says (curl's -d sends a form type): it is
   // parsed with the library's parser, so that a syntax error is IO-J001 at its line and column.

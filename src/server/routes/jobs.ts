@@ -1,14 +1,13 @@
 /**
- * `/data/core/ups/export/jobs` and `/data/core/ups/segment/jobs`: create (asynchronous: the answer is the job
- * as it starts), list with the documented query parameters, get, bulk-get (segment jobs) and cancel, on the
- * library calls the CLI's `export`, `segment-job` and `jobs` commands make. `_links` and `link.next` point
- * at this server.
+ * `/data/core/ups/export/jobs` and `/data/core/ups/segment/jobs`: create (asynchronous: the request is checked,
+ * the job recorded NEW and answered at once, then run when a slot is free — job-runner.ts), list with the
+ * documented query parameters, get, bulk-get (segment jobs) and cancel, on the library calls the CLI's
+ * `export`, `segment-job` and `jobs` commands make. `_links` and `link.next` point at this server.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { exportContext } from "../../engine/export-shard.js";
 import { recoverInterruptedJobs } from "../../engine/job-recovery.js";
-import { runExportJob } from "../../engine/run-export-job.js";
-import { runSegmentJob } from "../../engine/run-segment-job.js";
+import { createExportJob, runExportJob } from "../../engine/run-export-job.js";
+import { createSegmentJob, runSegmentJob } from "../../engine/run-segment-job.js";
 import type { Sandbox } from "../../engine/sandbox.js";
 import type { ExportJob } from "../../export/export-job.js";
 import { listExportJobs, type ExportJobListQuery } from "../../export/export-job-list.js";
@@ -46,10 +45,14 @@ function found<J>(job: J | undefined, what: string, id: string): J {
   return job;
 }
 
-/** DELETE on a job: the platform's `{status, message}` while it runs; 409 once it has ended. */
-function cancel(sandbox: Sandbox, kind: JobKind, id: string, status: string): { status: true; message: string } {
+/**
+ * DELETE on a job: the platform's `{status, message}` while it waits or runs (a waiting job ends at once
+ * without running, a running one at its next checkpoint); 409 once it has ended.
+ */
+function cancel(context: ServerContext, sandbox: Sandbox, kind: JobKind, id: string, status: string): { status: true; message: string } {
   const answer = new JobControl(new SandboxState(sandbox.dir).root).cancel(kind, id);
-  if (answer === undefined) throw new HttpError(409, "PLAB-J409", `job ${id} is not running (status ${status}); only running jobs can be cancelled`);
+  if (answer === undefined) throw new HttpError(409, "PLAB-J409", `job ${id} is not running (status ${status}); only waiting or running jobs can be cancelled`);
+  context.runner.cancelQueued(sandbox.dir, kind, id);
   return answer;
 }
 
@@ -58,9 +61,12 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
 
   app.post(`${UPS}/export/jobs`, async (request, reply) => {
     const sandbox = sandboxOf(context, request);
-    // The body is checked now, so that an invalid one is answered at once, not after waiting for a job slot.
-    exportContext(sandbox, request.body, context.statusModel, undefined);
-    const job = await context.runner.start<ExportJob>(sandbox.dir, "export-jobs", (onStart) => runExportJob(sandbox, request.body, { ...options(), onStart }));
+    context.runner.admit();
+    const body = request.body;
+    const run = options();
+    const job = createExportJob(sandbox, body, run);
+    // The run adopts a copy: the answer is the job as recorded now (NEW), whatever the run does meanwhile.
+    context.runner.submit({ dir: sandbox.dir, kind: "export-jobs", id: job.id, run: (onStart) => runExportJob(sandbox, body, { ...run, job: structuredClone(job), onStart }) });
     return reply.header("x-location", `${baseUrlOf(request)}${UPS}/export/jobs/${job.id}`).send(job);
   });
 
@@ -79,13 +85,16 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
   app.delete<{ Params: JobParams }>(`${UPS}/export/jobs/:id`, async (request) => {
     const sandbox = sandboxOf(context, request);
     const job = found(jobsOf<ExportJob>(sandbox, "export-jobs").get(request.params.id), "export", request.params.id);
-    return cancel(sandbox, "export-jobs", request.params.id, job.status);
+    return cancel(context, sandbox, "export-jobs", request.params.id, job.status);
   });
 
   app.post(`${UPS}/segment/jobs`, async (request) => {
     const sandbox = sandboxOf(context, request);
     const segmentIds = parseSegmentJobRequest(request.body, undefined, new Set(sandbox.segments.map((s) => s.definition.id)));
-    const job = await context.runner.start<SegmentJob>(sandbox.dir, "segment-jobs", (onStart) => runSegmentJob(sandbox, { ...options(), segmentIds, onStart }));
+    context.runner.admit();
+    const run = { ...options(), segmentIds };
+    const job = createSegmentJob(sandbox, run);
+    context.runner.submit({ dir: sandbox.dir, kind: "segment-jobs", id: job.id, run: (onStart) => runSegmentJob(sandbox, { ...run, job: structuredClone(job), onStart }) });
     return linkedSegmentJob(request, job);
   });
 
@@ -111,6 +120,6 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
   app.delete<{ Params: JobParams }>(`${UPS}/segment/jobs/:id`, async (request) => {
     const sandbox = sandboxOf(context, request);
     const job = found(jobsOf<SegmentJob>(sandbox, "segment-jobs").get(request.params.id), "segment", request.params.id);
-    return cancel(sandbox, "segment-jobs", request.params.id, job.status);
+    return cancel(context, sandbox, "segment-jobs", request.params.id, job.status);
   });
 }
