@@ -48,11 +48,12 @@ export function recoverInterruptedJobs(sandboxDir: string, clock: () => number =
     }
     control.release(kind, id);
   }
-  // Shards the dead processes spilled (`shards-<pid>-<time>`, see partition.ts) can be gigabytes.
+  // Shards the dead processes spilled (`shards-<pid>-<time>`, see partition.ts) and their DuckDB's spill
+  // (`duckdb-<pid>-…`, see sql/jobs/engine-session.ts) can be gigabytes.
   const dead = new Set(orphans.map((o) => String(o.pid)));
   const tmp = state.tmpDir;
   if (dead.size > 0 && existsSync(tmp)) {
-    for (const name of readdirSync(tmp)) if (dead.has(/^shards-(\d+)-/.exec(name)?.[1] ?? "")) rmSync(join(tmp, name), { recursive: true, force: true });
+    for (const name of readdirSync(tmp)) if (dead.has(/^(?:shards|duckdb)-(\d+)-/.exec(name)?.[1] ?? "")) rmSync(join(tmp, name), { recursive: true, force: true });
   }
   return orphans.length;
 }

@@ -123,7 +123,7 @@ export class EngineSession implements SqlSession {
   }
 }
 
-/** The spill folder of one job under the sandbox's temp folder. */
+/** The spill folder of one job under the sandbox's temp folder; named by process, so job recovery removes a dead one's. */
 export function jobTempDir(tmpRoot: string, kind: string, id: string | number): string {
-  return join(tmpRoot, `duckdb-${kind}-${id}-${process.pid}`);
+  return join(tmpRoot, `duckdb-${process.pid}-${kind}-${id}`);
 }

@@ -1,0 +1,135 @@
+/**
+ * The DuckDB segment job's life: a cancel at any stage ends it CANCELLED with the previous snapshot whole and its
+ * DuckDB spill folder gone; a kill -9 leaves nothing the next job trips on (recovery removes the dead process's
+ * spill); a row that breaks its schema stops it with file, line and JSON path before DuckDB reads anything; too
+ * little memory names --memory; and the memberships do not depend on the thread count or the memory limit.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { JobProgress, JobStage } from "../../src/engine/job-progress.js";
+import { runSegmentJob } from "../../src/engine/run-segment-job.js";
+import { openSandbox } from "../../src/engine/sandbox.js";
+import type { SegmentJob } from "../../src/segment/segment-job.js";
+import { JobControl } from "../../src/store/job-control.js";
+import { SandboxState } from "../../src/store/sandbox-state.js";
+import { REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "profile-lab-segment-sql-life-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const asOf = Date.parse(SAMPLE_AS_OF);
+const DAY = 24 * 3600 * 1000;
+
+let copies = 0;
+function sample(): string {
+  const dir = join(scratch, `sample-${++copies}`);
+  cpSync(join(REPO, "sample-data"), dir, { recursive: true, filter: (p) => !p.includes(".profile-lab") });
+  return dir;
+}
+
+/** What `job` rejects with (fails the test when it succeeds). */
+const thrown = (job: Promise<unknown>): Promise<unknown> =>
+  job.then(
+    () => expect.unreachable("the job should have failed"),
+    (e: unknown) => e,
+  );
+
+const snapshot = (dir: string): string =>
+  new SandboxState(dir).membership
+    .parts()
+    .map((p) => readFileSync(p, "utf8"))
+    .join("");
+
+const tmpEntries = (dir: string): string[] => {
+  const tmp = new SandboxState(dir).tmpDir;
+  return existsSync(tmp) ? readdirSync(tmp) : [];
+};
+
+describe("the DuckDB segment job", () => {
+  it.each(["reading", "identities", "evaluating", "writing"] as JobStage[])("cancelled while %s: CANCELLED, the previous snapshot whole, no spill left", async (stage) => {
+    const dir = sample();
+    await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" });
+    const before = snapshot(dir);
+    const control = new JobControl(new SandboxState(dir).root);
+    const seen: JobStage[] = [];
+    const onProgress = (e: JobProgress): void => {
+      seen.push(e.stage);
+      if (e.stage === stage) control.requestCancel("segment-jobs", e.jobId);
+    };
+    const error = await thrown(runSegmentJob(openSandbox(dir), { asOf: asOf + DAY, statusModel: "current", engine: "duckdb", onProgress }));
+    expect(error).toMatchObject({ code: "CANCELLED" });
+    expect(seen).toContain(stage);
+    const jobs = new SandboxState(dir).records<SegmentJob>("segment-jobs").all();
+    expect(jobs.map((j) => j.status)).toEqual(["SUCCEEDED", "CANCELLED"]);
+    expect(snapshot(dir)).toBe(before);
+    expect(tmpEntries(dir)).toEqual([]);
+  }, 120_000);
+
+  it("killed (SIGKILL) mid-job: the next job recovers it as FAILED, removes its spill and succeeds", async () => {
+    const dir = sample();
+    const child = spawn(process.execPath, [join(REPO, "bin/profile-lab.js"), "segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--engine", "duckdb"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      // Once DuckDB has started (its spill folder exists), the job dies without a word.
+      if (/segment job: (identities|evaluating)/.test(stderr)) child.kill("SIGKILL");
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c, signal) => resolve(signal === "SIGKILL" ? -9 : c)));
+    // A fast machine may finish first: then there is nothing to recover, which the rest still checks.
+    const killed = code === -9;
+    if (killed) expect(new SandboxState(dir).membership.current()).toBeUndefined();
+    const job = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" });
+    expect(job.status).toBe("SUCCEEDED");
+    const jobs = new SandboxState(dir).records<SegmentJob>("segment-jobs").all();
+    expect(jobs.map((j) => j.status)).toEqual(killed ? ["FAILED", "SUCCEEDED"] : ["SUCCEEDED", "SUCCEEDED"]);
+    if (killed) expect(jobs[0]!.errors[0]!.code).toBe("INTERRUPTED");
+    expect(tmpEntries(dir)).toEqual([]);
+  }, 120_000);
+
+  it("stops at a row that breaks its schema with file, line and JSON path, before DuckDB reads anything; nothing written", async () => {
+    const dir = sample();
+    const manifest = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as { datasets: { files?: string[] }[] };
+    const file = manifest.datasets.find((d) => d.files?.[0]?.endsWith(".jsonl"))!.files![0]!;
+    const lines = readFileSync(join(dir, file), "utf8").split("\n");
+    const row = JSON.parse(lines[2]!) as Record<string, unknown>;
+    lines[2] = JSON.stringify({ ...row, _acp_system_metadata: { ingestTime: "not a time" } });
+    writeFileSync(join(dir, file), lines.join("\n"));
+    const error = await thrown(runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" }));
+    expect(error).toMatchObject({ location: { file, line: 3 } });
+    expect((error as { location: { jsonPath?: string } }).location.jsonPath).toMatch(/ingestTime/);
+    const [job] = new SandboxState(dir).records<SegmentJob>("segment-jobs").all();
+    expect(job).toMatchObject({ status: "FAILED", errors: [{ code: (error as { code: string }).code }] });
+    expect(new SandboxState(dir).membership.current()).toBeUndefined();
+    expect(tmpEntries(dir)).toEqual([]);
+  }, 120_000);
+
+  it("with too little memory fails with an error that names --memory; nothing written", async () => {
+    const dir = sample();
+    const error = await thrown(runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb", memoryBytes: 2 ** 20, workers: 1 }));
+    expect(error).toMatchObject({ code: "SQL-E003" });
+    expect(String((error as Error).message)).toContain("--memory");
+    expect(new SandboxState(dir).records<SegmentJob>("segment-jobs").all()).toMatchObject([{ status: "FAILED", errors: [{ code: "SQL-E003" }] }]);
+    expect(new SandboxState(dir).membership.current()).toBeUndefined();
+    expect(tmpEntries(dir)).toEqual([]);
+  }, 120_000);
+
+  it("writes the same snapshot and metrics with 1, 2 and 4 threads and any memory limit", async () => {
+    const runs = [
+      { workers: 1 },
+      { workers: 2, memoryBytes: 256 * 2 ** 20 },
+      { workers: 4, memoryBytes: 2 * 2 ** 30 },
+    ];
+    const out: { snapshot: string; metrics: string }[] = [];
+    for (const options of runs) {
+      const dir = sample();
+      const job = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb", ...options });
+      const { totalTime: _t, profileSegmentationTime: _p, ...metrics } = job.metrics;
+      out.push({ snapshot: snapshot(dir), metrics: JSON.stringify(metrics) });
+    }
+    expect(out[0]!.snapshot.length).toBeGreaterThan(1000);
+    expect(out[1]).toEqual(out[0]);
+    expect(out[2]).toEqual(out[0]);
+  }, 300_000);
+});
