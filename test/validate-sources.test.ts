@@ -5,16 +5,29 @@
  * worker finishes first; its cache skips clean files until a file, its dataset's schema or the validator changes;
  * a checkpoint cancels it.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { JobCancelledError, PROGRESS_EVERY } from "../src/engine/job-progress.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
-import { openSandbox } from "../src/engine/sandbox.js";
+import { openSandbox, type Sandbox } from "../src/engine/sandbox.js";
 import { validateSources, type SourcesValidation } from "../src/engine/validate-sources.js";
+import { DUCKDB } from "../src/sql/duckdb.js";
+import { fromDuckDbJson } from "../src/sql/duckdb-values.js";
+import { DuckDbSession } from "../src/sql/merge/duckdb-session.js";
+import { EVENTS_VIEW, readDatasetsSql, RECORDS_VIEW } from "../src/sql/merge/read-datasets.js";
+import { mergeSourcesOf } from "../src/sql/merge/sources.js";
+import { structOfXdm } from "../src/sql/types.js";
 import { ProfileLabError } from "../src/xdm/errors.js";
+import { toEpochMs } from "../src/xdm/time.js";
+import type { Json, JsonObject } from "../src/xdm/types.js";
+import type { XdmType } from "../src/xdm/xdm-type.js";
 import { SAMPLE_AS_OF } from "./helpers/cli.js";
 import { generatedSandbox } from "./helpers/generated-sandbox.js";
+import { EVENT_SCHEMA, IDENTITY_MAP_SCHEMA } from "./helpers/sandbox.js";
+import { canonical } from "./sql/merge-harness.js";
 
 const generated = generatedSandbox("profile-lab-validate-sources-", {
   profiles: 300,
@@ -264,5 +277,137 @@ describe("cancelling", () => {
     const total = Object.values(generated.summary.datasets).reduce((n, d) => n + d.rows, 0);
     expect(after.cached).toBeGreaterThan(0);
     expect(after.rows).toBe(total - (seen[0]! - PROGRESS_EVERY));
+  });
+});
+
+// ------------------------------------------------------------------ what validates, DuckDB reads the same
+
+const VALUES_PROFILE_SCHEMA = {
+  $id: "https://example.com/schemas/values-profile",
+  title: "Value shapes",
+  type: "object",
+  "meta:class": "https://ns.adobe.com/xdm/context/profile",
+  properties: {
+    _id: { type: "string" },
+    identityMap: IDENTITY_MAP_SCHEMA,
+    s: { type: "string" },
+    i: { type: "integer", "meta:xdmType": "int" },
+    l: { type: "integer", "meta:xdmType": "long" },
+    d: { type: "number" },
+    b: { type: "boolean" },
+    ts: { type: "string", format: "date-time" },
+    dt: { type: "string", format: "date" },
+    obj: { type: "object", properties: { n: { type: "number" }, ts: { type: "string", format: "date-time" }, inner: { type: "object", properties: { ts: { type: "string", format: "date-time" } } } } },
+    tsList: { type: "array", items: { type: "string", format: "date-time" } },
+    objList: { type: "array", items: { type: "object", properties: { s: { type: "string" }, ts: { type: "string", format: "date-time" } } } },
+    m: { type: "object", "meta:xdmType": "map", additionalProperties: { type: "string" } },
+    tsMap: { type: "object", "meta:xdmType": "map", additionalProperties: { type: "string", format: "date-time" } },
+    extSourceSystemAudit: { type: "object", properties: { lastUpdatedDate: { type: "string", format: "date-time" } } },
+  },
+};
+
+/** A sandbox of one profile line and one event line, written as JSON text (numbers as written: `1.0`, `1e2`). */
+function valuesSandbox(field: string, json: string, ingest: string, eventTimestamp: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "profile-lab-values-")), "sandbox");
+  mkdirSync(join(dir, "schemas"), { recursive: true });
+  mkdirSync(join(dir, "datasets"));
+  writeFileSync(join(dir, "schemas/profile.schema.json"), JSON.stringify(VALUES_PROFILE_SCHEMA));
+  writeFileSync(join(dir, "schemas/event.schema.json"), JSON.stringify(EVENT_SCHEMA));
+  const meta = `"_acp_system_metadata":{"ingestTime":${ingest}}`;
+  writeFileSync(join(dir, "datasets/profiles.jsonl"), `{"_id":"p1","identityMap":{"CRMID":[{"id":"C1","primary":true}]},"${field}":${json},${meta}}\n`);
+  writeFileSync(join(dir, "datasets/events.jsonl"), `{"_id":"e1","identityMap":{"CRMID":[{"id":"C1","primary":true}]},"timestamp":${eventTimestamp},${meta}}\n`);
+  const datasets = [
+    { id: "profiles", name: "Profiles", schemaRef: { id: VALUES_PROFILE_SCHEMA.$id }, files: ["datasets/profiles.jsonl"] },
+    { id: "events", name: "Events", schemaRef: { id: EVENT_SCHEMA.$id }, files: ["datasets/events.jsonl"] },
+  ];
+  writeFileSync(join(dir, "sandbox.json"), JSON.stringify({ name: "values", imsOrgId: "VALUES@AdobeOrg", datasets }));
+  return dir;
+}
+
+/** A validated value with its date-times as instants (RFC 3339 UTC), guided by its type, as the reference reads them. */
+function instants(v: Json, t: XdmType): Json {
+  if (t.kind === "date-time") return new Date(toEpochMs(v)!).toISOString();
+  if (t.kind === "array") return (v as Json[]).map((x) => instants(x, t.items));
+  if (t.kind === "map" || t.kind === "object") {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v as JsonObject)) out[k] = instants(x, t.kind === "map" ? t.values : t.fields.get(k)!);
+    return out;
+  }
+  return v;
+}
+
+/** The rows of the SQL merge's record and event views (src/sql/merge/read-datasets.ts) on DuckDB. */
+async function readBySql(sandbox: Sandbox): Promise<{ records: Record<string, unknown>[]; events: Record<string, unknown>[] }> {
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1", temp_directory: join(sandbox.dir, ".profile-lab/tmp") });
+  const connection = await instance.connect();
+  try {
+    const session = await DuckDbSession.open(connection);
+    for (const sql of readDatasetsSql(mergeSourcesOf(sandbox), DUCKDB)) await session.run(sql);
+    return { records: await session.rows(`SELECT * FROM ${RECORDS_VIEW}`), events: await session.rows(`SELECT * FROM ${EVENTS_VIEW}`) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const T = '"2026-10-01T00:00:00Z"';
+
+describe("every row that validates is read by the SQL merge with the same values", () => {
+  it.each([
+    ["a date-time with an offset", "ts", '"2018-10-25T13:22:04-07:00"', T, T],
+    ["a date-time with a space for T", "ts", '"2018-10-25 13:22:04-07:00"', T, T],
+    ["a date-time in lower case, nine fraction digits", "ts", '"2018-10-25t13:22:04.123456789z"', T, T],
+    ["a date-time with an offset without a colon", "ts", '"2018-10-25T13:22:04-0700"', T, T],
+    ["a leap second", "ts", '"2016-12-31T23:59:60.5Z"', T, T],
+    ["a date-time before 1970 with a fraction below the millisecond", "ts", '"1969-12-31T23:59:59.9995Z"', T, T],
+    ["a date-time in year 0", "ts", '"0000-01-01T00:00:00Z"', T, T],
+    ["a date-time in year 9999 with an offset", "ts", '"9999-12-31T23:59:59.999+00:30"', T, T],
+    ["a date-time as epoch milliseconds", "ts", "1540498924001", T, T],
+    ["a date-time as negative fractional epoch milliseconds", "ts", "-1.5", T, T],
+    ["a date-time as epoch milliseconds in exponent form", "ts", "1.5e12", T, T],
+    ["date-times nested in objects", "obj", '{"ts":1540498924001,"n":2,"inner":{"ts":"2018-10-25t13:22:04z"}}', T, T],
+    ["date-times in a list", "tsList", '[1540498924001,"2018-10-25t13:22:04z","2016-12-31T23:59:60Z"]', T, T],
+    ["date-times in a list of objects", "objList", '[{"ts":1540498924001,"s":"a"},{"s":"b"},{"ts":"2018-10-25 13:22:04+05:30"}]', T, T],
+    ["date-times in a map", "tsMap", '{"a":1540498924001,"":"2018-10-25t13:22:04z"}', T, T],
+    ["a custom timestamp as epoch milliseconds", "extSourceSystemAudit", '{"lastUpdatedDate":1540498924001}', T, T],
+    ["an ingestion time as epoch milliseconds", "s", '"x"', "1540498924001", T],
+    ["an ingestion time as a date", "s", '"x"', '"2026-10-01"', T],
+    ["an ingestion time in lower case", "s", '"x"', '"2026-10-01t00:00:00z"', T],
+    ["an event time as epoch milliseconds", "s", '"x"', T, "1540498924001"],
+    ["an event time in lower case with a leap second", "s", '"x"', T, '"2016-12-31t23:59:60z"'],
+    ["an int written 1.0", "i", "1.0", T, T],
+    ["an int written 1e2", "i", "1e2", T, T],
+    ["the int extremes", "i", "-2147483648", T, T],
+    ["the largest safe long", "l", "9007199254740991", T, T],
+    ["the smallest safe long", "l", "-9007199254740991", T, T],
+    ["a huge double", "d", "1e308", T, T],
+    ["the smallest double", "d", "5e-324", T, T],
+    ["a double written as an integer", "d", "3", T, T],
+    ["minus zero", "d", "-0.0", T, T],
+    ["false", "b", "false", T, T],
+    ["a string with escapes, NUL and an emoji", "s", '"a\\u0000\\"\\\\\\n\\ud83d\\ude00é"', T, T],
+    ["a date in year 0", "dt", '"0000-01-01"', T, T],
+    ["a leap day", "dt", '"2024-02-29"', T, T],
+    ["a map with an empty key and __proto__", "m", '{"":"x","__proto__":"y","constructor":"z"}', T, T],
+    ["empty objects and lists", "obj", '{"inner":{}}', T, T],
+    ["an empty list", "tsList", "[]", T, T],
+    ["an empty map", "tsMap", "{}", T, T],
+  ])("%s", async (_, field, json, ingest, eventTimestamp) => {
+    const dir = valuesSandbox(field, json, ingest, eventTimestamp);
+    const sandbox = openSandbox(dir, { segments: false });
+    // Valid by the validator the jobs use (else the case is wrong, not DuckDB).
+    await validateSources(sandbox, { workers: 1, cache: false });
+    const { records, events } = await readBySql(sandbox);
+    const line = (file: string): JsonObject => JSON.parse(readFileSync(join(dir, file), "utf8")) as JsonObject;
+    const { _acp_system_metadata: meta, ...profile } = line("datasets/profiles.jsonl");
+    const expected = canonical(instants(profile, sandbox.datasets[0]!.schema!.type));
+    expect(records).toHaveLength(1);
+    expect(canonical(fromDuckDbJson(records[0]!, structOfXdm(sandbox.profileType)))).toBe(expected);
+    const ingestMs = toEpochMs((meta as JsonObject)["ingestTime"]);
+    expect(Number(records[0]!["pl_ingest"])).toBe(ingestMs);
+    expect(Number(events[0]!["pl_ingest"])).toBe(ingestMs);
+    expect(Number(events[0]!["pl_ts"])).toBe(toEpochMs(line("datasets/events.jsonl")["timestamp"]));
+    const custom = (profile["extSourceSystemAudit"] as JsonObject | undefined)?.["lastUpdatedDate"];
+    expect(records[0]!["pl_custom"] === null ? null : Number(records[0]!["pl_custom"])).toBe(custom === undefined ? null : toEpochMs(custom));
   });
 });

@@ -36,12 +36,75 @@ export function datasetView(index: number): string {
 export const RECORDS_VIEW = "pl_records";
 export const EVENTS_VIEW = "pl_events";
 
+/** The JavaScript Date range: a date-time given as epoch milliseconds beyond it is no instant in the reference either. */
+const MAX_EPOCH_MS = 8.64e15;
+
+/**
+ * `t` with its timestamps as text. JSON Lines date-times are read as text and parsed as the validator admits them
+ * (textTimestamps): DuckDB's JSON reader takes neither epoch milliseconds, a lower-case `t`/`z` nor a leap second.
+ */
+function timestampsAsText(t: SqlType): SqlType {
+  switch (t.kind) {
+    case "timestamp":
+      return { kind: "string" };
+    case "struct":
+      return { kind: "struct", fields: new Map([...t.fields].map(([k, f]) => [k, timestampsAsText(f)] as const)) };
+    case "list":
+      return { kind: "list", items: timestampsAsText(t.items) };
+    case "map":
+      return { kind: "map", values: timestampsAsText(t.values) };
+    default:
+      return t;
+  }
+}
+
+/**
+ * `sql`, read as `timestampsAsText(t)`, as `t`: each date-time text parsed as the reference parses it (RFC 3339,
+ * else epoch milliseconds); undefined when `t` holds no timestamp. `depth` names the lambdas' parameters apart.
+ */
+function textTimestamps(sql: string, t: SqlType, dialect: SqlDialect, depth = 0): string | undefined {
+  switch (t.kind) {
+    case "timestamp": {
+      const parsed = dialect.stringToTimestamp(sql);
+      // Whole milliseconds, toward zero, as a JavaScript Date holds them.
+      const ms = dialect.toDouble(sql);
+      const whole = dialect.arithmetic("-", ms, dialect.arithmetic("%", ms, "1"));
+      // NULL first: the epoch-ms conversion clamps with least/greatest, which skip NULLs.
+      return dialect.caseWhen([[`${sql} IS NULL`, "NULL"], [`${parsed} IS NOT NULL`, parsed]], dialect.epochMsToTimestamp(whole, MAX_EPOCH_MS));
+    }
+    case "struct": {
+      const fields = [...t.fields].map(([k, f]) => [k, textTimestamps(dialect.field(sql, k), f, dialect, depth)] as const);
+      if (fields.every(([, f]) => f === undefined)) return undefined;
+      return dialect.caseWhen([[`${sql} IS NULL`, "NULL"]], dialect.struct(fields.map(([k, f]) => [k, f ?? dialect.field(sql, k)])));
+    }
+    case "list": {
+      const x = `pl_item${depth}`;
+      const item = textTimestamps(x, t.items, dialect, depth + 1);
+      return item === undefined ? undefined : dialect.listTransform(sql, dialect.lambda([x], item));
+    }
+    case "map": {
+      const e = `pl_entry${depth}`;
+      const value = textTimestamps(dialect.field(e, "value"), t.values, dialect, depth + 1);
+      if (value === undefined) return undefined;
+      return dialect.mapFromEntries(dialect.listTransform(dialect.mapEntries(sql), dialect.lambda([e], dialect.struct([["key", dialect.field(e, "key")], ["value", value]]))));
+    }
+    default:
+      return undefined;
+  }
+}
+
 function fileRows(d: SourceDataset, dialect: SqlDialect): string[] {
   const json = d.files.filter((f) => !f.path.endsWith(".parquet"));
   const parquet = d.files.filter((f) => f.path.endsWith(".parquet"));
   const columns: Array<readonly [string, SqlType]> = [...d.type.fields].map(([n, t]) => [n, sqlTypeOfXdm(t)] as const);
   if (!d.type.fields.has(SYSTEM_METADATA)) columns.push([SYSTEM_METADATA, sqlTypeOfXdm(SYSTEM_METADATA_TYPE)]);
-  const reads = json.map((f) => `SELECT *, ${f.ordinal} AS pl_file FROM ${dialect.readJsonLines(f.path, columns)}`);
+  const asText = columns.map(([n, t]) => [n, timestampsAsText(t)] as const);
+  const parsed = columns.flatMap(([n, t]) => {
+    const sql = textTimestamps(dialect.ident(n), t, dialect);
+    return sql === undefined ? [] : [`${sql} AS ${dialect.ident(n)}`];
+  });
+  const select = parsed.length === 0 ? "*" : `* REPLACE (${parsed.join(", ")})`;
+  const reads = json.map((f) => `SELECT ${select}, ${f.ordinal} AS pl_file FROM ${dialect.readJsonLines(f.path, asText)}`);
   if (parquet.length > 0) {
     const ordinal = dialect.caseWhen(parquet.map((f) => [`pl_file = ${dialect.string(f.path)}`, String(f.ordinal)] as const));
     reads.push(`SELECT * REPLACE (${ordinal} AS pl_file) FROM ${dialect.readParquet(parquet.map((f) => f.path))}`);
