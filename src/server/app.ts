@@ -107,11 +107,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const context: ServerContext = { registry, runner, clock, statusModel: options.statusModel ?? "legacy" };
 
   // Every body is JSON on these APIs, whatever its Content-Type says (curl's -d sends a form type): it is
-  // parsed with the library's parser, so that a syntax error is IO-J001 at its line and column.
+  // parsed with the library's parser, so that a syntax error is IO-J001 at its line and column. A request to
+  // a path not emulated is answered 501 whatever its body (a Postman template's unset `{{body}}`).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
     try {
-      done(null, (body as string).trim() === "" ? undefined : parseJson(body as string, "request body"));
+      done(null, request.is404 || (body as string).trim() === "" ? undefined : parseJson(body as string, "request body"));
     } catch (e) {
       done(e as Error, undefined);
     }
