@@ -22,6 +22,7 @@ import type { XdmType } from "../../xdm/xdm-type.js";
 import type { SqlDialect } from "../dialect.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
+import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
 import { FRAGMENTS, KEYS, NAMESPACES } from "./identities.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
@@ -129,9 +130,18 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
 
 /**
  * The statements that create `table`, the merged profiles of `policy`, from the tables of steps 1 and 2.
- * `prefix` names the policy's intermediate tables.
+ * `prefix` names the policy's intermediate tables. Only the fields `use` reads are merged and carried (the row
+ * shape of prunedSchema); events are listed only when `use` reads them (an empty list otherwise).
  */
-export function mergeProfilesSql(sources: MergeSources, policy: MergePolicy, components: ComponentTables, table: string, prefix: string, d: SqlDialect): string[] {
+export function mergeProfilesSql(
+  sources: MergeSources,
+  policy: MergePolicy,
+  components: ComponentTables,
+  table: string,
+  prefix: string,
+  d: SqlDialect,
+  use: FieldUse = ALL_FIELDS,
+): string[] {
   const conventions = sources.conventions;
   const included = policyDatasets(sources, policy);
   const pdg = policy.identityGraph.type === "pdg";
@@ -170,16 +180,18 @@ export function mergeProfilesSql(sources: MergeSources, policy: MergePolicy, com
       `SELECT *, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
       `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)`,
   );
-  const profile = sources.profileType;
+  const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
+  const profile = carried.profile;
   const eventType = sources.eventType;
   const aggregates = [...profile.fields]
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  const eventStruct = d.struct([...eventType.fields.keys()].map((n) => [n, `e.${d.ident(n)}`] as const));
+  const eventStruct = d.struct([...carried.event.fields.keys()].map((n) => [n, `e.${d.ident(n)}`] as const));
   const eventsAgg = `SELECT fk.pk, ${d.orderedList(eventStruct, ["e.pl_ts", "e.pl_seq"])} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
   const idmType = profile.fields.get("identityMap");
-  const joins = [`LEFT JOIN (${recordsAgg}) AS rec ON rec.pk = p.pk`, `LEFT JOIN (${eventsAgg}) AS evs ON evs.pk = p.pk`];
+  const joins = [`LEFT JOIN (${recordsAgg}) AS rec ON rec.pk = p.pk`];
+  if (use.event !== undefined) joins.push(`LEFT JOIN (${eventsAgg}) AS evs ON evs.pk = p.pk`);
   if (idmType?.kind === "map") {
     const idm = d.ident("identityMap");
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
@@ -188,7 +200,7 @@ export function mergeProfilesSql(sources: MergeSources, policy: MergePolicy, com
       `SELECT fk.pk, 1, e.pl_ts, e.pl_seq, ${eventIdm} FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
     joins.push(`LEFT JOIN (${identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d)}) AS idm ON idm.pk = p.pk`);
   }
-  const eventsType = listOf(structOfXdm(eventType));
+  const eventsType = listOf(structOfXdm(carried.event));
   const columns = [
     `p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}`,
     `p.key AS ${d.ident(MERGED_COLUMNS.key)}`,
@@ -196,7 +208,7 @@ export function mergeProfilesSql(sources: MergeSources, policy: MergePolicy, com
       const value = name === "identityMap" && idmType?.kind === "map" ? "idm.m" : SYSTEM_MANAGED.has(name) ? d.null(sqlTypeOfXdm(t)) : `rec.${d.ident(name)}`;
       return `${d.cast(value, sqlTypeOfXdm(t))} AS ${d.ident(name)}`;
     }),
-    `${d.cast(d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
+    `${d.cast(use.event === undefined ? "[]" : d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
     `${d.list([], STRING)} AS ${d.ident(ROW_SHAPE_NAMES.segments)}`,
     `rec.pl_last AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
     `coalesce(rec.pl_count, 0) AS ${d.ident(MERGED_COLUMNS.recordCount)}`,

@@ -6,6 +6,7 @@
 import type { MergePolicy } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
+import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, fragmentsAndLinksSql, identitiesSql, IDENTITIES, lowerNamespaces, numberKeys, type ComponentMethod } from "./identities.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
@@ -16,6 +17,14 @@ export interface SqlMergeOptions {
   /** How identity components are computed (default: the union-find, the faster one — see bench/RESULTS.md). */
   readonly components?: ComponentMethod;
   readonly dialect?: SqlDialect;
+}
+
+export interface MergePolicyOptions {
+  /**
+   * The fields the table's readers read (field-use.ts): only those are merged and carried, in the row shape of
+   * prunedSchema. Undefined: every field (a query's `profiles` tables, an export of all fields).
+   */
+  readonly use?: FieldUse;
 }
 
 export interface StageTime {
@@ -89,11 +98,11 @@ export class SqlMerge {
   }
 
   /** Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. */
-  async mergePolicy(policy: MergePolicy, table: string): Promise<void> {
+  async mergePolicy(policy: MergePolicy, table: string, options: MergePolicyOptions = {}): Promise<void> {
     const tables: ComponentTables = { all: ALL_COMPONENTS, policy: await this.identityGraphOf(policy) };
     const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
     await this.timed(`merge ${policy.id}`, async () => {
-      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect)) await this.session.run(s);
+      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use)) await this.session.run(s);
     });
   }
 }
