@@ -3,7 +3,6 @@
  * move memberships on, shard by shard; then commit the membership snapshot and the job record. A failure
  * records the job as FAILED and leaves the previous snapshot untouched.
  */
-import { availableParallelism } from "node:os";
 import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentCounters, toJobError, type ProfileMemberships, type SegmentJob, type SegmentJobSegment } from "../segment/segment-job.js";
@@ -24,7 +23,6 @@ import { evaluateSegmentsOnSql } from "./segment-sql.js";
 import { runShards, workersFor } from "./shard-runner.js";
 import { adoptMembership, discardMembership } from "./spill-cache.js";
 import type { SegmentShardTask } from "./shard-worker.js";
-import { validateSources } from "./validate-sources.js";
 
 export interface SegmentJobOptions {
   /** Segment ids to evaluate; omitted or `["*"]` evaluates every segment of the sandbox. */
@@ -170,8 +168,8 @@ function evaluateOnShards(
   );
 }
 
-/** The rows are validated first (DuckDB would read a row that breaks its schema), then evaluated in SQL. */
-async function evaluateOnDuckDb(
+/** On DuckDB: `workers` its threads (default one per core), `memoryBytes` its memory limit. */
+function evaluateOnDuckDb(
   sandbox: Sandbox,
   plan: SegmentPlan,
   generation: MembershipGeneration,
@@ -179,13 +177,11 @@ async function evaluateOnDuckDb(
   options: SegmentJobOptions,
   checkpoint: Checkpoint<StageProgress>,
 ): Promise<SegmentShardResult> {
-  const workers = options.workers ?? availableParallelism();
-  await validateSources(sandbox, { workers, checkpoint, cache: true });
   return evaluateSegmentsOnSql(sandbox, plan, generation, {
     jobId,
     asOf: options.asOf,
     statusModel: options.statusModel,
-    workers,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
     checkpoint,
   });

@@ -7,11 +7,11 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { JobProgress, JobStage } from "../../src/engine/job-progress.js";
 import { runSegmentJob } from "../../src/engine/run-segment-job.js";
-import { openSandbox } from "../../src/engine/sandbox.js";
+import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
 import type { SegmentJob } from "../../src/segment/segment-job.js";
 import { JobControl } from "../../src/store/job-control.js";
 import { SandboxState } from "../../src/store/sandbox-state.js";
@@ -103,6 +103,23 @@ describe("the DuckDB segment job", () => {
     expect(job).toMatchObject({ status: "FAILED", errors: [{ code: (error as { code: string }).code }] });
     expect(new SandboxState(dir).membership.current()).toBeUndefined();
     expect(tmpEntries(dir)).toEqual([]);
+  }, 120_000);
+
+  it("refuses a segment the SQL back end cannot run before reading any data, saying which and what runs it; check says so too", async () => {
+    const dir = sample();
+    const file = join(dir, "segments/zz-runtime-regex.json");
+    const value = "person.name.firstName matches person.name.lastName";
+    writeFileSync(file, JSON.stringify({ id: "zz-runtime-regex", name: "Name matches surname", schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/text", value } }));
+    const error = await thrown(runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" }));
+    expect(error).toMatchObject({ code: "SQL-U003", location: { embeddedIn: "$.expression.value", line: 1, column: 1 } });
+    expect(resolve((error as { location: { file: string } }).location.file)).toBe(file);
+    expect((error as Error).message).toMatch(/^segment "Name matches surname" \(zz-runtime-regex\) cannot run on the DuckDB engine: .*--engine reference\)$/);
+    expect(new SandboxState(dir).records<SegmentJob>("segment-jobs").all()).toMatchObject([{ status: "FAILED", errors: [{ code: "SQL-U003" }] }]);
+    expect(existsSync(join(new SandboxState(dir).root, "validated.json"))).toBe(false);
+    const checked = checkSandboxSegments(dir);
+    expect(checked.filter((r) => r.duckdbRefusal !== undefined).map((r) => [r.definition.id, r.duckdbRefusal!.code])).toEqual([["zz-runtime-regex", "SQL-U003"]]);
+    // The reference engine runs it.
+    expect((await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "reference" })).status).toBe("SUCCEEDED");
   }, 120_000);
 
   it("with too little memory fails with an error that names --memory; nothing written", async () => {

@@ -10,7 +10,7 @@ import { printJson } from "../print.js";
 import { countReporter } from "../progress.js";
 
 function segmentJson(results: readonly SegmentCheckResult[]): unknown[] {
-  return results.map(({ file, definition, check }) => ({
+  return results.map(({ file, definition, check, duckdbRefusal }) => ({
     segmentId: definition.id,
     name: definition.name,
     file,
@@ -18,16 +18,20 @@ function segmentJson(results: readonly SegmentCheckResult[]): unknown[] {
     errors: check.errors.map((e) => ({ code: e.code, message: e.message, location: e.location })),
     evaluationInfo: check.eligibility && { batch: { enabled: true }, continuous: { enabled: check.eligibility.streaming }, synchronous: { enabled: check.eligibility.edge } },
     reasons: check.eligibility?.reasons ?? [],
+    // Not a platform field: which of profile-lab's job engines run the definition, and why DuckDB does not when it does not.
+    engines: check.errors.length > 0 ? [] : duckdbRefusal === undefined ? ["duckdb", "reference"] : ["reference"],
+    ...(duckdbRefusal === undefined ? {} : { duckdbRefusal: { code: duckdbRefusal.code, message: duckdbRefusal.message, location: duckdbRefusal.location } }),
   }));
 }
 
 function printSegments(io: CliIo, results: readonly SegmentCheckResult[]): void {
-  for (const { definition, check } of results) {
+  for (const { definition, check, duckdbRefusal } of results) {
     const e = check.eligibility;
     const where = e ? `batch${e.streaming ? ", streaming" : ""}${e.edge ? ", edge" : ""}` : "does not parse";
     io.out(`${check.errors.length ? "✗" : "✓"} ${definition.name} (${definition.id}): ${where}`);
     for (const error of check.errors) io.out(error.format().replace(/^/gm, "    "));
     if (e && !check.errors.length && e.reasons.length) io.out(`    not streaming/edge: ${e.reasons.join("; ")}`);
+    if (duckdbRefusal !== undefined) io.out(`    reference engine only: ${duckdbRefusal.format().replace(/\n/g, "\n    ")}`);
   }
   const failed = results.filter((r) => r.check.errors.length > 0).length;
   io.out(`\n${results.length - failed} of ${results.length} segment definitions are valid`);

@@ -53,6 +53,8 @@ export interface SqlSegmentOptions {
   /** Where the new snapshot is written (one part). */
   readonly partFile: string;
   readonly checkpoint: Checkpoint<StageProgress>;
+  /** Each policy's segment pass (segmentPasses), compiled before the job reads data. */
+  readonly passes: ReadonlyMap<MergePolicy, string>;
 }
 
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
@@ -84,6 +86,7 @@ function entryJson(status: string, lqtText: string, version: string): string {
 async function runPolicy(
   session: EngineSession,
   policy: MergePolicy,
+  pass: string,
   plan: SegmentPlan,
   merged: string,
   graph: string | undefined,
@@ -111,11 +114,6 @@ async function runPolicy(
       `LEFT JOIN (SELECT key, list(segmentId) AS segs FROM pl_prior WHERE e.status IS DISTINCT FROM 'exited' GROUP BY key) AS i ON i.key = m.${KEY}`,
   );
   session.stage = `evaluating the segments of merge policy ${policy.id}`;
-  const pass = segmentPassSql(
-    "pl_rows",
-    segments.map((s) => ({ id: s.definition.id, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) })),
-    { schema: { profile: options.profileType, event: options.eventType }, now: options.asOf, segmentIdsByName: plan.idsByName },
-  );
   await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass}`);
   // Each segment's transitions with its own version, then the entries as the store writes them.
   const asOfText = new Date(options.asOf).toISOString();
@@ -195,9 +193,23 @@ async function writeSnapshot(session: EngineSession, file: string): Promise<numb
   return n;
 }
 
+/**
+ * Each policy's segment pass (over `pl_rows`), compiled before any data is read: a segment the SQL back end cannot
+ * run stops the job at once with its coded, located error and what to do.
+ */
+export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions, "asOf" | "profileType" | "eventType">): Map<MergePolicy, string> {
+  const schema = { profile: options.profileType, event: options.eventType };
+  return new Map(
+    [...plan.byPolicy].map(([policy, segments]) => {
+      const list = segments.map((s) => ({ id: s.definition.id, name: s.definition.name, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) }));
+      return [policy, segmentPassSql("pl_rows", list, { schema, now: options.asOf, segmentIdsByName: plan.idsByName })] as const;
+    }),
+  );
+}
+
 /** Runs every policy of the plan on the merge's session and writes the new snapshot; returns the job's counts. */
 export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, plan: SegmentPlan, options: SqlSegmentOptions): Promise<SqlSegmentRun> {
-  const { checkpoint } = options;
+  const { checkpoint, passes } = options;
   const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
   const profilesByPolicy: Record<string, number> = {};
   const excludedByPolicy: Record<string, number> = {};
@@ -213,7 +225,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     await merge.mergePolicy(policy, merged);
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
-    const { profiles, excluded } = await runPolicy(session, policy, plan, merged, graph, options, counters);
+    const { profiles, excluded } = await runPolicy(session, policy, passes.get(policy)!, plan, merged, graph, options, counters);
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });

@@ -7,6 +7,7 @@
 import { pqlJsonToAst, parsePql, type PqlSchema, type SegmentDefinitionExpression } from "../../pql/index.js";
 import type { PqlExpr } from "../../pql/ast.js";
 import { compilePqlPredicateToSql } from "../compiler.js";
+import { SqlCompileError, type SqlErrorCode } from "../errors.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
@@ -15,6 +16,8 @@ import type { SqlSession } from "./session.js";
 
 export interface PassSegment {
   readonly id: string;
+  /** For the error of a segment the SQL back end cannot run. */
+  readonly name?: string;
   readonly expression: SegmentDefinitionExpression;
   /** The definition's file, for located errors. */
   readonly file?: string;
@@ -44,9 +47,20 @@ function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: st
 export function segmentPassSql(table: string, segments: readonly PassSegment[], options: SegmentPassOptions): string {
   const dialect = options.dialect ?? DUCKDB;
   const byName = options.segmentIdsByName;
-  const columns = segments.map((s, i) => {
-    const { ast, text } = astOf(s);
-    const sql = compilePqlPredicateToSql(ast, {
+  const columns = segments.map((s, i) => `${compileSegmentSql(s, options, dialect)} AS s${i}`);
+  const key = dialect.ident(MERGED_COLUMNS.key);
+  return `SELECT ${[`${ROW_SHAPE_NAMES.alias}.${key} AS pl_key`, ...columns].join(", ")} FROM ${dialect.ident(table)} AS ${dialect.ident(ROW_SHAPE_NAMES.alias)} ORDER BY ${ROW_SHAPE_NAMES.alias}.${dialect.ident(MERGED_COLUMNS.order)}`;
+}
+
+/**
+ * The segment's predicate in SQL. A construct the SQL back end cannot run exactly is its coded error (SQL-U…), located
+ * in the definition, saying which segment and that the reference engine runs it.
+ */
+export function compileSegmentSql(s: PassSegment, options: SegmentPassOptions, dialect: SqlDialect = options.dialect ?? DUCKDB): string {
+  const byName = options.segmentIdsByName;
+  const { ast, text } = astOf(s);
+  try {
+    return compilePqlPredicateToSql(ast, {
       schema: options.schema,
       now: options.now,
       dialect,
@@ -54,10 +68,13 @@ export function segmentPassSql(table: string, segments: readonly PassSegment[], 
       ...(text === undefined ? {} : { text }),
       ...(s.file === undefined ? {} : { file: s.file }),
     });
-    return `${sql} AS s${i}`;
-  });
-  const key = dialect.ident(MERGED_COLUMNS.key);
-  return `SELECT ${[`${ROW_SHAPE_NAMES.alias}.${key} AS pl_key`, ...columns].join(", ")} FROM ${dialect.ident(table)} AS ${dialect.ident(ROW_SHAPE_NAMES.alias)} ORDER BY ${ROW_SHAPE_NAMES.alias}.${dialect.ident(MERGED_COLUMNS.order)}`;
+  } catch (e) {
+    if (!(e instanceof SqlCompileError)) throw e;
+    const segment = s.name === undefined ? `"${s.id}"` : `"${s.name}" (${s.id})`;
+    const error = new SqlCompileError(e.code as SqlErrorCode, `segment ${segment} cannot run on the DuckDB engine: ${e.message}; the reference engine runs it (--engine reference)`, e.span, text, s.file);
+    // Line and column point into the PQL text of the definition file.
+    throw text === undefined ? error : error.inJsonValue("$.expression.value");
+  }
 }
 
 /** The keys of the profiles that qualify for each segment (by id), in profile order, from one pass. */
