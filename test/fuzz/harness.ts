@@ -81,7 +81,7 @@ const RETIMES = 2;
  * The clock inputs are timed on: the CPU time of this process (every thread of it, decoding threads included), in
  * ms — what an input costs whatever else the machine runs; wall time on two shared cores is several times longer.
  */
-const cpuClock = (): number => {
+export const cpuClock = (): number => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
