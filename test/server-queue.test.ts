@@ -230,11 +230,16 @@ describe("POST answers at once", () => {
     new SandboxState(dir).records<SegmentJob>("segment-jobs").put(running.id, { ...running, status: "PROCESSING" });
     const gone = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString());
     for (const name of claims(dir)) writeFileSync(join(dir, ".profile-lab", "running", name), JSON.stringify({ pid: gone }));
-    const { app } = serve({ sandboxes: folder });
+    const { app, call } = serve({ sandboxes: folder });
     const state = new SandboxState(dir);
     expect(state.records<ExportJob>("export-jobs").get(String(waiting.id))).toMatchObject({ status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
     expect(state.records<SegmentJob>("segment-jobs").get(running.id)).toMatchObject({ status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
     expect(claims(dir)).toEqual([]);
+
+    // Another process's job (a CLI run beside the server) left in flight while the server runs: a GET records it.
+    const other = createSegmentJob(sandbox, options);
+    writeFileSync(join(dir, ".profile-lab", "running", `segment-jobs-${other.id}.json`), JSON.stringify({ pid: gone }));
+    expect((await call({ method: "GET", url: `${UPS}/segment/jobs/${other.id}` })).json()).toMatchObject({ status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
     await app.close();
   });
 });

@@ -14,6 +14,7 @@ import { listExportJobs, type ExportJobListQuery } from "../../export/export-job
 import type { SegmentJob } from "../../segment/segment-job.js";
 import { bulkGetSegmentJobs, listSegmentJobs, parseSegmentJobRequest, type SegmentJobListQuery } from "../../segment/segment-job-list.js";
 import { JobControl, type JobKind } from "../../store/job-control.js";
+import type { RecordStore } from "../../store/record-store.js";
 import { SandboxState } from "../../store/sandbox-state.js";
 import { baseUrlOf, queryInt, queryOf, queryString, sandboxOf, type ServerContext } from "../context.js";
 import { HttpError } from "../errors.js";
@@ -34,11 +35,29 @@ interface JobParams {
   readonly id: string;
 }
 
-/** The job records of a sandbox, with jobs left running by a dead process recorded as FAILED first (as the CLI does). */
-function jobsOf<J>(sandbox: Sandbox, kind: JobKind) {
-  recoverInterruptedJobs(sandbox.dir);
-  return new SandboxState(sandbox.dir).records<J>(kind);
+const IN_FLIGHT = new Set(["NEW", "QUEUED", "PROCESSING", "CANCELLING"]);
+
+/**
+ * Job records of a sandbox, as `read` picks them. A job left in flight by a process that is gone is recorded
+ * FAILED first (as the CLI does). The claims are read for that only when the answer holds a job in flight
+ * that this server is not running or holding: reading every claim on each request cost time in proportion
+ * to the jobs waiting here.
+ */
+function jobsOf<J extends { id: string | number; status: string }>(context: ServerContext, sandbox: Sandbox, kind: JobKind, read: (store: RecordStore<J>) => J[]): J[] {
+  const store = new SandboxState(sandbox.dir).records<J>(kind);
+  const jobs = read(store);
+  if (!jobs.some((j) => IN_FLIGHT.has(j.status) && !context.runner.holds(sandbox.dir, kind, j.id))) return jobs;
+  recoverInterruptedJobs(sandbox.dir, context.clock);
+  return read(store);
 }
+
+const all = <J>(store: RecordStore<J>): J[] => store.all();
+const one =
+  (id: string) =>
+  <J>(store: RecordStore<J>): J[] => {
+    const job = store.get(id);
+    return job === undefined ? [] : [job];
+  };
 
 function found<J>(job: J | undefined, what: string, id: string): J {
   if (job === undefined) throw new HttpError(404, "PLAB-J404", `${what} job "${id.slice(0, 128)}" not found`);
@@ -73,18 +92,18 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
   app.get(`${UPS}/export/jobs`, async (request) => {
     const sandbox = sandboxOf(context, request);
     const query = queryOf(request, { limit: queryInt, offset: queryString, status: queryString, start: queryInt, page: queryInt, sort: queryString });
-    const list = listExportJobs(jobsOf<ExportJob>(sandbox, "export-jobs").all(), query as ExportJobListQuery);
+    const list = listExportJobs(jobsOf<ExportJob>(context, sandbox, "export-jobs", all), query as ExportJobListQuery);
     return { ...list, link: { next: list.link.next === "" ? "" : upsHref(request, list.link.next) } };
   });
 
   app.get<{ Params: JobParams }>(`${UPS}/export/jobs/:id`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    return found(jobsOf<ExportJob>(sandbox, "export-jobs").get(request.params.id), "export", request.params.id);
+    return found(jobsOf<ExportJob>(context, sandbox, "export-jobs", one(request.params.id))[0], "export", request.params.id);
   });
 
   app.delete<{ Params: JobParams }>(`${UPS}/export/jobs/:id`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    const job = found(jobsOf<ExportJob>(sandbox, "export-jobs").get(request.params.id), "export", request.params.id);
+    const job = found(jobsOf<ExportJob>(context, sandbox, "export-jobs", one(request.params.id))[0], "export", request.params.id);
     return cancel(context, sandbox, "export-jobs", request.params.id, job.status);
   });
 
@@ -101,25 +120,25 @@ export function jobRoutes(app: FastifyInstance, context: ServerContext): void {
   app.get(`${UPS}/segment/jobs`, async (request) => {
     const sandbox = sandboxOf(context, request);
     const query = queryOf(request, { start: queryInt, limit: queryInt, status: queryString, sort: queryString, property: queryString });
-    const list = listSegmentJobs(jobsOf<SegmentJob>(sandbox, "segment-jobs").all(), query as SegmentJobListQuery);
+    const list = listSegmentJobs(jobsOf<SegmentJob>(context, sandbox, "segment-jobs", all), query as SegmentJobListQuery);
     const next = list._links.next.href;
     return { ...list, children: list.children.map((j) => linkedSegmentJob(request, j)), _links: { next: next === undefined ? {} : { href: upsHref(request, next) } } };
   });
 
   app.post(`${UPS}/segment/jobs/bulk-get`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    const { results } = bulkGetSegmentJobs(jobsOf<SegmentJob>(sandbox, "segment-jobs").all(), request.body);
+    const { results } = bulkGetSegmentJobs(jobsOf<SegmentJob>(context, sandbox, "segment-jobs", all), request.body);
     return { results: Object.fromEntries(Object.entries(results).map(([id, job]) => [id, linkedSegmentJob(request, job)])) };
   });
 
   app.get<{ Params: JobParams }>(`${UPS}/segment/jobs/:id`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    return linkedSegmentJob(request, found(jobsOf<SegmentJob>(sandbox, "segment-jobs").get(request.params.id), "segment", request.params.id));
+    return linkedSegmentJob(request, found(jobsOf<SegmentJob>(context, sandbox, "segment-jobs", one(request.params.id))[0], "segment", request.params.id));
   });
 
   app.delete<{ Params: JobParams }>(`${UPS}/segment/jobs/:id`, async (request) => {
     const sandbox = sandboxOf(context, request);
-    const job = found(jobsOf<SegmentJob>(sandbox, "segment-jobs").get(request.params.id), "segment", request.params.id);
+    const job = found(jobsOf<SegmentJob>(context, sandbox, "segment-jobs", one(request.params.id))[0], "segment", request.params.id);
     return cancel(context, sandbox, "segment-jobs", request.params.id, job.status);
   });
 }
