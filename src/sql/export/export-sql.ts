@@ -1,0 +1,325 @@
+/**
+ * The export job's rows on the SQL back end: from the merged profiles of the export's merge policy, the membership
+ * snapshot and the external audiences, each batch's Parquet part files written by the engine (`COPY (SELECT …) TO`),
+ * with the JS export's rows (src/engine/export-shard.ts) in its order:
+ * - profile filters: empty profiles (no records) only with `emptyProfiles`; `fromIngestTimestamp` strictly before the
+ *   profile's last update (its records' latest ingestion, or its events' for a profile of events only);
+ * - segment filters: a batch takes a profile when any of its filter entries matches the profile's segmentMembership
+ *   (namespace without case, status, qualification window) — memberships.ts builds it as the JS export does;
+ * - `fields` cuts every column (row-values.ts); `timeSeriesEvents` holds the profile's events by timestamp, those
+ *   ingested inside the eventList window, cut by `eventList.fields`;
+ * - a batch's rows go into `part-00000.parquet`, `part-00001.parquet`, … of `rowsPerFile` rows each (an empty batch
+ *   gets one file with the schema), in profile order (`xProfileOrder`).
+ * Every COPY orders its rows and sets its row group size, so the files are the same bytes for any thread count.
+ * Writing Parquet is DuckDB's own (COPY options, file types): another dialect would write its files its own way.
+ */
+import { mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { FinishedBatches, WrittenFile } from "../../export/batch-writer.js";
+import type { BatchSpec } from "../../export/export-job.js";
+import type { ExportPlan, ResolvedSegmentFilter } from "../../export/export-request.js";
+import { ALL, projectionOf } from "../../export/projection.js";
+import { ProfileLabError } from "../../xdm/errors.js";
+import type { MergePolicy } from "../../xdm/types.js";
+import { object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../../xdm/xdm-type.js";
+import type { SqlDialect } from "../dialect.js";
+import { DUCKDB } from "../duckdb.js";
+import { SQL_ERROR_CODES, SqlCompileError } from "../errors.js";
+import { FRAGMENTS, KEYS } from "../merge/identities.js";
+import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
+import { EVENTS_VIEW } from "../merge/read-datasets.js";
+import type { SqlSession } from "../merge/session.js";
+import type { MergeSources } from "../merge/sources.js";
+import { nameProblem, ROW_SHAPE_NAMES } from "../row-shape.js";
+import { createEntries, segmentMembershipSql } from "./memberships.js";
+import { fileTypeName, RowValues } from "./row-values.js";
+
+/** An engine statement of the export failed (the message says which step and file). */
+export class SqlExportError extends ProfileLabError {
+  override readonly name = "SqlExportError";
+}
+
+/** Rows per row group, as the JS writer's (src/io/parquet-writer.ts). */
+const ROW_GROUP_ROWS = 100_000;
+
+/** The platform's default: 5 million rows per file (src/export/defaults.ts). */
+const DEFAULT_ROWS_PER_FILE = 5_000_000;
+
+export interface SqlExportInput {
+  /** The merged-profiles table of the export's merge policy (SqlMerge.mergePolicy). */
+  readonly merged: string;
+  /**
+   * The schema of the merged table's columns and `xEvent` items when it was merged for the fields some readers use
+   * only; default the sources' union schemas. It must carry what the export reads: the `fields` (all without),
+   * identityMap (the namespace counters), and the events' `eventList.fields` when events are exported.
+   */
+  readonly carried?: { readonly profile: XdmObject; readonly event: XdmObject };
+  /** The component table of the policy's identity graph (SqlMerge.identityGraphOf); undefined for `none`. */
+  readonly identityGraph: string | undefined;
+  /** The membership snapshot after the segment job, a table or view: (key, segmentId, status, lastQualificationTime, version). */
+  readonly memberships: string;
+  /** The external audiences (memberships.ts createAudiencesTable), or undefined when the sandbox has none. */
+  readonly audiences: string | undefined;
+  readonly sources: MergeSources;
+  readonly policy: MergePolicy;
+  readonly plan: ExportPlan;
+  /** The row type the JS export writes (ExportContext.rowType): the file's columns. */
+  readonly rowType: XdmObject;
+  readonly specs: readonly BatchSpec[];
+}
+
+export interface SqlExportOptions {
+  /** The export's clock, epoch ms (external audiences' validity). */
+  readonly asOf: number;
+  /** Each batch's folder (in `specs` order), made if missing. */
+  readonly batchDirs: readonly string[];
+  readonly rowsPerFile?: number;
+  readonly dialect?: SqlDialect;
+  /** Prefix of the temp tables the export makes (and drops). */
+  readonly prefix?: string;
+}
+
+export interface SqlExportResult extends FinishedBatches {
+  /** Profiles exported (in any batch). */
+  readonly exported: number;
+  /** Exported profiles by identity namespace, keys in order of first profile. */
+  readonly byNamespace: Record<string, number>;
+}
+
+/** Runs a statement; an engine error becomes a SqlExportError naming the step (and the file, when writing one). */
+async function step<T>(what: string, work: () => Promise<T>, file?: string): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ProfileLabError) throw e;
+    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+    throw new SqlExportError("SQL-X001", `the export failed while ${what}: ${message}`, file === undefined ? {} : { file });
+  }
+}
+
+/** Whether the rows need each event's ingestion time (eventList window; the last update of event-only profiles). */
+function needsEventIngest(input: SqlExportInput): boolean {
+  const { plan, rowType } = input;
+  const window = plan.eventList !== undefined && (plan.eventList.from !== undefined || plan.eventList.to !== undefined);
+  return (window && rowType.fields.has("timeSeriesEvents")) || (plan.fromIngestTimestamp !== undefined && plan.emptyProfiles);
+}
+
+/** The condition that one segment filter entry matches an entry row (memberships.ts `createEntries`). */
+function filterCondition(f: ResolvedSegmentFilter, plan: ExportPlan, d: SqlDialect): string {
+  const parts = [
+    "ns_first",
+    `lns = ${d.string(f.segmentNs.toLowerCase())}`,
+    `sid = ${d.string(f.segmentId)}`,
+    f.status.length === 0 ? "FALSE" : `st IN (${f.status.map((s) => d.string(s)).join(", ")})`,
+  ];
+  if (plan.qualificationStart !== undefined) parts.push(`lqt_ms >= ${plan.qualificationStart}`);
+  if (plan.qualificationEnd !== undefined) parts.push(`lqt_ms <= ${plan.qualificationEnd}`);
+  return d.and(parts);
+}
+
+/** The SQL export: temp tables named from `prefix`, then one COPY per part file. */
+class ExportSql {
+  private readonly d: SqlDialect;
+  private readonly values: RowValues;
+  private readonly p: string;
+  private readonly tables: string[] = [];
+  private readonly merged: string;
+  private readonly key: string;
+  private readonly order: string;
+  private readonly carried: { readonly profile: XdmObject; readonly event: XdmObject };
+
+  constructor(
+    private readonly session: SqlSession,
+    private readonly input: SqlExportInput,
+    private readonly options: SqlExportOptions,
+  ) {
+    this.d = options.dialect ?? DUCKDB;
+    this.values = new RowValues(this.d);
+    this.p = options.prefix ?? "pl_export";
+    this.merged = this.d.ident(input.merged);
+    this.key = this.d.ident(MERGED_COLUMNS.key);
+    this.order = this.d.ident(MERGED_COLUMNS.order);
+    this.carried = input.carried ?? { profile: input.sources.profileType, event: input.sources.eventType };
+  }
+
+  private async create(name: string, select: string, what: string): Promise<string> {
+    const table = `${this.p}_${name}`;
+    await step(what, () => this.session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`));
+    this.tables.push(table);
+    return table;
+  }
+
+  /** (pid, iid, ik): each exported-candidate profile's identities (ProfileGroup.identities). */
+  private identities(): Promise<string> {
+    const own = `SELECT k.id AS pid, k.id AS iid, k.k AS ik FROM ${this.merged} AS m JOIN ${KEYS} AS k ON k.k = m.${this.key}`;
+    const graph = this.input.identityGraph;
+    const linked = graph === undefined ? "" : ` UNION ALL SELECT c.label, c.id, k.k FROM ${graph} AS c JOIN ${KEYS} AS k ON k.id = c.id JOIN (${own}) AS o ON o.pid = c.label`;
+    return this.create("ids", `${own}${linked}`, "listing the profiles' identities");
+  }
+
+  /** (pid, ing): each profile's events' ingestion times, epoch ms, in the order of its `xEvent` list. */
+  private eventIngest(): Promise<string> {
+    const d = this.d;
+    const { sources, policy, identityGraph } = this.input;
+    const included = policyDatasets(sources, policy);
+    const pid = identityGraph === undefined ? "f.prim" : "coalesce(c.label, f.prim)";
+    const join = identityGraph === undefined ? "" : ` LEFT JOIN ${identityGraph} AS c ON c.id = f.prim`;
+    return this.create(
+      "evi",
+      `SELECT ${pid} AS pid, ${d.orderedList("e.pl_ingest", ["e.pl_ts", "e.pl_seq"])} AS ing FROM ${EVENTS_VIEW} AS e JOIN ${FRAGMENTS} AS f ON f.pl_seq = e.pl_seq${join} ` +
+        `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"}) GROUP BY 1`,
+      "reading the events' ingestion times",
+    );
+  }
+
+  /** (o, pid, b0, b1, …): the profiles that pass the profile filters and go into at least one batch. */
+  private async selection(entries: string, evi: string | undefined): Promise<string> {
+    const d = this.d;
+    const { plan, specs } = this.input;
+    const filters = specs.flatMap((s, i) => (s.filters ?? []).map((f, j) => ({ batch: i, column: `f${i}_${j}`, f })));
+    let matchJoin = "";
+    if (filters.length > 0) {
+      const columns = filters.map(({ column, f }) => `bool_or(${filterCondition(f, plan, d)}) AS ${column}`);
+      const match = await this.create("match", `SELECT pid, ${columns.join(", ")} FROM ${entries} GROUP BY pid`, "matching the segment filters");
+      matchJoin = ` LEFT JOIN ${match} AS f ON f.pid = k.id`;
+    }
+    const batches = specs.map((s, i) => {
+      if (s.filters === undefined) return "TRUE";
+      const mine = filters.filter((f) => f.batch === i).map((f) => `f.${f.column}`);
+      return mine.length === 0 ? "FALSE" : `coalesce(${d.or(mine)}, FALSE)`;
+    });
+    const hasRecords = `m.${d.ident(MERGED_COLUMNS.recordCount)} > 0`;
+    const where = [d.or(batches)];
+    if (!plan.emptyProfiles) where.push(hasRecords);
+    if (plan.fromIngestTimestamp !== undefined) {
+      const events = evi === undefined ? "NULL" : "list_max(ev.ing)";
+      where.push(`CASE WHEN ${hasRecords} THEN m.${d.ident(MERGED_COLUMNS.lastIngestTime)} ELSE ${events} END > ${plan.fromIngestTimestamp}`);
+    }
+    const eviJoin = evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = k.id`;
+    return this.create(
+      "sel",
+      `SELECT m.${this.order} AS o, k.id AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")} FROM ${this.merged} AS m ` +
+        `JOIN ${KEYS} AS k ON k.k = m.${this.key}${matchJoin}${eviJoin} WHERE ${d.and(where)}`,
+      "applying the profile and segment filters",
+    );
+  }
+
+  /** The SELECT list of a row: the row type's columns, cut by `fields`, typed as the file's. */
+  private columns(evi: string | undefined): string[] {
+    const d = this.d;
+    const { plan, rowType } = this.input;
+    const projection = plan.fields && projectionOf(plan.fields);
+    return [...rowType.fields].map(([name, dst]) => {
+      const sel = projection === undefined ? ALL : (projection.get(name) ?? ALL);
+      let value: string;
+      if (name === "timeSeriesEvents" && plan.eventList !== undefined && dst.kind === "array" && dst.items.kind === "object") {
+        value = this.events(dst.items, evi);
+      } else if (name === "segmentMembership") {
+        value = this.values.value("sm.sm", SEGMENT_MEMBERSHIP_TYPE, dst, sel);
+      } else {
+        const src = this.carried.profile.fields.get(name);
+        value = src === undefined ? this.values.nullOf(dst) : this.values.value(`m.${d.ident(name)}`, src, dst, sel);
+      }
+      return `CAST(${value} AS ${fileTypeName(dst, d)}) AS ${d.ident(name)}`;
+    });
+  }
+
+  /** `timeSeriesEvents`: the profile's events ingested inside the window, each cut by `eventList.fields` (never dropped). */
+  private events(dst: XdmObject, evi: string | undefined): string {
+    const d = this.d;
+    const el = this.input.plan.eventList!;
+    const list = `m.${d.ident(ROW_SHAPE_NAMES.events)}`;
+    const ingest = `${d.listElement("ev.ing", "pl_i")}`;
+    const window = [el.from === undefined ? "" : `${ingest} > ${el.from}`, el.to === undefined ? "" : `${ingest} < ${el.to}`].filter((c) => c !== "");
+    const kept = window.length === 0 || evi === undefined ? list : d.listFilter(list, d.lambda(["pl_e", "pl_i"], d.and(window)));
+    const projection = el.fields && projectionOf(el.fields);
+    const src = this.carried.event;
+    const each = projection === undefined ? this.values.whole("pl_e", src, dst) : this.values.fields("pl_e", src, dst, projection);
+    return d.listTransform(kept, d.lambda(["pl_e"], each));
+  }
+
+  /** The identity namespaces of the exported profiles' identityMaps: profiles per namespace, in order of first profile. */
+  private async byNamespace(sel: string): Promise<Record<string, number>> {
+    const d = this.d;
+    if (this.carried.profile.fields.get("identityMap")?.kind !== "map") return {};
+    const keys = d.mapKeys(`m.${d.ident("identityMap")}`);
+    const rows = await step("counting the exported identities", () =>
+      this.session.rows(
+        `SELECT ns, count(*) AS n FROM (SELECT s.o, ${d.unnest(keys)} AS ns, ${d.unnestIndex(keys)} AS i FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o) ` +
+          `GROUP BY ns ORDER BY min({'o': o, 'i': i})`,
+      ),
+    );
+    return Object.fromEntries(rows.map((r) => [String(r["ns"]), Number(r["n"])]));
+  }
+
+  async run(): Promise<SqlExportResult> {
+    const d = this.d;
+    const { input, options } = this;
+    const rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
+    if (!Number.isSafeInteger(rowsPerFile) || rowsPerFile < 1) throw new SqlCompileError(SQL_ERROR_CODES.internal, `rowsPerFile must be a positive integer, not ${rowsPerFile}`, undefined);
+    if (options.batchDirs.length !== input.specs.length) throw new SqlCompileError(SQL_ERROR_CODES.internal, `${input.specs.length} batches but ${options.batchDirs.length} folders`, undefined);
+    const problem = nameProblem({ profile: input.rowType, event: object([]) }, d);
+    if (problem !== undefined) throw new SqlCompileError(SQL_ERROR_CODES.names, `the export's columns cannot be written: ${problem.replace(/^profile/, "row")}`, undefined);
+
+    const ids = await this.identities();
+    const entries = await step("building the segment memberships", () =>
+      createEntries(this.session, { identities: ids, memberships: input.memberships, audiences: input.audiences }, this.p, options.asOf, d),
+    );
+    this.tables.push(`${this.p}_segs`, entries);
+    const sm = await this.create("sm", segmentMembershipSql(entries, d), "building the segment memberships");
+    const evi = needsEventIngest(input) ? await this.eventIngest() : undefined;
+    const sel = await this.selection(entries, evi);
+
+    const counts = (await step("counting the batches' rows", () => this.session.rows(`SELECT count(*) AS n, ${input.specs.map((_, i) => `count_if(b${i}) AS b${i}`).join(", ")} FROM ${sel}`)))[0]!;
+    const columns = this.columns(evi).join(", ");
+    const from =
+      `FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o LEFT JOIN ${sm} AS sm ON sm.pid = s.pid` + (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
+    const files: WrittenFile[][] = [];
+    let writeMs = 0;
+    for (const [i, dir] of options.batchDirs.entries()) {
+      mkdirSync(dir, { recursive: true });
+      const rows = Number(counts[`b${i}`]);
+      const parts = Math.max(1, Math.ceil(rows / rowsPerFile));
+      const written: WrittenFile[] = [];
+      const start = performance.now();
+      for (let k = 0; k < parts; k++) {
+        const name = `part-${String(k).padStart(5, "0")}.parquet`;
+        const path = join(dir, name);
+        const slice = parts === 1 ? "" : ` LIMIT ${rowsPerFile} OFFSET ${k * rowsPerFile}`;
+        const query = `SELECT ${columns} ${from} WHERE s.b${i} ORDER BY s.o${slice}`;
+        await step(
+          `writing batch ${input.specs[i]!.batchId}`,
+          () => this.session.run(`COPY (${query}) TO ${d.string(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`),
+          path,
+        );
+        written.push({ name, rows: Math.min(rowsPerFile, rows - k * rowsPerFile), bytes: statSync(path).size });
+      }
+      writeMs = Math.max(writeMs, performance.now() - start);
+      files.push(written);
+    }
+    return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace: await this.byNamespace(sel) };
+  }
+
+  async dropTables(): Promise<void> {
+    for (const t of this.tables.reverse()) await this.session.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+}
+
+/**
+ * Writes every batch of an export into its folder from the merged profiles, memberships and audiences in `session`,
+ * and returns the files and the export's counters. The temp tables it makes are dropped however it ends; the
+ * folders' files are the caller's to remove when it fails.
+ */
+export async function writeExportSql(session: SqlSession, input: SqlExportInput, options: SqlExportOptions): Promise<SqlExportResult> {
+  const exportSql = new ExportSql(session, input, options);
+  let result: SqlExportResult;
+  try {
+    result = await exportSql.run();
+  } catch (e) {
+    // The export's error is the one to report; a connection it broke may refuse the drops too.
+    await exportSql.dropTables().catch(() => undefined);
+    throw e;
+  }
+  await exportSql.dropTables();
+  return result;
+}

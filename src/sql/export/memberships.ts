@@ -1,0 +1,150 @@
+/**
+ * A profile's segmentMembership as the JS export builds it (`membershipsOf` in src/engine/run-segment-job.ts), over
+ * whole tables:
+ * - `ups`: the profile key's own entries of the snapshot, then for segments it has none of, the latest entry stored
+ *   under another of its identities (`priorMemberships` in src/engine/segment-shard.ts; ties: the first identity);
+ * - external audiences: every entry of any of its identities still valid at the export's clock, per namespace and
+ *   segment the latest (ties: the first seen), namespaces before `ups` (`externalMemberships`).
+ * A profile's identities are its key (policy `none`), or its key and every id its component in the policy's identity
+ * graph labels with it (`pdg`), in the identity keys' order (ProfileGroup.identities).
+ *
+ * Entry order is JavaScript object order, as the JS writer iterates the objects: keys that are array indexes
+ * ("0", "17") first, ascending, then the others in insertion order; the snapshot's entries of one key are stored
+ * sorted by segment id in UTF-16 order (membershipLine). Both orders are decided in JavaScript, where they are
+ * defined, and handed to SQL as ranks in small tables.
+ */
+import type { ExternalAudiences } from "../../segment/external-audiences.js";
+import { SEGMENT_MEMBERSHIP_TYPE, type XdmType } from "../../xdm/xdm-type.js";
+import { UPS_NAMESPACE } from "../../xdm/types.js";
+import type { SqlDialect } from "../dialect.js";
+import type { SqlSession } from "../merge/session.js";
+import { fileTypeName } from "./row-values.js";
+
+/** The entry struct of segmentMembership (status, lastQualificationTime, version, validUntil). */
+export const ENTRY_TYPE: XdmType = SEGMENT_MEMBERSHIP_TYPE.values.kind === "map" ? SEGMENT_MEMBERSHIP_TYPE.values.values : SEGMENT_MEMBERSHIP_TYPE.values;
+
+/** Rows per INSERT of literal rows. */
+const INSERT_ROWS = 500;
+
+/** The value of a key that JavaScript objects order first (an array index), or undefined. */
+export function arrayIndexOf(key: string): number | undefined {
+  return /^(0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1 ? Number(key) : undefined;
+}
+
+const utf16 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+async function insertRows(session: SqlSession, table: string, rows: readonly string[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) await session.run(`INSERT INTO ${table} VALUES ${rows.slice(i, i + INSERT_ROWS).join(", ")}`);
+}
+
+const indexSql = (key: string): string => {
+  const i = arrayIndexOf(key);
+  return i === undefined ? "NULL" : String(i);
+};
+
+/**
+ * Creates `table`, the external audiences as rows (identity key, namespace, lower-cased namespace, segment id, entry
+ * fields, the instant it stops being valid in epoch ms, its position among the identity's memberships, and the
+ * array-index values of namespace and segment id).
+ */
+export async function createAudiencesTable(session: SqlSession, table: string, audiences: ExternalAudiences, d: SqlDialect): Promise<void> {
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${table} (identity VARCHAR, ns VARCHAR, lns VARCHAR, nidx BIGINT, segmentId VARCHAR, sidx BIGINT, ` +
+      `status VARCHAR, lqt TIMESTAMPTZ, validUntil TIMESTAMPTZ, until_ms BIGINT, mpos INTEGER)`,
+  );
+  const rows: string[] = [];
+  for (const [identity, members] of audiences) {
+    members.forEach((m, i) => {
+      const e = m.entry;
+      const values = [
+        d.string(identity),
+        d.string(m.namespace),
+        d.string(m.namespace.toLowerCase()),
+        indexSql(m.namespace),
+        d.string(m.segmentId),
+        indexSql(m.segmentId),
+        d.string(e.status),
+        d.timestamp(Date.parse(e.lastQualificationTime)),
+        e.validUntil === undefined ? "NULL" : d.timestamp(Date.parse(e.validUntil)),
+        String(m.validUntil),
+        String(i),
+      ];
+      rows.push(`(${values.join(", ")})`);
+    });
+  }
+  await insertRows(session, table, rows);
+}
+
+/** The memberships' segment ids with their rank in UTF-16 order and their array-index value. */
+async function createSegmentRanks(session: SqlSession, table: string, memberships: string, d: SqlDialect): Promise<void> {
+  const ids = (await session.rows(`SELECT DISTINCT ${d.ident("segmentId")} AS s FROM ${memberships}`)).map((r) => String(r["s"])).sort(utf16);
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} (segmentId VARCHAR, srank INTEGER, sidx BIGINT)`);
+  await insertRows(
+    session,
+    table,
+    ids.map((id, i) => `(${d.string(id)}, ${i}, ${indexSql(id)})`),
+  );
+}
+
+export interface MembershipTables {
+  /** Each profile's identities: (pid, iid, ik) — profile key id, identity key id, identity key. */
+  readonly identities: string;
+  /** The snapshot: (key, segmentId, status, lastQualificationTime, version). */
+  readonly memberships: string;
+  /** From createAudiencesTable, or undefined when the sandbox has none. */
+  readonly audiences: string | undefined;
+}
+
+/**
+ * Creates `${prefix}_entries`: every segmentMembership entry of every profile, one row each: pid, ns, lns, the
+ * namespace's order key, whether it is the first namespace of its lower-cased name (the one a segment filter
+ * reads), segment id, the entry's order key, entry struct, status and lastQualificationTime in epoch ms.
+ */
+export async function createEntries(session: SqlSession, tables: MembershipTables, prefix: string, asOf: number, d: SqlDialect): Promise<string> {
+  const segs = `${prefix}_segs`;
+  await createSegmentRanks(session, segs, tables.memberships, d);
+  const entryType = fileTypeName(ENTRY_TYPE, d);
+  const entry = (status: string, lqt: string, version: string, validUntil: string): string =>
+    `CAST(${d.struct([
+      ["status", status],
+      ["lastQualificationTime", lqt],
+      ["version", version],
+      ["validUntil", validUntil],
+    ])} AS ${entryType})`;
+  const [segmentId, status, lqt, version] = ["segmentId", "status", "lastQualificationTime", "version"].map((c) => d.ident(c));
+  // ups: the key's own entries (group 0, by segment rank), then the others' (group 1, by first identity, segment rank).
+  const ups =
+    `WITH cand AS (SELECT i.pid, i.iid, i.iid = i.pid AS own, m.${segmentId} AS sid, m.${status} AS st, CAST(m.${lqt} AS TIMESTAMPTZ) AS lqt, m.${version} AS ver ` +
+    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik), ` +
+    `ranked AS (SELECT *, bool_or(own) OVER (PARTITION BY pid, sid) AS has_own, min(iid) OVER (PARTITION BY pid, sid) AS first_iid, ` +
+    `row_number() OVER (PARTITION BY pid, sid ORDER BY own DESC, lqt DESC, iid) AS rk FROM cand) ` +
+    `SELECT pid, ${d.string(UPS_NAMESPACE)} AS ns, ${d.string(UPS_NAMESPACE)} AS lns, {'i': TRUE, 'v': 0, 'g': 1, 'a': 0, 'b': 0} AS nkey, sid, ` +
+    `{'i': s.sidx IS NULL, 'v': coalesce(s.sidx, 0), 'g': CASE WHEN has_own THEN 0 ELSE 1 END, 'a': CASE WHEN has_own THEN 0 ELSE first_iid END, 'b': s.srank} AS skey, ` +
+    `${entry("st", "lqt", "ver", "NULL")} AS entry, st, epoch_ms(lqt) AS lqt_ms FROM ranked JOIN ${segs} AS s ON s.segmentId = ranked.sid WHERE rk = 1`;
+  const parts = [ups];
+  if (tables.audiences !== undefined) {
+    // External: valid at asOf (the reference skips `now > validUntil`); per namespace and segment the latest, ties the first seen.
+    parts.unshift(
+      `WITH cand AS (SELECT i.pid, i.iid, a.* FROM ${tables.identities} AS i JOIN ${tables.audiences} AS a ON a.identity = i.ik WHERE a.until_ms >= ${asOf}), ` +
+        `ranked AS (SELECT *, min({'i': iid, 'm': mpos}) OVER (PARTITION BY pid, ns) AS nfirst, min({'i': iid, 'm': mpos}) OVER (PARTITION BY pid, ns, segmentId) AS sfirst, ` +
+        `row_number() OVER (PARTITION BY pid, ns, segmentId ORDER BY lqt DESC, iid, mpos) AS rk FROM cand) ` +
+        `SELECT pid, ns, lns, {'i': nidx IS NULL, 'v': coalesce(nidx, 0), 'g': 0, 'a': nfirst.i, 'b': nfirst.m} AS nkey, segmentId AS sid, ` +
+        `{'i': sidx IS NULL, 'v': coalesce(sidx, 0), 'g': 0, 'a': sfirst.i, 'b': sfirst.m} AS skey, ` +
+        `${entry("status", "lqt", "CAST(NULL AS VARCHAR)", "validUntil")} AS entry, status AS st, epoch_ms(lqt) AS lqt_ms FROM ranked WHERE rk = 1`,
+    );
+  }
+  const table = `${prefix}_entries`;
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, dense_rank() OVER (PARTITION BY pid, lns ORDER BY nkey) = 1 AS ns_first ` +
+      `FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`,
+  );
+  return table;
+}
+
+/** `SELECT pid, sm`: each profile's segmentMembership (profiles without entries have no row). */
+export function segmentMembershipSql(entries: string, d: SqlDialect): string {
+  const inner = d.mapFromEntries(d.orderedList(d.struct([["key", "sid"], ["value", "entry"]]), ["skey"]));
+  const outer = d.mapFromEntries(d.orderedList(d.struct([["key", "ns"], ["value", "segs"]]), ["nkey"]));
+  return `SELECT pid, ${outer} AS sm FROM (SELECT pid, ns, min(nkey) AS nkey, ${inner} AS segs FROM ${entries} GROUP BY pid, ns) GROUP BY pid`;
+}
+
