@@ -10,6 +10,7 @@ import { batchBuilderFor } from "../io/arrow-build.js";
 import type { JsonObject } from "../xdm/types.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
+import { compileDataset, type CompiledDataset, type CustomDatasetPlan } from "./custom-datasets.js";
 import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
 import { isoTime, makePerson, type DatasetKey, type GenContext } from "./model.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
@@ -18,7 +19,7 @@ import { buildSchemas, type SchemaSlug } from "./schemas.js";
 /** Persons per block: the unit of work of a worker and of progress, and the Parquet batch (page) boundary. */
 export const BLOCK_PERSONS = 1000;
 
-/** The datasets that hold rows, in the order a block returns them. */
+/** The built-in datasets that hold rows, in the order a block returns them (before the config's datasets). */
 export const ROW_DATASETS = ["crm", "loyalty", "web", "events"] as const;
 export type RowDatasetKey = (typeof ROW_DATASETS)[number];
 
@@ -46,6 +47,10 @@ export interface BlockPlan {
   readonly activityScale: number;
   readonly datasetIds: Readonly<Record<DatasetKey, string>>;
   readonly format: "jsonl" | "parquet";
+  /** Write the built-in datasets' rows (ROW_DATASETS). */
+  readonly builtin: boolean;
+  /** The config's datasets, whose rows follow the built-in ones. */
+  readonly custom: readonly CustomDatasetPlan[];
 }
 
 export interface BlockTask extends BlockPlan {
@@ -53,7 +58,7 @@ export interface BlockTask extends BlockPlan {
 }
 
 /**
- * A block's rows: per row dataset (in `ROW_DATASETS` order) its row count and bytes — JSON Lines text, or an
+ * A block's rows: per row dataset (`ROW_DATASETS` when built in, then the config's datasets) its row count and bytes — JSON Lines text, or an
  * Arrow IPC stream of one batch for Parquet (empty when the dataset has no rows in the block). Each array
  * owns its buffer, so it can be transferred between threads.
  */
@@ -82,12 +87,31 @@ export function rowTypeOf(key: RowDatasetKey): XdmObject {
 }
 const ROW_TYPES = new Map<RowDatasetKey, XdmObject>();
 
-/** The block's persons' context; one per plan and thread, so the batch cache is shared by its blocks. */
-function contextOf(plan: BlockPlan): GenContext {
+/** A config dataset's Parquet row type: its schema's fields and the system column (one object per dataset, so its Arrow builder is compiled once). */
+export function customRowType(compiled: CompiledDataset): XdmObject {
+  let type = CUSTOM_ROW_TYPES.get(compiled);
+  if (type === undefined) {
+    type = object([...compiled.rowType.fields, ["_acp_system_metadata", ACP_SYSTEM_METADATA]]);
+    CUSTOM_ROW_TYPES.set(compiled, type);
+  }
+  return type;
+}
+const CUSTOM_ROW_TYPES = new WeakMap<CompiledDataset, XdmObject>();
+
+/** Compiles a config dataset that was checked when the config was read (a failure here is a bug, not the config's). */
+export function compileChecked(plan: CustomDatasetPlan, format: BlockPlan["format"]): CompiledDataset {
+  return compileDataset(plan, format, (code, message) => {
+    throw new Error(`${code} ${message} (the config was checked when it was read)`);
+  });
+}
+
+/** The block's persons' context and compiled config datasets; one per plan and thread, so the batch cache is shared by its blocks. */
+function contextOf(plan: BlockPlan): { ctx: GenContext; custom: CompiledDataset[] } {
   const key = JSON.stringify({ ...plan, block: undefined });
   if (lastContext?.key !== key) {
     lastContext = {
       key,
+      custom: plan.custom.map((d) => compileChecked(d, plan.format)),
       ctx: {
         seed: plan.seed,
         refMs: plan.refMs,
@@ -100,9 +124,9 @@ function contextOf(plan: BlockPlan): GenContext {
       },
     };
   }
-  return lastContext.ctx;
+  return lastContext;
 }
-let lastContext: { key: string; ctx: GenContext } | undefined;
+let lastContext: { key: string; ctx: GenContext; custom: CompiledDataset[] } | undefined;
 
 /**
  * The person before whom anonymous visitor `v` is written: visitors are spread evenly through the event
@@ -114,41 +138,49 @@ function visitorSlot(v: number, persons: number, visitors: number): number {
 
 /** The rows of one block. */
 export function generateBlock(task: BlockTask): BlockResult {
-  const ctx = contextOf(task);
+  const { ctx, custom } = contextOf(task);
   const first = task.block * BLOCK_PERSONS;
   const end = Math.min(first + BLOCK_PERSONS, task.profiles);
-  const rows: Record<RowDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [], events: [] };
-  const visitors = anonymousVisitorCount(ctx);
+  const builtin: Record<RowDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [], events: [] };
+  const own = custom.map((): JsonObject[] => []);
+  const visitors = task.builtin ? anonymousVisitorCount(ctx) : 0;
   // The first visitor not written before this block: the smallest v whose slot is at least `first`.
   let v = visitors === 0 ? 0 : Math.max(0, Math.floor((first * visitors) / task.profiles) - 2);
   while (v < visitors && visitorSlot(v, task.profiles, visitors) < first) v++;
   for (let i = first; i < end; i++) {
-    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) rows.events.push(...anonymousEvents(ctx, v));
+    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) builtin.events.push(...anonymousEvents(ctx, v));
     const person = makePerson(ctx, i);
-    rows.crm.push(...crmRecords(ctx, person));
-    rows.loyalty.push(...loyaltyRecords(ctx, person));
-    rows.web.push(...webRecords(ctx, person));
-    rows.events.push(...personEvents(ctx, person));
+    if (task.builtin) {
+      builtin.crm.push(...crmRecords(ctx, person));
+      builtin.loyalty.push(...loyaltyRecords(ctx, person));
+      builtin.web.push(...webRecords(ctx, person));
+      builtin.events.push(...personEvents(ctx, person));
+    }
+    for (const [k, d] of custom.entries()) d.rows(ctx, person, own[k]!);
   }
-  if (end === task.profiles) for (; v < visitors; v++) rows.events.push(...anonymousEvents(ctx, v));
+  if (end === task.profiles) for (; v < visitors; v++) builtin.events.push(...anonymousEvents(ctx, v));
+  const sets: { rows: JsonObject[]; type: () => XdmObject }[] = [
+    ...(task.builtin ? ROW_DATASETS.map((key) => ({ rows: builtin[key], type: () => rowTypeOf(key) })) : []),
+    ...custom.map((d, k) => ({ rows: own[k]!, type: () => customRowType(d) })),
+  ];
   return {
     block: task.block,
     persons: end - first,
-    rows: ROW_DATASETS.map((key) => rows[key].length),
-    data: ROW_DATASETS.map((key) => ownBuffer(encodeRows(task.format, key, rows[key]))),
+    rows: sets.map((d) => d.rows.length),
+    data: sets.map((d) => ownBuffer(encodeRows(task.format, d.type, d.rows))),
   };
 }
 
 const utf8 = new TextEncoder();
 
-function encodeRows(format: BlockPlan["format"], key: RowDatasetKey, rows: readonly JsonObject[]): Uint8Array {
+function encodeRows(format: BlockPlan["format"], rowType: () => XdmObject, rows: readonly JsonObject[]): Uint8Array {
   if (rows.length === 0) return new Uint8Array(0);
   if (format === "jsonl") {
     let text = "";
     for (const row of rows) text += `${JSON.stringify(row)}\n`;
     return utf8.encode(text);
   }
-  return tableToIPC(new Table([batchBuilderFor(rowTypeOf(key)).build(rows)]), "stream");
+  return tableToIPC(new Table([batchBuilderFor(rowType()).build(rows)]), "stream");
 }
 
 function ownBuffer(bytes: Uint8Array): Uint8Array {

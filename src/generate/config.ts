@@ -5,6 +5,7 @@
  */
 import type { MergePolicy, SegmentDefinition } from "../xdm/types.js";
 import { PROFILE_SCHEMA_NAME, UPS_NAMESPACE } from "../xdm/types.js";
+import type { SegmentConfig } from "./gen-config-schema.js";
 import { DAY, type DatasetKey } from "./model.js";
 import { derivedUuid } from "./random.js";
 
@@ -223,19 +224,35 @@ export function segmentId(seed: number, slug: string): string {
 
 export function buildSegments(input: ConfigInput): NamedJson<SegmentDefinition>[] {
   const ids = policyIds(input.seed);
-  return SEGMENT_SPECS.map((spec) => ({
-    slug: spec.slug,
-    json: {
-      id: segmentId(input.seed, spec.slug),
-      name: spec.name,
-      description: spec.description,
-      schema: { name: PROFILE_SCHEMA_NAME },
-      expression: { type: "PQL", format: "pql/text", value: spec.pql },
-      mergePolicyId: ids[spec.policy],
-      version: 1,
-      evaluationInfo: { batch: { enabled: true }, continuous: { enabled: false }, synchronous: { enabled: false } },
-    },
-  }));
+  return SEGMENT_SPECS.map((spec) => ({ slug: spec.slug, json: segmentJson(segmentId(input.seed, spec.slug), spec.name, spec.description, spec.pql, ids[spec.policy]) }));
+}
+
+/** A segment definition in the platform's shape. */
+function segmentJson(id: string, name: string, description: string | undefined, pql: string, mergePolicyId: string): SegmentDefinition {
+  return {
+    id,
+    name,
+    ...(description === undefined ? {} : { description }),
+    schema: { name: PROFILE_SCHEMA_NAME },
+    expression: { type: "PQL", format: "pql/text", value: pql },
+    mergePolicyId,
+    version: 1,
+    evaluationInfo: { batch: { enabled: true }, continuous: { enabled: false }, synchronous: { enabled: false } },
+  };
+}
+
+/** A name as a file name: lowercase letters, digits and dashes. */
+export function slugOf(name: string): string {
+  return name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "unnamed";
+}
+
+/** A generator config's segments (their names were checked distinct from the built-in ones). */
+export function configSegments(input: ConfigInput, segments: readonly SegmentConfig[]): NamedJson<SegmentDefinition>[] {
+  const ids = policyIds(input.seed);
+  return segments.map((s) => {
+    const slug = slugOf(s.name);
+    return { slug, json: segmentJson(segmentId(input.seed, `config:${slug}`), s.name, s.description, s.pql, ids[s.mergePolicy ?? "default"]) };
+  });
 }
 
 /** An export-job request body (`POST /export/jobs`), field for field as the platform's examples. */

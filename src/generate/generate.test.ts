@@ -12,7 +12,10 @@ import type { ExportJobRequest } from "./config.js";
 import { readParquetRows } from "../io/parquet-reader.js";
 import { generateSandbox, type GenerateOptions, type GenerateSummary } from "./index.js";
 import { activityScale, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
+import { BUILTIN_CONFIG, DEFAULT_CONFIG_FILE, readGeneratorConfig } from "./gen-config.js";
 import { SAMPLE_OPTIONS } from "./sample-options.js";
+
+const EXAMPLE_CONFIG_FILE = resolve(import.meta.dirname, "..", "..", "sample-data", "generator", "example.yaml");
 
 const OPTIONS: GenerateOptions = {
   profiles: 200,
@@ -553,15 +556,17 @@ describe("configuration", () => {
 
 describe("checked-in sample", () => {
   const sampleDir = resolve(import.meta.dirname, "..", "..", "sample-data");
-  it.skipIf(!existsSync(join(sampleDir, "sandbox.json")))("matches a fresh generation (run src/generate/make-sample.ts after changes)", async () => {
+  it.skipIf(!existsSync(join(sampleDir, "sandbox.json")))("matches a fresh generation with the default config file (run src/generate/make-sample.ts after changes)", async () => {
     const fresh = join(root, "sample");
-    const summary = await generateSandbox(fresh, SAMPLE_OPTIONS);
+    const config = readGeneratorConfig(DEFAULT_CONFIG_FILE);
+    expect(config).toEqual(BUILTIN_CONFIG);
+    const summary = await generateSandbox(fresh, { ...SAMPLE_OPTIONS, config });
     expect(summary.persons).toBe(1000);
     expect(summary.events).toBeGreaterThan(18_000);
     expect(summary.events).toBeLessThan(22_000);
     const files = await listFiles(fresh);
-    // tests/ holds the sample's segment tests, written by hand (make-sample.ts keeps them).
-    expect((await listFiles(sampleDir)).filter((f) => !f.startsWith(".profile-lab/") && !f.startsWith("tests/"))).toEqual(files);
+    // tests/ holds the sample's segment tests and generator/ the generator configs, written by hand (make-sample.ts keeps them).
+    expect((await listFiles(sampleDir)).filter((f) => !f.startsWith(".profile-lab/") && !f.startsWith("tests/") && !f.startsWith("generator/"))).toEqual(files);
     for (const f of files) {
       const [a, b] = await Promise.all([readFile(join(fresh, f)), readFile(join(sampleDir, f))]);
       expect(a.equals(b), f).toBe(true);
@@ -681,6 +686,21 @@ describe("blocks of persons on worker threads", () => {
       const dir = join(root, `blocks-${rowsPerFile}-w${workers}`);
       const other = await generateSandbox(dir, { ...BLOCKS, rowsPerFile, workers, encoderThread: true });
       expect(other.workers).toBe(workers);
+      expect({ ...other, dir: reference, workers: 0 }).toEqual(summary);
+      await expectSameFiles(reference, dir, `${workers} workers`);
+    }
+  }, 300_000);
+
+  it("write byte-identical files with 1, 2 and 4 workers with a config's own datasets", async () => {
+    // The example's own datasets alone (the built-in ones are held to this above).
+    const config = { ...readGeneratorConfig(EXAMPLE_CONFIG_FILE), builtin: false };
+    const options: GenerateOptions = { ...BLOCKS, profiles: 2100, rowsPerFile: 1500, config };
+    const reference = join(root, "config-here");
+    const summary = await generateSandbox(reference, { ...options, workers: 0 });
+    expect(summary.datasets["Game Events"]!.rows).toBeGreaterThan(1500); // several parts
+    for (const workers of [1, 2, 4]) {
+      const dir = join(root, `config-w${workers}`);
+      const other = await generateSandbox(dir, { ...options, workers, encoderThread: true });
       expect({ ...other, dir: reference, workers: 0 }).toEqual(summary);
       await expectSameFiles(reference, dir, `${workers} workers`);
     }

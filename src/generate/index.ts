@@ -39,14 +39,17 @@ import { join } from "node:path";
 import type { DatasetEntry, SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
-import { buildExportJobs, buildMergePolicies, buildSegments, type ConfigInput } from "./config.js";
+import { buildExportJobs, buildMergePolicies, buildSegments, configSegments, type ConfigInput } from "./config.js";
 import { forEachBlock } from "./block-pool.js";
-import { DATASET_SCHEMAS, ROW_DATASETS, rowTypeOf, type BlockPlan, type RowDatasetKey } from "./blocks.js";
+import { compileChecked, customRowType, DATASET_SCHEMAS, ROW_DATASETS, rowTypeOf, type BlockPlan } from "./blocks.js";
+import type { CustomDatasetPlan } from "./custom-datasets.js";
+import { BUILTIN_CONFIG, type ResolvedConfig } from "./gen-config.js";
 import { activityScale, type DatasetKey } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
 import { localEncoder, workerEncoder } from "./parquet-encoder.js";
 import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
+import type { XdmObject } from "../xdm/xdm-type.js";
 import { DEFAULT_ROWS_PER_FILE } from "./defaults.js";
 import { GenerateError } from "./generate-error.js";
 
@@ -80,6 +83,11 @@ export interface GenerateOptions {
   workers?: number;
   /** Called as persons are written (after each block of 1,000 persons) with persons done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The shape (`readGeneratorConfig`): the built-in datasets or not, datasets of the user's own schemas,
+   * segments. Default: the built-in shape alone (`BUILTIN_CONFIG`).
+   */
+  config?: ResolvedConfig;
 }
 
 export { DEFAULT_ROWS_PER_FILE };
@@ -92,6 +100,7 @@ export interface GenerateSummary {
   persons: number;
   /** Dataset name → number of record lines (profile datasets). */
   records: Record<string, number>;
+  /** Events of all ExperienceEvent datasets. */
   events: number;
   /** Dataset name → rows, and bytes of its files (every dataset with files, in the manifest's order). */
   datasets: Record<string, { rows: number; bytes: number }>;
@@ -220,62 +229,149 @@ async function bytesOf(dir: string, files: readonly string[]): Promise<number> {
   return bytes;
 }
 
-/** Dataset ids: 24 lowercase hex characters derived from the seed (distinct by construction of the key). */
-function datasetIds(seed: number): Record<DatasetKey, string> {
-  const ids = {} as Record<DatasetKey, string>;
+/**
+ * Dataset ids: 24 lowercase hex characters derived from the seed (distinct by construction of the key), the
+ * built-in datasets' first, then the config datasets' (by their file name).
+ */
+function datasetIds(seed: number, custom: readonly string[]): { builtin: Record<DatasetKey, string>; custom: string[] } {
   const seen = new Set<string>();
-  for (const spec of DATASETS) {
-    let id = derivedHex(seed, 24, "dataset", spec.key);
-    for (let k = 1; seen.has(id); k++) id = derivedHex(seed, 24, "dataset", spec.key, k);
+  const idOf = (...key: string[]): string => {
+    let id = derivedHex(seed, 24, "dataset", ...key);
+    for (let k = 1; seen.has(id); k++) id = derivedHex(seed, 24, "dataset", ...key, k);
     seen.add(id);
-    ids[spec.key] = id;
+    return id;
+  };
+  const builtin = {} as Record<DatasetKey, string>;
+  for (const spec of DATASETS) builtin[spec.key] = idOf(spec.key);
+  return { builtin, custom: custom.map((slug) => idOf("config", slug)) };
+}
+
+/** The config datasets' schema files in `schemas/`: one per distinct `$id`, named as the user's file unless the name is taken. */
+function schemaFiles(custom: readonly CustomDatasetPlan[], taken: ReadonlySet<string>): Map<string, { file: string; doc: unknown }> {
+  const files = new Map<string, { file: string; doc: unknown }>();
+  const used = new Set(taken);
+  for (const d of custom) {
+    const id = (d.schema as { $id: string }).$id;
+    if (files.has(id)) continue;
+    let file = d.schemaFile.endsWith(".json") ? d.schemaFile : `${d.schemaFile}.json`;
+    if (used.has(file)) file = `${d.slug}.schema.json`;
+    for (let k = 2; used.has(file); k++) file = `${d.slug}-${k}.schema.json`;
+    used.add(file);
+    files.set(id, { file, doc: d.schema });
   }
-  return ids;
+  return files;
+}
+
+/** Events a person has on average in a config dataset (for the default thread count only). */
+function meanEvents(d: CustomDatasetPlan): number {
+  const events = d.config.events;
+  if (events === undefined) return 1 + (d.config.conflicts ?? 0);
+  const n = events.perPerson;
+  if (n.distribution === "uniform") return (n.min + n.max) / 2;
+  if (n.distribution === "normal") return n.mean;
+  let weights = 0;
+  let ranks = 0;
+  for (let k = 1; k <= n.max; k++) {
+    weights += 1 / k ** n.exponent;
+    ranks += k / k ** n.exponent;
+  }
+  return ranks / weights;
+}
+
+/** A dataset with rows, as the writers and the manifest see it. */
+interface RowSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly schemaId: string;
+  /** The JSON Lines file (Parquet: the folder of its parts, without `.jsonl`). */
+  readonly file: string;
+  readonly rowType: () => XdmObject;
+  readonly primaryIdentityNamespace: string;
+  readonly kind: "record" | "event";
 }
 
 export async function generateSandbox(dir: string, options: GenerateOptions): Promise<GenerateSummary> {
   const refMs = validate(options);
+  const config = options.config ?? BUILTIN_CONFIG;
   await prepareDir(dir);
   for (const sub of ["schemas", "datasets", "merge-policies", "segments", "export-jobs"]) {
     await mkdir(join(dir, sub), { recursive: true });
   }
 
   const seed = options.seed;
-  const ids = datasetIds(seed);
+  const allIds = datasetIds(seed, config.datasets.map((d) => d.slug));
+  const ids = allIds.builtin;
+  const custom: CustomDatasetPlan[] = config.datasets.map((d, k) => ({ ...d, id: allIds.custom[k]! }));
   const format = options.format ?? "jsonl";
   const imsOrgId = `${derivedHex(seed, 24, "ims-org").toUpperCase()}@AdobeOrg`;
   const files: string[] = [];
 
-  // Schemas.
+  // Schemas: the built-in ones, and each config dataset's own (once per $id).
   const schemas = buildSchemas(options.name);
-  for (const [slug, schema] of Object.entries(schemas)) {
-    await writeJsonFile(dir, `schemas/${slug}.schema.json`, schema, files);
+  const builtinSchemaFiles = Object.keys(schemas).map((slug) => `${slug}.schema.json`);
+  if (config.builtin) {
+    for (const [slug, schema] of Object.entries(schemas)) await writeJsonFile(dir, `schemas/${slug}.schema.json`, schema, files);
   }
+  const customSchemas = schemaFiles(custom, new Set(builtinSchemaFiles));
+  for (const { file, doc } of customSchemas.values()) await writeJsonFile(dir, `schemas/${file}`, doc, files);
+
+  const specOf = (key: DatasetKey): DatasetSpec => DATASETS.find((d) => d.key === key)!;
+  const compiled = custom.map((d) => compileChecked(d, format));
+  const rowSpecs: RowSpec[] = [
+    ...(config.builtin
+      ? ROW_DATASETS.map((key): RowSpec => {
+          const spec = specOf(key);
+          return {
+            id: ids[key],
+            name: spec.name,
+            description: spec.description,
+            schemaId: schemas[spec.schema!].$id,
+            file: spec.file!,
+            rowType: () => rowTypeOf(key),
+            primaryIdentityNamespace: spec.primaryIdentityNamespace!,
+            kind: key === "events" ? "event" : "record",
+          };
+        })
+      : []),
+    ...custom.map((d, k): RowSpec => ({
+      id: d.id,
+      name: d.config.name,
+      description: d.config.description ?? `Generated from ${d.schemaFile}.`,
+      schemaId: (d.schema as { $id: string }).$id,
+      file: `datasets/${d.slug}.jsonl`,
+      rowType: () => customRowType(compiled[k]!),
+      primaryIdentityNamespace: d.config.primaryNamespace,
+      kind: compiled[k]!.kind,
+    })),
+  ];
 
   // Datasets: blocks of persons (blocks.ts), made on worker threads or here and written in block order, so
   // the files do not depend on the number of workers. Memory does not grow with the number of persons: a
   // block's rows are written and dropped, at most two blocks per worker wait, and each Parquet writer holds
   // at most one batch waiting for the encoder.
-  const specOf = (key: DatasetKey): DatasetSpec => DATASETS.find((d) => d.key === key)!;
-  const threads = options.profiles * (1.5 + options.eventsPerProfile) > THREADS_FROM_ROWS;
+  const perPerson = (config.builtin ? 1.5 + options.eventsPerProfile : 0) + custom.reduce((sum, d) => sum + (d.config.share ?? 1) * meanEvents(d), 0);
+  const threads = options.profiles * perPerson > THREADS_FROM_ROWS;
   const workers = options.workers ?? (threads ? availableParallelism() : 0);
   // Encoder threads: with more than one worker, two, so that a part is encoded while the next one is filled.
   const encoderThreads = format === "jsonl" ? 0 : (options.encoderThread ?? threads) ? Math.min(2, Math.max(1, workers)) : 0;
   const encoders = format === "jsonl" ? [] : encoderThreads === 0 ? [localEncoder()] : Array.from({ length: encoderThreads }, () => workerEncoder());
-  const open = (key: RowDatasetKey): RowWriter => {
-    const file = specOf(key).file!;
-    if (format === "jsonl") return new LineWriter(dir, file);
-    return new ParquetPartWriter(dir, file.replace(/\.jsonl$/, ""), rowTypeOf(key), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoders });
+  const open = (spec: RowSpec): RowWriter => {
+    if (format === "jsonl") return new LineWriter(dir, spec.file);
+    return new ParquetPartWriter(dir, spec.file.replace(/\.jsonl$/, ""), spec.rowType(), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoders });
   };
-  const writers = ROW_DATASETS.map(open);
+  const writers = rowSpecs.map(open);
+  const eventsPerProfile = config.builtin ? options.eventsPerProfile : 0;
   const plan: BlockPlan = {
     seed,
     refMs,
     profiles: options.profiles,
-    eventsPerProfile: options.eventsPerProfile,
-    activityScale: activityScale(seed, options.profiles, options.eventsPerProfile),
+    eventsPerProfile,
+    activityScale: activityScale(seed, options.profiles, eventsPerProfile),
     datasetIds: ids,
     format,
+    builtin: config.builtin,
+    custom,
   };
   const onProgress = options.onProgress;
   let done = 0;
@@ -294,33 +390,30 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     await Promise.all(encoders.map((e) => e.dispose()));
   }
   if (options.profiles === 0) onProgress?.(0, 0);
-  const writerOf = (key: DatasetKey): RowWriter => writers[ROW_DATASETS.indexOf(key as RowDatasetKey)]!;
-  const dataFiles = (key: DatasetKey): string[] => [...writerOf(key).files];
 
-  // Configuration.
-  const config: ConfigInput = { seed, refMs, imsOrgId, datasetIds: ids };
-  for (const { slug, json } of buildMergePolicies(config)) await writeJsonFile(dir, `merge-policies/${slug}.json`, json, files);
-  for (const { slug, json } of buildSegments(config)) await writeJsonFile(dir, `segments/${slug}.json`, json, files);
-  for (const { slug, json } of buildExportJobs(config)) await writeJsonFile(dir, `export-jobs/${slug}.json`, json, files);
+  // Configuration: the built-in policies, segments and export requests (without the built-in datasets, the
+  // two policies that do not rank them), and the config's segments.
+  const configInput: ConfigInput = { seed, refMs, imsOrgId, datasetIds: ids };
+  const policies = buildMergePolicies(configInput).filter((p) => config.builtin || p.slug !== "loyalty-first");
+  for (const { slug, json } of policies) await writeJsonFile(dir, `merge-policies/${slug}.json`, json, files);
+  const segments = [...(config.builtin ? buildSegments(configInput) : []), ...configSegments(configInput, config.segments)];
+  for (const { slug, json } of segments) await writeJsonFile(dir, `segments/${slug}.json`, json, files);
+  if (config.builtin) for (const { slug, json } of buildExportJobs(configInput)) await writeJsonFile(dir, `export-jobs/${slug}.json`, json, files);
 
   // Manifest.
-  const datasets: DatasetEntry[] = DATASETS.map((spec) => {
-    const entry: DatasetEntry = {
-      id: ids[spec.key],
-      name: spec.name,
-      description: spec.description,
-      schemaRef: {
-        id: spec.schema === undefined ? PROFILE_UNION_SCHEMA_ID : schemas[spec.schema].$id,
-        contentType: XED_CONTENT_TYPE,
-      },
-      files: spec.file === undefined ? [] : dataFiles(spec.key),
-    };
-    if (spec.primaryIdentityNamespace !== undefined) {
-      entry.primaryIdentityNamespace = spec.primaryIdentityNamespace;
-      entry.tags = { unifiedProfile: ["enabled:true"], unifiedIdentity: ["enabled:true"] };
+  const entry = (id: string, name: string, description: string, schemaId: string, dataFiles: string[], primaryIdentityNamespace: string | undefined): DatasetEntry => {
+    const e: DatasetEntry = { id, name, description, schemaRef: { id: schemaId, contentType: XED_CONTENT_TYPE }, files: dataFiles };
+    if (primaryIdentityNamespace !== undefined) {
+      e.primaryIdentityNamespace = primaryIdentityNamespace;
+      e.tags = { unifiedProfile: ["enabled:true"], unifiedIdentity: ["enabled:true"] };
     }
-    return entry;
-  });
+    return e;
+  };
+  const exportSpec = specOf("export");
+  const datasets: DatasetEntry[] = [
+    ...rowSpecs.map((spec, k) => entry(spec.id, spec.name, spec.description, spec.schemaId, [...writers[k]!.files], spec.primaryIdentityNamespace)),
+    entry(ids.export, exportSpec.name, exportSpec.description, PROFILE_UNION_SCHEMA_ID, [], undefined),
+  ];
   const manifest: SandboxManifest = {
     name: options.name,
     imsOrgId,
@@ -330,18 +423,14 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   };
   await writeJsonFile(dir, "sandbox.json", manifest, files);
 
-  for (const spec of DATASETS) if (spec.file !== undefined) files.push(...dataFiles(spec.key));
+  for (const w of writers) files.push(...w.files);
   files.sort();
   return {
     dir,
     persons: options.profiles,
-    records: {
-      "CRM Profiles": writerOf("crm").lines,
-      "Loyalty Members": writerOf("loyalty").lines,
-      "Web Sign-ups": writerOf("web").lines,
-    },
-    events: writerOf("events").lines,
-    datasets: Object.fromEntries(await Promise.all(DATASETS.filter((spec) => spec.file !== undefined).map(async (spec) => [spec.name, { rows: writerOf(spec.key).lines, bytes: await bytesOf(dir, dataFiles(spec.key)) }] as const))),
+    records: Object.fromEntries(rowSpecs.flatMap((spec, k) => (spec.kind === "record" ? [[spec.name, writers[k]!.lines] as const] : []))),
+    events: rowSpecs.reduce((sum, spec, k) => sum + (spec.kind === "event" ? writers[k]!.lines : 0), 0),
+    datasets: Object.fromEntries(await Promise.all(rowSpecs.map(async (spec, k) => [spec.name, { rows: writers[k]!.lines, bytes: await bytesOf(dir, writers[k]!.files) }] as const))),
     workers,
     files,
   };

@@ -38,7 +38,7 @@ export interface GenContext {
   /** Events per unit of activity weight, so that the persons' events add up to ~97 % of the requested total. */
   readonly activityScale: number;
   /** dataset → bucket kind → bucket number → batch start and id; filled lazily, deterministic. */
-  readonly batchCache: Map<DatasetKey, Map<string, Map<number, Batch>>>;
+  readonly batchCache: Map<string, Map<string, Map<number, Batch>>>;
   /**
    * A date-time value as written to the data files: the RFC 3339 string (`isoTime`) for JSON Lines, epoch
    * milliseconds for Parquet (the column stores milliseconds either way, so nothing is formatted and parsed
@@ -226,12 +226,12 @@ export function isoDate(ms: number): string {
 }
 
 /**
- * The batch a record or event was ingested in: one per dataset and bucket (a day for record datasets, an
+ * The batch a record or event was ingested in: one per dataset (a `DatasetKey`, or a config dataset's key) and bucket (a day for record datasets, an
  * hour for streamed events), the bucket named by a kind and a number (`day`, -17 → "day-17"). Its start time
  * is fixed by the seed; rows land in the minutes after it. The cache is bounded by the time window (a few
  * thousand buckets), not by the number of persons.
  */
-export function batchFor(ctx: GenContext, dataset: DatasetKey, kind: string, bucket: number, baseMs: number, spreadMs: number): Batch {
+export function batchFor(ctx: GenContext, dataset: string, kind: string, bucket: number, baseMs: number, spreadMs: number): Batch {
   let byKind = ctx.batchCache.get(dataset);
   if (byKind === undefined) {
     byKind = new Map();

@@ -278,3 +278,10 @@ export const DEVICE_TYPES: readonly (readonly ["desktop" | "mobile" | "tablet", 
 
 export const LOYALTY_TIERS = ["bronze", "silver", "gold", "platinum"] as const;
 export type LoyaltyTier = (typeof LOYALTY_TIERS)[number];
+
+/** Plain words for string fields that name nothing the person model knows (`word` generator, string defaults). */
+export const WORDS: readonly string[] = [
+  "amber", "atlas", "birch", "cobalt", "coral", "delta", "ember", "falcon", "garnet", "harbor",
+  "indigo", "jasper", "juniper", "kestrel", "lagoon", "maple", "meadow", "nova", "onyx", "orchid",
+  "pebble", "quartz", "raven", "saffron", "sierra", "summit", "tundra", "umber", "violet", "willow",
+];

@@ -1,5 +1,7 @@
 /** `profile-lab generate <dir>`: a seeded, reproducible sandbox. */
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { DEFAULT_CONFIG_FILE, readGeneratorConfig } from "../../generate/gen-config.js";
 import { generateSandbox } from "../../generate/index.js";
 import { parseDateTime } from "../../xdm/time.js";
 import { formatOf, intOption, stringOption, workersOf } from "../args.js";
@@ -10,12 +12,18 @@ import { countReporter } from "../progress.js";
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export const run: CommandRun = async (args, io) => {
+  if (args.values["print-config"]) {
+    io.out(readFileSync(DEFAULT_CONFIG_FILE, "utf8").trimEnd());
+    return 0;
+  }
   const dir = args.positionals[0];
   if (dir === undefined) throw new UsageError("missing the target directory: profile-lab generate <dir>");
   const referenceTime = args.values["reference-time"] as string;
   if (parseDateTime(referenceTime) === undefined) throw new UsageError(`--reference-time: "${referenceTime}" is not an RFC 3339 timestamp`);
   const rowsPerFile = intOption(args, "rows-per-file")!;
   if (rowsPerFile < 1) throw new UsageError(`--rows-per-file must be at least 1, not ${rowsPerFile}`);
+  const configFile = stringOption(args, "config");
+  const config = configFile === undefined ? undefined : readGeneratorConfig(configFile);
   const progress = args.values["quiet"] ? undefined : countReporter("generate", "persons");
   const started = Date.now();
   const summary = await generateSandbox(dir, {
@@ -27,6 +35,7 @@ export const run: CommandRun = async (args, io) => {
     format: formatOf(args),
     rowsPerFile,
     ...workersOf(args),
+    ...(config ? { config } : {}),
     ...(progress ? { onProgress: progress.onProgress } : {}),
   }).finally(() => progress?.done());
   if (args.values["json"]) {

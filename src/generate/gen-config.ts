@@ -1,0 +1,113 @@
+/**
+ * Generator configs (`generate --config gen.yaml|json`): read with positions, validated against
+ * GENERATOR_CONFIG_SCHEMA, then against the datasets' own XDM schemas (every field rule names a declared field
+ * of a fitting type, event datasets have what events need) — every problem with file, line, column and JSON
+ * path. The result is plain data the block plan carries to the worker threads.
+ */
+import { readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkReadable, MAX_JSON_TEXT_BYTES } from "../io/sandbox-path.js";
+import { parseLocatedDocument, type DocumentKind, type LocatedDocument } from "../requests/yaml-document.js";
+import { ProfileLabError } from "../xdm/errors.js";
+import { SchemaError } from "../xdm/schema.js";
+import { SEGMENT_SPECS, slugOf } from "./config.js";
+import { compileDataset, type CustomDatasetPlan } from "./custom-datasets.js";
+import { GENERATOR_CONFIG_SCHEMA, type GeneratorConfig, type SegmentConfig } from "./gen-config-schema.js";
+import { GenerateError } from "./generate-error.js";
+
+/** A config dataset before the seed gives it an id. */
+export type ConfigDataset = Omit<CustomDatasetPlan, "id">;
+
+/** A generator config, checked: what `generateSandbox` takes as `options.config`. */
+export interface ResolvedConfig {
+  /** Write the built-in shape (datasets, policies, segments, export requests). */
+  readonly builtin: boolean;
+  readonly datasets: readonly ConfigDataset[];
+  readonly segments: readonly SegmentConfig[];
+}
+
+/** The config that gives the built-in shape alone (today's `generate` without `--config`). */
+export const BUILTIN_CONFIG: ResolvedConfig = { builtin: true, datasets: [], segments: [] };
+
+/** The default config as a file users can copy (`generate --print-config`); it reads as BUILTIN_CONFIG. */
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL("../../sample-data/generator/default.yaml", import.meta.url));
+
+/** The built-in datasets' names and files, which config datasets may not take. */
+const BUILTIN_NAMES = ["CRM Profiles", "Loyalty Members", "Web Sign-ups", "Web and Commerce Events", "Profile Export"];
+const BUILTIN_SLUGS = ["crm-profiles", "loyalty-members", "web-signups", "web-commerce-events"];
+
+const CONFIG_KIND: DocumentKind<GenerateError> = {
+  schema: GENERATOR_CONFIG_SCHEMA,
+  syntaxCode: "GEN-C001",
+  shapeCode: "GEN-C002",
+  rootMessage: "a generator config is an object: builtin, datasets, segments",
+  makeError: (code, message, location, detail, jsonPath) => new GenerateError(code, message, { ...location, jsonPath }, detail),
+};
+
+/** Reads a schema file named by the config (relative to the config's folder). */
+function readSchema(doc: LocatedDocument<GeneratorConfig, GenerateError>, dir: string, file: string, at: readonly (string | number)[]): unknown {
+  const path = resolve(dir, file);
+  try {
+    checkReadable(path, { maxBytes: MAX_JSON_TEXT_BYTES, reader: "a schema file" });
+    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  } catch (e) {
+    const why = e instanceof ProfileLabError ? e.message : e instanceof Error ? e.message : String(e);
+    throw doc.error("GEN-C003", `cannot read the schema ${file}: ${why}`, at);
+  }
+}
+
+/** Parses and checks a config's text; `file` names it in errors, and schema paths are relative to its folder. */
+export function parseGeneratorConfig(text: string, file: string): ResolvedConfig {
+  const doc = parseLocatedDocument<GeneratorConfig, GenerateError>(text, file, CONFIG_KIND);
+  const config = doc.value;
+  const builtin = config.builtin ?? true;
+  const dir = dirname(resolve(file));
+  const datasets: ConfigDataset[] = [];
+  const names = new Set(builtin ? BUILTIN_NAMES : []);
+  const slugs = new Set(builtin ? BUILTIN_SLUGS : []);
+  for (const [i, cfg] of (config.datasets ?? []).entries()) {
+    const slug = slugOf(cfg.name);
+    if (names.has(cfg.name) || slugs.has(slug)) {
+      throw doc.error("GEN-C009", `another dataset${names.has(cfg.name) ? " is named" : "'s file is"} ${JSON.stringify(names.has(cfg.name) ? cfg.name : slug)}: give this one another name`, ["datasets", i, "name"]);
+    }
+    names.add(cfg.name);
+    slugs.add(slug);
+    const schema = readSchema(doc, dir, cfg.schema, ["datasets", i, "schema"]);
+    const dataset: ConfigDataset = { slug, config: cfg, schema, schemaFile: basename(cfg.schema) };
+    try {
+      // Compiled here for its checks only (the format changes how bad rows are spoiled, not what is checked).
+      compileDataset({ ...dataset, id: slug }, "parquet", (code, message, path) => {
+        throw doc.error(code, message, ["datasets", i, ...path]);
+      });
+    } catch (e) {
+      if (e instanceof SchemaError) throw doc.error("GEN-C004", `the schema ${cfg.schema} cannot be read as XDM: ${e.format()}`, ["datasets", i, "schema"]);
+      throw e;
+    }
+    datasets.push(dataset);
+  }
+  const segments = config.segments ?? [];
+  const segmentNames = new Set(builtin ? SEGMENT_SPECS.flatMap((s) => [s.name, s.slug]) : []);
+  for (const [i, s] of segments.entries()) {
+    const slug = slugOf(s.name);
+    if (segmentNames.has(s.name) || segmentNames.has(slug)) throw doc.error("GEN-C009", `another segment${segmentNames.has(s.name) ? " is named" : "'s file is"} ${JSON.stringify(segmentNames.has(s.name) ? s.name : slug)}: give this one another name`, ["segments", i, "name"]);
+    segmentNames.add(s.name);
+    segmentNames.add(slug);
+    if (s.mergePolicy === "loyaltyFirst" && !builtin) throw doc.error("GEN-C010", "the loyaltyFirst merge policy ranks the built-in datasets: it exists only with builtin: true", ["segments", i, "mergePolicy"]);
+  }
+  if (!builtin && datasets.length === 0) throw doc.error("GEN-C002", "with builtin: false, the config needs datasets of its own", ["builtin"]);
+  return { builtin, datasets, segments };
+}
+
+/** Reads and checks a config file (an unreadable file is a located error too). */
+export function readGeneratorConfig(path: string): ResolvedConfig {
+  let text: string;
+  try {
+    checkReadable(path, { maxBytes: MAX_JSON_TEXT_BYTES, reader: "a generator config" });
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if (e instanceof ProfileLabError) throw e;
+    throw new GenerateError("GEN-C003", `cannot read the generator config: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+  }
+  return parseGeneratorConfig(text, path);
+}
