@@ -95,7 +95,10 @@ function column(data: Data): (Json | undefined)[] {
   const values = data.values as ArrayLike<number | bigint>;
   const at = (i: number): number => Number(values[o + i]);
   if (DataType.isTimestamp(type)) {
-    for (let i = 0; i < n; i++) if (isValid(valid, o + i)) out[i] = new Date(at(i)).toISOString();
+    // In its column's unit (DuckDB and Spark write microseconds), whole milliseconds toward zero as DuckDB's epoch_ms.
+    const perMs = [0, 1, 1000, 1_000_000][type.unit]!;
+    const ms = perMs === 0 ? (i: number): number => at(i) * 1000 : (i: number): number => Number(BigInt(values[o + i]!) / BigInt(perMs));
+    for (let i = 0; i < n; i++) if (isValid(valid, o + i)) out[i] = new Date(ms(i)).toISOString();
     return out;
   }
   if (DataType.isDate(type)) {
