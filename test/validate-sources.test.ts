@@ -5,7 +5,7 @@
  * worker finishes first; its cache skips clean files until a file, its dataset's schema or the validator changes;
  * a checkpoint cancels it.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -20,6 +20,7 @@ import { DuckDbSession } from "../src/sql/merge/duckdb-session.js";
 import { EVENTS_VIEW, readDatasetsSql, RECORDS_VIEW } from "../src/sql/merge/read-datasets.js";
 import { mergeSourcesOf } from "../src/sql/merge/sources.js";
 import { structOfXdm } from "../src/sql/types.js";
+import { readParquetRows } from "../src/io/parquet-reader.js";
 import { ProfileLabError } from "../src/xdm/errors.js";
 import { toEpochMs } from "../src/xdm/time.js";
 import type { Json, JsonObject } from "../src/xdm/types.js";
@@ -242,6 +243,16 @@ describe("the validation cache", () => {
     expect(error).toEqual(await thrown(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" })));
   });
 
+  it("a file recorded clean and then removed, or made a directory, is the segment job's error", async () => {
+    const dir = generated.copy();
+    await run(dir);
+    const first = join(dir, filesOf(dir)[0]!);
+    rmSync(first);
+    await expectSameError(dir, "IO-F001");
+    mkdirSync(first);
+    await expectSameError(dir, "IO-F003");
+  });
+
   it("without the cache every file is read, and nothing is recorded", async () => {
     const dir = generated.copy();
     const cold = await validateSources(open(dir), { workers: 1, cache: false });
@@ -409,5 +420,34 @@ describe("every row that validates is read by the SQL merge with the same values
     expect(Number(events[0]!["pl_ts"])).toBe(toEpochMs(line("datasets/events.jsonl")["timestamp"]));
     const custom = (profile["extSourceSystemAudit"] as JsonObject | undefined)?.["lastUpdatedDate"];
     expect(records[0]!["pl_custom"] === null ? null : Number(records[0]!["pl_custom"])).toBe(custom === undefined ? null : toEpochMs(custom));
+  });
+
+  it("a Parquet file as DuckDB writes it (timestamps in microseconds, nested in structs, lists and maps)", async () => {
+    const dir = valuesSandbox("s", '"x"', T, T);
+    const parquet = join(dir, "datasets/profiles.parquet");
+    const instance = await DuckDBInstance.create(":memory:", { threads: "1", temp_directory: join(dir, ".profile-lab/tmp") });
+    const connection = await instance.connect();
+    await connection.run(
+      "COPY (SELECT 'p1' AS _id, 'x' AS s, 7 AS i, 9007199254740991::BIGINT AS l, 0.25::DOUBLE AS d, true AS b, MAP {'k': 'v'} AS m, MAP {'CRMID': [{'id': 'C1', 'authenticatedState': NULL::VARCHAR, 'primary': true}]} AS identityMap, " +
+        "TIMESTAMPTZ '2018-10-25 13:22:04.123456-07' AS ts, DATE '2024-02-29' AS dt, " +
+        "{'n': 2.5::DOUBLE, 'ts': TIMESTAMP '1969-12-31 23:59:58.5', 'inner': {'ts': TIMESTAMPTZ '2018-10-25 00:00:00.0009+00'}} AS obj, " +
+        "[TIMESTAMP '2016-12-31 23:59:59'] AS tsList, [{'s': 'a', 'ts': TIMESTAMP '2000-01-01 00:00:00'}] AS objList, MAP {'a': TIMESTAMP '2018-10-25 00:00:00'} AS tsMap, " +
+        `{'lastUpdatedDate': TIMESTAMP '2020-02-02 02:02:02.002'} AS extSourceSystemAudit, {'ingestTime': TIMESTAMPTZ '2026-10-01 00:00:00+00'} AS _acp_system_metadata) TO '${parquet}'`,
+    );
+    connection.closeSync();
+    instance.closeSync();
+    const manifest = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as { datasets: { files: string[] }[] };
+    manifest.datasets[0]!.files = ["datasets/profiles.parquet"];
+    writeFileSync(join(dir, "sandbox.json"), JSON.stringify(manifest));
+    const sandbox = openSandbox(dir, { segments: false });
+    await validateSources(sandbox, { workers: 1, cache: false });
+    const { records } = await readBySql(sandbox);
+    const rows: JsonObject[] = [];
+    for await (const r of readParquetRows(parquet)) rows.push(r.value as JsonObject);
+    const { _acp_system_metadata: meta, ...profile } = rows[0]!;
+    expect(profile["ts"]).toBe("2018-10-25T20:22:04.123Z");
+    expect(canonical(fromDuckDbJson(records[0]!, structOfXdm(sandbox.profileType)))).toBe(canonical(instants(profile, sandbox.datasets[0]!.schema!.type)));
+    expect(Number(records[0]!["pl_ingest"])).toBe(toEpochMs((meta as JsonObject)["ingestTime"]));
+    expect(Number(records[0]!["pl_custom"])).toBe(Date.parse("2020-02-02T02:02:02.002Z"));
   });
 });

@@ -127,8 +127,8 @@ function readCache(path: string): CacheDocument {
   }
 }
 
-const sameStamp = (a: CleanFile | undefined, b: CleanFile): boolean =>
-  a !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dataset === b.dataset && a.validator === b.validator;
+const sameStamp = (a: CleanFile | undefined, b: CleanFile | undefined): boolean =>
+  a !== undefined && b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dataset === b.dataset && a.validator === b.validator;
 
 // ------------------------------------------------------------------------------------------ validating
 
@@ -144,8 +144,8 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
   const digests = new Map<Dataset, string>();
   // The stamps are taken before reading: a file changed while it is read has another stamp next time.
   const stamps = files.map((f) => (options.cache ? cleanStamp(f, digests) : undefined));
-  const todo = files.map((_, i) => i).filter((i) => !sameStamp(recorded[keyOf(files[i]!)], stamps[i]!));
-  const clean = new Set(files.map((_, i) => i).filter((i) => !todo.includes(i)));
+  const clean = new Set(files.map((_, i) => i).filter((i) => sameStamp(recorded[keyOf(files[i]!)], stamps[i])));
+  const todo = files.map((_, i) => i).filter((i) => !clean.has(i));
   let rows = 0;
   const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, shardsDone: 0, shards: 1, profiles: 0 });
   try {
