@@ -24,7 +24,8 @@ import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
 import { KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
-import { segmentPassSql } from "../merge/segment-pass.js";
+import { fieldUseOf, prunedSchema, type FieldUse } from "../merge/field-use.js";
+import { astOf, segmentPassSql } from "../merge/segment-pass.js";
 import { ALL_COMPONENTS, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
@@ -54,7 +55,7 @@ export interface SqlSegmentOptions {
   readonly partFile: string;
   readonly checkpoint: Checkpoint<StageProgress>;
   /** Each policy's segment pass (segmentPasses), compiled before the job reads data. */
-  readonly passes: ReadonlyMap<MergePolicy, string>;
+  readonly passes: ReadonlyMap<MergePolicy, PolicyPass>;
 }
 
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
@@ -193,16 +194,27 @@ async function writeSnapshot(session: EngineSession, file: string): Promise<numb
   return n;
 }
 
+/** What a policy's run needs: its segment pass over `pl_rows`, and the fields it reads (all the merge carries). */
+export interface PolicyPass {
+  readonly sql: string;
+  readonly use: FieldUse;
+}
+
 /**
- * Each policy's segment pass (over `pl_rows`), compiled before any data is read: a segment the SQL back end cannot
- * run stops the job at once with its coded, located error and what to do.
+ * Each policy's segment pass, compiled before any data is read against the schema pruned to the fields its segments
+ * read: a segment the SQL back end cannot run stops the job at once with its coded, located error and what to do.
  */
-export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions, "asOf" | "profileType" | "eventType">): Map<MergePolicy, string> {
+export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions, "asOf" | "profileType" | "eventType">): Map<MergePolicy, PolicyPass> {
   const schema = { profile: options.profileType, event: options.eventType };
   return new Map(
     [...plan.byPolicy].map(([policy, segments]) => {
       const list = segments.map((s) => ({ id: s.definition.id, name: s.definition.name, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) }));
-      return [policy, segmentPassSql("pl_rows", list, { schema, now: options.asOf, segmentIdsByName: plan.idsByName })] as const;
+      const use = fieldUseOf(
+        list.map((s) => astOf(s).ast),
+        schema,
+      );
+      const sql = segmentPassSql("pl_rows", list, { schema: prunedSchema(schema, use), now: options.asOf, segmentIdsByName: plan.idsByName });
+      return [policy, { sql, use }] as const;
     }),
   );
 }
@@ -222,10 +234,11 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     await checkpoint({ stage: "identities", rows: 0, profiles: 0, ...where });
     session.stage = `merging the profiles of merge policy ${policy.id}`;
     const merged = `pl_merged_${index}`;
-    await merge.mergePolicy(policy, merged);
+    const pass = passes.get(policy)!;
+    await merge.mergePolicy(policy, merged, { use: pass.use });
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
-    const { profiles, excluded } = await runPolicy(session, policy, passes.get(policy)!, plan, merged, graph, options, counters);
+    const { profiles, excluded } = await runPolicy(session, policy, pass.sql, plan, merged, graph, options, counters);
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });

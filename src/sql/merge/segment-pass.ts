@@ -35,7 +35,8 @@ export interface SegmentPassOptions {
   readonly segmentIdsByName?: ReadonlyMap<string, string>;
 }
 
-function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: string | undefined } {
+/** The segment's PQL as an AST (and its text, for error frames). */
+export function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: string | undefined } {
   const e = segment.expression;
   return e.format === "pql/json" ? { ast: pqlJsonToAst(e.value, segment.file), text: undefined } : { ast: parsePql(e.value, segment.file), text: e.value };
 }
