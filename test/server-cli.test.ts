@@ -78,6 +78,31 @@ describe("profile-lab serve", () => {
     expect(existsSync(join(other, "prod", ".profile-lab", "server.lock"))).toBe(false);
   }, 60_000);
 
+  it("records the jobs a killed server left waiting or running FAILED (INTERRUPTED) when the next one starts", async () => {
+    const killedFolder = sandboxesFolder("prod");
+    const killed = await start(killedFolder);
+    const post = () =>
+      fetch(`${killed.baseUrl}/data/core/ups/export/jobs`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body: JSON.stringify(fixture("000-create-export-job.request.json")) });
+    // Ten POSTs at once: each answers NEW at once, two jobs run, the others wait.
+    const ids = await Promise.all(Array.from({ length: 10 }, async () => ((await (await post()).json()) as { id: number }).id));
+    const list = async (baseUrl: string) => ((await (await fetch(`${baseUrl}/data/core/ups/export/jobs?limit=100`, { headers: HEADERS })).json()) as { records: { id: number; status: string; errors?: { code: string }[] }[] }).records;
+    const inFlight = (await list(killed.baseUrl)).filter((j) => j.status === "NEW" || j.status === "PROCESSING").map((j) => j.id);
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    expect(inFlight.length).toBeGreaterThan(0);
+    const next = await start(killedFolder);
+    const after = await list(next.baseUrl);
+    expect(after.map((j) => j.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    // A job seen in flight may still have ended in the moment before the kill landed; none is left in flight.
+    for (const job of after) {
+      if (job.status !== "SUCCEEDED") expect(job).toMatchObject({ status: "FAILED", errors: [{ code: "INTERRUPTED" }] });
+      if (!inFlight.includes(job.id)) expect(job.status).toBe("SUCCEEDED");
+    }
+    expect(after.filter((j) => j.status === "FAILED").length).toBeGreaterThan(0);
+    next.child.kill("SIGTERM");
+    expect(await next.exited).toBe(0);
+  }, 60_000);
+
   it("stops on SIGTERM and releases the folder", async () => {
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
