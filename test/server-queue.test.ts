@@ -183,8 +183,12 @@ describe("POST answers at once", () => {
     expect(ended.metrics.profileExportTime).toBeUndefined();
     expect(responseValidator("/export/jobs/{EXPORT_JOB_ID}", "get", "200", [batchesAsArray()])(ended)).toEqual([]);
     expect((await call({ method: "DELETE", url })).statusCode).toBe(409);
-    // A request the library refuses is still the POST's answer, slots taken or not.
+    // A request the library refuses is still the POST's answer, slots taken or not, and records no job.
     expect((await call({ method: "POST", url: `${UPS}/segment/jobs`, payload: [{ segmentId: "nope" }] })).statusCode).toBe(400);
+    const unknownDataset = await call({ method: "POST", url: `${UPS}/export/jobs`, payload: { ...EXPORT_BODY, destination: { datasetId: "nope" } } });
+    expect(unknownDataset.statusCode).toBe(400);
+    expect(unknownDataset.json()).toMatchObject({ type: "https://ns.adobe.com/aep/errors/EXP-R002", errors: [{ path: "$.destination.datasetId" }] });
+    expect((await call({ method: "GET", url: `${UPS}/export/jobs` })).json().records).toHaveLength(1);
     finish();
     await app.close();
   });
