@@ -71,7 +71,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "generate",
     summary: "write a seeded, reproducible sandbox: profile and event datasets, schemas, merge policies, segments, export requests",
-    usage: "profile-lab generate <dir> [--config gen.yaml] [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format parquet|jsonl] [--rows-per-file 1000000] [--workers n] [--quiet] [--json] | generate --print-config",
+    usage: "profile-lab generate <dir> [--config gen.yaml] [--profiles 1000] [--events-per-profile 20] [--seed 42] [--reference-time <time>] [--format parquet|jsonl] [--rows-per-file 1000000] [--workers n] [--quiet] [--json] | generate <dir> --from-sandbox <dir> [--target-audience <segment>=<share>]... | generate --print-config",
     options: {
       profiles: { type: "string", value: "n", description: "number of persons", default: "1000" },
       "events-per-profile": { type: "string", value: "n", description: "average ExperienceEvents per person", default: "20" },
@@ -84,6 +84,8 @@ export const COMMANDS: readonly Command[] = [
       quiet: { type: "boolean", description: "no progress line on stderr" },
       config: { type: "string", value: "file", description: "the shape: a generator config (YAML or JSON, schemas/generator-config.schema.json): built-in datasets or not, datasets of your own XDM schemas, segments", complete: "file" },
       "print-config": { type: "boolean", description: "print the default generator config (a file to copy and edit) and exit" },
+      "from-sandbox": { type: "string", value: "dir", description: "generate data for an existing sandbox: its schemas, merge policies, segments and export requests, with the identities, event types, value ranges and categories its rows show", complete: "dir" },
+      "target-audience": { type: "string", value: "segment=share", multiple: true, description: "with --from-sandbox: steer a segment (id or name) towards this share of its merge policy's profiles, e.g. \"US residents=30%\" (repeatable); the summary gives the share reached" },
     },
     maxArgs: 1,
     load: async () => (await import("./commands/generate.js")).run,
@@ -104,7 +106,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "segment-job",
     summary: "evaluate segment definitions on merged profiles and update their segmentMembership",
-    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id or name>]... [--request <file.json>] [--as-of <time>] [--status-model legacy|current] [--engine duckdb|reference] [--memory 2g] [--workers n] [--json]",
+    usage: "profile-lab segment-job [--sandbox <dir>] [--segment <id or name>]... [--request <file.json>] [--as-of <time>] [--status-model legacy|current] [--engine duckdb|reference] [--explain-sql] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
       segment: { type: "string", value: "id or name", multiple: true, description: "segment to evaluate, by id or exact name (repeatable); default: every segment (\"*\")" },
@@ -112,6 +114,7 @@ export const COMMANDS: readonly Command[] = [
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
       engine: ENGINE,
+      "explain-sql": { type: "boolean", description: "with --engine duckdb: print every statement the job runs, in order, as a SQL script with each one's stage and time (instead of the summary)" },
       memory: MEMORY,
       workers: WORKERS,
     },

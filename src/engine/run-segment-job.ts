@@ -19,6 +19,7 @@ import { JobCancelledError, progressCheck, type Checkpoint, type JobProgress, ty
 import type { ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
+import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { evaluateSegmentsOnSql } from "./segment-sql.js";
 import { runShards, workersFor } from "./shard-runner.js";
 import { adoptMembership, discardMembership } from "./spill-cache.js";
@@ -52,6 +53,8 @@ export interface SegmentJobOptions {
    * shard). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts).
    */
   readonly engine?: JobEngine;
+  /** The DuckDB engine only: called with every statement the job runs, in order (`segment-job --explain-sql`). */
+  readonly onSql?: (statement: SqlStatement) => void;
   /**
    * A job `createSegmentJob` recorded as NEW for these options (a server's queued job): the run adopts it
    * instead of recording a new one.
@@ -183,6 +186,7 @@ function evaluateOnDuckDb(
     statusModel: options.statusModel,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
+    ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
     checkpoint,
   });
 }

@@ -9,7 +9,7 @@ import type { MembershipGeneration } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { mergeSourcesOf } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
-import { EngineSession, jobTempDir } from "../sql/jobs/engine-session.js";
+import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
 import { runSegmentsOnSql, segmentPasses, type SqlSegmentRun } from "../sql/jobs/segment-job-sql.js";
 import type { StatusModel } from "../segment/membership.js";
 import type { Checkpoint, StageProgress } from "./job-progress.js";
@@ -24,6 +24,8 @@ export interface SegmentSqlOptions {
   readonly workers?: number;
   readonly memoryBytes?: number;
   readonly checkpoint: Checkpoint<StageProgress>;
+  /** Called with every statement the job runs on DuckDB, in order (`--explain-sql`). */
+  readonly onSql?: (statement: SqlStatement) => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function evaluateSegmentsOnSql(sandbox: Sandbox, plan: SegmentPlan,
       tempDir: jobTempDir(state.tmpDir, "segment-job", options.jobId),
       threads: workers,
       ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
+      ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
     },
     () => checkpoint({ stage: session.stage === "reading the data" ? "reading" : "identities", ...where }),
   );

@@ -15,7 +15,7 @@ import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
 import type { SegmentJob } from "../../src/segment/segment-job.js";
 import { JobControl } from "../../src/store/job-control.js";
 import { SandboxState } from "../../src/store/sandbox-state.js";
-import { REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
+import { cliInProcess, REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-segment-sql-life-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -120,6 +120,20 @@ describe("the DuckDB segment job", () => {
     expect(checked.filter((r) => r.duckdbRefusal !== undefined).map((r) => [r.definition.id, r.duckdbRefusal!.code])).toEqual([["zz-runtime-regex", "SQL-U003"]]);
     // The reference engine runs it.
     expect((await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "reference" })).status).toBe("SUCCEEDED");
+  }, 120_000);
+
+  it("--explain-sql prints every statement the job ran as a script, the segment pass among them; the reference engine has none", async () => {
+    const dir = sample();
+    const r = await cliInProcess("segment-job", "--sandbox", dir, "--engine", "duckdb", "--explain-sql", "--segment", "US residents", "--as-of", SAMPLE_AS_OF);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/segment job \S+: SUCCEEDED/);
+    expect(r.stdout).toContain("-- read into JavaScript (identity components: a union-find over these ids):\n-- SELECT");
+    expect(r.stdout).toMatch(/^-- merging the profiles of merge policy \S+ \([\d.,]+ ms\)\nCREATE OR REPLACE TABLE pl_merged_1 AS SELECT/m);
+    // The segment pass reads the pruned row: the state of the home address, no events.
+    expect(r.stdout).toMatch(/^CREATE OR REPLACE TEMP TABLE pl_pass AS SELECT profile."xProfileKey" AS pl_key, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
+    expect(r.stdout).toContain('CAST([] AS STRUCT("_id" VARCHAR)[]) AS "xEvent"');
+    const refused = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql");
+    expect([refused.status, refused.stderr]).toEqual([2, expect.stringContaining("--explain-sql shows the SQL of the DuckDB engine: add --engine duckdb")]);
   }, 120_000);
 
   it("with too little memory fails with an error that names --memory; nothing written", async () => {

@@ -9,11 +9,21 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { checkedWhile } from "../../engine/job-progress.js";
 import { ProfileLabError, type SourceLocation } from "../../xdm/errors.js";
+import { DUCKDB } from "../duckdb.js";
 import { DuckDbSession } from "../merge/duckdb-session.js";
 import type { SqlSession } from "../merge/session.js";
 
 export class SqlEngineError extends ProfileLabError {
   override readonly name = "SqlEngineError";
+}
+
+/** One statement a job ran, for `--explain-sql`: what the job was doing, the SQL, its wall time. */
+export interface SqlStatement {
+  readonly stage: string;
+  /** The SQL; for work done in JavaScript between statements (`note`), what was done. */
+  readonly sql: string;
+  readonly ms: number;
+  readonly note?: boolean;
 }
 
 export interface EngineOptions {
@@ -23,6 +33,8 @@ export interface EngineOptions {
   readonly memoryBytes?: number;
   /** The folder DuckDB spills into: made here, removed on close. */
   readonly tempDir: string;
+  /** Called with every statement run, in order (the dialect's prelude first). */
+  readonly onStatement?: (statement: SqlStatement) => void;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -43,6 +55,7 @@ export class EngineSession implements SqlSession {
     private readonly memoryBytes: number | undefined,
     /** Called while a statement runs (every 250 ms): throws or rejects to cancel the job. */
     private readonly check: () => void | Promise<void>,
+    private readonly onStatement: ((statement: SqlStatement) => void) | undefined,
   ) {}
 
   static async open(options: EngineOptions, check: () => void | Promise<void>): Promise<EngineSession> {
@@ -55,7 +68,8 @@ export class EngineSession implements SqlSession {
       instance = await DuckDBInstance.create(":memory:", config);
       const connection = await instance.connect();
       const session = await DuckDbSession.open(connection);
-      return new EngineSession(instance, connection, session, options.tempDir, options.memoryBytes, check);
+      for (const sql of DUCKDB.prelude()) options.onStatement?.({ stage: "starting", sql, ms: 0 });
+      return new EngineSession(instance, connection, session, options.tempDir, options.memoryBytes, check, options.onStatement);
     } catch (e) {
       instance?.closeSync();
       rmSync(options.tempDir, { recursive: true, force: true });
@@ -74,11 +88,14 @@ export class EngineSession implements SqlSession {
     return new SqlEngineError("SQL-E002", `DuckDB failed while ${this.stage}: ${message}`, where);
   }
 
-  /** Runs `work` while checking for a cancel; a cancel interrupts the statement running. */
-  private async guarded<T>(work: () => Promise<T>, where: SourceLocation = {}): Promise<T> {
+  /** Runs `work` while checking for a cancel; a cancel interrupts the statement running. `sql` is what it runs, for the trace. */
+  private async guarded<T>(sql: string | undefined, work: () => Promise<T>, where: SourceLocation = {}, note = false): Promise<T> {
+    const start = performance.now();
     const task = work();
     try {
-      return await checkedWhile(task, this.check);
+      const out = await checkedWhile(task, this.check);
+      if (sql !== undefined) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, ...(note ? { note } : {}) });
+      return out;
     } catch (e) {
       // The statement still runs after a cancel: stop it, and wait for it so the connection can be closed.
       this.connection.interrupt();
@@ -88,26 +105,28 @@ export class EngineSession implements SqlSession {
   }
 
   run(sql: string, where?: SourceLocation): Promise<void> {
-    return this.guarded(() => this.session.run(sql), where);
+    return this.guarded(sql, () => this.session.run(sql), where);
   }
 
   rows(sql: string, where?: SourceLocation): Promise<Array<Record<string, unknown>>> {
-    return this.guarded(() => this.session.rows(sql), where);
+    return this.guarded(sql, () => this.session.rows(sql), where);
   }
 
   intChunks(sql: string): AsyncIterable<Int32Array[]> {
+    this.onStatement?.({ stage: this.stage, sql: `read into JavaScript (identity components: a union-find over these ids):\n${sql}`, ms: 0, note: true });
     return this.session.intChunks(sql);
   }
 
   appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
-    return this.guarded(() => this.session.appendInts(table, columns));
+    const rows = columns[0]?.length ?? 0;
+    return this.guarded(`appended from JavaScript: ${rows.toLocaleString("en-US")} rows into ${table}`, () => this.session.appendInts(table, columns), {}, true);
   }
 
   /** The rows of a query chunk by chunk as strings of its first column (for writing large results out without holding them). */
   async *strings(sql: string): AsyncIterable<string[]> {
-    const result = await this.guarded(() => this.connection.stream(sql));
+    const result = await this.guarded(sql, () => this.connection.stream(sql));
     for (;;) {
-      const chunk = await this.guarded(() => result.fetchChunk());
+      const chunk = await this.guarded(undefined, () => result.fetchChunk());
       if (chunk === null || chunk.rowCount === 0) return;
       const vector = chunk.getColumnVector(0);
       const out: string[] = new Array<string>(chunk.rowCount);
