@@ -17,6 +17,7 @@ import { MERGE_SWITCHES } from "../../src/merge/merge-options.js";
 import type { ComponentMethod } from "../../src/sql/merge/identities.js";
 import { EVENT_SCHEMA, IDENTITY_MAP_SCHEMA } from "../helpers/sandbox.js";
 import { referenceMerge, sandboxAt, sqlMerge, type ComparableProfile } from "./merge-harness.js";
+import { expectSamePrunedMerge } from "./pruned-harness.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-merge-sql-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -155,5 +156,31 @@ describe("the SQL merge keeps the reference's edge cases", () => {
     const generated = join(scratch, "generated-lp");
     await generateSandbox(generated, { profiles: 150, eventsPerProfile: 4, seed: 5, referenceTime: "2026-11-01T00:00:00Z", name: "lp", format: "parquet", rowsPerFile: 300 });
     expect(await expectSameMerge(generated, "label-propagation")).toBeGreaterThan(150);
+  }, 300_000);
+});
+
+/** Segments reading parts of every kind of field of the edge sandbox: nested objects, unioned arrays, maps of objects, presence only, events. */
+const EDGE_READS = [
+  'person.name.firstName = "Ann"',
+  '"b" in tags',
+  "orders[price > 1].count() > 0",
+  'attrs.get("size") = "L"',
+  "prefs.email.score > 1",
+  "loyalty.isNotNull()",
+  'xEvent[eventType = "view"].count() > 0',
+];
+
+describe("the SQL merge of only the fields segments read keeps the reference's values of those fields", () => {
+  it.each(CONVENTION_CASES)("on the edge cases under %s", async (_, conventions) => {
+    const dir = writeEdgeSandbox(`edge-pruned-${Object.values(conventions).join("-") || "default"}`, conventions);
+    expect(await expectSamePrunedMerge(sandboxAt(dir), EDGE_READS)).toBeGreaterThan(5);
+  }, 120_000);
+
+  it("on a generated sandbox, and with no event read (no event list)", async () => {
+    const dir = join(scratch, "generated-pruned");
+    await generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed: 8, referenceTime: "2026-11-01T00:00:00Z", name: "pr", format: "parquet", rowsPerFile: 300 });
+    const reads = ['homeAddress.countryCode = "US"', 'xEvent[eventType = "commerce.purchases" and commerce.order.priceTotal > 50].count() > 0', "person.birthYear < 1980"];
+    expect(await expectSamePrunedMerge(sandboxAt(dir), reads)).toBeGreaterThan(150);
+    expect(await expectSamePrunedMerge(sandboxAt(dir), ['loyalty.tier in ["gold"]'])).toBeGreaterThan(150);
   }, 300_000);
 });

@@ -18,7 +18,7 @@ import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
 import { policyIncludesDataset } from "../../merge/merge-fragments.js";
 import type { MergeConventions } from "../../merge/merge-options.js";
 import type { MergePolicy } from "../../xdm/types.js";
-import type { XdmType } from "../../xdm/xdm-type.js";
+import { map, object, type XdmType } from "../../xdm/xdm-type.js";
 import type { SqlDialect } from "../dialect.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
@@ -52,6 +52,14 @@ export interface ComponentTables {
 /** Which datasets (sandbox.json positions) a policy merges. */
 export function policyDatasets(sources: MergeSources, policy: MergePolicy): number[] {
   return sources.datasets.filter((d) => policyIncludesDataset(policy, d.id)).map((d) => d.index);
+}
+
+/** `pruned` (a part of `full`) with every array as `full` has it. */
+function arraysWhole(pruned: XdmType, full: XdmType): XdmType {
+  if (full.kind === "array") return full;
+  if (pruned.kind === "map" && full.kind === "map") return map(arraysWhole(pruned.values, full.values));
+  if (pruned.kind === "object" && full.kind === "object") return object([...pruned.fields].map(([n, t]) => [n, arraysWhole(t, full.fields.get(n)!)] as const));
+  return pruned;
 }
 
 /** A value per dataset (sandbox.json position) as a CASE over `pl_ds`. */
@@ -160,6 +168,20 @@ export function mergeProfilesSql(
     `CREATE OR REPLACE TEMP TABLE ${pk} AS SELECT p.pk, kp.k AS key, row_number() OVER (ORDER BY ${d.fnv1aUtf16("kc.k")}, p.comp, ${d.fnv1aUtf16("kp.k")}, p.pk) AS pl_order ` +
       `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk JOIN ${KEYS} AS kc ON kc.id = p.comp`,
   );
+  const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
+  const profile = carried.profile;
+  // Records carry only the columns merged, narrowed to what is read — but arrays whole when they are unioned, since
+  // the union compares items whole (the merged value is narrowed after).
+  const narrowed = (column: string, t: XdmType, full: XdmType): string => (t === full ? column : d.cast(column, sqlTypeOfXdm(t)));
+  const recordColumns = [
+    ...["pl_ds", "pl_seq", "pl_ingest", "pl_custom"].map((c) => `r.${c}`),
+    ...[...profile.fields]
+      .filter(([name]) => name === "identityMap" || !SYSTEM_MANAGED.has(name))
+      .map(([name, t]) => {
+        const full = sources.profileType.fields.get(name)!;
+        return `${narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full)} AS ${d.ident(name)}`;
+      }),
+  ];
   // Application order: fragments ranked, then the records of each.
   const within = conventions.customTimestampScope === "all" ? ["coalesce(pl_custom, pl_ingest)", "pl_ingest", "pl_seq"] : ["pl_ingest", "pl_seq"];
   const withinKey = d.struct(within.map((w, i) => [`w${i}`, w] as const));
@@ -173,21 +195,20 @@ export function mergeProfilesSql(
         ? "coalesce(f_custom, f_ingest)"
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT r.*, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
+    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
       `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
       `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
       `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags) ` +
       `SELECT *, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
       `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)`,
   );
-  const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
-  const profile = carried.profile;
   const eventType = sources.eventType;
   const aggregates = [...profile.fields]
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  const eventStruct = d.struct([...carried.event.fields.keys()].map((n) => [n, `e.${d.ident(n)}`] as const));
+  // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
+  const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
   const eventsAgg = `SELECT fk.pk, ${d.orderedList(eventStruct, ["e.pl_ts", "e.pl_seq"])} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
   const idmType = profile.fields.get("identityMap");
   const joins = [`LEFT JOIN (${recordsAgg}) AS rec ON rec.pk = p.pk`];
@@ -197,7 +218,10 @@ export function mergeProfilesSql(
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
     const idSources =
       `SELECT pk, 0 AS sa, -pos AS sb, CAST(0 AS BIGINT) AS sc, ${idm} AS m FROM ${ranked} UNION ALL ` +
-      `SELECT fk.pk, 1, e.pl_ts, e.pl_seq, ${eventIdm} FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
+      // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
+      // same first sights as every event's.
+      `SELECT pk, 1, pl_first.t, pl_first.s, m FROM (SELECT fk.pk, ${eventIdm} AS m, min({'t': e.pl_ts, 's': e.pl_seq}) AS pl_first ` +
+      `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m)`;
     joins.push(`LEFT JOIN (${identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d)}) AS idm ON idm.pk = p.pk`);
   }
   const eventsType = listOf(structOfXdm(carried.event));
