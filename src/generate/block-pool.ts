@@ -18,7 +18,7 @@ const WORKER_FILE = fileURLToPath(import.meta.url).endsWith(".ts")
 export async function forEachBlock(plan: BlockPlan, workers: number, take: (block: BlockResult) => Promise<void>): Promise<void> {
   const blocks = blockCount(plan.profiles);
   if (workers === 0 || blocks === 0) {
-    for (let b = 0; b < blocks; b++) await take(generateBlock({ ...plan, block: b }));
+    for (let b = 0; b < blocks; b++) await take(await generateBlock({ ...plan, block: b }));
     return;
   }
   const pool = new Piscina({ filename: WORKER_FILE.href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });

@@ -13,6 +13,6 @@ class MovedBlock {
   }
 }
 
-export default function block(task: BlockTask): unknown {
-  return move(new MovedBlock(generateBlock(task)));
+export default async function block(task: BlockTask): Promise<unknown> {
+  return move(new MovedBlock(await generateBlock(task)));
 }

@@ -12,6 +12,7 @@ import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
 import { compileDataset, type CompiledDataset, type CustomDatasetPlan } from "./custom-datasets.js";
 import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
+import { targetedRows, type TargetCounts, type TargetPlan } from "./targets.js";
 import { isoTime, makePerson, type DatasetKey, type GenContext } from "./model.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
@@ -51,6 +52,8 @@ export interface BlockPlan {
   readonly builtin: boolean;
   /** The config's datasets, whose rows follow the built-in ones. */
   readonly custom: readonly CustomDatasetPlan[];
+  /** Segments steered towards a share of their profiles (config datasets only: `builtin` is false). */
+  readonly target?: TargetPlan;
 }
 
 export interface BlockTask extends BlockPlan {
@@ -67,6 +70,8 @@ export interface BlockResult {
   readonly persons: number;
   readonly rows: readonly number[];
   readonly data: readonly Uint8Array[];
+  /** With targets: their members and profiles in this block. */
+  readonly targets?: TargetCounts;
 }
 
 export function blockCount(profiles: number): number {
@@ -136,11 +141,12 @@ function visitorSlot(v: number, persons: number, visitors: number): number {
   return Math.floor((v * persons) / visitors);
 }
 
-/** The rows of one block. */
-export function generateBlock(task: BlockTask): BlockResult {
+/** The rows of one block (with targets, once their evaluation is done). */
+export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResult> {
   const { ctx, custom } = contextOf(task);
   const first = task.block * BLOCK_PERSONS;
   const end = Math.min(first + BLOCK_PERSONS, task.profiles);
+  if (task.target !== undefined) return targetedBlock(task, task.target, ctx, custom, first, end);
   const builtin: Record<RowDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [], events: [] };
   const own = custom.map((): JsonObject[] => []);
   const visitors = task.builtin ? anonymousVisitorCount(ctx) : 0;
@@ -168,6 +174,18 @@ export function generateBlock(task: BlockTask): BlockResult {
     persons: end - first,
     rows: sets.map((d) => d.rows.length),
     data: sets.map((d) => ownBuffer(encodeRows(task.format, d.type, d.rows))),
+  };
+}
+
+async function targetedBlock(task: BlockTask, target: TargetPlan, ctx: GenContext, custom: readonly CompiledDataset[], first: number, end: number): Promise<BlockResult> {
+  const datasets = custom.map((compiled, k) => ({ id: task.custom[k]!.id, compiled }));
+  const { rows, counts } = await targetedRows(target, ctx, datasets, first, end);
+  return {
+    block: task.block,
+    persons: end - first,
+    rows: rows.map((r) => r.length),
+    data: rows.map((r, k) => ownBuffer(encodeRows(task.format, () => customRowType(custom[k]!), r))),
+    targets: counts,
   };
 }
 

@@ -36,8 +36,8 @@ export type ConfigFail = (code: string, message: string, path: readonly (string 
 export interface CompiledDataset {
   readonly rowType: XdmObject;
   readonly kind: "record" | "event";
-  /** Appends the person's rows. */
-  rows(ctx: GenContext, person: Person, out: JsonObject[]): void;
+  /** Appends the person's rows; an `attempt` above 0 draws other rows for them (see `makePerson`). */
+  rows(ctx: GenContext, person: Person, out: JsonObject[], attempt?: number): void;
 }
 
 /** What a value is generated from. */
@@ -447,6 +447,11 @@ function identityId(namespace: string, p: Person, device: Device | undefined): s
 
 const ACP_FIELD = "_acp_system_metadata";
 
+/** A person's stream in a dataset (another one per attempt). */
+function streamOf(ctx: GenContext, slug: string, index: number, attempt: number): Rng {
+  return attempt === 0 ? new Rng(ctx.seed, "dataset", slug, index) : new Rng(ctx.seed, "dataset", slug, index, "attempt", attempt);
+}
+
 /** Checks a config dataset against its schema and makes its row generator; every problem goes to `fail`. */
 export function compileDataset(plan: CustomDatasetPlan, format: "jsonl" | "parquet", fail: ConfigFail): CompiledDataset {
   const cfg = plan.config;
@@ -535,8 +540,8 @@ export function compileDataset(plan: CustomDatasetPlan, format: "jsonl" | "parqu
     return {
       rowType: schema.type,
       kind,
-      rows(ctx, person, out) {
-        const rng = new Rng(ctx.seed, "dataset", plan.slug, person.index);
+      rows(ctx, person, out, attempt = 0) {
+        const rng = streamOf(ctx, plan.slug, person.index, attempt);
         if (!rng.chance(share)) return;
         const day = rng.int(-ingestDays, -1);
         out.push(record(ctx, rng, person, day, false));
@@ -573,8 +578,8 @@ export function compileDataset(plan: CustomDatasetPlan, format: "jsonl" | "parqu
   return {
     rowType: schema.type,
     kind,
-    rows(ctx, person, out) {
-      const rng = new Rng(ctx.seed, "dataset", plan.slug, person.index);
+    rows(ctx, person, out, attempt = 0) {
+      const rng = streamOf(ctx, plan.slug, person.index, attempt);
       if (!rng.chance(share)) return;
       const n = perPerson(rng);
       const times: number[] = [];

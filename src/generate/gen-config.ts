@@ -13,11 +13,12 @@ import { ProfileLabError } from "../xdm/errors.js";
 import { SchemaError } from "../xdm/schema.js";
 import { SEGMENT_SPECS, slugOf } from "./config.js";
 import { compileDataset, type CustomDatasetPlan } from "./custom-datasets.js";
+import type { SandboxSource } from "./from-sandbox.js";
 import { GENERATOR_CONFIG_SCHEMA, type GeneratorConfig, type SegmentConfig } from "./gen-config-schema.js";
 import { GenerateError } from "./generate-error.js";
 
-/** A config dataset before the seed gives it an id. */
-export type ConfigDataset = Omit<CustomDatasetPlan, "id">;
+/** A config dataset before the seed gives it an id (one read off a sandbox keeps its own). */
+export type ConfigDataset = Omit<CustomDatasetPlan, "id"> & { readonly id?: string };
 
 /** A generator config, checked: what `generateSandbox` takes as `options.config`. */
 export interface ResolvedConfig {
@@ -25,6 +26,8 @@ export interface ResolvedConfig {
   readonly builtin: boolean;
   readonly datasets: readonly ConfigDataset[];
   readonly segments: readonly SegmentConfig[];
+  /** Read off a sandbox (`configFromSandbox`): its definitions are copied, its export targets kept. */
+  readonly source?: SandboxSource;
 }
 
 /** The config that gives the built-in shape alone (today's `generate` without `--config`). */

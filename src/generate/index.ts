@@ -35,7 +35,7 @@
  */
 import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { DatasetEntry, SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
@@ -43,6 +43,7 @@ import { buildExportJobs, buildMergePolicies, buildSegments, configSegments, typ
 import { forEachBlock } from "./block-pool.js";
 import { compileChecked, customRowType, DATASET_SCHEMAS, ROW_DATASETS, rowTypeOf, type BlockPlan } from "./blocks.js";
 import type { CustomDatasetPlan } from "./custom-datasets.js";
+import { targetPlanOf, type TargetRequest } from "./targets.js";
 import { BUILTIN_CONFIG, type ResolvedConfig } from "./gen-config.js";
 import { activityScale, type DatasetKey } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
@@ -88,6 +89,11 @@ export interface GenerateOptions {
    * segments. Default: the built-in shape alone (`BUILTIN_CONFIG`).
    */
   config?: ResolvedConfig;
+  /**
+   * Segments of a config read off a sandbox (`configFromSandbox`) to steer towards a share of their merge
+   * policy's profiles; the summary reports the shares reached.
+   */
+  targets?: readonly TargetRequest[];
 }
 
 export { DEFAULT_ROWS_PER_FILE };
@@ -108,6 +114,8 @@ export interface GenerateSummary {
   workers: number;
   /** Every file written, relative to `dir`, sorted. */
   files: string[];
+  /** With `targets`: each segment's asked and reached share of its merge policy's profiles. */
+  targets?: { segmentId: string; name: string; share: number; achieved: number; members: number; profiles: number }[];
 }
 
 interface DatasetSpec {
@@ -302,9 +310,10 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const seed = options.seed;
   const allIds = datasetIds(seed, config.datasets.map((d) => d.slug));
   const ids = allIds.builtin;
-  const custom: CustomDatasetPlan[] = config.datasets.map((d, k) => ({ ...d, id: allIds.custom[k]! }));
+  const custom: CustomDatasetPlan[] = config.datasets.map((d, k) => ({ ...d, id: d.id ?? allIds.custom[k]! }));
+  const source = config.source;
   const format = options.format ?? "jsonl";
-  const imsOrgId = `${derivedHex(seed, 24, "ims-org").toUpperCase()}@AdobeOrg`;
+  const imsOrgId = source?.manifest.imsOrgId ?? `${derivedHex(seed, 24, "ims-org").toUpperCase()}@AdobeOrg`;
   const files: string[] = [];
 
   // Schemas: the built-in ones, and each config dataset's own (once per $id).
@@ -362,6 +371,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   };
   const writers = rowSpecs.map(open);
   const eventsPerProfile = config.builtin ? options.eventsPerProfile : 0;
+  const target = (options.targets ?? []).length > 0 ? targetPlanOf(config, options.targets!) : undefined;
   const plan: BlockPlan = {
     seed,
     refMs,
@@ -372,13 +382,18 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     format,
     builtin: config.builtin,
     custom,
+    ...(target === undefined ? {} : { target }),
   };
+  const targetMembers = target?.segments.map(() => 0) ?? [];
+  const targetProfiles = target?.segments.map(() => 0) ?? [];
   const onProgress = options.onProgress;
   let done = 0;
   let written = false;
   try {
     await forEachBlock(plan, workers, async (block) => {
       for (const [k, w] of writers.entries()) await w.writeBlock(block.data[k]!, block.rows[k]!);
+      block.targets?.members.forEach((m, i) => (targetMembers[i]! += m));
+      block.targets?.profiles.forEach((n, i) => (targetProfiles[i]! += n));
       done += block.persons;
       onProgress?.(done, options.profiles);
     });
@@ -392,13 +407,21 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   if (options.profiles === 0) onProgress?.(0, 0);
 
   // Configuration: the built-in policies, segments and export requests (without the built-in datasets, the
-  // two policies that do not rank them), and the config's segments.
+  // two policies that do not rank them), and the config's segments; or a source sandbox's definitions as they are.
   const configInput: ConfigInput = { seed, refMs, imsOrgId, datasetIds: ids };
-  const policies = buildMergePolicies(configInput).filter((p) => config.builtin || p.slug !== "loyalty-first");
-  for (const { slug, json } of policies) await writeJsonFile(dir, `merge-policies/${slug}.json`, json, files);
-  const segments = [...(config.builtin ? buildSegments(configInput) : []), ...configSegments(configInput, config.segments)];
-  for (const { slug, json } of segments) await writeJsonFile(dir, `segments/${slug}.json`, json, files);
-  if (config.builtin) for (const { slug, json } of buildExportJobs(configInput)) await writeJsonFile(dir, `export-jobs/${slug}.json`, json, files);
+  if (source === undefined) {
+    const policies = buildMergePolicies(configInput).filter((p) => config.builtin || p.slug !== "loyalty-first");
+    for (const { slug, json } of policies) await writeJsonFile(dir, `merge-policies/${slug}.json`, json, files);
+    const segments = [...(config.builtin ? buildSegments(configInput) : []), ...configSegments(configInput, config.segments)];
+    for (const { slug, json } of segments) await writeJsonFile(dir, `segments/${slug}.json`, json, files);
+    if (config.builtin) for (const { slug, json } of buildExportJobs(configInput)) await writeJsonFile(dir, `export-jobs/${slug}.json`, json, files);
+  } else {
+    for (const { rel, text } of source.copies) {
+      await mkdir(join(dir, dirname(rel)), { recursive: true });
+      await writeFile(join(dir, rel), text, "utf8");
+      files.push(rel);
+    }
+  }
 
   // Manifest.
   const entry = (id: string, name: string, description: string, schemaId: string, dataFiles: string[], primaryIdentityNamespace: string | undefined): DatasetEntry => {
@@ -412,14 +435,15 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const exportSpec = specOf("export");
   const datasets: DatasetEntry[] = [
     ...rowSpecs.map((spec, k) => entry(spec.id, spec.name, spec.description, spec.schemaId, [...writers[k]!.files], spec.primaryIdentityNamespace)),
-    entry(ids.export, exportSpec.name, exportSpec.description, PROFILE_UNION_SCHEMA_ID, [], undefined),
+    ...(source === undefined ? [entry(ids.export, exportSpec.name, exportSpec.description, PROFILE_UNION_SCHEMA_ID, [], undefined)] : source.targets),
   ];
   const manifest: SandboxManifest = {
     name: options.name,
     imsOrgId,
-    sandbox: { sandboxId: derivedUuid(seed, "sandbox"), sandboxName: "prod", type: "production", default: true },
+    sandbox: source?.manifest.sandbox ?? { sandboxId: derivedUuid(seed, "sandbox"), sandboxName: "prod", type: "production", default: true },
     referenceTime: options.referenceTime,
     datasets,
+    ...(source?.manifest.conventions === undefined ? {} : { conventions: source.manifest.conventions }),
   };
   await writeJsonFile(dir, "sandbox.json", manifest, files);
 
@@ -433,5 +457,17 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     datasets: Object.fromEntries(await Promise.all(rowSpecs.map(async (spec, k) => [spec.name, { rows: writers[k]!.lines, bytes: await bytesOf(dir, writers[k]!.files) }] as const))),
     workers,
     files,
+    ...(target === undefined
+      ? {}
+      : {
+          targets: target.segments.map((t, i) => ({
+            segmentId: t.id,
+            name: t.name,
+            share: t.share,
+            achieved: targetProfiles[i]! === 0 ? 0 : targetMembers[i]! / targetProfiles[i]!,
+            members: targetMembers[i]!,
+            profiles: targetProfiles[i]!,
+          })),
+        }),
   };
 }

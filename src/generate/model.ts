@@ -312,9 +312,12 @@ export function activityScale(seed: number, profiles: number, eventsPerProfile: 
   return total > 0 ? (profiles * eventsPerProfile * 0.97) / total : 0;
 }
 
-/** Builds person `index` from the seed alone. */
-export function makePerson(ctx: GenContext, index: number): Person {
-  const rng = new Rng(ctx.seed, "person", index);
+/**
+ * Builds person `index` from the seed alone. An `attempt` above 0 draws another person at the same index (same
+ * ids, other values), for steering a segment's share (`--target-audience`).
+ */
+export function makePerson(ctx: GenContext, index: number, attempt = 0): Person {
+  const rng = attempt === 0 ? new Rng(ctx.seed, "person", index) : new Rng(ctx.seed, "person", index, "attempt", attempt);
   const country = rng.weighted(COUNTRIES.map((c) => [c, c.weight] as const));
   const gender: Gender = rng.weighted([
     ["female", 48],
