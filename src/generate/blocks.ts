@@ -13,7 +13,7 @@ import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
 import { compileDataset, type CompiledDataset, type CustomDatasetPlan } from "./custom-datasets.js";
 import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
 import { targetedRows, type TargetCounts, type TargetPlan } from "./targets.js";
-import { isoTime, makePerson, type DatasetKey, type GenContext } from "./model.js";
+import { isoTime, makePerson, type BuiltinShape, type DatasetKey, type GenContext } from "./model.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
 
@@ -50,6 +50,8 @@ export interface BlockPlan {
   readonly format: "jsonl" | "parquet";
   /** Write the built-in datasets' rows (ROW_DATASETS). */
   readonly builtin: boolean;
+  /** Their rates. */
+  readonly shape: BuiltinShape;
   /** The config's datasets, whose rows follow the built-in ones. */
   readonly custom: readonly CustomDatasetPlan[];
   /** Segments steered towards a share of their profiles (config datasets only: `builtin` is false). */
@@ -124,6 +126,7 @@ function contextOf(plan: BlockPlan): { ctx: GenContext; custom: CompiledDataset[
         eventsPerProfile: plan.eventsPerProfile,
         activityScale: plan.activityScale,
         datasetIds: plan.datasetIds,
+        shape: plan.shape,
         batchCache: new Map(),
         time: plan.format === "jsonl" ? isoTime : (ms) => ms,
       },

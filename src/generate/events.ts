@@ -120,12 +120,14 @@ interface SessionSpec {
 function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: number): JsonObject[] {
   const actions = planSession(rng, spec.intent).slice(0, Math.max(0, maxEvents));
   const loginAt = spec.crmId === undefined ? Infinity : rng.chance(0.65) ? 0 : rng.int(1, Math.max(1, actions.length - 1));
-  // Ingestion delay: streamed within minutes (85 %), uploaded hours to days later (12 %), or late-arriving
-  // weeks later (3 %, e.g. an offline app backfill).
+  // Ingestion delay: streamed within minutes (85 % by default), uploaded hours to days later (12 %), or
+  // late-arriving weeks later (3 %, e.g. an offline app backfill). Weights in percent, as they always were.
+  const delayed = ctx.shape.events.delayed * 100;
+  const late = ctx.shape.events.late * 100;
   const delayClass = rng.weighted([
-    ["stream", 85],
-    ["delayed", 12],
-    ["late", 3],
+    ["stream", 100 - delayed - late],
+    ["delayed", delayed],
+    ["late", late],
   ] as const);
   const baseDelay = delayClass === "delayed" ? rng.int(HOUR, 3 * DAY) : delayClass === "late" ? rng.int(7 * DAY, 40 * DAY) : 0;
 
@@ -230,7 +232,8 @@ export function personEvents(ctx: GenContext, p: Person): JsonObject[] {
  */
 export function anonymousVisitorCount(ctx: GenContext): number {
   if (ctx.eventsPerProfile <= 0 || ctx.profiles <= 0) return 0;
-  return Math.max(1, Math.round((ctx.profiles * ctx.eventsPerProfile * 0.03) / 3));
+  if (ctx.shape.events.anonymous <= 0) return 0;
+  return Math.max(1, Math.round((ctx.profiles * ctx.eventsPerProfile * ctx.shape.events.anonymous) / 3));
 }
 
 export function anonymousEvents(ctx: GenContext, visitor: number): JsonObject[] {

@@ -17,6 +17,7 @@ import type { DatasetConfig, EventTypeConfig, FieldRule } from "./gen-config-sch
 import { slugOf } from "./config.js";
 import type { ConfigDataset, ResolvedConfig } from "./gen-config.js";
 import { GenerateError } from "./generate-error.js";
+import { BUILTIN_SHAPE } from "./model.js";
 
 /** Rows read per dataset to learn its shape (its row count is read up to COUNT_ROWS). */
 const SAMPLE_ROWS = 5_000;
@@ -221,6 +222,7 @@ export async function configFromSandbox(dir: string): Promise<ResolvedConfig & {
   });
   return {
     builtin: false,
+    shape: BUILTIN_SHAPE,
     datasets,
     segments: [],
     source: { dir, manifest: sandbox.manifest, copies: definitionCopies(dir), targets: sandbox.datasets.filter((d) => !data.includes(d)).map((d) => d.entry) },

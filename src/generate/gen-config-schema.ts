@@ -4,6 +4,7 @@
  * complete and check configs: a YAML file opts in with `# yaml-language-server: $schema=<path to it>`.
  */
 import type { JsonSchema } from "../requests/index.js";
+import type { BuiltinShape } from "./model.js";
 
 export const GENERATOR_CONFIG_SCHEMA_ID = "https://profile-lab.dev/schemas/generator-config.schema.json";
 
@@ -89,13 +90,22 @@ export interface SegmentConfig {
   readonly mergePolicy?: "default" | "stitched" | "loyaltyFirst";
 }
 
+/** The built-in shape's rates a config may change (any subset; the others keep their defaults). */
+export interface BuiltinRates {
+  readonly crm?: Partial<BuiltinShape["crm"]>;
+  readonly loyalty?: Partial<BuiltinShape["loyalty"]>;
+  readonly web?: Partial<BuiltinShape["web"]>;
+  readonly events?: Partial<BuiltinShape["events"]>;
+}
+
 export interface GeneratorConfig {
-  readonly builtin?: boolean;
+  readonly builtin?: boolean | BuiltinRates;
   readonly datasets?: readonly DatasetConfig[];
   readonly segments?: readonly SegmentConfig[];
 }
 
 const share = (description: string): JsonSchema => ({ type: "number", minimum: 0, maximum: 1, description });
+const rates = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: "object", additionalProperties: false, properties });
 const scalarValue: JsonSchema = { type: ["string", "number", "boolean"] };
 const bound: JsonSchema = { type: ["number", "string"], description: "a number, or for date and date-time fields an RFC 3339 date or date-time" };
 const namespace: JsonSchema = { type: "string", pattern: "^[A-Za-z][A-Za-z0-9_.-]*$", maxLength: 100, description: "an identity namespace code", examples: ["CRMID", "Email", "ECID"] };
@@ -218,8 +228,38 @@ export const GENERATOR_CONFIG_SCHEMA: JsonSchema = {
   additionalProperties: false,
   properties: {
     builtin: {
-      type: "boolean",
-      description: "write the built-in shape (CRM, loyalty and web sign-up records, web and commerce events, three merge policies, 16 segments, 5 export requests); default true",
+      description:
+        "the built-in shape (CRM, loyalty and web sign-up records, web and commerce events, three merge policies, 16 segments, 5 export requests): true (default), false (left out), or its rates to change",
+      oneOf: [
+        { type: "boolean" },
+        {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            crm: rates({
+              share: share("share of persons in the CRM (default 0.9)"),
+              updates: share("share of CRM customers with a second, later record: moved, new phone or new name (default 0.15)"),
+              customTimestamps: share("share of CRM rows with extSourceSystemAudit.lastUpdatedDate (default 0.3)"),
+            }),
+            loyalty: rates({
+              shareOfCrm: share("share of CRM customers in the loyalty program (default 0.53)"),
+              shareOfOthers: share("share of persons not in the CRM in the loyalty program (default 0.25)"),
+              customTimestamps: share("share of loyalty rows with extSourceSystemAudit.lastUpdatedDate (default 0.4)"),
+            }),
+            web: rates({
+              shareOfCrm: share("share of CRM customers with a web sign-up (default 0.27)"),
+              shareOfOthers: share("share of persons not in the CRM with a web sign-up (default 0.6)"),
+              otherEmail: share("share of CRM customers' sign-ups with another e-mail than the CRM's, linked only through devices (default 0.3)"),
+              marketingOptIn: share("share of sign-ups consenting to marketing e-mail (default 0.55)"),
+            }),
+            events: rates({
+              anonymous: share("share of events from anonymous devices never linked to a person (default 0.03)"),
+              delayed: share("share of sessions ingested hours to days late (default 0.12)"),
+              late: share("share of sessions ingested weeks late (default 0.03)"),
+            }),
+          },
+        },
+      ],
     },
     datasets: { type: "array", items: dataset },
     segments: {

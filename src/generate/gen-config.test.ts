@@ -160,6 +160,24 @@ describe("generator config files", () => {
     expect(e.detail).toMatch(new RegExp(`> +${line} \\|`));
   });
 
+  it("changes the built-in shape's rates, keeping the others", async () => {
+    const file = configDir("rates", "builtin:\n  crm: { share: 0.5, updates: 0 }\n  web: { shareOfCrm: 1 }\n");
+    const config = readGeneratorConfig(file);
+    expect(config.shape.crm).toEqual({ share: 0.5, updates: 0, customTimestamps: 0.3 });
+    expect(config.shape.loyalty).toEqual(BUILTIN_CONFIG.shape.loyalty);
+    const dir = join(root, "rates-out");
+    await generateSandbox(dir, { profiles: 1000, eventsPerProfile: 0, seed: 3, referenceTime: "2026-11-01T00:00:00Z", name: "rates", format: "jsonl", config });
+    const crm = rows(dir, "crm-profiles.jsonl");
+    expect(crm.length).toBeGreaterThan(450); // one row each: no updates
+    expect(crm.length).toBeLessThan(550);
+    expect(new Set(crm.map((r) => idOf(r, "CRMID"))).size).toBe(crm.length);
+    // Every CRM customer signed up on the web.
+    const web = new Set(rows(dir, "web-signups.jsonl").map((r) => r["personalEmail"].address));
+    const emails = crm.map((r) => r["personalEmail"].address as string);
+    expect(emails.filter((e) => web.has(e)).length / emails.length).toBeGreaterThan(0.6); // the others used another e-mail
+    expect(() => parseGeneratorConfig("builtin:\n  events: { delayed: 0.7, late: 0.5 }\n", join(root, "rates", "g.yaml"))).toThrow("add up to more than 1");
+  });
+
   it("says which field was meant", () => {
     expect(() => parseGeneratorConfig(`datasets:\n  - { name: M, schema: schemas/member.schema.json, primaryNamespace: M, fields: { club.tire: { omit: true } } }\n`, join(root, "bad", "g.yaml"))).toThrow(
       "the schema declares no field club.tire; did you mean club.tier?",

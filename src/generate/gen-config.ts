@@ -16,6 +16,7 @@ import { compileDataset, type CustomDatasetPlan } from "./custom-datasets.js";
 import type { SandboxSource } from "./from-sandbox.js";
 import { GENERATOR_CONFIG_SCHEMA, type GeneratorConfig, type SegmentConfig } from "./gen-config-schema.js";
 import { GenerateError } from "./generate-error.js";
+import { BUILTIN_SHAPE, type BuiltinShape } from "./model.js";
 
 /** A config dataset before the seed gives it an id (one read off a sandbox keeps its own). */
 export type ConfigDataset = Omit<CustomDatasetPlan, "id"> & { readonly id?: string };
@@ -24,6 +25,8 @@ export type ConfigDataset = Omit<CustomDatasetPlan, "id"> & { readonly id?: stri
 export interface ResolvedConfig {
   /** Write the built-in shape (datasets, policies, segments, export requests). */
   readonly builtin: boolean;
+  /** Its rates (the default ones unless the config's `builtin:` gives others). */
+  readonly shape: BuiltinShape;
   readonly datasets: readonly ConfigDataset[];
   readonly segments: readonly SegmentConfig[];
   /** Read off a sandbox (`configFromSandbox`): its definitions are copied, its export targets kept. */
@@ -31,7 +34,7 @@ export interface ResolvedConfig {
 }
 
 /** The config that gives the built-in shape alone (today's `generate` without `--config`). */
-export const BUILTIN_CONFIG: ResolvedConfig = { builtin: true, datasets: [], segments: [] };
+export const BUILTIN_CONFIG: ResolvedConfig = { builtin: true, shape: BUILTIN_SHAPE, datasets: [], segments: [] };
 
 /** The default config as a file users can copy (`generate --print-config`); it reads as BUILTIN_CONFIG. */
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL("../../sample-data/generator/default.yaml", import.meta.url));
@@ -64,7 +67,15 @@ function readSchema(doc: LocatedDocument<GeneratorConfig, GenerateError>, dir: s
 export function parseGeneratorConfig(text: string, file: string): ResolvedConfig {
   const doc = parseLocatedDocument<GeneratorConfig, GenerateError>(text, file, CONFIG_KIND);
   const config = doc.value;
-  const builtin = config.builtin ?? true;
+  const builtin = config.builtin !== false;
+  const rates = typeof config.builtin === "object" ? config.builtin : {};
+  const shape: BuiltinShape = {
+    crm: { ...BUILTIN_SHAPE.crm, ...rates.crm },
+    loyalty: { ...BUILTIN_SHAPE.loyalty, ...rates.loyalty },
+    web: { ...BUILTIN_SHAPE.web, ...rates.web },
+    events: { ...BUILTIN_SHAPE.events, ...rates.events },
+  };
+  if (shape.events.delayed + shape.events.late > 1) throw doc.error("GEN-C006", "events.delayed and events.late add up to more than 1", ["builtin", "events"]);
   const dir = dirname(resolve(file));
   const datasets: ConfigDataset[] = [];
   const names = new Set(builtin ? BUILTIN_NAMES : []);
@@ -99,7 +110,7 @@ export function parseGeneratorConfig(text: string, file: string): ResolvedConfig
     if (s.mergePolicy === "loyaltyFirst" && !builtin) throw doc.error("GEN-C010", "the loyaltyFirst merge policy ranks the built-in datasets: it exists only with builtin: true", ["segments", i, "mergePolicy"]);
   }
   if (!builtin && datasets.length === 0) throw doc.error("GEN-C002", "with builtin: false, the config needs datasets of its own", ["builtin"]);
-  return { builtin, datasets, segments };
+  return { builtin, shape, datasets, segments };
 }
 
 /** Reads and checks a config file (an unreadable file is a located error too). */

@@ -11,7 +11,7 @@ import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import type { ExportJobRequest } from "./config.js";
 import { readParquetRows } from "../io/parquet-reader.js";
 import { generateSandbox, type GenerateOptions, type GenerateSummary } from "./index.js";
-import { activityScale, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
+import { activityScale, BUILTIN_SHAPE, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
 import { BUILTIN_CONFIG, DEFAULT_CONFIG_FILE, readGeneratorConfig } from "./gen-config.js";
 import { SAMPLE_OPTIONS } from "./sample-options.js";
 
@@ -449,6 +449,7 @@ describe("identities and events", () => {
       eventsPerProfile: OPTIONS.eventsPerProfile,
       activityScale: activityScale(OPTIONS.seed, OPTIONS.profiles, OPTIONS.eventsPerProfile),
       datasetIds: { crm: "a", loyalty: "b", web: "c", events: "d", export: "e" },
+      shape: BUILTIN_SHAPE,
       batchCache: new Map(),
       time: isoTime,
     };

@@ -377,10 +377,11 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     refMs,
     profiles: options.profiles,
     eventsPerProfile,
-    activityScale: activityScale(seed, options.profiles, eventsPerProfile),
+    activityScale: activityScale(seed, options.profiles, eventsPerProfile, config.shape.events.anonymous),
     datasetIds: ids,
     format,
     builtin: config.builtin,
+    shape: config.shape,
     custom,
     ...(target === undefined ? {} : { target }),
   };

@@ -27,8 +27,25 @@ export const EVENT_DAYS = 90;
 
 export type DatasetKey = "crm" | "loyalty" | "web" | "events" | "export";
 
+/** The built-in shape's rates (a generator config's `builtin:`); `BUILTIN_SHAPE` holds today's. */
+export interface BuiltinShape {
+  readonly crm: { readonly share: number; readonly updates: number; readonly customTimestamps: number };
+  readonly loyalty: { readonly shareOfCrm: number; readonly shareOfOthers: number; readonly customTimestamps: number };
+  readonly web: { readonly shareOfCrm: number; readonly shareOfOthers: number; readonly otherEmail: number; readonly marketingOptIn: number };
+  readonly events: { readonly anonymous: number; readonly delayed: number; readonly late: number };
+}
+
+export const BUILTIN_SHAPE: BuiltinShape = {
+  crm: { share: 0.9, updates: 0.15, customTimestamps: 0.3 },
+  loyalty: { shareOfCrm: 0.53, shareOfOthers: 0.25, customTimestamps: 0.4 },
+  web: { shareOfCrm: 0.27, shareOfOthers: 0.6, otherEmail: 0.3, marketingOptIn: 0.55 },
+  events: { anonymous: 0.03, delayed: 0.12, late: 0.03 },
+};
+
 /** Everything the per-dataset writers share. */
 export interface GenContext {
+  /** The built-in datasets' rates. */
+  readonly shape: BuiltinShape;
   readonly seed: number;
   /** Epoch ms of the reference time. */
   readonly refMs: number;
@@ -304,12 +321,12 @@ export function activityWeight(seed: number, index: number): number {
   return Math.min(25, Math.exp(0.9 * rng.normal() - 0.405));
 }
 
-/** Scale for `activityWeight` so that persons produce ~97 % of `profiles × eventsPerProfile` events (one cheap pass). */
-export function activityScale(seed: number, profiles: number, eventsPerProfile: number): number {
+/** Scale for `activityWeight` so that persons produce all but the anonymous share of `profiles × eventsPerProfile` events (one cheap pass). */
+export function activityScale(seed: number, profiles: number, eventsPerProfile: number, anonymous = BUILTIN_SHAPE.events.anonymous): number {
   if (profiles <= 0 || eventsPerProfile <= 0) return 0;
   let total = 0;
   for (let i = 0; i < profiles; i++) total += activityWeight(seed, i);
-  return total > 0 ? (profiles * eventsPerProfile * 0.97) / total : 0;
+  return total > 0 ? (profiles * eventsPerProfile * (1 - anonymous)) / total : 0;
 }
 
 /**
@@ -360,16 +377,17 @@ export function makePerson(ctx: GenContext, index: number, attempt = 0): Person 
     devices.push(makeDevice(rng, index * 4 + d));
   }
 
-  // Which systems know the person: CRM ~90 %, loyalty ~50 %, web sign-ups ~30 % overall.
-  const inCrm = rng.chance(0.9);
-  const inLoyalty = inCrm ? rng.chance(0.53) : rng.chance(0.25);
-  const inWeb = inCrm ? rng.chance(0.27) : rng.chance(0.6);
-  const webUsesAltEmail = inCrm && rng.chance(0.3);
+  // Which systems know the person (by default CRM ~90 %, loyalty ~50 %, web sign-ups ~30 % overall).
+  const shape = ctx.shape;
+  const inCrm = rng.chance(shape.crm.share);
+  const inLoyalty = inCrm ? rng.chance(shape.loyalty.shareOfCrm) : rng.chance(shape.loyalty.shareOfOthers);
+  const inWeb = inCrm ? rng.chance(shape.web.shareOfCrm) : rng.chance(shape.web.shareOfOthers);
+  const webUsesAltEmail = inCrm && rng.chance(shape.web.otherEmail);
 
   const crmDayOffset = crmDay(rng);
   const crmIngest = recordIngest(ctx, rng, "crm", crmDayOffset);
   const crmUpdate: CrmUpdateKind | undefined =
-    inCrm && rng.chance(0.15)
+    inCrm && rng.chance(shape.crm.updates)
       ? rng.weighted([
           ["moved", 55],
           ["newPhone", 25],

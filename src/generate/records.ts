@@ -40,7 +40,7 @@ export function crmRecords(ctx: GenContext, p: Person): JsonObject[] {
   const hasBirthYearOnly = !hasBirthDate && rng.chance(0.3);
   const hasMobile = p.crmUpdate === "newPhone" || rng.chance(0.8);
   const phoneIdentity = hasMobile && rng.chance(0.7);
-  const hasAudit = rng.chance(0.3);
+  const hasAudit = rng.chance(ctx.shape.crm.customTimestamps);
   const staleLoyalty = p.inLoyalty && rng.chance(0.3);
   const fullRefresh = rng.chance(0.5);
   const updateFirst = rng.chance(0.3);
@@ -140,7 +140,7 @@ export function loyaltyRecords(ctx: GenContext, p: Person): JsonObject[] {
   const [minPoints, maxPoints] = POINTS[p.loyaltyTier];
   const earliestJoin = Date.UTC(2012, 0, 1);
   const joinMs = earliestJoin + Math.floor(rng.float() * (ctx.refMs - 30 * DAY - earliestJoin));
-  const hasAudit = rng.chance(0.4);
+  const hasAudit = rng.chance(ctx.shape.loyalty.customTimestamps);
   const olderThanCrm = rng.chance(0.6);
   const stamp = p.loyaltyIngest;
 
@@ -185,7 +185,7 @@ export function webRecords(ctx: GenContext, p: Person): JsonObject[] {
   const record: JsonObject = { _id: rng.uuid(), identityMap, personalEmail: { address: email } };
   if (rng.chance(0.6)) record["person"] = { name: { firstName: p.first.display } };
   record["homeAddress"] = { countryCode: p.address.countryCode };
-  const optIn = rng.chance(0.55);
+  const optIn = rng.chance(ctx.shape.web.marketingOptIn);
   record["consents"] = {
     collect: { val: "y" },
     marketing: { email: { val: optIn ? "y" : "n", time: ctx.time(p.webIngest.ms - rng.int(MINUTE, 2 * HOUR)) } },
