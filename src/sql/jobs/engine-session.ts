@@ -122,17 +122,18 @@ export class EngineSession implements SqlSession {
     return this.guarded(`appended from JavaScript: ${rows.toLocaleString("en-US")} rows into ${table}`, () => this.session.appendInts(table, columns), {}, true);
   }
 
-  /** The rows of a query chunk by chunk as strings of its first column (for writing large results out without holding them). */
+  /** The first column of a query as strings, chunk by chunk; a cancel is seen between chunks. */
   async *strings(sql: string): AsyncIterable<string[]> {
-    const result = await this.guarded(sql, () => this.connection.stream(sql));
-    for (;;) {
-      const chunk = await this.guarded(undefined, () => result.fetchChunk());
-      if (chunk === null || chunk.rowCount === 0) return;
-      const vector = chunk.getColumnVector(0);
-      const out: string[] = new Array<string>(chunk.rowCount);
-      for (let i = 0; i < chunk.rowCount; i++) out[i] = String(vector.getItem(i));
-      yield out;
+    const start = performance.now();
+    try {
+      for await (const chunk of this.session.strings(sql)) {
+        await this.check();
+        yield chunk;
+      }
+    } catch (e) {
+      throw this.failure(e, {});
     }
+    this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
   }
 
   close(): void {

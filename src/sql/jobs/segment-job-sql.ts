@@ -22,7 +22,7 @@ import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
-import { KEYS } from "../merge/identities.js";
+import { hashKeys, KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { fieldUseOf, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, segmentPassSql } from "../merge/segment-pass.js";
@@ -172,14 +172,19 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
   counters.add(counts);
 }
 
-/** Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key). */
+/**
+ * Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key), the
+ * keys' hashes from KEY_HASHES (a key no data has any more — only in the snapshot — is its own component, hashed here).
+ */
 async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
-  const component = `coalesce(kc.k, s.key)`;
+  const [count] = await session.rows(`SELECT count(*) AS n FROM ${KEYS}`);
+  await hashKeys(session, Number(count!["n"]));
+  const hashOf = (table: string, key: string): string => `coalesce(${table}.h, ${d.fnv1aUtf16(key)} - 2147483648)`;
   const lines =
     `SELECT '{"key":' || to_json(s.key) || ',"ups":{' || string_agg(to_json(s.segmentId) || ':' || s.raw, ',' ORDER BY s.segmentId) || '}}' AS line, ` +
-    `${d.fnv1aUtf16(component)} AS ch, ${component} AS c, ${d.fnv1aUtf16("s.key")} AS kh, s.key AS k ` +
-    `FROM ${SNAP} AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) ` +
-    `GROUP BY s.key, kc.k`;
+    `any_value(${hashOf("hc", "s.key")}) AS ch, coalesce(kc.k, s.key) AS c, any_value(${hashOf("hk", "s.key")}) AS kh, s.key AS k ` +
+    `FROM ${SNAP} AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = k.id LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id ` +
+    `LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id GROUP BY s.key, kc.k`;
   const out = createWriteStream(file);
   let n = 0;
   try {

@@ -39,6 +39,16 @@ export class DuckDbSession implements SqlSession {
     }
   }
 
+  async *strings(sql: string): AsyncIterable<string[]> {
+    const result = await this.connection.stream(sql);
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const vector = chunk.getColumnVector(0);
+      const out = new Array<string>(chunk.rowCount);
+      for (let i = 0; i < chunk.rowCount; i++) out[i] = String(vector.getItem(i));
+      yield out;
+    }
+  }
+
   async appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
     const appender = await this.connection.createAppender(table);
     const rows = columns[0]?.length ?? 0;

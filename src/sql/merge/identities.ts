@@ -10,6 +10,7 @@
  *   ids (streamed out and appended back) or by label propagation in SQL. Both leave a table of (id, label) for the
  *   ids whose component's smallest id (label) is not their own.
  */
+import { hashKey } from "../../engine/profile-groups.js";
 import { IoError } from "../../io/io-error.js";
 import type { SqlDialect } from "../dialect.js";
 import { datasetView } from "./read-datasets.js";
@@ -22,6 +23,8 @@ export const IDENTITIES = "pl_idents";
 export const NAMESPACES = "pl_ns";
 /** Identity keys and their ids (0, 1, …: JavaScript's string order). */
 export const KEYS = "pl_keys";
+/** Each key's hash (id, h): the reference's hashKey (FNV-1a over UTF-16 code units) less 2^31, so INTEGER order is hash order. */
+export const KEY_HASHES = "pl_key_hash";
 /** Per row (by load position): its dataset, the ids of its primary and of its first identity. */
 export const FRAGMENTS = "pl_frag";
 /** Distinct links (dataset, id, id) between the first identity of a row and each other one. */
@@ -72,6 +75,24 @@ export async function numberKeys(session: SqlSession, dialect: SqlDialect): Prom
   }
   const n = await session.rows(`SELECT count(*) AS n FROM ${KEYS}`);
   return Number(n[0]!["n"]);
+}
+
+/**
+ * Creates KEY_HASHES: the keys hashed in JavaScript (the reference's own function; per character in SQL it costs
+ * seconds per million keys), streamed out in id order and appended back.
+ */
+export async function hashKeys(session: SqlSession, keyCount: number): Promise<void> {
+  const ids = new Int32Array(keyCount);
+  const hashes = new Int32Array(keyCount);
+  let n = 0;
+  for await (const keys of session.strings(`SELECT k FROM ${KEYS} ORDER BY id`)) {
+    for (const k of keys) {
+      ids[n] = n;
+      hashes[n++] = hashKey(k) - 2 ** 31;
+    }
+  }
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${KEY_HASHES} (id INTEGER, h INTEGER)`);
+  await session.appendInts(KEY_HASHES, [ids.subarray(0, n), hashes.subarray(0, n)]);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What the SQL merge needs from an engine connection: statements, small result sets, and integer columns
  * streamed out and appended back (the identity union-find runs in JavaScript over integer ids the engine hands
- * out and takes back). The DuckDB connection is one (duckdb-session.ts).
+ * out and takes back; keys are hashed there too). The DuckDB connection is one (duckdb-session.ts).
  */
 export interface SqlSession {
   run(sql: string): Promise<void>;
@@ -11,4 +11,6 @@ export interface SqlSession {
   intChunks(sql: string): AsyncIterable<Int32Array[]>;
   /** Appends rows to an existing table of INTEGER columns, given column-wise. */
   appendInts(table: string, columns: readonly Int32Array[]): Promise<void>;
+  /** The first column of a query as strings, chunk by chunk (for work done in JavaScript over large results). */
+  strings(sql: string): AsyncIterable<string[]>;
 }
