@@ -137,7 +137,14 @@ function extraRequests(sandbox: Sandbox): Array<[string, object]> {
         additionalFields: { eventList: { fields: "timestamp,eventType,commerce.order,productListItems.SKU,identityMap.ECID" } },
       },
     ],
-    ["external audience members only", { ...base, filter: { segments: [{ segmentId: "42", segmentNs: "AAM", status: ["realized", "exited"] }, { segmentId: "upload-1", segmentNs: "Upload" }] } }],
+    [
+      "external audience members only, without their memberships",
+      {
+        ...base,
+        fields: "identityMap,person",
+        filter: { segments: [{ segmentId: "42", segmentNs: "AAM", status: ["realized", "exited"] }, { segmentId: "upload-1", segmentNs: "Upload" }, { segmentId: "upload-2", segmentNs: "UPLOAD" }] },
+      },
+    ],
   ];
 }
 
@@ -344,7 +351,7 @@ describe("the SQL export's errors are coded", () => {
     const p = await prepare(...SANDBOXES[0]!);
     const sql = await SqlSide.open(p, 1);
     try {
-      const [, body] = p.requests[0]!;
+      const [, body] = p.requests.find(([n]) => n.startsWith("every profile"))!;
       const { plan, policy, rowType } = exportContext(p.sandbox, body, "current", undefined);
       const specs = batchSpecs(p.sandbox, plan, 1);
       const input = { merged: await sql.mergedOf(policy), identityGraph: undefined, memberships: "no_such_table", audiences: sql.audiences, sources: mergeSourcesOf(p.sandbox), policy, plan, rowType, specs };

@@ -20,7 +20,7 @@ import type { BatchSpec } from "../../export/export-job.js";
 import type { ExportPlan, ResolvedSegmentFilter } from "../../export/export-request.js";
 import { ALL, projectionOf } from "../../export/projection.js";
 import { ProfileLabError } from "../../xdm/errors.js";
-import type { MergePolicy } from "../../xdm/types.js";
+import { UPS_NAMESPACE, type MergePolicy } from "../../xdm/types.js";
 import { object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../../xdm/xdm-type.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
@@ -30,8 +30,9 @@ import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
 import { EVENTS_VIEW } from "../merge/read-datasets.js";
 import type { SqlSession } from "../merge/session.js";
 import type { MergeSources } from "../merge/sources.js";
+import type { StageTime } from "../merge/sql-merge.js";
 import { nameProblem, ROW_SHAPE_NAMES } from "../row-shape.js";
-import { createEntries, segmentMembershipSql } from "./memberships.js";
+import { createEntries, segmentMembershipSql, type EntriesRead } from "./memberships.js";
 import { fileTypeName, RowValues } from "./row-values.js";
 
 /** An engine statement of the export failed (the message says which step and file). */
@@ -80,28 +81,28 @@ export interface SqlExportOptions {
 }
 
 export interface SqlExportResult extends FinishedBatches {
+  /** Wall time of each step, in order (the benchmark's breakdown). */
+  readonly times: readonly StageTime[];
   /** Profiles exported (in any batch). */
   readonly exported: number;
   /** Exported profiles by identity namespace, keys in order of first profile. */
   readonly byNamespace: Record<string, number>;
 }
 
-/** Runs a statement; an engine error becomes a SqlExportError naming the step (and the file, when writing one). */
-async function step<T>(what: string, work: () => Promise<T>, file?: string): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof ProfileLabError) throw e;
-    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
-    throw new SqlExportError("SQL-X001", `the export failed while ${what}: ${message}`, file === undefined ? {} : { file });
-  }
-}
 
 /** Whether the rows need each event's ingestion time (eventList window; the last update of event-only profiles). */
 function needsEventIngest(input: SqlExportInput): boolean {
   const { plan, rowType } = input;
   const window = plan.eventList !== undefined && (plan.eventList.from !== undefined || plan.eventList.to !== undefined);
   return (window && rowType.fields.has("timeSeriesEvents")) || (plan.fromIngestTimestamp !== undefined && plan.emptyProfiles);
+}
+
+/** The entries the batches' segment filters read. */
+function filtersRead(specs: readonly BatchSpec[]): EntriesRead {
+  const filters = specs.flatMap((s) => s.filters ?? []);
+  const namespaces = [...new Set(filters.map((f) => f.segmentNs.toLowerCase()))];
+  const upsSegments = [...new Set(filters.filter((f) => f.segmentNs.toLowerCase() === UPS_NAMESPACE).map((f) => f.segmentId))];
+  return { upsSegments, namespaces };
 }
 
 /** The condition that one segment filter entry matches an entry row (memberships.ts `createEntries`). */
@@ -123,6 +124,7 @@ class ExportSql {
   private readonly values: RowValues;
   private readonly p: string;
   private readonly tables: string[] = [];
+  readonly times: StageTime[] = [];
   private readonly merged: string;
   private readonly key: string;
   private readonly order: string;
@@ -142,9 +144,23 @@ class ExportSql {
     this.carried = input.carried ?? { profile: input.sources.profileType, event: input.sources.eventType };
   }
 
+  /** Runs a step, timed; an engine error becomes a SqlExportError naming the step (and the file, when writing one). */
+  private async step<T>(what: string, work: () => Promise<T>, file?: string): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof ProfileLabError) throw e;
+      const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+      throw new SqlExportError("SQL-X001", `the export failed while ${what}: ${message}`, file === undefined ? {} : { file });
+    } finally {
+      this.times.push({ stage: what, ms: performance.now() - start });
+    }
+  }
+
   private async create(name: string, select: string, what: string): Promise<string> {
     const table = `${this.p}_${name}`;
-    await step(what, () => this.session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`));
+    await this.step(what, () => this.session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`));
     this.tables.push(table);
     return table;
   }
@@ -172,13 +188,24 @@ class ExportSql {
     );
   }
 
+  /** The profiles' segmentMembership entries (memberships.ts createEntries). */
+  private async entries(read: EntriesRead | undefined): Promise<string> {
+    const { input, options } = this;
+    const ids = await this.identities();
+    const entries = await this.step("building the segment memberships", () =>
+      createEntries(this.session, { identities: ids, memberships: input.memberships, audiences: input.audiences }, this.p, options.asOf, this.d, read),
+    );
+    this.tables.push(`${this.p}_segs`, entries);
+    return entries;
+  }
+
   /** (o, pid, b0, b1, …): the profiles that pass the profile filters and go into at least one batch. */
-  private async selection(entries: string, evi: string | undefined): Promise<string> {
+  private async selection(entries: string | undefined, evi: string | undefined): Promise<string> {
     const d = this.d;
     const { plan, specs } = this.input;
     const filters = specs.flatMap((s, i) => (s.filters ?? []).map((f, j) => ({ batch: i, column: `f${i}_${j}`, f })));
     let matchJoin = "";
-    if (filters.length > 0) {
+    if (entries !== undefined && filters.length > 0) {
       const columns = filters.map(({ column, f }) => `bool_or(${filterCondition(f, plan, d)}) AS ${column}`);
       const match = await this.create("match", `SELECT pid, ${columns.join(", ")} FROM ${entries} GROUP BY pid`, "matching the segment filters");
       matchJoin = ` LEFT JOIN ${match} AS f ON f.pid = k.id`;
@@ -243,7 +270,7 @@ class ExportSql {
     const d = this.d;
     if (this.carried.profile.fields.get("identityMap")?.kind !== "map") return {};
     const keys = d.mapKeys(`m.${d.ident("identityMap")}`);
-    const rows = await step("counting the exported identities", () =>
+    const rows = await this.step("counting the exported identities", () =>
       this.session.rows(
         `SELECT ns, count(*) AS n FROM (SELECT s.o, ${d.unnest(keys)} AS ns, ${d.unnestIndex(keys)} AS i FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o) ` +
           `GROUP BY ns ORDER BY min({'o': o, 'i': i})`,
@@ -261,19 +288,20 @@ class ExportSql {
     const problem = nameProblem({ profile: input.rowType, event: object([]) }, d);
     if (problem !== undefined) throw new SqlCompileError(SQL_ERROR_CODES.names, `the export's columns cannot be written: ${problem.replace(/^profile/, "row")}`, undefined);
 
-    const ids = await this.identities();
-    const entries = await step("building the segment memberships", () =>
-      createEntries(this.session, { identities: ids, memberships: input.memberships, audiences: input.audiences }, this.p, options.asOf, d),
-    );
-    this.tables.push(`${this.p}_segs`, entries);
-    const sm = await this.create("sm", segmentMembershipSql(entries, d), "building the segment memberships");
+    // Memberships are built only when a segment filter or the segmentMembership column reads them.
+    const filtered = input.specs.some((s) => s.filters !== undefined && s.filters.length > 0);
+    const withMemberships = input.rowType.fields.has("segmentMembership");
+    const entries = filtered || withMemberships ? await this.entries(withMemberships ? undefined : filtersRead(input.specs)) : undefined;
+    const sm = entries !== undefined && withMemberships ? await this.create("sm", segmentMembershipSql(entries, d), "building the segment memberships") : undefined;
     const evi = needsEventIngest(input) ? await this.eventIngest() : undefined;
     const sel = await this.selection(entries, evi);
 
-    const counts = (await step("counting the batches' rows", () => this.session.rows(`SELECT count(*) AS n, ${input.specs.map((_, i) => `count_if(b${i}) AS b${i}`).join(", ")} FROM ${sel}`)))[0]!;
+    const counts = (await this.step("counting the batches' rows", () => this.session.rows(`SELECT count(*) AS n, ${input.specs.map((_, i) => `count_if(b${i}) AS b${i}`).join(", ")} FROM ${sel}`)))[0]!;
     const columns = this.columns(evi).join(", ");
     const from =
-      `FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o LEFT JOIN ${sm} AS sm ON sm.pid = s.pid` + (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
+      `FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o` +
+      (sm === undefined ? "" : ` LEFT JOIN ${sm} AS sm ON sm.pid = s.pid`) +
+      (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
     const files: WrittenFile[][] = [];
     let writeMs = 0;
     for (const [i, dir] of options.batchDirs.entries()) {
@@ -287,7 +315,7 @@ class ExportSql {
         const path = join(dir, name);
         const slice = parts === 1 ? "" : ` LIMIT ${rowsPerFile} OFFSET ${k * rowsPerFile}`;
         const query = `SELECT ${columns} ${from} WHERE s.b${i} ORDER BY s.o${slice}`;
-        await step(
+        await this.step(
           `writing batch ${input.specs[i]!.batchId}`,
           () => this.session.run(`COPY (${query}) TO ${d.string(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`),
           path,
@@ -297,7 +325,8 @@ class ExportSql {
       writeMs = Math.max(writeMs, performance.now() - start);
       files.push(written);
     }
-    return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace: await this.byNamespace(sel) };
+    const byNamespace = await this.byNamespace(sel);
+    return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace, times: this.times };
   }
 
   async dropTables(): Promise<void> {

@@ -37,6 +37,8 @@ async function insertRows(session: SqlSession, table: string, rows: readonly str
   for (let i = 0; i < rows.length; i += INSERT_ROWS) await session.run(`INSERT INTO ${table} VALUES ${rows.slice(i, i + INSERT_ROWS).join(", ")}`);
 }
 
+const inList = (values: readonly string[], d: SqlDialect): string => (values.length === 0 ? "NULL" : values.map((v) => d.string(v)).join(", "));
+
 const indexSql = (key: string): string => {
   const i = arrayIndexOf(key);
   return i === undefined ? "NULL" : String(i);
@@ -96,11 +98,20 @@ export interface MembershipTables {
 }
 
 /**
+ * What of the entries is read, when only segment filters read them: the `ups` segments they name, and the lower-cased
+ * namespaces (whole: which namespace of a name comes first depends on all of a profile's). Undefined: every entry.
+ */
+export interface EntriesRead {
+  readonly upsSegments: readonly string[];
+  readonly namespaces: readonly string[];
+}
+
+/**
  * Creates `${prefix}_entries`: every segmentMembership entry of every profile, one row each: pid, ns, lns, the
  * namespace's order key, whether it is the first namespace of its lower-cased name (the one a segment filter
  * reads), segment id, the entry's order key, entry struct, status and lastQualificationTime in epoch ms.
  */
-export async function createEntries(session: SqlSession, tables: MembershipTables, prefix: string, asOf: number, d: SqlDialect): Promise<string> {
+export async function createEntries(session: SqlSession, tables: MembershipTables, prefix: string, asOf: number, d: SqlDialect, read?: EntriesRead): Promise<string> {
   const segs = `${prefix}_segs`;
   await createSegmentRanks(session, segs, tables.memberships, d);
   const entryType = fileTypeName(ENTRY_TYPE, d);
@@ -115,7 +126,7 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
   // ups: the key's own entries (group 0, by segment rank), then the others' (group 1, by first identity, segment rank).
   const ups =
     `WITH cand AS (SELECT i.pid, i.iid, i.iid = i.pid AS own, m.${segmentId} AS sid, m.${status} AS st, CAST(m.${lqt} AS TIMESTAMPTZ) AS lqt, m.${version} AS ver ` +
-    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik), ` +
+    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik${read === undefined ? "" : ` WHERE m.${segmentId} IN (${inList(read.upsSegments, d)})`}), ` +
     `ranked AS (SELECT *, bool_or(own) OVER (PARTITION BY pid, sid) AS has_own, min(iid) OVER (PARTITION BY pid, sid) AS first_iid, ` +
     `row_number() OVER (PARTITION BY pid, sid ORDER BY own DESC, lqt DESC, iid) AS rk FROM cand) ` +
     `SELECT pid, ${d.string(UPS_NAMESPACE)} AS ns, ${d.string(UPS_NAMESPACE)} AS lns, {'i': TRUE, 'v': 0, 'g': 1, 'a': 0, 'b': 0} AS nkey, sid, ` +
@@ -125,7 +136,7 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
   if (tables.audiences !== undefined) {
     // External: valid at asOf (the reference skips `now > validUntil`); per namespace and segment the latest, ties the first seen.
     parts.unshift(
-      `WITH cand AS (SELECT i.pid, i.iid, a.* FROM ${tables.identities} AS i JOIN ${tables.audiences} AS a ON a.identity = i.ik WHERE a.until_ms >= ${asOf}), ` +
+      `WITH cand AS (SELECT i.pid, i.iid, a.* FROM ${tables.identities} AS i JOIN ${tables.audiences} AS a ON a.identity = i.ik WHERE a.until_ms >= ${asOf}${read === undefined ? "" : ` AND a.lns IN (${inList(read.namespaces, d)})`}), ` +
         `ranked AS (SELECT *, min({'i': iid, 'm': mpos}) OVER (PARTITION BY pid, ns) AS nfirst, min({'i': iid, 'm': mpos}) OVER (PARTITION BY pid, ns, segmentId) AS sfirst, ` +
         `row_number() OVER (PARTITION BY pid, ns, segmentId ORDER BY lqt DESC, iid, mpos) AS rk FROM cand) ` +
         `SELECT pid, ns, lns, {'i': nidx IS NULL, 'v': coalesce(nidx, 0), 'g': 0, 'a': nfirst.i, 'b': nfirst.m} AS nkey, segmentId AS sid, ` +
