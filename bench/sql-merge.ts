@@ -3,9 +3,14 @@
  * sandbox per size, reads it where it lies, numbers and links the identities, computes the identity components
  * both ways (union-find in JavaScript over integer ids, label propagation in SQL) over the same links, and merges
  * the sandbox's default policy (`none`) and its stitched policy (`pdg`). Prints each stage's wall time, the
- * numbers of keys, links and profiles, and the peak RSS.
+ * numbers of keys, links and profiles, the CPU time and the peak RSS.
  *
- *   node --import tsx bench/sql-merge.ts [--profiles 100000,1000000] [--events-per-profile 10] [--threads 2] [--memory 4GB] [--identities-only]
+ * `--fields bench` merges only the fields the ten segments of bench/segments.ts read (field-use.ts) and runs them in
+ * one pass over each merged table; `--fields all` (the default) merges every field, as a query's tables.
+ * `--no-label-propagation` skips the second way of computing components.
+ *
+ *   node --import tsx bench/sql-merge.ts [--profiles 100000,1000000] [--events-per-profile 10] [--threads 2] [--memory 4GB]
+ *     [--identities-only] [--fields all|bench] [--no-label-propagation]
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { existsSync, rmSync } from "node:fs";
@@ -14,9 +19,14 @@ import { parseArgs } from "node:util";
 import { openSandbox } from "../src/engine/sandbox.js";
 import { generateSandbox } from "../src/generate/index.js";
 import { DuckDbSession } from "../src/sql/merge/duckdb-session.js";
+import { parsePql } from "../src/pql/index.js";
+import { fieldUseOf, prunedSchema } from "../src/sql/merge/field-use.js";
 import { components, KEYS, LINKS, type ComponentMethod } from "../src/sql/merge/identities.js";
+import { evaluateSegmentPass } from "../src/sql/merge/segment-pass.js";
 import { mergeSourcesOf } from "../src/sql/merge/sources.js";
 import { SqlMerge } from "../src/sql/merge/sql-merge.js";
+import { parseDateTime } from "../src/xdm/time.js";
+import { BENCH_SEGMENTS } from "./segments.js";
 
 const REPO = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -27,6 +37,8 @@ const { values } = parseArgs({
     memory: { type: "string", default: "4GB" },
     /** Stop after the identity components (no merge). */
     "identities-only": { type: "boolean", default: false },
+    fields: { type: "string", default: "all" },
+    "no-label-propagation": { type: "boolean", default: false },
   },
 });
 
@@ -59,21 +71,33 @@ for (const profiles of values.profiles!.split(",").map(Number)) {
   const keys = await count(session, `SELECT count(*) AS n FROM ${KEYS}`);
   const links = await count(session, `SELECT count(*) AS n FROM ${LINKS}`);
   console.log(`\n${profiles.toLocaleString("en-US")} persons: ${keys.toLocaleString("en-US")} identities, ${links.toLocaleString("en-US")} distinct links`);
-  for (const method of ["union-find", "label-propagation"] as ComponentMethod[]) {
+  const methods: ComponentMethod[] = values["no-label-propagation"] ? ["union-find"] : ["union-find", "label-propagation"];
+  for (const method of methods) {
     const t = performance.now();
     await components(session, method, `bench_${method.replace("-", "_")}`, undefined, keys);
     console.log(`${seconds(performance.now() - t)} s  components by ${method}`);
   }
-  const same = await count(
-    session,
-    "SELECT count(*) AS n FROM bench_union_find AS u FULL JOIN bench_label_propagation AS l ON l.id = u.id WHERE u.label IS DISTINCT FROM l.label",
-  );
-  console.log(`          the two give ${same === 0 ? "the same components" : `${same} different labels`}`);
+  if (methods.length === 2) {
+    const same = await count(
+      session,
+      "SELECT count(*) AS n FROM bench_union_find AS u FULL JOIN bench_label_propagation AS l ON l.id = u.id WHERE u.label IS DISTINCT FROM l.label",
+    );
+    console.log(`          the two give ${same === 0 ? "the same components" : `${same} different labels`}`);
+  }
+  const schema = { profile: sandbox.profileType, event: sandbox.eventType };
+  const segments = BENCH_SEGMENTS.map((b) => ({ id: b.id, expression: (b.definition as { expression: { type: "PQL"; format: "pql/text"; value: string } }).expression }));
+  const use = values.fields === "bench" ? fieldUseOf(segments.map((s) => parsePql(s.expression.value)), schema) : undefined;
   const policies = values["identities-only"] ? [] : [sandbox.policies.default, ...sandbox.policies.all().filter((p) => p.identityGraph.type === "pdg" && p.attributeMerge.type === "timestampOrdered")];
   for (const [i, policy] of policies.entries()) {
-    await merge.mergePolicy(policy, `merged_${i}`);
+    await merge.mergePolicy(policy, `merged_${i}`, use === undefined ? {} : { use });
     const n = await count(session, `SELECT count(*) AS n FROM merged_${i}`);
     console.log(`          ${policy.identityGraph.type}/${policy.attributeMerge.type}: ${n.toLocaleString("en-US")} profiles`);
+    if (use !== undefined) {
+      const t = performance.now();
+      const members = await evaluateSegmentPass(session, `merged_${i}`, segments, { schema: prunedSchema(schema, use), now: parseDateTime(sandbox.manifest.referenceTime!)! });
+      const total = [...members.values()].reduce((k, m) => k + m.length, 0);
+      console.log(`${seconds(performance.now() - t)} s  the ${segments.length} segments in one pass (${total.toLocaleString("en-US")} memberships)`);
+    }
   }
   for (const t of merge.times) console.log(`${seconds(t.ms)} s  ${t.stage}`);
   const used = process.cpuUsage(cpu);
