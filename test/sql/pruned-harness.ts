@@ -6,10 +6,12 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { loadSandboxData } from "../../src/engine/load-data.js";
+import { loadSandboxData, type SandboxData } from "../../src/engine/load-data.js";
 import { mergeGroup, profileGroups } from "../../src/engine/profile-groups.js";
 import type { Sandbox } from "../../src/engine/sandbox.js";
-import { parsePql, type PqlSchema } from "../../src/pql/index.js";
+import type { PqlExpr } from "../../src/pql/ast.js";
+import { compileSegmentSet, type PqlSchema } from "../../src/pql/index.js";
+import type { CompiledSegment } from "../../src/segment/segment-definition.js";
 import { fromDuckDbJson } from "../../src/sql/duckdb-values.js";
 import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
 import { fieldUseOf, prunedSchema } from "../../src/sql/merge/field-use.js";
@@ -18,7 +20,7 @@ import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
 import { SqlMerge } from "../../src/sql/merge/sql-merge.js";
 import { ROW_SHAPE_NAMES } from "../../src/sql/row-shape.js";
 import { listOf, structOfXdm } from "../../src/sql/types.js";
-import type { Json } from "../../src/xdm/types.js";
+import type { Json, MergePolicy } from "../../src/xdm/types.js";
 import type { XdmType } from "../../src/xdm/xdm-type.js";
 import { canonical } from "./merge-harness.js";
 
@@ -32,6 +34,17 @@ export function cutTo(v: Json | undefined, t: XdmType): Json {
   return Object.fromEntries([...t.fields].map(([k, ft]) => [k, cutTo(v[k], ft)]));
 }
 
+/** The keys of the profiles the closure compiler qualifies for each segment over the JS merge of `policy` (no prior memberships). */
+export function referenceMembers(sandbox: Sandbox, data: SandboxData, policy: MergePolicy, segments: readonly CompiledSegment[], now: number): Map<string, string[]> {
+  const decide = compileSegmentSet(segments.map((s) => s.definition.expression), { profile: sandbox.profileType, event: sandbox.eventType });
+  const members = new Map<string, string[]>(segments.map((s) => [s.definition.id, []]));
+  for (const group of profileGroups(data, policy).groups) {
+    const decisions = decide({ profile: mergeGroup(group, policy, sandbox.conventions).entity, events: group.events.map((e) => e.data), now, inSegment: () => false });
+    segments.forEach((s, k) => decisions[k] && members.get(s.definition.id)!.push(group.key));
+  }
+  return members;
+}
+
 interface Row {
   readonly key: string;
   readonly entity: string;
@@ -39,12 +52,12 @@ interface Row {
 }
 
 /**
- * Merges every policy of the sandbox both ways, the SQL merge given the field use of `pql`, and expects the same
- * profiles cut to the pruned schema. Returns the number of profiles compared.
+ * Merges every policy of the sandbox both ways, the SQL merge given the field use of `reads` (checked PQL), and
+ * expects the same profiles cut to the pruned schema. Returns the number of profiles compared.
  */
-export async function expectSamePrunedMerge(sandbox: Sandbox, pql: readonly string[]): Promise<number> {
+export async function expectSamePrunedMerge(sandbox: Sandbox, reads: readonly PqlExpr[]): Promise<number> {
   const schema: PqlSchema = { profile: sandbox.profileType, event: sandbox.eventType };
-  const use = fieldUseOf(pql.map((p) => parsePql(p)), schema);
+  const use = fieldUseOf(reads, schema);
   const pruned = prunedSchema(schema, use);
   const data = await loadSandboxData(sandbox);
   const instance = await DuckDBInstance.create(":memory:", { threads: "2", temp_directory: join(tmpdir(), "profile-lab-pruned-harness-duckdb") });

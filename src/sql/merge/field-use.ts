@@ -13,6 +13,7 @@
  * When in doubt the walk reads the whole value: a field too many costs time, a field too few changes an answer.
  * `inSegment` reads no field (the row's segments column is always there).
  */
+import type { ExportPlan } from "../../export/export-request.js";
 import type { ChainNode, MemberCallNode, PqlExpr, PqlSchema, VarDeclNode } from "../../pql/index.js";
 import { array, map, object, type XdmObject, type XdmType } from "../../xdm/xdm-type.js";
 
@@ -76,6 +77,11 @@ const NONE: readonly Ref[] = [];
 /** Member functions whose first argument is evaluated per element (as in the checker). */
 const PER_ELEMENT = new Set(["filter", "map", "groupBy", "topN", "bottomN", "sum", "average", "min", "max", "exists"]);
 
+/** The values of the maps among `refs` (a path does not change into a map's values). */
+function mapValues(refs: readonly Ref[]): Ref[] {
+  return refs.flatMap((r) => (r.type.kind === "map" ? [{ ...r, type: r.type.values }] : []));
+}
+
 function stripArrays(t: XdmType): XdmType {
   return t.kind === "array" ? stripArrays(t.items) : t;
 }
@@ -125,6 +131,13 @@ export class FieldUseBuilder {
       }
       node.all = true;
     }
+    return this;
+  }
+
+  /** Adds what an export writes: its `fields` (all when it has none) and, with an event list, `eventList.fields`. */
+  addExport(plan: Pick<ExportPlan, "fields" | "eventList">): this {
+    this.addPaths("profile", plan.fields);
+    if (plan.eventList !== undefined) this.addPaths("event", plan.eventList.fields);
     return this;
   }
 
@@ -370,17 +383,14 @@ export class FieldUseBuilder {
       case "get": {
         const key = a0?.nodeType === "literal" && typeof a0.value === "string" ? a0.value : undefined;
         if (key !== undefined) return this.step(recv, key);
-        const maps = recv.filter((r) => r.type.kind === "map");
         this.whole(recv.filter((r) => r.type.kind !== "map"));
-        return maps.map((r) => ({ ...r, type: (r.type as { values: XdmType }).values }));
+        return mapValues(recv);
       }
       case "keys":
-      case "values": {
-        const maps = recv.filter((r) => r.type.kind === "map");
-        this.touch(maps);
+      case "values":
+        this.touch(recv.filter((r) => r.type.kind === "map"));
         this.whole(recv.filter((r) => r.type.kind !== "map"));
-        return n.name === "values" ? maps.map((r) => ({ ...r, type: (r.type as { values: XdmType }).values })) : NONE;
-      }
+        return n.name === "values" ? mapValues(recv) : NONE;
       default:
         // String tests, regexGroup, calendar parts, set tests: the receiver's values themselves.
         this.whole(recv);
