@@ -94,12 +94,14 @@ for (const profiles of values.profiles!.split(",").map(Number)) {
     console.log(`          ${policy.identityGraph.type}/${policy.attributeMerge.type}: ${n.toLocaleString("en-US")} profiles`);
     if (use !== undefined) {
       const t = performance.now();
+      const cpuBefore = process.cpuUsage();
       const members = await evaluateSegmentPass(session, `merged_${i}`, segments, { schema: prunedSchema(schema, use), now: parseDateTime(sandbox.manifest.referenceTime!)! });
       const total = [...members.values()].reduce((k, m) => k + m.length, 0);
-      console.log(`${seconds(performance.now() - t)} s  the ${segments.length} segments in one pass (${total.toLocaleString("en-US")} memberships)`);
+      const passCpu = process.cpuUsage(cpuBefore);
+      console.log(`${seconds(performance.now() - t)} s  the ${segments.length} segments in one pass (${total.toLocaleString("en-US")} memberships; ${((passCpu.user + passCpu.system) / 1e6).toFixed(1)} s of CPU)`);
     }
   }
-  for (const t of merge.times) console.log(`${seconds(t.ms)} s  ${t.stage}`);
+  for (const t of merge.times) console.log(`${seconds(t.ms)} s  ${t.stage}${t.cpuMs === undefined ? "" : ` (${(t.cpuMs / 1000).toFixed(1)} s of CPU)`}`);
   const used = process.cpuUsage(cpu);
   console.log(`${seconds(performance.now() - start)} s  in all (the label propagation above included), ${seconds((used.user + used.system) / 1000)} s of CPU; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
   instance.closeSync();
