@@ -11,6 +11,7 @@ import { checkReadable, MAX_JSON_TEXT_BYTES } from "../io/sandbox-path.js";
 import { parseLocatedDocument, type DocumentKind, type LocatedDocument } from "../requests/yaml-document.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { SchemaError } from "../xdm/schema.js";
+import { BUILTIN_FILES, DATASETS } from "./builtin-datasets.js";
 import { SEGMENT_SPECS, slugOf } from "./config.js";
 import { compileDataset, type CustomDatasetPlan } from "./custom-datasets.js";
 import type { SandboxSource } from "./from-sandbox.js";
@@ -39,9 +40,6 @@ export const BUILTIN_CONFIG: ResolvedConfig = { builtin: true, shape: BUILTIN_SH
 /** The default config as a file users can copy (`generate --print-config`); it reads as BUILTIN_CONFIG. */
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL("../../sample-data/generator/default.yaml", import.meta.url));
 
-/** The built-in datasets' names and files, which config datasets may not take. */
-const BUILTIN_NAMES = ["CRM Profiles", "Loyalty Members", "Web Sign-ups", "Web and Commerce Events", "Profile Export"];
-const BUILTIN_SLUGS = ["crm-profiles", "loyalty-members", "web-signups", "web-commerce-events"];
 
 const CONFIG_KIND: DocumentKind<GenerateError> = {
   schema: GENERATOR_CONFIG_SCHEMA,
@@ -78,8 +76,9 @@ export function parseGeneratorConfig(text: string, file: string): ResolvedConfig
   if (shape.events.delayed + shape.events.late > 1) throw doc.error("GEN-C006", "events.delayed and events.late add up to more than 1", ["builtin", "events"]);
   const dir = dirname(resolve(file));
   const datasets: ConfigDataset[] = [];
-  const names = new Set(builtin ? BUILTIN_NAMES : []);
-  const slugs = new Set(builtin ? BUILTIN_SLUGS : []);
+  // The built-in datasets' names and files are taken when they are written.
+  const names = new Set(builtin ? DATASETS.map((d) => d.name) : []);
+  const slugs = new Set(builtin ? BUILTIN_FILES : []);
   for (const [i, cfg] of (config.datasets ?? []).entries()) {
     const slug = slugOf(cfg.name);
     if (names.has(cfg.name) || slugs.has(slug)) {

@@ -6,6 +6,11 @@
  * export-job requests. Output is a pure function of the options: a seeded PRNG (`random.ts`), no clock, no
  * Math.random, stable key order — the same options give byte-identical files.
  *
+ * The shape comes from `options.config` (a generator config, `gen-config.ts`): the built-in shape described
+ * below (with its rates), datasets of the user's own XDM schemas (`custom-datasets.ts`, rows of the same
+ * persons) and segments; or one read off an existing sandbox (`from-sandbox.ts`), optionally steering some of
+ * its segments towards a share of their profiles (`targets.ts`).
+ *
  * ## Data model: one person, several source systems that disagree
  *
  * The generator first imagines `profiles` *persons* (names, birth date, home and previous address, phone,
@@ -41,13 +46,14 @@ import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { buildExportJobs, buildMergePolicies, buildSegments, configSegments, type ConfigInput } from "./config.js";
 import { forEachBlock } from "./block-pool.js";
-import { compileChecked, customRowType, DATASET_SCHEMAS, ROW_DATASETS, rowTypeOf, type BlockPlan } from "./blocks.js";
+import { compileChecked, customRowType, ROW_DATASETS, rowTypeOf, type BlockPlan } from "./blocks.js";
+import { DATASETS, type DatasetSpec } from "./builtin-datasets.js";
 import type { CustomDatasetPlan } from "./custom-datasets.js";
 import { targetPlanOf, type TargetRequest } from "./targets.js";
 import { BUILTIN_CONFIG, type ResolvedConfig } from "./gen-config.js";
 import { activityScale, type DatasetKey } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
-import { buildSchemas, type SchemaSlug } from "./schemas.js";
+import { buildSchemas } from "./schemas.js";
 import { localEncoder, workerEncoder } from "./parquet-encoder.js";
 import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
@@ -117,58 +123,6 @@ export interface GenerateSummary {
   /** With `targets`: each segment's asked and reached share of its merge policy's profiles. */
   targets?: { segmentId: string; name: string; share: number; achieved: number; members: number; profiles: number }[];
 }
-
-interface DatasetSpec {
-  readonly key: DatasetKey;
-  readonly name: string;
-  readonly description: string;
-  readonly schema: SchemaSlug | undefined;
-  readonly file: string | undefined;
-  readonly primaryIdentityNamespace: string | undefined;
-}
-
-const DATASETS: readonly DatasetSpec[] = [
-  {
-    key: "crm",
-    name: "CRM Profiles",
-    description: "Customer records exported nightly from the CRM system.",
-    schema: DATASET_SCHEMAS.crm,
-    file: "datasets/crm-profiles.jsonl",
-    primaryIdentityNamespace: "CRMID",
-  },
-  {
-    key: "loyalty",
-    name: "Loyalty Members",
-    description: "Loyalty program members, weekly loads from the loyalty platform.",
-    schema: DATASET_SCHEMAS.loyalty,
-    file: "datasets/loyalty-members.jsonl",
-    primaryIdentityNamespace: "CRMID",
-  },
-  {
-    key: "web",
-    name: "Web Sign-ups",
-    description: "Accounts and newsletter sign-ups from the web site.",
-    schema: DATASET_SCHEMAS.web,
-    file: "datasets/web-signups.jsonl",
-    primaryIdentityNamespace: "Email",
-  },
-  {
-    key: "events",
-    name: "Web and Commerce Events",
-    description: "Web SDK page views and commerce events.",
-    schema: DATASET_SCHEMAS.events,
-    file: "datasets/web-commerce-events.jsonl",
-    primaryIdentityNamespace: "ECID",
-  },
-  {
-    key: "export",
-    name: "Profile Export",
-    description: "Target dataset for profile and audience export jobs.",
-    schema: undefined,
-    file: undefined,
-    primaryIdentityNamespace: undefined,
-  },
-];
 
 const XED_CONTENT_TYPE = "application/vnd.adobe.xed+json;version=1";
 
