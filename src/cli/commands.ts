@@ -124,13 +124,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "export",
     summary: "run an export job from a platform request body (POST /export/jobs) and write Parquet batches",
-    usage: "profile-lab export --request <file.json> [--sandbox <dir>] [--as-of <time>] [--status-model legacy|current] [--rows-per-file N] [--memory 2g] [--workers n] [--json]",
+    usage: "profile-lab export --request <file.json> [--sandbox <dir>] [--as-of <time>] [--status-model legacy|current] [--engine duckdb|reference] [--rows-per-file N] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
       request: REQUEST("the export-job request body"),
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
       "rows-per-file": { type: "string", value: "n", description: "rows per Parquet part file", default: String(EXPORT_ROWS_PER_FILE) },
+      engine: ENGINE,
       memory: MEMORY,
       workers: WORKERS,
     },

@@ -19,8 +19,10 @@ import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, type ExportContext, type ExportShardResult, type RowSink } from "./export-shard.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
-import { checkedWhile, progressCheck, type JobProgress, type StageProgress } from "./job-progress.js";
+import { checkedWhile, progressCheck, type Checkpoint, type JobProgress, type StageProgress } from "./job-progress.js";
 import { DEFAULT_MEMORY_BYTES } from "./partition.js";
+import { exportOnSql } from "./export-sql.js";
+import type { JobEngine } from "./job-engine.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 import { runShards, ShardPool, workersFor } from "./shard-runner.js";
@@ -56,6 +58,13 @@ export interface ExportJobOptions {
    * adopts it instead of recording a new one.
    */
   readonly job?: ExportJob;
+  /**
+   * What merges and writes: `duckdb` (the rows merged in SQL and each batch's Parquet written by an embedded DuckDB,
+   * `workers` its threads and `memoryBytes` its memory limit) or `reference` (the JS merge and Parquet writer, shard
+   * by shard). Both write the same rows and metrics (test/sql/export-job-sql.test.ts). A request with
+   * `runSegmentation` runs its segment job on the same engine.
+   */
+  readonly engine?: JobEngine;
 }
 
 export interface ExportResult {
@@ -149,19 +158,105 @@ export function createExportJob(sandbox: Sandbox, body: unknown, options: NewJob
   return recordNewJob(sandbox, checkedContext(sandbox, body, options), options);
 }
 
+interface ShardExport {
+  readonly id: number;
+  readonly staging: string;
+  readonly batchDirs: readonly string[];
+  readonly rowsPerFile: number;
+  readonly workers: number;
+  /** Memory for each thread's share of the work. */
+  readonly threadMemory: number;
+  readonly memory: { memoryBytes?: number };
+  readonly checkpoint: Checkpoint<StageProgress>;
+  readonly options: ExportJobOptions;
+}
+
+/**
+ * The reference: rows built shard by shard (on workers when the data is spilled) by the JS merge and written by the
+ * JS Parquet writer, here or on an encoder thread. On failure the writers are aborted and the encoder ended.
+ */
+async function exportOnShards(sandbox: Sandbox, body: unknown, context: ExportContext, specs: readonly BatchSpec[], x: ShardExport): Promise<FinishedBatches & ExportShardResult> {
+  const { id, staging, batchDirs, rowsPerFile, workers, threadMemory, memory, checkpoint, options } = x;
+  const { rowType } = context;
+  // An in-memory shard's rows go to writers here; spilled shards' rows to writers on an encoder thread.
+  let writers: BatchWriter[] | undefined;
+  let encoder: ShardPool | undefined;
+  try {
+    // Workers' rows are encoded in shard order, whatever order the shards finish in.
+    let written: Promise<unknown> = Promise.resolve();
+    const results = await runShards<ExportShardResult>(
+      sandbox,
+      { job: { kind: "export-jobs", id }, ...memory, heapBytes: threadMemory, workers, policies: 1, checkpoint },
+      {
+        here: (shard, progress) => {
+          const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));
+          const toWriters: RowSink = async (targets, row) => {
+            for (const i of targets) await local[i]!.write(row);
+          };
+          return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
+        },
+        worker: (pool, files, progress, evaluated) => {
+          const encoding = (encoder ??= new ShardPool(1, threadMemory, "encoding the export's Parquet"));
+          const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
+          const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: options.requestFile, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
+          const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
+          result.then(evaluated, () => undefined);
+          const encode: EncodeRowsTask = { jobId: id, rowType, batchDirs, rowsPerFile, rowFiles };
+          const done = Promise.all([result, written]).then(async ([r]) => {
+            await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);
+            return r;
+          });
+          written = done.catch(() => undefined);
+          return done;
+        },
+      },
+    );
+    let exported = 0;
+    let excludedOverIdentityLimit = 0;
+    const byNamespace: Record<string, number> = {};
+    for (const r of results) {
+      exported += r.exported;
+      excludedOverIdentityLimit += r.excludedOverIdentityLimit;
+      for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
+    }
+    // The last rows are encoded and the files closed; a cancel meanwhile stops it (the catch below ends the encoder).
+    const writing: StageProgress = { stage: "writing", rows: 0, shardsDone: results.length, shards: results.length, profiles: 0, exported };
+    const finishing = encoder ? encoder.run<{ jobId: number }, FinishedBatches>("finishEncodingTask", { jobId: id }) : finishBatches(writers ?? []);
+    const { files, writeMs } = await checkedWhile(finishing, () => checkpoint(writing));
+    await checkpoint(writing);
+    return { files, writeMs, exported, byNamespace, excludedOverIdentityLimit };
+  } catch (e) {
+    await Promise.all((writers ?? []).map((w) => w.abort()));
+    throw e;
+  } finally {
+    // Ending the encoder's thread closes its files.
+    await encoder?.destroy();
+  }
+}
+
 /** Runs an export job to completion; the job and its batches are recorded under `.profile-lab/`. */
 export async function runExportJob(sandbox: Sandbox, body: unknown, options: ExportJobOptions): Promise<ExportResult> {
   const clock = options.clock ?? Date.now;
   const file = options.requestFile;
   const context = checkedContext(sandbox, body, options);
   const { plan, rowType, warnings } = context;
+  const engine = options.engine ?? "reference";
   const workers = workersFor(sandbox, options.workers);
   const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
   // An encoder thread writes every batch's Parquet while the workers build rows: each thread takes a share.
   const threadMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
-    await runSegmentJob(sandbox, { segmentIds: ids, asOf: options.asOf, statusModel: options.statusModel, clock, workers, ...memory, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    await runSegmentJob(sandbox, {
+      segmentIds: ids,
+      asOf: options.asOf,
+      statusModel: options.statusModel,
+      clock,
+      ...(engine === "duckdb" ? (options.workers === undefined ? {} : { workers: options.workers }) : { workers }),
+      ...memory,
+      engine,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
   }
 
   const job = options.job ?? recordNewJob(sandbox, context, options);
@@ -195,54 +290,20 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   mkdirSync(staging, { recursive: true });
   const batchDirs = specs.map((s) => state.stagedBatchDir(id, s.batchId));
   const rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
-  // An in-memory shard's rows go to writers here; spilled shards' rows to writers on an encoder thread.
-  let writers: BatchWriter[] | undefined;
-  let encoder: ShardPool | undefined;
   try {
     const exportStart = clock();
     const checkpoint = progressCheck("export-jobs", id, control, options.onProgress);
-    // Workers' rows are encoded in shard order, whatever order the shards finish in.
-    let written: Promise<unknown> = Promise.resolve();
-    const results = await runShards<ExportShardResult>(
-      sandbox,
-      { job: { kind: "export-jobs", id }, ...memory, heapBytes: threadMemory, workers, policies: 1, checkpoint },
-      {
-        here: (shard, progress) => {
-          const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));
-          const toWriters: RowSink = async (targets, row) => {
-            for (const i of targets) await local[i]!.write(row);
-          };
-          return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
-        },
-        worker: (pool, files, progress, evaluated) => {
-          const encoding = (encoder ??= new ShardPool(1, threadMemory, "encoding the export's Parquet"));
-          const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
-          const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: file, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
-          const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
-          result.then(evaluated, () => undefined);
-          const encode: EncodeRowsTask = { jobId: id, rowType, batchDirs, rowsPerFile, rowFiles };
-          const done = Promise.all([result, written]).then(async ([r]) => {
-            await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);
-            return r;
-          });
-          written = done.catch(() => undefined);
-          return done;
-        },
-      },
-    );
-    let exported = 0;
-    let excludedOverIdentityLimit = 0;
-    const byNamespace: Record<string, number> = {};
-    for (const r of results) {
-      exported += r.exported;
-      excludedOverIdentityLimit += r.excludedOverIdentityLimit;
-      for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
-    }
-    // The last rows are encoded and the files closed; a cancel meanwhile stops it (the catch below ends the encoder).
-    const writing: StageProgress = { stage: "writing", rows: 0, shardsDone: results.length, shards: results.length, profiles: 0, exported };
-    const finishing = encoder ? encoder.run<{ jobId: number }, FinishedBatches>("finishEncodingTask", { jobId: id }) : finishBatches(writers ?? []);
-    const { files, writeMs } = await checkedWhile(finishing, () => checkpoint(writing));
-    await checkpoint(writing);
+    const { files, writeMs, exported, byNamespace, excludedOverIdentityLimit } =
+      engine === "duckdb"
+        ? await exportOnSql(sandbox, context, specs, batchDirs, {
+            jobId: id,
+            asOf: options.asOf,
+            rowsPerFile,
+            checkpoint,
+            ...(options.workers === undefined ? {} : { workers: options.workers }),
+            ...memory,
+          })
+        : await exportOnShards(sandbox, body, context, specs, { id, staging, batchDirs, rowsPerFile, workers, threadMemory, memory, checkpoint, options });
     const exportEnd = clock();
     commitBatches(state, plan, specs, id);
     const end = clock();
@@ -280,9 +341,6 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     });
     return { job, batches, warnings };
   } catch (e) {
-    await Promise.all((writers ?? []).map((w) => w.abort()));
-    // Ending the encoder's thread closes its files.
-    await encoder?.destroy();
     rmSync(staging, { recursive: true, force: true });
     const end = clock();
     for (const b of batches) batchStore.put(b.id, Object.assign(b, { status: "failed", updated: end }));
@@ -293,7 +351,6 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
     });
     throw e;
   } finally {
-    await encoder?.destroy();
     control.release("export-jobs", id);
   }
 }

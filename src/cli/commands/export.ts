@@ -1,7 +1,7 @@
 /** `profile-lab export --request <file.json>`: an export job from the platform's request body. */
 import { basename } from "node:path";
 import { runExportJob } from "../../engine/run-export-job.js";
-import { asOfOf, intOption, memoryOf, requestOf, sandboxOf, statusModelOf, workersOf } from "../args.js";
+import { asOfOf, engineOf, intOption, memoryOf, requestOf, sandboxOf, statusModelOf, workersOf } from "../args.js";
 import { requireString, UsageError, type CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printExport, printExportWarnings, printJson } from "../print.js";
@@ -12,7 +12,7 @@ export const run: CommandRun = async (args, io) => {
   const sandbox = sandboxOf(args);
   const rowsPerFile = intOption(args, "rows-per-file");
   if (rowsPerFile === 0) throw new UsageError("--rows-per-file must be at least 1");
-  const options = { asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), requestFile, memoryBytes: memoryOf(args), ...workersOf(args), ...(rowsPerFile !== undefined ? { rowsPerFile } : {}) };
+  const options = { asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), engine: engineOf(args), requestFile, memoryBytes: memoryOf(args), ...workersOf(args), ...(rowsPerFile !== undefined ? { rowsPerFile } : {}) };
   const progress = progressReporter("export job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
   const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress }).finally(() => {

@@ -31,7 +31,9 @@ import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
 const q = (s: string): string => d.string(s);
-const SNAP = "pl_snap";
+/** The membership snapshot as a table: (key, segmentId, raw — the entry's JSON as stored —, status, lqtText). */
+export const SNAPSHOT_TABLE = "pl_snap";
+const SNAP = SNAPSHOT_TABLE;
 const KEY = d.ident(MERGED_COLUMNS.key);
 const ORDER = d.ident(MERGED_COLUMNS.order);
 
@@ -61,7 +63,7 @@ export interface SqlSegmentOptions {
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
 
 /** The snapshot table from the store's JSON Lines parts: one row per (key, segment), the entry's JSON as stored. */
-async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
+export async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
   const columns = `key VARCHAR, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR`;
   if (parts.length === 0) {
     await session.run(`CREATE OR REPLACE TEMP TABLE ${SNAP} (${columns})`);

@@ -110,12 +110,14 @@ export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect)
     `${dialect.argMin("kid", "ni")} FILTER (WHERE is_declared AND ii = 1)`,
     `CASE WHEN count(*) = 1 THEN any_value(kid) END`,
   ]);
+  // Each identity's key id, found once (a join on the key text) for both tables.
+  const keyed = `${IDENTITIES}_k`;
   return [
-    `CREATE OR REPLACE TEMP TABLE ${FRAGMENTS} AS SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first ` +
-      `FROM (SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
-      `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id) GROUP BY pl_seq`,
-    `CREATE OR REPLACE TEMP TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, k.id AS b FROM ${IDENTITIES} AS i ` +
-      `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq WHERE k.id <> f.first`,
+    `CREATE OR REPLACE TEMP TABLE ${keyed} AS SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
+      `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id`,
+    `CREATE OR REPLACE TEMP TABLE ${FRAGMENTS} AS SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first FROM ${keyed} GROUP BY pl_seq`,
+    `CREATE OR REPLACE TEMP TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq WHERE i.kid <> f.first`,
+    `DROP TABLE ${keyed}`,
   ];
 }
 
