@@ -2,8 +2,10 @@
  * profile-lab's public library API: the only module other projects import.
  */
 export { checkSandboxSegments, openSandbox, type Dataset, type Sandbox, type SegmentCheckResult } from "./engine/sandbox.js";
-export { runSegmentJob, type SegmentJobOptions } from "./engine/run-segment-job.js";
-export { runExportJob, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
+export { createSegmentJob, runSegmentJob, type SegmentJobOptions } from "./engine/run-segment-job.js";
+export { createExportJob, runExportJob, type ExportJobOptions, type ExportResult } from "./engine/run-export-job.js";
+export { JOB_ENGINES, type JobEngine } from "./engine/job-engine.js";
+export type { SqlStatement } from "./sql/jobs/engine-session.js";
 export { explain, type AsOfSource, type Explanation, type ExplainOptions } from "./engine/explain.js";
 export {
   evaluate,
