@@ -105,6 +105,7 @@ for (const profiles of values.profiles!.split(",").map(Number)) {
   const exportCpu = process.cpuUsage();
   for (const [i, [name, c]] of contexts.entries()) {
     t = performance.now();
+    const oneCpu = process.cpuUsage();
     const specs = batchSpecs(sandbox, c.plan, i + 1);
     const result = await writeExportSql(
       session,
@@ -126,8 +127,15 @@ for (const profiles of values.profiles!.split(",").map(Number)) {
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
     console.log(
       `${seconds(performance.now() - t)} s  export ${name}: ${result.exported.toLocaleString("en-US")} profiles, ${specs.length} batch(es), ${rows.toLocaleString("en-US")} rows, ` +
-        `${files.length} file(s), ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+        `${files.length} file(s), ${(bytes / 2 ** 20).toFixed(1)} MiB, ${cpuSeconds(oneCpu).toFixed(1)} s of CPU`,
     );
+    // Steps of one name (memberships, every batch written) summed.
+    const steps = new Map<string, number>();
+    for (const s of result.times) {
+      const step = s.stage.startsWith("writing batch") ? "writing the files" : s.stage;
+      steps.set(step, (steps.get(step) ?? 0) + s.ms);
+    }
+    console.log(`           ${[...steps].map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
   }
   console.log(`${seconds(performance.now() - exportStart)} s  the ${contexts.length} exports, ${cpuSeconds(exportCpu).toFixed(1)} s of CPU`);
   console.log(`${seconds(performance.now() - start)} s  in all, ${cpuSeconds(cpu).toFixed(1)} s of CPU; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);

@@ -151,17 +151,17 @@ function extraRequests(sandbox: Sandbox): Array<[string, object]> {
 const prepared = new Map<string, Promise<Prepared>>();
 
 /** A copy of a sandbox with audiences, its segment jobs run by the reference (once per file: the tests share it). */
-function prepare(name: string, make: (dir: string) => Promise<void>): Promise<Prepared> {
+function prepare(name: string, make: (dir: string) => Promise<void>, audiences: boolean): Promise<Prepared> {
   let p = prepared.get(name);
-  if (p === undefined) prepared.set(name, (p = prepareOnce(name.replace(/\W+/g, "-"), make)));
+  if (p === undefined) prepared.set(name, (p = prepareOnce(name.replace(/\W+/g, "-"), make, audiences)));
   return p;
 }
 
-async function prepareOnce(name: string, make: (dir: string) => Promise<void>): Promise<Prepared> {
+async function prepareOnce(name: string, make: (dir: string) => Promise<void>, audiences: boolean): Promise<Prepared> {
   const dir = join(scratch, name);
   await make(dir);
   rmSync(join(dir, ".profile-lab"), { recursive: true, force: true });
-  await addAudiences(dir);
+  if (audiences) await addAudiences(dir);
   const sandbox = openSandbox(dir);
   // Two segment jobs: memberships that entered, stayed and exited, qualified at two instants.
   for (const asOf of [ASOF - 20 * DAY, ASOF]) await runSegmentJob(sandbox, { asOf, statusModel: "current", workers: 1 });
@@ -276,26 +276,28 @@ async function expectSameExport(p: Prepared, sql: SqlSide, name: string, body: o
   return rows;
 }
 
-const SANDBOXES: Array<[string, (dir: string) => Promise<void>]> = [
-  ["sample-data", async (dir) => cpSync("sample-data", dir, { recursive: true })],
+/** Name, how to make it, whether external audiences are added. */
+const SANDBOXES: Array<[string, (dir: string) => Promise<void>, boolean]> = [
+  ["sample-data with external audiences", async (dir) => cpSync("sample-data", dir, { recursive: true }), true],
   ...([
-    [1, "jsonl"],
-    [2, "parquet"],
-    [3, "jsonl"],
+    [1, "jsonl", true],
+    [2, "parquet", true],
+    [3, "jsonl", false],
   ] as const).map(
-    ([seed, format]) =>
+    ([seed, format, audiences]) =>
       [
-        `a generated sandbox (seed ${seed}, ${format})`,
+        `a generated sandbox (seed ${seed}, ${format}${audiences ? ", external audiences" : ""})`,
         async (dir: string) => {
           await generateSandbox(dir, { profiles: 200, eventsPerProfile: 5, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 250 });
         },
-      ] as [string, (dir: string) => Promise<void>],
+        audiences,
+      ] as [string, (dir: string) => Promise<void>, boolean],
   ),
 ];
 
 describe("the SQL export writes the JS export's rows", () => {
-  it.each(SANDBOXES)("on %s, for its requests and the test's", async (name, make) => {
-    const p = await prepare(name, make);
+  it.each(SANDBOXES)("on %s, for its requests and the test's", async (name, make, audiences) => {
+    const p = await prepare(name, make, audiences);
     const sql = await SqlSide.open(p, 2);
     try {
       let rows = 0;

@@ -292,7 +292,7 @@ class ExportSql {
     const filtered = input.specs.some((s) => s.filters !== undefined && s.filters.length > 0);
     const withMemberships = input.rowType.fields.has("segmentMembership");
     const entries = filtered || withMemberships ? await this.entries(withMemberships ? undefined : filtersRead(input.specs)) : undefined;
-    const sm = entries !== undefined && withMemberships ? await this.create("sm", segmentMembershipSql(entries, d), "building the segment memberships") : undefined;
+    const sm = entries !== undefined && withMemberships ? await this.create("sm", segmentMembershipSql(entries, input.audiences === undefined, d), "building the segment memberships") : undefined;
     const evi = needsEventIngest(input) ? await this.eventIngest() : undefined;
     const sel = await this.selection(entries, evi);
 

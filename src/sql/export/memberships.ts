@@ -152,9 +152,13 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
   return table;
 }
 
-/** `SELECT pid, sm`: each profile's segmentMembership (profiles without entries have no row). */
-export function segmentMembershipSql(entries: string, d: SqlDialect): string {
+/**
+ * `SELECT pid, sm`: each profile's segmentMembership (profiles without entries have no row). With `ups` entries only
+ * (no audiences) the map of namespaces is built around one aggregate: the second grouping costs three times the first.
+ */
+export function segmentMembershipSql(entries: string, upsOnly: boolean, d: SqlDialect): string {
   const inner = d.mapFromEntries(d.orderedList(d.struct([["key", "sid"], ["value", "entry"]]), ["skey"]));
+  if (upsOnly) return `SELECT pid, ${d.mapFromEntries(`[${d.struct([["key", d.string(UPS_NAMESPACE)], ["value", inner]])}]`)} AS sm FROM ${entries} GROUP BY pid`;
   const outer = d.mapFromEntries(d.orderedList(d.struct([["key", "ns"], ["value", "segs"]]), ["nkey"]));
   return `SELECT pid, ${outer} AS sm FROM (SELECT pid, ns, min(nkey) AS nkey, ${inner} AS segs FROM ${entries} GROUP BY pid, ns) GROUP BY pid`;
 }
