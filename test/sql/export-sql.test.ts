@@ -2,8 +2,8 @@
  * The SQL export (src/sql/export) against the JS export (src/engine/run-export-job.ts): after the same segment job,
  * for the same requests, every batch has the same files (names, row counts), each file the same columns and types
  * (DuckDB's DESCRIBE) and the same rows in the same order, read back by DuckDB, and the job's counters agree — on
- * sample-data and generated sandboxes (JSON Lines and Parquet) with external audiences added, for the sandboxes' own
- * requests and for per-segment batches, projections through maps and arrays, status and qualification filters,
+ * sample-data and generated sandboxes (JSON Lines and Parquet), with and without external audiences, for the
+ * sandboxes' own requests and for per-segment batches, projections through maps and arrays, status and qualification filters,
  * event lists with windows, empty profiles and split files. The SQL files are byte-identical for 1, 2 and 4 threads.
  */
 import { createHash } from "node:crypto";
