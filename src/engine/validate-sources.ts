@@ -10,7 +10,7 @@
  * `.profile-lab/validated.json`.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { checkReadable } from "../io/sandbox-path.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
@@ -105,16 +105,17 @@ function datasetDigest(dataset: Dataset): string {
 const keyOf = (file: DataFile): string => `${file.dataset.entry.id}\n${file.rel}`;
 
 /** The file as the cache would record it now, or undefined when it cannot be read (its reader then says why, in load order). */
-function cleanStamp(file: DataFile, digests: Map<Dataset, string>): CleanFile | undefined {
+function cleanStamp(file: DataFile, digests: Map<Dataset, string>, validator: string): CleanFile | undefined {
+  let s: Stats;
   try {
     checkReadable(file.path, { listed: file.listed });
-    const s = statSync(file.path);
-    let dataset = digests.get(file.dataset);
-    if (dataset === undefined) digests.set(file.dataset, (dataset = datasetDigest(file.dataset)));
-    return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dataset, validator: validatorVersion() };
+    s = statSync(file.path);
   } catch {
     return undefined;
   }
+  let dataset = digests.get(file.dataset);
+  if (dataset === undefined) digests.set(file.dataset, (dataset = datasetDigest(file.dataset)));
+  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dataset, validator };
 }
 
 function readCache(path: string): CacheDocument {
@@ -142,8 +143,9 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
   const cachePath = join(new SandboxState(sandbox.dir).root, CACHE_FILE);
   const recorded = options.cache ? readCache(cachePath).files : {};
   const digests = new Map<Dataset, string>();
+  const validator = options.cache ? validatorVersion() : "";
   // The stamps are taken before reading: a file changed while it is read has another stamp next time.
-  const stamps = files.map((f) => (options.cache ? cleanStamp(f, digests) : undefined));
+  const stamps = files.map((f) => (options.cache ? cleanStamp(f, digests, validator) : undefined));
   const clean = new Set(files.map((_, i) => i).filter((i) => sameStamp(recorded[keyOf(files[i]!)], stamps[i])));
   const todo = files.map((_, i) => i).filter((i) => !clean.has(i));
   let rows = 0;
