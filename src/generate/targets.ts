@@ -54,30 +54,26 @@ export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: 
   const { sandbox, policyOf } = await sandboxOf(plan);
   const targets = plan.segments;
   const persons = end - first;
-  /** attempt → person → dataset → rows. */
-  const made: JsonObject[][][][] = [];
+  /** Appends person `p`'s rows of attempt `a` to each dataset's list. */
+  const personRows = (p: number, a: number, into: JsonObject[][]): void => {
+    const person = makePerson(ctx, first + p, a);
+    datasets.forEach((d, k) => d.compiled.rows(ctx, person, into[k]!, a));
+  };
   /** attempt → target → person → members / profiles. */
   const members: number[][][] = [];
   const profiles: number[][][] = [];
   for (let a = 0; a < plan.attempts; a++) {
     const byDataset = datasets.map((): JsonObject[] => []);
     const personOf = new Map<string, number>();
-    const rowsOf: JsonObject[][][] = [];
     for (let p = 0; p < persons; p++) {
-      const person = makePerson(ctx, first + p, a);
-      rowsOf.push(
-        datasets.map((d, k) => {
-          const out: JsonObject[] = [];
-          d.compiled.rows(ctx, person, out, a);
-          for (const row of out) {
-            byDataset[k]!.push(row);
-            for (const key of identityKeys(row["identityMap"] as IdentityMap | undefined)) if (!personOf.has(key)) personOf.set(key, p);
-          }
-          return out;
-        }),
-      );
+      const before = byDataset.map((rows) => rows.length);
+      personRows(p, a, byDataset);
+      byDataset.forEach((rows, k) => {
+        for (let r = before[k]!; r < rows.length; r++) {
+          for (const key of identityKeys(rows[r]!["identityMap"] as IdentityMap | undefined)) if (!personOf.has(key)) personOf.set(key, p);
+        }
+      });
     }
-    made.push(rowsOf);
     const data = memoryData(sandbox, datasets.map((d, k) => ({ datasetId: d.id, rows: byDataset[k]! })));
     const evaluation = await evaluate(sandbox, data, { asOf: ctx.refMs, segments: targets.map((t) => t.id) });
     const m = targets.map(() => new Array<number>(persons).fill(0));
@@ -96,7 +92,8 @@ export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: 
     members.push(m);
     profiles.push(n);
   }
-  // Error diffusion: each person in the attempt that leaves the block's counts closest to the shares.
+  // Error diffusion: each person in the attempt that leaves the block's counts closest to the shares; the
+  // chosen attempt's rows are made again (cheaper than holding every attempt's rows).
   const rows = datasets.map((): JsonObject[] => []);
   const totalM = targets.map(() => 0);
   const totalN = targets.map(() => 0);
@@ -115,7 +112,7 @@ export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: 
       totalM[i]! += members[best]![i]![p]!;
       totalN[i]! += profiles[best]![i]![p]!;
     });
-    made[best]![p]!.forEach((out, k) => rows[k]!.push(...out));
+    personRows(p, best, rows);
   }
   return { rows, counts: { members: totalM, profiles: totalN } };
 }
