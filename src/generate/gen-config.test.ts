@@ -75,6 +75,9 @@ function configDir(name: string, text: string): string {
   mkdirSync(join(dir, "schemas"), { recursive: true });
   writeFileSync(join(dir, "schemas", "member.schema.json"), JSON.stringify(MEMBER_SCHEMA));
   writeFileSync(join(dir, "schemas", "visit.schema.json"), JSON.stringify(VISIT_SCHEMA));
+  // The built-in CRM schema's person.birthYear is an integer.
+  const conflict = { ...MEMBER_SCHEMA, $id: "https://example.test/schemas/conflict", properties: { ...MEMBER_SCHEMA.properties, person: { type: "object", properties: { birthYear: { type: "string" } } } } };
+  writeFileSync(join(dir, "schemas", "conflict.schema.json"), JSON.stringify(conflict));
   writeFileSync(join(dir, "gen.yaml"), text);
   return join(dir, "gen.yaml");
 }
@@ -144,6 +147,7 @@ describe("generator config files", () => {
     // No rule to point at: the dataset is located, the JSON path names the rule to add.
     ["a pattern field without values", "datasets:\n  - name: M\n    schema: schemas/member.schema.json\n    primaryNamespace: MemberId\n", "GEN-C008", 2, 5, '$.datasets[0].fields["club.code"]'],
     ["events on a profile schema", `${D}    events: { perPerson: { distribution: uniform, min: 1, max: 2 }, types: [{ type: t, rate: 1 }] }\n`, "GEN-C011", 7, 5, "$.datasets[0].events"],
+    ["a field typed otherwise than in the built-in schemas", "datasets:\n  - name: M\n    schema: schemas/conflict.schema.json\n    primaryNamespace: X\n    fields: { club.code: { value: C-001 } }\n", "GEN-C004", 3, 5, "$.datasets[0].schema"],
     ["a built-in dataset's name", "datasets:\n  - name: CRM Profiles\n    schema: schemas/member.schema.json\n    primaryNamespace: X\n", "GEN-C009", 2, 5, "$.datasets[0].name"],
     ["the loyaltyFirst policy without the built-in shape", `builtin: false\n${D}segments:\n  - { name: s, pql: "true", mergePolicy: loyaltyFirst }\n`, "GEN-C010", 9, 29, "$.segments[0].mergePolicy"],
   ])("locates %s (file, line, column, JSON path)", (_, text, code, line, column, jsonPath) => {

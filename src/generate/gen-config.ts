@@ -10,13 +10,15 @@ import { fileURLToPath } from "node:url";
 import { checkReadable, MAX_JSON_TEXT_BYTES } from "../io/sandbox-path.js";
 import { parseLocatedDocument, type DocumentKind, type LocatedDocument } from "../requests/yaml-document.js";
 import { ProfileLabError } from "../xdm/errors.js";
-import { SchemaError } from "../xdm/schema.js";
+import { SchemaError, schemaFromJson, unionOf, type XdmSchema } from "../xdm/schema.js";
+import { object, type XdmObject } from "../xdm/xdm-type.js";
 import { BUILTIN_FILES, DATASETS } from "./builtin-datasets.js";
 import { SEGMENT_SPECS, slugOf } from "./config.js";
 import { compileDataset, type CustomDatasetPlan } from "./custom-datasets.js";
 import type { SandboxSource } from "./from-sandbox.js";
 import { GENERATOR_CONFIG_SCHEMA, type GeneratorConfig, type SegmentConfig } from "./gen-config-schema.js";
 import { GenerateError } from "./generate-error.js";
+import { buildSchemas } from "./schemas.js";
 import { BUILTIN_SHAPE, type BuiltinShape } from "./model.js";
 
 /** A config dataset before the seed gives it an id (one read off a sandbox keeps its own). */
@@ -61,6 +63,11 @@ function readSchema(doc: LocatedDocument<GeneratorConfig, GenerateError>, dir: s
   }
 }
 
+/** Adds a schema to its class's union (a SchemaError when a field's types disagree). */
+function addToUnion(unions: Map<string, XdmObject>, schema: XdmSchema): void {
+  unions.set(schema.xdmClass, unionOf([unions.get(schema.xdmClass) ?? object([]), schema.type]));
+}
+
 /** Parses and checks a config's text; `file` names it in errors, and schema paths are relative to its folder. */
 export function parseGeneratorConfig(text: string, file: string): ResolvedConfig {
   const doc = parseLocatedDocument<GeneratorConfig, GenerateError>(text, file, CONFIG_KIND);
@@ -78,6 +85,10 @@ export function parseGeneratorConfig(text: string, file: string): ResolvedConfig
   const datasets: ConfigDataset[] = [];
   // The built-in datasets' names and files are taken when they are written.
   const names = new Set(builtin ? DATASETS.map((d) => d.name) : []);
+  // The union schema of each class so far (the built-in schemas' first): a dataset whose schema gives a field
+  // another type than an earlier one would make a sandbox no command can open.
+  const unions = new Map<string, XdmObject>();
+  if (builtin) for (const doc of Object.values(buildSchemas("config"))) addToUnion(unions, schemaFromJson(doc, "built-in"));
   const slugs = new Set(builtin ? BUILTIN_FILES : []);
   for (const [i, cfg] of (config.datasets ?? []).entries()) {
     const slug = slugOf(cfg.name);
@@ -95,6 +106,12 @@ export function parseGeneratorConfig(text: string, file: string): ResolvedConfig
       });
     } catch (e) {
       if (e instanceof SchemaError) throw doc.error("GEN-C004", `the schema ${cfg.schema} cannot be read as XDM: ${e.format()}`, ["datasets", i, "schema"]);
+      throw e;
+    }
+    try {
+      addToUnion(unions, schemaFromJson(schema, cfg.schema));
+    } catch (e) {
+      if (e instanceof SchemaError) throw doc.error("GEN-C004", `the schema ${cfg.schema} disagrees with an earlier dataset's (built-in ones first): ${e.message}${e.location.jsonPath === undefined ? "" : ` at ${e.location.jsonPath}`}`, ["datasets", i, "schema"]);
       throw e;
     }
     datasets.push(dataset);
