@@ -16,6 +16,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { FinishedBatches, WrittenFile } from "../../export/batch-writer.js";
+import { DEFAULT_ROWS_PER_FILE } from "../../export/defaults.js";
 import type { BatchSpec } from "../../export/export-job.js";
 import type { ExportPlan, ResolvedSegmentFilter } from "../../export/export-request.js";
 import { ALL, projectionOf } from "../../export/projection.js";
@@ -42,9 +43,6 @@ export class SqlExportError extends ProfileLabError {
 
 /** Rows per row group, as the JS writer's (src/io/parquet-writer.ts). */
 const ROW_GROUP_ROWS = 100_000;
-
-/** The platform's default: 5 million rows per file (src/export/defaults.ts). */
-const DEFAULT_ROWS_PER_FILE = 5_000_000;
 
 export interface SqlExportInput {
   /** The merged-profiles table of the export's merge policy (SqlMerge.mergePolicy). */
