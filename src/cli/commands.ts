@@ -22,13 +22,13 @@ const STATUS_MODEL: OptionSpec = {
 const MEMORY: OptionSpec = {
   type: "string",
   value: "size",
-  description: "memory budget for the data (e.g. 512m, 4g); larger data is split into shards spilled to disk",
+  description: "memory budget for the data (e.g. 512m, 4g); larger data is split into shards spilled to disk (--engine duckdb: DuckDB's memory limit, past which it spills)",
   default: "2g",
 };
 const ENGINE: OptionSpec = {
   type: "string",
   value: "engine",
-  description: "what runs the job: duckdb (merge and segments in SQL on embedded DuckDB; --workers its threads, --memory its limit) or reference (the JS merge and the closure compiler, shard by shard)",
+  description: "what runs the job: duckdb (rows merged, segments evaluated and Parquet written in SQL by an embedded DuckDB; --workers its threads, default one per core, --memory its limit) or reference (the JS merge, closure compiler and Parquet writer, shard by shard)",
   default: "reference",
 };
 
