@@ -14,8 +14,9 @@
  * isAdjustedToUTC=true, a TIMESTAMP_MS as MILLIS without it. The instant (UTC) is what the column means, so
  * date-times are TIMESTAMPTZ (MICROS); every reader that honours the unit reads the same instants. It also names a
  * MAP's repeated group `key_value` where the JS writer says `entries` (readers go by the MAP annotation, not the
- * name), and annotates strings, lists and maps with the ConvertedType only (no LogicalType), which every reader
- * accepts.
+ * name), annotates strings, lists, maps and dates with the ConvertedType only (no LogicalType), which every reader
+ * accepts, and integers with INT_32/INT_64 where the JS writer leaves them plain (test/sql/export-sql.test.ts lists
+ * every difference).
  */
 import { ALL, type Projection } from "../../export/projection.js";
 import type { XdmObject, XdmType } from "../../xdm/xdm-type.js";
