@@ -517,6 +517,15 @@ export function compileDataset(plan: CustomDatasetPlan, format: "jsonl" | "parqu
   };
   const share = cfg.share ?? 1;
   const key = `custom:${plan.slug}`;
+  /** The dataset's generator: `make` appends the rows of a person the dataset's share keeps, from their stream. */
+  const compiled = (make: (ctx: GenContext, person: Person, rng: Rng, out: JsonObject[]) => void): CompiledDataset => ({
+    rowType: schema.type,
+    kind,
+    rows(ctx, person, out, attempt = 0) {
+      const rng = streamOf(ctx, plan.slug, person.index, attempt);
+      if (rng.chance(share)) make(ctx, person, rng, out);
+    },
+  });
 
   if (kind === "record") {
     const ingestDays = cfg.ingestDays ?? 120;
@@ -537,17 +546,11 @@ export function compileDataset(plan: CustomDatasetPlan, format: "jsonl" | "parqu
       row[ACP_FIELD] = systemMetadata(ctx, { ms: ingestMs, batchId: batch.id });
       return row;
     };
-    return {
-      rowType: schema.type,
-      kind,
-      rows(ctx, person, out, attempt = 0) {
-        const rng = streamOf(ctx, plan.slug, person.index, attempt);
-        if (!rng.chance(share)) return;
-        const day = rng.int(-ingestDays, -1);
-        out.push(record(ctx, rng, person, day, false));
-        if (conflicts > 0 && rng.chance(conflicts)) out.push(record(ctx, rng, person, rng.int(Math.min(day + 1, -1), -1), true));
-      },
-    };
+    return compiled((ctx, person, rng, out) => {
+      const day = rng.int(-ingestDays, -1);
+      out.push(record(ctx, rng, person, day, false));
+      if (conflicts > 0 && rng.chance(conflicts)) out.push(record(ctx, rng, person, rng.int(Math.min(day + 1, -1), -1), true));
+    });
   }
 
   const events = cfg.events!;
@@ -575,38 +578,32 @@ export function compileDataset(plan: CustomDatasetPlan, format: "jsonl" | "parqu
     }
     return dayTable.pick(rng);
   };
-  return {
-    rowType: schema.type,
-    kind,
-    rows(ctx, person, out, attempt = 0) {
-      const rng = streamOf(ctx, plan.slug, person.index, attempt);
-      if (!rng.chance(share)) return;
-      const n = perPerson(rng);
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) times.push(dayOf(ctx, rng) + hourOf(rng) * HOUR + rng.int(0, HOUR - 1));
-      times.sort((a, b) => a - b);
-      const devices = person.devices.map((d, i) => [d, i === 0 ? 3 : 1] as const);
-      for (const ms of times) {
-        const device = devices.length > 0 ? rng.weighted(devices) : undefined;
-        const s: Scope = { ctx, rng, person, alt: false, device, ms };
-        const type = types[typeOf(rng)]!;
-        const row: JsonObject = {};
-        for (const [name] of root.fields) {
-          if (name === "_id") row["_id"] = rng.uuid();
-          else if (name === "timestamp") row["timestamp"] = ctx.time(ms);
-          else if (name === "eventType") row["eventType"] = type.type;
-          else if (name === "identityMap") row["identityMap"] = identityMap(s);
-        }
-        fillFields(type.gens, s, row);
-        if (badRows > 0 && rng.chance(badRows)) spoil(rng, row);
-        const isLate = late !== undefined && rng.chance(late.share);
-        let ingestMs = isLate ? ms + Math.round(rng.range(late.minHours, late.maxHours) * HOUR) : ms + rng.int(20_000, 15 * MINUTE);
-        // Nothing is ingested after the reference time: what would arrive later arrived just before it.
-        ingestMs = Math.min(ingestMs, ctx.refMs - rng.int(1_000, 600_000));
-        const batch = isLate ? batchFor(ctx, key, "late", Math.floor(ingestMs / DAY), 0, 0) : batchFor(ctx, key, "h", Math.floor(ingestMs / HOUR), 0, 0);
-        row[ACP_FIELD] = systemMetadata(ctx, { ms: ingestMs, batchId: batch.id });
-        out.push(row);
+  return compiled((ctx, person, rng, out) => {
+    const n = perPerson(rng);
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) times.push(dayOf(ctx, rng) + hourOf(rng) * HOUR + rng.int(0, HOUR - 1));
+    times.sort((a, b) => a - b);
+    const devices = person.devices.map((d, i) => [d, i === 0 ? 3 : 1] as const);
+    for (const ms of times) {
+      const device = devices.length > 0 ? rng.weighted(devices) : undefined;
+      const s: Scope = { ctx, rng, person, alt: false, device, ms };
+      const type = types[typeOf(rng)]!;
+      const row: JsonObject = {};
+      for (const [name] of root.fields) {
+        if (name === "_id") row["_id"] = rng.uuid();
+        else if (name === "timestamp") row["timestamp"] = ctx.time(ms);
+        else if (name === "eventType") row["eventType"] = type.type;
+        else if (name === "identityMap") row["identityMap"] = identityMap(s);
       }
-    },
-  };
+      fillFields(type.gens, s, row);
+      if (badRows > 0 && rng.chance(badRows)) spoil(rng, row);
+      const isLate = late !== undefined && rng.chance(late.share);
+      let ingestMs = isLate ? ms + Math.round(rng.range(late.minHours, late.maxHours) * HOUR) : ms + rng.int(20_000, 15 * MINUTE);
+      // Nothing is ingested after the reference time: what would arrive later arrived just before it.
+      ingestMs = Math.min(ingestMs, ctx.refMs - rng.int(1_000, 600_000));
+      const batch = isLate ? batchFor(ctx, key, "late", Math.floor(ingestMs / DAY), 0, 0) : batchFor(ctx, key, "h", Math.floor(ingestMs / HOUR), 0, 0);
+      row[ACP_FIELD] = systemMetadata(ctx, { ms: ingestMs, batchId: batch.id });
+      out.push(row);
+    }
+  });
 }
