@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { GenerateSummary } from "../src/generate/index.js";
 import { cliInProcess, cliJsonInProcess, REPO, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -115,6 +116,22 @@ describe("generate --config", () => {
     const check = JSON.parse(r.stdout) as CheckJson;
     expect(check.data.byFile.find((f) => f.datasetName === "Game Accounts")!.badRows).toBe(spoiled);
     expect(check.data.badRows).toBe(spoiled);
+  });
+
+  it("reports the distributions reached: persons with rows, rows each, events per type", async () => {
+    const summary = await cliJsonInProcess<GenerateSummary>("generate", join(root, "distributions"), "--config", config, "--profiles", "600", "--events-per-profile", "2", "--format", "jsonl", "--quiet");
+    const [accounts, events] = summary.distributions;
+    expect(accounts).toMatchObject({ name: "Game Accounts", rowsPerPerson: 1 });
+    expect(Math.abs(accounts!.share - 0.5)).toBeLessThan(0.06);
+    expect(accounts!.persons).toBe(rows(join(root, "distributions"), "game-accounts.jsonl").length);
+    expect(events!.name).toBe("Game Events");
+    expect(Math.abs(events!.share - 0.4)).toBeLessThan(0.06);
+    expect(events!.rowsPerPerson).toBeGreaterThan(2.5); // uniform 1–6: 3.5 on average
+    expect(events!.rowsPerPerson).toBeLessThan(4.5);
+    const types = events!.eventTypes!;
+    expect(Object.keys(types)).toEqual(["game.itemPurchased", "game.matchCompleted"]);
+    expect(types["game.matchCompleted"]! / (types["game.matchCompleted"]! + types["game.itemPurchased"]!)).toBeGreaterThan(0.8); // rates 6 : 1
+    expect(types["game.matchCompleted"]! + types["game.itemPurchased"]!).toBe(summary.datasets["Game Events"]!.rows);
   });
 
   it("locates a mistake in the config: file, line, column, JSON path and a source frame", async () => {

@@ -74,6 +74,25 @@ export interface BlockResult {
   readonly data: readonly Uint8Array[];
   /** With targets: their members and profiles in this block. */
   readonly targets?: TargetCounts;
+  /** Per config dataset: the block's persons with rows in it, and its events per type (event datasets). */
+  readonly custom: CustomCounts;
+}
+
+export interface CustomCounts {
+  readonly persons: readonly number[];
+  readonly types: readonly Readonly<Record<string, number>>[];
+}
+
+/** The counts of a block's config datasets, from their rows and the persons who have some. */
+function customCounts(rows: readonly (readonly JsonObject[])[], persons: readonly number[], custom: readonly CompiledDataset[]): CustomCounts {
+  return {
+    persons,
+    types: rows.map((list, k) => {
+      const types: Record<string, number> = {};
+      if (custom[k]!.kind === "event") for (const row of list) types[String(row["eventType"])] = (types[String(row["eventType"])] ?? 0) + 1;
+      return types;
+    }),
+  };
 }
 
 export function blockCount(profiles: number): number {
@@ -152,6 +171,7 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   if (task.target !== undefined) return targetedBlock(task, task.target, ctx, custom, first, end);
   const builtin: Record<RowDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [], events: [] };
   const own = custom.map((): JsonObject[] => []);
+  const ownPersons = custom.map(() => 0);
   const visitors = task.builtin ? anonymousVisitorCount(ctx) : 0;
   // The first visitor not written before this block: the smallest v whose slot is at least `first`.
   let v = visitors === 0 ? 0 : Math.max(0, Math.floor((first * visitors) / task.profiles) - 2);
@@ -165,7 +185,11 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
       builtin.web.push(...webRecords(ctx, person));
       builtin.events.push(...personEvents(ctx, person));
     }
-    for (const [k, d] of custom.entries()) d.rows(ctx, person, own[k]!);
+    for (const [k, d] of custom.entries()) {
+      const before = own[k]!.length;
+      d.rows(ctx, person, own[k]!);
+      if (own[k]!.length > before) ownPersons[k]!++;
+    }
   }
   if (end === task.profiles) for (; v < visitors; v++) builtin.events.push(...anonymousEvents(ctx, v));
   const sets: { rows: JsonObject[]; type: () => XdmObject }[] = [
@@ -177,18 +201,20 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
     persons: end - first,
     rows: sets.map((d) => d.rows.length),
     data: sets.map((d) => ownBuffer(encodeRows(task.format, d.type, d.rows))),
+    custom: customCounts(own, ownPersons, custom),
   };
 }
 
 async function targetedBlock(task: BlockTask, target: TargetPlan, ctx: GenContext, custom: readonly CompiledDataset[], first: number, end: number): Promise<BlockResult> {
   const datasets = custom.map((compiled, k) => ({ id: task.custom[k]!.id, compiled }));
-  const { rows, counts } = await targetedRows(target, ctx, datasets, first, end);
+  const { rows, counts, persons } = await targetedRows(target, ctx, datasets, first, end);
   return {
     block: task.block,
     persons: end - first,
     rows: rows.map((r) => r.length),
     data: rows.map((r, k) => ownBuffer(encodeRows(task.format, () => customRowType(custom[k]!), r))),
     targets: counts,
+    custom: customCounts(rows, persons, custom),
   };
 }
 

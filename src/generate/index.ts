@@ -120,6 +120,11 @@ export interface GenerateSummary {
   workers: number;
   /** Every file written, relative to `dir`, sorted. */
   files: string[];
+  /**
+   * The config's datasets as generated: persons with rows (and their share of all persons), rows per such
+   * person, and for event datasets the events per type.
+   */
+  distributions: { name: string; persons: number; share: number; rowsPerPerson: number; eventTypes?: Record<string, number> }[];
   /** With `targets`: each segment's asked and reached share of its merge policy's profiles. */
   targets?: { segmentId: string; name: string; share: number; achieved: number; members: number; profiles: number }[];
 }
@@ -339,6 +344,8 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     custom,
     ...(target === undefined ? {} : { target }),
   };
+  const customPersons = custom.map(() => 0);
+  const customTypes = custom.map((): Record<string, number> => ({}));
   const targetMembers = target?.segments.map(() => 0) ?? [];
   const targetProfiles = target?.segments.map(() => 0) ?? [];
   const onProgress = options.onProgress;
@@ -347,6 +354,10 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   try {
     await forEachBlock(plan, workers, async (block) => {
       for (const [k, w] of writers.entries()) await w.writeBlock(block.data[k]!, block.rows[k]!);
+      block.custom.persons.forEach((n, k) => (customPersons[k]! += n));
+      block.custom.types.forEach((types, k) => {
+        for (const [type, n] of Object.entries(types)) customTypes[k]![type] = (customTypes[k]![type] ?? 0) + n;
+      });
       block.targets?.members.forEach((m, i) => (targetMembers[i]! += m));
       block.targets?.profiles.forEach((n, i) => (targetProfiles[i]! += n));
       done += block.persons;
@@ -412,6 +423,18 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
     datasets: Object.fromEntries(await Promise.all(rowSpecs.map(async (spec, k) => [spec.name, { rows: writers[k]!.lines, bytes: await bytesOf(dir, writers[k]!.files) }] as const))),
     workers,
     files,
+    distributions: custom.map((d, k) => {
+      const rows = writers[rowSpecs.length - custom.length + k]!.lines;
+      const persons = customPersons[k]!;
+      const types = Object.fromEntries(Object.entries(customTypes[k]!).sort((a, b) => a[0].localeCompare(b[0])));
+      return {
+        name: d.config.name,
+        persons,
+        share: options.profiles === 0 ? 0 : persons / options.profiles,
+        rowsPerPerson: persons === 0 ? 0 : rows / persons,
+        ...(compiled[k]!.kind === "event" ? { eventTypes: types } : {}),
+      };
+    }),
     ...(target === undefined
       ? {}
       : {

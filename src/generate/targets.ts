@@ -47,9 +47,9 @@ async function sandboxOf(plan: TargetPlan): Promise<{ sandbox: Sandbox; policyOf
 
 /**
  * The rows of persons `first` … `end - 1` (per config dataset, in person order), each person in the attempt
- * chosen for the targets, and the block's counts.
+ * chosen for the targets; the block's counts; and per dataset the persons with rows in it.
  */
-export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: readonly { readonly id: string; readonly compiled: CompiledDataset }[], first: number, end: number): Promise<{ rows: JsonObject[][]; counts: TargetCounts }> {
+export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: readonly { readonly id: string; readonly compiled: CompiledDataset }[], first: number, end: number): Promise<{ rows: JsonObject[][]; counts: TargetCounts; persons: number[] }> {
   const { evaluate, memoryData } = await import("../engine/evaluate.js");
   const { sandbox, policyOf } = await sandboxOf(plan);
   const targets = plan.segments;
@@ -95,6 +95,7 @@ export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: 
   // Error diffusion: each person in the attempt that leaves the block's counts closest to the shares; the
   // chosen attempt's rows are made again (cheaper than holding every attempt's rows).
   const rows = datasets.map((): JsonObject[] => []);
+  const withRows = datasets.map(() => 0);
   const totalM = targets.map(() => 0);
   const totalN = targets.map(() => 0);
   for (let p = 0; p < persons; p++) {
@@ -112,9 +113,13 @@ export async function targetedRows(plan: TargetPlan, ctx: GenContext, datasets: 
       totalM[i]! += members[best]![i]![p]!;
       totalN[i]! += profiles[best]![i]![p]!;
     });
+    const before = rows.map((r) => r.length);
     personRows(p, best, rows);
+    rows.forEach((r, k) => {
+      if (r.length > before[k]!) withRows[k]!++;
+    });
   }
-  return { rows, counts: { members: totalM, profiles: totalN } };
+  return { rows, counts: { members: totalM, profiles: totalN }, persons: withRows };
 }
 
 /** A segment to steer: its id or exact name, and the share of its merge policy's profiles it should hold. */

@@ -67,6 +67,11 @@ export const run: CommandRun = async (args, io) => {
   for (const [name, { rows, bytes }] of Object.entries(summary.datasets)) {
     io.out(`  ${name}: ${count(rows)} ${name in summary.records ? "records" : "events"}, ${mib(bytes)}`);
   }
+  for (const d of summary.distributions) {
+    const total = Object.values(d.eventTypes ?? {}).reduce((a, b) => a + b, 0);
+    const types = Object.entries(d.eventTypes ?? {}).map(([type, n]) => `${type} ${percent(n / total)}`);
+    io.out(`  ${d.name}: ${percent(d.share)} of persons, ${d.rowsPerPerson.toFixed(1)} ${d.eventTypes ? "events" : "rows"} each${types.length > 0 ? `; ${types.join(", ")}` : ""}`);
+  }
   for (const t of summary.targets ?? []) {
     io.out(`  target ${t.name}: ${percent(t.share)} asked, ${percent(t.achieved)} reached (${count(t.members)} of ${count(t.profiles)} profiles)`);
   }
