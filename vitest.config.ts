@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * its cache of earlier runs says are longest first; a fresh clone has no cache, so without this one of these
  * would start late and the run would end on it alone (271 s instead of about 235 s on this machine).
  */
-const LONGEST = ["test/partition.test.ts", "test/data-errors.test.ts", "test/job-lifecycle.test.ts", "test/sql/merge-sql.test.ts", "test/cli-habits.test.ts", "test/cancel-and-progress.test.ts"];
+const LONGEST = ["test/partition.test.ts", "test/data-errors.test.ts", "test/generate-from-sandbox.test.ts", "test/job-lifecycle.test.ts", "test/sql/merge-sql.test.ts", "test/cli-habits.test.ts", "test/cancel-and-progress.test.ts"];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
