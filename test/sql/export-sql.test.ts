@@ -4,7 +4,8 @@
  * (DuckDB's DESCRIBE) and the same rows in the same order, read back by DuckDB, and the job's counters agree — on
  * sample-data and generated sandboxes (JSON Lines and Parquet), with and without external audiences, for the
  * sandboxes' own requests and for per-segment batches, projections through maps and arrays, status and qualification filters,
- * event lists with windows, empty profiles and split files. The SQL files are byte-identical for 1, 2 and 4 threads.
+ * event lists with windows, empty profiles, split files and a person over the identity graph limit. The SQL files are
+ * byte-identical for 1, 2 and 4 threads.
  */
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -255,10 +256,11 @@ async function expectSameExport(p: Prepared, sql: SqlSide, name: string, body: o
   const out = join(scratch, `sql-out-${++runs}`);
   const got = await sql.export(p, body, out, rowsPerFile);
   const metrics = reference.job.metrics;
-  expect({ name, exported: got.exported, byNamespace: got.byNamespace }).toEqual({
+  expect({ name, exported: got.exported, byNamespace: got.byNamespace, excluded: got.excludedOverIdentityLimit }).toEqual({
     name,
     exported: metrics.totalExportedProfileCounter,
     byNamespace: metrics.exportedProfileByNamespaceCounter,
+    excluded: metrics.excludedProfileCounter?.identityGraphOverLimit ?? 0,
   });
   let rows = 0;
   expect(got.files.length).toBe(reference.batches.length);
@@ -276,6 +278,15 @@ async function expectSameExport(p: Prepared, sql: SqlSide, name: string, body: o
   return rows;
 }
 
+/** A person with 51 identities in the first profile dataset: left out of stitched profiles (excludedProfileCounter). */
+function addOverLimitPerson(dir: string): void {
+  const manifest = JSON.parse(readFileSync(join(dir, "sandbox.json"), "utf8")) as { datasets: Array<{ files?: string[] }> };
+  const file = join(dir, manifest.datasets.find((d) => d.files?.[0]?.endsWith(".jsonl"))!.files![0]!);
+  const first = JSON.parse(readFileSync(file, "utf8").split("\n")[0]!) as Record<string, unknown>;
+  const identityMap = { CRMID: [{ id: "over-limit", primary: true }], Email: Array.from({ length: 50 }, (_, i) => ({ id: `over-limit-${i}@example.com` })) };
+  writeFileSync(file, `${JSON.stringify({ ...first, identityMap })}\n`, { flag: "a" });
+}
+
 /** Name, how to make it, whether external audiences are added. */
 const SANDBOXES: Array<[string, (dir: string) => Promise<void>, boolean]> = [
   ["sample-data with external audiences", async (dir) => cpSync("sample-data", dir, { recursive: true }), true],
@@ -289,6 +300,7 @@ const SANDBOXES: Array<[string, (dir: string) => Promise<void>, boolean]> = [
         `a generated sandbox (seed ${seed}, ${format}${audiences ? ", external audiences" : ""})`,
         async (dir: string) => {
           await generateSandbox(dir, { profiles: 200, eventsPerProfile: 5, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 250 });
+          if (format === "jsonl") addOverLimitPerson(dir);
         },
         audiences,
       ] as [string, (dir: string) => Promise<void>, boolean],

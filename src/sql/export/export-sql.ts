@@ -16,6 +16,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { FinishedBatches, WrittenFile } from "../../export/batch-writer.js";
+import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
 import { DEFAULT_ROWS_PER_FILE } from "../../export/defaults.js";
 import type { BatchSpec } from "../../export/export-job.js";
 import type { ExportPlan, ResolvedSegmentFilter } from "../../export/export-request.js";
@@ -85,6 +86,8 @@ export interface SqlExportResult extends FinishedBatches {
   readonly exported: number;
   /** Exported profiles by identity namespace, keys in order of first profile. */
   readonly byNamespace: Record<string, number>;
+  /** Stitched profiles the merge left out for their identity graph's size (the merged table does not hold them). */
+  readonly excludedOverIdentityLimit: number;
 }
 
 
@@ -277,6 +280,16 @@ class ExportSql {
     return Object.fromEntries(rows.map((r) => [String(r["ns"]), Number(r["n"])]));
   }
 
+  /** The components of the policy's identity graph over IDENTITY_GRAPH_LIMIT identities: each is a profile the merge leaves out. */
+  private async excluded(): Promise<number> {
+    const graph = this.input.identityGraph;
+    if (graph === undefined) return 0;
+    const rows = await this.step("counting the profiles over the identity limit", () =>
+      this.session.rows(`SELECT count(*) AS n FROM (SELECT label FROM ${graph} GROUP BY label HAVING count(*) + 1 > ${IDENTITY_GRAPH_LIMIT})`),
+    );
+    return Number(rows[0]!["n"]);
+  }
+
   async run(): Promise<SqlExportResult> {
     const d = this.d;
     const { input, options } = this;
@@ -324,7 +337,8 @@ class ExportSql {
       files.push(written);
     }
     const byNamespace = await this.byNamespace(sel);
-    return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace, times: this.times };
+    const excludedOverIdentityLimit = await this.excluded();
+    return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace, excludedOverIdentityLimit, times: this.times };
   }
 
   async dropTables(): Promise<void> {
