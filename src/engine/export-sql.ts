@@ -14,6 +14,7 @@ import { writeExportSql } from "../sql/export/export-sql.js";
 import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
 import { loadSnapshot, SNAPSHOT_TABLE } from "../sql/jobs/segment-job-sql.js";
 import { DUCKDB } from "../sql/duckdb.js";
+import { FieldUseBuilder, prunedSchema } from "../sql/merge/field-use.js";
 import { mergeSourcesOf } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
 import type { ExportContext, ExportShardResult } from "./export-shard.js";
@@ -66,7 +67,10 @@ export async function exportOnSql(
     const merge = await SqlMerge.prepare(session, sources);
     session.stage = `merging the profiles of merge policy ${context.policy.id}`;
     await checkpoint({ stage: "merging", ...where });
-    await merge.mergePolicy(context.policy, MERGED);
+    // Only the fields the export writes are merged (all of them when the request names none).
+    const schema = { profile: sandbox.profileType, event: sandbox.eventType };
+    const use = new FieldUseBuilder(schema).addExport(context.plan).build();
+    await merge.mergePolicy(context.policy, MERGED, { use });
     const graph = await merge.identityGraphOf(context.policy);
     session.stage = "reading the memberships";
     await loadSnapshot(session, state.membership.parts());
@@ -79,7 +83,7 @@ export async function exportOnSql(
     await checkpoint({ stage: "writing", ...where });
     const written = await writeExportSql(
       session,
-      { merged: MERGED, identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
+      { merged: MERGED, carried: prunedSchema(schema, use), identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
       { asOf: options.asOf, batchDirs, ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }) },
     );
     const [excluded] = await session.rows(
