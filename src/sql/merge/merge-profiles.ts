@@ -211,8 +211,10 @@ export function mergeProfilesSql(
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
   const eventsAgg = `SELECT fk.pk, ${d.orderedList(eventStruct, ["e.pl_ts", "e.pl_seq"])} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
   const idmType = profile.fields.get("identityMap");
-  const joins = [`LEFT JOIN (${recordsAgg}) AS rec ON rec.pk = p.pk`];
-  if (use.event !== undefined) joins.push(`LEFT JOIN (${eventsAgg}) AS evs ON evs.pk = p.pk`);
+  // Each part is a table of its own before the join: one statement holding every part's aggregate at once ran out
+  // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
+  const parts: Array<readonly [string, string]> = [["rec", recordsAgg]];
+  if (use.event !== undefined) parts.push(["evs", eventsAgg]);
   if (idmType?.kind === "map") {
     const idm = d.ident("identityMap");
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
@@ -222,8 +224,10 @@ export function mergeProfilesSql(
       // same first sights as every event's.
       `SELECT pk, 1, pl_first.t, pl_first.s, m FROM (SELECT fk.pk, ${eventIdm} AS m, min({'t': e.pl_ts, 's': e.pl_seq}) AS pl_first ` +
       `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m)`;
-    joins.push(`LEFT JOIN (${identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d)}) AS idm ON idm.pk = p.pk`);
+    parts.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d)]);
   }
+  for (const [alias, sql] of parts) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);
+  const joins = parts.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`);
   const eventsType = listOf(structOfXdm(carried.event));
   const columns = [
     `p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}`,
@@ -238,6 +242,7 @@ export function mergeProfilesSql(
     `coalesce(rec.pl_count, 0) AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
   ];
   statements.push(`CREATE OR REPLACE TABLE ${d.ident(table)} AS SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")} ORDER BY p.pl_order`);
+  for (const [alias] of parts) statements.push(`DROP TABLE ${prefix}_${alias}`);
   return statements;
 }
 
