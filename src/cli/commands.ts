@@ -32,6 +32,11 @@ const ENGINE: OptionSpec = {
   default: "reference",
 };
 
+const EXPLAIN_SQL: OptionSpec = {
+  type: "boolean",
+  description: "with --engine duckdb: print every statement the job runs, in order, as a SQL script with each one's stage and time (instead of the summary)",
+};
+
 const WORKERS: OptionSpec = {
   type: "string",
   value: "n",
@@ -114,7 +119,7 @@ export const COMMANDS: readonly Command[] = [
       "as-of": AS_OF,
       "status-model": STATUS_MODEL,
       engine: ENGINE,
-      "explain-sql": { type: "boolean", description: "with --engine duckdb: print every statement the job runs, in order, as a SQL script with each one's stage and time (instead of the summary)" },
+      "explain-sql": EXPLAIN_SQL,
       memory: MEMORY,
       workers: WORKERS,
     },
@@ -124,7 +129,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "export",
     summary: "run an export job from a platform request body (POST /export/jobs) and write Parquet batches",
-    usage: "profile-lab export --request <file.json> [--sandbox <dir>] [--as-of <time>] [--status-model legacy|current] [--engine duckdb|reference] [--rows-per-file N] [--memory 2g] [--workers n] [--json]",
+    usage: "profile-lab export --request <file.json> [--sandbox <dir>] [--as-of <time>] [--status-model legacy|current] [--engine duckdb|reference] [--explain-sql] [--rows-per-file N] [--memory 2g] [--workers n] [--json]",
     options: {
       sandbox: SANDBOX,
       request: REQUEST("the export-job request body"),
@@ -132,6 +137,7 @@ export const COMMANDS: readonly Command[] = [
       "status-model": STATUS_MODEL,
       "rows-per-file": { type: "string", value: "n", description: "rows per Parquet part file", default: String(EXPORT_ROWS_PER_FILE) },
       engine: ENGINE,
+      "explain-sql": EXPLAIN_SQL,
       memory: MEMORY,
       workers: WORKERS,
     },

@@ -23,6 +23,7 @@ import { checkedWhile, progressCheck, type Checkpoint, type JobProgress, type St
 import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { exportOnSql } from "./export-sql.js";
 import type { JobEngine } from "./job-engine.js";
+import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
 import { runShards, ShardPool, workersFor } from "./shard-runner.js";
@@ -65,6 +66,8 @@ export interface ExportJobOptions {
    * `runSegmentation` runs its segment job on the same engine.
    */
   readonly engine?: JobEngine;
+  /** The DuckDB engine only: called with every statement the job runs, in order (`export --explain-sql`). */
+  readonly onSql?: (statement: SqlStatement) => void;
 }
 
 export interface ExportResult {
@@ -301,6 +304,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
             rowsPerFile,
             checkpoint,
             ...(options.workers === undefined ? {} : { workers: options.workers }),
+            ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
             ...memory,
           })
         : await exportOnShards(sandbox, body, context, specs, { id, staging, batchDirs, rowsPerFile, workers, threadMemory, memory, checkpoint, options });

@@ -18,7 +18,7 @@ import type { SegmentJob } from "../../src/segment/segment-job.js";
 import type { BatchRecord } from "../../src/store/catalog-types.js";
 import { JobControl } from "../../src/store/job-control.js";
 import { SandboxState } from "../../src/store/sandbox-state.js";
-import { REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
+import { cliInProcess, REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
 import { query } from "../helpers/parquet.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-export-sql-"));
@@ -122,6 +122,18 @@ describe("the export job on DuckDB writes the reference's batches", () => {
     expect(jobs(t.sql)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
     expect(snapshotOf(t.sql)).toBe(snapshotOf(t.reference));
   }, 600_000);
+
+  it("export --explain-sql prints the statements the export ran, its COPY … TO Parquet among them", async () => {
+    const dir = join(scratch, "explain");
+    cpSync(join(REPO, "sample-data"), dir, { recursive: true, filter: (p) => !p.includes(".profile-lab") });
+    await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" });
+    const [name] = requestsOf(dir)[0]!;
+    const r = await cliInProcess("export", "--sandbox", dir, "--engine", "duckdb", "--explain-sql", "--request", join(dir, "export-jobs", name), "--as-of", SAMPLE_AS_OF);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/export job \d+: SUCCEEDED/);
+    expect(r.stdout).toMatch(/^-- merging the profiles of merge policy \S+ \([\d.,]+ ms\)\nCREATE OR REPLACE TABLE pl_export_profiles AS SELECT/m);
+    expect(r.stdout).toMatch(/^COPY \(.*\) TO '[^']*part-00000\.parquet'/m);
+  }, 120_000);
 
   it("cancelled while writing: FAILED with CANCELLED, no batch committed, no DuckDB spill left", async () => {
     const dir = join(scratch, "cancel");

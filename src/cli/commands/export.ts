@@ -6,6 +6,8 @@ import { requireString, UsageError, type CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printExport, printExportWarnings, printJson } from "../print.js";
 import { progressReporter } from "../progress.js";
+import { explainSqlOf, sqlScript } from "../sql-script.js";
+import type { SqlStatement } from "../../sql/jobs/engine-session.js";
 
 export const run: CommandRun = async (args, io) => {
   const { file: requestFile, body } = requestOf(requireString(args, "request"));
@@ -13,14 +15,19 @@ export const run: CommandRun = async (args, io) => {
   const rowsPerFile = intOption(args, "rows-per-file");
   if (rowsPerFile === 0) throw new UsageError("--rows-per-file must be at least 1");
   const options = { asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), engine: engineOf(args), requestFile, memoryBytes: memoryOf(args), ...workersOf(args), ...(rowsPerFile !== undefined ? { rowsPerFile } : {}) };
+  const explain = explainSqlOf(args, options.engine);
+  const statements: SqlStatement[] = [];
   const progress = progressReporter("export job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress }).finally(() => {
+  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });
   printExportWarnings(io, result);
-  if (args.values["json"]) printJson(io, result.job);
+  if (explain) {
+    io.out(sqlScript(statements));
+    io.err(`export job ${result.job.id}: ${result.job.status}`);
+  } else if (args.values["json"]) printJson(io, result.job);
   else printExport(io, sandbox, result, basename(requestFile));
   return 0;
 };

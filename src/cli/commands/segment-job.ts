@@ -2,22 +2,13 @@
 import { findSegment } from "../../engine/evaluate.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
 import type { SqlStatement } from "../../sql/jobs/engine-session.js";
+import { explainSqlOf, sqlScript } from "../sql-script.js";
 import { parseSegmentJobRequest } from "../../segment/segment-job-list.js";
 import { asOfOf, engineOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
-import { UsageError, type CommandRun } from "../command.js";
+import type { CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printJson, printSegmentJob } from "../print.js";
 import { progressReporter } from "../progress.js";
-
-/** The statements as a script: each after a comment with its stage and wall time; work done in JavaScript as comments. */
-function sqlScript(statements: readonly SqlStatement[]): string {
-  return statements
-    .map((s) => {
-      const head = `-- ${s.stage}${s.ms > 0 ? ` (${s.ms < 10 ? s.ms.toFixed(1) : Math.round(s.ms).toLocaleString("en-US")} ms)` : ""}`;
-      return s.note ? `${head}\n${s.sql.replace(/^/gm, "-- ")}\n` : `${head}\n${s.sql};\n`;
-    })
-    .join("\n");
-}
 
 export const run: CommandRun = async (args, io) => {
   const sandbox = sandboxOf(args);
@@ -28,8 +19,7 @@ export const run: CommandRun = async (args, io) => {
   const request = requestFile === undefined ? undefined : requestOf(requestFile);
   const segmentIds = request !== undefined ? parseSegmentJobRequest(request.body, request.file, known) : refs?.map((ref) => findSegment(sandbox, ref)?.definition.id ?? ref);
   const options = { segmentIds, asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), engine: engineOf(args), memoryBytes: memoryOf(args), ...workersOf(args) };
-  const explain = args.values["explain-sql"] === true;
-  if (explain && options.engine !== "duckdb") throw new UsageError("--explain-sql shows the SQL of the DuckDB engine: add --engine duckdb");
+  const explain = explainSqlOf(args, options.engine);
   const statements: SqlStatement[] = [];
   const progress = progressReporter("segment job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
