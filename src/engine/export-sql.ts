@@ -1,35 +1,25 @@
 /**
  * An export job's rows on DuckDB: the sandbox's datasets read where they lie and merged under the export's policy
  * (src/sql/merge), the membership snapshot and external audiences as tables, and each batch's Parquet written by
- * DuckDB (src/sql/export). DuckDB runs on `workers` threads (default one per core) within `memoryBytes`, spilling
- * under the sandbox's `.profile-lab/tmp`; the rows are validated first, as for the DuckDB segment job.
+ * DuckDB (src/sql/export); the DuckDB job's set-up (validation, threads, memory, spill) is duckdb-job.ts.
  */
-import { availableParallelism } from "node:os";
 import type { FinishedBatches } from "../export/batch-writer.js";
 import type { BatchSpec } from "../export/export-job.js";
 import { IDENTITY_GRAPH_LIMIT } from "./profile-groups.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { createAudiencesTable } from "../sql/export/memberships.js";
 import { writeExportSql } from "../sql/export/export-sql.js";
-import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
 import { loadSnapshot, SNAPSHOT_TABLE } from "../sql/jobs/segment-job-sql.js";
 import { DUCKDB } from "../sql/duckdb.js";
 import { FieldUseBuilder, prunedSchema } from "../sql/merge/field-use.js";
-import { mergeSourcesOf } from "../sql/merge/sources.js";
-import { SqlMerge } from "../sql/merge/sql-merge.js";
 import type { ExportContext, ExportShardResult } from "./export-shard.js";
-import type { Checkpoint, StageProgress } from "./job-progress.js";
+import { onDuckDb, type DuckDbJobOptions } from "./duckdb-job.js";
 import type { Sandbox } from "./sandbox.js";
-import { validateSources } from "./validate-sources.js";
 
-export interface ExportSqlOptions {
+export interface ExportSqlOptions extends DuckDbJobOptions {
   readonly jobId: number;
   readonly asOf: number;
-  readonly workers?: number;
-  readonly memoryBytes?: number;
   readonly rowsPerFile?: number;
-  readonly checkpoint: Checkpoint<StageProgress>;
-  readonly onSql?: (statement: SqlStatement) => void;
 }
 
 export type ExportSqlResult = FinishedBatches & ExportShardResult;
@@ -39,7 +29,7 @@ const MEMBERSHIPS = "pl_memberships";
 const AUDIENCES = "pl_audiences";
 
 /** Writes every batch of the export into `batchDirs` (in `specs` order); the caller commits or removes them. */
-export async function exportOnSql(
+export function exportOnSql(
   sandbox: Sandbox,
   context: ExportContext,
   specs: readonly BatchSpec[],
@@ -47,24 +37,8 @@ export async function exportOnSql(
   options: ExportSqlOptions,
 ): Promise<ExportSqlResult> {
   const { checkpoint } = options;
-  const workers = options.workers ?? availableParallelism();
-  await validateSources(sandbox, { workers, checkpoint, cache: true });
-  const state = new SandboxState(sandbox.dir);
   const where = { rows: 0, profiles: 0, shardsDone: 0, shards: 1 };
-  const session = await EngineSession.open(
-    {
-      tempDir: jobTempDir(state.tmpDir, "export-job", options.jobId),
-      threads: workers,
-      ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
-      ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
-    },
-    () => checkpoint({ stage: session.stage === "reading the data" ? "reading" : "merging", ...where }),
-  );
-  try {
-    session.stage = "reading the data";
-    await checkpoint({ stage: "reading", ...where });
-    const sources = mergeSourcesOf(sandbox);
-    const merge = await SqlMerge.prepare(session, sources);
+  return onDuckDb(sandbox, { kind: "export-job", id: options.jobId }, options, "merging", async (session, merge) => {
     session.stage = `merging the profiles of merge policy ${context.policy.id}`;
     await checkpoint({ stage: "merging", ...where });
     // Only the fields the export writes are merged (all of them when the request names none).
@@ -73,7 +47,7 @@ export async function exportOnSql(
     await merge.mergePolicy(context.policy, MERGED, { use });
     const graph = await merge.identityGraphOf(context.policy);
     session.stage = "reading the memberships";
-    await loadSnapshot(session, state.membership.parts());
+    await loadSnapshot(session, new SandboxState(sandbox.dir).membership.parts());
     await session.run(
       `CREATE OR REPLACE TEMP VIEW ${MEMBERSHIPS} AS SELECT key, segmentId, status, pql_string_ts(lqtText) AS lastQualificationTime, json_extract_string(raw, '$.version') AS version FROM ${SNAPSHOT_TABLE}`,
     );
@@ -83,7 +57,7 @@ export async function exportOnSql(
     await checkpoint({ stage: "writing", ...where });
     const written = await writeExportSql(
       session,
-      { merged: MERGED, carried: prunedSchema(schema, use), identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
+      { merged: MERGED, carried: prunedSchema(schema, use), identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources: merge.sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
       { asOf: options.asOf, batchDirs, ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }) },
     );
     const [excluded] = await session.rows(
@@ -97,7 +71,5 @@ export async function exportOnSql(
       byNamespace: written.byNamespace,
       excludedOverIdentityLimit: Number(excluded!["n"]),
     };
-  } finally {
-    session.close();
-  }
+  });
 }

@@ -13,7 +13,7 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
-import type { SegmentPlan } from "../../engine/segment-shard.js";
+import type { SegmentPlan, SegmentShardResult } from "../../engine/segment-shard.js";
 import type { Checkpoint, StageProgress } from "../../engine/job-progress.js";
 import type { StatusModel } from "../../segment/membership.js";
 import type { MembershipConventions } from "../../segment/membership.js";
@@ -36,14 +36,6 @@ export const SNAPSHOT_TABLE = "pl_snap";
 const SNAP = SNAPSHOT_TABLE;
 const KEY = d.ident(MERGED_COLUMNS.key);
 const ORDER = d.ident(MERGED_COLUMNS.order);
-
-export interface SqlSegmentRun {
-  readonly counts: SegmentCounts;
-  /** Profiles evaluated, by merge policy id. */
-  readonly profilesByPolicy: Record<string, number>;
-  /** Profiles left out for their identity graph's size, by merge policy id. */
-  readonly excludedByPolicy: Record<string, number>;
-}
 
 export interface SqlSegmentOptions {
   readonly asOf: number;
@@ -227,7 +219,7 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
 }
 
 /** Runs every policy of the plan on the merge's session and writes the new snapshot; returns the job's counts. */
-export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, plan: SegmentPlan, options: SqlSegmentOptions): Promise<SqlSegmentRun> {
+export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, plan: SegmentPlan, options: SqlSegmentOptions): Promise<SegmentShardResult> {
   const { checkpoint, passes } = options;
   const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
   const profilesByPolicy: Record<string, number> = {};

@@ -1,0 +1,54 @@
+/**
+ * What both jobs do first on the DuckDB engine: validate the rows (DuckDB would read a row that breaks its schema),
+ * open the job's DuckDB (`workers` threads, default one per core, within `memoryBytes`, spilling under the sandbox's
+ * `.profile-lab/tmp`), read the datasets and link their identities (SqlMerge.prepare); then the job's own work, and
+ * DuckDB closed however it ends.
+ */
+import { availableParallelism } from "node:os";
+import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
+import { mergeSourcesOf } from "../sql/merge/sources.js";
+import { SqlMerge } from "../sql/merge/sql-merge.js";
+import { SandboxState } from "../store/sandbox-state.js";
+import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
+import type { Sandbox } from "./sandbox.js";
+import { validateSources } from "./validate-sources.js";
+
+export interface DuckDbJobOptions {
+  readonly workers?: number;
+  readonly memoryBytes?: number;
+  readonly checkpoint: Checkpoint<StageProgress>;
+  /** Called with every statement the job runs, in order (`--explain-sql`). */
+  readonly onSql?: (statement: SqlStatement) => void;
+}
+
+/** Runs `work` on the job's DuckDB with the data read and linked; `stage` is what progress says while it runs statements. */
+export async function onDuckDb<T>(
+  sandbox: Sandbox,
+  job: { readonly kind: "segment-job" | "export-job"; readonly id: string | number },
+  options: DuckDbJobOptions,
+  stage: JobStage,
+  work: (session: EngineSession, merge: SqlMerge) => Promise<T>,
+): Promise<T> {
+  const { checkpoint } = options;
+  const workers = options.workers ?? availableParallelism();
+  await validateSources(sandbox, { workers, checkpoint, cache: true });
+  const where = { rows: 0, profiles: 0, shardsDone: 0, shards: 1 };
+  const session = await EngineSession.open(
+    {
+      tempDir: jobTempDir(new SandboxState(sandbox.dir).tmpDir, job.kind, job.id),
+      threads: workers,
+      ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
+      ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
+    },
+    () => checkpoint({ stage: session.stage === READING ? "reading" : stage, ...where }),
+  );
+  try {
+    session.stage = READING;
+    await checkpoint({ stage: "reading", ...where });
+    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox)));
+  } finally {
+    session.close();
+  }
+}
+
+const READING = "reading the data";
