@@ -214,7 +214,8 @@ export class TypedPqlGenerator {
 
   private inSegment(): string {
     const s = this.pick(this.earlier);
-    return `inSegment(${lit(this.chance(0.5) ? s.name : s.id)})`;
+    const ref = `inSegment(${lit(this.chance(0.5) ? s.name : s.id)})`;
+    return this.chance(0.25) ? `not (${ref})` : ref;
   }
 
   private profileAtom(): string {
@@ -320,7 +321,7 @@ export class TypedPqlGenerator {
     const w = Number(this.value(l) ?? this.anchor - 400 * DAY);
     const [lo, hi] = v <= w ? [v, w] : [w, v];
     const d = new Date(v);
-    switch (this.int(9)) {
+    switch (this.int(10)) {
       case 0:
       case 1:
         return `${ref} occurs ${this.pick(["<=", "<", ">=", ">"])} ${this.span(v)} before ${this.pick(["now", "today"])}`;
@@ -336,6 +337,8 @@ export class TypedPqlGenerator {
         return `${ref}.getYear() ${this.pick(["=", "<", ">="])} ${d.getUTCFullYear()}`;
       case 7:
         return this.chance(0.5) ? `${ref}.getDayOfMonth() < ${d.getUTCDate()}` : `${ref} occurs on ${dateCall(v)}`;
+      case 8:
+        return this.pick([`${ref} ${this.pick(["<", ">="])} ${dateCall(v)}`, `${ref} < now`, `${ref} occurs <= ${1 + this.int(30)} days after ${dateCall(v)}`, `${ref} occurs next month`]);
       default:
         return `${ref} occurs = ${this.span(v)} before now`;
     }
@@ -378,7 +381,7 @@ export class TypedPqlGenerator {
     const arr = prefix + item.path.slice(0, via).join(".");
     const field = item.path.slice(via).join(".");
     const numeric = this.eventItems.filter((l) => l.kind === "int" || l.kind === "long" || l.kind === "double");
-    switch (this.int(6)) {
+    switch (this.int(7)) {
       case 0:
         return this.scalarPredicate({ ...item, path: [...item.path] }, { prefix });
       case 1:
@@ -392,9 +395,14 @@ export class TypedPqlGenerator {
       }
       case 4:
         return item.kind === "string" && item.values.length > 0 ? `${lit(String(this.value(item)))} in ${arr}.${field}` : `${arr}.${field}.distinct().count() > 1`;
-      default: {
+      case 5: {
         const v = `I${this.varCount++}`;
         return `(select ${v} from ${arr} where ${this.scalarPredicate({ ...item, path: item.path.slice(via) }, { prefix: `${v}.` })})`;
+      }
+      default: {
+        // Inside an xEvent filter the profile is two levels up from an item.
+        const up = prefix === "" ? ` or ^^.${this.pick(this.profile).path.join(".")}.isNull()` : "";
+        return `${arr}[${this.scalarPredicate({ ...item, path: item.path.slice(via) }, { prefix: "" })}${up}].count() >= 1`;
       }
     }
   }
@@ -413,7 +421,7 @@ export class TypedPqlGenerator {
       case 4:
         return `(select ${v} from xEvent where ${this.eventConditions(`${v}.`, false)}).count() >= ${1 + this.int(2)}`;
       case 5:
-        return `${this.pick(["exists", "forall"])} ${v} from xEvent where ${this.eventConditions(`${v}.`, false)}`;
+        return `${this.pick(["exists", "forall"])} ${v} from xEvent ${this.pick(["where", ":"])} ${this.eventConditions(`${v}.`, false)}`;
       case 6: {
         if (numeric.length === 0) return `xEvent.count() > ${this.int(5)}`;
         const n = this.pick(numeric);
