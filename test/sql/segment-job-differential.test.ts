@@ -1,6 +1,7 @@
 /**
  * The job-level differential test of issue 13: sample-data and 21 generated sandboxes (seeds, 30–120 persons,
- * JSON Lines and Parquet, 0–8 events per person, several part sizes), each given its own segments plus a dozen
+ * JSON Lines and Parquet, 0–8 events per person, several part sizes, three with the example config's game-studio
+ * datasets), each given its own segments plus a dozen
  * random well-typed ones (typed-pql.ts, literals drawn from its rows) spread over its merge policies. Two or three
  * runs per sandbox — the first on part of the data, then on all of it, the asOf moving — on twin copies: the DuckDB job and the
  * reference job must write the same membership snapshot byte for byte and the same metrics. Generated expressions
@@ -9,8 +10,10 @@
 import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
+import { readGeneratorConfig } from "../../src/generate/gen-config.js";
 import { generateSandbox } from "../../src/generate/index.js";
 import type { SegmentJob } from "../../src/segment/segment-job.js";
 import { rng } from "../pql/fixtures.js";
@@ -25,11 +28,15 @@ const REFERENCE_TIME = "2026-11-01T00:00:00Z";
 const T0 = Date.parse(REFERENCE_TIME);
 const SEGMENTS_PER_SANDBOX = 12;
 
-/** The generated sandboxes: seed, persons, events per person, format, rows per Parquet file. */
+/** The generator config that adds a game studio's datasets (an array of strings, a map of counters, event types of its own). */
+const GAME_CONFIG = fileURLToPath(new URL("../../sample-data/generator/example.yaml", import.meta.url));
+
+/** The generated sandboxes: seed, persons, events per person, format, rows per Parquet file, built-in shape or the game studio's. */
 const SHAPES = Array.from({ length: 21 }, (_, i) => {
   const seed = 1301 + i;
   const format = i % 2 === 0 ? "jsonl" : "parquet";
-  return { seed, profiles: 30 + ((i * 37) % 91), eventsPerProfile: i % 9, format, rowsPerFile: [15, 40, 100, 1000][i % 4] as number } as const;
+  const shape = i % 7 === 3 ? "game studio" : "built-in";
+  return { seed, profiles: 30 + ((i * 37) % 91), eventsPerProfile: i % 9, format, rowsPerFile: [15, 40, 100, 1000][i % 4] as number, shape } as const;
 });
 
 /** What the generated expressions came to, over the whole file. */
@@ -117,9 +124,11 @@ describe("the DuckDB segment job agrees with the reference on random well-typed 
     countSelectivity(last.reference, segments, t.reference);
   }, 600_000);
 
-  it.each(SHAPES)("on a generated sandbox (seed $seed, $profiles persons, $eventsPerProfile events each, $format, $rowsPerFile rows a file)", async (shape) => {
+  it.each(SHAPES)("on a generated sandbox (seed $seed, $profiles persons, $eventsPerProfile events each, $format, $rowsPerFile rows a file, $shape shape)", async (shape) => {
     const dir = join(scratch, `g${shape.seed}`);
-    await generateSandbox(dir, { ...shape, referenceTime: REFERENCE_TIME, name: `g${shape.seed}` });
+    const { seed, profiles, eventsPerProfile, format, rowsPerFile } = shape;
+    const config = shape.shape === "game studio" ? { config: readGeneratorConfig(GAME_CONFIG) } : {};
+    await generateSandbox(dir, { seed, profiles, eventsPerProfile, format, rowsPerFile, ...config, referenceTime: REFERENCE_TIME, name: `g${seed}` });
     const segments = await addGeneratedSegments(dir, shape.seed);
     const t = twins(dir, scratch, `g${shape.seed}`);
     // DuckDB on two threads in two sandboxes, else on one (the output is the same for any number:

@@ -189,7 +189,7 @@ export class TypedPqlGenerator {
     if (roll < 0.25) return ["combined", this.boolean(2)];
     if (roll < 0.45) return ["profile field", this.profileAtom()];
     if (roll < 0.8) return ["events", this.eventAtom()];
-    if (roll < 0.88) return ["map", this.mapAtom()];
+    if (roll < 0.88) return ["map or array", this.collectionAtom()];
     if (roll < 0.94) return ["let/if", this.letOrIf()];
     if (this.earlier.length > 0) return ["inSegment", `${this.inSegment()} ${this.pick(["and", "or", "or"])} (${this.profileAtom()})`];
     return ["profile field", this.profileAtom()];
@@ -208,7 +208,7 @@ export class TypedPqlGenerator {
     const roll = this.r();
     if (roll < 0.45) return this.profileAtom();
     if (roll < 0.8) return this.eventAtom();
-    if (roll < 0.9) return this.mapAtom();
+    if (roll < 0.9) return this.collectionAtom();
     return this.earlier.length > 0 ? this.inSegment() : this.profileAtom();
   }
 
@@ -482,7 +482,35 @@ export class TypedPqlGenerator {
     return `chain(xEvent, timestamp, [${steps.join(", ")}])`;
   }
 
-  // ---------------------------------------------------------------------------------------- maps, let, if
+  // ---------------------------------------------------------------------------------------- maps, arrays, let, if
+
+  private collectionAtom(): string {
+    const arrays = this.sample.profile.filter((l) => l.via?.kind === "array" && l.via.at === l.path.length);
+    return arrays.length > 0 && this.chance(0.4) ? this.scalarArrayAtom(this.pick(arrays)) : this.mapAtom();
+  }
+
+  /** A profile array of scalars: membership, includes, counts, intersects, distinct. */
+  private scalarArrayAtom(l: Leaf): string {
+    const ref = l.path.join(".");
+    const v = this.value(l);
+    const one = v === undefined ? lit("x") : typeof v === "string" ? lit(v) : num(Number(v));
+    const other = this.value(l);
+    const two = other === undefined ? one : typeof other === "string" ? lit(other) : num(Number(other));
+    switch (this.int(6)) {
+      case 0:
+        return `${one} in ${ref}`;
+      case 1:
+        return `${ref}.includes(${one})`;
+      case 2:
+        return `${ref}.count() ${this.pick([">=", "<", "="])} ${1 + this.int(3)}`;
+      case 3:
+        return `${ref}.intersects([${one}, ${two}])`;
+      case 4:
+        return `${ref}.distinct().count() ${this.pick([">", "<="])} ${1 + this.int(2)}`;
+      default:
+        return l.kind === "string" ? `${ref}.head() = ${one}` : `${ref} ${this.pick([">=", "<"])} ${one}`;
+    }
+  }
 
   private mapAtom(): string {
     const maps = [...this.sample.mapKeys].filter(([path]) => !path.includes("[]") && this.profile.length > 0 && !path.includes("{}"));
@@ -490,10 +518,12 @@ export class TypedPqlGenerator {
     if (profileMaps.length === 0) return this.profileAtom();
     const [path, keys] = this.pick(profileMaps);
     const key = keys.length > 0 ? this.pick(keys) : "ECID";
-    const inner = this.sample.profile.filter((l) => l.via?.kind === "map" && l.path.slice(0, l.via.at).join(".") === path && l.kind === "string");
+    const inner = this.sample.profile.filter((l) => l.via?.kind === "map" && l.path.slice(0, l.via.at).join(".") === path);
+    // Values that are records (identityMap's lists of identities) or scalars (a map of counters).
+    const scalarValues = inner.length > 0 && inner.every((l) => l.path.length === l.via?.at);
     switch (this.int(6)) {
       case 0:
-        return `${path}.get(${lit(key)}).count() ${this.pick([">", ">=", "="])} ${this.int(3)}`;
+        return scalarValues ? `${path}.get(${lit(key)}).isNotNull()` : `${path}.get(${lit(key)}).count() ${this.pick([">", ">=", "="])} ${this.int(3)}`;
       case 1:
         return `${lit(key)} in ${path}.keys()`;
       case 2:
@@ -501,12 +531,12 @@ export class TypedPqlGenerator {
       case 3: {
         if (inner.length === 0) return `${path}.values().count() > 1`;
         const l = this.pick(inner);
-        return this.stringPredicate(`${path}.${key}.${l.path.slice((l.via?.at ?? 0)).join(".")}`, l);
+        return this.scalarPredicate({ ...l, path: [path, key, ...l.path.slice(l.via?.at ?? 0)] }, { prefix: "" });
       }
       case 4: {
         if (inner.length === 0) return `${path}.values().count() > 1`;
         const l = this.pick(inner);
-        return this.stringPredicate(`${path}.get(${lit(key)}).${l.path.slice((l.via?.at ?? 0)).join(".")}`, l);
+        return this.scalarPredicate({ ...l, path: [`${path}.get(${lit(key)})`, ...l.path.slice(l.via?.at ?? 0)] }, { prefix: "" });
       }
       default:
         return `${path}.values().count() ${this.pick([">", "<="])} ${1 + this.int(2)}`;
