@@ -25,10 +25,15 @@ export interface FieldUse {
   readonly profile: UseTree;
   /** What is read of each event; undefined when nothing reads `xEvent`. */
   readonly event: UseTree | undefined;
+  /**
+   * Whether anything reads the identityMap itself. When nothing does, the merge carries only its namespaces (what
+   * a job counts), each with no identity: the union of the identities is most of a merge's cost.
+   */
+  readonly identities: boolean;
 }
 
 /** Reads everything: the merge's full row shape. */
-export const ALL_FIELDS: FieldUse = { profile: true, event: true };
+export const ALL_FIELDS: FieldUse = { profile: true, event: true, identities: true };
 
 /** Fields the merged profile always carries whatever a job reads: jobs count identity namespaces from it. */
 const ALWAYS_READ = ["identityMap"];
@@ -144,6 +149,7 @@ export class FieldUseBuilder {
   /** Adds what another use reads. */
   addUse(use: FieldUse): this {
     this.profile.add(use.profile);
+    if (use.identities) this.profile.at(["identityMap"]);
     if (use.event !== undefined) {
       this.eventsRead = true;
       this.event.add(use.event);
@@ -152,8 +158,9 @@ export class FieldUseBuilder {
   }
 
   build(): FieldUse {
+    const identities = this.profile.all || this.profile.fields.has("identityMap");
     for (const name of ALWAYS_READ) if (this.schema.profile.fields.has(name)) this.profile.at([name]).all = true;
-    return { profile: this.profile.freeze(), event: this.eventsRead ? this.event.freeze() : undefined };
+    return { profile: this.profile.freeze(), event: this.eventsRead ? this.event.freeze() : undefined, identities };
   }
 
   // ------------------------------------------------------------------ the walk

@@ -112,8 +112,11 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
   }
 }
 
-/** The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, sc, m): sources ordered by (sa, sb, sc). */
-function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect): string {
+/**
+ * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, sc, m): sources
+ * ordered by (sa, sb, sc). With `namesOnly`, only its namespaces, in the same order, each with no identity.
+ */
+function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect, namesOnly: boolean): string {
   const nsAt = d.struct(["sa", "sb", "sc", "ni"].map((c) => [c, c] as const));
   const itemAt = d.struct(["sa", "sb", "sc", "ni", "ii"].map((c) => [c, c] as const));
   const primaryFlag = `it.${d.ident("primary")}`;
@@ -121,17 +124,20 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
   const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
   const item = d.struct(fields.map((f) => [f, f === "primary" && primary === "single" ? "p" : `it.${d.ident(f)}`] as const));
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
-  return (
-    `WITH im_entries AS (SELECT pk, sa, sb, sc, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM (${sourcesSql}) WHERE m IS NOT NULL), ` +
+  const entries = `WITH im_entries AS (SELECT pk, sa, sb, sc, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM (${sourcesSql}) WHERE m IS NOT NULL), ` +
     // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
     `im_ns AS (SELECT pk, sa, sb, sc, ni, e.key AS ns, coalesce(n.lns, ${d.lower("e.key")}) AS lns, e.value AS items FROM im_entries LEFT JOIN ${NAMESPACES} AS n ON n.ns = e.key), ` +
-    `im_names AS (SELECT pk, lns, ${d.argMin("ns", nsAt)} AS name, min(${nsAt}) AS first FROM im_ns GROUP BY pk, lns), ` +
+    `im_names AS (SELECT pk, lns, ${d.argMin("ns", nsAt)} AS name, min(${nsAt}) AS first FROM im_ns GROUP BY pk, lns)`;
+  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
+  if (namesOnly) return `${entries} SELECT n.pk, ${mapOf(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk`;
+  return (
+    `${entries}, ` +
     `im_items AS (SELECT pk, sa, sb, sc, ni, lns, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
     // The first sight of each identity (events repeat theirs many times): a hash aggregate, not a sort.
     `im_first AS (SELECT pk, lns, ${d.argMin("it", itemAt)} AS it, min(${itemAt}) AS pl_at FROM im_items GROUP BY pk, lns, coalesce(it.id, 'undefined')), ` +
     `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
     `im_grouped AS (SELECT pk, lns, ${d.orderedList(item, ["pl_at"])} AS items FROM im_flagged GROUP BY pk, lns) ` +
-    `SELECT n.pk, ${d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", d.coalesce(["g.items", d.cast("[]", itemsType)])]]), ["n.first"])), sqlTypeOfXdm(mapType))} AS m ` +
+    `SELECT n.pk, ${mapOf(d.coalesce(["g.items", d.cast("[]", itemsType)]))} AS m ` +
     `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk`
   );
 }
@@ -224,7 +230,7 @@ export function mergeProfilesSql(
       // same first sights as every event's.
       `SELECT pk, 1, pl_first.t, pl_first.s, m FROM (SELECT fk.pk, ${eventIdm} AS m, min({'t': e.pl_ts, 's': e.pl_seq}) AS pl_first ` +
       `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m)`;
-    parts.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d)]);
+    parts.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
   for (const [alias, sql] of parts) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);
   const joins = parts.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`);
