@@ -2,11 +2,29 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * The files that run jobs through worker threads or many CLI processes, longest first. vitest starts the files
- * its cache of earlier runs says are longest first; a fresh clone has no cache, so without this one of these
- * would start late and the run would end on it alone (271 s instead of about 235 s on this machine).
+ * The files that run jobs through worker threads, DuckDB or many CLI processes, longest first (as measured in a full
+ * run). vitest starts the files its cache of earlier runs says are longest first; a fresh clone has no cache, so
+ * without this one of these would start late and the run would end on it alone.
  */
-const LONGEST = ["test/partition.test.ts", "test/data-errors.test.ts", "test/generate-from-sandbox.test.ts", "test/job-lifecycle.test.ts", "test/sql/merge-sql.test.ts", "test/cli-habits.test.ts", "test/cancel-and-progress.test.ts"];
+const LONGEST = [
+  "test/partition.test.ts",
+  "test/validate-sources.test.ts",
+  "test/sql/merge-pruned.test.ts",
+  "test/sql/segment-job-sql-lifecycle.test.ts",
+  "test/sql/segment-job-differential.test.ts",
+  "test/sql/segment-job-sql.test.ts",
+  "test/sql/export-sql.test.ts",
+  "test/data-errors.test.ts",
+  "test/sql/export-job-sql.test.ts",
+  "test/sql/differential-sql.test.ts",
+  "test/generate-from-sandbox.test.ts",
+  "test/sql/merge-sql.test.ts",
+  "test/e2e-determinism-and-errors.test.ts",
+  "test/segment-tests-cli.test.ts",
+  "test/cancel-and-progress.test.ts",
+  "test/job-lifecycle.test.ts",
+  "test/cli-habits.test.ts",
+];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
