@@ -11,6 +11,7 @@ import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
 import type { Sandbox } from "./sandbox.js";
+import { worthWorkers } from "./shard-runner.js";
 import { validateSources } from "./validate-sources.js";
 
 export interface DuckDbJobOptions {
@@ -31,7 +32,8 @@ export async function onDuckDb<T>(
 ): Promise<T> {
   const { checkpoint } = options;
   const workers = options.workers ?? availableParallelism();
-  await validateSources(sandbox, { workers, checkpoint, cache: true });
+  // Validation threads each load the engine (seconds of CPU): worth it for large data only.
+  await validateSources(sandbox, { workers: worthWorkers(sandbox) ? workers : 1, checkpoint, cache: true });
   const where = { rows: 0, profiles: 0, shardsDone: 0, shards: 1 };
   const session = await EngineSession.open(
     {

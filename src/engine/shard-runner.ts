@@ -31,10 +31,15 @@ import { rebuildError, type WorkerAnswer } from "./worker-answer.js";
 /** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
 const PARALLEL_FROM_BYTES = 256 * 2 ** 20;
 
+/** Whether the sandbox's data is large enough for worker threads to pay for their start (each loads the engine). */
+export function worthWorkers(sandbox: Sandbox): boolean {
+  return inputBytes(sandbox) >= PARALLEL_FROM_BYTES;
+}
+
 /** Workers for a job: as asked, else one per core for large inputs and none (this thread) for small ones. */
 export function workersFor(sandbox: Sandbox, asked: number | undefined): number {
   if (asked !== undefined) return asked;
-  return inputBytes(sandbox) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1;
+  return worthWorkers(sandbox) ? availableParallelism() : 1;
 }
 
 export interface ShardRunOptions {
