@@ -22,7 +22,7 @@ import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
-import { hashKeys, KEY_HASHES, KEYS } from "../merge/identities.js";
+import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { fieldUseOf, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, segmentPassSql } from "../merge/segment-pass.js";
@@ -168,11 +168,10 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
 
 /**
  * Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key), the
- * keys' hashes from KEY_HASHES (a key no data has any more — only in the snapshot — is its own component, hashed here).
+ * keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot — is its own
+ * component, hashed here).
  */
 async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
-  const [count] = await session.rows(`SELECT count(*) AS n FROM ${KEYS}`);
-  await hashKeys(session, Number(count!["n"]));
   const hashOf = (table: string, key: string): string => `coalesce(${table}.h, ${d.fnv1aUtf16(key)} - 2147483648)`;
   const lines =
     `SELECT '{"key":' || to_json(s.key) || ',"ups":{' || string_agg(to_json(s.segmentId) || ':' || s.raw, ',' ORDER BY s.segmentId) || '}}' AS line, ` +

@@ -23,7 +23,7 @@ import type { SqlDialect } from "../dialect.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
-import { FRAGMENTS, KEYS, NAMESPACES } from "./identities.js";
+import { FRAGMENTS, KEY_HASHES, KEYS, NAMESPACES } from "./identities.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
 
@@ -171,8 +171,9 @@ export function mergeProfilesSql(
       `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"})${excluded}`,
   );
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${pk} AS SELECT p.pk, kp.k AS key, row_number() OVER (ORDER BY ${d.fnv1aUtf16("kc.k")}, p.comp, ${d.fnv1aUtf16("kp.k")}, p.pk) AS pl_order ` +
-      `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk JOIN ${KEYS} AS kc ON kc.id = p.comp`,
+    `CREATE OR REPLACE TEMP TABLE ${pk} AS SELECT p.pk, kp.k AS key, row_number() OVER (ORDER BY hc.h, p.comp, hp.h, p.pk) AS pl_order ` +
+      `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk ` +
+      `JOIN ${KEY_HASHES} AS hp ON hp.id = p.pk JOIN ${KEY_HASHES} AS hc ON hc.id = p.comp`,
   );
   const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
   const profile = carried.profile;

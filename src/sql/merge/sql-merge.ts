@@ -7,7 +7,7 @@ import type { MergePolicy } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import type { FieldUse } from "./field-use.js";
-import { checkPrimaries, components, fragmentsAndLinksSql, identitiesSql, IDENTITIES, lowerNamespaces, numberKeys, type ComponentMethod } from "./identities.js";
+import { checkPrimaries, components, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, lowerNamespaces, numberKeys, type ComponentMethod } from "./identities.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
@@ -64,6 +64,7 @@ export class SqlMerge {
       await lowerNamespaces(session, dialect);
     });
     merge.keyCount = await merge.timed("keys", () => numberKeys(session, dialect));
+    await merge.timed("key hashes", () => hashKeys(session, merge.keyCount));
     await merge.timed("fragments and links", async () => {
       for (const s of fragmentsAndLinksSql(sources, dialect)) await session.run(s);
       await checkPrimaries(session, sources);
