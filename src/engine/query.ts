@@ -24,6 +24,7 @@ import type { BatchRecord } from "../store/catalog-types.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import type { Sandbox } from "./sandbox.js";
+import { duckDbConfig, firstLine, messageOf } from "../sql/jobs/engine-session.js";
 
 export class QueryError extends ProfileLabError {
   override readonly name = "QueryError";
@@ -85,8 +86,7 @@ export class SandboxQuery {
     // DuckDB spills past memory_limit into the sandbox's own temp folder (by default it would use ./.tmp).
     const spill = join(new SandboxState(sandbox.dir).tmpDir, `query-${process.pid}-${Date.now()}`);
     mkdirSync(spill, { recursive: true });
-    const config: Record<string, string> = { threads: String(options.threads ?? 2), temp_directory: spill };
-    if (options.memory !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memory / 2 ** 20))}MiB`;
+    const config = duckDbConfig({ threads: options.threads ?? 2, tempDir: spill, ...(options.memory === undefined ? {} : { memoryBytes: options.memory }) });
     const instance = await DuckDBInstance.create(":memory:", config).catch((e: unknown) => {
       rmSync(spill, { recursive: true, force: true });
       throw new QueryError("QRY-002", `DuckDB did not start: ${firstLine(e)}`);
@@ -226,8 +226,6 @@ async function lockDown(connection: DuckDBConnection, paths: readonly string[]):
   await connection.run("SET lock_configuration = true");
 }
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
 /** DuckDB's own pointer under the message (`LINE 1: …` and its caret), when it gives one. */
 function detailOf(e: unknown): string | undefined {
   const rest = messageOf(e).split("\n").slice(1).join("\n").trim();

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { checkedWhile } from "../../engine/job-progress.js";
-import { ProfileLabError, type SourceLocation } from "../../xdm/errors.js";
+import { ProfileLabError } from "../../xdm/errors.js";
 import { DUCKDB } from "../duckdb.js";
 import { DuckDbSession } from "../merge/duckdb-session.js";
 import type { SqlSession } from "../merge/session.js";
@@ -37,8 +37,17 @@ export interface EngineOptions {
   readonly onStatement?: (statement: SqlStatement) => void;
 }
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
+/** An engine error's message (DuckDB puts its pointer into the SQL on the lines after the first). */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
+
+/** The instance settings for a thread count, a memory limit in bytes and the folder DuckDB spills into. */
+export function duckDbConfig(options: { readonly threads?: number; readonly memoryBytes?: number; readonly tempDir: string }): Record<string, string> {
+  const config: Record<string, string> = { temp_directory: options.tempDir };
+  if (options.threads !== undefined) config["threads"] = String(options.threads);
+  if (options.memoryBytes !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memoryBytes / 2 ** 20))}MiB`;
+  return config;
+}
 
 /** DuckDB's own out-of-memory message starts so. */
 const OUT_OF_MEMORY = /out of memory|could not allocate/i;
@@ -60,12 +69,9 @@ export class EngineSession implements SqlSession {
 
   static async open(options: EngineOptions, check: () => void | Promise<void>): Promise<EngineSession> {
     mkdirSync(options.tempDir, { recursive: true });
-    const config: Record<string, string> = { temp_directory: options.tempDir };
-    if (options.threads !== undefined) config["threads"] = String(options.threads);
-    if (options.memoryBytes !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memoryBytes / 2 ** 20))}MiB`;
     let instance: DuckDBInstance | undefined;
     try {
-      instance = await DuckDBInstance.create(":memory:", config);
+      instance = await DuckDBInstance.create(":memory:", duckDbConfig(options));
       const connection = await instance.connect();
       const session = await DuckDbSession.open(connection);
       for (const sql of DUCKDB.prelude()) options.onStatement?.({ stage: "starting", sql, ms: 0 });
@@ -78,18 +84,18 @@ export class EngineSession implements SqlSession {
   }
 
   /** The engine's error as ours: what the job was doing, DuckDB's first line, and what to do when memory ran out. */
-  private failure(e: unknown, where: SourceLocation): ProfileLabError {
+  private failure(e: unknown): ProfileLabError {
     if (e instanceof ProfileLabError) return e;
     const message = firstLine(e);
     if (OUT_OF_MEMORY.test(message)) {
       const limit = this.memoryBytes === undefined ? "" : ` (${Math.round(this.memoryBytes / 2 ** 20)} MiB)`;
-      return new SqlEngineError("SQL-E003", `DuckDB ran out of memory while ${this.stage}${limit}: ${message}; give the job more with --memory`, where);
+      return new SqlEngineError("SQL-E003", `DuckDB ran out of memory while ${this.stage}${limit}: ${message}; give the job more with --memory`);
     }
-    return new SqlEngineError("SQL-E002", `DuckDB failed while ${this.stage}: ${message}`, where);
+    return new SqlEngineError("SQL-E002", `DuckDB failed while ${this.stage}: ${message}`);
   }
 
   /** Runs `work` while checking for a cancel; a cancel interrupts the statement running. `sql` is what it runs, for the trace. */
-  private async guarded<T>(sql: string | undefined, work: () => Promise<T>, where: SourceLocation = {}, note = false): Promise<T> {
+  private async guarded<T>(sql: string | undefined, work: () => Promise<T>, note = false): Promise<T> {
     const start = performance.now();
     const task = work();
     try {
@@ -100,16 +106,16 @@ export class EngineSession implements SqlSession {
       // The statement still runs after a cancel: stop it, and wait for it so the connection can be closed.
       this.connection.interrupt();
       await task.catch(() => undefined);
-      throw this.failure(e, where);
+      throw this.failure(e);
     }
   }
 
-  run(sql: string, where?: SourceLocation): Promise<void> {
-    return this.guarded(sql, () => this.session.run(sql), where);
+  run(sql: string): Promise<void> {
+    return this.guarded(sql, () => this.session.run(sql));
   }
 
-  rows(sql: string, where?: SourceLocation): Promise<Array<Record<string, unknown>>> {
-    return this.guarded(sql, () => this.session.rows(sql), where);
+  rows(sql: string): Promise<Array<Record<string, unknown>>> {
+    return this.guarded(sql, () => this.session.rows(sql));
   }
 
   intChunks(sql: string): AsyncIterable<Int32Array[]> {
@@ -119,7 +125,7 @@ export class EngineSession implements SqlSession {
 
   appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
     const rows = columns[0]?.length ?? 0;
-    return this.guarded(`appended from JavaScript: ${rows.toLocaleString("en-US")} rows into ${table}`, () => this.session.appendInts(table, columns), {}, true);
+    return this.guarded(`appended from JavaScript: ${rows.toLocaleString("en-US")} rows into ${table}`, () => this.session.appendInts(table, columns), true);
   }
 
   /** The first column of a query as strings, chunk by chunk; a cancel is seen between chunks. */
@@ -131,7 +137,7 @@ export class EngineSession implements SqlSession {
         yield chunk;
       }
     } catch (e) {
-      throw this.failure(e, {});
+      throw this.failure(e);
     }
     this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
   }
