@@ -12,8 +12,6 @@ import type { PqlSchema, SegmentCheck } from "../pql/index.js";
 import { checkSegmentDefinition, compileSegment, type CompiledSegment } from "../segment/segment-definition.js";
 import { parseExternalAudiences, type ExternalAudiences } from "../segment/external-audiences.js";
 import { SegmentError } from "../segment/segment-error.js";
-import { SqlCompileError } from "../sql/errors.js";
-import { compileSegmentSql } from "../sql/merge/segment-pass.js";
 import { unionOf, type XdmSchema } from "../xdm/schema.js";
 import { PROFILE_UNION_SCHEMA_ID, type SegmentDefinition } from "../xdm/types.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
@@ -117,30 +115,15 @@ export interface SegmentCheckResult {
   readonly file: string;
   readonly definition: SegmentDefinition;
   readonly check: SegmentCheck;
-  /** Why the DuckDB engine cannot run this valid definition (the reference engine runs it); undefined when it can. */
-  readonly duckdbRefusal?: SqlCompileError;
-}
-
-/** The DuckDB engine's refusal of a valid definition, if any (the SQL back end compiles what the checker accepts, with a few coded exceptions). */
-function duckdbRefusal(file: string, definition: SegmentDefinition, schema: PqlSchema): SqlCompileError | undefined {
-  try {
-    compileSegmentSql({ id: definition.id, name: definition.name, expression: definition.expression, file }, { schema, now: Date.now() });
-    return undefined;
-  } catch (e) {
-    if (e instanceof SqlCompileError) return e;
-    throw e;
-  }
+  /** The union schemas the definition was checked against. */
+  readonly schema: PqlSchema;
 }
 
 /** Checks every segment definition of a sandbox (or those with the given ids or exact names), reporting all errors at once. */
 export function checkSandboxSegments(dir: string, ids?: readonly string[]): SegmentCheckResult[] {
   const { files, profileType, eventType } = readDefinitions(dir);
   const schema = { profile: profileType, event: eventType };
-  const results = files.segments.map((doc): SegmentCheckResult => {
-    const checked = checkSegmentDefinition(doc, schema);
-    const refusal = checked.check.errors.length === 0 ? duckdbRefusal(doc.file, checked.definition, schema) : undefined;
-    return { file: doc.file, ...checked, ...(refusal === undefined ? {} : { duckdbRefusal: refusal }) };
-  });
+  const results = files.segments.map((doc): SegmentCheckResult => ({ file: doc.file, ...checkSegmentDefinition(doc, schema), schema }));
   if (ids === undefined || ids.length === 0) return results;
   return ids.map((id) => {
     const found = results.find((r) => r.definition.id === id) ?? results.find((r) => r.definition.name === id);

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
+import { duckdbRefusal } from "../../src/sql/merge/segment-pass.js";
 import { readGeneratorConfig } from "../../src/generate/gen-config.js";
 import { generateSandbox } from "../../src/generate/index.js";
 import type { SegmentJob } from "../../src/segment/segment-job.js";
@@ -86,7 +87,7 @@ async function addGeneratedSegments(dir: string, seed: number): Promise<Generate
   for (const result of checkSandboxSegments(dir)) {
     const file = files.get(result.definition.id);
     if (file === undefined) continue;
-    const error = result.check.errors[0] ?? result.duckdbRefusal;
+    const error = result.check.errors[0] ?? duckdbRefusal(result);
     if (error === undefined) continue;
     (result.check.errors.length > 0 ? tally.rejected : tally.refused).push(`seed ${seed}: ${result.definition.expression.value} — ${error.code} ${error.message}`);
     unlinkSync(file);

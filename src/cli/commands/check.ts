@@ -4,12 +4,17 @@
  */
 import { checkSandboxData, formatDataCheck, formatDataIssue, type DataCheckReport } from "../../engine/check-data.js";
 import { checkSandboxSegments, openSandbox, type SegmentCheckResult } from "../../engine/sandbox.js";
+import type { SqlCompileError } from "../../sql/errors.js";
+import { duckdbRefusal } from "../../sql/merge/segment-pass.js";
 import { intOption } from "../args.js";
 import type { CliIo, CommandRun, ParsedArgs } from "../command.js";
 import { printJson } from "../print.js";
 import { countReporter } from "../progress.js";
 
-function segmentJson(results: readonly SegmentCheckResult[]): unknown[] {
+/** A checked definition, and why the DuckDB engine cannot run it when it cannot (valid definitions only). */
+type Checked = SegmentCheckResult & { readonly duckdbRefusal?: SqlCompileError };
+
+function segmentJson(results: readonly Checked[]): unknown[] {
   return results.map(({ file, definition, check, duckdbRefusal }) => ({
     segmentId: definition.id,
     name: definition.name,
@@ -24,7 +29,7 @@ function segmentJson(results: readonly SegmentCheckResult[]): unknown[] {
   }));
 }
 
-function printSegments(io: CliIo, results: readonly SegmentCheckResult[]): void {
+function printSegments(io: CliIo, results: readonly Checked[]): void {
   for (const { definition, check, duckdbRefusal } of results) {
     const e = check.eligibility;
     const where = e ? `batch${e.streaming ? ", streaming" : ""}${e.edge ? ", edge" : ""}` : "does not parse";
@@ -66,7 +71,10 @@ function printData(io: CliIo, report: DataCheckReport): void {
 }
 
 export const run: CommandRun = async (args, io) => {
-  const segments = checkSandboxSegments(args.values["sandbox"] as string, args.values["segment"] as string[] | undefined);
+  const segments: Checked[] = checkSandboxSegments(args.values["sandbox"] as string, args.values["segment"] as string[] | undefined).map((r) => {
+    const refusal = r.check.errors.length === 0 ? duckdbRefusal(r) : undefined;
+    return refusal === undefined ? r : { ...r, duckdbRefusal: refusal };
+  });
   const data = args.values["data"] === true ? await checkData(args) : undefined;
   const valid = segments.every((r) => r.check.errors.length === 0) && (data === undefined || data.valid);
   if (args.values["json"]) {

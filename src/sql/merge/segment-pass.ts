@@ -5,6 +5,7 @@
  * not depend on one another and need no evaluation order.
  */
 import { pqlJsonToAst, parsePql, type PqlSchema, type SegmentDefinitionExpression } from "../../pql/index.js";
+import type { SegmentDefinition } from "../../xdm/types.js";
 import type { PqlExpr } from "../../pql/ast.js";
 import { compilePqlPredicateToSql } from "../compiler.js";
 import { SqlCompileError, type SqlErrorCode } from "../errors.js";
@@ -84,4 +85,19 @@ export async function evaluateSegmentPass(session: SqlSession, table: string, se
   const out = new Map<string, string[]>(segments.map((s) => [s.id, []]));
   for (const row of rows) segments.forEach((s, i) => row[`s${i}`] === true && out.get(s.id)!.push(String(row["pl_key"])));
   return out;
+}
+
+/**
+ * Why the DuckDB engine cannot run a definition the checker accepted (the reference engine runs it), or undefined
+ * when it can: the few constructs the SQL back end refuses rather than compile differently.
+ */
+export function duckdbRefusal(checked: { readonly file: string; readonly definition: SegmentDefinition; readonly schema: PqlSchema }): SqlCompileError | undefined {
+  const { file, definition, schema } = checked;
+  try {
+    compileSegmentSql({ id: definition.id, name: definition.name, expression: definition.expression, file }, { schema, now: Date.now() });
+    return undefined;
+  } catch (e) {
+    if (e instanceof SqlCompileError) return e;
+    throw e;
+  }
 }
