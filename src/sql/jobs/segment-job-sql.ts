@@ -206,9 +206,12 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
   const schema = { profile: options.profileType, event: options.eventType };
   return new Map(
     [...plan.byPolicy].map(([policy, segments]) => {
-      const list = segments.map((s) => ({ id: s.definition.id, name: s.definition.name, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) }));
+      const list = segments.map((s) => {
+        const segment = { id: s.definition.id, name: s.definition.name, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) };
+        return { ...segment, parsed: astOf(segment) };
+      });
       const use = fieldUseOf(
-        list.map((s) => astOf(s).ast),
+        list.map((s) => s.parsed.ast),
         schema,
       );
       const sql = segmentPassSql("pl_rows", list, { schema: prunedSchema(schema, use), now: options.asOf, segmentIdsByName: plan.idsByName });

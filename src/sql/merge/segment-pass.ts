@@ -22,6 +22,8 @@ export interface PassSegment {
   readonly expression: SegmentDefinitionExpression;
   /** The definition's file, for located errors. */
   readonly file?: string;
+  /** Its expression already parsed (astOf), when the caller has it. */
+  readonly parsed?: { readonly ast: PqlExpr; readonly text: string | undefined };
 }
 
 export interface SegmentPassOptions {
@@ -38,6 +40,7 @@ export interface SegmentPassOptions {
 
 /** The segment's PQL as an AST (and its text, for error frames). */
 export function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly text: string | undefined } {
+  if (segment.parsed !== undefined) return segment.parsed;
   const e = segment.expression;
   return e.format === "pql/json" ? { ast: pqlJsonToAst(e.value, segment.file), text: undefined } : { ast: parsePql(e.value, segment.file), text: e.value };
 }
