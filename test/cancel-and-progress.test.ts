@@ -86,7 +86,7 @@ function lakeBatches(dir: string): string[] {
 describe("Ctrl-C during a job in the CLI's thread", () => {
   it("stops a segment job at its next checkpoint: CANCELLED, short of its end, no membership written", async () => {
     const dir = copySandbox();
-    const r = await interruptOnceStarted(["segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--workers", "1"], "segment job");
+    const r = await interruptOnceStarted(["segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--workers", "1"], "segment job");
     expect(r.started).toMatch(/^segment job: (reading|identities|evaluating)/);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain("cancelling at the next checkpoint");
@@ -100,7 +100,7 @@ describe("Ctrl-C during a job in the CLI's thread", () => {
 
   it("stops an export at its next checkpoint: FAILED with CANCELLED, short of its end, no batch", async () => {
     const dir = copySandbox();
-    const r = await interruptOnceStarted(["export", "--sandbox", dir, "--request", join(dir, REQUEST), "--as-of", SAMPLE_AS_OF, "--workers", "1"], "export job");
+    const r = await interruptOnceStarted(["export", "--sandbox", dir, "--request", join(dir, REQUEST), "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--workers", "1"], "export job");
     expect(r.started).toMatch(/^export job: (reading|identities|merging)/);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/error: CANCELLED export job 1 was cancelled on request while/);
@@ -143,7 +143,7 @@ describe("a job in this thread lets the event loop run in every long stage", () 
 
   it.each(["reading", "identities", "evaluating"])("a segment job asked to stop while %s stops there, CANCELLED", async (stage) => {
     const dir = copySandbox();
-    const error = await cancelFromTimer(dir, stage, (onProgress) => runSegmentJob(openSandbox(dir), { asOf, statusModel: "legacy", workers: 1, onProgress }));
+    const error = await cancelFromTimer(dir, stage, (onProgress) => runSegmentJob(openSandbox(dir), { asOf, statusModel: "legacy", engine: "reference", workers: 1, onProgress }));
     expect(String(error)).toContain(`was cancelled on request while ${stage}`);
     expect(new SandboxState(dir).records<SegmentJob>("segment-jobs").all()).toMatchObject([{ status: "CANCELLED" }]);
   });
@@ -151,7 +151,7 @@ describe("a job in this thread lets the event loop run in every long stage", () 
   it("an export asked to stop while merging stops there: FAILED, no batch", async () => {
     const dir = copySandbox();
     const body = JSON.parse(readFileSync(join(dir, REQUEST), "utf8"));
-    const error = await cancelFromTimer(dir, "merging", (onProgress) => runExportJob(openSandbox(dir), body, { asOf, statusModel: "legacy", workers: 1, onProgress }));
+    const error = await cancelFromTimer(dir, "merging", (onProgress) => runExportJob(openSandbox(dir), body, { asOf, statusModel: "legacy", engine: "reference", workers: 1, onProgress }));
     expect(String(error)).toMatch(/was cancelled on request while merging \([\d,]+ of [\d,]+ profiles, [\d,]+ exported\)/);
     expect(new SandboxState(dir).records<ExportJob>("export-jobs").get(1)).toMatchObject({ status: "FAILED", errors: [{ code: "CANCELLED" }] });
     expect(lakeBatches(dir)).toEqual([]);
@@ -165,7 +165,7 @@ describe("progress counts what the result counts", () => {
 
   it("a segment job reads, links identities, then groups and evaluates each merge policy's profiles in turn, then writes", async () => {
     const events: JobProgress[] = [];
-    const job = await runSegmentJob(openSandbox(copySample()), { asOf, statusModel: "legacy", workers: 1, onProgress: (p) => events.push(p) });
+    const job = await runSegmentJob(openSandbox(copySample()), { asOf, statusModel: "legacy", engine: "reference", workers: 1, onProgress: (p) => events.push(p) });
     const policies = Object.keys(job.metrics.totalProfilesByMergePolicy!).length;
     expect(policies).toBeGreaterThan(1);
     expect(stagesOf(events)).toEqual(["reading", "identities", ...Array.from({ length: policies }, (_, i) => [`identities ${i + 1}`, `evaluating ${i + 1}`]).flat(), "writing"]);
@@ -180,7 +180,7 @@ describe("progress counts what the result counts", () => {
     const dir = copySample();
     const events: JobProgress[] = [];
     const body = JSON.parse(readFileSync(join(dir, REQUEST), "utf8"));
-    const { job } = await runExportJob(openSandbox(dir), body, { asOf, statusModel: "legacy", workers: 1, onProgress: (p) => events.push(p) });
+    const { job } = await runExportJob(openSandbox(dir), body, { asOf, statusModel: "legacy", engine: "reference", workers: 1, onProgress: (p) => events.push(p) });
     expect(stagesOf(events)).toEqual(["reading", "identities", "merging", "writing"]);
     expect(events.at(-1)).toMatchObject({ stage: "writing", exported: job.metrics.totalExportedProfileCounter });
     const merged = events.filter((p) => p.stage === "merging").at(-1)!;

@@ -46,12 +46,12 @@ describe("determinism", () => {
 });
 
 describe("memory budget", () => {
-  it("gives the same Parquet through the CLI when --memory forces the data into shards on disk", async () => {
+  it("gives the same Parquet through the CLI when --memory forces the reference engine's data into shards on disk", async () => {
     const a = copySample();
     const b = copySample();
     const run = async (dir: string, memory: string): Promise<ExportJob> => {
-      await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--memory", memory);
-      return await cliJsonInProcess<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--memory", memory);
+      await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", memory);
+      return await cliJsonInProcess<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", memory);
     };
     const inMemory = exportedFiles(a, await run(a, "2g"));
     const spilled = exportedFiles(b, await run(b, "8m"));

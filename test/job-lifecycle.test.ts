@@ -88,6 +88,7 @@ describe("cancelling a running job", () => {
     const run = runSegmentJob(sandbox, {
       asOf: asOf + 86_400_000,
       statusModel: "legacy",
+      engine: "reference",
       workers: 2,
       memoryBytes: 2 ** 20,
       onProgress: (p) => {

@@ -61,7 +61,7 @@ async function runAll(memoryBytes: number | undefined, workers?: number) {
       },
     };
   };
-  const options = { asOf, statusModel: "legacy" as const, ...(memoryBytes ? { memoryBytes } : {}), ...(workers ? { workers } : {}) };
+  const options = { asOf, statusModel: "legacy" as const, engine: "reference" as const, ...(memoryBytes ? { memoryBytes } : {}), ...(workers ? { workers } : {}) };
   const firstJob = await runSegmentJob(sandbox, { ...options, asOf: asOf - 10 * DAY, ...watched() });
   const segmentJob = await runSegmentJob(sandbox, { ...options, ...watched() });
   const exports: ExportJob[] = [];
@@ -125,7 +125,7 @@ describe("sharded execution", () => {
     // One worker and a budget the data does not fit: the shards come from the budget. How many workers run
     // the shards plays no part in keeping or reusing a spill (the test above reuses spills on 2 and 4), and
     // each worker is a thread to start for every job.
-    const options = { asOf, statusModel: "legacy" as const, workers: 1, memoryBytes: 8 * 2 ** 20 };
+    const options = { asOf, statusModel: "legacy" as const, engine: "reference" as const, workers: 1, memoryBytes: 8 * 2 ** 20 };
     const request = JSON.parse(readFileSync(join(dir, "export-jobs", REQUESTS[0]!), "utf8"));
     /** Runs a job and says whether it spilled (copied rows to shards). */
     const spilled = async (run: (onProgress: (p: JobProgress) => void) => Promise<unknown>): Promise<boolean> => {
@@ -184,7 +184,7 @@ describe("sharded execution", () => {
     const bad = '{"_id":"x","identityMap":{"CRMID":[{"id":"c","primary":true}]},"person":{"birthYear":"1970"},"_acp_system_metadata":{"ingestTime":"2026-10-01T00:00:00Z"}}';
     appendFileSync(join(dir, "datasets/crm-profiles.jsonl"), `${bad}\n`);
     const lines = readFileSync(join(dir, "datasets/crm-profiles.jsonl"), "utf8").trimEnd().split("\n").length;
-    const error = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "legacy", workers: 2 }).then(
+    const error = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "legacy", engine: "reference", workers: 2 }).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -54,8 +54,10 @@ export function statusModelOf(args: ParsedArgs): StatusModel {
   return v;
 }
 
-export function engineOf(args: ParsedArgs): JobEngine {
+/** `--engine`, or undefined when not given: the job chooses (DuckDB, unless it refuses a segment). */
+export function engineOf(args: ParsedArgs): JobEngine | undefined {
   const v = args.values["engine"];
+  if (v === undefined) return undefined;
   if (!JOB_ENGINES.includes(v as JobEngine)) throw new UsageError(`--engine must be ${JOB_ENGINES.map((e) => `"${e}"`).join(" or ")}, not "${String(v)}"`);
   return v as JobEngine;
 }

@@ -1,13 +1,19 @@
 /** `--explain-sql`: the statements a job ran on DuckDB, printed as a SQL script. */
 import type { JobEngine } from "../engine/job-engine.js";
 import type { SqlStatement } from "../sql/jobs/engine-session.js";
+import { engineOf } from "./args.js";
 import { UsageError, type ParsedArgs } from "./command.js";
 
-/** Whether `--explain-sql` was given; it shows the DuckDB engine's SQL, so it needs `--engine duckdb`. */
-export function explainSqlOf(args: ParsedArgs, engine: JobEngine): boolean {
+/**
+ * `--engine` and whether `--explain-sql` was given. It shows the DuckDB engine's SQL, so it runs the job on DuckDB
+ * (a segment DuckDB refuses is then an error, not a fall-back to the reference).
+ */
+export function jobEngineOf(args: ParsedArgs): { readonly engine?: JobEngine; readonly explain: boolean } {
   const explain = args.values["explain-sql"] === true;
-  if (explain && engine !== "duckdb") throw new UsageError("--explain-sql shows the SQL of the DuckDB engine: add --engine duckdb");
-  return explain;
+  const engine = engineOf(args);
+  if (explain && engine === "reference") throw new UsageError("--explain-sql shows the SQL of the DuckDB engine, not of --engine reference");
+  const chosen = explain ? "duckdb" : engine;
+  return chosen === undefined ? { explain } : { engine: chosen, explain };
 }
 
 /** The statements as a script: each after a comment with its stage and wall time; work done in JavaScript as comments. */

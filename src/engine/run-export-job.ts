@@ -62,10 +62,12 @@ export interface ExportJobOptions {
   /**
    * What merges and writes: `duckdb` (the rows merged in SQL and each batch's Parquet written by an embedded DuckDB,
    * `workers` its threads and `memoryBytes` its memory limit) or `reference` (the JS merge and Parquet writer, shard
-   * by shard). Both write the same rows and metrics (test/sql/export-job-sql.test.ts). A request with
-   * `runSegmentation` runs its segment job on the same engine.
+   * by shard). Both write the same rows and metrics (test/sql/export-job-sql.test.ts). Default: DuckDB. A request
+   * with `runSegmentation` runs its segment job on the same engine (by default, as the segment job chooses).
    */
   readonly engine?: JobEngine;
+  /** Told why the segment job of a request with `runSegmentation` runs on the reference engine, when none was asked for. */
+  readonly onNotice?: (message: string) => void;
   /** The DuckDB engine only: called with every statement the job runs, in order (`export --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
 }
@@ -243,7 +245,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
   const file = options.requestFile;
   const context = checkedContext(sandbox, body, options);
   const { plan, rowType, warnings } = context;
-  const engine = options.engine ?? "reference";
+  const engine = options.engine ?? "duckdb";
   const workers = workersFor(sandbox, options.workers);
   const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
   // An encoder thread writes every batch's Parquet while the workers build rows: each thread takes a share.
@@ -257,7 +259,8 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       clock,
       ...(engine === "duckdb" ? (options.workers === undefined ? {} : { workers: options.workers }) : { workers }),
       ...memory,
-      engine,
+      ...(options.engine === undefined ? {} : { engine }),
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }

@@ -21,6 +21,8 @@ import type { Sandbox } from "./sandbox.js";
 import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { evaluateSegmentsOnSql } from "./segment-sql.js";
+import { SqlCompileError } from "../sql/errors.js";
+import { segmentPasses } from "../sql/jobs/segment-job-sql.js";
 import { runShards, workersFor } from "./shard-runner.js";
 import { adoptMembership, discardMembership } from "./spill-cache.js";
 import type { SegmentShardTask } from "./shard-worker.js";
@@ -50,9 +52,12 @@ export interface SegmentJobOptions {
   /**
    * What evaluates: `duckdb` (the data read, merged and segmented in SQL on an embedded DuckDB, `workers` its
    * threads and `memoryBytes` its memory limit) or `reference` (the JS merge and the closure compiler, shard by
-   * shard). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts).
+   * shard). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB, unless
+   * it refuses one of the job's segments (segmentJobEngine).
    */
   readonly engine?: JobEngine;
+  /** Told why the job runs on the reference engine when no engine was asked for and DuckDB refuses a segment. */
+  readonly onNotice?: (message: string) => void;
   /** The DuckDB engine only: called with every statement the job runs, in order (`segment-job --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
   /**
@@ -191,10 +196,27 @@ function evaluateOnDuckDb(
   });
 }
 
+/**
+ * The engine of a segment job: the one asked for, else DuckDB — unless it refuses one of the plan's segments (a
+ * construct the SQL back end does not run exactly), then the reference, and `onNotice` is told which and why.
+ */
+export function segmentJobEngine(sandbox: Sandbox, plan: SegmentPlan, options: Pick<SegmentJobOptions, "engine" | "asOf" | "onNotice">): JobEngine {
+  if (options.engine !== undefined) return options.engine;
+  try {
+    segmentPasses(plan, { asOf: options.asOf, profileType: sandbox.profileType, eventType: sandbox.eventType });
+    return "duckdb";
+  } catch (e) {
+    if (!(e instanceof SqlCompileError)) throw e;
+    options.onNotice?.(`${e.format()}\nThe segment job runs on the reference engine.`);
+    return "reference";
+  }
+}
+
 /** Runs the job to completion and returns its final record (also stored under `.profile-lab/`). */
 export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions): Promise<SegmentJob> {
   const clock = options.clock ?? Date.now;
   const plan = segmentPlan(sandbox, options.segmentIds);
+  const engine = segmentJobEngine(sandbox, plan, options);
   const job = options.job ?? recordNewJob(sandbox, plan, options);
   const state = new SandboxState(sandbox.dir);
   const control = new JobControl(state.root);
@@ -211,7 +233,7 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
     const results =
-      (options.engine ?? "reference") === "duckdb"
+      engine === "duckdb"
         ? [await evaluateOnDuckDb(sandbox, plan, generation, job.id, options, checkpoint)]
         : await evaluateOnShards(sandbox, plan, generation, job.id, options, checkpoint);
     const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));

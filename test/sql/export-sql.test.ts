@@ -252,7 +252,7 @@ let runs = 0;
 /** The JS export and the SQL export of one request: the same files, columns, rows and counters. */
 async function expectSameExport(p: Prepared, sql: SqlSide, name: string, body: object): Promise<number> {
   const rowsPerFile = ROWS_PER_FILE(name);
-  const reference = await runExportJob(openSandbox(p.dir), body, { asOf: ASOF, statusModel: "current", workers: 1, ...(rowsPerFile === undefined ? {} : { rowsPerFile }) });
+  const reference = await runExportJob(openSandbox(p.dir), body, { asOf: ASOF, statusModel: "current", engine: "reference", workers: 1, ...(rowsPerFile === undefined ? {} : { rowsPerFile }) });
   const out = join(scratch, `sql-out-${++runs}`);
   const got = await sql.export(p, body, out, rowsPerFile);
   const metrics = reference.job.metrics;
@@ -352,7 +352,7 @@ describe("the SQL export's files", () => {
       const body = p.requests.find(([n]) => n.startsWith("every profile"))![1];
       const out = join(scratch, "types-out");
       await sql.export(p, body, out, undefined);
-      const reference = await runExportJob(openSandbox(p.dir), body, { asOf: ASOF, statusModel: "current", workers: 1 });
+      const reference = await runExportJob(openSandbox(p.dir), body, { asOf: ASOF, statusModel: "current", engine: "reference", workers: 1 });
       const schemaOf = async (file: string) =>
         (await reader.runAndReadAll(`SELECT name, type, repetition_type AS rep, converted_type AS conv, logical_type AS logical, num_children AS n FROM parquet_schema('${file}')`))
           .getRowObjectsJson()

@@ -123,8 +123,15 @@ describe("the DuckDB segment job", () => {
       return refusal === undefined ? [] : [[r.definition.id, refusal.code]];
     });
     expect(refused).toEqual([["zz-runtime-regex", "SQL-U003"]]);
-    // The reference engine runs it.
-    expect((await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "reference" })).status).toBe("SUCCEEDED");
+    // The reference engine runs it; so does a job that names no engine, saying why.
+    const reference = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "reference" });
+    expect(reference.status).toBe("SUCCEEDED");
+    const notices: string[] = [];
+    const chosen = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", onNotice: (m) => notices.push(m) });
+    expect(chosen.status).toBe("SUCCEEDED");
+    expect(notices).toEqual([expect.stringMatching(/SQL-U003.*segment "Name matches surname" \(zz-runtime-regex\) cannot run on the DuckDB engine[^]*The segment job runs on the reference engine\.$/)]);
+    const cli = await cliInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
+    expect([cli.status, cli.stderr]).toEqual([0, expect.stringContaining("The segment job runs on the reference engine.")]);
   }, 120_000);
 
   it("--explain-sql prints every statement the job ran as a script, the segment pass among them; the reference engine has none", async () => {
@@ -137,8 +144,11 @@ describe("the DuckDB segment job", () => {
     // The segment pass reads the pruned row: the state of the home address, no events.
     expect(r.stdout).toMatch(/^CREATE OR REPLACE TEMP TABLE pl_pass AS SELECT profile."xProfileKey" AS pl_key, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
     expect(r.stdout).toContain('CAST([] AS STRUCT("_id" VARCHAR)[]) AS "xEvent"');
-    const refused = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql");
-    expect([refused.status, refused.stderr]).toEqual([2, expect.stringContaining("--explain-sql shows the SQL of the DuckDB engine: add --engine duckdb")]);
+    // With no --engine it runs on DuckDB; the reference engine has no SQL to show.
+    const chosen = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql", "--segment", "US residents", "--as-of", SAMPLE_AS_OF);
+    expect([chosen.status, chosen.stdout]).toEqual([0, expect.stringContaining("CREATE OR REPLACE TEMP TABLE pl_pass AS SELECT")]);
+    const refused = await cliInProcess("segment-job", "--sandbox", dir, "--engine", "reference", "--explain-sql");
+    expect([refused.status, refused.stderr]).toEqual([2, expect.stringContaining("--explain-sql shows the SQL of the DuckDB engine, not of --engine reference")]);
   }, 120_000);
 
   it("with too little memory fails with an error that names --memory; nothing written", async () => {

@@ -1,12 +1,12 @@
 /** `profile-lab export --request <file.json>`: an export job from the platform's request body. */
 import { basename } from "node:path";
 import { runExportJob } from "../../engine/run-export-job.js";
-import { asOfOf, engineOf, intOption, memoryOf, requestOf, sandboxOf, statusModelOf, workersOf } from "../args.js";
+import { asOfOf, intOption, memoryOf, requestOf, sandboxOf, statusModelOf, workersOf } from "../args.js";
 import { requireString, UsageError, type CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printExport, printExportWarnings, printJson } from "../print.js";
 import { progressReporter } from "../progress.js";
-import { explainSqlOf, sqlScript } from "../sql-script.js";
+import { jobEngineOf, sqlScript } from "../sql-script.js";
 import type { SqlStatement } from "../../sql/jobs/engine-session.js";
 
 export const run: CommandRun = async (args, io) => {
@@ -14,12 +14,12 @@ export const run: CommandRun = async (args, io) => {
   const sandbox = sandboxOf(args);
   const rowsPerFile = intOption(args, "rows-per-file");
   if (rowsPerFile === 0) throw new UsageError("--rows-per-file must be at least 1");
-  const options = { asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), engine: engineOf(args), requestFile, memoryBytes: memoryOf(args), ...workersOf(args), ...(rowsPerFile !== undefined ? { rowsPerFile } : {}) };
-  const explain = explainSqlOf(args, options.engine);
+  const { explain, ...engine } = jobEngineOf(args);
+  const options = { asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), ...engine, requestFile, memoryBytes: memoryOf(args), ...workersOf(args), ...(rowsPerFile !== undefined ? { rowsPerFile } : {}) };
   const statements: SqlStatement[] = [];
   const progress = progressReporter("export job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
+  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, onNotice: (m: string) => io.err(m), ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });

@@ -2,9 +2,9 @@
 import { findSegment } from "../../engine/evaluate.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
 import type { SqlStatement } from "../../sql/jobs/engine-session.js";
-import { explainSqlOf, sqlScript } from "../sql-script.js";
+import { jobEngineOf, sqlScript } from "../sql-script.js";
 import { parseSegmentJobRequest } from "../../segment/segment-job-list.js";
-import { asOfOf, engineOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
+import { asOfOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
 import type { CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printJson, printSegmentJob } from "../print.js";
@@ -18,12 +18,12 @@ export const run: CommandRun = async (args, io) => {
   const refs = args.values["segment"] as string[] | undefined;
   const request = requestFile === undefined ? undefined : requestOf(requestFile);
   const segmentIds = request !== undefined ? parseSegmentJobRequest(request.body, request.file, known) : refs?.map((ref) => findSegment(sandbox, ref)?.definition.id ?? ref);
-  const options = { segmentIds, asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), engine: engineOf(args), memoryBytes: memoryOf(args), ...workersOf(args) };
-  const explain = explainSqlOf(args, options.engine);
+  const { explain, ...engine } = jobEngineOf(args);
+  const options = { segmentIds, asOf: asOfOf(args, undefined), statusModel: statusModelOf(args), ...engine, memoryBytes: memoryOf(args), ...workersOf(args) };
   const statements: SqlStatement[] = [];
   const progress = progressReporter("segment job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const job = await runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
+  const job = await runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress, onNotice: (m: string) => io.err(m), ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });
