@@ -24,6 +24,12 @@ function lineAt(p: JobProgress, seconds: number): string | undefined {
 }
 
 describe("job progress on stderr", () => {
+  it("says the step a DuckDB job is on, not counts it does not have", () => {
+    const step = "merging the profiles of merge policy p1";
+    expect(lineAt({ ...SEGMENT, stage: "identities", step }, 12)).toBe(`segment job: ${step}, 12 s`);
+    expect(lineAt({ ...EXPORT, stage: "merging", step: "writing the batches" }, 3)).toBe("export job: writing the batches, 3 s");
+  });
+
   it("prints nothing for a job that ends within two seconds", () => {
     let now = 0;
     for (const tty of [false, true]) {

@@ -45,6 +45,7 @@ export function progressReporter(label: string, stream: NodeJS.WriteStream = pro
 
 /** What a job is doing, `elapsed` seconds into its stage. */
 function stageText(p: JobProgress, elapsed: number): string {
+  if (p.step !== undefined) return p.step;
   const rate = (n: number, unit: string): string => `${elapsed > 0 ? fmt(n / elapsed) : "–"} ${unit}/s`;
   const of = (done: number, total: number | undefined, unit: string): string =>
     total !== undefined ? `${fmt(done)} / ${fmt(total)} ${unit} (${percentOf(done, total)})` : `${fmt(done)} ${unit}`;

@@ -42,11 +42,11 @@ export async function onDuckDb<T>(
       ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
       ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
     },
-    () => checkpoint({ stage: session.stage === READING ? "reading" : stage, ...where }),
+    () => checkpoint({ stage: session.stage === READING ? "reading" : stage, ...where, step: session.stage }),
   );
   try {
     session.stage = READING;
-    await checkpoint({ stage: "reading", ...where });
+    await checkpoint({ stage: "reading", ...where, step: READING });
     return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox)));
   } finally {
     session.close();

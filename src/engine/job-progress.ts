@@ -53,6 +53,11 @@ export interface JobProgress {
   readonly policies?: number;
   /** An export's profiles exported so far (its result's totalExportedProfileCounter). */
   readonly exported?: number;
+  /**
+   * What the job is doing, in words, where it counts no rows or profiles: on DuckDB, the statement running
+   * ("merging the profiles of merge policy …"). Progress lines and a cancel's message say it instead of counts.
+   */
+  readonly step?: string;
 }
 
 /** A job's progress without its identity, as the stages report it. */
@@ -160,6 +165,7 @@ const count = (n: number): string => n.toLocaleString("en-US");
  * 52,000 profiles, 12,000 exported)`, `reading into 13 shards (600,000 of 1,091,991 rows)`.
  */
 export function whereJobIs(p: StageProgress): string {
+  if (p.step !== undefined) return p.step;
   const parts: string[] = [];
   if (p.policy !== undefined && p.policies !== undefined && p.policies > 1) parts.push(`merge policy ${p.policy} of ${p.policies}`);
   const of = (done: number, total: number | undefined, unit: string): string => `${count(done)}${total !== undefined ? ` of ${count(total)}` : ""} ${unit}`;
