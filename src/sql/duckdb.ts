@@ -219,6 +219,10 @@ export class DuckDbDialect extends SqlDialect {
     return `len(${list})`;
   }
 
+  listCount(list: string): string {
+    return `list_count(${list})`;
+  }
+
   listElement(list: string, index1: string): string {
     return `list_extract(${list}, ${index1})`;
   }
