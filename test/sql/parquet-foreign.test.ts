@@ -2,14 +2,17 @@
  * Parquet files written by other tools, read by the DuckDB engine to the reference's values: date-times stored as
  * text (any offset, `t`/`z`, a leap second, nanoseconds), as epoch milliseconds (INT64, DOUBLE), as timestamps of
  * every precision with and without UTC adjustment; optional columns missing from every file; narrower integers;
- * dates and timestamps in string fields; maps with NULL values; identityMap as a struct (as pyarrow writes a dict);
- * structs with fields missing or extra. The fixtures are written with DuckDB's COPY. Both engines must give the same
+ * dates and timestamps in string fields; maps with NULL values or number keys; identityMap as a struct (as pyarrow
+ * writes a dict); structs with fields missing or extra; a column of another type holding only NULLs. The fixtures are written with DuckDB's COPY. Both engines must give the same
  * merged profiles and the same segment memberships.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DUCKDB } from "../../src/sql/duckdb.js";
+import { readAs } from "../../src/sql/merge/read-as.js";
+import { INTEGER } from "../../src/sql/types.js";
 import { formatDateTime } from "../../src/xdm/time.js";
 import type { Json, JsonObject } from "../../src/xdm/types.js";
 import type { XdmType } from "../../src/xdm/xdm-type.js";
@@ -82,7 +85,8 @@ const PROFILE_FILES: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     "dates",
-    `SELECT 'r5' AS _id, ${crm("C5")} AS identityMap, DATE '2026-02-03' AS signup, {'ingestTime': DATE '2026-01-03'} AS _acp_system_metadata`,
+    `SELECT 'r5' AS _id, ${crm("C5")} AS identityMap, DATE '2026-02-03' AS signup, MAP {1.5::DOUBLE: '2026-01-01T00:00:00Z', 10::DOUBLE: '2026-01-02T00:00:00Z'} AS seen,
+       NULL::VARCHAR AS score, {'ingestTime': DATE '2026-01-03'} AS _acp_system_metadata`,
   ],
 ];
 
@@ -152,6 +156,18 @@ function instants(v: Json | undefined, t: XdmType): Json | undefined {
   }
   return v;
 }
+
+describe("a value of a type the reference refuses, had it passed validation", () => {
+  it.each([
+    ["NULL", null],
+    ["'7'", "datasets/x.parquet: loyalty.points holds VARCHAR values, which the reference refuses as integer"],
+  ])("%s read as an integer: NULL, or the read stops with where it is", async (value, error) => {
+    const sql = readAs("x", { kind: "text", name: "VARCHAR" }, INTEGER, { file: "datasets/x.parquet", path: "loyalty.points" }, DUCKDB)!;
+    const read = query(`SELECT ${sql} AS v FROM (SELECT CAST(${value} AS VARCHAR) AS x)`);
+    if (error === null) expect(await read).toEqual([{ v: null }]);
+    else await expect(read).rejects.toThrow(error);
+  });
+});
 
 describe("Parquet written by other tools is read by the DuckDB engine to the reference's values", () => {
   it("merged profiles: date-times as text, epoch milliseconds and timestamps; missing columns; maps, structs and integers of other types", async () => {
