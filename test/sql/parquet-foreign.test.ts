@@ -81,7 +81,10 @@ const PROFILE_FILES: ReadonlyArray<readonly [string, string]> = [
        {'lastUpdatedDate': TIMESTAMPTZ '2026-01-01 10:00:00+01'} AS extSourceSystemAudit, {'ingestTime': TIMESTAMP_MS '2026-01-05 12:00:00'} AS _acp_system_metadata
      UNION ALL
      SELECT 'r1c', {'CRMID': [{'id': 'C1', 'primary': true}], 'Email': [{'id': 'ann@x.com', 'primary': NULL}]}, {'tier': NULL, 'since': NULL, 'extra': NULL},
-       NULL, MAP {'web': NULL}, NULL, NULL, NULL, {'ingestTime': TIMESTAMP '2026-01-06 00:00:00'}`,
+       NULL, MAP {'web': NULL}, NULL, NULL, NULL, {'ingestTime': TIMESTAMP '2026-01-06 00:00:00'}
+     UNION ALL
+     SELECT 'r6', {'CRMID': [{'id': 'C6', 'primary': true}], 'Email': NULL}, NULL, NULL, MAP {'web': NULL, 'app': TIMESTAMP_NS '2026-01-01 00:00:00'},
+       NULL, NULL, NULL, {'ingestTime': TIMESTAMP '2026-01-06 00:00:00'}`,
   ],
   [
     "dates",
@@ -111,6 +114,7 @@ const SEGMENTS = [
   { id: "since-recent", pql: "loyalty.since occurs <= 2 days before now" },
   { id: "visited", pql: "visits.count() > 1" },
   { id: "seen-web", pql: 'seen.get("web") > "2026-01-01T00:00:00Z"' },
+  { id: "seen-one", pql: "seen.keys().count() = 1" },
   { id: "no-never", pql: "never.isNull()" },
   { id: "signup", pql: 'signup.startsWith("2026-02-03")' },
   { id: "buyers", pql: 'select E from xEvent where E.eventType = "buy" and E.timestamp occurs < 2 days before now' },
@@ -180,7 +184,7 @@ describe("Parquet written by other tools is read by the DuckDB engine to the ref
       const events = (JSON.parse(p.events) as JsonObject[]).map((e) => instants(e, sandbox.eventType));
       return { ...p, entity: JSON.stringify(entity), events: JSON.stringify(events) };
     };
-    expect(reference.length).toBe(5);
+    expect(reference.length).toBe(6);
     expect(sql.map(comparable)).toEqual(reference.map(comparable));
   }, 120_000);
 
