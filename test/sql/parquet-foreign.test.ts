@@ -2,7 +2,7 @@
  * Parquet files written by other tools, read by the DuckDB engine to the reference's values: date-times stored as
  * text (any offset, `t`/`z`, a leap second, nanoseconds), as epoch milliseconds (INT64, DOUBLE), as timestamps of
  * every precision with and without UTC adjustment; optional columns missing from every file; narrower integers;
- * dates and timestamps in string fields; maps with NULL values or number keys; identityMap as a struct (as pyarrow
+ * dates and timestamps in string fields; maps with NULL values or number or timestamp keys; identityMap as a struct (as pyarrow
  * writes a dict); structs with fields missing or extra; a column of another type holding only NULLs. The fixtures are written with DuckDB's COPY. Both engines must give the same
  * merged profiles and the same segment memberships.
  */
@@ -90,6 +90,11 @@ const PROFILE_FILES: ReadonlyArray<readonly [string, string]> = [
     "dates",
     `SELECT 'r5' AS _id, ${crm("C5")} AS identityMap, DATE '2026-02-03' AS signup, MAP {1.5::DOUBLE: '2026-01-01T00:00:00Z', 10::DOUBLE: '2026-01-02T00:00:00Z'} AS seen,
        NULL::VARCHAR AS score, {'ingestTime': DATE '2026-01-03'} AS _acp_system_metadata`,
+  ],
+  [
+    "keys",
+    `SELECT 'r7' AS _id, ${crm("C7")} AS identityMap, MAP {TIMESTAMP '2026-01-01 10:00:00.1234': '2026-01-01T00:00:00Z'} AS seen, {'ingestTime': '2026-01-03T00:00:00Z'} AS _acp_system_metadata
+     UNION ALL SELECT 'r8', ${crm("C8")}, MAP {TIMESTAMP '2026-01-02 10:00:00': NULL}, {'ingestTime': '2026-01-03T00:00:00Z'}`,
   ],
 ];
 
@@ -184,7 +189,7 @@ describe("Parquet written by other tools is read by the DuckDB engine to the ref
       const events = (JSON.parse(p.events) as JsonObject[]).map((e) => instants(e, sandbox.eventType));
       return { ...p, entity: JSON.stringify(entity), events: JSON.stringify(events) };
     };
-    expect(reference.length).toBe(6);
+    expect(reference.length).toBe(8);
     expect(sql.map(comparable)).toEqual(reference.map(comparable));
   }, 120_000);
 

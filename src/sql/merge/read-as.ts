@@ -111,7 +111,28 @@ function structFrom(sql: string, from: FileType, fields: ReadonlyMap<string, Sql
   return nullSafe(sql, dialect.struct(read.map((r) => [r!.name, r!.as ?? dialect.cast(r!.f.sql, r!.t)] as const)), dialect);
 }
 
-/** A map from a map (entries with NULL values left out, number keys as JavaScript writes them) or from a struct (its non-NULL fields). */
+/**
+ * A map key as the reference names it: its Parquet reader decodes the key column like any other and uses each key
+ * as a JavaScript property name (String(key)). Undefined for a key type it does not decode.
+ */
+function keyText(key: string, from: FileType, dialect: SqlDialect): string | undefined {
+  switch (from.kind) {
+    case "text":
+      return key;
+    case "integer":
+    case "float":
+      return dialect.numberText(dialect.toDouble(key));
+    case "instant":
+      return dialect.isoText(key);
+    case "date":
+    case "boolean":
+      return dialect.cast(key, STRING);
+    default:
+      return undefined;
+  }
+}
+
+/** A map from a map (entries with NULL values left out, keys as the reference names them) or from a struct (its non-NULL fields). */
 function mapFrom(sql: string, from: FileType, values: SqlType, at: ReadAt, dialect: SqlDialect, depth: number): string | undefined {
   const to: SqlType = { kind: "map", values };
   const valueAt = { ...at, path: `${at.path}{}` };
@@ -124,14 +145,13 @@ function mapFrom(sql: string, from: FileType, values: SqlType, at: ReadAt, diale
     const e = `pl_entry${depth}`;
     return nullSafe(sql, dialect.mapFromEntries(dialect.listFilter(`[${entries.join(", ")}]`, notNull(e))), dialect);
   }
-  const numberKeys = from.kind === "map" && (from.keys.kind === "integer" || from.keys.kind === "float");
-  if (from.kind !== "map" || (from.keys.kind !== "text" && !numberKeys)) return refused(sql, from, to, at, dialect);
+  if (from.kind !== "map") return refused(sql, from, to, at, dialect);
   const e = `pl_entry${depth}`;
+  const key = keyText(dialect.field(e, "key"), from.keys, dialect);
+  if (key === undefined) return refused(sql, from, to, at, dialect);
   const value = readAs(dialect.field(e, "value"), from.values, values, valueAt, dialect, depth + 1);
-  // The reference's keys are JavaScript property names: a number key is String(number).
-  const key = numberKeys ? dialect.numberText(dialect.toDouble(dialect.field(e, "key"))) : dialect.field(e, "key");
   const entry = dialect.lambda([e], dialect.struct([["key", key], ["value", value ?? dialect.cast(dialect.field(e, "value"), values)]]));
-  const whole = value === undefined && !numberKeys ? undefined : dialect.mapFromEntries(dialect.listTransform(dialect.mapEntries(sql), entry));
+  const whole = value === undefined && from.keys.kind === "text" ? undefined : dialect.mapFromEntries(dialect.listTransform(dialect.mapEntries(sql), entry));
   if (!from.nullValues) return whole;
   // Maps rebuilt only where a value is NULL: filtering every map costs three times reading it (identityMap at 1M rows).
   const complete = `${sql} IS NULL OR ${dialect.listCount(dialect.mapValues(sql))} = ${dialect.listLength(dialect.mapValues(sql))}`;
