@@ -56,7 +56,7 @@ async function sqlRead(): Promise<{ files: number; rows: number }> {
   const instance = await DuckDBInstance.create(":memory:", { threads: "1", temp_directory: join(REPO, "bench/.cache/duckdb-tmp") });
   const session = await DuckDbSession.open(await instance.connect());
   const sources = mergeSourcesOf(sandbox);
-  for (const sql of readDatasetsSql(sources, DUCKDB)) await session.run(sql);
+  for (const sql of await readDatasetsSql(sources, DUCKDB, session)) await session.run(sql);
   const times = (view: string): string => `SELECT count(*) AS n, sum(pl_ingest) AS ingest, sum(${view === EVENTS_VIEW ? "pl_ts" : "pl_custom"}) AS t FROM ${view}`;
   const [events] = await session.rows(times(EVENTS_VIEW));
   const [records] = await session.rows(times(RECORDS_VIEW));

@@ -353,7 +353,7 @@ async function readBySql(sandbox: Sandbox): Promise<{ records: Record<string, un
   const connection = await instance.connect();
   try {
     const session = await DuckDbSession.open(connection);
-    for (const sql of readDatasetsSql(mergeSourcesOf(sandbox), DUCKDB)) await session.run(sql);
+    for (const sql of await readDatasetsSql(mergeSourcesOf(sandbox), DUCKDB, session)) await session.run(sql);
     return { records: await session.rows(`SELECT * FROM ${RECORDS_VIEW}`), events: await session.rows(`SELECT * FROM ${EVENTS_VIEW}`) };
   } finally {
     connection.closeSync();

@@ -104,7 +104,7 @@ export class SandboxQuery {
         return t;
       };
       const paths: string[] = [];
-      for (const s of readDatasetsSql(sources, DUCKDB)) await session.run(s);
+      for (const s of await readDatasetsSql(sources, DUCKDB, session)) await session.run(s);
       for (const d of sources.datasets) {
         const name = nameFor(d.name, d.id);
         const cols = [...d.type.fields.keys()].map((c) => DUCKDB.ident(c)).join(", ");

@@ -182,6 +182,8 @@ export abstract class SqlDialect {
   abstract flatten(list: string): string;
   /** The number of elements; NULL for a NULL list. */
   abstract listLength(list: string): string;
+  /** The number of elements that are not NULL; NULL for a NULL list. */
+  abstract listCount(list: string): string;
   /** The element at a 1-based index, NULL past the end. */
   abstract listElement(list: string, index1: string): string;
   /** Elements from..to (1-based, inclusive). */
@@ -255,6 +257,10 @@ export abstract class SqlDialect {
   /** Epoch ms (a number) as a TIMESTAMP, clamped to ±`limit` ms. */
   abstract epochMsToTimestamp(ms: string, limit: number): string;
   abstract timestampToEpochMs(ts: string): string;
+  /** An instant of any timestamp type as a TIMESTAMP in whole milliseconds, toward zero (as a JavaScript Date holds it). */
+  abstract wholeMilliseconds(ts: string): string;
+  /** An instant as JavaScript's `toISOString` writes it (`2024-05-01T10:00:00.000Z`), for years 0–9999. */
+  abstract isoText(ts: string): string;
   abstract dateToTimestamp(d: string): string;
   /** ts + n milliseconds (n a JavaScript number). */
   abstract addMilliseconds(ts: string, n: number): string;
@@ -273,8 +279,12 @@ export abstract class SqlDialect {
    * row's 1-based number in the file. Timestamps are read with their offsets (an RFC 3339 `+02:00` is an instant).
    */
   abstract readJsonLines(path: string, columns: ReadonlyArray<readonly [string, SqlType]>): string;
-  /** Parquet files as one table (columns matched by name), plus `pl_file` (the path as given) and `pl_row` (1-based, per file). */
-  abstract readParquet(paths: readonly string[]): string;
+  /** A Parquet file as a table of its own columns, plus `pl_row`: the row's 1-based number in the file. */
+  abstract readParquet(path: string): string;
+  /** The top-level columns of a Parquet file as the engine reads them: rows of `pl_name` and `pl_type` (the engine's type name). */
+  abstract describeParquet(path: string): string;
+  /** An error raised with this message when evaluated (a value that must not occur; branches not taken raise nothing). */
+  abstract fail(message: string): string;
   /** The value of `v` on the row where `by` is largest, among rows where `v` is not NULL (an aggregate). */
   abstract argMax(v: string, by: string): string;
   /** The values of `v` as a list ordered by `by` (an aggregate; NULLs kept). */

@@ -219,6 +219,10 @@ export class DuckDbDialect extends SqlDialect {
     return `len(${list})`;
   }
 
+  listCount(list: string): string {
+    return `list_count(${list})`;
+  }
+
   listElement(list: string, index1: string): string {
     return `list_extract(${list}, ${index1})`;
   }
@@ -319,6 +323,15 @@ export class DuckDbDialect extends SqlDialect {
     return `epoch_ms(${ts})`;
   }
 
+  wholeMilliseconds(ts: string): string {
+    // epoch_ms truncates toward zero from any precision (TIMESTAMP_NS included) and whatever the session's time zone.
+    return `make_timestamp(epoch_ms(${ts}) * 1000)`;
+  }
+
+  isoText(ts: string): string {
+    return `strftime(${this.wholeMilliseconds(ts)}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+  }
+
   dateToTimestamp(d: string): string {
     return `CAST(${d} AS TIMESTAMP)`;
   }
@@ -367,9 +380,16 @@ export class DuckDbDialect extends SqlDialect {
     return `(SELECT * EXCLUDE (ordinality), ordinality AS pl_row FROM read_json(${this.string(path)}, format = 'newline_delimited', columns = {${cols}}) WITH ORDINALITY)`;
   }
 
-  readParquet(paths: readonly string[]): string {
-    const list = `[${paths.map((p) => this.string(p)).join(", ")}]`;
-    return `(SELECT * EXCLUDE (filename, file_row_number), filename AS pl_file, file_row_number + 1 AS pl_row FROM read_parquet(${list}, filename = true, file_row_number = true, union_by_name = true))`;
+  readParquet(path: string): string {
+    return `(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS pl_row FROM read_parquet(${this.string(path)}, file_row_number = true))`;
+  }
+
+  describeParquet(path: string): string {
+    return `(SELECT column_name AS pl_name, column_type AS pl_type FROM (DESCRIBE SELECT * FROM read_parquet(${this.string(path)})))`;
+  }
+
+  fail(message: string): string {
+    return `error(${this.string(message)})`;
   }
 
   argMax(v: string, by: string): string {

@@ -1,7 +1,8 @@
 /**
  * Step 1 of the SQL merge: every dataset read where it lies, as one view per dataset. JSON Lines files are read
- * with the explicit types of the dataset's own schema (never inferred), Parquet files by column name; both are
- * then cast to the union schema of their class, so that all profile datasets (and all event datasets) stack.
+ * with the explicit types of the dataset's own schema (never inferred), Parquet files by column name with the
+ * types DuckDB describes in each; every column is read as the dataset's schema says, to the reference's value
+ * (read-as.ts), then cast to the union schema of its class, so that all profile datasets (and all event datasets) stack.
  *
  * Each view has the union's columns plus:
  * - `pl_ds` (the dataset's position in sandbox.json), `pl_file` (the file's position in load order) and `pl_row`
@@ -16,6 +17,9 @@ import { IDENTITY_MAP_TYPE, object, scalar, type XdmObject, type XdmType } from 
 import type { SqlDialect } from "../dialect.js";
 import { SQL_ERROR_CODES, SqlCompileError } from "../errors.js";
 import { sqlTypeOfXdm, type SqlType } from "../types.js";
+import { describeParquet, jsonLinesType, type FileColumns } from "./file-types.js";
+import { readAs } from "./read-as.js";
+import type { SqlSession } from "./session.js";
 import type { MergeSources, SourceDataset } from "./sources.js";
 
 /** The system column of every data row; only its ingestion time is read. */
@@ -36,12 +40,9 @@ export function datasetView(index: number): string {
 export const RECORDS_VIEW = "pl_records";
 export const EVENTS_VIEW = "pl_events";
 
-/** The JavaScript Date range: a date-time given as epoch milliseconds beyond it is no instant in the reference either. */
-const MAX_EPOCH_MS = 8.64e15;
-
 /**
  * `t` with its timestamps as text. JSON Lines date-times are read as text and parsed as the validator admits them
- * (textTimestamps): DuckDB's JSON reader takes neither epoch milliseconds, a lower-case `t`/`z` nor a leap second.
+ * (read-as.ts): DuckDB's JSON reader takes neither epoch milliseconds, a lower-case `t`/`z` nor a leap second.
  */
 function timestampsAsText(t: SqlType): SqlType {
   switch (t.kind) {
@@ -59,57 +60,24 @@ function timestampsAsText(t: SqlType): SqlType {
 }
 
 /**
- * `sql`, read as `timestampsAsText(t)`, as `t`: each date-time text parsed as the reference parses it (RFC 3339,
- * else epoch milliseconds); undefined when `t` holds no timestamp. `depth` names the lambdas' parameters apart.
+ * The rows of each file of `d` with the dataset's columns (and the system column) read as its schema's SQL types,
+ * whatever types the file holds them as (read-as.ts), plus `pl_file` and `pl_row`.
  */
-function textTimestamps(sql: string, t: SqlType, dialect: SqlDialect, depth = 0): string | undefined {
-  switch (t.kind) {
-    case "timestamp": {
-      const parsed = dialect.stringToTimestamp(sql);
-      // Whole milliseconds, toward zero, as a JavaScript Date holds them.
-      const ms = dialect.toDouble(sql);
-      const whole = dialect.arithmetic("-", ms, dialect.arithmetic("%", ms, "1"));
-      // NULL first: the epoch-ms conversion clamps with least/greatest, which skip NULLs.
-      return dialect.caseWhen([[`${sql} IS NULL`, "NULL"], [`${parsed} IS NOT NULL`, parsed]], dialect.epochMsToTimestamp(whole, MAX_EPOCH_MS));
-    }
-    case "struct": {
-      const fields = [...t.fields].map(([k, f]) => [k, textTimestamps(dialect.field(sql, k), f, dialect, depth)] as const);
-      if (fields.every(([, f]) => f === undefined)) return undefined;
-      return dialect.caseWhen([[`${sql} IS NULL`, "NULL"]], dialect.struct(fields.map(([k, f]) => [k, f ?? dialect.field(sql, k)])));
-    }
-    case "list": {
-      const x = `pl_item${depth}`;
-      const item = textTimestamps(x, t.items, dialect, depth + 1);
-      return item === undefined ? undefined : dialect.listTransform(sql, dialect.lambda([x], item));
-    }
-    case "map": {
-      const e = `pl_entry${depth}`;
-      const value = textTimestamps(dialect.field(e, "value"), t.values, dialect, depth + 1);
-      if (value === undefined) return undefined;
-      return dialect.mapFromEntries(dialect.listTransform(dialect.mapEntries(sql), dialect.lambda([e], dialect.struct([["key", dialect.field(e, "key")], ["value", value]]))));
-    }
-    default:
-      return undefined;
-  }
-}
-
-function fileRows(d: SourceDataset, dialect: SqlDialect): string[] {
-  const json = d.files.filter((f) => !f.path.endsWith(".parquet"));
-  const parquet = d.files.filter((f) => f.path.endsWith(".parquet"));
+function fileRows(d: SourceDataset, parquet: ReadonlyMap<string, FileColumns>, dialect: SqlDialect): string[] {
   const columns: Array<readonly [string, SqlType]> = [...d.type.fields].map(([n, t]) => [n, sqlTypeOfXdm(t)] as const);
   if (!d.type.fields.has(SYSTEM_METADATA)) columns.push([SYSTEM_METADATA, sqlTypeOfXdm(SYSTEM_METADATA_TYPE)]);
   const asText = columns.map(([n, t]) => [n, timestampsAsText(t)] as const);
-  const parsed = columns.flatMap(([n, t]) => {
-    const sql = textTimestamps(dialect.ident(n), t, dialect);
-    return sql === undefined ? [] : [`${sql} AS ${dialect.ident(n)}`];
+  const json = new Map(asText.map(([n, t]) => [n, jsonLinesType(t)] as const));
+  return d.files.map((f) => {
+    const described = parquet.get(f.path);
+    const types = described ?? json;
+    const select = columns.map(([n, t]) => {
+      const col = dialect.ident(n);
+      return `${readAs(col, types.get(n), t, { file: f.rel, path: n }, dialect) ?? dialect.cast(col, t)} AS ${col}`;
+    });
+    const from = described === undefined ? dialect.readJsonLines(f.path, asText) : dialect.readParquet(f.path);
+    return `SELECT ${select.join(", ")}, ${f.ordinal} AS pl_file, pl_row FROM ${from}`;
   });
-  const select = parsed.length === 0 ? "*" : `* REPLACE (${parsed.join(", ")})`;
-  const reads = json.map((f) => `SELECT ${select}, ${f.ordinal} AS pl_file FROM ${dialect.readJsonLines(f.path, asText)}`);
-  if (parquet.length > 0) {
-    const ordinal = dialect.caseWhen(parquet.map((f) => [`pl_file = ${dialect.string(f.path)}`, String(f.ordinal)] as const));
-    reads.push(`SELECT * REPLACE (${ordinal} AS pl_file) FROM ${dialect.readParquet(parquet.map((f) => f.path))}`);
-  }
-  return reads;
 }
 
 /** `extSourceSystemAudit.lastUpdatedDate` in epoch ms, as the reference reads it (a date-time, or a number). */
@@ -124,7 +92,7 @@ function customTimestamp(type: XdmObject, dialect: SqlDialect): string {
 }
 
 /** `CREATE TEMP VIEW` of one dataset: its files stacked, cast to its class's union schema. */
-export function datasetViewSql(d: SourceDataset, sources: MergeSources, dialect: SqlDialect): string {
+function datasetViewSql(d: SourceDataset, sources: MergeSources, parquet: ReadonlyMap<string, FileColumns>, dialect: SqlDialect): string {
   const union = d.kind === "event" ? sources.eventType : sources.profileType;
   const cols = [...union.fields].map(([name, t]) => {
     const st = sqlTypeOfXdm(t);
@@ -142,14 +110,19 @@ export function datasetViewSql(d: SourceDataset, sources: MergeSources, dialect:
       ? `${d.type.fields.has("timestamp") ? dialect.timestampToEpochMs(dialect.ident("timestamp")) : "CAST(NULL AS BIGINT)"} AS pl_ts`
       : `${customTimestamp(d.type, dialect)} AS pl_custom`,
   ];
-  const rows = fileRows(d, dialect);
+  const rows = fileRows(d, parquet, dialect);
   const select = rows.length === 0 ? emptyRows(d.kind, sources, dialect) : `SELECT ${[...extra, ...cols].join(", ")} FROM (${rows.join(" UNION ALL BY NAME ")}) AS pl_rows`;
   return `CREATE OR REPLACE TEMP VIEW ${datasetView(d.index)} AS ${select}`;
 }
 
-/** The views of every dataset, then one view of all records and one of all events (empty when a class has no dataset). */
-export function readDatasetsSql(sources: MergeSources, dialect: SqlDialect): string[] {
-  const out = sources.datasets.map((d) => datasetViewSql(d, sources, dialect));
+/**
+ * The views of every dataset, then one view of all records and one of all events (empty when a class has no dataset).
+ * The session describes the Parquet files first: how each column is read depends on the type its file holds it as.
+ */
+export async function readDatasetsSql(sources: MergeSources, dialect: SqlDialect, session: SqlSession): Promise<string[]> {
+  const paths = sources.datasets.flatMap((d) => d.files.filter((f) => f.path.endsWith(".parquet")).map((f) => f.path));
+  const parquet = await describeParquet(paths, session, dialect);
+  const out = sources.datasets.map((d) => datasetViewSql(d, sources, parquet, dialect));
   for (const [kind, view] of [["profile", RECORDS_VIEW], ["event", EVENTS_VIEW]] as const) {
     const parts = sources.datasets.filter((d) => d.kind === kind).map((d) => `SELECT * FROM ${datasetView(d.index)}`);
     out.push(`CREATE OR REPLACE TEMP VIEW ${view} AS ${parts.length > 0 ? parts.join(" UNION ALL ") : emptyRows(kind, sources, dialect)}`);

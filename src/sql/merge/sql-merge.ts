@@ -57,7 +57,7 @@ export class SqlMerge {
     const method = options.components ?? "union-find";
     const merge = new SqlMerge(session, sources, dialect, method);
     await merge.timed("views", async () => {
-      for (const s of readDatasetsSql(sources, dialect)) await session.run(s);
+      for (const s of await readDatasetsSql(sources, dialect, session)) await session.run(s);
     });
     await merge.timed("identities", async () => {
       await session.run(identitiesSql(sources, dialect));
