@@ -1549,8 +1549,10 @@ function constantTest(op: ComparisonOp, c: string | number | boolean): LeafTest 
         return (l) => typeof l === "string" && l >= c;
     }
   }
-  // A timestamp literal: parsed once here; the data side is compared by instant when it is a timestamp too.
+  // A timestamp literal: parsed once here; the data side is compared by instant when it is a timestamp too (text,
+  // or epoch ms: compareValues).
   return (l) => {
+    if (typeof l === "number") return order(op, l, cMs);
     if (typeof l !== "string") return false;
     const t = timestampOf(l);
     return t === undefined ? order(op, l, c) : order(op, t, cMs);

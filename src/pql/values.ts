@@ -76,11 +76,31 @@ function orderStringsOrTimes(op: ComparisonOp, a: string, b: string): boolean {
 }
 
 
-/** `l op r` with the null and type rules: false if either side is missing or the kinds differ. */
+/**
+ * A date-time in data may be epoch ms or RFC 3339 text (pql.md §3): a number and a timestamp string are the two
+ * instants (in their order), so they compare as DuckDB compares the TIMESTAMP it reads both into. The checker lets
+ * a number meet a string only where the field is a date-time.
+ */
+function epochAndText(l: Value, r: Value): readonly [number, number] | undefined {
+  if (typeof l === "number" && typeof r === "string") {
+    const t = timestampOf(r);
+    return t === undefined ? undefined : [l, t];
+  }
+  if (typeof l === "string" && typeof r === "number") {
+    const t = timestampOf(l);
+    return t === undefined ? undefined : [t, r];
+  }
+  return undefined;
+}
+
+/** `l op r` with the null and type rules: false if either side is missing or the kinds differ (a number and a timestamp string compare as instants). */
 export function compareValues(op: ComparisonOp, l: Value, r: Value): boolean {
   if (l === undefined || l === null || r === undefined || r === null) return false;
   const tl = typeof l;
-  if (tl !== typeof r) return false;
+  if (tl !== typeof r) {
+    const instants = epochAndText(l, r);
+    return instants !== undefined && order(op, instants[0], instants[1]);
+  }
   if (tl === "number") return order(op, l as number, r as number);
   if (tl === "string") return orderStringsOrTimes(op, l as string, r as string);
   if (op !== "=" && op !== "!=") return false;
@@ -96,7 +116,10 @@ export function equalValues(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === undefined || a === null || b === undefined || b === null) return false;
   const ta = typeof a;
-  if (ta !== typeof b) return false;
+  if (ta !== typeof b) {
+    const instants = epochAndText(a, b);
+    return instants !== undefined && instants[0] === instants[1];
+  }
   if (ta === "number") return a === b;
   if (ta === "string") {
     const x = timestampOf(a as string);
