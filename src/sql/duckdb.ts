@@ -383,6 +383,10 @@ export class DuckDbDialect extends SqlDialect {
     return `list_transform(list_sort(list(${keyed})), lambda pl_x: pl_x.v)`;
   }
 
+  pairOrder(high: string, low: string): string {
+    return `CAST(coalesce(${high}, 4611686018427387904) AS HUGEINT) * 18446744073709551616 + ${low}`;
+  }
+
   listReverse(list: string): string {
     return `list_reverse(${list})`;
   }

@@ -112,27 +112,36 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
   }
 }
 
+/** A map's entries are at most this many (32 bits), so (source, entry) is one BIGINT: source × NS_SLOTS + entry. */
+const NS_SLOTS = 4294967296;
+
 /**
- * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, sc, m): sources
- * ordered by (sa, sb, sc). With `namesOnly`, only its namespaces, in the same order, each with no identity.
+ * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, m): a profile's
+ * sources in the order (sa, sb), `sb` a scalar. With `namesOnly`, `m` is only the map's keys and only its
+ * namespaces are kept, in the same order, each with no identity. The sources are numbered per profile so that each
+ * first sight is one integer (source, entry), and an item's one pairOrder of that and its place in the list.
  */
 function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect, namesOnly: boolean): string {
-  const nsAt = d.struct(["sa", "sb", "sc", "ni"].map((c) => [c, c] as const));
-  const itemAt = d.struct(["sa", "sb", "sc", "ni", "ii"].map((c) => [c, c] as const));
+  const numbered = `im_src AS (SELECT pk, m, row_number() OVER (PARTITION BY pk ORDER BY sa, sb) AS so FROM (${sourcesSql}) WHERE m IS NOT NULL)`;
+  // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
+  const named = (rows: string, ns: string): string => `SELECT s.*, coalesce(n.lns, ${d.lower(ns)}) AS lns FROM (${rows}) AS s LEFT JOIN ${NAMESPACES} AS n ON n.ns = ${ns}`;
+  const at = `so * ${NS_SLOTS} + ni`;
+  const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
+  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
+  const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
+  if (namesOnly) {
+    const keys = `SELECT pk, ${at} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
+    return `WITH ${numbered}, im_ns AS (${named(keys, "s.ns")}), ${names} SELECT n.pk, ${mapOf(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk`;
+  }
+  const entries = `SELECT pk, ${at} AS ns_at, e.key AS ns, e.value AS items FROM (SELECT pk, so, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM im_src)`;
+  const itemAt = d.pairOrder("ns_at", "ii");
   const primaryFlag = `it.${d.ident("primary")}`;
   const single = `CASE WHEN ${primaryFlag} IS TRUE AND row_number() OVER (PARTITION BY pk, ${primaryFlag} IS TRUE ORDER BY pl_at) > 1 THEN FALSE ELSE ${primaryFlag} END`;
   const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
   const item = d.struct(fields.map((f) => [f, f === "primary" && primary === "single" ? "p" : `it.${d.ident(f)}`] as const));
-  const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
-  const entries = `WITH im_entries AS (SELECT pk, sa, sb, sc, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM (${sourcesSql}) WHERE m IS NOT NULL), ` +
-    // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
-    `im_ns AS (SELECT pk, sa, sb, sc, ni, e.key AS ns, coalesce(n.lns, ${d.lower("e.key")}) AS lns, e.value AS items FROM im_entries LEFT JOIN ${NAMESPACES} AS n ON n.ns = e.key), ` +
-    `im_names AS (SELECT pk, lns, ${d.argMin("ns", nsAt)} AS name, min(${nsAt}) AS first FROM im_ns GROUP BY pk, lns)`;
-  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
-  if (namesOnly) return `${entries} SELECT n.pk, ${mapOf(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk`;
   return (
-    `${entries}, ` +
-    `im_items AS (SELECT pk, sa, sb, sc, ni, lns, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
+    `WITH ${numbered}, im_ns AS (${named(entries, "s.ns")}), ${names}, ` +
+    `im_items AS (SELECT pk, lns, ns_at, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
     // The first sight of each identity (events repeat theirs many times): a hash aggregate, not a sort.
     `im_first AS (SELECT pk, lns, ${d.argMin("it", itemAt)} AS it, min(${itemAt}) AS pl_at FROM im_items GROUP BY pk, lns, coalesce(it.id, 'undefined')), ` +
     `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
@@ -225,12 +234,13 @@ export function mergeProfilesSql(
   if (idmType?.kind === "map") {
     const idm = d.ident("identityMap");
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
+    // Only the keys when only the namespaces are read: grouping events by their maps whole is most of the cost.
+    const kept = (m: string): string => (use.identities ? m : d.mapKeys(m));
     const idSources =
-      `SELECT pk, 0 AS sa, -pos AS sb, CAST(0 AS BIGINT) AS sc, ${idm} AS m FROM ${ranked} UNION ALL ` +
+      `SELECT pk, 0 AS sa, -pos AS sb, ${kept(idm)} AS m FROM ${ranked} UNION ALL ` +
       // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
       // same first sights as every event's.
-      `SELECT pk, 1, pl_first.t, pl_first.s, m FROM (SELECT fk.pk, ${eventIdm} AS m, min({'t': e.pl_ts, 's': e.pl_seq}) AS pl_first ` +
-      `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m)`;
+      `SELECT fk.pk, 1, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}), ${kept(eventIdm)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`;
     parts.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
   for (const [alias, sql] of parts) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);
