@@ -23,7 +23,7 @@ import type { SqlDialect } from "../dialect.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
-import { FRAGMENTS, KEY_HASHES, KEYS, NAMESPACES } from "./identities.js";
+import { FRAGMENTS, KEY_HASHES, KEYS, NAMESPACES, positionOrder } from "./identities.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
 
@@ -112,20 +112,17 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
   }
 }
 
-/** A map's entries are at most this many (32 bits), so (source, entry) is one BIGINT: source × NS_SLOTS + entry. */
-const NS_SLOTS = 4294967296;
-
 /**
  * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, m): a profile's
  * sources in the order (sa, sb), `sb` a scalar. With `namesOnly`, `m` is only the map's keys and only its
  * namespaces are kept, in the same order, each with no identity. The sources are numbered per profile so that each
- * first sight is one integer (source, entry), and an item's one pairOrder of that and its place in the list.
+ * first sight is one integer (positionOrder of source and entry), and an item's one pairOrder of that and its place.
  */
 function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect, namesOnly: boolean): string {
   const numbered = `im_src AS (SELECT pk, m, row_number() OVER (PARTITION BY pk ORDER BY sa, sb) AS so FROM (${sourcesSql}) WHERE m IS NOT NULL)`;
   // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
   const named = (rows: string, ns: string): string => `SELECT s.*, coalesce(n.lns, ${d.lower(ns)}) AS lns FROM (${rows}) AS s LEFT JOIN ${NAMESPACES} AS n ON n.ns = ${ns}`;
-  const at = `so * ${NS_SLOTS} + ni`;
+  const at = positionOrder("so", "ni");
   const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
   const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
@@ -210,13 +207,16 @@ export function mergeProfilesSql(
       : conventions.mixedTimestamps === "perFragment"
         ? "coalesce(f_custom, f_ingest)"
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
+  // The positions are ranked over the few columns they need, and the merged columns joined after: a window
+  // carrying every merged column costs several times more.
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
+    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT r.pl_ds, r.pl_seq, r.pl_ingest, r.pl_custom, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
       `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
       `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
-      `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags) ` +
-      `SELECT *, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
-      `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)`,
+      `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
+      `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
+      `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
+      `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`,
   );
   const eventType = sources.eventType;
   const aggregates = [...profile.fields]
@@ -225,7 +225,7 @@ export function mergeProfilesSql(
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventsAgg = `SELECT fk.pk, ${d.orderedList(eventStruct, ["e.pl_ts", "e.pl_seq"])} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
+  const eventsAgg = `SELECT fk.pk, ${d.listOrderedByKey(eventStruct, d.pairOrder("e.pl_ts", "e.pl_seq"))} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
   const idmType = profile.fields.get("identityMap");
   // Each part is a table of its own before the join: one statement holding every part's aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
