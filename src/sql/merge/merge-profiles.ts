@@ -186,13 +186,18 @@ export function mergeProfilesSql(
   // Records carry only the columns merged, narrowed to what is read — but arrays whole when they are unioned, since
   // the union compares items whole (the merged value is narrowed after).
   const narrowed = (column: string, t: XdmType, full: XdmType): string => (t === full ? column : d.cast(column, sqlTypeOfXdm(t)));
+  const idmType = profile.fields.get("identityMap");
+  // Only the identityMaps' keys when only the namespaces are read: grouping events by their maps whole, and carrying
+  // the records' maps whole, is most of the cost.
+  const kept = (m: string): string => (idmType?.kind === "map" && !use.identities ? d.mapKeys(m) : m);
   const recordColumns = [
     ...["pl_ds", "pl_seq", "pl_ingest", "pl_custom"].map((c) => `r.${c}`),
     ...[...profile.fields]
       .filter(([name]) => name === "identityMap" || !SYSTEM_MANAGED.has(name))
       .map(([name, t]) => {
         const full = sources.profileType.fields.get(name)!;
-        return `${narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full)} AS ${d.ident(name)}`;
+        const column = narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full);
+        return `${name === "identityMap" ? kept(column) : column} AS ${d.ident(name)}`;
       }),
   ];
   // Application order: fragments ranked, then the records of each.
@@ -226,7 +231,6 @@ export function mergeProfilesSql(
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
   const eventsAgg = `SELECT fk.pk, ${d.listOrderedByKey(eventStruct, d.pairOrder("e.pl_ts", "e.pl_seq"))} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
-  const idmType = profile.fields.get("identityMap");
   // Each part is a table of its own before the join: one statement holding every part's aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
   const parts: Array<readonly [string, string]> = [["rec", recordsAgg]];
@@ -234,10 +238,8 @@ export function mergeProfilesSql(
   if (idmType?.kind === "map") {
     const idm = d.ident("identityMap");
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
-    // Only the keys when only the namespaces are read: grouping events by their maps whole is most of the cost.
-    const kept = (m: string): string => (use.identities ? m : d.mapKeys(m));
     const idSources =
-      `SELECT pk, 0 AS sa, -pos AS sb, ${kept(idm)} AS m FROM ${ranked} UNION ALL ` +
+      `SELECT pk, 0 AS sa, -pos AS sb, ${idm} AS m FROM ${ranked} UNION ALL ` +
       // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
       // same first sights as every event's.
       `SELECT fk.pk, 1, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}), ${kept(eventIdm)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`;
