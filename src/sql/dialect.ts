@@ -282,8 +282,8 @@ export abstract class SqlDialect {
   /** The values of `v` as a list ordered by `key`, a scalar no two rows of a group share (an aggregate; NULLs kept). */
   abstract listOrderedByKey(v: string, key: string): string;
   /**
-   * One scalar that orders as the pair (`high`, `low`) does, a NULL `high` last: `high` a BIGINT below 2^62 in magnitude, `low`
-   * a non-negative BIGINT. Aggregates and sorts over one scalar cost a fraction of those over a struct.
+   * One scalar that orders as the pair (`high`, `low`) does, a NULL `high` last: `high` a BIGINT below 2^62 in
+   * magnitude, `low` a non-negative BIGINT. Aggregates and sorts over one scalar cost a fraction of those over a struct.
    */
   abstract pairOrder(high: string, low: string): string;
   /** The list in reverse order. */
