@@ -289,6 +289,13 @@ export abstract class SqlDialect {
   abstract argMax(v: string, by: string): string;
   /** The values of `v` as a list ordered by `by` (an aggregate; NULLs kept). */
   abstract orderedList(v: string, by: readonly string[]): string;
+  /** The values of `v` as a list ordered by `key`, a scalar no two rows of a group share (an aggregate; NULLs kept). */
+  abstract listOrderedByKey(v: string, key: string): string;
+  /**
+   * One scalar that orders as the pair (`high`, `low`) does, a NULL `high` last: `high` a BIGINT below 2^62 in
+   * magnitude, `low` a non-negative BIGINT. Aggregates and sorts over one scalar cost a fraction of those over a struct.
+   */
+  abstract pairOrder(high: string, low: string): string;
   /** The list in reverse order. */
   abstract listReverse(list: string): string;
   /** The value of `v` on the row where `by` is smallest (an aggregate). */

@@ -403,6 +403,16 @@ export class DuckDbDialect extends SqlDialect {
     return `list_transform(list_sort(list(${keyed})), lambda pl_x: pl_x.v)`;
   }
 
+  listOrderedByKey(v: string, key: string): string {
+    // Grading the keys alone and picking the values by the grades: sorting (key, value) structs costs a third more.
+    const keyed = `list({'k': ${key}, 'v': ${v}})`;
+    return `list_select(list_transform(${keyed}, lambda pl_x: pl_x.v), list_grade_up(list_transform(${keyed}, lambda pl_x: pl_x.k)))`;
+  }
+
+  pairOrder(high: string, low: string): string {
+    return `CAST(coalesce(${high}, 4611686018427387904) AS HUGEINT) * 18446744073709551616 + ${low}`;
+  }
+
   listReverse(list: string): string {
     return `list_reverse(${list})`;
   }

@@ -23,7 +23,7 @@ import type { SqlDialect } from "../dialect.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
-import { FRAGMENTS, KEY_HASHES, KEYS, NAMESPACES } from "./identities.js";
+import { FRAGMENTS, KEY_HASHES, KEYS, NAMESPACES, positionOrder } from "./identities.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
 
@@ -113,26 +113,32 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
 }
 
 /**
- * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, sc, m): sources
- * ordered by (sa, sb, sc). With `namesOnly`, only its namespaces, in the same order, each with no identity.
+ * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, m): a profile's
+ * sources in the order (sa, sb), `sb` a scalar. With `namesOnly`, `m` is only the map's keys and only its
+ * namespaces are kept, in the same order, each with no identity. The sources are numbered per profile so that each
+ * first sight is one integer (positionOrder of source and entry), and an item's one pairOrder of that and its place.
  */
 function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect, namesOnly: boolean): string {
-  const nsAt = d.struct(["sa", "sb", "sc", "ni"].map((c) => [c, c] as const));
-  const itemAt = d.struct(["sa", "sb", "sc", "ni", "ii"].map((c) => [c, c] as const));
+  const numbered = `im_src AS (SELECT pk, m, row_number() OVER (PARTITION BY pk ORDER BY sa, sb) AS so FROM (${sourcesSql}) WHERE m IS NOT NULL)`;
+  // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
+  const named = (rows: string, ns: string): string => `SELECT s.*, coalesce(n.lns, ${d.lower(ns)}) AS lns FROM (${rows}) AS s LEFT JOIN ${NAMESPACES} AS n ON n.ns = ${ns}`;
+  const at = positionOrder("so", "ni");
+  const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
+  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
+  const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
+  if (namesOnly) {
+    const keys = `SELECT pk, ${at} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
+    return `WITH ${numbered}, im_ns AS (${named(keys, "s.ns")}), ${names} SELECT n.pk, ${mapOf(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk`;
+  }
+  const entries = `SELECT pk, ${at} AS ns_at, e.key AS ns, e.value AS items FROM (SELECT pk, so, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM im_src)`;
+  const itemAt = d.pairOrder("ns_at", "ii");
   const primaryFlag = `it.${d.ident("primary")}`;
   const single = `CASE WHEN ${primaryFlag} IS TRUE AND row_number() OVER (PARTITION BY pk, ${primaryFlag} IS TRUE ORDER BY pl_at) > 1 THEN FALSE ELSE ${primaryFlag} END`;
   const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
   const item = d.struct(fields.map((f) => [f, f === "primary" && primary === "single" ? "p" : `it.${d.ident(f)}`] as const));
-  const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
-  const entries = `WITH im_entries AS (SELECT pk, sa, sb, sc, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM (${sourcesSql}) WHERE m IS NOT NULL), ` +
-    // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
-    `im_ns AS (SELECT pk, sa, sb, sc, ni, e.key AS ns, coalesce(n.lns, ${d.lower("e.key")}) AS lns, e.value AS items FROM im_entries LEFT JOIN ${NAMESPACES} AS n ON n.ns = e.key), ` +
-    `im_names AS (SELECT pk, lns, ${d.argMin("ns", nsAt)} AS name, min(${nsAt}) AS first FROM im_ns GROUP BY pk, lns)`;
-  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
-  if (namesOnly) return `${entries} SELECT n.pk, ${mapOf(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk`;
   return (
-    `${entries}, ` +
-    `im_items AS (SELECT pk, sa, sb, sc, ni, lns, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
+    `WITH ${numbered}, im_ns AS (${named(entries, "s.ns")}), ${names}, ` +
+    `im_items AS (SELECT pk, lns, ns_at, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
     // The first sight of each identity (events repeat theirs many times): a hash aggregate, not a sort.
     `im_first AS (SELECT pk, lns, ${d.argMin("it", itemAt)} AS it, min(${itemAt}) AS pl_at FROM im_items GROUP BY pk, lns, coalesce(it.id, 'undefined')), ` +
     `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
@@ -180,13 +186,18 @@ export function mergeProfilesSql(
   // Records carry only the columns merged, narrowed to what is read — but arrays whole when they are unioned, since
   // the union compares items whole (the merged value is narrowed after).
   const narrowed = (column: string, t: XdmType, full: XdmType): string => (t === full ? column : d.cast(column, sqlTypeOfXdm(t)));
+  const idmType = profile.fields.get("identityMap");
+  // Only the identityMaps' keys when only the namespaces are read: grouping events by their maps whole, and carrying
+  // the records' maps whole, is most of the cost.
+  const kept = (m: string): string => (idmType?.kind === "map" && !use.identities ? d.mapKeys(m) : m);
   const recordColumns = [
     ...["pl_ds", "pl_seq", "pl_ingest", "pl_custom"].map((c) => `r.${c}`),
     ...[...profile.fields]
       .filter(([name]) => name === "identityMap" || !SYSTEM_MANAGED.has(name))
       .map(([name, t]) => {
         const full = sources.profileType.fields.get(name)!;
-        return `${narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full)} AS ${d.ident(name)}`;
+        const column = narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full);
+        return `${name === "identityMap" ? kept(column) : column} AS ${d.ident(name)}`;
       }),
   ];
   // Application order: fragments ranked, then the records of each.
@@ -201,13 +212,16 @@ export function mergeProfilesSql(
       : conventions.mixedTimestamps === "perFragment"
         ? "coalesce(f_custom, f_ingest)"
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
+  // The positions are ranked over the few columns they need, and the merged columns joined after: a window
+  // carrying every merged column costs several times more.
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
+    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT r.pl_ds, r.pl_seq, r.pl_ingest, r.pl_custom, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
       `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
       `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
-      `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags) ` +
-      `SELECT *, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
-      `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)`,
+      `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
+      `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
+      `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
+      `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`,
   );
   const eventType = sources.eventType;
   const aggregates = [...profile.fields]
@@ -216,8 +230,7 @@ export function mergeProfilesSql(
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventsAgg = `SELECT fk.pk, ${d.orderedList(eventStruct, ["e.pl_ts", "e.pl_seq"])} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
-  const idmType = profile.fields.get("identityMap");
+  const eventsAgg = `SELECT fk.pk, ${d.listOrderedByKey(eventStruct, d.pairOrder("e.pl_ts", "e.pl_seq"))} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
   // Each part is a table of its own before the join: one statement holding every part's aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
   const parts: Array<readonly [string, string]> = [["rec", recordsAgg]];
@@ -226,11 +239,10 @@ export function mergeProfilesSql(
     const idm = d.ident("identityMap");
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
     const idSources =
-      `SELECT pk, 0 AS sa, -pos AS sb, CAST(0 AS BIGINT) AS sc, ${idm} AS m FROM ${ranked} UNION ALL ` +
+      `SELECT pk, 0 AS sa, -pos AS sb, ${idm} AS m FROM ${ranked} UNION ALL ` +
       // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
       // same first sights as every event's.
-      `SELECT pk, 1, pl_first.t, pl_first.s, m FROM (SELECT fk.pk, ${eventIdm} AS m, min({'t': e.pl_ts, 's': e.pl_seq}) AS pl_first ` +
-      `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m)`;
+      `SELECT fk.pk, 1, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}), ${kept(eventIdm)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`;
     parts.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
   for (const [alias, sql] of parts) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);

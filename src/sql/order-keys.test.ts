@@ -1,0 +1,48 @@
+/**
+ * The merge's scalar order keys (pairOrder, positionOrder) and its list by one key (listOrderedByKey) order on DuckDB
+ * as the pairs and sorts they stand for: a key that orders otherwise would reorder profiles' events and identities.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DUCKDB } from "./duckdb.js";
+import { positionOrder } from "./merge/identities.js";
+
+/** Epoch-ms times (NULL, negative, the JavaScript Date bounds) and load positions (file × 2^32 + row), with ties. */
+const HIGHS = ["NULL", "-8640000000000000", "-1", "0", "1", "1712000000000", "8640000000000000"];
+const LOWS = ["0", "1", "4294967297", "4294967296 * 255 + 7", "9223372036854775807"];
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  connection = await instance.connect();
+  const values = HIGHS.flatMap((h) => LOWS.map((l) => `(CAST(${h} AS BIGINT), CAST(${l} AS BIGINT))`));
+  await connection.run(`CREATE TABLE pairs AS SELECT h, l, row_number() OVER () AS n FROM (VALUES ${values.join(", ")}) AS v(h, l)`);
+});
+
+afterAll(() => {
+  connection.closeSync();
+  instance.closeSync();
+});
+
+const column = async (sql: string): Promise<unknown[]> => (await connection.runAndReadAll(sql)).getRows().map((r) => r[0]);
+
+describe("the merge's order keys", () => {
+  it("pairOrder orders as (high NULLS LAST, low)", async () => {
+    const byPair = await column(`SELECT n FROM pairs ORDER BY h ASC NULLS LAST, l`);
+    expect(byPair).toHaveLength(HIGHS.length * LOWS.length);
+    expect(await column(`SELECT n FROM pairs ORDER BY ${DUCKDB.pairOrder("h", "l")}`)).toEqual(byPair);
+  });
+
+  it("positionOrder orders as (major, minor) for positions of lists", async () => {
+    const positions = `(SELECT a, b, row_number() OVER () AS n FROM (VALUES (1, 1), (1, 4294967295), (2, 1), (2147483647, 1), (2147483647, 4294967295), (3, 2)) AS v(a, b))`;
+    const byPair = await column(`SELECT n FROM ${positions} ORDER BY a, b`);
+    expect(await column(`SELECT n FROM ${positions} ORDER BY ${positionOrder("a", "b")}`)).toEqual(byPair);
+  });
+
+  it("listOrderedByKey lists the values in the order of their keys", async () => {
+    const [listed] = await column(`SELECT ${DUCKDB.listOrderedByKey("n", DUCKDB.pairOrder("h", "l"))} FROM pairs`);
+    expect((listed as { items: unknown[] }).items).toEqual(await column(`SELECT n FROM pairs ORDER BY h ASC NULLS LAST, l`));
+  });
+});
