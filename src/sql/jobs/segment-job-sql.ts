@@ -109,12 +109,14 @@ async function runPolicy(
       `LEFT JOIN (SELECT any_value(pkey) AS key, list(segmentId) AS segs FROM pl_prior WHERE status IS DISTINCT FROM 'exited' GROUP BY pkid) AS i ON i.key = m.${KEY}`,
   );
   session.stage = `evaluating the segments of merge policy ${policy.id}`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS SELECT p.kid AS pl_kid, x.* FROM (${pass}) AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass}`);
+  // The results by the profiles' key ids, which the transitions join on.
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`);
   // Each segment's transitions with its own version, then the entries as the store writes them.
   const asOfText = new Date(options.asOf).toISOString();
   const moves = segments.map((s, i) => {
     const id = q(s.definition.id);
-    const evaluated = `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_pass)`;
+    const evaluated = `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_eval)`;
     // The rules read a prior time only to drop an exited entry past retention (the entries are written from lqtText):
     // parsing the text is the costly part, so only exited entries' is parsed.
     const time = `CASE WHEN status = 'exited' THEN pql_string_ts(lqtText) END`;
