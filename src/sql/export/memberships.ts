@@ -113,14 +113,20 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
     ])} AS ${entryType})`;
   const [segmentId, status, lqt, version] = ["segmentId", "status", "lastQualificationTime", "version"].map((c) => d.ident(c));
   // ups: the key's own entries (group 0, by segment rank), then the others' (group 1, by first identity, segment rank).
+  // An own entry is the only one of its (profile, segment) that counts and needs no ranking (under `none` every entry
+  // is own): only the others' are ranked, for segments without an own entry.
+  const cand =
+    `SELECT i.pid, i.iid, i.iid = i.pid AS own, m.${segmentId} AS sid, m.${status} AS st, CAST(m.${lqt} AS TIMESTAMPTZ) AS lqt, m.${version} AS ver ` +
+    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik${read === undefined ? "" : ` WHERE m.${segmentId} IN (${inList(read.upsSegments, d)})`}`;
+  const others =
+    `SELECT pid, sid, st, lqt, ver, 1 AS g, first_iid AS a FROM (SELECT *, min(iid) OVER (PARTITION BY pid, sid) AS first_iid, ` +
+    `row_number() OVER (PARTITION BY pid, sid ORDER BY lqt DESC, iid) AS rk FROM cand AS c WHERE NOT own ` +
+    `AND NOT EXISTS (SELECT 1 FROM cand AS w WHERE w.own AND w.pid = c.pid AND w.sid = c.sid)) WHERE rk = 1`;
   const ups =
-    `WITH cand AS (SELECT i.pid, i.iid, i.iid = i.pid AS own, m.${segmentId} AS sid, m.${status} AS st, CAST(m.${lqt} AS TIMESTAMPTZ) AS lqt, m.${version} AS ver ` +
-    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik${read === undefined ? "" : ` WHERE m.${segmentId} IN (${inList(read.upsSegments, d)})`}), ` +
-    `ranked AS (SELECT *, bool_or(own) OVER (PARTITION BY pid, sid) AS has_own, min(iid) OVER (PARTITION BY pid, sid) AS first_iid, ` +
-    `row_number() OVER (PARTITION BY pid, sid ORDER BY own DESC, lqt DESC, iid) AS rk FROM cand) ` +
+    `WITH cand AS (${cand}), chosen AS (SELECT pid, sid, st, lqt, ver, 0 AS g, 0 AS a FROM cand WHERE own UNION ALL ${others}) ` +
     `SELECT pid, ${d.string(UPS_NAMESPACE)} AS ns, ${d.string(UPS_NAMESPACE)} AS lns, {'i': TRUE, 'v': 0, 'g': 1, 'a': 0, 'b': 0} AS nkey, sid, ` +
-    `{'i': s.sidx IS NULL, 'v': coalesce(s.sidx, 0), 'g': CASE WHEN has_own THEN 0 ELSE 1 END, 'a': CASE WHEN has_own THEN 0 ELSE first_iid END, 'b': s.srank} AS skey, ` +
-    `${entry("st", "lqt", "ver", "NULL")} AS entry, st, epoch_ms(lqt) AS lqt_ms FROM ranked JOIN ${segs} AS s ON s.segmentId = ranked.sid WHERE rk = 1`;
+    `{'i': s.sidx IS NULL, 'v': coalesce(s.sidx, 0), 'g': g, 'a': a, 'b': s.srank} AS skey, ` +
+    `${entry("st", "lqt", "ver", "NULL")} AS entry, st, epoch_ms(lqt) AS lqt_ms FROM chosen JOIN ${segs} AS s ON s.segmentId = chosen.sid`;
   const parts = [ups];
   if (tables.audiences !== undefined) {
     // External: valid at asOf (the reference skips `now > validUntil`); per namespace and segment the latest, ties the first seen.
@@ -134,10 +140,9 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
     );
   }
   const table = `${prefix}_entries`;
-  await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, dense_rank() OVER (PARTITION BY pid, lns ORDER BY nkey) = 1 AS ns_first ` +
-      `FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`,
-  );
+  // With `ups` entries only, every entry's namespace is the first of its name.
+  const nsFirst = tables.audiences === undefined ? "TRUE" : "dense_rank() OVER (PARTITION BY pid, lns ORDER BY nkey) = 1";
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, ${nsFirst} AS ns_first FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`);
   return table;
 }
 
