@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  DEFAULT_MEMBERSHIP_CONVENTIONS,
   EXITED_RETENTION_MS,
   MEMBERSHIP_SWITCHES,
   nextMembership,
@@ -87,5 +88,15 @@ describe("membership transitions as SQL agree with nextMembership", () => {
       new Set(["realized v-new", "exited v-new", "realized v-old", "existing v-old", "exited v-old", ...(model === "legacy" ? ["existing v-new"] : [])]),
     );
     expect(got.size).toBeLessThan(cases().length);
+  });
+
+  it("carries other columns of the prior entries through, NULL where there was none", async () => {
+    await sqlNext("legacy", DEFAULT_MEMBERSHIP_CONVENTIONS);
+    await con.run("CREATE OR REPLACE TEMP TABLE prior_noted AS SELECT *, 'note ' || key AS note FROM prior");
+    const sql = nextMembershipsSql(DUCKDB, "evaluated", "prior_noted", { asOf: ASOF, statusModel: "legacy", version: "v-new", carried: ["note"] });
+    const rows = (await con.runAndReadAll(`SELECT key, note FROM (${sql})`)).getRowObjects();
+    const withPrior = new Set(cases().filter((c) => c.prior !== undefined).map((c) => c.key));
+    expect(rows.some((r) => r["note"] === null)).toBe(true);
+    for (const r of rows) expect(r["note"], String(r["key"])).toBe(withPrior.has(String(r["key"])) ? `note ${String(r["key"])}` : null);
   });
 });

@@ -11,6 +11,8 @@
  * does: `kept` (the prior entry unchanged, written as it was) and `timeSet` (lastQualificationTime is the evaluation
  * instant; otherwise the prior entry's, written as it was). Entries of profiles or segments the job did not
  * evaluate are carried unchanged; an exited entry past retention and a profile that never qualified have none.
+ * Other columns of `prior` can be carried through as they are (`carried`: NULL where there was no prior entry), so
+ * a caller needs no join back to it.
  */
 import {
   DEFAULT_MEMBERSHIP_CONVENTIONS,
@@ -27,6 +29,8 @@ export interface MembershipSqlOptions {
   /** The version written on entries this evaluation touches. */
   readonly version: string;
   readonly conventions?: MembershipConventions;
+  /** Columns of `prior` the output carries, by name. */
+  readonly carried?: readonly string[];
 }
 
 /** `SELECT key, segmentId, status, lastQualificationTime, version` of the next snapshot. */
@@ -51,9 +55,10 @@ export function nextMembershipsSql(d: SqlDialect, evaluated: string, prior: stri
     ],
     s("exit"),
   );
+  const carried = (options.carried ?? []).map((c) => d.ident(c));
   const moves = [
     `SELECT ${d.coalesce([e(key), p(key)])} AS ${key}, ${d.coalesce([e(segmentId), p(segmentId)])} AS ${segmentId}, ${move} AS move,`,
-    `${p(status)} AS prior_status, ${p(lqt)} AS prior_time, ${p(ver)} AS prior_version`,
+    `${[`${p(status)} AS prior_status`, `${p(lqt)} AS prior_time`, `${p(ver)} AS prior_version`, ...carried.map((c) => `${p(c)} AS ${c}`)].join(", ")}`,
     `FROM ${evaluated} AS e FULL OUTER JOIN ${prior} AS p ON ${e(key)} = ${p(key)} AND ${e(segmentId)} = ${p(segmentId)}`,
   ].join(" ");
   const stayStatus = s(statusModel === "legacy" ? "existing" : "realized");
@@ -62,5 +67,6 @@ export function nextMembershipsSql(d: SqlDialect, evaluated: string, prior: stri
   const newTime = d.caseWhen([[movesTime, at]], "prior_time");
   const newVersion = d.caseWhen([[`move = ${s("keep")}`, "prior_version"]], s(version));
   const flags = `move = ${s("keep")} AS kept, ${movesTime} AS ${d.ident("timeSet")}`;
-  return `SELECT ${key}, ${segmentId}, ${newStatus} AS ${status}, ${newTime} AS ${lqt}, ${newVersion} AS ${ver}, ${flags} FROM (${moves}) AS m WHERE move <> ${s("none")}`;
+  const columns = [key, segmentId, `${newStatus} AS ${status}`, `${newTime} AS ${lqt}`, `${newVersion} AS ${ver}`, flags, ...carried];
+  return `SELECT ${columns.join(", ")} FROM (${moves}) AS m WHERE move <> ${s("none")}`;
 }

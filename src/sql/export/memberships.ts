@@ -17,14 +17,11 @@ import type { ExternalAudiences } from "../../segment/external-audiences.js";
 import { SEGMENT_MEMBERSHIP_TYPE, type XdmType } from "../../xdm/xdm-type.js";
 import { UPS_NAMESPACE } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
-import type { SqlSession } from "../merge/session.js";
+import type { AppendColumn, SqlSession } from "../merge/session.js";
 import { fileTypeName } from "./row-values.js";
 
 /** The entry struct of segmentMembership (status, lastQualificationTime, version, validUntil). */
 export const ENTRY_TYPE: XdmType = SEGMENT_MEMBERSHIP_TYPE.values.kind === "map" ? SEGMENT_MEMBERSHIP_TYPE.values.values : SEGMENT_MEMBERSHIP_TYPE.values;
-
-/** Rows per INSERT of literal rows. */
-const INSERT_ROWS = 500;
 
 /** The value of a key that JavaScript objects order first (an array index), or undefined. */
 export function arrayIndexOf(key: string): number | undefined {
@@ -33,16 +30,11 @@ export function arrayIndexOf(key: string): number | undefined {
 
 const utf16 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-async function insertRows(session: SqlSession, table: string, rows: readonly string[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_ROWS) await session.run(`INSERT INTO ${table} VALUES ${rows.slice(i, i + INSERT_ROWS).join(", ")}`);
-}
-
 const inList = (values: readonly string[], d: SqlDialect): string => (values.length === 0 ? "NULL" : values.map((v) => d.string(v)).join(", "));
 
-const indexSql = (key: string): string => {
-  const i = arrayIndexOf(key);
-  return i === undefined ? "NULL" : String(i);
-};
+const indexOf = (key: string): number | null => arrayIndexOf(key) ?? null;
+const varchar = (values: readonly (string | null)[]): AppendColumn => ({ type: "varchar", values });
+const bigint = (values: readonly (number | null)[]): AppendColumn => ({ type: "bigint", values });
 
 /**
  * Creates `table`, the external audiences as rows (identity key, namespace, lower-cased namespace, segment id, entry
@@ -50,42 +42,39 @@ const indexSql = (key: string): string => {
  * array-index values of namespace and segment id).
  */
 export async function createAudiencesTable(session: SqlSession, table: string, audiences: ExternalAudiences, d: SqlDialect): Promise<void> {
+  const rows = [...audiences].flatMap(([identity, members]) => members.map((m, i) => ({ identity, m, i })));
+  // Appended as plain columns (times in epoch ms), then typed in SQL: literal rows cost seconds per million.
+  const raw = `${table}_in`;
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} (identity VARCHAR, ns VARCHAR, lns VARCHAR, nidx BIGINT, segmentId VARCHAR, sidx BIGINT, ` +
-      `status VARCHAR, lqt TIMESTAMPTZ, validUntil TIMESTAMPTZ, until_ms BIGINT, mpos INTEGER)`,
+    `CREATE OR REPLACE TEMP TABLE ${raw} (identity VARCHAR, ns VARCHAR, lns VARCHAR, nidx BIGINT, segmentId VARCHAR, sidx BIGINT, ` +
+      `status VARCHAR, lqt_ms BIGINT, valid_ms BIGINT, until_ms BIGINT, mpos BIGINT)`,
   );
-  const rows: string[] = [];
-  for (const [identity, members] of audiences) {
-    members.forEach((m, i) => {
-      const e = m.entry;
-      const values = [
-        d.string(identity),
-        d.string(m.namespace),
-        d.string(m.namespace.toLowerCase()),
-        indexSql(m.namespace),
-        d.string(m.segmentId),
-        indexSql(m.segmentId),
-        d.string(e.status),
-        d.timestamp(Date.parse(e.lastQualificationTime)),
-        e.validUntil === undefined ? "NULL" : d.timestamp(Date.parse(e.validUntil)),
-        String(m.validUntil),
-        String(i),
-      ];
-      rows.push(`(${values.join(", ")})`);
-    });
-  }
-  await insertRows(session, table, rows);
+  await session.appendColumns(raw, [
+    varchar(rows.map((r) => r.identity)),
+    varchar(rows.map((r) => r.m.namespace)),
+    varchar(rows.map((r) => r.m.namespace.toLowerCase())),
+    bigint(rows.map((r) => indexOf(r.m.namespace))),
+    varchar(rows.map((r) => r.m.segmentId)),
+    bigint(rows.map((r) => indexOf(r.m.segmentId))),
+    varchar(rows.map((r) => r.m.entry.status)),
+    bigint(rows.map((r) => Date.parse(r.m.entry.lastQualificationTime))),
+    bigint(rows.map((r) => (r.m.entry.validUntil === undefined ? null : Date.parse(r.m.entry.validUntil)))),
+    bigint(rows.map((r) => r.m.validUntil)),
+    bigint(rows.map((r) => r.i)),
+  ]);
+  const at = (ms: string): string => `CAST(make_timestamp(${ms} * 1000) AS TIMESTAMPTZ)`;
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT identity, ns, lns, nidx, ${d.ident("segmentId")}, sidx, status, ${at("lqt_ms")} AS lqt, ` +
+      `${at("valid_ms")} AS ${d.ident("validUntil")}, until_ms, CAST(mpos AS INTEGER) AS mpos FROM ${raw}`,
+  );
+  await session.run(`DROP TABLE ${raw}`);
 }
 
 /** The memberships' segment ids with their rank in UTF-16 order and their array-index value. */
 async function createSegmentRanks(session: SqlSession, table: string, memberships: string, d: SqlDialect): Promise<void> {
   const ids = (await session.rows(`SELECT DISTINCT ${d.ident("segmentId")} AS s FROM ${memberships}`)).map((r) => String(r["s"])).sort(utf16);
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} (segmentId VARCHAR, srank INTEGER, sidx BIGINT)`);
-  await insertRows(
-    session,
-    table,
-    ids.map((id, i) => `(${d.string(id)}, ${i}, ${indexSql(id)})`),
-  );
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} (segmentId VARCHAR, srank BIGINT, sidx BIGINT)`);
+  await session.appendColumns(table, [varchar(ids), bigint(ids.map((_, i) => i)), bigint(ids.map(indexOf))]);
 }
 
 export interface MembershipTables {
@@ -124,14 +113,20 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
     ])} AS ${entryType})`;
   const [segmentId, status, lqt, version] = ["segmentId", "status", "lastQualificationTime", "version"].map((c) => d.ident(c));
   // ups: the key's own entries (group 0, by segment rank), then the others' (group 1, by first identity, segment rank).
+  // An own entry is the only one of its (profile, segment) that counts and needs no ranking (under `none` every entry
+  // is own): only the others' are ranked, for segments without an own entry.
+  const cand =
+    `SELECT i.pid, i.iid, i.iid = i.pid AS own, m.${segmentId} AS sid, m.${status} AS st, CAST(m.${lqt} AS TIMESTAMPTZ) AS lqt, m.${version} AS ver ` +
+    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik${read === undefined ? "" : ` WHERE m.${segmentId} IN (${inList(read.upsSegments, d)})`}`;
+  const others =
+    `SELECT pid, sid, st, lqt, ver, 1 AS g, first_iid AS a FROM (SELECT *, min(iid) OVER (PARTITION BY pid, sid) AS first_iid, ` +
+    `row_number() OVER (PARTITION BY pid, sid ORDER BY lqt DESC, iid) AS rk FROM cand AS c WHERE NOT own ` +
+    `AND NOT EXISTS (SELECT 1 FROM cand AS w WHERE w.own AND w.pid = c.pid AND w.sid = c.sid)) WHERE rk = 1`;
   const ups =
-    `WITH cand AS (SELECT i.pid, i.iid, i.iid = i.pid AS own, m.${segmentId} AS sid, m.${status} AS st, CAST(m.${lqt} AS TIMESTAMPTZ) AS lqt, m.${version} AS ver ` +
-    `FROM ${tables.identities} AS i JOIN ${tables.memberships} AS m ON m.${d.ident("key")} = i.ik${read === undefined ? "" : ` WHERE m.${segmentId} IN (${inList(read.upsSegments, d)})`}), ` +
-    `ranked AS (SELECT *, bool_or(own) OVER (PARTITION BY pid, sid) AS has_own, min(iid) OVER (PARTITION BY pid, sid) AS first_iid, ` +
-    `row_number() OVER (PARTITION BY pid, sid ORDER BY own DESC, lqt DESC, iid) AS rk FROM cand) ` +
+    `WITH cand AS (${cand}), chosen AS (SELECT pid, sid, st, lqt, ver, 0 AS g, 0 AS a FROM cand WHERE own UNION ALL ${others}) ` +
     `SELECT pid, ${d.string(UPS_NAMESPACE)} AS ns, ${d.string(UPS_NAMESPACE)} AS lns, {'i': TRUE, 'v': 0, 'g': 1, 'a': 0, 'b': 0} AS nkey, sid, ` +
-    `{'i': s.sidx IS NULL, 'v': coalesce(s.sidx, 0), 'g': CASE WHEN has_own THEN 0 ELSE 1 END, 'a': CASE WHEN has_own THEN 0 ELSE first_iid END, 'b': s.srank} AS skey, ` +
-    `${entry("st", "lqt", "ver", "NULL")} AS entry, st, epoch_ms(lqt) AS lqt_ms FROM ranked JOIN ${segs} AS s ON s.segmentId = ranked.sid WHERE rk = 1`;
+    `{'i': s.sidx IS NULL, 'v': coalesce(s.sidx, 0), 'g': g, 'a': a, 'b': s.srank} AS skey, ` +
+    `${entry("st", "lqt", "ver", "NULL")} AS entry, st, epoch_ms(lqt) AS lqt_ms FROM chosen JOIN ${segs} AS s ON s.segmentId = chosen.sid`;
   const parts = [ups];
   if (tables.audiences !== undefined) {
     // External: valid at asOf (the reference skips `now > validUntil`); per namespace and segment the latest, ties the first seen.
@@ -145,10 +140,9 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
     );
   }
   const table = `${prefix}_entries`;
-  await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, dense_rank() OVER (PARTITION BY pid, lns ORDER BY nkey) = 1 AS ns_first ` +
-      `FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`,
-  );
+  // With `ups` entries only, every entry's namespace is the first of its name.
+  const nsFirst = tables.audiences === undefined ? "TRUE" : "dense_rank() OVER (PARTITION BY pid, lns ORDER BY nkey) = 1";
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, ${nsFirst} AS ns_first FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`);
   return table;
 }
 

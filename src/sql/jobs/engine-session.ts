@@ -11,7 +11,7 @@ import { checkedWhile } from "../../engine/job-progress.js";
 import { ProfileLabError } from "../../xdm/errors.js";
 import { DUCKDB } from "../duckdb.js";
 import { DuckDbSession } from "../merge/duckdb-session.js";
-import type { SqlSession } from "../merge/session.js";
+import type { AppendColumn, SqlSession } from "../merge/session.js";
 
 export class SqlEngineError extends ProfileLabError {
   override readonly name = "SqlEngineError";
@@ -126,6 +126,11 @@ export class EngineSession implements SqlSession {
   appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
     const rows = columns[0]?.length ?? 0;
     return this.guarded(`appended from JavaScript: ${rows.toLocaleString("en-US")} rows into ${table}`, () => this.session.appendInts(table, columns), true);
+  }
+
+  appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void> {
+    const rows = columns[0]?.values.length ?? 0;
+    return this.guarded(`appended from JavaScript: ${rows.toLocaleString("en-US")} rows into ${table}`, () => this.session.appendColumns(table, columns), true);
   }
 
   /** The first column of a query as strings, chunk by chunk; a cancel is seen between chunks. */

@@ -7,11 +7,9 @@
  * identities superseded, everything else carried. Then the new snapshot is written in the store's line format and
  * order (what the reference writes, byte for byte), and the job's counters are read off the tables.
  *
- * The snapshot is one table of entries (key, segmentId, the entry's JSON as stored, its status and time): an entry
- * a run keeps is written back as it was read.
+ * The snapshot is one table of entries (key, its id in KEYS, segmentId, the entry's JSON as stored, its status and
+ * time): an entry a run keeps is written back as it was read. Profiles and entries meet on the keys' integer ids.
  */
-import { createWriteStream } from "node:fs";
-import { once } from "node:events";
 import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
 import type { SegmentPlan, SegmentShardResult } from "../../engine/segment-shard.js";
 import type { Checkpoint, StageProgress } from "../../engine/job-progress.js";
@@ -31,7 +29,7 @@ import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
 const q = (s: string): string => d.string(s);
-/** The membership snapshot as a table: (key, segmentId, raw — the entry's JSON as stored —, status, lqtText). */
+/** The membership snapshot as a table: (key, kid — its id in KEYS, NULL for a key no data has —, segmentId, raw — the entry's JSON as stored —, status, lqtText). */
 export const SNAPSHOT_TABLE = "pl_snap";
 const SNAP = SNAPSHOT_TABLE;
 const KEY = d.ident(MERGED_COLUMNS.key);
@@ -54,9 +52,9 @@ export interface SqlSegmentOptions {
 
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
 
-/** The snapshot table from the store's JSON Lines parts: one row per (key, segment), the entry's JSON as stored. */
+/** The snapshot table from the store's JSON Lines parts: one row per (key, segment), the entry's JSON as stored. KEYS must exist (SqlMerge.prepare). */
 export async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
-  const columns = `key VARCHAR, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR`;
+  const columns = `key VARCHAR, kid INTEGER, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR`;
   if (parts.length === 0) {
     await session.run(`CREATE OR REPLACE TEMP TABLE ${SNAP} (${columns})`);
     return;
@@ -64,8 +62,8 @@ export async function loadSnapshot(session: EngineSession, parts: readonly strin
   const files = `[${parts.map(q).join(", ")}]`;
   const entries = `SELECT key, unnest(map_entries(ups)) AS e FROM read_json(${files}, format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${STORED_ENTRY}'})`;
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT key, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, ` +
-      `json_extract_string(e.value, '$.status') AS status, json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM (${entries})`,
+    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT s.key, k.id AS kid, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, ` +
+      `json_extract_string(e.value, '$.status') AS status, json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM (${entries}) AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key`,
   );
 }
 
@@ -93,42 +91,50 @@ async function runPolicy(
   // The policy's profiles with their key ids.
   await session.run(`CREATE OR REPLACE TEMP TABLE pl_prof AS SELECT m.${KEY} AS pkey, m.${ORDER} AS ord, k.id AS kid FROM ${d.ident(merged)} AS m JOIN ${KEYS} AS k ON k.k = m.${KEY}`);
   // The stored entries that belong to a profile: under its key, or (pdg) under another of its identities.
-  const owner = graph === undefined ? "k.id" : "coalesce(g.label, k.id)";
+  const owner = graph === undefined ? "s.kid" : "coalesce(g.label, s.kid)";
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_owned AS SELECT s.*, p.pkey, s.key = p.pkey AS own, k.id AS kid FROM ${SNAP} AS s JOIN ${KEYS} AS k ON k.k = s.key ` +
-      `${graph === undefined ? "" : `LEFT JOIN ${graph} AS g ON g.id = k.id `}JOIN pl_prof AS p ON p.kid = ${owner}`,
+    `CREATE OR REPLACE TEMP TABLE pl_owned AS SELECT s.*, p.pkey, p.kid AS pkid, s.kid = p.kid AS own FROM ${SNAP} AS s ` +
+      `${graph === undefined ? "" : `LEFT JOIN ${graph} AS g ON g.id = s.kid `}JOIN pl_prof AS p ON p.kid = ${owner}`,
   );
   // What each profile had: its own entry, else the latest under its other identities (ties: the smallest identity).
-  await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_prior AS SELECT pkey AS key, segmentId, ` +
-      `arg_max({'raw': raw, 'status': status, 'lqtText': lqtText}, {'own': own, 't': lqtText, 'k': -kid}) AS e FROM pl_owned GROUP BY pkey, segmentId`,
-  );
+  // Own entries are one per (profile, segment) and need no ranking (under `none` every entry is own); only the others are grouped.
+  const columns = ["pkey", "pkid", "segmentId", "raw", "status", "lqtText"];
+  const others =
+    ` UNION ALL SELECT e.* FROM (SELECT arg_max({${columns.map((c) => `'${c}': ${c}`).join(", ")}}, {'t': lqtText, 'k': -kid}) AS e FROM pl_owned AS o WHERE NOT own ` +
+    `AND NOT EXISTS (SELECT 1 FROM pl_owned AS w WHERE w.own AND w.pkid = o.pkid AND w.segmentId = o.segmentId) GROUP BY pkid, segmentId)`;
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_prior AS SELECT ${columns.join(", ")} FROM pl_owned WHERE own${graph === undefined ? "" : others}`);
   // The row the segments read: xSegments is the ids of the segments the profile was in.
   await session.run(
     `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
-      `LEFT JOIN (SELECT key, list(segmentId) AS segs FROM pl_prior WHERE e.status IS DISTINCT FROM 'exited' GROUP BY key) AS i ON i.key = m.${KEY}`,
+      `LEFT JOIN (SELECT any_value(pkey) AS key, list(segmentId) AS segs FROM pl_prior WHERE status IS DISTINCT FROM 'exited' GROUP BY pkid) AS i ON i.key = m.${KEY}`,
   );
   session.stage = `evaluating the segments of merge policy ${policy.id}`;
   await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass}`);
+  // The results by the profiles' key ids, which the transitions join on.
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`);
   // Each segment's transitions with its own version, then the entries as the store writes them.
   const asOfText = new Date(options.asOf).toISOString();
   const moves = segments.map((s, i) => {
     const id = q(s.definition.id);
-    const evaluated = `(SELECT pl_key AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_pass)`;
-    const prior = `(SELECT key, segmentId, e.status AS status, pql_string_ts(e.lqtText) AS lastQualificationTime, json_extract_string(e.raw, '$.version') AS version FROM pl_prior WHERE segmentId = ${id})`;
-    return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version: String(s.definition.version ?? 1), conventions: options.conventions });
+    const evaluated = `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_eval)`;
+    // The rules read a prior time only to drop an exited entry past retention (the entries are written from lqtText):
+    // parsing the text is the costly part, so only exited entries' is parsed.
+    const time = `CASE WHEN status = 'exited' THEN pql_string_ts(lqtText) END`;
+    const prior = `(SELECT pkid AS key, segmentId, status, ${time} AS lastQualificationTime, json_extract_string(raw, '$.version') AS version, raw, lqtText FROM pl_prior WHERE segmentId = ${id})`;
+    const version = String(s.definition.version ?? 1);
+    return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version, conventions: options.conventions, carried: ["raw", "lqtText"] });
   });
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_next AS SELECT n.key, n.segmentId, n.status, ` +
-      `CASE WHEN n.kept THEN p.e.raw ELSE ${entryJson("n.status", `CASE WHEN n.timeSet THEN ${q(asOfText)} ELSE p.e.lqtText END`, "n.version")} END AS raw, ` +
-      `CASE WHEN n.kept OR NOT n.timeSet THEN p.e.lqtText ELSE ${q(asOfText)} END AS lqtText ` +
-      `FROM (${moves.join(" UNION ALL ")}) AS n LEFT JOIN pl_prior AS p ON p.key = n.key AND p.segmentId = n.segmentId`,
+    `CREATE OR REPLACE TEMP TABLE pl_next AS SELECT f.pkey AS key, n.key AS kid, n.segmentId, n.status, ` +
+      `CASE WHEN n.kept THEN n.raw ELSE ${entryJson("n.status", `CASE WHEN n.timeSet THEN ${q(asOfText)} ELSE n.lqtText END`, "n.version")} END AS raw, ` +
+      `CASE WHEN n.kept OR NOT n.timeSet THEN n.lqtText ELSE ${q(asOfText)} END AS lqtText ` +
+      `FROM (${moves.join(" UNION ALL ")}) AS n JOIN pl_prof AS f ON f.kid = n.key`,
   );
   await countPolicy(session, merged, segments.map((s) => s.definition.id), options.profileType, counters);
   // The snapshot moved on: the evaluated segments' entries of the policy's profiles (under any of their identities) replaced.
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT * FROM ${SNAP} AS s WHERE NOT (s.segmentId IN (${ids}) AND s.key IN (SELECT key FROM pl_owned)) ` +
-      `UNION ALL SELECT key, segmentId, raw, status, lqtText FROM pl_next`,
+    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT * FROM ${SNAP} AS s WHERE NOT (s.segmentId IN (${ids}) AND coalesce(s.kid IN (SELECT kid FROM pl_owned), FALSE)) ` +
+      `UNION ALL SELECT key, kid, segmentId, raw, status, lqtText FROM pl_next`,
   );
   const [stats] = await session.rows(
     `SELECT (SELECT count(*) FROM pl_prof) AS profiles, ` +
@@ -143,7 +149,7 @@ async function runPolicy(
  */
 async function countPolicy(session: EngineSession, merged: string, segmentIds: readonly string[], profileType: XdmObject, counters: SegmentCounters): Promise<void> {
   const byStatus = await session.rows(
-    `SELECT n.segmentId, n.status, count(*) AS n FROM pl_next AS n JOIN pl_prof AS p ON p.pkey = n.key GROUP BY n.segmentId, n.status ORDER BY min(p.ord)`,
+    `SELECT n.segmentId, n.status, count(*) AS n FROM pl_next AS n JOIN pl_prof AS p ON p.kid = n.kid GROUP BY n.segmentId, n.status ORDER BY min(p.ord)`,
   );
   const hasMap = profileType.fields.get("identityMap")?.kind === "map";
   const byNamespace = hasMap
@@ -169,27 +175,21 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
 /**
  * Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key), the
  * keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot — is its own
- * component, hashed here).
+ * component, hashed here). DuckDB builds the lines and writes the file itself (one unquoted CSV column), in order.
  */
 async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
-  const hashOf = (table: string, key: string): string => `coalesce(${table}.h, ${d.fnv1aUtf16(key)} - 2147483648)`;
+  // A key's entries unordered, sorted as a list after: an ordered aggregate sorts each of the many small groups apart.
+  const entries = `SELECT key, list({'s': segmentId, 'v': to_json(segmentId) || ':' || raw}) AS ups FROM ${SNAP} GROUP BY key`;
+  const keyed =
+    `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${entries}) AS e LEFT JOIN ${KEYS} AS k ON k.k = e.key LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = k.id ` +
+    `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
+  // Hashed in SQL only where a hash is missing: in a coalesce, DuckDB computes the fallback for every row.
+  const hashed = `SELECT *, CASE WHEN kh IS NULL OR ch IS NULL THEN ${d.fnv1aUtf16("key")} - 2147483648 END AS h0 FROM (${keyed})`;
   const lines =
-    `SELECT '{"key":' || to_json(s.key) || ',"ups":{' || string_agg(to_json(s.segmentId) || ':' || s.raw, ',' ORDER BY s.segmentId) || '}}' AS line, ` +
-    `any_value(${hashOf("hc", "s.key")}) AS ch, coalesce(kc.k, s.key) AS c, any_value(${hashOf("hk", "s.key")}) AS kh, s.key AS k ` +
-    `FROM ${SNAP} AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = k.id LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id ` +
-    `LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id GROUP BY s.key, kc.k`;
-  const out = createWriteStream(file);
-  let n = 0;
-  try {
-    for await (const chunk of session.strings(`SELECT line FROM (${lines}) ORDER BY ch, c, kh, k`)) {
-      n += chunk.length;
-      if (!out.write(`${chunk.join("\n")}\n`)) await once(out, "drain");
-    }
-  } finally {
-    out.end();
-    await once(out, "close");
-  }
-  return n;
+    `SELECT '{"key":' || to_json(key) || ',"ups":{' || array_to_string(list_transform(list_sort(ups), lambda x: x.v), ',') || '}}' AS line ` +
+    `FROM (${hashed}) ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`;
+  const [written] = await session.rows(`COPY (${lines}) TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+  return Number(written!["Count"]);
 }
 
 /** What a policy's run needs: its segment pass over `pl_rows`, and the fields it reads (all the merge carries). */

@@ -2,9 +2,9 @@
  * The SQL merge's session on an @duckdb/node-api connection: the dialect's prelude run once, integer columns read
  * from the result's vectors and appended back in data chunks (no per-value objects on either side).
  */
-import { DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBIntegerVector } from "@duckdb/node-api";
+import { BIGINT, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBIntegerVector } from "@duckdb/node-api";
 import { DUCKDB } from "../duckdb.js";
-import type { SqlSession } from "./session.js";
+import type { AppendColumn, SqlSession } from "./session.js";
 
 /** Rows per appended chunk: DuckDB's vector size. */
 const CHUNK = 2048;
@@ -61,6 +61,22 @@ export class DuckDbSession implements SqlSession {
         const vector = chunk.getColumnVector(c) as DuckDBIntegerVector;
         for (let i = 0; i < n; i++) vector.setItem(i, column[start + i]!);
         vector.flush();
+      });
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+    appender.closeSync();
+  }
+
+  async appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void> {
+    const appender = await this.connection.createAppender(table);
+    const rows = columns[0]?.values.length ?? 0;
+    for (let start = 0; start < rows; start += CHUNK) {
+      const n = Math.min(CHUNK, rows - start);
+      const chunk = DuckDBDataChunk.create(columns.map((c) => (c.type === "varchar" ? VARCHAR : BIGINT)), n);
+      columns.forEach((column, c) => {
+        const values = column.values.slice(start, start + n);
+        chunk.setColumnValues(c, column.type === "varchar" ? values : values.map((v) => (v === null ? null : BigInt(v as number))));
       });
       appender.appendDataChunk(chunk);
     }

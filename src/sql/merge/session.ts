@@ -3,6 +3,11 @@
  * streamed out and appended back (the identity union-find runs in JavaScript over integer ids the engine hands
  * out and takes back; keys are hashed there too). The DuckDB connection is one (duckdb-session.ts).
  */
+/** A column of rows to append, given whole: text (VARCHAR) or whole numbers (BIGINT, within ±2^53); null is NULL. */
+export type AppendColumn =
+  | { readonly type: "varchar"; readonly values: readonly (string | null)[] }
+  | { readonly type: "bigint"; readonly values: readonly (number | null)[] };
+
 export interface SqlSession {
   run(sql: string): Promise<void>;
   /** A small result as JSON-like row objects. */
@@ -11,6 +16,8 @@ export interface SqlSession {
   intChunks(sql: string): AsyncIterable<Int32Array[]>;
   /** Appends rows to an existing table of INTEGER columns, given column-wise. */
   appendInts(table: string, columns: readonly Int32Array[]): Promise<void>;
+  /** Appends rows to an existing table whose columns have the given types, given column-wise (no SQL text per value). */
+  appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void>;
   /** The first column of a query as strings, chunk by chunk (for work done in JavaScript over large results). */
   strings(sql: string): AsyncIterable<string[]>;
 }
