@@ -11,7 +11,8 @@ import type { JsonObject } from "../xdm/types.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
 import { compileDataset, type CompiledDataset, type CustomDatasetPlan } from "./custom-datasets.js";
-import { anonymousEvents, anonymousVisitorCount, personEvents } from "./events.js";
+import { eventBatch } from "./event-columns.js";
+import { anonymousEvents, anonymousVisitorCount, eventJson, personEvents, type EventRow } from "./events.js";
 import { targetedRows, type TargetCounts, type TargetPlan } from "./targets.js";
 import { isoTime, makePerson, type BuiltinShape, type DatasetKey, type GenContext } from "./model.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
@@ -23,6 +24,9 @@ export const BLOCK_PERSONS = 1000;
 /** The built-in datasets that hold rows, in the order a block returns them (before the config's datasets). */
 export const ROW_DATASETS = ["crm", "loyalty", "web", "events"] as const;
 export type RowDatasetKey = (typeof ROW_DATASETS)[number];
+/** The built-in record datasets (their rows are objects; the events' are built as columns). */
+const RECORD_DATASETS = ["crm", "loyalty", "web"] as const;
+type RecordDatasetKey = (typeof RECORD_DATASETS)[number];
 
 /** Each row dataset's schema. */
 export const DATASET_SCHEMAS: Readonly<Record<RowDatasetKey, SchemaSlug>> = {
@@ -169,7 +173,8 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   const first = task.block * BLOCK_PERSONS;
   const end = Math.min(first + BLOCK_PERSONS, task.profiles);
   if (task.target !== undefined) return targetedBlock(task, task.target, ctx, custom, first, end);
-  const builtin: Record<RowDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [], events: [] };
+  const builtin: Record<RecordDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [] };
+  const events: EventRow[] = [];
   const own = custom.map((): JsonObject[] => []);
   const ownPersons = custom.map(() => 0);
   const visitors = task.builtin ? anonymousVisitorCount(ctx) : 0;
@@ -177,13 +182,13 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   let v = visitors === 0 ? 0 : Math.max(0, Math.floor((first * visitors) / task.profiles) - 2);
   while (v < visitors && visitorSlot(v, task.profiles, visitors) < first) v++;
   for (let i = first; i < end; i++) {
-    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) builtin.events.push(...anonymousEvents(ctx, v));
+    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) events.push(...anonymousEvents(ctx, v));
     const person = makePerson(ctx, i);
     if (task.builtin) {
       builtin.crm.push(...crmRecords(ctx, person));
       builtin.loyalty.push(...loyaltyRecords(ctx, person));
       builtin.web.push(...webRecords(ctx, person));
-      builtin.events.push(...personEvents(ctx, person));
+      events.push(...personEvents(ctx, person));
     }
     for (const [k, d] of custom.entries()) {
       const before = own[k]!.length;
@@ -191,16 +196,21 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
       if (own[k]!.length > before) ownPersons[k]!++;
     }
   }
-  if (end === task.profiles) for (; v < visitors; v++) builtin.events.push(...anonymousEvents(ctx, v));
-  const sets: { rows: JsonObject[]; type: () => XdmObject }[] = [
-    ...(task.builtin ? ROW_DATASETS.map((key) => ({ rows: builtin[key], type: () => rowTypeOf(key) })) : []),
-    ...custom.map((d, k) => ({ rows: own[k]!, type: () => customRowType(d) })),
+  if (end === task.profiles) for (; v < visitors; v++) events.push(...anonymousEvents(ctx, v));
+  const sets: { rows: number; encode: () => Uint8Array }[] = [
+    ...(task.builtin
+      ? [
+          ...RECORD_DATASETS.map((key) => ({ rows: builtin[key].length, encode: () => encodeRows(task.format, () => rowTypeOf(key), builtin[key]) })),
+          { rows: events.length, encode: () => encodeEvents(ctx, task.format, events) },
+        ]
+      : []),
+    ...custom.map((d, k) => ({ rows: own[k]!.length, encode: () => encodeRows(task.format, () => customRowType(d), own[k]!) })),
   ];
   return {
     block: task.block,
     persons: end - first,
-    rows: sets.map((d) => d.rows.length),
-    data: sets.map((d) => ownBuffer(encodeRows(task.format, d.type, d.rows))),
+    rows: sets.map((d) => d.rows),
+    data: sets.map((d) => ownBuffer(d.encode())),
     custom: customCounts(own, ownPersons, custom),
   };
 }
@@ -228,6 +238,12 @@ function encodeRows(format: BlockPlan["format"], rowType: () => XdmObject, rows:
     return utf8.encode(text);
   }
   return tableToIPC(new Table([batchBuilderFor(rowType()).build(rows)]), "stream");
+}
+
+/** The events as the format's bytes; for Parquet, their columns built straight from the events. */
+function encodeEvents(ctx: GenContext, format: BlockPlan["format"], events: readonly EventRow[]): Uint8Array {
+  if (format === "jsonl" || events.length === 0) return encodeRows(format, () => rowTypeOf("events"), events.map((e) => eventJson(ctx, e)));
+  return tableToIPC(new Table([eventBatch(rowTypeOf("events"), events)]), "stream");
 }
 
 function ownBuffer(bytes: Uint8Array): Uint8Array {

@@ -11,12 +11,12 @@ import { PRODUCTS, SITE, type Product } from "./vocab.js";
 
 type Intent = "browse" | "shop" | "cart" | "buy";
 
-interface LineItem {
+export interface LineItem {
   readonly product: Product;
   readonly quantity: number;
 }
 
-type Action =
+export type Action =
   | { readonly kind: "page"; readonly name: string; readonly url: string }
   | { readonly kind: "view"; readonly items: readonly LineItem[] }
   | { readonly kind: "add"; readonly items: readonly LineItem[] }
@@ -104,8 +104,76 @@ function planSession(rng: Rng, intent: Intent): Action[] {
   return actions;
 }
 
+/** A line item's price: its product's price times the quantity, rounded to the cent. */
+export function itemTotal(item: LineItem): number {
+  return round2(item.product.price * item.quantity);
+}
+
+/** An order's total. */
+export function orderTotal(items: readonly LineItem[]): number {
+  return round2(items.reduce((sum, i) => sum + i.product.price * i.quantity, 0));
+}
+
 function itemsJson(items: readonly LineItem[]): JsonObject[] {
-  return items.map((i) => ({ SKU: i.product.sku, name: i.product.name, quantity: i.quantity, priceTotal: round2(i.product.price * i.quantity) }));
+  return items.map((i) => ({ SKU: i.product.sku, name: i.product.name, quantity: i.quantity, priceTotal: itemTotal(i) }));
+}
+
+/** Each action's XDM event type. */
+export const EVENT_TYPES: Readonly<Record<Action["kind"], string>> = {
+  page: "web.webpagedetails.pageViews",
+  view: "commerce.productViews",
+  add: "commerce.productListAdds",
+  purchase: "commerce.purchases",
+};
+
+/**
+ * One event as generated: flat, one shape whatever its kind, so a block's events cost one small object each.
+ * The dataset's rows are made from it: JSON objects (`eventJson`) or Arrow columns straight away
+ * (`event-columns.ts`).
+ */
+export interface EventRow {
+  readonly id: string;
+  /** When it happened (epoch ms). */
+  readonly ms: number;
+  readonly action: Action;
+  readonly device: Device;
+  /** The CRMID the event carries once signed in, else undefined. */
+  readonly crmId: string | undefined;
+  /** A purchase's order id, else "". */
+  readonly purchaseId: string;
+  readonly ingest: Stamp;
+}
+
+/** An event's row as a JSON object (the JSON Lines text and the row a schema describes). */
+export function eventJson(ctx: GenContext, e: EventRow): JsonObject {
+  const identityMap: JsonObject = { ECID: [{ id: e.device.ecid, authenticatedState: "ambiguous", primary: true }] };
+  if (e.crmId !== undefined) identityMap["CRMID"] = [{ id: e.crmId, authenticatedState: "authenticated", primary: false }];
+  const action = e.action;
+  const event: JsonObject = { _id: e.id, timestamp: ctx.time(e.ms), eventType: EVENT_TYPES[action.kind], identityMap };
+  switch (action.kind) {
+    case "page":
+      event["web"] = { webPageDetails: { name: action.name, URL: action.url, pageViews: { value: 1 } } };
+      break;
+    case "view":
+      event["commerce"] = { productViews: { value: 1 } };
+      event["productListItems"] = itemsJson(action.items);
+      break;
+    case "add":
+      event["commerce"] = { productListAdds: { value: 1 } };
+      event["productListItems"] = itemsJson(action.items);
+      break;
+    case "purchase":
+      event["commerce"] = {
+        order: { purchaseID: e.purchaseId, priceTotal: orderTotal(action.items), currencyCode: "USD" },
+        purchases: { value: 1 },
+      };
+      event["productListItems"] = itemsJson(action.items);
+      break;
+  }
+  event["environment"] = { browserDetails: { name: e.device.browser, version: e.device.browserVersion } };
+  event["device"] = { type: e.device.type };
+  event["_acp_system_metadata"] = systemMetadata(ctx, e.ingest);
+  return event;
 }
 
 interface SessionSpec {
@@ -117,7 +185,7 @@ interface SessionSpec {
 }
 
 /** The events of one session, at most `maxEvents` (a truncated session keeps its funnel prefix). */
-function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: number): JsonObject[] {
+function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: number): EventRow[] {
   const actions = planSession(rng, spec.intent).slice(0, Math.max(0, maxEvents));
   const loginAt = spec.crmId === undefined ? Infinity : rng.chance(0.65) ? 0 : rng.int(1, Math.max(1, actions.length - 1));
   // Ingestion delay: streamed within minutes (85 % by default), uploaded hours to days later (12 %), or
@@ -131,49 +199,22 @@ function buildSession(ctx: GenContext, rng: Rng, spec: SessionSpec, maxEvents: n
   ] as const);
   const baseDelay = delayClass === "delayed" ? rng.int(HOUR, 3 * DAY) : delayClass === "late" ? rng.int(7 * DAY, 40 * DAY) : 0;
 
-  const out: JsonObject[] = [];
+  const out: EventRow[] = [];
   let t = spec.startMs;
   for (let i = 0; i < actions.length; i++) {
     const action = actions[i] as Action;
-    const identityMap: JsonObject = { ECID: [{ id: spec.device.ecid, authenticatedState: "ambiguous", primary: true }] };
-    if (spec.crmId !== undefined && i >= loginAt) {
-      identityMap["CRMID"] = [{ id: spec.crmId, authenticatedState: "authenticated", primary: false }];
-    }
-    const event: JsonObject = { _id: rng.uuid(), timestamp: ctx.time(t), eventType: "" };
-    switch (action.kind) {
-      case "page":
-        event["eventType"] = "web.webpagedetails.pageViews";
-        event["identityMap"] = identityMap;
-        event["web"] = { webPageDetails: { name: action.name, URL: action.url, pageViews: { value: 1 } } };
-        break;
-      case "view":
-        event["eventType"] = "commerce.productViews";
-        event["identityMap"] = identityMap;
-        event["commerce"] = { productViews: { value: 1 } };
-        event["productListItems"] = itemsJson(action.items);
-        break;
-      case "add":
-        event["eventType"] = "commerce.productListAdds";
-        event["identityMap"] = identityMap;
-        event["commerce"] = { productListAdds: { value: 1 } };
-        event["productListItems"] = itemsJson(action.items);
-        break;
-      case "purchase": {
-        event["eventType"] = "commerce.purchases";
-        event["identityMap"] = identityMap;
-        const total = round2(action.items.reduce((sum, i) => sum + i.product.price * i.quantity, 0));
-        event["commerce"] = {
-          order: { purchaseID: rng.u32().toString(36) + rng.u32().toString(36), priceTotal: total, currencyCode: "USD" },
-          purchases: { value: 1 },
-        };
-        event["productListItems"] = itemsJson(action.items);
-        break;
-      }
-    }
-    event["environment"] = { browserDetails: { name: spec.device.browser, version: spec.device.browserVersion } };
-    event["device"] = { type: spec.device.type };
-    event["_acp_system_metadata"] = systemMetadata(ctx, eventIngest(ctx, rng, t, delayClass, baseDelay));
-    out.push(event);
+    // The draws in the order the events always made them: id, order id, ingestion, the gap to the next.
+    const id = rng.uuid();
+    const purchaseId = action.kind === "purchase" ? rng.u32().toString(36) + rng.u32().toString(36) : "";
+    out.push({
+      id,
+      ms: t,
+      action,
+      device: spec.device,
+      crmId: i >= loginAt ? spec.crmId : undefined,
+      purchaseId,
+      ingest: eventIngest(ctx, rng, t, delayClass, baseDelay),
+    });
     t += rng.int(8, 150) * 1000;
   }
   return out;
@@ -192,18 +233,18 @@ function sessionStart(ctx: GenContext, rng: Rng): number {
   return ctx.refMs - EVENT_DAYS * DAY + Math.floor(rng.float() * (EVENT_DAYS * DAY - 2 * HOUR));
 }
 
-function sortSessions(sessions: { start: number; events: JsonObject[] }[]): JsonObject[] {
+function sortSessions(sessions: { start: number; events: EventRow[] }[]): EventRow[] {
   sessions.sort((a, b) => a.start - b.start);
   return sessions.flatMap((s) => s.events);
 }
 
 /** All events of a known person, in time order (sessions sorted by start). */
-export function personEvents(ctx: GenContext, p: Person): JsonObject[] {
+export function personEvents(ctx: GenContext, p: Person): EventRow[] {
   if (p.eventTarget <= 0 || p.devices.length === 0) return [];
   const rng = new Rng(ctx.seed, "events", p.index);
   const account = hasAccount(p);
   const deviceWeights = p.devices.map((d, i) => [d, i === 0 ? 3 : 1] as const);
-  const sessions: { start: number; events: JsonObject[] }[] = [];
+  const sessions: { start: number; events: EventRow[] }[] = [];
   let count = 0;
   while (count < p.eventTarget) {
     const intent = rng.weighted<Intent>([
@@ -236,11 +277,11 @@ export function anonymousVisitorCount(ctx: GenContext): number {
   return Math.max(1, Math.round((ctx.profiles * ctx.eventsPerProfile * ctx.shape.events.anonymous) / 3));
 }
 
-export function anonymousEvents(ctx: GenContext, visitor: number): JsonObject[] {
+export function anonymousEvents(ctx: GenContext, visitor: number): EventRow[] {
   const rng = new Rng(ctx.seed, "anonymous", visitor);
   const device = makeDevice(rng, ctx.profiles * 4 + visitor);
   const target = Math.min(12, 1 + rng.geometric(1 / 3));
-  const sessions: { start: number; events: JsonObject[] }[] = [];
+  const sessions: { start: number; events: EventRow[] }[] = [];
   let count = 0;
   while (count < target) {
     const intent = rng.weighted<Intent>([

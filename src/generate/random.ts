@@ -32,10 +32,17 @@ export function cyrb128(text: string): [number, number, number, number] {
   return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
 }
 
-const HEX = "0123456789abcdef";
-const HEX_CODES = Array.from(HEX, (c) => c.charCodeAt(0));
+const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 /** Scratch char codes of one UUID (dashes at 8, 13, 18, 23). */
 const UUID_CODES: number[] = Array.from("00000000-0000-0000-0000-000000000000", (c) => c.charCodeAt(0));
+
+/**
+ * A string from char codes in one go: flat, where `+=` makes a rope of one piece per character that every
+ * later read (the Arrow builder's join, once per row that repeats a batch id or an ECID) walks again.
+ */
+function flat(codes: readonly number[]): string {
+  return String.fromCharCode.apply(null, codes as number[]);
+}
 
 export class Rng {
   private a: number;
@@ -123,16 +130,16 @@ export class Rng {
 
   /** `n` lowercase hexadecimal characters. */
   hex(n: number): string {
-    let out = "";
-    for (let i = 0; i < n; i++) out += HEX[this.u32() & 15];
-    return out;
+    const codes = new Array<number>(n);
+    for (let i = 0; i < n; i++) codes[i] = HEX_CODES[this.u32() & 15]!;
+    return flat(codes);
   }
 
   /** `n` decimal digits (the first may be 0). */
   digits(n: number): string {
-    let out = "";
-    for (let i = 0; i < n; i++) out += String(this.u32() % 10);
-    return out;
+    const codes = new Array<number>(n);
+    for (let i = 0; i < n; i++) codes[i] = 0x30 + (this.u32() % 10);
+    return flat(codes);
   }
 
   /** An RFC 4122 version-4 UUID built from this stream. */
@@ -146,7 +153,7 @@ export class Rng {
       if (i === 8 || i === 12 || i === 16 || i === 20) k++; // the dashes stay in place
       codes[k++] = i === 12 ? 0x34 : HEX_CODES[i === 16 ? (d & 3) | 8 : d]!;
     }
-    return String.fromCharCode.apply(null, codes);
+    return flat(codes);
   }
 
   /** A shuffled copy (Fisher–Yates). */

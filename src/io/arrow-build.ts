@@ -89,6 +89,19 @@ export function batchBuilderFor(row: XdmObject): BatchBuilder {
   return plan;
 }
 
+/**
+ * One column's Data from its values (what `build` would take from the rows' field), for builders that gather
+ * their values column by column instead of making row objects. A value that does not fit throws.
+ */
+export function columnData(t: XdmType, type: DataType, values: readonly unknown[]): Data {
+  try {
+    return compileColumn(t, type, "$")(values, values.length, null);
+  } catch (e) {
+    if (e instanceof Mismatch) throw new Error(`column value ${e.row}: expected ${e.expected}, got ${describeValue(e.value)}`);
+    throw e;
+  }
+}
+
 // ───────────────────────────── plan ─────────────────────────────
 
 /** Thrown inside a column closure; turned into a ColumnTypeError with the exact value path at the top. */

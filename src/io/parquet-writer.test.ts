@@ -356,6 +356,21 @@ describe("ParquetFileWriter → DuckDB", () => {
       expect(c?.n).toBe(500);
     }
   });
+  it.each([
+    [{}, true, true],
+    [{ dictionary: false, statistics: "chunk" }, false, true],
+    [{ dictionary: false, statistics: "none" }, false, false],
+  ] as const)("writes dictionaries and statistics as asked (%j), the same rows either way", async (options, dictionaries, stats) => {
+    const rows = Array.from({ length: 500 }, (_, i) => profile(i));
+    const path = tmpFile(`props-${String(dictionaries)}-${String(stats)}`);
+    await writeFile(path, rows, PROFILE, options);
+    const [m] = await query(
+      `SELECT bool_or(dictionary_page_offset IS NOT NULL) AS dict, bool_or(stats_min_value IS NOT NULL) AS stats FROM parquet_metadata('${path}')`,
+    );
+    expect(m).toEqual({ dict: dictionaries, stats });
+    const [c] = await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT personId)::INTEGER AS ids FROM read_parquet('${path}')`);
+    expect(c).toEqual({ n: 500, ids: 500 });
+  });
 });
 
 describe("ParquetFileWriter errors and abort", () => {

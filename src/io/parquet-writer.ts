@@ -27,6 +27,13 @@ export interface ParquetWriteOptions {
   rowGroupSize?: number;
   /** Rows per Arrow batch handed to the encoder (default 5,000); bounds the JS memory of a writer. */
   batchRows?: number;
+  /**
+   * Dictionary-encode the columns (default true). Off, data of mostly distinct strings (ids, e-mails) costs the
+   * encoder about a third less CPU, and zstd makes up for the repeated ones.
+   */
+  dictionary?: boolean;
+  /** Column statistics: per page (default), per column chunk only (what readers prune row groups by), or none. */
+  statistics?: "page" | "chunk" | "none";
 }
 
 export interface ParquetWriteResult {
@@ -39,6 +46,12 @@ export interface ParquetWriteResult {
 const DEFAULT_ROW_GROUP_SIZE = 100_000;
 // An export writes up to one batch per segment at once: 5,000 rows each keeps ten of them within ~100 MB.
 const DEFAULT_BATCH_ROWS = 5_000;
+
+const STATISTICS: Record<NonNullable<ParquetWriteOptions["statistics"]>, PW.EnabledStatistics> = {
+  page: PW.EnabledStatistics.Page,
+  chunk: PW.EnabledStatistics.Chunk,
+  none: PW.EnabledStatistics.None,
+};
 
 const COMPRESSION: Record<NonNullable<ParquetWriteOptions["compression"]>, PW.Compression> = {
   zstd: PW.Compression.ZSTD,
@@ -98,8 +111,15 @@ export class ParquetFileWriter {
     const rowGroupSize = positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
     const compression = COMPRESSION[options.compression ?? "zstd"];
     if (compression === undefined) throw new RangeError(`ParquetWriteOptions.compression: unknown codec ${String(options.compression)}`);
+    const statistics = STATISTICS[options.statistics ?? "page"];
+    if (statistics === undefined) throw new RangeError(`ParquetWriteOptions.statistics: unknown level ${String(options.statistics)}`);
     // WriterProperties is consumed by transformParquetStream (wasm-bindgen moves it), so build one per file.
-    const props = new PW.WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(rowGroupSize).build();
+    const props = new PW.WriterPropertiesBuilder()
+      .setCompression(compression)
+      .setMaxRowGroupSize(rowGroupSize)
+      .setDictionaryEnabled(options.dictionary ?? true)
+      .setStatisticsEnabled(statistics)
+      .build();
 
     const source = new ReadableStream<PW.RecordBatch>(
       {
