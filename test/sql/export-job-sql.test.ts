@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobProgress } from "../../src/engine/job-progress.js";
 import { runExportJob, type ExportResult } from "../../src/engine/run-export-job.js";
 import { runSegmentJob } from "../../src/engine/run-segment-job.js";
@@ -91,6 +91,20 @@ async function exportBoth(t: Twins, body: unknown, name: string): Promise<number
   return rows;
 }
 
+/** sample-data after one DuckDB segment job, made once for the tests that copy it (state included) rather than each run its job. */
+let segmented: string;
+beforeAll(async () => {
+  segmented = join(scratch, "segmented");
+  cpSync(join(REPO, "sample-data"), segmented, { recursive: true, filter: (p) => !p.includes(".profile-lab") });
+  await runSegmentJob(openSandbox(segmented), { asOf, statusModel: "current", engine: "duckdb" });
+});
+
+function segmentedCopy(name: string): string {
+  const dir = join(scratch, name);
+  cpSync(segmented, dir, { recursive: true });
+  return dir;
+}
+
 function requestsOf(dir: string): [string, unknown][] {
   const folder = join(dir, "export-jobs");
   if (!existsSync(folder)) return [];
@@ -124,9 +138,7 @@ describe("the export job on DuckDB writes the reference's batches", () => {
   }, 600_000);
 
   it("export --explain-sql prints the statements the export ran, its COPY … TO Parquet among them", async () => {
-    const dir = join(scratch, "explain");
-    cpSync(join(REPO, "sample-data"), dir, { recursive: true, filter: (p) => !p.includes(".profile-lab") });
-    await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" });
+    const dir = segmentedCopy("explain");
     const [name] = requestsOf(dir)[0]!;
     const r = await cliInProcess("export", "--sandbox", dir, "--engine", "duckdb", "--explain-sql", "--request", join(dir, "export-jobs", name), "--as-of", SAMPLE_AS_OF);
     expect(r.status, r.stderr).toBe(0);
@@ -136,9 +148,7 @@ describe("the export job on DuckDB writes the reference's batches", () => {
   }, 120_000);
 
   it("cancelled while writing: FAILED with CANCELLED, no batch committed, no DuckDB spill left", async () => {
-    const dir = join(scratch, "cancel");
-    cpSync(join(REPO, "sample-data"), dir, { recursive: true, filter: (p) => !p.includes(".profile-lab") });
-    await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb" });
+    const dir = segmentedCopy("cancel");
     const control = new JobControl(new SandboxState(dir).root);
     const onProgress = (e: JobProgress): void => {
       if (e.stage === "writing") control.requestCancel("export-jobs", e.jobId);

@@ -23,10 +23,27 @@ import { expectSamePrunedMerge } from "./pruned-harness.js";
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-merge-sql-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+const generated = new Map<string, Promise<string>>();
+
+/** A generated sandbox of 150 profiles, made once per file (the label-propagation test reuses one). */
+function generatedSandbox(seed: number, format: "jsonl" | "parquet"): Promise<string> {
+  const dir = join(scratch, `generated-${seed}-${format}`);
+  let made = generated.get(dir);
+  if (made === undefined) {
+    generated.set(dir, (made = generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 300 }).then(() => dir)));
+  }
+  return made;
+}
+
+const references = new Map<string, ReturnType<typeof referenceMerge>>();
+
 /** Both merges of a sandbox, policy by policy: equal lists (the first difference is what a failure shows). */
 async function expectSameMerge(dir: string, method: ComponentMethod = "union-find"): Promise<number> {
   const sandbox = sandboxAt(dir);
-  const reference = await referenceMerge(sandbox);
+  // The reference merge of a sandbox is the same for either component method of the SQL merge: made once.
+  let pending = references.get(dir);
+  if (pending === undefined) references.set(dir, (pending = referenceMerge(sandbox)));
+  const reference = await pending;
   const sql = await sqlMerge(sandbox, method);
   let profiles = 0;
   for (const [policy, expected] of reference) {
@@ -50,9 +67,7 @@ describe("the SQL merge gives the reference's profiles", () => {
     [3, "jsonl"],
     [4, "parquet"],
   ] as const)("on a generated sandbox (seed %i, %s)", async (seed, format) => {
-    const dir = join(scratch, `generated-${seed}-${format}`);
-    await generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 300 });
-    expect(await expectSameMerge(dir)).toBeGreaterThan(150);
+    expect(await expectSameMerge(await generatedSandbox(seed, format))).toBeGreaterThan(150);
   }, 300_000);
 });
 
@@ -154,9 +169,7 @@ describe("the SQL merge keeps the reference's edge cases", () => {
   it("with identity components by label propagation in SQL as well as by the union-find", async () => {
     const dir = writeEdgeSandbox("edge-label-propagation", {});
     expect(await expectSameMerge(dir, "label-propagation")).toBeGreaterThan(5);
-    const generated = join(scratch, "generated-lp");
-    await generateSandbox(generated, { profiles: 150, eventsPerProfile: 4, seed: 5, referenceTime: "2026-11-01T00:00:00Z", name: "lp", format: "parquet", rowsPerFile: 300 });
-    expect(await expectSameMerge(generated, "label-propagation")).toBeGreaterThan(150);
+    expect(await expectSameMerge(await generatedSandbox(4, "parquet"), "label-propagation")).toBeGreaterThan(150);
   }, 300_000);
 });
 
