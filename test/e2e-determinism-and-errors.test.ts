@@ -7,6 +7,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFil
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ExportJob } from "../src/export/export-job.js";
+import type { SegmentJob } from "../src/segment/segment-job.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
 import { cli, cliInProcess, cliJsonInProcess, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
@@ -46,20 +47,40 @@ describe("determinism", () => {
 });
 
 describe("memory budget", () => {
-  it("gives the same Parquet through the CLI when --memory forces the reference engine's data into shards on disk", async () => {
+  it("gives the same Parquet through the CLI whatever --memory and --workers DuckDB is given", async () => {
     const a = copySample();
     const b = copySample();
-    const run = async (dir: string, memory: string): Promise<ExportJob> => {
-      await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", memory);
-      return await cliJsonInProcess<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", memory);
+    const run = async (dir: string, ...budget: string[]): Promise<ExportJob> => {
+      await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF, ...budget);
+      return await cliJsonInProcess<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, ...budget);
     };
-    const inMemory = exportedFiles(a, await run(a, "2g"));
-    const spilled = exportedFiles(b, await run(b, "8m"));
-    expect([...spilled.keys()]).toEqual([...inMemory.keys()]);
-    for (const [name, bytes] of inMemory) expect(spilled.get(name)!.equals(bytes), name).toBe(true);
+    const roomy = exportedFiles(a, await run(a, "--memory", "2g", "--workers", "2"));
+    const tight = exportedFiles(b, await run(b, "--memory", "256m", "--workers", "1"));
+    expect([...tight.keys()]).toEqual([...roomy.keys()]);
+    for (const [name, bytes] of roomy) expect(tight.get(name)!.equals(bytes), name).toBe(true);
     const bad = await cliInProcess("segment-job", "--sandbox", a, "--memory", "plenty");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: CLI-U001 --memory must look like 512m or 4g/);
+  });
+
+  it("the reference engine refuses data larger than --memory allows before reading any: ENG-M002, the job FAILED, nothing written", async () => {
+    const dir = copySample();
+    await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
+    const state = new SandboxState(dir);
+    const memberships = state.membership.text();
+    // The sample's 14 MiB of JSON Lines take about four times that in the reference's memory.
+    const tooSmall = ["--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", "16m"];
+    const segmentJob = await cliInProcess("segment-job", "--sandbox", dir, ...tooSmall);
+    expectCleanFailure(segmentJob, "ENG-M002", "more than --memory 16 MiB allows; run the job on DuckDB (the default engine, --engine duckdb) or raise --memory");
+    expect(state.records<SegmentJob>("segment-jobs").all().map((j) => j.status)).toEqual(["SUCCEEDED", "FAILED"]);
+    expect(state.membership.text()).toBe(memberships);
+    const exportJob = await cliInProcess("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), ...tooSmall);
+    expectCleanFailure(exportJob, "ENG-M002", "the reference engine holds the data in memory");
+    expect(state.records<ExportJob>("export-jobs").get(1)).toMatchObject({ status: "FAILED", errors: [{ code: "ENG-M002" }] });
+    expect(existsSync(join(dir, ".profile-lab/lake/datasets"))).toBe(false);
+    expect(readdirSync(join(dir, ".profile-lab/lake/_staging"))).toEqual([]);
+    // Within the budget, the same job runs.
+    expect(await cliJsonInProcess<ExportJob>("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), "--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", "1g")).toMatchObject({ status: "SUCCEEDED" });
   });
 });
 

@@ -132,8 +132,8 @@ describe("symbolic links", () => {
 
 describe("the engine's state stays in the sandbox", () => {
   it.each([
-    ["the kept spill", "spill", (st: SandboxState) => st.spillDir],
-    ["the shards a job spills", "tmp", (st: SandboxState) => st.tmpDir],
+    ["the spill older versions kept", "spill", (st: SandboxState) => st.oldSpillDir],
+    ["what a job spills", "tmp", (st: SandboxState) => st.tmpDir],
     ["the lake", "lake", (st: SandboxState) => st.batchDir("ds", "b1")],
     ["the state database", "state.sqlite", (st: SandboxState) => st.databaseFile],
     ["the membership snapshot", "membership", (st: SandboxState) => st.membership.current()],

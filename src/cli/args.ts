@@ -1,6 +1,6 @@
 /** Option values as the library takes them: each option's parsing and its usage error, in one place. */
 import { readFileSync } from "node:fs";
-import { parseMemorySize } from "../engine/partition.js";
+import { parseMemorySize } from "../engine/memory-budget.js";
 import { JOB_ENGINES, type JobEngine } from "../engine/job-engine.js";
 import { openSandbox, type Sandbox } from "../engine/sandbox.js";
 import type { StatusModel } from "../segment/membership.js";

@@ -22,13 +22,13 @@ const STATUS_MODEL: OptionSpec = {
 const MEMORY: OptionSpec = {
   type: "string",
   value: "size",
-  description: "memory budget for the data (e.g. 512m, 4g): DuckDB's memory limit, past which it spills to disk (--engine reference: larger data is split into shards spilled to disk)",
+  description: "memory budget for the data (e.g. 512m, 4g): DuckDB's memory limit, past which it spills to disk (--engine reference holds the data in memory and refuses data larger than it allows)",
   default: "2g",
 };
 const ENGINE: OptionSpec = {
   type: "string",
   value: "engine",
-  description: "what runs the job: duckdb (rows merged, segments evaluated and Parquet written in SQL by an embedded DuckDB; --workers its threads, default one per core, --memory its limit) or reference (the JS merge, closure compiler and Parquet writer, shard by shard); default: duckdb, or the reference when DuckDB refuses one of the job's segments (check lists them)",
+  description: "what runs the job: duckdb (rows merged, segments evaluated and Parquet written in SQL by an embedded DuckDB; --workers its threads, default one per core, --memory its limit) or reference (the JS merge, closure compiler and Parquet writer, the whole sandbox in memory in one thread); default: duckdb, or the reference when DuckDB refuses one of the job's segments (check lists them)",
 };
 
 const EXPLAIN_SQL: OptionSpec = {
@@ -39,7 +39,7 @@ const EXPLAIN_SQL: OptionSpec = {
 const WORKERS: OptionSpec = {
   type: "string",
   value: "n",
-  description: "threads: DuckDB's (default one per core); --engine reference: worker threads evaluating shards (default one per core for inputs over 256 MiB, else none)",
+  description: "threads: DuckDB's (default one per core); ignored by --engine reference, which runs in one thread",
 };
 const REQUEST = (what: string): OptionSpec => ({ type: "string", value: "file.json", description: `${what} (- reads it from standard input)`, complete: "file" });
 const PAGING: Record<string, OptionSpec> = {

@@ -21,9 +21,7 @@ const percentOf = (done: number, total: number): string => `${total > 0 ? Math.m
  * rows/s, 3 s`, `segment job: identities, policy 1/3, 45 %, 7 s` (`all datasets` first), `segment job: evaluating, policy 2/3,
  * 40,000 / 111,251 profiles (35 %), 5,000 profiles/s, 12 s` (the result's profiles are the largest policy's),
  * `export job: merging, 12,000 profiles exported, 40,000 / 111,251 merged (35 %), 5,000 profiles/s, ETA 14 s,
- * 12 s`, `… writing …`. Spilled to shards: `reading into 8 shards, 600,000 / 12,000,000 rows (5 %), …` and
- * `evaluating, 52,000 profiles, 3/8 shards, 3,400 profiles/s, ETA 40 s, 20 s`. Rates and ETAs are per stage
- * (and policy); an ETA over shards counts finished shards, so it shows once one is done.
+ * 12 s`, `… writing …`; on DuckDB, the statement's step. Rates and ETAs are per stage (and policy).
  */
 export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): ProgressReporter {
   const line = progressLine(stream, clock, { quietMs: JOB_QUIET_MS, firstAfterQuiet: true });
@@ -51,25 +49,19 @@ function stageText(p: JobProgress, elapsed: number): string {
     total !== undefined ? `${fmt(done)} / ${fmt(total)} ${unit} (${percentOf(done, total)})` : `${fmt(done)} ${unit}`;
   const eta = (done: number, total: number | undefined): string => (total !== undefined && done > 0 && done < total ? `, ETA ${duration((elapsed * (total - done)) / done)}` : "");
   const policy = p.policy !== undefined && p.policies !== undefined && p.policies > 1 ? `, policy ${p.policy}/${p.policies}` : "";
-  const shards = `, ${p.shardsDone}/${p.shards} shards`;
-  const shardsEta = p.shardsDone > 0 && p.shardsDone < p.shards ? `, ETA ${duration((elapsed * (p.shards - p.shardsDone)) / p.shardsDone)}` : "";
   const exported = `${fmt(p.exported ?? 0)} profiles exported`;
   switch (p.stage) {
     case "reading":
       return `reading, ${fmt(p.rows)} rows, ${rate(p.rows, "rows")}`;
-    case "spill":
-      return `reading into ${p.shards} shards, ${of(p.rows, p.totalRows, "rows")}, ${rate(p.rows, "rows")}${eta(p.rows, p.totalRows)}`;
     case "identities": {
-      // In one shard: the graph of all datasets, then each merge policy's profiles (rows gone through more than once).
+      // The graph of all datasets, then each merge policy's profiles (rows gone through more than once).
       if (p.totalRows === undefined) return `identities, ${fmt(p.rows)} rows, ${rate(p.rows, "rows")}`;
       const which = p.policy === undefined ? "all datasets" : p.policies !== undefined && p.policies > 1 ? `policy ${p.policy}/${p.policies}` : "merge policy";
       return `identities, ${which}, ${percentOf(p.rows, p.totalRows)}`;
     }
     case "evaluating":
-      if (p.shards > 1) return `evaluating, ${fmt(p.profiles)} profiles${shards}, ${rate(p.profiles, "profiles")}${shardsEta}`;
       return `evaluating${policy}, ${of(p.profiles, p.totalProfiles, "profiles")}, ${rate(p.profiles, "profiles")}`;
     case "merging":
-      if (p.shards > 1) return `merging, ${exported}, ${fmt(p.profiles)} merged${shards}, ${rate(p.profiles, "profiles")}${shardsEta}`;
       return `merging, ${exported}, ${of(p.profiles, p.totalProfiles, "merged")}, ${rate(p.profiles, "profiles")}${eta(p.profiles, p.totalProfiles)}`;
     case "writing":
       if (p.kind === "export-jobs") return `writing, ${exported}`;

@@ -10,8 +10,8 @@ import { mergeSourcesOf } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
+import { worthWorkers } from "./memory-budget.js";
 import type { Sandbox } from "./sandbox.js";
-import { worthWorkers } from "./shard-runner.js";
 import { validateSources } from "./validate-sources.js";
 
 export interface DuckDbJobOptions {

@@ -1,14 +1,12 @@
 /**
- * One shard of an export job: group → merge → profile filters → memberships → segment filters → projection,
- * handing each row to the batches it belongs to. The same code runs in the job's thread (rows go straight to
- * the Parquet writers) and in workers (rows go to per-batch files that an encoder thread appends to the
- * writers in shard order), so the Parquet bytes do not depend on who ran which shard.
+ * The reference engine's export over a shard (the whole sandbox in memory, see in-memory-job.ts; a test case's
+ * data in `profile-lab test`): group → merge → profile filters → memberships → segment filters → projection,
+ * handing each row to the batches it belongs to.
  */
 import { matchesSegmentFilter, passesProfileFilters, planBatches, type BatchSpec } from "../export/export-job.js";
 import { ExportError, parseExportRequest, type ExportPlan } from "../export/export-request.js";
 import { projectionOf, projectRow, projectType, type Projection } from "../export/projection.js";
 import { identityMapOf } from "../identity/identity-key.js";
-import { LineFrameWriter } from "../io/line-frames.js";
 import type { EventFragment } from "../merge/fragment.js";
 import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { deterministicHexId } from "../store/ids.js";
@@ -16,7 +14,7 @@ import { unionType } from "../xdm/schema.js";
 import type { JsonObject, MergePolicy } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
 import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
-import type { Shard } from "./partition.js";
+import type { Shard } from "./in-memory-job.js";
 import { mergeGroup, profileGroupSteps } from "./profile-groups.js";
 import { membershipsOf } from "./run-segment-job.js";
 import type { Sandbox } from "./sandbox.js";
@@ -153,20 +151,3 @@ export async function exportShard(
   return { exported, byNamespace, excludedOverIdentityLimit: grouped.excludedOverIdentityLimit };
 }
 
-/** Rows of one shard for each batch, as JSON lines in frame files (see line-frames.ts), written by a worker. */
-export class RowFiles {
-  private readonly files: LineFrameWriter;
-
-  constructor(paths: readonly string[]) {
-    this.files = new LineFrameWriter(paths, 1 << 20);
-  }
-
-  readonly sink: RowSink = (batches, row) => {
-    const line = `${JSON.stringify(row)}\n`;
-    for (const i of batches) this.files.write(i, line);
-  };
-
-  close(): void {
-    this.files.close();
-  }
-}

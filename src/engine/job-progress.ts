@@ -18,37 +18,35 @@ export const STEP_EVERY = 16_384;
 export const YIELD_EVERY_MS = 50;
 
 /**
- * What a job is doing. In the job's thread (one shard): `reading` the data files, linking `identities`
- * (the graph of all datasets, then each merge policy's profiles), `evaluating` a segment job's segments or
- * `merging` an export's profiles (merged, filtered and written one by one), then `writing` the result.
- * Spilled to shards: `identities` is pass 1 (every dataset's identities), `spill` pass 2 (rows copied to
- * the shards), then the shards are evaluated or merged on workers.
+ * What a job is doing: `reading` the data files, linking `identities` (the graph of all datasets, then each
+ * merge policy's profiles), `evaluating` a segment job's segments or `merging` an export's profiles (merged,
+ * filtered and written one by one), then `writing` the result.
  */
-export type JobStage = "reading" | "identities" | "spill" | "evaluating" | "merging" | "writing";
+export type JobStage = "reading" | "identities" | "evaluating" | "merging" | "writing";
 
 export interface JobProgress {
   readonly kind: JobKind;
   readonly jobId: string | number;
   readonly stage: JobStage;
   /**
-   * How far the stage is in rows: data rows read (`reading`, with the previous memberships in one shard;
-   * `spill`), rows linked (`identities`: in one shard each pass over the rows counts), memberships written.
+   * How far the stage is in rows: data rows read (`reading`, with the previous memberships), rows linked
+   * (`identities`: each pass over the rows counts), memberships written.
    */
   readonly rows: number;
   /** The stage's rows in all, when known. */
   readonly totalRows?: number;
+  /** Always 0 and 1 since jobs no longer run in shards; kept until the DuckDB jobs stop setting them. */
   readonly shardsDone: number;
   readonly shards: number;
   /**
    * Profiles gone through, counted as the job's result counts them. A segment job counts the profiles of
-   * one merge policy (its result's totalProfiles is the largest policy's count): in one shard those of the
-   * policy it is on (`policy` of `policies`), over several shards the largest sum of one policy's over the
-   * shards. An export counts the profiles it merged; `exported` the ones it wrote.
+   * the merge policy it is on (`policy` of `policies`; its result's totalProfiles is the largest policy's
+   * count). An export counts the profiles it merged; `exported` the ones it wrote.
    */
   readonly profiles: number;
   /** Profiles in all (of the policy being evaluated), when known. */
   readonly totalProfiles?: number;
-  /** The merge policy being worked on, 1-based, and how many the job has (one shard only). */
+  /** The merge policy being worked on, 1-based, and how many the job has. */
   readonly policy?: number;
   readonly policies?: number;
   /** An export's profiles exported so far (its result's totalExportedProfileCounter). */
@@ -63,7 +61,7 @@ export interface JobProgress {
 /** A job's progress without its identity, as the stages report it. */
 export type StageProgress = Omit<JobProgress, "kind" | "jobId">;
 
-/** Where one shard's work is, as the code working on it reports it (the job adds the shard counts). */
+/** Where the work on the job's data is, as the code doing it reports it (in-memory-job.ts makes it the job's). */
 export interface ShardProgress {
   readonly stage: JobStage;
   readonly rows?: number;
@@ -76,8 +74,8 @@ export interface ShardProgress {
 }
 
 /**
- * Reports progress and throws JobCancelledError to stop the job. In the job's own thread it returns a
- * promise now and then, after letting the event loop run: await it (awaiting nothing costs nothing).
+ * Reports progress and throws JobCancelledError to stop the job. It returns a promise now and then, after
+ * letting the event loop run: await it (awaiting nothing costs nothing).
  */
 export type Checkpoint<P> = (progress: P) => void | Promise<void>;
 
@@ -161,8 +159,8 @@ const count = (n: number): string => n.toLocaleString("en-US");
 
 /**
  * Where a job stood, for the cancel's message: `reading (120,000 rows)`, `identities (merge policy 2 of 3,
- * 45 %)`, `evaluating (merge policy 1 of 3, 4,000 of 64,542 profiles)`, `merging (3 of 13 shards done,
- * 52,000 profiles, 12,000 exported)`, `reading into 13 shards (600,000 of 1,091,991 rows)`.
+ * 45 %)`, `evaluating (merge policy 1 of 3, 4,000 of 64,542 profiles)`, `merging (52,000 profiles, 12,000
+ * exported)`, or the DuckDB statement's step.
  */
 export function whereJobIs(p: StageProgress): string {
   if (p.step !== undefined) return p.step;
@@ -172,25 +170,22 @@ export function whereJobIs(p: StageProgress): string {
   const percent = (done: number, total: number): string => `${total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100} %`;
   switch (p.stage) {
     case "reading":
-    case "spill":
       parts.push(of(p.rows, p.totalRows, "rows"));
       break;
     case "identities":
-      // In one shard: the graph of all datasets, then each policy's profiles (the rows gone through more than once).
+      // The graph of all datasets, then each policy's profiles (the rows gone through more than once).
       if (p.totalRows === undefined) parts.push(of(p.rows, undefined, "rows"));
       else parts.push(...(p.policy === undefined ? ["all datasets"] : p.policies === 1 ? ["merge policy"] : []), percent(p.rows, p.totalRows));
       break;
     case "evaluating":
     case "merging":
-      if (p.shards > 1) parts.push(`${p.shardsDone} of ${p.shards} shards done`);
       parts.push(of(p.profiles, p.totalProfiles, "profiles"));
       break;
     case "writing":
       if (p.totalRows !== undefined) parts.push(percent(p.rows, p.totalRows));
   }
   if (p.exported !== undefined) parts.push(`${count(p.exported)} exported`);
-  const stage = p.stage === "spill" ? `reading into ${p.shards} shards` : p.stage;
-  return `${stage}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
+  return `${p.stage}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
 }
 
 /** The error that stops a cancelled job; with where it stood when the job saw the cancel. */

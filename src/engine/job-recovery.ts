@@ -1,7 +1,7 @@
 /**
  * After a crash: jobs whose process died mid-way are recorded as FAILED, their batches as failed, and
  * anything they staged or half-committed to the lake is removed — so the store never shows a partial batch —
- * and so are the shards they spilled.
+ * and so is what they spilled.
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -48,8 +48,9 @@ export function recoverInterruptedJobs(sandboxDir: string, clock: () => number =
     }
     control.release(kind, id);
   }
-  // Shards the dead processes spilled (`shards-<pid>-<time>`, see partition.ts) and their DuckDB's spill
-  // (`duckdb-<pid>-…`, see sql/jobs/engine-session.ts) can be gigabytes.
+  // The dead processes' DuckDB spill (`duckdb-<pid>-…`, see sql/jobs/engine-session.ts), or the shards of
+  // versions before it (`shards-<pid>-<time>`), can be gigabytes; so can the shards those versions kept.
+  rmSync(state.oldSpillDir, { recursive: true, force: true });
   const dead = new Set(orphans.map((o) => String(o.pid)));
   const tmp = state.tmpDir;
   if (dead.size > 0 && existsSync(tmp)) {

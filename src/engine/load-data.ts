@@ -8,7 +8,7 @@ import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityKeys, primaryIdentity, type IdentityKey } from "../identity/identity-key.js";
 import { listedAt, type ListedAt } from "../io/data-file.js";
 import { IoError } from "../io/io-error.js";
-import { readJsonl, readLines, type JsonlLine, type TextLine } from "../io/jsonl.js";
+import { readJsonl, type JsonlLine } from "../io/jsonl.js";
 import { readParquetRows } from "../io/parquet-reader.js";
 import { MANIFEST_FILE } from "../io/sandbox-files.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
@@ -59,15 +59,6 @@ export function fileRows(file: DataFile, columns?: readonly string[]): AsyncGene
   return file.rel.endsWith(".parquet") ? readParquetRows(file.path, { listed: file.listed, ...(columns ? { columns } : {}) }) : readJsonl(file.path, file.listed);
 }
 
-/** Every row of a data file as JSON text: the line itself for JSON Lines, the decoded row for Parquet. */
-export async function* fileTexts(file: DataFile): AsyncGenerator<TextLine> {
-  if (!file.rel.endsWith(".parquet")) {
-    yield* readLines(file.path, file.listed);
-    return;
-  }
-  for await (const { line, value } of readParquetRows(file.path, { listed: file.listed })) yield { line, text: JSON.stringify(value) };
-}
-
 /** Streams every line of the sandbox's profile and event datasets as a validated fragment, in load order. */
 export async function* readFragments(sandbox: Sandbox): AsyncGenerator<SandboxFragment> {
   let seq = 0;
@@ -83,7 +74,7 @@ export function tagged(dataset: Dataset, fragment: RecordFragment | EventFragmen
 
 /**
  * Reads every data file into memory, each fragment labelled with the component of the full identity graph
- * (all datasets) its primary identity belongs to — the key shards are cut by. A job's `checkpoint` is called
+ * (all datasets) its primary identity belongs to — the key profiles are ordered by. A job's `checkpoint` is called
  * as rows are read (`reading`) and linked (`identities`).
  */
 export async function loadSandboxData(
@@ -138,16 +129,6 @@ function failAt(file: string, line: number): (jsonPath: string, message: string)
 }
 
 const NO_PRIMARY = "no primary identity: flag one identityMap item with \"primary\": true (or set the dataset's primaryIdentityNamespace)";
-
-/** What a data line links in the identity graph: its identities and its primary identity (no other check). */
-export function identitiesOf(dataset: Dataset, value: unknown, file: string, line: number): { readonly identities: IdentityKey[]; readonly primary: IdentityKey } {
-  const fail = failAt(file, line);
-  if (!isObject(value)) return fail("$", "each line must be a JSON object (one record or event)");
-  const identityMap = value["identityMap"] as IdentityMap | undefined;
-  const primary = primaryIdentity(identityMap, dataset.entry.primaryIdentityNamespace);
-  if (primary === undefined) return fail("$.identityMap", NO_PRIMARY);
-  return { identities: identityKeys(identityMap), primary };
-}
 
 /** A data line as a validated fragment; a bad line throws with file, line and JSON path. */
 export function toFragment(dataset: Dataset, value: unknown, file: string, line: number, seq: number): RecordFragment | EventFragment {

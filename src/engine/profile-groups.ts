@@ -1,9 +1,8 @@
 /**
- * Groups fragments and events by profile key under a merge policy's identity graph, and partitions the
- * groups into shards by the hash of their component in the full identity graph (which holds every fragment
- * of a profile under any policy). Shards are contiguous ranges of that hash space and groups are ordered by
- * (component hash, component, key hash, key), so the overall order — and so every output byte — is the same
- * whatever the number of shards, in memory or spilled to disk; each shard is the unit a worker will take.
+ * Groups fragments and events by profile key under a merge policy's identity graph, ordered by (component
+ * hash, component, key hash, key), the component being the profile's in the full identity graph (which holds
+ * every fragment of a profile under any policy): the order the membership store and the exports keep, and
+ * the DuckDB engine's too (src/sql/merge/identities.ts hashes keys the same way).
  */
 import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
@@ -39,11 +38,6 @@ export function hashKey(key: string): number {
   return h >>> 0;
 }
 
-/** The shard of a component hash: shards are equal, contiguous ranges of the 32-bit hash space. */
-export function shardOf(componentHash: number, shardCount: number): number {
-  return Math.floor((componentHash * shardCount) / 2 ** 32);
-}
-
 /** Stitched profiles with more identities than this are excluded from segmentation and export (PROF-GR). */
 export const IDENTITY_GRAPH_LIMIT = 50;
 
@@ -60,7 +54,7 @@ export interface GroupingStep {
   readonly total: number;
 }
 
-/** The profile groups under `policy`, in shard order (cut into shards with shardOf by the spill). */
+/** The profile groups under `policy`, in store order. */
 export function profileGroups(data: SandboxData, policy: MergePolicy): ProfileGroups {
   return unpaced(profileGroupSteps(data, policy));
 }

@@ -1,6 +1,6 @@
 /**
  * Runs an export job: validate the request, plan the batches, then group → merge → filter → project → write
- * Parquet, shard by shard. Files are written to the job's staging folder and moved into the lake only when
+ * Parquet. Files are written to the job's staging folder and moved into the lake only when
  * every batch is complete, so a failed job leaves no partial batch and earlier batches untouched.
  */
 import { mkdirSync, renameSync, rmSync } from "node:fs";
@@ -18,25 +18,22 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, type ExportContext, type ExportShardResult, type RowSink } from "./export-shard.js";
+import { runInMemory } from "./in-memory-job.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { checkedWhile, progressCheck, type Checkpoint, type JobProgress, type StageProgress } from "./job-progress.js";
-import { DEFAULT_MEMORY_BYTES } from "./partition.js";
 import { exportOnSql } from "./export-sql.js";
 import type { JobEngine } from "./job-engine.js";
 import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { runSegmentJob } from "./run-segment-job.js";
 import { findDataset, type Sandbox } from "./sandbox.js";
-import { runShards, ShardPool, workersFor } from "./shard-runner.js";
-import type { EncodeRowsTask } from "./encode-worker.js";
-import type { ExportShardTask } from "./shard-worker.js";
 
 export interface ExportJobOptions {
   /** The evaluation clock, epoch ms (of the segmentation it runs, external audiences' validity); recorded as the job's `asOf`. */
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  /** Memory budget for the data in memory at once; larger data is spilled to disk shard by shard. */
+  /** DuckDB's memory limit; the reference engine refuses data it could not hold in it (ENG-M002). */
   readonly memoryBytes?: number;
-  /** Worker threads building rows; default one per core for large inputs, this thread for small ones. */
+  /** DuckDB's threads (default one per core); the reference engine runs in this thread. */
   readonly workers?: number;
   /** Rows per Parquet part file (default 5,000,000 as on the platform). */
   readonly rowsPerFile?: number;
@@ -45,7 +42,7 @@ export interface ExportJobOptions {
   readonly clock?: () => number;
   /**
    * Called at every checkpoint (as rows are read and linked, every 1,000 profiles, as the files are finished;
-   * every 250 ms while workers run shards), before the cancel check; also by the segment job a request with
+   * as DuckDB's statements run), before the cancel check; also by the segment job a request with
    * `runSegmentation` runs first.
    */
   readonly onProgress?: (event: JobProgress) => void;
@@ -163,93 +160,44 @@ export function createExportJob(sandbox: Sandbox, body: unknown, options: NewJob
   return recordNewJob(sandbox, checkedContext(sandbox, body, options), options);
 }
 
-interface ShardExport {
-  readonly id: number;
-  readonly staging: string;
-  readonly batchDirs: readonly string[];
-  readonly rowsPerFile: number;
-  readonly workers: number;
-  /** Memory for each thread's share of the work. */
-  readonly threadMemory: number;
-  readonly memory: { memoryBytes?: number };
-  readonly checkpoint: Checkpoint<StageProgress>;
-  readonly options: ExportJobOptions;
-}
-
 /**
- * The reference: rows built shard by shard (on workers when the data is spilled) by the JS merge and written by the
- * JS Parquet writer, here or on an encoder thread. On failure the writers are aborted and the encoder ended.
+ * The reference: rows built from the whole sandbox in memory by the JS merge and written by the JS Parquet writer,
+ * in this thread. On failure the writers are aborted.
  */
-async function exportOnShards(sandbox: Sandbox, body: unknown, context: ExportContext, specs: readonly BatchSpec[], x: ShardExport): Promise<FinishedBatches & ExportShardResult> {
-  const { id, staging, batchDirs, rowsPerFile, workers, threadMemory, memory, checkpoint, options } = x;
-  const { rowType } = context;
-  // An in-memory shard's rows go to writers here; spilled shards' rows to writers on an encoder thread.
-  let writers: BatchWriter[] | undefined;
-  let encoder: ShardPool | undefined;
+async function exportInMemory(
+  sandbox: Sandbox,
+  context: ExportContext,
+  specs: readonly BatchSpec[],
+  batchDirs: readonly string[],
+  options: ExportJobOptions & { readonly rowsPerFile: number; readonly checkpoint: Checkpoint<StageProgress> },
+): Promise<FinishedBatches & ExportShardResult> {
+  const { rowsPerFile, checkpoint } = options;
+  const writers = batchDirs.map((dir) => new BatchWriter(dir, context.rowType, rowsPerFile));
   try {
-    // Workers' rows are encoded in shard order, whatever order the shards finish in.
-    let written: Promise<unknown> = Promise.resolve();
-    const results = await runShards<ExportShardResult>(
-      sandbox,
-      { job: { kind: "export-jobs", id }, ...memory, heapBytes: threadMemory, workers, policies: 1, checkpoint },
-      {
-        here: (shard, progress) => {
-          const local = (writers = batchDirs.map((dir) => new BatchWriter(dir, rowType, rowsPerFile)));
-          const toWriters: RowSink = async (targets, row) => {
-            for (const i of targets) await local[i]!.write(row);
-          };
-          return exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress);
-        },
-        worker: (pool, files, progress, evaluated) => {
-          const encoding = (encoder ??= new ShardPool(1, threadMemory, "encoding the export's Parquet"));
-          const rowFiles = specs.map((_, i) => `${staging}/shard-${String(files.index).padStart(5, "0")}-batch-${i}.rows`);
-          const task: ExportShardTask = { sandboxDir: sandbox.dir, body, requestFile: options.requestFile, statusModel: options.statusModel, asOf: options.asOf, jobId: id, shard: files, rowFiles, progress };
-          const result = pool.run<ExportShardTask, ExportShardResult>("exportShardTask", task);
-          result.then(evaluated, () => undefined);
-          const encode: EncodeRowsTask = { jobId: id, rowType, batchDirs, rowsPerFile, rowFiles };
-          const done = Promise.all([result, written]).then(async ([r]) => {
-            await encoding.run<EncodeRowsTask, void>("encodeRowsTask", encode);
-            return r;
-          });
-          written = done.catch(() => undefined);
-          return done;
-        },
-      },
+    const toWriters: RowSink = async (targets, row) => {
+      for (const i of targets) await writers[i]!.write(row);
+    };
+    const result = await runInMemory(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), policies: 1, checkpoint }, (shard, progress) =>
+      exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
     );
-    let exported = 0;
-    let excludedOverIdentityLimit = 0;
-    const byNamespace: Record<string, number> = {};
-    for (const r of results) {
-      exported += r.exported;
-      excludedOverIdentityLimit += r.excludedOverIdentityLimit;
-      for (const ns in r.byNamespace) byNamespace[ns] = (byNamespace[ns] ?? 0) + r.byNamespace[ns]!;
-    }
-    // The last rows are encoded and the files closed; a cancel meanwhile stops it (the catch below ends the encoder).
-    const writing: StageProgress = { stage: "writing", rows: 0, shardsDone: results.length, shards: results.length, profiles: 0, exported };
-    const finishing = encoder ? encoder.run<{ jobId: number }, FinishedBatches>("finishEncodingTask", { jobId: id }) : finishBatches(writers ?? []);
-    const { files, writeMs } = await checkedWhile(finishing, () => checkpoint(writing));
+    // The last rows are encoded and the files closed; a cancel meanwhile stops it.
+    const writing: StageProgress = { stage: "writing", rows: 0, shardsDone: 1, shards: 1, profiles: 0, exported: result.exported };
+    const { files, writeMs } = await checkedWhile(finishBatches(writers), () => checkpoint(writing));
     await checkpoint(writing);
-    return { files, writeMs, exported, byNamespace, excludedOverIdentityLimit };
+    return { files, writeMs, ...result };
   } catch (e) {
-    await Promise.all((writers ?? []).map((w) => w.abort()));
+    await Promise.all(writers.map((w) => w.abort()));
     throw e;
-  } finally {
-    // Ending the encoder's thread closes its files.
-    await encoder?.destroy();
   }
 }
 
 /** Runs an export job to completion; the job and its batches are recorded under `.profile-lab/`. */
 export async function runExportJob(sandbox: Sandbox, body: unknown, options: ExportJobOptions): Promise<ExportResult> {
   const clock = options.clock ?? Date.now;
-  const file = options.requestFile;
   const context = checkedContext(sandbox, body, options);
-  const { plan, rowType, warnings } = context;
+  const { plan, warnings } = context;
   const engine = options.engine ?? "duckdb";
-  const workers = workersFor(sandbox, options.workers);
   const memory = options.memoryBytes ? { memoryBytes: options.memoryBytes } : {};
-  // An encoder thread writes every batch's Parquet while the workers build rows: each thread takes a share.
-  const threadMemory = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (workers + 1);
   if (plan.runSegmentation) {
     const ids = plan.segments?.filter((s) => s.segmentNs.toLowerCase() === "ups").map((s) => s.segmentId);
     await runSegmentJob(sandbox, {
@@ -257,7 +205,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       asOf: options.asOf,
       statusModel: options.statusModel,
       clock,
-      ...(engine === "duckdb" ? (options.workers === undefined ? {} : { workers: options.workers }) : { workers }),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...memory,
       ...(options.engine === undefined ? {} : { engine }),
       ...(options.onNotice ? { onNotice: options.onNotice } : {}),
@@ -310,7 +258,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
             ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
             ...memory,
           })
-        : await exportOnShards(sandbox, body, context, specs, { id, staging, batchDirs, rowsPerFile, workers, threadMemory, memory, checkpoint, options });
+        : await exportInMemory(sandbox, context, specs, batchDirs, { ...options, rowsPerFile, checkpoint });
     const exportEnd = clock();
     commitBatches(state, plan, specs, id);
     const end = clock();

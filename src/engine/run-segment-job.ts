@@ -1,6 +1,6 @@
 /**
  * Runs a segment job over a sandbox: for each merge policy its segments use, group → merge → evaluate →
- * move memberships on, shard by shard; then commit the membership snapshot and the job record. A failure
+ * move memberships on; then commit the membership snapshot and the job record. A failure
  * records the job as FAILED and leaves the previous snapshot untouched.
  */
 import type { StatusModel } from "../segment/membership.js";
@@ -23,9 +23,7 @@ import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { evaluateSegmentsOnSql } from "./segment-sql.js";
 import { SqlCompileError } from "../sql/errors.js";
 import { segmentPasses } from "../sql/jobs/segment-job-sql.js";
-import { runShards, workersFor } from "./shard-runner.js";
-import { adoptMembership, discardMembership } from "./spill-cache.js";
-import type { SegmentShardTask } from "./shard-worker.js";
+import { runInMemory } from "./in-memory-job.js";
 
 export interface SegmentJobOptions {
   /** Segment ids to evaluate; omitted or `["*"]` evaluates every segment of the sandbox. */
@@ -33,9 +31,9 @@ export interface SegmentJobOptions {
   /** The evaluation clock, epoch ms (`now` in PQL; lastQualificationTime of changes); recorded as the job's `properties.asOf`. */
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  /** Memory budget for the data in memory at once; larger data is spilled to disk shard by shard. */
+  /** DuckDB's memory limit; the reference engine refuses data it could not hold in it (ENG-M002). */
   readonly memoryBytes?: number;
-  /** Worker threads evaluating shards; default one per core for large inputs, this thread for small ones. */
+  /** DuckDB's threads (default one per core); the reference engine runs in this thread. */
   readonly workers?: number;
   /** Wall clock for job timing metrics; injectable for tests. */
   readonly clock?: () => number;
@@ -44,15 +42,15 @@ export interface SegmentJobOptions {
   readonly properties?: Readonly<Record<string, string>>;
   /**
    * Called at every checkpoint (as rows are read and linked, every 1,000 profiles, as memberships are written;
-   * every 250 ms while workers run shards), before the cancel check.
+   * as DuckDB's statements run), before the cancel check.
    */
   readonly onProgress?: (event: JobProgress) => void;
   /** Called once with a copy of the job as recorded when it starts (PROCESSING), before any data is read: a server answers the POST with it. */
   readonly onStart?: (job: SegmentJob) => void;
   /**
    * What evaluates: `duckdb` (the data read, merged and segmented in SQL on an embedded DuckDB, `workers` its
-   * threads and `memoryBytes` its memory limit) or `reference` (the JS merge and the closure compiler, shard by
-   * shard). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB, unless
+   * threads and `memoryBytes` its memory limit) or `reference` (the JS merge and the closure compiler, the whole
+   * sandbox in memory in this thread). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB, unless
    * it refuses one of the job's segments (segmentJobEngine).
    */
   readonly engine?: JobEngine;
@@ -139,40 +137,16 @@ export function createSegmentJob(sandbox: Sandbox, options: NewJobOptions): Segm
   return recordNewJob(sandbox, segmentPlan(sandbox, options.segmentIds), options);
 }
 
-/** The reference: the JS merge and the closure compiler, shard by shard (on workers when the data is spilled). */
-function evaluateOnShards(
+/** The reference: the JS merge and the closure compiler over the whole sandbox in memory, in this thread. */
+function evaluateInMemory(
   sandbox: Sandbox,
   plan: SegmentPlan,
   generation: MembershipGeneration,
-  jobId: string,
   options: SegmentJobOptions,
   checkpoint: Checkpoint<StageProgress>,
-): Promise<SegmentShardResult[]> {
-  return runShards<SegmentShardResult>(
-    sandbox,
-    {
-      job: { kind: "segment-jobs", id: jobId },
-      nextMembership: generation.name,
-      ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
-      workers: workersFor(sandbox, options.workers),
-      policies: plan.byPolicy.size,
-      checkpoint,
-    },
-    {
-      here: (shard, progress) =>
-        evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(shard.index)),
-      worker: (pool, files, progress) =>
-        pool.run<SegmentShardTask, SegmentShardResult>("segmentShard", {
-          sandboxDir: sandbox.dir,
-          segmentIds: options.segmentIds,
-          asOf: options.asOf,
-          statusModel: options.statusModel,
-          jobId,
-          shard: files,
-          partFile: generation.partFile(files.index),
-          progress,
-        }),
-    },
+): Promise<SegmentShardResult> {
+  return runInMemory(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), policies: plan.byPolicy.size, checkpoint }, (shard, progress) =>
+    evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(shard.index)),
   );
 }
 
@@ -232,22 +206,16 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   try {
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
-    const results =
+    const result =
       engine === "duckdb"
-        ? [await evaluateOnDuckDb(sandbox, plan, generation, job.id, options, checkpoint)]
-        : await evaluateOnShards(sandbox, plan, generation, job.id, options, checkpoint);
+        ? await evaluateOnDuckDb(sandbox, plan, generation, job.id, options, checkpoint)
+        : await evaluateInMemory(sandbox, plan, generation, options, checkpoint);
     const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
-    const byMergePolicy: Record<string, number> = Object.fromEntries([...plan.byPolicy.keys()].map((p) => [p.id, 0]));
-    const excludedByPolicy: Record<string, number> = {};
-    for (const r of results) {
-      counters.add(r.counts);
-      for (const id in r.profilesByPolicy) byMergePolicy[id]! += r.profilesByPolicy[id]!;
-      for (const id in r.excludedByPolicy) excludedByPolicy[id] = (excludedByPolicy[id] ?? 0) + r.excludedByPolicy[id]!;
-    }
-    const excluded = Math.max(0, ...Object.values(excludedByPolicy));
+    counters.add(result.counts);
+    const byMergePolicy: Record<string, number> = Object.fromEntries([...plan.byPolicy.keys()].map((p) => [p.id, result.profilesByPolicy[p.id] ?? 0]));
+    const excluded = Math.max(0, ...Object.values(result.excludedByPolicy));
     const end = clock();
     generation.commit();
-    adoptMembership(sandbox.dir, generation.name);
     update({
       status: "SUCCEEDED",
       metrics: {
@@ -264,7 +232,6 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
     return job;
   } catch (e) {
     generation.abort();
-    discardMembership(sandbox.dir, generation.name);
     // A cancelled job ends CANCELLED and, like a failed one, writes no membership.
     update(e instanceof JobCancelledError ? { status: "CANCELLED", errors: [toJobError(e)] } : { status: "FAILED", errors: [toJobError(e)] });
     throw e;

@@ -1,7 +1,7 @@
 /**
- * One shard of a segment job: for each merge policy its segments use, group → merge → evaluate → move
- * memberships on, then the shard's part of the new snapshot. The same code runs in the job's thread and in
- * workers; a shard's result depends only on the shard, so the job's output does not depend on who ran it.
+ * The reference engine's segment job over a shard (the whole sandbox in memory, see in-memory-job.ts; a test
+ * case's data in `profile-lab test`): for each merge policy its segments use, group → merge → evaluate → move
+ * memberships on, then the shard's part of the new snapshot.
  */
 import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
 import type { MergedProfile } from "../merge/merge-fragments.js";
@@ -12,8 +12,8 @@ import { SegmentError } from "../segment/segment-error.js";
 import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, type SegmentCounts } from "../segment/segment-job.js";
 import { addMembershipLines, writeMembershipLines, type MembershipSnapshot } from "../store/membership-store.js";
 import type { MergePolicy } from "../xdm/types.js";
+import type { Shard } from "./in-memory-job.js";
 import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
-import { writeShardMembership, type Shard } from "./partition.js";
 import { hashKey, mergeGroup, profileGroupSteps, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -183,25 +183,14 @@ export async function evaluateProfiles(
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy, componentOf };
 }
 
-/**
- * Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`, and to
- * `nextMembership` in the spill's format when the shard's spill is kept for the next job.
- */
-export async function evaluateShard(
-  sandbox: Sandbox,
-  plan: SegmentPlan,
-  shard: Shard,
-  options: SegmentShardOptions,
-  partFile: string,
-  nextMembership?: string,
-): Promise<SegmentShardResult> {
+/** Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`. */
+export async function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: Shard, options: SegmentShardOptions, partFile: string): Promise<SegmentShardResult> {
   const { componentOf, ...result } = await evaluateProfiles(sandbox, plan, shard, options);
   const { checkpoint } = options;
   const snapshot = shard.prior;
   await checkpoint({ stage: "writing", rows: 0 });
   const order = storeOrder(snapshot, componentOf);
   await writeShardPart(partFile, snapshot, order, (rows) => checkpoint({ stage: "writing", rows, totalRows: order.length }));
-  if (nextMembership !== undefined) writeShardMembership(nextMembership, snapshot, order, componentOf);
   return result;
 }
 

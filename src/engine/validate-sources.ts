@@ -17,9 +17,9 @@ import { writeJsonAtomic } from "../store/atomic-file.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { checkedWhile, type Checkpoint, type StageProgress } from "./job-progress.js";
 import { dataFiles, type DataFile } from "./load-data.js";
-import { workerHeapBytes } from "./partition.js";
+import { workerHeapBytes } from "./memory-budget.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
-import { ShardPool } from "./shard-runner.js";
+import { WorkerPool } from "./worker-pool.js";
 import { validateFile, type ValidateFileTask } from "./validate-worker.js";
 
 export interface ValidateSourcesOptions {
@@ -178,7 +178,7 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
  * then ended with the files still running. Returns the rows validated.
  */
 async function onWorkers(sandbox: Sandbox, todo: readonly number[], workers: number, progress: (rows: number) => void | Promise<void>, clean: (i: number) => void): Promise<number> {
-  const pool = new ShardPool(Math.min(workers, todo.length), workerHeapBytes({ workers }), "validating data files");
+  const pool = new WorkerPool(Math.min(workers, todo.length), workerHeapBytes({ workers }), "validating data files");
   // Rows validated so far, counted by the workers.
   const rowsDone = new Int32Array(new SharedArrayBuffer(4));
   try {

@@ -15,8 +15,8 @@ export class IdentityGraph {
     return this.keys.size;
   }
 
-  /** The index of an identity, added unlinked when new: a compact handle for the spill's second pass. */
-  intern(key: IdentityKey): number {
+  /** The index of an identity, added unlinked when new. */
+  private intern(key: IdentityKey): number {
     const n = this.keys.size;
     const i = this.keys.intern(key);
     if (i < n) return i;
@@ -98,10 +98,5 @@ export class IdentityGraph {
     }
     for (let i = 0; i < n; i++) smallest[i] = smallest[this.find(i)]!;
     return smallest;
-  }
-
-  /** The key of the identity with this index. */
-  keyAt(index: number): IdentityKey {
-    return this.keys.keyAt(index);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Interns identity keys as small integers without keeping a JS string per key: the keys' UTF-8 bytes live
  * in one growing byte arena and an open-addressing hash table maps them to their index. About 60 bytes per
- * identity instead of about 180 with a Map of strings, which is what lets the spill's identity graph of a
- * whole sandbox (millions of identities) stay within a small memory budget. Keys are compared as UTF-8, so
+ * identity instead of about 180 with a Map of strings, which is what lets the identity graph of a whole
+ * sandbox (millions of identities) stay within a small memory budget. Keys are compared as UTF-8, so
  * lone surrogates (not Unicode text) would collapse to U+FFFD.
  */
 const encoder = new TextEncoder();

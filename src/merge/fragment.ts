@@ -17,7 +17,7 @@ export interface FragmentOrigin {
   readonly identities: readonly IdentityKey[];
   /**
    * The smallest identity of the primary identity's component in the identity graph of all datasets: every
-   * fragment a profile can be built from, under any policy, shares it, so shards are cut by its hash.
+   * fragment a profile can be built from, under any policy, shares it, so profiles are ordered by its hash.
    * The loader fills it in once the whole graph is known.
    */
   component: IdentityKey;

@@ -1,6 +1,6 @@
 /**
  * Where a sandbox's engine state lives (`<sandbox>/.profile-lab/`): the state database (job, batch, dataset
- * and schedule records), the membership store, the data lake of exported Parquet files, spilled shards. Every
+ * and schedule records), the membership store, the data lake of exported Parquet files, DuckDB's spill. Every
  * path is confined to the sandbox (a link in `.profile-lab/` that leads out is IO-X003) and every id that
  * becomes a folder name is checked as an identifier (IO-X004): see io/sandbox-path.ts.
  */
@@ -36,12 +36,12 @@ export class SandboxState {
     return this.path("state.sqlite");
   }
 
-  /** Shards kept for the next job (see engine/spill-cache.ts). */
-  get spillDir(): string {
+  /** Where versions before the DuckDB engine kept the reference engine's shards for the next job: job recovery removes it. */
+  get oldSpillDir(): string {
     return this.path("spill");
   }
 
-  /** Shards a job spills for itself, `shards-<pid>-<time>` (see engine/partition.ts). */
+  /** What a job spills, in a folder named by its process: `duckdb-<pid>-…` (see sql/jobs/engine-session.ts). */
   get tmpDir(): string {
     return this.path("tmp");
   }

@@ -1,0 +1,64 @@
+/**
+ * The memory budget of a job (`--memory`): DuckDB's memory limit, and for the reference engine, which holds the
+ * whole sandbox in memory in the job's thread, the bound it refuses data past before reading any (ENG-M002).
+ */
+import { statSync } from "node:fs";
+import { ProfileLabError } from "../xdm/errors.js";
+import { dataFiles } from "./load-data.js";
+import type { Sandbox } from "./sandbox.js";
+
+/** Default memory budget for a job's data: 2 GiB. */
+export const DEFAULT_MEMORY_BYTES = 2 * 2 ** 30;
+
+/** JS heap per byte of JSON Lines input, measured on generated sandboxes (objects, strings, fragment headers). */
+const HEAP_PER_INPUT_BYTE = 4;
+
+/** Parses `--memory` values: `512m`, `4g`, `1.5g`, or plain bytes. */
+export function parseMemorySize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(text.trim());
+  if (m === null) return undefined;
+  const unit = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  const bytes = Math.floor(Number(m[1]) * unit);
+  return bytes > 0 ? bytes : undefined;
+}
+
+/** Parquet (ZSTD) holds the same rows in about a tenth of the JSON Lines bytes (DEPS.md: 73.5 vs 810 MiB). */
+const JSONL_BYTES_PER_PARQUET_BYTE = 11;
+
+/** The input's size in JSON Lines bytes. */
+export function inputBytes(sandbox: Sandbox): number {
+  let total = 0;
+  for (const f of dataFiles(sandbox)) {
+    const size = statSync(f.path, { throwIfNoEntry: false })?.size ?? 0;
+    total += f.rel.endsWith(".parquet") ? size * JSONL_BYTES_PER_PARQUET_BYTE : size;
+  }
+  return total;
+}
+
+/** Input (in JSON Lines bytes) from which jobs use every core unless told how many workers to use. */
+const PARALLEL_FROM_BYTES = 256 * 2 ** 20;
+
+/** Whether the sandbox's data is large enough for worker threads to pay for their start (each loads the engine). */
+export function worthWorkers(sandbox: Sandbox): boolean {
+  return inputBytes(sandbox) >= PARALLEL_FROM_BYTES;
+}
+
+/** A worker's share of the memory budget, in bytes (its heap is capped at it). */
+export function workerHeapBytes(options: { readonly memoryBytes?: number; readonly workers?: number } = {}): number {
+  return (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (options.workers ?? 1);
+}
+
+const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20).toLocaleString("en-US")} MiB`;
+
+/**
+ * Refuses, before anything is read, data the reference engine cannot hold in `memoryBytes`: it has no way to
+ * work on part of it (DuckDB, the default engine, spills to disk instead).
+ */
+export function checkFitsInMemory(sandbox: Sandbox, memoryBytes = DEFAULT_MEMORY_BYTES): void {
+  const input = inputBytes(sandbox);
+  if (input * HEAP_PER_INPUT_BYTE <= memoryBytes) return;
+  throw new ProfileLabError(
+    "ENG-M002",
+    `the reference engine holds the data in memory: ${mib(input)} of input (as JSON Lines) needs about ${mib(input * HEAP_PER_INPUT_BYTE)}, more than --memory ${mib(memoryBytes)} allows; run the job on DuckDB (the default engine, --engine duckdb) or raise --memory`,
+  );
+}
