@@ -1,6 +1,6 @@
 /**
  * Which engine runs a job: `duckdb` reads, merges and evaluates in SQL on an embedded DuckDB; `reference` is the JS
- * merge and the closure compiler (the semantics `explain` and the tests hold DuckDB to), shard by shard.
+ * merge and the closure compiler (the semantics `explain` and the tests hold DuckDB to), in memory in this thread.
  */
 export const JOB_ENGINES = ["duckdb", "reference"] as const;
 

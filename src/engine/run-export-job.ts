@@ -58,8 +58,8 @@ export interface ExportJobOptions {
   readonly job?: ExportJob;
   /**
    * What merges and writes: `duckdb` (the rows merged in SQL and each batch's Parquet written by an embedded DuckDB,
-   * `workers` its threads and `memoryBytes` its memory limit) or `reference` (the JS merge and Parquet writer, shard
-   * by shard). Both write the same rows and metrics (test/sql/export-job-sql.test.ts). Default: DuckDB. A request
+   * `workers` its threads and `memoryBytes` its memory limit) or `reference` (the JS merge and Parquet writer, in
+   * memory in this thread). Both write the same rows and metrics (test/sql/export-job-sql.test.ts). Default: DuckDB. A request
    * with `runSegmentation` runs its segment job on the same engine (by default, as the segment job chooses).
    */
   readonly engine?: JobEngine;
