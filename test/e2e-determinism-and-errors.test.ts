@@ -71,7 +71,7 @@ describe("memory budget", () => {
     // The sample's 14 MiB of JSON Lines take about four times that in the reference's memory.
     const tooSmall = ["--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", "16m"];
     const segmentJob = await cliInProcess("segment-job", "--sandbox", dir, ...tooSmall);
-    expectCleanFailure(segmentJob, "ENG-M002", "more than --memory 16 MiB allows; run the job on DuckDB (the default engine, --engine duckdb) or raise --memory");
+    expectCleanFailure(segmentJob, "ENG-M002", "more than --memory 16 MiB allows; raise --memory, or run the job on DuckDB (--engine duckdb) unless one of its segments needs the reference engine (check lists them)");
     expect(state.records<SegmentJob>("segment-jobs").all().map((j) => j.status)).toEqual(["SUCCEEDED", "FAILED"]);
     expect(state.membership.text()).toBe(memberships);
     const exportJob = await cliInProcess("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), ...tooSmall);

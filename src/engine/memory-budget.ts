@@ -59,6 +59,6 @@ export function checkFitsInMemory(sandbox: Sandbox, memoryBytes = DEFAULT_MEMORY
   if (input * HEAP_PER_INPUT_BYTE <= memoryBytes) return;
   throw new ProfileLabError(
     "ENG-M002",
-    `the reference engine holds the data in memory: ${mib(input)} of input (as JSON Lines) needs about ${mib(input * HEAP_PER_INPUT_BYTE)}, more than --memory ${mib(memoryBytes)} allows; run the job on DuckDB (the default engine, --engine duckdb) or raise --memory`,
+    `the reference engine holds the data in memory: ${mib(input)} of input (as JSON Lines) needs about ${mib(input * HEAP_PER_INPUT_BYTE)}, more than --memory ${mib(memoryBytes)} allows; raise --memory, or run the job on DuckDB (--engine duckdb) unless one of its segments needs the reference engine (check lists them)`,
   );
 }
