@@ -7,8 +7,8 @@ function fakeStream(isTTY: boolean) {
   return { written, stream: { isTTY, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream };
 }
 
-const SEGMENT = { kind: "segment-jobs", jobId: "x", rows: 0, shardsDone: 0, shards: 1, profiles: 0 } as const;
-const EXPORT = { kind: "export-jobs", jobId: 1, rows: 0, shardsDone: 0, shards: 1, profiles: 0 } as const;
+const SEGMENT = { kind: "segment-jobs", jobId: "x", rows: 0, profiles: 0 } as const;
+const EXPORT = { kind: "export-jobs", jobId: 1, rows: 0, profiles: 0 } as const;
 
 /** A job in this thread evaluating its first merge policy of three, `profiles` of 64,542 done. */
 const evaluating = (profiles: number): JobProgress => ({ ...SEGMENT, stage: "evaluating", policy: 1, policies: 3, profiles, totalProfiles: 64_542 });

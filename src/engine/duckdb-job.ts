@@ -34,7 +34,7 @@ export async function onDuckDb<T>(
   const workers = options.workers ?? availableParallelism();
   // Validation threads each load the engine (seconds of CPU): worth it for large data only.
   await validateSources(sandbox, { workers: worthWorkers(sandbox) ? workers : 1, checkpoint, cache: true });
-  const where = { rows: 0, profiles: 0, shardsDone: 0, shards: 1 };
+  const where = { rows: 0, profiles: 0 };
   const session = await EngineSession.open(
     {
       tempDir: jobTempDir(new SandboxState(sandbox.dir).tmpDir, job.kind, job.id),

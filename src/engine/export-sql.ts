@@ -37,7 +37,7 @@ export function exportOnSql(
   options: ExportSqlOptions,
 ): Promise<ExportSqlResult> {
   const { checkpoint } = options;
-  const where = { rows: 0, profiles: 0, shardsDone: 0, shards: 1 };
+  const where = { rows: 0, profiles: 0 };
   return onDuckDb(sandbox, { kind: "export-job", id: options.jobId }, options, "merging", async (session, merge) => {
     session.stage = `merging the profiles of merge policy ${context.policy.id}`;
     await checkpoint({ stage: "merging", ...where });
@@ -63,7 +63,7 @@ export function exportOnSql(
     const [excluded] = await session.rows(
       graph === undefined ? "SELECT 0 AS n" : `SELECT count(*) AS n FROM (SELECT label FROM ${graph} GROUP BY label HAVING count(*) + 1 > ${IDENTITY_GRAPH_LIMIT})`,
     );
-    await checkpoint({ stage: "writing", ...where, shardsDone: 1, exported: written.exported });
+    await checkpoint({ stage: "writing", ...where, exported: written.exported });
     return {
       files: written.files,
       writeMs: written.writeMs,

@@ -49,8 +49,6 @@ function jobProgress(p: ShardProgress, policies: number): StageProgress {
     stage: p.stage,
     rows: p.rows ?? 0,
     ...(p.totalRows !== undefined ? { totalRows: p.totalRows } : {}),
-    shardsDone: 0,
-    shards: 1,
     profiles: p.profiles ?? 0,
     ...(p.totalProfiles !== undefined ? { totalProfiles: p.totalProfiles } : {}),
     ...(p.policy !== undefined ? { policy: p.policy + 1, policies } : {}),

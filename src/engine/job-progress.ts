@@ -35,9 +35,6 @@ export interface JobProgress {
   readonly rows: number;
   /** The stage's rows in all, when known. */
   readonly totalRows?: number;
-  /** Always 0 and 1 since jobs no longer run in shards; kept until the DuckDB jobs stop setting them. */
-  readonly shardsDone: number;
-  readonly shards: number;
   /**
    * Profiles gone through, counted as the job's result counts them. A segment job counts the profiles of
    * the merge policy it is on (`policy` of `policies`; its result's totalProfiles is the largest policy's

@@ -181,7 +181,7 @@ async function exportInMemory(
       exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
     );
     // The last rows are encoded and the files closed; a cancel meanwhile stops it.
-    const writing: StageProgress = { stage: "writing", rows: 0, shardsDone: 1, shards: 1, profiles: 0, exported: result.exported };
+    const writing: StageProgress = { stage: "writing", rows: 0, profiles: 0, exported: result.exported };
     const { files, writeMs } = await checkedWhile(finishBatches(writers), () => checkpoint(writing));
     await checkpoint(writing);
     return { files, writeMs, ...result };

@@ -149,7 +149,7 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
   const clean = new Set(files.map((_, i) => i).filter((i) => sameStamp(recorded[keyOf(files[i]!)], stamps[i])));
   const todo = files.map((_, i) => i).filter((i) => !clean.has(i));
   let rows = 0;
-  const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, shardsDone: 0, shards: 1, profiles: 0 });
+  const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, profiles: 0 });
   try {
     if (options.workers <= 1 || todo.length <= 1) {
       for (const i of todo) {

@@ -231,7 +231,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
   let index = 0;
   for (const policy of plan.byPolicy.keys()) {
     index++;
-    const where = { shardsDone: 0, shards: 1, policy: index, policies: plan.byPolicy.size };
+    const where = { policy: index, policies: plan.byPolicy.size };
     await checkpoint({ stage: "identities", rows: 0, profiles: 0, ...where });
     session.stage = `merging the profiles of merge policy ${policy.id}`;
     const merged = `pl_merged_${index}`;
@@ -246,8 +246,8 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     await session.run(`DROP TABLE ${d.ident(merged)}`);
   }
   session.stage = "writing the memberships";
-  await checkpoint({ stage: "writing", rows: 0, profiles: 0, shardsDone: 0, shards: 1 });
+  await checkpoint({ stage: "writing", rows: 0, profiles: 0 });
   const rows = await writeSnapshot(session, options.partFile);
-  await checkpoint({ stage: "writing", rows, totalRows: rows, profiles: 0, shardsDone: 1, shards: 1 });
+  await checkpoint({ stage: "writing", rows, totalRows: rows, profiles: 0 });
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
 }
