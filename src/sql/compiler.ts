@@ -366,6 +366,11 @@ class SqlCompiler {
     if (timed(lk) && timed(rk)) return cmp(this.asTimestamp(l), this.asTimestamp(r));
     if (timed(lk) && rk === "string") return this.compareTimeWithString(op, l, r, n);
     if (lk === "string" && timed(rk)) return this.compareTimeWithString(FLIP[op], r, l, n);
+    // A number meeting a time is epoch ms (a date-time stored as a number, `now` as a value): instants (values.ts);
+    // but against a number literal on the right the reference's constant test wants a number (compiler.ts constantTest).
+    const numberLiteral = typeof r.literal === "number";
+    if (isNumeric(l.type) && (timed(rk) || rk === "string")) return this.compareEpochMs(FLIP[op], r, l);
+    if ((timed(lk) || lk === "string") && isNumeric(r.type) && !numberLiteral) return this.compareEpochMs(op, l, r);
     if (op !== "=" && op !== "!=") return FALSE;
     if (lk === "boolean" && rk === "boolean") return cmp(l.sql, r.sql);
     if (lk === "list" && rk === "list") return this.compareLists(op, l, r, n);
@@ -375,6 +380,12 @@ class SqlCompiler {
     }
     if (lk === rk) this.notCompiled(`comparing two values of type ${describeSqlType(l.type)}`, n);
     return FALSE;
+  }
+
+  /** A time (or a string that holds one; else false) against epoch ms, by milliseconds as the reference compares them. */
+  private compareEpochMs(op: ComparisonOp, t: V, ms: V): P {
+    const instant = t.type.kind === "string" ? this.d.stringToTimestamp(t.sql) : this.asTimestamp(t);
+    return { sql: this.d.coalesce([this.d.compare(op, this.d.timestampToEpochMs(instant), ms.sql), "FALSE"]), nullable: false };
   }
 
   /** Two strings: by instant when both are timestamps, else by code units (src/pql/values.ts). */
