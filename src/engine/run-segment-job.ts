@@ -22,7 +22,7 @@ import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentSha
 import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { evaluateSegmentsOnSql } from "./segment-sql.js";
 import { SqlCompileError } from "../sql/errors.js";
-import { segmentPasses } from "../sql/jobs/segment-job-sql.js";
+import { segmentPasses, type PolicyPass } from "../sql/jobs/segment-job-sql.js";
 import { runInMemory } from "./in-memory-job.js";
 
 export interface SegmentJobOptions {
@@ -51,7 +51,7 @@ export interface SegmentJobOptions {
    * What evaluates: `duckdb` (the data read, merged and segmented in SQL on an embedded DuckDB, `workers` its
    * threads and `memoryBytes` its memory limit) or `reference` (the JS merge and the closure compiler, the whole
    * sandbox in memory in this thread). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB, unless
-   * it refuses one of the job's segments (segmentJobEngine).
+   * it refuses one of the job's segments, then the reference (the job's notice says which and why).
    */
   readonly engine?: JobEngine;
   /** Told why the job runs on the reference engine when no engine was asked for and DuckDB refuses a segment. */
@@ -145,8 +145,8 @@ function evaluateInMemory(
   options: SegmentJobOptions,
   checkpoint: Checkpoint<StageProgress>,
 ): Promise<SegmentShardResult> {
-  return runInMemory(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), policies: plan.byPolicy.size, checkpoint }, (shard, progress) =>
-    evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(shard.index)),
+  return runInMemory(sandbox, { memoryBytes: options.memoryBytes, policies: plan.byPolicy.size, checkpoint }, (shard, progress) =>
+    evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(0)),
   );
 }
 
@@ -154,12 +154,13 @@ function evaluateInMemory(
 function evaluateOnDuckDb(
   sandbox: Sandbox,
   plan: SegmentPlan,
+  passes: ReadonlyMap<MergePolicy, PolicyPass>,
   generation: MembershipGeneration,
   jobId: string,
   options: SegmentJobOptions,
   checkpoint: Checkpoint<StageProgress>,
 ): Promise<SegmentShardResult> {
-  return evaluateSegmentsOnSql(sandbox, plan, generation, {
+  return evaluateSegmentsOnSql(sandbox, plan, passes, generation, {
     jobId,
     asOf: options.asOf,
     statusModel: options.statusModel,
@@ -171,18 +172,19 @@ function evaluateOnDuckDb(
 }
 
 /**
- * The engine of a segment job: the one asked for, else DuckDB — unless it refuses one of the plan's segments (a
- * construct the SQL back end does not run exactly), then the reference, and `onNotice` is told which and why.
+ * Every segment of the plan compiled to SQL, before any data is read: the DuckDB engine runs the job on them.
+ * Undefined when the reference runs it: asked for, or no engine asked for and DuckDB refuses one of the segments (a
+ * construct the SQL back end does not run exactly; `onNotice` is told which and why). With `--engine duckdb` the
+ * refusal is the job's error.
  */
-export function segmentJobEngine(sandbox: Sandbox, plan: SegmentPlan, options: Pick<SegmentJobOptions, "engine" | "asOf" | "onNotice">): JobEngine {
-  if (options.engine !== undefined) return options.engine;
+function sqlPasses(sandbox: Sandbox, plan: SegmentPlan, options: SegmentJobOptions): Map<MergePolicy, PolicyPass> | undefined {
+  if (options.engine === "reference") return undefined;
   try {
-    segmentPasses(plan, { asOf: options.asOf, profileType: sandbox.profileType, eventType: sandbox.eventType });
-    return "duckdb";
+    return segmentPasses(plan, { asOf: options.asOf, profileType: sandbox.profileType, eventType: sandbox.eventType });
   } catch (e) {
-    if (!(e instanceof SqlCompileError)) throw e;
+    if (!(e instanceof SqlCompileError) || options.engine === "duckdb") throw e;
     options.onNotice?.(`${e.format()}\nThe segment job runs on the reference engine.`);
-    return "reference";
+    return undefined;
   }
 }
 
@@ -190,7 +192,6 @@ export function segmentJobEngine(sandbox: Sandbox, plan: SegmentPlan, options: P
 export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions): Promise<SegmentJob> {
   const clock = options.clock ?? Date.now;
   const plan = segmentPlan(sandbox, options.segmentIds);
-  const engine = segmentJobEngine(sandbox, plan, options);
   const job = options.job ?? recordNewJob(sandbox, plan, options);
   const state = new SandboxState(sandbox.dir);
   const control = new JobControl(state.root);
@@ -206,9 +207,10 @@ export async function runSegmentJob(sandbox: Sandbox, options: SegmentJobOptions
   try {
     const segmentationStart = clock();
     const checkpoint = progressCheck("segment-jobs", job.id, control, options.onProgress);
+    const passes = sqlPasses(sandbox, plan, options);
     const result =
-      engine === "duckdb"
-        ? await evaluateOnDuckDb(sandbox, plan, generation, job.id, options, checkpoint)
+      passes !== undefined
+        ? await evaluateOnDuckDb(sandbox, plan, passes, generation, job.id, options, checkpoint)
         : await evaluateInMemory(sandbox, plan, generation, options, checkpoint);
     const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
     counters.add(result.counts);

@@ -5,7 +5,8 @@
  */
 import type { MembershipGeneration } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { runSegmentsOnSql, segmentPasses } from "../sql/jobs/segment-job-sql.js";
+import { runSegmentsOnSql, type PolicyPass } from "../sql/jobs/segment-job-sql.js";
+import type { MergePolicy } from "../xdm/types.js";
 import type { StatusModel } from "../segment/membership.js";
 import { onDuckDb, type DuckDbJobOptions } from "./duckdb-job.js";
 import type { Sandbox } from "./sandbox.js";
@@ -17,13 +18,15 @@ export interface SegmentSqlOptions extends DuckDbJobOptions {
   readonly statusModel: StatusModel;
 }
 
-/**
- * Compiles every segment to SQL before anything is read (a segment DuckDB cannot run stops the job at once), then
- * validates, reads and links the data, and evaluates.
- */
-export async function evaluateSegmentsOnSql(sandbox: Sandbox, plan: SegmentPlan, generation: MembershipGeneration, options: SegmentSqlOptions): Promise<SegmentShardResult> {
+/** Validates, reads and links the data, and evaluates each policy's `passes` (compiled before anything is read: segmentPasses). */
+export async function evaluateSegmentsOnSql(
+  sandbox: Sandbox,
+  plan: SegmentPlan,
+  passes: ReadonlyMap<MergePolicy, PolicyPass>,
+  generation: MembershipGeneration,
+  options: SegmentSqlOptions,
+): Promise<SegmentShardResult> {
   const priorParts = new SandboxState(sandbox.dir).membership.parts();
-  const passes = segmentPasses(plan, { asOf: options.asOf, profileType: sandbox.profileType, eventType: sandbox.eventType });
   return onDuckDb(sandbox, { kind: "segment-job", id: options.jobId }, options, "identities", (session, merge) =>
     runSegmentsOnSql(session, merge, plan, {
       asOf: options.asOf,
