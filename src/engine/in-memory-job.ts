@@ -12,7 +12,6 @@ import type { Sandbox } from "./sandbox.js";
 
 /** Whole profiles' fragments and the previous memberships of their identities: what a job works on. */
 export interface Shard {
-  readonly index: number;
   readonly data: SandboxData;
   readonly prior: MembershipSnapshot;
   /** The component in the identity graph of all datasets of a key of `prior` (the store's sort key). */
@@ -23,7 +22,7 @@ export interface Shard {
  * The whole sandbox as one shard, loaded in this thread: the previous memberships, then the data. `checkpoint`
  * is called as lines are read (memberships and data rows counted together) and linked.
  */
-export async function sandboxShardInMemory(sandbox: Sandbox, checkpoint?: Checkpoint<ShardProgress>): Promise<Shard> {
+async function sandboxShardInMemory(sandbox: Sandbox, checkpoint?: Checkpoint<ShardProgress>): Promise<Shard> {
   const prior: MembershipSnapshot = new Map();
   let read = 0;
   await checkpoint?.({ stage: "reading", rows: read });
@@ -32,11 +31,11 @@ export async function sandboxShardInMemory(sandbox: Sandbox, checkpoint?: Checkp
     if (checkpoint !== undefined && ++read % PROGRESS_EVERY === 0) await checkpoint({ stage: "reading", rows: read });
   }
   const { componentOf, ...data } = await loadSandboxData(sandbox, checkpoint && ((p) => checkpoint(p.stage === "reading" ? { ...p, rows: read + (p.rows ?? 0) } : p)));
-  return { index: 0, data, prior, componentOf };
+  return { data, prior, componentOf };
 }
 
 export interface InMemoryJobOptions {
-  readonly memoryBytes?: number;
+  readonly memoryBytes?: number | undefined;
   /** The merge policies the job works under (a segment job's; one for an export), for progress. */
   readonly policies: number;
   /** Reports progress and throws to stop the job. */

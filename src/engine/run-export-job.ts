@@ -177,7 +177,7 @@ async function exportInMemory(
     const toWriters: RowSink = async (targets, row) => {
       for (const i of targets) await writers[i]!.write(row);
     };
-    const result = await runInMemory(sandbox, { ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}), policies: 1, checkpoint }, (shard, progress) =>
+    const result = await runInMemory(sandbox, { memoryBytes: options.memoryBytes, policies: 1, checkpoint }, (shard, progress) =>
       exportShard(sandbox, context, specs, shard, options.asOf, toWriters, progress),
     );
     // The last rows are encoded and the files closed; a cancel meanwhile stops it.

@@ -361,7 +361,7 @@ function countResult(c: RunContext, kind: AssertionKind, title: string, expected
 /** The rows the export would write after this run (every batch's), computed with the export job's own code. */
 async function exportedRows(c: RunContext, context: ExportContext): Promise<JsonObject[]> {
   const rows: JsonObject[] = [];
-  const shard = { index: 0, data: c.data, prior: snapshotOf(c.evaluation?.memberships), componentOf: (key: string) => key };
+  const shard = { data: c.data, prior: snapshotOf(c.evaluation?.memberships), componentOf: (key: string) => key };
   const asOf = parseDateTime(c.asOf)!;
   await exportShard(c.sandbox, context, batchSpecs(c.sandbox, context.plan, 1), shard, asOf, (batches, row) => void batches.forEach(() => rows.push(row)), () => {});
   return rows;
