@@ -24,9 +24,9 @@ export const BLOCK_PERSONS = 1000;
 /** The built-in datasets that hold rows, in the order a block returns them (before the config's datasets). */
 export const ROW_DATASETS = ["crm", "loyalty", "web", "events"] as const;
 export type RowDatasetKey = (typeof ROW_DATASETS)[number];
-/** The built-in record datasets (their rows are objects; the events' are built as columns). */
-const RECORD_DATASETS = ["crm", "loyalty", "web"] as const;
-type RecordDatasetKey = (typeof RECORD_DATASETS)[number];
+/** The built-in record datasets, in ROW_DATASETS' order (their rows are objects; the events' are built as columns). */
+type RecordDatasetKey = Exclude<RowDatasetKey, "events">;
+const RECORD_DATASETS = ROW_DATASETS.filter((k): k is RecordDatasetKey => k !== "events");
 
 /** Each row dataset's schema. */
 export const DATASET_SCHEMAS: Readonly<Record<RowDatasetKey, SchemaSlug>> = {

@@ -5,20 +5,9 @@
  * holds, value for value (a test holds them equal).
  */
 import { makeData, RecordBatch, Struct, type Data, type DataType, type List, type Map_ } from "apache-arrow";
-import { batchBuilderFor, columnData } from "../io/arrow-build.js";
+import { batchBuilderFor, columnData, validityOf } from "../io/arrow-build.js";
 import type { XdmObject, XdmType } from "../xdm/xdm-type.js";
 import { EVENT_TYPES, itemTotal, orderTotal, type EventRow } from "./events.js";
-
-/** Rows' validity as Arrow wants it: a bitmap, or none when every row is valid. */
-function validity(valid: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
-  const bitmap = new Uint8Array((valid.length + 7) >> 3);
-  let nullCount = 0;
-  for (let i = 0; i < valid.length; i++) {
-    if (valid[i]) bitmap[i >> 3]! |= 1 << (i & 7);
-    else nullCount++;
-  }
-  return { nullBitmap: nullCount === 0 ? undefined : bitmap, nullCount };
-}
 
 /** The event row type's columns by path (`commerce.order`; `[]` a list's items, `{}` a map's values). */
 class Columns {
@@ -63,11 +52,11 @@ class Columns {
       if (child === undefined) throw new Error(`the events batch has no column ${path}.${f.name}`);
       return child;
     });
-    return makeData({ type, length: valid.length, ...validity(valid), children });
+    return makeData({ type, length: valid.length, ...validityOf(valid), children });
   }
 
   list(path: string, valid: readonly boolean[], valueOffsets: Int32Array, child: Data): Data {
-    return makeData({ type: this.arrow<List>(path), length: valid.length, ...validity(valid), valueOffsets, child });
+    return makeData({ type: this.arrow<List>(path), length: valid.length, ...validityOf(valid), valueOffsets, child });
   }
 }
 

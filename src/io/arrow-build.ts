@@ -223,6 +223,17 @@ class IntSlots {
 }
 
 /** Validity bitmap, or undefined when there are no nulls (Arrow allows omitting it). */
+/** Rows' validity as Arrow wants it, from one flag per row: a bitmap, or none when every row is valid. */
+export function validityOf(valid: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  const bitmap = new Uint8Array(bitmapBytes(valid.length));
+  let nullCount = 0;
+  for (let i = 0; i < valid.length; i++) {
+    if (valid[i]) bitmap[i >> 3]! |= 1 << (i & 7);
+    else nullCount++;
+  }
+  return { nullBitmap: validityOrNone(bitmap, nullCount), nullCount };
+}
+
 const validityOrNone = (bitmap: Uint8Array, nullCount: number): Uint8Array | undefined =>
   nullCount === 0 ? undefined : bitmap;
 

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -370,6 +370,13 @@ describe("ParquetFileWriter → DuckDB", () => {
     expect(m).toEqual({ dict: dictionaries, stats });
     const [c] = await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT personId)::INTEGER AS ids FROM read_parquet('${path}')`);
     expect(c).toEqual({ n: 500, ids: 500 });
+  });
+  it("writes chunk statistics without the page statistics' column index (parquet_metadata shows both alike)", async () => {
+    const rows = Array.from({ length: 500 }, (_, i) => profile(i));
+    const [page, chunk] = [tmpFile("stats-page"), tmpFile("stats-chunk")];
+    await writeFile(page, rows, PROFILE, { dictionary: false, statistics: "page" });
+    await writeFile(chunk, rows, PROFILE, { dictionary: false, statistics: "chunk" });
+    expect(statSync(chunk).size).toBeLessThan(statSync(page).size);
   });
 });
 
