@@ -23,6 +23,7 @@ import type { ExportPlan, ResolvedSegmentFilter } from "../../export/export-requ
 import { ALL, projectionOf } from "../../export/projection.js";
 import { ProfileLabError } from "../../xdm/errors.js";
 import { UPS_NAMESPACE, type MergePolicy } from "../../xdm/types.js";
+import { firstLine } from "../jobs/engine-session.js";
 import { object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../../xdm/xdm-type.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
@@ -152,8 +153,7 @@ class ExportSql {
       return await work();
     } catch (e) {
       if (e instanceof ProfileLabError) throw e;
-      const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
-      throw new SqlExportError("SQL-X001", `the export failed while ${what}: ${message}`, file === undefined ? {} : { file });
+      throw new SqlExportError("SQL-X001", `the export failed while ${what}: ${firstLine(e)}`, file === undefined ? {} : { file });
     } finally {
       this.times.push({ stage: what, ms: performance.now() - start });
     }

@@ -146,17 +146,6 @@ export class FieldUseBuilder {
     return this;
   }
 
-  /** Adds what another use reads. */
-  addUse(use: FieldUse): this {
-    this.profile.add(use.profile);
-    if (use.identities) this.profile.at(["identityMap"]);
-    if (use.event !== undefined) {
-      this.eventsRead = true;
-      this.event.add(use.event);
-    }
-    return this;
-  }
-
   build(): FieldUse {
     const identities = this.profile.all || this.profile.fields.has("identityMap");
     for (const name of ALWAYS_READ) if (this.schema.profile.fields.has(name)) this.profile.at([name]).all = true;

@@ -142,7 +142,7 @@ export async function describeParquet(paths: readonly string[], session: SqlSess
   const out = new Map<string, Map<string, FileType>>(paths.map((p) => [p, new Map()]));
   if (paths.length === 0) return out;
   const parts = paths.map((p, i) => `SELECT ${i} AS pl_file, pl_name, pl_type FROM ${dialect.describeParquet(p)}`);
-  for (const row of await session.rows(`${parts.join(" UNION ALL ")} ORDER BY pl_file`)) {
+  for (const row of await session.rows(parts.join(" UNION ALL "))) {
     out.get(paths[Number(row["pl_file"])]!)!.set(String(row["pl_name"]), fileTypeOfDuckDb(String(row["pl_type"])));
   }
   return out;
@@ -166,8 +166,6 @@ export function jsonLinesType(t: SqlType): FileType {
     case "boolean":
     case "date":
       return { kind: t.kind, name: t.kind.toUpperCase() };
-    case "timestamp":
-      return { kind: "instant", name: "TIMESTAMP" };
     default:
       return { kind: "other", name: t.kind };
   }

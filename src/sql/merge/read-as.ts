@@ -94,21 +94,16 @@ function timestampFrom(sql: string, from: FileType, to: SqlType, at: ReadAt, dia
 
 /** An object from a struct (fields by name) or from a map with text keys (the reference reads both as objects). */
 function structFrom(sql: string, from: FileType, fields: ReadonlyMap<string, SqlType>, at: ReadAt, dialect: SqlDialect, depth: number): string | undefined {
-  const to: SqlType = { kind: "struct", fields };
-  const fieldOf = (name: string): { sql: string; type: FileType | undefined } | undefined => {
-    if (from.kind === "struct") return { sql: dialect.field(sql, name), type: from.fields.get(name) };
-    if (from.kind === "map" && from.keys.kind === "text") return { sql: dialect.mapGet(sql, dialect.string(name)), type: from.values };
-    return undefined;
-  };
+  if (from.kind !== "struct" && !(from.kind === "map" && from.keys.kind === "text")) return refused(sql, from, { kind: "struct", fields }, at, dialect);
+  const fieldOf = (name: string): { sql: string; type: FileType | undefined } =>
+    from.kind === "struct" ? { sql: dialect.field(sql, name), type: from.fields.get(name) } : { sql: dialect.mapGet(sql, dialect.string(name)), type: from.values };
   const read = [...fields].map(([name, t]) => {
     const f = fieldOf(name);
-    if (f === undefined) return undefined;
     return { name, t, f, as: readAs(f.sql, f.type, t, { ...at, path: `${at.path}.${name}` }, dialect, depth) };
   });
-  if (read.some((r) => r === undefined)) return refused(sql, from, to, at, dialect);
   // A struct with every field and nothing to convert is cast by name (DuckDB drops the fields the schema lacks).
-  if (from.kind === "struct" && read.every((r) => r!.f.type !== undefined && r!.as === undefined)) return undefined;
-  return nullSafe(sql, dialect.struct(read.map((r) => [r!.name, r!.as ?? dialect.cast(r!.f.sql, r!.t)] as const)), dialect);
+  if (from.kind === "struct" && read.every((r) => r.f.type !== undefined && r.as === undefined)) return undefined;
+  return nullSafe(sql, dialect.struct(read.map((r) => [r.name, r.as ?? dialect.cast(r.f.sql, r.t)] as const)), dialect);
 }
 
 /**
@@ -136,17 +131,16 @@ function keyText(key: string, from: FileType, dialect: SqlDialect): string | und
 function mapFrom(sql: string, from: FileType, values: SqlType, at: ReadAt, dialect: SqlDialect, depth: number): string | undefined {
   const to: SqlType = { kind: "map", values };
   const valueAt = { ...at, path: `${at.path}{}` };
-  const notNull = (e: string): string => dialect.lambda([e], `${dialect.field(e, "value")} IS NOT NULL`);
+  const e = `pl_entry${depth}`;
+  const notNull = dialect.lambda([e], `${dialect.field(e, "value")} IS NOT NULL`);
   if (from.kind === "struct") {
     const entries = [...from.fields].map(([name, f]) => {
       const value = dialect.field(sql, name);
       return dialect.struct([["key", dialect.string(name)], ["value", readAs(value, f, values, valueAt, dialect, depth) ?? dialect.cast(value, values)]]);
     });
-    const e = `pl_entry${depth}`;
-    return nullSafe(sql, dialect.mapFromEntries(dialect.listFilter(`[${entries.join(", ")}]`, notNull(e))), dialect);
+    return nullSafe(sql, dialect.mapFromEntries(dialect.listFilter(`[${entries.join(", ")}]`, notNull)), dialect);
   }
   if (from.kind !== "map") return refused(sql, from, to, at, dialect);
-  const e = `pl_entry${depth}`;
   const key = keyText(dialect.field(e, "key"), from.keys, dialect);
   if (key === undefined) return refused(sql, from, to, at, dialect);
   const value = readAs(dialect.field(e, "value"), from.values, values, valueAt, dialect, depth + 1);
@@ -155,6 +149,6 @@ function mapFrom(sql: string, from: FileType, values: SqlType, at: ReadAt, diale
   if (!from.nullValues) return whole;
   // Maps rebuilt only where a value is NULL: filtering every map costs three times reading it (identityMap at 1M rows).
   const complete = `${sql} IS NULL OR ${dialect.listCount(dialect.mapValues(sql))} = ${dialect.listLength(dialect.mapValues(sql))}`;
-  const filtered = dialect.mapFromEntries(dialect.listTransform(dialect.listFilter(dialect.mapEntries(sql), notNull(e)), entry));
+  const filtered = dialect.mapFromEntries(dialect.listTransform(dialect.listFilter(dialect.mapEntries(sql), notNull), entry));
   return dialect.caseWhen([[complete, whole ?? dialect.cast(sql, to)]], filtered);
 }
