@@ -81,7 +81,7 @@ const num = (n: number): string => Math.round(n).toLocaleString("en-US");
 const sandbox = join(REPO, "bench/.cache", `sandbox-${profiles}-${eventsPerProfile}-parquet-200k`);
 if (!existsSync(join(sandbox, "sandbox.json"))) {
   rmSync(sandbox, { recursive: true, force: true });
-  // Parts of 200,000 rows: the spill's second pass copies input files in parallel, one file per task.
+  // Parts of 200,000 rows: several files per dataset, as a platform export lands them (DuckDB reads them in parallel).
   const g = timed(`generate-${profiles}`, "generate", sandbox, "--profiles", String(profiles), "--events-per-profile", String(eventsPerProfile), "--format", "parquet", "--rows-per-file", "200000", "--quiet", "--reference-time", REFERENCE_TIME);
   console.log(`generated ${sandbox}: ${g.seconds.toFixed(1)} s, peak RSS ${g.peakRssMiB} MiB, ${mib(bytesUnder(join(sandbox, "datasets")))} MiB of Parquet`);
 }

@@ -1,9 +1,9 @@
 /**
  * The membership snapshot: profile key → segment id → the `ups` membership entry, as of the last segment
- * job. Stored as JSON Lines parts (one profile per line), one part per shard of the job that wrote it, in a
- * generation folder; `CURRENT` names the committed generation and is replaced atomically, so a job that
- * fails or is killed leaves the previous snapshot whole. The engine orders lines so that the parts read in
- * order give the same lines whatever the number of shards.
+ * job. Stored as JSON Lines parts (one profile per line) in a generation folder: a job writes one part, in
+ * profile order; versions that ran jobs in shards wrote one part per shard, read in order. `CURRENT` names the
+ * committed generation and is replaced atomically, so a job that fails or is killed leaves the previous
+ * snapshot whole.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
