@@ -1511,19 +1511,25 @@ function configureOffset(range: Range, op: ComparisonOp, before: boolean, anchor
 /** A leaf test against a literal, specialised by type so the common cases are one typeof and one compare. */
 function constantTest(op: ComparisonOp, c: string | number | boolean): LeafTest {
   if (typeof c === "number") {
+    // A timestamp string meets a number as epoch ms, as compareValues compares a computed number.
+    const asInstant = (l: unknown): boolean => {
+      if (typeof l !== "string") return false;
+      const t = timestampOf(l);
+      return t !== undefined && order(op, t, c);
+    };
     switch (op) {
       case "=":
-        return (l) => l === c;
+        return (l) => l === c || asInstant(l);
       case "!=":
-        return (l) => typeof l === "number" && l !== c;
+        return (l) => (typeof l === "number" ? l !== c : asInstant(l));
       case "<":
-        return (l) => typeof l === "number" && l < c;
+        return (l) => (typeof l === "number" ? l < c : asInstant(l));
       case "<=":
-        return (l) => typeof l === "number" && l <= c;
+        return (l) => (typeof l === "number" ? l <= c : asInstant(l));
       case ">":
-        return (l) => typeof l === "number" && l > c;
+        return (l) => (typeof l === "number" ? l > c : asInstant(l));
       case ">=":
-        return (l) => typeof l === "number" && l >= c;
+        return (l) => (typeof l === "number" ? l >= c : asInstant(l));
     }
   }
   if (typeof c === "boolean") {

@@ -366,11 +366,9 @@ class SqlCompiler {
     if (timed(lk) && timed(rk)) return cmp(this.asTimestamp(l), this.asTimestamp(r));
     if (timed(lk) && rk === "string") return this.compareTimeWithString(op, l, r, n);
     if (lk === "string" && timed(rk)) return this.compareTimeWithString(FLIP[op], r, l, n);
-    // A number meeting a time is epoch ms (a date-time stored as a number, `now` as a value): instants (values.ts);
-    // but against a number literal on the right the reference's constant test wants a number (compiler.ts constantTest).
-    const numberLiteral = typeof r.literal === "number";
+    // A number meeting a time is epoch ms (a date-time stored as a number, `now` as a value): instants (values.ts).
     if (isNumeric(l.type) && (timed(rk) || rk === "string")) return this.compareEpochMs(FLIP[op], r, l);
-    if ((timed(lk) || lk === "string") && isNumeric(r.type) && !numberLiteral) return this.compareEpochMs(op, l, r);
+    if ((timed(lk) || lk === "string") && isNumeric(r.type)) return this.compareEpochMs(op, l, r);
     if (op !== "=" && op !== "!=") return FALSE;
     if (lk === "boolean" && rk === "boolean") return cmp(l.sql, r.sql);
     if (lk === "list" && rk === "list") return this.compareLists(op, l, r, n);
