@@ -38,6 +38,7 @@ import { fileTypeOfDuckDb, type FileColumns, type FileType } from "../sql/merge/
 import type { SqlSession } from "../sql/merge/session.js";
 import { XDM_INTEGER_RANGES, type XdmObject, type XdmScalar, type XdmType } from "../xdm/xdm-type.js";
 import type { DataFile } from "./load-data.js";
+import type { Dataset } from "./sandbox.js";
 
 const META = "_acp_system_metadata";
 const PROTO = "__proto__";
@@ -239,7 +240,8 @@ function valueOk(x: string, from: FileType, type: XdmType, depth: number): strin
       if (from.kind !== "map") return FALSE;
       const e = `pl_v${depth}`;
       const value = valueOk(`${e}.value`, from.values, type.values, depth + 1);
-      const key = from.keys.kind === "text" ? `NOT list_contains(map_keys(${x}), ${str(PROTO)})` : convertible(`${e}.key`, from.keys, depth + 1) === TRUE ? TRUE : FALSE;
+      // Text keys are property names (`__proto__` is not one); other keys are read as text, instants and dates flagged.
+      const key = from.keys.kind === "text" ? `NOT list_contains(map_keys(${x}), ${str(PROTO)})` : from.keys.kind === "instant" || from.keys.kind === "date" ? FALSE : TRUE;
       const entries = value === TRUE ? TRUE : `len(list_filter(map_entries(${x}), lambda ${e}: ${e}.value IS NOT NULL AND NOT ${sure(value)})) = 0`;
       return and(key, entries);
     }
@@ -278,14 +280,14 @@ function primaryOk(columns: FileColumns, declared: string | undefined): string {
 }
 
 /** The SQL test of one row of a file with these columns, true only when toFragment surely takes the row. */
-export function rowOkSql(columns: FileColumns, schema: XdmObject, kind: string, declaredNamespace: string | undefined): string {
+export function rowOkSql(columns: FileColumns, schema: XdmObject, kind: Dataset["kind"], declaredNamespace: string | undefined): string {
   const col = (name: string): string => DUCKDB.ident(name);
   const meta = columns.get(META);
   const ingest = meta?.kind === "struct" ? meta.fields.get("ingestTime") : undefined;
-  const parts: string[] = [];
   if (meta?.kind !== "struct" || ingest === undefined) return FALSE;
   const ingestSql = field(col(META), "ingestTime");
-  parts.push(`${ingestSql} IS NOT NULL`, epochValue(ingestSql, ingest), convertible(col(META), meta, 0));
+  // The system metadata is not validated, but the reader converts all of it.
+  const parts = [`${ingestSql} IS NOT NULL`, epochValue(ingestSql, ingest), convertible(col(META), meta, 0)];
   for (const [name, from] of columns) {
     if (name === META) continue;
     const type = name === PROTO ? undefined : schema.fields.get(name);

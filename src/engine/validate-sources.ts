@@ -72,8 +72,8 @@ interface CacheDocument {
 
 /**
  * The modules whose code decides whether a row is valid (parsing, the validator, timestamps, formats, patterns,
- * identities, what a fragment needs): the validator's version is a digest of their text, so a change to any of
- * them makes every file validate again.
+ * identities, what a fragment needs, the SQL pre-check that clears files): the validator's version is a digest of
+ * their text, so a change to any of them makes every file validate again.
  */
 const VALIDATOR_MODULES = [
   "../io/json-file",
@@ -87,6 +87,7 @@ const VALIDATOR_MODULES = [
   "../pql/regex",
   "../identity/identity-key",
   "./load-data",
+  "./sql-precheck",
 ];
 
 let validatorDigest: string | undefined;
