@@ -1,8 +1,8 @@
 /**
  * What both jobs do first on the DuckDB engine: open the job's DuckDB (`workers` threads, default one per core, within
- * `memoryBytes`, spilling under the sandbox's `.profile-lab/tmp`), validate the rows there (DuckDB would read a row that
- * breaks its schema; it checks Parquet files first, JavaScript the rest), read the datasets and link their identities (SqlMerge.prepare); then the job's own work, and
- * DuckDB closed however it ends.
+ * `memoryBytes`, spilling under the sandbox's `.profile-lab/tmp`), validate the rows (DuckDB would read a row that
+ * breaks its schema; it checks Parquet files first, JavaScript the rest), read the datasets and link their identities
+ * (SqlMerge.prepare); then the job's own work, and DuckDB closed however it ends.
  */
 import { availableParallelism } from "node:os";
 import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";

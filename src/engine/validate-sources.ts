@@ -16,10 +16,10 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { checkReadable } from "../io/sandbox-path.js";
+import type { SqlSession } from "../sql/merge/session.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { checkedWhile, type Checkpoint, type StageProgress } from "./job-progress.js";
-import type { SqlSession } from "../sql/merge/session.js";
 import { dataFiles, type DataFile } from "./load-data.js";
 import { workerHeapBytes } from "./memory-budget.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
@@ -162,12 +162,15 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
   let bySql = 0;
   const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, profiles: 0 });
   try {
-    for (const i of options.sql === undefined ? [] : todo) {
-      const cleared = await clearedBySql(options.sql!, files[i]!);
-      if (cleared === undefined) continue;
-      clean.add(i);
-      bySql++;
-      await progress((rows += cleared));
+    const { sql } = options;
+    if (sql !== undefined) {
+      for (const i of todo) {
+        const cleared = await clearedBySql(sql, files[i]!);
+        if (cleared === undefined) continue;
+        clean.add(i);
+        bySql++;
+        await progress((rows += cleared));
+      }
     }
     const inJs = todo.filter((i) => !clean.has(i));
     if (options.workers <= 1 || inJs.length <= 1) {
