@@ -123,6 +123,8 @@ describe("a file with a bad row is validated in JavaScript, with the JavaScript 
     ["a number not in its enum", { level: "2::DOUBLE" }],
     ["a string below minLength", { code: "'A'" }],
     ["a string above maxLength (code points)", { code: "'A😀😀😀'" }],
+    ["a string below minLength once the reader drops its leading U+FEFF", { code: "chr(65279) || 'A'" }],
+    ["a repeated identity namespace once the reader drops a leading U+FEFF", { identityMap: "MAP {'ECID': [{'id': 'e1', 'primary': true}], chr(65279) || 'ECID': [{'id': 'e2', 'primary': false}, {'id': 'e3', 'primary': false}]}" }],
     ["a string not matching the pattern", { pat: "'a12'" }],
     ["an email with two @", { email: "'a@b@c'" }],
     ["an email with a 65-character local part", { email: `'${"a".repeat(65)}@example.com'` }],
@@ -215,7 +217,8 @@ const META = "_acp_system_metadata";
 const pick = <T,>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
-const CHARS = ["a", "b", "c", "A", "Z", "0", "9", "@", ".", "%", "2", "F", "-", ":", "/", " ", "é", "😀", "\n", "[", "]", "_", "+", "T", "Z", "z", "t"];
+// Combining marks and joiners: lengths count code points, not what a reader sees as one character.
+const CHARS = ["a", "b", "c", "A", "Z", "0", "9", "@", ".", "%", "2", "F", "-", ":", "/", " ", "é", "😀", "\n", "[", "]", "_", "+", "T", "Z", "z", "t", "\u0301", "\u200d", "\ufeff"];
 /** A seed string mutated: a character inserted, removed or replaced, or not. */
 function mutated(r: () => number, seed: string): string {
   const cps = [...seed];
@@ -252,6 +255,7 @@ const IDENTITY_MAPS = [
   GOOD, "{'CRMID': [{'id': 'c1', 'primary': NULL}]}", "{'crmid': [{'id': 'c1', 'primary': false}, {'id': 'c2', 'primary': false}]}", "{'ECID': [{'id': 'e1', 'primary': false}]}",
   "{'ECID': [{'id': 'e1', 'primary': false}, {'id': 'e2', 'primary': false}]}", "{'ECID': [{'id': NULL, 'primary': true}, {'id': 'e2', 'primary': false}]}", "{}",
   "{'ECID': [NULL]}", "{'__proto__': [{'id': 'x', 'primary': true}]}", "{'ECID': NULL, 'Email': [{'id': 'm', 'primary': false}]}", "{'CRMİD': [{'id': 'c', 'primary': false}, {'id': 'd', 'primary': false}]}",
+  "{'ECID': [{'id': 'e1', 'primary': true}], '\ufeffECID': [{'id': 'e2', 'primary': false}, {'id': 'e3', 'primary': false}]}", "{'\ufeff__proto__': [{'id': 'x', 'primary': true}]}",
 ];
 const identityMap: Gen = (r) => (r() < 0.05 ? "NULL" : `MAP ${pick(r, IDENTITY_MAPS)}`);
 const IDENTITY_TYPE = 'MAP(VARCHAR, STRUCT(id VARCHAR, "primary" BOOLEAN)[])';
@@ -259,7 +263,7 @@ const IDENTITY_TYPE = 'MAP(VARCHAR, STRUCT(id VARCHAR, "primary" BOOLEAN)[])';
 const COMMON: Variant = [
   ["identityMap", IDENTITY_TYPE, identityMap],
   ["gender", "VARCHAR", nullable(text(["male", "female", "Ab", "ab"]), "VARCHAR")],
-  ["code", "VARCHAR", nullable(text(["AB", "A😀", "ABC", "😀😀😀"]), "VARCHAR")],
+  ["code", "VARCHAR", nullable(text(["AB", "A😀", "ABC", "😀😀😀", "e\u0301", "e\u0301e\u0301", "\ufeffA"]), "VARCHAR")],
   ["pat", "VARCHAR", nullable(text(["B12", "Z9", "A1\n"]), "VARCHAR")],
   ["pat2", "VARCHAR", nullable(text(["abc", "xA\nc", "AbC", "a😀c"]), "VARCHAR")],
   ["email", "VARCHAR", nullable(text(["a@b", "a.b@c-d.e", "a@[1.2.3.4]", "a@[1.2.3.256]", "a@b..c", "a@-b", `${"x".repeat(64)}@b`, `${"x".repeat(65)}@b`, `a@${"b.".repeat(126)}c`, "a@b.c-", `a@${"b".repeat(63)}`]), "VARCHAR")],

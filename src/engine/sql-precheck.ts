@@ -16,8 +16,8 @@
  *   (as null: refused), null struct fields and map values dropped (as the reader does).
  * - toFragment: `_acp_system_metadata.ingestTime` present and a timestamp (toEpochMs, exactly); the identityMap's
  *   primary identity (a `primary: true` item with an id, the declared namespace's first item, or the only identity),
- *   exactly for a MAP(VARCHAR, STRUCT(id VARCHAR, …)[]) without `__proto__` or repeated keys, else flagged; events'
- *   `_id` (text, exactly) and `timestamp` (toEpochMs, exactly).
+ *   exactly for a MAP(VARCHAR, STRUCT(id VARCHAR, …)[]) without `__proto__`, repeated keys or keys starting with
+ *   U+FEFF (see sameText), else flagged; events' `_id` (text, exactly) and `timestamp` (toEpochMs, exactly).
  * - validateRecord: fields not in the schema (flagged when they hold a value), kinds (a file class the kind takes,
  *   else flagged), int and long ranges (exactly, on the exact integer), minimum/maximum (exactly; NaN flagged), enum
  *   (exactly, by the value's JavaScript type), minLength/maxLength (exactly: DuckDB's length counts code points),
@@ -25,7 +25,8 @@
  *   flags every value), format (email, uri, uri-reference as exact RE2 patterns plus lengths), date and date-time
  *   text (RFC 3339 and YYYY-MM-DD as time.ts parses them; year 0000 flagged), nulls (a null value is never read: the
  *   reader drops it, or keeps it in a list, flagged). A constraint a kind does not use the way the JavaScript does
- *   (a minimum on a string, a pattern on a number, any constraint on a date) flags every value. Nesting depth needs
+ *   (a minimum on a string, a pattern on a number, any constraint on a date) flags every value, and so does a
+ *   constrained string starting with U+FEFF (the reader drops it: see sameText). Nesting depth needs
  *   nothing: a row that passes is within its schema's depth, and only a failing row's error names the depth.
  */
 import { DataType, DateUnit, Precision, tableFromIPC, type Field, type Schema } from "apache-arrow";
@@ -67,6 +68,14 @@ function or(...parts: string[]): string {
 }
 const sure = (p: string): string => (p === TRUE || p === FALSE ? p : `coalesce(${p}, FALSE)`);
 const field = (sql: string, name: string): string => `struct_extract(${sql}, ${str(name)})`;
+/**
+ * Text the reader reads as DuckDB does: its TextDecoder drops a leading U+FEFF (a byte order mark) from every value,
+ * so a value starting with one is shorter there, matches other patterns, and as a map key may be `__proto__` or
+ * another key.
+ */
+const sameText = (x: string): string => `NOT starts_with(${x}, chr(65279))`;
+/** No map key the reader would make a special or a repeated property name. */
+const plainKeys = (map: string): string => `len(list_filter(map_keys(${map}), lambda pl_k: pl_k = ${str(PROTO)} OR NOT ${sameText("pl_k")})) = 0`;
 /** Every item of a list satisfies `ok` (an item that is NULL does not). */
 const everyItem = (list: string, x: string, ok: string): string => (ok === TRUE ? `list_count(${list}) = len(${list})` : `len(list_filter(${list}, lambda ${x}: ${x} IS NULL OR NOT ${sure(ok)})) = 0`);
 
@@ -165,7 +174,7 @@ function scalarOk(x: string, from: FileType, type: XdmScalar): string {
     case "string": {
       if (from.kind === "instant" || from.kind === "date") return keys.length > 0 ? FALSE : from.kind === "instant" ? instantInRange(x) : dateInRange(x);
       if (from.kind !== "text") return FALSE;
-      const checks: string[] = [];
+      const checks = keys.length > 0 ? [sameText(x)] : [];
       if (c.enum !== undefined) {
         const strings = c.enum.filter((v): v is string => typeof v === "string");
         checks.push(strings.length === 0 ? FALSE : `${x} IN (${strings.map(str).join(", ")})`);
@@ -240,8 +249,8 @@ function valueOk(x: string, from: FileType, type: XdmType, depth: number): strin
       if (from.kind !== "map") return FALSE;
       const e = `pl_v${depth}`;
       const value = valueOk(`${e}.value`, from.values, type.values, depth + 1);
-      // Text keys are property names (`__proto__` is not one); other keys are read as text, instants and dates flagged.
-      const key = from.keys.kind === "text" ? `NOT list_contains(map_keys(${x}), ${str(PROTO)})` : from.keys.kind === "instant" || from.keys.kind === "date" ? FALSE : TRUE;
+      // Text keys are property names; other keys are read as text, instants and dates flagged.
+      const key = from.keys.kind === "text" ? plainKeys(x) : from.keys.kind === "instant" || from.keys.kind === "date" ? FALSE : TRUE;
       const entries = value === TRUE ? TRUE : `len(list_filter(map_entries(${x}), lambda ${e}: ${e}.value IS NOT NULL AND NOT ${sure(value)})) = 0`;
       return and(key, entries);
     }
@@ -273,7 +282,7 @@ function primaryOk(columns: FileColumns, declared: string | undefined): string {
   const keys = `map_keys(${m})`;
   return and(
     `${m} IS NOT NULL`,
-    `NOT list_contains(${keys}, ${str(PROTO)})`,
+    plainKeys(m),
     `len(list_distinct(${keys})) = len(${keys})`,
     or(flagged, inDeclared, `len(${withId}) = 1`),
   );
