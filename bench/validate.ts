@@ -1,12 +1,14 @@
 /**
  * validateSources (src/engine/validate-sources.ts), the data check a DuckDB job runs first: rows per second of
  * validation on a generated sandbox (made once with `profile-lab generate`, kept under bench/.cache/), on 1 and 2
- * workers, cold (no validation cache) and cached (every file recorded clean); then what reading the same rows
+ * workers, cold (no validation cache), cached (every file recorded clean) and cold with DuckDB checking Parquet files
+ * first (sql-cold: sql-precheck.ts, DuckDB on as many threads); then what reading the same rows
  * costs DuckDB through the SQL merge's views (src/sql/merge/read-datasets.ts, one thread: every row's event,
  * ingestion and custom times). Each run is a child process of its own, so that its CPU time (all threads) and
  * peak RSS are its alone.
  *
  *   node --import tsx bench/validate.ts [--profiles 100000] [--events-per-profile 20] [--format parquet|jsonl] [--rows-per-file 1000000] [--workers 1,2]
+ *     [--sandbox <dir>]   (an existing sandbox instead of the generated one; its validation cache is removed and rewritten)
  *
  * Worker threads run the compiled worker (dist/): build first (`npx tsc -p tsconfig.build.json`).
  */
@@ -17,7 +19,8 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openSandbox } from "../src/engine/sandbox.js";
-import { validateSources } from "../src/engine/validate-sources.js";
+import { validateSources, type SourcesValidation } from "../src/engine/validate-sources.js";
+import { EngineSession } from "../src/sql/jobs/engine-session.js";
 import { DUCKDB } from "../src/sql/duckdb.js";
 import { DuckDbSession } from "../src/sql/merge/duckdb-session.js";
 import { EVENTS_VIEW, readDatasetsSql, RECORDS_VIEW } from "../src/sql/merge/read-datasets.js";
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     format: { type: "string", default: "parquet" },
     "rows-per-file": { type: "string", default: "1000000" },
     workers: { type: "string", default: "1,2" },
+    sandbox: { type: "string" },
     /** Internal: one measured run in this process. */
     child: { type: "string" },
   },
@@ -38,7 +42,7 @@ const { values } = parseArgs({
 
 interface Run {
   readonly workers: number;
-  readonly mode: "cold" | "cached" | "sql-read";
+  readonly mode: "cold" | "cached" | "sql-cold" | "sql-read";
   readonly files: number;
   readonly validated: number;
   readonly rows: number;
@@ -47,7 +51,7 @@ interface Run {
   readonly peakRssMiB: number;
 }
 
-const dir = join(REPO, "bench/.cache", `validate-${values.profiles}-${values["events-per-profile"]}-${values.format}-${values["rows-per-file"]}`);
+const dir = values.sandbox !== undefined ? resolve(values.sandbox) : join(REPO, "bench/.cache", `validate-${values.profiles}-${values["events-per-profile"]}-${values.format}-${values["rows-per-file"]}`);
 const CACHE_FILE = join(dir, ".profile-lab/validated.json");
 
 /** The SQL merge's views over every dataset, DuckDB on one thread: each row's times summed (so every one is read). */
@@ -64,13 +68,23 @@ async function sqlRead(): Promise<{ files: number; rows: number }> {
   return { files: sources.datasets.reduce((n, d) => n + d.files.length, 0), rows: Number(events!["n"]) + Number(records!["n"]) };
 }
 
+/** validateSources with DuckDB (`workers` threads) checking Parquet files first, as a DuckDB job runs it. */
+async function withSqlPrecheck(workers: number): Promise<SourcesValidation> {
+  const sql = await EngineSession.open({ tempDir: join(REPO, "bench/.cache/duckdb-tmp", `validate-${process.pid}`), threads: workers }, () => undefined);
+  try {
+    return await validateSources(openSandbox(dir, { segments: false }), { workers, cache: true, sql });
+  } finally {
+    sql.close();
+  }
+}
+
 if (values.child !== undefined) {
   const [workers, mode] = values.child.split(":") as [string, Run["mode"]];
-  if (mode === "cold") rmSync(CACHE_FILE, { force: true });
+  if (mode === "cold" || mode === "sql-cold") rmSync(CACHE_FILE, { force: true });
   const sandbox = openSandbox(dir, { segments: false });
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const r = mode === "sql-read" ? { ...(await sqlRead()), validated: 0 } : await validateSources(sandbox, { workers: Number(workers), cache: true });
+  const r = mode === "sql-read" ? { ...(await sqlRead()), validated: 0 } : mode === "sql-cold" ? await withSqlPrecheck(Number(workers)) : await validateSources(sandbox, { workers: Number(workers), cache: true });
   const wallS = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
   const run: Run = {
@@ -98,7 +112,7 @@ if (values.child !== undefined) {
   console.log(`${dir}: ${files.length} data files, ${(bytes / 2 ** 20).toFixed(1)} MiB; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   console.log("workers  mode     files read  rows        wall s  rows/s (wall)  CPU s  rows/CPU-s  peak RSS MiB");
   let rows = 0;
-  const runs = [...values.workers!.split(",").flatMap((w) => [`${w}:cold`, `${w}:cached`]), "1:sql-read"];
+  const runs = [...values.workers!.split(",").flatMap((w) => [`${w}:cold`, `${w}:cached`, `${w}:sql-cold`]), "1:sql-read"];
   for (const run of runs) {
     const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, ...process.argv.slice(2), "--child", run], { cwd: REPO, encoding: "utf8" });
     const r = JSON.parse(out.trim().split("\n").at(-1)!) as Run;

@@ -15,6 +15,7 @@ import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox, type Sandbox } from "../src/engine/sandbox.js";
 import { validateSources, type SourcesValidation } from "../src/engine/validate-sources.js";
 import { DUCKDB } from "../src/sql/duckdb.js";
+import { EngineSession } from "../src/sql/jobs/engine-session.js";
 import { fromDuckDbJson } from "../src/sql/duckdb-values.js";
 import { DuckDbSession } from "../src/sql/merge/duckdb-session.js";
 import { EVENTS_VIEW, readDatasetsSql, RECORDS_VIEW } from "../src/sql/merge/read-datasets.js";
@@ -69,7 +70,10 @@ async function thrown(run: () => Promise<unknown>): Promise<{ name: string; code
   }
 }
 
-/** The segment job's error on `dir` (the row engine, the reference), then validateSources' on 1 and 2 workers and from a cold cache: all equal. */
+/**
+ * The segment job's error on `dir` (the row engine, the reference), then validateSources' on 1 and 2 workers, from a
+ * cold cache, and with DuckDB checking Parquet files first (sql-precheck.ts): all equal.
+ */
 async function expectSameError(dir: string, code: string): Promise<void> {
   const job = await thrown(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" }));
   expect(job).toMatchObject({ code });
@@ -77,6 +81,12 @@ async function expectSameError(dir: string, code: string): Promise<void> {
     expect({ workers, error: await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers, cache: false })) }).toEqual({ workers, error: job });
   }
   expect(await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: true }))).toEqual(job);
+  const sql = await EngineSession.open({ tempDir: join(dir, ".duckdb-tmp") }, () => undefined);
+  try {
+    expect(await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: false, sql }))).toEqual(job);
+  } finally {
+    sql.close();
+  }
 }
 
 /** A valid CRM Profiles line of the generated schema. */
@@ -178,7 +188,7 @@ describe("validateSources on clean data", () => {
     const one = await validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: false });
     const two = await validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: false });
     const rows = Object.values(generated.summary.datasets).reduce((n, d) => n + d.rows, 0);
-    expect(one).toEqual({ files: one.files, validated: one.files, cached: 0, rows });
+    expect(one).toEqual({ files: one.files, validated: one.files, bySql: 0, cached: 0, rows });
     expect(two).toEqual(one);
     expect(one.files).toBeGreaterThan(2);
   });
@@ -193,12 +203,12 @@ describe("the validation cache", () => {
     withCrmFiles(dir, { "datasets/crm.jsonl": [crmLine(1), crmLine(2)] });
     const first = await run(dir, 2);
     expect(first).toMatchObject({ validated: first.files, cached: 0 });
-    expect(await run(dir)).toEqual({ files: first.files, validated: 0, cached: first.files, rows: 0 });
+    expect(await run(dir)).toEqual({ files: first.files, validated: 0, bySql: 0, cached: first.files, rows: 0 });
 
     const crm = join(dir, "datasets/crm.jsonl");
     const later = new Date(Date.now() + 60_000);
     utimesSync(crm, later, later);
-    expect(await run(dir)).toEqual({ files: first.files, validated: 1, cached: first.files - 1, rows: 2 });
+    expect(await run(dir)).toEqual({ files: first.files, validated: 1, bySql: 0, cached: first.files - 1, rows: 2 });
     expect(await run(dir)).toMatchObject({ validated: 0 });
 
     // The same size and modification time, the content broken: the change time still tells.

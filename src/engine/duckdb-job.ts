@@ -1,8 +1,8 @@
 /**
- * What both jobs do first on the DuckDB engine: validate the rows (DuckDB would read a row that breaks its schema),
- * open the job's DuckDB (`workers` threads, default one per core, within `memoryBytes`, spilling under the sandbox's
- * `.profile-lab/tmp`), read the datasets and link their identities (SqlMerge.prepare); then the job's own work, and
- * DuckDB closed however it ends.
+ * What both jobs do first on the DuckDB engine: open the job's DuckDB (`workers` threads, default one per core, within
+ * `memoryBytes`, spilling under the sandbox's `.profile-lab/tmp`), validate the rows (DuckDB would read a row that
+ * breaks its schema; it checks Parquet files first, JavaScript the rest), read the datasets and link their identities
+ * (SqlMerge.prepare); then the job's own work, and DuckDB closed however it ends.
  */
 import { availableParallelism } from "node:os";
 import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
@@ -32,8 +32,6 @@ export async function onDuckDb<T>(
 ): Promise<T> {
   const { checkpoint } = options;
   const workers = options.workers ?? availableParallelism();
-  // Validation threads each load the engine (seconds of CPU): worth it for large data only.
-  await validateSources(sandbox, { workers: worthWorkers(sandbox) ? workers : 1, checkpoint, cache: true });
   const where = { rows: 0, profiles: 0 };
   const session = await EngineSession.open(
     {
@@ -46,6 +44,14 @@ export async function onDuckDb<T>(
   );
   try {
     session.stage = READING;
+    // Validation threads each load the engine (seconds of CPU): worth it for large data only. Rows validated are the
+    // progress while DuckDB checks Parquet files too.
+    const validating: Checkpoint<StageProgress> = (p) => {
+      where.rows = p.rows ?? where.rows;
+      return checkpoint(p);
+    };
+    await validateSources(sandbox, { workers: worthWorkers(sandbox) ? workers : 1, checkpoint: validating, cache: true, sql: session });
+    where.rows = 0;
     await checkpoint({ stage: "reading", ...where, step: READING });
     return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox)));
   } finally {

@@ -5,6 +5,9 @@
  * validated in parallel on worker threads; the error a job reports is the first bad row in load order, whichever
  * thread finds one first.
  *
+ * With a DuckDB session (`sql`), Parquet files are first checked in SQL (sql-precheck.ts): a file in which DuckDB
+ * finds no row JavaScript might refuse is clean without being read here; the others are validated as above.
+ *
  * Like git's index, a file that validated clean is not read again while its stat (size, modification and change
  * times, inode), its dataset's schema digest and the validator's version are those recorded in
  * `.profile-lab/validated.json`.
@@ -13,12 +16,14 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { checkReadable } from "../io/sandbox-path.js";
+import type { SqlSession } from "../sql/merge/session.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { checkedWhile, type Checkpoint, type StageProgress } from "./job-progress.js";
 import { dataFiles, type DataFile } from "./load-data.js";
 import { workerHeapBytes } from "./memory-budget.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
+import { clearedBySql } from "./sql-precheck.js";
 import { WorkerPool } from "./worker-pool.js";
 import { validateFile, type ValidateFileTask } from "./validate-worker.js";
 
@@ -29,6 +34,8 @@ export interface ValidateSourcesOptions {
   readonly checkpoint?: Checkpoint<StageProgress>;
   /** Skip files recorded clean and unchanged, and record the files found clean. */
   readonly cache: boolean;
+  /** A DuckDB session to check Parquet files in first (the job's: its threads, memory limit and cancel). */
+  readonly sql?: SqlSession;
 }
 
 export interface SourcesValidation {
@@ -36,6 +43,8 @@ export interface SourcesValidation {
   readonly files: number;
   /** Files read and validated by this call. */
   readonly validated: number;
+  /** Of those, files found clean by the SQL check alone (never read in JavaScript). */
+  readonly bySql: number;
   /** Files skipped: recorded clean and unchanged. */
   readonly cached: number;
   /** Rows validated by this call. */
@@ -63,8 +72,8 @@ interface CacheDocument {
 
 /**
  * The modules whose code decides whether a row is valid (parsing, the validator, timestamps, formats, patterns,
- * identities, what a fragment needs): the validator's version is a digest of their text, so a change to any of
- * them makes every file validate again.
+ * identities, what a fragment needs, the SQL pre-check that clears files): the validator's version is a digest of
+ * their text, so a change to any of them makes every file validate again.
  */
 const VALIDATOR_MODULES = [
   "../io/json-file",
@@ -78,6 +87,7 @@ const VALIDATOR_MODULES = [
   "../pql/regex",
   "../identity/identity-key",
   "./load-data",
+  "./sql-precheck",
 ];
 
 let validatorDigest: string | undefined;
@@ -149,15 +159,28 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
   const clean = new Set(files.map((_, i) => i).filter((i) => sameStamp(recorded[keyOf(files[i]!)], stamps[i])));
   const todo = files.map((_, i) => i).filter((i) => !clean.has(i));
   let rows = 0;
+  let bySql = 0;
   const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, profiles: 0 });
   try {
-    if (options.workers <= 1 || todo.length <= 1) {
+    const { sql } = options;
+    if (sql !== undefined) {
       for (const i of todo) {
+        const cleared = await clearedBySql(sql, files[i]!);
+        if (cleared === undefined) continue;
+        clean.add(i);
+        bySql++;
+        await progress((rows += cleared));
+      }
+    }
+    const inJs = todo.filter((i) => !clean.has(i));
+    if (options.workers <= 1 || inJs.length <= 1) {
+      for (const i of inJs) {
         rows += await validateFile(files[i]!, (n) => progress(rows + n));
         clean.add(i);
       }
     } else {
-      rows = await onWorkers(sandbox, todo, options.workers, progress, (i) => clean.add(i));
+      const before = rows;
+      rows += await onWorkers(sandbox, inJs, options.workers, (n) => progress(before + n), (i) => clean.add(i));
     }
   } finally {
     if (options.cache && todo.length > 0) {
@@ -169,7 +192,7 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
       writeJsonAtomic(cachePath, { files: entries } satisfies CacheDocument);
     }
   }
-  return { files: files.length, validated: todo.length, cached: files.length - todo.length, rows };
+  return { files: files.length, validated: todo.length, bySql, cached: files.length - todo.length, rows };
 }
 
 /**

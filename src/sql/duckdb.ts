@@ -37,7 +37,7 @@ const INTERVAL_UNITS: ReadonlyArray<readonly [number, string]> = [
 ];
 
 /** RFC 3339 date-time as the reference's parser accepts it (src/xdm/time.ts). */
-const RFC3339 = "\\d{4}-\\d{2}-\\d{2}[Tt ]([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d{1,9})?([Zz]|[+-]([01]\\d|2[0-3]):?[0-5]\\d)";
+export const RFC3339 = "\\d{4}-\\d{2}-\\d{2}[Tt ]([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d{1,9})?([Zz]|[+-]([01]\\d|2[0-3]):?[0-5]\\d)";
 
 /** The RFC 3339 parse of the reference (src/xdm/time.ts): a cheap reject first, then the exact shape. */
 function stringTimestampBody(s: string): string {
