@@ -2,12 +2,14 @@
  * The SQL merge's session on an @duckdb/node-api connection: the dialect's prelude run once, integer columns read
  * from the result's vectors and appended back in data chunks (no per-value objects on either side).
  */
-import { BIGINT, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBIntegerVector } from "@duckdb/node-api";
+import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBIntegerVector } from "@duckdb/node-api";
 import { DUCKDB } from "../duckdb.js";
 import type { AppendColumn, SqlSession } from "./session.js";
 
 /** Rows per appended chunk: DuckDB's vector size. */
 const CHUNK = 2048;
+
+const APPEND_TYPES = { varchar: VARCHAR, bigint: BIGINT, boolean: BOOLEAN } as const;
 
 export class DuckDbSession implements SqlSession {
   private constructor(readonly connection: DuckDBConnection) {}
@@ -49,6 +51,23 @@ export class DuckDbSession implements SqlSession {
     }
   }
 
+  async *rowChunks(sql: string, size: number): AsyncIterable<unknown[][]> {
+    const result = await this.connection.stream(sql);
+    // DuckDB hands out its own chunks (2,048 rows); they are cut and joined to `size`.
+    let buffer: unknown[][] = [];
+    for await (const rows of result.yieldRowsJson()) {
+      let at = 0;
+      while (buffer.length + rows.length - at >= size) {
+        const take = size - buffer.length;
+        yield buffer.concat(rows.slice(at, at + take));
+        buffer = [];
+        at += take;
+      }
+      buffer = buffer.concat(rows.slice(at));
+    }
+    if (buffer.length > 0) yield buffer;
+  }
+
   async appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
     const appender = await this.connection.createAppender(table);
     const rows = columns[0]?.length ?? 0;
@@ -73,10 +92,10 @@ export class DuckDbSession implements SqlSession {
     const rows = columns[0]?.values.length ?? 0;
     for (let start = 0; start < rows; start += CHUNK) {
       const n = Math.min(CHUNK, rows - start);
-      const chunk = DuckDBDataChunk.create(columns.map((c) => (c.type === "varchar" ? VARCHAR : BIGINT)), n);
+      const chunk = DuckDBDataChunk.create(columns.map((c) => APPEND_TYPES[c.type]), n);
       columns.forEach((column, c) => {
         const values = column.values.slice(start, start + n);
-        chunk.setColumnValues(c, column.type === "varchar" ? values : values.map((v) => (v === null ? null : BigInt(v as number))));
+        chunk.setColumnValues(c, column.type === "bigint" ? values.map((v) => (v === null ? null : BigInt(v as number))) : values);
       });
       appender.appendDataChunk(chunk);
     }
