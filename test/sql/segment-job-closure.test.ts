@@ -3,18 +3,21 @@
  * refusal kind it answers for (SQL-U001, U002, U003, U005), over profile fields and over events, under both merge
  * policies, `inSegment` in both directions between them and SQL-compiled segments, among ordinary segments — run
  * after run, the same snapshot byte for byte and the same metrics as the reference, the rows handed over two at a
- * time. And `check` says which back end decides each segment on DuckDB.
+ * time; and on a generated Parquet sandbox (dates, date-times, events, numbers as DuckDB hands them back). And
+ * `check` says which back end decides each segment on DuckDB.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { checkSandboxSegments } from "../../src/engine/sandbox.js";
+import { generateSandbox } from "../../src/generate/index.js";
 import { closureAnswers } from "../../src/sql/errors.js";
 import { duckdbRefusal } from "../../src/sql/merge/segment-pass.js";
 import { cliInProcess, cliJsonInProcess } from "../helpers/cli.js";
 import { appendLines, ids, writeSandbox } from "../helpers/sandbox.js";
-import { runBoth, twins } from "./job-twins.js";
+import { firstPartOnly, runBoth, twins } from "./job-twins.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-segment-closure-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -94,6 +97,30 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     // Every refused segment has members at some point, so the comparison is not one of empty sets.
     expect(Object.entries(members).filter(([, n]) => n > 0).map(([id]) => id)).toEqual(expect.arrayContaining(["tier-pattern", "address-get", "if-types", "case-keys", "recent-buyers", "gold-pattern", "pattern-ca", "ny-or-if"]));
     expect((await runBoth(t, { ...options, asOf: T0 + 10 * DAY, statusModel: "legacy" })).lines).toBeGreaterThan(2);
+  }, 300_000);
+
+  it("give the reference's memberships and metrics on a generated Parquet sandbox whose data grows", async () => {
+    const dir = join(scratch, "generated");
+    await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed: 7, referenceTime: "2026-11-01T00:00:00Z", name: "g7", format: "parquet", rowsPerFile: 200 });
+    const refused = {
+      "gen-tier-if": 'if(loyalty.tier = "gold", "a", 1) = "a"',
+      "gen-name-pattern": "person.name.fullName matches person.name.firstName",
+      "gen-address-get": 'homeAddress.get(if(loyalty.tier = "gold", "countryCode", "city")) = "US"',
+      "gen-dates-if": 'if(person.birthDate < "1980-01-01" or extSourceSystemAudit.lastUpdatedDate > "2026-06-01T00:00:00Z", "a", 1) = "a"',
+      "gen-buyers-if": 'xEvent[if(eventType = "commerce.purchases", 1, "a") = 1 and timestamp occurs <= 60 days before now and commerce.order.priceTotal > 50].count() >= 1',
+    };
+    for (const [id, value] of Object.entries(refused)) {
+      writeFileSync(join(dir, "segments", `${id}.json`), JSON.stringify({ id, name: id, schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/text", value } }));
+    }
+    const checked = checkSandboxSegments(dir).filter((r) => r.definition.id in refused);
+    expect(checked.map((r) => [r.definition.id, r.check.errors.length, duckdbRefusal(r)?.code.startsWith("SQL-U")])).toEqual(Object.keys(refused).sort().map((id) => [id, 0, true]));
+    const t = twins(dir, scratch, "generated");
+    const growData = firstPartOnly(t);
+    await runBoth(t, { asOf: T0, statusModel: "current", closureChunkRows: 7 });
+    growData();
+    const last = await runBoth(t, { asOf: T0 + 3 * DAY, statusModel: "current", closureChunkRows: 7 });
+    const members = last.sql.metrics.segmentedProfileCounter ?? {};
+    expect(Object.keys(refused).filter((id) => (members[id] ?? 0) === 0)).toEqual([]);
   }, 300_000);
 
   it("check says which back end decides each segment on DuckDB", async () => {

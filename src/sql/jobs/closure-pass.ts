@@ -83,9 +83,11 @@ export async function runClosurePass(session: SqlSession, pass: ClosurePass, row
     `FROM ${d.ident(rows)} AS r JOIN ${d.ident(profiles)} AS p ON p.pkey = r.${d.ident(MERGED_COLUMNS.key)}`;
   await session.run(`CREATE OR REPLACE TEMP TABLE ${CLOSURE_TABLE} (kid BIGINT${pass.indexes.map((_, j) => `, c${j} BOOLEAN`).join("")})`);
   const { now, idsByName } = options;
+  // The decisions are kept until the rows are all read (a few bytes a profile; the rows themselves are not kept):
+  // DuckDB ends a streamed result when its connection runs another statement, so nothing is appended before.
+  const kids: number[] = [];
+  const decisions: boolean[][] = pass.indexes.map(() => []);
   for await (const chunk of session.rowChunks(select, options.chunkRows)) {
-    const kids: number[] = [];
-    const decisions: boolean[][] = pass.indexes.map(() => []);
     for (const row of chunk) {
       const before = new Set(row[1] as string[]);
       const profile: Record<string, unknown> = {};
@@ -99,8 +101,8 @@ export async function runClosurePass(session: SqlSession, pass: ClosurePass, row
       kids.push(Number(row[0]));
       decided.forEach((q, j) => decisions[j]!.push(q));
     }
-    await session.appendColumns(CLOSURE_TABLE, [{ type: "bigint", values: kids }, ...decisions.map((values) => ({ type: "boolean" as const, values }))]);
   }
+  await session.appendColumns(CLOSURE_TABLE, [{ type: "bigint", values: kids }, ...decisions.map((values) => ({ type: "boolean" as const, values }))]);
 }
 
 /** The pass's columns the closure decided, as a REPLACE list over the pass's rows joined to CLOSURE_TABLE `c`. */

@@ -29,6 +29,17 @@ describe("a large result handed out in chunks of rows", () => {
     expect(values).toEqual(Array.from({ length: 5000 }, (_, i) => `r${i}`));
   });
 
+  it("refuses a statement while a streamed result is read (DuckDB would end it early), and runs one after", async () => {
+    const rows = session.rowChunks("SELECT i FROM range(5000) AS t(i)", 100);
+    let error: unknown;
+    for await (const _ of rows) {
+      error = await session.run("SELECT 1").catch((e: unknown) => e);
+      break;
+    }
+    expect(String(error)).toMatch(/while a streamed result is read/);
+    await expect(session.rows("SELECT 1 AS one")).resolves.toEqual([{ one: 1 }]);
+  });
+
   it("appends Boolean columns beside text and numbers", async () => {
     await session.run("CREATE TABLE appended (k BIGINT, b BOOLEAN)");
     await session.appendColumns("appended", [

@@ -1,7 +1,8 @@
 /**
  * What the SQL merge needs from an engine connection: statements, small result sets, and integer columns
  * streamed out and appended back (the identity union-find runs in JavaScript over integer ids the engine hands
- * out and takes back; keys are hashed there too). The DuckDB connection is one (duckdb-session.ts).
+ * out and takes back; keys are hashed there too). The DuckDB connection is one (duckdb-session.ts). A streamed
+ * result (intChunks, strings, rowChunks) is read to its end before the session runs anything else.
  */
 /** A column of rows to append, given whole: text (VARCHAR), whole numbers (BIGINT, within ±2^53) or BOOLEAN; null is NULL. */
 export type AppendColumn =
