@@ -113,12 +113,14 @@ async function runPolicy(
     `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
       `LEFT JOIN (SELECT any_value(pkey) AS key, list(segmentId) AS segs FROM pl_prior WHERE status IS DISTINCT FROM 'exited' GROUP BY pkid) AS i ON i.key = m.${KEY}`,
   );
-  session.stage = `evaluating the segments of merge policy ${policy.id}`;
+  const stage = `evaluating the segments of merge policy ${policy.id}`;
+  session.stage = stage;
   await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass.sql}`);
   const closure = pass.closure;
   if (closure !== undefined) {
-    session.stage = `evaluating the segments of merge policy ${policy.id} the SQL back end refuses, with the closure compiler`;
+    session.stage = `${stage} that SQL does not express, with the closure compiler over DuckDB's rows`;
     await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName, chunkRows: options.closureChunkRows ?? CLOSURE_CHUNK_ROWS });
+    session.stage = stage;
   }
   // The results by the profiles' key ids, which the transitions join on; the closure's decisions in their columns.
   await session.run(
