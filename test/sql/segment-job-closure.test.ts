@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import { checkSandboxSegments } from "../../src/engine/sandbox.js";
+import { runSegmentJob } from "../../src/engine/run-segment-job.js";
+import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
+import type { SqlStatement } from "../../src/sql/jobs/engine-session.js";
 import { generateSandbox } from "../../src/generate/index.js";
 import { closureAnswers } from "../../src/sql/errors.js";
 import { duckdbRefusal } from "../../src/sql/merge/segment-pass.js";
@@ -122,6 +124,20 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     const members = last.sql.metrics.segmentedProfileCounter ?? {};
     expect(Object.keys(refused).filter((id) => (members[id] ?? 0) === 0)).toEqual([]);
   }, 300_000);
+
+  it("read only the columns the refused segments read, under a stage of their own (--explain-sql)", async () => {
+    const statements: SqlStatement[] = [];
+    const job = await runSegmentJob(openSandbox(sandbox()), { asOf: T0, statusModel: "current", engine: "duckdb", onSql: (s) => statements.push(s) });
+    expect(job.status).toBe("SUCCEEDED");
+    const closure = statements.filter((s) => s.stage.endsWith("with the closure compiler over DuckDB's rows"));
+    const reads = closure.filter((s) => s.sql.startsWith("SELECT p.kid"));
+    // One read per merge policy: `none` has tier-pattern, address-get and case-keys, `pdg` the rest (events too).
+    expect(reads.map((s) => s.sql.match(/^SELECT p\.kid, r\."xSegments", (.*) FROM pl_rows/)![1])).toEqual([
+      'NULL, r."identityMap", r.person, r."homeAddress", r.loyalty',
+      'r."xEvent", r."identityMap", r.person, r."homeAddress", r.loyalty',
+    ]);
+    expect(statements.find((s) => s.sql.startsWith("CREATE OR REPLACE TEMP TABLE pl_eval"))!.stage).toMatch(/^evaluating the segments of merge policy \S+$/);
+  });
 
   it("check says which back end decides each segment on DuckDB", async () => {
     const dir = sandbox();
