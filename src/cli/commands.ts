@@ -28,7 +28,7 @@ const MEMORY: OptionSpec = {
 const ENGINE: OptionSpec = {
   type: "string",
   value: "engine",
-  description: "what runs the job: duckdb (rows merged, segments evaluated and Parquet written in SQL by an embedded DuckDB; --workers its threads, default one per core, --memory its limit) or reference (the JS merge, closure compiler and Parquet writer, the whole sandbox in memory in one thread); default: duckdb, or the reference when DuckDB refuses one of the job's segments (check lists them)",
+  description: "what runs the job: duckdb (rows merged, segments evaluated and Parquet written in SQL by an embedded DuckDB; --workers its threads, default one per core, --memory its limit) or reference (the JS merge, closure compiler and Parquet writer, the whole sandbox in memory in one thread); default: duckdb (a segment SQL cannot express is decided by the closure compiler over DuckDB's rows; check says which)",
 };
 
 const EXPLAIN_SQL: OptionSpec = {

@@ -60,11 +60,9 @@ export interface ExportJobOptions {
    * What merges and writes: `duckdb` (the rows merged in SQL and each batch's Parquet written by an embedded DuckDB,
    * `workers` its threads and `memoryBytes` its memory limit) or `reference` (the JS merge and Parquet writer, in
    * memory in this thread). Both write the same rows and metrics (test/sql/export-job-sql.test.ts). Default: DuckDB. A request
-   * with `runSegmentation` runs its segment job on the same engine (by default, as the segment job chooses).
+   * with `runSegmentation` runs its segment job on the same engine.
    */
   readonly engine?: JobEngine;
-  /** Told why the segment job of a request with `runSegmentation` runs on the reference engine, when none was asked for. */
-  readonly onNotice?: (message: string) => void;
   /** The DuckDB engine only: called with every statement the job runs, in order (`export --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
 }
@@ -208,7 +206,6 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...memory,
       ...(options.engine === undefined ? {} : { engine }),
-      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }

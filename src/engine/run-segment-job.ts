@@ -21,7 +21,6 @@ import type { Sandbox } from "./sandbox.js";
 import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentShardResult } from "./segment-shard.js";
 import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { evaluateSegmentsOnSql } from "./segment-sql.js";
-import { SqlCompileError } from "../sql/errors.js";
 import { segmentPasses, type PolicyPass } from "../sql/jobs/segment-job-sql.js";
 import { runInMemory } from "./in-memory-job.js";
 
@@ -49,13 +48,13 @@ export interface SegmentJobOptions {
   readonly onStart?: (job: SegmentJob) => void;
   /**
    * What evaluates: `duckdb` (the data read, merged and segmented in SQL on an embedded DuckDB, `workers` its
-   * threads and `memoryBytes` its memory limit) or `reference` (the JS merge and the closure compiler, the whole
-   * sandbox in memory in this thread). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB, unless
-   * it refuses one of the job's segments, then the reference (the job's notice says which and why).
+   * threads and `memoryBytes` its memory limit; a segment the SQL back end refuses is decided by the closure compiler
+   * over DuckDB's rows) or `reference` (the JS merge and the closure compiler, the whole sandbox in memory in this
+   * thread). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB.
    */
   readonly engine?: JobEngine;
-  /** Told why the job runs on the reference engine when no engine was asked for and DuckDB refuses a segment. */
-  readonly onNotice?: (message: string) => void;
+  /** The DuckDB engine: rows handed to the closure compiler at a time (default 8,192); tests make it small. */
+  readonly closureChunkRows?: number;
   /** The DuckDB engine only: called with every statement the job runs, in order (`segment-job --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
   /**
@@ -167,25 +166,19 @@ function evaluateOnDuckDb(
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
     ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
+    ...(options.closureChunkRows === undefined ? {} : { closureChunkRows: options.closureChunkRows }),
     checkpoint,
   });
 }
 
 /**
- * Every segment of the plan compiled to SQL, before any data is read: the DuckDB engine runs the job on them.
- * Undefined when the reference runs it: asked for, or no engine asked for and DuckDB refuses one of the segments (a
- * construct the SQL back end does not run exactly; `onNotice` is told which and why). With `--engine duckdb` the
- * refusal is the job's error.
+ * Every segment of the plan compiled to SQL (or left to the closure compiler over DuckDB's rows), before any data is
+ * read: the DuckDB engine runs the job on them. Undefined when the reference runs it. A segment neither runs exactly
+ * (closureAnswers) is the job's error, saying that the reference engine runs it.
  */
 function sqlPasses(sandbox: Sandbox, plan: SegmentPlan, options: SegmentJobOptions): Map<MergePolicy, PolicyPass> | undefined {
   if (options.engine === "reference") return undefined;
-  try {
-    return segmentPasses(plan, { asOf: options.asOf, profileType: sandbox.profileType, eventType: sandbox.eventType });
-  } catch (e) {
-    if (!(e instanceof SqlCompileError) || options.engine === "duckdb") throw e;
-    options.onNotice?.(`${e.format()}\nThe segment job runs on the reference engine.`);
-    return undefined;
-  }
+  return segmentPasses(plan, { asOf: options.asOf, profileType: sandbox.profileType, eventType: sandbox.eventType });
 }
 
 /** Runs the job to completion and returns its final record (also stored under `.profile-lab/`). */

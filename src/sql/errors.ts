@@ -40,3 +40,15 @@ export class SqlCompileError extends ProfileLabError {
     );
   }
 }
+
+/**
+ * Whether the closure compiler over the rows the engine hands back gives the reference's answer where the SQL back
+ * end refused: the rows hold every value the segment reads. Not for typedText (the rows hold a date-time's instant,
+ * not its text, and an object's fields in the schema's order), nor for a compiler bug, nor for a schema the engine
+ * cannot hold as a row (a names refusal of no PQL node; a pql/json definition's nodes have no span either, and are
+ * refused to be safe).
+ */
+export function closureAnswers(e: SqlCompileError): boolean {
+  if (e.code === SQL_ERROR_CODES.typedText || e.code === SQL_ERROR_CODES.internal) return false;
+  return e.code !== SQL_ERROR_CODES.names || e.span !== undefined;
+}

@@ -4,15 +4,22 @@
  */
 import { checkSandboxData, formatDataCheck, formatDataIssue, type DataCheckReport } from "../../engine/check-data.js";
 import { checkSandboxSegments, openSandbox, type SegmentCheckResult } from "../../engine/sandbox.js";
-import type { SqlCompileError } from "../../sql/errors.js";
+import { closureAnswers, type SqlCompileError } from "../../sql/errors.js";
 import { duckdbRefusal } from "../../sql/merge/segment-pass.js";
 import { intOption } from "../args.js";
 import type { CliIo, CommandRun, ParsedArgs } from "../command.js";
 import { printJson } from "../print.js";
 import { countReporter } from "../progress.js";
 
-/** A checked definition, and why the DuckDB engine cannot run it when it cannot (valid definitions only). */
+/** A checked definition, and why the SQL back end does not compile it when it does not (valid definitions only). */
 type Checked = SegmentCheckResult & { readonly duckdbRefusal?: SqlCompileError };
+
+function engineFields(valid: boolean, refusal: SqlCompileError | undefined): Record<string, unknown> {
+  if (!valid) return { engines: [] };
+  if (refusal === undefined) return { engines: ["duckdb", "reference"], duckdbBackEnd: "sql" };
+  const duckdbRefusal = { code: refusal.code, message: refusal.message, location: refusal.location };
+  return closureAnswers(refusal) ? { engines: ["duckdb", "reference"], duckdbBackEnd: "closure", duckdbRefusal } : { engines: ["reference"], duckdbRefusal };
+}
 
 function segmentJson(results: readonly Checked[]): unknown[] {
   return results.map(({ file, definition, check, duckdbRefusal }) => ({
@@ -23,9 +30,9 @@ function segmentJson(results: readonly Checked[]): unknown[] {
     errors: check.errors.map((e) => ({ code: e.code, message: e.message, location: e.location })),
     evaluationInfo: check.eligibility && { batch: { enabled: true }, continuous: { enabled: check.eligibility.streaming }, synchronous: { enabled: check.eligibility.edge } },
     reasons: check.eligibility?.reasons ?? [],
-    // Not a platform field: which of profile-lab's job engines run the definition, and why DuckDB does not when it does not.
-    engines: check.errors.length > 0 ? [] : duckdbRefusal === undefined ? ["duckdb", "reference"] : ["reference"],
-    ...(duckdbRefusal === undefined ? {} : { duckdbRefusal: { code: duckdbRefusal.code, message: duckdbRefusal.message, location: duckdbRefusal.location } }),
+    // Not platform fields: which of profile-lab's job engines run the definition, which back end decides it on DuckDB
+    // (`sql`, or `closure`: the closure compiler over DuckDB's rows), and why SQL does not when it does not.
+    ...engineFields(check.errors.length === 0, duckdbRefusal),
   }));
 }
 
@@ -36,7 +43,10 @@ function printSegments(io: CliIo, results: readonly Checked[]): void {
     io.out(`${check.errors.length ? "✗" : "✓"} ${definition.name} (${definition.id}): ${where}`);
     for (const error of check.errors) io.out(error.format().replace(/^/gm, "    "));
     if (e && !check.errors.length && e.reasons.length) io.out(`    not streaming/edge: ${e.reasons.join("; ")}`);
-    if (duckdbRefusal !== undefined) io.out(`    reference engine only: ${duckdbRefusal.format().replace(/\n/g, "\n    ")}`);
+    if (duckdbRefusal !== undefined) {
+      const how = closureAnswers(duckdbRefusal) ? "DuckDB engine, closure compiler over DuckDB's rows" : "reference engine only";
+      io.out(`    ${how}: ${duckdbRefusal.format().replace(/\n/g, "\n    ")}`);
+    }
   }
   const failed = results.filter((r) => r.check.errors.length > 0).length;
   io.out(`\n${results.length - failed} of ${results.length} segment definitions are valid`);

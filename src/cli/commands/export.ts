@@ -19,7 +19,7 @@ export const run: CommandRun = async (args, io) => {
   const statements: SqlStatement[] = [];
   const progress = progressReporter("export job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, onNotice: (m: string) => io.err(m), ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
+  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });

@@ -23,7 +23,7 @@ export const run: CommandRun = async (args, io) => {
   const statements: SqlStatement[] = [];
   const progress = progressReporter("segment job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const job = await runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress, onNotice: (m: string) => io.err(m), ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
+  const job = await runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });

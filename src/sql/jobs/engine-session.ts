@@ -147,6 +147,20 @@ export class EngineSession implements SqlSession {
     this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
   }
 
+  /** A large result as rows of values by position, `size` rows at a time; a cancel is seen between chunks. */
+  async *rowChunks(sql: string, size: number): AsyncIterable<unknown[][]> {
+    const start = performance.now();
+    try {
+      for await (const chunk of this.session.rowChunks(sql, size)) {
+        await this.check();
+        yield chunk;
+      }
+    } catch (e) {
+      throw this.failure(e);
+    }
+    this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();

@@ -2,7 +2,8 @@
  * A segment job's work on DuckDB, with the reference's rules (src/engine/segment-shard.ts) over whole tables:
  * for each merge policy in turn, its merged profiles (src/sql/merge), the memberships each profile had (its own
  * key's entries, and for segments it has none of, the latest entry stored under another of its identities — S7),
- * all its segments in one pass (`inSegment` reads those prior memberships), the transitions of
+ * all its segments in one pass (`inSegment` reads those prior memberships; a segment the SQL back end refuses is
+ * decided by the closure compiler over the pass's rows, closure-pass.ts, its column filled in after), the transitions of
  * src/sql/membership-sql.ts, and the snapshot moved on: the evaluated segments' entries under the profile's other
  * identities superseded, everything else carried. Then the new snapshot is written in the store's line format and
  * order (what the reference writes, byte for byte), and the job's counters are read off the tables.
@@ -23,7 +24,9 @@ import { nextMembershipsSql } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { fieldUseOf, prunedSchema, type FieldUse } from "../merge/field-use.js";
-import { astOf, segmentPassSql } from "../merge/segment-pass.js";
+import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
+import { closureAnswers, SqlCompileError } from "../errors.js";
+import { CLOSURE_CHUNK_ROWS, CLOSURE_TABLE, closureColumns, closurePass, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
 import { ALL_COMPONENTS, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
@@ -48,6 +51,8 @@ export interface SqlSegmentOptions {
   readonly checkpoint: Checkpoint<StageProgress>;
   /** Each policy's segment pass (segmentPasses), compiled before the job reads data. */
   readonly passes: ReadonlyMap<MergePolicy, PolicyPass>;
+  /** Rows handed to the closure compiler at a time (default CLOSURE_CHUNK_ROWS). */
+  readonly closureChunkRows?: number;
 }
 
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
@@ -79,7 +84,7 @@ function entryJson(status: string, lqtText: string, version: string): string {
 async function runPolicy(
   session: EngineSession,
   policy: MergePolicy,
-  pass: string,
+  pass: PolicyPass,
   plan: SegmentPlan,
   merged: string,
   graph: string | undefined,
@@ -108,10 +113,21 @@ async function runPolicy(
     `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
       `LEFT JOIN (SELECT any_value(pkey) AS key, list(segmentId) AS segs FROM pl_prior WHERE status IS DISTINCT FROM 'exited' GROUP BY pkid) AS i ON i.key = m.${KEY}`,
   );
-  session.stage = `evaluating the segments of merge policy ${policy.id}`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass}`);
-  // The results by the profiles' key ids, which the transitions join on.
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`);
+  const stage = `evaluating the segments of merge policy ${policy.id}`;
+  session.stage = stage;
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass.sql}`);
+  const closure = pass.closure;
+  if (closure !== undefined) {
+    session.stage = `${stage} that SQL does not express, with the closure compiler over DuckDB's rows`;
+    await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName, chunkRows: options.closureChunkRows ?? CLOSURE_CHUNK_ROWS });
+    session.stage = stage;
+  }
+  // The results by the profiles' key ids, which the transitions join on; the closure's decisions in their columns.
+  await session.run(
+    closure === undefined
+      ? `CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`
+      : `CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* REPLACE (${closureColumns(closure)}) FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key JOIN ${CLOSURE_TABLE} AS c ON c.kid = p.kid`,
+  );
   // Each segment's transitions with its own version, then the entries as the store writes them.
   const asOfText = new Date(options.asOf).toISOString();
   const moves = segments.map((s, i) => {
@@ -192,15 +208,18 @@ async function writeSnapshot(session: EngineSession, file: string): Promise<numb
   return Number(written!["Count"]);
 }
 
-/** What a policy's run needs: its segment pass over `pl_rows`, and the fields it reads (all the merge carries). */
+/** What a policy's run needs: its segment pass over `pl_rows`, the fields it reads (all the merge carries), and its segments the closure compiler decides. */
 export interface PolicyPass {
   readonly sql: string;
   readonly use: FieldUse;
+  /** The segments the SQL back end refuses and the closure compiler answers for; their columns in `sql` are NULL until it has. */
+  readonly closure: ClosurePass | undefined;
 }
 
 /**
  * Each policy's segment pass, compiled before any data is read against the schema pruned to the fields its segments
- * read: a segment the SQL back end cannot run stops the job at once with its coded, located error and what to do.
+ * read. A segment the SQL back end refuses is left to the closure compiler over the pass's rows when it answers for
+ * the construct (closureAnswers); one it does not stops the job at once with its coded, located error and what to do.
  */
 export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions, "asOf" | "profileType" | "eventType">): Map<MergePolicy, PolicyPass> {
   const schema = { profile: options.profileType, event: options.eventType };
@@ -214,8 +233,20 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
         list.map((s) => s.parsed.ast),
         schema,
       );
-      const sql = segmentPassSql("pl_rows", list, { schema: prunedSchema(schema, use), now: options.asOf, segmentIdsByName: plan.idsByName });
-      return [policy, { sql, use }] as const;
+      const pruned = prunedSchema(schema, use);
+      const passOptions = { schema: pruned, now: options.asOf, segmentIdsByName: plan.idsByName };
+      const refused: ClosureSegment[] = [];
+      const columns = list.map((s, index) => {
+        try {
+          return compileSegmentSql(s, passOptions);
+        } catch (e) {
+          if (!(e instanceof SqlCompileError) || !closureAnswers(e)) throw e;
+          refused.push({ index, expression: s.expression, ast: s.parsed.ast, ...(s.file === undefined ? {} : { file: s.file }) });
+          return "CAST(NULL AS BOOLEAN)";
+        }
+      });
+      const closure = refused.length === 0 ? undefined : closurePass(refused, schema, pruned);
+      return [policy, { sql: passSql("pl_rows", columns), use, closure }] as const;
     }),
   );
 }
@@ -239,7 +270,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     await merge.mergePolicy(policy, merged, { use: pass.use });
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
-    const { profiles, excluded } = await runPolicy(session, policy, pass.sql, plan, merged, graph, options, counters);
+    const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, graph, options, counters);
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });

@@ -8,7 +8,7 @@ import { pqlJsonToAst, parsePql, type PqlSchema, type SegmentDefinitionExpressio
 import type { SegmentDefinition } from "../../xdm/types.js";
 import type { PqlExpr } from "../../pql/ast.js";
 import { compilePqlPredicateToSql } from "../compiler.js";
-import { SqlCompileError, type SqlErrorCode } from "../errors.js";
+import { closureAnswers, SqlCompileError, type SqlErrorCode } from "../errors.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
@@ -51,15 +51,25 @@ export function astOf(segment: PassSegment): { readonly ast: PqlExpr; readonly t
  */
 export function segmentPassSql(table: string, segments: readonly PassSegment[], options: SegmentPassOptions): string {
   const dialect = options.dialect ?? DUCKDB;
-  const byName = options.segmentIdsByName;
-  const columns = segments.map((s, i) => `${compileSegmentSql(s, options, dialect)} AS s${i}`);
+  return passSql(
+    table,
+    segments.map((s) => compileSegmentSql(s, options, dialect)),
+    dialect,
+  );
+}
+
+/** The pass's SELECT over `table`: the profile key and the given Boolean columns as `s0`, `s1`, …, in profile order. */
+export function passSql(table: string, columns: readonly string[], dialect: SqlDialect = DUCKDB): string {
   const key = dialect.ident(MERGED_COLUMNS.key);
-  return `SELECT ${[`${ROW_SHAPE_NAMES.alias}.${key} AS pl_key`, ...columns].join(", ")} FROM ${dialect.ident(table)} AS ${dialect.ident(ROW_SHAPE_NAMES.alias)} ORDER BY ${ROW_SHAPE_NAMES.alias}.${dialect.ident(MERGED_COLUMNS.order)}`;
+  const alias = ROW_SHAPE_NAMES.alias;
+  const selected = [`${alias}.${key} AS pl_key`, ...columns.map((c, i) => `${c} AS s${i}`)];
+  return `SELECT ${selected.join(", ")} FROM ${dialect.ident(table)} AS ${dialect.ident(alias)} ORDER BY ${alias}.${dialect.ident(MERGED_COLUMNS.order)}`;
 }
 
 /**
  * The segment's predicate in SQL. A construct the SQL back end cannot run exactly is its coded error (SQL-U…), located
- * in the definition, saying which segment and that the reference engine runs it.
+ * in the definition, saying which segment and what runs it instead: the closure compiler over DuckDB's rows
+ * (closureAnswers), else only the reference engine.
  */
 export function compileSegmentSql(s: PassSegment, options: SegmentPassOptions, dialect: SqlDialect = options.dialect ?? DUCKDB): string {
   const byName = options.segmentIdsByName;
@@ -76,7 +86,10 @@ export function compileSegmentSql(s: PassSegment, options: SegmentPassOptions, d
   } catch (e) {
     if (!(e instanceof SqlCompileError)) throw e;
     const segment = s.name === undefined ? `"${s.id}"` : `"${s.name}" (${s.id})`;
-    const error = new SqlCompileError(e.code as SqlErrorCode, `segment ${segment} cannot run on the DuckDB engine: ${e.message}; the reference engine runs it (--engine reference)`, e.span, text, s.file);
+    const message = closureAnswers(e)
+      ? `segment ${segment} is not compiled to SQL: ${e.message}; the DuckDB engine evaluates it with the closure compiler over the rows DuckDB hands back`
+      : `segment ${segment} cannot run on the DuckDB engine: ${e.message}; the reference engine runs it (--engine reference)`;
+    const error = new SqlCompileError(e.code as SqlErrorCode, message, e.span, text, s.file);
     // Line and column point into the PQL text of the definition file.
     throw text === undefined ? error : error.inJsonValue("$.expression.value");
   }
@@ -91,8 +104,9 @@ export async function evaluateSegmentPass(session: SqlSession, table: string, se
 }
 
 /**
- * Why the DuckDB engine cannot run a definition the checker accepted (the reference engine runs it), or undefined
- * when it can: the few constructs the SQL back end refuses rather than compile differently.
+ * Why the SQL back end does not compile a definition the checker accepted, or undefined when it does: the few
+ * constructs it refuses rather than compile differently. closureAnswers says whether the DuckDB engine still runs it
+ * (with the closure compiler over its rows) or only the reference engine does.
  */
 export function duckdbRefusal(checked: { readonly file: string; readonly definition: SegmentDefinition; readonly schema: PqlSchema }): SqlCompileError | undefined {
   const { file, definition, schema } = checked;

@@ -1,12 +1,14 @@
 /**
  * What the SQL merge needs from an engine connection: statements, small result sets, and integer columns
  * streamed out and appended back (the identity union-find runs in JavaScript over integer ids the engine hands
- * out and takes back; keys are hashed there too). The DuckDB connection is one (duckdb-session.ts).
+ * out and takes back; keys are hashed there too). The DuckDB connection is one (duckdb-session.ts). A streamed
+ * result (intChunks, strings, rowChunks) is read to its end before the session runs anything else.
  */
-/** A column of rows to append, given whole: text (VARCHAR) or whole numbers (BIGINT, within ±2^53); null is NULL. */
+/** A column of rows to append, given whole: text (VARCHAR), whole numbers (BIGINT, within ±2^53) or BOOLEAN; null is NULL. */
 export type AppendColumn =
   | { readonly type: "varchar"; readonly values: readonly (string | null)[] }
-  | { readonly type: "bigint"; readonly values: readonly (number | null)[] };
+  | { readonly type: "bigint"; readonly values: readonly (number | null)[] }
+  | { readonly type: "boolean"; readonly values: readonly (boolean | null)[] };
 
 export interface SqlSession {
   run(sql: string): Promise<void>;
@@ -20,4 +22,6 @@ export interface SqlSession {
   appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void>;
   /** The first column of a query as strings, chunk by chunk (for work done in JavaScript over large results). */
   strings(sql: string): AsyncIterable<string[]>;
+  /** A large result as rows of JSON-like values (as `rows` gives them, by column position), `size` rows at a time (the last chunk fewer). */
+  rowChunks(sql: string, size: number): AsyncIterable<unknown[][]>;
 }

@@ -1,0 +1,151 @@
+/**
+ * Segments the SQL back end refuses, decided on the DuckDB engine by the closure compiler over DuckDB's rows: each
+ * refusal kind it answers for (SQL-U001, U002, U003, U005), over profile fields and over events, under both merge
+ * policies, `inSegment` in both directions between them and SQL-compiled segments, among ordinary segments — run
+ * after run, the same snapshot byte for byte and the same metrics as the reference, the rows handed over two at a
+ * time; and on a generated Parquet sandbox (dates, date-times, events, numbers as DuckDB hands them back). And
+ * `check` says which back end decides each segment on DuckDB.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { runSegmentJob } from "../../src/engine/run-segment-job.js";
+import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
+import type { SqlStatement } from "../../src/sql/jobs/engine-session.js";
+import { generateSandbox } from "../../src/generate/index.js";
+import { closureAnswers } from "../../src/sql/errors.js";
+import { duckdbRefusal } from "../../src/sql/merge/segment-pass.js";
+import { cliInProcess, cliJsonInProcess } from "../helpers/cli.js";
+import { appendLines, ids, writeSandbox } from "../helpers/sandbox.js";
+import { firstPartOnly, runBoth, twins } from "./job-twins.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "profile-lab-segment-closure-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const DAY = 24 * 3600 * 1000;
+const T0 = Date.parse("2026-11-01T00:00:00Z");
+
+/** Segment id → its PQL, the SQL refusal it meets (none: SQL compiles it) and its merge policy. */
+const SEGMENTS: ReadonlyArray<{ id: string; name: string; pql: string; refusal?: string; mergePolicyId?: string }> = [
+  { id: "gold", name: "Gold members", pql: 'loyalty.tier = "gold"' },
+  { id: "tier-pattern", name: "Tier matches pattern", pql: "loyalty.tier matches person.name.firstName", refusal: "SQL-U003" },
+  { id: "address-get", name: "Address by tier", pql: 'homeAddress.get(if(loyalty.tier = "gold", "state", "countryCode")) = "CA"', refusal: "SQL-U001" },
+  { id: "if-types", name: "Gold in CA by if", pql: 'if(loyalty.tier = "gold", "a", 1) = "a" and homeAddress.state = "CA"', refusal: "SQL-U002", mergePolicyId: "pdg" },
+  { id: "case-keys", name: "NY by object", pql: '{"a": homeAddress.state, "A": 2}.a = "NY"', refusal: "SQL-U005" },
+  {
+    id: "recent-buyers",
+    name: "Recent buyers by if",
+    pql: 'select X from xEvent where if(X.eventType = "commerce.purchases", 1, "a") = 1 and X.timestamp occurs <= 3 days before now',
+    refusal: "SQL-U002",
+    mergePolicyId: "pdg",
+  },
+  { id: "event-pattern", name: "Event matches pattern", pql: "select X from xEvent where X.eventType matches person.name.firstName", refusal: "SQL-U003", mergePolicyId: "pdg" },
+  // inSegment: a refused segment reading a compiled one, a compiled one reading a refused one, a refused one reading a refused one.
+  { id: "gold-pattern", name: "Gold and pattern", pql: 'inSegment("Gold members") and "gold" matches person.name.firstName', refusal: "SQL-U003", mergePolicyId: "pdg" },
+  { id: "pattern-ca", name: "Pattern in CA", pql: 'inSegment("tier-pattern") and homeAddress.state = "CA"', mergePolicyId: "pdg" },
+  { id: "ny-or-if", name: "NY or if", pql: 'inSegment("NY by object") or inSegment("if-types") or "x" matches person.name.firstName', refusal: "SQL-U003", mergePolicyId: "pdg" },
+];
+
+/** The sandbox lists its segments by file name. */
+const BY_ID = [...SEGMENTS].sort((a, b) => (`${a.id}.json` < `${b.id}.json` ? -1 : 1));
+
+function sandbox(): string {
+  return writeSandbox({
+    profiles: {
+      crm: [
+        { _id: "r1", ...ids("CRMID", "c1"), loyalty: { tier: "gold" }, homeAddress: { state: "CA" }, person: { name: { firstName: "g.*" } } },
+        { _id: "r2", ...ids("CRMID", "c2"), loyalty: { tier: "silver" }, homeAddress: { state: "NY", countryCode: "CA" }, person: { name: { firstName: "^s" } } },
+        { _id: "r3", ...ids("CRMID", "c3", { Email: [{ id: "c3@x.com" }] }), loyalty: { tier: "gold" }, person: { name: { firstName: "x" } } },
+        { _id: "r5", ...ids("CRMID", "c5"), loyalty: { tier: "bronze" }, homeAddress: { state: "NY" }, person: { name: { firstName: "commerce\\..*" } } },
+      ],
+      web: [{ _id: "w1", ...ids("Email", "c3@x.com"), homeAddress: { state: "CA" } }],
+    },
+    events: [
+      { _id: "e1", timestamp: "2026-10-30T10:00:00Z", eventType: "commerce.purchases", ...ids("ECID", "e1", { CRMID: [{ id: "c1" }] }) },
+      { _id: "e2", timestamp: "2026-10-31T10:00:00Z", eventType: "web.webpagedetails.pageViews", ...ids("ECID", "e2") },
+      { _id: "e4", timestamp: "2026-10-31T12:00:00Z", eventType: "commerce.productViews", ...ids("ECID", "e4", { CRMID: [{ id: "c5" }] }) },
+    ],
+    policies: [
+      { id: "none", name: "none", identityGraph: { type: "none" }, attributeMerge: { type: "timestampOrdered" }, default: true },
+      { id: "pdg", name: "pdg", identityGraph: { type: "pdg" }, attributeMerge: { type: "timestampOrdered" } },
+    ],
+    segments: SEGMENTS.map(({ id, name, pql, mergePolicyId }) => ({ id, name, pql, ...(mergePolicyId === undefined ? {} : { mergePolicyId }) })),
+  });
+}
+
+describe("segments the SQL back end refuses, on the DuckDB engine", () => {
+  it("meet the refusals the closure compiler answers for", () => {
+    const refusals = checkSandboxSegments(sandbox()).map((r) => {
+      expect(r.check.errors).toEqual([]);
+      const refusal = duckdbRefusal(r);
+      return [r.definition.id, refusal?.code, refusal === undefined || closureAnswers(refusal)];
+    });
+    expect(refusals).toEqual(BY_ID.map((s) => [s.id, s.refusal, true]));
+  });
+
+  it("give the reference's memberships and metrics run after run, the rows handed over two at a time", async () => {
+    const t = twins(sandbox(), scratch, "closure");
+    const options = { statusModel: "current", closureChunkRows: 2 } as const;
+    await runBoth(t, { ...options, asOf: T0 });
+    // c2 turns gold; a purchase stitches ECID e2 to c2; time passes.
+    for (const to of [t.reference, t.sql]) {
+      appendLines(to, "crm", [{ _id: "r4", ...ids("CRMID", "c2"), loyalty: { tier: "gold" }, _acp_system_metadata: { ingestTime: "2026-11-02T00:00:00Z" } }]);
+      appendLines(to, "ds_events", [{ _id: "e3", timestamp: "2026-11-02T10:00:00Z", eventType: "commerce.purchases", ...ids("ECID", "e2", { CRMID: [{ id: "c2" }] }) }]);
+    }
+    const second = await runBoth(t, { ...options, asOf: T0 + 3 * DAY });
+    const members = second.sql.metrics.segmentedProfileCounter ?? {};
+    // Every refused segment has members at some point, so the comparison is not one of empty sets.
+    expect(Object.entries(members).filter(([, n]) => n > 0).map(([id]) => id)).toEqual(expect.arrayContaining(["tier-pattern", "address-get", "if-types", "case-keys", "recent-buyers", "gold-pattern", "pattern-ca", "ny-or-if"]));
+    expect((await runBoth(t, { ...options, asOf: T0 + 10 * DAY, statusModel: "legacy" })).lines).toBeGreaterThan(2);
+  }, 300_000);
+
+  it("give the reference's memberships and metrics on a generated Parquet sandbox whose data grows", async () => {
+    const dir = join(scratch, "generated");
+    await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed: 7, referenceTime: "2026-11-01T00:00:00Z", name: "g7", format: "parquet", rowsPerFile: 200 });
+    const refused = {
+      "gen-tier-if": 'if(loyalty.tier = "gold", "a", 1) = "a"',
+      "gen-name-pattern": "person.name.fullName matches person.name.firstName",
+      "gen-address-get": 'homeAddress.get(if(loyalty.tier = "gold", "countryCode", "city")) = "US"',
+      "gen-dates-if": 'if(person.birthDate < "1980-01-01" or extSourceSystemAudit.lastUpdatedDate > "2026-06-01T00:00:00Z", "a", 1) = "a"',
+      "gen-buyers-if": 'xEvent[if(eventType = "commerce.purchases", 1, "a") = 1 and timestamp occurs <= 60 days before now and commerce.order.priceTotal > 50].count() >= 1',
+    };
+    for (const [id, value] of Object.entries(refused)) {
+      writeFileSync(join(dir, "segments", `${id}.json`), JSON.stringify({ id, name: id, schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/text", value } }));
+    }
+    const checked = checkSandboxSegments(dir).filter((r) => r.definition.id in refused);
+    expect(checked.map((r) => [r.definition.id, r.check.errors.length, duckdbRefusal(r)?.code.startsWith("SQL-U")])).toEqual(Object.keys(refused).sort().map((id) => [id, 0, true]));
+    const t = twins(dir, scratch, "generated");
+    const growData = firstPartOnly(t);
+    await runBoth(t, { asOf: T0, statusModel: "current", closureChunkRows: 7 });
+    growData();
+    const last = await runBoth(t, { asOf: T0 + 3 * DAY, statusModel: "current", closureChunkRows: 7 });
+    const members = last.sql.metrics.segmentedProfileCounter ?? {};
+    expect(Object.keys(refused).filter((id) => (members[id] ?? 0) === 0)).toEqual([]);
+  }, 300_000);
+
+  it("read only the columns the refused segments read, under a stage of their own (--explain-sql)", async () => {
+    const statements: SqlStatement[] = [];
+    const job = await runSegmentJob(openSandbox(sandbox()), { asOf: T0, statusModel: "current", engine: "duckdb", onSql: (s) => statements.push(s) });
+    expect(job.status).toBe("SUCCEEDED");
+    const closure = statements.filter((s) => s.stage.endsWith("with the closure compiler over DuckDB's rows"));
+    const reads = closure.filter((s) => s.sql.startsWith("SELECT p.kid"));
+    // One read per merge policy: `none` has tier-pattern, address-get and case-keys, `pdg` the rest (events too).
+    expect(reads.map((s) => s.sql.match(/^SELECT p\.kid, r\."xSegments", (.*) FROM pl_rows/)![1])).toEqual([
+      'NULL, r."identityMap", r.person, r."homeAddress", r.loyalty',
+      'r."xEvent", r."identityMap", r.person, r."homeAddress", r.loyalty',
+    ]);
+    expect(statements.find((s) => s.sql.startsWith("CREATE OR REPLACE TEMP TABLE pl_eval"))!.stage).toMatch(/^evaluating the segments of merge policy \S+$/);
+  });
+
+  it("check says which back end decides each segment on DuckDB", async () => {
+    const dir = sandbox();
+    const json = await cliJsonInProcess<Array<{ segmentId: string; engines: string[]; duckdbBackEnd: string; duckdbRefusal?: { code: string } }>>("check", "--sandbox", dir, "--json");
+    expect(json.map((s) => [s.segmentId, s.engines, s.duckdbBackEnd, s.duckdbRefusal?.code])).toEqual(
+      BY_ID.map((s) => [s.id, ["duckdb", "reference"], s.refusal === undefined ? "sql" : "closure", s.refusal]),
+    );
+    const text = await cliInProcess("check", "--sandbox", dir);
+    expect(text.stdout).toContain("✓ Tier matches pattern (tier-pattern): batch, streaming, edge\n    DuckDB engine, closure compiler over DuckDB's rows: SQL-U003");
+  });
+});
