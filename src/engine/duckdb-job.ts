@@ -47,7 +47,7 @@ export async function onDuckDb<T>(
   try {
     session.stage = READING;
     await checkpoint({ stage: "reading", ...where, step: READING });
-    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox)));
+    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox), options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }));
   } finally {
     session.close();
   }
