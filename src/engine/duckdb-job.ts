@@ -53,7 +53,7 @@ export async function onDuckDb<T>(
     await validateSources(sandbox, { workers: worthWorkers(sandbox) ? workers : 1, checkpoint: validating, cache: true, sql: session });
     where.rows = 0;
     await checkpoint({ stage: "reading", ...where, step: READING });
-    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox)));
+    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox), options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }));
   } finally {
     session.close();
   }

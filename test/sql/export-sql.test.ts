@@ -5,7 +5,7 @@
  * sample-data and generated sandboxes (JSON Lines and Parquet), with and without external audiences, for the
  * sandboxes' own requests and for per-segment batches, projections through maps and arrays, status and qualification filters,
  * event lists with windows, empty profiles, split files and a person over the identity graph limit. The SQL files are
- * byte-identical for 1 and 4 threads.
+ * byte-identical for 1 and 4 threads, and with the merge in one run or in several (mergeProfilesSql `parts`).
  */
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -188,9 +188,11 @@ class SqlSide {
     readonly session: DuckDbSession,
     private readonly merge: SqlMerge,
     readonly audiences: string | undefined,
+    /** The runs each policy is merged in (default: as many as the memory budget needs). */
+    private readonly parts: number | undefined,
   ) {}
 
-  static async open(p: Prepared, threads: number): Promise<SqlSide> {
+  static async open(p: Prepared, threads: number, parts?: number): Promise<SqlSide> {
     const instance = await DuckDBInstance.create(":memory:", { threads: String(threads), temp_directory: join(p.dir, `.tmp-sql-${threads}`) });
     const connection = await instance.connect();
     const session = await DuckDbSession.open(connection);
@@ -206,14 +208,14 @@ class SqlSide {
       audiences = "audiences";
       await createAudiencesTable(session, audiences, p.sandbox.externalAudiences, DUCKDB);
     }
-    return new SqlSide(instance, connection, session, merge, audiences);
+    return new SqlSide(instance, connection, session, merge, audiences, parts);
   }
 
   async mergedOf(policy: MergePolicy): Promise<string> {
     let table = this.mergedTables.get(policy.id);
     if (table === undefined) {
       table = `merged_${this.mergedTables.size}`;
-      await this.merge.mergePolicy(policy, table);
+      await this.merge.mergePolicy(policy, table, this.parts === undefined ? {} : { parts: this.parts });
       this.mergedTables.set(policy.id, table);
     }
     return table;
@@ -335,13 +337,13 @@ describe("the SQL export writes the JS export's rows", () => {
 });
 
 describe("the SQL export's files", () => {
-  it("are byte-identical for 1 and 4 DuckDB threads", async () => {
+  it("are byte-identical for 1 and 4 DuckDB threads, and with the merge in 1 or 3 runs", async () => {
     const p = await prepare(...SANDBOXES[2]!);
     const digests: string[][] = [];
-    for (const threads of [1, 4]) {
-      const sql = await SqlSide.open(p, threads);
+    for (const [threads, parts] of [[1, 1], [4, 1], [2, 3]] as const) {
+      const sql = await SqlSide.open(p, threads, parts);
       try {
-        const out = join(scratch, `threads-${threads}`);
+        const out = join(scratch, `threads-${threads}-parts-${parts}`);
         const files: string[] = [];
         // The test's own requests: split files, per-segment batches, projections, windows, audiences.
         for (const [i, [request, body]] of extraRequests(p.sandbox).entries()) {
@@ -355,6 +357,7 @@ describe("the SQL export's files", () => {
     }
     expect(digests[0]!.length).toBeGreaterThan(10);
     expect(digests[1]).toEqual(digests[0]);
+    expect(digests[2]).toEqual(digests[0]);
   }, 600_000);
 
   it("have the JS writer's Parquet schema but for what DuckDB writes otherwise (timestamp unit, annotations, a group name)", async () => {

@@ -29,7 +29,7 @@ export interface SqlStatement {
 export interface EngineOptions {
   /** Threads DuckDB runs a statement on (default 1 per core it sees). */
   readonly threads?: number;
-  /** DuckDB's memory_limit, bytes; past it DuckDB spills to the temp folder. */
+  /** The job's memory budget, bytes: DuckDB's memory_limit is its share (duckDbMemoryBytes); past it DuckDB spills to the temp folder. */
   readonly memoryBytes?: number;
   /** The folder DuckDB spills into: made here, removed on close. */
   readonly tempDir: string;
@@ -41,11 +41,21 @@ export interface EngineOptions {
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
 
-/** The instance settings for a thread count, a memory limit in bytes and the folder DuckDB spills into. */
+/**
+ * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets. The limit bounds DuckDB's buffers
+ * only; the process also holds Node's heap, the arrays of the identity union-find and key hashes, and DuckDB's
+ * memory outside its buffers: with the whole budget as its limit a 1M-person segment job peaked at 4.9 GiB RSS
+ * under `--memory 4g` (bench/RESULTS.md).
+ */
+export function duckDbMemoryBytes(memoryBytes: number): number {
+  return Math.floor((memoryBytes * 3) / 4);
+}
+
+/** The instance settings for a thread count, a memory budget in bytes and the folder DuckDB spills into. */
 export function duckDbConfig(options: { readonly threads?: number; readonly memoryBytes?: number; readonly tempDir: string }): Record<string, string> {
   const config: Record<string, string> = { temp_directory: options.tempDir };
   if (options.threads !== undefined) config["threads"] = String(options.threads);
-  if (options.memoryBytes !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(options.memoryBytes / 2 ** 20))}MiB`;
+  if (options.memoryBytes !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(duckDbMemoryBytes(options.memoryBytes) / 2 ** 20))}MiB`;
   return config;
 }
 

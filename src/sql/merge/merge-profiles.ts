@@ -152,6 +152,12 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
  * The statements that create `table`, the merged profiles of `policy`, from the tables of steps 1 and 2.
  * `prefix` names the policy's intermediate tables. Only the fields `use` reads are merged and carried (the row
  * shape of prunedSchema); events are listed only when `use` reads them (an empty list otherwise).
+ *
+ * With `parts` > 1 the profiles are cut into that many runs of consecutive profiles (in profile order), and each
+ * run is ranked, aggregated and appended to `table` in turn: an aggregate's working set is its run's, so the merge
+ * fits DuckDB's memory limit however large the data (the identityMap union of 100k persons alone took 2.3 GB in one
+ * statement). Every aggregate is per profile and each run is appended in profile order, so the table is the same
+ * rows in the same order for any `parts`; the cost is a scan of the datasets per run.
  */
 export function mergeProfilesSql(
   sources: MergeSources,
@@ -161,6 +167,7 @@ export function mergeProfilesSql(
   prefix: string,
   d: SqlDialect,
   use: FieldUse = ALL_FIELDS,
+  parts = 1,
 ): string[] {
   const conventions = sources.conventions;
   const included = policyDatasets(sources, policy);
@@ -176,11 +183,12 @@ export function mergeProfilesSql(
       `LEFT JOIN ${components.all} AS ca ON ca.id = f.prim${pdg ? ` LEFT JOIN ${components.policy} AS cp ON cp.id = f.prim` : ""} ` +
       `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"})${excluded}`,
   );
-  statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${pk} AS SELECT p.pk, kp.k AS key, row_number() OVER (ORDER BY hc.h, p.comp, hp.h, p.pk) AS pl_order ` +
-      `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk ` +
-      `JOIN ${KEY_HASHES} AS hp ON hp.id = p.pk JOIN ${KEY_HASHES} AS hc ON hc.id = p.comp`,
-  );
+  const ordered =
+    `SELECT p.pk, kp.k AS key, row_number() OVER (ORDER BY hc.h, p.comp, hp.h, p.pk) AS pl_order ` +
+    `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk ` +
+    `JOIN ${KEY_HASHES} AS hp ON hp.id = p.pk JOIN ${KEY_HASHES} AS hc ON hc.id = p.comp`;
+  // Each profile's run: runs of (nearly) equal size, consecutive in profile order.
+  statements.push(`CREATE OR REPLACE TEMP TABLE ${pk} AS ${parts === 1 ? ordered : `SELECT *, (pl_order - 1) * ${parts} // count(*) OVER () AS pl_part FROM (${ordered})`}`);
   const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
   const profile = carried.profile;
   // Records carry only the columns merged, narrowed to what is read — but arrays whole when they are unioned, since
@@ -212,17 +220,18 @@ export function mergeProfilesSql(
       : conventions.mixedTimestamps === "perFragment"
         ? "coalesce(f_custom, f_ingest)"
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
+  // The profiles of the run being merged: all of them in one run.
+  const run = parts === 1 ? fk : `${prefix}_run`;
   // The positions are ranked over the few columns they need, and the merged columns joined after: a window
   // carrying every merged column costs several times more.
-  statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${ranked} AS WITH pl_recs AS (SELECT r.pl_ds, r.pl_seq, r.pl_ingest, r.pl_custom, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq), ` +
-      `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
-      `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
-      `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
-      `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
-      `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
-      `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`,
-  );
+  const rankedSql =
+    `WITH pl_recs AS (SELECT r.pl_ds, r.pl_seq, r.pl_ingest, r.pl_custom, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${run} AS fk ON fk.pl_seq = r.pl_seq), ` +
+    `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
+    `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
+    `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
+    `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
+    `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
+    `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`;
   const eventType = sources.eventType;
   const aggregates = [...profile.fields]
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
@@ -230,11 +239,11 @@ export function mergeProfilesSql(
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventsAgg = `SELECT fk.pk, ${d.listOrderedByKey(eventStruct, d.pairOrder("e.pl_ts", "e.pl_seq"))} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
-  // Each part is a table of its own before the join: one statement holding every part's aggregate at once ran out
+  const eventsAgg = `SELECT fk.pk, ${d.listOrderedByKey(eventStruct, d.pairOrder("e.pl_ts", "e.pl_seq"))} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${run} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
+  // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
-  const parts: Array<readonly [string, string]> = [["rec", recordsAgg]];
-  if (use.event !== undefined) parts.push(["evs", eventsAgg]);
+  const tables: Array<readonly [string, string]> = [["rec", recordsAgg]];
+  if (use.event !== undefined) tables.push(["evs", eventsAgg]);
   if (idmType?.kind === "map") {
     const idm = d.ident("identityMap");
     const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
@@ -242,11 +251,10 @@ export function mergeProfilesSql(
       `SELECT pk, 0 AS sa, -pos AS sb, ${idm} AS m FROM ${ranked} UNION ALL ` +
       // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
       // same first sights as every event's.
-      `SELECT fk.pk, 1, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}), ${kept(eventIdm)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`;
-    parts.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d, !use.identities)]);
+      `SELECT fk.pk, 1, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}), ${kept(eventIdm)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${run} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`;
+    tables.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
-  for (const [alias, sql] of parts) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);
-  const joins = parts.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`);
+  const joins = tables.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`);
   const eventsType = listOf(structOfXdm(carried.event));
   const columns = [
     `p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}`,
@@ -260,8 +268,16 @@ export function mergeProfilesSql(
     `rec.pl_last AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
     `coalesce(rec.pl_count, 0) AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
   ];
-  statements.push(`CREATE OR REPLACE TABLE ${d.ident(table)} AS SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")} ORDER BY p.pl_order`);
-  for (const [alias] of parts) statements.push(`DROP TABLE ${prefix}_${alias}`);
+  const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
+  for (let i = 0; i < parts; i++) {
+    if (parts > 1) statements.push(`CREATE OR REPLACE TEMP TABLE ${run} AS SELECT fk.* FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk WHERE p.pl_part = ${i}`);
+    statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql}`);
+    for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);
+    const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
+    statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
+    for (const t of [ranked, ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
+  }
+  if (parts > 1) statements.push(`DROP TABLE ${run}`);
   return statements;
 }
 

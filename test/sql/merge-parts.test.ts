@@ -1,0 +1,69 @@
+/**
+ * The SQL merge in runs (mergeProfilesSql `parts`): the number of runs follows the rows and the memory budget, and
+ * a policy's merged table is the same rows in the same order however many runs it was merged in — so the segment
+ * job's snapshot and the export's files, which read it, do not depend on the budget either (the export's files:
+ * test/sql/export-sql.test.ts). Whether a merge in runs fits where one run does not is a matter of DuckDB's
+ * minimum memory, which small data never leaves: measured at 100k persons (bench/RESULTS.md), not here.
+ */
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSandbox } from "../../src/engine/sandbox.js";
+import { DUCKDB } from "../../src/sql/duckdb.js";
+import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
+import { mergeProfilesSql } from "../../src/sql/merge/merge-profiles.js";
+import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
+import { ALL_COMPONENTS, mergeParts, SqlMerge } from "../../src/sql/merge/sql-merge.js";
+import { REPO } from "../helpers/cli.js";
+
+const GiB = 2 ** 30;
+
+describe("mergeParts", () => {
+  it.each([
+    [1_000, undefined, 1],
+    [11_700_000, undefined, 1],
+    [21_854, 4 * GiB, 1],
+    [1_184_161, 4 * GiB, 1],
+    [1_184_161, 400 * 2 ** 20, 5],
+    [11_700_000, 4 * GiB, 5],
+    [117_000_000, 4 * GiB, 42],
+  ] as const)("merges %d rows within a budget of %s bytes in %d runs", (rows, memory, parts) => {
+    expect(mergeParts(rows, memory)).toBe(parts);
+  });
+});
+
+describe("the merge in runs", () => {
+  const sandbox = openSandbox(join(REPO, "sample-data"), { segments: false });
+  let instance: DuckDBInstance;
+  let session: DuckDbSession;
+  let merge: SqlMerge;
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(":memory:", { threads: "2", temp_directory: join(tmpdir(), `profile-lab-merge-parts-${process.pid}`) });
+    session = await DuckDbSession.open(await instance.connect());
+    merge = await SqlMerge.prepare(session, mergeSourcesOf(sandbox));
+  });
+  afterAll(() => instance.closeSync());
+
+  it("appends each run to the table in profile order, and drops what each run made", () => {
+    const policy = sandbox.policies.all()[0]!;
+    const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3);
+    expect(statements.filter((s) => s.startsWith("CREATE OR REPLACE TABLE t AS ")).map((s) => s.endsWith("WHERE p.pl_part = 0 ORDER BY p.pl_order"))).toEqual([true]);
+    expect(statements.filter((s) => s.startsWith("INSERT INTO t ")).map((s) => /WHERE p\.pl_part = (\d) ORDER BY p\.pl_order$/.exec(s)?.[1])).toEqual(["1", "2"]);
+    expect(statements.filter((s) => s.startsWith("DROP TABLE pl_t_ranked"))).toHaveLength(3);
+    expect(statements.at(-1)).toBe("DROP TABLE pl_t_run");
+  });
+
+  it.each(sandbox.policies.all().map((p) => [p.id, p] as const))("merges policy %s into the same rows in the same order in 1 and 4 runs", async (_, policy) => {
+    const digests: Array<Record<string, unknown>> = [];
+    for (const parts of [1, 4]) {
+      await merge.mergePolicy(policy, "t", { parts });
+      // The table's own order (no ORDER BY): readers such as the query command's tables see it.
+      const [row] = await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY ord)) AS digest, bool_and(ord = "xProfileOrder") AS ordered FROM (SELECT *, row_number() OVER () AS ord FROM t) AS t`);
+      digests.push(row!);
+    }
+    expect(Number(digests[0]!["n"])).toBeGreaterThan(1000);
+    expect(digests[0]!["ordered"]).toBe(true);
+    expect(digests[1]).toEqual(digests[0]);
+  }, 600_000);
+});
