@@ -1,14 +1,15 @@
 /**
  * What both jobs do first on the DuckDB engine: validate the rows (DuckDB would read a row that breaks its schema),
  * open the job's DuckDB (`workers` threads, default one per core, within `memoryBytes`, spilling under the sandbox's
- * `.profile-lab/tmp`), read the datasets and link their identities (SqlMerge.prepare); then the job's own work, and
- * DuckDB closed however it ends.
+ * `.profile-lab/tmp`), read the datasets and link their identities (SqlMerge.prepare) — or copy them in from the
+ * previous job's, kept per data version (data-version.ts); then the job's own work, and DuckDB closed however it ends.
  */
 import { availableParallelism } from "node:os";
 import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
 import { mergeSourcesOf } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
+import { keptLinksFile } from "./data-version.js";
 import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
 import { worthWorkers } from "./memory-budget.js";
 import type { Sandbox } from "./sandbox.js";
@@ -47,7 +48,8 @@ export async function onDuckDb<T>(
   try {
     session.stage = READING;
     await checkpoint({ stage: "reading", ...where, step: READING });
-    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox)));
+    const sources = mergeSourcesOf(sandbox);
+    return await work(session, await SqlMerge.prepare(session, sources, { keep: keptLinksFile(sandbox, sources) }));
   } finally {
     session.close();
   }

@@ -20,4 +20,6 @@ export interface SqlSession {
   appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void>;
   /** The first column of a query as strings, chunk by chunk (for work done in JavaScript over large results). */
   strings(sql: string): AsyncIterable<string[]>;
+  /** Tells a trace of the statements (`--explain-sql`) what was done between them, where one is kept. */
+  note?(what: string): void;
 }
