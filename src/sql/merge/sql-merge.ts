@@ -49,8 +49,6 @@ const LINKED_TABLES = [NAMESPACES, KEYS, KEY_HASHES, FRAGMENTS, LINKS, ALL_COMPO
 export class SqlMerge {
   /** Wall and CPU time of each stage run so far, in order. */
   readonly times: StageTime[] = [];
-  /** The file the linked identities were copied in from (SqlMergeOptions.keep), when they were not linked anew. */
-  reusedFrom: string | undefined;
   private readonly policyComponents = new Set<string>();
 
   private keyCount = 0;
@@ -84,7 +82,6 @@ export class SqlMerge {
     const kept = await this.timed("linked identities copied in", () => restoreTables(this.session, file, LINKED_TABLES));
     if (kept === undefined) return false;
     this.keyCount = kept;
-    this.reusedFrom = file;
     this.session.note?.(`linked identities reused from ${file}: ${LINKED_TABLES.join(", ")} copied in, the data not linked again`);
     return true;
   }
