@@ -14,6 +14,7 @@ const LONGEST = [
   "test/sql/segment-job-differential.test.ts",
   "test/sql/segment-job-sql.test.ts",
   "test/sql/export-sql.test.ts",
+  "test/sql/kept-links.test.ts",
   "test/data-errors.test.ts",
   "test/sql/export-job-sql.test.ts",
   "test/sql/differential-sql.test.ts",

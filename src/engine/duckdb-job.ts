@@ -2,13 +2,15 @@
  * What both jobs do first on the DuckDB engine: open the job's DuckDB (`workers` threads, default one per core, within
  * `memoryBytes`, spilling under the sandbox's `.profile-lab/tmp`), validate the rows (DuckDB would read a row that
  * breaks its schema; it checks Parquet files first, JavaScript the rest), read the datasets and link their identities
- * (SqlMerge.prepare); then the job's own work, and DuckDB closed however it ends.
+ * (SqlMerge.prepare) — or copy them in from the previous job's, kept per data version (data-version.ts); then the
+ * job's own work, and DuckDB closed however it ends.
  */
 import { availableParallelism } from "node:os";
 import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
 import { mergeSourcesOf } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
+import { keptLinksFile } from "./data-version.js";
 import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
 import { worthWorkers } from "./memory-budget.js";
 import type { Sandbox } from "./sandbox.js";
@@ -53,7 +55,9 @@ export async function onDuckDb<T>(
     await validateSources(sandbox, { workers: worthWorkers(sandbox) ? workers : 1, checkpoint: validating, cache: true, sql: session });
     where.rows = 0;
     await checkpoint({ stage: "reading", ...where, step: READING });
-    return await work(session, await SqlMerge.prepare(session, mergeSourcesOf(sandbox), options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }));
+    const sources = mergeSourcesOf(sandbox);
+    const prepare = { keep: keptLinksFile(sandbox, sources), ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }) };
+    return await work(session, await SqlMerge.prepare(session, sources, prepare));
   } finally {
     session.close();
   }

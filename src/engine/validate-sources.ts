@@ -13,7 +13,7 @@
  * `.profile-lab/validated.json`.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, statSync, type Stats } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkReadable } from "../io/sandbox-path.js";
 import type { SqlSession } from "../sql/merge/session.js";
@@ -22,6 +22,7 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { checkedWhile, type Checkpoint, type StageProgress } from "./job-progress.js";
 import { dataFiles, type DataFile } from "./load-data.js";
 import { workerHeapBytes } from "./memory-budget.js";
+import { moduleDigest } from "./module-digest.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
 import { clearedBySql } from "./sql-precheck.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -93,12 +94,7 @@ const VALIDATOR_MODULES = [
 let validatorDigest: string | undefined;
 
 function validatorVersion(): string {
-  if (validatorDigest === undefined) {
-    const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-    const hash = createHash("sha256");
-    for (const m of VALIDATOR_MODULES) hash.update(readFileSync(new URL(`${m}${ext}`, import.meta.url))).update("\0");
-    validatorDigest = hash.digest("hex").slice(0, 16);
-  }
+  validatorDigest ??= moduleDigest(import.meta.url, VALIDATOR_MODULES);
   return validatorDigest;
 }
 
@@ -111,21 +107,29 @@ function datasetDigest(dataset: Dataset): string {
     .slice(0, 16);
 }
 
+/** What says a file is unchanged, as git's index does: its size, modification and change times, and inode. */
+export type FileStat = Pick<CleanFile, "size" | "mtimeMs" | "ctimeMs" | "ino">;
+
+export function fileStat(path: string): FileStat {
+  const s = statSync(path);
+  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+}
+
 /** A file's entry key: the same file listed under two datasets is validated against each. */
 const keyOf = (file: DataFile): string => `${file.dataset.entry.id}\n${file.rel}`;
 
 /** The file as the cache would record it now, or undefined when it cannot be read (its reader then says why, in load order). */
 function cleanStamp(file: DataFile, digests: Map<Dataset, string>, validator: string): CleanFile | undefined {
-  let s: Stats;
+  let stat: FileStat;
   try {
     checkReadable(file.path, { listed: file.listed });
-    s = statSync(file.path);
+    stat = fileStat(file.path);
   } catch {
     return undefined;
   }
   let dataset = digests.get(file.dataset);
   if (dataset === undefined) digests.set(file.dataset, (dataset = datasetDigest(file.dataset)));
-  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dataset, validator };
+  return { ...stat, dataset, validator };
 }
 
 function readCache(path: string): CacheDocument {

@@ -1,8 +1,8 @@
 /**
  * Where a sandbox's engine state lives (`<sandbox>/.profile-lab/`): the state database (job, batch, dataset
- * and schedule records), the membership store, the data lake of exported Parquet files, DuckDB's spill. Every
- * path is confined to the sandbox (a link in `.profile-lab/` that leads out is IO-X003) and every id that
- * becomes a folder name is checked as an identifier (IO-X004): see io/sandbox-path.ts.
+ * and schedule records), the membership store, the data lake of exported Parquet files, DuckDB's spill, the
+ * tables kept per data version. Every path is confined to the sandbox (a link in `.profile-lab/` that leads out is
+ * IO-X003) and every id that becomes a folder name is checked as an identifier (IO-X004): see io/sandbox-path.ts.
  */
 import { join } from "node:path";
 import { STATE_DIR } from "../io/sandbox-files.js";
@@ -44,6 +44,11 @@ export class SandboxState {
   /** What a job spills, in a folder named by its process: `duckdb-<pid>-…` (see sql/jobs/engine-session.ts). */
   get tmpDir(): string {
     return this.path("tmp");
+  }
+
+  /** The DuckDB files of tables kept for the next job over the same data, one per data version (engine/data-version.ts). */
+  get engineDir(): string {
+    return this.path("engine");
   }
 
   records<T>(kind: RecordKind): RecordStore<T> {

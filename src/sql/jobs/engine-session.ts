@@ -171,6 +171,10 @@ export class EngineSession implements SqlSession {
     this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
   }
 
+  note(what: string): void {
+    this.onStatement?.({ stage: this.stage, sql: what, ms: 0, note: true });
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();

@@ -24,4 +24,6 @@ export interface SqlSession {
   strings(sql: string): AsyncIterable<string[]>;
   /** A large result as rows of JSON-like values (as `rows` gives them, by column position), `size` rows at a time (the last chunk fewer). */
   rowChunks(sql: string, size: number): AsyncIterable<unknown[][]>;
+  /** Tells a trace of the statements (`--explain-sql`) what was done between them, where one is kept. */
+  note?(what: string): void;
 }

@@ -7,7 +7,8 @@ import type { MergePolicy } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import type { FieldUse } from "./field-use.js";
-import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, lowerNamespaces, numberKeys, type ComponentMethod } from "./identities.js";
+import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
+import { keepTables, restoreTables } from "./kept-tables.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
@@ -19,6 +20,11 @@ export interface SqlMergeOptions {
   readonly dialect?: SqlDialect;
   /** The job's memory budget, bytes: a policy's merge runs in as many parts as its rows need within it (mergeParts). */
   readonly memoryBytes?: number;
+  /**
+   * The DuckDB file that holds, or will hold, the linked identities of exactly this data (named by its version:
+   * src/engine/data-version.ts): copied in when it is there and whole, else written once they are linked.
+   */
+  readonly keep?: string;
 }
 
 export interface MergePolicyOptions {
@@ -53,6 +59,9 @@ export function mergeParts(rows: number, memoryBytes: number | undefined): numbe
 /** The components of the graph over all datasets (id, label): the order of profiles and of the membership snapshot. */
 export const ALL_COMPONENTS = "pl_comp_all";
 
+/** What prepare builds after the views (the identities' table aside, dropped once linked): what is kept per data version. */
+const LINKED_TABLES = [NAMESPACES, KEYS, KEY_HASHES, FRAGMENTS, LINKS, ALL_COMPONENTS];
+
 export class SqlMerge {
   /** Wall and CPU time of each stage run so far, in order. */
   readonly times: StageTime[] = [];
@@ -68,7 +77,10 @@ export class SqlMerge {
     private readonly memoryBytes: number | undefined,
   ) {}
 
-  /** Reads the datasets, numbers and links their identities, and computes the components over all datasets. */
+  /**
+   * Reads the datasets, numbers and links their identities, and computes the components over all datasets. With
+   * `keep`, the linked identities are copied in from that file when it is there and whole, else kept in it.
+   */
   static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
     const dialect = options.dialect ?? DUCKDB;
     const method = options.components ?? "union-find";
@@ -76,19 +88,42 @@ export class SqlMerge {
     await merge.timed("views", async () => {
       for (const s of await readDatasetsSql(sources, dialect, session)) await session.run(s);
     });
-    await merge.timed("identities", async () => {
+    if (options.keep === undefined || !(await merge.reuse(options.keep))) {
+      await merge.link();
+      if (options.keep !== undefined) await merge.keep(options.keep);
+    }
+    return merge;
+  }
+
+  private async reuse(file: string): Promise<boolean> {
+    const kept = await this.timed("linked identities copied in", () => restoreTables(this.session, file, LINKED_TABLES));
+    if (kept === undefined) return false;
+    this.keyCount = kept;
+    this.session.note?.(`linked identities reused from ${file}: ${LINKED_TABLES.join(", ")} copied in, the data not linked again`);
+    return true;
+  }
+
+  private async keep(file: string): Promise<void> {
+    if (await this.timed("linked identities kept", () => keepTables(this.session, file, LINKED_TABLES, this.keyCount))) {
+      this.session.note?.(`linked identities kept in ${file} for the next job over the same data`);
+    }
+  }
+
+  /** Reads the identities of every row, numbers and hashes their keys, links them, and computes the components over all datasets. */
+  private async link(): Promise<void> {
+    const { session, sources, dialect, method } = this;
+    await this.timed("identities", async () => {
       await session.run(identitiesSql(sources, dialect));
       await lowerNamespaces(session, dialect);
     });
-    merge.keyCount = await merge.timed("keys", () => numberKeys(session, dialect));
-    await merge.timed("key hashes", () => hashKeys(session, merge.keyCount));
-    await merge.timed("fragments and links", async () => {
+    this.keyCount = await this.timed("keys", () => numberKeys(session, dialect));
+    await this.timed("key hashes", () => hashKeys(session, this.keyCount));
+    await this.timed("fragments and links", async () => {
       for (const s of fragmentsAndLinksSql(sources, dialect)) await session.run(s);
       await checkPrimaries(session, sources);
       await session.run(`DROP TABLE ${IDENTITIES}`);
     });
-    await merge.timed(`components (${method}, all datasets)`, () => components(session, method, ALL_COMPONENTS, undefined, merge.keyCount));
-    return merge;
+    await this.timed(`components (${method}, all datasets)`, () => components(session, method, ALL_COMPONENTS, undefined, this.keyCount));
   }
 
   private async timed<T>(stage: string, work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,83 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DuckDbSession } from "./duckdb-session.js";
+import { keepTables, restoreTables } from "./kept-tables.js";
+
+const dir = mkdtempSync(join(tmpdir(), "profile-lab-kept-tables-"));
+const instances: DuckDBInstance[] = [];
+afterAll(() => {
+  for (const i of instances) i.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A session of its own in-memory database, as each job has. */
+async function session(): Promise<DuckDbSession> {
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+  instances.push(instance);
+  return DuckDbSession.open(await instance.connect());
+}
+
+async function withRows(n: number): Promise<DuckDbSession> {
+  const s = await session();
+  await s.run(`CREATE TEMP TABLE t_ids AS SELECT CAST(i AS INTEGER) AS id, 'k' || i AS k FROM range(${n}) AS r(i)`);
+  await s.run(`CREATE TEMP TABLE t_none (id INTEGER)`);
+  return s;
+}
+
+const TABLES = ["t_ids", "t_none"];
+const contents = async (s: DuckDbSession): Promise<unknown> => [await s.rows("SELECT count(*) AS n, sum(id) AS s, max(k) AS k FROM t_ids"), await s.rows("SELECT count(*) AS n FROM t_none")];
+
+describe("tables kept in a DuckDB file", () => {
+  it("are copied into another database with the number kept beside them; no file, no copy", async () => {
+    const file = join(dir, "a.duckdb");
+    const from = await withRows(5000);
+    expect(await restoreTables(await session(), file, TABLES)).toBeUndefined();
+    expect(await keepTables(from, file, TABLES, 42)).toBe(true);
+    const to = await session();
+    expect(await restoreTables(to, file, TABLES)).toBe(42);
+    expect(await contents(to)).toEqual(await contents(from));
+    expect(await to.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
+  });
+
+  it("are read by several jobs at once while another keeps the same version over them", async () => {
+    const file = join(dir, "b.duckdb");
+    const from = await withRows(20000);
+    await keepTables(from, file, TABLES, 7);
+    const readers = await Promise.all([session(), session(), session()]);
+    const [kept, ...restored] = await Promise.all([keepTables(from, file, TABLES, 7), ...readers.map((r) => restoreTables(r, file, TABLES))]);
+    expect([kept, ...restored]).toEqual([true, 7, 7, 7]);
+    for (const r of readers) expect(await contents(r)).toEqual(await contents(from));
+  });
+
+  it("a file that is not a whole database is not used", async () => {
+    const file = join(dir, "c.duckdb");
+    writeFileSync(file, "garbage".repeat(4096));
+    const to = await session();
+    expect(await restoreTables(to, file, TABLES)).toBeUndefined();
+    expect(await to.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
+  });
+
+  it("keeping removes the versions older than the newest other one, and the temporary files of processes gone", async () => {
+    const sub = join(dir, "versions");
+    const from = await withRows(10);
+    const at = (name: string, seconds: number): string => {
+      const path = join(sub, name);
+      writeFileSync(path, "");
+      utimesSync(path, seconds, seconds);
+      return path;
+    };
+    await keepTables(from, join(sub, "first.duckdb"), TABLES, 1);
+    at("old.duckdb", 1000);
+    at("older.duckdb", 10);
+    at("first.duckdb", 100);
+    const gone = at("v.duckdb.999999999-0123abcd.tmp", 1);
+    const goneLog = at("v.duckdb.999999999-0123abcd.tmp.wal", 1);
+    const running = at(`v.duckdb.${process.pid}-0123abcd.tmp`, 1);
+    await keepTables(from, join(sub, "current.duckdb"), TABLES, 1);
+    expect(readdirSync(sub).sort()).toEqual(["current.duckdb", "old.duckdb", `v.duckdb.${process.pid}-0123abcd.tmp`]);
+    expect([existsSync(gone), existsSync(goneLog), existsSync(running)]).toEqual([false, false, true]);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Tables of a session kept in a DuckDB database file for the next job over the same data (SqlMerge.prepare keeps
+ * its linked identities so: an export after a segment job copies them in instead of reading and linking again).
+ * The caller names the file by everything the tables depend on (src/engine/data-version.ts), so a file holds one
+ * version's tables and is never written once it has its name:
+ * - it is written under a temporary name and renamed when complete: a job killed while writing leaves only a
+ *   temporary file, never used, which a later keep removes once its process is gone;
+ * - it is opened read-only and copied in whole, then detached: any number of jobs read it at once, and a file that
+ *   cannot be read whole (damaged, truncated, written by another DuckDB) is simply not used — the job builds the
+ *   tables anew and keeps them anew, over it;
+ * - the newest other version is left for a job still on it, older ones removed.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { JobCancelledError } from "../../engine/job-progress.js";
+import { DUCKDB } from "../duckdb.js";
+import type { SqlSession } from "./session.js";
+
+/** The names the file is attached as, while read and while written. */
+const READ = "pl_kept";
+const WRITE = "pl_keeping";
+/** The one-row table of numbers kept beside the tables (`n`). */
+const NUMBER_TABLE = "pl_kept_number";
+/** Kept files end so; a temporary one is `<file>.<pid>-<random>.tmp` (and DuckDB's `.wal` beside it). */
+export const KEPT_EXTENSION = ".duckdb";
+const TEMPORARY = /\.(\d+)-[0-9a-f]+\.tmp(\.wal)?$/;
+
+const q = (s: string): string => DUCKDB.string(s);
+
+/**
+ * Copies `tables` in from `file` as temporary tables of the same names; returns the number kept with them, or
+ * undefined when there is no such file or it cannot be read whole (nothing copied is then relied on: the caller
+ * builds every table anew, replacing any copied).
+ */
+export async function restoreTables(session: SqlSession, file: string, tables: readonly string[]): Promise<number | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    await session.run(`ATTACH ${q(file)} AS ${READ} (READ_ONLY)`);
+    try {
+      const [row] = await session.rows(`SELECT n FROM ${READ}.${NUMBER_TABLE}`);
+      for (const t of tables) await session.run(`CREATE OR REPLACE TEMP TABLE ${t} AS SELECT * FROM ${READ}.${t}`);
+      return Number(row!["n"]);
+    } finally {
+      await session.run(`DETACH ${READ}`);
+    }
+  } catch (e) {
+    if (e instanceof JobCancelledError) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * Writes `tables` (temporary tables of the session) and `n` into `file`, replacing it whole; then removes the
+ * versions before the newest other one and the temporary files of jobs that are gone. Returns whether it was kept:
+ * a job does not fail for a file it could not keep (no room, say).
+ */
+export async function keepTables(session: SqlSession, file: string, tables: readonly string[], n: number): Promise<boolean> {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await session.run(`ATTACH ${q(temporary)} AS ${WRITE}`);
+    try {
+      for (const t of tables) await session.run(`CREATE TABLE ${WRITE}.${t} AS SELECT * FROM temp.main.${t}`);
+      await session.run(`CREATE TABLE ${WRITE}.${NUMBER_TABLE} AS SELECT ${n}::BIGINT AS n`);
+    } finally {
+      // Detaching checkpoints: the file is then whole, with no write-ahead log beside it.
+      await session.run(`DETACH ${WRITE}`);
+    }
+    renameSync(temporary, file);
+  } catch (e) {
+    for (const f of [temporary, `${temporary}.wal`]) rmSync(f, { force: true });
+    if (e instanceof JobCancelledError) throw e;
+    return false;
+  }
+  removeOld(file);
+  return true;
+}
+
+/** Whether a process runs (a kill by another user's process still says it runs). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes from `current`'s folder the kept files older than the newest other one, and temporary files of processes gone. */
+function removeOld(current: string): void {
+  const dir = dirname(current);
+  const others: Array<{ readonly path: string; readonly mtimeMs: number }> = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const temporary = TEMPORARY.exec(name);
+    try {
+      if (temporary !== null) {
+        if (!running(Number(temporary[1]))) rmSync(path, { force: true });
+      } else if (name.endsWith(KEPT_EXTENSION) && name !== basename(current)) {
+        others.push({ path, mtimeMs: statSync(path).mtimeMs });
+      }
+    } catch {
+      // Removed meanwhile by another job's clean-up.
+    }
+  }
+  others.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of others.slice(1)) rmSync(old.path, { force: true });
+}
