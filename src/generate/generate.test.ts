@@ -11,7 +11,7 @@ import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import type { ExportJobRequest } from "./config.js";
 import { readParquetRows } from "../io/parquet-reader.js";
 import { generateSandbox, type GenerateOptions, type GenerateSummary } from "./index.js";
-import { activityScale, BUILTIN_SHAPE, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
+import { ACTIVITY_CHUNK, activityScale, BUILTIN_SHAPE, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
 import { BUILTIN_CONFIG, DEFAULT_CONFIG_FILE, readGeneratorConfig } from "./gen-config.js";
 import { SAMPLE_OPTIONS } from "./sample-options.js";
 
@@ -741,6 +741,17 @@ describe("blocks of persons on worker threads", () => {
     expect(summary.datasets["Web and Commerce Events"]!.rows).toBe(summary.events);
     expect(summary.datasets["CRM Profiles"]!.rows).toBe(summary.records["CRM Profiles"]);
   });
+
+  it("compute the activity scale on the workers, chunk by chunk, to the bit of the one computed here", async () => {
+    // Three chunks of persons' weights (ACTIVITY_CHUNK), the last one partial; a different scale would change
+    // some persons' event counts.
+    const options: GenerateOptions = { ...OPTIONS, profiles: 2 * ACTIVITY_CHUNK + 500, eventsPerProfile: 1, seed: 5, format: "jsonl" };
+    const reference = join(root, "activity-here");
+    const summary = await generateSandbox(reference, { ...options, workers: 0 });
+    const dir = join(root, "activity-w2");
+    expect({ ...(await generateSandbox(dir, { ...options, workers: 2 })), dir: reference, workers: 0 }).toEqual(summary);
+    await expectSameFiles(reference, dir, "2 workers");
+  }, 300_000);
 
   it("rejects a bad worker count", async () => {
     await expect(generateSandbox(join(root, "blocks-bad"), { ...BLOCKS, workers: -1 })).rejects.toThrow(/options\.workers/);

@@ -45,13 +45,13 @@ import type { DatasetEntry, SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { buildExportJobs, buildMergePolicies, buildSegments, configSegments, type ConfigInput } from "./config.js";
-import { forEachBlock } from "./block-pool.js";
-import { compileChecked, customRowType, ROW_DATASETS, rowTypeOf, type BlockPlan } from "./blocks.js";
+import { forEachBlock, type PoolPlan } from "./block-pool.js";
+import { compileChecked, customRowType, ROW_DATASETS, rowTypeOf } from "./blocks.js";
 import { DATASETS, type DatasetSpec } from "./builtin-datasets.js";
 import type { CustomDatasetPlan } from "./custom-datasets.js";
 import { targetPlanOf, type TargetRequest } from "./targets.js";
 import { BUILTIN_CONFIG, type ResolvedConfig } from "./gen-config.js";
-import { activityScale, type DatasetKey } from "./model.js";
+import type { DatasetKey } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
 import { buildSchemas } from "./schemas.js";
 import { localEncoder, workerEncoder } from "./parquet-encoder.js";
@@ -331,12 +331,11 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const writers = rowSpecs.map(open);
   const eventsPerProfile = config.builtin ? options.eventsPerProfile : 0;
   const target = (options.targets ?? []).length > 0 ? targetPlanOf(config, options.targets!) : undefined;
-  const plan: BlockPlan = {
+  const plan: PoolPlan = {
     seed,
     refMs,
     profiles: options.profiles,
     eventsPerProfile,
-    activityScale: activityScale(seed, options.profiles, eventsPerProfile, config.shape.events.anonymous),
     datasetIds: ids,
     format,
     builtin: config.builtin,

@@ -321,11 +321,40 @@ export function activityWeight(seed: number, index: number): number {
   return Math.min(25, Math.exp(0.9 * rng.normal() - 0.405));
 }
 
+/** Persons whose activity weights are computed in one go (a task of the worker pool: 80 KB of weights). */
+export const ACTIVITY_CHUNK = 10_000;
+
 /** Scale for `activityWeight` so that persons produce all but the anonymous share of `profiles × eventsPerProfile` events (one cheap pass). */
 export function activityScale(seed: number, profiles: number, eventsPerProfile: number, anonymous = BUILTIN_SHAPE.events.anonymous): number {
-  if (profiles <= 0 || eventsPerProfile <= 0) return 0;
+  if (!needsActivity(profiles, eventsPerProfile)) return 0;
   let total = 0;
-  for (let i = 0; i < profiles; i++) total += activityWeight(seed, i);
+  for (let first = 0; first < profiles; first += ACTIVITY_CHUNK) total = addWeights(total, activityWeights(seed, first, Math.min(first + ACTIVITY_CHUNK, profiles)));
+  return scaleOf(total, profiles, eventsPerProfile, anonymous);
+}
+
+/** Whether `activityScale` needs its pass over the persons (else it is 0). */
+export function needsActivity(profiles: number, eventsPerProfile: number): boolean {
+  return profiles > 0 && eventsPerProfile > 0;
+}
+
+/** `activityWeight` of persons `first … end - 1`. */
+export function activityWeights(seed: number, first: number, end: number): Float64Array {
+  const weights = new Float64Array(end - first);
+  for (let i = first; i < end; i++) weights[i - first] = activityWeight(seed, i);
+  return weights;
+}
+
+/**
+ * A running total plus the next persons' weights, one by one: fed every chunk in person order, the total (and
+ * so the scale) is the same to the last bit whichever thread computed the weights.
+ */
+export function addWeights(total: number, weights: Float64Array): number {
+  for (let i = 0; i < weights.length; i++) total += weights[i]!;
+  return total;
+}
+
+/** `activityScale` from the total of every person's weight. */
+export function scaleOf(total: number, profiles: number, eventsPerProfile: number, anonymous: number): number {
   return total > 0 ? (profiles * eventsPerProfile * (1 - anonymous)) / total : 0;
 }
 

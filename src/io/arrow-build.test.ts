@@ -55,6 +55,13 @@ describe("buildRecordBatch", () => {
     expect(batchBuilderFor(ROW)).toBe(batchBuilderFor(ROW));
   });
 
+  it("encodes strings of 1–4 UTF-8 bytes a unit wherever they fall (the buffer is sized for ASCII and grows)", () => {
+    const column = object([["s", scalar("string")]]);
+    const values = ["ü", "ascii", "", null, "漢字", "a".repeat(40), "😀x", "é".repeat(30), "Zoë", "末尾の漢字"];
+    const table = tableFromIPC(tableToIPC(new Table([buildRecordBatch(column, values.map((s) => ({ s })))]), "stream"));
+    expect([...table.getChild("s")!]).toEqual(values);
+  });
+
   it("builds values that survive an Arrow IPC round trip", () => {
     const rows: JsonObject[] = [
       {
