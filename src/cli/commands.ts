@@ -22,7 +22,7 @@ const STATUS_MODEL: OptionSpec = {
 const MEMORY: OptionSpec = {
   type: "string",
   value: "size",
-  description: "memory budget for the data (e.g. 512m, 4g): DuckDB's memory limit, past which it spills to disk (--engine reference holds the data in memory and refuses data larger than it allows)",
+  description: "memory budget for the data (e.g. 512m, 4g): three quarters of it is DuckDB's memory limit, past which it spills to disk (--engine reference holds the data in memory and refuses data larger than it allows)",
   default: "2g",
 };
 const ENGINE: OptionSpec = {
