@@ -16,6 +16,8 @@ import { readParquetRows } from "../src/io/parquet-reader.js";
 import { EngineSession } from "../src/sql/jobs/engine-session.js";
 import { ProfileLabError } from "../src/xdm/errors.js";
 import { IDENTITY_MAP_SCHEMA } from "./helpers/sandbox.js";
+import { thrownLocated } from "./helpers/thrown.js";
+import { rng } from "./pql/fixtures.js";
 
 const PROPERTIES = {
   _id: { type: "string" },
@@ -71,17 +73,6 @@ async function sandboxOf(kind: "profile" | "event", selects: readonly string[]):
   return dir;
 }
 
-/** A thrown error as compared: class name, code, message and location. */
-async function thrown(run: () => Promise<unknown>): Promise<object | "no error"> {
-  try {
-    await run();
-    return "no error";
-  } catch (e) {
-    if (!(e instanceof ProfileLabError)) throw e;
-    return { name: e.name, code: e.code, message: e.message, location: { ...e.location } };
-  }
-}
-
 const validate = (dir: string, sql: boolean) => validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: false, ...(sql ? { sql: session } : {}) });
 
 const GOOD = "{'CRMID': [{'id': 'c1', 'primary': true}]}";
@@ -134,9 +125,9 @@ describe("a file with a bad row is validated in JavaScript, with the JavaScript 
     ["an identity id that is a number", { identityMap: "MAP {'CRMID': [{'id': 7, 'primary': true}]}" }, true],
   ])("%s", async (_, bad, alone = false) => {
     const dir = await sandboxOf("profile", [alone ? `SELECT ${profileRow(bad)}` : validThen(bad)]);
-    const js = await thrown(() => validate(dir, false));
+    const js = await thrownLocated(() => validate(dir, false));
     expect(js).toMatchObject({ code: expect.stringMatching(/^IO-/) });
-    expect(await thrown(() => validate(dir, true))).toEqual(js);
+    expect(await thrownLocated(() => validate(dir, true))).toEqual(js);
   });
 
   it.each([
@@ -146,15 +137,15 @@ describe("a file with a bad row is validated in JavaScript, with the JavaScript 
   ])("an event with %s", async (_, id, timestamp) => {
     const good = `SELECT 'e0' AS _id, TIMESTAMPTZ '2024-05-01 00:00:00+00' AS "timestamp", MAP ${GOOD} AS "identityMap", ${INGEST} AS _acp_system_metadata`;
     const dir = await sandboxOf("event", [`${good} UNION ALL BY NAME SELECT ${id} AS _id, ${timestamp} AS "timestamp", MAP ${GOOD} AS "identityMap", ${INGEST} AS _acp_system_metadata`]);
-    const js = await thrown(() => validate(dir, false));
+    const js = await thrownLocated(() => validate(dir, false));
     expect(js).toMatchObject({ code: "IO-D001" });
-    expect(await thrown(() => validate(dir, true))).toEqual(js);
+    expect(await thrownLocated(() => validate(dir, true))).toEqual(js);
   });
 
   it("a clean file before a bad one is cleared in SQL, the bad one read in JavaScript, the error the same", async () => {
     const dir = await sandboxOf("profile", [`SELECT ${profileRow()}`, validThen({ gender: "'robot'" })]);
-    const js = await thrown(() => validate(dir, false));
-    expect(await thrown(() => validate(dir, true))).toEqual(js);
+    const js = await thrownLocated(() => validate(dir, false));
+    expect(await thrownLocated(() => validate(dir, true))).toEqual(js);
   });
 });
 
@@ -174,25 +165,13 @@ describe("a clean file", () => {
 
   it("holding a type the reader does not convert (a decimal) is read in JavaScript, with its error", async () => {
     const dir = await sandboxOf("profile", [`SELECT ${profileRow({ score: "1.5::DECIMAL(4,1)" })}`]);
-    const js = await thrown(() => validate(dir, false));
+    const js = await thrownLocated(() => validate(dir, false));
     expect(js).toMatchObject({ code: "IO-P002" });
-    expect(await thrown(() => validate(dir, true))).toEqual(js);
+    expect(await thrownLocated(() => validate(dir, true))).toEqual(js);
   });
 });
 
 // ------------------------------------------------------------------------------------------ random rows
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Gen = (r: () => number) => string;
 const META = "_acp_system_metadata";

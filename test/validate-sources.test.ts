@@ -29,6 +29,7 @@ import type { XdmType } from "../src/xdm/xdm-type.js";
 import { SAMPLE_AS_OF } from "./helpers/cli.js";
 import { generatedSandbox } from "./helpers/generated-sandbox.js";
 import { EVENT_SCHEMA, IDENTITY_MAP_SCHEMA } from "./helpers/sandbox.js";
+import { thrownLocated } from "./helpers/thrown.js";
 import { canonical } from "./sql/merge-harness.js";
 
 const generated = generatedSandbox("profile-lab-validate-sources-", {
@@ -59,31 +60,20 @@ const EVENTS = "Web and Commerce Events";
 /** The events dataset's first part file, relative to the sandbox. */
 const eventsFile = (dir: string): string => filesOf(dir, EVENTS)[0]!;
 
-/** A thrown error as compared: class name, code, message and location. */
-async function thrown(run: () => Promise<unknown>): Promise<{ name: string; code: string; message: string; location: unknown } | "no error"> {
-  try {
-    await run();
-    return "no error";
-  } catch (e) {
-    if (!(e instanceof ProfileLabError)) throw e;
-    return { name: e.name, code: e.code, message: e.message, location: { ...e.location } };
-  }
-}
-
 /**
  * The segment job's error on `dir` (the row engine, the reference), then validateSources' on 1 and 2 workers, from a
  * cold cache, and with DuckDB checking Parquet files first (sql-precheck.ts): all equal.
  */
 async function expectSameError(dir: string, code: string): Promise<void> {
-  const job = await thrown(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" }));
+  const job = await thrownLocated(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" }));
   expect(job).toMatchObject({ code });
   for (const workers of [1, 2]) {
-    expect({ workers, error: await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers, cache: false })) }).toEqual({ workers, error: job });
+    expect({ workers, error: await thrownLocated(() => validateSources(openSandbox(dir, { segments: false }), { workers, cache: false })) }).toEqual({ workers, error: job });
   }
-  expect(await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: true }))).toEqual(job);
+  expect(await thrownLocated(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: true }))).toEqual(job);
   const sql = await EngineSession.open({ tempDir: join(dir, ".duckdb-tmp") }, () => undefined);
   try {
-    expect(await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: false, sql }))).toEqual(job);
+    expect(await thrownLocated(() => validateSources(openSandbox(dir, { segments: false }), { workers: 1, cache: false, sql }))).toEqual(job);
   } finally {
     sql.close();
   }
@@ -170,7 +160,7 @@ describe("validateSources throws the segment job's error", () => {
       "datasets/crm-b.jsonl": [crmLine(2, { birthYear: "1980" })],
     });
     await expectSameError(dir, "IO-D001");
-    const error = await thrown(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: false }));
+    const error = await thrownLocated(() => validateSources(openSandbox(dir, { segments: false }), { workers: 2, cache: false }));
     expect(error).toMatchObject({ location: { file: "datasets/crm-a.jsonl", line: 20_001, jsonPath: "$.person.gender" } });
   }, 120_000);
 
@@ -215,7 +205,7 @@ describe("the validation cache", () => {
     const stat = { atime: later, mtime: later };
     writeFileSync(crm, `${crmLine(1)}\n${crmLine(2).replace('"female"', '"robot1"')}\n`);
     utimesSync(crm, stat.atime, stat.mtime);
-    expect(await thrown(() => run(dir))).toMatchObject({ code: "IO-D001", location: { file: "datasets/crm.jsonl", line: 2, jsonPath: "$.person.gender" } });
+    expect(await thrownLocated(() => run(dir))).toMatchObject({ code: "IO-D001", location: { file: "datasets/crm.jsonl", line: 2, jsonPath: "$.person.gender" } });
     // A file that failed is not recorded clean: fixed, it is read again.
     writeFileSync(crm, `${crmLine(1)}\n`);
     expect(await run(dir)).toMatchObject({ validated: 1, rows: 1 });
@@ -248,9 +238,9 @@ describe("the validation cache", () => {
     // "female" removed from it: rows that were clean are not any more.
     writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/"female",\s*/g, ""));
     expect(readFileSync(schemaFile, "utf8")).not.toContain('"female"');
-    const error = await thrown(() => run(dir));
+    const error = await thrownLocated(() => run(dir));
     expect(error).toMatchObject({ code: "IO-D001", location: { jsonPath: "$.person.gender" } });
-    expect(error).toEqual(await thrown(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" })));
+    expect(error).toEqual(await thrownLocated(() => runSegmentJob(openSandbox(dir), { asOf: Date.parse(SAMPLE_AS_OF), statusModel: "current" })));
   });
 
   it("a file recorded clean and then removed, or made a directory, is the segment job's error", async () => {
