@@ -38,7 +38,7 @@ let codeDigest: string | undefined;
 const withMaps = (_: string, v: unknown): unknown => (v instanceof Map ? [...v] : v);
 
 /** The version of the data `sources` reads (throws when a file cannot be stat'ed: the job then fails reading it). */
-export function dataVersion(sandbox: Sandbox, sources: MergeSources): string {
+function dataVersion(sandbox: Sandbox, sources: MergeSources): string {
   codeDigest ??= moduleDigest(import.meta.url, LINKING_MODULES);
   const stats = sources.datasets.flatMap((d) => d.files.map((f) => fileStat(f.path)));
   const entries = sandbox.datasets.map((d) => d.entry);

@@ -289,7 +289,7 @@ function primaryOk(columns: FileColumns, declared: string | undefined): string {
 }
 
 /** The SQL test of one row of a file with these columns, true only when toFragment surely takes the row. */
-export function rowOkSql(columns: FileColumns, schema: XdmObject, kind: Dataset["kind"], declaredNamespace: string | undefined): string {
+function rowOkSql(columns: FileColumns, schema: XdmObject, kind: Dataset["kind"], declaredNamespace: string | undefined): string {
   const col = (name: string): string => DUCKDB.ident(name);
   const meta = columns.get(META);
   const ingest = meta?.kind === "struct" ? meta.fields.get("ingestTime") : undefined;

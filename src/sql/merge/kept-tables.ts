@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { JobCancelledError } from "../../engine/job-progress.js";
+import { alive } from "../../store/job-control.js";
 import { DUCKDB } from "../duckdb.js";
 import type { SqlSession } from "./session.js";
 
@@ -77,16 +78,6 @@ export async function keepTables(session: SqlSession, file: string, tables: read
   return true;
 }
 
-/** Whether a process runs (a kill by another user's process still says it runs). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes from `current`'s folder the kept files older than the newest other one, and temporary files of processes gone. */
 function removeOld(current: string): void {
   const dir = dirname(current);
@@ -96,7 +87,7 @@ function removeOld(current: string): void {
     const temporary = TEMPORARY.exec(name);
     try {
       if (temporary !== null) {
-        if (!running(Number(temporary[1]))) rmSync(path, { force: true });
+        if (!alive(Number(temporary[1]))) rmSync(path, { force: true });
       } else if (name.endsWith(KEPT_EXTENSION) && name !== basename(current)) {
         others.push({ path, mtimeMs: statSync(path).mtimeMs });
       }

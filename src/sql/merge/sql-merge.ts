@@ -154,14 +154,19 @@ export class SqlMerge {
     return policy.identityGraph.type === "pdg" ? this.componentsOver(policyDatasets(this.sources, policy)) : undefined;
   }
 
+  /** The fragments (records and events) of these datasets: what a merge's memory grows with. */
+  private async rowsOf(datasets: readonly number[]): Promise<number> {
+    const [rows] = await this.session.rows(`SELECT count(*) AS n FROM ${FRAGMENTS} WHERE pl_ds IN (${datasets.length > 0 ? datasets.join(", ") : "NULL"})`);
+    return Number(rows!["n"]);
+  }
+
   /** Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. */
   async mergePolicy(policy: MergePolicy, table: string, options: MergePolicyOptions = {}): Promise<void> {
     const tables: ComponentTables = { all: ALL_COMPONENTS, policy: await this.identityGraphOf(policy) };
     const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
     const datasets = policyDatasets(this.sources, policy);
     await this.timed(`merge ${policy.id}`, async () => {
-      const [rows] = await this.session.rows(`SELECT count(*) AS n FROM ${FRAGMENTS} WHERE pl_ds IN (${datasets.length > 0 ? datasets.join(", ") : "NULL"})`);
-      const parts = options.parts ?? mergeParts(Number(rows!["n"]), this.memoryBytes);
+      const parts = options.parts ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
       for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts)) await this.session.run(s);
     });
   }
