@@ -147,12 +147,13 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
   }
 
   const entries = namespaces.length;
-  const identity = c.struct("identityMap{}[]", new Array<boolean>(entries).fill(true), {
+  const everyEntry = new Array<boolean>(entries).fill(true);
+  const identity = c.struct("identityMap{}[]", everyEntry, {
     id: c.leaf("identityMap{}[].id", identities),
     authenticatedState: c.leaf("identityMap{}[].authenticatedState", states),
     primary: c.leaf("identityMap{}[].primary", primaries),
   });
-  const identityLists = c.list("identityMap{}", new Array<boolean>(entries).fill(true), Int32Array.from({ length: entries + 1 }, (_, k) => k), identity);
+  const identityLists = c.list("identityMap{}", everyEntry, Int32Array.from({ length: entries + 1 }, (_, k) => k), identity);
   const mapType = c.arrow<Map_>("identityMap");
   const mapEntries = makeData({
     type: mapType.childType,

@@ -222,7 +222,6 @@ class IntSlots {
   }
 }
 
-/** Validity bitmap, or undefined when there are no nulls (Arrow allows omitting it). */
 /** Rows' validity as Arrow wants it, from one flag per row: a bitmap, or none when every row is valid. */
 export function validityOf(valid: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
   const bitmap = new Uint8Array(bitmapBytes(valid.length));
@@ -234,6 +233,7 @@ export function validityOf(valid: readonly boolean[]): { nullBitmap: Uint8Array 
   return { nullBitmap: validityOrNone(bitmap, nullCount), nullCount };
 }
 
+/** Validity bitmap, or undefined when there are no nulls (Arrow allows omitting it). */
 const validityOrNone = (bitmap: Uint8Array, nullCount: number): Uint8Array | undefined =>
   nullCount === 0 ? undefined : bitmap;
 
