@@ -142,7 +142,7 @@ describe("a file with a bad row is validated in JavaScript, with the JavaScript 
     expect(await thrownLocated(() => validate(dir, true))).toEqual(js);
   });
 
-  it("a clean file before a bad one is cleared in SQL, the bad one read in JavaScript, the error the same", async () => {
+  it("a clean file before a bad one: the error with SQL checking first is the same as JavaScript's alone", async () => {
     const dir = await sandboxOf("profile", [`SELECT ${profileRow()}`, validThen({ gender: "'robot'" })]);
     const js = await thrownLocated(() => validate(dir, false));
     expect(await thrownLocated(() => validate(dir, true))).toEqual(js);

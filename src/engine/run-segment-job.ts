@@ -53,8 +53,6 @@ export interface SegmentJobOptions {
    * thread). Both write the same memberships and metrics (test/sql/segment-job-sql.test.ts). Default: DuckDB.
    */
   readonly engine?: JobEngine;
-  /** The DuckDB engine: rows handed to the closure compiler at a time (default 8,192); tests make it small. */
-  readonly closureChunkRows?: number;
   /** The DuckDB engine only: called with every statement the job runs, in order (`segment-job --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
   /**
@@ -166,7 +164,6 @@ function evaluateOnDuckDb(
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
     ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
-    ...(options.closureChunkRows === undefined ? {} : { closureChunkRows: options.closureChunkRows }),
     checkpoint,
   });
 }

@@ -16,8 +16,6 @@ export interface SegmentSqlOptions extends DuckDbJobOptions {
   readonly jobId: string;
   readonly asOf: number;
   readonly statusModel: StatusModel;
-  /** Rows handed to the closure compiler at a time, for the segments the SQL back end refuses. */
-  readonly closureChunkRows?: number;
 }
 
 /** Validates, reads and links the data, and evaluates each policy's `passes` (compiled before anything is read: segmentPasses). */
@@ -40,7 +38,6 @@ export async function evaluateSegmentsOnSql(
       partFile: generation.partFile(0),
       checkpoint: options.checkpoint,
       passes,
-      ...(options.closureChunkRows === undefined ? {} : { closureChunkRows: options.closureChunkRows }),
     }),
   );
 }

@@ -85,9 +85,9 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     expect(refusals).toEqual(BY_ID.map((s) => [s.id, s.refusal, true]));
   });
 
-  it("give the reference's memberships and metrics run after run, the rows handed over two at a time", async () => {
+  it("give the reference's memberships and metrics run after run", async () => {
     const t = twins(sandbox(), scratch, "closure");
-    const options = { statusModel: "current", closureChunkRows: 2 } as const;
+    const options = { statusModel: "current" } as const;
     await runBoth(t, { ...options, asOf: T0 });
     // c2 turns gold; a purchase stitches ECID e2 to c2; time passes.
     for (const to of [t.reference, t.sql]) {
@@ -118,9 +118,9 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     expect(checked.map((r) => [r.definition.id, r.check.errors.length, duckdbRefusal(r)?.code.startsWith("SQL-U")])).toEqual(Object.keys(refused).sort().map((id) => [id, 0, true]));
     const t = twins(dir, scratch, "generated");
     const growData = firstPartOnly(t);
-    await runBoth(t, { asOf: T0, statusModel: "current", closureChunkRows: 7 });
+    await runBoth(t, { asOf: T0, statusModel: "current" });
     growData();
-    const last = await runBoth(t, { asOf: T0 + 3 * DAY, statusModel: "current", closureChunkRows: 7 });
+    const last = await runBoth(t, { asOf: T0 + 3 * DAY, statusModel: "current" });
     const members = last.sql.metrics.segmentedProfileCounter ?? {};
     expect(Object.keys(refused).filter((id) => (members[id] ?? 0) === 0)).toEqual([]);
   }, 300_000);

@@ -20,7 +20,7 @@ const d = DUCKDB;
 /** The decisions of the closure's segments: (kid, c0, c1, …), `cj` the closure's j-th segment. */
 export const CLOSURE_TABLE = "pl_closure";
 /** Rows handed to the closure compiler at a time: bounded memory however many profiles. */
-export const CLOSURE_CHUNK_ROWS = 8192;
+const CLOSURE_CHUNK_ROWS = 8192;
 
 export interface ClosureSegment {
   /** Its place in the policy's pass (its `s<i>` column). */
@@ -67,7 +67,6 @@ export interface ClosureRunOptions {
   readonly now: number;
   /** Segment names to ids, for `inSegment("<name>")`. */
   readonly idsByName: ReadonlyMap<string, string>;
-  readonly chunkRows: number;
 }
 
 /**
@@ -87,16 +86,17 @@ export async function runClosurePass(session: SqlSession, pass: ClosurePass, row
   // DuckDB ends a streamed result when its connection runs another statement, so nothing is appended before.
   const kids: number[] = [];
   const decisions: boolean[][] = pass.indexes.map(() => []);
-  for await (const chunk of session.rowChunks(select, options.chunkRows)) {
+  for await (const chunk of session.rowChunks(select, CLOSURE_CHUNK_ROWS)) {
     for (const row of chunk) {
-      const before = new Set(row[1] as string[]);
+      // The segments the profile was in before this run, as a set only when a segment asks (inSegment).
+      let before: Set<string> | undefined;
       const profile: Record<string, unknown> = {};
       names.forEach((n, i) => (profile[n] = row[3 + i]));
       const decided = pass.decide({
         profile: fromDuckDbJson(profile, pass.profile) as JsonObject,
         events: pass.events === undefined ? [] : (fromDuckDbJson(row[2], pass.events) as JsonObject[]),
         now,
-        inSegment: (ref) => before.has(idsByName.get(ref) ?? ref),
+        inSegment: (ref) => (before ??= new Set(row[1] as string[])).has(idsByName.get(ref) ?? ref),
       });
       kids.push(Number(row[0]));
       decided.forEach((q, j) => decisions[j]!.push(q));

@@ -26,7 +26,7 @@ import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { fieldUseOf, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
-import { CLOSURE_CHUNK_ROWS, CLOSURE_TABLE, closureColumns, closurePass, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
+import { CLOSURE_TABLE, closureColumns, closurePass, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
 import { ALL_COMPONENTS, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
@@ -51,8 +51,6 @@ export interface SqlSegmentOptions {
   readonly checkpoint: Checkpoint<StageProgress>;
   /** Each policy's segment pass (segmentPasses), compiled before the job reads data. */
   readonly passes: ReadonlyMap<MergePolicy, PolicyPass>;
-  /** Rows handed to the closure compiler at a time (default CLOSURE_CHUNK_ROWS). */
-  readonly closureChunkRows?: number;
 }
 
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
@@ -119,7 +117,7 @@ async function runPolicy(
   const closure = pass.closure;
   if (closure !== undefined) {
     session.stage = `${stage} that SQL does not express, with the closure compiler over DuckDB's rows`;
-    await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName, chunkRows: options.closureChunkRows ?? CLOSURE_CHUNK_ROWS });
+    await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName });
     session.stage = stage;
   }
   // The results by the profiles' key ids, which the transitions join on; the closure's decisions in their columns.
