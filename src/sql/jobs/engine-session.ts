@@ -144,24 +144,20 @@ export class EngineSession implements SqlSession {
   }
 
   /** The first column of a query as strings, chunk by chunk; a cancel is seen between chunks. */
-  async *strings(sql: string): AsyncIterable<string[]> {
-    const start = performance.now();
-    try {
-      for await (const chunk of this.session.strings(sql)) {
-        await this.check();
-        yield chunk;
-      }
-    } catch (e) {
-      throw this.failure(e);
-    }
-    this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
+  strings(sql: string): AsyncIterable<string[]> {
+    return this.streamed(sql, this.session.strings(sql));
   }
 
   /** A large result as rows of values by position, `size` rows at a time; a cancel is seen between chunks. */
-  async *rowChunks(sql: string, size: number): AsyncIterable<unknown[][]> {
+  rowChunks(sql: string, size: number): AsyncIterable<unknown[][]> {
+    return this.streamed(sql, this.session.rowChunks(sql, size));
+  }
+
+  /** A streamed result of `sql` under the job's checkpoint between chunks, its failure coded, its time traced at the end. */
+  private async *streamed<T>(sql: string, chunks: AsyncIterable<T>): AsyncIterable<T> {
     const start = performance.now();
     try {
-      for await (const chunk of this.session.rowChunks(sql, size)) {
+      for await (const chunk of chunks) {
         await this.check();
         yield chunk;
       }
