@@ -157,7 +157,9 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
  * run is ranked, aggregated and appended to `table` in turn: an aggregate's working set is its run's, so the merge
  * fits DuckDB's memory limit however large the data (the identityMap union of 100k persons alone took 2.3 GB in one
  * statement). Every aggregate is per profile and each run is appended in profile order, so the table is the same
- * rows in the same order for any `parts`; the cost is a scan of the datasets per run.
+ * rows in the same order for any `parts`. The policy's records and events are then read from the datasets once,
+ * into tables sorted by run, so that a run reads its own range (reading the datasets per run read them `parts`
+ * times, each time converting every value).
  */
 export function mergeProfilesSql(
   sources: MergeSources,
@@ -198,15 +200,15 @@ export function mergeProfilesSql(
   // Only the identityMaps' keys when only the namespaces are read: grouping events by their maps whole, and carrying
   // the records' maps whole, is most of the cost.
   const kept = (m: string): string => (idmType?.kind === "map" && !use.identities ? d.mapKeys(m) : m);
+  const merged = [...profile.fields].filter(([name]) => name === "identityMap" || !SYSTEM_MANAGED.has(name));
+  const recordNames = ["pl_ds", "pl_seq", "pl_ingest", "pl_custom", ...merged.map(([name]) => d.ident(name))];
   const recordColumns = [
     ...["pl_ds", "pl_seq", "pl_ingest", "pl_custom"].map((c) => `r.${c}`),
-    ...[...profile.fields]
-      .filter(([name]) => name === "identityMap" || !SYSTEM_MANAGED.has(name))
-      .map(([name, t]) => {
-        const full = sources.profileType.fields.get(name)!;
-        const column = narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full);
-        return `${name === "identityMap" ? kept(column) : column} AS ${d.ident(name)}`;
-      }),
+    ...merged.map(([name, t]) => {
+      const full = sources.profileType.fields.get(name)!;
+      const column = narrowed(`r.${d.ident(name)}`, conventions.arrayMerge === "union" ? arraysWhole(t, full) : t, full);
+      return `${name === "identityMap" ? kept(column) : column} AS ${d.ident(name)}`;
+    }),
   ];
   // Application order: fragments ranked, then the records of each.
   const within = conventions.customTimestampScope === "all" ? ["coalesce(pl_custom, pl_ingest)", "pl_ingest", "pl_seq"] : ["pl_ingest", "pl_seq"];
@@ -220,39 +222,47 @@ export function mergeProfilesSql(
       : conventions.mixedTimestamps === "perFragment"
         ? "coalesce(f_custom, f_ingest)"
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
-  // The profiles of the run being merged: all of them in one run.
-  const run = parts === 1 ? fk : `${prefix}_run`;
+  // The policy's records (merged columns, profile, primary identity) and events (listed event, times, identityMap),
+  // of run `i`: straight from the datasets in one run, else from the tables made once (`runInputs`).
+  const recordsSql = `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq`;
+  const eventType = sources.eventType;
+  const eventIdm =
+    idmType?.kind !== "map" ? "" : `, ${kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)))} AS m`;
+  // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
+  const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
+  const eventsSql = `SELECT fk.pk, ${use.event === undefined ? "" : `${eventStruct} AS ev, `}e.pl_ts, e.pl_seq${eventIdm} FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
+  const runInputs: Array<readonly [string, string]> = [["rin", recordsSql]];
+  if (use.event !== undefined || idmType?.kind === "map") runInputs.push(["ein", eventsSql]);
+  const input = (name: string, sql: string, i: number): string => (parts === 1 ? `(${sql})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
+  const records = (i: number): string => input("rin", recordsSql, i);
+  const events = (i: number): string => input("ein", eventsSql, i);
   // The positions are ranked over the few columns they need, and the merged columns joined after: a window
   // carrying every merged column costs several times more.
-  const rankedSql =
-    `WITH pl_recs AS (SELECT r.pl_ds, r.pl_seq, r.pl_ingest, r.pl_custom, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${run} AS fk ON fk.pl_seq = r.pl_seq), ` +
+  const rankedSql = (i: number): string =>
+    `WITH pl_recs AS (SELECT pl_ds, pl_seq, pl_ingest, pl_custom, pk, prim FROM ${records(i)}), ` +
     `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
     `FROM pl_recs GROUP BY pk, pl_ds, prim), ` +
     `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
     `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
     `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
-    `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`;
-  const eventType = sources.eventType;
+    `SELECT ${recordNames.map((n) => `r.${n}`).join(", ")}, p.pk, p.pos FROM ${records(i)} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`;
   const aggregates = [...profile.fields]
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
-  const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventsAgg = `SELECT fk.pk, ${d.listOrderedByKey(eventStruct, d.pairOrder("e.pl_ts", "e.pl_seq"))} AS ev FROM ${EVENTS_VIEW} AS e JOIN ${run} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk`;
+  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${events(i)} GROUP BY pk`;
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
-  const tables: Array<readonly [string, string]> = [["rec", recordsAgg]];
+  const tables: Array<readonly [string, (i: number) => string]> = [["rec", () => recordsAgg]];
   if (use.event !== undefined) tables.push(["evs", eventsAgg]);
   if (idmType?.kind === "map") {
-    const idm = d.ident("identityMap");
-    const eventIdm = eventType.fields.has("identityMap") ? d.cast(`e.${idm}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType));
-    const idSources =
-      `SELECT pk, 0 AS sa, -pos AS sb, ${idm} AS m FROM ${ranked} UNION ALL ` +
+    const idSources = (i: number): string =>
+      `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL ` +
       // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
       // same first sights as every event's.
-      `SELECT fk.pk, 1, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}), ${kept(eventIdm)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${run} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`;
-    tables.push(["idm", identityMapSql(idSources, idmType.values.kind === "array" ? idmType.values.items : idmType.values, conventions.identityPrimary, idmType, d, !use.identities)]);
+      `SELECT pk, 1, min(${d.pairOrder("pl_ts", "pl_seq")}), m FROM ${events(i)} GROUP BY pk, m`;
+    const itemType = idmType.values.kind === "array" ? idmType.values.items : idmType.values;
+    tables.push(["idm", (i) => identityMapSql(idSources(i), itemType, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
   const joins = tables.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`);
   const eventsType = listOf(structOfXdm(carried.event));
@@ -269,15 +279,19 @@ export function mergeProfilesSql(
     `coalesce(rec.pl_count, 0) AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
   ];
   const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
+  if (parts > 1) {
+    for (const [name, sql] of runInputs) {
+      statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${name} AS SELECT x.*, p.pl_part FROM (${sql}) AS x JOIN ${pk} AS p ON p.pk = x.pk ORDER BY p.pl_part`);
+    }
+  }
   for (let i = 0; i < parts; i++) {
-    if (parts > 1) statements.push(`CREATE OR REPLACE TEMP TABLE ${run} AS SELECT fk.* FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk WHERE p.pl_part = ${i}`);
-    statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql}`);
-    for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql}`);
+    statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql(i)}`);
+    for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql(i)}`);
     const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
     for (const t of [ranked, ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
   }
-  if (parts > 1) statements.push(`DROP TABLE ${run}`);
+  if (parts > 1) for (const [name] of runInputs) statements.push(`DROP TABLE ${prefix}_${name}`);
   return statements;
 }
 
