@@ -404,9 +404,11 @@ export class DuckDbDialect extends SqlDialect {
   }
 
   listOrderedByKey(v: string, key: string): string {
-    // Grading the keys alone and picking the values by the grades: sorting (key, value) structs costs a third more.
-    const keyed = `list({'k': ${key}, 'v': ${v}})`;
-    return `list_select(list_transform(${keyed}, lambda pl_x: pl_x.v), list_grade_up(list_transform(${keyed}, lambda pl_x: pl_x.k)))`;
+    // Grading the keys alone and picking the values by the grades: sorting (key, value) structs costs a third more,
+    // and listing them as structs to take them apart again three times more than two lists (the identityMap union's
+    // items at 100k: 1.45 → 0.45 s). Two aggregates of one group see its rows in the same order (their states are
+    // updated and combined together), so the lists stay aligned.
+    return `list_select(list(${v}), list_grade_up(list(${key})))`;
   }
 
   pairOrder(high: string, low: string): string {

@@ -69,7 +69,7 @@ function perDataset(sources: MergeSources, value: (id: string) => number, dialec
 
 /** The aggregate giving a column's merged value over the rows of one profile (with `pos`). */
 function mergeAggregate(expr: string, t: XdmType, arrays: MergeConventions["arrayMerge"], d: SqlDialect): string {
-  if (t.kind === "map" || (t.kind === "array" && arrays === "union")) return mergeList(d.orderedList(expr, ["pos"]), t, arrays, d, 0);
+  if (t.kind === "map" || (t.kind === "array" && arrays === "union")) return mergeList(d.listOrderedByKey(expr, "pos"), t, arrays, d, 0);
   if (t.kind !== "object") return d.argMax(expr, "pos");
   const fields = [...t.fields].map(([name, ft]) => [name, mergeAggregate(d.field(expr, name), ft, arrays, d)] as const);
   return d.caseWhen([[`bool_or(${d.isNotNull(expr)})`, d.struct(fields)]]);
@@ -124,7 +124,7 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
   const named = (rows: string, ns: string): string => `SELECT s.*, coalesce(n.lns, ${d.lower(ns)}) AS lns FROM (${rows}) AS s LEFT JOIN ${NAMESPACES} AS n ON n.ns = ${ns}`;
   const at = positionOrder("so", "ni");
   const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
-  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.orderedList(d.struct([["key", "n.name"], ["value", items]]), ["n.first"])), sqlTypeOfXdm(mapType));
+  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.listOrderedByKey(d.struct([["key", "n.name"], ["value", items]]), "n.first")), sqlTypeOfXdm(mapType));
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
   if (namesOnly) {
     const keys = `SELECT pk, ${at} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
@@ -142,7 +142,7 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
     // The first sight of each identity (events repeat theirs many times): a hash aggregate, not a sort.
     `im_first AS (SELECT pk, lns, ${d.argMin("it", itemAt)} AS it, min(${itemAt}) AS pl_at FROM im_items GROUP BY pk, lns, coalesce(it.id, 'undefined')), ` +
     `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
-    `im_grouped AS (SELECT pk, lns, ${d.orderedList(item, ["pl_at"])} AS items FROM im_flagged GROUP BY pk, lns) ` +
+    `im_grouped AS (SELECT pk, lns, ${d.listOrderedByKey(item, "pl_at")} AS items FROM im_flagged GROUP BY pk, lns) ` +
     `SELECT n.pk, ${mapOf(d.coalesce(["g.items", d.cast("[]", itemsType)]))} AS m ` +
     `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk`
   );
