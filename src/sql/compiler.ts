@@ -22,9 +22,9 @@
  * Every refusal of an expression is found, not only the first: the closure compiler over the engine's rows may decide
  * an expression refused for a construct it answers for (closureAnswers), but only if no other part of it depends on
  * text the rows do not hold (SQL-U004). A refused node becomes a placeholder and the walk goes on: a predicate is
- * NULL, a value is REFUSED_V, whose type is unknown, so any value built from it is too and a use where a date-time's
- * text or an object's field order could decide the answer is refused as typedText. A node raises its refusal only
- * after compiling its parts, so that theirs are found as well.
+ * NULL; a value is a NULL of its type when the refusal knows it, else REFUSED_V, whose type is unknown, as is that of
+ * any value built from it; a use where that type could make the answer read a date-time's text or an object's field
+ * order is refused as typedText. A node raises its refusal only after compiling its parts, so that theirs are found.
  */
 import type {
   AggregateNode,
@@ -213,6 +213,8 @@ class SqlCompiler {
   private readonly unordered = new Set<PqlExpr>();
   /** The refusals the closure compiler answers for, in the order met; a typedText or internal one is thrown at once. */
   private readonly refusals: SqlCompileError[] = [];
+  /** The types of refused values known where they were refused. */
+  private readonly refusedTypes = new WeakMap<SqlCompileError, SqlType>();
   /** Values of unknown type met since the enclosing predicate began (a value that met one has an unknown type too). */
   private untypedValues = 0;
 
@@ -234,12 +236,15 @@ class SqlCompiler {
     return { implicit: this.profile, implicitIsProfile: true, vars: new Map() };
   }
 
-  fail(code: SqlErrorCode, message: string, n: PqlExpr | undefined): never {
-    throw new SqlCompileError(code, message, n?.span, this.o.text, this.o.file);
+  /** `type`: the refused value's type when it is known (the walk for the other refusals goes on with it). */
+  fail(code: SqlErrorCode, message: string, n: PqlExpr | undefined, type?: SqlType): never {
+    const e = new SqlCompileError(code, message, n?.span, this.o.text, this.o.file);
+    if (type !== undefined) this.refusedTypes.set(e, type);
+    throw e;
   }
 
-  notCompiled(what: string, n: PqlExpr): never {
-    return this.fail(SQL_ERROR_CODES.notCompiled, `${what} is not yet compiled to SQL`, n);
+  notCompiled(what: string, n: PqlExpr, type?: SqlType): never {
+    return this.fail(SQL_ERROR_CODES.notCompiled, `${what} is not yet compiled to SQL`, n, type);
   }
 
   /** A value of unknown type (REFUSED_V) used where its type decides whether the answer reads text SQL does not keep. */
@@ -1033,7 +1038,8 @@ class SqlCompiler {
       v = this.valueOf(n, sc);
     } catch (e) {
       this.recover(e);
-      v = REFUSED_V;
+      const type = this.refusedTypes.get(e as SqlCompileError);
+      v = type === undefined ? REFUSED_V : { ...NULL_V, type };
     }
     if (v.refused) this.untypedValues++;
     return this.untypedValues > before ? REFUSED_V : v;
@@ -1106,17 +1112,18 @@ class SqlCompiler {
         const byKey = new Map<string, V>();
         for (const e of n.entries) byKey.set(e.key, this.value(e.value, sc));
         const fields = [...byKey];
+        const type = structOf(fields.map(([k, v]) => [k, v.type] as const));
         const seen = new Set<string>();
         for (const [k] of fields) {
           const folded = this.d.caseSensitiveNames ? k : k.toLowerCase();
           if (k === "" || seen.has(folded)) {
-            this.fail(SQL_ERROR_CODES.names, k === "" ? "an object key that is empty cannot be a struct field" : `object keys that differ only in case are one struct field in ${this.d.name}`, n);
+            this.fail(SQL_ERROR_CODES.names, k === "" ? "an object key that is empty cannot be a struct field" : `object keys that differ only in case are one struct field in ${this.d.name}`, n, type);
           }
           seen.add(folded);
         }
         if (fields.length === 0) return { sql: this.d.map([], NULL_TYPE), type: { kind: "map", values: NULL_TYPE }, nullable: false };
         const typed = fields.map(([k, v]) => [k, v.type.kind === "null" ? this.d.null(INTEGER) : v.sql] as const);
-        return { sql: this.d.struct(typed), type: structOf(fields.map(([k, v]) => [k, v.type] as const)), nullable: false };
+        return { sql: this.d.struct(typed), type, nullable: false };
       }
       case "aggregate":
         return this.aggregate(n, sc);
@@ -1487,7 +1494,7 @@ class SqlCompiler {
   private distinct(list: V, n: PqlExpr): V {
     const d = this.d;
     const items = (list.type as { items: SqlType }).items;
-    if (this.holdsStrings(items) && items.kind !== "string") this.notCompiled(`distinct() of ${describeSqlType(items)}`, n);
+    if (this.holdsStrings(items) && items.kind !== "string") this.notCompiled(`distinct() of ${describeSqlType(items)}`, n, list.type);
     return this.bindValue(list, (l) => {
       const x = this.fresh("x");
       const i = this.fresh("i");
@@ -1593,7 +1600,7 @@ class SqlCompiler {
     if (key.type.kind === "null") {
       return { sql: d.caseWhen([[d.isNotNull(list.sql), d.list([], items)]]), type: list.type, nullable: true };
     }
-    if (!isNumeric(key.type) && key.type.kind !== "timestamp" && key.type.kind !== "date") this.notCompiled(`${n.name}() by a key of type ${describeSqlType(key.type)}`, n);
+    if (!isNumeric(key.type) && key.type.kind !== "timestamp" && key.type.kind !== "date") this.notCompiled(`${n.name}() by a key of type ${describeSqlType(key.type)}`, n, list.type);
     const desc = n.name === "topN";
     // Sort (key, ±index, element) rows: ties keep the original order, elements without a key are dropped.
     const x = params[0] as string;
@@ -1632,7 +1639,7 @@ class SqlCompiler {
           return this.bool({ sql: d.and([`${d.listLength(b.sql)} = 0`, d.isNotNull(a.sql)]), nullable: true });
       }
     }
-    if ((this.holdsStrings(ai) && ai.kind !== "string") || (this.holdsStrings(bi) && bi.kind !== "string")) this.notCompiled(`${name}() of lists of ${describeSqlType(ai)}`, n);
+    if ((this.holdsStrings(ai) && ai.kind !== "string") || (this.holdsStrings(bi) && bi.kind !== "string")) this.notCompiled(`${name}() of lists of ${describeSqlType(ai)}`, n, name === "intersection" ? a.type : BOOLEAN);
     const strings = ai.kind === "string" && bi.kind === "string" && !this.plainStrings(a) && !this.plainStrings(b);
     const sql = this.bindAll([a, b], ([as, bs]) => {
       const av: V = { ...a, sql: as as string };
@@ -1693,7 +1700,7 @@ class SqlCompiler {
     }
     if (m.type.kind === "struct") {
       const name = key.literal;
-      if (name === undefined) this.notCompiled("get() of an object with a key computed at run time", n);
+      if (name === undefined) this.notCompiled("get() of an object with a key computed at run time", n, this.fieldsType(m.type.fields.values()));
       return this.walk(m, [String(name)], 0);
     }
     return NULL_V;
@@ -1714,8 +1721,7 @@ class SqlCompiler {
       }
       // The present fields, in schema order (the consumer ignores order).
       const fields = [...m.type.fields];
-      let t: SqlType | undefined = which === "keys" ? STRING : NULL_TYPE;
-      if (which === "values") for (const [, ft] of fields) t = t === undefined ? undefined : joinTypes(t, ft);
+      const t = which === "keys" ? STRING : this.fieldsType(m.type.fields.values());
       if (t === undefined) return this.fail(SQL_ERROR_CODES.mixedTypes, `values() of an object whose fields have different types`, n);
       const entries = fields.map(([k]) => d.caseWhen([[d.isNotNull(d.field(m.sql, k)), which === "keys" ? d.string(k) : d.field(m.sql, k)]]));
       const x = this.fresh("x");
@@ -1725,20 +1731,27 @@ class SqlCompiler {
     return NULL_V;
   }
 
+  /** The one SQL type of an object's field values (NULL when it has none), or undefined when they have several. */
+  private fieldsType(types: Iterable<SqlType>): SqlType | undefined {
+    let t: SqlType | undefined = NULL_TYPE;
+    for (const ft of types) t = t === undefined ? undefined : joinTypes(t, ft);
+    return t;
+  }
+
   private regexGroup(s: V, n: MemberCallNode, sc: Scope): V {
     const [patternNode, indexNode] = n.args as [PqlExpr, PqlExpr | undefined];
     if (s.type.kind !== "string") return NULL_V;
     const index = indexNode === undefined ? 0 : this.constNumber(indexNode);
     if (index === undefined) {
       for (const a of n.args) this.value(a, sc); // for their own refusals
-      this.notCompiled("regexGroup() with a group index computed at run time", n);
+      this.notCompiled("regexGroup() with a group index computed at run time", n, STRING);
     }
     if (typeof index !== "number" || !Number.isInteger(index) || index < 0) return NULL_V;
     const pattern = this.regexOf(patternNode, "extract", n, sc);
     if (pattern === undefined || index > pattern.groups) return NULL_V;
     if (index > 0 && /[|?*]|\{0/.test(this.stripEscapes(patternNode))) {
       // A group that may not take part in the match is undefined in JavaScript but "" in the engine.
-      this.notCompiled("regexGroup() of a group inside an alternative or an optional part", n);
+      this.notCompiled("regexGroup() of a group inside an alternative or an optional part", n, STRING);
     }
     const d = this.d;
     return {
