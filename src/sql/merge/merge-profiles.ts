@@ -222,20 +222,25 @@ export function mergeProfilesSql(
       : conventions.mixedTimestamps === "perFragment"
         ? "coalesce(f_custom, f_ingest)"
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
-  // The policy's records (merged columns, profile, primary identity) and events (listed event, times, identityMap),
-  // of run `i`: straight from the datasets in one run, else from the tables made once (`runInputs`).
+  // The policy's records (merged columns, profile, primary identity), events (listed event, times) and the distinct
+  // identityMaps of each profile's events (a profile's events repeat the same few: each once, at its first event,
+  // gives the same first sights as every event's), of run `i`: straight from the datasets in one run, else from the
+  // tables made once (`runInputs`).
   const recordsSql = `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq`;
   const eventType = sources.eventType;
-  const eventIdm =
-    idmType?.kind !== "map" ? "" : `, ${kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)))} AS m`;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventsSql = `SELECT fk.pk, ${use.event === undefined ? "" : `${eventStruct} AS ev, `}e.pl_ts, e.pl_seq${eventIdm} FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
+  const eventsSql = `SELECT fk.pk, ${eventStruct} AS ev, e.pl_ts, e.pl_seq FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
+  const eventIdm = (t: XdmType): string => kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(t)) : d.null(sqlTypeOfXdm(t)));
+  const eventMapsSql =
+    idmType?.kind === "map"
+      ? `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${eventIdm(idmType)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`
+      : undefined;
   const runInputs: Array<readonly [string, string]> = [["rin", recordsSql]];
-  if (use.event !== undefined || idmType?.kind === "map") runInputs.push(["ein", eventsSql]);
+  if (use.event !== undefined) runInputs.push(["ein", eventsSql]);
+  if (eventMapsSql !== undefined) runInputs.push(["eim", eventMapsSql]);
   const input = (name: string, sql: string, i: number): string => (parts === 1 ? `(${sql})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
   const records = (i: number): string => input("rin", recordsSql, i);
-  const events = (i: number): string => input("ein", eventsSql, i);
   // The positions are ranked over the few columns they need, and the merged columns joined after: a window
   // carrying every merged column costs several times more.
   const rankedSql = (i: number): string =>
@@ -253,17 +258,14 @@ export function mergeProfilesSql(
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${events(i)} GROUP BY pk`;
+  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", eventsSql, i)} GROUP BY pk`;
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
   const tables: Array<readonly [string, (i: number) => string]> = [["rec", () => recordsAgg]];
   if (use.event !== undefined) tables.push(["evs", eventsAgg]);
-  if (idmType?.kind === "map") {
+  if (idmType?.kind === "map" && eventMapsSql !== undefined) {
     const idSources = (i: number): string =>
-      `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL ` +
-      // A profile's events repeat the same few identityMaps: each distinct one once, at its first event, gives the
-      // same first sights as every event's.
-      `SELECT pk, 1, min(${d.pairOrder("pl_ts", "pl_seq")}), m FROM ${events(i)} GROUP BY pk, m`;
+      `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, 1, sb, m FROM ${input("eim", eventMapsSql, i)}`;
     const itemType = idmType.values.kind === "array" ? idmType.values.items : idmType.values;
     tables.push(["idm", (i) => identityMapSql(idSources(i), itemType, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
