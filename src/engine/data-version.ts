@@ -49,8 +49,10 @@ function dataVersion(sandbox: Sandbox, sources: MergeSources): string {
   codeDigest ??= moduleDigest(import.meta.url, LINKING_MODULES);
   const stats = sources.datasets.flatMap((d) => d.files.map((f) => fileStat(f.path)));
   const entries = sandbox.datasets.map((d) => d.entry);
+  // Files by their place in the sandbox, not by the path the sandbox was opened by (`--sandbox x`, `./x`, `/abs/x`).
+  const placed = { ...sources, datasets: sources.datasets.map((d) => ({ ...d, files: d.files.map(({ rel, ordinal }) => ({ rel, ordinal })) })) };
   return createHash("sha256")
-    .update(JSON.stringify([duckDbVersion(), codeDigest, entries, sources, stats], withMaps))
+    .update(JSON.stringify([duckDbVersion(), codeDigest, entries, placed, stats], withMaps))
     .digest("hex")
     .slice(0, 24);
 }

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { keptFiles } from "../../src/engine/data-version.js";
 import { runExportJob } from "../../src/engine/run-export-job.js";
@@ -135,6 +135,12 @@ describe("kept linked identities and merged profiles", () => {
     expect(damaged.files).toEqual(whole.files);
     expect(existsSync(keptMergedFile(dir))).toBe(false);
     expect((await segmentJob(dir)).merged).toBe("kept");
+  }, 300_000);
+
+  it("the sandbox opened by another path (relative, with a trailing slash) is the same version", async () => {
+    const dir = sampleCopy("paths");
+    expect((await segmentJob(dir)).links).toBe("kept");
+    expect((await segmentJob(`${relative(process.cwd(), dir)}/`)).links).toBe("reused");
   }, 300_000);
 
   it("a data file rewritten as it was, a schema changed or a dataset added is another version: linked anew", async () => {
