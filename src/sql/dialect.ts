@@ -184,6 +184,8 @@ export abstract class SqlDialect {
   abstract listLength(list: string): string;
   /** The number of elements that are not NULL; NULL for a NULL list. */
   abstract listCount(list: string): string;
+  /** The number of distinct elements that are not NULL; NULL for a NULL list. */
+  abstract listDistinctCount(list: string): string;
   /** The element at a 1-based index, NULL past the end. */
   abstract listElement(list: string, index1: string): string;
   /** Elements from..to (1-based, inclusive). */

@@ -223,6 +223,10 @@ export class DuckDbDialect extends SqlDialect {
     return `list_count(${list})`;
   }
 
+  listDistinctCount(list: string): string {
+    return `len(list_distinct(${list}))`;
+  }
+
   listElement(list: string, index1: string): string {
     return `list_extract(${list}, ${index1})`;
   }

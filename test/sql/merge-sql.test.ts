@@ -111,6 +111,11 @@ const CRM = [
   at(T1, { _id: "c4", identityMap: { CRMID: [{ id: "C4", primary: true }], Email: Array.from({ length: 50 }, (_, i) => ({ id: `many${i}@x.com` })) } }),
   // Keys that order differently by UTF-16 code unit than by code point, linked into one component.
   at(T1, { _id: "c5", identityMap: { CRMID: [{ id: "a\u{E000}", primary: true }, { id: "a\u{1F600}" }] }, person: { birthDate: "1980-02-29" } }),
+  // A profile of one record whose identityMap still needs merging: an identity twice, two primaries, one namespace
+  // in two cases (ASCII and not); and one of two records with the same map, which needs none.
+  at(T1, { _id: "c6", identityMap: { CRMID: [{ id: "C6", primary: true }, { id: "C6" }], Email: [{ id: "six@x.com", primary: true }], EMAIL: [{ id: "Six@x.com" }], Émail: [], éMAIL: [{ id: "e6@x.com" }] } }),
+  at(T1, { _id: "c7", identityMap: { CRMID: [{ id: "C7", primary: true }], Phone: [] }, person: { name: { firstName: "Sev" } } }),
+  at(T2, { _id: "c7b", identityMap: { CRMID: [{ id: "C7", primary: true }], Phone: [] }, person: { name: { lastName: "En" } } }),
 ];
 
 const LOYALTY = [
