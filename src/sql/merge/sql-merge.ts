@@ -25,6 +25,8 @@ export interface SqlMergeOptions {
    * src/engine/data-version.ts): copied in when it is there and whole, else written once they are linked.
    */
   readonly keep?: string;
+  /** Copy the linked identities in from `keep` only, never write it: a query reads the sandbox's state, never changes it. */
+  readonly keepReadOnly?: boolean;
 }
 
 export interface MergePolicyOptions {
@@ -79,7 +81,7 @@ export class SqlMerge {
 
   /**
    * Reads the datasets, numbers and links their identities, and computes the components over all datasets. With
-   * `keep`, the linked identities are copied in from that file when it is there and whole, else kept in it.
+   * `keep`, the linked identities are copied in from that file when it is there and whole, else kept in it (unless `keepReadOnly`).
    */
   static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
     const dialect = options.dialect ?? DUCKDB;
@@ -90,7 +92,7 @@ export class SqlMerge {
     });
     if (options.keep === undefined || !(await merge.reuse(options.keep))) {
       await merge.link();
-      if (options.keep !== undefined) await merge.keep(options.keep);
+      if (options.keep !== undefined && options.keepReadOnly !== true) await merge.keep(options.keep);
     }
     return merge;
   }
