@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keptLinksFile } from "../src/engine/data-version.js";
+import { keptFiles } from "../src/engine/data-version.js";
 import { SandboxQuery, tableNameOf, type QueryOptions } from "../src/engine/query.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
@@ -164,7 +164,7 @@ describe("query: merged profiles within --memory, as a job merges them", () => {
 describe("query: merged profiles from the identities a job linked and kept", () => {
   it("a first query naming profiles copies them in, read only: the same profiles as linked anew, the kept file unchanged and out of the queries' reach", async () => {
     const sandbox = openSandbox(dir);
-    const kept = keptLinksFile(sandbox, mergeSourcesOf(sandbox));
+    const kept = keptFiles(sandbox, mergeSourcesOf(sandbox)).links;
     const bytes = readFileSync(kept);
     const engineFiles = readdirSync(dirname(kept));
     const refusals = async (q: SandboxQuery): Promise<void> => {

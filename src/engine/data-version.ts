@@ -1,15 +1,18 @@
 /**
- * The version of a sandbox's data as the SQL merge reads it, and the file its linked identities are kept in under
- * `.profile-lab/engine/<version>.duckdb` (src/sql/merge/kept-tables.ts). The version changes whenever anything
- * those tables depend on does: a data file's stat (as the data check stamps it: validate-sources.ts), the datasets'
+ * The version of a sandbox's data as the SQL merge reads it, and the files what the merge builds is kept in under
+ * `.profile-lab/engine/` (src/sql/merge/kept-tables.ts): the linked identities in `<version>.duckdb`, each merge
+ * policy's merged profiles in `<version>.<policy's digest>.duckdb`. The version changes whenever anything those
+ * tables depend on does: a data file's stat (as the data check stamps it: validate-sources.ts), the datasets'
  * manifest entries, the merge's sources (schemas, union schemas, files and their order, conventions), the code that
- * reads and links (a digest of its modules) and DuckDB's version.
+ * reads and links (a digest of its modules) and DuckDB's version; a policy's digest, when the policy or the code
+ * that merges does.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { version as duckDbVersion } from "@duckdb/node-api";
 import { KEPT_EXTENSION } from "../sql/merge/kept-tables.js";
 import type { MergeSources } from "../sql/merge/sources.js";
+import type { KeptFiles } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { moduleDigest } from "./module-digest.js";
 import type { Sandbox } from "./sandbox.js";
@@ -32,7 +35,11 @@ const LINKING_MODULES = [
   "./data-version",
 ];
 
+/** The modules whose code decides a policy's merged profiles, beside the linking ones. */
+const MERGING_MODULES = ["../sql/merge/merge-profiles", "../sql/merge/field-use", "../sql/row-shape", "../merge/merge-fragments"];
+
 let codeDigest: string | undefined;
+let mergeDigest: string | undefined;
 
 /** JSON with Maps (the XDM types' fields) as arrays of entries, in their order. */
 const withMaps = (_: string, v: unknown): unknown => (v instanceof Map ? [...v] : v);
@@ -48,7 +55,16 @@ function dataVersion(sandbox: Sandbox, sources: MergeSources): string {
     .slice(0, 24);
 }
 
-/** The file the linked identities of this version of the data are kept in. */
-export function keptLinksFile(sandbox: Sandbox, sources: MergeSources): string {
-  return join(new SandboxState(sandbox.dir).engineDir, `${dataVersion(sandbox, sources)}${KEPT_EXTENSION}`);
+/** The files what the SQL merge builds over this version of the data is kept in. */
+export function keptFiles(sandbox: Sandbox, sources: MergeSources): KeptFiles {
+  const dir = new SandboxState(sandbox.dir).engineDir;
+  const version = dataVersion(sandbox, sources);
+  mergeDigest ??= moduleDigest(import.meta.url, MERGING_MODULES);
+  return {
+    links: join(dir, `${version}${KEPT_EXTENSION}`),
+    merged: (policy) => {
+      const digest = createHash("sha256").update(JSON.stringify([mergeDigest, policy])).digest("hex").slice(0, 16);
+      return join(dir, `${version}.${digest}${KEPT_EXTENSION}`);
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine
 import { mergeSourcesOf } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
-import { keptLinksFile } from "./data-version.js";
+import { keptFiles } from "./data-version.js";
 import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
 import { worthWorkers } from "./memory-budget.js";
 import type { Sandbox } from "./sandbox.js";
@@ -56,7 +56,7 @@ export async function onDuckDb<T>(
     where.rows = 0;
     await checkpoint({ stage: "reading", ...where, step: READING });
     const sources = mergeSourcesOf(sandbox);
-    const prepare = { keep: keptLinksFile(sandbox, sources), ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }) };
+    const prepare = { keep: keptFiles(sandbox, sources), ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }) };
     return await work(session, await SqlMerge.prepare(session, sources, prepare));
   } finally {
     session.close();

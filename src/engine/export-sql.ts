@@ -12,6 +12,7 @@ import { writeExportSql } from "../sql/export/export-sql.js";
 import { loadSnapshot, SNAPSHOT_TABLE } from "../sql/jobs/segment-job-sql.js";
 import { DUCKDB } from "../sql/duckdb.js";
 import { FieldUseBuilder, prunedSchema } from "../sql/merge/field-use.js";
+import { KEPT_PROFILES } from "../sql/merge/sql-merge.js";
 import type { ExportContext, ExportShardResult } from "./export-shard.js";
 import { onDuckDb, type DuckDbJobOptions } from "./duckdb-job.js";
 import type { Sandbox } from "./sandbox.js";
@@ -41,10 +42,14 @@ export function exportOnSql(
   return onDuckDb(sandbox, { kind: "export-job", id: options.jobId }, options, "merging", async (session, merge) => {
     session.stage = `merging the profiles of merge policy ${context.policy.id}`;
     await checkpoint({ stage: "merging", ...where });
-    // Only the fields the export writes are merged (all of them when the request names none).
+    // Only the fields the export writes are merged (all of them when the request names none) — unless a segment job
+    // over the same data kept the policy's merged profiles (every field, no events): they are read as they are.
     const schema = { profile: sandbox.profileType, event: sandbox.eventType };
     const use = new FieldUseBuilder(schema).addExport(context.plan).build();
-    await merge.mergePolicy(context.policy, MERGED, { use });
+    const reused = use.event === undefined && (await merge.restoreMerged(context.policy));
+    if (!reused) await merge.mergePolicy(context.policy, MERGED, { use });
+    const merged = reused ? KEPT_PROFILES : MERGED;
+    const carried = prunedSchema(schema, reused ? { ...use, profile: true, identities: true } : use);
     const graph = await merge.identityGraphOf(context.policy);
     session.stage = "reading the memberships";
     await loadSnapshot(session, new SandboxState(sandbox.dir).membership.parts());
@@ -57,7 +62,7 @@ export function exportOnSql(
     await checkpoint({ stage: "writing", ...where });
     const written = await writeExportSql(
       session,
-      { merged: MERGED, carried: prunedSchema(schema, use), identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources: merge.sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
+      { merged, carried, identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources: merge.sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
       { asOf: options.asOf, batchDirs, ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }) },
     );
     const [excluded] = await session.rows(

@@ -23,7 +23,7 @@ import { DUCKDB } from "../sql/duckdb.js";
 import type { BatchRecord } from "../store/catalog-types.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { ProfileLabError } from "../xdm/errors.js";
-import { keptLinksFile } from "./data-version.js";
+import { keptFiles } from "./data-version.js";
 import type { Sandbox } from "./sandbox.js";
 import { EngineSession, firstLine, messageOf, type SqlStatement } from "../sql/jobs/engine-session.js";
 
@@ -206,7 +206,7 @@ export class SandboxQuery {
   private prepareMerge(): Promise<SqlMerge> {
     this.session.stage = "reading the data";
     return SqlMerge.prepare(this.session, this.sources, {
-      ...(this.locked ? {} : { keep: keptLinksFile(this.sandbox, this.sources), keepReadOnly: true }),
+      ...(this.locked ? {} : { keep: keptFiles(this.sandbox, this.sources), keepReadOnly: true }),
       ...(this.memory === undefined ? {} : { memoryBytes: this.memory }),
     });
   }

@@ -8,6 +8,7 @@ import { TEST_SCHEMA } from "../../test/pql/fixtures.js";
 import { parsePql } from "../pql/index.js";
 import type { JsonObject } from "../xdm/types.js";
 import { compilePqlPredicateToSql, compilePqlToSql, createRowTableSql, DUCKDB, fromDuckDbJson, profileRowSql, re2GroupCount, SqlCompileError } from "./index.js";
+import { thrown } from "../../test/helpers/thrown.js";
 
 const NOW = Date.parse("2018-08-28T10:00:00Z");
 const options = { schema: TEST_SCHEMA, now: NOW };
@@ -219,6 +220,48 @@ describe("what SQL cannot say exactly is refused with a code and a location", ()
     expect(e.code).toBe(code);
     expect(e.location).toMatchObject({ file: "s.pql", line });
     expect(e.format()).toContain("^");
+  });
+
+  const refusal = (pql: string): SqlCompileError => thrown(() => compilePqlPredicateToSql(parsePql(pql), { ...options, text: pql }), SqlCompileError);
+
+  // A date-time against a string that may not be a timestamp (its text), keys() of an object as a list (its field
+  // order), groupBy() by a date-time (its JSON text): each is SQL-U004 wherever it sits beside a refusal the closure
+  // compiler answers for (U001 get() by a computed key, U002 if() of two types, U003 a computed regex).
+  it.each([
+    ["U004 after U003", 'person.name.firstName matches person.name.lastName and\n  loyalty.joinDate < person.name.firstName', [2, 3]],
+    ["U004 before U003", 'loyalty.joinDate < person.name.firstName or\n  person.name.firstName matches person.name.lastName', [1, 1]],
+    ["U004 after U002, in a where", 'if(isVip, "a", 1) = "a" and\n  xEvent[timestamp < eventType].count() > 0', [2, 10]],
+    ["U004 after U001", 'homeAddress.get(if(isVip, "city", "countryCode")) = "x" and\n  homeAddress.keys().head() = "city"', [2, 3]],
+    ["U004 in a lambda after U003 in one", 'orders.exists((o) => o.id matches person.name.lastName) and\n  orders.exists((o) => loyalty.joinDate < o.id)', [2, 24]],
+    ["U004 before U003 in one lambda", "orders.exists((o) => loyalty.joinDate < o.id and o.id matches person.name.lastName)", [1, 22]],
+    ["U002 in a let, U004 in its body's where", 'let x = if(isVip, "a", 1) in\n  xEvent[eventType = x and timestamp < eventType].count() > 0', [2, 28]],
+    ["U004 inside U003's computed pattern", 'person.name.firstName matches if(loyalty.joinDate < person.name.lastName, "a", "b")', [1, 34]],
+    ["U004 in U003's subject", 'if(xEvent.groupBy(timestamp).count() > 1, "x", "y") matches person.name.lastName', [1, 4]],
+    ["U002 inside a where, U004 after it", 'xEvent[if(isVip, "a", 1) = "a"].groupBy(timestamp).count() > 0', [1, 1]],
+    ["U004 on a field of a U005 object literal (its type known)", '{"a": homeAddress.city, "A": loyalty.joinDate}.A < person.name.firstName', [1, 1]],
+  ])("%s: SQL-U004 at its own place", (_, pql, [line, column]) => {
+    const e = refusal(pql);
+    expect([e.code, e.location.line, e.location.column]).toEqual(["SQL-U004", line, column]);
+  });
+
+  it.each([
+    ["an order between the value of an if() of two types and a string", 'if(isVip, loyalty.joinDate, 1) < person.name.firstName'],
+    ["a string test on get() of an object whose fields have several types", 'loyalty.get(if(isVip, "tier", "joinDate")).contains("Z")'],
+    ["iterating over a list of two types", '[loyalty.joinDate, "x"][this > "a"].count() > 0'],
+    ["groupBy() by a value of two types", 'orders.groupBy(if(price > 1, ^.loyalty.joinDate, 1)).count() > 0'],
+  ])("a value whose type a refusal leaves unknown is SQL-U004 where its type could make the answer read text: %s", (_, pql) => {
+    expect(refusal(pql).message).toMatch(/^.* a value whose type SQL does not know/);
+  });
+
+  it.each([
+    ["equality with the value of an if() of two types", 'if(isVip, loyalty.joinDate, 1) = person.name.firstName', "SQL-U002", [1, 1]],
+    ["count() of a list of two types", '[loyalty.joinDate, 1].count() > 1', "SQL-U002", [1, 1]],
+    ["the first of two refusals the closure answers for", 'person.name.firstName matches "(a)\\\\1" or\n  if(isVip, "a", 1) = "a"', "SQL-U003", [1, 31]],
+    ["a field of a refused object literal compared for equality", '{"a": homeAddress.city, "A": 2}.a = "NY"', "SQL-U005", [1, 1]],
+    ["a string test on get() of an object whose fields are all strings", 'homeAddress.get(if(isVip, "city", "countryCode")).contains("x")', "SQL-U001", [1, 1]],
+  ])("what the closure answers for alone keeps its first refusal: %s", (_, pql, code, [line, column]) => {
+    const e = refusal(pql);
+    expect([e.code, e.location.line, e.location.column]).toEqual([code, line, column]);
   });
 
   it("refuses a schema whose field names only differ in case", () => {

@@ -18,6 +18,13 @@
  * - Strings that hold RFC 3339 timestamps compare by instant in the reference; the SQL does the same wherever it
  *   cannot rule that out at compile time (a literal that is not a timestamp rules it out).
  * A construct whose exact meaning SQL cannot give raises a coded SqlCompileError instead of approximate SQL.
+ *
+ * Every refusal of an expression is found, not only the first: the closure compiler over the engine's rows may decide
+ * an expression refused for a construct it answers for (closureAnswers), but only if no other part of it depends on
+ * text the rows do not hold (SQL-U004). A refused node becomes a placeholder and the walk goes on: a predicate is
+ * NULL; a value is a NULL of its type when the refusal knows it, else REFUSED_V, whose type is unknown, as is that of
+ * any value built from it; a use where that type could make the answer read a date-time's text or an object's field
+ * order is refused as typedText. A node raises its refusal only after compiling its parts, so that theirs are found.
  */
 import type {
   AggregateNode,
@@ -47,7 +54,7 @@ import { PQL_LIMITS } from "../pql/index.js";
 import { order, timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";
 import { DUCKDB } from "./duckdb.js";
-import { SQL_ERROR_CODES, SqlCompileError, type SqlErrorCode } from "./errors.js";
+import { closureAnswers, SQL_ERROR_CODES, SqlCompileError, type SqlErrorCode } from "./errors.js";
 import { nameProblem, ROW_SHAPE_NAMES, type RowShapeNames } from "./row-shape.js";
 import {
   BOOLEAN,
@@ -109,6 +116,8 @@ interface V {
   readonly bound?: number;
   /** A list literal none of whose items can be missing. */
   readonly noNulls?: boolean;
+  /** Its type is unknown: it is, or is built from, a value the back end refused (only while finding every refusal). */
+  readonly refused?: true;
 }
 
 /** A compiled predicate: NULL means false. */
@@ -158,6 +167,11 @@ const MAX_TIME_MS = 9.2e15;
 const TRUE: P = { sql: "TRUE", nullable: false };
 const FALSE: P = { sql: "FALSE", nullable: false };
 const NULL_V: V = { sql: "NULL", type: NULL_TYPE, nullable: true, simple: true };
+/** What a refused predicate or value stands for while the rest of the expression is compiled for its refusals. */
+const REFUSED_P: P = { sql: "NULL", nullable: true };
+const REFUSED_V: V = { ...NULL_V, refused: true };
+/** Member functions whose answer on a value of unknown type does not depend on a date-time's text or an object's field order. */
+const TYPE_FREE = new Set(["includes", "intersects", "subsetOf", "supersetOf", "intersection", "isNull", "isNotNull", "head", "distinct", "getMonth", "getYear", "getDayOfMonth"]);
 
 const MONTHS_PER: Partial<Record<TimeUnit, number>> = { month: 1, year: 12, decade: 120, century: 1200, millennium: 12_000 };
 
@@ -197,6 +211,12 @@ class SqlCompiler {
   private counter = 0;
   /** keys()/values() calls whose consumer ignores order (count, includes, exists, in, set tests). */
   private readonly unordered = new Set<PqlExpr>();
+  /** The refusals the closure compiler answers for, in the order met; a typedText or internal one is thrown at once. */
+  private readonly refusals: SqlCompileError[] = [];
+  /** The types of refused values known where they were refused. */
+  private readonly refusedTypes = new WeakMap<SqlCompileError, SqlType>();
+  /** Values of unknown type met since the enclosing predicate began (a value that met one has an unknown type too). */
+  private untypedValues = 0;
 
   constructor(private readonly o: SqlCompileOptions) {
     this.d = o.dialect ?? DUCKDB;
@@ -216,12 +236,36 @@ class SqlCompiler {
     return { implicit: this.profile, implicitIsProfile: true, vars: new Map() };
   }
 
-  fail(code: SqlErrorCode, message: string, n: PqlExpr | undefined): never {
-    throw new SqlCompileError(code, message, n?.span, this.o.text, this.o.file);
+  /** `type`: the refused value's type when it is known (the walk for the other refusals goes on with it). */
+  fail(code: SqlErrorCode, message: string, n: PqlExpr | undefined, type?: SqlType): never {
+    const e = new SqlCompileError(code, message, n?.span, this.o.text, this.o.file);
+    if (type !== undefined) this.refusedTypes.set(e, type);
+    throw e;
   }
 
-  notCompiled(what: string, n: PqlExpr): never {
-    return this.fail(SQL_ERROR_CODES.notCompiled, `${what} is not yet compiled to SQL`, n);
+  notCompiled(what: string, n: PqlExpr, type?: SqlType): never {
+    return this.fail(SQL_ERROR_CODES.notCompiled, `${what} is not yet compiled to SQL`, n, type);
+  }
+
+  /** A value of unknown type (REFUSED_V) used where its type decides whether the answer reads text SQL does not keep. */
+  private untyped(use: string, n: PqlExpr): never {
+    return this.fail(
+      SQL_ERROR_CODES.typedText,
+      `${use} a value whose type SQL does not know (a part of it is refused) may read a date-time's original text or an object's field order, which SQL does not keep`,
+      n,
+    );
+  }
+
+  /** The first refusal met (the one a walk stopping there would have thrown), once the whole expression is walked. */
+  throwRefusal(): void {
+    const [first] = this.refusals;
+    if (first !== undefined) throw first;
+  }
+
+  /** Keeps a refusal the closure compiler answers for (the walk goes on with a placeholder); rethrows anything else. */
+  private recover(e: unknown): void {
+    if (!(e instanceof SqlCompileError) || !closureAnswers(e)) throw e;
+    this.refusals.push(e);
   }
 
   private fresh(hint: string): string {
@@ -231,7 +275,20 @@ class SqlCompiler {
 
   // ================================================================ Boolean position
 
+  /** A predicate has no type: values of unknown type inside it do not make the enclosing value's type unknown. */
   pred(n: PqlExpr, sc: Scope): P {
+    const outer = this.untypedValues;
+    try {
+      return this.predOf(n, sc);
+    } catch (e) {
+      this.recover(e);
+      return REFUSED_P;
+    } finally {
+      this.untypedValues = outer;
+    }
+  }
+
+  private predOf(n: PqlExpr, sc: Scope): P {
     switch (n.nodeType) {
       case "and":
       case "or": {
@@ -322,9 +379,17 @@ class SqlCompiler {
    * itself. `test` is only ever asked about a value that may be NULL and must then give NULL or FALSE.
    */
   private subjectTest(subject: PqlExpr, sc: Scope, test: (leaf: V) => P): P {
-    const v = subject.nodeType === "fieldLookup" ? this.path(subject, sc) : this.value(subject, sc);
+    return this.testSubject(this.subjectValue(subject, sc), subject, test);
+  }
+
+  private subjectValue(subject: PqlExpr, sc: Scope): V {
+    return subject.nodeType === "fieldLookup" ? this.path(subject, sc) : this.value(subject, sc);
+  }
+
+  /** subjectTest of a compiled subject; a value of unknown type is tested too (the test decides whether its type matters). */
+  private testSubject(v: V, subject: PqlExpr, test: (leaf: V) => P): P {
     if (v.projected) return this.existsIn(v, test, subject);
-    if (v.type.kind === "null") return FALSE;
+    if (v.type.kind === "null" && v.refused !== true) return FALSE;
     return test(v);
   }
 
@@ -356,6 +421,12 @@ class SqlCompiler {
 
   /** `l op r` with the reference's rules (src/pql/values.ts compareValues): false on null or on different kinds. */
   private compareValues(op: ComparisonOp, l: V, r: V, n: PqlExpr): P {
+    if (l.refused || r.refused) {
+      // Equality is by instant for a date-time, and so is an order against a number; any other order may compare its text.
+      const other = l.refused ? r : l;
+      const textFree = op === "=" || op === "!=" || (!other.refused && (isNumeric(other.type) || other.type.kind === "boolean"));
+      return textFree ? REFUSED_P : this.untyped(`'${op}' with`, n);
+    }
     const lk = l.type.kind;
     const rk = r.type.kind;
     if (lk === "null" || rk === "null") return FALSE;
@@ -884,10 +955,12 @@ class SqlCompiler {
 
   private like(n: LikeNode, sc: Scope): P {
     const p = this.value(n.pattern, sc);
+    if (p.refused) return this.untyped("like with", n);
     if (p.type.kind !== "string") return FALSE;
     // A pattern computed at run time longer than the reference's limit matches nothing (a literal one is a check error).
     const withinLimit = p.literal === undefined ? `${this.d.utf16Length(p.sql)} <= ${PQL_LIMITS.maxPatternLength}` : undefined;
     return this.subjectTest(n.left, sc, (l) => {
+      if (l.refused) return this.untyped("like on", n);
       if (l.type.kind !== "string") return FALSE;
       const like = this.d.like(l.sql, p.sql);
       return { sql: withinLimit === undefined ? like : this.d.and([like, withinLimit]), nullable: true };
@@ -895,14 +968,20 @@ class SqlCompiler {
   }
 
   private matches(n: MatchesNode, sc: Scope): P {
-    const pattern = this.regexOf(n.pattern, "test", n);
+    // The subject before the pattern, whose refusal would leave the subject's own refusals unseen.
+    const subject = this.subjectValue(n.left, sc);
+    const pattern = this.regexOf(n.pattern, "test", n, sc);
     if (pattern === undefined) return FALSE;
-    return this.subjectTest(n.left, sc, (l) => (l.type.kind === "string" ? { sql: this.d.regexMatches(l.sql, pattern.re), nullable: true } : FALSE));
+    return this.testSubject(subject, n.left, (l) => {
+      if (l.refused) return this.untyped("matches on", n);
+      return l.type.kind === "string" ? { sql: this.d.regexMatches(l.sql, pattern.re), nullable: true } : FALSE;
+    });
   }
 
   /** The engine pattern of a literal regex; undefined when the pattern is not a string (the test is false). */
-  private regexOf(node: PqlExpr, purpose: "test" | "extract", at: PqlExpr): { re: string; groups: number } | undefined {
+  private regexOf(node: PqlExpr, purpose: "test" | "extract", at: PqlExpr, sc: Scope): { re: string; groups: number } | undefined {
     if (node.nodeType !== "literal") {
+      this.value(node, sc); // for its own refusals
       const t = node.nodeType;
       return this.fail(SQL_ERROR_CODES.regex, `a pattern computed at run time (${t}) cannot be translated to the engine's regex syntax ahead of time; use a literal pattern`, at);
     }
@@ -915,6 +994,7 @@ class SqlCompiler {
   private stringTest(n: MemberCallNode, sc: Scope): P {
     const [needleNode, flagNode] = n.args as [PqlExpr, PqlExpr | undefined];
     const needle = this.value(needleNode, sc);
+    if (needle.refused) return this.untyped(`${n.name}() of`, n);
     if (needle.type.kind !== "string") return FALSE;
     const flag = flagNode === undefined ? undefined : this.value(flagNode, sc);
     if (flag !== undefined && flag.type.kind !== "boolean") return FALSE;
@@ -939,6 +1019,7 @@ class SqlCompiler {
       }
     };
     return this.subjectTest(n.receiver, sc, (l) => {
+      if (l.refused) return this.untyped(`${n.name}() on`, n);
       if (l.type.kind !== "string") return FALSE;
       const sensitive = fn(l.sql, needle.sql);
       const insensitive = fn(this.d.lower(l.sql), this.d.lower(needle.sql));
@@ -951,6 +1032,20 @@ class SqlCompiler {
   // ================================================================ values
 
   value(n: PqlExpr, sc: Scope): V {
+    const before = this.untypedValues;
+    let v: V;
+    try {
+      v = this.valueOf(n, sc);
+    } catch (e) {
+      this.recover(e);
+      const type = this.refusedTypes.get(e as SqlCompileError);
+      v = type === undefined ? REFUSED_V : { ...NULL_V, type };
+    }
+    if (v.refused) this.untypedValues++;
+    return this.untypedValues > before ? REFUSED_V : v;
+  }
+
+  private valueOf(n: PqlExpr, sc: Scope): V {
     if (isThis(n)) return sc.implicit;
     switch (n.nodeType) {
       case "literal": {
@@ -981,7 +1076,7 @@ class SqlCompiler {
         return v.projected ? this.presentElements(v) : v;
       }
       case "filter": {
-        const arr = this.asList(this.value(n.array, sc));
+        const arr = this.listValue(n.array, sc);
         if (arr === undefined) return NULL_V;
         const x = this.fresh(this.hintOf(n.array));
         const el: V = { sql: x, type: (arr.type as { items: SqlType }).items, nullable: true, simple: true };
@@ -1017,17 +1112,18 @@ class SqlCompiler {
         const byKey = new Map<string, V>();
         for (const e of n.entries) byKey.set(e.key, this.value(e.value, sc));
         const fields = [...byKey];
+        const type = structOf(fields.map(([k, v]) => [k, v.type] as const));
         const seen = new Set<string>();
         for (const [k] of fields) {
           const folded = this.d.caseSensitiveNames ? k : k.toLowerCase();
           if (k === "" || seen.has(folded)) {
-            this.fail(SQL_ERROR_CODES.names, k === "" ? "an object key that is empty cannot be a struct field" : `object keys that differ only in case are one struct field in ${this.d.name}`, n);
+            this.fail(SQL_ERROR_CODES.names, k === "" ? "an object key that is empty cannot be a struct field" : `object keys that differ only in case are one struct field in ${this.d.name}`, n, type);
           }
           seen.add(folded);
         }
         if (fields.length === 0) return { sql: this.d.map([], NULL_TYPE), type: { kind: "map", values: NULL_TYPE }, nullable: false };
         const typed = fields.map(([k, v]) => [k, v.type.kind === "null" ? this.d.null(INTEGER) : v.sql] as const);
-        return { sql: this.d.struct(typed), type: structOf(fields.map(([k, v]) => [k, v.type] as const)), nullable: false };
+        return { sql: this.d.struct(typed), type, nullable: false };
       }
       case "aggregate":
         return this.aggregate(n, sc);
@@ -1051,6 +1147,12 @@ class SqlCompiler {
   private presentElements(v: V): V {
     const x = this.fresh("v");
     return { sql: this.d.listFilter(v.sql, this.d.lambda([x], this.d.isNotNull(x))), type: v.type, nullable: v.nullable };
+  }
+
+  /** The list `n` is, to iterate over (a value of unknown type is refused: the closure would see its elements' text). */
+  private listValue(n: PqlExpr, sc: Scope): V | undefined {
+    const v = this.value(n, sc);
+    return v.refused ? this.untyped("iterating over", n) : this.asList(v);
   }
 
   /** A list value, a group's elements, or undefined for anything else. */
@@ -1111,6 +1213,8 @@ class SqlCompiler {
   }
 
   private walk(root: V, names: readonly string[], from: number): V {
+    // A field of a value of unknown type has an unknown type.
+    if (root.refused) return root;
     let cur = root;
     for (let i = from; i < names.length; i++) {
       const name = names[i] as string;
@@ -1195,6 +1299,7 @@ class SqlCompiler {
       }
       case "inSegment": {
         const ref = this.value(n.args[0] as PqlExpr, sc);
+        if (ref.refused) return this.untyped("inSegment() of", n);
         if (ref.type.kind !== "string") return { sql: "FALSE", type: BOOLEAN, nullable: false };
         const custom = typeof ref.literal === "string" ? this.o.inSegment?.(ref.literal) : undefined;
         const sql = custom ?? this.d.listContains(this.d.field(this.names.alias, this.names.segments), ref.sql);
@@ -1264,7 +1369,7 @@ class SqlCompiler {
 
   private existsMethod(n: MemberCallNode, sc: Scope): P {
     this.unordered.add(n.receiver);
-    const list = this.asList(this.value(n.receiver, sc));
+    const list = this.listValue(n.receiver, sc);
     if (list === undefined) return FALSE;
     const { lambda, p } = this.elementLambda(list, n.args[0] as PqlExpr, sc, this.hintOf(n.receiver), "pred");
     if (p.sql === "FALSE") return FALSE;
@@ -1277,6 +1382,7 @@ class SqlCompiler {
     if (["includes", "intersects", "subsetOf", "supersetOf"].includes(n.name)) this.unordered.add(n.receiver);
     if (["intersects", "subsetOf", "supersetOf"].includes(n.name) && n.args[0] !== undefined) this.unordered.add(n.args[0]);
     const recv = this.value(n.receiver, sc);
+    if (recv.refused) return this.untypedReceiver(n, sc);
     const list = this.asList(recv);
     const hint = this.hintOf(n.receiver);
     const a0 = n.args[0];
@@ -1303,6 +1409,8 @@ class SqlCompiler {
         let values = list;
         if (a0 !== undefined) {
           const { lambda, v } = this.elementLambda(list, a0, sc, hint, "value");
+          // Sums and averages are of numbers only; min and max may order text.
+          if (v.refused && (n.name === "min" || n.name === "max")) return this.untyped(`${n.name}() of`, n);
           values = { sql: d.listTransform(list.sql, lambda), type: listOf(v.type), nullable: list.nullable };
         }
         const agg = this.aggregateList(n.name, values, n);
@@ -1347,10 +1455,17 @@ class SqlCompiler {
         return { sql: d.datePart(part, t.sql), type: INTEGER, nullable: t.nullable };
       }
       case "regexGroup":
-        return this.regexGroup(recv, n);
+        return this.regexGroup(recv, n, sc);
       default:
         return this.notCompiled(`${n.name}()`, n);
     }
+  }
+
+  /** A member function of a value of unknown type: one whose answer its type could make read text is refused. */
+  private untypedReceiver(n: MemberCallNode, sc: Scope): V {
+    if (!TYPE_FREE.has(n.name)) return this.untyped(`${n.name}() of`, n);
+    for (const a of n.args) this.value(a, sc); // for their own refusals
+    return REFUSED_V;
   }
 
   private epochMs(ms: number): V {
@@ -1368,7 +1483,9 @@ class SqlCompiler {
       return { sql: c, type: INTEGER, nullable: false };
     }
     this.unordered.add(r);
-    const list = this.asList(this.value(r, sc));
+    const v = this.value(r, sc);
+    if (v.refused) return REFUSED_V;
+    const list = this.asList(v);
     if (list === undefined) return NULL_V;
     return { sql: this.d.listLength(list.sql), type: INTEGER, nullable: list.nullable };
   }
@@ -1377,7 +1494,7 @@ class SqlCompiler {
   private distinct(list: V, n: PqlExpr): V {
     const d = this.d;
     const items = (list.type as { items: SqlType }).items;
-    if (this.holdsStrings(items) && items.kind !== "string") this.notCompiled(`distinct() of ${describeSqlType(items)}`, n);
+    if (this.holdsStrings(items) && items.kind !== "string") this.notCompiled(`distinct() of ${describeSqlType(items)}`, n, list.type);
     return this.bindValue(list, (l) => {
       const x = this.fresh("x");
       const i = this.fresh("i");
@@ -1448,6 +1565,7 @@ class SqlCompiler {
     // Groups are keyed by the key's JSON text in the reference: SQL equality matches it for scalars and lists of
     // them, but not for timestamps (text vs instant) or objects (key order).
     const textual = (t: SqlType): boolean => (t.kind === "list" ? textual(t.items) : t.kind !== "timestamp" && t.kind !== "struct" && t.kind !== "map" && t.kind !== "tuple" && t.kind !== "group");
+    if (keyV.refused) this.untyped("groupBy() by", n);
     if (!textual(keyV.type)) this.fail(SQL_ERROR_CODES.typedText, `groupBy() with a key of type ${describeSqlType(keyV.type)} groups by the key's JSON text, which SQL does not keep`, n);
     const d = this.d;
     const type: SqlType = listOf({ kind: "group", key: keyV.type, items });
@@ -1478,10 +1596,11 @@ class SqlCompiler {
     const items = (list.type as { items: SqlType }).items;
     const { params, scope, body } = this.perElement(keyArg, sc, items, hint);
     const key = this.value(body, scope);
+    if (key.refused) this.untyped(`${n.name}() by`, n);
     if (key.type.kind === "null") {
       return { sql: d.caseWhen([[d.isNotNull(list.sql), d.list([], items)]]), type: list.type, nullable: true };
     }
-    if (!isNumeric(key.type) && key.type.kind !== "timestamp" && key.type.kind !== "date") this.notCompiled(`${n.name}() by a key of type ${describeSqlType(key.type)}`, n);
+    if (!isNumeric(key.type) && key.type.kind !== "timestamp" && key.type.kind !== "date") this.notCompiled(`${n.name}() by a key of type ${describeSqlType(key.type)}`, n, list.type);
     const desc = n.name === "topN";
     // Sort (key, ±index, element) rows: ties keep the original order, elements without a key are dropped.
     const x = params[0] as string;
@@ -1520,7 +1639,7 @@ class SqlCompiler {
           return this.bool({ sql: d.and([`${d.listLength(b.sql)} = 0`, d.isNotNull(a.sql)]), nullable: true });
       }
     }
-    if ((this.holdsStrings(ai) && ai.kind !== "string") || (this.holdsStrings(bi) && bi.kind !== "string")) this.notCompiled(`${name}() of lists of ${describeSqlType(ai)}`, n);
+    if ((this.holdsStrings(ai) && ai.kind !== "string") || (this.holdsStrings(bi) && bi.kind !== "string")) this.notCompiled(`${name}() of lists of ${describeSqlType(ai)}`, n, name === "intersection" ? a.type : BOOLEAN);
     const strings = ai.kind === "string" && bi.kind === "string" && !this.plainStrings(a) && !this.plainStrings(b);
     const sql = this.bindAll([a, b], ([as, bs]) => {
       const av: V = { ...a, sql: as as string };
@@ -1573,6 +1692,7 @@ class SqlCompiler {
   }
 
   private get(m: V, key: V, n: MemberCallNode): V {
+    if (key.refused) this.untyped("get() by", n);
     if (key.type.kind !== "string" && !isNumeric(key.type)) return NULL_V;
     if (m.type.kind === "map") {
       const k = key.type.kind === "string" ? key.sql : this.keyText(key.sql, key.type, n);
@@ -1580,7 +1700,7 @@ class SqlCompiler {
     }
     if (m.type.kind === "struct") {
       const name = key.literal;
-      if (name === undefined) this.notCompiled("get() of an object with a key computed at run time", n);
+      if (name === undefined) this.notCompiled("get() of an object with a key computed at run time", n, this.fieldsType(m.type.fields.values()));
       return this.walk(m, [String(name)], 0);
     }
     return NULL_V;
@@ -1601,8 +1721,7 @@ class SqlCompiler {
       }
       // The present fields, in schema order (the consumer ignores order).
       const fields = [...m.type.fields];
-      let t: SqlType | undefined = which === "keys" ? STRING : NULL_TYPE;
-      if (which === "values") for (const [, ft] of fields) t = t === undefined ? undefined : joinTypes(t, ft);
+      const t = which === "keys" ? STRING : this.fieldsType(m.type.fields.values());
       if (t === undefined) return this.fail(SQL_ERROR_CODES.mixedTypes, `values() of an object whose fields have different types`, n);
       const entries = fields.map(([k]) => d.caseWhen([[d.isNotNull(d.field(m.sql, k)), which === "keys" ? d.string(k) : d.field(m.sql, k)]]));
       const x = this.fresh("x");
@@ -1612,17 +1731,27 @@ class SqlCompiler {
     return NULL_V;
   }
 
-  private regexGroup(s: V, n: MemberCallNode): V {
+  /** The one SQL type of an object's field values (NULL when it has none), or undefined when they have several. */
+  private fieldsType(types: Iterable<SqlType>): SqlType | undefined {
+    let t: SqlType | undefined = NULL_TYPE;
+    for (const ft of types) t = t === undefined ? undefined : joinTypes(t, ft);
+    return t;
+  }
+
+  private regexGroup(s: V, n: MemberCallNode, sc: Scope): V {
     const [patternNode, indexNode] = n.args as [PqlExpr, PqlExpr | undefined];
     if (s.type.kind !== "string") return NULL_V;
     const index = indexNode === undefined ? 0 : this.constNumber(indexNode);
-    if (index === undefined) this.notCompiled("regexGroup() with a group index computed at run time", n);
+    if (index === undefined) {
+      for (const a of n.args) this.value(a, sc); // for their own refusals
+      this.notCompiled("regexGroup() with a group index computed at run time", n, STRING);
+    }
     if (typeof index !== "number" || !Number.isInteger(index) || index < 0) return NULL_V;
-    const pattern = this.regexOf(patternNode, "extract", n);
+    const pattern = this.regexOf(patternNode, "extract", n, sc);
     if (pattern === undefined || index > pattern.groups) return NULL_V;
     if (index > 0 && /[|?*]|\{0/.test(this.stripEscapes(patternNode))) {
       // A group that may not take part in the match is undefined in JavaScript but "" in the engine.
-      this.notCompiled("regexGroup() of a group inside an alternative or an optional part", n);
+      this.notCompiled("regexGroup() of a group inside an alternative or an optional part", n, STRING);
     }
     const d = this.d;
     return {
@@ -1684,7 +1813,7 @@ class SqlCompiler {
   private tupleValues(vars: readonly VarDeclNode[], sc: Scope, value: (scope: Scope) => V, i = 0): V {
     const d = this.d;
     const decl = vars[i] as VarDeclNode;
-    const from = this.asList(this.value(decl.from, sc));
+    const from = this.listValue(decl.from, sc);
     if (from === undefined) {
       // No tuples: the element type is still needed.
       return { sql: d.list([], NULL_TYPE), type: listOf(NULL_TYPE), nullable: false };
@@ -1727,7 +1856,7 @@ class SqlCompiler {
   private selectCount(vars: readonly VarDeclNode[], sc: Scope, i: number): string {
     const d = this.d;
     const decl = vars[i] as VarDeclNode;
-    const from = this.asList(this.value(decl.from, sc));
+    const from = this.listValue(decl.from, sc);
     if (from === undefined) return d.integer(0);
     const x = this.fresh(decl.varName);
     const el: V = { sql: x, type: (from.type as { items: SqlType }).items, nullable: true, simple: true };
@@ -1749,7 +1878,7 @@ class SqlCompiler {
     if (i === vars.length) return TRUE;
     const d = this.d;
     const decl = vars[i] as VarDeclNode;
-    const from = this.asList(this.value(decl.from, sc));
+    const from = this.listValue(decl.from, sc);
     if (from === undefined) return FALSE;
     const x = this.fresh(decl.varName);
     const el: V = { sql: x, type: (from.type as { items: SqlType }).items, nullable: true, simple: true };
@@ -1764,7 +1893,7 @@ class SqlCompiler {
     if (i === vars.length) return TRUE;
     const d = this.d;
     const decl = vars[i] as VarDeclNode;
-    const from = this.asList(this.value(decl.from, sc));
+    const from = this.listValue(decl.from, sc);
     if (from === undefined) return TRUE;
     const x = this.fresh(decl.varName);
     const el: V = { sql: x, type: (from.type as { items: SqlType }).items, nullable: true, simple: true };
@@ -1788,7 +1917,7 @@ class SqlCompiler {
    */
   private chain(n: ChainNode, sc: Scope): P {
     const d = this.d;
-    const events = this.asList(this.value(n.events, sc));
+    const events = this.listValue(n.events, sc);
     if (events === undefined) return FALSE;
     const items = (events.type as { items: SqlType }).items;
     // COUNT(0) steps match nothing and move nothing: drop them.
@@ -1842,6 +1971,7 @@ export function compilePqlToSql(ast: PqlExpr, options: SqlCompileOptions): Compi
     return { sql: v.sql, type: v.type };
   }
   const v = c.value(ast, root);
+  c.throwRefusal();
   return { sql: v.sql, type: v.type };
 }
 
@@ -1851,6 +1981,7 @@ export function compilePqlPredicateToSql(ast: PqlExpr, options: SqlCompileOption
   const root = c.rootScope();
   const scope = ast.nodeType === "lambda" ? topLambdaScope(ast.params, root) : root;
   const p = c.pred(ast.nodeType === "lambda" ? ast.body : ast, scope);
+  c.throwRefusal();
   const d = options.dialect ?? DUCKDB;
   return p.nullable ? d.isTrue(p.sql) : p.sql;
 }

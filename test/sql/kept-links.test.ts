@@ -1,15 +1,17 @@
 /**
- * The linked identities a DuckDB job keeps per data version (src/sql/merge/kept-tables.ts, src/engine/data-version.ts):
- * the next job over the same data copies them in (the `--explain-sql` notes say which a job did) and writes the same
- * bytes as a job that links anew; a changed data file, schema or dataset list is another version; a damaged kept
- * file, or the temporary file of a job killed while keeping, is never used.
+ * What a DuckDB job keeps per data version (src/sql/merge/kept-tables.ts, src/engine/data-version.ts): the linked
+ * identities, which the next job over the same data copies in, and each policy's merged profiles, which an export
+ * after a segment job reads instead of merging (the `--explain-sql` notes say which a job did); either way the job
+ * writes the same bytes as one that builds them anew. A changed data file, schema or dataset list is another version,
+ * a changed merge policy another merged file; a damaged kept file, or the temporary file of a job killed while
+ * keeping, is never used.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { keptLinksFile } from "../../src/engine/data-version.js";
+import { keptFiles } from "../../src/engine/data-version.js";
 import { runExportJob } from "../../src/engine/run-export-job.js";
 import { runSegmentJob } from "../../src/engine/run-segment-job.js";
 import { openSandbox } from "../../src/engine/sandbox.js";
@@ -29,32 +31,40 @@ function sampleCopy(name: string): string {
   return dir;
 }
 
-/** What a job did with the kept linked identities, read off its trace: copied them in, linked and kept them, or neither. */
+/** What a job did with kept tables, read off its trace: copied them in, built and kept them, or neither. */
 type KeptUse = "reused" | "kept" | "neither";
 
-function tracer(): { readonly onSql: (s: SqlStatement) => void; readonly use: () => KeptUse } {
+/** The job's use of the kept linked identities and of the kept merged profiles. */
+interface Uses {
+  readonly links: KeptUse;
+  readonly merged: KeptUse;
+}
+
+function tracer(): { readonly onSql: (s: SqlStatement) => void; readonly uses: () => Uses } {
   const notes: string[] = [];
+  const use = (what: string): KeptUse =>
+    notes.some((n) => n.startsWith(`${what} reused from `)) ? "reused" : notes.some((n) => n.startsWith(`${what} kept in `)) ? "kept" : "neither";
   return {
     onSql: (s) => {
-      if (s.note === true) notes.push(s.sql);
+      if (s.note === true) notes.push(s.sql.replace(/^merged profiles of merge policy \S+/, "merged profiles"));
     },
-    use: () => (notes.some((n) => n.startsWith("linked identities reused from ")) ? "reused" : notes.some((n) => n.startsWith("linked identities kept in ")) ? "kept" : "neither"),
+    uses: () => ({ links: use("linked identities"), merged: use("merged profiles") }),
   };
 }
 
-async function segmentJob(dir: string): Promise<KeptUse> {
+async function segmentJob(dir: string): Promise<Uses> {
   const t = tracer();
   const job = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb", workers: 1, onSql: t.onSql });
   expect(job.status).toBe("SUCCEEDED");
-  return t.use();
+  return t.uses();
 }
 
 /** The export's use of the kept tables and the bytes of each file of each batch, in order. */
-async function exportJob(dir: string): Promise<{ readonly use: KeptUse; readonly files: Buffer[] }> {
+async function exportJob(dir: string, request: unknown = REQUEST): Promise<{ readonly uses: Uses; readonly files: Buffer[] }> {
   const t = tracer();
-  const result = await runExportJob(openSandbox(dir), REQUEST, { asOf, statusModel: "current", engine: "duckdb", workers: 1, onSql: t.onSql });
+  const result = await runExportJob(openSandbox(dir), request, { asOf, statusModel: "current", engine: "duckdb", workers: 1, onSql: t.onSql });
   expect(result.job.status).toBe("SUCCEEDED");
-  return { use: t.use(), files: result.batches.flatMap((b) => (b.files ?? []).map((f) => readFileSync(join(dir, f.path)))) };
+  return { uses: t.uses(), files: result.batches.flatMap((b) => (b.files ?? []).map((f) => readFileSync(join(dir, f.path)))) };
 }
 
 const snapshotOf = (dir: string): string =>
@@ -65,40 +75,81 @@ const snapshotOf = (dir: string): string =>
 
 const keptFile = (dir: string): string => {
   const sandbox = openSandbox(dir);
-  return keptLinksFile(sandbox, mergeSourcesOf(sandbox));
+  return keptFiles(sandbox, mergeSourcesOf(sandbox)).links;
+};
+/** The file the merged profiles of the request's policy are kept in. */
+const keptMergedFile = (dir: string): string => {
+  const sandbox = openSandbox(dir);
+  return keptFiles(sandbox, mergeSourcesOf(sandbox)).merged(sandbox.policies.get((REQUEST as { mergePolicy: { id: string } }).mergePolicy.id));
 };
 const engineFiles = (dir: string): string[] => (existsSync(new SandboxState(dir).engineDir) ? readdirSync(new SandboxState(dir).engineDir).sort() : []);
 
-describe("kept linked identities", () => {
-  it("an export after a segment job copies them in and writes the bytes of an export that links anew; so does the next segment job", async () => {
+describe("kept linked identities and merged profiles", () => {
+  it("an export after a segment job copies in both and writes the bytes of an export that builds them anew; the next segment job copies in the links", async () => {
     const kept = sampleCopy("kept");
     const anew = sampleCopy("anew");
-    expect(await segmentJob(kept)).toBe("kept");
-    expect(await segmentJob(anew)).toBe("kept");
+    expect(await segmentJob(kept)).toEqual({ links: "kept", merged: "kept" });
+    expect(await segmentJob(anew)).toEqual({ links: "kept", merged: "kept" });
     rmSync(new SandboxState(anew).engineDir, { recursive: true });
     const [a, b] = [await exportJob(kept), await exportJob(anew)];
-    expect([a.use, b.use]).toEqual(["reused", "kept"]);
+    expect([a.uses, b.uses]).toEqual([
+      { links: "reused", merged: "reused" },
+      { links: "kept", merged: "neither" },
+    ]);
     expect(a.files.length).toBeGreaterThan(0);
     expect(a.files).toEqual(b.files);
     rmSync(new SandboxState(anew).engineDir, { recursive: true });
-    expect([await segmentJob(kept), await segmentJob(anew)]).toEqual(["reused", "kept"]);
+    expect([await segmentJob(kept), await segmentJob(anew)]).toEqual([
+      { links: "reused", merged: "neither" },
+      { links: "kept", merged: "kept" },
+    ]);
     expect(snapshotOf(kept)).toBe(snapshotOf(anew));
     expect(snapshotOf(kept)).not.toBe("");
   }, 300_000);
 
+  it("an export with an event list merges itself (the kept profiles have no events); a changed merge policy is another merged file", async () => {
+    const dir = sampleCopy("policy");
+    await segmentJob(dir);
+    const withEvents = JSON.parse(readFileSync(join(REPO, "sample-data/export-jobs/big-spenders-with-events.json"), "utf8")) as unknown;
+    expect((await exportJob(dir, withEvents)).uses).toEqual({ links: "reused", merged: "neither" });
+    const before = await exportJob(dir);
+    expect(before.uses.merged).toBe("reused");
+    const policyFile = join(dir, "merge-policies/time-based-stitched.json");
+    const policy = JSON.parse(readFileSync(policyFile, "utf8")) as Record<string, unknown>;
+    writeFileSync(policyFile, JSON.stringify({ ...policy, name: `${String(policy["name"])} (renamed)` }, null, 2));
+    const renamed = await exportJob(dir);
+    expect(renamed.uses).toEqual({ links: "reused", merged: "neither" });
+    expect(renamed.files).toEqual(before.files);
+    expect((await segmentJob(dir)).merged).toBe("kept");
+    expect((await exportJob(dir)).uses.merged).toBe("reused");
+  }, 300_000);
+
+  it("a damaged kept merged file is not used: the export merges and writes the same bytes, and the next segment job keeps it anew", async () => {
+    const dir = sampleCopy("damaged-merged");
+    await segmentJob(dir);
+    const whole = await exportJob(dir);
+    expect(whole.uses.merged).toBe("reused");
+    writeFileSync(keptMergedFile(dir), "not a database, garbage ".repeat(1000));
+    const damaged = await exportJob(dir);
+    expect(damaged.uses.merged).toBe("neither");
+    expect(damaged.files).toEqual(whole.files);
+    expect(existsSync(keptMergedFile(dir))).toBe(false);
+    expect((await segmentJob(dir)).merged).toBe("kept");
+  }, 300_000);
+
   it("a data file rewritten as it was, a schema changed or a dataset added is another version: linked anew", async () => {
     const dir = sampleCopy("changes");
-    expect(await segmentJob(dir)).toBe("kept");
-    expect(await segmentJob(dir)).toBe("reused");
+    expect((await segmentJob(dir)).links).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("reused");
     const data = join(dir, "datasets/loyalty-members.jsonl");
     writeFileSync(data, readFileSync(data));
-    expect(await segmentJob(dir)).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("kept");
 
     const schemaFile = join(dir, "schemas/loyalty-profile.schema.json");
     const schema = JSON.parse(readFileSync(schemaFile, "utf8")) as { properties: Record<string, unknown> };
     schema.properties["nickname"] = { type: "string" };
     writeFileSync(schemaFile, JSON.stringify(schema, null, 2));
-    expect(await segmentJob(dir)).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("kept");
 
     const manifestFile = join(dir, "sandbox.json");
     const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { datasets: Array<{ id: string; name: string; files?: string[] }> };
@@ -106,26 +157,26 @@ describe("kept linked identities", () => {
     cpSync(data, join(dir, "datasets/loyalty-members-2.jsonl"));
     manifest.datasets.push({ ...loyalty, id: "0123456789abcdef01234567", name: "Loyalty Members 2", files: ["datasets/loyalty-members-2.jsonl"] });
     writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
-    expect(await segmentJob(dir)).toBe("kept");
-    expect(await segmentJob(dir)).toBe("reused");
+    expect((await segmentJob(dir)).links).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("reused");
     // The newest other version stays for a job still on it; older ones are removed.
-    expect(engineFiles(dir).length).toBe(2);
+    expect(new Set(engineFiles(dir).map((f) => f.slice(0, f.indexOf(".")))).size).toBe(2);
   }, 300_000);
 
   it("a damaged kept file is not used: the job links anew and keeps a whole one", async () => {
     const dir = sampleCopy("damaged");
-    expect(await segmentJob(dir)).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("kept");
     const file = keptFile(dir);
     writeFileSync(file, "not a database, garbage ".repeat(1000));
-    expect(await segmentJob(dir)).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("kept");
     truncateSync(file, Math.floor(readFileSync(file).length / 2));
-    expect(await segmentJob(dir)).toBe("kept");
-    expect(await segmentJob(dir)).toBe("reused");
+    expect((await segmentJob(dir)).links).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("reused");
   }, 300_000);
 
   it("the file a job killed while keeping was writing is never used, and is removed once its process is gone", async () => {
     const dir = sampleCopy("killed");
-    expect(await segmentJob(dir)).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("kept");
     const file = keptFile(dir);
     const whole = readFileSync(file);
     rmSync(file);
@@ -136,7 +187,7 @@ describe("kept linked identities", () => {
     // … and one of a job still running (this process): left alone.
     const running = `${file}.${process.pid}-4567cdef.tmp`;
     writeFileSync(running, whole.subarray(0, whole.length / 2));
-    expect(await segmentJob(dir)).toBe("kept");
+    expect((await segmentJob(dir)).links).toBe("kept");
     expect(existsSync(partial)).toBe(false);
     expect(existsSync(running)).toBe(true);
     expect(existsSync(file)).toBe(true);

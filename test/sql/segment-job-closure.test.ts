@@ -10,13 +10,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { runSegmentJob } from "../../src/engine/run-segment-job.js";
 import { checkSandboxSegments, openSandbox } from "../../src/engine/sandbox.js";
 import type { SqlStatement } from "../../src/sql/jobs/engine-session.js";
 import { generateSandbox } from "../../src/generate/index.js";
 import { closureAnswers } from "../../src/sql/errors.js";
 import { duckdbRefusal } from "../../src/sql/merge/segment-pass.js";
+import type { SegmentJob } from "../../src/segment/segment-job.js";
+import { SandboxState } from "../../src/store/sandbox-state.js";
 import { cliInProcess, cliJsonInProcess } from "../helpers/cli.js";
 import { appendLines, ids, writeSandbox } from "../helpers/sandbox.js";
 import { firstPartOnly, runBoth, twins } from "./job-twins.js";
@@ -148,4 +150,60 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     const text = await cliInProcess("check", "--sandbox", dir);
     expect(text.stdout).toContain("✓ Tier matches pattern (tier-pattern): batch, streaming, edge\n    DuckDB engine, closure compiler over DuckDB's rows: SQL-U003");
   });
+});
+
+/**
+ * Segments with a refusal the closure compiler answers for and a construct that reads text DuckDB's rows do not hold
+ * (SQL-U004: an event's date-time ordered against a string, groupBy() by a date-time), in either order and nested.
+ */
+const HIDDEN_U004: ReadonlyArray<{ id: string; pql: string }> = [
+  { id: "u004-after-u003", pql: "loyalty.tier matches person.name.firstName and xEvent[timestamp < eventType].count() > 0" },
+  { id: "u004-before-u003", pql: "xEvent[timestamp < eventType].count() > 0 or loyalty.tier matches person.name.firstName" },
+  { id: "u004-in-lambda-after-u002", pql: 'if(loyalty.tier = "gold", "a", 1) = "a" and xEvent.exists((e) => e.timestamp < e.eventType)' },
+  { id: "u004-in-let-body-after-u001", pql: 'let s = homeAddress.get(if(loyalty.tier = "gold", "state", "countryCode")) in xEvent[timestamp < s].count() > 0' },
+  { id: "u004-in-u003-pattern", pql: 'loyalty.tier matches if(xEvent[timestamp < eventType].count() > 0, "a", "b")' },
+  { id: "u004-beside-closure-insegment", pql: 'inSegment("Tier matches pattern") and "x" matches person.name.firstName and xEvent.groupBy(timestamp).count() > 1' },
+];
+
+function withSegments(dir: string, segments: ReadonlyArray<{ id: string; pql: string }>): string {
+  for (const { id, pql } of segments) {
+    writeFileSync(join(dir, "segments", `${id}.json`), JSON.stringify({ id, name: id, schema: { name: "_xdm.context.profile" }, expression: { type: "PQL", format: "pql/text", value: pql } }));
+  }
+  return dir;
+}
+
+describe("a segment refused for SQL-U004 besides a refusal the closure compiler answers for", () => {
+  it("is reported by check as SQL-U004, reference engine only", async () => {
+    const dir = withSegments(sandbox(), HIDDEN_U004);
+    const refusals = checkSandboxSegments(dir)
+      .filter((r) => HIDDEN_U004.some((s) => s.id === r.definition.id))
+      .map((r) => [r.definition.id, r.check.errors, duckdbRefusal(r)?.code]);
+    expect(refusals).toEqual(HIDDEN_U004.map((s) => [s.id, [], "SQL-U004"]).sort());
+    const json = await cliJsonInProcess<Array<{ segmentId: string; engines: string[]; duckdbBackEnd?: string; duckdbRefusal?: { code: string } }>>("check", "--sandbox", dir, "--json");
+    expect(json.filter((s) => s.segmentId.startsWith("u004-")).map((s) => [s.segmentId, s.engines, s.duckdbBackEnd, s.duckdbRefusal?.code])).toEqual(
+      HIDDEN_U004.map((s) => [s.id, ["reference"], undefined, "SQL-U004"]).sort(),
+    );
+    const text = await cliInProcess("check", "--sandbox", dir, "--segment", "u004-after-u003");
+    expect(text.stdout).toContain("    reference engine only: SQL-U004");
+  });
+
+  it("stops the DuckDB job with its located SQL-U004, recorded FAILED, the previous memberships intact, even when a closure segment reads it", async () => {
+    const dir = sandbox();
+    expect((await runSegmentJob(openSandbox(dir), { asOf: T0, statusModel: "current", engine: "duckdb" })).status).toBe("SUCCEEDED");
+    const state = new SandboxState(dir);
+    const snapshot = (): string => state.membership.parts().map((p) => readFileSync(p, "utf8")).join("");
+    const before = snapshot();
+    withSegments(dir, [HIDDEN_U004[0]!, { id: "reads-hidden", pql: 'inSegment("u004-after-u003") or "x" matches person.name.firstName' }]);
+    const error = await runSegmentJob(openSandbox(dir), { asOf: T0 + DAY, statusModel: "current", engine: "duckdb" }).then(
+      () => expect.unreachable("the job should have failed"),
+      (e: unknown) => e as { code: string; message: string; location: unknown },
+    );
+    expect(error).toMatchObject({ code: "SQL-U004", location: { file: expect.stringMatching(/\/segments\/u004-after-u003\.json$/), embeddedIn: "$.expression.value", line: 1, column: 55 } });
+    expect(error.message).toMatch(/^segment "u004-after-u003" \(u004-after-u003\) cannot run on the DuckDB engine: .*--engine reference\)$/);
+    expect(state.records<SegmentJob>("segment-jobs").all().map((j) => [j.status, j.errors[0]?.code])).toEqual([
+      ["SUCCEEDED", undefined],
+      ["FAILED", "SQL-U004"],
+    ]);
+    expect(snapshot()).toBe(before);
+  }, 120_000);
 });

@@ -308,11 +308,15 @@ class ExportSql {
     const sel = await this.selection(entries, evi);
 
     const counts = (await this.step("counting the batches' rows", () => this.session.rows(`SELECT count(*) AS n, ${input.specs.map((_, i) => `count_if(b${i}) AS b${i}`).join(", ")} FROM ${sel}`)))[0]!;
-    const columns = this.columns(evi).join(", ");
     const from =
       `FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o` +
       (sm === undefined ? "" : ` LEFT JOIN ${sm} AS sm ON sm.pid = s.pid`) +
       (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
+    // Every exported row built once, in profile order, with the batches it goes to: each file then reads its rows
+    // from this table, where it joined the wide merged profiles (a scan of all of them) and sorted them apart.
+    const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
+    const rowsTable = await this.create("rows", `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ${from} ORDER BY s.o`, "building the exported rows");
+    const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
     const files: WrittenFile[][] = [];
     let writeMs = 0;
     for (const [i, dir] of options.batchDirs.entries()) {
@@ -325,7 +329,7 @@ class ExportSql {
         const name = `part-${String(k).padStart(5, "0")}.parquet`;
         const path = join(dir, name);
         const slice = parts === 1 ? "" : ` LIMIT ${rowsPerFile} OFFSET ${k * rowsPerFile}`;
-        const query = `SELECT ${columns} ${from} WHERE s.b${i} ORDER BY s.o${slice}`;
+        const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i} ORDER BY pl_o${slice}`;
         await this.step(
           `writing batch ${input.specs[i]!.batchId}`,
           () => this.session.run(`COPY (${query}) TO ${d.string(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`),

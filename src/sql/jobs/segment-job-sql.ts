@@ -23,7 +23,7 @@ import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
-import { fieldUseOf, prunedSchema, type FieldUse } from "../merge/field-use.js";
+import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
 import { CLOSURE_TABLE, closureColumns, closurePass, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
@@ -227,10 +227,11 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
         const segment = { id: s.definition.id, name: s.definition.name, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) };
         return { ...segment, parsed: astOf(segment) };
       });
-      const use = fieldUseOf(
-        list.map((s) => s.parsed.ast),
-        schema,
-      );
+      // Every profile field is merged, not only those the segments read: the merged profiles are kept for an export
+      // over the same data (SqlMerge.keepMerged), which then does not merge again.
+      const builder = new FieldUseBuilder(schema).addPaths("profile", undefined);
+      for (const s of list) builder.addExpression(s.parsed.ast);
+      const use = builder.build();
       const pruned = prunedSchema(schema, use);
       const passOptions = { schema: pruned, now: options.asOf, segmentIdsByName: plan.idsByName };
       const refused: ClosureSegment[] = [];
@@ -272,6 +273,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
+    await merge.keepMerged(policy, merged);
     await session.run(`DROP TABLE ${d.ident(merged)}`);
   }
   session.stage = "writing the memberships";

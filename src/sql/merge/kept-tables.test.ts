@@ -28,6 +28,7 @@ async function withRows(n: number): Promise<DuckDbSession> {
 }
 
 const TABLES = ["t_ids", "t_none"];
+const KEPT = TABLES.map((t) => [t, `SELECT * FROM ${t}`] as const);
 const contents = async (s: DuckDbSession): Promise<unknown> => [await s.rows("SELECT count(*) AS n, sum(id) AS s, max(k) AS k FROM t_ids"), await s.rows("SELECT count(*) AS n FROM t_none")];
 
 describe("tables kept in a DuckDB file", () => {
@@ -35,7 +36,7 @@ describe("tables kept in a DuckDB file", () => {
     const file = join(dir, "a.duckdb");
     const from = await withRows(5000);
     expect(await restoreTables(await session(), file, TABLES)).toBeUndefined();
-    expect(await keepTables(from, file, TABLES, 42)).toBe(true);
+    expect(await keepTables(from, file, KEPT, 42)).toBe(true);
     const to = await session();
     expect(await restoreTables(to, file, TABLES)).toBe(42);
     expect(await contents(to)).toEqual(await contents(from));
@@ -45,9 +46,9 @@ describe("tables kept in a DuckDB file", () => {
   it("are read by several jobs at once while another keeps the same version over them", async () => {
     const file = join(dir, "b.duckdb");
     const from = await withRows(20000);
-    await keepTables(from, file, TABLES, 7);
+    await keepTables(from, file, KEPT, 7);
     const readers = await Promise.all([session(), session(), session()]);
-    const [kept, ...restored] = await Promise.all([keepTables(from, file, TABLES, 7), ...readers.map((r) => restoreTables(r, file, TABLES))]);
+    const [kept, ...restored] = await Promise.all([keepTables(from, file, KEPT, 7), ...readers.map((r) => restoreTables(r, file, TABLES))]);
     expect([kept, ...restored]).toEqual([true, 7, 7, 7]);
     for (const r of readers) expect(await contents(r)).toEqual(await contents(from));
   });
@@ -60,7 +61,7 @@ describe("tables kept in a DuckDB file", () => {
     expect(await to.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
   });
 
-  it("keeping removes the versions older than the newest other one, and the temporary files of processes gone", async () => {
+  it("keeping removes the versions older than the newest other one (all of each version's files), and the temporary files of processes gone", async () => {
     const sub = join(dir, "versions");
     const from = await withRows(10);
     const at = (name: string, seconds: number): string => {
@@ -69,15 +70,18 @@ describe("tables kept in a DuckDB file", () => {
       utimesSync(path, seconds, seconds);
       return path;
     };
-    await keepTables(from, join(sub, "first.duckdb"), TABLES, 1);
+    await keepTables(from, join(sub, "first.duckdb"), KEPT, 1);
     at("old.duckdb", 1000);
+    at("old.policy.duckdb", 20);
     at("older.duckdb", 10);
+    at("older.policy.duckdb", 500);
     at("first.duckdb", 100);
+    at("current.policy.duckdb", 1);
     const gone = at("v.duckdb.999999999-0123abcd.tmp", 1);
     const goneLog = at("v.duckdb.999999999-0123abcd.tmp.wal", 1);
     const running = at(`v.duckdb.${process.pid}-0123abcd.tmp`, 1);
-    await keepTables(from, join(sub, "current.duckdb"), TABLES, 1);
-    expect(readdirSync(sub).sort()).toEqual(["current.duckdb", "old.duckdb", `v.duckdb.${process.pid}-0123abcd.tmp`]);
+    await keepTables(from, join(sub, "current.duckdb"), KEPT, 1);
+    expect(readdirSync(sub).sort()).toEqual(["current.duckdb", "current.policy.duckdb", "old.duckdb", "old.policy.duckdb", `v.duckdb.${process.pid}-0123abcd.tmp`]);
     expect([existsSync(gone), existsSync(goneLog), existsSync(running)]).toEqual([false, false, true]);
   });
 });

@@ -8,7 +8,8 @@
  * - it is opened read-only and copied in whole, then detached: any number of jobs read it at once, and a file that
  *   cannot be read whole (damaged, truncated, written by another DuckDB) is simply not used — the job builds the
  *   tables anew and keeps them anew, over it;
- * - the newest other version is left for a job still on it, older ones removed.
+ * - the newest other version is left for a job still on it, older ones removed. A version's files are
+ *   `<version>.duckdb` and `<version>.<more>.duckdb` (data-version.ts): its tables kept apart, each by what it depends on.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -52,17 +53,17 @@ export async function restoreTables(session: SqlSession, file: string, tables: r
 }
 
 /**
- * Writes `tables` (temporary tables of the session) and `n` into `file`, replacing it whole; then removes the
- * versions before the newest other one and the temporary files of jobs that are gone. Returns whether it was kept:
- * a job does not fail for a file it could not keep (no room, say).
+ * Writes `tables` (each a name and the SELECT of its rows in the session) and `n` into `file`, replacing it whole;
+ * then removes the versions before the newest other one and the temporary files of jobs that are gone. Returns
+ * whether it was kept: a job does not fail for a file it could not keep (no room, say).
  */
-export async function keepTables(session: SqlSession, file: string, tables: readonly string[], n: number): Promise<boolean> {
+export async function keepTables(session: SqlSession, file: string, tables: ReadonlyArray<readonly [name: string, select: string]>, n: number): Promise<boolean> {
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
   try {
     await session.run(`ATTACH ${q(temporary)} AS ${WRITE}`);
     try {
-      for (const t of tables) await session.run(`CREATE TABLE ${WRITE}.${t} AS SELECT * FROM temp.main.${t}`);
+      for (const [name, select] of tables) await session.run(`CREATE TABLE ${WRITE}.${name} AS ${select}`);
       await session.run(`CREATE TABLE ${WRITE}.${NUMBER_TABLE} AS SELECT ${n}::BIGINT AS n`);
     } finally {
       // Detaching checkpoints: the file is then whole, with no write-ahead log beside it.
@@ -78,23 +79,33 @@ export async function keepTables(session: SqlSession, file: string, tables: read
   return true;
 }
 
-/** Removes from `current`'s folder the kept files older than the newest other one, and temporary files of processes gone. */
+/** The version a kept file belongs to: its name up to the first dot. */
+const versionOf = (name: string): string => name.slice(0, name.indexOf("."));
+
+/**
+ * Removes from `current`'s folder the kept files of versions older than the newest other one (a version as new as
+ * its newest file), and temporary files of processes gone.
+ */
 function removeOld(current: string): void {
   const dir = dirname(current);
-  const others: Array<{ readonly path: string; readonly mtimeMs: number }> = [];
+  const version = versionOf(basename(current));
+  const others = new Map<string, { paths: string[]; mtimeMs: number }>();
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     const temporary = TEMPORARY.exec(name);
     try {
       if (temporary !== null) {
         if (!alive(Number(temporary[1]))) rmSync(path, { force: true });
-      } else if (name.endsWith(KEPT_EXTENSION) && name !== basename(current)) {
-        others.push({ path, mtimeMs: statSync(path).mtimeMs });
+      } else if (name.endsWith(KEPT_EXTENSION) && versionOf(name) !== version) {
+        const other = others.get(versionOf(name)) ?? { paths: [], mtimeMs: 0 };
+        other.paths.push(path);
+        other.mtimeMs = Math.max(other.mtimeMs, statSync(path).mtimeMs);
+        others.set(versionOf(name), other);
       }
     } catch {
       // Removed meanwhile by another job's clean-up.
     }
   }
-  others.sort((a, b) => b.mtimeMs - a.mtimeMs);
-  for (const old of others.slice(1)) rmSync(old.path, { force: true });
+  const older = [...others.values()].sort((a, b) => b.mtimeMs - a.mtimeMs).slice(1);
+  for (const old of older) for (const path of old.paths) rmSync(path, { force: true });
 }

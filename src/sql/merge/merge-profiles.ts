@@ -245,7 +245,10 @@ export function mergeProfilesSql(
     `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
     `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
     `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
-    `SELECT ${recordNames.map((n) => `r.${n}`).join(", ")}, p.pk, p.pos FROM ${records(i)} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`;
+    (parts === 1
+      ? // The datasets' view joined to the positions alone: through `records` it is joined to the profiles again (a fifth more).
+        `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`
+      : `SELECT ${recordNames.map((n) => `r.${n}`).join(", ")}, p.pk, p.pos FROM ${records(i)} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`);
   const aggregates = [...profile.fields]
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);

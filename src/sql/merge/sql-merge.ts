@@ -3,9 +3,11 @@
  * and linked once (steps 1–2), then the merged profiles of any merge policy as a table (step 3). Each stage's wall
  * and CPU time is kept for the benchmark.
  */
+import { existsSync, rmSync } from "node:fs";
 import type { MergePolicy } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
+import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
 import { keepTables, restoreTables } from "./kept-tables.js";
@@ -20,14 +22,24 @@ export interface SqlMergeOptions {
   readonly dialect?: SqlDialect;
   /** The job's memory budget, bytes: a policy's merge runs in as many parts as its rows need within it (mergeParts). */
   readonly memoryBytes?: number;
-  /**
-   * The DuckDB file that holds, or will hold, the linked identities of exactly this data (named by its version:
-   * src/engine/data-version.ts): copied in when it is there and whole, else written once they are linked.
-   */
-  readonly keep?: string;
+  /** The files that hold, or will hold, what this merge builds over exactly this data (KeptFiles). */
+  readonly keep?: KeptFiles;
   /** Copy the linked identities in from `keep` only, never write it: a query reads the sandbox's state, never changes it. */
   readonly keepReadOnly?: boolean;
 }
+
+/**
+ * DuckDB files named by everything their tables depend on (src/engine/data-version.ts; kept-tables.ts): `links`
+ * holds the linked identities of the data, copied in when it is there and whole, else written once they are
+ * linked; `merged(policy)` a policy's merged profiles (keepMerged, restoreMerged).
+ */
+export interface KeptFiles {
+  readonly links: string;
+  merged(policy: MergePolicy): string;
+}
+
+/** The name the merged profiles have in a kept file, and in the session they are copied into (restoreMerged). */
+export const KEPT_PROFILES = "pl_kept_profiles";
 
 export interface MergePolicyOptions {
   /**
@@ -77,6 +89,7 @@ export class SqlMerge {
     private readonly dialect: SqlDialect,
     private readonly method: ComponentMethod,
     private readonly memoryBytes: number | undefined,
+    private readonly kept: KeptFiles | undefined,
   ) {}
 
   /**
@@ -86,15 +99,46 @@ export class SqlMerge {
   static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
     const dialect = options.dialect ?? DUCKDB;
     const method = options.components ?? "union-find";
-    const merge = new SqlMerge(session, sources, dialect, method, options.memoryBytes);
+    const merge = new SqlMerge(session, sources, dialect, method, options.memoryBytes, options.keep);
     await merge.timed("views", async () => {
       for (const s of await readDatasetsSql(sources, dialect, session)) await session.run(s);
     });
-    if (options.keep === undefined || !(await merge.reuse(options.keep))) {
+    const links = options.keep?.links;
+    if (links === undefined || !(await merge.reuse(links))) {
       await merge.link();
-      if (options.keep !== undefined && options.keepReadOnly !== true) await merge.keep(options.keep);
+      if (links !== undefined && options.keepReadOnly !== true) await merge.keep(links);
     }
     return merge;
+  }
+
+  /**
+   * Keeps `table`, merged profiles of `policy` in the row shape that carry every profile field (a segment job's),
+   * without their events, for an export over the same data (restoreMerged). A file already there is left: its
+   * name says all it holds.
+   */
+  async keepMerged(policy: MergePolicy, table: string): Promise<void> {
+    const file = this.kept?.merged(policy);
+    if (file === undefined || existsSync(file)) return;
+    const d = this.dialect;
+    const select = `SELECT * EXCLUDE (${d.ident(ROW_SHAPE_NAMES.events)}) FROM ${d.ident(table)}`;
+    if (await this.timed(`merged profiles of ${policy.id} kept`, () => keepTables(this.session, file, [[KEPT_PROFILES, select]], 0))) {
+      this.session.note?.(`merged profiles of merge policy ${policy.id} kept in ${file} for an export over the same data`);
+    }
+  }
+
+  /**
+   * Copies in, as KEPT_PROFILES, the merged profiles of `policy` a job kept over the same data (keepMerged): every
+   * profile field, no events. Whether it could; a file that cannot be read whole is removed, to be kept anew.
+   */
+  async restoreMerged(policy: MergePolicy): Promise<boolean> {
+    const file = this.kept?.merged(policy);
+    if (file === undefined || !existsSync(file)) return false;
+    if ((await this.timed(`merged profiles of ${policy.id} copied in`, () => restoreTables(this.session, file, [KEPT_PROFILES]))) === undefined) {
+      rmSync(file, { force: true });
+      return false;
+    }
+    this.session.note?.(`merged profiles of merge policy ${policy.id} reused from ${file}: not merged again`);
+    return true;
   }
 
   private async reuse(file: string): Promise<boolean> {
@@ -106,7 +150,7 @@ export class SqlMerge {
   }
 
   private async keep(file: string): Promise<void> {
-    if (await this.timed("linked identities kept", () => keepTables(this.session, file, LINKED_TABLES, this.keyCount))) {
+    if (await this.timed("linked identities kept", () => keepTables(this.session, file, LINKED_TABLES.map((t) => [t, `SELECT * FROM ${t}`] as const), this.keyCount))) {
       this.session.note?.(`linked identities kept in ${file} for the next job over the same data`);
     }
   }
