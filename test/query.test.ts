@@ -5,11 +5,15 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SandboxQuery, tableNameOf } from "../src/engine/query.js";
+import { keptFiles } from "../src/engine/data-version.js";
+import { SandboxQuery, tableNameOf, type QueryOptions } from "../src/engine/query.js";
 import { runExportJob } from "../src/engine/run-export-job.js";
 import { runSegmentJob } from "../src/engine/run-segment-job.js";
 import { openSandbox } from "../src/engine/sandbox.js";
+import { generateSandbox } from "../src/generate/index.js";
 import type { SegmentJob } from "../src/segment/segment-job.js";
+import { mergeSourcesOf } from "../src/sql/merge/sources.js";
+import { mergeParts } from "../src/sql/merge/sql-merge.js";
 import { cliInProcess, copySample, SAMPLE_AS_OF } from "./helpers/cli.js";
 
 const ASOF = Date.parse(SAMPLE_AS_OF);
@@ -104,6 +108,77 @@ describe("query: nothing outside the sandbox", () => {
       expect(e, sql).toMatchObject({ code: "QRY-001" });
       expect(String((e as Error).message)).not.toContain("canary-content");
     }
+  });
+});
+
+/** What a session made the default policy's merged profiles from, read off the notes of the statements that made them. */
+type Linked = "reused" | "kept" | "anew";
+
+/**
+ * Opens a query session on `sandboxDir` (running `first` before anything else when given), has it count the rows of
+ * `profiles` and sum their hashes (in little memory, in any order), then hands it to `more`; returns the count and
+ * sum, how the identities were linked and the number of runs the merge took.
+ */
+async function mergedProfiles(sandboxDir: string, options: QueryOptions, first?: string, more?: (q: SandboxQuery) => Promise<void>) {
+  const notes: string[] = [];
+  const statements: string[] = [];
+  const q = await SandboxQuery.open(openSandbox(sandboxDir), { ...options, onSql: (s) => (s.note === true ? notes : statements).push(s.sql) });
+  try {
+    if (first !== undefined) await q.run(first);
+    const [profiles] = (await q.run("SELECT count(*) AS n, sum(hash(CAST(p AS VARCHAR))::HUGEINT) AS digest FROM profiles AS p")).rows;
+    await more?.(q);
+    const linked: Linked = notes.some((n) => n.startsWith("linked identities reused from ")) ? "reused" : notes.some((n) => n.startsWith("linked identities kept in ")) ? "kept" : "anew";
+    return { profiles, linked, runs: statements.filter((s) => /^(CREATE OR REPLACE TABLE|INSERT INTO) profiles /.test(s)).length };
+  } finally {
+    q.close();
+  }
+}
+
+const MiB = 2 ** 20;
+
+describe("query: merged profiles within --memory, as a job merges them", () => {
+  it("profiles that one run cannot merge within 172m are merged in the runs a job's merge takes, into the rows of a large budget", async () => {
+    const generated = join(dirname(dir), "generated");
+    await generateSandbox(generated, { profiles: 10_000, eventsPerProfile: 10, seed: 42, referenceTime: SAMPLE_AS_OF, name: "generated", format: "parquet" });
+    let rows = 0;
+    const countRows = async (q: SandboxQuery): Promise<void> => {
+      for (const t of q.tables.filter((x) => x.source.startsWith("dataset "))) rows += Number(Object.values((await q.run(`SELECT count(*) FROM ${t.name}`)).rows[0]!)[0]);
+    };
+    const small = await mergedProfiles(generated, { memory: 172 * MiB, threads: 1 });
+    const large = await mergedProfiles(generated, { memory: 2048 * MiB, threads: 1 }, undefined, countRows);
+    expect(small.runs).toBe(mergeParts(rows, 172 * MiB));
+    expect([small.runs > 1, large.runs]).toEqual([true, 1]);
+    expect(small.profiles).toEqual(large.profiles);
+  }, 300_000);
+
+  it("a budget too small for DuckDB to merge sample-data in is SQL-E003, which names --memory", async () => {
+    const q = await SandboxQuery.open(openSandbox(dir), { memory: 32 * MiB, threads: 1 });
+    try {
+      await expect(q.run("SELECT count(*) FROM profiles")).rejects.toMatchObject({ code: "SQL-E003", message: expect.stringContaining("--memory") });
+    } finally {
+      q.close();
+    }
+  });
+});
+
+describe("query: merged profiles from the identities a job linked and kept", () => {
+  it("a first query naming profiles copies them in, read only: the same profiles as linked anew, the kept file unchanged and out of the queries' reach", async () => {
+    const sandbox = openSandbox(dir);
+    const kept = keptFiles(sandbox, mergeSourcesOf(sandbox)).links;
+    const bytes = readFileSync(kept);
+    const engineFiles = readdirSync(dirname(kept));
+    const refusals = async (q: SandboxQuery): Promise<void> => {
+      for (const sql of [`SELECT * FROM read_blob('${kept}')`, `COPY (SELECT 1) TO '${kept}' (USE_TMP_FILE false)`, `ATTACH '${kept}' AS k`]) {
+        await expect(q.run(sql), sql).rejects.toMatchObject({ code: "QRY-001" });
+      }
+    };
+    const reused = await mergedProfiles(dir, {}, undefined, refusals);
+    // A first query that names no merged profiles locks DuckDB down: no kept file can be opened after, so they are linked anew.
+    const anew = await mergedProfiles(dir, {}, "SELECT 1");
+    expect([reused.linked, anew.linked]).toEqual(["reused", "anew"]);
+    expect(reused.profiles).toEqual(anew.profiles);
+    expect(readFileSync(kept).equals(bytes)).toBe(true);
+    expect(readdirSync(dirname(kept))).toEqual(engineFiles);
   });
 });
 

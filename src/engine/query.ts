@@ -4,27 +4,28 @@
  * - every dataset of sandbox.json, by the table name Query Service derives from the dataset's name
  *   (`CRM Profiles` → `crm_profiles`), read with its schema's types (never inferred);
  * - the merged profiles of each merge policy, `profile_snapshot_export_<policy id>`, and `profiles` for the default
- *   policy — merged by the SQL back end only when the query names one of them;
+ *   policy — merged by the SQL back end only when the query names one of them, within the memory budget as a job's
+ *   merge, from the identities a job linked and kept for this version of the data when there are (data-version.ts);
  * - `segment_membership`: the membership snapshot of the last segment job, one row per profile and segment;
  * - every dataset an export wrote to, by its name as well, over its successful batches' Parquet (with `batch_id`);
  *   and `batches`: the lake's batch records.
- * Queries read nothing else: once the tables are defined, DuckDB may open only their files (allowed_paths) and its
- * configuration is locked, so `read_csv('/etc/…')`, `COPY … TO`, `ATTACH` and `INSTALL` are refused by DuckDB.
+ * Queries read nothing else: before the first one runs, DuckDB may open only the tables' files (allowed_paths) and
+ * its configuration is locked, so `read_csv('/etc/…')`, `COPY … TO`, `ATTACH` and `INSTALL` are refused by DuckDB.
+ * The kept identities are copied in before that (attached read-only, then detached), so no query can open their file.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { mkdirSync, rmSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
 import { checkReadable } from "../io/sandbox-path.js";
-import { DuckDbSession } from "../sql/merge/duckdb-session.js";
 import { datasetView, readDatasetsSql } from "../sql/merge/read-datasets.js";
-import { mergeSourcesOf } from "../sql/merge/sources.js";
+import { mergeSourcesOf, type MergeSources } from "../sql/merge/sources.js";
 import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { DUCKDB } from "../sql/duckdb.js";
 import type { BatchRecord } from "../store/catalog-types.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { ProfileLabError } from "../xdm/errors.js";
+import { keptFiles } from "./data-version.js";
 import type { Sandbox } from "./sandbox.js";
-import { duckDbConfig, firstLine, messageOf } from "../sql/jobs/engine-session.js";
+import { EngineSession, firstLine, messageOf, type SqlStatement } from "../sql/jobs/engine-session.js";
 
 export class QueryError extends ProfileLabError {
   override readonly name = "QueryError";
@@ -43,10 +44,12 @@ export interface QueryResult {
 }
 
 export interface QueryOptions {
-  /** DuckDB's memory_limit in bytes. */
+  /** The memory budget in bytes (`--memory`), as a job's: DuckDB's memory_limit is its share, and profiles are merged in as many runs as fit in it. */
   readonly memory?: number;
   /** DuckDB's threads. */
   readonly threads?: number;
+  /** Called with every statement run to make the tables (the merge's, and its notes), in order; not with the queries. */
+  readonly onSql?: (statement: SqlStatement) => void;
 }
 
 /** Lower case, runs of anything but letters and digits as `_`. */
@@ -64,36 +67,41 @@ export function tableNameOf(name: string): string {
 
 const MEMBERSHIP_TYPE = "MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime VARCHAR, version VARCHAR))";
 
-/** An open query session over one sandbox: its tables defined, DuckDB locked down to their files. */
+/** An open query session over one sandbox: its tables defined, DuckDB locked down to their files before the first query. */
 export class SandboxQuery {
   /** The SQL merge, prepared when a query first names merged profiles (identities numbered and linked once). */
   private merge: SqlMerge | undefined;
   /** The merged-profile tables made so far: policy id → its first table (other names of it are views). */
   private readonly mergedTables = new Map<string, string>();
   private readonly madeTables = new Set<string>();
+  private locked = false;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
-    private readonly session: DuckDbSession,
+    private readonly session: EngineSession,
     private readonly sandbox: Sandbox,
+    private readonly sources: MergeSources,
     readonly tables: readonly QueryTable[],
     private readonly profileTables: ReadonlyMap<string, string>,
-    private readonly spill: string,
+    /** The files the tables read: all DuckDB may open once locked down. */
+    private readonly paths: readonly string[],
+    private readonly memory: number | undefined,
   ) {}
 
   static async open(sandbox: Sandbox, options: QueryOptions = {}): Promise<SandboxQuery> {
-    // DuckDB spills past memory_limit into the sandbox's own temp folder (by default it would use ./.tmp).
-    const spill = join(new SandboxState(sandbox.dir).tmpDir, `query-${process.pid}-${Date.now()}`);
-    mkdirSync(spill, { recursive: true });
-    const config = duckDbConfig({ threads: options.threads ?? 2, tempDir: spill, ...(options.memory === undefined ? {} : { memoryBytes: options.memory }) });
-    const instance = await DuckDBInstance.create(":memory:", config).catch((e: unknown) => {
-      rmSync(spill, { recursive: true, force: true });
-      throw new QueryError("QRY-002", `DuckDB did not start: ${firstLine(e)}`);
+    // A query is never cancelled: nothing to check while a statement runs.
+    const session = await EngineSession.open(
+      {
+        // DuckDB spills past its memory limit into the sandbox's own temp folder (by default it would use ./.tmp).
+        tempDir: join(new SandboxState(sandbox.dir).tmpDir, `query-${process.pid}-${Date.now()}`),
+        threads: options.threads ?? 2,
+        ...(options.memory === undefined ? {} : { memoryBytes: options.memory }),
+        ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
+      },
+      () => undefined,
+    ).catch((e: unknown) => {
+      throw new QueryError("QRY-002", messageOf(e));
     });
-    const connection = await instance.connect();
     try {
-      const session = await DuckDbSession.open(connection);
       const sources = mergeSourcesOf(sandbox);
       const tables: QueryTable[] = [];
       const taken = new Set<string>();
@@ -154,12 +162,9 @@ export class SandboxQuery {
         tables.push({ name, source: `exported dataset ${id} (${files.length} Parquet file${files.length === 1 ? "" : "s"})` });
         paths.push(...files);
       }
-      await lockDown(connection, paths);
-      return new SandboxQuery(instance, connection, session, sandbox, tables, profileTables, spill);
+      return new SandboxQuery(session, sandbox, sources, tables, profileTables, paths, options.memory);
     } catch (e) {
-      connection.closeSync();
-      instance.closeSync();
-      rmSync(spill, { recursive: true, force: true });
+      session.close();
       throw e;
     }
   }
@@ -168,8 +173,12 @@ export class SandboxQuery {
   async run(sql: string): Promise<QueryResult> {
     const named = [...this.profileTables].filter(([t]) => !this.madeTables.has(t) && new RegExp(`\\b${t}\\b`, "i").test(sql));
     for (const [table, policyId] of named) await this.makeProfileTable(table, policyId);
+    if (!this.locked) {
+      await lockDown(this.session.connection, this.paths);
+      this.locked = true;
+    }
     try {
-      const reader = await this.connection.runAndReadAll(sql);
+      const reader = await this.session.connection.runAndReadAll(sql);
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Array<Record<string, unknown>> };
     } catch (e) {
       throw new QueryError("QRY-001", firstLine(e), {}, detailOf(e));
@@ -181,17 +190,29 @@ export class SandboxQuery {
     if (existing !== undefined) {
       await this.session.run(`CREATE TEMP VIEW ${DUCKDB.ident(table)} AS SELECT * FROM ${DUCKDB.ident(existing)}`);
     } else {
-      this.merge ??= await SqlMerge.prepare(this.session, mergeSourcesOf(this.sandbox));
+      this.merge ??= await this.prepareMerge();
+      this.session.stage = `merging the profiles of merge policy ${policyId}`;
       await this.merge.mergePolicy(this.sandbox.policies.get(policyId), table);
       this.mergedTables.set(policyId, table);
     }
     this.madeTables.add(table);
   }
 
+  /**
+   * Reads and links the data as a job does, within the same budget. Until DuckDB is locked down, the identities a job
+   * linked and kept for this version of the data are copied in when there are (read only: a query changes no state);
+   * after, DuckDB may open no such file, and they are linked anew.
+   */
+  private prepareMerge(): Promise<SqlMerge> {
+    this.session.stage = "reading the data";
+    return SqlMerge.prepare(this.session, this.sources, {
+      ...(this.locked ? {} : { keep: keptFiles(this.sandbox, this.sources), keepReadOnly: true }),
+      ...(this.memory === undefined ? {} : { memoryBytes: this.memory }),
+    });
+  }
+
   close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
-    rmSync(this.spill, { recursive: true, force: true });
+    this.session.close();
   }
 }
 

@@ -24,6 +24,8 @@ export interface SqlMergeOptions {
   readonly memoryBytes?: number;
   /** The files that hold, or will hold, what this merge builds over exactly this data (KeptFiles). */
   readonly keep?: KeptFiles;
+  /** Copy the linked identities in from `keep.links` only, never write it: a query reads the sandbox's state, never changes it. */
+  readonly keepReadOnly?: boolean;
 }
 
 /**
@@ -92,7 +94,8 @@ export class SqlMerge {
 
   /**
    * Reads the datasets, numbers and links their identities, and computes the components over all datasets. With
-   * `keep`, the linked identities are copied in from that file when it is there and whole, else kept in it.
+   * `keep`, the linked identities are copied in from that file when it is there and whole, else kept in it (unless
+   * `keepReadOnly`).
    */
   static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
     const dialect = options.dialect ?? DUCKDB;
@@ -104,7 +107,7 @@ export class SqlMerge {
     const links = options.keep?.links;
     if (links === undefined || !(await merge.reuse(links))) {
       await merge.link();
-      if (links !== undefined) await merge.keep(links);
+      if (links !== undefined && options.keepReadOnly !== true) await merge.keep(links);
     }
     return merge;
   }
