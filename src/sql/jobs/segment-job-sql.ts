@@ -273,6 +273,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
+    session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
     await merge.keepMerged(policy, merged);
     await session.run(`DROP TABLE ${d.ident(merged)}`);
   }
