@@ -124,7 +124,8 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
   // (58 % of the profiles at 100k). Only the others are taken apart and put together again below.
   const k = "pl_k";
   const keys = namesOnly ? "m" : d.mapKeys("m");
-  const namesApart = `${d.listDistinctCount(d.listTransform(keys, d.lambda([k], d.lower(k))))} = ${d.listLength(keys)}`;
+  // An empty map has no union (no row): the slow path's.
+  const namesApart = `${d.listLength(keys)} > 0 AND ${d.listDistinctCount(d.listTransform(keys, d.lambda([k], d.lower(k))))} = ${d.listLength(keys)}`;
   const v = "pl_v";
   const i = "pl_i";
   const idsApart = d.listAggregate("min", d.listTransform(d.mapValues("m"), d.lambda([v], `${d.listDistinctCount(d.listTransform(v, d.lambda([i], `${i}.id`)))} = ${d.listLength(v)}`)));
