@@ -49,7 +49,7 @@ export function exportOnSql(
     const reused = use.event === undefined && (await merge.restoreMerged(context.policy));
     if (!reused) await merge.mergePolicy(context.policy, MERGED, { use });
     const merged = reused ? KEPT_PROFILES : MERGED;
-    const carried = prunedSchema(schema, reused ? { ...use, profile: true, identities: true } : use);
+    const carried = prunedSchema(schema, reused ? { ...use, profile: true } : use);
     const graph = await merge.identityGraphOf(context.policy);
     session.stage = "reading the memberships";
     await loadSnapshot(session, new SandboxState(sandbox.dir).membership.parts());

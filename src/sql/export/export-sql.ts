@@ -312,10 +312,11 @@ class ExportSql {
       `FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o` +
       (sm === undefined ? "" : ` LEFT JOIN ${sm} AS sm ON sm.pid = s.pid`) +
       (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
-    // Every exported row built once, in profile order, with the batches it goes to: each file then reads its rows
-    // from this table, where it joined the wide merged profiles (a scan of all of them) and sorted them apart.
+    // Every exported row built once with the batches it goes to: each file then reads its rows from this table (and
+    // sorts them: the row groups of a sort's output are the same for any thread count), where it joined the wide
+    // merged profiles (a scan of all of them).
     const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
-    const rowsTable = await this.create("rows", `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ${from} ORDER BY s.o`, "building the exported rows");
+    const rowsTable = await this.create("rows", `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ${from}`, "building the exported rows");
     const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
     const files: WrittenFile[][] = [];
     let writeMs = 0;

@@ -274,7 +274,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
     session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
-    await merge.keepMerged(policy, merged);
+    await merge.keepMerged(policy, merged, pass.use);
     await session.run(`DROP TABLE ${d.ident(merged)}`);
   }
   session.stage = "writing the memberships";

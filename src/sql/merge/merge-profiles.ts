@@ -250,10 +250,11 @@ export function mergeProfilesSql(
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
   const eventsSql = `SELECT fk.pk, ${eventStruct} AS ev, e.pl_ts, e.pl_seq FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
-  const eventIdm = (t: XdmType): string => kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(t)) : d.null(sqlTypeOfXdm(t)));
   const eventMapsSql =
     idmType?.kind === "map"
-      ? `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${eventIdm(idmType)} AS m FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`
+      ? `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ` +
+        `${kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)))} AS m ` +
+        `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`
       : undefined;
   const runInputs: Array<readonly [string, string]> = [["rin", recordsSql]];
   if (use.event !== undefined) runInputs.push(["ein", eventsSql]);

@@ -113,13 +113,13 @@ export class SqlMerge {
   }
 
   /**
-   * Keeps `table`, merged profiles of `policy` in the row shape that carry every profile field (a segment job's),
-   * without their events, for an export over the same data (restoreMerged). A file already there is left: its
-   * name says all it holds.
+   * Keeps `table`, the merged profiles of `policy` in the row shape merged for `use`, without their events, for an
+   * export over the same data (restoreMerged) — only when they carry every profile field and identity, as an export
+   * may read. A file already there is left: its name says all it holds.
    */
-  async keepMerged(policy: MergePolicy, table: string): Promise<void> {
+  async keepMerged(policy: MergePolicy, table: string, use: FieldUse): Promise<void> {
     const file = this.kept?.merged(policy);
-    if (file === undefined || existsSync(file)) return;
+    if (file === undefined || use.profile !== true || !use.identities || existsSync(file)) return;
     const d = this.dialect;
     const select = `SELECT * EXCLUDE (${d.ident(ROW_SHAPE_NAMES.events)}) FROM ${d.ident(table)}`;
     if (await this.timed(`merged profiles of ${policy.id} kept`, () => keepTables(this.session, file, [[KEPT_PROFILES, select]], 0))) {
