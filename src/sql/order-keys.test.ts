@@ -45,4 +45,20 @@ describe("the merge's order keys", () => {
     const [listed] = await column(`SELECT ${DUCKDB.listOrderedByKey("n", DUCKDB.pairOrder("h", "l"))} FROM pairs`);
     expect((listed as { items: unknown[] }).items).toEqual(await column(`SELECT n FROM pairs ORDER BY h ASC NULLS LAST, l`));
   });
+
+  it("listOrderedByKey keeps its two lists aligned in groups aggregated on several threads over several row groups", async () => {
+    const wide = await DuckDBInstance.create(":memory:", { threads: "4" });
+    const c = await wide.connect();
+    try {
+      // 400,000 rows (four row groups) in 1,000 groups, keys unique and shuffled against the rows' order.
+      await c.run(`CREATE TABLE t AS SELECT i % 1000 AS g, hash(i) AS k, i AS v FROM range(400000) AS r(i)`);
+      const [differing] = (
+        await c.runAndReadAll(`SELECT count(*) FROM (SELECT g, ${DUCKDB.listOrderedByKey("v", "k")} AS a, list(v ORDER BY k) AS b FROM t GROUP BY g) WHERE a IS DISTINCT FROM b`)
+      ).getRows();
+      expect(Number(differing![0])).toBe(0);
+    } finally {
+      c.closeSync();
+      wide.closeSync();
+    }
+  });
 });
