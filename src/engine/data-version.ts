@@ -1,7 +1,7 @@
 /**
  * The version of a sandbox's data as the SQL merge reads it, and the files what the merge builds is kept in under
  * `.profile-lab/engine/` (src/sql/merge/kept-tables.ts): the linked identities in `<version>.duckdb`, each merge
- * policy's merged profiles in `<version>.<policy's digest>.duckdb`. The version changes whenever anything those
+ * policy's merged profiles in `<version>.<policy's slot>-<digest>.duckdb`. The version changes whenever anything those
  * tables depend on does: a data file's stat (as the data check stamps it: validate-sources.ts), the datasets'
  * manifest entries, the merge's sources (schemas, union schemas, files and their order, conventions), the code that
  * reads and links (a digest of its modules) and DuckDB's version; a policy's digest, when the policy or the code
@@ -65,8 +65,10 @@ export function keptFiles(sandbox: Sandbox, sources: MergeSources): KeptFiles {
   return {
     links: join(dir, `${version}${KEPT_EXTENSION}`),
     merged: (policy) => {
+      // The policy's slot (its id) and what its merged profiles depend on (the policy and the merging code).
+      const slot = createHash("sha256").update(policy.id).digest("hex").slice(0, 8);
       const digest = createHash("sha256").update(JSON.stringify([mergeDigest, policy])).digest("hex").slice(0, 16);
-      return join(dir, `${version}.${digest}${KEPT_EXTENSION}`);
+      return join(dir, `${version}.${slot}-${digest}${KEPT_EXTENSION}`);
     },
   };
 }

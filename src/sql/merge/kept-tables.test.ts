@@ -84,4 +84,14 @@ describe("tables kept in a DuckDB file", () => {
     expect(readdirSync(sub).sort()).toEqual(["current.duckdb", "current.policy.duckdb", "old.duckdb", "old.policy.duckdb", `v.duckdb.${process.pid}-0123abcd.tmp`]);
     expect([existsSync(gone), existsSync(goneLog), existsSync(running)]).toEqual([false, false, true]);
   });
+
+  it("keeping a slot's file removes the same version's file of that slot with another digest, and no other", async () => {
+    const sub = join(dir, "slots");
+    const from = await withRows(10);
+    await keepTables(from, join(sub, "v.a-1111.duckdb"), KEPT, 1);
+    await keepTables(from, join(sub, "v.b-1111.duckdb"), KEPT, 1);
+    await keepTables(from, join(sub, "v.duckdb"), KEPT, 1);
+    await keepTables(from, join(sub, "v.a-2222.duckdb"), KEPT, 1);
+    expect(readdirSync(sub).sort()).toEqual(["v.a-2222.duckdb", "v.b-1111.duckdb", "v.duckdb"]);
+  });
 });

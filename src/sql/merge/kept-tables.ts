@@ -9,7 +9,8 @@
  *   cannot be read whole (damaged, truncated, written by another DuckDB) is simply not used — the job builds the
  *   tables anew and keeps them anew, over it;
  * - the newest other version is left for a job still on it, older ones removed. A version's files are
- *   `<version>.duckdb` and `<version>.<more>.duckdb` (data-version.ts): its tables kept apart, each by what it depends on.
+ *   `<version>.duckdb` and `<version>.<slot>-<digest>.duckdb` (data-version.ts): tables kept apart, each by what it
+ *   depends on; keeping a slot's file removes the one of another digest it replaces.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -82,13 +83,20 @@ export async function keepTables(session: SqlSession, file: string, tables: Read
 /** The version a kept file belongs to: its name up to the first dot. */
 const versionOf = (name: string): string => name.slice(0, name.indexOf("."));
 
+/** A kept file's slot in its version: `<version>.<slot>-<digest>.duckdb` replaces its slot's file of another digest. */
+const slotOf = (name: string): string | undefined => {
+  const dash = name.lastIndexOf("-");
+  return dash > name.indexOf(".") ? name.slice(0, dash) : undefined;
+};
+
 /**
  * Removes from `current`'s folder the kept files of versions older than the newest other one (a version as new as
- * its newest file), and temporary files of processes gone.
+ * its newest file), the file `current` replaces in its slot, and temporary files of processes gone.
  */
 function removeOld(current: string): void {
   const dir = dirname(current);
   const version = versionOf(basename(current));
+  const slot = slotOf(basename(current));
   const others = new Map<string, { paths: string[]; mtimeMs: number }>();
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -96,6 +104,8 @@ function removeOld(current: string): void {
     try {
       if (temporary !== null) {
         if (!alive(Number(temporary[1]))) rmSync(path, { force: true });
+      } else if (slot !== undefined && name !== basename(current) && name.endsWith(KEPT_EXTENSION) && slotOf(name) === slot) {
+        rmSync(path, { force: true });
       } else if (name.endsWith(KEPT_EXTENSION) && versionOf(name) !== version) {
         const other = others.get(versionOf(name)) ?? { paths: [], mtimeMs: 0 };
         other.paths.push(path);
