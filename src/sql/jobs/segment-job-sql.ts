@@ -192,15 +192,15 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
  * component, hashed here). DuckDB builds the lines and writes the file itself (one unquoted CSV column), in order.
  */
 async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
-  // A key's entries unordered, sorted as a list after: an ordered aggregate sorts each of the many small groups apart.
-  const entries = `SELECT key, list({'s': segmentId, 'v': to_json(segmentId) || ':' || raw}) AS ups FROM ${SNAP} GROUP BY key`;
+  // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
+  const entries = `SELECT key, ${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")} AS ups FROM ${SNAP} GROUP BY key`;
   const keyed =
     `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${entries}) AS e LEFT JOIN ${KEYS} AS k ON k.k = e.key LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = k.id ` +
     `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
   // Hashed in SQL only where a hash is missing: in a coalesce, DuckDB computes the fallback for every row.
   const hashed = `SELECT *, CASE WHEN kh IS NULL OR ch IS NULL THEN ${d.fnv1aUtf16("key")} - 2147483648 END AS h0 FROM (${keyed})`;
   const lines =
-    `SELECT '{"key":' || to_json(key) || ',"ups":{' || array_to_string(list_transform(list_sort(ups), lambda x: x.v), ',') || '}}' AS line ` +
+    `SELECT '{"key":' || to_json(key) || ',"ups":{' || array_to_string(ups, ',') || '}}' AS line ` +
     `FROM (${hashed}) ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`;
   const [written] = await session.rows(`COPY (${lines}) TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
   return Number(written!["Count"]);
