@@ -206,7 +206,7 @@ async function writeSnapshot(session: EngineSession, file: string): Promise<numb
   return Number(written!["Count"]);
 }
 
-/** What a policy's run needs: its segment pass over `pl_rows`, the fields it reads (all the merge carries), and its segments the closure compiler decides. */
+/** What a policy's run needs: its segment pass over `pl_rows`, the fields merged (every profile field, events as its segments read them), and its segments the closure compiler decides. */
 export interface PolicyPass {
   readonly sql: string;
   readonly use: FieldUse;
@@ -215,8 +215,8 @@ export interface PolicyPass {
 }
 
 /**
- * Each policy's segment pass, compiled before any data is read against the schema pruned to the fields its segments
- * read. A segment the SQL back end refuses is left to the closure compiler over the pass's rows when it answers for
+ * Each policy's segment pass, compiled before any data is read against the schema the merge carries (every profile
+ * field, events pruned to what its segments read). A segment the SQL back end refuses is left to the closure compiler over the pass's rows when it answers for
  * the construct (closureAnswers); one it does not stops the job at once with its coded, located error and what to do.
  */
 export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions, "asOf" | "profileType" | "eventType">): Map<MergePolicy, PolicyPass> {

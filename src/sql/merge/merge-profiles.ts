@@ -259,8 +259,9 @@ export function mergeProfilesSql(
   const runInputs: Array<readonly [string, string]> = [["rin", recordsSql]];
   if (use.event !== undefined) runInputs.push(["ein", eventsSql]);
   if (eventMapsSql !== undefined) runInputs.push(["eim", eventMapsSql]);
-  const input = (name: string, sql: string, i: number): string => (parts === 1 ? `(${sql})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
-  const records = (i: number): string => input("rin", recordsSql, i);
+  const inputs = new Map(runInputs);
+  const input = (name: string, i: number): string => (parts === 1 ? `(${inputs.get(name)!})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
+  const records = (i: number): string => input("rin", i);
   // The positions are ranked over the few columns they need, and the merged columns joined after: a window
   // carrying every merged column costs several times more.
   const rankedSql = (i: number): string =>
@@ -278,14 +279,14 @@ export function mergeProfilesSql(
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", eventsSql, i)} GROUP BY pk`;
+  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
   const tables: Array<readonly [string, (i: number) => string]> = [["rec", () => recordsAgg]];
   if (use.event !== undefined) tables.push(["evs", eventsAgg]);
-  if (idmType?.kind === "map" && eventMapsSql !== undefined) {
+  if (idmType?.kind === "map") {
     const idSources = (i: number): string =>
-      `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, 1, sb, m FROM ${input("eim", eventMapsSql, i)}`;
+      `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, 1, sb, m FROM ${input("eim", i)}`;
     const itemType = idmType.values.kind === "array" ? idmType.values.items : idmType.values;
     tables.push(["idm", (i) => identityMapSql(idSources(i), itemType, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
