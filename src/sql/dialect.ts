@@ -293,6 +293,8 @@ export abstract class SqlDialect {
   abstract orderedList(v: string, by: readonly string[]): string;
   /** The values of `v` as a list ordered by `key`, a scalar no two rows of a group share (an aggregate; NULLs kept). */
   abstract listOrderedByKey(v: string, key: string): string;
+  /** The map from the values of `k` to those of `v`, its entries ordered by `key`, a value no two rows of a group share (an aggregate). */
+  abstract mapOrderedByKey(k: string, v: string, key: string): string;
   /**
    * One scalar that orders as the pair (`high`, `low`) does, a NULL `high` last: `high` a BIGINT below 2^62 in
    * magnitude, `low` a non-negative BIGINT. Aggregates and sorts over one scalar cost a fraction of those over a struct.

