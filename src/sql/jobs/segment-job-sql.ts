@@ -193,10 +193,11 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
  */
 async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
   // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
-  const entries = `SELECT key, ${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")} AS ups FROM ${SNAP} GROUP BY key`;
+  // The key's id is the snapshot's own (kid): no join on the key's text.
+  const entries = `SELECT key, any_value(kid) AS kid, ${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")} AS ups FROM ${SNAP} GROUP BY key`;
   const keyed =
-    `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${entries}) AS e LEFT JOIN ${KEYS} AS k ON k.k = e.key LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = k.id ` +
-    `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = k.id LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, k.id) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
+    `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${entries}) AS e LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = e.kid ` +
+    `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = e.kid LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, e.kid) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
   // Hashed in SQL only where a hash is missing: in a coalesce, DuckDB computes the fallback for every row.
   const hashed = `SELECT *, CASE WHEN kh IS NULL OR ch IS NULL THEN ${d.fnv1aUtf16("key")} - 2147483648 END AS h0 FROM (${keyed})`;
   const lines =
