@@ -138,7 +138,7 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
   const named = (rows: string, ns: string): string => `SELECT s.*, coalesce(n.lns, ${d.lower(ns)}) AS lns FROM (${rows}) AS s LEFT JOIN ${NAMESPACES} AS n ON n.ns = ${ns}`;
   const at = positionOrder("so", "ni");
   const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
-  const mapOf = (items: string): string => d.cast(d.mapFromEntries(d.listOrderedByKey(d.struct([["key", "n.name"], ["value", items]]), "n.first")), sqlTypeOfXdm(mapType));
+  const mapOf = (items: string): string => d.cast(d.mapOrderedByKey("n.name", items, "n.first"), sqlTypeOfXdm(mapType));
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
   if (namesOnly) {
     const nsKeys = `SELECT pk, ${at} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
