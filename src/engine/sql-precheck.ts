@@ -278,7 +278,7 @@ function primaryOk(columns: FileColumns, declared: string | undefined): string {
   const inDeclared =
     declared === undefined
       ? FALSE
-      : `len(list_filter(map_entries(${m}), lambda pl_e: lower(pl_e.key) = ${str(declared.toLowerCase())} AND NOT regexp_matches(pl_e.key, '[^\\x00-\\x7F]') AND pl_e.value[1].id IS NOT NULL)) > 0`;
+      : `len(list_filter(map_entries(${m}), lambda pl_e: lower(pl_e.key) = ${str(declared.toLowerCase())} AND strlen(pl_e.key) = length(pl_e.key) AND pl_e.value[1].id IS NOT NULL)) > 0`;
   const keys = `map_keys(${m})`;
   return and(
     `${m} IS NOT NULL`,

@@ -113,8 +113,11 @@ const NEWER_LOWER =
 
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
-/** The macro `pql_lower(s)`; ASCII text (identity namespaces, most data) skips the rewrites, which cost ten times lower(). */
+/**
+ * The macro `pql_lower(s)`; ASCII text (identity namespaces, most data) skips the rewrites, which cost ten times lower().
+ * Text is ASCII when its UTF-8 bytes (strlen) are as many as its code points (length): a fifth of a regex test's cost.
+ */
 export const PQL_LOWER_MACRO =
-  "CREATE OR REPLACE TEMP MACRO pql_lower(s) AS CASE WHEN NOT regexp_matches(s, '[^\\x00-\\x7F]') THEN lower(s) ELSE lower(translate(regexp_replace(replace(s, '\u0130', 'i\u0307'), " +
+  "CREATE OR REPLACE TEMP MACRO pql_lower(s) AS CASE WHEN strlen(s) = length(s) THEN lower(s) ELSE lower(translate(regexp_replace(replace(s, '\u0130', 'i\u0307'), " +
   `${quote(`([${CASED}][${CASE_IGNORABLE}]*)Σ([${CASE_IGNORABLE}]*(?:[^${CASED}${CASE_IGNORABLE}]|$))`)}, '\\1ς\\2', 'g'), ` +
   `${quote(NEWER_UPPER)}, ${quote(NEWER_LOWER)})) END`;
