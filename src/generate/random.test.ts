@@ -12,6 +12,14 @@ describe("Rng", () => {
     expect(new Rng(43, "person", 3).u32()).not.toBe(xs[0]);
   });
 
+  it("keeps its streams: the first numbers of a few keyed streams, as they always were", () => {
+    const first3 = (rng: Rng): number[] => [rng.u32(), rng.u32(), rng.u32()];
+    expect(first3(new Rng(42, "person", 3))).toEqual([676763203, 1573136357, 1192096845]);
+    expect(first3(new Rng(7))).toEqual([374482026, 2150187769, 3252151604]);
+    expect(first3(new Rng(1, "batch", "events", "h-123"))).toEqual([317406582, 134631806, 3899540739]);
+    expect(first3(new Rng(-5, 1.5, "ü\u0000x"))).toEqual([2398256146, 2916838916, 2787851875]);
+  });
+
   it("keys with different part boundaries give different streams", () => {
     expect(cyrb128("42\u0000a\u0000bc")).not.toEqual(cyrb128("42\u0000ab\u0000c"));
     expect(new Rng(1, "a", "bc").u32()).not.toBe(new Rng(1, "ab", "c").u32());
