@@ -77,4 +77,17 @@ describe("scramble", () => {
     expect(seen.size).toBe(10_000);
     for (const v of seen) expect(v >= 0 && v < 10_000).toBe(true);
   });
+
+  it("is the exact affine map mod 10^k, products beyond 2^53 included", () => {
+    const exact = (i: number, m: number, a: number, b: number): number => Number((BigInt(i) * BigInt(a) + BigInt(b)) % BigInt(m));
+    for (const [i, m, a, b] of [
+      [9_999_999, 1e9, 618_033_989, 141_421_356],
+      [2, 1e18, 3_141_592_653_589_793, 271_828_182_845_904],
+      [40_000_003, 1e18, 3_141_592_653_589_793, 271_828_182_845_904],
+      [2 ** 20, 1e10, 2 ** 33 - 1, 2 ** 33],
+      [2 ** 20, 1e10, 2 ** 33 + 1, 2 ** 33],
+    ] as const) {
+      expect(scramble(i, m, a, b)).toBe(exact(i, m, a, b));
+    }
+  });
 });

@@ -215,6 +215,9 @@ export function derivedUuid(seed: number, ...key: readonly (string | number)[]):
  * used to turn a person's index into a unique but unordered-looking number.
  */
 export function scramble(index: number, modulus: number, multiplier: number, offset: number): number {
-  // BigInt keeps the product exact for any modulus up to 10^15.
+  // Exact in doubles below 2^53 (CRMIDs and e-mail numbers; a double that rounded is at least 2^53); BigInt
+  // keeps larger products (ECIDs) exact for any modulus up to 10^15, at ~0.5 µs a call.
+  const exact = index * multiplier + offset;
+  if (Number.isSafeInteger(exact)) return exact % modulus;
   return Number((BigInt(index) * BigInt(multiplier) + BigInt(offset)) % BigInt(modulus));
 }
