@@ -281,8 +281,8 @@ function buildUtf8(type: DataType, values: readonly unknown[], n: number, rowOf:
   if (chars > 0x7fffffff) throw new Error(`column ${path}: more than 2 GiB of strings in one batch`);
   // Pass 2: each string encoded in place (one native write each: about a third of the cost of joining the
   // column and encoding the join, on the generator's ids; not `writeUtf8`, whose charCodeAt flattens the rows'
-  // concatenated strings first: a block of persons cost 70 → 81 CPU-µs a person with it). The buffer is sized for ASCII and grows only when a
-  // string may not fit: a UTF-16 unit takes at most 3 bytes.
+  // concatenated strings first: a generator block cost 70 → 81 CPU-µs a person with it). The buffer is sized
+  // for ASCII and grows only when a string may not fit: a UTF-16 unit takes at most 3 bytes.
   let buf = utf8Buffer(chars);
   let pos = 0;
   let rest = chars;
