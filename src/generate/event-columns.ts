@@ -5,7 +5,7 @@
  * holds, value for value (a test holds them equal).
  */
 import { makeData, RecordBatch, Struct, type Data, type DataType, type List, type Map_ } from "apache-arrow";
-import { batchBuilderFor, columnData, validityOf } from "../io/arrow-build.js";
+import { batchBuilderFor, Bits, columnData, Utf8Column } from "../io/arrow-build.js";
 import type { XdmObject, XdmType } from "../xdm/xdm-type.js";
 import { EVENT_TYPES, itemTotal, orderTotal, type EventRow } from "./events.js";
 
@@ -44,21 +44,36 @@ class Columns {
     return columnData(t.xdm, t.arrow, values);
   }
 
-  /** A struct column from its fields' columns (every field of the schema, in its order). */
-  struct(path: string, valid: readonly boolean[], fields: Readonly<Record<string, Data>>): Data {
+  /** A string column's Data. */
+  strings(path: string, column: Utf8Column): Data {
+    return column.data(this.at(path).arrow);
+  }
+
+  /** A struct column from its rows' validity and its fields' columns (every field of the schema, in its order). */
+  struct(path: string, rows: Validity, fields: Readonly<Record<string, Data>>): Data {
     const type = this.arrow<Struct>(path);
     const children = type.children.map((f) => {
       const child = fields[f.name];
       if (child === undefined) throw new Error(`the events batch has no column ${path}.${f.name}`);
       return child;
     });
-    return makeData({ type, length: valid.length, ...validityOf(valid), children });
+    return makeData({ type, ...rows, children });
   }
 
-  list(path: string, valid: readonly boolean[], valueOffsets: Int32Array, child: Data): Data {
-    return makeData({ type: this.arrow<List>(path), length: valid.length, ...validityOf(valid), valueOffsets, child });
+  list(path: string, rows: Validity, valueOffsets: Int32Array, child: Data): Data {
+    return makeData({ type: this.arrow<List>(path), ...rows, valueOffsets, child });
   }
 }
+
+/** Rows and their validity, as `makeData` takes them. */
+interface Validity {
+  readonly length: number;
+  readonly nullBitmap: Uint8Array | undefined;
+  readonly nullCount: number;
+}
+
+const allValid = (length: number): Validity => ({ length, nullBitmap: undefined, nullCount: 0 });
+const validity = (bits: Bits): Validity => ({ length: bits.length, ...bits.validity() });
 
 const COLUMNS = new WeakMap<XdmObject, Columns>();
 
@@ -70,138 +85,142 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
     COLUMNS.set(rowType, c);
   }
   const n = events.length;
-  const all = new Array<boolean>(n).fill(true);
-  const ids: string[] = [];
+  // Expected sizes: one identity or two, an item an event on average, ids of 36 characters.
+  const strings = (perRow: number, bytes: number): Utf8Column => new Utf8Column(n * perRow, n * bytes);
+  const ids = strings(1, 36);
   const times: number[] = [];
-  const types: string[] = [];
+  const types = strings(1, 24);
   // identityMap: ECID, then CRMID when signed in; each one identity.
   const mapOffsets = new Int32Array(n + 1);
-  const namespaces: string[] = [];
-  const identities: string[] = [];
-  const states: string[] = [];
+  const namespaces = strings(2, 5);
+  const identities = strings(2, 32);
+  const states = strings(2, 13);
   const primaries: boolean[] = [];
-  const isPage: boolean[] = [];
-  const isCommerce: boolean[] = [];
-  const pageNames: (string | undefined)[] = [];
-  const pageUrls: (string | undefined)[] = [];
-  const isOrder: boolean[] = [];
-  const purchaseIds: (string | undefined)[] = [];
+  const isPage = new Bits();
+  const isCommerce = new Bits();
+  const pageNames = strings(1, 16);
+  const pageUrls = strings(1, 40);
+  const isOrder = new Bits();
+  const purchaseIds = strings(1, 2);
   const orderTotals: (number | undefined)[] = [];
-  const currencies: (string | undefined)[] = [];
-  const isView: boolean[] = [];
-  const isAdd: boolean[] = [];
-  const ones = (valid: readonly boolean[]): (number | undefined)[] => valid.map((v) => (v ? 1 : undefined));
+  const currencies = strings(1, 1);
+  const isView = new Bits();
+  const isAdd = new Bits();
+  const ones = (valid: Bits): (number | undefined)[] => {
+    const out = new Array<number | undefined>(valid.length);
+    for (let i = 0; i < out.length; i++) out[i] = valid.get(i) ? 1 : undefined;
+    return out;
+  };
   const itemOffsets = new Int32Array(n + 1);
-  const skus: string[] = [];
-  const names: string[] = [];
+  const skus = strings(1, 10);
+  const names = strings(1, 24);
   const quantities: number[] = [];
   const itemTotals: number[] = [];
-  const browsers: string[] = [];
-  const versions: string[] = [];
-  const devices: string[] = [];
+  const browsers = strings(1, 7);
+  const versions = strings(1, 5);
+  const devices = strings(1, 7);
   const ingestTimes: number[] = [];
-  const batchIds: string[] = [];
+  const batchIds = strings(1, 32);
+  let entries = 0;
+  let items = 0;
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
     const action = e.action;
-    ids.push(e.id);
+    ids.add(e.id);
     times.push(e.ms);
-    types.push(EVENT_TYPES[action.kind]);
-    namespaces.push("ECID");
-    identities.push(e.device.ecid);
-    states.push("ambiguous");
+    types.add(EVENT_TYPES[action.kind]);
+    namespaces.add("ECID");
+    identities.add(e.device.ecid);
+    states.add("ambiguous");
     primaries.push(true);
+    entries++;
     if (e.crmId !== undefined) {
-      namespaces.push("CRMID");
-      identities.push(e.crmId);
-      states.push("authenticated");
+      namespaces.add("CRMID");
+      identities.add(e.crmId);
+      states.add("authenticated");
       primaries.push(false);
+      entries++;
     }
-    mapOffsets[i + 1] = namespaces.length;
+    mapOffsets[i + 1] = entries;
     const page = action.kind === "page";
     isPage.push(page);
     isCommerce.push(!page);
-    pageNames.push(page ? action.name : undefined);
-    pageUrls.push(page ? action.url : undefined);
+    pageNames.add(page ? action.name : undefined);
+    pageUrls.add(page ? action.url : undefined);
     isView.push(action.kind === "view");
     isAdd.push(action.kind === "add");
     const order = action.kind === "purchase";
     isOrder.push(order);
-    purchaseIds.push(order ? e.purchaseId : undefined);
+    purchaseIds.add(order ? e.purchaseId : undefined);
     orderTotals.push(order ? orderTotal(action.items) : undefined);
-    currencies.push(order ? "USD" : undefined);
+    currencies.add(order ? "USD" : undefined);
     if (!page) {
       for (const item of action.items) {
-        skus.push(item.product.sku);
-        names.push(item.product.name);
+        skus.add(item.product.sku);
+        names.add(item.product.name);
         quantities.push(item.quantity);
         itemTotals.push(itemTotal(item));
+        items++;
       }
     }
-    itemOffsets[i + 1] = skus.length;
-    browsers.push(e.device.browser);
-    versions.push(e.device.browserVersion);
-    devices.push(e.device.type);
+    itemOffsets[i + 1] = items;
+    browsers.add(e.device.browser);
+    versions.add(e.device.browserVersion);
+    devices.add(e.device.type);
     ingestTimes.push(e.ingest.ms);
-    batchIds.push(e.ingest.batchId);
+    batchIds.add(e.ingest.batchId);
   }
 
-  const entries = namespaces.length;
-  const everyEntry = new Array<boolean>(entries).fill(true);
-  const identity = c.struct("identityMap{}[]", everyEntry, {
-    id: c.leaf("identityMap{}[].id", identities),
-    authenticatedState: c.leaf("identityMap{}[].authenticatedState", states),
+  const all = allValid(n);
+  const identity = c.struct("identityMap{}[]", allValid(entries), {
+    id: c.strings("identityMap{}[].id", identities),
+    authenticatedState: c.strings("identityMap{}[].authenticatedState", states),
     primary: c.leaf("identityMap{}[].primary", primaries),
   });
-  const identityLists = c.list("identityMap{}", everyEntry, Int32Array.from({ length: entries + 1 }, (_, k) => k), identity);
+  const identityLists = c.list("identityMap{}", allValid(entries), Int32Array.from({ length: entries + 1 }, (_, k) => k), identity);
   const mapType = c.arrow<Map_>("identityMap");
-  const mapEntries = makeData({
-    type: mapType.childType,
-    length: entries,
-    nullCount: 0,
-    children: [columnData({ kind: "string" }, mapType.childType.children[0]!.type, namespaces), identityLists],
-  });
-  const items = c.struct("productListItems[]", new Array<boolean>(skus.length).fill(true), {
-    SKU: c.leaf("productListItems[].SKU", skus),
-    name: c.leaf("productListItems[].name", names),
+  const mapEntries = makeData({ type: mapType.childType, ...allValid(entries), children: [namespaces.data(mapType.childType.children[0]!.type), identityLists] });
+  const itemRows = c.struct("productListItems[]", allValid(items), {
+    SKU: c.strings("productListItems[].SKU", skus),
+    name: c.strings("productListItems[].name", names),
     quantity: c.leaf("productListItems[].quantity", quantities),
     priceTotal: c.leaf("productListItems[].priceTotal", itemTotals),
   });
-  const value = (path: string, valid: readonly boolean[]): Data => c.struct(path, valid, { value: c.leaf(`${path}.value`, ones(valid)) });
+  const value = (path: string, valid: Bits): Data => c.struct(path, validity(valid), { value: c.leaf(`${path}.value`, ones(valid)) });
 
   const columns: Record<string, Data> = {
-    _id: c.leaf("_id", ids),
+    _id: c.strings("_id", ids),
     timestamp: c.leaf("timestamp", times),
-    eventType: c.leaf("eventType", types),
-    identityMap: makeData({ type: mapType, length: n, nullCount: 0, valueOffsets: mapOffsets, child: mapEntries }),
-    web: c.struct("web", isPage, {
-      webPageDetails: c.struct("web.webPageDetails", isPage, {
-        name: c.leaf("web.webPageDetails.name", pageNames),
-        URL: c.leaf("web.webPageDetails.URL", pageUrls),
+    eventType: c.strings("eventType", types),
+    identityMap: makeData({ type: mapType, ...all, valueOffsets: mapOffsets, child: mapEntries }),
+    web: c.struct("web", validity(isPage), {
+      webPageDetails: c.struct("web.webPageDetails", validity(isPage), {
+        name: c.strings("web.webPageDetails.name", pageNames),
+        URL: c.strings("web.webPageDetails.URL", pageUrls),
         pageViews: value("web.webPageDetails.pageViews", isPage),
       }),
     }),
-    commerce: c.struct("commerce", isCommerce, {
-      order: c.struct("commerce.order", isOrder, {
-        purchaseID: c.leaf("commerce.order.purchaseID", purchaseIds),
+    commerce: c.struct("commerce", validity(isCommerce), {
+      order: c.struct("commerce.order", validity(isOrder), {
+        purchaseID: c.strings("commerce.order.purchaseID", purchaseIds),
         priceTotal: c.leaf("commerce.order.priceTotal", orderTotals),
-        currencyCode: c.leaf("commerce.order.currencyCode", currencies),
+        currencyCode: c.strings("commerce.order.currencyCode", currencies),
       }),
       purchases: value("commerce.purchases", isOrder),
       productViews: value("commerce.productViews", isView),
       productListAdds: value("commerce.productListAdds", isAdd),
     }),
-    productListItems: c.list("productListItems", isCommerce, itemOffsets, items),
+    productListItems: c.list("productListItems", validity(isCommerce), itemOffsets, itemRows),
     environment: c.struct("environment", all, {
       browserDetails: c.struct("environment.browserDetails", all, {
-        name: c.leaf("environment.browserDetails.name", browsers),
-        version: c.leaf("environment.browserDetails.version", versions),
+        name: c.strings("environment.browserDetails.name", browsers),
+        version: c.strings("environment.browserDetails.version", versions),
       }),
     }),
-    device: c.struct("device", all, { type: c.leaf("device.type", devices) }),
+    device: c.struct("device", all, { type: c.strings("device.type", devices) }),
     _acp_system_metadata: c.struct("_acp_system_metadata", all, {
       ingestTime: c.leaf("_acp_system_metadata.ingestTime", ingestTimes),
-      sourceBatchId: c.leaf("_acp_system_metadata.sourceBatchId", batchIds),
+      sourceBatchId: c.strings("_acp_system_metadata.sourceBatchId", batchIds),
     }),
   };
   const row = c.struct("", all, columns) as Data<Struct>;

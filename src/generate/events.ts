@@ -24,12 +24,17 @@ export type Action =
 
 /** Cheaper products are viewed and bought more often. */
 const PRODUCT_WEIGHTS: readonly (readonly [Product, number])[] = PRODUCTS.map((p) => [p, 100 / Math.sqrt(p.price)] as const);
-const EXTRA_PAGES: readonly (readonly [string, string])[] = [
-  ["Deals", "/deals"],
-  ["Support", "/support"],
-  ["Store Locator", "/stores"],
-  ["New Arrivals", "/new"],
-];
+
+/**
+ * The site's pages, one action each, made once: events share them (a page's name and URL are read for every
+ * event, and a string made per event would be copied again when its column is written).
+ */
+const page = (name: string, path: string): Action => ({ kind: "page", name, url: `${SITE}${path}` });
+const HOME = page("Home", "/");
+const CART = page("Cart", "/cart");
+const CHECKOUT = page("Checkout", "/checkout");
+const EXTRA_PAGES: readonly Action[] = [page("Deals", "/deals"), page("Support", "/support"), page("Store Locator", "/stores"), page("New Arrivals", "/new")];
+const CATEGORY_PAGES = new Map<string, Action>();
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
@@ -40,7 +45,12 @@ function titleCase(s: string): string {
 }
 
 function categoryPage(category: string): Action {
-  return { kind: "page", name: `Category: ${titleCase(category)}`, url: `${SITE}/c/${category}` };
+  let action = CATEGORY_PAGES.get(category);
+  if (action === undefined) {
+    action = page(`Category: ${titleCase(category)}`, `/c/${category}`);
+    CATEGORY_PAGES.set(category, action);
+  }
+  return action;
 }
 
 function pickProduct(rng: Rng, category?: string): Product {
@@ -55,16 +65,13 @@ function pickProduct(rng: Rng, category?: string): Product {
 function planSession(rng: Rng, intent: Intent): Action[] {
   const actions: Action[] = [];
   const focus = pickProduct(rng).category;
-  if (rng.chance(0.6)) actions.push({ kind: "page", name: "Home", url: `${SITE}/` });
+  if (rng.chance(0.6)) actions.push(HOME);
   actions.push(categoryPage(focus));
   if (intent === "browse") {
     const extra = rng.int(0, 4);
     for (let i = 0; i < extra; i++) {
       if (rng.chance(0.5)) actions.push(categoryPage(pickProduct(rng).category));
-      else {
-        const [name, path] = rng.pick(EXTRA_PAGES);
-        actions.push({ kind: "page", name, url: `${SITE}${path}` });
-      }
+      else actions.push(rng.pick(EXTRA_PAGES));
     }
     return actions;
   }
@@ -88,7 +95,7 @@ function planSession(rng: Rng, intent: Intent): Action[] {
     added.push(item);
     actions.push({ kind: "add", items: [item] });
   }
-  actions.push({ kind: "page", name: "Cart", url: `${SITE}/cart` });
+  actions.push(CART);
   if (intent === "cart") return actions;
 
   if (added.length < 4 && rng.chance(0.2)) {
@@ -99,7 +106,7 @@ function planSession(rng: Rng, intent: Intent): Action[] {
       actions.push({ kind: "add", items: [extra] });
     }
   }
-  actions.push({ kind: "page", name: "Checkout", url: `${SITE}/checkout` });
+  actions.push(CHECKOUT);
   actions.push({ kind: "purchase", items: added.slice(0, 4) });
   return actions;
 }

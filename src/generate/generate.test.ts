@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxManifest } from "../io/sandbox-manifest.js";
 import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS } from "../io/sandbox-manifest.js";
@@ -11,7 +12,7 @@ import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import type { ExportJobRequest } from "./config.js";
 import { readParquetRows } from "../io/parquet-reader.js";
 import { generateSandbox, type GenerateOptions, type GenerateSummary } from "./index.js";
-import { ACTIVITY_CHUNK, activityScale, BUILTIN_SHAPE, DAY as MODEL_DAY, isoTime, makePerson, type GenContext } from "./model.js";
+import { ACTIVITY_CHUNK, activityScale, BUILTIN_SHAPE, DAY as MODEL_DAY, isoDate, isoTime, makePerson, type GenContext } from "./model.js";
 import { BUILTIN_CONFIG, DEFAULT_CONFIG_FILE, readGeneratorConfig } from "./gen-config.js";
 import { SAMPLE_OPTIONS } from "./sample-options.js";
 
@@ -640,6 +641,21 @@ describe("Parquet part files", () => {
     await expectSameFiles(many, manyLocal, "encoder thread");
   });
 
+  it("encodes parts with snappy, without dictionaries or statistics", async () => {
+    const dir = join(root, "pq-codec");
+    await generateSandbox(dir, PQ);
+    const parts = (await datasetsOf(dir)).flatMap((d) => d.files!).map((f) => `'${join(dir, f)}'`);
+    const db = await DuckDBInstance.create(":memory:");
+    try {
+      const r = await (await db.connect()).runAndReadAll(
+        `SELECT list(DISTINCT compression) AS codecs, bool_or(dictionary_page_offset IS NOT NULL) AS dict, bool_or(stats_min_value IS NOT NULL) AS stats FROM parquet_metadata([${parts.join(", ")}])`,
+      );
+      expect(r.getRowObjectsJson()).toEqual([{ codecs: ["SNAPPY"], dict: false, stats: false }]);
+    } finally {
+      db.closeSync();
+    }
+  });
+
   it("writes one empty part for a dataset without rows", async () => {
     const dir = join(root, "pq-empty");
     const summary = await generateSandbox(dir, { ...PQ, profiles: 20, eventsPerProfile: 0 });
@@ -764,5 +780,13 @@ describe("isoTime", () => {
       expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString());
     }
     for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 7_777_777) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+});
+
+describe("isoDate", () => {
+  it("is the date of Date.toISOString, the day's first and last instants and days before 1970 included", () => {
+    for (const ms of [0, -1, MODEL_DAY - 1, MODEL_DAY, Date.UTC(1955, 2, 3), Date.UTC(1955, 2, 3) - 1, Date.UTC(2000, 1, 29, 23, 59, 59, 999), 253_402_300_800_000, 1.5]) {
+      expect(isoDate(ms), String(ms)).toBe(new Date(ms).toISOString().slice(0, 10));
+    }
   });
 });

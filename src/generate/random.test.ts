@@ -12,6 +12,14 @@ describe("Rng", () => {
     expect(new Rng(43, "person", 3).u32()).not.toBe(xs[0]);
   });
 
+  it("keeps its streams: the first numbers of a few keyed streams, as they always were", () => {
+    const first3 = (rng: Rng): number[] => [rng.u32(), rng.u32(), rng.u32()];
+    expect(first3(new Rng(42, "person", 3))).toEqual([676763203, 1573136357, 1192096845]);
+    expect(first3(new Rng(7))).toEqual([374482026, 2150187769, 3252151604]);
+    expect(first3(new Rng(1, "batch", "events", "h-123"))).toEqual([317406582, 134631806, 3899540739]);
+    expect(first3(new Rng(-5, 1.5, "ü\u0000x"))).toEqual([2398256146, 2916838916, 2787851875]);
+  });
+
   it("keys with different part boundaries give different streams", () => {
     expect(cyrb128("42\u0000a\u0000bc")).not.toEqual(cyrb128("42\u0000ab\u0000c"));
     expect(new Rng(1, "a", "bc").u32()).not.toBe(new Rng(1, "ab", "c").u32());
@@ -68,5 +76,18 @@ describe("scramble", () => {
     for (let i = 0; i < 10_000; i++) seen.add(scramble(i, 10_000, 7_331, 1_234));
     expect(seen.size).toBe(10_000);
     for (const v of seen) expect(v >= 0 && v < 10_000).toBe(true);
+  });
+
+  it("is the exact affine map mod 10^k, products beyond 2^53 included", () => {
+    const exact = (i: number, m: number, a: number, b: number): number => Number((BigInt(i) * BigInt(a) + BigInt(b)) % BigInt(m));
+    for (const [i, m, a, b] of [
+      [9_999_999, 1e9, 618_033_989, 141_421_356],
+      [2, 1e18, 3_141_592_653_589_793, 271_828_182_845_904],
+      [40_000_003, 1e18, 3_141_592_653_589_793, 271_828_182_845_904],
+      [2 ** 20, 1e10, 2 ** 33 - 1, 2 ** 33],
+      [2 ** 20, 1e10, 2 ** 33 + 1, 2 ** 33],
+    ] as const) {
+      expect(scramble(i, m, a, b)).toBe(exact(i, m, a, b));
+    }
   });
 });

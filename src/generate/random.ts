@@ -8,28 +8,46 @@
  * so a change in one part of the data model does not reshuffle the rest.
  */
 
-/** cyrb128: four 32-bit hashes of a string (used as the sfc32 state). */
-export function cyrb128(text: string): [number, number, number, number] {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < text.length; i++) {
-    const k = text.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+/** cyrb128: four 32-bit hashes of a string (used as the sfc32 state), fed in pieces. */
+class Cyrb128 {
+  private h1 = 1779033703;
+  private h2 = 3144134277;
+  private h3 = 1013904242;
+  private h4 = 2773480762;
+
+  /** Hashes `text` after what was fed before: pieces hash as their concatenation. */
+  add(text: string): this {
+    let { h1, h2, h3, h4 } = this;
+    for (let i = 0; i < text.length; i++) {
+      const k = text.charCodeAt(i);
+      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
+    this.h4 = h4;
+    return this;
   }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  h1 ^= h2 ^ h3 ^ h4;
-  h2 ^= h1;
-  h3 ^= h1;
-  h4 ^= h1;
-  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+
+  digest(): [number, number, number, number] {
+    let { h1, h2, h3, h4 } = this;
+    h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+    h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+    h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+    h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+    h1 ^= h2 ^ h3 ^ h4;
+    h2 ^= h1;
+    h3 ^= h1;
+    h4 ^= h1;
+    return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+  }
+}
+
+export function cyrb128(text: string): [number, number, number, number] {
+  return new Cyrb128().add(text).digest();
 }
 
 const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
@@ -52,7 +70,15 @@ export class Rng {
 
   /** A stream keyed by the seed and any number of parts (`new Rng(42, "events", 7)`). */
   constructor(seed: number, ...key: readonly (string | number)[]) {
-    const [a, b, c, d] = cyrb128(`${seed}\u0000${key.join("\u0000")}`);
+    // The hash of `${seed}\0${key.join("\0")}`, fed piece by piece: joining the key (a rope, which the hash's
+    // first read flattened) was a third of making a stream (300 → 210 ns; 7–8 streams a person).
+    const hash = new Cyrb128().add(String(seed)).add("\u0000");
+    for (let i = 0; i < key.length; i++) {
+      if (i > 0) hash.add("\u0000");
+      const part = key[i]!;
+      hash.add(typeof part === "string" ? part : String(part));
+    }
+    const [a, b, c, d] = hash.digest();
     this.a = a;
     this.b = b;
     this.c = c;
@@ -189,6 +215,9 @@ export function derivedUuid(seed: number, ...key: readonly (string | number)[]):
  * used to turn a person's index into a unique but unordered-looking number.
  */
 export function scramble(index: number, modulus: number, multiplier: number, offset: number): number {
-  // BigInt keeps the product exact for any modulus up to 10^15.
+  // Exact in doubles below 2^53 (CRMIDs and e-mail numbers, ~20 ns; a double that rounded is at least 2^53);
+  // BigInt (~170 ns) keeps larger products (ECIDs) exact for any modulus up to 10^15.
+  const exact = index * multiplier + offset;
+  if (Number.isSafeInteger(exact)) return exact % modulus;
   return Number((BigInt(index) * BigInt(multiplier) + BigInt(offset)) % BigInt(modulus));
 }

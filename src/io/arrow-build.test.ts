@@ -1,8 +1,8 @@
-import { DataType, Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { type Data, DataType, makeVector, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import type { Json, JsonObject } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, map, object, scalar, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
-import { batchBuilderFor, buildRecordBatch, ColumnTypeError } from "./arrow-build.js";
+import { batchBuilderFor, buildRecordBatch, columnData, ColumnTypeError, Utf8Column } from "./arrow-build.js";
 import { arrowSchemaFor } from "./arrow-schema.js";
 
 const ROW: XdmObject = object([
@@ -60,6 +60,16 @@ describe("buildRecordBatch", () => {
     const values = ["ü", "ascii", "", null, "漢字", "a".repeat(40), "😀x", "é".repeat(30), "Zoë", "末尾の漢字"];
     const table = tableFromIPC(tableToIPC(new Table([buildRecordBatch(column, values.map((s) => ({ s })))]), "stream"));
     expect([...table.getChild("s")!]).toEqual(values);
+  });
+
+  it("builds a string column value by value (Utf8Column) as it builds one from an array, growing past its expected sizes", () => {
+    const values = ["ü", "ascii", "", undefined, "漢字", "a".repeat(40), "😀x", undefined, "é".repeat(30), "Zoë", "末尾の漢字"];
+    const type = arrowSchemaFor(object([["s", scalar("string")]])).fields[0]!.type;
+    const column = new Utf8Column(2, 4);
+    for (const s of values) column.add(s);
+    const ipc = (data: Data): Uint8Array => tableToIPC(new Table({ s: makeVector(data) }), "stream");
+    expect(Buffer.from(ipc(column.data(type))).equals(Buffer.from(ipc(columnData(scalar("string"), type, values))))).toBe(true);
+    expect([...tableFromIPC(ipc(column.data(type))).getChild("s")!]).toEqual(values.map((s) => s ?? null));
   });
 
   it("builds values that survive an Arrow IPC round trip", () => {
