@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxManifest } from "../io/sandbox-manifest.js";
 import { EXPERIENCE_EVENT_CLASS, PROFILE_CLASS } from "../io/sandbox-manifest.js";
@@ -639,21 +638,6 @@ describe("Parquet part files", () => {
     }
     // The same options give the same bytes, whether a worker thread encodes or this one.
     await expectSameFiles(many, manyLocal, "encoder thread");
-  });
-
-  it("encodes parts with snappy, without dictionaries or statistics", async () => {
-    const dir = join(root, "pq-codec");
-    await generateSandbox(dir, PQ);
-    const parts = (await datasetsOf(dir)).flatMap((d) => d.files!).map((f) => `'${join(dir, f)}'`);
-    const db = await DuckDBInstance.create(":memory:");
-    try {
-      const r = await (await db.connect()).runAndReadAll(
-        `SELECT list(DISTINCT compression) AS codecs, bool_or(dictionary_page_offset IS NOT NULL) AS dict, bool_or(stats_min_value IS NOT NULL) AS stats FROM parquet_metadata([${parts.join(", ")}])`,
-      );
-      expect(r.getRowObjectsJson()).toEqual([{ codecs: ["SNAPPY"], dict: false, stats: false }]);
-    } finally {
-      db.closeSync();
-    }
   });
 
   it("writes one empty part for a dataset without rows", async () => {

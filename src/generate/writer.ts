@@ -68,12 +68,10 @@ export class LineWriter implements RowWriter {
 
 /**
  * How parts are encoded: rows per row group; no dictionaries (most of the generator's strings are distinct:
- * a third less encoder CPU, files no larger); no statistics (another ~40 % of the encoder's CPU on the
- * events, mostly min/max of distinct strings; the jobs read a sandbox's parts whole, they prune nothing);
- * snappy, not zstd (zstd, at level 1 already, was half of the encoder's CPU: 35 → 17 CPU-µs a person, files
- * ~1.8× larger; snappy is the codec every Parquet reader has, and one the data check reads in SQL).
+ * a third less encoder CPU, files no larger) and no statistics (another ~40 % of the encoder's CPU on the
+ * events, mostly min/max of distinct strings; the jobs read a sandbox's parts whole, they prune nothing).
  */
-const PART_OPTIONS: ParquetWriteOptions = { rowGroupSize: 100_000, dictionary: false, statistics: "none", compression: "snappy" };
+const PART_OPTIONS: ParquetWriteOptions = { rowGroupSize: 100_000, dictionary: false, statistics: "none" };
 
 /**
  * Bytes of built batches a dataset may hold back for encoders that are busy, before its writer waits: enough
