@@ -77,4 +77,24 @@ describe("the merge in runs", () => {
     expect(digests[0]!["ordered"]).toBe(true);
     expect(digests[1]).toEqual(digests[0]);
   }, 600_000);
+
+  it.each(sandbox.policies.all().map((p) => [p.id, p] as const))(
+    "lists only the events onto kept merged profiles (policy %s): the rows of a whole merge, in 1 and 4 runs",
+    async (_, policy) => {
+      const digest = async (table: string): Promise<Record<string, unknown>> =>
+        (await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY ord)) AS digest FROM (SELECT *, row_number() OVER () AS ord FROM ${table}) AS t`))[0]!;
+      await merge.mergePolicy(policy, "whole");
+      // What a segment job keeps (SqlMerge.keepMerged): every profile field, no events.
+      await session.run(`CREATE OR REPLACE TEMP TABLE kept AS SELECT * EXCLUDE ("xEvent") FROM whole`);
+      const whole = await digest("whole");
+      expect(Number(whole["n"])).toBeGreaterThan(1000);
+      for (const parts of [1, 4]) {
+        await merge.mergePolicy(policy, "t", { parts, keptProfiles: "kept" });
+        expect(await digest("t")).toEqual(whole);
+      }
+      const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3, "kept");
+      expect(statements.filter((s) => new RegExp(`\\b${RECORDS_VIEW}\\b`).test(s))).toEqual([]);
+    },
+    600_000,
+  );
 });

@@ -27,7 +27,7 @@ import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
 import { CLOSURE_TABLE, closureColumns, closurePass, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
-import { ALL_COMPONENTS, type SqlMerge } from "../merge/sql-merge.js";
+import { ALL_COMPONENTS, KEPT_PROFILES, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
@@ -267,15 +267,20 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     session.stage = `merging the profiles of merge policy ${policy.id}`;
     const merged = `pl_merged_${index}`;
     const pass = passes.get(policy)!;
-    await merge.mergePolicy(policy, merged, { use: pass.use });
+    // Merged before over the same data (an earlier segment job kept them): only the events are listed again.
+    const reused = await merge.restoreMerged(policy);
+    await merge.mergePolicy(policy, merged, { use: pass.use, ...(reused ? { keptProfiles: KEPT_PROFILES } : {}) });
+    if (reused) await session.run(`DROP TABLE ${KEPT_PROFILES}`);
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
     const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, graph, options, counters);
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
-    session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
-    await merge.keepMerged(policy, merged, pass.use);
+    if (!reused) {
+      session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
+      await merge.keepMerged(policy, merged, pass.use);
+    }
     await session.run(`DROP TABLE ${d.ident(merged)}`);
   }
   session.stage = "writing the memberships";

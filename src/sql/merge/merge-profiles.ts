@@ -179,6 +179,9 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
  * rows in the same order for any `parts`. The policy's records and events are then read from the datasets once,
  * into tables sorted by run, so that a run reads its own range (reading the datasets per run read them `parts`
  * times, each time converting every value).
+ *
+ * With `keptProfiles`, a table of the policy's profiles merged before over the same data with every profile field and
+ * no events (SqlMerge.keepMerged), only the events are listed: the records are not read, the profile fields are its own.
  */
 export function mergeProfilesSql(
   sources: MergeSources,
@@ -189,6 +192,7 @@ export function mergeProfilesSql(
   d: SqlDialect,
   use: FieldUse = ALL_FIELDS,
   parts = 1,
+  keptProfiles?: string,
 ): string[] {
   const conventions = sources.conventions;
   const included = policyDatasets(sources, policy);
@@ -256,9 +260,9 @@ export function mergeProfilesSql(
         `${kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)))} AS m ` +
         `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`
       : undefined;
-  const runInputs: Array<readonly [string, string]> = [["rin", recordsSql]];
+  const runInputs: Array<readonly [string, string]> = keptProfiles === undefined ? [["rin", recordsSql]] : [];
   if (use.event !== undefined) runInputs.push(["ein", eventsSql]);
-  if (eventMapsSql !== undefined) runInputs.push(["eim", eventMapsSql]);
+  if (eventMapsSql !== undefined && keptProfiles === undefined) runInputs.push(["eim", eventMapsSql]);
   const inputs = new Map(runInputs);
   const input = (name: string, i: number): string => (parts === 1 ? `(${inputs.get(name)!})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
   const records = (i: number): string => input("rin", i);
@@ -282,27 +286,39 @@ export function mergeProfilesSql(
   const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
-  const tables: Array<readonly [string, (i: number) => string]> = [["rec", () => recordsAgg]];
+  const tables: Array<readonly [string, (i: number) => string]> = keptProfiles === undefined ? [["rec", () => recordsAgg]] : [];
   if (use.event !== undefined) tables.push(["evs", eventsAgg]);
-  if (idmType?.kind === "map") {
+  if (idmType?.kind === "map" && keptProfiles === undefined) {
     const idSources = (i: number): string =>
       `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, 1, sb, m FROM ${input("eim", i)}`;
     const itemType = idmType.values.kind === "array" ? idmType.values.items : idmType.values;
     tables.push(["idm", (i) => identityMapSql(idSources(i), itemType, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
-  const joins = tables.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`);
+  const joins = [
+    ...(keptProfiles === undefined ? [] : [`JOIN ${d.ident(keptProfiles)} AS km ON km.${d.ident(MERGED_COLUMNS.order)} = p.pl_order`]),
+    ...tables.map(([alias]) => `LEFT JOIN ${prefix}_${alias} AS ${alias} ON ${alias}.pk = p.pk`),
+  ];
+  // Every merged column of a kept profile is the kept table's (km).
+  const km = (name: string): string => `km.${d.ident(name)}`;
   const eventsType = listOf(structOfXdm(carried.event));
   const columns = [
     `p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}`,
     `p.key AS ${d.ident(MERGED_COLUMNS.key)}`,
     ...[...profile.fields].map(([name, t]) => {
-      const value = name === "identityMap" && idmType?.kind === "map" ? "idm.m" : SYSTEM_MANAGED.has(name) ? d.null(sqlTypeOfXdm(t)) : `rec.${d.ident(name)}`;
+      const value =
+        keptProfiles !== undefined
+          ? km(name)
+          : name === "identityMap" && idmType?.kind === "map"
+            ? "idm.m"
+            : SYSTEM_MANAGED.has(name)
+              ? d.null(sqlTypeOfXdm(t))
+              : `rec.${d.ident(name)}`;
       return `${d.cast(value, sqlTypeOfXdm(t))} AS ${d.ident(name)}`;
     }),
     `${d.cast(use.event === undefined ? "[]" : d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
     `${d.list([], STRING)} AS ${d.ident(ROW_SHAPE_NAMES.segments)}`,
-    `rec.pl_last AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
-    `coalesce(rec.pl_count, 0) AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
+    `${keptProfiles === undefined ? "rec.pl_last" : km(MERGED_COLUMNS.lastIngestTime)} AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
+    `${keptProfiles === undefined ? "coalesce(rec.pl_count, 0)" : km(MERGED_COLUMNS.recordCount)} AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
   ];
   const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
   if (parts > 1) {
@@ -311,11 +327,11 @@ export function mergeProfilesSql(
     }
   }
   for (let i = 0; i < parts; i++) {
-    statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql(i)}`);
+    if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql(i)}`);
     const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
-    for (const t of [ranked, ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
+    for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
   }
   if (parts > 1) for (const [name] of runInputs) statements.push(`DROP TABLE ${prefix}_${name}`);
   return statements;

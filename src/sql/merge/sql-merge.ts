@@ -49,6 +49,8 @@ export interface MergePolicyOptions {
   readonly use?: FieldUse;
   /** The number of runs the profiles are merged in (mergeProfilesSql); default: as many as the memory limit needs. */
   readonly parts?: number;
+  /** A table of the policy's merged profiles restored from a kept file (restoreMerged): only the events are listed onto them. */
+  readonly keptProfiles?: string;
 }
 
 export interface StageTime {
@@ -214,7 +216,7 @@ export class SqlMerge {
     const datasets = policyDatasets(this.sources, policy);
     await this.timed(`merge ${policy.id}`, async () => {
       const parts = options.parts ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
-      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts)) await this.session.run(s);
+      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts, options.keptProfiles)) await this.session.run(s);
     });
   }
 }
