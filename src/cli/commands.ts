@@ -33,7 +33,7 @@ const ENGINE: OptionSpec = {
 
 const EXPLAIN_SQL: OptionSpec = {
   type: "boolean",
-  description: "print every statement the job runs on DuckDB, in order, as a SQL script with each one's stage and time (instead of the summary)",
+  description: "print every statement the job runs on DuckDB, in order, as a SQL script with each one's stage and time (instead of the summary); a failed job's up to the one that failed",
 };
 
 const WORKERS: OptionSpec = {

@@ -20,8 +20,23 @@ export function jobEngineOf(args: ParsedArgs): { readonly engine?: JobEngine; re
 export function sqlScript(statements: readonly SqlStatement[]): string {
   return statements
     .map((s) => {
-      const head = `-- ${s.stage}${s.ms > 0 ? ` (${s.ms < 10 ? s.ms.toFixed(1) : Math.round(s.ms).toLocaleString("en-US")} ms)` : ""}`;
+      const time = s.ms > 0 ? `${s.ms < 10 ? s.ms.toFixed(1) : Math.round(s.ms).toLocaleString("en-US")} ms` : undefined;
+      const said = [time, s.failed === undefined ? undefined : `failed: ${s.failed}`].filter((x) => x !== undefined);
+      const head = `-- ${s.stage}${said.length > 0 ? ` (${said.join("; ")})` : ""}`;
       return s.note ? `${head}\n${s.sql.replace(/^/gm, "-- ")}\n` : `${head}\n${s.sql};\n`;
     })
     .join("\n");
+}
+
+/**
+ * `job`, and with `--explain-sql` the statements it ran printed even when it fails (up to the one that failed, marked
+ * so), before its error: what a user needs to see where a job stopped.
+ */
+export async function explainedOnFailure<T>(explain: boolean, statements: readonly SqlStatement[], out: (text: string) => void, job: Promise<T>): Promise<T> {
+  try {
+    return await job;
+  } catch (e) {
+    if (explain && statements.length > 0) out(sqlScript(statements));
+    throw e;
+  }
 }

@@ -175,6 +175,16 @@ describe("the DuckDB segment job", () => {
     expect(tmpEntries(dir)).toEqual([]);
   }, 120_000);
 
+  it("--explain-sql on a job that fails prints the statements it ran, the last marked failed with the engine's error, before the error", async () => {
+    const dir = sample();
+    const r = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql", "--memory", "1m", "--as-of", SAMPLE_AS_OF);
+    expect([r.status, r.stderr]).toEqual([1, expect.stringContaining("SQL-E003")]);
+    const heads = r.stdout.split("\n").filter((l) => l.startsWith("-- "));
+    expect(heads.length).toBeGreaterThan(1);
+    expect(heads.filter((h) => h.includes("failed: "))).toEqual([heads.at(-1)]);
+    expect(heads.at(-1)).toMatch(/; failed: Out of Memory Error: /);
+  }, 120_000);
+
   it("writes the same snapshot and metrics with 1 and 4 threads, without and with a memory limit", async () => {
     const dir = sample();
     const job = await runSegmentJob(openSandbox(dir), { asOf, statusModel: "current", engine: "duckdb", workers: 4, memoryBytes: 256 * 2 ** 20 });

@@ -6,7 +6,7 @@ import { requireString, UsageError, type CommandRun } from "../command.js";
 import { cancelOnInterrupt } from "../interrupt.js";
 import { printExport, printExportWarnings, printJson } from "../print.js";
 import { progressReporter } from "../progress.js";
-import { jobEngineOf, sqlScript } from "../sql-script.js";
+import { explainedOnFailure, jobEngineOf, sqlScript } from "../sql-script.js";
 import type { SqlStatement } from "../../sql/jobs/engine-session.js";
 
 export const run: CommandRun = async (args, io) => {
@@ -19,10 +19,11 @@ export const run: CommandRun = async (args, io) => {
   const statements: SqlStatement[] = [];
   const progress = progressReporter("export job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const result = await runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
+  const running = runExportJob(sandbox, body, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });
+  const result = await explainedOnFailure(explain, statements, (text) => io.out(text), running);
   printExportWarnings(io, result);
   if (explain) {
     io.out(sqlScript(statements));

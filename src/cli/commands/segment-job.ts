@@ -2,7 +2,7 @@
 import { findSegment } from "../../engine/evaluate.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
 import type { SqlStatement } from "../../sql/jobs/engine-session.js";
-import { jobEngineOf, sqlScript } from "../sql-script.js";
+import { explainedOnFailure, jobEngineOf, sqlScript } from "../sql-script.js";
 import { parseSegmentJobRequest } from "../../segment/segment-job-list.js";
 import { asOfOf, memoryOf, requestOf, sandboxOf, statusModelOf, stringOption, workersOf } from "../args.js";
 import type { CommandRun } from "../command.js";
@@ -23,10 +23,11 @@ export const run: CommandRun = async (args, io) => {
   const statements: SqlStatement[] = [];
   const progress = progressReporter("segment job");
   const interrupt = cancelOnInterrupt(sandbox.dir, progress.onProgress);
-  const job = await runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
+  const running = runSegmentJob(sandbox, { ...options, onProgress: interrupt.onProgress, ...(explain ? { onSql: (s: SqlStatement) => statements.push(s) } : {}) }).finally(() => {
     interrupt.dispose();
     progress.done();
   });
+  const job = await explainedOnFailure(explain, statements, (text) => io.out(text), running);
   if (explain) {
     io.out(sqlScript(statements));
     io.err(`segment job ${job.id}: ${job.status}`);

@@ -24,6 +24,8 @@ export interface SqlStatement {
   readonly sql: string;
   readonly ms: number;
   readonly note?: boolean;
+  /** The engine's error, first line, when the statement failed (the job's last). */
+  readonly failed?: string;
 }
 
 export interface EngineOptions {
@@ -116,6 +118,7 @@ export class EngineSession implements SqlSession {
       // The statement still runs after a cancel: stop it, and wait for it so the connection can be closed.
       this.connection.interrupt();
       await task.catch(() => undefined);
+      if (sql !== undefined) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, failed: firstLine(e), ...(note ? { note } : {}) });
       throw this.failure(e);
     }
   }
