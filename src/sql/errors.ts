@@ -22,6 +22,14 @@ export const SQL_ERROR_CODES = {
 
 export type SqlErrorCode = (typeof SQL_ERROR_CODES)[keyof typeof SQL_ERROR_CODES];
 
+/** DuckDB's own out-of-memory message starts so. */
+export const OUT_OF_MEMORY = /out of memory|could not allocate/i;
+
+/** Whether `e` is the engine running out of memory: DuckDB's error, or ours made of it (SQL-E003). */
+export function outOfMemory(e: unknown): boolean {
+  return e instanceof ProfileLabError ? e.code === "SQL-E003" : OUT_OF_MEMORY.test(e instanceof Error ? e.message : String(e));
+}
+
 /** A PQL expression (or part of one) that cannot be compiled to SQL; `span` points at the PQL node. */
 export class SqlCompileError extends ProfileLabError {
   override readonly name: string = "SqlCompileError";

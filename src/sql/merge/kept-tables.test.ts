@@ -53,6 +53,19 @@ describe("tables kept in a DuckDB file", () => {
     for (const r of readers) expect(await contents(r)).toEqual(await contents(from));
   });
 
+  it("running out of memory while copying in is the job's failure, not damage: it is thrown and the file stays whole", async () => {
+    const file = join(dir, "oom.duckdb");
+    const from = await withRows(400_000);
+    await keepTables(from, file, KEPT, 3);
+    // No temporary folder: DuckDB cannot spill, so 4 MiB cannot hold the copy.
+    const small = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "4MiB", temp_directory: "" });
+    instances.push(small);
+    await expect(restoreTables(await DuckDbSession.open(await small.connect()), file, TABLES)).rejects.toThrow(/Out of Memory/);
+    const to = await session();
+    expect(await restoreTables(to, file, TABLES)).toBe(3);
+    expect(await contents(to)).toEqual(await contents(from));
+  });
+
   it("a file that is not a whole database is not used", async () => {
     const file = join(dir, "c.duckdb");
     writeFileSync(file, "garbage".repeat(4096));

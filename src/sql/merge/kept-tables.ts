@@ -18,6 +18,7 @@ import { basename, dirname, join } from "node:path";
 import { JobCancelledError } from "../../engine/job-progress.js";
 import { alive } from "../../store/job-control.js";
 import { DUCKDB } from "../duckdb.js";
+import { outOfMemory } from "../errors.js";
 import type { SqlSession } from "./session.js";
 
 /** The names the file is attached as, while read and while written. */
@@ -34,7 +35,7 @@ const q = (s: string): string => DUCKDB.string(s);
 /**
  * Copies `tables` in from `file` as temporary tables of the same names; returns the number kept with them, or
  * undefined when there is no such file or it cannot be read whole (nothing copied is then relied on: the caller
- * builds every table anew, replacing any copied).
+ * builds every table anew, replacing any copied). Running out of memory (or a cancel) stops the job instead.
  */
 export async function restoreTables(session: SqlSession, file: string, tables: readonly string[]): Promise<number | undefined> {
   if (!existsSync(file)) return undefined;
@@ -48,7 +49,8 @@ export async function restoreTables(session: SqlSession, file: string, tables: r
       await session.run(`DETACH ${READ}`);
     }
   } catch (e) {
-    if (e instanceof JobCancelledError) throw e;
+    // Running out of memory while copying is the job's failure, not damage: the file stays for a job with more.
+    if (e instanceof JobCancelledError || outOfMemory(e)) throw e;
     return undefined;
   }
 }
