@@ -7,9 +7,10 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { checkedWhile } from "../../engine/job-progress.js";
+import { checkedWhile, JobCancelledError } from "../../engine/job-progress.js";
 import { ProfileLabError } from "../../xdm/errors.js";
 import { DUCKDB } from "../duckdb.js";
+import { OUT_OF_MEMORY } from "../errors.js";
 import { DuckDbSession } from "../merge/duckdb-session.js";
 import type { AppendColumn, SqlSession } from "../merge/session.js";
 
@@ -42,6 +43,8 @@ export interface EngineOptions {
 /** An engine error's message (DuckDB puts its pointer into the SQL on the lines after the first). */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.trim();
+/** How a statement's trace says it failed: the engine's first line, or that the job was cancelled while it ran. */
+const failedAs = (e: unknown): string => (e instanceof JobCancelledError ? "cancelled" : firstLine(e));
 
 /**
  * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets. The limit bounds DuckDB's buffers
@@ -60,9 +63,6 @@ export function duckDbConfig(options: { readonly threads?: number; readonly memo
   if (options.memoryBytes !== undefined) config["memory_limit"] = `${Math.max(1, Math.floor(duckDbMemoryBytes(options.memoryBytes) / 2 ** 20))}MiB`;
   return config;
 }
-
-/** DuckDB's own out-of-memory message starts so. */
-const OUT_OF_MEMORY = /out of memory|could not allocate/i;
 
 export class EngineSession implements SqlSession {
   /** What the job is doing, for an engine error's message (`merging profiles of merge policy …`). */
@@ -118,7 +118,7 @@ export class EngineSession implements SqlSession {
       // The statement still runs after a cancel: stop it, and wait for it so the connection can be closed.
       this.connection.interrupt();
       await task.catch(() => undefined);
-      if (sql !== undefined) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, failed: firstLine(e), ...(note ? { note } : {}) });
+      if (sql !== undefined) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, failed: failedAs(e), ...(note ? { note } : {}) });
       throw this.failure(e);
     }
   }
@@ -133,7 +133,7 @@ export class EngineSession implements SqlSession {
 
   intChunks(sql: string): AsyncIterable<Int32Array[]> {
     this.onStatement?.({ stage: this.stage, sql: `read into JavaScript (identity components: a union-find over these ids):\n${sql}`, ms: 0, note: true });
-    return this.session.intChunks(sql);
+    return this.streamed(sql, this.session.intChunks(sql), false);
   }
 
   appendInts(table: string, columns: readonly Int32Array[]): Promise<void> {
@@ -156,8 +156,11 @@ export class EngineSession implements SqlSession {
     return this.streamed(sql, this.session.rowChunks(sql, size));
   }
 
-  /** A streamed result of `sql` under the job's checkpoint between chunks, its failure coded, its time traced at the end. */
-  private async *streamed<T>(sql: string, chunks: AsyncIterable<T>): AsyncIterable<T> {
+  /**
+   * A streamed result of `sql` under the job's checkpoint between chunks, its failure coded and traced, its time
+   * traced at the end (unless the caller traced it before).
+   */
+  private async *streamed<T>(sql: string, chunks: AsyncIterable<T>, traceAtEnd = true): AsyncIterable<T> {
     const start = performance.now();
     try {
       for await (const chunk of chunks) {
@@ -165,9 +168,10 @@ export class EngineSession implements SqlSession {
         yield chunk;
       }
     } catch (e) {
+      this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, failed: failedAs(e) });
       throw this.failure(e);
     }
-    this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
+    if (traceAtEnd) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start });
   }
 
   note(what: string): void {
