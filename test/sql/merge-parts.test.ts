@@ -88,9 +88,11 @@ describe("the merge in runs", () => {
       await session.run(`CREATE OR REPLACE TEMP TABLE kept AS SELECT * EXCLUDE ("xEvent") FROM whole`);
       const whole = await digest("whole");
       expect(Number(whole["n"])).toBeGreaterThan(1000);
+      const columns = async (table: string): Promise<unknown> => session.rows(`SELECT column_name, column_type FROM (DESCRIBE ${table})`);
       for (const parts of [1, 4]) {
         await merge.mergePolicy(policy, "t", { parts, keptProfiles: "kept" });
         expect(await digest("t")).toEqual(whole);
+        expect(await columns("t")).toEqual(await columns("whole"));
       }
       const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3, "kept");
       expect(statements.filter((s) => new RegExp(`\\b${RECORDS_VIEW}\\b`).test(s))).toEqual([]);

@@ -194,6 +194,8 @@ export function mergeProfilesSql(
   parts = 1,
   keptProfiles?: string,
 ): string[] {
+  // Kept profiles are merged with every field and identity (SqlMerge.keepMerged): a merge that reads fewer would differ.
+  if (keptProfiles !== undefined && (use.profile !== true || !use.identities)) throw new Error("kept merged profiles serve only a merge of every profile field and identity");
   const conventions = sources.conventions;
   const included = policyDatasets(sources, policy);
   const pdg = policy.identityGraph.type === "pdg";
