@@ -329,7 +329,9 @@ function writeUtf8(buf: Utf8Buffer, at: number, s: string): number {
 
 /**
  * A string column written one value at a time straight into its UTF-8 buffer, for builders that make values
- * in row order (no array of the values, no second pass): the Data is `columnData`'s for the same strings.
+ * in row order (no array of the values, no second pass): the Data is `columnData`'s for the same strings. Meant for
+ * flat strings (literals, slices): ASCII is copied by charCodeAt, which flattens a concatenated string first
+ * (buildUtf8 writes natively for that reason).
  */
 export class Utf8Column {
   private bytes: Utf8Buffer;
