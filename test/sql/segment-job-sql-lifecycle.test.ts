@@ -175,14 +175,19 @@ describe("the DuckDB segment job", () => {
     expect(tmpEntries(dir)).toEqual([]);
   }, 120_000);
 
-  it("--explain-sql on a job that fails prints the statements it ran, the last marked failed with the engine's error, before the error", async () => {
+  it("--explain-sql on a job that fails prints the statements it ran, the failing one marked with the engine's error, before the error; out of memory on 2 threads it was run again on one", async () => {
     const dir = sample();
-    const r = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql", "--memory", "1m", "--as-of", SAMPLE_AS_OF);
+    const r = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql", "--memory", "1m", "--workers", "2", "--as-of", SAMPLE_AS_OF);
     expect([r.status, r.stderr]).toEqual([1, expect.stringContaining("SQL-E003")]);
-    const heads = r.stdout.split("\n").filter((l) => l.startsWith("-- "));
-    expect(heads.length).toBeGreaterThan(1);
-    expect(heads.filter((h) => h.includes("failed: "))).toEqual([heads.at(-1)]);
-    expect(heads.at(-1)).toMatch(/; failed: Out of Memory Error: /);
+    const blocks = r.stdout.split("\n\n").map((b) => b.trim()).filter((b) => b !== "");
+    expect(blocks.length).toBeGreaterThan(3);
+    const [attempt, note, retry] = blocks.slice(-3);
+    // The statement that ran out of memory, the note that it runs again on one thread, and the same statement failing again.
+    expect(attempt).toMatch(/^-- .*; failed: Out of Memory Error: /);
+    expect(note).toContain("out of memory on 2 threads: the statement runs again on one");
+    expect(retry).toMatch(/^-- .*; failed: Out of Memory Error: /);
+    expect(retry!.split("\n").slice(1)).toEqual(attempt!.split("\n").slice(1));
+    expect(blocks.slice(0, -3).filter((b) => b.includes("failed: "))).toEqual([]);
   }, 120_000);
 
   it("writes the same snapshot and metrics with 1 and 4 threads, without and with a memory limit", async () => {

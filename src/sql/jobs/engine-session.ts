@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { checkedWhile, JobCancelledError } from "../../engine/job-progress.js";
 import { ProfileLabError } from "../../xdm/errors.js";
 import { DUCKDB } from "../duckdb.js";
-import { OUT_OF_MEMORY } from "../errors.js";
+import { OUT_OF_MEMORY, outOfMemory } from "../errors.js";
 import { DuckDbSession } from "../merge/duckdb-session.js";
 import type { AppendColumn, SqlSession } from "../merge/session.js";
 
@@ -74,6 +74,8 @@ export class EngineSession implements SqlSession {
     private readonly session: DuckDbSession,
     private readonly tempDir: string,
     private readonly memoryBytes: number | undefined,
+    /** DuckDB's thread count. */
+    private readonly threads: number,
     /** Called while a statement runs (every 250 ms): throws or rejects to cancel the job. */
     private readonly check: () => void | Promise<void>,
     private readonly onStatement: ((statement: SqlStatement) => void) | undefined,
@@ -87,7 +89,8 @@ export class EngineSession implements SqlSession {
       const connection = await instance.connect();
       const session = await DuckDbSession.open(connection);
       for (const sql of DUCKDB.prelude()) options.onStatement?.({ stage: "starting", sql, ms: 0 });
-      return new EngineSession(instance, connection, session, options.tempDir, options.memoryBytes, check, options.onStatement);
+      const [threads] = await session.rows("SELECT current_setting('threads') AS n");
+      return new EngineSession(instance, connection, session, options.tempDir, options.memoryBytes, Number(threads!["n"]), check, options.onStatement);
     } catch (e) {
       instance?.closeSync();
       rmSync(options.tempDir, { recursive: true, force: true });
@@ -123,12 +126,32 @@ export class EngineSession implements SqlSession {
     }
   }
 
+  /**
+   * Statement `sql` (`work`), run again on one thread when it ran out of memory on several: DuckDB's working memory
+   * grows with its threads (the merge's first run input at 1M persons in 300 MiB fails on 2 threads and fits on 1,
+   * bench/RESULTS.md), and no output depends on the thread count. A failed statement is rolled back whole.
+   */
+  private async retried<T>(sql: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.guarded(sql, work);
+    } catch (e) {
+      if (this.threads <= 1 || !outOfMemory(e)) throw e;
+      this.note(`out of memory on ${this.threads} threads: the statement runs again on one`);
+      await this.session.run("SET threads = 1");
+      try {
+        return await this.guarded(sql, work);
+      } finally {
+        await this.session.run(`SET threads = ${this.threads}`);
+      }
+    }
+  }
+
   run(sql: string): Promise<void> {
-    return this.guarded(sql, () => this.session.run(sql));
+    return this.retried(sql, () => this.session.run(sql));
   }
 
   rows(sql: string): Promise<Array<Record<string, unknown>>> {
-    return this.guarded(sql, () => this.session.rows(sql));
+    return this.retried(sql, () => this.session.rows(sql));
   }
 
   intChunks(sql: string): AsyncIterable<Int32Array[]> {
