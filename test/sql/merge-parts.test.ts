@@ -55,12 +55,12 @@ describe("the merge in runs", () => {
     expect(statements.slice(-3)).toEqual(["DROP TABLE pl_t_rin", "DROP TABLE pl_t_ein", "DROP TABLE pl_t_eim"]);
   });
 
-  it("reads the datasets once whatever the number of runs: each run reads its range of the tables made first", () => {
+  it("reads each dataset view once whatever the number of runs, into a table of its own: each run reads its range of the tables made from them", () => {
     const policy = sandbox.policies.all()[0]!;
     const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3);
     const reads = (s: string): boolean => [RECORDS_VIEW, EVENTS_VIEW].some((view) => new RegExp(`\\b${view}\\b`).test(s));
     const firstRun = statements.findIndex((s) => s.startsWith("CREATE OR REPLACE TEMP TABLE pl_t_ranked "));
-    expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TEMP TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rin", "pl_t_ein", "pl_t_eim"]);
+    expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TEMP TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rsrc", "pl_t_esrc"]);
     expect(statements.slice(firstRun).filter(reads)).toEqual([]);
     for (const table of ["rin", "ein", "eim"]) expect(statements.filter((s) => new RegExp(`FROM pl_t_${table} WHERE pl_part = 2\\b`).test(s)).length).toBeGreaterThan(0);
   });

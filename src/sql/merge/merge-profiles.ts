@@ -250,21 +250,25 @@ export function mergeProfilesSql(
   // The policy's records (merged columns, profile, primary identity), events (listed event, times) and the distinct
   // identityMaps of each profile's events (a profile's events repeat the same few: each once, at its first event,
   // gives the same first sights as every event's), of run `i`: straight from the datasets in one run, else from the
-  // tables made once (`runInputs`).
-  const recordsSql = `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim FROM ${RECORDS_VIEW} AS r JOIN ${fk} AS fk ON fk.pl_seq = r.pl_seq`;
+  // tables made once (`runInputs`), from `recordsFrom` and `eventsFrom` joined to `keys` (pl_seq, pk, prim, and the
+  // run as pl_part when `part`).
   const eventType = sources.eventType;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventsSql = `SELECT fk.pk, ${eventStruct} AS ev, e.pl_ts, e.pl_seq FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq`;
-  const eventMapsSql =
-    idmType?.kind === "map"
-      ? `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ` +
-        `${kept(eventType.fields.has("identityMap") ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)))} AS m ` +
-        `FROM ${EVENTS_VIEW} AS e JOIN ${fk} AS fk ON fk.pl_seq = e.pl_seq GROUP BY fk.pk, m`
-      : undefined;
-  const runInputs: Array<readonly [string, string]> = keptProfiles === undefined ? [["rin", recordsSql]] : [];
-  if (use.event !== undefined) runInputs.push(["ein", eventsSql]);
-  if (eventMapsSql !== undefined && keptProfiles === undefined) runInputs.push(["eim", eventMapsSql]);
+  const eventMap = eventType.fields.has("identityMap");
+  const inputsFrom = (recordsFrom: string, eventsFrom: string, keys: string, part: boolean): Array<readonly [string, string]> => {
+    const withPart = part ? ", fk.pl_part" : "";
+    const joined = (alias: string): string => `JOIN ${keys} AS fk ON fk.pl_seq = ${alias}.pl_seq`;
+    const list: Array<readonly [string, string]> = [];
+    if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${joined("r")}`]);
+    if (use.event !== undefined) list.push(["ein", `SELECT fk.pk, ${eventStruct} AS ev, e.pl_ts, e.pl_seq${withPart} FROM ${eventsFrom} AS e ${joined("e")}`]);
+    if (idmType?.kind === "map" && keptProfiles === undefined) {
+      const m = kept(eventMap ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
+      list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${joined("e")} GROUP BY fk.pk, m`]);
+    }
+    return list;
+  };
+  const runInputs = inputsFrom(RECORDS_VIEW, EVENTS_VIEW, fk, false);
   const inputs = new Map(runInputs);
   const input = (name: string, i: number): string => (parts === 1 ? `(${inputs.get(name)!})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
   const records = (i: number): string => input("rin", i);
@@ -324,9 +328,21 @@ export function mergeProfilesSql(
   ];
   const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
   if (parts > 1) {
-    for (const [name, sql] of runInputs) {
-      statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${name} AS SELECT x.*, p.pl_part FROM (${sql}) AS x JOIN ${pk} AS p ON p.pk = x.pk ORDER BY p.pl_part`);
-    }
+    // The datasets' rows read into tables of their own first (each view once), then joined to one table of rows'
+    // profiles and runs and sorted by run: reading, casting, joining and sorting in one statement ran out of memory
+    // where the steps did not (the events of 1M persons in 300 MiB, bench/RESULTS.md).
+    const keys = `${prefix}_sp`;
+    const recordRows = `${prefix}_rsrc`;
+    const eventRows = `${prefix}_esrc`;
+    const stored = inputsFrom(recordRows, eventRows, keys, true);
+    const readsRecords = stored.some(([name]) => name === "rin");
+    const readsEvents = stored.some(([name]) => name !== "rin");
+    const eventColumns = new Set(["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n)), ...(eventMap ? [d.ident("identityMap")] : [])]);
+    statements.push(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
+    if (readsRecords) statements.push(`CREATE OR REPLACE TEMP TABLE ${recordRows} AS SELECT * FROM ${RECORDS_VIEW}`);
+    if (readsEvents) statements.push(`CREATE OR REPLACE TEMP TABLE ${eventRows} AS SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`);
+    for (const [name, sql] of stored) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
+    for (const t of [keys, ...(readsRecords ? [recordRows] : []), ...(readsEvents ? [eventRows] : [])]) statements.push(`DROP TABLE ${t}`);
   }
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql(i)}`);
