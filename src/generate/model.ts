@@ -238,18 +238,23 @@ export function makeDevice(rng: Rng, slot: number): Device {
   return { ecid: makeEcid(rng, slot), type, browser: browser.name, browserVersion: rng.pick(browser.versions) };
 }
 
-/** `new Date(ms).toISOString().slice(0, 10)`, from a cache by day (birth and join dates: a few tens of thousands of days). */
-export function isoDate(ms: number): string {
-  const day = Math.floor(ms / DAY);
-  let date = DATES.get(day);
-  if (date === undefined) {
-    if (DATES.size >= 100_000) DATES.clear();
-    date = new Date(day * DAY).toISOString().slice(0, 10);
-    DATES.set(day, date);
+/** Day number → "YYYY-MM-DD" (birth, join and event dates fall on a few tens of thousands of days). */
+const DAY_TEXT = new Map<number, string>();
+
+function dayText(day: number): string {
+  let text = DAY_TEXT.get(day);
+  if (text === undefined) {
+    if (DAY_TEXT.size >= 100_000) DAY_TEXT.clear();
+    text = new Date(day * DAY).toISOString().slice(0, 10);
+    DAY_TEXT.set(day, text);
   }
-  return date;
+  return text;
 }
-const DATES = new Map<number, string>();
+
+/** `new Date(ms).toISOString().slice(0, 10)`, from the cache by day. */
+export function isoDate(ms: number): string {
+  return dayText(Math.floor(ms / DAY));
+}
 
 /**
  * The batch a record or event was ingested in: one per dataset (a `DatasetKey`, or a config dataset's key) and bucket (a day for record datasets, an
@@ -279,20 +284,12 @@ export function batchFor(ctx: GenContext, dataset: string, kind: string, bucket:
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
-/** Day number → "YYYY-MM-DDT" (the generator's instants fall on a few hundred distinct days). */
-const DAY_PREFIX = new Map<number, string>();
 const MAX_ISO_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
 
 /** `new Date(ms).toISOString()`, several times faster for integral instants from 1970 to 9999. */
 export function isoTime(ms: number): string {
   if (!Number.isSafeInteger(ms) || ms < 0 || ms >= MAX_ISO_MS) return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY);
-  let prefix = DAY_PREFIX.get(day);
-  if (prefix === undefined) {
-    if (DAY_PREFIX.size >= 100_000) DAY_PREFIX.clear();
-    prefix = new Date(day * DAY).toISOString().slice(0, 11);
-    DAY_PREFIX.set(day, prefix);
-  }
   let r = ms - day * DAY;
   const milli = r % 1000;
   r = (r - milli) / 1000;
@@ -300,7 +297,7 @@ export function isoTime(ms: number): string {
   r = (r - second) / 60;
   const minute = r % 60;
   const hour = (r - minute) / 60;
-  return `${prefix}${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${THREE_DIGITS[milli]}Z`;
+  return `${dayText(day)}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${THREE_DIGITS[milli]}Z`;
 }
 
 /** Ingest time of a record dataset row: a daily batch (hour 1–21 of that day) plus up to 20 minutes. */
