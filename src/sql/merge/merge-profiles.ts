@@ -177,8 +177,8 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
  * fits DuckDB's memory limit however large the data (the identityMap union of 100k persons alone took 2.3 GB in one
  * statement). Every aggregate is per profile and each run is appended in profile order, so the table is the same
  * rows in the same order for any `parts`. The policy's records and events are then read from the datasets once,
- * into tables sorted by run, so that a run reads its own range (reading the datasets per run read them `parts`
- * times, each time converting every value).
+ * into tables of their own, and joined to their profiles' runs into tables sorted by run, so that a run reads its own
+ * range (reading the datasets per run read them `parts` times, each time converting every value).
  *
  * With `keptProfiles`, a table of the policy's profiles merged before over the same data with every profile field and
  * no events (SqlMerge.keepMerged), only the events are listed: the records are not read, the profile fields are its own.
@@ -249,9 +249,9 @@ export function mergeProfilesSql(
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
   // The policy's records (merged columns, profile, primary identity), events (listed event, times) and the distinct
   // identityMaps of each profile's events (a profile's events repeat the same few: each once, at its first event,
-  // gives the same first sights as every event's), of run `i`: straight from the datasets in one run, else from the
-  // tables made once (`runInputs`), from `recordsFrom` and `eventsFrom` joined to `keys` (pl_seq, pk, prim, and the
-  // run as pl_part when `part`).
+  // gives the same first sights as every event's), of run `i`: straight from the datasets in one run (`runInputs`),
+  // else from the tables made once below. Each from `recordsFrom` and `eventsFrom` joined to `keys` (pl_seq, pk, prim,
+  // and the run as pl_part when `part`).
   const eventType = sources.eventType;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
