@@ -22,6 +22,8 @@ export interface DuckDbJobOptions {
   readonly checkpoint: Checkpoint<StageProgress>;
   /** Called with every statement the job runs, in order (`--explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
+  /** The number of runs of profiles the work takes whatever `memoryBytes` says (SqlMergeOptions.runs): tests of runs on small data. */
+  readonly runs?: number;
 }
 
 /** Runs `work` on the job's DuckDB with the data read and linked; `stage` is what progress says while it runs statements. */
@@ -56,7 +58,11 @@ export async function onDuckDb<T>(
     where.rows = 0;
     await checkpoint({ stage: "reading", ...where, step: READING });
     const sources = mergeSourcesOf(sandbox);
-    const prepare = { keep: keptFiles(sandbox, sources), ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }) };
+    const prepare = {
+      keep: keptFiles(sandbox, sources),
+      ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
+      ...(options.runs === undefined ? {} : { runs: options.runs }),
+    };
     return await work(session, await SqlMerge.prepare(session, sources, prepare));
   } finally {
     session.close();

@@ -55,6 +55,8 @@ export interface SegmentJobOptions {
   readonly engine?: JobEngine;
   /** The DuckDB engine only: called with every statement the job runs, in order (`segment-job --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
+  /** The DuckDB engine only: the number of runs of profiles the merge and the segment pass take (default: as `memoryBytes` needs). For tests of runs on small data. */
+  readonly runs?: number;
   /**
    * A job `createSegmentJob` recorded as NEW for these options (a server's queued job): the run adopts it
    * instead of recording a new one.
@@ -164,6 +166,7 @@ function evaluateOnDuckDb(
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
     ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
+    ...(options.runs === undefined ? {} : { runs: options.runs }),
     checkpoint,
   });
 }

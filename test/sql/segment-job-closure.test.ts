@@ -87,9 +87,11 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     expect(refusals).toEqual(BY_ID.map((s) => [s.id, s.refusal, true]));
   });
 
-  it("give the reference's memberships and metrics run after run", async () => {
-    const t = twins(sandbox(), scratch, "closure");
-    const options = { statusModel: "current" } as const;
+  // In 3 runs of profiles the merge and the pass (SQL and closure) each take a run at a time (SegmentJobOptions.runs).
+  it.each([undefined, 3])("give the reference's memberships and metrics run after run (runs: %s)", async (runs) => {
+    const t = twins(sandbox(), scratch, `closure-${runs}`);
+    const stages = new Set<string>();
+    const options = { statusModel: "current", ...(runs === undefined ? {} : { runs, onSql: (s: SqlStatement) => stages.add(s.stage) }) } as const;
     await runBoth(t, { ...options, asOf: T0 });
     // c2 turns gold; a purchase stitches ECID e2 to c2; time passes.
     for (const to of [t.reference, t.sql]) {
@@ -101,6 +103,10 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     // Every refused segment has members at some point, so the comparison is not one of empty sets.
     expect(Object.entries(members).filter(([, n]) => n > 0).map(([id]) => id)).toEqual(expect.arrayContaining(["tier-pattern", "address-get", "if-types", "case-keys", "recent-buyers", "gold-pattern", "pattern-ca", "ny-or-if"]));
     expect((await runBoth(t, { ...options, asOf: T0 + 10 * DAY, statusModel: "legacy" })).lines).toBeGreaterThan(2);
+    if (runs !== undefined) {
+      expect(stages).toContain("evaluating the segments of merge policy pdg (run 3 of 3)");
+      expect(stages).toContain("evaluating the segments of merge policy pdg that SQL does not express (run 3 of 3), with the closure compiler over DuckDB's rows");
+    }
   }, 300_000);
 
   it("give the reference's memberships and metrics on a generated Parquet sandbox whose data grows", async () => {

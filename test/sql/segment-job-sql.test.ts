@@ -35,21 +35,24 @@ describe("the segment job on DuckDB gives the reference's memberships and metric
   }, 600_000);
 
   // One sandbox per format: segment-job-differential.test.ts runs twenty more generated ones that grow as these do.
+  // The third in 5 runs of profiles (SegmentJobOptions.runs: the merge and the segment pass a run at a time).
   it.each([
-    [1, "jsonl"],
-    [2, "parquet"],
-  ] as const)("on a generated sandbox whose data grows between runs (seed %i, %s)", async (seed, format) => {
+    [1, "jsonl", undefined],
+    [2, "parquet", undefined],
+    [3, "parquet", 5],
+  ] as const)("on a generated sandbox whose data grows between runs (seed %i, %s, runs: %s)", async (seed, format, runs) => {
     const dir = join(scratch, `generated-${seed}`);
     await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 200 });
     const t = twins(dir, scratch, `generated-${seed}`);
     // First run on part of the data; then on all of it: identities link, profiles stitch.
     const growData = firstPartOnly(t);
-    await runBoth(t, { asOf: T0, statusModel: "current" });
+    const inRuns = runs === undefined ? {} : { runs };
+    await runBoth(t, { asOf: T0, statusModel: "current", ...inRuns });
     growData();
-    expect((await runBoth(t, { asOf: T0 + 2 * DAY, statusModel: "current" })).lines).toBeGreaterThan(50);
+    expect((await runBoth(t, { asOf: T0 + 2 * DAY, statusModel: "current", ...inRuns })).lines).toBeGreaterThan(50);
     // Some segments only: the others' entries are carried as they are.
     const some = openSandbox(dir).segments.slice(0, 2).map((c) => c.definition.id);
-    await runBoth(t, { asOf: T0 + 40 * DAY, statusModel: "legacy", segmentIds: some });
+    await runBoth(t, { asOf: T0 + 40 * DAY, statusModel: "legacy", segmentIds: some, ...inRuns });
   }, 600_000);
 
   const conventions = [{}, { lastQualificationTime: "everyRun" }, { exitedRetention: "keep" }];

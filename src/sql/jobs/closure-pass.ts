@@ -69,9 +69,14 @@ export interface ClosureRunOptions {
   readonly idsByName: ReadonlyMap<string, string>;
 }
 
+/** Creates CLOSURE_TABLE, empty, for the decisions of `pass` (runClosurePass appends them). */
+export async function createClosureTable(session: SqlSession, pass: ClosurePass): Promise<void> {
+  await session.run(`CREATE OR REPLACE TEMP TABLE ${CLOSURE_TABLE} (kid BIGINT${pass.indexes.map((_, j) => `, c${j} BOOLEAN`).join("")})`);
+}
+
 /**
- * Fills CLOSURE_TABLE with the decisions for every row of `rows` (the pass's view of the merged profiles), keyed
- * by the profile's key id from `profiles` (pkey, kid).
+ * Appends to CLOSURE_TABLE (createClosureTable) the decisions for every row of `rows` (the pass's view of the merged
+ * profiles, or of one run of them), keyed by the profile's key id from `profiles` (pkey, kid).
  */
 export async function runClosurePass(session: SqlSession, pass: ClosurePass, rows: string, profiles: string, options: ClosureRunOptions): Promise<void> {
   const names = [...pass.profile.fields.keys()];
@@ -80,7 +85,6 @@ export async function runClosurePass(session: SqlSession, pass: ClosurePass, row
   const select =
     `SELECT p.kid, r.${segments}, ${events}${names.map((n) => `, r.${d.ident(n)}`).join("")} ` +
     `FROM ${d.ident(rows)} AS r JOIN ${d.ident(profiles)} AS p ON p.pkey = r.${d.ident(MERGED_COLUMNS.key)}`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${CLOSURE_TABLE} (kid BIGINT${pass.indexes.map((_, j) => `, c${j} BOOLEAN`).join("")})`);
   const { now, idsByName } = options;
   // The decisions are kept until the rows are all read (a few bytes a profile; the rows themselves are not kept):
   // DuckDB ends a streamed result when its connection runs another statement, so nothing is appended before.

@@ -26,7 +26,7 @@ import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
-import { CLOSURE_TABLE, closureColumns, closurePass, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
+import { CLOSURE_TABLE, closureColumns, closurePass, createClosureTable, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
 import { ALL_COMPONENTS, KEPT_PROFILES, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
@@ -75,6 +75,21 @@ function entryJson(status: string, lqtText: string, version: string): string {
   return `'{"status":' || to_json(${status}) || ',"lastQualificationTime":' || to_json(${lqtText}) || ',"version":' || to_json(${version}) || '}'`;
 }
 
+/** The last place in profile order of the policy's profiles (0 for none). */
+async function lastOrder(session: EngineSession): Promise<number> {
+  const [row] = await session.rows(`SELECT coalesce(max(ord), 0) AS n FROM pl_prof`);
+  return Number(row!["n"]);
+}
+
+/**
+ * `parts` ranges (after, through] of places in profile order that cover 1…`last`, nearly equal; one run is the
+ * whole table (undefined: no range).
+ */
+export function profileRuns(last: number, parts: number): Array<readonly [number, number] | undefined> {
+  if (parts <= 1) return [undefined];
+  return Array.from({ length: parts }, (_, i) => [Math.floor((i * last) / parts), Math.floor(((i + 1) * last) / parts)] as const);
+}
+
 /**
  * One policy's run. `merged` is its merged-profiles table; `graph` the component table of its identity graph
  * (pdg) — a profile's identities are its key and the ids labelled with it; under `none` only its key.
@@ -86,6 +101,7 @@ async function runPolicy(
   plan: SegmentPlan,
   merged: string,
   graph: string | undefined,
+  parts: number,
   options: SqlSegmentOptions,
   counters: SegmentCounters,
 ): Promise<{ profiles: number; excluded: number }> {
@@ -106,20 +122,33 @@ async function runPolicy(
     ` UNION ALL SELECT e.* FROM (SELECT arg_max({${columns.map((c) => `'${c}': ${c}`).join(", ")}}, {'t': lqtText, 'k': -kid}) AS e FROM pl_owned AS o WHERE NOT own ` +
     `AND NOT EXISTS (SELECT 1 FROM pl_owned AS w WHERE w.own AND w.pkid = o.pkid AND w.segmentId = o.segmentId) GROUP BY pkid, segmentId)`;
   await session.run(`CREATE OR REPLACE TEMP TABLE pl_prior AS SELECT ${columns.join(", ")} FROM pl_owned WHERE own${graph === undefined ? "" : others}`);
-  // The row the segments read: xSegments is the ids of the segments the profile was in.
+  // What each profile was in before the run (xSegments: the ids of those segments), by its place in profile order.
   await session.run(
-    `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
-      `LEFT JOIN (SELECT any_value(pkey) AS key, list(segmentId) AS segs FROM pl_prior WHERE status IS DISTINCT FROM 'exited' GROUP BY pkid) AS i ON i.key = m.${KEY}`,
+    `CREATE OR REPLACE TEMP TABLE pl_insegs AS SELECT p.ord, list(r.segmentId) AS segs FROM pl_prior AS r JOIN pl_prof AS p ON p.kid = r.pkid ` +
+      `WHERE r.status IS DISTINCT FROM 'exited' GROUP BY p.ord ORDER BY p.ord`,
   );
   const stage = `evaluating the segments of merge policy ${policy.id}`;
-  session.stage = stage;
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass.sql}`);
   const closure = pass.closure;
-  if (closure !== undefined) {
-    session.stage = `${stage} that SQL does not express, with the closure compiler over DuckDB's rows`;
-    await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName });
-    session.stage = stage;
+  if (closure !== undefined) await createClosureTable(session, closure);
+  // In the merge's runs of consecutive profiles: a run's working set is its profiles' rows and events (the
+  // decorrelated event subqueries of all profiles at once did not fit where the merge did, bench/RESULTS.md). Each
+  // run is appended in profile order, so the table is the same for any number of runs.
+  const runs = profileRuns(await lastOrder(session), parts);
+  for (const [i, range] of runs.entries()) {
+    const within = (column: string): string => (range === undefined ? "" : ` WHERE ${column} > ${range[0]} AND ${column} <= ${range[1]}`);
+    const run = runs.length === 1 ? "" : ` (run ${i + 1} of ${runs.length})`;
+    session.stage = `${stage}${run}`;
+    await session.run(
+      `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
+        `LEFT JOIN (SELECT * FROM pl_insegs${within("ord")}) AS i ON i.ord = m.${ORDER}${within(`m.${ORDER}`)}`,
+    );
+    await session.run(i === 0 ? `CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
+    if (closure !== undefined) {
+      session.stage = `${stage} that SQL does not express${run}, with the closure compiler over DuckDB's rows`;
+      await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName });
+    }
   }
+  session.stage = stage;
   // The results by the profiles' key ids, which the transitions join on; the closure's decisions in their columns.
   await session.run(
     closure === undefined
@@ -269,11 +298,11 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     const pass = passes.get(policy)!;
     // Merged before over the same data (an earlier segment job kept them): only the events are listed again.
     const reused = await merge.restoreMerged(policy);
-    await merge.mergePolicy(policy, merged, { use: pass.use, ...(reused ? { keptProfiles: KEPT_PROFILES } : {}) });
+    const parts = await merge.mergePolicy(policy, merged, { use: pass.use, ...(reused ? { keptProfiles: KEPT_PROFILES } : {}) });
     if (reused) await session.run(`DROP TABLE ${KEPT_PROFILES}`);
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
-    const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, graph, options, counters);
+    const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, graph, parts, options, counters);
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });

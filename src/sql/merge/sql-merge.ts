@@ -26,6 +26,8 @@ export interface SqlMergeOptions {
   readonly keep?: KeptFiles;
   /** Copy the linked identities in from `keep.links` only, never write it: a query reads the sandbox's state, never changes it. */
   readonly keepReadOnly?: boolean;
+  /** The number of runs every policy's merge takes, whatever `memoryBytes` says (tests of runs on small data). */
+  readonly runs?: number;
 }
 
 /**
@@ -92,6 +94,7 @@ export class SqlMerge {
     private readonly method: ComponentMethod,
     private readonly memoryBytes: number | undefined,
     private readonly kept: KeptFiles | undefined,
+    private readonly runs: number | undefined,
   ) {}
 
   /**
@@ -102,7 +105,7 @@ export class SqlMerge {
   static async prepare(session: SqlSession, sources: MergeSources, options: SqlMergeOptions = {}): Promise<SqlMerge> {
     const dialect = options.dialect ?? DUCKDB;
     const method = options.components ?? "union-find";
-    const merge = new SqlMerge(session, sources, dialect, method, options.memoryBytes, options.keep);
+    const merge = new SqlMerge(session, sources, dialect, method, options.memoryBytes, options.keep, options.runs);
     await merge.timed("views", async () => {
       for (const s of await readDatasetsSql(sources, dialect, session)) await session.run(s);
     });
@@ -209,14 +212,18 @@ export class SqlMerge {
     return Number(rows!["n"]);
   }
 
-  /** Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. */
-  async mergePolicy(policy: MergePolicy, table: string, options: MergePolicyOptions = {}): Promise<void> {
+  /**
+   * Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. Returns the
+   * number of runs it took: what reads the table with the profiles' events works in as many (the segment pass).
+   */
+  async mergePolicy(policy: MergePolicy, table: string, options: MergePolicyOptions = {}): Promise<number> {
     const tables: ComponentTables = { all: ALL_COMPONENTS, policy: await this.identityGraphOf(policy) };
     const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
     const datasets = policyDatasets(this.sources, policy);
-    await this.timed(`merge ${policy.id}`, async () => {
-      const parts = options.parts ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
+    return this.timed(`merge ${policy.id}`, async () => {
+      const parts = options.parts ?? this.runs ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
       for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts, options.keptProfiles)) await this.session.run(s);
+      return parts;
     });
   }
 }
