@@ -216,23 +216,40 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
 }
 
 /**
+ * Memory budget (`--memory`) per snapshot entry that writing the snapshot in one run may take (its entries listed per
+ * key, in the file's order): the 1M-person snapshot's ~7M entries did not fit in a 400 MiB budget in one run.
+ */
+const SNAPSHOT_BYTES_PER_ENTRY = 512;
+
+/**
  * Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key), the
  * keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot — is its own
- * component, hashed here). DuckDB builds the lines and writes the file itself (one unquoted CSV column), in order.
+ * component, hashed here). The keys are numbered in that order first; then each run of keys' lines is built (its
+ * entries listed by segment id) and appended in order — listing every key's entries at once did not fit where the
+ * merge did — and DuckDB writes the lines itself (one unquoted CSV column) in the order they were appended.
  */
-async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
-  // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
-  // The key's id is the snapshot's own (kid): no join on the key's text.
-  const entries = `SELECT key, any_value(kid) AS kid, ${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")} AS ups FROM ${SNAP} GROUP BY key`;
+async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: string): Promise<number> {
+  // The key's id is the snapshot's own (kid): no join on the key's text for the hashes.
+  const keys = `SELECT key, any_value(kid) AS kid FROM ${SNAP} GROUP BY key`;
   const keyed =
-    `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${entries}) AS e LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = e.kid ` +
+    `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${keys}) AS e LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = e.kid ` +
     `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = e.kid LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, e.kid) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
   // Hashed in SQL only where a hash is missing: in a coalesce, DuckDB computes the fallback for every row.
   const hashed = `SELECT *, CASE WHEN kh IS NULL OR ch IS NULL THEN ${d.fnv1aUtf16("key")} - 2147483648 END AS h0 FROM (${keyed})`;
-  const lines =
-    `SELECT '{"key":' || to_json(key) || ',"ups":{' || array_to_string(ups, ',') || '}}' AS line ` +
-    `FROM (${hashed}) ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`;
-  const [written] = await session.rows(`COPY (${lines}) TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_keys AS SELECT key, row_number() OVER (ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key) AS n FROM (${hashed})`);
+  // The entries by their key's place, so that a run reads only its own.
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s JOIN pl_snap_keys AS k ON k.key = s.key ORDER BY k.n`);
+  const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM pl_snap_entries) AS entries`);
+  const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), SNAPSHOT_BYTES_PER_ENTRY));
+  // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
+  const line = `'{"key":' || to_json(any_value(key)) || ',"ups":{' || array_to_string(${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")}, ',') || '}}'`;
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_lines (line VARCHAR)`);
+  for (const range of runs) {
+    const within = range === undefined ? "" : ` WHERE n > ${range[0]} AND n <= ${range[1]}`;
+    await session.run(`INSERT INTO pl_snap_lines SELECT ${line} AS line FROM pl_snap_entries${within} GROUP BY n ORDER BY n`);
+  }
+  const [written] = await session.rows(`COPY pl_snap_lines TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+  for (const t of ["pl_snap_keys", "pl_snap_entries", "pl_snap_lines"]) await session.run(`DROP TABLE ${t}`);
   return Number(written!["Count"]);
 }
 
@@ -314,7 +331,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
   }
   session.stage = "writing the memberships";
   await checkpoint({ stage: "writing", rows: 0, profiles: 0 });
-  const rows = await writeSnapshot(session, options.partFile);
+  const rows = await writeSnapshot(session, merge, options.partFile);
   await checkpoint({ stage: "writing", rows, totalRows: rows, profiles: 0 });
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
 }

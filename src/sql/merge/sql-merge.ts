@@ -69,9 +69,14 @@ export interface StageTime {
  */
 const MERGE_BYTES_PER_ROW = 1536;
 
+/** The number of runs work over `items` items of `bytesPerItem` each fits in within the memory budget `memoryBytes` (one without a budget). */
+function runsWithin(items: number, bytesPerItem: number, memoryBytes: number | undefined): number {
+  return memoryBytes === undefined ? 1 : Math.max(1, Math.ceil((items * bytesPerItem) / memoryBytes));
+}
+
 /** The number of runs a merge of `rows` rows fits in within the memory budget `memoryBytes` (one without a budget). */
 export function mergeParts(rows: number, memoryBytes: number | undefined): number {
-  return memoryBytes === undefined ? 1 : Math.max(1, Math.ceil((rows * MERGE_BYTES_PER_ROW) / memoryBytes));
+  return runsWithin(rows, MERGE_BYTES_PER_ROW, memoryBytes);
 }
 
 /** The components of the graph over all datasets (id, label): the order of profiles and of the membership snapshot. */
@@ -204,6 +209,14 @@ export class SqlMerge {
    */
   async identityGraphOf(policy: MergePolicy): Promise<string | undefined> {
     return policy.identityGraph.type === "pdg" ? this.componentsOver(policyDatasets(this.sources, policy)) : undefined;
+  }
+
+  /**
+   * The number of runs work over `items` items fits in within the memory budget, at `bytesPerItem` each (one without
+   * a budget); the forced number (SqlMergeOptions.runs) when there is one.
+   */
+  runsFor(items: number, bytesPerItem: number): number {
+    return this.runs ?? runsWithin(items, bytesPerItem, this.memoryBytes);
   }
 
   /** The fragments (records and events) of these datasets: what a merge's memory grows with. */
