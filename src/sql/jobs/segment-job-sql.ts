@@ -236,9 +236,16 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
     `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = e.kid LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, e.kid) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
   // Hashed in SQL only where a hash is missing: in a coalesce, DuckDB computes the fallback for every row.
   const hashed = `SELECT *, CASE WHEN kh IS NULL OR ch IS NULL THEN ${d.fnv1aUtf16("key")} - 2147483648 END AS h0 FROM (${keyed})`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_keys AS SELECT key, row_number() OVER (ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key) AS n FROM (${hashed})`);
-  // The entries by their key's place, so that a run reads only its own.
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s JOIN pl_snap_keys AS k ON k.key = s.key ORDER BY k.n`);
+  // In steps, the keys sorted into a table of their own and numbered by their row in it: the keys, their hashes and a
+  // window's row_number in one statement ran out of 300 MiB where the steps did not (1M persons), and the sort is
+  // faster than the window (0.6 against 1.6 s).
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_sort AS ${hashed}`);
+  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
+  // The entries by their key's place, so that a run reads only its own (a new table's rowids are its rows in insertion order).
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s ` +
+      `JOIN (SELECT key, rowid + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n`,
+  );
   const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM pl_snap_entries) AS entries`);
   const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), SNAPSHOT_BYTES_PER_ENTRY));
   // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
@@ -249,7 +256,7 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
     await session.run(`INSERT INTO pl_snap_lines SELECT ${line} AS line FROM pl_snap_entries${within} GROUP BY n ORDER BY n`);
   }
   const [written] = await session.rows(`COPY pl_snap_lines TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
-  for (const t of ["pl_snap_keys", "pl_snap_entries", "pl_snap_lines"]) await session.run(`DROP TABLE ${t}`);
+  for (const t of ["pl_snap_sort", "pl_snap_keys", "pl_snap_entries", "pl_snap_lines"]) await session.run(`DROP TABLE ${t}`);
   return Number(written!["Count"]);
 }
 
