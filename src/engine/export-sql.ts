@@ -67,7 +67,7 @@ export function exportOnSql(
     const written = await writeExportSql(
       session,
       { merged, carried, identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources: merge.sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
-      { asOf: options.asOf, batchDirs, ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }) },
+      { asOf: options.asOf, batchDirs, runsFor: (items, bytes) => merge.runsFor(items, bytes), ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }) },
     );
     const [excluded] = await session.rows(
       graph === undefined ? "SELECT 0 AS n" : `SELECT count(*) AS n FROM (SELECT label FROM ${graph} GROUP BY label HAVING count(*) + 1 > ${IDENTITY_GRAPH_LIMIT})`,

@@ -65,6 +65,8 @@ export interface ExportJobOptions {
   readonly engine?: JobEngine;
   /** The DuckDB engine only: called with every statement the job runs, in order (`export --explain-sql`). */
   readonly onSql?: (statement: SqlStatement) => void;
+  /** The DuckDB engine only: the number of runs of profiles its work takes (default: as `memoryBytes` needs). For tests of runs on small data. */
+  readonly runs?: number;
 }
 
 export interface ExportResult {
@@ -253,6 +255,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
             checkpoint,
             ...(options.workers === undefined ? {} : { workers: options.workers }),
             ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
+            ...(options.runs === undefined ? {} : { runs: options.runs }),
             ...memory,
           })
         : await exportInMemory(sandbox, context, specs, batchDirs, { ...options, rowsPerFile, checkpoint });

@@ -63,10 +63,10 @@ function metricsOf(job: ExportJob): string {
   return JSON.stringify(metrics);
 }
 
-/** One export on both twins: the same metrics, batches and rows. Returns the rows exported. */
-async function exportBoth(t: Twins, body: unknown, name: string): Promise<number> {
+/** One export on both twins (DuckDB's in `runs` runs of profiles when given): the same metrics, batches and rows. Returns the rows exported. */
+async function exportBoth(t: Twins, body: unknown, name: string, runs?: number): Promise<number> {
   const reference: ExportResult = await runExportJob(openSandbox(t.reference), body, { asOf, statusModel: "current", engine: "reference", workers: 1 });
-  const sql: ExportResult = await runExportJob(openSandbox(t.sql), body, { asOf, statusModel: "current", engine: "duckdb" });
+  const sql: ExportResult = await runExportJob(openSandbox(t.sql), body, { asOf, statusModel: "current", engine: "duckdb", ...(runs === undefined ? {} : { runs }) });
   expect({ name, status: sql.job.status, metrics: metricsOf(sql.job), warnings: sql.warnings }).toEqual({
     name,
     status: reference.job.status,
@@ -135,6 +135,17 @@ describe("the export job on DuckDB writes the reference's batches", () => {
     await exportBoth(t, { ...(body as object), evaluationInfo: { segmentation: true } }, `${name} with evaluationInfo.segmentation`);
     expect(jobs(t.sql)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
     expect(snapshotOf(t.sql)).toBe(snapshotOf(t.reference));
+  }, 600_000);
+
+  it("in runs of profiles (the merge and the segmentMembership maps a run at a time), for each request of a generated sandbox", async () => {
+    const dir = join(scratch, "generated-runs");
+    await generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed: 12, referenceTime: SAMPLE_AS_OF, name: "g12", format: "parquet", rowsPerFile: 200 });
+    const t = await twins(dir, "generated-runs");
+    const requests = requestsOf(t.reference);
+    expect(requests.length).toBeGreaterThan(0);
+    let rows = 0;
+    for (const [name, body] of requests) rows += await exportBoth(t, body, name, 4);
+    expect(rows).toBeGreaterThan(100);
   }, 600_000);
 
   it("export --explain-sql prints the statements the export ran, its COPY … TO Parquet among them", async () => {

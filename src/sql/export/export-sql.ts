@@ -33,9 +33,10 @@ import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
 import { EVENTS_VIEW } from "../merge/read-datasets.js";
 import type { SqlSession } from "../merge/session.js";
 import type { MergeSources } from "../merge/sources.js";
-import type { StageTime } from "../merge/sql-merge.js";
+import { profileRuns, type StageTime } from "../merge/sql-merge.js";
 import { nameProblem, ROW_SHAPE_NAMES } from "../row-shape.js";
 import { createEntries, segmentMembershipSql, type EntriesRead } from "./memberships.js";
+import { LISTED_ENTRY_BYTES } from "../membership-sql.js";
 import { fileTypeName, RowValues } from "./row-values.js";
 
 /** An engine statement of the export failed (the message says which step and file). */
@@ -78,6 +79,8 @@ export interface SqlExportOptions {
   readonly dialect?: SqlDialect;
   /** Prefix of the temp tables the export makes (and drops). */
   readonly prefix?: string;
+  /** The number of runs work over `items` items of `bytesPerItem` each fits in within the job's memory (SqlMerge.runsFor); one when absent. */
+  readonly runsFor?: (items: number, bytesPerItem: number) => number;
 }
 
 export interface SqlExportResult extends FinishedBatches {
@@ -200,6 +203,27 @@ class ExportSql {
     return entries;
   }
 
+  /**
+   * (pid, sm): each profile's segmentMembership, in runs of profiles (by key id) when its entries are many: listing
+   * every profile's entries at once did not fit where the merge did (1M persons in 400 MiB).
+   */
+  private async memberships(entries: string): Promise<string> {
+    const what = "building the segment memberships";
+    const upsOnly = this.input.audiences === undefined;
+    const [counts] = await this.step(what, () => this.session.rows(`SELECT count(*) AS n, coalesce(min(pid), 0) AS lo, coalesce(max(pid), 0) AS hi FROM ${entries}`));
+    const runs = profileRuns(Number(counts!["hi"]) - Number(counts!["lo"]) + 1, this.options.runsFor?.(Number(counts!["n"]), LISTED_ENTRY_BYTES) ?? 1);
+    if (runs.length === 1) return this.create("sm", segmentMembershipSql(entries, upsOnly, this.d), what);
+    // The entries by profile, so that a run reads only its own.
+    const sorted = await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what);
+    const base = Number(counts!["lo"]) - 1;
+    const runSql = (range: readonly [number, number]): string =>
+      segmentMembershipSql(`(SELECT * FROM ${sorted} WHERE pid > ${base + range[0]} AND pid <= ${base + range[1]}) AS e`, upsOnly, this.d);
+    const [first, ...rest] = runs as Array<readonly [number, number]>;
+    const table = await this.create("sm", runSql(first!), what);
+    for (const range of rest) await this.step(what, () => this.session.run(`INSERT INTO ${table} ${runSql(range)}`));
+    return table;
+  }
+
   /** (o, pid, b0, b1, …): the profiles that pass the profile filters and go into at least one batch. */
   private async selection(entries: string | undefined, evi: string | undefined): Promise<string> {
     const d = this.d;
@@ -303,7 +327,7 @@ class ExportSql {
     const filtered = input.specs.some((s) => s.filters !== undefined && s.filters.length > 0);
     const withMemberships = input.rowType.fields.has("segmentMembership");
     const entries = filtered || withMemberships ? await this.entries(withMemberships ? undefined : filtersRead(input.specs)) : undefined;
-    const sm = entries !== undefined && withMemberships ? await this.create("sm", segmentMembershipSql(entries, input.audiences === undefined, d), "building the segment memberships") : undefined;
+    const sm = entries !== undefined && withMemberships ? await this.memberships(entries) : undefined;
     const evi = needsEventIngest(input) ? await this.eventIngest() : undefined;
     const sel = await this.selection(entries, evi);
 

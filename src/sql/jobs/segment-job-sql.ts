@@ -20,14 +20,14 @@ import { SegmentCounters, type SegmentCounts } from "../../segment/segment-job.j
 import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
-import { nextMembershipsSql } from "../membership-sql.js";
+import { LISTED_ENTRY_BYTES, nextMembershipsSql } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
 import { CLOSURE_TABLE, closureColumns, closurePass, createClosureTable, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
-import { ALL_COMPONENTS, KEPT_PROFILES, type SqlMerge } from "../merge/sql-merge.js";
+import { ALL_COMPONENTS, KEPT_PROFILES, profileRuns, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
@@ -79,15 +79,6 @@ function entryJson(status: string, lqtText: string, version: string): string {
 async function lastOrder(session: EngineSession): Promise<number> {
   const [row] = await session.rows(`SELECT coalesce(max(ord), 0) AS n FROM pl_prof`);
   return Number(row!["n"]);
-}
-
-/**
- * `parts` ranges (after, through] of places in profile order that cover 1…`last`, nearly equal; one run is the
- * whole table (undefined: no range).
- */
-export function profileRuns(last: number, parts: number): Array<readonly [number, number] | undefined> {
-  if (parts <= 1) return [undefined];
-  return Array.from({ length: parts }, (_, i) => [Math.floor((i * last) / parts), Math.floor(((i + 1) * last) / parts)] as const);
 }
 
 /**
@@ -216,12 +207,6 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
 }
 
 /**
- * Memory budget (`--memory`) per snapshot entry that writing the snapshot in one run may take (its entries listed per
- * key, in the file's order): the 1M-person snapshot's ~7M entries did not fit in a 400 MiB budget in one run.
- */
-const SNAPSHOT_BYTES_PER_ENTRY = 512;
-
-/**
  * Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key), the
  * keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot — is its own
  * component, hashed here). The keys are numbered in that order first; then each run of keys' lines is built (its
@@ -247,7 +232,7 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
       `JOIN (SELECT key, rowid + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n`,
   );
   const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM pl_snap_entries) AS entries`);
-  const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), SNAPSHOT_BYTES_PER_ENTRY));
+  const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), LISTED_ENTRY_BYTES));
   // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
   const line = `'{"key":' || to_json(any_value(key)) || ',"ups":{' || array_to_string(${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")}, ',') || '}}'`;
   await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_lines (line VARCHAR)`);

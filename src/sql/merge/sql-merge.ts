@@ -79,6 +79,15 @@ export function mergeParts(rows: number, memoryBytes: number | undefined): numbe
   return runsWithin(rows, MERGE_BYTES_PER_ROW, memoryBytes);
 }
 
+/**
+ * `parts` ranges (after, through] of places in profile order that cover 1…`last`, nearly equal; one run is the
+ * whole table (undefined: no range).
+ */
+export function profileRuns(last: number, parts: number): Array<readonly [number, number] | undefined> {
+  if (parts <= 1) return [undefined];
+  return Array.from({ length: parts }, (_, i) => [Math.floor((i * last) / parts), Math.floor(((i + 1) * last) / parts)] as const);
+}
+
 /** The components of the graph over all datasets (id, label): the order of profiles and of the membership snapshot. */
 export const ALL_COMPONENTS = "pl_comp_all";
 
