@@ -121,9 +121,9 @@ async function runPolicy(
   const stage = `evaluating the segments of merge policy ${policy.id}`;
   const closure = pass.closure;
   if (closure !== undefined) await createClosureTable(session, closure);
-  // In the merge's runs of consecutive profiles: a run's working set is its profiles' rows and events (the
-  // decorrelated event subqueries of all profiles at once did not fit where the merge did, bench/RESULTS.md). Each
-  // run is appended in profile order, so the table is the same for any number of runs.
+  // In the merge's runs of consecutive profiles: a run's working set is its profiles' rows and events (the pass over
+  // every profile at once ran out of memory where the merge's runs fit: 1M persons in 400 MiB, bench/RESULTS.md).
+  // Each run is appended in profile order, so the table is the same for any number of runs.
   const runs = profileRuns(await lastOrder(session), parts);
   for (const [i, range] of runs.entries()) {
     const within = (column: string): string => (range === undefined ? "" : ` WHERE ${column} > ${range[0]} AND ${column} <= ${range[1]}`);
