@@ -15,7 +15,9 @@ import { eventBatch } from "./event-columns.js";
 import { anonymousEvents, anonymousVisitorCount, eventJson, personEvents, type EventRow } from "./events.js";
 import { targetedRows, type TargetCounts, type TargetPlan } from "./targets.js";
 import { isoTime, makePerson, type BuiltinShape, type DatasetKey, type GenContext } from "./model.js";
+import { RecordColumns } from "./record-columns.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
+import { JsonRows } from "./row-sink.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
 
 /** Persons per block: the unit of work of a worker and of progress, and the Parquet batch (page) boundary. */
@@ -24,7 +26,7 @@ export const BLOCK_PERSONS = 1000;
 /** The built-in datasets that hold rows, in the order a block returns them (before the config's datasets). */
 export const ROW_DATASETS = ["crm", "loyalty", "web", "events"] as const;
 export type RowDatasetKey = (typeof ROW_DATASETS)[number];
-/** The built-in record datasets, in ROW_DATASETS' order (their rows are objects; the events' are built as columns). */
+/** The built-in record datasets, in ROW_DATASETS' order (written field by field; the events are made as `EventRow`s). */
 type RecordDatasetKey = Exclude<RowDatasetKey, "events">;
 const RECORD_DATASETS = ROW_DATASETS.filter((k): k is RecordDatasetKey => k !== "events");
 
@@ -173,7 +175,9 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   const first = task.block * BLOCK_PERSONS;
   const end = Math.min(first + BLOCK_PERSONS, task.profiles);
   if (task.target !== undefined) return targetedBlock(task, task.target, ctx, custom, first, end);
-  const builtin: Record<RecordDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [] };
+  const records = (key: RecordDatasetKey): JsonRows | RecordColumns =>
+    task.format === "jsonl" ? new JsonRows() : new RecordColumns(rowTypeOf(key), end - first);
+  const builtin: Record<RecordDatasetKey, JsonRows | RecordColumns> = { crm: records("crm"), loyalty: records("loyalty"), web: records("web") };
   const events: EventRow[] = [];
   const own = custom.map((): JsonObject[] => []);
   const ownPersons = custom.map(() => 0);
@@ -185,9 +189,9 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
     for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) events.push(...anonymousEvents(ctx, v));
     const person = makePerson(ctx, i);
     if (task.builtin) {
-      builtin.crm.push(...crmRecords(ctx, person));
-      builtin.loyalty.push(...loyaltyRecords(ctx, person));
-      builtin.web.push(...webRecords(ctx, person));
+      crmRecords(ctx, person, builtin.crm);
+      loyaltyRecords(ctx, person, builtin.loyalty);
+      webRecords(ctx, person, builtin.web);
       events.push(...personEvents(ctx, person));
     }
     for (const [k, d] of custom.entries()) {
@@ -200,7 +204,7 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   const sets: { rows: number; encode: () => Uint8Array }[] = [
     ...(task.builtin
       ? [
-          ...RECORD_DATASETS.map((key) => ({ rows: builtin[key].length, encode: () => encodeRows(task.format, () => rowTypeOf(key), builtin[key]) })),
+          ...RECORD_DATASETS.map((key) => ({ rows: builtin[key].length, encode: () => encodeRecords(task.format, key, builtin[key]) })),
           { rows: events.length, encode: () => encodeEvents(ctx, task.format, events) },
         ]
       : []),
@@ -238,6 +242,12 @@ function encodeRows(format: BlockPlan["format"], rowType: () => XdmObject, rows:
     return utf8.encode(text);
   }
   return tableToIPC(new Table([batchBuilderFor(rowType()).build(rows)]), "stream");
+}
+
+/** A record dataset's rows as the format's bytes. */
+function encodeRecords(format: BlockPlan["format"], key: RecordDatasetKey, rows: JsonRows | RecordColumns): Uint8Array {
+  if (rows instanceof JsonRows) return encodeRows(format, () => rowTypeOf(key), rows.rows);
+  return rows.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([rows.batch()]), "stream");
 }
 
 /** The events as the format's bytes; for Parquet, their columns built straight from the events. */

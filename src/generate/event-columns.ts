@@ -8,6 +8,7 @@ import { makeData, RecordBatch, Struct, type Data, type DataType, type List, typ
 import { batchBuilderFor, Bits, columnData, Utf8Column } from "../io/arrow-build.js";
 import type { XdmObject, XdmType } from "../xdm/xdm-type.js";
 import { EVENT_TYPES, itemTotal, orderTotal, type EventRow } from "./events.js";
+import { IdentityMapColumn } from "./identity-map-column.js";
 
 /** The event row type's columns by path (`commerce.order`; `[]` a list's items, `{}` a map's values). */
 class Columns {
@@ -90,12 +91,8 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
   const ids = strings(1, 36);
   const times: number[] = [];
   const types = strings(1, 24);
-  // identityMap: ECID, then CRMID when signed in; each one identity.
-  const mapOffsets = new Int32Array(n + 1);
-  const namespaces = strings(2, 5);
-  const identities = strings(2, 32);
-  const states = strings(2, 13);
-  const primaries: boolean[] = [];
+  // identityMap: ECID, then CRMID when signed in.
+  const identities = new IdentityMapColumn(n, 2 * n);
   const isPage = new Bits();
   const isCommerce = new Bits();
   const pageNames = strings(1, 16);
@@ -121,7 +118,6 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
   const devices = strings(1, 7);
   const ingestTimes: number[] = [];
   const batchIds = strings(1, 32);
-  let entries = 0;
   let items = 0;
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
@@ -129,19 +125,8 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
     ids.add(e.id);
     times.push(e.ms);
     types.add(EVENT_TYPES[action.kind]);
-    namespaces.add("ECID");
-    identities.add(e.device.ecid);
-    states.add("ambiguous");
-    primaries.push(true);
-    entries++;
-    if (e.crmId !== undefined) {
-      namespaces.add("CRMID");
-      identities.add(e.crmId);
-      states.add("authenticated");
-      primaries.push(false);
-      entries++;
-    }
-    mapOffsets[i + 1] = entries;
+    identities.add(i, "ECID", e.device.ecid, "ambiguous", true);
+    if (e.crmId !== undefined) identities.add(i, "CRMID", e.crmId, "authenticated", false);
     const page = action.kind === "page";
     isPage.push(page);
     isCommerce.push(!page);
@@ -172,14 +157,6 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
   }
 
   const all = allValid(n);
-  const identity = c.struct("identityMap{}[]", allValid(entries), {
-    id: c.strings("identityMap{}[].id", identities),
-    authenticatedState: c.strings("identityMap{}[].authenticatedState", states),
-    primary: c.leaf("identityMap{}[].primary", primaries),
-  });
-  const identityLists = c.list("identityMap{}", allValid(entries), Int32Array.from({ length: entries + 1 }, (_, k) => k), identity);
-  const mapType = c.arrow<Map_>("identityMap");
-  const mapEntries = makeData({ type: mapType.childType, ...allValid(entries), children: [namespaces.data(mapType.childType.children[0]!.type), identityLists] });
   const itemRows = c.struct("productListItems[]", allValid(items), {
     SKU: c.strings("productListItems[].SKU", skus),
     name: c.strings("productListItems[].name", names),
@@ -192,7 +169,7 @@ export function eventBatch(rowType: XdmObject, events: readonly EventRow[]): Rec
     _id: c.strings("_id", ids),
     timestamp: c.leaf("timestamp", times),
     eventType: c.strings("eventType", types),
-    identityMap: makeData({ type: mapType, ...all, valueOffsets: mapOffsets, child: mapEntries }),
+    identityMap: identities.data(c.arrow<Map_>("identityMap"), n),
     web: c.struct("web", validity(isPage), {
       webPageDetails: c.struct("web.webPageDetails", validity(isPage), {
         name: c.strings("web.webPageDetails.name", pageNames),
