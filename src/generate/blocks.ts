@@ -11,7 +11,7 @@ import type { JsonObject } from "../xdm/types.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
 import { compileDataset, type CompiledDataset, type CustomDatasetPlan } from "./custom-datasets.js";
-import { eventBatch } from "./event-columns.js";
+import { EventColumns } from "./event-columns.js";
 import { anonymousEvents, anonymousVisitorCount, eventJson, personEvents, type EventRow } from "./events.js";
 import { targetedRows, type TargetCounts, type TargetPlan } from "./targets.js";
 import { isoTime, makePerson, type BuiltinShape, type DatasetKey, type GenContext } from "./model.js";
@@ -178,7 +178,11 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   const records = (key: RecordDatasetKey): JsonRows | RecordColumns =>
     task.format === "jsonl" ? new JsonRows() : new RecordColumns(rowTypeOf(key), end - first);
   const builtin: Record<RecordDatasetKey, JsonRows | RecordColumns> = { crm: records("crm"), loyalty: records("loyalty"), web: records("web") };
-  const events: EventRow[] = [];
+  // A few more events than the persons' share: the anonymous visitors' (~3 %).
+  const events = task.format === "jsonl" ? new EventLines(ctx) : new EventColumns(rowTypeOf("events"), Math.ceil((end - first) * ctx.eventsPerProfile * 1.05));
+  const addEvents = (list: readonly EventRow[]): void => {
+    for (const e of list) events.add(e);
+  };
   const own = custom.map((): JsonObject[] => []);
   const ownPersons = custom.map(() => 0);
   const visitors = task.builtin ? anonymousVisitorCount(ctx) : 0;
@@ -186,13 +190,13 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   let v = visitors === 0 ? 0 : Math.max(0, Math.floor((first * visitors) / task.profiles) - 2);
   while (v < visitors && visitorSlot(v, task.profiles, visitors) < first) v++;
   for (let i = first; i < end; i++) {
-    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) events.push(...anonymousEvents(ctx, v));
+    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) addEvents(anonymousEvents(ctx, v));
     const person = makePerson(ctx, i);
     if (task.builtin) {
       crmRecords(ctx, person, builtin.crm);
       loyaltyRecords(ctx, person, builtin.loyalty);
       webRecords(ctx, person, builtin.web);
-      events.push(...personEvents(ctx, person));
+      addEvents(personEvents(ctx, person));
     }
     for (const [k, d] of custom.entries()) {
       const before = own[k]!.length;
@@ -200,12 +204,12 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
       if (own[k]!.length > before) ownPersons[k]!++;
     }
   }
-  if (end === task.profiles) for (; v < visitors; v++) events.push(...anonymousEvents(ctx, v));
+  if (end === task.profiles) for (; v < visitors; v++) addEvents(anonymousEvents(ctx, v));
   const sets: { rows: number; encode: () => Uint8Array }[] = [
     ...(task.builtin
       ? [
           ...RECORD_DATASETS.map((key) => ({ rows: builtin[key].length, encode: () => encodeRecords(task.format, key, builtin[key]) })),
-          { rows: events.length, encode: () => encodeEvents(ctx, task.format, events) },
+          { rows: events.length, encode: () => encodeEvents(events) },
         ]
       : []),
     ...custom.map((d, k) => ({ rows: own[k]!.length, encode: () => encodeRows(task.format, () => customRowType(d), own[k]!) })),
@@ -250,10 +254,22 @@ function encodeRecords(format: BlockPlan["format"], key: RecordDatasetKey, rows:
   return rows.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([rows.batch()]), "stream");
 }
 
-/** The events as the format's bytes; for Parquet, their columns built straight from the events. */
-function encodeEvents(ctx: GenContext, format: BlockPlan["format"], events: readonly EventRow[]): Uint8Array {
-  if (format === "jsonl" || events.length === 0) return encodeRows(format, () => rowTypeOf("events"), events.map((e) => eventJson(ctx, e)));
-  return tableToIPC(new Table([eventBatch(rowTypeOf("events"), events)]), "stream");
+/** A block's events as JSON rows (for JSON Lines). */
+class EventLines {
+  readonly rows: JsonObject[] = [];
+  constructor(private readonly ctx: GenContext) {}
+  get length(): number {
+    return this.rows.length;
+  }
+  add(e: EventRow): void {
+    this.rows.push(eventJson(this.ctx, e));
+  }
+}
+
+/** The events as the format's bytes; for Parquet, their columns. */
+function encodeEvents(events: EventLines | EventColumns): Uint8Array {
+  if (events instanceof EventLines) return encodeRows("jsonl", () => rowTypeOf("events"), events.rows);
+  return events.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([events.batch()]), "stream");
 }
 
 function ownBuffer(bytes: Uint8Array): Uint8Array {

@@ -2,7 +2,7 @@ import { Table, tableToIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { batchBuilderFor } from "../io/arrow-build.js";
 import { rowTypeOf } from "./blocks.js";
-import { eventBatch } from "./event-columns.js";
+import { EventColumns } from "./event-columns.js";
 import { anonymousEvents, eventJson, personEvents, type EventRow } from "./events.js";
 import { BUILTIN_SHAPE, makePerson, type GenContext } from "./model.js";
 
@@ -25,7 +25,9 @@ describe("the events' Arrow batch built from their columns", () => {
     const kinds = new Set(events.map((e) => `${e.action.kind}${e.crmId === undefined ? "" : "+crm"}`));
     expect([...kinds].sort()).toEqual(["add", "add+crm", "page", "page+crm", "purchase", "purchase+crm", "view", "view+crm"]);
     const rowType = rowTypeOf("events");
-    const direct = tableToIPC(new Table([eventBatch(rowType, events)]), "stream");
+    const columns = new EventColumns(rowType, 16);
+    for (const e of events) columns.add(e);
+    const direct = tableToIPC(new Table([columns.batch()]), "stream");
     const fromRows = tableToIPC(new Table([batchBuilderFor(rowType).build(events.map((e) => eventJson(ctx, e)))]), "stream");
     expect(direct.byteLength).toBeGreaterThan(100_000);
     expect(Buffer.from(direct).equals(Buffer.from(fromRows))).toBe(true);
