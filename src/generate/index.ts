@@ -321,8 +321,10 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const perPerson = (config.builtin ? 1.5 + options.eventsPerProfile : 0) + custom.reduce((sum, d) => sum + (d.config.share ?? 1) * meanEvents(d), 0);
   const threads = options.profiles * perPerson > THREADS_FROM_ROWS;
   const workers = options.workers ?? (threads ? availableParallelism() : 0);
-  // Encoder threads: with more than one worker, two, so that a part is encoded while the next one is filled.
-  const encoderThreads = format === "jsonl" ? 0 : (options.encoderThread ?? threads) ? Math.min(2, Math.max(1, workers)) : 0;
+  // Encoder threads: with more than one worker, two, so that a part is encoded while the next one is filled —
+  // when there are cores to spare beside the workers: on two cores a second one only holds another wasm heap
+  // and more batches waiting (~100–200 MiB; the workers, not the encoder, bound the rate there).
+  const encoderThreads = format === "jsonl" ? 0 : (options.encoderThread ?? threads) ? Math.min(2, Math.max(1, workers), Math.max(1, availableParallelism() - workers)) : 0;
   const encoders = format === "jsonl" ? [] : encoderThreads === 0 ? [localEncoder()] : Array.from({ length: encoderThreads }, () => workerEncoder());
   const open = (spec: RowSpec): RowWriter => {
     if (format === "jsonl") return new LineWriter(dir, spec.file);
