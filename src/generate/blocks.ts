@@ -254,21 +254,26 @@ function encodeRecords(format: BlockPlan["format"], key: RecordDatasetKey, rows:
   return rows.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([rows.batch()]), "stream");
 }
 
-/** A block's events as JSON rows (for JSON Lines). */
+/** A block's events as JSON Lines text, each line written as its event is made (its objects die young). */
 class EventLines {
-  readonly rows: JsonObject[] = [];
+  private text = "";
+  private count = 0;
   constructor(private readonly ctx: GenContext) {}
   get length(): number {
-    return this.rows.length;
+    return this.count;
   }
   add(e: EventRow): void {
-    this.rows.push(eventJson(this.ctx, e));
+    this.text += `${JSON.stringify(eventJson(this.ctx, e))}\n`;
+    this.count++;
+  }
+  bytes(): Uint8Array {
+    return utf8.encode(this.text);
   }
 }
 
 /** The events as the format's bytes; for Parquet, their columns. */
 function encodeEvents(events: EventLines | EventColumns): Uint8Array {
-  if (events instanceof EventLines) return encodeRows("jsonl", () => rowTypeOf("events"), events.rows);
+  if (events instanceof EventLines) return events.bytes();
   return events.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([events.batch()]), "stream");
 }
 
