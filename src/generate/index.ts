@@ -78,9 +78,9 @@ export interface GenerateOptions {
   /** Parquet only: rows per part file (default 1,000,000); part boundaries depend only on row counts. */
   rowsPerFile?: number;
   /**
-   * Parquet only: encode in worker threads (two with more than one worker: consecutive parts at the same
-   * time), overlapping with the generation (default: when more than 200,000 rows are expected). The files
-   * are the same either way.
+   * Parquet only: encode in worker threads (two with more than one worker and a core to spare beside them:
+   * consecutive parts at the same time), overlapping with the generation (default: when more than 200,000
+   * rows are expected). The files are the same either way.
    */
   encoderThread?: boolean;
   /**
