@@ -60,6 +60,10 @@ import type { XdmObject } from "../xdm/xdm-type.js";
 import { DEFAULT_ROWS_PER_FILE } from "./defaults.js";
 import { GenerateError } from "./generate-error.js";
 
+/** The codecs `generate` writes Parquet parts with. */
+export const GENERATE_COMPRESSIONS = ["zstd", "snappy"] as const;
+export type GenerateCompression = (typeof GENERATE_COMPRESSIONS)[number];
+
 export interface GenerateOptions {
   /** Number of persons. */
   profiles: number;
@@ -77,6 +81,11 @@ export interface GenerateOptions {
   format?: "jsonl" | "parquet";
   /** Parquet only: rows per part file (default 1,000,000); part boundaries depend only on row counts. */
   rowsPerFile?: number;
+  /**
+   * Parquet only: the parts' page compression (default zstd). Snappy costs the encoder about half the CPU
+   * and makes files ~1.8× larger.
+   */
+  compression?: GenerateCompression;
   /**
    * Parquet only: encode in worker threads (two with more than one worker and a core to spare beside them:
    * consecutive parts at the same time), overlapping with the generation (default: when more than 200,000
@@ -151,6 +160,9 @@ function validate(options: GenerateOptions): number {
   const workers = options.workers;
   if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 0 || workers > 256)) {
     throw new GenerateError("GEN-O001", `options.workers must be an integer from 0 to 256 (got ${String(workers)})`);
+  }
+  if (options.compression !== undefined && !GENERATE_COMPRESSIONS.includes(options.compression)) {
+    throw new GenerateError("GEN-O001", `options.compression must be ${GENERATE_COMPRESSIONS.map((c) => JSON.stringify(c)).join(" or ")} (got ${JSON.stringify(options.compression)})`);
   }
   const perFile = options.rowsPerFile;
   if (perFile !== undefined && (!Number.isSafeInteger(perFile) || perFile < 1)) {
@@ -328,7 +340,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const encoders = format === "jsonl" ? [] : encoderThreads === 0 ? [localEncoder()] : Array.from({ length: encoderThreads }, () => workerEncoder());
   const open = (spec: RowSpec): RowWriter => {
     if (format === "jsonl") return new LineWriter(dir, spec.file);
-    return new ParquetPartWriter(dir, spec.file.replace(/\.jsonl$/, ""), spec.rowType(), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoders });
+    return new ParquetPartWriter(dir, spec.file.replace(/\.jsonl$/, ""), spec.rowType(), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoders, compression: options.compression ?? "zstd" });
   };
   const writers = rowSpecs.map(open);
   const eventsPerProfile = config.builtin ? options.eventsPerProfile : 0;

@@ -71,7 +71,7 @@ export class LineWriter implements RowWriter {
  * a third less encoder CPU, files no larger) and no statistics (another ~40 % of the encoder's CPU on the
  * events, mostly min/max of distinct strings; the jobs read a sandbox's parts whole, they prune nothing).
  */
-const PART_OPTIONS: ParquetWriteOptions = { rowGroupSize: 100_000, dictionary: false, statistics: "none" };
+const PART_OPTIONS = { rowGroupSize: 100_000, dictionary: false, statistics: "none" } as const satisfies ParquetWriteOptions;
 
 /**
  * Bytes of built batches a dataset may hold back for encoders that are busy, before its writer waits. Small:
@@ -89,6 +89,8 @@ export interface PartWriterOptions {
    * consecutive parts are encoded at the same time. A part is one encoder stream: the bytes are the same.
    */
   readonly encoders: readonly ParquetEncoder[];
+  /** The parts' page compression. */
+  readonly compression: "zstd" | "snappy";
 }
 
 /** A part being written: its batches wait in `queue` until its encoder takes them. */
@@ -169,7 +171,7 @@ export class ParquetPartWriter implements RowWriter {
     if (this.parts.length === 0) await mkdir(join(this.root, this.dir), { recursive: true });
     const rel = `${this.dir}/part-${String(this.parts.length).padStart(5, "0")}.parquet`;
     const encoder = this.options.encoders[this.parts.length % this.options.encoders.length]!;
-    const part: OpenPart = { file: encoder.open(join(this.root, rel), PART_OPTIONS), queue: [], ended: false, wake: undefined, done: Promise.resolve() };
+    const part: OpenPart = { file: encoder.open(join(this.root, rel), { ...PART_OPTIONS, compression: this.options.compression }), queue: [], ended: false, wake: undefined, done: Promise.resolve() };
     part.done = this.feed(part);
     part.done.catch(() => undefined); // awaited (and thrown) by close; a failure also stops writeBlock
     this.open.push(part);
