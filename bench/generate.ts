@@ -5,7 +5,7 @@
  * speed-up from the first worker count to the others. Runs the built library (`npm run build` first): the
  * worker threads run `dist/`.
  *
- *   node --import tsx bench/generate.ts [--profiles 1000000] [--events-per-profile 10] [--workers 1,2] [--format parquet] [--rows-per-file 1000000] [--config gen.yaml]
+ *   node --import tsx bench/generate.ts [--profiles 1000000] [--events-per-profile 10] [--workers 1,2] [--format parquet] [--rows-per-file 1000000] [--compression zstd] [--config gen.yaml]
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1,2" },
     format: { type: "string", default: "parquet" },
     "rows-per-file": { type: "string", default: "1000000" },
+    compression: { type: "string", default: "zstd" },
     /** A generator config (e.g. sample-data/generator/example.yaml); default the built-in shape. */
     config: { type: "string" },
     /** Internal: run one generation in this process and print its figures as JSON. */
@@ -48,6 +49,7 @@ async function runOne(dir: string, workers: number): Promise<RunResult> {
     name: "bench",
     format: values.format as "parquet" | "jsonl",
     rowsPerFile: Number(values["rows-per-file"]),
+    compression: values.compression as "zstd" | "snappy",
     workers,
   };
   if (values.config !== undefined) {
@@ -75,7 +77,7 @@ if (values.run !== undefined) {
   console.log(JSON.stringify(await runOne(dir!, Number(workers))));
 } else {
   const workerCounts = values.workers!.split(",").map(Number);
-  const label = `${values.profiles} persons × ${values["events-per-profile"]} events, ${values.format}${values.config === undefined ? "" : `, config ${values.config}`}`;
+  const label = `${values.profiles} persons × ${values["events-per-profile"]} events, ${values.format}${values.format === "parquet" ? ` (${values.compression})` : ""}${values.config === undefined ? "" : `, config ${values.config}`}`;
   console.log(`generate: ${label}, rows per file ${values["rows-per-file"]}`);
   const results: { workers: number; result: RunResult; digest: string }[] = [];
   for (const workers of workerCounts) {

@@ -1,7 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { inputBytes } from "../engine/memory-budget.js";
+import { openSandbox } from "../engine/sandbox.js";
+import { parquetCodec } from "../io/parquet-codec.js";
+import { readParquetRows } from "../io/parquet-reader.js";
 import type { CliIo } from "./command.js";
 import { main } from "./main.js";
 import { countReporter } from "./progress.js";
@@ -35,6 +39,36 @@ describe("profile-lab generate", () => {
     const dir = join(root, "jsonl");
     expect(await main(["generate", dir, "--profiles", "20", "--format", "jsonl", "--quiet"], capture())).toBe(0);
     expect(filesOf(dir).slice(0, 4)).toEqual([["datasets/crm-profiles.jsonl"], ["datasets/loyalty-members.jsonl"], ["datasets/web-signups.jsonl"], ["datasets/web-commerce-events.jsonl"]]);
+  });
+
+  it("writes snappy parts with --compression snappy: the same rows, larger files, which the data check accepts and the memory budget counts at their rows' size", async () => {
+    const dirs = { zstd: join(root, "zstd"), snappy: join(root, "snappy") };
+    for (const [codec, dir] of Object.entries(dirs)) {
+      expect(await main(["generate", dir, "--profiles", "80", "--events-per-profile", "5", "--compression", codec, "--quiet"], capture())).toBe(0);
+    }
+    const files = filesOf(dirs.zstd).flat();
+    expect(filesOf(dirs.snappy).flat()).toEqual(files);
+    for (const f of files) {
+      expect(parquetCodec(join(dirs.snappy, f))).toBe("snappy");
+      expect(parquetCodec(join(dirs.zstd, f))).toBe("zstd");
+      const rows = async (dir: string): Promise<unknown[]> => {
+        const out: unknown[] = [];
+        for await (const r of readParquetRows(join(dir, f))) out.push(r.value);
+        return out;
+      };
+      expect(await rows(dirs.snappy)).toEqual(await rows(dirs.zstd));
+    }
+    const size = (dir: string): number => files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    expect(size(dirs.snappy)).toBeGreaterThan(1.2 * size(dirs.zstd));
+    const [zstdInput, snappyInput] = [inputBytes(openSandbox(dirs.zstd)), inputBytes(openSandbox(dirs.snappy))];
+    expect(Math.abs(snappyInput / zstdInput - 1)).toBeLessThan(0.35);
+    expect(await main(["check", "--sandbox", dirs.snappy, "--data"], capture())).toBe(0);
+  });
+
+  it("rejects --compression lz4", async () => {
+    const io = capture();
+    expect(await main(["generate", join(root, "lz4"), "--compression", "lz4"], io)).not.toBe(0);
+    expect(io.err_.join("\n")).toContain("--compression must be zstd or snappy");
   });
 
   it("rejects --rows-per-file 0", async () => {

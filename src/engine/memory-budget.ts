@@ -3,6 +3,7 @@
  * whole sandbox in memory in the job's thread, the bound it refuses data past before reading any (ENG-M002).
  */
 import { statSync } from "node:fs";
+import { parquetCodec } from "../io/parquet-codec.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { dataFiles } from "./load-data.js";
 import type { Sandbox } from "./sandbox.js";
@@ -22,15 +23,20 @@ export function parseMemorySize(text: string): number | undefined {
   return bytes > 0 ? bytes : undefined;
 }
 
-/** Parquet (ZSTD) holds the same rows in about a tenth of the JSON Lines bytes (DEPS.md: 73.5 vs 810 MiB). */
+/**
+ * JSON Lines bytes a Parquet byte holds, by its codec: zstd about a tenth (DEPS.md: 73.5 vs 810 MiB); snappy
+ * parts of the same rows are ~1.8× larger (generated sandboxes: 1,049.0 vs 570.6 MiB at 1M persons).
+ */
 const JSONL_BYTES_PER_PARQUET_BYTE = 11;
+const JSONL_BYTES_PER_SNAPPY_BYTE = 6;
 
 /** The input's size in JSON Lines bytes. */
 export function inputBytes(sandbox: Sandbox): number {
   let total = 0;
   for (const f of dataFiles(sandbox)) {
     const size = statSync(f.path, { throwIfNoEntry: false })?.size ?? 0;
-    total += f.rel.endsWith(".parquet") ? size * JSONL_BYTES_PER_PARQUET_BYTE : size;
+    if (!f.rel.endsWith(".parquet") || size === 0) total += size;
+    else total += size * (parquetCodec(f.path) === "snappy" ? JSONL_BYTES_PER_SNAPPY_BYTE : JSONL_BYTES_PER_PARQUET_BYTE);
   }
   return total;
 }

@@ -11,11 +11,13 @@ import type { JsonObject } from "../xdm/types.js";
 import { schemaFromJson } from "../xdm/schema.js";
 import { object, scalar, type XdmObject } from "../xdm/xdm-type.js";
 import { compileDataset, type CompiledDataset, type CustomDatasetPlan } from "./custom-datasets.js";
-import { eventBatch } from "./event-columns.js";
+import { EventColumns } from "./event-columns.js";
 import { anonymousEvents, anonymousVisitorCount, eventJson, personEvents, type EventRow } from "./events.js";
 import { targetedRows, type TargetCounts, type TargetPlan } from "./targets.js";
 import { isoTime, makePerson, type BuiltinShape, type DatasetKey, type GenContext } from "./model.js";
+import { RecordColumns } from "./record-columns.js";
 import { crmRecords, loyaltyRecords, webRecords } from "./records.js";
+import { JsonRows } from "./row-sink.js";
 import { buildSchemas, type SchemaSlug } from "./schemas.js";
 
 /** Persons per block: the unit of work of a worker and of progress, and the Parquet batch (page) boundary. */
@@ -24,7 +26,7 @@ export const BLOCK_PERSONS = 1000;
 /** The built-in datasets that hold rows, in the order a block returns them (before the config's datasets). */
 export const ROW_DATASETS = ["crm", "loyalty", "web", "events"] as const;
 export type RowDatasetKey = (typeof ROW_DATASETS)[number];
-/** The built-in record datasets, in ROW_DATASETS' order (their rows are objects; the events' are built as columns). */
+/** The built-in record datasets, in ROW_DATASETS' order (written field by field; the events are made as `EventRow`s). */
 type RecordDatasetKey = Exclude<RowDatasetKey, "events">;
 const RECORD_DATASETS = ROW_DATASETS.filter((k): k is RecordDatasetKey => k !== "events");
 
@@ -173,8 +175,14 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   const first = task.block * BLOCK_PERSONS;
   const end = Math.min(first + BLOCK_PERSONS, task.profiles);
   if (task.target !== undefined) return targetedBlock(task, task.target, ctx, custom, first, end);
-  const builtin: Record<RecordDatasetKey, JsonObject[]> = { crm: [], loyalty: [], web: [] };
-  const events: EventRow[] = [];
+  const records = (key: RecordDatasetKey): JsonRows | RecordColumns =>
+    task.format === "jsonl" ? new JsonRows() : new RecordColumns(rowTypeOf(key), end - first);
+  const builtin: Record<RecordDatasetKey, JsonRows | RecordColumns> = { crm: records("crm"), loyalty: records("loyalty"), web: records("web") };
+  // A few more events than the persons' share: the anonymous visitors' (~3 %).
+  const events = task.format === "jsonl" ? new EventLines(ctx) : new EventColumns(rowTypeOf("events"), Math.ceil((end - first) * ctx.eventsPerProfile * 1.05));
+  const addEvents = (list: readonly EventRow[]): void => {
+    for (const e of list) events.add(e);
+  };
   const own = custom.map((): JsonObject[] => []);
   const ownPersons = custom.map(() => 0);
   const visitors = task.builtin ? anonymousVisitorCount(ctx) : 0;
@@ -182,13 +190,13 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
   let v = visitors === 0 ? 0 : Math.max(0, Math.floor((first * visitors) / task.profiles) - 2);
   while (v < visitors && visitorSlot(v, task.profiles, visitors) < first) v++;
   for (let i = first; i < end; i++) {
-    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) events.push(...anonymousEvents(ctx, v));
+    for (; v < visitors && visitorSlot(v, task.profiles, visitors) <= i; v++) addEvents(anonymousEvents(ctx, v));
     const person = makePerson(ctx, i);
     if (task.builtin) {
-      builtin.crm.push(...crmRecords(ctx, person));
-      builtin.loyalty.push(...loyaltyRecords(ctx, person));
-      builtin.web.push(...webRecords(ctx, person));
-      events.push(...personEvents(ctx, person));
+      crmRecords(ctx, person, builtin.crm);
+      loyaltyRecords(ctx, person, builtin.loyalty);
+      webRecords(ctx, person, builtin.web);
+      addEvents(personEvents(ctx, person));
     }
     for (const [k, d] of custom.entries()) {
       const before = own[k]!.length;
@@ -196,12 +204,12 @@ export function generateBlock(task: BlockTask): BlockResult | Promise<BlockResul
       if (own[k]!.length > before) ownPersons[k]!++;
     }
   }
-  if (end === task.profiles) for (; v < visitors; v++) events.push(...anonymousEvents(ctx, v));
+  if (end === task.profiles) for (; v < visitors; v++) addEvents(anonymousEvents(ctx, v));
   const sets: { rows: number; encode: () => Uint8Array }[] = [
     ...(task.builtin
       ? [
-          ...RECORD_DATASETS.map((key) => ({ rows: builtin[key].length, encode: () => encodeRows(task.format, () => rowTypeOf(key), builtin[key]) })),
-          { rows: events.length, encode: () => encodeEvents(ctx, task.format, events) },
+          ...RECORD_DATASETS.map((key) => ({ rows: builtin[key].length, encode: () => encodeRecords(task.format, key, builtin[key]) })),
+          { rows: events.length, encode: () => encodeEvents(events) },
         ]
       : []),
     ...custom.map((d, k) => ({ rows: own[k]!.length, encode: () => encodeRows(task.format, () => customRowType(d), own[k]!) })),
@@ -240,10 +248,33 @@ function encodeRows(format: BlockPlan["format"], rowType: () => XdmObject, rows:
   return tableToIPC(new Table([batchBuilderFor(rowType()).build(rows)]), "stream");
 }
 
-/** The events as the format's bytes; for Parquet, their columns built straight from the events. */
-function encodeEvents(ctx: GenContext, format: BlockPlan["format"], events: readonly EventRow[]): Uint8Array {
-  if (format === "jsonl" || events.length === 0) return encodeRows(format, () => rowTypeOf("events"), events.map((e) => eventJson(ctx, e)));
-  return tableToIPC(new Table([eventBatch(rowTypeOf("events"), events)]), "stream");
+/** A record dataset's rows as the format's bytes. */
+function encodeRecords(format: BlockPlan["format"], key: RecordDatasetKey, rows: JsonRows | RecordColumns): Uint8Array {
+  if (rows instanceof JsonRows) return encodeRows(format, () => rowTypeOf(key), rows.rows);
+  return rows.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([rows.batch()]), "stream");
+}
+
+/** A block's events as JSON Lines text, each line written as its event is made (its objects die young). */
+class EventLines {
+  private text = "";
+  private count = 0;
+  constructor(private readonly ctx: GenContext) {}
+  get length(): number {
+    return this.count;
+  }
+  add(e: EventRow): void {
+    this.text += `${JSON.stringify(eventJson(this.ctx, e))}\n`;
+    this.count++;
+  }
+  bytes(): Uint8Array {
+    return utf8.encode(this.text);
+  }
+}
+
+/** The events as the format's bytes; for Parquet, their columns. */
+function encodeEvents(events: EventLines | EventColumns): Uint8Array {
+  if (events instanceof EventLines) return events.bytes();
+  return events.length === 0 ? new Uint8Array(0) : tableToIPC(new Table([events.batch()]), "stream");
 }
 
 function ownBuffer(bytes: Uint8Array): Uint8Array {

@@ -1,10 +1,13 @@
 /**
  * Profile fragments (XDM Individual Profile records) for the three record datasets. Each source system sees
  * the same person a little differently; the differences are deliberate, see the data model in `index.ts`.
+ * The rows are written field by field into a `RowSink` (JSON objects or Arrow columns), each row's fields in
+ * its JSON object's order.
  */
 import type { JsonObject } from "../xdm/types.js";
 import { DAY, HOUR, MINUTE, isoDate, type Address, type GenContext, type Person, type Stamp } from "./model.js";
 import { Rng } from "./random.js";
+import type { RowSink } from "./row-sink.js";
 import { asciiFold, LOYALTY_TIERS, NICKNAMES, type LoyaltyTier } from "./vocab.js";
 
 /** `_acp_system_metadata`: the system columns every data line carries (not part of any schema). */
@@ -12,19 +15,23 @@ export function systemMetadata(ctx: GenContext, stamp: Stamp): JsonObject {
   return { ingestTime: ctx.time(stamp.ms), sourceBatchId: stamp.batchId };
 }
 
+/** The system columns of the current row. */
+function writeSystemMetadata(out: RowSink, ctx: GenContext, stamp: Stamp): void {
+  out.set("_acp_system_metadata.ingestTime", ctx.time(stamp.ms));
+  out.set("_acp_system_metadata.sourceBatchId", stamp.batchId);
+}
+
 function fullName(p: Person, first: string, last: string): string {
   return p.country.code === "JP" ? `${last} ${first}` : `${first} ${last}`;
 }
 
-function addressJson(a: Address): JsonObject {
-  return {
-    street1: a.street1,
-    city: a.city,
-    stateProvince: a.stateProvince,
-    postalCode: a.postalCode,
-    country: a.country,
-    countryCode: a.countryCode,
-  };
+function writeAddress(out: RowSink, a: Address): void {
+  out.set("homeAddress.street1", a.street1);
+  out.set("homeAddress.city", a.city);
+  out.set("homeAddress.stateProvince", a.stateProvince);
+  out.set("homeAddress.postalCode", a.postalCode);
+  out.set("homeAddress.country", a.country);
+  out.set("homeAddress.countryCode", a.countryCode);
 }
 
 /**
@@ -32,8 +39,8 @@ function addressJson(a: Address): JsonObject {
  * people get a second, later-ingested record (moved house, new phone or a changed last name); half of those
  * updates are partial and omit fields the first record had.
  */
-export function crmRecords(ctx: GenContext, p: Person): JsonObject[] {
-  if (!p.inCrm) return [];
+export function crmRecords(ctx: GenContext, p: Person, out: RowSink): void {
+  if (!p.inCrm) return;
   const rng = new Rng(ctx.seed, "crm", p.index);
   const hasGender = p.gender !== "not_specified" ? rng.chance(0.92) : rng.chance(0.5);
   const hasBirthDate = rng.chance(0.85);
@@ -52,59 +59,81 @@ export function crmRecords(ctx: GenContext, p: Person): JsonObject[] {
     phoneDisplay: p.crmUpdate === "newPhone" ? p.oldPhoneDisplay : p.phoneDisplay,
   };
 
-  const identityMap = (phoneE164: string): JsonObject => {
-    const map: JsonObject = {
-      CRMID: [{ id: p.crmId, authenticatedState: "authenticated", primary: true }],
-      Email: [{ id: p.email, authenticatedState: "ambiguous", primary: false }],
-    };
-    if (phoneIdentity) map["Phone"] = [{ id: phoneE164, authenticatedState: "ambiguous", primary: false }];
-    return map;
+  const identityMap = (phoneE164: string): void => {
+    out.identity("CRMID", p.crmId, "authenticated", true);
+    out.identity("Email", p.email, "ambiguous", false);
+    if (phoneIdentity) out.identity("Phone", phoneE164, "ambiguous", false);
   };
-  const personJson = (last: string, withDemographics: boolean): JsonObject => {
-    const person: JsonObject = {
-      name: { firstName: p.first.display, lastName: last, fullName: fullName(p, p.first.display, last) },
-    };
+  const person = (last: string, withDemographics: boolean): void => {
+    out.set("person.name.firstName", p.first.display);
+    out.set("person.name.lastName", last);
+    out.set("person.name.fullName", fullName(p, p.first.display, last));
     if (withDemographics && hasBirthDate) {
-      person["birthDate"] = p.birthDate;
-      person["birthYear"] = p.birthYear;
+      out.set("person.birthDate", p.birthDate);
+      out.set("person.birthYear", p.birthYear);
     } else if (withDemographics && hasBirthYearOnly) {
-      person["birthYear"] = p.birthYear;
+      out.set("person.birthYear", p.birthYear);
     }
-    if (withDemographics && hasGender) person["gender"] = p.gender;
-    return person;
+    if (withDemographics && hasGender) out.set("person.gender", p.gender);
   };
-  const personalEmail: JsonObject = { address: p.email, primary: true, type: "personal", status: "active" };
-  const audit = (stamp: Stamp): JsonObject => ({
-    lastUpdatedDate: ctx.time(stamp.ms - rng.int(5 * MINUTE, 36 * HOUR)),
-  });
+  const personalEmail = (): void => {
+    out.set("personalEmail.address", p.email);
+    out.set("personalEmail.primary", true);
+    out.set("personalEmail.type", "personal");
+    out.set("personalEmail.status", "active");
+  };
+  const mobilePhone = (number: string): void => {
+    out.set("mobilePhone.number", number);
+    out.set("mobilePhone.primary", true);
+  };
+  const auditMs = (stamp: Stamp): number => stamp.ms - rng.int(5 * MINUTE, 36 * HOUR);
 
-  const first: JsonObject = {
-    _id: rng.uuid(),
-    identityMap: identityMap(before.phoneE164),
-    person: personJson(before.last, true),
-    personalEmail,
-    homeAddress: addressJson(before.address),
+  // The draws in the order the records always made them (the first record's, then the update's), whichever
+  // record is written first.
+  const firstId = rng.uuid();
+  const firstAudit = hasAudit ? auditMs(p.crmIngest) : 0;
+  const writeFirst = (): void => {
+    out.row();
+    out.set("_id", firstId);
+    identityMap(before.phoneE164);
+    person(before.last, true);
+    personalEmail();
+    writeAddress(out, before.address);
+    if (hasMobile) mobilePhone(before.phoneDisplay);
+    if (staleLoyalty) out.set("loyalty.tier", staleTier(p.loyaltyTier));
+    if (hasAudit) out.set("extSourceSystemAudit.lastUpdatedDate", ctx.time(firstAudit));
+    writeSystemMetadata(out, ctx, p.crmIngest);
   };
-  if (hasMobile) first["mobilePhone"] = { number: before.phoneDisplay, primary: true };
-  if (staleLoyalty) first["loyalty"] = { tier: staleTier(p.loyaltyTier) };
-  if (hasAudit) first["extSourceSystemAudit"] = audit(p.crmIngest);
-  first["_acp_system_metadata"] = systemMetadata(ctx, p.crmIngest);
-  if (p.crmUpdate === undefined) return [first];
+  const crmUpdate = p.crmUpdate;
+  if (crmUpdate === undefined) {
+    writeFirst();
+    return;
+  }
 
   // The later record: always the identities and the name, plus what changed; a full refresh repeats the
   // rest (sometimes still without gender or birth date), a partial update omits it.
-  const update: JsonObject = {
-    _id: rng.uuid(),
-    identityMap: identityMap(p.phoneE164),
-    person: personJson(p.last.display, fullRefresh && rng.chance(0.7)),
+  const updateId = rng.uuid();
+  const updateDemographics = fullRefresh && rng.chance(0.7);
+  const updateAudit = hasAudit ? auditMs(p.crmUpdateIngest) : 0;
+  const writeUpdate = (): void => {
+    out.row();
+    out.set("_id", updateId);
+    identityMap(p.phoneE164);
+    person(p.last.display, updateDemographics);
+    if (fullRefresh) personalEmail();
+    if (fullRefresh || crmUpdate === "moved") writeAddress(out, p.address);
+    if ((fullRefresh && hasMobile) || crmUpdate === "newPhone") mobilePhone(p.phoneDisplay);
+    if (hasAudit) out.set("extSourceSystemAudit.lastUpdatedDate", ctx.time(updateAudit));
+    writeSystemMetadata(out, ctx, p.crmUpdateIngest);
   };
-  if (fullRefresh) update["personalEmail"] = personalEmail;
-  if (fullRefresh || p.crmUpdate === "moved") update["homeAddress"] = addressJson(p.address);
-  if ((fullRefresh && hasMobile) || p.crmUpdate === "newPhone") update["mobilePhone"] = { number: p.phoneDisplay, primary: true };
-  if (hasAudit) update["extSourceSystemAudit"] = audit(p.crmUpdateIngest);
-  update["_acp_system_metadata"] = systemMetadata(ctx, p.crmUpdateIngest);
   // File order does not follow ingest order: the engine sorts by ingestTime, then by line.
-  return updateFirst ? [update, first] : [first, update];
+  if (updateFirst) {
+    writeUpdate();
+    writeFirst();
+  } else {
+    writeFirst();
+    writeUpdate();
+  }
 }
 
 /** The tier a CRM copy last synced: one level below (or, for bronze, the silver it was downgraded from). */
@@ -125,8 +154,8 @@ const POINTS: Readonly<Record<LoyaltyTier, readonly [number, number]>> = {
  * stripped), may hold an older address or phone, and ~40 % of its rows carry `extSourceSystemAudit.lastUpdatedDate`
  * — often older than the CRM row's ingestion, so a custom-timestamp merge picks different winners.
  */
-export function loyaltyRecords(ctx: GenContext, p: Person): JsonObject[] {
-  if (!p.inLoyalty) return [];
+export function loyaltyRecords(ctx: GenContext, p: Person, out: RowSink): void {
+  if (!p.inLoyalty) return;
   const rng = new Rng(ctx.seed, "loyalty", p.index);
   const nickname = NICKNAMES[p.first.display];
   let firstName = p.first.display;
@@ -144,19 +173,19 @@ export function loyaltyRecords(ctx: GenContext, p: Person): JsonObject[] {
   const olderThanCrm = rng.chance(0.6);
   const stamp = p.loyaltyIngest;
 
-  const record: JsonObject = {
-    _id: rng.uuid(),
-    identityMap: { CRMID: [{ id: p.crmId, authenticatedState: "authenticated", primary: true }] },
-    person: { name: { firstName, lastName } },
-    homeAddress: {
-      city: address.city,
-      stateProvince: address.stateProvince,
-      postalCode: address.postalCode,
-      countryCode: address.countryCode,
-    },
-  };
-  if (hasMobile) record["mobilePhone"] = { number: phone };
-  record["loyalty"] = { tier: p.loyaltyTier, points: rng.int(minPoints, maxPoints), joinDate: isoDate(joinMs) };
+  out.row();
+  out.set("_id", rng.uuid());
+  out.identity("CRMID", p.crmId, "authenticated", true);
+  out.set("person.name.firstName", firstName);
+  out.set("person.name.lastName", lastName);
+  out.set("homeAddress.city", address.city);
+  out.set("homeAddress.stateProvince", address.stateProvince);
+  out.set("homeAddress.postalCode", address.postalCode);
+  out.set("homeAddress.countryCode", address.countryCode);
+  if (hasMobile) out.set("mobilePhone.number", phone);
+  out.set("loyalty.tier", p.loyaltyTier);
+  out.set("loyalty.points", rng.int(minPoints, maxPoints));
+  out.set("loyalty.joinDate", isoDate(joinMs));
   if (hasAudit) {
     // Loyalty exports are dumps: the source-system update predates the ingestion, sometimes by weeks, and
     // when the loyalty row was ingested after the CRM row its lastUpdatedDate is often before the CRM ingest.
@@ -164,10 +193,9 @@ export function loyaltyRecords(ctx: GenContext, p: Person): JsonObject[] {
       p.inCrm && stamp.ms > p.crmIngest.ms && olderThanCrm
         ? p.crmIngest.ms - rng.int(HOUR, 30 * DAY)
         : stamp.ms - rng.int(10 * MINUTE, 3 * DAY);
-    record["extSourceSystemAudit"] = { lastUpdatedDate: ctx.time(updatedMs) };
+    out.set("extSourceSystemAudit.lastUpdatedDate", ctx.time(updatedMs));
   }
-  record["_acp_system_metadata"] = systemMetadata(ctx, stamp);
-  return [record];
+  writeSystemMetadata(out, ctx, stamp);
 }
 
 /**
@@ -175,21 +203,21 @@ export function loyaltyRecords(ctx: GenContext, p: Person): JsonObject[] {
  * sign up with their CRM e-mail (so the identity graph links them through Email); some use another address
  * and are linked only through their ECID once an authenticated event carries ECID and CRMID together.
  */
-export function webRecords(ctx: GenContext, p: Person): JsonObject[] {
-  if (!p.inWeb) return [];
+export function webRecords(ctx: GenContext, p: Person, out: RowSink): void {
+  if (!p.inWeb) return;
   const rng = new Rng(ctx.seed, "web", p.index);
   const email = p.webUsesAltEmail ? p.altEmail : p.email;
   const device = p.devices[0];
-  const identityMap: JsonObject = { Email: [{ id: email, authenticatedState: "authenticated", primary: true }] };
-  if (device !== undefined) identityMap["ECID"] = [{ id: device.ecid, authenticatedState: "ambiguous", primary: false }];
-  const record: JsonObject = { _id: rng.uuid(), identityMap, personalEmail: { address: email } };
-  if (rng.chance(0.6)) record["person"] = { name: { firstName: p.first.display } };
-  record["homeAddress"] = { countryCode: p.address.countryCode };
+  out.row();
+  out.set("_id", rng.uuid());
+  out.identity("Email", email, "authenticated", true);
+  if (device !== undefined) out.identity("ECID", device.ecid, "ambiguous", false);
+  out.set("personalEmail.address", email);
+  if (rng.chance(0.6)) out.set("person.name.firstName", p.first.display);
+  out.set("homeAddress.countryCode", p.address.countryCode);
   const optIn = rng.chance(ctx.shape.web.marketingOptIn);
-  record["consents"] = {
-    collect: { val: "y" },
-    marketing: { email: { val: optIn ? "y" : "n", time: ctx.time(p.webIngest.ms - rng.int(MINUTE, 2 * HOUR)) } },
-  };
-  record["_acp_system_metadata"] = systemMetadata(ctx, p.webIngest);
-  return [record];
+  out.set("consents.collect.val", "y");
+  out.set("consents.marketing.email.val", optIn ? "y" : "n");
+  out.set("consents.marketing.email.time", ctx.time(p.webIngest.ms - rng.int(MINUTE, 2 * HOUR)));
+  writeSystemMetadata(out, ctx, p.webIngest);
 }

@@ -71,13 +71,15 @@ export class LineWriter implements RowWriter {
  * a third less encoder CPU, files no larger) and no statistics (another ~40 % of the encoder's CPU on the
  * events, mostly min/max of distinct strings; the jobs read a sandbox's parts whole, they prune nothing).
  */
-const PART_OPTIONS: ParquetWriteOptions = { rowGroupSize: 100_000, dictionary: false, statistics: "none" };
+const PART_OPTIONS = { rowGroupSize: 100_000, dictionary: false, statistics: "none" } as const satisfies ParquetWriteOptions;
 
 /**
- * Bytes of built batches a dataset may hold back for encoders that are busy, before its writer waits: enough
- * for one encoder to finish a part while the next part goes to another.
+ * Bytes of built batches a dataset may hold back for encoders that are busy, before its writer waits. Small:
+ * the batches waiting were the largest part of the peak RSS that grew with the run (160 MiB a dataset before:
+ * ~170 MiB at the peak of a 1M run with 2 workers, ~65 MiB with 32), and the block workers, not the encoders,
+ * bound the rate.
  */
-const BACKLOG_BYTES = 160 * 2 ** 20;
+const BACKLOG_BYTES = 32 * 2 ** 20;
 
 export interface PartWriterOptions {
   /** Rows per part file; a new part starts after this many rows. */
@@ -87,6 +89,8 @@ export interface PartWriterOptions {
    * consecutive parts are encoded at the same time. A part is one encoder stream: the bytes are the same.
    */
   readonly encoders: readonly ParquetEncoder[];
+  /** The parts' page compression. */
+  readonly compression: "zstd" | "snappy";
 }
 
 /** A part being written: its batches wait in `queue` until its encoder takes them. */
@@ -167,7 +171,7 @@ export class ParquetPartWriter implements RowWriter {
     if (this.parts.length === 0) await mkdir(join(this.root, this.dir), { recursive: true });
     const rel = `${this.dir}/part-${String(this.parts.length).padStart(5, "0")}.parquet`;
     const encoder = this.options.encoders[this.parts.length % this.options.encoders.length]!;
-    const part: OpenPart = { file: encoder.open(join(this.root, rel), PART_OPTIONS), queue: [], ended: false, wake: undefined, done: Promise.resolve() };
+    const part: OpenPart = { file: encoder.open(join(this.root, rel), { ...PART_OPTIONS, compression: this.options.compression }), queue: [], ended: false, wake: undefined, done: Promise.resolve() };
     part.done = this.feed(part);
     part.done.catch(() => undefined); // awaited (and thrown) by close; a failure also stops writeBlock
     this.open.push(part);

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { DEFAULT_CONFIG_FILE, readGeneratorConfig } from "../../generate/gen-config.js";
-import { generateSandbox } from "../../generate/index.js";
+import { GENERATE_COMPRESSIONS, generateSandbox, type GenerateCompression } from "../../generate/index.js";
 import { parseDateTime } from "../../xdm/time.js";
 import { formatOf, intOption, stringOption, workersOf } from "../args.js";
 import { UsageError, type CommandRun } from "../command.js";
@@ -35,6 +35,8 @@ export const run: CommandRun = async (args, io) => {
   if (parseDateTime(referenceTime) === undefined) throw new UsageError(`--reference-time: "${referenceTime}" is not an RFC 3339 timestamp`);
   const rowsPerFile = intOption(args, "rows-per-file")!;
   if (rowsPerFile < 1) throw new UsageError(`--rows-per-file must be at least 1, not ${rowsPerFile}`);
+  const compression = args.values["compression"] as string;
+  if (!(GENERATE_COMPRESSIONS as readonly string[]).includes(compression)) throw new UsageError(`--compression must be ${GENERATE_COMPRESSIONS.join(" or ")}, not ${compression}`);
   const configFile = stringOption(args, "config");
   const fromSandbox = stringOption(args, "from-sandbox");
   if (configFile !== undefined && fromSandbox !== undefined) throw new UsageError("--config and --from-sandbox both give the shape: use one");
@@ -53,6 +55,7 @@ export const run: CommandRun = async (args, io) => {
     name: stringOption(args, "name") ?? basename(dir),
     format: formatOf(args),
     rowsPerFile,
+    compression: compression as GenerateCompression,
     ...workersOf(args),
     ...(config ? { config } : {}),
     ...(targets.length > 0 ? { targets } : {}),
