@@ -335,14 +335,20 @@ export function mergeProfilesSql(
     const recordRows = `${prefix}_rsrc`;
     const eventRows = `${prefix}_esrc`;
     const stored = inputsFrom(recordRows, eventRows, keys, true);
-    const readsRecords = stored.some(([name]) => name === "rin");
-    const readsEvents = stored.some(([name]) => name !== "rin");
     const eventColumns = new Set(["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n)), ...(eventMap ? [d.ident("identityMap")] : [])]);
     statements.push(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
-    if (readsRecords) statements.push(`CREATE OR REPLACE TEMP TABLE ${recordRows} AS SELECT * FROM ${RECORDS_VIEW}`);
-    if (readsEvents) statements.push(`CREATE OR REPLACE TEMP TABLE ${eventRows} AS SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`);
-    for (const [name, sql] of stored) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
-    for (const t of [keys, ...(readsRecords ? [recordRows] : []), ...(readsEvents ? [eventRows] : [])]) statements.push(`DROP TABLE ${t}`);
+    // Each dataset's table dropped once its inputs are made: what spills to disk at 10M persons is tens of GB, and
+    // the records' copy beside the events' two (read, then joined and sorted) is not needed.
+    const sources = [
+      [recordRows, `SELECT * FROM ${RECORDS_VIEW}`, stored.filter(([name]) => name === "rin")],
+      [eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, stored.filter(([name]) => name !== "rin")],
+    ] as const;
+    for (const [table, read, inputs] of sources.filter(([, , inputs]) => inputs.length > 0)) {
+      statements.push(`CREATE OR REPLACE TEMP TABLE ${table} AS ${read}`);
+      for (const [name, sql] of inputs) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
+      statements.push(`DROP TABLE ${table}`);
+    }
+    statements.push(`DROP TABLE ${keys}`);
   }
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql(i)}`);
