@@ -114,6 +114,16 @@ function requestsOf(dir: string): [string, unknown][] {
     .map((f) => [f, JSON.parse(readFileSync(join(folder, f), "utf8")) as unknown]);
 }
 
+/** Twins of a generated Parquet sandbox (150 persons, `seed`) after the same segment jobs, and its export requests. */
+async function generatedTwins(seed: number): Promise<{ t: Twins; requests: [string, unknown][] }> {
+  const dir = join(scratch, `generated-${seed}`);
+  await generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed, referenceTime: SAMPLE_AS_OF, name: `g${seed}`, format: "parquet", rowsPerFile: 200 });
+  const t = await twins(dir, `generated-${seed}`);
+  const requests = requestsOf(t.reference);
+  expect(requests.length).toBeGreaterThan(0);
+  return { t, requests };
+}
+
 describe("the export job on DuckDB writes the reference's batches", () => {
   it("on sample-data, for each of its export requests", async () => {
     const t = await twins(join(REPO, "sample-data"), "sample");
@@ -123,11 +133,7 @@ describe("the export job on DuckDB writes the reference's batches", () => {
   }, 600_000);
 
   it("on a generated Parquet sandbox, for each of its export requests and one that runs its segmentation first", async () => {
-    const dir = join(scratch, "generated");
-    await generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed: 11, referenceTime: SAMPLE_AS_OF, name: "g11", format: "parquet", rowsPerFile: 200 });
-    const t = await twins(dir, "generated");
-    const requests = requestsOf(t.reference);
-    expect(requests.length).toBeGreaterThan(0);
+    const { t, requests } = await generatedTwins(11);
     for (const [name, body] of requests) await exportBoth(t, body, name);
     // evaluationInfo.segmentation: the export's segment job runs first, on the export's engine.
     const [name, body] = requests.find(([, b]) => JSON.stringify(b).includes('"segmentId"')) ?? requests[0]!;
@@ -138,11 +144,7 @@ describe("the export job on DuckDB writes the reference's batches", () => {
   }, 600_000);
 
   it("in runs of profiles (the merge and the segmentMembership maps a run at a time), for each request of a generated sandbox", async () => {
-    const dir = join(scratch, "generated-runs");
-    await generateSandbox(dir, { profiles: 150, eventsPerProfile: 4, seed: 12, referenceTime: SAMPLE_AS_OF, name: "g12", format: "parquet", rowsPerFile: 200 });
-    const t = await twins(dir, "generated-runs");
-    const requests = requestsOf(t.reference);
-    expect(requests.length).toBeGreaterThan(0);
+    const { t, requests } = await generatedTwins(12);
     let rows = 0;
     for (const [name, body] of requests) rows += await exportBoth(t, body, name, 4);
     expect(rows).toBeGreaterThan(100);
