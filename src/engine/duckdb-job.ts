@@ -1,9 +1,9 @@
 /**
  * What both jobs do first on the DuckDB engine: open the job's DuckDB (`workers` threads, default one per core, within
- * `memoryBytes`, spilling under the sandbox's `.profile-lab/tmp`), validate the rows (DuckDB would read a row that
- * breaks its schema; it checks Parquet files first, JavaScript the rest), read the datasets and link their identities
- * (SqlMerge.prepare) — or copy them in from the previous job's, kept per data version (data-version.ts); then the
- * job's own work, and DuckDB closed however it ends.
+ * `memoryBytes`, spilling under the sandbox's `.profile-lab/tmp`, its tables in a file there for data several times
+ * its memory), validate the rows (DuckDB would read a row that breaks its schema; it checks Parquet files first,
+ * JavaScript the rest), read the datasets and link their identities (SqlMerge.prepare) — or copy them in from the
+ * previous job's, kept per data version (data-version.ts); then the job's own work, and DuckDB closed however it ends.
  */
 import { availableParallelism } from "node:os";
 import { EngineSession, jobTempDir, type SqlStatement } from "../sql/jobs/engine-session.js";
@@ -12,7 +12,7 @@ import { SqlMerge } from "../sql/merge/sql-merge.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { keptFiles } from "./data-version.js";
 import type { Checkpoint, JobStage, StageProgress } from "./job-progress.js";
-import { worthWorkers } from "./memory-budget.js";
+import { tablesOnDisk, worthWorkers } from "./memory-budget.js";
 import type { Sandbox } from "./sandbox.js";
 import { validateSources } from "./validate-sources.js";
 
@@ -24,6 +24,8 @@ export interface DuckDbJobOptions {
   readonly onSql?: (statement: SqlStatement) => void;
   /** The number of runs of profiles the work takes whatever `memoryBytes` says (SqlMergeOptions.runs): tests of runs on small data. */
   readonly runs?: number;
+  /** The job's tables in a database file (EngineOptions.onDisk) whatever the data's size says (tablesOnDisk): tests on small data. */
+  readonly onDisk?: boolean;
 }
 
 /** Runs `work` on the job's DuckDB with the data read and linked; `stage` is what progress says while it runs statements. */
@@ -41,6 +43,7 @@ export async function onDuckDb<T>(
     {
       tempDir: jobTempDir(new SandboxState(sandbox.dir).tmpDir, job.kind, job.id),
       threads: workers,
+      onDisk: options.onDisk ?? tablesOnDisk(sandbox, options.memoryBytes),
       ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
       ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
     },

@@ -4,6 +4,7 @@
  */
 import { statSync } from "node:fs";
 import { parquetCodec } from "../io/parquet-codec.js";
+import { duckDbMemoryBytes } from "../sql/jobs/engine-session.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { dataFiles } from "./load-data.js";
 import type { Sandbox } from "./sandbox.js";
@@ -52,6 +53,18 @@ export function worthWorkers(sandbox: Sandbox): boolean {
 /** A worker's share of the memory budget, in bytes (its heap is capped at it). */
 export function workerHeapBytes(options: { readonly memoryBytes?: number; readonly workers?: number } = {}): number {
   return (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / (options.workers ?? 1);
+}
+
+/**
+ * Input (in JSON Lines bytes) per byte of DuckDB's memory limit past which a job keeps its tables on disk: DuckDB holds
+ * about a JSON Lines byte per input byte (1M persons, 6.3 GB as JSON Lines: 6.2 GB spilled at the peak in 300 MiB),
+ * so from here most of them would live in the spill anyway. 1M persons in 4 GiB (2×) stay in memory.
+ */
+const ON_DISK_FROM_INPUT_PER_MEMORY_BYTE = 4;
+
+/** Whether a DuckDB job over this sandbox within `memoryBytes` keeps its tables in a database file (EngineOptions.onDisk). */
+export function tablesOnDisk(sandbox: Sandbox, memoryBytes: number | undefined): boolean {
+  return memoryBytes !== undefined && inputBytes(sandbox) > ON_DISK_FROM_INPUT_PER_MEMORY_BYTE * duckDbMemoryBytes(memoryBytes);
 }
 
 const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20).toLocaleString("en-US")} MiB`;

@@ -24,6 +24,7 @@ import type { BatchRecord } from "../store/catalog-types.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { keptFiles } from "./data-version.js";
+import { tablesOnDisk } from "./memory-budget.js";
 import type { Sandbox } from "./sandbox.js";
 import { EngineSession, firstLine, messageOf, type SqlStatement } from "../sql/jobs/engine-session.js";
 
@@ -94,6 +95,7 @@ export class SandboxQuery {
         // DuckDB spills past its memory limit into the sandbox's own temp folder (by default it would use ./.tmp).
         tempDir: join(new SandboxState(sandbox.dir).tmpDir, `query-${process.pid}-${Date.now()}`),
         threads: options.threads ?? 2,
+        onDisk: tablesOnDisk(sandbox, options.memory),
         ...(options.memory === undefined ? {} : { memoryBytes: options.memory }),
         ...(options.onSql === undefined ? {} : { onStatement: options.onSql }),
       },

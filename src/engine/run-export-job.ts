@@ -67,6 +67,8 @@ export interface ExportJobOptions {
   readonly onSql?: (statement: SqlStatement) => void;
   /** The DuckDB engine only: the number of runs of profiles its work takes (default: as `memoryBytes` needs). For tests of runs on small data. */
   readonly runs?: number;
+  /** The DuckDB engine only: its tables in a database file (default: for data several times `memoryBytes`). For tests on small data. */
+  readonly onDisk?: boolean;
 }
 
 export interface ExportResult {
@@ -256,6 +258,7 @@ export async function runExportJob(sandbox: Sandbox, body: unknown, options: Exp
             ...(options.workers === undefined ? {} : { workers: options.workers }),
             ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
             ...(options.runs === undefined ? {} : { runs: options.runs }),
+            ...(options.onDisk === undefined ? {} : { onDisk: options.onDisk }),
             ...memory,
           })
         : await exportInMemory(sandbox, context, specs, batchDirs, { ...options, rowsPerFile, checkpoint });

@@ -57,6 +57,8 @@ export interface SegmentJobOptions {
   readonly onSql?: (statement: SqlStatement) => void;
   /** The DuckDB engine only: the number of runs of profiles the merge and the segment pass take (default: as `memoryBytes` needs). For tests of runs on small data. */
   readonly runs?: number;
+  /** The DuckDB engine only: its tables in a database file (default: for data several times `memoryBytes`). For tests on small data. */
+  readonly onDisk?: boolean;
   /**
    * A job `createSegmentJob` recorded as NEW for these options (a server's queued job): the run adopts it
    * instead of recording a new one.
@@ -167,6 +169,7 @@ function evaluateOnDuckDb(
     ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
     ...(options.onSql === undefined ? {} : { onSql: options.onSql }),
     ...(options.runs === undefined ? {} : { runs: options.runs }),
+    ...(options.onDisk === undefined ? {} : { onDisk: options.onDisk }),
     checkpoint,
   });
 }

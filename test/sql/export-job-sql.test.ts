@@ -63,10 +63,13 @@ function metricsOf(job: ExportJob): string {
   return JSON.stringify(metrics);
 }
 
-/** One export on both twins (DuckDB's in `runs` runs of profiles when given): the same metrics, batches and rows. Returns the rows exported. */
+/**
+ * One export on both twins (DuckDB's as data far larger than memory is exported when `runs` is given: in `runs` runs of
+ * profiles, its tables in a database file): the same metrics, batches and rows. Returns the rows exported.
+ */
 async function exportBoth(t: Twins, body: unknown, name: string, runs?: number): Promise<number> {
   const reference: ExportResult = await runExportJob(openSandbox(t.reference), body, { asOf, statusModel: "current", engine: "reference", workers: 1 });
-  const sql: ExportResult = await runExportJob(openSandbox(t.sql), body, { asOf, statusModel: "current", engine: "duckdb", ...(runs === undefined ? {} : { runs }) });
+  const sql: ExportResult = await runExportJob(openSandbox(t.sql), body, { asOf, statusModel: "current", engine: "duckdb", ...(runs === undefined ? {} : { runs, onDisk: true }) });
   expect({ name, status: sql.job.status, metrics: metricsOf(sql.job), warnings: sql.warnings }).toEqual({
     name,
     status: reference.job.status,
@@ -143,7 +146,7 @@ describe("the export job on DuckDB writes the reference's batches", () => {
     expect(snapshotOf(t.sql)).toBe(snapshotOf(t.reference));
   }, 600_000);
 
-  it("in runs of profiles (the merge and the segmentMembership maps a run at a time), for each request of a generated sandbox", async () => {
+  it("in runs of profiles (the merge and the segmentMembership maps a run at a time), its tables on disk, for each request of a generated sandbox", async () => {
     const { t, requests } = await generatedTwins(12);
     let rows = 0;
     for (const [name, body] of requests) rows += await exportBoth(t, body, name, 4);

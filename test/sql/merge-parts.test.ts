@@ -59,8 +59,8 @@ describe("the merge in runs", () => {
     const policy = sandbox.policies.all()[0]!;
     const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3);
     const reads = (s: string): boolean => [RECORDS_VIEW, EVENTS_VIEW].some((view) => new RegExp(`\\b${view}\\b`).test(s));
-    const firstRun = statements.findIndex((s) => s.startsWith("CREATE OR REPLACE TEMP TABLE pl_t_ranked "));
-    expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TEMP TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rsrc", "pl_t_esrc"]);
+    const firstRun = statements.findIndex((s) => s.startsWith("CREATE OR REPLACE TABLE pl_t_ranked "));
+    expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rsrc", "pl_t_esrc"]);
     expect(statements.slice(firstRun).filter(reads)).toEqual([]);
     for (const table of ["rin", "ein", "eim"]) expect(statements.filter((s) => new RegExp(`FROM pl_t_${table} WHERE pl_part = 2\\b`).test(s)).length).toBeGreaterThan(0);
   });
@@ -85,7 +85,7 @@ describe("the merge in runs", () => {
         (await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY ord)) AS digest FROM (SELECT *, row_number() OVER () AS ord FROM ${table}) AS t`))[0]!;
       await merge.mergePolicy(policy, "whole");
       // What a segment job keeps (SqlMerge.keepMerged): every profile field, no events.
-      await session.run(`CREATE OR REPLACE TEMP TABLE kept AS SELECT * EXCLUDE ("xEvent") FROM whole`);
+      await session.run(`CREATE OR REPLACE TABLE kept AS SELECT * EXCLUDE ("xEvent") FROM whole`);
       const whole = await digest("whole");
       expect(Number(whole["n"])).toBeGreaterThan(1000);
       const columns = async (table: string): Promise<unknown> => session.rows(`SELECT column_name, column_type FROM (DESCRIBE ${table})`);

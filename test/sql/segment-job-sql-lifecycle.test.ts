@@ -156,11 +156,11 @@ describe("the DuckDB segment job", () => {
     expect(r.stdout).toContain("-- read into JavaScript (identity components: a union-find over these ids):\n-- SELECT");
     expect(r.stdout).toMatch(/^-- merging the profiles of merge policy \S+ \([\d.,]+ ms\)\nCREATE OR REPLACE TABLE pl_merged_1 AS SELECT/m);
     // The segment pass reads the pruned row: the state of the home address, no events.
-    expect(r.stdout).toMatch(/^CREATE OR REPLACE TEMP TABLE pl_pass AS SELECT profile."xProfileKey" AS pl_key, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
+    expect(r.stdout).toMatch(/^CREATE OR REPLACE TABLE pl_pass AS SELECT profile."xProfileKey" AS pl_key, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
     expect(r.stdout).toContain('CAST([] AS STRUCT("_id" VARCHAR)[]) AS "xEvent"');
     // With no --engine it runs on DuckDB; the reference engine has no SQL to show.
     const chosen = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql", "--segment", "US residents", "--as-of", SAMPLE_AS_OF);
-    expect([chosen.status, chosen.stdout]).toEqual([0, expect.stringContaining("CREATE OR REPLACE TEMP TABLE pl_pass AS SELECT")]);
+    expect([chosen.status, chosen.stdout]).toEqual([0, expect.stringContaining("CREATE OR REPLACE TABLE pl_pass AS SELECT")]);
     const refused = await cliInProcess("segment-job", "--sandbox", dir, "--engine", "reference", "--explain-sql");
     expect([refused.status, refused.stderr]).toEqual([2, expect.stringContaining("--explain-sql shows the SQL of the DuckDB engine, not of --engine reference")]);
   }, 120_000);

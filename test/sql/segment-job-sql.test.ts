@@ -5,13 +5,14 @@
  * profiles stitch and S7's prior memberships under other identities come into play), and on a hand-made sandbox of
  * segments of segments, exits, re-entries and the membership conventions.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSandbox } from "../../src/engine/sandbox.js";
 import { generateSandbox } from "../../src/generate/index.js";
 import type { StatusModel } from "../../src/segment/membership.js";
+import { JOB_DATABASE } from "../../src/sql/jobs/engine-session.js";
 import { appendLines, ids, writeSandbox } from "../helpers/sandbox.js";
 import { firstPartOnly, runBoth, twins } from "./job-twins.js";
 
@@ -35,24 +36,33 @@ describe("the segment job on DuckDB gives the reference's memberships and metric
   }, 600_000);
 
   // One sandbox per format: segment-job-differential.test.ts runs twenty more generated ones that grow as these do.
-  // The third in 5 runs of profiles (SegmentJobOptions.runs: the merge and the segment pass a run at a time).
+  // The third as data far larger than memory is run: in 5 runs of profiles (SegmentJobOptions.runs: the merge and
+  // the segment pass a run at a time), the job's tables in a database file (SegmentJobOptions.onDisk).
   it.each([
     [1, "jsonl", undefined],
     [2, "parquet", undefined],
     [3, "parquet", 5],
-  ] as const)("on a generated sandbox whose data grows between runs (seed %i, %s, runs: %s)", async (seed, format, runs) => {
+  ] as const)("on a generated sandbox whose data grows between runs (seed %i, %s, runs on disk: %s)", async (seed, format, runs) => {
     const dir = join(scratch, `generated-${seed}`);
     await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 200 });
     const t = twins(dir, scratch, `generated-${seed}`);
     // First run on part of the data; then on all of it: identities link, profiles stitch.
     const growData = firstPartOnly(t);
-    const inRuns = runs === undefined ? {} : { runs };
-    await runBoth(t, { asOf: T0, statusModel: "current", ...inRuns });
+    const databases = new Set<string>();
+    const onSql = (): void => {
+      const tmp = join(t.sql, ".profile-lab", "tmp");
+      for (const job of existsSync(tmp) ? readdirSync(tmp) : []) if (existsSync(join(tmp, job, JOB_DATABASE))) databases.add(job);
+    };
+    const large = runs === undefined ? {} : { runs, onDisk: true, onSql };
+    await runBoth(t, { asOf: T0, statusModel: "current", ...large });
     growData();
-    expect((await runBoth(t, { asOf: T0 + 2 * DAY, statusModel: "current", ...inRuns })).lines).toBeGreaterThan(50);
+    expect((await runBoth(t, { asOf: T0 + 2 * DAY, statusModel: "current", ...large })).lines).toBeGreaterThan(50);
     // Some segments only: the others' entries are carried as they are.
     const some = openSandbox(dir).segments.slice(0, 2).map((c) => c.definition.id);
-    await runBoth(t, { asOf: T0 + 40 * DAY, statusModel: "legacy", segmentIds: some, ...inRuns });
+    await runBoth(t, { asOf: T0 + 40 * DAY, statusModel: "legacy", segmentIds: some, ...large });
+    // Each job's database file was there while it ran, and is gone with its temp folder.
+    expect(databases.size).toBe(runs === undefined ? 0 : 3);
+    expect(existsSync(join(t.sql, ".profile-lab", "tmp")) ? readdirSync(join(t.sql, ".profile-lab", "tmp")) : []).toEqual([]);
   }, 600_000);
 
   const conventions = [{}, { lastQualificationTime: "everyRun" }, { exitedRetention: "keep" }];

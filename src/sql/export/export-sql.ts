@@ -77,7 +77,7 @@ export interface SqlExportOptions {
   readonly batchDirs: readonly string[];
   readonly rowsPerFile?: number;
   readonly dialect?: SqlDialect;
-  /** Prefix of the temp tables the export makes (and drops). */
+  /** Prefix of the work tables the export makes (and drops). */
   readonly prefix?: string;
   /** The number of runs work over `items` items of `bytesPerItem` each fits in within the job's memory (SqlMerge.runsFor); one when absent. */
   readonly runsFor?: (items: number, bytesPerItem: number) => number;
@@ -123,7 +123,7 @@ function filterCondition(f: ResolvedSegmentFilter, plan: ExportPlan, d: SqlDiale
   return d.and(parts);
 }
 
-/** The SQL export: temp tables named from `prefix`, then one COPY per part file. */
+/** The SQL export: work tables named from `prefix`, then one COPY per part file. */
 class ExportSql {
   private readonly d: SqlDialect;
   private readonly values: RowValues;
@@ -164,7 +164,7 @@ class ExportSql {
 
   private async create(name: string, select: string, what: string): Promise<string> {
     const table = `${this.p}_${name}`;
-    await this.step(what, () => this.session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`));
+    await this.step(what, () => this.session.run(`CREATE OR REPLACE TABLE ${table} AS ${select}`));
     this.tables.push(table);
     return table;
   }
@@ -377,7 +377,7 @@ class ExportSql {
 
 /**
  * Writes every batch of an export into its folder from the merged profiles, memberships and audiences in `session`,
- * and returns the files and the export's counters. The temp tables it makes are dropped however it ends; the
+ * and returns the files and the export's counters. The work tables it makes are dropped however it ends; the
  * folders' files are the caller's to remove when it fails.
  */
 export async function writeExportSql(session: SqlSession, input: SqlExportInput, options: SqlExportOptions): Promise<SqlExportResult> {

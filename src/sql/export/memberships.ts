@@ -46,7 +46,7 @@ export async function createAudiencesTable(session: SqlSession, table: string, a
   // Appended as plain columns (times in epoch ms), then typed in SQL: literal rows cost seconds per million.
   const raw = `${table}_in`;
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${raw} (identity VARCHAR, ns VARCHAR, lns VARCHAR, nidx BIGINT, segmentId VARCHAR, sidx BIGINT, ` +
+    `CREATE OR REPLACE TABLE ${raw} (identity VARCHAR, ns VARCHAR, lns VARCHAR, nidx BIGINT, segmentId VARCHAR, sidx BIGINT, ` +
       `status VARCHAR, lqt_ms BIGINT, valid_ms BIGINT, until_ms BIGINT, mpos BIGINT)`,
   );
   await session.appendColumns(raw, [
@@ -64,7 +64,7 @@ export async function createAudiencesTable(session: SqlSession, table: string, a
   ]);
   const at = (ms: string): string => `CAST(make_timestamp(${ms} * 1000) AS TIMESTAMPTZ)`;
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT identity, ns, lns, nidx, ${d.ident("segmentId")}, sidx, status, ${at("lqt_ms")} AS lqt, ` +
+    `CREATE OR REPLACE TABLE ${table} AS SELECT identity, ns, lns, nidx, ${d.ident("segmentId")}, sidx, status, ${at("lqt_ms")} AS lqt, ` +
       `${at("valid_ms")} AS ${d.ident("validUntil")}, until_ms, CAST(mpos AS INTEGER) AS mpos FROM ${raw}`,
   );
   await session.run(`DROP TABLE ${raw}`);
@@ -73,7 +73,7 @@ export async function createAudiencesTable(session: SqlSession, table: string, a
 /** The memberships' segment ids with their rank in UTF-16 order and their array-index value. */
 async function createSegmentRanks(session: SqlSession, table: string, memberships: string, d: SqlDialect): Promise<void> {
   const ids = (await session.rows(`SELECT DISTINCT ${d.ident("segmentId")} AS s FROM ${memberships}`)).map((r) => String(r["s"])).sort(utf16);
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} (segmentId VARCHAR, srank BIGINT, sidx BIGINT)`);
+  await session.run(`CREATE OR REPLACE TABLE ${table} (segmentId VARCHAR, srank BIGINT, sidx BIGINT)`);
   await session.appendColumns(table, [varchar(ids), bigint(ids.map((_, i) => i)), bigint(ids.map(indexOf))]);
 }
 
@@ -142,7 +142,7 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
   const table = `${prefix}_entries`;
   // With `ups` entries only, every entry's namespace is the first of its name.
   const nsFirst = tables.audiences === undefined ? "TRUE" : "dense_rank() OVER (PARTITION BY pid, lns ORDER BY nkey) = 1";
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, ${nsFirst} AS ns_first FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`);
+  await session.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *, ${nsFirst} AS ns_first FROM (${parts.map((p) => `(${p})`).join(" UNION ALL ")})`);
   return table;
 }
 

@@ -71,7 +71,7 @@ export interface ClosureRunOptions {
 
 /** Creates CLOSURE_TABLE, empty, for the decisions of `pass` (runClosurePass appends them). */
 export async function createClosureTable(session: SqlSession, pass: ClosurePass): Promise<void> {
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${CLOSURE_TABLE} (kid BIGINT${pass.indexes.map((_, j) => `, c${j} BOOLEAN`).join("")})`);
+  await session.run(`CREATE OR REPLACE TABLE ${CLOSURE_TABLE} (kid BIGINT${pass.indexes.map((_, j) => `, c${j} BOOLEAN`).join("")})`);
 }
 
 /**

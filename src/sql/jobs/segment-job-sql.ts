@@ -59,13 +59,13 @@ const STORED_ENTRY = "MAP(VARCHAR, JSON)";
 export async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
   const columns = `key VARCHAR, kid INTEGER, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR`;
   if (parts.length === 0) {
-    await session.run(`CREATE OR REPLACE TEMP TABLE ${SNAP} (${columns})`);
+    await session.run(`CREATE OR REPLACE TABLE ${SNAP} (${columns})`);
     return;
   }
   const files = `[${parts.map(q).join(", ")}]`;
   const entries = `SELECT key, unnest(map_entries(ups)) AS e FROM read_json(${files}, format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${STORED_ENTRY}'})`;
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT s.key, k.id AS kid, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, ` +
+    `CREATE OR REPLACE TABLE ${SNAP} AS SELECT s.key, k.id AS kid, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, ` +
       `json_extract_string(e.value, '$.status') AS status, json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM (${entries}) AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key`,
   );
 }
@@ -99,11 +99,11 @@ async function runPolicy(
   const segments = plan.byPolicy.get(policy)!;
   const ids = segments.map((s) => q(s.definition.id)).join(", ");
   // The policy's profiles with their key ids.
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_prof AS SELECT m.${KEY} AS pkey, m.${ORDER} AS ord, k.id AS kid FROM ${d.ident(merged)} AS m JOIN ${KEYS} AS k ON k.k = m.${KEY}`);
+  await session.run(`CREATE OR REPLACE TABLE pl_prof AS SELECT m.${KEY} AS pkey, m.${ORDER} AS ord, k.id AS kid FROM ${d.ident(merged)} AS m JOIN ${KEYS} AS k ON k.k = m.${KEY}`);
   // The stored entries that belong to a profile: under its key, or (pdg) under another of its identities.
   const owner = graph === undefined ? "s.kid" : "coalesce(g.label, s.kid)";
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_owned AS SELECT s.*, p.pkey, p.kid AS pkid, s.kid = p.kid AS own FROM ${SNAP} AS s ` +
+    `CREATE OR REPLACE TABLE pl_owned AS SELECT s.*, p.pkey, p.kid AS pkid, s.kid = p.kid AS own FROM ${SNAP} AS s ` +
       `${graph === undefined ? "" : `LEFT JOIN ${graph} AS g ON g.id = s.kid `}JOIN pl_prof AS p ON p.kid = ${owner}`,
   );
   // What each profile had: its own entry, else the latest under its other identities (ties: the smallest identity).
@@ -112,10 +112,10 @@ async function runPolicy(
   const others =
     ` UNION ALL SELECT e.* FROM (SELECT arg_max({${columns.map((c) => `'${c}': ${c}`).join(", ")}}, {'t': lqtText, 'k': -kid}) AS e FROM pl_owned AS o WHERE NOT own ` +
     `AND NOT EXISTS (SELECT 1 FROM pl_owned AS w WHERE w.own AND w.pkid = o.pkid AND w.segmentId = o.segmentId) GROUP BY pkid, segmentId)`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_prior AS SELECT ${columns.join(", ")} FROM pl_owned WHERE own${graph === undefined ? "" : others}`);
+  await session.run(`CREATE OR REPLACE TABLE pl_prior AS SELECT ${columns.join(", ")} FROM pl_owned WHERE own${graph === undefined ? "" : others}`);
   // What each profile was in before the run (xSegments: the ids of those segments), by its place in profile order.
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_insegs AS SELECT p.ord, list(r.segmentId) AS segs FROM pl_prior AS r JOIN pl_prof AS p ON p.kid = r.pkid ` +
+    `CREATE OR REPLACE TABLE pl_insegs AS SELECT p.ord, list(r.segmentId) AS segs FROM pl_prior AS r JOIN pl_prof AS p ON p.kid = r.pkid ` +
       `WHERE r.status IS DISTINCT FROM 'exited' GROUP BY p.ord ORDER BY p.ord`,
   );
   const stage = `evaluating the segments of merge policy ${policy.id}`;
@@ -133,7 +133,7 @@ async function runPolicy(
       `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
         `LEFT JOIN (SELECT * FROM pl_insegs${within("ord")}) AS i ON i.ord = m.${ORDER}${within(`m.${ORDER}`)}`,
     );
-    await session.run(i === 0 ? `CREATE OR REPLACE TEMP TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
+    await session.run(i === 0 ? `CREATE OR REPLACE TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
     if (closure !== undefined) {
       session.stage = `${stage} that SQL does not express${run}, with the closure compiler over DuckDB's rows`;
       await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName });
@@ -143,8 +143,8 @@ async function runPolicy(
   // The results by the profiles' key ids, which the transitions join on; the closure's decisions in their columns.
   await session.run(
     closure === undefined
-      ? `CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`
-      : `CREATE OR REPLACE TEMP TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* REPLACE (${closureColumns(closure)}) FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key JOIN ${CLOSURE_TABLE} AS c ON c.kid = p.kid`,
+      ? `CREATE OR REPLACE TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`
+      : `CREATE OR REPLACE TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* REPLACE (${closureColumns(closure)}) FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key JOIN ${CLOSURE_TABLE} AS c ON c.kid = p.kid`,
   );
   // Each segment's transitions with its own version, then the entries as the store writes them.
   const asOfText = new Date(options.asOf).toISOString();
@@ -159,7 +159,7 @@ async function runPolicy(
     return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version, conventions: options.conventions, carried: ["raw", "lqtText"] });
   });
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_next AS SELECT f.pkey AS key, n.key AS kid, n.segmentId, n.status, ` +
+    `CREATE OR REPLACE TABLE pl_next AS SELECT f.pkey AS key, n.key AS kid, n.segmentId, n.status, ` +
       `CASE WHEN n.kept THEN n.raw ELSE ${entryJson("n.status", `CASE WHEN n.timeSet THEN ${q(asOfText)} ELSE n.lqtText END`, "n.version")} END AS raw, ` +
       `CASE WHEN n.kept OR NOT n.timeSet THEN n.lqtText ELSE ${q(asOfText)} END AS lqtText ` +
       `FROM (${moves.join(" UNION ALL ")}) AS n JOIN pl_prof AS f ON f.kid = n.key`,
@@ -167,7 +167,7 @@ async function runPolicy(
   await countPolicy(session, merged, segments.map((s) => s.definition.id), options.profileType, counters);
   // The snapshot moved on: the evaluated segments' entries of the policy's profiles (under any of their identities) replaced.
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${SNAP} AS SELECT * FROM ${SNAP} AS s WHERE NOT (s.segmentId IN (${ids}) AND coalesce(s.kid IN (SELECT kid FROM pl_owned), FALSE)) ` +
+    `CREATE OR REPLACE TABLE ${SNAP} AS SELECT * FROM ${SNAP} AS s WHERE NOT (s.segmentId IN (${ids}) AND coalesce(s.kid IN (SELECT kid FROM pl_owned), FALSE)) ` +
       `UNION ALL SELECT key, kid, segmentId, raw, status, lqtText FROM pl_next`,
   );
   const [stats] = await session.rows(
@@ -224,18 +224,18 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
   // In steps, the keys sorted into a table of their own and numbered by their row in it: the keys, their hashes and a
   // window's row_number in one statement ran out of 300 MiB where the steps did not (1M persons), and the sort is
   // faster than the window (0.6 against 1.6 s).
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_sort AS ${hashed}`);
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
+  await session.run(`CREATE OR REPLACE TABLE pl_snap_sort AS ${hashed}`);
+  await session.run(`CREATE OR REPLACE TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
   // The entries by their key's place, so that a run reads only its own (a new table's rowids are its rows in insertion order).
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s ` +
+    `CREATE OR REPLACE TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s ` +
       `JOIN (SELECT key, rowid + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n`,
   );
   const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM pl_snap_entries) AS entries`);
   const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), LISTED_ENTRY_BYTES));
   // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
   const line = `'{"key":' || to_json(any_value(key)) || ',"ups":{' || array_to_string(${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")}, ',') || '}}'`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE pl_snap_lines (line VARCHAR)`);
+  await session.run(`CREATE OR REPLACE TABLE pl_snap_lines (line VARCHAR)`);
   for (const range of runs) {
     const within = range === undefined ? "" : ` WHERE n > ${range[0]} AND n <= ${range[1]}`;
     await session.run(`INSERT INTO pl_snap_lines SELECT ${line} AS line FROM pl_snap_entries${within} GROUP BY n ORDER BY n`);

@@ -49,14 +49,14 @@ export function identitiesSql(sources: MergeSources, dialect: SqlDialect): strin
       `FROM (SELECT pl_ds, pl_seq, ${dialect.unnest(entries)} AS e, ${dialect.unnestIndex(entries)} AS ni FROM ${datasetView(d.index)})`,
   );
   const body = parts.length > 0 ? parts.join(" UNION ALL ") : "SELECT NULL::INTEGER AS pl_ds, NULL::BIGINT AS pl_seq, NULL::BIGINT AS ni, NULL::VARCHAR AS ns, NULL::STRUCT(id VARCHAR, \"primary\" BOOLEAN) AS it, NULL::BIGINT AS ii WHERE FALSE";
-  return `CREATE OR REPLACE TEMP TABLE ${IDENTITIES} AS SELECT pl_ds, pl_seq, ni, ii, ns, it.id AS id, it.${dialect.ident("primary")} IS TRUE AS flagged FROM (${body}) WHERE it.id IS NOT NULL`;
+  return `CREATE OR REPLACE TABLE ${IDENTITIES} AS SELECT pl_ds, pl_seq, ni, ii, ns, it.id AS id, it.${dialect.ident("primary")} IS TRUE AS flagged FROM (${body}) WHERE it.id IS NOT NULL`;
 }
 
 /** The namespaces lower-cased by JavaScript's toLowerCase (the reference's identityKey), as a table. */
 export async function lowerNamespaces(session: SqlSession, dialect: SqlDialect): Promise<void> {
   const rows = await session.rows(`SELECT DISTINCT ns FROM ${IDENTITIES} WHERE ns IS NOT NULL`);
   const values = rows.map((r) => `(${dialect.string(String(r["ns"]))}, ${dialect.string(String(r["ns"]).toLowerCase())})`);
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${NAMESPACES} (ns VARCHAR, lns VARCHAR)`);
+  await session.run(`CREATE OR REPLACE TABLE ${NAMESPACES} (ns VARCHAR, lns VARCHAR)`);
   if (values.length > 0) await session.run(`INSERT INTO ${NAMESPACES} VALUES ${values.join(", ")}`);
 }
 
@@ -67,7 +67,7 @@ export async function lowerNamespaces(session: SqlSession, dialect: SqlDialect):
  */
 export async function numberKeys(session: SqlSession, dialect: SqlDialect): Promise<number> {
   await session.run(
-    `CREATE OR REPLACE TEMP TABLE ${KEYS} AS SELECT k, CAST(row_number() OVER (ORDER BY k) - 1 AS INTEGER) AS id ` +
+    `CREATE OR REPLACE TABLE ${KEYS} AS SELECT k, CAST(row_number() OVER (ORDER BY k) - 1 AS INTEGER) AS id ` +
       `FROM (SELECT DISTINCT n.lns || ':' || i.id AS k FROM ${IDENTITIES} AS i JOIN ${NAMESPACES} AS n ON n.ns = i.ns)`,
   );
   const odd = await session.rows(`SELECT id, k FROM ${KEYS} WHERE ${dialect.mayOrderOtherwiseInUtf16("k")} ORDER BY id`);
@@ -99,7 +99,7 @@ export async function hashKeys(session: SqlSession, keyCount: number): Promise<v
       hashes[n++] = hashKey(k) - 2 ** 31;
     }
   }
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${KEY_HASHES} (id INTEGER, h INTEGER)`);
+  await session.run(`CREATE OR REPLACE TABLE ${KEY_HASHES} (id INTEGER, h INTEGER)`);
   await session.appendInts(KEY_HASHES, [ids.subarray(0, n), hashes.subarray(0, n)]);
 }
 
@@ -121,10 +121,10 @@ export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect)
   // Each identity's key id, found once (a join on the key text) for both tables.
   const keyed = `${IDENTITIES}_k`;
   return [
-    `CREATE OR REPLACE TEMP TABLE ${keyed} AS SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
+    `CREATE OR REPLACE TABLE ${keyed} AS SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
       `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id`,
-    `CREATE OR REPLACE TEMP TABLE ${FRAGMENTS} AS SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first FROM ${keyed} GROUP BY pl_seq`,
-    `CREATE OR REPLACE TEMP TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq WHERE i.kid <> f.first`,
+    `CREATE OR REPLACE TABLE ${FRAGMENTS} AS SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first FROM ${keyed} GROUP BY pl_seq`,
+    `CREATE OR REPLACE TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq WHERE i.kid <> f.first`,
     `DROP TABLE ${keyed}`,
   ];
 }
@@ -181,7 +181,7 @@ async function unionFind(session: SqlSession, table: string, datasets: readonly 
       labels[j++] = root;
     }
   }
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} (id INTEGER, label INTEGER)`);
+  await session.run(`CREATE OR REPLACE TABLE ${table} (id INTEGER, label INTEGER)`);
   await session.appendInts(table, [ids, labels]);
 }
 
@@ -191,19 +191,19 @@ async function unionFind(session: SqlSession, table: string, datasets: readonly 
  */
 async function labelPropagation(session: SqlSession, table: string, datasets: readonly number[] | undefined): Promise<void> {
   const work = `${table}_lp`;
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${work}_e AS SELECT a, b FROM (${linksOf(datasets)}) UNION ALL SELECT b, a FROM (${linksOf(datasets)})`);
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${work} AS SELECT DISTINCT a AS id, a AS label FROM ${work}_e`);
+  await session.run(`CREATE OR REPLACE TABLE ${work}_e AS SELECT a, b FROM (${linksOf(datasets)}) UNION ALL SELECT b, a FROM (${linksOf(datasets)})`);
+  await session.run(`CREATE OR REPLACE TABLE ${work} AS SELECT DISTINCT a AS id, a AS label FROM ${work}_e`);
   for (;;) {
     await session.run(
-      `CREATE OR REPLACE TEMP TABLE ${work}_n AS SELECT l.id, least(l.label, m.label) AS label FROM ${work} AS l ` +
+      `CREATE OR REPLACE TABLE ${work}_n AS SELECT l.id, least(l.label, m.label) AS label FROM ${work} AS l ` +
         `JOIN (SELECT e.a AS id, min(n.label) AS label FROM ${work}_e AS e JOIN ${work} AS n ON n.id = e.b GROUP BY e.a) AS m ON m.id = l.id`,
     );
-    await session.run(`CREATE OR REPLACE TEMP TABLE ${work}_j AS SELECT l.id, j.label FROM ${work}_n AS l JOIN ${work}_n AS j ON j.id = l.label`);
+    await session.run(`CREATE OR REPLACE TABLE ${work}_j AS SELECT l.id, j.label FROM ${work}_n AS l JOIN ${work}_n AS j ON j.id = l.label`);
     const changed = await session.rows(`SELECT count(*) AS n FROM ${work}_j AS l JOIN ${work} AS o ON o.id = l.id WHERE l.label <> o.label`);
-    await session.run(`CREATE OR REPLACE TEMP TABLE ${work} AS SELECT * FROM ${work}_j`);
+    await session.run(`CREATE OR REPLACE TABLE ${work} AS SELECT * FROM ${work}_j`);
     if (Number(changed[0]!["n"]) === 0) break;
   }
-  await session.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT id, label FROM ${work} WHERE label <> id`);
+  await session.run(`CREATE OR REPLACE TABLE ${table} AS SELECT id, label FROM ${work} WHERE label <> id`);
   for (const t of [work, `${work}_e`, `${work}_n`, `${work}_j`]) await session.run(`DROP TABLE ${t}`);
 }
 

@@ -33,9 +33,9 @@ const TEMPORARY = /\.(\d+)-[0-9a-f]+\.tmp(\.wal)?$/;
 const q = (s: string): string => DUCKDB.string(s);
 
 /**
- * Copies `tables` in from `file` as temporary tables of the same names; returns the number kept with them, or
- * undefined when there is no such file or it cannot be read whole (nothing copied is then relied on: the caller
- * builds every table anew, replacing any copied). Running out of memory (or a cancel) stops the job instead.
+ * Copies `tables` in from `file` as tables of the same names in the job's database; returns the number kept with
+ * them, or undefined when there is no such file or it cannot be read whole (nothing copied is then relied on: the
+ * caller builds every table anew, replacing any copied). Running out of memory (or a cancel) stops the job instead.
  */
 export async function restoreTables(session: SqlSession, file: string, tables: readonly string[]): Promise<number | undefined> {
   if (!existsSync(file)) return undefined;
@@ -43,7 +43,7 @@ export async function restoreTables(session: SqlSession, file: string, tables: r
     await session.run(`ATTACH ${q(file)} AS ${READ} (READ_ONLY)`);
     try {
       const [row] = await session.rows(`SELECT n FROM ${READ}.${NUMBER_TABLE}`);
-      for (const t of tables) await session.run(`CREATE OR REPLACE TEMP TABLE ${t} AS SELECT * FROM ${READ}.${t}`);
+      for (const t of tables) await session.run(`CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${READ}.${t}`);
       return Number(row!["n"]);
     } finally {
       await session.run(`DETACH ${READ}`);

@@ -206,7 +206,7 @@ export function mergeProfilesSql(
   const excluded = pdg ? ` AND ${key} NOT IN (SELECT label FROM ${components.policy} GROUP BY label HAVING count(*) + 1 > ${IDENTITY_GRAPH_LIMIT})` : "";
   const statements: string[] = [];
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE ${fk} AS SELECT f.pl_seq, f.pl_ds, f.prim, ${key} AS pk, coalesce(ca.label, f.prim) AS comp FROM ${FRAGMENTS} AS f ` +
+    `CREATE OR REPLACE TABLE ${fk} AS SELECT f.pl_seq, f.pl_ds, f.prim, ${key} AS pk, coalesce(ca.label, f.prim) AS comp FROM ${FRAGMENTS} AS f ` +
       `LEFT JOIN ${components.all} AS ca ON ca.id = f.prim${pdg ? ` LEFT JOIN ${components.policy} AS cp ON cp.id = f.prim` : ""} ` +
       `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"})${excluded}`,
   );
@@ -215,7 +215,7 @@ export function mergeProfilesSql(
     `FROM (SELECT pk, any_value(comp) AS comp FROM ${fk} GROUP BY pk) AS p JOIN ${KEYS} AS kp ON kp.id = p.pk ` +
     `JOIN ${KEY_HASHES} AS hp ON hp.id = p.pk JOIN ${KEY_HASHES} AS hc ON hc.id = p.comp`;
   // Each profile's run: runs of (nearly) equal size, consecutive in profile order.
-  statements.push(`CREATE OR REPLACE TEMP TABLE ${pk} AS ${parts === 1 ? ordered : `SELECT *, (pl_order - 1) * ${parts} // count(*) OVER () AS pl_part FROM (${ordered})`}`);
+  statements.push(`CREATE OR REPLACE TABLE ${pk} AS ${parts === 1 ? ordered : `SELECT *, (pl_order - 1) * ${parts} // count(*) OVER () AS pl_part FROM (${ordered})`}`);
   const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
   const profile = carried.profile;
   // Records carry only the columns merged, narrowed to what is read — but arrays whole when they are unioned, since
@@ -336,7 +336,7 @@ export function mergeProfilesSql(
     const eventRows = `${prefix}_esrc`;
     const stored = inputsFrom(recordRows, eventRows, keys, true);
     const eventColumns = new Set(["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n)), ...(eventMap ? [d.ident("identityMap")] : [])]);
-    statements.push(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
+    statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
     // Each dataset's table dropped once its inputs are made: what spills to disk at 10M persons is tens of GB, and
     // the records' copy beside the events' two (read, then joined and sorted) is not needed.
     const sources = [
@@ -344,15 +344,15 @@ export function mergeProfilesSql(
       [eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, stored.filter(([name]) => name !== "rin")],
     ] as const;
     for (const [table, read, inputs] of sources.filter(([, , inputs]) => inputs.length > 0)) {
-      statements.push(`CREATE OR REPLACE TEMP TABLE ${table} AS ${read}`);
-      for (const [name, sql] of inputs) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
+      statements.push(`CREATE OR REPLACE TABLE ${table} AS ${read}`);
+      for (const [name, sql] of inputs) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
       statements.push(`DROP TABLE ${table}`);
     }
     statements.push(`DROP TABLE ${keys}`);
   }
   for (let i = 0; i < parts; i++) {
-    if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TEMP TABLE ${ranked} AS ${rankedSql(i)}`);
-    for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TEMP TABLE ${prefix}_${alias} AS ${sql(i)}`);
+    if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
+    for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);
     const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
     for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
