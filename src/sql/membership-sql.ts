@@ -23,11 +23,11 @@ import {
 import type { SqlDialect } from "./dialect.js";
 
 /**
- * Memory budget (`--memory`) per membership entry that listing entries per profile or key in one run may take (the
- * snapshot's lines, an export's segmentMembership maps): the 1M-person snapshot's entries did not fit in 400 MiB in
- * runs of 512 bytes an entry and did in runs of 2,048.
+ * DuckDB's memory limit per membership entry that listing entries per profile or key in one run may take (the
+ * snapshot's lines, an export's segmentMembership maps): the 1M-person snapshot's entries did not fit in `--memory
+ * 400m` (a 300 MiB limit) in runs of 384 bytes an entry and did in runs of 1,536.
  */
-export const LISTED_ENTRY_BYTES = 2048;
+export const LISTED_ENTRY_BYTES = 1536;
 
 export interface MembershipSqlOptions {
   /** The evaluation instant (epoch ms): the lastQualificationTime of entries that move. */

@@ -7,6 +7,7 @@ import { existsSync, rmSync } from "node:fs";
 import type { MergePolicy } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
+import { duckDbMemoryBytes } from "../jobs/engine-session.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
@@ -63,15 +64,18 @@ export interface StageTime {
 }
 
 /**
- * Memory budget (`--memory`) per row of the datasets (record or event) that a merge in one run may take: its
- * largest statement, the identityMap union, took 2.3 GB for the 1.2M rows of 100k persons in one run, and the merge
- * of those rows ran out of a 400 MiB limit in one run but not in two; the tables the job keeps share the limit.
+ * DuckDB's memory limit per row of the datasets (record or event) that a merge in one run may take: its largest
+ * statement, the identityMap union, took 2.3 GB for the 1.2M rows of 100k persons in one run, and the merge of those
+ * rows ran out of `--memory 400m` in one run but not in two; the tables the job keeps share the limit.
  */
-const MERGE_BYTES_PER_ROW = 1536;
+const MERGE_BYTES_PER_ROW = 1152;
 
-/** The number of runs work over `items` items of `bytesPerItem` each fits in within the memory budget `memoryBytes` (one without a budget). */
+/**
+ * The number of runs work over `items` items of `bytesPerItem` each fits in within DuckDB's share of the memory
+ * budget `memoryBytes` (duckDbMemoryBytes; one run without a budget).
+ */
 function runsWithin(items: number, bytesPerItem: number, memoryBytes: number | undefined): number {
-  return memoryBytes === undefined ? 1 : Math.max(1, Math.ceil((items * bytesPerItem) / memoryBytes));
+  return memoryBytes === undefined ? 1 : Math.max(1, Math.ceil((items * bytesPerItem) / duckDbMemoryBytes(memoryBytes)));
 }
 
 /** The number of runs a merge of `rows` rows fits in within the memory budget `memoryBytes` (one without a budget). */
