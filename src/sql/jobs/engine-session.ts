@@ -58,13 +58,14 @@ export const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.tr
 const failedAs = (e: unknown): string => (e instanceof JobCancelledError ? "cancelled" : firstLine(e));
 
 /**
- * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets. The limit bounds DuckDB's buffers
- * only; the process also holds Node's heap, the arrays of the identity union-find and key hashes, and DuckDB's
- * memory outside its buffers: with the whole budget as its limit a 1M-person segment job peaked at 4.9 GiB RSS
- * under `--memory 4g` (bench/RESULTS.md).
+ * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets: three fifths. The limit bounds DuckDB's
+ * buffers only; the process also holds Node's heap, the arrays of the identity union-find and key hashes (~0.6 GB
+ * at 10M persons), and DuckDB's memory outside its buffers, about half its limit again: with the whole budget as its
+ * limit a 1M-person segment job peaked at 4.9 GiB RSS under `--memory 4g`, with three quarters the 10M-person one
+ * at 5.0 GiB while linking (bench/RESULTS.md).
  */
 export function duckDbMemoryBytes(memoryBytes: number): number {
-  return Math.floor((memoryBytes * 3) / 4);
+  return Math.floor((memoryBytes * 3) / 5);
 }
 
 /** The instance settings for a thread count, a memory budget in bytes and the folder DuckDB spills into. */
