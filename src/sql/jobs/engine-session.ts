@@ -1,8 +1,9 @@
 /**
  * A job's DuckDB: an in-memory database, or for data several times its memory a database file (`onDisk`), with the
  * job's thread count and memory limit, spilling into its own folder under the sandbox's `.profile-lab/tmp` (DuckDB's
- * default would be `./.tmp` in the current folder), removed when the job ends however it ends. Statements run under the job's checkpoint: a cancel interrupts the one running, and an
- * engine error becomes a coded error that names the stage (and `--memory` when memory ran out).
+ * default would be `./.tmp` in the current folder), removed when the job ends however it ends. Statements run under
+ * the job's checkpoint: a cancel interrupts the one running, and an engine error becomes a coded error that names the
+ * stage (and `--memory` when memory ran out).
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +43,7 @@ export interface EngineOptions {
   /**
    * The job's tables in a database file in `tempDir` (JOB_DATABASE) rather than in memory: a file's tables are
    * compressed column by column as they are written, an in-memory database's spilled as they are (1M persons in
-   * 400 MiB: 3.2 GB on disk at the peak against 6.2 GB; 10M persons in 4 GiB ran out of 54 GB of disk). Writing
+   * 400 MiB: 3.2 GB on disk at the peak against 6.2 GB; 10M persons in 4 GiB: 34 GB, where they ran out of 54). Writing
    * them costs more than keeping them where they fit (1M persons in 4 GiB: the merge +30 %), so only for data
    * several times the memory limit (tablesOnDisk).
    */
