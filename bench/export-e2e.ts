@@ -117,7 +117,8 @@ const db = await instance.connect();
 const count = async (glob: string): Promise<number> => Number((await db.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${glob}')`)).getRowObjectsJson()[0]!["n"]);
 
 // The baseline first, so that a run stopped before its end (10M persons take hours) has it.
-const out = join(REPO, "bench/.cache/baseline-out");
+// One folder per size: two runs of different sizes at once (10M beside 100k) would otherwise count each other's bytes.
+const out = join(REPO, "bench/.cache", `baseline-out-${profiles}`);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const sql = baselineSql((key) => {
