@@ -53,14 +53,14 @@ describe("the segment job on DuckDB gives the reference's memberships and metric
       const tmp = join(t.sql, ".profile-lab", "tmp");
       for (const job of existsSync(tmp) ? readdirSync(tmp) : []) if (existsSync(join(tmp, job, JOB_DATABASE))) databases.add(job);
     };
-    const large = runs === undefined ? {} : { runs, onDisk: true, onSql };
+    const large = { onSql, ...(runs === undefined ? {} : { runs, onDisk: true }) };
     await runBoth(t, { asOf: T0, statusModel: "current", ...large });
     growData();
     expect((await runBoth(t, { asOf: T0 + 2 * DAY, statusModel: "current", ...large })).lines).toBeGreaterThan(50);
     // Some segments only: the others' entries are carried as they are.
     const some = openSandbox(dir).segments.slice(0, 2).map((c) => c.definition.id);
     await runBoth(t, { asOf: T0 + 40 * DAY, statusModel: "legacy", segmentIds: some, ...large });
-    // Each job's database file was there while it ran, and is gone with its temp folder.
+    // Each job's database file was there while it ran (none for small data in memory), and is gone with its folder.
     expect(databases.size).toBe(runs === undefined ? 0 : 3);
     expect(existsSync(join(t.sql, ".profile-lab", "tmp")) ? readdirSync(join(t.sql, ".profile-lab", "tmp")) : []).toEqual([]);
   }, 600_000);
