@@ -33,7 +33,7 @@ import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
 import { EVENTS_VIEW } from "../merge/read-datasets.js";
 import type { SqlSession } from "../merge/session.js";
 import type { MergeSources } from "../merge/sources.js";
-import { profileRuns, type StageTime } from "../merge/sql-merge.js";
+import { profileRuns, withinRun, type ProfileRun, type StageTime } from "../merge/sql-merge.js";
 import { nameProblem, ROW_SHAPE_NAMES } from "../row-shape.js";
 import { createEntries, segmentMembershipSql, type EntriesRead } from "./memberships.js";
 import { LISTED_ENTRY_BYTES } from "../membership-sql.js";
@@ -216,9 +216,8 @@ class ExportSql {
     // The entries by profile, so that a run reads only its own.
     const sorted = await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what);
     const base = Number(counts!["lo"]) - 1;
-    const runSql = (range: readonly [number, number]): string =>
-      segmentMembershipSql(`(SELECT * FROM ${sorted} WHERE pid > ${base + range[0]} AND pid <= ${base + range[1]}) AS e`, upsOnly, this.d);
-    const [first, ...rest] = runs as Array<readonly [number, number]>;
+    const runSql = (range: ProfileRun): string => segmentMembershipSql(`(SELECT * FROM ${sorted}${withinRun("pid", range, base)}) AS e`, upsOnly, this.d);
+    const [first, ...rest] = runs as ProfileRun[];
     const table = await this.create("sm", runSql(first!), what);
     for (const range of rest) await this.step(what, () => this.session.run(`INSERT INTO ${table} ${runSql(range)}`));
     return table;

@@ -27,7 +27,7 @@ import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
 import { CLOSURE_TABLE, closureColumns, closurePass, createClosureTable, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
-import { ALL_COMPONENTS, KEPT_PROFILES, profileRuns, type SqlMerge } from "../merge/sql-merge.js";
+import { ALL_COMPONENTS, KEPT_PROFILES, profileRuns, withinRun, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
@@ -126,12 +126,11 @@ async function runPolicy(
   // Each run is appended in profile order, so the table is the same for any number of runs.
   const runs = profileRuns(await lastOrder(session), parts);
   for (const [i, range] of runs.entries()) {
-    const within = (column: string): string => (range === undefined ? "" : ` WHERE ${column} > ${range[0]} AND ${column} <= ${range[1]}`);
     const run = runs.length === 1 ? "" : ` (run ${i + 1} of ${runs.length})`;
     session.stage = `${stage}${run}`;
     await session.run(
       `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
-        `LEFT JOIN (SELECT * FROM pl_insegs${within("ord")}) AS i ON i.ord = m.${ORDER}${within(`m.${ORDER}`)}`,
+        `LEFT JOIN (SELECT * FROM pl_insegs${withinRun("ord", range)}) AS i ON i.ord = m.${ORDER}${withinRun(`m.${ORDER}`, range)}`,
     );
     await session.run(i === 0 ? `CREATE OR REPLACE TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
     if (closure !== undefined) {
@@ -237,8 +236,7 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
   const line = `'{"key":' || to_json(any_value(key)) || ',"ups":{' || array_to_string(${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")}, ',') || '}}'`;
   await session.run(`CREATE OR REPLACE TABLE pl_snap_lines (line VARCHAR)`);
   for (const range of runs) {
-    const within = range === undefined ? "" : ` WHERE n > ${range[0]} AND n <= ${range[1]}`;
-    await session.run(`INSERT INTO pl_snap_lines SELECT ${line} AS line FROM pl_snap_entries${within} GROUP BY n ORDER BY n`);
+    await session.run(`INSERT INTO pl_snap_lines SELECT ${line} AS line FROM pl_snap_entries${withinRun("n", range)} GROUP BY n ORDER BY n`);
   }
   const [written] = await session.rows(`COPY pl_snap_lines TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
   for (const t of ["pl_snap_sort", "pl_snap_keys", "pl_snap_entries", "pl_snap_lines"]) await session.run(`DROP TABLE ${t}`);

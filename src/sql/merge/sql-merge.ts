@@ -83,11 +83,19 @@ export function mergeParts(rows: number, memoryBytes: number | undefined): numbe
   return runsWithin(rows, MERGE_BYTES_PER_ROW, memoryBytes);
 }
 
+/** A run of places (after, through]: profileRuns. */
+export type ProfileRun = readonly [number, number];
+
+/** ` WHERE` `column` (its places shifted by `offset`) is in `run`; nothing for the whole table (no run). */
+export function withinRun(column: string, run: ProfileRun | undefined, offset = 0): string {
+  return run === undefined ? "" : ` WHERE ${column} > ${offset + run[0]} AND ${column} <= ${offset + run[1]}`;
+}
+
 /**
  * `parts` ranges (after, through] of places in profile order that cover 1…`last`, nearly equal; one run is the
  * whole table (undefined: no range).
  */
-export function profileRuns(last: number, parts: number): Array<readonly [number, number] | undefined> {
+export function profileRuns(last: number, parts: number): Array<ProfileRun | undefined> {
   if (parts <= 1) return [undefined];
   return Array.from({ length: parts }, (_, i) => [Math.floor((i * last) / parts), Math.floor(((i + 1) * last) / parts)] as const);
 }
