@@ -57,7 +57,8 @@ export function workerHeapBytes(options: { readonly memoryBytes?: number; readon
 
 /**
  * Input (in JSON Lines bytes) per byte of DuckDB's memory limit past which a job keeps its tables on disk: DuckDB holds
- * about a JSON Lines byte per input byte (1M persons, 6.3 GB as JSON Lines: 6.2 GB spilled at the peak in 300 MiB),
+ * about a JSON Lines byte per input byte (1M persons, 6,278 MiB as JSON Lines: 6,153 MiB spilled at the peak in
+ * 300 MiB),
  * so from here most of them would live in the spill anyway. 1M persons in 4 GiB (2.5×) stay in memory.
  */
 const ON_DISK_FROM_INPUT_PER_MEMORY_BYTE = 4;
