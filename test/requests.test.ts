@@ -261,7 +261,9 @@ describe("unbounded requests are refused in milliseconds", () => {
   });
 
   it("the array form of a segment job with 100,000 ids: refused the same way", () => {
-    const { error, ms } = timedError(() => parseSegmentJobRequest(Array.from({ length: 100_000 }, (_, i) => ({ segmentId: `s${i}` }))), SegmentError);
+    // The body is built before the clock starts: what is timed is the refusal.
+    const body = Array.from({ length: 100_000 }, (_, i) => ({ segmentId: `s${i}` }));
+    const { error, ms } = timedError(() => parseSegmentJobRequest(body), SegmentError);
     expect([error.location.jsonPath, ms < FAST_MS]).toEqual(["$", true]);
   });
 
