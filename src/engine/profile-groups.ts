@@ -28,14 +28,39 @@ export interface ProfileGroup {
   readonly identities: IdentityKey[];
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a, 32 bits: cheap, stable across runs and platforms. */
 export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
+  let h = FNV_OFFSET;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
+}
+
+/**
+ * hashKey of each of the keys in `joined` (separated by U+0000), in order, handed to `each`; returns how many. A key
+ * that holds U+0000 itself counts as two, so a caller that knows how many keys it joined can tell.
+ */
+export function hashJoinedKeys(joined: string, each: (hash: number) => void): number {
+  let h = FNV_OFFSET;
+  let n = 0;
+  for (let i = 0; i < joined.length; i++) {
+    const unit = joined.charCodeAt(i);
+    if (unit === 0) {
+      each(h >>> 0);
+      n++;
+      h = FNV_OFFSET;
+    } else {
+      h ^= unit;
+      h = Math.imul(h, FNV_PRIME);
+    }
+  }
+  each(h >>> 0);
+  return n + 1;
 }
 
 /** Stitched profiles with more identities than this are excluded from segmentation and export (PROF-GR). */

@@ -10,7 +10,7 @@
  *   ids (streamed out and appended back) or by label propagation in SQL. Both leave a table of (id, label) for the
  *   ids whose component's smallest id (label) is not their own.
  */
-import { hashKey } from "../../engine/profile-groups.js";
+import { hashJoinedKeys, hashKey } from "../../engine/profile-groups.js";
 import { IoError } from "../../io/io-error.js";
 import type { SqlDialect } from "../dialect.js";
 import { datasetView } from "./read-datasets.js";
@@ -85,22 +85,41 @@ export async function numberKeys(session: SqlSession, dialect: SqlDialect): Prom
   return Number(n[0]!["n"]);
 }
 
+/** Keys joined into one text to be hashed: one string out of DuckDB for these many keys, not one a key. */
+export const HASH_GROUP_KEYS = 4096;
+
 /**
  * Creates KEY_HASHES: the keys hashed in JavaScript (the reference's own function; per character in SQL it costs
- * seconds per million keys), streamed out in id order and appended back.
+ * seconds per million keys), streamed out in id order `groupKeys` at a time as one text each (a string a key cost
+ * twice as long at 1M keys: one native copy and one decode each) and appended back. A group whose text splits
+ * into more keys than it joined (a key holding U+0000, the separator) is read again key by key.
  */
-export async function hashKeys(session: SqlSession, keyCount: number): Promise<void> {
+export async function hashKeys(session: SqlSession, keyCount: number, groupKeys = HASH_GROUP_KEYS): Promise<void> {
   const ids = new Int32Array(keyCount);
   const hashes = new Int32Array(keyCount);
-  let n = 0;
-  for await (const keys of session.strings(`SELECT k FROM ${KEYS} ORDER BY id`)) {
-    for (const k of keys) {
-      ids[n] = n;
-      hashes[n++] = hashKey(k) - 2 ** 31;
+  for (let i = 0; i < keyCount; i++) ids[i] = i;
+  const reread: number[] = [];
+  let from = 0;
+  for await (const texts of session.strings(`SELECT string_agg(k, chr(0) ORDER BY id) FROM ${KEYS} GROUP BY id // ${groupKeys} ORDER BY id // ${groupKeys}`)) {
+    for (const text of texts) {
+      const count = Math.min(groupKeys, keyCount - from);
+      let n = from;
+      const end = from + count;
+      const split = hashJoinedKeys(text, (h) => {
+        if (n < end) hashes[n++] = h - 2 ** 31;
+      });
+      if (split !== count) reread.push(from);
+      from = end;
+    }
+  }
+  for (const start of reread) {
+    let n = start;
+    for await (const keys of session.strings(`SELECT k FROM ${KEYS} WHERE id >= ${start} AND id < ${start + groupKeys} ORDER BY id`)) {
+      for (const k of keys) hashes[n++] = hashKey(k) - 2 ** 31;
     }
   }
   await session.run(`CREATE OR REPLACE TABLE ${KEY_HASHES} (id INTEGER, h INTEGER)`);
-  await session.appendInts(KEY_HASHES, [ids.subarray(0, n), hashes.subarray(0, n)]);
+  await session.appendInts(KEY_HASHES, [ids, hashes]);
 }
 
 /**
