@@ -281,8 +281,11 @@ export abstract class SqlDialect {
    * row's 1-based number in the file. Timestamps are read with their offsets (an RFC 3339 `+02:00` is an instant).
    */
   abstract readJsonLines(path: string, columns: ReadonlyArray<readonly [string, SqlType]>): string;
-  /** A Parquet file as a table of its own columns, plus `pl_row`: the row's 1-based number in the file. */
-  abstract readParquet(path: string): string;
+  /**
+   * Parquet files of one schema as one table of their columns, plus `pl_row` (the row's 1-based number in its file)
+   * and `pl_path` (its file, as given).
+   */
+  abstract readParquet(paths: readonly string[]): string;
   /** The top-level columns of a Parquet file as the engine reads them: rows of `pl_name` and `pl_type` (the engine's type name). */
   abstract describeParquet(path: string): string;
   /** An error raised with this message when evaluated (a value that must not occur; branches not taken raise nothing). */

@@ -384,8 +384,9 @@ export class DuckDbDialect extends SqlDialect {
     return `(SELECT * EXCLUDE (ordinality), ordinality AS pl_row FROM read_json(${this.string(path)}, format = 'newline_delimited', columns = {${cols}}) WITH ORDINALITY)`;
   }
 
-  readParquet(path: string): string {
-    return `(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS pl_row FROM read_parquet(${this.string(path)}, file_row_number = true))`;
+  readParquet(paths: readonly string[]): string {
+    // `filename` is the reader's virtual column (a file's own column of that name would hide it: see fileRows).
+    return `(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS pl_row, filename AS pl_path FROM read_parquet([${paths.map((p) => this.string(p)).join(", ")}], file_row_number = true))`;
   }
 
   describeParquet(path: string): string {
