@@ -306,7 +306,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     // Merged before over the same data (an earlier segment job kept them): only the events are listed again.
     const reused = await merge.restoreMerged(policy);
     const parts = await merge.mergePolicy(policy, merged, { use: pass.use, ...(reused ? { keptProfiles: KEPT_PROFILES } : {}) });
-    if (reused) await session.run(`DROP TABLE ${KEPT_PROFILES}`);
+    if (reused) await merge.releaseMerged();
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
     const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, graph, parts, options, counters);

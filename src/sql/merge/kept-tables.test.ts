@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DuckDbSession } from "./duckdb-session.js";
-import { keepTables, restoreTables } from "./kept-tables.js";
+import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
 
 const dir = mkdtempSync(join(tmpdir(), "profile-lab-kept-tables-"));
 const instances: DuckDBInstance[] = [];
@@ -64,6 +64,28 @@ describe("tables kept in a DuckDB file", () => {
     const to = await session();
     expect(await restoreTables(to, file, TABLES)).toBe(3);
     expect(await contents(to)).toEqual(await contents(from));
+  });
+
+  it("are read where they lie, attached, by several sessions at once, with the number kept beside them; detached after", async () => {
+    const file = join(dir, "attached.duckdb");
+    const from = await withRows(5000);
+    expect(await attachTables(await session(), file, "pl_kept_a", TABLES)).toBeUndefined();
+    await keepTables(from, file, KEPT, 9);
+    const readers = await Promise.all([session(), session()]);
+    expect(await Promise.all(readers.map((r) => attachTables(r, file, "pl_kept_a", TABLES)))).toEqual([9, 9]);
+    for (const r of readers) expect(await contents(r)).toEqual(await contents(from));
+    await detachTables(readers[0]!, "pl_kept_a", TABLES);
+    expect(await readers[0]!.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
+    await expect(readers[0]!.rows("SELECT count(*) FROM t_ids")).rejects.toThrow(/t_ids/);
+    expect(await contents(readers[1]!)).toEqual(await contents(from));
+  });
+
+  it("a file that is not a whole database is not attached", async () => {
+    const file = join(dir, "garbage-attached.duckdb");
+    writeFileSync(file, "garbage".repeat(4096));
+    const to = await session();
+    expect(await attachTables(to, file, "pl_kept_a", TABLES)).toBeUndefined();
+    expect(await to.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
   });
 
   it("a file that is not a whole database is not used", async () => {

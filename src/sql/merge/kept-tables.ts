@@ -5,9 +5,9 @@
  * version's tables and is never written once it has its name:
  * - it is written under a temporary name and renamed when complete: a job killed while writing leaves only a
  *   temporary file, never used, which a later keep removes once its process is gone;
- * - it is opened read-only and copied in whole, then detached: any number of jobs read it at once, and a file that
- *   cannot be read whole (damaged, truncated, written by another DuckDB) is simply not used — the job builds the
- *   tables anew and keeps them anew, over it;
+ * - it is opened read-only and copied in whole, then detached (restoreTables), or its tables read where they lie
+ *   (attachTables): any number of jobs read it at once, and a file that cannot be read (damaged, truncated, written
+ *   by another DuckDB) is simply not used — the job builds the tables anew and keeps them anew, over it;
  * - the newest other version is left for a job still on it, older ones removed. A version's files are
  *   `<version>.duckdb` and `<version>.<slot>-<digest>.duckdb` (data-version.ts): tables kept apart, each by what it
  *   depends on; keeping a slot's file removes the one of another digest it replaces.
@@ -53,6 +53,38 @@ export async function restoreTables(session: SqlSession, file: string, tables: r
     if (e instanceof JobCancelledError || outOfMemory(e)) throw e;
     return undefined;
   }
+}
+
+/**
+ * Makes `tables` of `file` readable in the session under their own names, as views of the file attached read-only as
+ * `alias` (until detachTables or the session's end), not copied in: a wide table read once costs a scan, where a copy
+ * costs the scan, a write and the scan of the copy (2.4M merged profiles: 7.3 s copied in at 1M persons). Returns
+ * the number kept with them, or undefined when there is no such file or it cannot be opened (nothing attached then).
+ * A file damaged past its catalog fails the statement that reads it, as any read error does.
+ */
+export async function attachTables(session: SqlSession, file: string, alias: string, tables: readonly string[]): Promise<number | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    await session.run(`ATTACH ${q(file)} AS ${alias} (READ_ONLY)`);
+  } catch (e) {
+    if (e instanceof JobCancelledError || outOfMemory(e)) throw e;
+    return undefined;
+  }
+  try {
+    const [row] = await session.rows(`SELECT n FROM ${alias}.${NUMBER_TABLE}`);
+    for (const t of tables) await session.run(`CREATE OR REPLACE TEMP VIEW ${t} AS SELECT * FROM ${alias}.${t}`);
+    return Number(row!["n"]);
+  } catch (e) {
+    await detachTables(session, alias, tables).catch(() => undefined);
+    if (e instanceof JobCancelledError || outOfMemory(e)) throw e;
+    return undefined;
+  }
+}
+
+/** Drops the views attachTables made and detaches their file. */
+export async function detachTables(session: SqlSession, alias: string, tables: readonly string[]): Promise<void> {
+  for (const t of tables) await session.run(`DROP VIEW IF EXISTS ${t}`);
+  await session.run(`DETACH DATABASE IF EXISTS ${alias}`);
 }
 
 /**

@@ -11,7 +11,7 @@ import { duckDbMemoryBytes } from "../jobs/engine-session.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
-import { keepTables, restoreTables } from "./kept-tables.js";
+import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
@@ -41,8 +41,10 @@ export interface KeptFiles {
   merged(policy: MergePolicy): string;
 }
 
-/** The name the merged profiles have in a kept file, and in the session they are copied into (restoreMerged). */
+/** The name the merged profiles have in a kept file, and in the session that reads them (restoreMerged). */
 export const KEPT_PROFILES = "pl_kept_profiles";
+/** The name a kept file of merged profiles is attached as while read (restoreMerged, releaseMerged). */
+const KEPT_MERGED_FILE = "pl_kept_merged";
 
 export interface MergePolicyOptions {
   /**
@@ -159,18 +161,24 @@ export class SqlMerge {
   }
 
   /**
-   * Copies in, as KEPT_PROFILES, the merged profiles of `policy` a job kept over the same data (keepMerged): every
-   * profile field, no events. Whether it could; a file that cannot be read whole is removed, to be kept anew.
+   * Makes the merged profiles of `policy` a job kept over the same data (keepMerged: every profile field, no events)
+   * readable as KEPT_PROFILES, read where they lie until releaseMerged. Whether it could; a file that cannot be opened
+   * is removed, to be kept anew.
    */
   async restoreMerged(policy: MergePolicy): Promise<boolean> {
     const file = this.kept?.merged(policy);
     if (file === undefined || !existsSync(file)) return false;
-    if ((await this.timed(`merged profiles of ${policy.id} copied in`, () => restoreTables(this.session, file, [KEPT_PROFILES]))) === undefined) {
+    if ((await this.timed(`merged profiles of ${policy.id} attached`, () => attachTables(this.session, file, KEPT_MERGED_FILE, [KEPT_PROFILES]))) === undefined) {
       rmSync(file, { force: true });
       return false;
     }
     this.session.note?.(`merged profiles of merge policy ${policy.id} reused from ${file}: not merged again`);
     return true;
+  }
+
+  /** Ends what restoreMerged began: KEPT_PROFILES is gone and its file detached. */
+  async releaseMerged(): Promise<void> {
+    await detachTables(this.session, KEPT_MERGED_FILE, [KEPT_PROFILES]);
   }
 
   private async reuse(file: string): Promise<boolean> {
