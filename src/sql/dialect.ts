@@ -315,6 +315,11 @@ export abstract class SqlDialect {
   abstract unnest(list: string): string;
   /** The 1-based positions of a list's elements as rows, in step with `unnest` of the same list. */
   abstract unnestIndex(list: string): string;
+  /**
+   * A row's 0-based place in its table as the table was filled (selected straight from the table): a table made by
+   * a sorted SELECT numbers its rows in that order, where a window's row_number over the whole table sorts on one thread.
+   */
+  abstract readonly tableRowIndex: string;
   /** TRUE when a string holds a character from U+E000 up: only such strings can order differently by UTF-16 code unit than by code point. */
   abstract mayOrderOtherwiseInUtf16(s: string): string;
   /** FNV-1a (32 bits, as a non-negative integer) over the UTF-16 code units of a string: src/engine's hashKey. */

@@ -450,6 +450,8 @@ export class DuckDbDialect extends SqlDialect {
     return `generate_subscripts(${list}, 1)`;
   }
 
+  readonly tableRowIndex = "rowid";
+
   mayOrderOtherwiseInUtf16(s: string): string {
     return `regexp_matches(${s}, '[\\x{E000}-\\x{10FFFF}]')`;
   }

@@ -233,10 +233,10 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
   // faster than the window (0.6 against 1.6 s).
   await session.run(`CREATE OR REPLACE TABLE pl_snap_sort AS ${hashed}`);
   await session.run(`CREATE OR REPLACE TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
-  // The entries by their key's place, so that a run reads only its own (a new table's rowids are its rows in insertion order).
+  // The entries by their key's place, so that a run reads only its own (tableRowIndex).
   await session.run(
     `CREATE OR REPLACE TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s ` +
-      `JOIN (SELECT key, rowid + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n`,
+      `JOIN (SELECT key, ${d.tableRowIndex} + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n`,
   );
   const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM pl_snap_entries) AS entries`);
   const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), LISTED_ENTRY_BYTES));

@@ -210,8 +210,7 @@ export function mergeProfilesSql(
       `LEFT JOIN ${components.all} AS ca ON ca.id = f.prim${pdg ? ` LEFT JOIN ${components.policy} AS cp ON cp.id = f.prim` : ""} ` +
       `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"})${excluded}`,
   );
-  // Profiles sorted into a table of their own and numbered by their row in it (a new table's rowids are its rows in
-  // insertion order): a window's row_number over the whole table sorts on one thread, ORDER BY on all.
+  // Profiles sorted into a table of their own and numbered by their place in it (tableRowIndex).
   const sorted = `${pk}_sorted`;
   statements.push(
     `CREATE OR REPLACE TABLE ${sorted} AS SELECT p.pk, kp.k AS key ` +
@@ -219,8 +218,8 @@ export function mergeProfilesSql(
       `JOIN ${KEY_HASHES} AS hp ON hp.id = p.pk JOIN ${KEY_HASHES} AS hc ON hc.id = p.comp ORDER BY hc.h, p.comp, hp.h, p.pk`,
   );
   // Each profile's run: runs of (nearly) equal size, consecutive in profile order.
-  const part = parts === 1 ? "" : `, rowid * ${parts} // (SELECT count(*) FROM ${sorted}) AS pl_part`;
-  statements.push(`CREATE OR REPLACE TABLE ${pk} AS SELECT pk, key, rowid + 1 AS pl_order${part} FROM ${sorted}`, `DROP TABLE ${sorted}`);
+  const part = parts === 1 ? "" : `, ${d.tableRowIndex} * ${parts} // (SELECT count(*) FROM ${sorted}) AS pl_part`;
+  statements.push(`CREATE OR REPLACE TABLE ${pk} AS SELECT pk, key, ${d.tableRowIndex} + 1 AS pl_order${part} FROM ${sorted}`, `DROP TABLE ${sorted}`);
   const carried = prunedSchema({ profile: sources.profileType, event: sources.eventType }, use);
   const profile = carried.profile;
   // Records carry only the columns merged, narrowed to what is read — but arrays whole when they are unioned, since
