@@ -6,8 +6,9 @@
  * - it is written under a temporary name and renamed when complete: a job killed while writing leaves only a
  *   temporary file, never used, which a later keep removes once its process is gone;
  * - it is opened read-only and copied in whole, then detached (restoreTables), or its tables read where they lie
- *   (attachTables): any number of jobs read it at once, and a file that cannot be read (damaged, truncated, written
- *   by another DuckDB) is simply not used — the job builds the tables anew and keeps them anew, over it;
+ *   (attachTables): any number of jobs read it at once, and a file that cannot be opened (truncated, written by
+ *   another DuckDB, its header or catalog damaged) or, copied in, read whole is simply not used — the job builds the
+ *   tables anew and keeps them anew, over it;
  * - the newest other version is left for a job still on it, older ones removed. A version's files are
  *   `<version>.duckdb` and `<version>.<slot>-<digest>.duckdb` (data-version.ts): tables kept apart, each by what it
  *   depends on; keeping a slot's file removes the one of another digest it replaces.
