@@ -9,7 +9,7 @@ import { IDENTITY_GRAPH_LIMIT } from "./profile-groups.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { createAudiencesTable } from "../sql/export/memberships.js";
 import { writeExportSql } from "../sql/export/export-sql.js";
-import { loadSnapshot, SNAPSHOT_TABLE } from "../sql/jobs/segment-job-sql.js";
+import { loadSnapshotFields, SNAPSHOT_TABLE } from "../sql/jobs/segment-job-sql.js";
 import { DUCKDB } from "../sql/duckdb.js";
 import { FieldUseBuilder, prunedSchema } from "../sql/merge/field-use.js";
 import { KEPT_PROFILES } from "../sql/merge/sql-merge.js";
@@ -52,7 +52,7 @@ export function exportOnSql(
     const carried = prunedSchema(schema, reused ? { ...use, profile: true } : use);
     const graph = await merge.identityGraphOf(context.policy);
     session.stage = "reading the memberships";
-    await loadSnapshot(session, new SandboxState(sandbox.dir).membership.parts(), "fields");
+    await loadSnapshotFields(session, new SandboxState(sandbox.dir).membership.parts());
     // Each distinct time parsed once: a snapshot holds few (one per job that moved entries), and parsing every
     // entry's was most of reading it (1M persons: 3.0 → 0.4 CPU-s).
     const times = `SELECT lqtText, pql_string_ts(lqtText) AS t FROM (SELECT DISTINCT lqtText FROM ${SNAPSHOT_TABLE})`;

@@ -56,25 +56,43 @@ export interface SqlSegmentOptions {
 const STORED_ENTRY = "MAP(VARCHAR, JSON)";
 const ENTRY_FIELDS = 'MAP(VARCHAR, STRUCT(status VARCHAR, "lastQualificationTime" VARCHAR, version VARCHAR))';
 
-/**
- * The snapshot table from the store's JSON Lines parts: one row per (key, segment). `stored`: the entry's JSON as
- * stored (raw), its status and time text, and the key's id (KEYS must exist: SqlMerge.prepare) — what a segment job
- * carries over; `fields`: the entry's status, time text and version read as typed fields (no JSON text kept, no
- * key ids: 1M persons' 2.7M entries 4.6–5.1 → 2.7–3.0 s) — what an export writes.
- */
-export async function loadSnapshot(session: EngineSession, parts: readonly string[], read: "stored" | "fields"): Promise<void> {
-  const columns = read === "stored" ? "key VARCHAR, kid INTEGER, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR" : "key VARCHAR, segmentId VARCHAR, status VARCHAR, lqtText VARCHAR, version VARCHAR";
+/** The snapshot table from the store's JSON Lines parts, `select` over their entries (`key`, `e`: one map entry), or with `columns` and no rows when there are no parts. */
+async function createSnapshot(session: EngineSession, parts: readonly string[], entryType: string, columns: string, select: (entries: string) => string): Promise<void> {
   if (parts.length === 0) {
     await session.run(`CREATE OR REPLACE TABLE ${SNAP} (${columns})`);
     return;
   }
-  const files = `[${parts.map(q).join(", ")}]`;
-  const entries = (type: string): string => `SELECT key, unnest(map_entries(ups)) AS e FROM read_json(${files}, format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${type}'})`;
-  await session.run(
-    read === "stored"
-      ? `CREATE OR REPLACE TABLE ${SNAP} AS SELECT s.key, k.id AS kid, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, ` +
-          `json_extract_string(e.value, '$.status') AS status, json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM (${entries(STORED_ENTRY)}) AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key`
-      : `CREATE OR REPLACE TABLE ${SNAP} AS SELECT key, e.key AS segmentId, e.value.status AS status, e.value.${d.ident("lastQualificationTime")} AS lqtText, e.value.version AS version FROM (${entries(ENTRY_FIELDS)})`,
+  const entries = `SELECT key, unnest(map_entries(ups)) AS e FROM read_json([${parts.map(q).join(", ")}], format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${entryType}'})`;
+  await session.run(`CREATE OR REPLACE TABLE ${SNAP} AS ${select(`(${entries})`)}`);
+}
+
+/**
+ * The snapshot as a segment job carries it over: one row per (key, segment), the entry's JSON as stored (raw), its
+ * status and time text, and the key's id (KEYS must exist: SqlMerge.prepare).
+ */
+export async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
+  await createSnapshot(
+    session,
+    parts,
+    STORED_ENTRY,
+    "key VARCHAR, kid INTEGER, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR",
+    (entries) =>
+      `SELECT s.key, k.id AS kid, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, json_extract_string(e.value, '$.status') AS status, ` +
+      `json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM ${entries} AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key`,
+  );
+}
+
+/**
+ * The snapshot as an export writes it: one row per (key, segment), the entry's status, time text and version read as
+ * typed fields — no JSON text kept, no key ids (1M persons' 2.7M entries: 4.6–5.1 → 2.7–3.0 s).
+ */
+export async function loadSnapshotFields(session: EngineSession, parts: readonly string[]): Promise<void> {
+  await createSnapshot(
+    session,
+    parts,
+    ENTRY_FIELDS,
+    "key VARCHAR, segmentId VARCHAR, status VARCHAR, lqtText VARCHAR, version VARCHAR",
+    (entries) => `SELECT key, e.key AS segmentId, e.value.status AS status, e.value.${d.ident("lastQualificationTime")} AS lqtText, e.value.version AS version FROM ${entries}`,
   );
 }
 
@@ -302,7 +320,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
   const profilesByPolicy: Record<string, number> = {};
   const excludedByPolicy: Record<string, number> = {};
   session.stage = "reading the previous memberships";
-  await loadSnapshot(session, options.priorParts, "stored");
+  await loadSnapshot(session, options.priorParts);
   let index = 0;
   for (const policy of plan.byPolicy.keys()) {
     index++;
