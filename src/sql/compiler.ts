@@ -55,6 +55,7 @@ import { order, timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";
 import { DUCKDB } from "./duckdb.js";
 import { closureAnswers, SQL_ERROR_CODES, SqlCompileError, type SqlErrorCode } from "./errors.js";
+import { EVENT_COUNTS_COLUMN, type EventCounts } from "./event-counts.js";
 import { nameProblem, ROW_SHAPE_NAMES, type RowShapeNames } from "./row-shape.js";
 import {
   BOOLEAN,
@@ -87,6 +88,11 @@ export interface SqlCompileOptions {
    * undefined falls back to the row's segments column.
    */
   readonly inSegment?: (ref: string) => string | undefined;
+  /**
+   * A segment pass's counted event conditions (event-counts.ts): `nodes` (countedEventNodes of the expression) read
+   * their count from the row's EVENT_COUNTS_COLUMN, their condition added to `counts`, instead of the events list.
+   */
+  readonly eventCounts?: { readonly nodes: ReadonlySet<PqlExpr>; readonly counts: EventCounts };
   /** The PQL text and file, for error frames. */
   readonly text?: string;
   readonly file?: string;
@@ -318,6 +324,7 @@ class SqlCompiler {
         if (n.name === "exists") return this.existsMethod(n, sc);
         break;
       case "quantification":
+        if (this.counted(n)) return this.someEvent(n);
         return this.quantification(n, sc);
       case "chain":
         return this.chain(n, sc);
@@ -337,9 +344,11 @@ class SqlCompiler {
       case "literal":
         return n.value === false ? FALSE : TRUE;
       case "select":
+        if (this.counted(n)) return this.someEvent(n);
         // Some tuple exists.
         return this.existsTuple(n.variables, sc, 0);
       case "filter":
+        if (this.counted(n)) return this.someEvent(n);
         return this.truthy(this.value(n, sc));
       default:
         break;
@@ -1478,6 +1487,7 @@ class SqlCompiler {
 
   private count(n: MemberCallNode, sc: Scope): V {
     const r = n.receiver;
+    if (this.counted(n)) return this.eventCount(r);
     if (r.nodeType === "select") {
       const c = this.selectCount(r.variables, sc, 0);
       return { sql: c, type: INTEGER, nullable: false };
@@ -1488,6 +1498,33 @@ class SqlCompiler {
     const list = this.asList(v);
     if (list === undefined) return NULL_V;
     return { sql: this.d.listLength(list.sql), type: INTEGER, nullable: list.nullable };
+  }
+
+  private counted(n: PqlExpr): boolean {
+    return this.o.eventCounts?.nodes.has(n) === true;
+  }
+
+  /**
+   * The number of the profile's events in a counted list (`xEvent`, `xEvent[C]`, `select`/`exists X from xEvent where C`):
+   * C compiled over one event alone, its count read from the row (0 for a profile without events).
+   */
+  private eventCount(list: PqlExpr): V {
+    const { counts } = this.o.eventCounts!;
+    const event: V = { sql: counts.element, type: (this.events.type as { items: SqlType }).items, nullable: true, simple: true };
+    const only: Scope = { implicit: event, implicitIsProfile: false, vars: new Map() };
+    let condition = TRUE;
+    if (list.nodeType === "filter") condition = this.pred(list.condition, only);
+    else if (list.nodeType === "select" || list.nodeType === "quantification") {
+      const v = list.variables[0] as VarDeclNode;
+      if (v.where !== undefined) condition = this.pred(v.where, { ...only, vars: new Map([[v.varName, { v: event, profile: false }]]) });
+    }
+    const field = this.d.field(this.d.field(this.names.alias, EVENT_COUNTS_COLUMN), `c${counts.add(condition.sql)}`);
+    return { sql: this.d.coalesce([field, this.d.integer(0)]), type: INTEGER, nullable: false };
+  }
+
+  /** Some event of a counted list. */
+  private someEvent(list: PqlExpr): P {
+    return { sql: `${this.eventCount(list).sql} > 0`, nullable: false };
   }
 
   /** Order-preserving distinct with the reference's equality (1 = 1.0; timestamps by instant). */

@@ -6,6 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { checkPqlStructure } from "../../src/pql/checker.js";
 import { compilePql, compilePqlValue, parsePql, type PqlSchema } from "../../src/pql/index.js";
 import { compilePqlPredicateToSql, compilePqlToSql, DUCKDB, fromDuckDbJson, profileRowSql, SqlCompileError } from "../../src/sql/index.js";
+import { countedEventNodes, EVENT_COUNTS_COLUMN, EventCounts } from "../../src/sql/event-counts.js";
 import { BOOLEAN, type SqlType } from "../../src/sql/types.js";
 import { parseDateTime } from "../../src/xdm/time.js";
 import type { Json, JsonObject } from "../../src/xdm/types.js";
@@ -103,16 +104,21 @@ export class SqlRunner {
     return { input, schema, table };
   }
 
-  /** The expression as a predicate (`asPredicate`) or a value, on DuckDB. SQL DuckDB rejects is thrown. */
-  async run(expr: string, on: Input | LoadedInput, asPredicate: boolean): Promise<SqlOutcome> {
+  /**
+   * The expression as a predicate (`asPredicate`) or a value, on DuckDB. SQL DuckDB rejects is thrown. With `counted`,
+   * a predicate's counted event conditions (event-counts.ts) read their counts from the row, counted there from its
+   * events as a segment pass's merge counts them.
+   */
+  async run(expr: string, on: Input | LoadedInput, asPredicate: boolean, counted = false): Promise<SqlOutcome> {
     const input = "table" in on ? on.input : on;
     const ast = parsePql(expr, "case.pql");
     const schema = "table" in on ? on.schema : schemaFor(input.profile, input.events);
     const now = parseDateTime(input.now) as number;
     let sql: string;
     let type: SqlType;
+    const counts = new EventCounts("ev");
     try {
-      const options = { schema, now, dialect: DUCKDB, text: expr };
+      const options = { schema, now, dialect: DUCKDB, text: expr, ...(counted ? { eventCounts: { nodes: countedEventNodes(ast), counts } } : {}) };
       if (asPredicate) {
         sql = compilePqlPredicateToSql(ast, options);
         type = BOOLEAN;
@@ -121,7 +127,10 @@ export class SqlRunner {
       if (e instanceof SqlCompileError) return { kind: "refused", code: e.code, message: e.message };
       throw e;
     }
-    const from = "table" in on ? on.table : `(${profileRowSql(schema, DUCKDB, input.profile, input.events, input.segments)})`;
+    const row = "table" in on ? on.table : `(${profileRowSql(schema, DUCKDB, input.profile, input.events, input.segments)})`;
+    const countsOf = (conditions: string[]): string =>
+      `(SELECT ${DUCKDB.struct(conditions.map((c, i) => [`c${i}`, `count(*) FILTER (WHERE ${c})`] as const))} FROM (SELECT unnest(r.xEvent) AS ev))`;
+    const from = counts.size === 0 ? row : `(SELECT r.*, ${countsOf(counts.conditions())} AS ${EVENT_COUNTS_COLUMN} FROM ${row} AS r)`;
     let rows: Record<string, unknown>[];
     try {
       rows = (await this.connection.runAndReadAll(`SELECT ${sql} AS result FROM ${from} AS profile`)).getRowObjectsJson() as Record<string, unknown>[];

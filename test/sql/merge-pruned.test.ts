@@ -22,6 +22,7 @@ import type { PqlExpr } from "../../src/pql/ast.js";
 import { checkPqlStructure } from "../../src/pql/checker.js";
 import { compilePqlPredicateToSql, compilePqlToSql, DUCKDB, fromDuckDbJson, profileRowSql, SqlCompileError } from "../../src/sql/index.js";
 import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
+import { countedEventNodes } from "../../src/sql/event-counts.js";
 import { FieldUseBuilder, fieldUseOf, prunedSchema, type FieldUse, type UseTree } from "../../src/sql/merge/field-use.js";
 import { evaluateSegmentPass } from "../../src/sql/merge/segment-pass.js";
 import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
@@ -63,6 +64,25 @@ describe("what an expression reads", () => {
     ['segmentMembership.get("ups").get("seg1").status = "realized"', { ...IDM, segmentMembership: { status: true } }, null],
   ] as const)("%s", (pql, profile, event) => {
     expect(useOf(pql)).toEqual({ profile, event });
+  });
+
+  it("reads the events as a list only where a condition is not counted (event-counts.ts)", () => {
+    const built = (...pqls: Array<readonly [string, boolean]>): FieldUse => {
+      const b = new FieldUseBuilder(TEST_SCHEMA);
+      for (const [pql, counting] of pqls) {
+        const ast = parsePql(pql);
+        b.addExpression(ast, "predicate", counting ? countedEventNodes(ast) : new Set());
+      }
+      return b.build();
+    };
+    const purchases = 'xEvent[eventType = "commerce.purchases"].count() > 2';
+    const counted = built([purchases, true], ['select X from xEvent where X.device.type = "mobile"', true]);
+    expect({ event: plain(counted.event), eventList: counted.eventList }).toEqual({ event: { eventType: true, device: { type: true } }, eventList: false });
+    expect(built([purchases, false]).eventList).toBe(true);
+    // One condition counted, another over the list (it reads the profile through ^).
+    expect(built([purchases, true], ['xEvent[^.homeAddress.city = "Paris"]', true]).eventList).toBe(true);
+    expect(built(['homeAddress.city = "Paris"', true]).eventList).toBe(false);
+    expect(new FieldUseBuilder(TEST_SCHEMA).addPaths("event", ["eventType"]).build().eventList).toBe(true);
   });
 
   it("reads a value returned whole, and export paths as the export's projection does", () => {

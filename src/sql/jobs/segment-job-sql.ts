@@ -17,12 +17,14 @@ import type { Checkpoint, StageProgress } from "../../engine/job-progress.js";
 import type { StatusModel } from "../../segment/membership.js";
 import type { MembershipConventions } from "../../segment/membership.js";
 import { SegmentCounters, type SegmentCounts } from "../../segment/segment-job.js";
+import type { PqlExpr } from "../../pql/ast.js";
 import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
 import { LISTED_ENTRY_BYTES, nextMembershipsSql } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
-import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
+import { LISTED_EVENT, MERGED_COLUMNS } from "../merge/merge-profiles.js";
+import { countedEventNodes, EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
@@ -101,6 +103,11 @@ function entryJson(status: string, lqtText: string, version: string): string {
   return `'{"status":' || to_json(${status}) || ',"lastQualificationTime":' || to_json(${lqtText}) || ',"version":' || to_json(${version}) || '}'`;
 }
 
+/** The table of a merged-profiles table's event counts (EventCountsTable). */
+function countsTable(merged: string): string {
+  return `${merged}_counts`;
+}
+
 /** The last place in profile order of the policy's profiles (0 for none). */
 async function lastOrder(session: EngineSession): Promise<number> {
   const [row] = await session.rows(`SELECT coalesce(max(ord), 0) AS n FROM pl_prof`);
@@ -154,9 +161,14 @@ async function runPolicy(
   for (const [i, range] of runs.entries()) {
     const run = runs.length === 1 ? "" : ` (run ${i + 1} of ${runs.length})`;
     session.stage = `${stage}${run}`;
+    const counted =
+      pass.counts.length === 0
+        ? ""
+        : ` LEFT JOIN (SELECT * FROM ${d.ident(countsTable(merged))}${withinRun(ORDER, range)}) AS c ON c.${ORDER} = m.${ORDER}`;
     await session.run(
-      `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")}) FROM ${d.ident(merged)} AS m ` +
-        `LEFT JOIN (SELECT * FROM pl_insegs${withinRun("ord", range)}) AS i ON i.ord = m.${ORDER}${withinRun(`m.${ORDER}`, range)}`,
+      `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")})` +
+        `${pass.counts.length === 0 ? "" : `, c.${d.ident(EVENT_COUNTS_COLUMN)}`} FROM ${d.ident(merged)} AS m ` +
+        `LEFT JOIN (SELECT * FROM pl_insegs${withinRun("ord", range)}) AS i ON i.ord = m.${ORDER}${counted}${withinRun(`m.${ORDER}`, range)}`,
     );
     await session.run(i === 0 ? `CREATE OR REPLACE TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
     if (closure !== undefined) {
@@ -273,6 +285,8 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
 export interface PolicyPass {
   readonly sql: string;
   readonly use: FieldUse;
+  /** The event conditions its segments count (EventCounts), over the merge's LISTED_EVENT; none: no counts table. */
+  readonly counts: readonly string[];
   /** The segments the SQL back end refuses and the closure compiler answers for; their columns in `sql` are NULL until it has. */
   readonly closure: ClosurePass | undefined;
 }
@@ -290,13 +304,20 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
         const segment = { id: s.definition.id, name: s.definition.name, expression: s.definition.expression, ...(s.file === undefined ? {} : { file: s.file }) };
         return { ...segment, parsed: astOf(segment) };
       });
+      // A profile field of the counts column's name would be ambiguous in the pass's rows: nothing is counted then.
+      const counts = [...schema.profile.fields.keys()].some((n) => n.toLowerCase() === EVENT_COUNTS_COLUMN.toLowerCase()) ? undefined : new EventCounts(LISTED_EVENT);
+      const counted = list.map((s) => (counts === undefined ? new Set<PqlExpr>() : countedEventNodes(s.parsed.ast)));
       // Every profile field is merged, not only those the segments read: the merged profiles are kept for an export
-      // over the same data (SqlMerge.keepMerged), which then does not merge again.
-      const builder = new FieldUseBuilder(schema).addPaths("profile", undefined);
-      for (const s of list) builder.addExpression(s.parsed.ast);
-      const use = builder.build();
-      const pruned = prunedSchema(schema, use);
-      const passOptions = { schema: pruned, now: options.asOf, segmentIdsByName: plan.idsByName };
+      // over the same data (SqlMerge.keepMerged), which then does not merge again. A segment the closure compiler
+      // decides reads the events as their list (`closure`: its index).
+      const useOf = (closure: ReadonlySet<number>): FieldUse => {
+        const builder = new FieldUseBuilder(schema).addPaths("profile", undefined);
+        list.forEach((s, i) => builder.addExpression(s.parsed.ast, "predicate", closure.has(i) ? new Set() : counted[i]));
+        return builder.build();
+      };
+      // The fields read do not depend on what is counted: only whether the events are listed does.
+      const pruned = prunedSchema(schema, useOf(new Set()));
+      const passOptions = { schema: pruned, now: options.asOf, segmentIdsByName: plan.idsByName, ...(counts === undefined ? {} : { eventCounts: counts }) };
       const refused: ClosureSegment[] = [];
       const columns = list.map((s, index) => {
         try {
@@ -308,7 +329,8 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
         }
       });
       const closure = refused.length === 0 ? undefined : closurePass(refused, schema, pruned);
-      return [policy, { sql: passSql("pl_rows", columns), use, closure }] as const;
+      const use = useOf(new Set(refused.map((r) => r.index)));
+      return [policy, { sql: passSql("pl_rows", columns), use, counts: counts?.conditions() ?? [], closure }] as const;
     }),
   );
 }
@@ -331,7 +353,11 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     const pass = passes.get(policy)!;
     // Merged before over the same data (an earlier segment job kept them): only the events are listed again.
     const reused = await merge.restoreMerged(policy);
-    const parts = await merge.mergePolicy(policy, merged, { use: pass.use, ...(reused ? { keptProfiles: KEPT_PROFILES } : {}) });
+    const parts = await merge.mergePolicy(policy, merged, {
+      use: pass.use,
+      ...(reused ? { keptProfiles: KEPT_PROFILES } : {}),
+      ...(pass.counts.length === 0 ? {} : { eventCounts: { table: countsTable(merged), conditions: pass.counts } }),
+    });
     if (reused) await merge.releaseMerged();
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
@@ -344,6 +370,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
       await merge.keepMerged(policy, merged, pass.use);
     }
     await session.run(`DROP TABLE ${d.ident(merged)}`);
+    if (pass.counts.length > 0) await session.run(`DROP TABLE ${d.ident(countsTable(merged))}`);
   }
   session.stage = "writing the memberships";
   await checkpoint({ stage: "writing", rows: 0, profiles: 0 });

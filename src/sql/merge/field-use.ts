@@ -26,6 +26,11 @@ export interface FieldUse {
   /** What is read of each event; undefined when nothing reads `xEvent`. */
   readonly event: UseTree | undefined;
   /**
+   * Whether the profile's events are read as its `xEvent` list. False when only counted conditions read them
+   * (event-counts.ts): the merge then counts the events and lists none.
+   */
+  readonly eventList: boolean;
+  /**
    * Whether anything reads the identityMap itself. When nothing does, the merge carries only its namespaces (what
    * a job counts), each with no identity: the union of the identities is most of a merge's cost.
    */
@@ -33,7 +38,7 @@ export interface FieldUse {
 }
 
 /** Reads everything: the merge's full row shape. */
-export const ALL_FIELDS: FieldUse = { profile: true, event: true, identities: true };
+export const ALL_FIELDS: FieldUse = { profile: true, event: true, eventList: true, identities: true };
 
 /** Fields the merged profile always carries whatever a job reads: jobs count identity namespaces from it. */
 const ALWAYS_READ = ["identityMap"];
@@ -96,11 +101,19 @@ export class FieldUseBuilder {
   private readonly profile = new UseNode();
   private readonly event = new UseNode();
   private eventsRead = false;
+  private eventListRead = false;
+  /** The counted nodes of the expression being walked, and whether the walk is inside one. */
+  private counted: ReadonlySet<PqlExpr> = new Set();
+  private counting = false;
 
   constructor(private readonly schema: PqlSchema) {}
 
-  /** Adds what an expression reads: a segment's predicate, or a value (read whole). */
-  addExpression(ast: PqlExpr, position: "predicate" | "value" = "predicate"): this {
+  /**
+   * Adds what an expression reads: a segment's predicate, or a value (read whole). What `counted` nodes read of the
+   * events (countedEventNodes, compiled to counts) is read, but not as the events list.
+   */
+  addExpression(ast: PqlExpr, position: "predicate" | "value" = "predicate", counted: ReadonlySet<PqlExpr> = new Set()): this {
+    this.counted = counted;
     const profileRoot: Ref = { root: "profile", path: [], type: this.schema.profile };
     let scope: Scope = { implicit: [profileRoot], vars: new Map() };
     let body = ast;
@@ -120,7 +133,7 @@ export class FieldUseBuilder {
    */
   addPaths(root: "profile" | "event", paths: readonly string[] | undefined): this {
     const top = root === "profile" ? this.profile : this.event;
-    if (root === "event") this.eventsRead = true;
+    if (root === "event") this.eventsRead = this.eventListRead = true;
     if (paths === undefined) {
       top.all = true;
       return this;
@@ -149,13 +162,16 @@ export class FieldUseBuilder {
   build(): FieldUse {
     const identities = this.profile.all || this.profile.fields.has("identityMap");
     for (const name of ALWAYS_READ) if (this.schema.profile.fields.has(name)) this.profile.at([name]).all = true;
-    return { profile: this.profile.freeze(), event: this.eventsRead ? this.event.freeze() : undefined, identities };
+    return { profile: this.profile.freeze(), event: this.eventsRead ? this.event.freeze() : undefined, eventList: this.eventListRead, identities };
   }
 
   // ------------------------------------------------------------------ the walk
 
   private node(r: Ref): UseNode {
-    if (r.root === "event") this.eventsRead = true;
+    if (r.root === "event") {
+      this.eventsRead = true;
+      if (!this.counting) this.eventListRead = true;
+    }
     return (r.root === "profile" ? this.profile : this.event).at(r.path);
   }
 
@@ -185,8 +201,19 @@ export class FieldUseBuilder {
     return refs.map((r) => (r.type.kind === "array" ? { ...r, type: r.type.items } : r));
   }
 
+  /** Walks a counted node: what it reads of the events is not read as their list. */
+  private countedWalk<T>(walk: () => T): T {
+    this.counting = true;
+    try {
+      return walk();
+    } finally {
+      this.counting = false;
+    }
+  }
+
   /** A Boolean position. */
   private pred(n: PqlExpr, sc: Scope): void {
+    if (!this.counting && this.counted.has(n)) return this.countedWalk(() => this.pred(n, sc));
     switch (n.nodeType) {
       case "and":
       case "or":
@@ -224,6 +251,7 @@ export class FieldUseBuilder {
 
   /** What a value is made of; the caller decides how much of it is read. */
   private val(n: PqlExpr, sc: Scope): readonly Ref[] {
+    if (!this.counting && this.counted.has(n)) return this.countedWalk(() => this.val(n, sc));
     switch (n.nodeType) {
       case "literal":
       case "timeKeyword":

@@ -20,6 +20,7 @@ import type { MergeConventions } from "../../merge/merge-options.js";
 import type { MergePolicy } from "../../xdm/types.js";
 import { map, object, type XdmType } from "../../xdm/xdm-type.js";
 import type { SqlDialect } from "../dialect.js";
+import { EVENT_COUNTS_COLUMN } from "../event-counts.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
@@ -40,6 +41,17 @@ export const MERGED_COLUMNS = {
 } as const;
 
 const SYSTEM_MANAGED = new Set(["identityMap", "segmentMembership"]);
+
+/** The SQL of one event (its fields the job reads) in the events a merge lists or counts: what EventCounts' conditions read. */
+export const LISTED_EVENT = "ev";
+
+/** Counts of the profiles' events passing conditions (event-counts.ts), in a table of their own beside the merged profiles. */
+export interface EventCountsTable {
+  /** Gets (xProfileOrder, xEventCounts: a STRUCT of c0, c1, …, one per condition); only profiles with events have a row. */
+  readonly table: string;
+  /** SQL over one event (LISTED_EVENT). */
+  readonly conditions: readonly string[];
+}
 
 /** The tables of identity components a policy's merge reads (see identities.ts). */
 export interface ComponentTables {
@@ -182,6 +194,8 @@ function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeCon
  *
  * With `keptProfiles`, a table of the policy's profiles merged before over the same data with every profile field and
  * no events (SqlMerge.keepMerged), only the events are listed: the records are not read, the profile fields are its own.
+ * With `counts`, the events passing each condition are counted per profile into a table of their own; the events are
+ * listed only when `use.eventList`.
  */
 export function mergeProfilesSql(
   sources: MergeSources,
@@ -193,6 +207,7 @@ export function mergeProfilesSql(
   use: FieldUse = ALL_FIELDS,
   parts = 1,
   keptProfiles?: string,
+  counts?: EventCountsTable,
 ): string[] {
   // Kept profiles are merged with every field and identity (SqlMerge.keepMerged): a merge that reads fewer would differ.
   if (keptProfiles !== undefined && (use.profile !== true || !use.identities)) throw new Error("kept merged profiles serve only a merge of every profile field and identity");
@@ -265,7 +280,7 @@ export function mergeProfilesSql(
     const joined = (alias: string): string => `JOIN ${keys} AS fk ON fk.pl_seq = ${alias}.pl_seq`;
     const list: Array<readonly [string, string]> = [];
     if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${joined("r")}`]);
-    if (use.event !== undefined) list.push(["ein", `SELECT fk.pk, ${eventStruct} AS ev, e.pl_ts, e.pl_seq${withPart} FROM ${eventsFrom} AS e ${joined("e")}`]);
+    if (use.event !== undefined) list.push(["ein", `SELECT fk.pk, ${eventStruct} AS ${LISTED_EVENT}, e.pl_ts, e.pl_seq${withPart} FROM ${eventsFrom} AS e ${joined("e")}`]);
     if (idmType?.kind === "map" && keptProfiles === undefined) {
       const m = kept(eventMap ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
       list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${joined("e")} GROUP BY fk.pk, m`]);
@@ -293,11 +308,18 @@ export function mergeProfilesSql(
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey("ev", d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
+  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey(LISTED_EVENT, d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
+  const countsSql = (c: EventCountsTable, i: number): string => {
+    const struct = d.struct(c.conditions.map((cond, j) => [`c${j}`, `count(*) FILTER (WHERE ${cond})`] as const));
+    return (
+      `SELECT p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}, c.n AS ${d.ident(EVENT_COUNTS_COLUMN)} ` +
+      `FROM (SELECT pk, ${struct} AS n FROM ${input("ein", i)} GROUP BY pk) AS c JOIN ${pk} AS p ON p.pk = c.pk`
+    );
+  };
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
   const tables: Array<readonly [string, (i: number) => string]> = keptProfiles === undefined ? [["rec", () => recordsAgg]] : [];
-  if (use.event !== undefined) tables.push(["evs", eventsAgg]);
+  if (use.eventList) tables.push(["evs", eventsAgg]);
   if (idmType?.kind === "map" && keptProfiles === undefined) {
     const idSources = (i: number): string =>
       `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, 1, sb, m FROM ${input("eim", i)}`;
@@ -325,7 +347,7 @@ export function mergeProfilesSql(
               : `rec.${d.ident(name)}`;
       return `${d.cast(value, sqlTypeOfXdm(t))} AS ${d.ident(name)}`;
     }),
-    `${d.cast(use.event === undefined ? "[]" : d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
+    `${d.cast(!use.eventList ? "[]" : d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
     `${d.list([], STRING)} AS ${d.ident(ROW_SHAPE_NAMES.segments)}`,
     `${keptProfiles === undefined ? "rec.pl_last" : km(MERGED_COLUMNS.lastIngestTime)} AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
     `${keptProfiles === undefined ? "coalesce(rec.pl_count, 0)" : km(MERGED_COLUMNS.recordCount)} AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
@@ -357,6 +379,7 @@ export function mergeProfilesSql(
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);
+    if (counts !== undefined) statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(counts.table)} AS ${countsSql(counts, i)}` : `INSERT INTO ${d.ident(counts.table)} ${countsSql(counts, i)}`);
     const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
     for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);

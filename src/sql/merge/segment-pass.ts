@@ -9,6 +9,7 @@ import type { SegmentDefinition } from "../../xdm/types.js";
 import type { PqlExpr } from "../../pql/ast.js";
 import { compilePqlPredicateToSql } from "../compiler.js";
 import { closureAnswers, SqlCompileError, type SqlErrorCode } from "../errors.js";
+import { countedEventNodes, type EventCounts } from "../event-counts.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
@@ -36,6 +37,11 @@ export interface SegmentPassOptions {
    * `xSegments` holds ids only (a name that is also another segment's id must not match that segment).
    */
   readonly segmentIdsByName?: ReadonlyMap<string, string>;
+  /**
+   * The pass's counted event conditions (event-counts.ts): a segment's counted nodes read their counts from the row's
+   * EVENT_COUNTS_COLUMN, their conditions added here. Undefined: everything is compiled over the events list.
+   */
+  readonly eventCounts?: EventCounts;
 }
 
 /** The segment's PQL as an AST (and its text, for error frames). */
@@ -74,16 +80,20 @@ export function passSql(table: string, columns: readonly string[], dialect: SqlD
 export function compileSegmentSql(s: PassSegment, options: SegmentPassOptions, dialect: SqlDialect = options.dialect ?? DUCKDB): string {
   const byName = options.segmentIdsByName;
   const { ast, text } = astOf(s);
+  const counts = options.eventCounts;
+  const mark = counts?.size ?? 0;
   try {
     return compilePqlPredicateToSql(ast, {
       schema: options.schema,
       now: options.now,
       dialect,
+      ...(counts === undefined ? {} : { eventCounts: { nodes: countedEventNodes(ast), counts } }),
       ...(byName === undefined ? {} : { inSegment: (ref: string) => dialect.listContains(dialect.field(ROW_SHAPE_NAMES.alias, ROW_SHAPE_NAMES.segments), dialect.string(byName.get(ref) ?? ref)) }),
       ...(text === undefined ? {} : { text }),
       ...(s.file === undefined ? {} : { file: s.file }),
     });
   } catch (e) {
+    counts?.truncate(mark);
     if (!(e instanceof SqlCompileError)) throw e;
     const segment = s.name === undefined ? `"${s.id}"` : `"${s.name}" (${s.id})`;
     const message = closureAnswers(e)

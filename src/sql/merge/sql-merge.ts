@@ -12,7 +12,7 @@ import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
-import { mergeProfilesSql, policyDatasets, type ComponentTables } from "./merge-profiles.js";
+import { mergeProfilesSql, policyDatasets, type ComponentTables, type EventCountsTable } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
 import type { MergeSources } from "./sources.js";
@@ -56,6 +56,8 @@ export interface MergePolicyOptions {
   readonly parts?: number;
   /** A table of the policy's merged profiles restored from a kept file (restoreMerged): only the events are listed onto them. */
   readonly keptProfiles?: string;
+  /** Event conditions to count per profile into a table of their own (a segment pass's: event-counts.ts). */
+  readonly eventCounts?: EventCountsTable;
 }
 
 export interface StageTime {
@@ -264,7 +266,7 @@ export class SqlMerge {
     const datasets = policyDatasets(this.sources, policy);
     return this.timed(`merge ${policy.id}`, async () => {
       const parts = options.parts ?? this.runs ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
-      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts, options.keptProfiles)) await this.session.run(s);
+      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts, options.keptProfiles, options.eventCounts)) await this.session.run(s);
       return parts;
     });
   }
