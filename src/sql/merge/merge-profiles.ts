@@ -211,6 +211,7 @@ export function mergeProfilesSql(
 ): string[] {
   // Kept profiles are merged with every field and identity (SqlMerge.keepMerged): a merge that reads fewer would differ.
   if (keptProfiles !== undefined && (use.profile !== true || !use.identities)) throw new Error("kept merged profiles serve only a merge of every profile field and identity");
+  if (counts !== undefined && use.event === undefined) throw new Error("events are counted only where the use reads them");
   const conventions = sources.conventions;
   const included = policyDatasets(sources, policy);
   const pdg = policy.identityGraph.type === "pdg";
@@ -309,11 +310,13 @@ export function mergeProfilesSql(
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
   const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey(LISTED_EVENT, d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
-  const countsSql = (c: EventCountsTable, i: number): string => {
+  // The counts of all profiles in one statement, from the events with their profiles (`ein`'s SQL, not its table, which
+  // is made only to list them): a count's state is a few bytes a profile, where a list holds the events.
+  const countsStatement = (c: EventCountsTable, events: string): string => {
     const struct = d.struct(c.conditions.map((cond, j) => [`c${j}`, `count(*) FILTER (WHERE ${cond})`] as const));
     return (
-      `SELECT p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}, c.n AS ${d.ident(EVENT_COUNTS_COLUMN)} ` +
-      `FROM (SELECT pk, ${struct} AS n FROM ${input("ein", i)} GROUP BY pk) AS c JOIN ${pk} AS p ON p.pk = c.pk`
+      `CREATE OR REPLACE TABLE ${d.ident(c.table)} AS SELECT p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}, c.n AS ${d.ident(EVENT_COUNTS_COLUMN)} ` +
+      `FROM (SELECT pk, ${struct} AS n FROM (${events}) GROUP BY pk) AS c JOIN ${pk} AS p ON p.pk = c.pk`
     );
   };
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
@@ -371,20 +374,23 @@ export function mergeProfilesSql(
     ] as const;
     for (const [table, read, inputs] of sources.filter(([, , inputs]) => inputs.length > 0)) {
       statements.push(`CREATE OR REPLACE TABLE ${table} AS ${read}`);
-      for (const [name, sql] of inputs) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
+      for (const [name, sql] of inputs) {
+        if (name === "ein" && counts !== undefined) statements.push(countsStatement(counts, sql));
+        if (name !== "ein" || use.eventList) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
+      }
       statements.push(`DROP TABLE ${table}`);
     }
     statements.push(`DROP TABLE ${keys}`);
   }
+  if (parts === 1 && counts !== undefined) statements.push(countsStatement(counts, inputs.get("ein")!));
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);
-    if (counts !== undefined) statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(counts.table)} AS ${countsSql(counts, i)}` : `INSERT INTO ${d.ident(counts.table)} ${countsSql(counts, i)}`);
     const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
     for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
   }
-  if (parts > 1) for (const [name] of runInputs) statements.push(`DROP TABLE ${prefix}_${name}`);
+  if (parts > 1) for (const [name] of runInputs) if (name !== "ein" || use.eventList) statements.push(`DROP TABLE ${prefix}_${name}`);
   return statements;
 }
 
