@@ -351,7 +351,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     session.stage = `merging the profiles of merge policy ${policy.id}`;
     const merged = `pl_merged_${index}`;
     const pass = passes.get(policy)!;
-    // Merged before over the same data (an earlier segment job kept them): only the events are listed again.
+    // Merged before over the same data (an earlier segment job kept them): only the events are listed or counted again.
     const reused = await merge.restoreMerged(policy);
     const parts = await merge.mergePolicy(policy, merged, {
       use: pass.use,
