@@ -17,7 +17,10 @@ import { datasetView } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
 import type { MergeSources } from "./sources.js";
 
-/** Every identity (with an id) of every row: dataset, load position, where it sits in the identityMap (ni, ii: 1-based), namespace as written, id, primary flag. */
+/**
+ * Every identity (with an id) of every row: dataset, load position, where it sits in the identityMap (ni, ii: 1-based),
+ * namespace as written, id, primary flag, and whether it is the row's only item (`single`: its identityMap holds one).
+ */
 export const IDENTITIES = "pl_idents";
 /** Namespaces as written and lower-cased as JavaScript does (few: lower-cased in JavaScript). */
 export const NAMESPACES = "pl_ns";
@@ -43,13 +46,17 @@ export function positionOrder(major: string, minor: string): string {
 /** `CREATE TABLE` of the identities of every row of every dataset (set-based: unnest, no per-row lambdas). */
 export function identitiesSql(sources: MergeSources, dialect: SqlDialect): string {
   const entries = dialect.mapEntries("pl_idmap");
+  const single = `${dialect.coalesce([`${dialect.listLength(dialect.flatten(dialect.mapValues("pl_idmap")))} = 1`, "FALSE"])} AS single`;
   const parts = sources.datasets.map(
     (d) =>
-      `SELECT pl_ds, pl_seq, ni, e.key AS ns, ${dialect.unnest("e.value")} AS it, ${dialect.unnestIndex("e.value")} AS ii ` +
-      `FROM (SELECT pl_ds, pl_seq, ${dialect.unnest(entries)} AS e, ${dialect.unnestIndex(entries)} AS ni FROM ${datasetView(d.index)})`,
+      `SELECT pl_ds, pl_seq, single, ni, e.key AS ns, ${dialect.unnest("e.value")} AS it, ${dialect.unnestIndex("e.value")} AS ii ` +
+      `FROM (SELECT pl_ds, pl_seq, ${single}, ${dialect.unnest(entries)} AS e, ${dialect.unnestIndex(entries)} AS ni FROM ${datasetView(d.index)})`,
   );
-  const body = parts.length > 0 ? parts.join(" UNION ALL ") : "SELECT NULL::INTEGER AS pl_ds, NULL::BIGINT AS pl_seq, NULL::BIGINT AS ni, NULL::VARCHAR AS ns, NULL::STRUCT(id VARCHAR, \"primary\" BOOLEAN) AS it, NULL::BIGINT AS ii WHERE FALSE";
-  return `CREATE OR REPLACE TABLE ${IDENTITIES} AS SELECT pl_ds, pl_seq, ni, ii, ns, it.id AS id, it.${dialect.ident("primary")} IS TRUE AS flagged FROM (${body}) WHERE it.id IS NOT NULL`;
+  const body =
+    parts.length > 0
+      ? parts.join(" UNION ALL ")
+      : "SELECT NULL::INTEGER AS pl_ds, NULL::BIGINT AS pl_seq, FALSE AS single, NULL::BIGINT AS ni, NULL::VARCHAR AS ns, NULL::STRUCT(id VARCHAR, \"primary\" BOOLEAN) AS it, NULL::BIGINT AS ii WHERE FALSE";
+  return `CREATE OR REPLACE TABLE ${IDENTITIES} AS SELECT pl_ds, pl_seq, ni, ii, ns, it.id AS id, it.${dialect.ident("primary")} IS TRUE AS flagged, single FROM (${body}) WHERE it.id IS NOT NULL`;
 }
 
 /** The namespaces lower-cased by JavaScript's toLowerCase (the reference's identityKey), as a table. */
@@ -127,7 +134,9 @@ export async function hashKeys(session: SqlSession, keyCount: number, groupKeys 
 /**
  * `CREATE TABLE`s of the fragments and the links. A row's primary is the reference's primaryIdentity
  * (src/identity/identity-key.ts): the first item flagged primary, else the first item of the first namespace that
- * is the dataset's declared one when that item has an id, else the only identity.
+ * is the dataset's declared one when that item has an id, else the only identity. A row whose identityMap holds one
+ * item (half the rows of the bench's data) has that identity as its primary and first, and links nothing: only the
+ * others are grouped by row and joined for links.
  */
 export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect): string[] {
   const declared = dialect.caseWhen(
@@ -142,10 +151,12 @@ export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect)
   // Each identity's key id, found once (a join on the key text) for both tables.
   const keyed = `${IDENTITIES}_k`;
   return [
-    `CREATE OR REPLACE TABLE ${keyed} AS SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
+    `CREATE OR REPLACE TABLE ${keyed} AS SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, i.single, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
       `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id`,
-    `CREATE OR REPLACE TABLE ${FRAGMENTS} AS SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first FROM ${keyed} GROUP BY pl_seq`,
-    `CREATE OR REPLACE TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq WHERE i.kid <> f.first`,
+    `CREATE OR REPLACE TABLE ${FRAGMENTS} AS SELECT pl_seq, pl_ds, kid AS prim, kid AS first FROM ${keyed} WHERE single ` +
+      `UNION ALL SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first FROM ${keyed} WHERE NOT single GROUP BY pl_seq`,
+    `CREATE OR REPLACE TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq ` +
+      `WHERE NOT i.single AND i.kid <> f.first`,
     `DROP TABLE ${keyed}`,
   ];
 }
