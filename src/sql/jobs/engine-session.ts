@@ -44,7 +44,8 @@ export interface EngineOptions {
    * The job's tables in a database file in `tempDir` (JOB_DATABASE) rather than in memory: a file's tables are
    * compressed column by column as they are written, an in-memory database's spilled as they are (1M persons in
    * 400 MiB: 3,182 MiB on disk at the peak against 6,153; 10M persons in 4 GiB: 33,728 MiB with DuckDB at three
-   * quarters, 44,010 at three fifths, where they ran out of 54 GB). Writing them costs more than keeping them where
+   * quarters, 44,010 at three fifths and 36,058 once events were counted rather than listed, where they ran out of
+   * 54 GB). Writing them costs more than keeping them where
    * they fit (1M persons in 4 GiB: the merge +32 %), so only for data several times the memory limit (tablesOnDisk).
    */
   readonly onDisk?: boolean;
@@ -64,7 +65,8 @@ const failedAs = (e: unknown): string => (e instanceof JobCancelledError ? "canc
  * at 10M persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers, about half its limit
  * again: with the whole budget as its limit a 1M-person segment job peaked at 4.9 GiB RSS under `--memory 4g`; the
  * 10M-person one peaked at 5.14 GiB with three quarters, and at 4.95 GiB with three fifths, at the end of its merge
- * (its linking's 5.0 GiB came down to 3.8: bench/RESULTS.md).
+ * (its linking's 5.0 GiB came down to 3.8), then at 4.18 GiB once events were counted rather than listed, and its
+ * export at 3.80 GiB (bench/RESULTS.md).
  */
 export function duckDbMemoryBytes(memoryBytes: number): number {
   return Math.floor((memoryBytes * 3) / 5);
