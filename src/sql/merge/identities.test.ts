@@ -25,6 +25,21 @@ async function hashesOf(keys: readonly string[], groupKeys: number, groupsPerSta
   return rows.map((r) => Number(r["h"]));
 }
 
+/** The statements `hashesOf` streams out (session.strings), with its hashes. */
+async function hashesAndStatements(...args: Parameters<typeof hashesOf>): Promise<{ hashes: number[]; statements: string[] }> {
+  const statements: string[] = [];
+  const run = session.strings.bind(session);
+  session.strings = (sql: string) => {
+    statements.push(sql);
+    return run(sql);
+  };
+  try {
+    return { hashes: await hashesOf(...args), statements };
+  } finally {
+    session.strings = run;
+  }
+}
+
 describe("the keys' hashes, read out in groups joined into one text", () => {
   const keys = ["ecid:0001", "email:ana@example.com", "crmid:é", "phone:+1 555", "email:ü𝒜b@x.org", "crmid:", "ecid:999", "email:\u{10FFFF}"];
 
@@ -34,34 +49,16 @@ describe("the keys' hashes, read out in groups joined into one text", () => {
 
   it("reads a range of groups a statement (an ordered aggregate over every key ran out of memory at 10M persons)", async () => {
     const many = Array.from({ length: 23 }, (_, i) => `ecid:${i}`).concat(keys);
-    const statements: string[] = [];
-    const run = session.strings.bind(session);
-    session.strings = (sql: string) => {
-      statements.push(sql);
-      return run(sql);
-    };
-    try {
-      expect(await hashesOf(many, 3, 2)).toEqual(many.map((k) => hashKey(k) - 2 ** 31));
-    } finally {
-      session.strings = run;
-    }
+    const { hashes, statements } = await hashesAndStatements(many, 3, 2);
+    expect(hashes).toEqual(many.map((k) => hashKey(k) - 2 ** 31));
     // 31 keys, 6 a statement.
     expect(statements.length).toBe(6);
   });
 
   it("reads a group again key by key when a key holds the separator (U+0000), and only that group", async () => {
     const withNul = [...keys.slice(0, 4), "crmid:a\u0000b", ...keys.slice(4), "email:\u0000"];
-    const statements: string[] = [];
-    const run = session.strings.bind(session);
-    session.strings = (sql: string) => {
-      statements.push(sql);
-      return run(sql);
-    };
-    try {
-      expect(await hashesOf(withNul, 3)).toEqual(withNul.map((k) => hashKey(k) - 2 ** 31));
-    } finally {
-      session.strings = run;
-    }
+    const { hashes, statements } = await hashesAndStatements(withNul, 3);
+    expect(hashes).toEqual(withNul.map((k) => hashKey(k) - 2 ** 31));
     // Groups of three: ids 3–5 and 9 hold a U+0000 each.
     expect(statements.filter((s) => /^SELECT k FROM/.test(s)).map((s) => s.match(/id >= (\d+)/)![1])).toEqual(["3", "9"]);
   });
