@@ -55,7 +55,7 @@ import { order, timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";
 import { DUCKDB } from "./duckdb.js";
 import { closureAnswers, SQL_ERROR_CODES, SqlCompileError, type SqlErrorCode } from "./errors.js";
-import { EVENT_COUNTS_COLUMN, type EventCounts } from "./event-counts.js";
+import { countField, EVENT_COUNTS_COLUMN, EVENT_ELEMENT, type EventCounts } from "./event-counts.js";
 import { nameProblem, ROW_SHAPE_NAMES, type RowShapeNames } from "./row-shape.js";
 import {
   BOOLEAN,
@@ -1510,7 +1510,7 @@ class SqlCompiler {
    */
   private eventCount(list: PqlExpr): V {
     const { counts } = this.o.eventCounts!;
-    const event: V = { sql: counts.element, type: (this.events.type as { items: SqlType }).items, nullable: true, simple: true };
+    const event: V = { sql: EVENT_ELEMENT, type: (this.events.type as { items: SqlType }).items, nullable: true, simple: true };
     const only: Scope = { implicit: event, implicitIsProfile: false, vars: new Map() };
     let condition = TRUE;
     if (list.nodeType === "filter") condition = this.pred(list.condition, only);
@@ -1518,7 +1518,7 @@ class SqlCompiler {
       const v = list.variables[0] as VarDeclNode;
       if (v.where !== undefined) condition = this.pred(v.where, { ...only, vars: new Map([[v.varName, { v: event, profile: false }]]) });
     }
-    const field = this.d.field(this.d.field(this.names.alias, EVENT_COUNTS_COLUMN), `c${counts.add(condition.sql)}`);
+    const field = this.d.field(this.d.field(this.names.alias, EVENT_COUNTS_COLUMN), countField(counts.add(condition.sql)));
     return { sql: this.d.coalesce([field, this.d.integer(0)]), type: INTEGER, nullable: false };
   }
 

@@ -52,7 +52,7 @@ describe("which event conditions are counted", () => {
 
 describe("EventCounts", () => {
   it("numbers each condition once and forgets what a refused segment added", () => {
-    const counts = new EventCounts("ev");
+    const counts = new EventCounts();
     expect([counts.add("a"), counts.add("b"), counts.add("a")]).toEqual([0, 1, 0]);
     const mark = counts.size;
     counts.add("c");

@@ -15,16 +15,27 @@
  * compiled over the list as before.
  */
 import { childrenOf, type PqlExpr, type VarDeclNode } from "../pql/ast.js";
+import type { SqlDialect } from "./dialect.js";
 
 /** The column of the pass's rows that holds the counts (a STRUCT of c0, c1, …; NULL for a profile without events). */
 export const EVENT_COUNTS_COLUMN = "xEventCounts";
 
-/** The event conditions of a pass (SQL over one event), each counted once per profile however many segments use it. */
+/** The SQL name of one event (a STRUCT of the fields the job reads) where events are counted or listed: what the conditions read. */
+export const EVENT_ELEMENT = "ev";
+
+/** The field of EVENT_COUNTS_COLUMN that holds the count of condition `index`. */
+export function countField(index: number): string {
+  return `c${index}`;
+}
+
+/** The aggregate of EVENT_COUNTS_COLUMN over rows of events (EVENT_ELEMENT), one group per profile. */
+export function countsAggregate(conditions: readonly string[], d: SqlDialect): string {
+  return d.struct(conditions.map((c, i) => [countField(i), `count(*) FILTER (WHERE ${c})`] as const));
+}
+
+/** The event conditions of a pass (SQL over EVENT_ELEMENT), each counted once per profile however many segments use it. */
 export class EventCounts {
   private readonly byCondition = new Map<string, number>();
-
-  /** `element`: the SQL of one event in the conditions (the merge's listed event struct). */
-  constructor(readonly element: string) {}
 
   /** The index of a condition's count (its field `c<index>`), added when new. */
   add(condition: string): number {

@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { checkPqlStructure } from "../../src/pql/checker.js";
 import { compilePql, compilePqlValue, parsePql, type PqlSchema } from "../../src/pql/index.js";
 import { compilePqlPredicateToSql, compilePqlToSql, DUCKDB, fromDuckDbJson, profileRowSql, SqlCompileError } from "../../src/sql/index.js";
-import { countedEventNodes, EVENT_COUNTS_COLUMN, EventCounts } from "../../src/sql/event-counts.js";
+import { countedEventNodes, countsAggregate, EVENT_COUNTS_COLUMN, EVENT_ELEMENT, EventCounts } from "../../src/sql/event-counts.js";
 import { BOOLEAN, type SqlType } from "../../src/sql/types.js";
 import { parseDateTime } from "../../src/xdm/time.js";
 import type { Json, JsonObject } from "../../src/xdm/types.js";
@@ -116,7 +116,7 @@ export class SqlRunner {
     const now = parseDateTime(input.now) as number;
     let sql: string;
     let type: SqlType;
-    const counts = new EventCounts("ev");
+    const counts = new EventCounts();
     try {
       const options = { schema, now, dialect: DUCKDB, text: expr, ...(counted ? { eventCounts: { nodes: countedEventNodes(ast), counts } } : {}) };
       if (asPredicate) {
@@ -128,9 +128,8 @@ export class SqlRunner {
       throw e;
     }
     const row = "table" in on ? on.table : `(${profileRowSql(schema, DUCKDB, input.profile, input.events, input.segments)})`;
-    const countsOf = (conditions: string[]): string =>
-      `(SELECT ${DUCKDB.struct(conditions.map((c, i) => [`c${i}`, `count(*) FILTER (WHERE ${c})`] as const))} FROM (SELECT unnest(r.xEvent) AS ev))`;
-    const from = counts.size === 0 ? row : `(SELECT r.*, ${countsOf(counts.conditions())} AS ${EVENT_COUNTS_COLUMN} FROM ${row} AS r)`;
+    const countsOfRow = `(SELECT ${countsAggregate(counts.conditions(), DUCKDB)} FROM (SELECT unnest(r.xEvent) AS ${EVENT_ELEMENT}))`;
+    const from = counts.size === 0 ? row : `(SELECT r.*, ${countsOfRow} AS ${EVENT_COUNTS_COLUMN} FROM ${row} AS r)`;
     let rows: Record<string, unknown>[];
     try {
       rows = (await this.connection.runAndReadAll(`SELECT ${sql} AS result FROM ${from} AS profile`)).getRowObjectsJson() as Record<string, unknown>[];

@@ -23,7 +23,7 @@ import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
 import { LISTED_ENTRY_BYTES, nextMembershipsSql } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
-import { LISTED_EVENT, MERGED_COLUMNS } from "../merge/merge-profiles.js";
+import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { countedEventNodes, EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
@@ -285,7 +285,7 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
 export interface PolicyPass {
   readonly sql: string;
   readonly use: FieldUse;
-  /** The event conditions its segments count (EventCounts), over the merge's LISTED_EVENT; none: no counts table. */
+  /** The event conditions its segments count (EventCounts), over one event (EVENT_ELEMENT); none: no counts table. */
   readonly counts: readonly string[];
   /** The segments the SQL back end refuses and the closure compiler answers for; their columns in `sql` are NULL until it has. */
   readonly closure: ClosurePass | undefined;
@@ -305,7 +305,7 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
         return { ...segment, parsed: astOf(segment) };
       });
       // A profile field of the counts column's name would be ambiguous in the pass's rows: nothing is counted then.
-      const counts = [...schema.profile.fields.keys()].some((n) => n.toLowerCase() === EVENT_COUNTS_COLUMN.toLowerCase()) ? undefined : new EventCounts(LISTED_EVENT);
+      const counts = [...schema.profile.fields.keys()].some((n) => n.toLowerCase() === EVENT_COUNTS_COLUMN.toLowerCase()) ? undefined : new EventCounts();
       const counted = list.map((s) => (counts === undefined ? new Set<PqlExpr>() : countedEventNodes(s.parsed.ast)));
       // Every profile field is merged, not only those the segments read: the merged profiles are kept for an export
       // over the same data (SqlMerge.keepMerged), which then does not merge again. A segment the closure compiler

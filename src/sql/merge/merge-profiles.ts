@@ -20,7 +20,7 @@ import type { MergeConventions } from "../../merge/merge-options.js";
 import type { MergePolicy } from "../../xdm/types.js";
 import { map, object, type XdmType } from "../../xdm/xdm-type.js";
 import type { SqlDialect } from "../dialect.js";
-import { EVENT_COUNTS_COLUMN } from "../event-counts.js";
+import { countsAggregate, EVENT_COUNTS_COLUMN, EVENT_ELEMENT } from "../event-counts.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
@@ -42,14 +42,11 @@ export const MERGED_COLUMNS = {
 
 const SYSTEM_MANAGED = new Set(["identityMap", "segmentMembership"]);
 
-/** The SQL of one event (its fields the job reads) in the events a merge lists or counts: what EventCounts' conditions read. */
-export const LISTED_EVENT = "ev";
-
 /** Counts of the profiles' events passing conditions (event-counts.ts), in a table of their own beside the merged profiles. */
 export interface EventCountsTable {
   /** Gets (xProfileOrder, xEventCounts: a STRUCT of c0, c1, …, one per condition); only profiles with events have a row. */
   readonly table: string;
-  /** SQL over one event (LISTED_EVENT). */
+  /** SQL over one event (EVENT_ELEMENT). */
   readonly conditions: readonly string[];
 }
 
@@ -281,7 +278,7 @@ export function mergeProfilesSql(
     const joined = (alias: string): string => `JOIN ${keys} AS fk ON fk.pl_seq = ${alias}.pl_seq`;
     const list: Array<readonly [string, string]> = [];
     if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${joined("r")}`]);
-    if (use.event !== undefined) list.push(["ein", `SELECT fk.pk, ${eventStruct} AS ${LISTED_EVENT}, e.pl_ts, e.pl_seq${withPart} FROM ${eventsFrom} AS e ${joined("e")}`]);
+    if (use.event !== undefined) list.push(["ein", `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${withPart} FROM ${eventsFrom} AS e ${joined("e")}`]);
     if (idmType?.kind === "map" && keptProfiles === undefined) {
       const m = kept(eventMap ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
       list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${joined("e")} GROUP BY fk.pk, m`]);
@@ -309,14 +306,13 @@ export function mergeProfilesSql(
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
-  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey(LISTED_EVENT, d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
+  const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey(EVENT_ELEMENT, d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
   // The counts of all profiles in one statement, from the events with their profiles (`ein`'s SQL, not its table, which
   // is made only to list them): a count's state is a few bytes a profile, where a list holds the events.
   const countsStatement = (c: EventCountsTable, events: string): string => {
-    const struct = d.struct(c.conditions.map((cond, j) => [`c${j}`, `count(*) FILTER (WHERE ${cond})`] as const));
     return (
       `CREATE OR REPLACE TABLE ${d.ident(c.table)} AS SELECT p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}, c.n AS ${d.ident(EVENT_COUNTS_COLUMN)} ` +
-      `FROM (SELECT pk, ${struct} AS n FROM (${events}) GROUP BY pk) AS c JOIN ${pk} AS p ON p.pk = c.pk`
+      `FROM (SELECT pk, ${countsAggregate(c.conditions, d)} AS n FROM (${events}) GROUP BY pk) AS c JOIN ${pk} AS p ON p.pk = c.pk`
     );
   };
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
