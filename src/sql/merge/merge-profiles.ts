@@ -273,12 +273,15 @@ export function mergeProfilesSql(
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
   const eventMap = eventType.fields.has("identityMap");
+  // The events with their profiles (and runs): listed (`ein`), or counted from.
+  const eventsWithProfiles = (eventsFrom: string, keys: string, part: boolean): string =>
+    `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${part ? ", fk.pl_part" : ""} FROM ${eventsFrom} AS e JOIN ${keys} AS fk ON fk.pl_seq = e.pl_seq`;
   const inputsFrom = (recordsFrom: string, eventsFrom: string, keys: string, part: boolean): Array<readonly [string, string]> => {
     const withPart = part ? ", fk.pl_part" : "";
     const joined = (alias: string): string => `JOIN ${keys} AS fk ON fk.pl_seq = ${alias}.pl_seq`;
     const list: Array<readonly [string, string]> = [];
     if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${joined("r")}`]);
-    if (use.event !== undefined) list.push(["ein", `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${withPart} FROM ${eventsFrom} AS e ${joined("e")}`]);
+    if (use.eventList) list.push(["ein", eventsWithProfiles(eventsFrom, keys, part)]);
     if (idmType?.kind === "map" && keptProfiles === undefined) {
       const m = kept(eventMap ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
       list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${joined("e")} GROUP BY fk.pk, m`]);
@@ -307,8 +310,8 @@ export function mergeProfilesSql(
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
   const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
   const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey(EVENT_ELEMENT, d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
-  // The counts of all profiles in one statement, from the events with their profiles (`ein`'s SQL, not its table, which
-  // is made only to list them): a count's state is a few bytes a profile, where a list holds the events.
+  // The counts of all profiles in one statement, from the events with their profiles (not in runs, as the lists): a
+  // count's state is a few bytes a profile, where a list holds the events.
   const countsStatement = (c: EventCountsTable, events: string): string => {
     return (
       `CREATE OR REPLACE TABLE ${d.ident(c.table)} AS SELECT p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}, c.n AS ${d.ident(EVENT_COUNTS_COLUMN)} ` +
@@ -346,7 +349,7 @@ export function mergeProfilesSql(
               : `rec.${d.ident(name)}`;
       return `${d.cast(value, sqlTypeOfXdm(t))} AS ${d.ident(name)}`;
     }),
-    `${d.cast(!use.eventList ? "[]" : d.coalesce(["evs.ev", d.cast("[]", eventsType)]), eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
+    `${d.cast(use.eventList ? d.coalesce(["evs.ev", d.cast("[]", eventsType)]) : "[]", eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
     `${d.list([], STRING)} AS ${d.ident(ROW_SHAPE_NAMES.segments)}`,
     `${keptProfiles === undefined ? "rec.pl_last" : km(MERGED_COLUMNS.lastIngestTime)} AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
     `${keptProfiles === undefined ? "coalesce(rec.pl_count, 0)" : km(MERGED_COLUMNS.recordCount)} AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
@@ -364,21 +367,16 @@ export function mergeProfilesSql(
     statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
     // Each dataset's table dropped once its inputs are made: what spills to disk at 10M persons is tens of GB, and
     // the records' copy beside the events' two (read, then joined and sorted) is not needed.
+    const made = (inputs: Array<readonly [string, string]>): string[] => inputs.map(([name, sql]) => `CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
+    const counted = counts === undefined ? [] : [countsStatement(counts, eventsWithProfiles(eventRows, keys, false))];
     const sources = [
-      [recordRows, `SELECT * FROM ${RECORDS_VIEW}`, stored.filter(([name]) => name === "rin")],
-      [eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, stored.filter(([name]) => name !== "rin")],
+      [recordRows, `SELECT * FROM ${RECORDS_VIEW}`, made(stored.filter(([name]) => name === "rin"))],
+      [eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, [...made(stored.filter(([name]) => name !== "rin")), ...counted]],
     ] as const;
-    for (const [table, read, inputs] of sources.filter(([, , inputs]) => inputs.length > 0)) {
-      statements.push(`CREATE OR REPLACE TABLE ${table} AS ${read}`);
-      for (const [name, sql] of inputs) {
-        if (name === "ein" && counts !== undefined) statements.push(countsStatement(counts, sql));
-        if (name !== "ein" || use.eventList) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
-      }
-      statements.push(`DROP TABLE ${table}`);
-    }
+    for (const [table, read, fromIt] of sources.filter(([, , fromIt]) => fromIt.length > 0)) statements.push(`CREATE OR REPLACE TABLE ${table} AS ${read}`, ...fromIt, `DROP TABLE ${table}`);
     statements.push(`DROP TABLE ${keys}`);
   }
-  if (parts === 1 && counts !== undefined) statements.push(countsStatement(counts, inputs.get("ein")!));
+  if (parts === 1 && counts !== undefined) statements.push(countsStatement(counts, eventsWithProfiles(EVENTS_VIEW, fk, false)));
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);
@@ -386,7 +384,7 @@ export function mergeProfilesSql(
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
     for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
   }
-  if (parts > 1) for (const [name] of runInputs) if (name !== "ein" || use.eventList) statements.push(`DROP TABLE ${prefix}_${name}`);
+  if (parts > 1) for (const [name] of runInputs) statements.push(`DROP TABLE ${prefix}_${name}`);
   return statements;
 }
 
