@@ -22,7 +22,6 @@ import type { PqlExpr } from "../../src/pql/ast.js";
 import { checkPqlStructure } from "../../src/pql/checker.js";
 import { compilePqlPredicateToSql, compilePqlToSql, DUCKDB, fromDuckDbJson, profileRowSql, SqlCompileError } from "../../src/sql/index.js";
 import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
-import { countedEventNodes } from "../../src/sql/event-counts.js";
 import { FieldUseBuilder, fieldUseOf, prunedSchema, type FieldUse, type UseTree } from "../../src/sql/merge/field-use.js";
 import { evaluateSegmentPass } from "../../src/sql/merge/segment-pass.js";
 import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
@@ -70,8 +69,7 @@ describe("what an expression reads", () => {
     const built = (...pqls: Array<readonly [string, boolean]>): FieldUse => {
       const b = new FieldUseBuilder(TEST_SCHEMA);
       for (const [pql, counting] of pqls) {
-        const ast = parsePql(pql);
-        b.addExpression(ast, "predicate", counting ? countedEventNodes(ast) : new Set());
+        b.addExpression(parsePql(pql), "predicate", counting);
       }
       return b.build();
     };

@@ -17,14 +17,14 @@ import type { Checkpoint, StageProgress } from "../../engine/job-progress.js";
 import type { StatusModel } from "../../segment/membership.js";
 import type { MembershipConventions } from "../../segment/membership.js";
 import { SegmentCounters, type SegmentCounts } from "../../segment/segment-job.js";
-import type { PqlExpr } from "../../pql/ast.js";
 import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
 import { LISTED_ENTRY_BYTES, nextMembershipsSql } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
-import { countedEventNodes, EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
+import { EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
+import type { EventCountsTable } from "../merge/merge-profiles.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
@@ -103,11 +103,6 @@ function entryJson(status: string, lqtText: string, version: string): string {
   return `'{"status":' || to_json(${status}) || ',"lastQualificationTime":' || to_json(${lqtText}) || ',"version":' || to_json(${version}) || '}'`;
 }
 
-/** The table of a merged-profiles table's event counts (EventCountsTable). */
-function countsTable(merged: string): string {
-  return `${merged}_counts`;
-}
-
 /** The last place in profile order of the policy's profiles (0 for none). */
 async function lastOrder(session: EngineSession): Promise<number> {
   const [row] = await session.rows(`SELECT coalesce(max(ord), 0) AS n FROM pl_prof`);
@@ -115,8 +110,9 @@ async function lastOrder(session: EngineSession): Promise<number> {
 }
 
 /**
- * One policy's run. `merged` is its merged-profiles table; `graph` the component table of its identity graph
- * (pdg) — a profile's identities are its key and the ids labelled with it; under `none` only its key.
+ * One policy's run. `merged` is its merged-profiles table and `counts` the table of its event counts, when its pass
+ * counts; `graph` the component table of its identity graph (pdg) — a profile's identities are its key and the ids
+ * labelled with it; under `none` only its key.
  */
 async function runPolicy(
   session: EngineSession,
@@ -124,6 +120,7 @@ async function runPolicy(
   pass: PolicyPass,
   plan: SegmentPlan,
   merged: string,
+  counts: EventCountsTable | undefined,
   graph: string | undefined,
   parts: number,
   options: SqlSegmentOptions,
@@ -161,14 +158,13 @@ async function runPolicy(
   for (const [i, range] of runs.entries()) {
     const run = runs.length === 1 ? "" : ` (run ${i + 1} of ${runs.length})`;
     session.stage = `${stage}${run}`;
-    const counted =
-      pass.counts.length === 0
-        ? ""
-        : ` LEFT JOIN (SELECT * FROM ${d.ident(countsTable(merged))}${withinRun(ORDER, range)}) AS c ON c.${ORDER} = m.${ORDER}`;
+    const [countsColumn, countsJoin] =
+      counts === undefined
+        ? ["", ""]
+        : [`, c.${d.ident(EVENT_COUNTS_COLUMN)}`, ` LEFT JOIN (SELECT * FROM ${d.ident(counts.table)}${withinRun(ORDER, range)}) AS c ON c.${ORDER} = m.${ORDER}`];
     await session.run(
-      `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")})` +
-        `${pass.counts.length === 0 ? "" : `, c.${d.ident(EVENT_COUNTS_COLUMN)}`} FROM ${d.ident(merged)} AS m ` +
-        `LEFT JOIN (SELECT * FROM pl_insegs${withinRun("ord", range)}) AS i ON i.ord = m.${ORDER}${counted}${withinRun(`m.${ORDER}`, range)}`,
+      `CREATE OR REPLACE TEMP VIEW pl_rows AS SELECT m.* REPLACE (coalesce(i.segs, []::VARCHAR[]) AS ${d.ident("xSegments")})${countsColumn} FROM ${d.ident(merged)} AS m ` +
+        `LEFT JOIN (SELECT * FROM pl_insegs${withinRun("ord", range)}) AS i ON i.ord = m.${ORDER}${countsJoin}${withinRun(`m.${ORDER}`, range)}`,
     );
     await session.run(i === 0 ? `CREATE OR REPLACE TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
     if (closure !== undefined) {
@@ -305,14 +301,14 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
         return { ...segment, parsed: astOf(segment) };
       });
       // A profile field of the counts column's name would be ambiguous in the pass's rows: nothing is counted then.
-      const counts = [...schema.profile.fields.keys()].some((n) => n.toLowerCase() === EVENT_COUNTS_COLUMN.toLowerCase()) ? undefined : new EventCounts();
-      const counted = list.map((s) => (counts === undefined ? new Set<PqlExpr>() : countedEventNodes(s.parsed.ast)));
+      const fold = (name: string): string => (d.caseSensitiveNames ? name : name.toLowerCase());
+      const counts = [...schema.profile.fields.keys()].some((n) => fold(n) === fold(EVENT_COUNTS_COLUMN)) ? undefined : new EventCounts();
       // Every profile field is merged, not only those the segments read: the merged profiles are kept for an export
       // over the same data (SqlMerge.keepMerged), which then does not merge again. A segment the closure compiler
       // decides reads the events as their list (`closure`: its index).
       const useOf = (closure: ReadonlySet<number>): FieldUse => {
         const builder = new FieldUseBuilder(schema).addPaths("profile", undefined);
-        list.forEach((s, i) => builder.addExpression(s.parsed.ast, "predicate", closure.has(i) ? new Set() : counted[i]));
+        list.forEach((s, i) => builder.addExpression(s.parsed.ast, "predicate", counts !== undefined && !closure.has(i)));
         return builder.build();
       };
       // The fields read do not depend on what is counted: only whether the events are listed does.
@@ -351,17 +347,18 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     session.stage = `merging the profiles of merge policy ${policy.id}`;
     const merged = `pl_merged_${index}`;
     const pass = passes.get(policy)!;
+    const counts = pass.counts.length === 0 ? undefined : { table: `${merged}_counts`, conditions: pass.counts };
     // Merged before over the same data (an earlier segment job kept them): only the events are listed or counted again.
     const reused = await merge.restoreMerged(policy);
     const parts = await merge.mergePolicy(policy, merged, {
       use: pass.use,
       ...(reused ? { keptProfiles: KEPT_PROFILES } : {}),
-      ...(pass.counts.length === 0 ? {} : { eventCounts: { table: countsTable(merged), conditions: pass.counts } }),
+      ...(counts === undefined ? {} : { eventCounts: counts }),
     });
     if (reused) await merge.releaseMerged();
     const graph = await merge.identityGraphOf(policy);
     await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
-    const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, graph, parts, options, counters);
+    const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, counts, graph, parts, options, counters);
     profilesByPolicy[policy.id] = profiles;
     excludedByPolicy[policy.id] = excluded;
     await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
@@ -369,8 +366,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
       session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
       await merge.keepMerged(policy, merged, pass.use);
     }
-    await session.run(`DROP TABLE ${d.ident(merged)}`);
-    if (pass.counts.length > 0) await session.run(`DROP TABLE ${d.ident(countsTable(merged))}`);
+    for (const t of [merged, ...(counts === undefined ? [] : [counts.table])]) await session.run(`DROP TABLE ${d.ident(t)}`);
   }
   session.stage = "writing the memberships";
   await checkpoint({ stage: "writing", rows: 0, profiles: 0 });

@@ -16,6 +16,7 @@
 import type { ExportPlan } from "../../export/export-request.js";
 import type { ChainNode, MemberCallNode, PqlExpr, PqlSchema, VarDeclNode } from "../../pql/index.js";
 import { array, map, object, type XdmObject, type XdmType } from "../../xdm/xdm-type.js";
+import { countedEventNodes } from "../event-counts.js";
 
 /** What is read of a value: all of it, or these fields (none: only whether it is there). */
 export type UseTree = true | ReadonlyMap<string, UseTree>;
@@ -109,11 +110,11 @@ export class FieldUseBuilder {
   constructor(private readonly schema: PqlSchema) {}
 
   /**
-   * Adds what an expression reads: a segment's predicate, or a value (read whole). What `counted` nodes read of the
-   * events (countedEventNodes, compiled to counts) is read, but not as the events list.
+   * Adds what an expression reads: a segment's predicate, or a value (read whole). With `countEvents` (a segment pass
+   * that counts), what its counted event conditions (countedEventNodes) read of the events is read, but not as their list.
    */
-  addExpression(ast: PqlExpr, position: "predicate" | "value" = "predicate", counted: ReadonlySet<PqlExpr> = new Set()): this {
-    this.counted = counted;
+  addExpression(ast: PqlExpr, position: "predicate" | "value" = "predicate", countEvents = false): this {
+    this.counted = countEvents ? countedEventNodes(ast) : new Set();
     const profileRoot: Ref = { root: "profile", path: [], type: this.schema.profile };
     let scope: Scope = { implicit: [profileRoot], vars: new Map() };
     let body = ast;
