@@ -45,8 +45,8 @@ export interface EngineOptions {
    * compressed column by column as they are written, an in-memory database's spilled as they are (1M persons in
    * 400 MiB: 3,182 MiB on disk at the peak against 6,153; 10M persons in 4 GiB: 33,728 MiB with DuckDB at three
    * quarters, 44,010 at three fifths and 36,058 once events were counted rather than listed, where they ran out of
-   * 54 GB). Writing them costs more than keeping them where
-   * they fit (1M persons in 4 GiB: the merge +32 %), so only for data several times the memory limit (tablesOnDisk).
+   * 54 GB). Writing them costs more than keeping them where they fit (1M persons in 4 GiB: the merge +32 %), so only
+   * for data several times the memory limit (tablesOnDisk).
    */
   readonly onDisk?: boolean;
   /** Called with every statement run, in order (the dialect's prelude first). */
