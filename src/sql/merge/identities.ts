@@ -95,12 +95,12 @@ export async function numberKeys(session: SqlSession, dialect: SqlDialect): Prom
 }
 
 /** Keys joined into one text to be hashed: one string out of DuckDB for these many keys, not one a key. */
-export const HASH_GROUP_KEYS = 4096;
+const HASH_GROUP_KEYS = 4096;
 /**
  * Groups read out per statement: an ordered aggregate holds all of its input until it ends, so one statement over
  * every key ran out of DuckDB's memory at 10M persons (37M keys in 2.4 GiB); a range of ids at a time stays small.
  */
-export const HASH_GROUPS_PER_STATEMENT = 256;
+const HASH_GROUPS_PER_STATEMENT = 256;
 
 /**
  * Creates KEY_HASHES: the keys hashed in JavaScript (the reference's own function; per character in SQL it costs
