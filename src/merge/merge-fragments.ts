@@ -123,7 +123,7 @@ function rankFragments(fragments: RankedFragment[], policy: MergePolicy, convent
 }
 
 /** Union of identityMaps, highest priority first; with `single`, only the first primary flag seen survives. */
-function unionIdentityMaps(mapsHighestFirst: readonly IdentityMap[], primary: MergeConventions["identityPrimary"]): IdentityMap {
+export function unionIdentityMaps(mapsHighestFirst: readonly IdentityMap[], primary: MergeConventions["identityPrimary"]): IdentityMap {
   const out: IdentityMap = {};
   const nsSpelling = new Map<string, string>();
   const seen = new Set<string>();

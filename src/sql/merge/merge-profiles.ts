@@ -24,7 +24,8 @@ import { countsAggregate, EVENT_COUNTS_COLUMN, EVENT_ELEMENT } from "../event-co
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
-import { FRAGMENTS, KEY_HASHES, KEYS, NAMESPACES, positionOrder } from "./identities.js";
+import { FRAGMENTS, KEY_HASHES, KEYS } from "./identities.js";
+import { identityMapUnionSql } from "./identity-map-union.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
 
@@ -119,61 +120,6 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
     default:
       return d.listLast(present);
   }
-}
-
-/**
- * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, sa, sb, m): a profile's
- * sources in the order (sa, sb), `sb` a scalar. With `namesOnly`, `m` is only the map's keys and only its
- * namespaces are kept, in the same order, each with no identity. The sources are numbered per profile so that each
- * first sight is one integer (positionOrder of source and entry), and an item's one pairOrder of that and its place.
- */
-function identityMapSql(sourcesSql: string, itemType: XdmType, primary: MergeConventions["identityPrimary"], mapType: XdmType, d: SqlDialect, namesOnly: boolean): string {
-  // A profile whose sources all hold one map that needs nothing merged is that map: namespaces distinct ignoring
-  // case, and each namespace's identities distinct with an id and at most one flagged primary when one is kept
-  // (58 % of the profiles at 100k). Only the others are taken apart and put together again below.
-  const k = "pl_k";
-  const keys = namesOnly ? "m" : d.mapKeys("m");
-  // An empty map has no union (no row): the slow path's.
-  const namesApart = `${d.listLength(keys)} > 0 AND ${d.listDistinctCount(d.listTransform(keys, d.lambda([k], d.lower(k))))} = ${d.listLength(keys)}`;
-  const v = "pl_v";
-  const i = "pl_i";
-  const idsApart = d.listAggregate("min", d.listTransform(d.mapValues("m"), d.lambda([v], `${d.listDistinctCount(d.listTransform(v, d.lambda([i], `${i}.id`)))} = ${d.listLength(v)}`)));
-  const onePrimary = `${d.listLength(d.listFilter(d.flatten(d.mapValues("m")), d.lambda([i], d.isTrue(`${i}.${d.ident("primary")}`))))} <= 1`;
-  const merged = namesOnly ? namesApart : [namesApart, idsApart, ...(primary === "single" ? [onePrimary] : [])].join(" AND ");
-  const sources = `im_all AS (SELECT * FROM (${sourcesSql}) WHERE m IS NOT NULL)`;
-  const one = `im_one AS (SELECT pk, m FROM (SELECT pk, any_value(m) AS m FROM im_all GROUP BY pk HAVING count(DISTINCT m) = 1) WHERE ${merged})`;
-  const numbered = `im_src AS (SELECT pk, m, row_number() OVER (PARTITION BY pk ORDER BY sa, sb) AS so FROM im_all WHERE pk NOT IN (SELECT pk FROM im_one))`;
-  // A namespace whose lists are all empty has no identity, so it is not in NAMESPACES: lower-cased here.
-  const named = (rows: string, ns: string): string => `SELECT s.*, coalesce(n.lns, ${d.lower(ns)}) AS lns FROM (${rows}) AS s LEFT JOIN ${NAMESPACES} AS n ON n.ns = ${ns}`;
-  const at = positionOrder("so", "ni");
-  const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
-  const mapOf = (items: string): string => d.cast(d.mapOrderedByKey("n.name", items, "n.first"), sqlTypeOfXdm(mapType));
-  const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
-  if (namesOnly) {
-    const nsKeys = `SELECT pk, ${at} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
-    const oneMap = d.cast(d.mapFromEntries(d.listTransform("m", d.lambda([k], d.struct([["key", k], ["value", d.cast("[]", itemsType)]])))), sqlTypeOfXdm(mapType));
-    return (
-      `WITH ${sources}, ${one}, ${numbered}, im_ns AS (${named(nsKeys, "s.ns")}), ${names} SELECT n.pk, ${mapOf(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk ` +
-      `UNION ALL SELECT pk, ${oneMap} FROM im_one`
-    );
-  }
-  const entries = `SELECT pk, ${at} AS ns_at, e.key AS ns, e.value AS items FROM (SELECT pk, so, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM im_src)`;
-  const itemAt = d.pairOrder("ns_at", "ii");
-  const primaryFlag = `it.${d.ident("primary")}`;
-  const single = `CASE WHEN ${primaryFlag} IS TRUE AND row_number() OVER (PARTITION BY pk, ${primaryFlag} IS TRUE ORDER BY pl_at) > 1 THEN FALSE ELSE ${primaryFlag} END`;
-  const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
-  const item = d.struct(fields.map((f) => [f, f === "primary" && primary === "single" ? "p" : `it.${d.ident(f)}`] as const));
-  return (
-    `WITH ${sources}, ${one}, ${numbered}, im_ns AS (${named(entries, "s.ns")}), ${names}, ` +
-    `im_items AS (SELECT pk, lns, ns_at, ${d.unnest("items")} AS it, ${d.unnestIndex("items")} AS ii FROM im_ns), ` +
-    // The first sight of each identity (events repeat theirs many times): a hash aggregate, not a sort.
-    `im_first AS (SELECT pk, lns, ${d.argMin("it", itemAt)} AS it, min(${itemAt}) AS pl_at FROM im_items GROUP BY pk, lns, coalesce(it.id, 'undefined')), ` +
-    `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
-    `im_grouped AS (SELECT pk, lns, ${d.listOrderedByKey(item, "pl_at")} AS items FROM im_flagged GROUP BY pk, lns) ` +
-    `SELECT n.pk, ${mapOf(d.coalesce(["g.items", d.cast("[]", itemsType)]))} AS m ` +
-    `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk ` +
-    `UNION ALL SELECT pk, ${d.cast("m", sqlTypeOfXdm(mapType))} FROM im_one`
-  );
 }
 
 /**
@@ -323,10 +269,12 @@ export function mergeProfilesSql(
   const tables: Array<readonly [string, (i: number) => string]> = keptProfiles === undefined ? [["rec", () => recordsAgg]] : [];
   if (use.eventList) tables.push(["evs", eventsAgg]);
   if (idmType?.kind === "map" && keptProfiles === undefined) {
+    // One order over a profile's sources: its records, highest priority (applied last) first, then its events' maps
+    // by first sight (`sb`, a pairOrder of time and load position: above -2^118, as times are within ±2^54 ms).
     const idSources = (i: number): string =>
-      `SELECT pk, 0 AS sa, -pos AS sb, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, 1, sb, m FROM ${input("eim", i)}`;
+      `SELECT pk, CAST(-pos AS HUGEINT) - ${2n ** 120n} AS o, ${d.ident("identityMap")} AS m FROM ${ranked} UNION ALL SELECT pk, sb, m FROM ${input("eim", i)}`;
     const itemType = idmType.values.kind === "array" ? idmType.values.items : idmType.values;
-    tables.push(["idm", (i) => identityMapSql(idSources(i), itemType, conventions.identityPrimary, idmType, d, !use.identities)]);
+    tables.push(["idm", (i) => identityMapUnionSql(idSources(i), itemType, conventions.identityPrimary, idmType, d, !use.identities)]);
   }
   const joins = [
     ...(keptProfiles === undefined ? [] : [`JOIN ${d.ident(keptProfiles)} AS km ON km.${d.ident(MERGED_COLUMNS.order)} = p.pl_order`]),
