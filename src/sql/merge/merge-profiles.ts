@@ -309,19 +309,22 @@ export function mergeProfilesSql(
     // where the steps did not (the events of 1M persons in 300 MiB, bench/RESULTS.md).
     const keys = `${prefix}_sp`;
     const recordRows = `${prefix}_rsrc`;
-    const eventRows = `${prefix}_esrc`;
+    // The events are read into a table of their own only to be listed by run (`ein`); their identityMaps and counts
+    // are aggregates, read straight from the view (the events' table took 127 s of the merge at 10M persons).
+    const eventRows = use.eventList ? `${prefix}_esrc` : EVENTS_VIEW;
     const stored = inputsFrom(recordRows, eventRows, keys, true);
     const eventColumns = new Set(["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n)), ...(eventMap ? [d.ident("identityMap")] : [])]);
     statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
     // Each dataset's table dropped once its inputs are made: what spills to disk at 10M persons is tens of GB, and
     // the records' copy beside the events' two (read, then joined and sorted) is not needed.
     const made = (inputs: Array<readonly [string, string]>): string[] => inputs.map(([name, sql]) => `CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
-    const counted = counts === undefined ? [] : [countsStatement(counts, eventsWithProfiles(eventRows, keys, false))];
-    const sources = [
-      [recordRows, `SELECT * FROM ${RECORDS_VIEW}`, made(stored.filter(([name]) => name === "rin"))],
-      [eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, [...made(stored.filter(([name]) => name !== "rin")), ...counted]],
-    ] as const;
-    for (const [table, read, fromIt] of sources.filter(([, , fromIt]) => fromIt.length > 0)) statements.push(`CREATE OR REPLACE TABLE ${table} AS ${read}`, ...fromIt, `DROP TABLE ${table}`);
+    const fromRows = (table: string, read: string, fromIt: readonly string[]): string[] =>
+      fromIt.length === 0 ? [] : [`CREATE OR REPLACE TABLE ${table} AS ${read}`, ...fromIt, `DROP TABLE ${table}`];
+    const fromEvents = [...made(stored.filter(([name]) => name !== "rin")), ...(counts === undefined ? [] : [countsStatement(counts, eventsWithProfiles(eventRows, keys, false))])];
+    statements.push(
+      ...fromRows(recordRows, `SELECT * FROM ${RECORDS_VIEW}`, made(stored.filter(([name]) => name === "rin"))),
+      ...(use.eventList ? fromRows(eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, fromEvents) : fromEvents),
+    );
     statements.push(`DROP TABLE ${keys}`);
   }
   if (parts === 1 && counts !== undefined) statements.push(countsStatement(counts, eventsWithProfiles(EVENTS_VIEW, fk, false)));
