@@ -22,7 +22,7 @@ const STATUS_MODEL: OptionSpec = {
 const MEMORY: OptionSpec = {
   type: "string",
   value: "size",
-  description: "memory budget for the data (e.g. 512m, 4g): three fifths of it is DuckDB's memory limit, past which it spills to disk (--engine reference holds the data in memory and refuses data larger than it allows)",
+  description: "memory budget for the data (e.g. 512m, 4g): half of it is DuckDB's memory limit, past which it spills to disk (--engine reference holds the data in memory and refuses data larger than it allows)",
   default: "2g",
 };
 const ENGINE: OptionSpec = {
@@ -198,7 +198,7 @@ export const COMMANDS: readonly Command[] = [
       file: { type: "string", value: "q.sql", description: "read the SQL from this file", complete: "file" },
       tables: { type: "boolean", description: "list the tables a query can name and what each reads" },
       csv: { type: "boolean", description: "print the rows as CSV (RFC 4180)" },
-      memory: { ...MEMORY, description: "memory budget, as a job's (e.g. 512m, 4g): three fifths of it is DuckDB's memory limit, past which it spills to disk, and merged profiles are merged in as many runs as it needs" },
+      memory: { ...MEMORY, description: "memory budget, as a job's (e.g. 512m, 4g): half of it is DuckDB's memory limit, past which it spills to disk, and merged profiles are merged in as many runs as it needs" },
       workers: { ...WORKERS, description: "DuckDB's threads (default 2)" },
     },
     maxArgs: 1,

@@ -60,16 +60,16 @@ export const firstLine = (e: unknown): string => messageOf(e).split("\n")[0]!.tr
 const failedAs = (e: unknown): string => (e instanceof JobCancelledError ? "cancelled" : firstLine(e));
 
 /**
- * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets: three fifths. The limit bounds DuckDB's
- * buffers only; the process also holds Node's heap, the arrays of the identity union-find and key hashes (~0.6 GB
- * at 10M persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers, about half its limit
- * again: with the whole budget as its limit a 1M-person segment job peaked at 4.9 GiB RSS under `--memory 4g`; the
- * 10M-person one peaked at 5.14 GiB with three quarters, and at 4.95 GiB with three fifths, at the end of its merge
- * (its linking's 5.0 GiB came down to 3.8), then at 4.18 GiB once events were counted rather than listed, and its
- * export at 3.80 GiB (bench/RESULTS.md).
+ * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets: half. The limit bounds DuckDB's buffers
+ * only; the process also holds Node's heap, the arrays of the identity union-find and key hashes (~0.6 GB at 10M
+ * persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers (its aggregates' lists, the
+ * allocator's retained pages), about as much again at 10M persons: with the whole budget as its limit a 1M-person
+ * segment job peaked at 4.9 GiB RSS under `--memory 4g`; the 10M-person one at 5.14 GiB with three quarters, at
+ * 4.95 GiB and then, once events were counted rather than listed, 4.18 GiB with three fifths — and at 4.56 GiB once
+ * the identityMap union moved into lists, writing the memberships at its end (bench/RESULTS.md).
  */
 export function duckDbMemoryBytes(memoryBytes: number): number {
-  return Math.floor((memoryBytes * 3) / 5);
+  return Math.floor(memoryBytes / 2);
 }
 
 /** The instance settings for a thread count, a memory budget in bytes and the folder DuckDB spills into. */
