@@ -137,16 +137,16 @@ async function mergedProfiles(sandboxDir: string, options: QueryOptions, first?:
 const MiB = 2 ** 20;
 
 describe("query: merged profiles within --memory, as a job merges them", () => {
-  it("profiles that one run cannot merge within 215m (a DuckDB limit of 129 MiB) are merged in the runs a job's merge takes, into the rows of a large budget", async () => {
+  it("profiles that one run cannot merge within 258m (a DuckDB limit of 129 MiB) are merged in the runs a job's merge takes, into the rows of a large budget", async () => {
     const generated = join(dirname(dir), "generated");
     await generateSandbox(generated, { profiles: 10_000, eventsPerProfile: 10, seed: 42, referenceTime: SAMPLE_AS_OF, name: "generated", format: "parquet" });
     let rows = 0;
     const countRows = async (q: SandboxQuery): Promise<void> => {
       for (const t of q.tables.filter((x) => x.source.startsWith("dataset "))) rows += Number(Object.values((await q.run(`SELECT count(*) FROM ${t.name}`)).rows[0]!)[0]);
     };
-    const small = await mergedProfiles(generated, { memory: 215 * MiB, threads: 1 });
+    const small = await mergedProfiles(generated, { memory: 258 * MiB, threads: 1 });
     const large = await mergedProfiles(generated, { memory: 2048 * MiB, threads: 1 }, undefined, countRows);
-    expect(small.runs).toBe(mergeParts(rows, 215 * MiB));
+    expect(small.runs).toBe(mergeParts(rows, 258 * MiB));
     expect([small.runs > 1, large.runs]).toEqual([true, 1]);
     expect(small.profiles).toEqual(large.profiles);
   }, 300_000);

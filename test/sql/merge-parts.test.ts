@@ -26,9 +26,9 @@ describe("mergeParts", () => {
     [11_700_000, undefined, 1],
     [21_854, 4 * GiB, 1],
     [1_184_161, 4 * GiB, 1],
-    [1_184_161, 400 * 2 ** 20, 6],
-    [11_700_000, 4 * GiB, 6],
-    [117_000_000, 4 * GiB, 53],
+    [1_184_161, 400 * 2 ** 20, 7],
+    [11_700_000, 4 * GiB, 7],
+    [117_000_000, 4 * GiB, 63],
   ] as const)("merges %d rows within a budget of %s bytes in %d runs", (rows, memory, parts) => {
     expect(mergeParts(rows, memory)).toBe(parts);
   });
