@@ -44,7 +44,7 @@ export interface EngineOptions {
    * The job's tables in a database file in `tempDir` (JOB_DATABASE) rather than in memory: a file's tables are
    * compressed column by column as they are written, an in-memory database's spilled as they are (1M persons in
    * 400 MiB: 3,182 MiB on disk at the peak against 6,153; 10M persons in 4 GiB: 33,728 MiB with DuckDB at three
-   * quarters, 44,010 at three fifths and 36,058 once events were counted rather than listed, where they ran out of
+   * quarters, 44,010 at three fifths, 36,058 once events were counted rather than listed and 37,359 at half, where they ran out of
    * 54 GB). Writing them costs more than keeping them where they fit (1M persons in 4 GiB: the merge +32 %), so only
    * for data several times the memory limit (tablesOnDisk).
    */
@@ -62,11 +62,11 @@ const failedAs = (e: unknown): string => (e instanceof JobCancelledError ? "canc
 /**
  * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets: half. The limit bounds DuckDB's buffers
  * only; the process also holds Node's heap, the arrays of the identity union-find and key hashes (~0.6 GB at 10M
- * persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers (its aggregates' lists, the
- * allocator's retained pages), about as much again at 10M persons: with the whole budget as its limit a 1M-person
- * segment job peaked at 4.9 GiB RSS under `--memory 4g`; the 10M-person one at 5.14 GiB with three quarters, at
- * 4.95 GiB and then, once events were counted rather than listed, 4.18 GiB with three fifths — and at 4.56 GiB once
- * the identityMap union moved into lists, writing the memberships at its end (bench/RESULTS.md).
+ * persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers, about as much again at 10M
+ * persons: with the whole budget as its limit a 1M-person segment job peaked at 4.9 GiB RSS under `--memory 4g`;
+ * the 10M-person one at 5.14 GiB with three quarters, at 4.95 GiB and then, once events were counted rather than
+ * listed, 4.18 GiB with three fifths — and at 4.56 GiB once the identityMap union moved into lists (writing the
+ * memberships at its end); with half at 4.33 GiB, its export at 3.52 GiB (bench/RESULTS.md).
  */
 export function duckDbMemoryBytes(memoryBytes: number): number {
   return Math.floor(memoryBytes / 2);
