@@ -1,5 +1,6 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../generate/random.js";
 import { unionIdentityMaps } from "../../merge/merge-fragments.js";
 import type { MergeConventions } from "../../merge/merge-options.js";
 import type { IdentityItem, IdentityMap } from "../../xdm/types.js";
@@ -25,17 +26,6 @@ afterAll(() => instance.closeSync());
 const NAMES = ["ECID", "ecid", "Email", "EMAIL", "CRMID", "İD"];
 // A missing id is the identity "undefined", as the reference keys it.
 const IDS = ["a", "b", "undefined", undefined];
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A map (namespaces distinct as written; some lists empty, some values null) given as the reference reads it. */
 function randomMap(next: () => number): Record<string, IdentityItem[] | null> {
@@ -97,7 +87,8 @@ function referenceUnion(sources: ReadonlyArray<Record<string, IdentityItem[] | n
 }
 
 describe("identityMapUnionSql", () => {
-  const next = random(20261205);
+  const rng = new Rng(20261205, "identity-map-union");
+  const next = (): number => rng.float();
   const profiles = Array.from({ length: 400 }, () => Array.from({ length: 1 + Math.floor(next() * 4) }, () => randomMap(next)));
   const ordered = (union: IdentityMap | undefined): unknown => (union === undefined ? undefined : Object.entries(union));
 

@@ -10,9 +10,10 @@ import { sqlTypeOfXdm } from "../types.js";
 import { NAMESPACES, positionOrder } from "./identities.js";
 
 /**
- * Profiles whose sources hold at most this many identities (with `namesOnly`, namespaces) are unioned in lists, one row
- * each; the others are taken apart into rows. The lists' first-sight tests compare each element with those before
- * it (quadratic), which the rows' hash aggregates are not.
+ * Profiles whose sources hold at most this many namespace entries and identities together are unioned in lists, one
+ * row each; the others are taken apart into rows. The lists' first-sight tests compare each element with those before
+ * it (quadratic), which the rows' hash aggregates are not: entries count too, since records are not made distinct
+ * (a profile of many records whose namespaces hold no identity would otherwise be listed whole).
  */
 const UNION_IN_LISTS = 64;
 
@@ -31,7 +32,9 @@ export function identityMapUnionSql(
   listLimit = UNION_IN_LISTS,
 ): string {
   const sources = `im_all AS (SELECT * FROM (${sourcesSql}) WHERE m IS NOT NULL)`;
-  const size = namesOnly ? d.listLength("m") : d.listAggregate("sum", d.listTransform(d.mapValues("m"), d.lambda(["pl_v"], d.listLength("pl_v"))));
+  const size = namesOnly
+    ? d.listLength("m")
+    : `${d.listLength(d.mapKeys("m"))} + ${d.coalesce([d.listAggregate("sum", d.listTransform(d.mapValues("m"), d.lambda(["pl_v"], d.listLength("pl_v")))), "0"])}`;
   const lists = `im_lists AS (SELECT pk, ${d.listOrderedByKey("m", "o")} AS ms, coalesce(sum(${size}), 0) AS pl_n FROM im_all GROUP BY pk)`;
   const small = `pl_n <= ${listLimit}`;
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
@@ -39,7 +42,11 @@ export function identityMapUnionSql(
   /** An identity with its fields and `primary` as given (with `single`, the flag that survives). */
   const identity = (item: string, flag: string): string => d.struct(fields.map((name) => [name, name === "primary" && primary === "single" ? flag : `${item}.${d.ident(name)}`] as const));
   const [x, e, f, i, k, it] = ["pl_x", "pl_e", "pl_f", "pl_i", "pl_k", "pl_it"];
-  const at = (list: string, index: string): string => d.listElement(list, `${index} + ${1 - d.lambdaIndexBase}`);
+  // A two-parameter lambda's index counted from 1, the element of a list there, and whether it is the first sight of
+  // its value in the list.
+  const oneBased = (index: string): string => `${index} + ${1 - d.lambdaIndexBase}`;
+  const at = (list: string, index: string): string => d.listElement(list, oneBased(index));
+  const firstSight = (list: string, value: string, index: string): string => `${d.listPosition(list, value)} = ${oneBased(index)}`;
   // A profile's entries in order of sight (the reference skips a namespace whose value is not a list) and their
   // namespaces lower-cased; the first entry of each namespace names it and places it.
   const entries = namesOnly
@@ -49,7 +56,7 @@ export function identityMapUnionSql(
   const lowered = d.listTransform("pl_es", d.lambda([e], d.lower(entryKey(e))));
   const firsts = d.listFilter(
     d.listTransform("pl_es", d.lambda([e, i], d.struct([["key", entryKey(e)], ["l", at("pl_ls", i)], ["i", i]]))),
-    d.lambda([f], `${d.listPosition("pl_ls", `${f}.l`)} = ${f}.i + ${1 - d.lambdaIndexBase}`),
+    d.lambda([f], firstSight("pl_ls", `${f}.l`, `${f}.i`)),
   );
   const mapOf = (value: (first: string) => string): string =>
     `CASE WHEN ${d.listLength("pl_fs")} > 0 THEN ${d.cast(d.mapFromEntries(d.listTransform("pl_fs", d.lambda([f], d.struct([["key", `${f}.key`], ["value", value(f)]])))), sqlTypeOfXdm(mapType))} END`;
@@ -62,11 +69,11 @@ export function identityMapUnionSql(
     // Each identity with its namespace, in order of sight; the first sight of each (namespace, id) is kept whole.
     const items = d.flatten(d.listTransform("pl_es", d.lambda([e, i], d.listTransform(`${e}.value`, d.lambda([it], d.struct([["l", at("pl_ls", i)], ["it", it]]))))));
     const keys = d.listTransform("pl_is", d.lambda([x], d.struct([["l", `${x}.l`], ["id", d.coalesce([`${x}.it.id`, "'undefined'"])]])));
-    const kept = d.listFilter("pl_is", d.lambda([x, k], `${d.listPosition("pl_ks", at("pl_ks", k))} = ${k} + ${1 - d.lambdaIndexBase}`));
+    const kept = d.listFilter("pl_is", d.lambda([x, k], firstSight("pl_ks", at("pl_ks", k), k)));
     // With `single`, only the first primary flag kept survives.
     const flag = `${x}.it.${d.ident("primary")}`;
     const firstPrimary = d.listPosition(d.listTransform("pl_kept", d.lambda([x], d.isTrue(flag))), "TRUE");
-    const flagged = `CASE WHEN ${d.isTrue(flag)} AND ${k} + ${1 - d.lambdaIndexBase} <> pl_p THEN FALSE ELSE ${flag} END`;
+    const flagged = `CASE WHEN ${d.isTrue(flag)} AND ${oneBased(k)} <> pl_p THEN FALSE ELSE ${flag} END`;
     const final = d.listTransform("pl_kept", d.lambda([x, k], d.struct([["l", `${x}.l`], ["it", identity(`${x}.it`, flagged)]])));
     listed =
       `SELECT pk, ${mapOf((first) => d.listTransform(d.listFilter("pl_final", d.lambda([x], `${x}.l = ${first}.l`)), d.lambda([x], `${x}.it`)))} AS m FROM ` +
@@ -83,9 +90,10 @@ export function identityMapUnionSql(
   const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
   const rowsMap = (items: string): string => d.cast(d.mapOrderedByKey("n.name", items, "n.first"), sqlTypeOfXdm(mapType));
   const head = `WITH ${sources}, ${lists}, im_small AS (${listed}), ${numbered}, `;
+  const smallRows = "UNION ALL SELECT pk, m FROM im_small WHERE m IS NOT NULL";
   if (namesOnly) {
     const nsKeys = `SELECT pk, ${order} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
-    return `${head}im_ns AS (${named(nsKeys, "s.ns")}), ${names} SELECT n.pk, ${rowsMap(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk UNION ALL SELECT pk, m FROM im_small WHERE m IS NOT NULL`;
+    return `${head}im_ns AS (${named(nsKeys, "s.ns")}), ${names} SELECT n.pk, ${rowsMap(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk ${smallRows}`;
   }
   const rowEntries =
     `SELECT pk, ${order} AS ns_at, e.key AS ns, e.value AS items FROM (SELECT pk, so, ${d.unnest(d.mapEntries("m"))} AS e, ${d.unnestIndex(d.mapEntries("m"))} AS ni FROM im_src) ` +
@@ -102,7 +110,6 @@ export function identityMapUnionSql(
     `im_flagged AS (SELECT *, ${single} AS p FROM im_first), ` +
     `im_grouped AS (SELECT pk, lns, ${d.listOrderedByKey(item, "pl_at")} AS items FROM im_flagged GROUP BY pk, lns) ` +
     `SELECT n.pk, ${rowsMap(d.coalesce(["g.items", d.cast("[]", itemsType)]))} AS m ` +
-    `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk ` +
-    `UNION ALL SELECT pk, m FROM im_small WHERE m IS NOT NULL`
+    `FROM im_names AS n LEFT JOIN im_grouped AS g ON g.pk = n.pk AND g.lns = n.lns GROUP BY n.pk ${smallRows}`
   );
 }
