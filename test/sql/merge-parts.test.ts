@@ -55,14 +55,25 @@ describe("the merge in runs", () => {
     expect(statements.slice(-3)).toEqual(["DROP TABLE pl_t_rin", "DROP TABLE pl_t_ein", "DROP TABLE pl_t_eim"]);
   });
 
-  it("reads each dataset view once whatever the number of runs, into a table of its own: each run reads its range of the tables made from them", () => {
+  it("reads each dataset view once whatever the number of runs, the records into their run inputs, the events into a table of their own: each run reads its range of the tables made from them", () => {
     const policy = sandbox.policies.all()[0]!;
     const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3);
     const reads = (s: string): boolean => [RECORDS_VIEW, EVENTS_VIEW].some((view) => new RegExp(`\\b${view}\\b`).test(s));
     const firstRun = statements.findIndex((s) => s.startsWith("CREATE OR REPLACE TABLE pl_t_ranked "));
-    expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rsrc", "pl_t_esrc"]);
+    expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rin", "pl_t_esrc"]);
     expect(statements.slice(firstRun).filter(reads)).toEqual([]);
     for (const table of ["rin", "ein", "eim"]) expect(statements.filter((s) => new RegExp(`FROM pl_t_${table} WHERE pl_part = 2\\b`).test(s)).length).toBeGreaterThan(0);
+  });
+
+  it("joins each view's rows to the fragments of its own kind of dataset only (the hash table DuckDB builds on them is a fraction)", () => {
+    const policy = sandbox.policies.all()[0]!;
+    const of = (kind: string): string => merge.sources.datasets.filter((x) => x.kind === kind).map((x) => x.index).join(", ");
+    for (const parts of [1, 3]) {
+      const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, parts);
+      const joins = statements.flatMap((s) => [...s.matchAll(/FROM (pl_records|pl_events|pl_t_esrc) AS \w JOIN \(SELECT \* FROM pl_t_(?:sp|fk) WHERE pl_ds IN \(([^)]*)\)\)/g)].map((m) => [m[1], m[2]]));
+      expect(new Set(joins.map(([from]) => from))).toEqual(new Set(parts === 1 ? ["pl_records", "pl_events"] : ["pl_records", "pl_t_esrc"]));
+      for (const [from, datasets] of joins) expect(datasets).toBe(from === "pl_records" ? of("profile") : of("event"));
+    }
   });
 
   it.each(sandbox.policies.all().map((p) => [p.id, p] as const))("merges policy %s into the same rows in the same order in 1 and 4 runs", async (_, policy) => {

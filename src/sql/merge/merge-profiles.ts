@@ -219,18 +219,25 @@ export function mergeProfilesSql(
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
   const eventMap = eventType.fields.has("identityMap");
+  // A dataset view's rows joined to the profiles of their fragments (`keys`: pl_seq, pl_ds, pk, prim, and pl_part),
+  // those of that kind of dataset only: DuckDB builds its hash table on the keys, and the other kind's fragments
+  // took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MiB
+  // with every fragment's keys, and fit in 200 MiB with the records' alone: bench/RESULTS.md).
+  const keysOf = (kind: "profile" | "event", keys: string, alias: string): string => {
+    const of = sources.datasets.filter((x) => x.kind === kind && included.includes(x.index)).map((x) => x.index);
+    return `JOIN (SELECT * FROM ${keys} WHERE pl_ds IN (${of.length > 0 ? of.join(", ") : "NULL"})) AS fk ON fk.pl_seq = ${alias}.pl_seq`;
+  };
   // The events with their profiles (and runs): listed (`ein`), or counted from.
   const eventsWithProfiles = (eventsFrom: string, keys: string, part: boolean): string =>
-    `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${part ? ", fk.pl_part" : ""} FROM ${eventsFrom} AS e JOIN ${keys} AS fk ON fk.pl_seq = e.pl_seq`;
+    `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${part ? ", fk.pl_part" : ""} FROM ${eventsFrom} AS e ${keysOf("event", keys, "e")}`;
   const inputsFrom = (recordsFrom: string, eventsFrom: string, keys: string, part: boolean): Array<readonly [string, string]> => {
     const withPart = part ? ", fk.pl_part" : "";
-    const joined = (alias: string): string => `JOIN ${keys} AS fk ON fk.pl_seq = ${alias}.pl_seq`;
     const list: Array<readonly [string, string]> = [];
-    if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${joined("r")}`]);
+    if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${keysOf("profile", keys, "r")}`]);
     if (use.eventList) list.push(["ein", eventsWithProfiles(eventsFrom, keys, part)]);
     if (idmType?.kind === "map" && keptProfiles === undefined) {
       const m = kept(eventMap ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
-      list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${joined("e")} GROUP BY fk.pk, m`]);
+      list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${keysOf("event", keys, "e")} GROUP BY fk.pk, m`]);
     }
     return list;
   };
@@ -304,26 +311,23 @@ export function mergeProfilesSql(
   ];
   const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
   if (parts > 1) {
-    // The datasets' rows read into tables of their own first (each view once), then joined to one table of rows'
-    // profiles and runs and sorted by run: reading, casting, joining and sorting in one statement ran out of memory
-    // where the steps did not (the events of 1M persons in 300 MiB, bench/RESULTS.md).
+    // The rows joined to one table of their profiles and runs (`keys`) and sorted by run. The records straight from
+    // their view: read, joined to their own datasets' keys and sorted in one statement (1M persons: 5–6 s in 300 MiB,
+    // where a table of them read first, then joined and sorted, took 10 s and did not fit in 200 MiB).
     const keys = `${prefix}_sp`;
-    const recordRows = `${prefix}_rsrc`;
-    // The events are read into a table of their own only to be listed by run (`ein`); their identityMaps and counts
-    // are aggregates, read straight from the view (the events' table took 127 s of the merge at 10M persons).
+    // The events are read into a table of their own only to be listed by run (`ein`): the events of 1M persons read,
+    // cast, joined and sorted in one statement ran out of 300 MiB where the steps did not. Their identityMaps and
+    // counts are aggregates, read straight from the view (the events' table took 127 s of the merge at 10M persons).
     const eventRows = use.eventList ? `${prefix}_esrc` : EVENTS_VIEW;
-    const stored = inputsFrom(recordRows, eventRows, keys, true);
+    const stored = inputsFrom(RECORDS_VIEW, eventRows, keys, true);
     const eventColumns = new Set(["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n)), ...(eventMap ? [d.ident("identityMap")] : [])]);
-    statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
-    // Each dataset's table dropped once its inputs are made: what spills to disk at 10M persons is tens of GB, and
-    // the records' copy beside the events' two (read, then joined and sorted) is not needed.
+    statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pl_ds, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
     const made = (inputs: Array<readonly [string, string]>): string[] => inputs.map(([name, sql]) => `CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
-    const fromRows = (table: string, read: string, fromIt: readonly string[]): string[] =>
-      fromIt.length === 0 ? [] : [`CREATE OR REPLACE TABLE ${table} AS ${read}`, ...fromIt, `DROP TABLE ${table}`];
     const fromEvents = [...made(stored.filter(([name]) => name !== "rin")), ...(counts === undefined ? [] : [countsStatement(counts, eventsWithProfiles(eventRows, keys, false))])];
     statements.push(
-      ...fromRows(recordRows, `SELECT * FROM ${RECORDS_VIEW}`, made(stored.filter(([name]) => name === "rin"))),
-      ...(use.eventList ? fromRows(eventRows, `SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, fromEvents) : fromEvents),
+      ...made(stored.filter(([name]) => name === "rin")),
+      // The events' table dropped once their inputs are made: what spills to disk at 10M persons is tens of GB.
+      ...(use.eventList ? [`CREATE OR REPLACE TABLE ${eventRows} AS SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, ...fromEvents, `DROP TABLE ${eventRows}`] : fromEvents),
     );
     statements.push(`DROP TABLE ${keys}`);
   }
