@@ -65,6 +65,19 @@ describe("the segment job on DuckDB gives the reference's memberships and metric
     expect(existsSync(join(t.sql, ".profile-lab", "tmp")) ? readdirSync(join(t.sql, ".profile-lab", "tmp")) : []).toEqual([]);
   }, 600_000);
 
+  // Data taken away: the keys of persons no data has any more are only in the snapshot (no id among the data's
+  // keys), placed by their own hash and text among the others, their entries carried; then back, in 3 runs.
+  it("on a generated sandbox whose data shrinks, then grows again", async () => {
+    const dir = join(scratch, "shrinking");
+    await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed: 4, referenceTime: "2026-11-01T00:00:00Z", name: "g4", format: "jsonl", rowsPerFile: 200 });
+    const t = twins(dir, scratch, "shrinking");
+    await runBoth(t, { asOf: T0, statusModel: "current" });
+    const growData = firstPartOnly(t);
+    expect((await runBoth(t, { asOf: T0 + 2 * DAY, statusModel: "current" })).lines).toBeGreaterThan(50);
+    growData();
+    await runBoth(t, { asOf: T0 + 4 * DAY, statusModel: "current", runs: 3 });
+  }, 600_000);
+
   const conventions = [{}, { lastQualificationTime: "everyRun" }, { exitedRetention: "keep" }];
   it.each(conventions)("on segments of segments, stitching, exits and re-entries (conventions %j)", async (convention) => {
     const dir = writeSandbox({
