@@ -349,11 +349,15 @@ class ExportSql {
       const parts = Math.max(1, Math.ceil(rows / rowsPerFile));
       const written: WrittenFile[] = [];
       const start = performance.now();
+      // A batch of several files cut by the profile order of every rowsPerFile-th row: each file then sorts its own
+      // rows, where a LIMIT and OFFSET sorted the batch's again for each (10M persons: a batch of 5.5M rows, 62 s for
+      // its first file).
+      const ends = parts === 1 ? [] : await this.step(`cutting batch ${input.specs[i]!.batchId} into files`, () => this.fileEnds(rowsTable, i, rowsPerFile));
       for (let k = 0; k < parts; k++) {
         const name = `part-${String(k).padStart(5, "0")}.parquet`;
         const path = join(dir, name);
-        const slice = parts === 1 ? "" : ` LIMIT ${rowsPerFile} OFFSET ${k * rowsPerFile}`;
-        const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i} ORDER BY pl_o${slice}`;
+        const slice = [...(k > 0 ? [` AND pl_o > ${ends[k - 1]}`] : []), ...(k < parts - 1 ? [` AND pl_o <= ${ends[k]}`] : [])].join("");
+        const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i}${slice} ORDER BY pl_o`;
         await this.step(
           `writing batch ${input.specs[i]!.batchId}`,
           () => this.session.run(`COPY (${query}) TO ${d.string(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`),
@@ -367,6 +371,14 @@ class ExportSql {
     const byNamespace = await this.byNamespace(sel);
     const excludedOverIdentityLimit = await this.excluded();
     return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace, excludedOverIdentityLimit, times: this.times };
+  }
+
+  /** The profile order (pl_o) of the last row of each full file of batch `i`, in order. */
+  private async fileEnds(rowsTable: string, i: number, rowsPerFile: number): Promise<number[]> {
+    const rows = await this.session.rows(
+      `SELECT pl_o FROM (SELECT pl_o, row_number() OVER (ORDER BY pl_o) AS r FROM ${rowsTable} WHERE pl_b${i}) WHERE r % ${rowsPerFile} = 0 ORDER BY pl_o`,
+    );
+    return rows.map((r) => Number(r["pl_o"]));
   }
 
   async dropTables(): Promise<void> {
