@@ -356,8 +356,9 @@ class ExportSql {
       for (let k = 0; k < parts; k++) {
         const name = `part-${String(k).padStart(5, "0")}.parquet`;
         const path = join(dir, name);
-        const slice = [...(k > 0 ? [` AND pl_o > ${ends[k - 1]}`] : []), ...(k < parts - 1 ? [` AND pl_o <= ${ends[k]}`] : [])].join("");
-        const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i}${slice} ORDER BY pl_o`;
+        const after = k > 0 ? ` AND pl_o > ${ends[k - 1]}` : "";
+        const through = k < parts - 1 ? ` AND pl_o <= ${ends[k]}` : "";
+        const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i}${after}${through} ORDER BY pl_o`;
         await this.step(
           `writing batch ${input.specs[i]!.batchId}`,
           () => this.session.run(`COPY (${query}) TO ${d.string(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`),

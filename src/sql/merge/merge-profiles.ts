@@ -221,8 +221,8 @@ export function mergeProfilesSql(
   const eventMap = eventType.fields.has("identityMap");
   // A dataset view's rows joined to the profiles of their fragments (`keys`: pl_seq, pl_ds, pk, prim, and pl_part),
   // those of that kind of dataset only: DuckDB builds its hash table on the keys, and the other kind's fragments
-  // took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MiB
-  // with every fragment's keys, and fit in 200 MiB with the records' alone: bench/RESULTS.md).
+  // took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MB
+  // with every fragment's keys, and fit in 200 MB with the records' alone: bench/RESULTS.md).
   const keysOf = (kind: "profile" | "event", keys: string, alias: string): string => {
     const of = sources.datasets.filter((x) => x.kind === kind && included.includes(x.index)).map((x) => x.index);
     return `JOIN (SELECT * FROM ${keys} WHERE pl_ds IN (${of.length > 0 ? of.join(", ") : "NULL"})) AS fk ON fk.pl_seq = ${alias}.pl_seq`;
@@ -312,8 +312,8 @@ export function mergeProfilesSql(
   const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
   if (parts > 1) {
     // The rows joined to one table of their profiles and runs (`keys`) and sorted by run. The records straight from
-    // their view: read, joined to their own datasets' keys and sorted in one statement (1M persons: 5–6 s in 300 MiB,
-    // where a table of them read first, then joined and sorted, took 10 s and did not fit in 200 MiB).
+    // their view: read, joined to their own datasets' keys and sorted in one statement (1M persons: 5–6 s in 300 MB,
+    // where a table of them read first, then joined and sorted, took 10 s and did not fit in 200 MB).
     const keys = `${prefix}_sp`;
     // The events are read into a table of their own only to be listed by run (`ein`): the events of 1M persons read,
     // cast, joined and sorted in one statement ran out of 300 MiB where the steps did not. Their identityMaps and
