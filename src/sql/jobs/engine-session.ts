@@ -62,11 +62,12 @@ const failedAs = (e: unknown): string => (e instanceof JobCancelledError ? "canc
 /**
  * The share of a memory budget (`--memory`) that DuckDB's memory_limit gets: half. The limit bounds DuckDB's buffers
  * only; the process also holds Node's heap, the arrays of the identity union-find and key hashes (~0.6 GB at 10M
- * persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers, about as much again at 10M
- * persons: with the whole budget as its limit a 1M-person segment job peaked at 4.9 GiB RSS under `--memory 4g`;
- * the 10M-person one at 5.14 GiB with three quarters, at 4.95 GiB and then, once events were counted rather than
- * listed, 4.18 GiB with three fifths — and at 4.56 GiB once the identityMap union moved into lists (writing the
- * memberships at its end); with half at 4.33 GiB, its export at 3.52 GiB (bench/RESULTS.md).
+ * persons, estimated from 3.7M keys at 1M), and DuckDB's memory outside its buffers (not measured apart: the 10M
+ * segment job's process held ~2.1 GiB beyond a 2.4 GiB limit): with the whole budget as its limit a 1M-person
+ * segment job peaked at 4.9 GiB RSS under `--memory 4g`; the 10M-person one at 5.14 GiB with three quarters, at
+ * 4.95 GiB and then, once events were counted rather than listed, 4.18 GiB with three fifths — and at 4.56 GiB at
+ * 9f06364 (writing the memberships at its end); with half at 4.33–4.37 GiB, its export at 3.33–3.52 GiB
+ * (bench/RESULTS.md).
  */
 export function duckDbMemoryBytes(memoryBytes: number): number {
   return Math.floor(memoryBytes / 2);
