@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSandbox } from "../../src/engine/sandbox.js";
 import { DUCKDB } from "../../src/sql/duckdb.js";
 import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
+import { EVENT_MAPS, FRAGMENTS } from "../../src/sql/merge/identities.js";
 import { mergeProfilesSql } from "../../src/sql/merge/merge-profiles.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "../../src/sql/merge/read-datasets.js";
 import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
@@ -65,13 +66,24 @@ describe("the merge in runs", () => {
     for (const table of ["rin", "ein", "eim"]) expect(statements.filter((s) => new RegExp(`FROM pl_t_${table} WHERE pl_part = 2\\b`).test(s)).length).toBeGreaterThan(0);
   });
 
+  it("links the events by their distinct identityMaps, each map once, and every event with an identity is still a fragment", async () => {
+    const [row] = await session.rows(
+      `SELECT (SELECT count(*) FROM ${EVENT_MAPS}) AS maps, (SELECT count(*) FROM (SELECT DISTINCT pl_ds, pl_idmap FROM ${EVENTS_VIEW})) AS distinct_maps, ` +
+        `(SELECT count(*) FROM ${EVENTS_VIEW}) AS events, (SELECT count(*) FROM ${EVENTS_VIEW} WHERE len(flatten(map_values(pl_idmap))) > 0) AS identified, ` +
+        `(SELECT count(*) FROM ${FRAGMENTS} WHERE pl_ds IN (SELECT DISTINCT pl_ds FROM ${EVENTS_VIEW})) AS fragments`,
+    );
+    expect(Number(row!["maps"])).toBe(Number(row!["distinct_maps"]));
+    expect(Number(row!["maps"])).toBeLessThan(Number(row!["events"]) / 2);
+    expect(Number(row!["fragments"])).toBe(Number(row!["identified"]));
+  });
+
   it("joins each view's rows to the fragments of its own kind of dataset only (the hash table DuckDB builds on them is a fraction)", () => {
     const policy = sandbox.policies.all()[0]!;
     const of = (kind: string): string => merge.sources.datasets.filter((x) => x.kind === kind).map((x) => x.index).join(", ");
     for (const parts of [1, 3]) {
       const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, parts);
-      const joins = statements.flatMap((s) => [...s.matchAll(/FROM (pl_records|pl_events|pl_t_esrc) AS \w JOIN \(SELECT \* FROM pl_t_(?:sp|fk) WHERE pl_ds IN \(([^)]*)\)\)/g)].map((m) => [m[1], m[2]]));
-      expect(new Set(joins.map(([from]) => from))).toEqual(new Set(parts === 1 ? ["pl_records", "pl_events"] : ["pl_records", "pl_t_esrc"]));
+      const joins = statements.flatMap((s) => [...s.matchAll(/FROM (pl_records|pl_events|pl_t_esrc|pl_evmaps) AS \w JOIN \(SELECT \* FROM pl_t_(?:sp|fk) WHERE pl_ds IN \(([^)]*)\)\)/g)].map((m) => [m[1], m[2]]));
+      expect(new Set(joins.map(([from]) => from))).toEqual(new Set(parts === 1 ? ["pl_records", "pl_events", "pl_evmaps"] : ["pl_records", "pl_t_esrc", "pl_evmaps"]));
       for (const [from, datasets] of joins) expect(datasets).toBe(from === "pl_records" ? of("profile") : of("event"));
     }
   });

@@ -130,6 +130,11 @@ const EVENTS = [
   at(T1, { _id: "e3", timestamp: "2024-03-01T12:00:00+01:00", eventType: "early", identityMap: { ECID: [{ id: "E1", primary: true }, { id: "E1b" }] } }),
   at(T1, { _id: "e4", timestamp: "2024-04-02T00:00:00Z", eventType: "anonymous", identityMap: { ECID: [{ id: "E9", primary: true }] } }),
   at(T1, { _id: "e5", timestamp: "2024-04-03T00:00:00Z", eventType: "buy", identityMap: { ECID: [{ id: "E2" }], crmid: [{ id: "C3", primary: true }] } }),
+  // Events repeat their maps (their identities are read once a map): e8's map is e6's, seen first by time (e8 at the
+  // 3rd), so E7x comes before e7's E7y though e6, the first in load order, is the latest.
+  at(T1, { _id: "e6", timestamp: "2024-04-05T00:00:00Z", eventType: "view", identityMap: { ECID: [{ id: "E7", primary: true }, { id: "E7x" }] } }),
+  at(T1, { _id: "e7", timestamp: "2024-04-04T00:00:00Z", eventType: "view", identityMap: { ECID: [{ id: "E7", primary: true }, { id: "E7y" }] } }),
+  at(T2, { _id: "e8", timestamp: "2024-04-03T00:00:00Z", eventType: "view", identityMap: { ECID: [{ id: "E7", primary: true }, { id: "E7x" }] } }),
 ];
 
 const POLICIES = [
@@ -140,15 +145,21 @@ const POLICIES = [
   { id: "none-crm-first", identityGraph: { type: "none" }, attributeMerge: { type: "dataSetPrecedence", order: ["crm", "loyalty"] } },
 ];
 
-function writeEdgeSandbox(name: string, conventions: Record<string, string>): string {
+interface EdgeData {
+  readonly profileSchema: object;
+  readonly eventSchema: object;
+  readonly events: object[];
+}
+
+function writeEdgeSandbox(name: string, conventions: Record<string, string>, data: EdgeData = { profileSchema: PROFILE_SCHEMA, eventSchema: EVENT_SCHEMA, events: EVENTS }): string {
   const dir = join(scratch, name);
   for (const sub of ["schemas", "datasets", "merge-policies"]) mkdirSync(join(dir, sub), { recursive: true });
-  writeFileSync(join(dir, "schemas/profile.schema.json"), JSON.stringify(PROFILE_SCHEMA));
-  writeFileSync(join(dir, "schemas/event.schema.json"), JSON.stringify(EVENT_SCHEMA));
+  writeFileSync(join(dir, "schemas/profile.schema.json"), JSON.stringify(data.profileSchema));
+  writeFileSync(join(dir, "schemas/event.schema.json"), JSON.stringify(data.eventSchema));
   const jsonl = (rows: object[]): string => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
   writeFileSync(join(dir, "datasets/crm.jsonl"), jsonl(CRM));
   writeFileSync(join(dir, "datasets/loyalty.jsonl"), jsonl(LOYALTY));
-  writeFileSync(join(dir, "datasets/events.jsonl"), jsonl(EVENTS));
+  writeFileSync(join(dir, "datasets/events.jsonl"), jsonl(data.events));
   const datasets = [
     { id: "loyalty", name: "Loyalty", schemaRef: { id: PROFILE_SCHEMA.$id }, files: ["datasets/loyalty.jsonl"], primaryIdentityNamespace: "CRMID" },
     { id: "crm", name: "CRM", schemaRef: { id: PROFILE_SCHEMA.$id }, files: ["datasets/crm.jsonl"], primaryIdentityNamespace: "CRMID" },
@@ -168,6 +179,23 @@ const CONVENTION_CASES: Array<[string, Record<string, string>]> = [
 describe("the SQL merge keeps the reference's edge cases", () => {
   it.each(CONVENTION_CASES)("ties, custom timestamps, empty values, maps, arrays, identity limits and UTF-16 keys under %s", async (_, conventions) => {
     const dir = writeEdgeSandbox(`edge-${Object.values(conventions).join("-") || "default"}`, conventions);
+    expect(await expectSameMerge(dir)).toBeGreaterThan(5);
+  }, 120_000);
+
+  it("with events whose schema types their identities with a field of its own (maps that differ only there are events of other maps)", async () => {
+    const item = IDENTITY_MAP_SCHEMA.additionalProperties.items;
+    const identityMap = { ...IDENTITY_MAP_SCHEMA, additionalProperties: { ...IDENTITY_MAP_SCHEMA.additionalProperties, items: { ...item, properties: { ...item.properties, xSource: { type: "string" } } } } };
+    // Both classes type identities so (a field the profiles' union lacks: the reference keeps it in the merged
+    // identityMap, the SQL merge's type has no place for it).
+    const profileSchema = { ...PROFILE_SCHEMA, properties: { ...PROFILE_SCHEMA.properties, identityMap } };
+    const eventSchema = { ...EVENT_SCHEMA, properties: { ...EVENT_SCHEMA.properties, identityMap } };
+    const sourced = (source: string, row: Record<string, unknown>): Record<string, unknown> => ({
+      ...row,
+      identityMap: Object.fromEntries(Object.entries(row["identityMap"] as Record<string, object[]>).map(([ns, items]) => [ns, items.map((it) => ({ ...it, xSource: source }))])),
+    });
+    // e6 and e8 hold the same identities, from other sources.
+    const events = EVENTS.map((e) => sourced(e["_id"] === "e8" ? "app" : "web", e));
+    const dir = writeEdgeSandbox("edge-sourced-identities", {}, { profileSchema, eventSchema, events });
     expect(await expectSameMerge(dir)).toBeGreaterThan(5);
   }, 120_000);
 

@@ -24,7 +24,7 @@ import { countsAggregate, EVENT_COUNTS_COLUMN, EVENT_ELEMENT } from "../event-co
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
-import { FRAGMENTS, KEY_HASHES, KEYS } from "./identities.js";
+import { EVENT_MAPS, eventMapColumn, FRAGMENTS, KEY_HASHES, KEYS } from "./identities.js";
 import { identityMapUnionSql } from "./identity-map-union.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
@@ -212,13 +212,12 @@ export function mergeProfilesSql(
         : "CASE WHEN all_custom THEN f_custom ELSE f_ingest END";
   // The policy's records (merged columns, profile, primary identity), events (listed event, times) and the distinct
   // identityMaps of each profile's events (a profile's events repeat the same few: each once, at its first event,
-  // gives the same first sights as every event's), of run `i`: straight from the datasets in one run (`runInputs`),
-  // else from the tables made once below. Each from `recordsFrom` and `eventsFrom` joined to `keys` (pl_seq, pk, prim,
-  // and the run as pl_part when `part`).
+  // gives the same first sights as every event's: EVENT_MAPS), of run `i`: straight from the datasets in one run
+  // (`runInputs`), else from the tables made once below. Each from `recordsFrom`, `eventsFrom` or EVENT_MAPS joined to
+  // `keys` (pl_seq, pk, prim, and the run as pl_part when `part`).
   const eventType = sources.eventType;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  const eventMap = eventType.fields.has("identityMap");
   // A dataset view's rows joined to the profiles of their fragments (`keys`: pl_seq, pl_ds, pk, prim, and pl_part),
   // those of that kind of dataset only: DuckDB builds its hash table on the keys, and the other kind's fragments
   // took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MB
@@ -236,8 +235,11 @@ export function mergeProfilesSql(
     if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${keysOf("profile", keys, "r")}`]);
     if (use.eventList) list.push(["ein", eventsWithProfiles(eventsFrom, keys, part)]);
     if (idmType?.kind === "map" && keptProfiles === undefined) {
-      const m = kept(eventMap ? d.cast(`e.${d.ident("identityMap")}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
-      list.push(["eim", `SELECT fk.pk, min(${d.pairOrder("e.pl_ts", "e.pl_seq")}) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${eventsFrom} AS e ${keysOf("event", keys, "e")} GROUP BY fk.pk, m`]);
+      // From the events' distinct maps, each joined to its profile by its first event's fragment (the same as every
+      // event's of the map): grouping every event by its map again took 274 s at 10M persons.
+      const evmap = eventMapColumn(sources, d);
+      const m = kept(evmap !== undefined ? d.cast(`g.${evmap}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
+      list.push(["eim", `SELECT fk.pk, min(g.sb) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${EVENT_MAPS} AS g ${keysOf("event", keys, "g")} GROUP BY fk.pk, m`]);
     }
     return list;
   };
@@ -316,18 +318,18 @@ export function mergeProfilesSql(
     // where a table of them read first, then joined and sorted, took 10 s and did not fit in 200 MB).
     const keys = `${prefix}_sp`;
     // The events are read into a table of their own only to be listed by run (`ein`): the events of 1M persons read,
-    // cast, joined and sorted in one statement ran out of 300 MiB where the steps did not. Their identityMaps and
-    // counts are aggregates, read straight from the view (the events' table took 127 s of the merge at 10M persons).
+    // cast, joined and sorted in one statement ran out of 300 MiB where the steps did not. Their counts are an
+    // aggregate, read straight from the view (the events' table took 127 s of the merge at 10M persons).
     const eventRows = use.eventList ? `${prefix}_esrc` : EVENTS_VIEW;
     const stored = inputsFrom(RECORDS_VIEW, eventRows, keys, true);
-    const eventColumns = new Set(["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n)), ...(eventMap ? [d.ident("identityMap")] : [])]);
+    const eventColumns = ["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n))];
     statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pl_ds, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
     const made = (inputs: Array<readonly [string, string]>): string[] => inputs.map(([name, sql]) => `CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
     const fromEvents = [...made(stored.filter(([name]) => name !== "rin")), ...(counts === undefined ? [] : [countsStatement(counts, eventsWithProfiles(eventRows, keys, false))])];
     statements.push(
       ...made(stored.filter(([name]) => name === "rin")),
       // The events' table dropped once their inputs are made: what spills to disk at 10M persons is tens of GB.
-      ...(use.eventList ? [`CREATE OR REPLACE TABLE ${eventRows} AS SELECT ${[...eventColumns].join(", ")} FROM ${EVENTS_VIEW}`, ...fromEvents, `DROP TABLE ${eventRows}`] : fromEvents),
+      ...(use.eventList ? [`CREATE OR REPLACE TABLE ${eventRows} AS SELECT ${eventColumns.join(", ")} FROM ${EVENTS_VIEW}`, ...fromEvents, `DROP TABLE ${eventRows}`] : fromEvents),
     );
     statements.push(`DROP TABLE ${keys}`);
   }

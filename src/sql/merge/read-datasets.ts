@@ -29,7 +29,8 @@ const SYSTEM_METADATA_TYPE = object([["ingestTime", scalar("date-time")]]);
 /** Rows start at 1 and stay below 2^32 per file, so (file, row) packs into one BIGINT in load order. */
 const ROWS_PER_FILE = 4294967296;
 
-const IDENTITY_MAP_SQL_TYPE: SqlType = sqlTypeOfXdm(IDENTITY_MAP_TYPE);
+/** The type of `pl_idmap`: the identityMap as the platform shapes it, whatever the dataset's schema adds. */
+export const IDENTITY_MAP_SQL_TYPE: SqlType = sqlTypeOfXdm(IDENTITY_MAP_TYPE);
 
 /** The view of one dataset's rows. */
 export function datasetView(index: number): string {

@@ -10,7 +10,7 @@ import { DUCKDB } from "../duckdb.js";
 import { duckDbMemoryBytes } from "../jobs/engine-session.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
-import { checkPrimaries, components, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
+import { checkPrimaries, components, EVENT_MAPS, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables, type EventCountsTable } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
@@ -108,7 +108,7 @@ export function profileRuns(last: number, parts: number): Array<ProfileRun | und
 export const ALL_COMPONENTS = "pl_comp_all";
 
 /** What prepare builds after the views (the identities' table aside, dropped once linked): what is kept per data version. */
-const LINKED_TABLES = [NAMESPACES, KEYS, KEY_HASHES, FRAGMENTS, LINKS, ALL_COMPONENTS];
+const LINKED_TABLES = [NAMESPACES, KEYS, KEY_HASHES, EVENT_MAPS, FRAGMENTS, LINKS, ALL_COMPONENTS];
 
 export class SqlMerge {
   /** Wall and CPU time of each stage run so far, in order. */
@@ -201,6 +201,7 @@ export class SqlMerge {
   private async link(): Promise<void> {
     const { session, sources, dialect, method } = this;
     await this.timed("identities", async () => {
+      await session.run(eventMapsSql(sources, dialect));
       await session.run(identitiesSql(sources, dialect));
       await lowerNamespaces(session, dialect);
     });
