@@ -324,6 +324,8 @@ export abstract class SqlDialect {
   abstract mayOrderOtherwiseInUtf16(s: string): string;
   /** FNV-1a (32 bits, as a non-negative integer) over the UTF-16 code units of a string: src/engine's hashKey. */
   abstract fnv1aUtf16(s: string): string;
+  /** The engine's 64-bit hash of the values together, of any types: equal values hash alike (others may too). */
+  abstract hash(values: readonly string[]): string;
 }
 
 /** True when the parenthesis opened at the first `(` closes at the last character (strings skipped). */

@@ -461,6 +461,10 @@ export class DuckDbDialect extends SqlDialect {
     const units = `CASE WHEN regexp_matches(${s}, '[\\x{10000}-\\x{10FFFF}]') THEN pql_utf16(${s}) ELSE list_transform(string_split(${s}, ''), lambda c: unicode(c)) END`;
     return `list_reduce(${units}, lambda h, c: (xor(h, c) * 16777619) % 4294967296, 2166136261::BIGINT)`;
   }
+
+  hash(values: readonly string[]): string {
+    return `hash(${values.join(", ")})`;
+  }
 }
 
 /** The DuckDB dialect, shared (it holds no state). */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSandbox } from "../../src/engine/sandbox.js";
 import { DUCKDB } from "../../src/sql/duckdb.js";
 import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
-import { EVENT_MAPS, FRAGMENTS } from "../../src/sql/merge/identities.js";
+import { EVENT_MAPS, eventFragments, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, IDENTITIES, identitiesSql, lowerNamespaces, numberKeys } from "../../src/sql/merge/identities.js";
 import { mergeProfilesSql } from "../../src/sql/merge/merge-profiles.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "../../src/sql/merge/read-datasets.js";
 import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
@@ -75,6 +75,38 @@ describe("the merge in runs", () => {
     expect(Number(row!["maps"])).toBe(Number(row!["distinct_maps"]));
     expect(Number(row!["maps"])).toBeLessThan(Number(row!["events"]) / 2);
     expect(Number(row!["fragments"])).toBe(Number(row!["identified"]));
+  });
+
+  it("gives each event its map's fragment by the map's hash, or by the map itself where two maps of a dataset hash alike: the same fragments", async () => {
+    const link = async (mapHash?: (maps: readonly string[]) => string): Promise<{ fragments: unknown; statement: string | undefined }> => {
+      const statements: string[] = [];
+      const run = session.run.bind(session);
+      session.run = (sql: string) => {
+        statements.push(sql);
+        return run(sql);
+      };
+      try {
+        await session.run(eventMapsSql(merge.sources, DUCKDB));
+        await session.run(identitiesSql(merge.sources, DUCKDB));
+        await lowerNamespaces(session, DUCKDB);
+        await numberKeys(session, DUCKDB);
+        for (const s of fragmentsAndLinksSql(merge.sources, DUCKDB)) await session.run(s);
+        await eventFragments(session, merge.sources, DUCKDB, mapHash);
+        await session.run(`DROP TABLE ${IDENTITIES}`);
+      } finally {
+        session.run = run;
+      }
+      const fragments = (await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(f AS VARCHAR), ',' ORDER BY pl_seq)) AS digest FROM ${FRAGMENTS} AS f`))[0];
+      return { fragments, statement: statements.find((s) => s.startsWith(`CREATE OR REPLACE TABLE ${FRAGMENTS} AS`)) };
+    };
+    const before = (await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(f AS VARCHAR), ',' ORDER BY pl_seq)) AS digest FROM ${FRAGMENTS} AS f`))[0];
+    const byHash = await link();
+    const byMap = await link(() => "0");
+    expect(byHash.statement).toMatch(/g\.h = hash\(e\.pl_idmap\)/);
+    expect(byMap.statement).toMatch(/g\.pl_idmap = e\.pl_idmap/);
+    expect(Number((byHash.fragments as Record<string, unknown>)["n"])).toBeGreaterThan(1000);
+    expect(byHash.fragments).toEqual(before);
+    expect(byMap.fragments).toEqual(before);
   });
 
   it("joins each view's rows to the fragments of its own kind of dataset only (the hash table DuckDB builds on them is a fraction)", () => {

@@ -10,7 +10,7 @@ import { DUCKDB } from "../duckdb.js";
 import { duckDbMemoryBytes } from "../jobs/engine-session.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
-import { checkPrimaries, components, EVENT_MAPS, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
+import { checkPrimaries, components, EVENT_MAPS, eventFragments, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables, type EventCountsTable } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
@@ -209,6 +209,7 @@ export class SqlMerge {
     await this.timed("key hashes", () => hashKeys(session, this.keyCount));
     await this.timed("fragments and links", async () => {
       for (const s of fragmentsAndLinksSql(sources, dialect)) await session.run(s);
+      await eventFragments(session, sources, dialect);
       await checkPrimaries(session, sources);
       await session.run(`DROP TABLE ${IDENTITIES}`);
     });
