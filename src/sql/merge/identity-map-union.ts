@@ -18,31 +18,6 @@ import { NAMESPACES, positionOrder } from "./identities.js";
 const UNION_IN_LISTS = 64;
 
 /**
- * Whether `m`, a profile's only source, is its own union, so that the profile's map is `m` itself (1M persons: 56 % of
- * the profiles have one source, a record or a map of their events): it holds a namespace, none whose value is NULL
- * (Parquet can hold one; a NULL identity, as any NULL in a list, the data check refuses), none twice lower-cased, no
- * identity twice in its namespace and, with `single`, one primary flag at most. With `namesOnly`, `m` is its
- * namespaces: present, none twice lower-cased.
- */
-function ownUnion(m: string, namesOnly: boolean, primary: MergeConventions["identityPrimary"], d: SqlDialect): string {
-  const [k, e, it] = ["pl_k", "pl_e", "pl_it"];
-  const keys = namesOnly ? m : d.mapKeys(m);
-  const distinctNames = `${d.listDistinctCount(d.listTransform(keys, d.lambda([k], d.lower(k))))} = ${d.listLength(keys)}`;
-  if (namesOnly) return d.and([`${d.listLength(keys)} > 0`, distinctNames]);
-  const items = d.flatten(d.mapValues(m));
-  const identities = d.flatten(
-    d.listTransform(d.mapEntries(m), d.lambda([e], d.listTransform(`${e}.value`, d.lambda([it], d.struct([["k", `${e}.key`], ["id", d.coalesce([`${it}.id`, "'undefined'"])]]))))),
-  );
-  return d.and([
-    `${d.listLength(keys)} > 0`,
-    `${d.listCount(d.mapValues(m))} = ${d.listLength(keys)}`,
-    distinctNames,
-    `${d.listDistinctCount(identities)} = ${d.listLength(items)}`,
-    ...(primary === "single" ? [`${d.listLength(d.listFilter(items, d.lambda([it], d.isTrue(`${it}.${d.ident("primary")}`))))} <= 1`] : []),
-  ]);
-}
-
-/**
  * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, o, m): a profile's
  * sources in the order of `o`. With `namesOnly`, `m` is only the map's keys and only its
  * namespaces are kept, in the same order, each with no identity.
@@ -60,11 +35,8 @@ export function identityMapUnionSql(
   const size = namesOnly
     ? d.listLength("m")
     : `${d.listLength(d.mapKeys("m"))} + ${d.coalesce([d.listAggregate("sum", d.listTransform(d.mapValues("m"), d.lambda(["pl_v"], d.listLength("pl_v")))), "0"])}`;
+  const lists = `im_lists AS (SELECT pk, ${d.listOrderedByKey("m", "o")} AS ms, coalesce(sum(${size}), 0) AS pl_n FROM im_all GROUP BY pk)`;
   const small = `pl_n <= ${listLimit}`;
-  const only = d.listElement("ms", "1");
-  const lists =
-    `im_lists AS (SELECT *, CASE WHEN ${small} AND ${d.listLength("ms")} = 1 THEN coalesce(${ownUnion(only, namesOnly, primary, d)}, FALSE) ELSE FALSE END AS pl_alone ` +
-    `FROM (SELECT pk, ${d.listOrderedByKey("m", "o")} AS ms, coalesce(sum(${size}), 0) AS pl_n FROM im_all GROUP BY pk))`;
   const itemsType = sqlTypeOfXdm({ kind: "array", items: itemType });
   const fields = itemType.kind === "object" ? [...itemType.fields.keys()] : [];
   /** An identity with its fields and `primary` as given (with `single`, the flag that survives). */
@@ -92,7 +64,7 @@ export function identityMapUnionSql(
   if (namesOnly) {
     listed =
       `SELECT pk, ${mapOf(() => d.cast("[]", itemsType))} AS m FROM (SELECT pk, ${firsts} AS pl_fs FROM (SELECT pk, pl_es, ${lowered} AS pl_ls FROM ` +
-      `(SELECT pk, ${entries} AS pl_es FROM im_lists WHERE ${small} AND NOT pl_alone)))`;
+      `(SELECT pk, ${entries} AS pl_es FROM im_lists WHERE ${small})))`;
   } else {
     // Each identity with its namespace, in order of sight; the first sight of each (namespace, id) is kept whole.
     const items = d.flatten(d.listTransform("pl_es", d.lambda([e, i], d.listTransform(`${e}.value`, d.lambda([it], d.struct([["l", at("pl_ls", i)], ["it", it]]))))));
@@ -107,7 +79,7 @@ export function identityMapUnionSql(
       `SELECT pk, ${mapOf((first) => d.listTransform(d.listFilter("pl_final", d.lambda([x], `${x}.l = ${first}.l`)), d.lambda([x], `${x}.it`)))} AS m FROM ` +
       `(SELECT pk, pl_fs, ${final} AS pl_final FROM (SELECT *, coalesce(${firstPrimary}, 0) AS pl_p FROM ` +
       `(SELECT pk, ${firsts} AS pl_fs, ${kept} AS pl_kept FROM (SELECT *, ${keys} AS pl_ks FROM (SELECT *, ${items} AS pl_is FROM ` +
-      `(SELECT pk, pl_es, ${lowered} AS pl_ls FROM (SELECT pk, ${entries} AS pl_es FROM im_lists WHERE ${small} AND NOT pl_alone)))))))`;
+      `(SELECT pk, pl_es, ${lowered} AS pl_ls FROM (SELECT pk, ${entries} AS pl_es FROM im_lists WHERE ${small})))))))`;
   }
   // The larger profiles in rows: the sources numbered per profile so that each first sight is one integer
   // (positionOrder of source and entry), and an item's one pairOrder of that and its place.
@@ -118,8 +90,7 @@ export function identityMapUnionSql(
   const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
   const rowsMap = (items: string): string => d.cast(d.mapOrderedByKey("n.name", items, "n.first"), sqlTypeOfXdm(mapType));
   const head = `WITH ${sources}, ${lists}, im_small AS (${listed}), ${numbered}, `;
-  const alone = namesOnly ? d.mapFromEntries(d.listTransform(only, d.lambda([k], d.struct([["key", k], ["value", d.cast("[]", itemsType)]])))) : only;
-  const smallRows = `UNION ALL SELECT pk, m FROM im_small WHERE m IS NOT NULL UNION ALL SELECT pk, ${d.cast(alone, sqlTypeOfXdm(mapType))} FROM im_lists WHERE pl_alone`;
+  const smallRows = "UNION ALL SELECT pk, m FROM im_small WHERE m IS NOT NULL";
   if (namesOnly) {
     const nsKeys = `SELECT pk, ${order} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
     return `${head}im_ns AS (${named(nsKeys, "s.ns")}), ${names} SELECT n.pk, ${rowsMap(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk ${smallRows}`;
