@@ -64,12 +64,17 @@ export function eventMapColumn(sources: MergeSources, dialect: SqlDialect): stri
   return dialect.typeName(sqlTypeOfXdm(t)) === dialect.typeName(IDENTITY_MAP_SQL_TYPE) ? "pl_idmap" : "pl_evmap";
 }
 
+/** The maps EVENT_MAPS is grouped by, each as [its column there, its column in the events' view]. */
+function mapColumns(sources: MergeSources, dialect: SqlDialect): Array<readonly [string, string]> {
+  return eventMapColumn(sources, dialect) === "pl_evmap" ? [["pl_idmap", "pl_idmap"], ["pl_evmap", dialect.ident("identityMap")]] : [["pl_idmap", "pl_idmap"]];
+}
+
 /** `CREATE TABLE` of EVENT_MAPS, grouped by every map it holds. */
 export function eventMapsSql(sources: MergeSources, dialect: SqlDialect): string {
-  const evmap = eventMapColumn(sources, dialect) === "pl_evmap" ? [dialect.ident("identityMap")] : [];
+  const maps = mapColumns(sources, dialect);
   return (
-    `CREATE OR REPLACE TABLE ${EVENT_MAPS} AS SELECT pl_ds, pl_idmap, ${evmap.map((m) => `${m} AS pl_evmap, `).join("")}min(pl_seq) AS pl_seq, ` +
-    `min(${dialect.pairOrder("pl_ts", "pl_seq")}) AS sb FROM ${EVENTS_VIEW} GROUP BY ${["pl_ds", "pl_idmap", ...evmap].join(", ")}`
+    `CREATE OR REPLACE TABLE ${EVENT_MAPS} AS SELECT pl_ds, ${maps.map(([column, view]) => (column === view ? column : `${view} AS ${column}`)).join(", ")}, ` +
+    `min(pl_seq) AS pl_seq, min(${dialect.pairOrder("pl_ts", "pl_seq")}) AS sb FROM ${EVENTS_VIEW} GROUP BY pl_ds, ${maps.map(([, view]) => view).join(", ")}`
   );
 }
 
@@ -219,8 +224,7 @@ export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect)
  */
 export async function eventFragments(session: SqlSession, sources: MergeSources, dialect: SqlDialect, mapHash = (maps: readonly string[]) => dialect.hash(maps)): Promise<void> {
   const records = sources.datasets.filter((d) => d.kind === "profile").map((d) => d.index);
-  // Every column the maps were grouped by.
-  const maps = eventMapColumn(sources, dialect) === "pl_evmap" ? [["pl_idmap", "pl_idmap"], ["pl_evmap", dialect.ident("identityMap")]] : [["pl_idmap", "pl_idmap"]];
+  const maps = mapColumns(sources, dialect);
   // Every map, those with no identity (no fragment) too: a hash names one map only if it is unique among all of them.
   const hashed = `${EVENT_MAPS}_h`;
   await session.run(

@@ -218,9 +218,9 @@ export function mergeProfilesSql(
   const eventType = sources.eventType;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  // A dataset view's rows joined to the profiles of their fragments (`keys`: pl_seq, pl_ds, pk, prim, and pl_part),
-  // those of that kind of dataset only: DuckDB builds its hash table on the keys, and the other kind's fragments
-  // took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MB
+  // A dataset view's rows (or the events' maps, by their first event) joined to the profiles of their fragments
+  // (`keys`: pl_seq, pl_ds, pk, prim, and pl_part), those of that kind of dataset only: DuckDB builds its hash table
+  // on the keys, and the other kind's fragments took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MB
   // with every fragment's keys, and fit in 200 MB with the records' alone: bench/RESULTS.md).
   const keysOf = (kind: "profile" | "event", keys: string, alias: string): string => {
     const of = sources.datasets.filter((x) => x.kind === kind && included.includes(x.index)).map((x) => x.index);
