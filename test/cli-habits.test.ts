@@ -206,6 +206,25 @@ describe("the command line", () => {
       for (const heavy of ["chevrotain", "apache-arrow", "parquet-wasm", "better-sqlite3", "/dist/engine/", "/dist/pql/"]) expect(loaded, `${args.join(" ")} loads ${heavy}`).not.toContain(heavy);
     }
   });
+
+  it("runs jobs on DuckDB over validated data without loading the JavaScript readers and writers, or Chevrotain's many-file entry point", () => {
+    const sandbox = copySample();
+    const common = ["--sandbox", sandbox, "--as-of", SAMPLE_AS_OF, "--engine", "duckdb"];
+    expect(run(["segment-job", ...common]).status).toBe(0); // validates the data: that may load anything
+    for (const args of [["segment-job", ...common], ["export", ...common, "--request", join(sandbox, "export-jobs", "audiences-per-batch.json")]]) {
+      const record = join(scratch(), "imports.txt");
+      writeFileSync(record, "");
+      const r = spawnSync(process.execPath, ["--import", join(REPO, "test/helpers/import-recorder.mjs"), BIN, ...args], {
+        encoding: "utf8",
+        env: { ...process.env, RECORD_IMPORTS: record },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const loaded = readFileSync(record, "utf8");
+      expect(loaded).toContain("@duckdb/node-api");
+      expect(loaded).toContain("chevrotain/lib/chevrotain.mjs");
+      for (const heavy of ["apache-arrow", "parquet-wasm", "lodash-es", "/dist/io/parquet-reader", "/dist/io/parquet-writer"]) expect(loaded, `${args[0]} loads ${heavy}`).not.toContain(heavy);
+    }
+  });
 });
 
 describe("shell completion", () => {

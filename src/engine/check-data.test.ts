@@ -7,7 +7,8 @@ import { ProfileLabError } from "../xdm/errors.js";
 import type { JsonObject } from "../xdm/types.js";
 import { IDENTITY_MAP_TYPE, object, scalar } from "../xdm/xdm-type.js";
 import { checkSandboxData, formatDataCheck, formatDataIssue, pathGroup, type DataCheckProgress, type RowIssue } from "./check-data.js";
-import { dataFiles, toFragment } from "./load-data.js";
+import { dataFiles } from "./data-files.js";
+import { toFragment } from "./load-data.js";
 import { openSandbox } from "./sandbox.js";
 
 const PROFILE_SCHEMA_ID = "https://example.com/schemas/profile";

@@ -12,7 +12,8 @@ import { unopenableDataFile } from "../io/data-file.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import type { JsonObject } from "../xdm/types.js";
 import { recordIssues } from "../xdm/validate.js";
-import { dataFiles, fileRows, toFragment, type DataFile } from "./load-data.js";
+import { dataFiles, type DataFile } from "./data-files.js";
+import { fileRows, toFragment } from "./load-data.js";
 import { SandboxError } from "./sandbox-error.js";
 import type { Sandbox } from "./sandbox.js";
 

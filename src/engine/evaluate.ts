@@ -21,7 +21,7 @@ import { componentSteps, tagged, toFragment, type SandboxData } from "./load-dat
 import { unpaced } from "./job-progress.js";
 import { mergeGroup, profileGroups, type ProfileGroup } from "./profile-groups.js";
 import { membershipsOf } from "./run-segment-job.js";
-import { sandboxOf, type Sandbox } from "./sandbox.js";
+import { findSegment, sandboxOf, type Sandbox } from "./sandbox.js";
 import { evaluateProfiles, segmentPlan, type SegmentPlan } from "./segment-shard.js";
 
 export class EvaluateError extends ProfileLabError {
@@ -210,11 +210,6 @@ function asOfMs(asOf: number | string): number {
   const ms = typeof asOf === "number" ? asOf : parseDateTime(asOf);
   if (ms === undefined || !Number.isFinite(ms)) throw new EvaluateError("EVAL-003", `asOf must be epoch milliseconds or an RFC 3339 date-time, not ${JSON.stringify(asOf)}`);
   return ms;
-}
-
-/** The segment with this id, or else this exact name; undefined when none has either. */
-export function findSegment(sandbox: Sandbox, ref: string): CompiledSegment | undefined {
-  return sandbox.segments.find((s) => s.definition.id === ref) ?? sandbox.segments.find((s) => s.definition.name === ref);
 }
 
 /** The ids of segments named by id or exact name; an unknown one is an error listing the known segments. */

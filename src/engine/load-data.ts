@@ -6,16 +6,15 @@
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityKeys, primaryIdentity, type IdentityKey } from "../identity/identity-key.js";
-import { listedAt, type ListedAt } from "../io/data-file.js";
 import { IoError } from "../io/io-error.js";
 import { readJsonl, type JsonlLine } from "../io/jsonl.js";
 import { readParquetRows } from "../io/parquet-reader.js";
-import { MANIFEST_FILE } from "../io/sandbox-files.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import { toEpochMs } from "../xdm/time.js";
 import type { IdentityMap, JsonObject } from "../xdm/types.js";
 import { preview } from "../xdm/preview.js";
 import { validateRecord } from "../xdm/validate.js";
+import { dataFiles, type DataFile } from "./data-files.js";
 import { paced, PROGRESS_EVERY, STEP_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
 
@@ -29,27 +28,6 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 export type SandboxFragment = { readonly kind: "record"; readonly fragment: RecordFragment } | { readonly kind: "event"; readonly fragment: EventFragment };
-
-/** One data file of a profile or event dataset, in load order. */
-export interface DataFile {
-  readonly dataset: Dataset;
-  /** Index of the dataset in `sandbox.datasets`. */
-  readonly datasetIndex: number;
-  /** Path relative to the sandbox, as listed in the manifest. */
-  readonly rel: string;
-  readonly path: string;
-  /** Its entry in sandbox.json, where a missing file or a directory is reported. */
-  readonly listed: ListedAt;
-}
-
-/** The sandbox's data files in load order (dataset order, then file order). */
-export function dataFiles(sandbox: Sandbox): DataFile[] {
-  return sandbox.datasets.flatMap((dataset, datasetIndex) =>
-    dataset.kind === "union"
-      ? []
-      : (dataset.entry.files ?? []).map((rel, i) => ({ dataset, datasetIndex, rel, path: join(sandbox.dir, rel), listed: listedAt(join(sandbox.dir, MANIFEST_FILE), datasetIndex, i, rel) })),
-  );
-}
 
 /**
  * Every row of a data file parsed (JSON Lines) or decoded (Parquet). `columns` lets Parquet decode only

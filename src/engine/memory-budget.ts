@@ -6,7 +6,7 @@ import { statSync } from "node:fs";
 import { parquetCodec } from "../io/parquet-codec.js";
 import { duckDbMemoryBytes } from "../sql/jobs/engine-session.js";
 import { ProfileLabError } from "../xdm/errors.js";
-import { dataFiles } from "./load-data.js";
+import { dataFiles } from "./data-files.js";
 import type { Sandbox } from "./sandbox.js";
 
 /** Default memory budget for a job's data: 2 GiB. */

@@ -11,10 +11,10 @@ import { projectionOf, projectRow } from "../export/projection.js";
 import { memberStatuses, type StatusModel } from "../segment/membership.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { PROFILE_SCHEMA_NAME, type JsonObject, type MergePolicy, type SegmentDefinition, type SegmentMembership } from "../xdm/types.js";
-import { evaluate, findSegment, EvaluateError, type Evaluation, type Memberships } from "./evaluate.js";
+import { evaluate, EvaluateError, type Evaluation, type Memberships } from "./evaluate.js";
 import { loadSandboxData, type SandboxData } from "./load-data.js";
 import { hashKey, profileGroups } from "./profile-groups.js";
-import type { Sandbox } from "./sandbox.js";
+import { findSegment, type Sandbox } from "./sandbox.js";
 
 /** The id an ad-hoc PQL is evaluated under. */
 export const PREVIEW_SEGMENT_ID = "preview";

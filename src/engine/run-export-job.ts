@@ -5,7 +5,8 @@
  */
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import { BatchWriter, DEFAULT_ROWS_PER_FILE, finishBatches, type FinishedBatches } from "../export/batch-writer.js";
+import type { FinishedBatches } from "../export/batch-writer.js";
+import { DEFAULT_ROWS_PER_FILE } from "../export/defaults.js";
 import { destinationOf, type BatchSpec, type ExportJob } from "../export/export-job.js";
 import { ExportError, type ExportPlan } from "../export/export-request.js";
 import type { StatusModel } from "../segment/membership.js";
@@ -18,7 +19,6 @@ import { SandboxState } from "../store/sandbox-state.js";
 import { formatDateTime } from "../xdm/time.js";
 import { PROFILE_SCHEMA_NAME, PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { batchSpecs, exportContext, exportShard, type ExportContext, type ExportShardResult, type RowSink } from "./export-shard.js";
-import { runInMemory } from "./in-memory-job.js";
 import { recoverInterruptedJobs } from "./job-recovery.js";
 import { checkedWhile, progressCheck, type Checkpoint, type JobProgress, type StageProgress } from "./job-progress.js";
 import { exportOnSql } from "./export-sql.js";
@@ -164,7 +164,8 @@ export function createExportJob(sandbox: Sandbox, body: unknown, options: NewJob
 
 /**
  * The reference: rows built from the whole sandbox in memory by the JS merge and written by the JS Parquet writer,
- * in this thread. On failure the writers are aborted.
+ * in this thread. On failure the writers are aborted. Its reading and writing of Parquet (Arrow and parquet-wasm,
+ * ~250 ms to load) are imported only here, where a job on DuckDB never goes.
  */
 async function exportInMemory(
   sandbox: Sandbox,
@@ -174,6 +175,7 @@ async function exportInMemory(
   options: ExportJobOptions & { readonly rowsPerFile: number; readonly checkpoint: Checkpoint<StageProgress> },
 ): Promise<FinishedBatches & ExportShardResult> {
   const { rowsPerFile, checkpoint } = options;
+  const [{ BatchWriter, finishBatches }, { runInMemory }] = await Promise.all([import("../export/batch-writer.js"), import("./in-memory-job.js")]);
   const writers = batchDirs.map((dir) => new BatchWriter(dir, context.rowType, rowsPerFile));
   try {
     const toWriters: RowSink = async (targets, row) => {

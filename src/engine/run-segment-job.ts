@@ -22,7 +22,6 @@ import { evaluateShard, policyOf, segmentPlan, type SegmentPlan, type SegmentSha
 import type { SqlStatement } from "../sql/jobs/engine-session.js";
 import { evaluateSegmentsOnSql } from "./segment-sql.js";
 import { segmentPasses, type PolicyPass } from "../sql/jobs/segment-job-sql.js";
-import { runInMemory } from "./in-memory-job.js";
 
 export interface SegmentJobOptions {
   /** Segment ids to evaluate; omitted or `["*"]` evaluates every segment of the sandbox. */
@@ -138,14 +137,18 @@ export function createSegmentJob(sandbox: Sandbox, options: NewJobOptions): Segm
   return recordNewJob(sandbox, segmentPlan(sandbox, options.segmentIds), options);
 }
 
-/** The reference: the JS merge and the closure compiler over the whole sandbox in memory, in this thread. */
-function evaluateInMemory(
+/**
+ * The reference: the JS merge and the closure compiler over the whole sandbox in memory, in this thread. Its loading
+ * of the datasets (Arrow and parquet-wasm, ~250 ms) is imported only here, where a job on DuckDB never goes.
+ */
+async function evaluateInMemory(
   sandbox: Sandbox,
   plan: SegmentPlan,
   generation: MembershipGeneration,
   options: SegmentJobOptions,
   checkpoint: Checkpoint<StageProgress>,
 ): Promise<SegmentShardResult> {
+  const { runInMemory } = await import("./in-memory-job.js");
   return runInMemory(sandbox, { memoryBytes: options.memoryBytes, policies: plan.byPolicy.size, checkpoint }, (shard, progress) =>
     evaluateShard(sandbox, plan, shard, { asOf: options.asOf, statusModel: options.statusModel, checkpoint: progress }, generation.partFile(0)),
   );

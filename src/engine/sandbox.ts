@@ -111,6 +111,11 @@ export function sandboxOf(sandboxFiles: SandboxFiles, options: { readonly segmen
   return { dir: files.dir, manifest: files.manifest, datasets, profileType, eventType, policies, conventions, segments, exportRequests: files.exportRequests, externalAudiences };
 }
 
+/** The segment with this id, or else this exact name; undefined when none has either. */
+export function findSegment(sandbox: Sandbox, ref: string): CompiledSegment | undefined {
+  return sandbox.segments.find((s) => s.definition.id === ref) ?? sandbox.segments.find((s) => s.definition.name === ref);
+}
+
 export interface SegmentCheckResult {
   readonly file: string;
   readonly definition: SegmentDefinition;

@@ -38,7 +38,7 @@ import { SqlEngineError } from "../sql/jobs/engine-session.js";
 import { fileTypeOfDuckDb, type FileColumns, type FileType } from "../sql/merge/file-types.js";
 import type { SqlSession } from "../sql/merge/session.js";
 import { XDM_INTEGER_RANGES, type XdmObject, type XdmScalar, type XdmType } from "../xdm/xdm-type.js";
-import type { DataFile } from "./load-data.js";
+import type { DataFile } from "./data-files.js";
 import type { Dataset } from "./sandbox.js";
 
 const META = "_acp_system_metadata";

@@ -20,13 +20,12 @@ import type { SqlSession } from "../sql/merge/session.js";
 import { writeJsonAtomic } from "../store/atomic-file.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { checkedWhile, type Checkpoint, type StageProgress } from "./job-progress.js";
-import { dataFiles, type DataFile } from "./load-data.js";
+import { dataFiles, type DataFile } from "./data-files.js";
 import { workerHeapBytes } from "./memory-budget.js";
 import { moduleDigest } from "./module-digest.js";
 import type { Dataset, Sandbox } from "./sandbox.js";
-import { clearedBySql } from "./sql-precheck.js";
 import { WorkerPool } from "./worker-pool.js";
-import { validateFile, type ValidateFileTask } from "./validate-worker.js";
+import type { ValidateFileTask } from "./validate-worker.js";
 
 export interface ValidateSourcesOptions {
   /** Threads validating files: 1 validates them one after the other in this thread. */
@@ -162,6 +161,10 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
   const stamps = files.map((f) => (options.cache ? cleanStamp(f, digests, validator) : undefined));
   const clean = new Set(files.map((_, i) => i).filter((i) => sameStamp(recorded[keyOf(files[i]!)], stamps[i])));
   const todo = files.map((_, i) => i).filter((i) => !clean.has(i));
+  if (todo.length === 0) return { files: files.length, validated: 0, bySql: 0, cached: files.length, rows: 0 };
+  // The checks and the readers they use (Arrow, parquet-wasm: ~250 ms to load) are loaded only when a file is to be
+  // validated: a job over validated data never needs them.
+  const [{ clearedBySql }, { validateFile }] = await Promise.all([import("./sql-precheck.js"), import("./validate-worker.js")]);
   let rows = 0;
   let bySql = 0;
   const progress = (done: number): void | Promise<void> => options.checkpoint?.({ stage: "reading", rows: done, profiles: 0 });
@@ -187,7 +190,7 @@ export async function validateSources(sandbox: Sandbox, options: ValidateSources
       rows += await onWorkers(sandbox, inJs, options.workers, (n) => progress(before + n), (i) => clean.add(i));
     }
   } finally {
-    if (options.cache && todo.length > 0) {
+    if (options.cache) {
       const entries: Record<string, CleanFile> = {};
       files.forEach((f, i) => {
         const stamp = stamps[i];

@@ -4,7 +4,8 @@
  * as data with its code and location (see `answer`). `validateFile` is also what the job's thread runs without workers.
  */
 import { PROGRESS_EVERY } from "./job-progress.js";
-import { dataFiles, fileRows, toFragment, type DataFile } from "./load-data.js";
+import { dataFiles, type DataFile } from "./data-files.js";
+import { fileRows, toFragment } from "./load-data.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { answer, type WorkerAnswer } from "./worker-answer.js";
 

@@ -8,7 +8,8 @@
  */
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import { dataFiles, fileRows } from "../engine/load-data.js";
+import { dataFiles } from "../engine/data-files.js";
+import { fileRows } from "../engine/load-data.js";
 import { openSandbox, type Sandbox } from "../engine/sandbox.js";
 import { MANIFEST_FILE } from "../io/sandbox-files.js";
 import type { DatasetEntry, SandboxManifest } from "../io/sandbox-manifest.js";

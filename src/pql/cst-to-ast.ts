@@ -2,7 +2,8 @@
  * CST → AST. Resolves names (bound variables vs implicit fields), decodes literals, validates function
  * names, time units and chain clauses, and throws PqlError for what is not PQL.
  */
-import { tokenMatcher, type CstNode, type CstElement, type IToken } from "chevrotain";
+import type { CstNode, CstElement, IToken } from "chevrotain";
+import { tokenMatcher } from "./chevrotain.js";
 import {
   TIME_UNITS,
   type AggregateFunction,

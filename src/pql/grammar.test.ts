@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { createSyntaxDiagramsCode } from "chevrotain";
+import { createSyntaxDiagramsCode } from "./chevrotain.js";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { pqlParser } from "./parser.js";

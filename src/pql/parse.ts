@@ -3,7 +3,8 @@
  * parse, turn the first syntax error into a PqlError with a source frame, build the AST.
  * Any input either yields an AST or throws PqlError.
  */
-import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "chevrotain";
+import { tokenMatcher } from "./chevrotain.js";
 import { childrenOf, TIME_UNITS, type PqlExpr } from "./ast.js";
 import { cstToAst } from "./cst-to-ast.js";
 import { LineMap, PQL_ERROR_CODES, PqlError, type PqlErrorCode, type PqlSpan } from "./errors.js";

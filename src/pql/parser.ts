@@ -3,7 +3,8 @@
  * (camelCase here, PascalCase there); a test keeps the two in step. Semantic work (AST, scopes, function
  * names, units) happens in the CST visitor, never here.
  */
-import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType, EOF } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF } from "./chevrotain.js";
 import {
   After,
   All,

@@ -4,7 +4,8 @@
  * reference `@{…}` (offer decisioning, out of scope) are still lexed so that the parser can say precisely
  * what is wrong.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 /** Any word: identifiers and keywords. */
 export const Word = createToken({ name: "Word", pattern: Lexer.NA });

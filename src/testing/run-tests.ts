@@ -8,11 +8,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { EvaluateError, evaluate, findSegment, keyOfIdentity, memoryData, mergedProfileOf, snapshotOf, type DatasetRows, type Evaluation } from "../engine/evaluate.js";
+import { EvaluateError, evaluate, keyOfIdentity, memoryData, mergedProfileOf, snapshotOf, type DatasetRows, type Evaluation } from "../engine/evaluate.js";
 import { batchSpecs, exportContext, exportShard, type ExportContext } from "../engine/export-shard.js";
 import type { Explanation } from "../engine/explain.js";
 import { loadSandboxData, type SandboxData } from "../engine/load-data.js";
-import type { Sandbox } from "../engine/sandbox.js";
+import { findSegment, type Sandbox } from "../engine/sandbox.js";
 import { identityKeys, identityMapOf } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";
 import { confined } from "../io/sandbox-path.js";

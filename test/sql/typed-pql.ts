@@ -5,7 +5,8 @@
  * xEvent filters, select and quantifiers, chain, let/if, nested and/or/not, inSegment); literal values are drawn
  * from the sandbox's own rows so that most segments select some profiles but not all of them.
  */
-import { dataFiles, fileRows } from "../../src/engine/load-data.js";
+import { dataFiles } from "../../src/engine/data-files.js";
+import { fileRows } from "../../src/engine/load-data.js";
 import type { Sandbox } from "../../src/engine/sandbox.js";
 import type { XdmObject, XdmScalarKind, XdmType } from "../../src/xdm/xdm-type.js";
 import { rng } from "../pql/fixtures.js";

@@ -1,5 +1,5 @@
 /** `profile-lab explain --identity <Namespace:id>`: why this profile, value and segment decision. */
-import { findSegment } from "../../engine/evaluate.js";
+import { findSegment } from "../../engine/sandbox.js";
 import { explain } from "../../engine/explain.js";
 import { asOfOf, sandboxOf, statusModelOf, stringOption } from "../args.js";
 import { requireString, type CommandRun } from "../command.js";

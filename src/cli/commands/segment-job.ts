@@ -1,5 +1,5 @@
 /** `profile-lab segment-job`: evaluate segment definitions and update segmentMembership. */
-import { findSegment } from "../../engine/evaluate.js";
+import { findSegment } from "../../engine/sandbox.js";
 import { runSegmentJob } from "../../engine/run-segment-job.js";
 import type { SqlStatement } from "../../sql/jobs/engine-session.js";
 import { explainedOnFailure, jobEngineOf, sqlScript } from "../sql-script.js";
