@@ -26,6 +26,8 @@ export interface DuckDbJobOptions {
   readonly runs?: number;
   /** The job's tables in a database file (EngineOptions.onDisk) whatever the data's size says (tablesOnDisk): tests on small data. */
   readonly onDisk?: boolean;
+  /** The kept linked tables only a merge reads copied in when a merge runs (SqlMergeOptions.deferMergeLinks). */
+  readonly deferMergeLinks?: boolean;
 }
 
 /** Runs `work` on the job's DuckDB with the data read and linked; `stage` is what progress says while it runs statements. */
@@ -65,6 +67,7 @@ export async function onDuckDb<T>(
       keep: keptFiles(sandbox, sources),
       ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
       ...(options.runs === undefined ? {} : { runs: options.runs }),
+      ...(options.deferMergeLinks === true ? { deferMergeLinks: true } : {}),
     };
     return await work(session, await SqlMerge.prepare(session, sources, prepare));
   } finally {

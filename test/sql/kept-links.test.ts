@@ -1,6 +1,7 @@
 /**
  * What a DuckDB job keeps per data version (src/sql/merge/kept-tables.ts, src/engine/data-version.ts): the linked
- * identities, which the next job over the same data copies in, and each policy's merged profiles, which an export
+ * identities, which the next job over the same data copies in (an export those a merge reads only when it merges),
+ * and each policy's merged profiles, which an export
  * or a segment job after a segment job reads instead of merging (a segment job lists only the events onto them; the
  * `--explain-sql` notes say which a job did); either way the job
  * writes the same bytes as one that builds them anew. A changed data file, schema or dataset list is another version,
@@ -11,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { keptFiles } from "../../src/engine/data-version.js";
 import { runExportJob } from "../../src/engine/run-export-job.js";
@@ -63,12 +65,24 @@ async function segmentJob(dir: string): Promise<Uses> {
   return t.uses();
 }
 
-/** The export's use of the kept tables and the bytes of each file of each batch, in order. */
-async function exportJob(dir: string, request: unknown = REQUEST): Promise<{ readonly uses: Uses; readonly files: Buffer[] }> {
+/**
+ * The export's use of the kept tables, whether it copied in the linked tables only a merge reads (it does when it
+ * merges), and the bytes of each file of each batch, in order.
+ */
+async function exportJob(dir: string, request: unknown = REQUEST): Promise<{ readonly uses: Uses; readonly linksCopied: boolean; readonly files: Buffer[] }> {
   const t = tracer();
-  const result = await runExportJob(openSandbox(dir), request, { asOf, statusModel: "current", engine: "duckdb", workers: 1, onSql: t.onSql });
+  const statements: string[] = [];
+  const onSql = (s: SqlStatement): void => {
+    statements.push(s.sql);
+    t.onSql(s);
+  };
+  const result = await runExportJob(openSandbox(dir), request, { asOf, statusModel: "current", engine: "duckdb", workers: 1, onSql });
   expect(result.job.status).toBe("SUCCEEDED");
-  return { uses: t.uses(), files: result.batches.flatMap((b) => (b.files ?? []).map((f) => readFileSync(join(dir, f.path)))) };
+  return {
+    uses: t.uses(),
+    linksCopied: statements.some((s) => /^CREATE OR REPLACE TABLE pl_frag AS SELECT \* FROM pl_kept\.pl_frag/.test(s)),
+    files: result.batches.flatMap((b) => (b.files ?? []).map((f) => readFileSync(join(dir, f.path)))),
+  };
 }
 
 const snapshotOf = (dir: string): string =>
@@ -100,6 +114,7 @@ describe("kept linked identities and merged profiles", () => {
       { links: "reused", merged: "reused" },
       { links: "kept", merged: "neither" },
     ]);
+    expect(a.linksCopied).toBe(false);
     expect(a.files.length).toBeGreaterThan(0);
     expect(a.files).toEqual(b.files);
     rmSync(new SandboxState(anew).engineDir, { recursive: true });
@@ -115,7 +130,9 @@ describe("kept linked identities and merged profiles", () => {
     const dir = sampleCopy("policy");
     await segmentJob(dir);
     const withEvents = JSON.parse(readFileSync(join(REPO, "sample-data/export-jobs/big-spenders-with-events.json"), "utf8")) as unknown;
-    expect((await exportJob(dir, withEvents)).uses).toEqual({ links: "reused", merged: "neither" });
+    const merging = await exportJob(dir, withEvents);
+    expect(merging.uses).toEqual({ links: "reused", merged: "neither" });
+    expect(merging.linksCopied).toBe(true);
     const before = await exportJob(dir);
     expect(before.uses.merged).toBe("reused");
     const policyFile = join(dir, "merge-policies/time-based-stitched.json");
@@ -182,6 +199,35 @@ describe("kept linked identities and merged profiles", () => {
     truncateSync(file, Math.floor(readFileSync(file).length / 2));
     expect((await segmentJob(dir)).links).toBe("kept");
     expect((await segmentJob(dir)).links).toBe("reused");
+  }, 300_000);
+
+  it("an export does not use a damaged kept file either, merging or not: it links anew and writes the same bytes", async () => {
+    const dir = sampleCopy("damaged-export");
+    await segmentJob(dir);
+    const withEvents = JSON.parse(readFileSync(join(REPO, "sample-data/export-jobs/big-spenders-with-events.json"), "utf8")) as unknown;
+    const file = keptFile(dir);
+    const bytes = readFileSync(file);
+    for (const request of [REQUEST, withEvents]) {
+      const whole = await exportJob(dir, request);
+      expect(whole.uses.links).toBe("reused");
+      const damages = [
+        () => writeFileSync(file, "not a database, garbage ".repeat(1000)),
+        () => truncateSync(file, Math.floor(bytes.length / 2)),
+        // Whole but for a table only a merge reads: what the export copies in first is there, the rest fails later.
+        async () => {
+          const instance = await DuckDBInstance.create(file);
+          const connection = await instance.connect();
+          await connection.run("DROP TABLE pl_frag");
+          connection.closeSync();
+          instance.closeSync();
+        },
+      ];
+      for (const damage of damages) {
+        await damage();
+        expect((await exportJob(dir, request)).files).toEqual(whole.files);
+        writeFileSync(file, bytes);
+      }
+    }
   }, 300_000);
 
   it("the file a job killed while keeping was writing is never used, and is removed once its process is gone", async () => {

@@ -94,9 +94,11 @@ export interface SqlExportResult extends FinishedBatches {
   readonly excludedOverIdentityLimit: number;
 }
 
-
-/** Whether the rows need each event's ingestion time (eventList window; the last update of event-only profiles). */
-function needsEventIngest(input: SqlExportInput): boolean {
+/**
+ * Whether the rows need each event's ingestion time (eventList window; the last update of event-only profiles), read
+ * off the events' fragments (FRAGMENTS).
+ */
+export function needsEventIngest(input: Pick<SqlExportInput, "plan" | "rowType">): boolean {
   const { plan, rowType } = input;
   const window = plan.eventList !== undefined && (plan.eventList.from !== undefined || plan.eventList.to !== undefined);
   return (window && rowType.fields.has("timeSeriesEvents")) || (plan.fromIngestTimestamp !== undefined && plan.emptyProfiles);
