@@ -1,7 +1,7 @@
 /**
  * What a DuckDB job keeps per data version (src/sql/merge/kept-tables.ts, src/engine/data-version.ts): the linked
- * identities, which the next job over the same data copies in (an export those a merge reads only when it merges),
- * and each policy's merged profiles, which an export
+ * identities, which the next job over the same data copies in (an export copies those only a merge reads when it
+ * merges), and each policy's merged profiles, which an export
  * or a segment job after a segment job reads instead of merging (a segment job lists only the events onto them; the
  * `--explain-sql` notes say which a job did); either way the job
  * writes the same bytes as one that builds them anew. A changed data file, schema or dataset list is another version,

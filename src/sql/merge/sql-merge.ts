@@ -52,7 +52,6 @@ export const KEPT_PROFILES = "pl_kept_profiles";
 /** The name a kept file of merged profiles is attached as while read (restoreMerged, releaseMerged). */
 const KEPT_MERGED_FILE = "pl_kept_merged";
 
-
 export interface MergePolicyOptions {
   /**
    * The fields the table's readers read (field-use.ts): only those are merged and carried, in the row shape of
@@ -205,7 +204,10 @@ export class SqlMerge {
     return true;
   }
 
-  /** Copies in the linked tables deferred to a merge (deferMergeLinks); links the data anew if they cannot be read whole. */
+  /**
+   * Copies in the linked tables deferred to a merge (deferMergeLinks); links the data anew if they cannot be read whole
+   * (the file is kept anew by the next job that copies everything in: a segment job).
+   */
   private async mergeLinks(): Promise<void> {
     const file = this.mergeLinksFrom;
     if (file === undefined) return;
