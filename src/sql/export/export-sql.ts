@@ -135,6 +135,7 @@ class ExportSql {
   private readonly merged: string;
   private readonly key: string;
   private readonly order: string;
+  private readonly keyId: string;
   private readonly carried: { readonly profile: XdmObject; readonly event: XdmObject };
 
   constructor(
@@ -148,6 +149,7 @@ class ExportSql {
     this.merged = this.d.ident(input.merged);
     this.key = this.d.ident(MERGED_COLUMNS.key);
     this.order = this.d.ident(MERGED_COLUMNS.order);
+    this.keyId = this.d.ident(MERGED_COLUMNS.keyId);
     this.carried = input.carried ?? { profile: input.sources.profileType, event: input.sources.eventType };
   }
 
@@ -173,7 +175,7 @@ class ExportSql {
 
   /** (pid, iid, ik): each exported-candidate profile's identities (ProfileGroup.identities). */
   private identities(): Promise<string> {
-    const own = `SELECT k.id AS pid, k.id AS iid, k.k AS ik FROM ${this.merged} AS m JOIN ${KEYS} AS k ON k.k = m.${this.key}`;
+    const own = `SELECT m.${this.keyId} AS pid, m.${this.keyId} AS iid, m.${this.key} AS ik FROM ${this.merged} AS m`;
     const graph = this.input.identityGraph;
     const linked = graph === undefined ? "" : ` UNION ALL SELECT c.label, c.id, k.k FROM ${graph} AS c JOIN ${KEYS} AS k ON k.id = c.id JOIN (${own}) AS o ON o.pid = c.label`;
     return this.create("ids", `${own}${linked}`, "listing the profiles' identities");
@@ -234,7 +236,7 @@ class ExportSql {
     if (entries !== undefined && filters.length > 0) {
       const columns = filters.map(({ column, f }) => `bool_or(${filterCondition(f, plan, d)}) AS ${column}`);
       const match = await this.create("match", `SELECT pid, ${columns.join(", ")} FROM ${entries} GROUP BY pid`, "matching the segment filters");
-      matchJoin = ` LEFT JOIN ${match} AS f ON f.pid = k.id`;
+      matchJoin = ` LEFT JOIN ${match} AS f ON f.pid = m.${this.keyId}`;
     }
     const batches = specs.map((s, i) => {
       if (s.filters === undefined) return "TRUE";
@@ -248,11 +250,11 @@ class ExportSql {
       const events = evi === undefined ? "NULL" : "list_max(ev.ing)";
       where.push(`CASE WHEN ${hasRecords} THEN m.${d.ident(MERGED_COLUMNS.lastIngestTime)} ELSE ${events} END > ${plan.fromIngestTimestamp}`);
     }
-    const eviJoin = evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = k.id`;
+    const eviJoin = evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = m.${this.keyId}`;
     return this.create(
       "sel",
-      `SELECT m.${this.order} AS o, k.id AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")} FROM ${this.merged} AS m ` +
-        `JOIN ${KEYS} AS k ON k.k = m.${this.key}${matchJoin}${eviJoin} WHERE ${d.and(where)}`,
+      `SELECT m.${this.order} AS o, m.${this.keyId} AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")} FROM ${this.merged} AS m` +
+        `${matchJoin}${eviJoin} WHERE ${d.and(where)}`,
       "applying the profile and segment filters",
     );
   }

@@ -39,6 +39,7 @@ export const SNAPSHOT_TABLE = "pl_snap";
 const SNAP = SNAPSHOT_TABLE;
 const KEY = d.ident(MERGED_COLUMNS.key);
 const ORDER = d.ident(MERGED_COLUMNS.order);
+const KEY_ID = d.ident(MERGED_COLUMNS.keyId);
 
 export interface SqlSegmentOptions {
   readonly asOf: number;
@@ -129,7 +130,7 @@ async function runPolicy(
   const segments = plan.byPolicy.get(policy)!;
   const ids = segments.map((s) => q(s.definition.id)).join(", ");
   // The policy's profiles with their key ids.
-  await session.run(`CREATE OR REPLACE TABLE pl_prof AS SELECT m.${KEY} AS pkey, m.${ORDER} AS ord, k.id AS kid FROM ${d.ident(merged)} AS m JOIN ${KEYS} AS k ON k.k = m.${KEY}`);
+  await session.run(`CREATE OR REPLACE TABLE pl_prof AS SELECT m.${KEY} AS pkey, m.${ORDER} AS ord, m.${KEY_ID} AS kid FROM ${d.ident(merged)} AS m`);
   // The stored entries that belong to a profile: under its key, or (pdg) under another of its identities.
   const owner = graph === undefined ? "s.kid" : "coalesce(g.label, s.kid)";
   await session.run(
