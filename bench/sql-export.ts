@@ -115,6 +115,7 @@ for (const profiles of values.profiles!.split(",").map(Number)) {
         memberships: "memberships",
         audiences,
         sources: merge.sources,
+        fragments: () => merge.fragments(),
         policy: c.policy,
         plan: c.plan,
         rowType: c.rowType,

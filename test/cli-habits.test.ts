@@ -20,6 +20,17 @@ function run(args: readonly string[], env: Record<string, string> = {}): { statu
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs the built binary with `args`, recording every module it loads (test/helpers/import-recorder.mjs). */
+function loadedBy(args: readonly string[]): { status: number | null; stderr: string; loaded: string } {
+  const record = join(scratch(), "imports.txt");
+  writeFileSync(record, "");
+  const r = spawnSync(process.execPath, ["--import", join(REPO, "test/helpers/import-recorder.mjs"), BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, RECORD_IMPORTS: record },
+  });
+  return { status: r.status, stderr: r.stderr, loaded: readFileSync(record, "utf8") };
+}
+
 describe("the command line", () => {
   it("prints its version with --version and -v", () => {
     const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
@@ -194,14 +205,8 @@ describe("the command line", () => {
 
   it("does not load the engine, the PQL parser or the Parquet and SQLite modules for --help or a usage error", () => {
     for (const args of [["--help"], ["segment-job", "--help"], ["segment-job", "--frobnicate"], ["--version"]]) {
-      const record = join(scratch(), "imports.txt");
-      writeFileSync(record, "");
-      const r = spawnSync(process.execPath, ["--import", join(REPO, "test/helpers/import-recorder.mjs"), BIN, ...args], {
-        encoding: "utf8",
-        env: { ...process.env, RECORD_IMPORTS: record },
-      });
-      expect(r.status, r.stderr).not.toBe(70);
-      const loaded = readFileSync(record, "utf8");
+      const { status, stderr, loaded } = loadedBy(args);
+      expect(status, stderr).not.toBe(70);
       expect(loaded).toContain("/dist/cli/main.js");
       for (const heavy of ["chevrotain", "apache-arrow", "parquet-wasm", "better-sqlite3", "/dist/engine/", "/dist/pql/"]) expect(loaded, `${args.join(" ")} loads ${heavy}`).not.toContain(heavy);
     }
@@ -212,14 +217,8 @@ describe("the command line", () => {
     const common = ["--sandbox", sandbox, "--as-of", SAMPLE_AS_OF, "--engine", "duckdb"];
     expect(run(["segment-job", ...common]).status).toBe(0); // validates the data: that may load anything
     for (const args of [["segment-job", ...common], ["export", ...common, "--request", join(sandbox, "export-jobs", "audiences-per-batch.json")]]) {
-      const record = join(scratch(), "imports.txt");
-      writeFileSync(record, "");
-      const r = spawnSync(process.execPath, ["--import", join(REPO, "test/helpers/import-recorder.mjs"), BIN, ...args], {
-        encoding: "utf8",
-        env: { ...process.env, RECORD_IMPORTS: record },
-      });
-      expect(r.status, r.stderr).toBe(0);
-      const loaded = readFileSync(record, "utf8");
+      const { status, stderr, loaded } = loadedBy(args);
+      expect(status, stderr).toBe(0);
       expect(loaded).toContain("@duckdb/node-api");
       expect(loaded).toContain("chevrotain/lib/chevrotain.mjs");
       for (const heavy of ["apache-arrow", "parquet-wasm", "lodash-es", "/dist/io/parquet-reader", "/dist/io/parquet-writer"]) expect(loaded, `${args[0]} loads ${heavy}`).not.toContain(heavy);

@@ -8,7 +8,7 @@ import type { BatchSpec } from "../export/export-job.js";
 import { IDENTITY_GRAPH_LIMIT } from "./profile-groups.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { createAudiencesTable } from "../sql/export/memberships.js";
-import { needsEventIngest, writeExportSql } from "../sql/export/export-sql.js";
+import { writeExportSql } from "../sql/export/export-sql.js";
 import { loadSnapshotFields, SNAPSHOT_TABLE } from "../sql/jobs/segment-job-sql.js";
 import { DUCKDB } from "../sql/duckdb.js";
 import { FieldUseBuilder, prunedSchema } from "../sql/merge/field-use.js";
@@ -39,10 +39,9 @@ export function exportOnSql(
 ): Promise<ExportSqlResult> {
   const { checkpoint } = options;
   const where = { rows: 0, profiles: 0 };
-  // Over a segment job's kept merged profiles the export reads the keys alone, unless it reads the events' fragments
-  // for their ingestion times: what only a merge reads otherwise waits for one.
-  const deferMergeLinks = !needsEventIngest(context);
-  return onDuckDb(sandbox, { kind: "export-job", id: options.jobId }, { ...options, deferMergeLinks }, "merging", async (session, merge) => {
+  // Over a segment job's kept merged profiles the export reads the keys alone: what a merge reads waits for one (or
+  // for the fragments to be asked for).
+  return onDuckDb(sandbox, { kind: "export-job", id: options.jobId }, { ...options, deferMergeLinks: true }, "merging", async (session, merge) => {
     session.stage = `merging the profiles of merge policy ${context.policy.id}`;
     await checkpoint({ stage: "merging", ...where });
     // Only the fields the export writes are merged (all of them when the request names none) — unless a segment job
@@ -69,7 +68,7 @@ export function exportOnSql(
     await checkpoint({ stage: "writing", ...where });
     const written = await writeExportSql(
       session,
-      { merged, carried, identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources: merge.sources, policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
+      { merged, carried, identityGraph: graph, memberships: MEMBERSHIPS, audiences, sources: merge.sources, fragments: () => merge.fragments(), policy: context.policy, plan: context.plan, rowType: context.rowType, specs },
       { asOf: options.asOf, batchDirs, runsFor: (items, bytes) => merge.runsFor(items, bytes), ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }) },
     );
     const [excluded] = await session.rows(

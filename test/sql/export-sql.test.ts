@@ -186,7 +186,7 @@ class SqlSide {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly session: DuckDbSession,
-    private readonly merge: SqlMerge,
+    readonly merge: SqlMerge,
     readonly audiences: string | undefined,
     /** The runs each policy is merged in (default: as many as the memory budget needs). */
     private readonly parts: number | undefined,
@@ -232,6 +232,7 @@ class SqlSide {
         memberships: "memberships",
         audiences: this.audiences,
         sources: this.merge.sources,
+        fragments: () => this.merge.fragments(),
         policy,
         plan,
         rowType,
@@ -414,7 +415,7 @@ describe("the SQL export's errors are coded", () => {
       const [, body] = p.requests.find(([n]) => n.startsWith("every profile"))!;
       const { plan, policy, rowType } = exportContext(p.sandbox, body, "current", undefined);
       const specs = batchSpecs(p.sandbox, plan, 1);
-      const input = { merged: await sql.mergedOf(policy), identityGraph: undefined, memberships: "no_such_table", audiences: sql.audiences, sources: mergeSourcesOf(p.sandbox), policy, plan, rowType, specs };
+      const input = { merged: await sql.mergedOf(policy), identityGraph: undefined, memberships: "no_such_table", audiences: sql.audiences, sources: mergeSourcesOf(p.sandbox), fragments: () => sql.merge.fragments(), policy, plan, rowType, specs };
       const options = { asOf: ASOF, batchDirs: [join(scratch, "errors-out")] };
       const engine = await writeExportSql(sql.session, input, options).catch((e: unknown) => e);
       expect(engine).toBeInstanceOf(SqlExportError);

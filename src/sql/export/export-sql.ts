@@ -28,7 +28,7 @@ import { object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../../xdm/xdm-t
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import { SQL_ERROR_CODES, SqlCompileError } from "../errors.js";
-import { FRAGMENTS, KEYS } from "../merge/identities.js";
+import { KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
 import { EVENTS_VIEW } from "../merge/read-datasets.js";
 import type { SqlSession } from "../merge/session.js";
@@ -63,6 +63,8 @@ export interface SqlExportInput {
   /** The external audiences (memberships.ts createAudiencesTable), or undefined when the sandbox has none. */
   readonly audiences: string | undefined;
   readonly sources: MergeSources;
+  /** The fragments' table (SqlMerge.fragments), asked for only when the rows need the events' ingestion times. */
+  readonly fragments: () => Promise<string>;
   readonly policy: MergePolicy;
   readonly plan: ExportPlan;
   /** The row type the JS export writes (ExportContext.rowType): the file's columns. */
@@ -94,11 +96,8 @@ export interface SqlExportResult extends FinishedBatches {
   readonly excludedOverIdentityLimit: number;
 }
 
-/**
- * Whether the rows need each event's ingestion time (eventList window; the last update of event-only profiles), read
- * off the events' fragments (FRAGMENTS).
- */
-export function needsEventIngest(input: Pick<SqlExportInput, "plan" | "rowType">): boolean {
+/** Whether the rows need each event's ingestion time (eventList window; the last update of event-only profiles). */
+function needsEventIngest(input: SqlExportInput): boolean {
   const { plan, rowType } = input;
   const window = plan.eventList !== undefined && (plan.eventList.from !== undefined || plan.eventList.to !== undefined);
   return (window && rowType.fields.has("timeSeriesEvents")) || (plan.fromIngestTimestamp !== undefined && plan.emptyProfiles);
@@ -182,15 +181,16 @@ class ExportSql {
   }
 
   /** (pid, ing): each profile's events' ingestion times, epoch ms, in the order of its `xEvent` list. */
-  private eventIngest(): Promise<string> {
+  private async eventIngest(): Promise<string> {
     const d = this.d;
     const { sources, policy, identityGraph } = this.input;
+    const fragments = await this.input.fragments();
     const included = policyDatasets(sources, policy);
     const pid = identityGraph === undefined ? "f.prim" : "coalesce(c.label, f.prim)";
     const join = identityGraph === undefined ? "" : ` LEFT JOIN ${identityGraph} AS c ON c.id = f.prim`;
     return this.create(
       "evi",
-      `SELECT ${pid} AS pid, ${d.orderedList("e.pl_ingest", ["e.pl_ts", "e.pl_seq"])} AS ing FROM ${EVENTS_VIEW} AS e JOIN ${FRAGMENTS} AS f ON f.pl_seq = e.pl_seq${join} ` +
+      `SELECT ${pid} AS pid, ${d.orderedList("e.pl_ingest", ["e.pl_ts", "e.pl_seq"])} AS ing FROM ${EVENTS_VIEW} AS e JOIN ${fragments} AS f ON f.pl_seq = e.pl_seq${join} ` +
         `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"}) GROUP BY 1`,
       "reading the events' ingestion times",
     );

@@ -30,9 +30,9 @@ export interface SqlMergeOptions {
   /** The number of runs every policy's merge takes, whatever `memoryBytes` says (tests of runs on small data). */
   readonly runs?: number;
   /**
-   * Of the linked identities found in `keep.links`, those only a merge reads (MERGE_LINKED_TABLES) are copied in when a
-   * merge is to run, not before: for a job that may not merge — an export over a policy's kept merged profiles reads
-   * the keys alone (10M persons: copying those two in took 19.3 s of its 672 s).
+   * Of the linked identities found in `keep.links`, those a merge reads (MERGE_LINKED_TABLES) are copied in when a
+   * merge is to run or the fragments are asked for (fragments), not before: for a job that may not merge — an export
+   * over a policy's kept merged profiles reads the keys alone (10M persons: copying those two in took 19.3 s of its 672 s).
    */
   readonly deferMergeLinks?: boolean;
 }
@@ -115,7 +115,7 @@ export const ALL_COMPONENTS = "pl_comp_all";
 
 /** What prepare builds after the views (the identities' table aside, dropped once linked): what is kept per data version. */
 const LINKED_TABLES = [NAMESPACES, KEYS, KEY_HASHES, EVENT_MAPS, FRAGMENTS, LINKS, ALL_COMPONENTS];
-/** The linked tables only a merge reads, the file's largest (a row per record, event and distinct event map): deferMergeLinks. */
+/** The linked tables a merge reads and few else (fragments), the file's largest (a row per record, event and distinct event map): deferMergeLinks. */
 const MERGE_LINKED_TABLES = [EVENT_MAPS, FRAGMENTS];
 
 export class SqlMerge {
@@ -202,6 +202,12 @@ export class SqlMerge {
     this.keyCount = kept;
     this.session.note?.(`linked identities reused from ${file}: ${tables.join(", ")} copied in, the data not linked again`);
     return true;
+  }
+
+  /** FRAGMENTS, copied in first if deferred (deferMergeLinks): what reads the fragments outside a merge asks for them so. */
+  async fragments(): Promise<string> {
+    await this.mergeLinks();
+    return FRAGMENTS;
   }
 
   /**
