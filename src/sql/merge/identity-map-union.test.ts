@@ -63,7 +63,7 @@ function mapSql(m: Record<string, IdentityItem[] | null>): string {
   return d.cast(`MAP {${entries.join(", ")}}`, sqlTypeOfXdm(IDENTITY_MAP_TYPE));
 }
 
-/** The SQL union's maps as the reference writes them (fields that are NULL left out), by profile; no row: undefined. */
+/** The SQL union's maps as the reference writes them (fields that are NULL left out), by profile; no row or a NULL map: undefined. */
 async function sqlUnions(profiles: ReadonlyArray<ReadonlyArray<Record<string, IdentityItem[] | null>>>, primary: MergeConventions["identityPrimary"], namesOnly: boolean, listLimit: number): Promise<Array<IdentityMap | undefined>> {
   const values = profiles.flatMap((sources, pk) => sources.map((m, o) => `(${pk}, ${1000 - o * 7}, ${mapSql(m)})`));
   await session.run(`CREATE OR REPLACE TABLE src AS SELECT * FROM (VALUES ${values.join(", ")}) AS t(pk, o, m)`);
@@ -72,6 +72,7 @@ async function sqlUnions(profiles: ReadonlyArray<ReadonlyArray<Record<string, Id
   const rows = await session.rows(`SELECT pk, CAST(to_json(m) AS VARCHAR) AS m FROM (${identityMapUnionSql(sources, item, primary, IDENTITY_MAP_TYPE, DUCKDB, namesOnly, listLimit)}) ORDER BY pk`);
   const out: Array<IdentityMap | undefined> = profiles.map(() => undefined);
   for (const r of rows) {
+    if (r["m"] === null) continue;
     // to_json writes a MAP as an object in its order, which is the order compared.
     const entries = Object.entries(JSON.parse(String(r["m"])) as Record<string, Array<Record<string, unknown>>>);
     out[Number(r["pk"])] = Object.fromEntries(entries.map(([ns, items]) => [ns, items.map((it) => Object.fromEntries(Object.entries(it).filter(([, v]) => v !== null)) as unknown as IdentityItem)]));

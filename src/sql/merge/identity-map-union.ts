@@ -19,8 +19,8 @@ const UNION_IN_LISTS = 64;
 
 /**
  * The identityMap union (src/merge unionIdentityMaps) of each profile, from `sources` (pk, o, m): a profile's
- * sources in the order of `o`. With `namesOnly`, `m` is only the map's keys and only its
- * namespaces are kept, in the same order, each with no identity.
+ * sources in the order of `o`; a profile whose sources hold no namespace has a NULL map or no row. With `namesOnly`,
+ * `m` is only the map's keys and only its namespaces are kept, in the same order, each with no identity.
  */
 export function identityMapUnionSql(
   sourcesSql: string,
@@ -90,7 +90,9 @@ export function identityMapUnionSql(
   const names = `im_names AS (SELECT pk, lns, ${d.argMin("ns", "ns_at")} AS name, min(ns_at) AS first FROM im_ns GROUP BY pk, lns)`;
   const rowsMap = (items: string): string => d.cast(d.mapOrderedByKey("n.name", items, "n.first"), sqlTypeOfXdm(mapType));
   const head = `WITH ${sources}, ${lists}, im_small AS (${listed}), ${numbered}, `;
-  const smallRows = "UNION ALL SELECT pk, m FROM im_small WHERE m IS NOT NULL";
+  // A profile with no entry keeps its NULL map: filtered out here, DuckDB built every map twice (the filter pushed
+  // below the projection), and a filter on the namespaces was pushed below the lambdas that make them.
+  const smallRows = "UNION ALL SELECT pk, m FROM im_small";
   if (namesOnly) {
     const nsKeys = `SELECT pk, ${order} AS ns_at, ns FROM (SELECT pk, so, ${d.unnest("m")} AS ns, ${d.unnestIndex("m")} AS ni FROM im_src)`;
     return `${head}im_ns AS (${named(nsKeys, "s.ns")}), ${names} SELECT n.pk, ${rowsMap(d.cast("[]", itemsType))} AS m FROM im_names AS n GROUP BY n.pk ${smallRows}`;
