@@ -194,7 +194,7 @@ export class SandboxQuery {
     } else {
       this.merge ??= await this.prepareMerge();
       this.session.stage = `merging the profiles of merge policy ${policyId}`;
-      await this.merge.mergePolicy(this.sandbox.policies.get(policyId), table, { inProfileOrder: true });
+      await this.merge.mergePolicy(this.sandbox.policies.get(policyId), table);
       this.mergedTables.set(policyId, table);
     }
     this.madeTables.add(table);

@@ -129,27 +129,6 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
   }
 }
 
-/** How a policy's profiles are merged (mergeProfilesSql, SqlMerge.mergePolicy). */
-export interface MergeProfilesOptions {
-  /**
-   * The fields the table's readers read (field-use.ts): only those are merged and carried, in the row shape of
-   * prunedSchema. Undefined: every field (a query's `profiles` tables, an export of all fields).
-   */
-  readonly use?: FieldUse;
-  /** The number of runs the profiles are merged in: 1 here; SqlMerge.mergePolicy's default is as many as the memory limit needs. */
-  readonly parts?: number;
-  /** A table of the policy's merged profiles restored from a kept file (restoreMerged): only the events are listed onto them. */
-  readonly keptProfiles?: string;
-  /** Event conditions to count per profile into a table of their own (a segment pass's: event-counts.ts). */
-  readonly eventCounts?: EventCountsTable;
-  /**
-   * The rows stored in profile order, for readers that take the table's own order (a query's `profiles` tables, read
-   * without ORDER BY). Jobs read by `xProfileOrder` and leave it: sorting the wide rows took ~40 % of each run's last
-   * statement (bench/RESULTS.md).
-   */
-  readonly inProfileOrder?: boolean;
-}
-
 /**
  * The statements that create `table`, the merged profiles of `policy`, from the tables of steps 1 and 2.
  * `prefix` names the policy's intermediate tables. Only the fields `use` reads are merged and carried (the row
@@ -158,14 +137,14 @@ export interface MergeProfilesOptions {
  * With `parts` > 1 the profiles are cut into that many runs of consecutive profiles (in profile order), and each
  * run is ranked, aggregated and appended to `table` in turn: an aggregate's working set is its run's, so the merge
  * fits DuckDB's memory limit however large the data (the identityMap union of 100k persons alone took 2.3 GB in one
- * statement). Every aggregate is per profile and runs are appended in profile order, so the table is the same
- * rows for any `parts` (and in the same order with `inProfileOrder`). The policy's records and events are then read from the datasets once,
+ * statement). Every aggregate is per profile and each run is appended in profile order, so the table is the same
+ * rows in the same order for any `parts`. The policy's records and events are then read from the datasets once,
  * into tables of their own, and joined to their profiles' runs into tables sorted by run, so that a run reads its own
  * range (reading the datasets per run read them `parts` times, each time converting every value).
  *
  * With `keptProfiles`, a table of the policy's profiles merged before over the same data with every profile field and
  * no events (SqlMerge.keepMerged), only the events are listed: the records are not read, the profile fields are its own.
- * With `eventCounts`, the events passing each condition are counted per profile into a table of their own; the events are
+ * With `counts`, the events passing each condition are counted per profile into a table of their own; the events are
  * listed only when `use.eventList`.
  */
 export function mergeProfilesSql(
@@ -175,9 +154,11 @@ export function mergeProfilesSql(
   table: string,
   prefix: string,
   d: SqlDialect,
-  options: MergeProfilesOptions = {},
+  use: FieldUse = ALL_FIELDS,
+  parts = 1,
+  keptProfiles?: string,
+  counts?: EventCountsTable,
 ): string[] {
-  const { use = ALL_FIELDS, parts = 1, keptProfiles, eventCounts: counts } = options;
   // Kept profiles are merged with every field and identity (SqlMerge.keepMerged): a merge that reads fewer would differ.
   if (keptProfiles !== undefined && (use.profile !== true || !use.identities)) throw new Error("kept merged profiles serve only a merge of every profile field and identity");
   if (counts !== undefined && use.event === undefined) throw new Error("events are counted only where the use reads them");
@@ -364,7 +345,7 @@ export function mergeProfilesSql(
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);
-    const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`}${options.inProfileOrder === true ? " ORDER BY p.pl_order" : ""}`;
+    const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
     statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
     for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
   }

@@ -12,7 +12,7 @@ import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, EVENT_MAPS, eventFragments, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
-import { mergeProfilesSql, policyDatasets, type ComponentTables, type MergeProfilesOptions } from "./merge-profiles.js";
+import { mergeProfilesSql, policyDatasets, type ComponentTables, type EventCountsTable } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
 import type { MergeSources } from "./sources.js";
@@ -51,6 +51,20 @@ export interface KeptFiles {
 export const KEPT_PROFILES = "pl_kept_profiles";
 /** The name a kept file of merged profiles is attached as while read (restoreMerged, releaseMerged). */
 const KEPT_MERGED_FILE = "pl_kept_merged";
+
+export interface MergePolicyOptions {
+  /**
+   * The fields the table's readers read (field-use.ts): only those are merged and carried, in the row shape of
+   * prunedSchema. Undefined: every field (a query's `profiles` tables, an export of all fields).
+   */
+  readonly use?: FieldUse;
+  /** The number of runs the profiles are merged in (mergeProfilesSql); default: as many as the memory limit needs. */
+  readonly parts?: number;
+  /** A table of the policy's merged profiles restored from a kept file (restoreMerged): only the events are listed onto them. */
+  readonly keptProfiles?: string;
+  /** Event conditions to count per profile into a table of their own (a segment pass's: event-counts.ts). */
+  readonly eventCounts?: EventCountsTable;
+}
 
 export interface StageTime {
   readonly stage: string;
@@ -275,17 +289,17 @@ export class SqlMerge {
   }
 
   /**
-   * Creates `table`: the merged profiles of `policy` in the row shape, numbered in the reference's profile order. Returns the
+   * Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. Returns the
    * number of runs it took: what reads the table with the profiles' events works in as many (the segment pass).
    */
-  async mergePolicy(policy: MergePolicy, table: string, options: MergeProfilesOptions = {}): Promise<number> {
+  async mergePolicy(policy: MergePolicy, table: string, options: MergePolicyOptions = {}): Promise<number> {
     await this.mergeLinks();
     const tables: ComponentTables = { all: ALL_COMPONENTS, policy: await this.identityGraphOf(policy) };
     const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
     const datasets = policyDatasets(this.sources, policy);
     return this.timed(`merge ${policy.id}`, async () => {
       const parts = options.parts ?? this.runs ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
-      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, { ...options, parts })) await this.session.run(s);
+      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts, options.keptProfiles, options.eventCounts)) await this.session.run(s);
       return parts;
     });
   }
