@@ -19,7 +19,7 @@ import type { Sandbox } from "./sandbox.js";
 import { fileStat } from "./validate-sources.js";
 
 /** The modules whose code decides what SqlMerge.prepare builds (reading, types, keys and hashes, links, keeping). */
-const LINKING_MODULES = [
+export const LINKING_MODULES = [
   "../sql/merge/sql-merge",
   "../sql/merge/identities",
   "../sql/merge/read-datasets",
@@ -36,7 +36,7 @@ const LINKING_MODULES = [
 ];
 
 /** The modules whose code decides a policy's merged profiles, beside the linking ones. */
-const MERGING_MODULES = ["../sql/merge/merge-profiles", "../sql/merge/field-use", "../sql/row-shape", "../merge/merge-fragments"];
+export const MERGING_MODULES = ["../sql/merge/merge-profiles", "../sql/merge/identity-map-union", "../sql/merge/field-use", "../sql/row-shape", "../merge/merge-fragments"];
 
 let codeDigest: string | undefined;
 let mergeDigest: string | undefined;
