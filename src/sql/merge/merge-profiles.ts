@@ -246,7 +246,15 @@ export function mergeProfilesSql(
       // event's of the map): grouping every event by its map again took 274 s at 10M persons.
       const evmap = eventMapColumn(sources, d);
       const m = kept(evmap !== undefined ? d.cast(`g.${evmap}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
-      list.push(["eim", `SELECT fk.pk, min(g.sb) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} FROM ${EVENT_MAPS} AS g ${keysOf("event", keys, "g")} GROUP BY fk.pk, m`]);
+      // Whole maps are distinct within a dataset (EVENT_MAPS), and one seen again later adds nothing to the union, so
+      // they are not grouped again (100k persons: the union 1.12 → 0.92 s); namespaces alone repeat, so those are.
+      const from = `FROM ${EVENT_MAPS} AS g ${keysOf("event", keys, "g")}`;
+      list.push([
+        "eim",
+        use.identities
+          ? `SELECT fk.pk, g.sb, ${m} AS m${withPart} ${from}`
+          : `SELECT fk.pk, min(g.sb) AS sb, ${m} AS m${part ? ", any_value(fk.pl_part) AS pl_part" : ""} ${from} GROUP BY fk.pk, m`,
+      ]);
     }
     return list;
   };
