@@ -340,8 +340,8 @@ class ExportSql {
       (sm === undefined ? "" : ` LEFT JOIN ${sm} AS sm ON sm.pid = s.pid`) +
       (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
     // Every exported row built once with the batches it goes to: each file then reads its rows from this table (and
-    // sorts them: the row groups of a sort's output are the same for any thread count), where it joined the wide
-    // merged profiles (a scan of all of them).
+    // sorts them: the row groups of a sort's output are the same for any thread count, those of the table's own order
+    // are not on one thread: table-order.test.ts), where it joined the wide merged profiles (a scan of all of them).
     const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
     const rowsTable = await this.create("rows", `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ${from}`, "building the exported rows");
     const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
