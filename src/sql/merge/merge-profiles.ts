@@ -262,8 +262,13 @@ export function mergeProfilesSql(
   const inputs = new Map(runInputs);
   const input = (name: string, i: number): string => (parts === 1 ? `(${inputs.get(name)!})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
   const records = (i: number): string => input("rin", i);
-  // The positions are ranked over the few columns they need, and the merged columns joined after: a window
-  // carrying every merged column costs several times more.
+  // A run's records with their merged columns: straight from the datasets' view in one run (through `records` they
+  // would be joined to the profiles again), else from the run's input.
+  const recordRows = (i: number): string =>
+    parts === 1 ? `SELECT ${recordColumns.join(", ")} FROM ${RECORDS_VIEW} AS r` : `SELECT ${recordNames.join(", ")} FROM ${records(i)}`;
+  const withIdentities = idmType?.kind === "map";
+  // The positions are ranked over the few columns they need, and stored with the identityMaps alone: the merged
+  // columns are joined to them where they are aggregated, not stored a second time.
   const rankedSql = (i: number): string =>
     `WITH pl_recs AS (SELECT pl_ds, pl_seq, pl_ingest, pl_custom, pk, prim FROM ${records(i)}), ` +
     `pl_frags AS (SELECT pk, pl_ds, prim, max(pl_ingest) AS f_ingest, arg_max(pl_custom, ${withinKey}) FILTER (WHERE pl_custom IS NOT NULL) AS f_custom ` +
@@ -271,14 +276,15 @@ export function mergeProfilesSql(
     `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
     `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
     `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
-    (parts === 1
-      ? // The datasets' view joined to the positions alone: through `records` it is joined to the profiles again (a fifth more).
-        `SELECT ${recordColumns.join(", ")}, p.pk, p.pos FROM ${RECORDS_VIEW} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`
-      : `SELECT ${recordNames.map((n) => `r.${n}`).join(", ")}, p.pk, p.pos FROM ${records(i)} AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`);
+    (withIdentities
+      ? `SELECT p.pl_seq, p.pk, p.pos, r.${d.ident("identityMap")} FROM (${recordRows(i)}) AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`
+      : `SELECT pl_seq, pk, pos FROM pl_pos`);
   const aggregates = [...profile.fields]
     .filter(([name]) => !SYSTEM_MANAGED.has(name))
     .map(([name, t]) => `${mergeAggregate(d.ident(name), t, conventions.arrayMerge, d)} AS ${d.ident(name)}`);
-  const recordsAgg = `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} FROM ${ranked} GROUP BY pk`;
+  const recordsAgg = (i: number): string =>
+    `SELECT pk, ${[...aggregates, "max(pl_ingest) AS pl_last", "count(*) AS pl_count"].join(", ")} ` +
+    `FROM (SELECT r.*, p.pk, p.pos FROM (${recordRows(i)}) AS r JOIN ${ranked} AS p ON p.pl_seq = r.pl_seq) GROUP BY pk`;
   const eventsAgg = (i: number): string => `SELECT pk, ${d.listOrderedByKey(EVENT_ELEMENT, d.pairOrder("pl_ts", "pl_seq"))} AS ev FROM ${input("ein", i)} GROUP BY pk`;
   // The counts of all profiles in one statement, from the events with their profiles (not in runs, as the lists): a
   // count's state is a few bytes a profile, where a list holds the events.
@@ -290,7 +296,7 @@ export function mergeProfilesSql(
   };
   // Each aggregate is a table of its own before the join: one statement holding every aggregate at once ran out
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
-  const tables: Array<readonly [string, (i: number) => string]> = keptProfiles === undefined ? [["rec", () => recordsAgg]] : [];
+  const tables: Array<readonly [string, (i: number) => string]> = keptProfiles === undefined ? [["rec", recordsAgg]] : [];
   if (use.eventList) tables.push(["evs", eventsAgg]);
   if (idmType?.kind === "map" && keptProfiles === undefined) {
     // One order over a profile's sources: its records, highest priority (applied last) first, then its events' maps
