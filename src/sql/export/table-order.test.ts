@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { BATCH_FILE_OPTIONS } from "./export-sql.js";
 
 const dir = mkdtempSync(join(tmpdir(), "profile-lab-table-order-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,7 +22,7 @@ describe("a sorted COPY of a table's rows", () => {
       const c = await instance.connect();
       await c.run("CREATE TABLE t AS SELECT i AS o, i % 3 <> 0 AS b, {'s': 'v' || i, 'l': [i, i + 1]} AS x FROM range(400000) AS r(i) ORDER BY o");
       const file = join(dir, `t${threads}.parquet`);
-      await c.run(`COPY (SELECT o, x FROM t WHERE b ORDER BY o) TO '${file}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
+      await c.run(`COPY (SELECT o, x FROM t WHERE b ORDER BY o) TO '${file}' (${BATCH_FILE_OPTIONS})`);
       const read = await c.runAndReadAll(`SELECT bool_and(o > prev) AS ordered, count(*) AS n FROM (SELECT o, lag(o, 1, -1) OVER () AS prev FROM read_parquet('${file}'))`);
       expect(read.getRowObjectsJson()).toEqual([{ ordered: true, n: "266666" }]);
       digests.push(createHash("sha256").update(readFileSync(file)).digest("hex"));
