@@ -36,12 +36,13 @@ describe("the segment job on DuckDB gives the reference's memberships and metric
   }, 600_000);
 
   // One sandbox per format: segment-job-differential.test.ts runs twenty more generated ones that grow as these do.
-  // The third as data far larger than memory is run: in 5 runs of profiles (SegmentJobOptions.runs: the merge and
-  // the segment pass a run at a time), the job's tables in a database file (SegmentJobOptions.onDisk).
+  // The third as data far larger than memory is run: in 9 runs of profiles (SegmentJobOptions.runs: the merge, the
+  // segment pass and the snapshot's lines a run at a time, its entries sorted by key as for many runs), the job's
+  // tables in a database file (SegmentJobOptions.onDisk).
   it.each([
     [1, "jsonl", undefined],
     [2, "parquet", undefined],
-    [3, "parquet", 5],
+    [3, "parquet", 9],
   ] as const)("on a generated sandbox whose data grows between runs (seed %i, %s, runs on disk: %s)", async (seed, format, runs) => {
     const dir = join(scratch, `generated-${seed}`);
     await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed, referenceTime: "2026-11-01T00:00:00Z", name: `g${seed}`, format, rowsPerFile: 200 });
@@ -66,7 +67,8 @@ describe("the segment job on DuckDB gives the reference's memberships and metric
   }, 600_000);
 
   // Data taken away: the keys of persons no data has any more are only in the snapshot (no id among the data's
-  // keys), placed by their own hash and text among the others, their entries carried; then back, in 3 runs.
+  // keys), placed by their own hash and text among the others, their entries carried; then back, in 3 runs (each
+  // picking its keys' entries out of them all).
   it("on a generated sandbox whose data shrinks, then grows again", async () => {
     const dir = join(scratch, "shrinking");
     await generateSandbox(dir, { profiles: 160, eventsPerProfile: 4, seed: 4, referenceTime: "2026-11-01T00:00:00Z", name: "g4", format: "jsonl", rowsPerFile: 200 });

@@ -36,16 +36,13 @@ import type { MergeSources } from "../merge/sources.js";
 import { profileRuns, withinRun, type ProfileRun, type StageTime } from "../merge/sql-merge.js";
 import { nameProblem, ROW_SHAPE_NAMES } from "../row-shape.js";
 import { createEntries, segmentMembershipSql, type EntriesRead } from "./memberships.js";
-import { LISTED_ENTRY_BYTES } from "../membership-sql.js";
+import { LISTED_ENTRY_BYTES, SORTED_ENTRIES_ABOVE_RUNS } from "../membership-sql.js";
 import { fileTypeName, RowValues } from "./row-values.js";
 
 /** An engine statement of the export failed (the message says which step and file). */
 export class SqlExportError extends ProfileLabError {
   override readonly name = "SqlExportError";
 }
-
-/** More segmentMembership runs than this read the entries sorted by profile (memberships()). */
-const SORTED_ENTRIES_ABOVE_RUNS = 8;
 
 /**
  * How each batch file is written: rows per row group as the JS writer's (src/io/parquet-writer.ts), and zstd at level 1
@@ -224,9 +221,7 @@ class ExportSql {
     const [counts] = await this.step(what, () => this.session.rows(`SELECT count(*) AS n, coalesce(min(pid), 0) AS lo, coalesce(max(pid), 0) AS hi FROM ${entries}`));
     const runs = profileRuns(Number(counts!["hi"]) - Number(counts!["lo"]) + 1, this.options.runsFor?.(Number(counts!["n"]), LISTED_ENTRY_BYTES) ?? 1);
     if (runs.length === 1) return this.create("sm", segmentMembershipSql(entries, upsOnly, this.d), what);
-    // Each run picks its profiles' entries out of them all; sorted by profile first only for many runs, so that a run
-    // reads only its own: a run's scan of them all costs a tenth to a twentieth of the sort (1M persons, 2 runs: 5.2–6.9
-    // s unsorted against 7.2–10.2 s sorted, the sort 2.4 s of it; 4 and 8 runs unsorted 4.5–5.6 s; bench/RESULTS.md).
+    // Each run picks its profiles' entries out of them all, sorted by profile first only for many runs.
     const source = runs.length > SORTED_ENTRIES_ABOVE_RUNS ? await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what) : entries;
     const base = Number(counts!["lo"]) - 1;
     const runSql = (range: ProfileRun): string => segmentMembershipSql(`(SELECT * FROM ${source}${withinRun("pid", range, base)}) AS e`, upsOnly, this.d);

@@ -20,7 +20,7 @@ import { SegmentCounters, type SegmentCounts } from "../../segment/segment-job.j
 import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
-import { LISTED_ENTRY_BYTES, nextMembershipsSql } from "../membership-sql.js";
+import { LISTED_ENTRY_BYTES, nextMembershipsSql, SORTED_ENTRIES_ABOVE_RUNS } from "../membership-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
@@ -260,13 +260,13 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
   // faster than the window (0.6 against 1.6 s).
   await session.run(`CREATE OR REPLACE TABLE pl_snap_sort AS ${hashed}`);
   await session.run(`CREATE OR REPLACE TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
-  // The entries by their key's place, so that a run reads only its own (tableRowIndex).
+  const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM ${SNAP}) AS entries`);
+  const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), LISTED_ENTRY_BYTES));
+  // The entries numbered by their key's place (tableRowIndex), sorted by it only for many runs.
   await session.run(
     `CREATE OR REPLACE TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s ` +
-      `JOIN (SELECT key, ${d.tableRowIndex} + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n`,
+      `JOIN (SELECT key, ${d.tableRowIndex} + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key${runs.length > SORTED_ENTRIES_ABOVE_RUNS ? " ORDER BY k.n" : ""}`,
   );
-  const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM pl_snap_entries) AS entries`);
-  const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), LISTED_ENTRY_BYTES));
   // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
   const line = `'{"key":' || to_json(any_value(key)) || ',"ups":{' || array_to_string(${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")}, ',') || '}}'`;
   await session.run(`CREATE OR REPLACE TABLE pl_snap_lines (line VARCHAR)`);
