@@ -4,7 +4,8 @@
  * reference; membership-sql.test.ts holds the two equal over every case of the rules.
  *
  * Input relations (names are the caller's):
- * - evaluated: (key, segmentId, qualifies BOOLEAN) — one row per profile and segment the job evaluated;
+ * - evaluated: (key, segmentId, qualifies BOOLEAN) — one row per profile and segment the job evaluated (a row that
+ *   does not qualify and has no prior entry may be left out: it gets none);
  * - prior: (key, segmentId, status VARCHAR, lastQualificationTime TIMESTAMP, version VARCHAR) — the previous
  *   snapshot's entries, already resolved to the keys the job uses (stitched identities: S7).
  * Output: the next snapshot's entries with the same five columns, and two flags for writing them as the reference
@@ -31,9 +32,9 @@ export const LISTED_ENTRY_BYTES = 1536;
 
 /**
  * Above this many runs of listed entries, the entries are sorted by profile or key first so that a run reads only its
- * own; in fewer, each run picks its own out of them all: a scan of them all costs a tenth to a twentieth of the sort
- * (1M persons, an export's segmentMembership maps in 2 runs: 5.2–6.9 s unsorted against 7.2–10.2 s sorted, the sort
- * 2.4 s of it; in 4 and 8 runs unsorted 4.5–5.6 s; bench/RESULTS.md).
+ * own; in fewer, each run picks its own out of them all, a scan that costs less than the sort (1M persons, an export's
+ * segmentMembership maps: in 2 runs 5.2–6.9 s unsorted against 7.2–10.2 s sorted, the sort 2.4 s of it; unsorted in 4
+ * and 8 runs 4.5–4.6 and 5.0–5.6 s; bench/RESULTS.md). Not measured where runs are many (10M persons).
  */
 export const SORTED_ENTRIES_ABOVE_RUNS = 8;
 

@@ -184,7 +184,11 @@ async function runPolicy(
   const asOfText = new Date(options.asOf).toISOString();
   const moves = segments.map((s, i) => {
     const id = q(s.definition.id);
-    const evaluated = `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_eval)`;
+    // A profile that neither qualifies nor had an entry gets none: left out before the join (1M persons' first job:
+    // 2.4M profiles a segment, 5 to 600 thousand of them qualifying).
+    const evaluated =
+      `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_eval ` +
+      `WHERE s${i} IS TRUE OR pl_kid IN (SELECT pkid FROM pl_prior WHERE segmentId = ${id}))`;
     // The rules read a prior time only to drop an exited entry past retention (the entries are written from lqtText):
     // parsing the text is the costly part, so only exited entries' is parsed.
     const time = `CASE WHEN status = 'exited' THEN pql_string_ts(lqtText) END`;
