@@ -226,8 +226,8 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
   const hasMap = profileType.fields.get("identityMap")?.kind === "map";
   const byNamespace = hasMap
     ? await session.rows(
-        `WITH ns AS (SELECT m.${KEY} AS key, m.${ORDER} AS ord, unnest(map_keys(m.${d.ident("identityMap")})) AS ns, generate_subscripts(map_keys(m.${d.ident("identityMap")}), 1) AS i FROM ${d.ident(merged)} AS m) ` +
-          `SELECT n.segmentId, ns.ns, count(*) AS n FROM pl_next AS n JOIN ns ON ns.key = n.key WHERE n.status <> 'exited' GROUP BY n.segmentId, ns.ns ORDER BY min({'o': ns.ord, 'i': ns.i})`,
+        `WITH ns AS (SELECT m.${KEY_ID} AS kid, m.${ORDER} AS ord, unnest(map_keys(m.${d.ident("identityMap")})) AS ns, generate_subscripts(map_keys(m.${d.ident("identityMap")}), 1) AS i FROM ${d.ident(merged)} AS m) ` +
+          `SELECT n.segmentId, ns.ns, count(*) AS n FROM pl_next AS n JOIN ns ON ns.kid = n.kid WHERE n.status <> 'exited' GROUP BY n.segmentId, ns.ns ORDER BY min({'o': ns.ord, 'i': ns.i})`,
       )
     : [];
   const counts: SegmentCounts = { segmented: {}, byNamespace: {}, byStatus: {} };
