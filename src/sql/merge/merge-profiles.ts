@@ -192,9 +192,11 @@ export function mergeProfilesSql(
   // the union compares items whole (the merged value is narrowed after).
   const narrowed = (column: string, t: XdmType, full: XdmType): string => (t === full ? column : d.cast(column, sqlTypeOfXdm(t)));
   const idmType = profile.fields.get("identityMap");
+  // A map-typed identityMap is unioned across a profile's sources (identityMapUnionSql), not merged as a field.
+  const idmIsMap = idmType?.kind === "map";
   // Only the identityMaps' keys when only the namespaces are read: grouping events by their maps whole, and carrying
   // the records' maps whole, is most of the cost.
-  const kept = (m: string): string => (idmType?.kind === "map" && !use.identities ? d.mapKeys(m) : m);
+  const kept = (m: string): string => (idmIsMap && !use.identities ? d.mapKeys(m) : m);
   const merged = [...profile.fields].filter(([name]) => name === "identityMap" || !SYSTEM_MANAGED.has(name));
   const recordNames = ["pl_ds", "pl_seq", "pl_ingest", "pl_custom", ...merged.map(([name]) => d.ident(name))];
   const recordColumns = [
@@ -241,7 +243,7 @@ export function mergeProfilesSql(
     const list: Array<readonly [string, string]> = [];
     if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${keysOf("profile", keys, "r")}`]);
     if (use.eventList) list.push(["ein", eventsWithProfiles(eventsFrom, keys, part)]);
-    if (idmType?.kind === "map" && keptProfiles === undefined) {
+    if (idmIsMap && keptProfiles === undefined) {
       // From the events' distinct maps, each joined to its profile by its first event's fragment (the same as every
       // event's of the map): grouping every event by its map again took 274 s at 10M persons.
       const evmap = eventMapColumn(sources, d);
@@ -266,7 +268,6 @@ export function mergeProfilesSql(
   // would be joined to the profiles again), else from the run's input.
   const recordRows = (i: number): string =>
     parts === 1 ? `SELECT ${recordColumns.join(", ")} FROM ${RECORDS_VIEW} AS r` : `SELECT ${recordNames.join(", ")} FROM ${records(i)}`;
-  const withIdentities = idmType?.kind === "map";
   // The positions are ranked over the few columns they need, and stored with the identityMaps alone: the merged
   // columns are joined to them where they are aggregated, not stored a second time.
   const rankedSql = (i: number): string =>
@@ -276,7 +277,7 @@ export function mergeProfilesSql(
     `pl_ranks AS (SELECT *, bool_and(f_custom IS NOT NULL) OVER (PARTITION BY pk) AS all_custom FROM pl_frags), ` +
     `pl_pos AS (SELECT pl_seq, pk, row_number() OVER (PARTITION BY pk ORDER BY ${first}, f_ingest, ${idRank}, prim, ${within.join(", ")}) AS pos ` +
     `FROM pl_recs JOIN pl_ranks USING (pk, pl_ds, prim)) ` +
-    (withIdentities
+    (idmIsMap
       ? `SELECT p.pl_seq, p.pk, p.pos, r.${d.ident("identityMap")} FROM (${recordRows(i)}) AS r JOIN pl_pos AS p ON p.pl_seq = r.pl_seq`
       : `SELECT pl_seq, pk, pos FROM pl_pos`);
   const aggregates = [...profile.fields]
@@ -298,7 +299,7 @@ export function mergeProfilesSql(
   // of a 4GB memory_limit at 1M persons (bench/RESULTS.md).
   const tables: Array<readonly [string, (i: number) => string]> = keptProfiles === undefined ? [["rec", recordsAgg]] : [];
   if (use.eventList) tables.push(["evs", eventsAgg]);
-  if (idmType?.kind === "map" && keptProfiles === undefined) {
+  if (idmIsMap && keptProfiles === undefined) {
     // One order over a profile's sources: its records, highest priority (applied last) first, then its events' maps
     // by first sight (`sb`, a pairOrder of time and load position: above -2^118, as times are within ±2^54 ms).
     const idSources = (i: number): string =>
@@ -320,7 +321,7 @@ export function mergeProfilesSql(
       const value =
         keptProfiles !== undefined
           ? km(name)
-          : name === "identityMap" && idmType?.kind === "map"
+          : name === "identityMap" && idmIsMap
             ? "idm.m"
             : SYSTEM_MANAGED.has(name)
               ? d.null(sqlTypeOfXdm(t))
