@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSandbox } from "../../src/engine/sandbox.js";
 import { DUCKDB } from "../../src/sql/duckdb.js";
 import { DuckDbSession } from "../../src/sql/merge/duckdb-session.js";
-import { EVENT_MAPS, eventFragments, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, IDENTITIES, identitiesSql, lowerNamespaces, numberKeys } from "../../src/sql/merge/identities.js";
+import type { SqlDialect } from "../../src/sql/dialect.js";
+import { EVENT_MAPS, eventMapsSql, FRAGMENTS, joinEventMaps } from "../../src/sql/merge/identities.js";
+import { EVENT_ELEMENT } from "../../src/sql/event-counts.js";
 import { mergeProfilesSql } from "../../src/sql/merge/merge-profiles.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "../../src/sql/merge/read-datasets.js";
 import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
@@ -20,6 +22,9 @@ import { ALL_COMPONENTS, mergeParts, SqlMerge } from "../../src/sql/merge/sql-me
 import { REPO } from "../helpers/cli.js";
 
 const GiB = 2 ** 30;
+
+/** DuckDB's dialect with a hash under which every value hashes alike: the way taken where two event maps collide. */
+const hashingAlike: SqlDialect = Object.create(DUCKDB, { hash: { value: () => "0" } });
 
 describe("mergeParts", () => {
   it.each([
@@ -66,56 +71,74 @@ describe("the merge in runs", () => {
     for (const table of ["rin", "ein", "eim"]) expect(statements.filter((s) => new RegExp(`FROM pl_t_${table} WHERE pl_part = 2\\b`).test(s)).length).toBeGreaterThan(0);
   });
 
-  it("links the events by their distinct identityMaps, each map once, and every event with an identity is still a fragment", async () => {
+  it("links the events by their distinct identityMaps, each map once, and every event with an identity finds its map's fragment", async () => {
     const [row] = await session.rows(
       `SELECT (SELECT count(*) FROM ${EVENT_MAPS}) AS maps, (SELECT count(*) FROM (SELECT DISTINCT pl_ds, pl_idmap FROM ${EVENTS_VIEW})) AS distinct_maps, ` +
         `(SELECT count(*) FROM ${EVENTS_VIEW}) AS events, (SELECT count(*) FROM ${EVENTS_VIEW} WHERE len(flatten(map_values(pl_idmap))) > 0) AS identified, ` +
-        `(SELECT count(*) FROM ${FRAGMENTS} WHERE pl_ds IN (SELECT DISTINCT pl_ds FROM ${EVENTS_VIEW})) AS fragments`,
+        `(SELECT count(*) FROM ${EVENTS_VIEW} AS e ${joinEventMaps(merge.sources, DUCKDB, "e", FRAGMENTS, "f")}) AS fragments, ` +
+        `(SELECT sum(pl_n) FROM ${EVENT_MAPS}) AS mapped`,
     );
     expect(Number(row!["maps"])).toBe(Number(row!["distinct_maps"]));
     expect(Number(row!["maps"])).toBeLessThan(Number(row!["events"]) / 2);
     expect(Number(row!["fragments"])).toBe(Number(row!["identified"]));
+    expect(Number(row!["mapped"])).toBe(Number(row!["events"]));
   });
 
-  it("gives each event its map's fragment by the map's hash, or by the map itself where two maps of a dataset hash alike: the same fragments", async () => {
-    const link = async (mapHash?: (maps: readonly string[]) => string): Promise<{ fragments: unknown; statement: string | undefined }> => {
-      const statements: string[] = [];
-      const run = session.run.bind(session);
-      session.run = (sql: string) => {
-        statements.push(sql);
-        return run(sql);
-      };
-      try {
-        await session.run(eventMapsSql(merge.sources, DUCKDB));
-        await session.run(identitiesSql(merge.sources, DUCKDB));
-        await lowerNamespaces(session, DUCKDB);
-        await numberKeys(session, DUCKDB);
-        for (const s of fragmentsAndLinksSql(merge.sources, DUCKDB)) await session.run(s);
-        await eventFragments(session, merge.sources, DUCKDB, mapHash);
-        await session.run(`DROP TABLE ${IDENTITIES}`);
-      } finally {
-        session.run = run;
-      }
-      const fragments = (await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(f AS VARCHAR), ',' ORDER BY pl_seq)) AS digest FROM ${FRAGMENTS} AS f`))[0];
-      return { fragments, statement: statements.find((s) => s.startsWith(`CREATE OR REPLACE TABLE ${FRAGMENTS} AS`)) };
+  it("finds each event's fragment by its map's hash, or by the map itself where maps of a dataset hash alike: the same fragments", async () => {
+    const fragmentsOf = async (dialect: SqlDialect): Promise<Record<string, unknown>> => {
+      for (const s of eventMapsSql(merge.sources, dialect)) await session.run(s);
+      const join = joinEventMaps(merge.sources, dialect, "e", FRAGMENTS, "f");
+      const [row] = await session.rows(
+        `SELECT count(*) AS n, md5(string_agg(e.pl_seq || ':' || f.prim || ':' || f.first, ',' ORDER BY e.pl_seq)) AS digest, ` +
+          `(SELECT count(*) FILTER (WHERE dup) FROM ${EVENT_MAPS}) AS dups, (SELECT count(*) FROM ${EVENT_MAPS}) AS maps FROM ${EVENTS_VIEW} AS e ${join}`,
+      );
+      return { ...row!, join };
     };
-    const before = (await session.rows(`SELECT count(*) AS n, md5(string_agg(CAST(f AS VARCHAR), ',' ORDER BY pl_seq)) AS digest FROM ${FRAGMENTS} AS f`))[0];
-    const byHash = await link();
-    const byMap = await link(() => "0");
-    expect(byHash.statement).toMatch(/g\.h = hash\(e\.pl_idmap\)/);
-    expect(byMap.statement).toMatch(/g\.pl_idmap = e\.pl_idmap/);
-    expect(Number((byHash.fragments as Record<string, unknown>)["n"])).toBeGreaterThan(1000);
-    expect(byHash.fragments).toEqual(before);
-    expect(byMap.fragments).toEqual(before);
+    try {
+      const byHash = await fragmentsOf(DUCKDB);
+      const byMap = await fragmentsOf(hashingAlike);
+      expect(byHash["join"]).toMatch(/f\.pl_h = hash\(e\.pl_idmap\)/);
+      expect(Number(byHash["n"])).toBeGreaterThan(1000);
+      expect(Number(byHash["dups"])).toBe(0);
+      expect(Number(byMap["dups"])).toBe(Number(byMap["maps"]));
+      expect([byMap["n"], byMap["digest"]]).toEqual([byHash["n"], byHash["digest"]]);
+    } finally {
+      for (const s of eventMapsSql(merge.sources, DUCKDB)) await session.run(s);
+    }
   });
+
+  it.each([1, 3])("merges the same rows and counts the same events in %d run(s) where every map hashes alike (events told apart by their maps)", async (parts) => {
+    const policy = sandbox.policies.all()[0]!;
+    const merged = async (dialect: SqlDialect): Promise<unknown> => {
+      const alone = await DuckDBInstance.create(":memory:", { threads: "2" });
+      try {
+        const s = await DuckDbSession.open(await alone.connect());
+        const m = await SqlMerge.prepare(s, mergeSourcesOf(sandbox), { dialect });
+        const eventCounts = { table: "counts", conditions: ["TRUE", `${EVENT_ELEMENT}."eventType" = 'commerce.purchases'`] };
+        await m.mergePolicy(policy, "t", { parts, eventCounts });
+        return s.rows(
+          `SELECT (SELECT md5(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY "xProfileOrder")) FROM t) AS rows, ` +
+            `(SELECT md5(string_agg(CAST(c AS VARCHAR), '\n' ORDER BY "xProfileOrder")) FROM counts AS c) AS counts, (SELECT count(*) FROM counts) AS counted`,
+        );
+      } finally {
+        alone.closeSync();
+      }
+    };
+    const [real, alike] = [await merged(DUCKDB), await merged(hashingAlike)];
+    expect(Number((real as Array<Record<string, unknown>>)[0]!["counted"])).toBeGreaterThan(100);
+    expect(alike).toEqual(real);
+  }, 600_000);
 
   it("joins each view's rows to the fragments of its own kind of dataset only (the hash table DuckDB builds on them is a fraction)", () => {
     const policy = sandbox.policies.all()[0]!;
     const of = (kind: string): string => merge.sources.datasets.filter((x) => x.kind === kind).map((x) => x.index).join(", ");
     for (const parts of [1, 3]) {
       const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, parts);
-      const joins = statements.flatMap((s) => [...s.matchAll(/FROM (pl_records|pl_events|pl_t_esrc|pl_evmaps) AS \w JOIN \(SELECT \* FROM pl_t_(?:sp|fk) WHERE pl_ds IN \(([^)]*)\)\)/g)].map((m) => [m[1], m[2]]));
-      expect(new Set(joins.map(([from]) => from))).toEqual(new Set(parts === 1 ? ["pl_records", "pl_events", "pl_evmaps"] : ["pl_records", "pl_t_esrc", "pl_evmaps"]));
+      // An event joins its map's fragment (joinEventMaps): the fragments' subquery inside the maps'.
+      const joins = statements.flatMap((s) =>
+        [...s.matchAll(/FROM (pl_records|pl_events|pl_evmaps) AS \w JOIN (?:\(SELECT r\.\*, [^()]* FROM )?\(SELECT \* FROM pl_t_(?:sp|fk) WHERE pl_ds IN \(([^)]*)\)\)/g)].map((m) => [m[1], m[2]]),
+      );
+      expect(new Set(joins.map(([from]) => from))).toEqual(new Set(["pl_records", "pl_events", "pl_evmaps"]));
       for (const [from, datasets] of joins) expect(datasets).toBe(from === "pl_records" ? of("profile") : of("event"));
     }
   });

@@ -28,7 +28,7 @@ import { object, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../../xdm/xdm-t
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import { SQL_ERROR_CODES, SqlCompileError } from "../errors.js";
-import { KEYS } from "../merge/identities.js";
+import { joinEventMaps, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
 import { EVENTS_VIEW } from "../merge/read-datasets.js";
 import type { SqlSession } from "../merge/session.js";
@@ -67,7 +67,7 @@ export interface SqlExportInput {
   /** The external audiences (memberships.ts createAudiencesTable), or undefined when the sandbox has none. */
   readonly audiences: string | undefined;
   readonly sources: MergeSources;
-  /** The fragments' table (SqlMerge.fragments), asked for only when the rows need the events' ingestion times. */
+  /** The fragments' table (SqlMerge.fragments; an event's is its map's), asked for only when the rows need the events' ingestion times. */
   readonly fragments: () => Promise<string>;
   readonly policy: MergePolicy;
   readonly plan: ExportPlan;
@@ -194,7 +194,7 @@ class ExportSql {
     const join = identityGraph === undefined ? "" : ` LEFT JOIN ${identityGraph} AS c ON c.id = f.prim`;
     return this.create(
       "evi",
-      `SELECT ${pid} AS pid, ${d.orderedList("e.pl_ingest", ["e.pl_ts", "e.pl_seq"])} AS ing FROM ${EVENTS_VIEW} AS e JOIN ${fragments} AS f ON f.pl_seq = e.pl_seq${join} ` +
+      `SELECT ${pid} AS pid, ${d.orderedList("e.pl_ingest", ["e.pl_ts", "e.pl_seq"])} AS ing FROM ${EVENTS_VIEW} AS e ${joinEventMaps(sources, d, "e", fragments, "f")}${join} ` +
         `WHERE f.pl_ds IN (${included.length > 0 ? included.join(", ") : "NULL"}) GROUP BY 1`,
       "reading the events' ingestion times",
     );

@@ -8,7 +8,8 @@
  * - a row with two or more identities links them all (a record with one links nothing, as an event with one);
  * - an event's primary identity and links depend only on its dataset and identityMap, and events repeat a few maps
  *   (1M persons: 10.0M events, 1.68M distinct maps), so the events' identities are read from their distinct maps
- *   (EVENT_MAPS) and each event then takes its map's fragment;
+ *   (EVENT_MAPS), each map is a fragment, and what reads events finds their fragments through their maps
+ *   (joinEventMaps);
  * - components are computed over the links of a set of datasets, either by a union-find in JavaScript over the
  *   ids (streamed out and appended back) or by label propagation in SQL. Both leave a table of (id, label) for the
  *   ids whose component's smallest id (label) is not their own.
@@ -29,8 +30,9 @@ export const IDENTITIES = "pl_idents";
 /**
  * The events' distinct identityMaps per dataset: `pl_ds`, `pl_idmap`, and the map as the events' schema types it
  * (`pl_evmap`) where that type is not pl_idmap's (eventMapColumn); `pl_seq`, the load position of the first event
- * holding it (its fragment's, in FRAGMENTS' first step), and `sb`, the pairOrder (time, load position) of its first
- * event by time (the merge's first sight of the map).
+ * holding it (the map's fragment's, in FRAGMENTS), `sb`, the pairOrder (time, load position) of its first event by
+ * time (the merge's first sight of the map), `pl_n`, its events, `h`, the dialect's hash of its maps, and `dup`,
+ * whether another map of its dataset hashes alike (joinEventMaps).
  */
 export const EVENT_MAPS = "pl_evmaps";
 /** Namespaces as written and lower-cased as JavaScript does (few: lower-cased in JavaScript). */
@@ -39,7 +41,10 @@ export const NAMESPACES = "pl_ns";
 export const KEYS = "pl_keys";
 /** Each key's hash (id, h): the reference's hashKey (FNV-1a over UTF-16 code units) less 2^31, so INTEGER order is hash order. */
 export const KEY_HASHES = "pl_key_hash";
-/** Per row (by load position): its dataset, the ids of its primary and of its first identity. */
+/**
+ * Per record and per event map (by load position: a map's is its first event's, EVENT_MAPS.pl_seq) that has an
+ * identity: its dataset, the ids of its primary and of its first identity. An event's fragment is its map's.
+ */
 export const FRAGMENTS = "pl_frag";
 /** Distinct links (dataset, id, id) between the first identity of a row and each other one. */
 export const LINKS = "pl_links";
@@ -69,12 +74,35 @@ function mapColumns(sources: MergeSources, dialect: SqlDialect): Array<readonly 
   return eventMapColumn(sources, dialect) === "pl_evmap" ? [["pl_idmap", "pl_idmap"], ["pl_evmap", dialect.ident("identityMap")]] : [["pl_idmap", "pl_idmap"]];
 }
 
-/** `CREATE TABLE` of EVENT_MAPS, grouped by every map it holds. */
-export function eventMapsSql(sources: MergeSources, dialect: SqlDialect): string {
+/**
+ * The statements that create EVENT_MAPS, grouped by every map it holds, with each map's hash (computed on the groups,
+ * not the events) and whether another map of its dataset hashes alike.
+ */
+export function eventMapsSql(sources: MergeSources, dialect: SqlDialect): string[] {
   const maps = mapColumns(sources, dialect);
-  return (
+  const views = maps.map(([, view]) => view);
+  return [
     `CREATE OR REPLACE TABLE ${EVENT_MAPS} AS SELECT pl_ds, ${maps.map(([column, view]) => (column === view ? column : `${view} AS ${column}`)).join(", ")}, ` +
-    `min(pl_seq) AS pl_seq, min(${dialect.pairOrder("pl_ts", "pl_seq")}) AS sb FROM ${EVENTS_VIEW} GROUP BY pl_ds, ${maps.map(([, view]) => view).join(", ")}`
+      `min(pl_seq) AS pl_seq, min(${dialect.pairOrder("pl_ts", "pl_seq")}) AS sb, count(*) AS pl_n, ${dialect.hash(views)} AS h, FALSE AS dup ` +
+      `FROM ${EVENTS_VIEW} GROUP BY pl_ds, ${views.join(", ")}`,
+    `UPDATE ${EVENT_MAPS} SET dup = TRUE FROM (SELECT pl_ds, h FROM ${EVENT_MAPS} GROUP BY pl_ds, h HAVING count(*) > 1) AS c ` +
+      `WHERE ${EVENT_MAPS}.pl_ds = c.pl_ds AND ${EVENT_MAPS}.h = c.h`,
+  ];
+}
+
+/**
+ * A `JOIN` of the events (`events`, an alias of EVENTS_VIEW's rows) to `rows` (fragments or rows keyed as they are, by
+ * `pl_seq`), each event to the row of its map, as `alias`. On the map's hash (EVENT_MAPS.h), not on the map: a join on
+ * the maps builds its hash table on them (10M persons, 16.8M maps: 131.6 s, against 36.0 s on their hashes); where
+ * two maps of a dataset hash alike (`dup`), their events are told apart by the maps, carried for those maps alone.
+ */
+export function joinEventMaps(sources: MergeSources, dialect: SqlDialect, events: string, rows: string, alias: string): string {
+  const maps = mapColumns(sources, dialect);
+  const dups = maps.map(([column], i) => `CASE WHEN g.dup THEN g.${column} END AS pl_dup${i}`);
+  const same = maps.map(([, view], i) => `${alias}.pl_dup${i} IS NOT DISTINCT FROM ${events}.${view}`);
+  return (
+    `JOIN (SELECT r.*, g.h AS pl_h, g.dup AS pl_dup, ${dups.join(", ")} FROM ${rows} AS r JOIN ${EVENT_MAPS} AS g ON g.pl_seq = r.pl_seq) AS ${alias} ` +
+    `ON ${alias}.pl_ds = ${events}.pl_ds AND ${alias}.pl_h = ${dialect.hash(maps.map(([, view]) => `${events}.${view}`))} AND (NOT ${alias}.pl_dup OR (${same.join(" AND ")}))`
   );
 }
 
@@ -182,16 +210,13 @@ export async function hashKeys(session: SqlSession, keyCount: number, groupKeys 
   await session.appendInts(KEY_HASHES, [ids, hashes]);
 }
 
-/** The fragments of the records and of the events' distinct maps (by the load position of a map's first event). */
-const OWN_FRAGMENTS = `${FRAGMENTS}_own`;
-
 /**
  * `CREATE TABLE`s of the fragments and the links. A row's primary is the reference's primaryIdentity
  * (src/identity/identity-key.ts): the first item flagged primary, else the first item of the first namespace that
  * is the dataset's declared one when that item has an id, else the only identity. A row whose identityMap holds one
  * item (half the rows of the bench's data) has that identity as its primary and first, and links nothing: only the
  * others are grouped by row and joined for links. The fragments and links are found for the records and the
- * events' distinct maps (EVENT_MAPS); eventFragments then gives every event the fragment of its map.
+ * events' distinct maps (EVENT_MAPS).
  */
 export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect): string[] {
   const declared = dialect.caseWhen(
@@ -208,51 +233,29 @@ export function fragmentsAndLinksSql(sources: MergeSources, dialect: SqlDialect)
   return [
     `CREATE OR REPLACE TABLE ${keyed} AS SELECT i.pl_seq, i.pl_ds, i.ni, i.ii, i.flagged, i.single, k.id AS kid, n.lns = ${declared} AS is_declared FROM ${IDENTITIES} AS i ` +
       `JOIN ${NAMESPACES} AS n ON n.ns = i.ns JOIN ${KEYS} AS k ON k.k = n.lns || ':' || i.id`,
-    `CREATE OR REPLACE TABLE ${OWN_FRAGMENTS} AS SELECT pl_seq, pl_ds, kid AS prim, kid AS first FROM ${keyed} WHERE single ` +
+    `CREATE OR REPLACE TABLE ${FRAGMENTS} AS SELECT pl_seq, pl_ds, kid AS prim, kid AS first FROM ${keyed} WHERE single ` +
       `UNION ALL SELECT pl_seq, any_value(pl_ds) AS pl_ds, ${prim} AS prim, ${dialect.argMin("kid", at)} AS first FROM ${keyed} WHERE NOT single GROUP BY pl_seq`,
-    `CREATE OR REPLACE TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${OWN_FRAGMENTS} AS f ON f.pl_seq = i.pl_seq ` +
+    `CREATE OR REPLACE TABLE ${LINKS} AS SELECT DISTINCT f.pl_ds AS ds, f.first AS a, i.kid AS b FROM ${keyed} AS i JOIN ${FRAGMENTS} AS f ON f.pl_seq = i.pl_seq ` +
       `WHERE NOT i.single AND i.kid <> f.first`,
     `DROP TABLE ${keyed}`,
   ];
 }
 
-/**
- * Creates FRAGMENTS from OWN_FRAGMENTS: the records' own, and each event's its map's. An event finds its map by the
- * map's hash where no two maps of a dataset hash alike (so that a hash names one map): a join on the maps themselves
- * builds its hash table on them (10M persons, 16.8M maps: 131.6 s, against 36.0 s on their hashes and 11.1 s to hash
- * and check the maps). `mapHash` is the dialect's hash (a test forces the other way).
- */
-export async function eventFragments(session: SqlSession, sources: MergeSources, dialect: SqlDialect, mapHash = (maps: readonly string[]) => dialect.hash(maps)): Promise<void> {
-  const records = sources.datasets.filter((d) => d.kind === "profile").map((d) => d.index);
-  const maps = mapColumns(sources, dialect);
-  // Every map, those with no identity (no fragment) too: a hash names one map only if it is unique among all of them.
-  const hashed = `${EVENT_MAPS}_h`;
-  await session.run(
-    `CREATE OR REPLACE TABLE ${hashed} AS SELECT g.pl_ds, ${mapHash(maps.map(([column]) => `g.${column}`))} AS h, f.prim, f.first FROM ${EVENT_MAPS} AS g ` +
-      `LEFT JOIN ${OWN_FRAGMENTS} AS f ON f.pl_seq = g.pl_seq`,
-  );
-  const [hashes] = await session.rows(`SELECT count(*) AS n, count(DISTINCT {'ds': pl_ds, 'h': h}) AS distinct_hashes FROM ${hashed}`);
-  const byHash = Number(hashes!["n"]) === Number(hashes!["distinct_hashes"]);
-  const events = byHash
-    ? `SELECT e.pl_seq, e.pl_ds, g.prim, g.first FROM ${EVENTS_VIEW} AS e JOIN ${hashed} AS g ON g.pl_ds = e.pl_ds AND g.h = ${mapHash(maps.map(([, column]) => `e.${column}`))} ` +
-      `WHERE g.first IS NOT NULL`
-    : `SELECT e.pl_seq, e.pl_ds, f.prim, f.first FROM ${EVENTS_VIEW} AS e JOIN ${EVENT_MAPS} AS g ON g.pl_ds = e.pl_ds AND ${maps.map(([g, e]) => `g.${g} = e.${e}`).join(" AND ")} ` +
-      `JOIN ${OWN_FRAGMENTS} AS f ON f.pl_seq = g.pl_seq`;
-  await session.run(`CREATE OR REPLACE TABLE ${FRAGMENTS} AS SELECT * FROM ${OWN_FRAGMENTS} WHERE pl_ds IN (${records.length > 0 ? records.join(", ") : "NULL"}) UNION ALL ${events}`);
-  for (const t of [hashed, OWN_FRAGMENTS]) await session.run(`DROP TABLE ${t}`);
-}
-
 const NO_PRIMARY = "no primary identity: flag one identityMap item with \"primary\": true (or set the dataset's primaryIdentityNamespace)";
 
-/** Stops with the reference's error (IO-D001, file and row) at the first row, in load order, that has no primary identity. */
+/**
+ * Stops with the reference's error (IO-D001, file and row) at the first row, in load order, that has no primary
+ * identity: a record, or the first event of a map that has none (its events all lack one).
+ */
 export async function checkPrimaries(session: SqlSession, sources: MergeSources): Promise<void> {
-  const rows = sources.datasets.map((d) => `SELECT pl_seq, pl_file, pl_row FROM ${datasetView(d.index)}`).join(" UNION ALL ");
-  if (rows === "") return;
-  const [counts] = await session.rows(`SELECT (SELECT count(*) FROM (${rows})) AS n, (SELECT count(*) FROM ${FRAGMENTS} WHERE prim IS NOT NULL) AS ok`);
+  const records = sources.datasets.filter((d) => d.kind === "profile").map((d) => `SELECT pl_seq FROM ${datasetView(d.index)}`).join(" UNION ALL ");
+  const recordCount = records === "" ? "0" : `(SELECT count(*) FROM (${records}))`;
+  const [counts] = await session.rows(`SELECT ${recordCount} + (SELECT count(*) FROM ${EVENT_MAPS}) AS n, (SELECT count(*) FROM ${FRAGMENTS} WHERE prim IS NOT NULL) AS ok`);
   if (Number(counts!["n"]) === Number(counts!["ok"])) return;
-  const bad = await session.rows(
-    `SELECT r.pl_file, r.pl_row FROM (${rows}) AS r LEFT JOIN ${FRAGMENTS} AS f ON f.pl_seq = r.pl_seq WHERE f.prim IS NULL ORDER BY r.pl_seq LIMIT 1`,
-  );
+  const unfound = (rows: string): string => `SELECT r.pl_seq FROM (${rows}) AS r LEFT JOIN ${FRAGMENTS} AS f ON f.pl_seq = r.pl_seq WHERE f.prim IS NULL`;
+  const firstSeq = [...(records === "" ? [] : [unfound(records)]), unfound(`SELECT pl_seq FROM ${EVENT_MAPS}`)].join(" UNION ALL ");
+  const rows = sources.datasets.map((d) => `SELECT pl_seq, pl_file, pl_row FROM ${datasetView(d.index)}`).join(" UNION ALL ");
+  const bad = await session.rows(`SELECT pl_file, pl_row FROM (${rows}) WHERE pl_seq = (SELECT min(pl_seq) FROM (${firstSeq}))`);
   if (bad[0] === undefined) return;
   const ordinal = Number(bad[0]["pl_file"]);
   const file = sources.datasets.flatMap((d) => d.files).find((f) => f.ordinal === ordinal);

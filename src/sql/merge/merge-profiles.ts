@@ -24,7 +24,7 @@ import { countsAggregate, EVENT_COUNTS_COLUMN, EVENT_ELEMENT } from "../event-co
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import { listOf, sqlTypeOfXdm, STRING, structOfXdm } from "../types.js";
 import { ALL_FIELDS, prunedSchema, type FieldUse } from "./field-use.js";
-import { EVENT_MAPS, eventMapColumn, FRAGMENTS, KEY_HASHES, KEYS } from "./identities.js";
+import { EVENT_MAPS, eventMapColumn, FRAGMENTS, joinEventMaps, KEY_HASHES, KEYS } from "./identities.js";
 import { identityMapUnionSql } from "./identity-map-union.js";
 import { EVENTS_VIEW, RECORDS_VIEW } from "./read-datasets.js";
 import type { MergeSources } from "./sources.js";
@@ -222,35 +222,35 @@ export function mergeProfilesSql(
   // The policy's records (merged columns, profile, primary identity), events (listed event, times) and the distinct
   // identityMaps of each profile's events (a profile's events repeat the same few: each once, at its first event,
   // gives the same first sights as every event's: EVENT_MAPS), of run `i`: straight from the datasets in one run
-  // (`runInputs`), else from the tables made once below. Each from `recordsFrom`, `eventsFrom` or EVENT_MAPS joined to
-  // `keys` (pl_seq, pk, prim, and the run as pl_part when `part`).
+  // (`runInputs`), else from the tables made once below. Each from its view or EVENT_MAPS joined to `keys` (pl_seq,
+  // pk, prim, and the run as pl_part when `part`).
   const eventType = sources.eventType;
   // Each event narrowed before it is listed: listing wide structs is the cost (bench/RESULTS.md).
   const eventStruct = d.struct([...carried.event.fields].map(([n, t]) => [n, narrowed(`e.${d.ident(n)}`, t, eventType.fields.get(n)!)] as const));
-  // A dataset view's rows (or the events' maps, by their first event) joined to the profiles of their fragments
-  // (`keys`: pl_seq, pl_ds, pk, prim, and pl_part), those of that kind of dataset only: DuckDB builds its hash table
-  // on the keys, and the other kind's fragments took memory for nothing (the records of 1M persons read, joined and sorted in one statement ran out of 300 MB
-  // with every fragment's keys, and fit in 200 MB with the records' alone: bench/RESULTS.md).
-  const keysOf = (kind: "profile" | "event", keys: string, alias: string): string => {
+  // The profiles of the fragments (`keys`: pl_seq, pl_ds, pk, prim, and pl_part) of one kind of dataset: a view's rows
+  // are joined to those alone, as DuckDB builds its hash table on the keys and the other kind's took memory for nothing
+  // (the records of 1M persons read, joined and sorted in one statement ran out of 300 MB with every fragment's keys,
+  // and fit in 200 MB with the records' alone: bench/RESULTS.md). An event's fragment is its map's (joinEventMaps).
+  const keysOf = (kind: "profile" | "event", keys: string): string => {
     const of = sources.datasets.filter((x) => x.kind === kind && included.includes(x.index)).map((x) => x.index);
-    return `JOIN (SELECT * FROM ${keys} WHERE pl_ds IN (${of.length > 0 ? of.join(", ") : "NULL"})) AS fk ON fk.pl_seq = ${alias}.pl_seq`;
+    return `(SELECT * FROM ${keys} WHERE pl_ds IN (${of.length > 0 ? of.join(", ") : "NULL"}))`;
   };
   // The events with their profiles (and runs): listed (`ein`), or counted from.
-  const eventsWithProfiles = (eventsFrom: string, keys: string, part: boolean): string =>
-    `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${part ? ", fk.pl_part" : ""} FROM ${eventsFrom} AS e ${keysOf("event", keys, "e")}`;
-  const inputsFrom = (recordsFrom: string, eventsFrom: string, keys: string, part: boolean): Array<readonly [string, string]> => {
+  const eventsWithProfiles = (keys: string, part: boolean): string =>
+    `SELECT fk.pk, ${eventStruct} AS ${EVENT_ELEMENT}, e.pl_ts, e.pl_seq${part ? ", fk.pl_part" : ""} FROM ${EVENTS_VIEW} AS e ${joinEventMaps(sources, d, "e", keysOf("event", keys), "fk")}`;
+  const inputsFrom = (keys: string, part: boolean): Array<readonly [string, string]> => {
     const withPart = part ? ", fk.pl_part" : "";
     const list: Array<readonly [string, string]> = [];
-    if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${recordsFrom} AS r ${keysOf("profile", keys, "r")}`]);
-    if (use.eventList) list.push(["ein", eventsWithProfiles(eventsFrom, keys, part)]);
+    if (keptProfiles === undefined) list.push(["rin", `SELECT ${recordColumns.join(", ")}, fk.pk, fk.prim${withPart} FROM ${RECORDS_VIEW} AS r JOIN ${keysOf("profile", keys)} AS fk ON fk.pl_seq = r.pl_seq`]);
+    if (use.eventList) list.push(["ein", eventsWithProfiles(keys, part)]);
     if (idmIsMap && keptProfiles === undefined) {
-      // From the events' distinct maps, each joined to its profile by its first event's fragment (the same as every
-      // event's of the map): grouping every event by its map again took 274 s at 10M persons.
+      // From the events' distinct maps, each joined to its profile by its fragment (every event's of the map):
+      // grouping every event by its map again took 274 s at 10M persons.
       const evmap = eventMapColumn(sources, d);
       const m = kept(evmap !== undefined ? d.cast(`g.${evmap}`, sqlTypeOfXdm(idmType)) : d.null(sqlTypeOfXdm(idmType)));
       // Whole maps are distinct within a dataset (EVENT_MAPS), and one seen again later adds nothing to the union, so
       // they are not grouped again (100k persons: the union 1.12 → 0.92 s); namespaces alone repeat, so those are.
-      const from = `FROM ${EVENT_MAPS} AS g ${keysOf("event", keys, "g")}`;
+      const from = `FROM ${EVENT_MAPS} AS g JOIN ${keysOf("event", keys)} AS fk ON fk.pl_seq = g.pl_seq`;
       list.push([
         "eim",
         use.identities
@@ -260,7 +260,7 @@ export function mergeProfilesSql(
     }
     return list;
   };
-  const runInputs = inputsFrom(RECORDS_VIEW, EVENTS_VIEW, fk, false);
+  const runInputs = inputsFrom(fk, false);
   const inputs = new Map(runInputs);
   const input = (name: string, i: number): string => (parts === 1 ? `(${inputs.get(name)!})` : `(SELECT * FROM ${prefix}_${name} WHERE pl_part = ${i})`);
   const records = (i: number): string => input("rin", i);
@@ -340,23 +340,23 @@ export function mergeProfilesSql(
     // their view: read, joined to their own datasets' keys and sorted in one statement (1M persons: 5–6 s in 300 MB,
     // where a table of them read first, then joined and sorted, took 10 s and did not fit in 200 MB).
     const keys = `${prefix}_sp`;
-    // The events are read into a table of their own only to be listed by run (`ein`): the events of 1M persons read,
-    // cast, joined and sorted in one statement ran out of 300 MiB where the steps did not. Their counts are an
-    // aggregate, read straight from the view (the events' table took 127 s of the merge at 10M persons).
-    const eventRows = use.eventList ? `${prefix}_esrc` : EVENTS_VIEW;
-    const stored = inputsFrom(RECORDS_VIEW, eventRows, keys, true);
-    const eventColumns = ["pl_seq", "pl_ts", ...[...carried.event.fields.keys()].map((n) => d.ident(n))];
     statements.push(`CREATE OR REPLACE TABLE ${keys} AS SELECT fk.pl_seq, fk.pl_ds, fk.pk, fk.prim, p.pl_part FROM ${fk} AS fk JOIN ${pk} AS p ON p.pk = fk.pk`);
-    const made = (inputs: Array<readonly [string, string]>): string[] => inputs.map(([name, sql]) => `CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
-    const fromEvents = [...made(stored.filter(([name]) => name !== "rin")), ...(counts === undefined ? [] : [countsStatement(counts, eventsWithProfiles(eventRows, keys, false))])];
-    statements.push(
-      ...made(stored.filter(([name]) => name === "rin")),
-      // The events' table dropped once their inputs are made: what spills to disk at 10M persons is tens of GB.
-      ...(use.eventList ? [`CREATE OR REPLACE TABLE ${eventRows} AS SELECT ${eventColumns.join(", ")} FROM ${EVENTS_VIEW}`, ...fromEvents, `DROP TABLE ${eventRows}`] : fromEvents),
-    );
+    // The events to be listed are joined to their profiles into a table of their own, then sorted by run: the events
+    // of 1M persons read, cast, joined and sorted in one statement ran out of 300 MiB where the steps did not. Their
+    // counts read that table; without a list they are counted straight from the view (a table of the events took 127 s
+    // of the merge at 10M persons).
+    const listed = `${prefix}_esrc`;
+    for (const [name, sql] of inputsFrom(keys, true)) {
+      const from = name === "ein" ? `SELECT * FROM ${listed}` : sql;
+      if (name === "ein") statements.push(`CREATE OR REPLACE TABLE ${listed} AS ${sql}`);
+      statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${from} ORDER BY pl_part`);
+    }
+    if (counts !== undefined) statements.push(countsStatement(counts, use.eventList ? `SELECT * FROM ${listed}` : eventsWithProfiles(keys, false)));
+    // The events' table dropped once their inputs are made: what spills to disk at 10M persons is tens of GB.
+    if (use.eventList) statements.push(`DROP TABLE ${listed}`);
     statements.push(`DROP TABLE ${keys}`);
   }
-  if (parts === 1 && counts !== undefined) statements.push(countsStatement(counts, eventsWithProfiles(EVENTS_VIEW, fk, false)));
+  if (parts === 1 && counts !== undefined) statements.push(countsStatement(counts, eventsWithProfiles(fk, false)));
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);

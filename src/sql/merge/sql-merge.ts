@@ -10,7 +10,7 @@ import { DUCKDB } from "../duckdb.js";
 import { duckDbMemoryBytes } from "../jobs/engine-session.js";
 import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
-import { checkPrimaries, components, EVENT_MAPS, eventFragments, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
+import { checkPrimaries, components, EVENT_MAPS, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
 import { mergeProfilesSql, policyDatasets, type ComponentTables, type EventCountsTable } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
@@ -115,7 +115,7 @@ export const ALL_COMPONENTS = "pl_comp_all";
 
 /** What prepare builds after the views (the identities' table aside, dropped once linked): what is kept per data version. */
 const LINKED_TABLES = [NAMESPACES, KEYS, KEY_HASHES, EVENT_MAPS, FRAGMENTS, LINKS, ALL_COMPONENTS];
-/** The linked tables a merge reads and few else (fragments), the file's largest (a row per record, event and distinct event map): deferMergeLinks. */
+/** The linked tables a merge reads and few else (fragments), the file's largest (a row per record and per distinct event map): deferMergeLinks. */
 const MERGE_LINKED_TABLES = [EVENT_MAPS, FRAGMENTS];
 
 export class SqlMerge {
@@ -204,7 +204,7 @@ export class SqlMerge {
     return true;
   }
 
-  /** FRAGMENTS, copied in first if deferred (deferMergeLinks): what reads the fragments outside a merge asks for them so. */
+  /** FRAGMENTS (with EVENT_MAPS, which events find theirs through: joinEventMaps), copied in first if deferred (deferMergeLinks): what reads the fragments outside a merge asks for them so. */
   async fragments(): Promise<string> {
     await this.mergeLinks();
     return FRAGMENTS;
@@ -231,7 +231,7 @@ export class SqlMerge {
   private async link(): Promise<void> {
     const { session, sources, dialect, method } = this;
     await this.timed("identities", async () => {
-      await session.run(eventMapsSql(sources, dialect));
+      for (const s of eventMapsSql(sources, dialect)) await session.run(s);
       await session.run(identitiesSql(sources, dialect));
       await lowerNamespaces(session, dialect);
     });
@@ -239,7 +239,6 @@ export class SqlMerge {
     await this.timed("key hashes", () => hashKeys(session, this.keyCount));
     await this.timed("fragments and links", async () => {
       for (const s of fragmentsAndLinksSql(sources, dialect)) await session.run(s);
-      await eventFragments(session, sources, dialect);
       await checkPrimaries(session, sources);
       await session.run(`DROP TABLE ${IDENTITIES}`);
     });
@@ -282,10 +281,12 @@ export class SqlMerge {
     return this.runs ?? runsWithin(items, bytesPerItem, this.memoryBytes);
   }
 
-  /** The fragments (records and events) of these datasets: what a merge's memory grows with. */
+  /** The records and events of these datasets that have a fragment (an event: its map's): what a merge's memory grows with. */
   private async rowsOf(datasets: readonly number[]): Promise<number> {
-    const [rows] = await this.session.rows(`SELECT count(*) AS n FROM ${FRAGMENTS} WHERE pl_ds IN (${datasets.length > 0 ? datasets.join(", ") : "NULL"})`);
-    return Number(rows!["n"]);
+    const [rows] = await this.session.rows(
+      `SELECT sum(coalesce(g.pl_n, 1)) AS n FROM ${FRAGMENTS} AS f LEFT JOIN ${EVENT_MAPS} AS g ON g.pl_seq = f.pl_seq WHERE f.pl_ds IN (${datasets.length > 0 ? datasets.join(", ") : "NULL"})`,
+    );
+    return Number(rows!["n"] ?? 0);
   }
 
   /**
