@@ -133,6 +133,13 @@ describe("case-insensitive tests lowercase as JavaScript does", () => {
     });
     expect(wrong).toEqual([]);
   });
+
+  it("in lists: a list all ASCII as one not, NULLs and empty lists kept (listLower)", async () => {
+    const lists = [["ECID", "Email"], ["ECID", "AΣ", "İd"], ["ab", null], [], null] as const;
+    const values = lists.map((l) => (l === null ? "(NULL::VARCHAR[])" : `([${l.map((x) => (x === null ? "NULL" : `'${x}'`)).join(", ")}]::VARCHAR[])`)).join(", ");
+    const rows = (await connection.runAndReadAll(`SELECT ${DUCKDB.listLower("l", "x", "x")} AS m FROM (VALUES ${values}) t(l)`)).getRowObjectsJson();
+    expect(rows.map((r) => r["m"])).toEqual(lists.map((l) => (l === null ? null : l.map((x) => (x === null ? null : x.toLowerCase())))));
+  });
 });
 
 describe("numbers as map keys", () => {

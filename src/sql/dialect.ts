@@ -227,6 +227,11 @@ export abstract class SqlDialect {
     return `lower(${s})`;
   }
 
+  /** Each element of `list` lower-cased as `lower` does: `of`, over the element named `x`, is the string it holds. */
+  listLower(list: string, x: string, of: string): string {
+    return this.listTransform(list, this.lambda([x], this.lower(of)));
+  }
+
   /** SQL LIKE with `%` and `_` always wildcards and no escape character (PQL has none). */
   like(s: string, pattern: string): string {
     return `${s} LIKE ${pattern}`;

@@ -61,7 +61,7 @@ export function identityMapUnionSql(
     ? d.flatten("ms")
     : d.listFilter(d.flatten(d.listTransform("ms", d.lambda([x], d.mapEntries(x)))), d.lambda([e], d.isNotNull(`${e}.value`)));
   const entryKey = (entry: string): string => (namesOnly ? entry : `${entry}.key`);
-  const lowered = d.listTransform("pl_es", d.lambda([e], d.lower(entryKey(e))));
+  const lowered = d.listLower("pl_es", e, entryKey(e));
   const firsts = d.listFilter(
     d.listTransform("pl_es", d.lambda([e, i], d.struct([["key", entryKey(e)], ["l", at("pl_ls", i)], ["i", i]]))),
     d.lambda([f], firstSight("pl_ls", `${f}.l`, `${f}.i`)),
