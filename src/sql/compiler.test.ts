@@ -134,7 +134,7 @@ describe("case-insensitive tests lowercase as JavaScript does", () => {
     expect(wrong).toEqual([]);
   });
 
-  it("in lists: a list all ASCII as one not, NULLs and empty lists kept (listLower)", async () => {
+  it("in lists (listLower): an ASCII list and one that is not, NULL elements, empty and NULL lists", async () => {
     const lists = [["ECID", "Email"], ["ECID", "AΣ", "İd"], ["ab", null], [], null] as const;
     const values = lists.map((l) => (l === null ? "(NULL::VARCHAR[])" : `([${l.map((x) => (x === null ? "NULL" : `'${x}'`)).join(", ")}]::VARCHAR[])`)).join(", ");
     const rows = (await connection.runAndReadAll(`SELECT ${DUCKDB.listLower("l", "x", "x")} AS m FROM (VALUES ${values}) t(l)`)).getRowObjectsJson();

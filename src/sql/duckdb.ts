@@ -302,7 +302,7 @@ export class DuckDbDialect extends SqlDialect {
   }
 
   // pql_lower in a lambda cost a quarter of the identityMap union (100k, replayed: 0.77–1.05 s against 0.64–0.75 s with
-  // lower()); a list all ASCII, tested once, takes lower() (0.61–0.82 s).
+  // lower()); a list all ASCII, tested once, takes lower() (0.63–0.89 s; bench/RESULTS.md).
   override listLower(list: string, x: string, of: string): string {
     const ascii = `list_bool_and(${this.listTransform(list, this.lambda([x], isAscii(of)))})`;
     return `CASE WHEN ${ascii} THEN ${this.listTransform(list, this.lambda([x], `lower(${of})`))} ELSE ${super.listLower(list, x, of)} END`;
