@@ -1,8 +1,10 @@
 /**
  * End-to-end benchmark against a DuckDB baseline. Generates (or reuses) a Parquet sandbox, adds the ten bench
  * segments (five on attributes, five on events) and an export request with one batch per segment, then for
- * each worker count runs the segment job and the export through the CLI. The baseline is the same merge, the
- * same predicates and one Parquet file per segment as DuckDB SQL (bench/baseline-duckdb.sql). Checks that
+ * each worker count runs the segment job and the export through the CLI. The baseline is the core of that work as
+ * hand-written DuckDB SQL (bench/baseline-duckdb.sql): the default policy's merge of the columns the segments use
+ * with each profile keyed by one identity (no stitching), the same predicates and one Parquet file per segment (no
+ * segmentMembership, no memberships kept). Checks that
  * both give the same rows per segment and prints wall time, peak RSS, profiles/s, bytes written, the time
  * ratio and the speed-up from one worker to more.
  *
