@@ -188,7 +188,7 @@ for (const r of runs) {
 if (coldSegmentJob !== undefined) {
   console.log(`| profile-lab segment job (duckdb, data not yet validated) | default | ${coldSegmentJob.seconds.toFixed(1)} | ${coldSegmentJob.cpuSeconds.toFixed(1)} | ${num(coldSegmentJob.peakRssMiB)} | ${num(total / coldSegmentJob.seconds)} |`);
 }
-console.log(`| DuckDB baseline (same merge, same Parquet) | 2 threads | ${baselineSeconds.toFixed(1)} | ${baselineCpu.toFixed(1)} | – | ${num(total / baselineSeconds)} |`);
+console.log(`| DuckDB baseline (bench/baseline-duckdb.sql) | 2 threads | ${baselineSeconds.toFixed(1)} | ${baselineCpu.toFixed(1)} | – | ${num(total / baselineSeconds)} |`);
 
 let same = true;
 for (const r of runs) {
