@@ -353,9 +353,8 @@ export function mergeProfilesSql(
     // of the merge at 10M persons).
     const listed = `${prefix}_esrc`;
     for (const [name, sql] of inputsFrom(keys, true)) {
-      const from = name === "ein" ? `SELECT * FROM ${listed}` : sql;
-      if (name === "ein") statements.push(`CREATE OR REPLACE TABLE ${listed} AS ${sql}`);
-      statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${from} ORDER BY pl_part`);
+      if (name === "ein") statements.push(`CREATE OR REPLACE TABLE ${listed} AS ${sql}`, `CREATE OR REPLACE TABLE ${prefix}_${name} AS SELECT * FROM ${listed} ORDER BY pl_part`);
+      else statements.push(`CREATE OR REPLACE TABLE ${prefix}_${name} AS ${sql} ORDER BY pl_part`);
     }
     if (counts !== undefined) statements.push(countsStatement(counts, use.eventList ? `SELECT * FROM ${listed}` : eventsWithProfiles(keys, false)));
     // The events' table dropped once their inputs are made: what spills to disk at 10M persons is tens of GB.
