@@ -85,7 +85,7 @@ export const COMMANDS: readonly Command[] = [
       format: { type: "string", value: "parquet|jsonl", description: "dataset files as Parquet part files (datasets/<dataset>/part-NNNNN.parquet) or one JSON Lines file per dataset", default: "parquet" },
       "rows-per-file": { type: "string", value: "n", description: "Parquet: rows per part file", default: String(GENERATE_ROWS_PER_FILE) },
       compression: { type: "string", value: "zstd|snappy", description: "Parquet: page compression; snappy takes about half the encoding CPU and makes files ~1.8× larger", default: "zstd" },
-      workers: { type: "string", value: "n", description: "worker threads generating blocks of 1,000 persons (default: one per core when more than 200,000 rows are expected, else none); the files are the same for any number" },
+      workers: { type: "string", value: "n", description: "worker threads generating blocks of 1,000 persons and encoding their Parquet (default: one per core when more than 200,000 rows are expected, else none); the files are the same for any number" },
       quiet: { type: "boolean", description: "no progress line on stderr" },
       config: { type: "string", value: "file", description: "the shape: a generator config (YAML or JSON, schemas/generator-config.schema.json): built-in datasets or not, datasets of your own XDM schemas, segments", complete: "file" },
       "print-config": { type: "boolean", description: "print the default generator config (a file to copy and edit) and exit" },

@@ -1,11 +1,14 @@
 /**
- * Runs a generation's blocks in this thread (no workers) or on a pool of worker threads (piscina), handing each
- * block to `take` in block order whoever made it. At most two blocks per worker are being made or waiting to
- * be taken, so memory does not grow with the number of persons. Before the blocks, the pool computes the
- * persons' activity weights (`activityScale`, which every block needs), a chunk of persons a task.
+ * The generator's threads: a pool of worker threads (piscina), or none, that makes a generation's blocks and
+ * encodes its Parquet row groups. Blocks go to `take` in block order whoever made them; at most four blocks per
+ * worker are being made or waiting to be taken, so memory does not grow with the number of persons. Before the
+ * blocks, the pool computes the persons' activity weights (`activityScale`, which every block needs), a chunk
+ * of persons a task. Row groups are encoded by whichever thread is free (`encode`): what is encoded depends only
+ * on the blocks, so the files do not depend on the number of workers.
  */
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import { encodeParquet, type ParquetWriteOptions } from "../io/parquet-writer.js";
 import { blockCount, generateBlock, type BlockPlan, type BlockResult } from "./blocks.js";
 import { ACTIVITY_CHUNK, activityScale, addWeights, needsActivity, scaleOf } from "./model.js";
 
@@ -35,20 +38,48 @@ export interface WeightsTask {
   readonly end: number;
 }
 
-export async function forEachBlock(plan: PoolPlan, workers: number, take: (block: BlockResult) => Promise<void>): Promise<void> {
-  const blocks = blockCount(plan.profiles);
-  if (workers === 0 || blocks === 0) {
-    const full = { ...plan, activityScale: activityScale(plan.seed, plan.profiles, plan.eventsPerProfile, plan.shape.events.anonymous) };
-    for (let b = 0; b < blocks; b++) await take(await generateBlock({ ...full, block: b }));
-    return;
+/** The task of the worker's `encode` export: a row group's Arrow IPC batches, encoded into a Parquet file. */
+export interface EncodeTask {
+  readonly batches: Uint8Array[];
+  readonly options: ParquetWriteOptions;
+}
+
+export interface GeneratorPool {
+  /** Makes the blocks and hands each to `take`, in block order. */
+  forEachBlock(plan: PoolPlan, take: (block: BlockResult) => Promise<void>): Promise<void>;
+  /** Encodes a row group's batches into a Parquet file (`encodeParquet`); the batches' buffers are moved. */
+  encode(task: EncodeTask): Promise<Uint8Array>;
+  /** Ends the worker threads. */
+  destroy(): Promise<void>;
+}
+
+/** A pool of `workers` threads, or with 0 this thread doing everything. */
+export function generatorPool(workers: number): GeneratorPool {
+  if (workers === 0) {
+    return {
+      async forEachBlock(plan, take) {
+        const blocks = blockCount(plan.profiles);
+        if (blocks === 0) return;
+        const full = { ...plan, activityScale: activityScale(plan.seed, plan.profiles, plan.eventsPerProfile, plan.shape.events.anonymous) };
+        for (let b = 0; b < blocks; b++) await take(await generateBlock({ ...full, block: b }));
+      },
+      encode: (task) => encodeParquet(task.batches, task.options),
+      destroy: async () => undefined,
+    };
   }
   const pool = new Piscina({ filename: WORKER_FILE.href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, resourceLimits: BLOCK_WORKER_LIMITS });
-  try {
-    const full: BlockPlan = { ...plan, activityScale: await scaleOnPool(pool, plan, workers) };
-    await inOrder(blocks, 2 * workers, (block) => pool.run({ ...full, block }) as Promise<BlockResult>, take);
-  } finally {
-    await pool.destroy();
-  }
+  return {
+    async forEachBlock(plan, take) {
+      const blocks = blockCount(plan.profiles);
+      if (blocks === 0) return;
+      const full: BlockPlan = { ...plan, activityScale: await scaleOnPool(pool, plan, workers) };
+      // Four blocks a worker in flight (two left workers idle ~5 % of the time, waiting behind a slow block or a
+      // row group being encoded).
+      await inOrder(blocks, 4 * workers, (block) => pool.run({ ...full, block }) as Promise<BlockResult>, take);
+    },
+    encode: (task) => pool.run(task, { name: "encode", transferList: [...new Set(task.batches.map((b) => b.buffer as ArrayBuffer))] }) as Promise<Uint8Array>,
+    destroy: () => pool.destroy(),
+  };
 }
 
 /**

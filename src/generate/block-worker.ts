@@ -1,9 +1,11 @@
 /**
  * A generator worker thread (piscina): makes one block of persons per task and moves its bytes back, or (the
- * `weights` export) computes a chunk of persons' activity weights (see block-pool.ts).
+ * `weights` export) computes a chunk of persons' activity weights, or (the `encode` export) encodes a row group
+ * into a Parquet file and moves it back (see block-pool.ts).
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import type { WeightsTask } from "./block-pool.js";
+import { encodeParquet } from "../io/parquet-writer.js";
+import type { EncodeTask, WeightsTask } from "./block-pool.js";
 import { generateBlock, type BlockResult, type BlockTask } from "./blocks.js";
 import { activityWeights } from "./model.js";
 
@@ -24,4 +26,9 @@ export default async function block(task: BlockTask): Promise<unknown> {
 
 export function weights(task: WeightsTask): Float64Array {
   return activityWeights(task.seed, task.first, task.end);
+}
+
+export async function encode(task: EncodeTask): Promise<unknown> {
+  const file = await encodeParquet(task.batches, task.options);
+  return move(file);
 }

@@ -617,14 +617,14 @@ describe("Parquet part files", () => {
     expect((await listFiles(dir)).filter((f) => f.startsWith("datasets/"))).toEqual(listed);
   });
 
-  it("holds the rows of the JSON Lines output, whatever rowsPerFile and the encoder thread", async () => {
+  it("holds the rows of the JSON Lines output, whatever rowsPerFile and the threads", async () => {
     const jsonl = await generateSandbox(join(root, "pq-jsonl"), { ...PQ, format: "jsonl" });
     const one = join(root, "pq-one");
     const many = join(root, "pq-many");
     const manyLocal = join(root, "pq-many-local");
-    await generateSandbox(one, { ...PQ, encoderThread: false });
-    await generateSandbox(many, { ...PQ, rowsPerFile: 333, encoderThread: true });
-    await generateSandbox(manyLocal, { ...PQ, rowsPerFile: 333, encoderThread: false });
+    await generateSandbox(one, { ...PQ, workers: 0 });
+    await generateSandbox(many, { ...PQ, rowsPerFile: 333, workers: 2 });
+    await generateSandbox(manyLocal, { ...PQ, rowsPerFile: 333, workers: 0 });
     const jsonlSets = await datasetsOf(jsonl.dir);
     const [oneSets, manySets] = [await datasetsOf(one), await datasetsOf(many)];
     for (const [k, ds] of jsonlSets.entries()) {
@@ -636,8 +636,8 @@ describe("Parquet part files", () => {
       expect(a, ds.name).toEqual(expected);
       expect(b, ds.name).toEqual(a);
     }
-    // The same options give the same bytes, whether a worker thread encodes or this one.
-    await expectSameFiles(many, manyLocal, "encoder thread");
+    // The same options give the same bytes, whether worker threads make and encode the rows or this one.
+    await expectSameFiles(many, manyLocal, "worker threads");
   });
 
   it("writes one empty part for a dataset without rows", async () => {
@@ -677,15 +677,14 @@ describe("blocks of persons on worker threads", () => {
     }
   }, 120_000);
 
-  // The reference encodes in this thread; the others on encoder threads (two with more than one worker, which
-  // encode consecutive parts at the same time).
+  // The reference makes and encodes the rows in this thread; the others on worker threads.
   it.each(ROWS_PER_FILE)("write byte-identical Parquet files with 1, 2 and 4 workers (%i rows per file)", async (rowsPerFile) => {
     const { dir: reference, summary } = here.get(rowsPerFile)!;
     expect(summary.workers).toBe(0);
     expect(summary.events).toBeGreaterThan(rowsPerFile); // several parts
     for (const workers of [1, 2, 4]) {
       const dir = join(root, `blocks-${rowsPerFile}-w${workers}`);
-      const other = await generateSandbox(dir, { ...BLOCKS, rowsPerFile, workers, encoderThread: true });
+      const other = await generateSandbox(dir, { ...BLOCKS, rowsPerFile, workers });
       expect(other.workers).toBe(workers);
       expect({ ...other, dir: reference, workers: 0 }).toEqual(summary);
       await expectSameFiles(reference, dir, `${workers} workers`);
@@ -701,7 +700,7 @@ describe("blocks of persons on worker threads", () => {
     expect(summary.datasets["Game Events"]!.rows).toBeGreaterThan(1500); // several parts
     for (const workers of [1, 2, 4]) {
       const dir = join(root, `config-w${workers}`);
-      const other = await generateSandbox(dir, { ...options, workers, encoderThread: true });
+      const other = await generateSandbox(dir, { ...options, workers });
       expect({ ...other, dir: reference, workers: 0 }).toEqual(summary);
       await expectSameFiles(reference, dir, `${workers} workers`);
     }

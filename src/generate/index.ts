@@ -45,7 +45,7 @@ import type { DatasetEntry, SandboxManifest } from "../io/sandbox-manifest.js";
 import { parseDateTime } from "../xdm/time.js";
 import { PROFILE_UNION_SCHEMA_ID } from "../xdm/types.js";
 import { buildExportJobs, buildMergePolicies, buildSegments, configSegments, type ConfigInput } from "./config.js";
-import { forEachBlock, type PoolPlan } from "./block-pool.js";
+import { generatorPool, type PoolPlan } from "./block-pool.js";
 import { compileChecked, customRowType, ROW_DATASETS, rowTypeOf } from "./blocks.js";
 import { DATASETS, type DatasetSpec } from "./builtin-datasets.js";
 import type { CustomDatasetPlan } from "./custom-datasets.js";
@@ -54,8 +54,7 @@ import { BUILTIN_CONFIG, type ResolvedConfig } from "./gen-config.js";
 import type { DatasetKey } from "./model.js";
 import { derivedHex, derivedUuid } from "./random.js";
 import { buildSchemas } from "./schemas.js";
-import { localEncoder, workerEncoder } from "./parquet-encoder.js";
-import { LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
+import { EncodeSlots, LineWriter, ParquetPartWriter, type RowWriter } from "./writer.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
 import { DEFAULT_ROWS_PER_FILE } from "./defaults.js";
 import { GenerateError } from "./generate-error.js";
@@ -87,14 +86,9 @@ export interface GenerateOptions {
    */
   compression?: GenerateCompression;
   /**
-   * Parquet only: encode in worker threads (two with more than one worker and a core to spare beside them:
-   * consecutive parts at the same time), overlapping with the generation (default: when more than 200,000
-   * rows are expected). The files are the same either way.
-   */
-  encoderThread?: boolean;
-  /**
-   * Worker threads generating blocks of 1,000 persons (0: this thread; default: one per core when more than
-   * 200,000 rows are expected, else 0). The files are byte-identical for any number.
+   * Worker threads generating blocks of 1,000 persons and encoding the Parquet row groups (0: this thread;
+   * default: one per core when more than 200,000 rows are expected, else 0). The files are byte-identical for
+   * any number.
    */
   workers?: number;
   /** Called as persons are written (after each block of 1,000 persons) with persons done and the total. */
@@ -328,19 +322,20 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
 
   // Datasets: blocks of persons (blocks.ts), made on worker threads or here and written in block order, so
   // the files do not depend on the number of workers. Memory does not grow with the number of persons: a
-  // block's rows are written and dropped, at most two blocks per worker wait, and each Parquet writer holds
-  // at most one batch waiting for the encoder.
+  // block's rows are written and dropped, at most four blocks per worker wait, and each Parquet writer holds the
+  // row group it fills; row groups are encoded on the same threads, at most two per thread and one more at once.
   const perPerson = (config.builtin ? 1.5 + options.eventsPerProfile : 0) + custom.reduce((sum, d) => sum + (d.config.share ?? 1) * meanEvents(d), 0);
-  const threads = options.profiles * perPerson > THREADS_FROM_ROWS;
-  const workers = options.workers ?? (threads ? availableParallelism() : 0);
-  // Encoder threads: with more than one worker, two, so that a part is encoded while the next one is filled —
-  // when there are cores to spare beside the workers: on two cores a second one only holds another wasm heap
-  // and more batches waiting (~100–200 MiB; the workers, not the encoder, bound the rate there).
-  const encoderThreads = format === "jsonl" ? 0 : (options.encoderThread ?? threads) ? Math.min(2, Math.max(1, workers), Math.max(1, availableParallelism() - workers)) : 0;
-  const encoders = format === "jsonl" ? [] : encoderThreads === 0 ? [localEncoder()] : Array.from({ length: encoderThreads }, () => workerEncoder());
+  const workers = options.workers ?? (options.profiles * perPerson > THREADS_FROM_ROWS ? availableParallelism() : 0);
+  const pool = generatorPool(workers);
+  const slots = new EncodeSlots(2 * workers + 1);
   const open = (spec: RowSpec): RowWriter => {
     if (format === "jsonl") return new LineWriter(dir, spec.file);
-    return new ParquetPartWriter(dir, spec.file.replace(/\.jsonl$/, ""), spec.rowType(), { rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, encoders, compression: options.compression ?? "zstd" });
+    return new ParquetPartWriter(dir, spec.file.replace(/\.jsonl$/, ""), spec.rowType(), {
+      rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE,
+      encode: (task) => pool.encode(task),
+      slots,
+      compression: options.compression ?? "zstd",
+    });
   };
   const writers = rowSpecs.map(open);
   const eventsPerProfile = config.builtin ? options.eventsPerProfile : 0;
@@ -365,7 +360,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   let done = 0;
   let written = false;
   try {
-    await forEachBlock(plan, workers, async (block) => {
+    await pool.forEachBlock(plan, async (block) => {
       for (const [k, w] of writers.entries()) await w.writeBlock(block.data[k]!, block.rows[k]!);
       block.custom.persons.forEach((n, k) => (customPersons[k]! += n));
       block.custom.types.forEach((types, k) => {
@@ -381,7 +376,7 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   } finally {
     // On failure, release the file handles (and delete a half-written part) without masking the error.
     if (!written) await Promise.allSettled(writers.map((w) => w.abort()));
-    await Promise.all(encoders.map((e) => e.dispose()));
+    await pool.destroy();
   }
   if (options.profiles === 0) onProgress?.(0, 0);
 

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { batchBuilderFor } from "../io/arrow-build.js";
 import type { ParquetWriteOptions } from "../io/parquet-writer.js";
-import type { EncodedFile, ParquetEncoder } from "./parquet-encoder.js";
+import { ParquetStitcher } from "../io/parquet-stitch.js";
+import type { EncodeTask } from "./block-pool.js";
 import type { XdmObject } from "../xdm/xdm-type.js";
 
 /** Where a dataset's blocks of rows go, in order. */
@@ -74,32 +75,44 @@ export class LineWriter implements RowWriter {
 const PART_OPTIONS = { rowGroupSize: 100_000, dictionary: false, statistics: "none" } as const satisfies ParquetWriteOptions;
 
 /**
- * Bytes of built batches a dataset may hold back for encoders that are busy, before its writer waits. Small:
- * the batches waiting were the largest part of the peak RSS that grew with the run (160 MiB a dataset before:
- * ~170 MiB at the peak of a 1M run with 2 workers, ~65 MiB with 32), and the block workers, not the encoders,
- * bound the rate.
+ * How many row groups the datasets' writers may have being encoded at once (shared by them): each holds its
+ * batches (~40 MiB for 100,000 rows) until a thread has encoded it.
  */
-const BACKLOG_BYTES = 32 * 2 ** 20;
+export class EncodeSlots {
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private free: number) {}
+
+  async take(): Promise<void> {
+    while (this.free === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.free--;
+  }
+
+  give(): void {
+    this.free++;
+    this.waiting.shift()?.();
+  }
+}
 
 export interface PartWriterOptions {
   /** Rows per part file; a new part starts after this many rows. */
   readonly rowsPerFile: number;
-  /**
-   * Where parts are encoded (this thread or worker threads): part `k` by `encoders[k % length]`, so that
-   * consecutive parts are encoded at the same time. A part is one encoder stream: the bytes are the same.
-   */
-  readonly encoders: readonly ParquetEncoder[];
+  /** Encodes a row group's batches into a Parquet file (on the generator's threads: `GeneratorPool.encode`). */
+  readonly encode: (task: EncodeTask) => Promise<Uint8Array>;
+  readonly slots: EncodeSlots;
+  /** Rows per row group (default `PART_OPTIONS.rowGroupSize`; smaller in tests). */
+  readonly rowGroupSize?: number;
   /** The parts' page compression. */
   readonly compression: "zstd" | "snappy";
 }
 
-/** A part being written: its batches wait in `queue` until its encoder takes them. */
+/** A part being written: its row groups, being encoded, in order. */
 interface OpenPart {
-  readonly file: Promise<EncodedFile>;
-  readonly queue: { readonly ipc: Uint8Array; readonly rows: number }[];
-  /** No more batches will come. */
+  readonly file: Promise<ParquetStitcher>;
+  readonly groups: Promise<Uint8Array>[];
+  /** No more row groups will come. */
   ended: boolean;
-  /** Wakes the part's feeder when a batch is queued or the part ends. */
+  /** Wakes the part's feeder when a row group is queued or the part ends. */
   wake: (() => void) | undefined;
   /** Resolves when the part's file is closed. */
   done: Promise<void>;
@@ -107,23 +120,25 @@ interface OpenPart {
 
 /**
  * A dataset as Parquet part files `<dir>/part-00000.parquet`, `part-00001.parquet`, …: a new part every
- * `rowsPerFile` rows, so the boundaries depend only on row counts. Each block's rows go to the encoder as one
- * batch, cut where a part ends, so the encoder's batches (and pages) depend only on the blocks and
- * `rowsPerFile`, never on which thread made a block or encodes a part. A dataset without rows still gets one
- * (empty) part, which carries the schema. Memory: the block being written, and at most `BACKLOG_BYTES` of
- * batches waiting for busy encoders.
+ * `rowsPerFile` rows, a new row group every `rowGroupSize` rows of a part, so the boundaries depend
+ * only on row counts. A row group's batches are the blocks' batches, cut where a row group ends, and each row
+ * group is encoded apart (on any thread) and stitched into its part in order (`ParquetStitcher`): the file is
+ * the one a single encoder fed the same batches would write, whichever threads made the blocks or encoded the
+ * row groups. A dataset without rows still gets one (empty) part, which carries the schema. Memory: the row
+ * group being filled, and the ones being encoded (`EncodeSlots`).
  */
 export class ParquetPartWriter implements RowWriter {
   private count = 0;
   /** Rows of the current part. */
   private inPart = 0;
+  /** The current row group's batches and rows. */
+  private group: Uint8Array[] = [];
+  private inGroup = 0;
   private current: OpenPart | undefined;
   private readonly open: OpenPart[] = [];
-  private backlog = 0;
-  /** Wakes `writeBlock` when the backlog shrinks. */
-  private onRoom: (() => void) | undefined;
   private failure: unknown;
   private readonly parts: string[] = [];
+  private readonly rowGroupSize: number;
 
   /**
    * @param root the sandbox directory; `dir` (relative to it, e.g. `datasets/crm-profiles`) is created on
@@ -137,7 +152,7 @@ export class ParquetPartWriter implements RowWriter {
     private readonly options: PartWriterOptions,
   ) {
     if (!Number.isSafeInteger(options.rowsPerFile) || options.rowsPerFile < 1) throw new RangeError(`rowsPerFile must be a positive integer, got ${options.rowsPerFile}`);
-    if (options.encoders.length === 0) throw new RangeError("a Parquet part writer needs an encoder");
+    this.rowGroupSize = options.rowGroupSize ?? PART_OPTIONS.rowGroupSize;
   }
 
   get lines(): number {
@@ -149,29 +164,31 @@ export class ParquetPartWriter implements RowWriter {
   }
 
   async writeBlock(ipc: Uint8Array, rows: number): Promise<void> {
-    // Decoded only when the block straddles a part boundary (once per part at most, unless parts are smaller than blocks).
+    if (this.failure !== undefined) throw this.failure;
+    // Decoded only when the block straddles a row group or part boundary.
     let table: Table | undefined;
     for (let from = 0; from < rows; ) {
       if (this.current === undefined || this.inPart === this.options.rowsPerFile) await this.nextPart();
-      const take = Math.min(rows - from, this.options.rowsPerFile - this.inPart);
+      const take = Math.min(rows - from, this.options.rowsPerFile - this.inPart, this.rowGroupSize - this.inGroup);
       let batch = ipc;
       if (take < rows) {
         table ??= tableFromIPC(ipc);
         batch = tableToIPC(table.slice(from, from + take), "stream");
       }
-      await this.send(batch, take);
+      this.group.push(batch);
+      this.inGroup += take;
       this.inPart += take;
       this.count += take;
       from += take;
+      if (this.inGroup === this.rowGroupSize) await this.endGroup();
     }
   }
 
   private async nextPart(): Promise<void> {
-    this.endPart();
+    await this.endPart();
     if (this.parts.length === 0) await mkdir(join(this.root, this.dir), { recursive: true });
     const rel = `${this.dir}/part-${String(this.parts.length).padStart(5, "0")}.parquet`;
-    const encoder = this.options.encoders[this.parts.length % this.options.encoders.length]!;
-    const part: OpenPart = { file: encoder.open(join(this.root, rel), { ...PART_OPTIONS, compression: this.options.compression }), queue: [], ended: false, wake: undefined, done: Promise.resolve() };
+    const part: OpenPart = { file: ParquetStitcher.open(join(this.root, rel)), groups: [], ended: false, wake: undefined, done: Promise.resolve() };
     part.done = this.feed(part);
     part.done.catch(() => undefined); // awaited (and thrown) by close; a failure also stops writeBlock
     this.open.push(part);
@@ -180,55 +197,53 @@ export class ParquetPartWriter implements RowWriter {
     this.inPart = 0;
   }
 
-  /** Queues a batch for the current part's encoder, waiting while the backlog is full. */
-  private async send(ipc: Uint8Array, rows: number): Promise<void> {
-    while (this.backlog > 0 && this.backlog + ipc.byteLength > BACKLOG_BYTES && this.failure === undefined) {
-      await new Promise<void>((resolve) => (this.onRoom = resolve));
+  /** Sends the current row group to be encoded, once a slot is free. */
+  private async endGroup(): Promise<void> {
+    const batches = this.group;
+    this.group = [];
+    this.inGroup = 0;
+    const { slots, encode, compression } = this.options;
+    await slots.take();
+    if (this.failure !== undefined) {
+      slots.give();
+      throw this.failure;
     }
-    if (this.failure !== undefined) throw this.failure;
+    const file = encode({ batches, options: { ...PART_OPTIONS, rowGroupSize: this.rowGroupSize, compression } }).finally(() => slots.give());
+    file.catch(() => undefined); // awaited (and thrown) by the part's feeder
     const part = this.current!;
-    this.backlog += ipc.byteLength;
-    part.queue.push({ ipc, rows });
+    part.groups.push(file);
     part.wake?.();
   }
 
-  /** Hands a part's batches to its encoder in order, then closes the file. */
+  /** Stitches a part's row groups into its file in order, then closes it. */
   private async feed(part: OpenPart): Promise<void> {
+    let file: ParquetStitcher | undefined;
     try {
-      const file = await part.file;
+      file = await part.file;
       for (;;) {
-        const next = part.queue.shift();
+        if (this.failure !== undefined) throw this.failure; // another part failed, or the writer was aborted
+        const next = part.groups.shift();
         if (next === undefined) {
           if (part.ended) break;
           await new Promise<void>((resolve) => (part.wake = resolve));
           part.wake = undefined;
           continue;
         }
-        // Resolves once the encoder has taken the batch (one more may wait there); a worker encoder takes
-        // the buffer itself (the view is empty afterwards), so its size is read first.
-        const bytes = next.ipc.byteLength;
-        await file.write(next.ipc, next.rows);
-        this.backlog -= bytes;
-        this.room();
+        await file.append(await next);
       }
       await file.close();
     } catch (e) {
       this.failure ??= e;
-      this.room();
+      await (file ?? (await part.file.catch(() => undefined)))?.abort();
       throw e;
     }
   }
 
-  private room(): void {
-    const wake = this.onRoom;
-    this.onRoom = undefined;
-    wake?.();
-  }
-
-  private endPart(): void {
+  private async endPart(): Promise<void> {
     const part = this.current;
-    this.current = undefined;
     if (part === undefined) return;
+    if (this.inGroup > 0) await this.endGroup();
+    this.current = undefined;
     part.ended = true;
     part.wake?.();
   }
@@ -236,22 +251,23 @@ export class ParquetPartWriter implements RowWriter {
   async close(): Promise<void> {
     if (this.parts.length === 0) {
       await this.nextPart();
-      await this.send(tableToIPC(new Table([batchBuilderFor(this.rowType).build([])]), "stream"), 0);
+      this.group.push(tableToIPC(new Table([batchBuilderFor(this.rowType).build([])]), "stream"));
+      await this.endGroup();
     }
-    this.endPart();
+    await this.endPart();
     for (const part of this.open) await part.done;
   }
 
   /** Deletes the parts not yet closed (after a failure); finished parts stay. */
   async abort(): Promise<void> {
     this.failure ??= new Error("the Parquet part writer was aborted");
-    this.endPart();
+    this.current = undefined;
+    this.group = [];
     for (const part of this.open) {
-      part.queue.length = 0;
+      part.groups.length = 0;
       part.ended = true;
       part.wake?.();
     }
-    this.room();
-    await Promise.allSettled(this.open.map(async (part) => (await part.file).abort()));
+    await Promise.allSettled(this.open.map((part) => part.done));
   }
 }

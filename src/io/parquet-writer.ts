@@ -71,14 +71,73 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
  */
 export type WritableRow = JsonObject | string;
 
+/** The encoder's settings. WriterProperties is consumed by transformParquetStream (wasm-bindgen moves it): one per stream. */
+function writerProperties(options: ParquetWriteOptions): PW.WriterProperties {
+  const rowGroupSize = positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
+  const compression = COMPRESSION[options.compression ?? "zstd"];
+  if (compression === undefined) throw new RangeError(`ParquetWriteOptions.compression: unknown codec ${String(options.compression)}`);
+  const statistics = STATISTICS[options.statistics ?? "page"];
+  if (statistics === undefined) throw new RangeError(`ParquetWriteOptions.statistics: unknown level ${String(options.statistics)}`);
+  return new PW.WriterPropertiesBuilder()
+    .setCompression(compression)
+    .setMaxRowGroupSize(rowGroupSize)
+    .setDictionaryEnabled(options.dictionary ?? true)
+    .setStatisticsEnabled(statistics)
+    .build();
+}
+
+/** Copies one Arrow IPC stream into wasm memory and hands its batches to the encoder (which takes ownership of each). */
+function enqueueIpc(controller: ReadableStreamDefaultController<PW.RecordBatch>, ipc: Uint8Array): void {
+  const table = PW.Table.fromIPCStream(ipc);
+  try {
+    for (const rb of table.recordBatches()) controller.enqueue(rb);
+  } finally {
+    table.free();
+  }
+}
+
+/**
+ * Encodes Arrow IPC streams, in order, into one Parquet file in memory, with the encoder and settings of
+ * `ParquetFileWriter`: the generator's worker threads encode a dataset's row groups so, apart, and
+ * `ParquetStitcher` joins them into the file one stream would have written. `batches` is emptied as the
+ * encoder takes them (each is released once copied into wasm memory). At least one batch (possibly empty),
+ * which gives the schema.
+ */
+export async function encodeParquet(batches: Uint8Array[], options: ParquetWriteOptions = {}): Promise<Uint8Array> {
+  if (batches.length === 0) throw new Error("encodeParquet needs at least one batch");
+  const source = new ReadableStream<PW.RecordBatch>(
+    {
+      pull: (controller) => {
+        const next = batches.shift();
+        if (next === undefined) controller.close();
+        else enqueueIpc(controller, next);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const out = (await PW.transformParquetStream(source, writerProperties(options))) as ReadableStream<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of out as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  }
+  const file = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    file.set(c, at);
+    at += c.byteLength;
+  }
+  return file;
+}
+
 const END = Symbol("end");
 type QueueItem = Uint8Array | typeof END;
 
 type State = "open" | "closing" | "closed" | "failed" | "aborted";
 
 export class ParquetFileWriter {
-  /** Undefined for a writer of prebuilt batches (`openEncoded`). */
-  private readonly builder: BatchBuilder | undefined;
+  private readonly builder: BatchBuilder;
   private readonly batchRows: number;
   private pending: WritableRow[] = [];
   /** Rows handed to the encoder (in built batches). */
@@ -103,23 +162,12 @@ export class ParquetFileWriter {
   private constructor(
     readonly path: string,
     private readonly file: FileHandle,
-    row: XdmObject | undefined,
+    row: XdmObject,
     options: ParquetWriteOptions,
   ) {
-    this.builder = row === undefined ? undefined : batchBuilderFor(row);
+    this.builder = batchBuilderFor(row);
     this.batchRows = positiveInt("batchRows", options.batchRows, DEFAULT_BATCH_ROWS);
-    const rowGroupSize = positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
-    const compression = COMPRESSION[options.compression ?? "zstd"];
-    if (compression === undefined) throw new RangeError(`ParquetWriteOptions.compression: unknown codec ${String(options.compression)}`);
-    const statistics = STATISTICS[options.statistics ?? "page"];
-    if (statistics === undefined) throw new RangeError(`ParquetWriteOptions.statistics: unknown level ${String(options.statistics)}`);
-    // WriterProperties is consumed by transformParquetStream (wasm-bindgen moves it), so build one per file.
-    const props = new PW.WriterPropertiesBuilder()
-      .setCompression(compression)
-      .setMaxRowGroupSize(rowGroupSize)
-      .setDictionaryEnabled(options.dictionary ?? true)
-      .setStatisticsEnabled(statistics)
-      .build();
+    const props = writerProperties(options);
 
     const source = new ReadableStream<PW.RecordBatch>(
       {
@@ -132,13 +180,7 @@ export class ParquetFileWriter {
             controller.close();
             return;
           }
-          const table = PW.Table.fromIPCStream(item);
-          try {
-            // The encoder takes ownership of each wasm RecordBatch it reads.
-            for (const rb of table.recordBatches()) controller.enqueue(rb);
-          } finally {
-            table.free();
-          }
+          enqueueIpc(controller, item);
         },
       },
       // Pull only when the encoder asks for a batch: no read-ahead beyond the one queued batch.
@@ -154,16 +196,7 @@ export class ParquetFileWriter {
     return ParquetFileWriter.create(path, row, options);
   }
 
-  /**
-   * Opens `path` for a Parquet file written from prebuilt Arrow batches (`writeEncoded`), e.g. built on
-   * another thread. The schema is the first batch's; at least one batch (possibly empty) must be written.
-   * `batchRows` does not apply (each batch is handed to the encoder as it is).
-   */
-  static async openEncoded(path: string, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
-    return ParquetFileWriter.create(path, undefined, options);
-  }
-
-  private static async create(path: string, row: XdmObject | undefined, options: ParquetWriteOptions): Promise<ParquetFileWriter> {
+  private static async create(path: string, row: XdmObject, options: ParquetWriteOptions): Promise<ParquetFileWriter> {
     positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
     let file: FileHandle;
     try {
@@ -179,27 +212,6 @@ export class ParquetFileWriter {
       await rm(path, { force: true }).catch(() => undefined);
       throw e;
     }
-  }
-
-  /**
-   * Hands one prebuilt batch (an Arrow IPC stream of `rows` rows) to the encoder, waiting until it has
-   * taken the previous one. Only for writers from `openEncoded`.
-   */
-  async writeEncoded(ipc: Uint8Array, rows: number): Promise<void> {
-    return this.serial(async () => {
-      this.assertOpen("write");
-      if (this.builder !== undefined) throw new Error("writeEncoded() needs a writer from ParquetFileWriter.openEncoded()");
-      try {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.waitForRoom();
-        this.rowsBuilt += rows;
-        this.batchesBuilt++;
-        await this.enqueue(ipc);
-      } catch (e) {
-        this.fail(e);
-        throw e;
-      }
-    });
   }
 
   /** Rows accepted so far (written or buffered). */
@@ -241,7 +253,6 @@ export class ParquetFileWriter {
       this.assertOpen("close");
       this.state = "closing";
       try {
-        if (this.builder === undefined && this.batchesBuilt === 0) throw new Error("a Parquet file written with writeEncoded() needs at least one batch");
         // A file with zero rows still gets one empty batch: the encoder takes the schema from it.
         if (this.pending.length > 0 || this.batchesBuilt === 0) {
           const last = this.pending;
@@ -327,7 +338,6 @@ export class ParquetFileWriter {
     // microtask-only, so a producer that generates rows synchronously would otherwise starve the I/O).
     await new Promise<void>((resolve) => setImmediate(resolve));
     await this.waitForRoom();
-    if (this.builder === undefined) throw new Error("write() needs a writer from ParquetFileWriter.open()");
     const batch = this.builder.build(
       rows.map((r) => (typeof r === "string" ? (JSON.parse(r) as JsonObject) : r)),
       this.rowsBuilt,
