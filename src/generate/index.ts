@@ -326,7 +326,6 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   // row group it fills; row groups are encoded on the same threads, at most two per thread and one more at once.
   const perPerson = (config.builtin ? 1.5 + options.eventsPerProfile : 0) + custom.reduce((sum, d) => sum + (d.config.share ?? 1) * meanEvents(d), 0);
   const workers = options.workers ?? (options.profiles * perPerson > THREADS_FROM_ROWS ? availableParallelism() : 0);
-  const pool = generatorPool(workers);
   const slots = new EncodeSlots(2 * workers + 1);
   const open = (spec: RowSpec): RowWriter => {
     if (format === "jsonl") return new LineWriter(dir, spec.file);
@@ -359,6 +358,8 @@ export async function generateSandbox(dir: string, options: GenerateOptions): Pr
   const onProgress = options.onProgress;
   let done = 0;
   let written = false;
+  // Made last before the blocks: its threads keep the process alive until the `finally` below destroys them.
+  const pool = generatorPool(workers);
   try {
     await pool.forEachBlock(plan, async (block) => {
       for (const [k, w] of writers.entries()) await w.writeBlock(block.data[k]!, block.rows[k]!);
