@@ -58,6 +58,10 @@ describe("memory budget", () => {
     const tight = exportedFiles(b, await run(b, "--memory", "256m", "--workers", "1"));
     expect([...tight.keys()]).toEqual([...roomy.keys()]);
     for (const [name, bytes] of roomy) expect(tight.get(name)!.equals(bytes), name).toBe(true);
+    // The membership snapshot's part too.
+    const snapshot = (dir: string): Buffer[] => new SandboxState(dir).membership.parts().map((f) => readFileSync(f));
+    expect(snapshot(a)).toHaveLength(1);
+    expect(snapshot(b)).toEqual(snapshot(a));
     const bad = await cliInProcess("segment-job", "--sandbox", a, "--memory", "plenty");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: CLI-U001 --memory must look like 512m or 4g/);
@@ -67,13 +71,13 @@ describe("memory budget", () => {
     const dir = copySample();
     await cliJsonInProcess("segment-job", "--sandbox", dir, "--as-of", SAMPLE_AS_OF);
     const state = new SandboxState(dir);
-    const memberships = state.membership.text();
+    const memberships = await state.membership.text();
     // The sample's 14 MiB of JSON Lines take about four times that in the reference's memory.
     const tooSmall = ["--as-of", SAMPLE_AS_OF, "--engine", "reference", "--memory", "16m"];
     const segmentJob = await cliInProcess("segment-job", "--sandbox", dir, ...tooSmall);
     expectCleanFailure(segmentJob, "ENG-M002", "more than --memory 16 MiB allows; raise --memory, or run the job on DuckDB (--engine duckdb) unless one of its segments needs the reference engine (check lists them)");
     expect(state.records<SegmentJob>("segment-jobs").all().map((j) => j.status)).toEqual(["SUCCEEDED", "FAILED"]);
-    expect(state.membership.text()).toBe(memberships);
+    expect(await state.membership.text()).toBe(memberships);
     const exportJob = await cliInProcess("export", "--sandbox", dir, "--request", join(dir, PER_BATCH), ...tooSmall);
     expectCleanFailure(exportJob, "ENG-M002", "the reference engine holds the data in memory");
     expect(state.records<ExportJob>("export-jobs").get(1)).toMatchObject({ status: "FAILED", errors: [{ code: "ENG-M002" }] });
@@ -139,7 +143,7 @@ describe("bad input", () => {
     const sandbox = copySample();
     const first = await runAll(sandbox);
     const before = exportedFiles(sandbox, first);
-    const membership = new SandboxState(sandbox).membership.text();
+    const membership = await new SandboxState(sandbox).membership.text();
     appendFileSync(join(sandbox, "datasets/crm-profiles.jsonl"), '{"_id":"x","identityMap":{"CRMID":[{"id":"c","primary":true}]},"person":{"birthYear":"1970"},"_acp_system_metadata":{"ingestTime":"2026-10-01T00:00:00Z"}}\n');
     const r = await cliInProcess("export", "--sandbox", sandbox, "--request", join(sandbox, PER_BATCH), "--as-of", SAMPLE_AS_OF);
     expectCleanFailure(r, "IO-D001", "crm-profiles.jsonl:");
@@ -155,7 +159,7 @@ describe("bad input", () => {
     expect(existsSync(join(sandbox, ".profile-lab/lake/_staging", String(failed.id)))).toBe(false);
     const s = await cliInProcess("segment-job", "--sandbox", sandbox, "--as-of", SAMPLE_AS_OF);
     expect(s.status).not.toBe(0);
-    expect(new SandboxState(sandbox).membership.text()).toBe(membership);
+    expect(await new SandboxState(sandbox).membership.text()).toBe(membership);
     rmSync(sandbox, { recursive: true, force: true });
   });
 

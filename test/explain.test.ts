@@ -54,7 +54,7 @@ describe("explain on the sample sandbox", () => {
 
   it("agrees with the segment job's decision for every profile and segment", async () => {
     const data = await loadSandboxData(sample);
-    const memberships = new SandboxState(sample.dir).membership.readAll();
+    const memberships = await new SandboxState(sample.dir).membership.readAll();
     let checked = 0;
     for (const policy of [sample.policies.default, ...sample.policies.all()]) {
       for (const group of profileGroups(data, policy).groups) {
@@ -174,7 +174,7 @@ describe("the clock explain evaluates at", () => {
     for (const s of x.segments) expect(s.after, s.segmentId).toEqual(s.before);
     // The next job at that instant agrees: it changes nothing.
     await runSegmentJob(sandbox, { asOf: Date.parse(JOB_AS_OF), statusModel: "current" });
-    const stored = new SandboxState(sandbox.dir).membership.readAll().get("crmid:c1")!;
+    const stored = (await new SandboxState(sandbox.dir).membership.readAll()).get("crmid:c1")!;
     for (const s of x.segments) expect(stored.get(s.segmentId) ?? null, s.segmentId).toEqual(s.after);
     expect(explanationText(x).split("\n")[0]).toBe(`As of ${JOB_AS_OF} (last segment job ${job.id})`);
   });

@@ -70,12 +70,12 @@ describe("cancelling a running job", () => {
     const dir = copySample();
     const sandbox = openSandbox(dir);
     await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
-    const before = new SandboxState(dir).membership.text();
+    const before = await new SandboxState(dir).membership.text();
     const control = new JobControl(new SandboxState(dir).root);
     await expect(runSegmentJob(sandbox, { asOf: asOf + 86_400_000, statusModel: "legacy", onProgress: (p) => control.requestCancel(p.kind, p.jobId) })).rejects.toThrow(/cancelled/);
     const jobs = new SandboxState(dir).records<SegmentJob>("segment-jobs").all();
     expect(jobs.map((j) => j.status).sort()).toEqual(["CANCELLED", "SUCCEEDED"]);
-    expect(new SandboxState(dir).membership.text()).toBe(before);
+    expect(await new SandboxState(dir).membership.text()).toBe(before);
   });
 
   it("refuses to cancel a job that is not running", async () => {

@@ -47,7 +47,7 @@ async function run(dir: string) {
   const { batches } = await runExportJob(sandbox, JSON.parse(readFileSync(join(dir, "export-jobs/big-spenders-with-events.json"), "utf8")), { asOf, statusModel: "legacy" });
   return {
     metrics: { ...segmentJob.metrics, totalTime: undefined, profileSegmentationTime: undefined },
-    membership: new SandboxState(dir).membership.text(),
+    membership: await new SandboxState(dir).membership.text(),
     parquet: batches.flatMap((b) => b.files!.map((f) => readFileSync(join(dir, f.path)))),
   };
 }
@@ -84,6 +84,6 @@ describe("Parquet datasets", () => {
     const a = await runSegmentJob(openSandbox(jsonl.dir), { asOf, statusModel: "legacy" });
     const b = await runSegmentJob(openSandbox(parquet.dir), { asOf, statusModel: "legacy" });
     expect(b.metrics.segmentedProfileCounter).toEqual(a.metrics.segmentedProfileCounter);
-    expect(new SandboxState(parquet.dir).membership.text()).toBe(new SandboxState(jsonl.dir).membership.text());
+    expect(await new SandboxState(parquet.dir).membership.text()).toBe(await new SandboxState(jsonl.dir).membership.text());
   });
 });

@@ -19,8 +19,8 @@ import { appendLines, ids, writeSandbox } from "./helpers/sandbox.js";
 const PDG = { id: "mp_ts_pdg", name: "pdg", schema: { name: "_xdm.context.profile" }, version: 1, identityGraph: { type: "pdg" }, attributeMerge: { type: "timestampOrdered" }, default: true };
 const at = (iso: string) => Date.parse(iso);
 
-function membership(dir: string, key: string, segment: string) {
-  return new SandboxState(dir).membership.readAll().get(key)?.get(segment);
+async function membership(dir: string, key: string, segment: string) {
+  return (await new SandboxState(dir).membership.readAll()).get(key)?.get(segment);
 }
 
 describe("membership through successive segment jobs (S1–S5)", () => {
@@ -31,20 +31,20 @@ describe("membership through successive segment jobs (S1–S5)", () => {
     });
     const run = async (when: string) => runSegmentJob(openSandbox(dir), { asOf: at(when), statusModel: model });
     await run("2024-05-01T01:00:00Z");
-    expect(membership(dir, "crmid:c1", "seg-1")).toEqual({ status: "realized", lastQualificationTime: "2024-05-01T01:00:00.000Z", version: "1" });
+    expect(await membership(dir, "crmid:c1", "seg-1")).toEqual({ status: "realized", lastQualificationTime: "2024-05-01T01:00:00.000Z", version: "1" });
     await run("2024-05-02T01:00:00Z");
-    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: model === "legacy" ? "existing" : "realized", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
+    expect(await membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: model === "legacy" ? "existing" : "realized", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
     appendLines(dir, "ds_crm", [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "CA" }, _acp_system_metadata: { ingestTime: "2024-05-02T12:00:00Z" } }]);
     const exitJob = await run("2024-05-03T01:00:00Z");
-    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "exited", lastQualificationTime: "2024-05-03T01:00:00.000Z" });
+    expect(await membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "exited", lastQualificationTime: "2024-05-03T01:00:00.000Z" });
     expect(exitJob.metrics.segmentedProfileByStatusCounter).toEqual({ "seg-1": { exited: 1 } });
     appendLines(dir, "ds_crm", [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "US" }, _acp_system_metadata: { ingestTime: "2024-05-09T12:00:00Z" } }]);
     await run("2024-05-10T01:00:00Z");
-    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "realized", lastQualificationTime: "2024-05-10T01:00:00.000Z" });
+    expect(await membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "realized", lastQualificationTime: "2024-05-10T01:00:00.000Z" });
     appendLines(dir, "ds_crm", [{ ...ids("CRMID", "c1"), homeAddress: { countryCode: "CA" }, _acp_system_metadata: { ingestTime: "2024-05-10T12:00:00Z" } }]);
     await run("2024-05-11T01:00:00Z");
     await run("2024-06-11T01:00:00Z");
-    expect(membership(dir, "crmid:c1", "seg-1")).toBeUndefined();
+    expect(await membership(dir, "crmid:c1", "seg-1")).toBeUndefined();
   });
 });
 
@@ -72,13 +72,13 @@ describe("S7: profiles stitched between runs show both memberships until the nex
     const data = await loadSandboxData(sandbox);
     const [stitched, ...others] = profileGroups(data, sandbox.policies.default).groups;
     expect(others).toHaveLength(0);
-    const before = priorMemberships(new SandboxState(dir).membership.readAll(), stitched!);
+    const before = priorMemberships(await new SandboxState(dir).membership.readAll(), stitched!);
     expect(Object.fromEntries([...before].map(([k, v]) => [k, v.status]))).toEqual({ A: "realized", B: "realized" });
 
     const job = await runSegmentJob(sandbox, { asOf: at("2024-05-03T01:00:00Z"), statusModel: "current" });
     // p2's record is newer, so the stitched profile lives in Oregon: A exits, B stays.
     expect(job.metrics.segmentedProfileByStatusCounter).toEqual({ A: { exited: 1 }, B: { realized: 1 } });
-    const after = new SandboxState(dir).membership.readAll();
+    const after = await new SandboxState(dir).membership.readAll();
     expect([...after.keys()]).toEqual(["crmid:p1"]);
     expect(after.get("crmid:p1")?.get("A")?.status).toBe("exited");
   });
@@ -135,7 +135,7 @@ describe("M14: identity graphs over 50 identities", () => {
     expect(job.metrics.totalProfiles).toBe(1);
     expect(job.metrics.segmentedProfileCounter).toEqual({ "seg-1": 1 });
     expect(job.metrics.excludedProfileCounter).toEqual({ identityGraphOverLimit: 1 });
-    expect(membership(dir, "crmid:c9", "seg-1")).toBeUndefined();
+    expect(await membership(dir, "crmid:c9", "seg-1")).toBeUndefined();
   });
 });
 
@@ -159,7 +159,7 @@ describe("S12: a scheduled run creates a segment job", () => {
     for (const { run, job } of results) {
       expect(job).toMatchObject({ source: "scheduler", status: "SUCCEEDED", properties: { scheduleId: schedule.id, runId: run.runId }, segments: [{ segmentId: "*" }] });
     }
-    expect(membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "existing", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
+    expect(await membership(dir, "crmid:c1", "seg-1")).toMatchObject({ status: "existing", lastQualificationTime: "2024-05-01T01:00:00.000Z" });
     expect(await runSchedules(sandbox, window)).toEqual([]);
   });
 });

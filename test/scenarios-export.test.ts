@@ -11,6 +11,7 @@ import type { ExportJob } from "../src/export/export-job.js";
 import { listExportJobs } from "../src/export/export-job-list.js";
 import type { StatusModel } from "../src/segment/membership.js";
 import { SandboxState } from "../src/store/sandbox-state.js";
+import { replaceMemberships } from "../src/store/membership-part.js";
 import type { BatchRecord } from "../src/store/catalog-types.js";
 import { batchGlob, columns, query } from "./helpers/parquet.js";
 import { ids, writeSandbox } from "./helpers/sandbox.js";
@@ -44,7 +45,7 @@ function fixture(legacy = false): string {
     { key: "crmid:c2", ups: { "seg-1": entry("exited", "2024-05-03T01:00:00.000Z") } },
     { key: "crmid:c3", ups: { "seg-1": entry("realized", "2024-05-05T01:00:00.000Z"), "seg-2": entry("realized", "2024-05-05T01:00:00.000Z") } },
   ];
-  new SandboxState(dir).membership.replace(new Map(lines.map((l) => [l.key, new Map(Object.entries(l.ups))])));
+  replaceMemberships(new SandboxState(dir).membership, new Map(lines.map((l) => [l.key, new Map(Object.entries(l.ups))])));
   return dir;
 }
 

@@ -80,7 +80,7 @@ describe("in-memory evaluation", () => {
     const asOf = parseDateTime("2026-11-01T00:00:00Z")!;
     const inMemory = await evaluate(sandbox, await loadSandboxData(sandbox), { asOf });
     const job = await runSegmentJob(sandbox, { asOf, statusModel: "legacy" });
-    const stored = Object.fromEntries([...new SandboxState(dir).membership.readAll()].map(([key, ups]) => [key, { ups: Object.fromEntries(ups) }]));
+    const stored = Object.fromEntries([...(await new SandboxState(dir).membership.readAll())].map(([key, ups]) => [key, { ups: Object.fromEntries(ups) }]));
     expect(inMemory.memberships).toEqual(stored);
     expect(Object.fromEntries(inMemory.segments.map((s) => [s.segmentId, s.size]))).toEqual(job.metrics.segmentedProfileCounter);
   });

@@ -285,7 +285,7 @@ export async function explain(sandbox: Sandbox, options: ExplainOptions): Promis
   const policy = policyId === undefined ? sandbox.policies.default : sandbox.policies.get(policyId);
   const group = profileGroups(data, policy).groups.find((g) => g.key === key || g.identities.includes(key)) ?? secondaryLookup(sandbox, data, policy, key);
   if (group === undefined) throw notFound(sandbox, data, policy, key, options.identity);
-  return explainGroup(sandbox, group, policy, new SandboxState(sandbox.dir).membership.readAll(), { ...options, ...when });
+  return explainGroup(sandbox, group, policy, await new SandboxState(sandbox.dir).membership.readAll(), { ...options, ...when });
 }
 
 /** M15: without a default policy (and none asked for), a lookup returns the fragments unmerged and unstitched. */

@@ -140,16 +140,16 @@ function targetOf(sandbox: Sandbox, options: PreviewOptions): Target {
 }
 
 /** The stored memberships (read only: a sandbox no segment job ran in has none), as the in-memory API takes them. */
-function storedMemberships(sandbox: Sandbox): Memberships {
-  const snapshot = new SandboxState(sandbox.dir).membership.readAll();
+async function storedMemberships(sandbox: Sandbox): Promise<Memberships> {
+  const snapshot = await new SandboxState(sandbox.dir).membership.readAll();
   return Object.fromEntries([...snapshot].map(([key, ups]) => [key, { ups: Object.fromEntries(ups) } as SegmentMembership]));
 }
 
-function evaluateTarget(target: Target, data: SandboxData, options: PreviewOptions): Promise<Evaluation> {
+async function evaluateTarget(target: Target, data: SandboxData, options: PreviewOptions): Promise<Evaluation> {
   return evaluate(target.sandbox, data, {
     asOf: options.asOf,
     segments: [target.segmentId],
-    prior: storedMemberships(target.sandbox),
+    prior: await storedMemberships(target.sandbox),
     ...(options.statusModel ? { statusModel: options.statusModel } : {}),
   });
 }

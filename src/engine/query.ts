@@ -66,7 +66,6 @@ export function tableNameOf(name: string): string {
   return /^[a-z_]/.test(t) ? t : `_${t}`;
 }
 
-const MEMBERSHIP_TYPE = "MAP(VARCHAR, STRUCT(status VARCHAR, lastQualificationTime VARCHAR, version VARCHAR))";
 
 /** An open query session over one sandbox: its tables defined, DuckDB locked down to their files before the first query. */
 export class SandboxQuery {
@@ -138,7 +137,7 @@ export class SandboxQuery {
       const membership =
         parts.length === 0
           ? "SELECT NULL::VARCHAR AS profile_key, NULL::VARCHAR AS segment_id, NULL::VARCHAR AS status, NULL::TIMESTAMPTZ AS last_qualification_time, NULL::VARCHAR AS version WHERE FALSE"
-          : `SELECT key AS profile_key, e.key AS segment_id, e.value.status AS status, e.value.lastQualificationTime::TIMESTAMPTZ AS last_qualification_time, e.value.version AS version FROM (SELECT key, unnest(map_entries(ups)) AS e FROM read_json([${parts.map((p) => DUCKDB.string(p)).join(", ")}], format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${MEMBERSHIP_TYPE}'}))`;
+          : `SELECT key AS profile_key, segmentId AS segment_id, status, lastQualificationTime::TIMESTAMPTZ AS last_qualification_time, version FROM ${DUCKDB.readParquet(parts)}`;
       await session.run(`CREATE TEMP VIEW segment_membership AS ${membership}`);
       tables.push({ name: "segment_membership", source: "the membership snapshot of the last segment job" });
       const batches = state.records<BatchRecord>("batches").all();

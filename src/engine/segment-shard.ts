@@ -10,7 +10,7 @@ import type { StatusModel } from "../segment/membership.js";
 import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, type SegmentCounts } from "../segment/segment-job.js";
-import { addMembershipLines, writeMembershipLines, type MembershipSnapshot } from "../store/membership-store.js";
+import type { MembershipSnapshot } from "../store/membership-store.js";
 import type { MergePolicy } from "../xdm/types.js";
 import type { Shard } from "./in-memory-job.js";
 import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
@@ -190,18 +190,15 @@ export async function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: 
   const snapshot = shard.prior;
   await checkpoint({ stage: "writing", rows: 0 });
   const order = storeOrder(snapshot, componentOf);
-  await writeShardPart(partFile, snapshot, order, (rows) => checkpoint({ stage: "writing", rows, totalRows: order.length }));
-  return result;
-}
-
-/** The shard's part of the snapshot, as writeMembershipPart writes it, with a checkpoint every PROGRESS_EVERY keys. */
-async function writeShardPart(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[], checkpoint: (keys: number) => void | Promise<void>): Promise<void> {
-  const lines: string[] = [];
-  for (let start = 0; start < orderedKeys.length; start += PROGRESS_EVERY) {
-    if (start > 0) await checkpoint(start);
-    addMembershipLines(lines, snapshot, orderedKeys.slice(start, start + PROGRESS_EVERY));
+  // Loaded here: every segment job imports this module, and jobs on DuckDB need not load the JavaScript Parquet writer.
+  const { MembershipPartBuilder } = await import("../store/membership-part.js");
+  const part = new MembershipPartBuilder();
+  for (let start = 0; start < order.length; start += PROGRESS_EVERY) {
+    if (start > 0) await checkpoint({ stage: "writing", rows: start, totalRows: order.length });
+    part.add(snapshot, order.slice(start, start + PROGRESS_EVERY));
   }
-  writeMembershipLines(file, lines);
+  part.write(partFile);
+  return result;
 }
 
 /** The store's line order: (component hash, component, key hash, key), the order shards are cut in. */

@@ -131,6 +131,15 @@ export async function encodeParquet(batches: Uint8Array[], options: ParquetWrite
   return file;
 }
 
+/**
+ * Encodes a whole Arrow table into one Parquet file in memory, synchronously (the table is copied into wasm memory
+ * at once): for small files written where nothing may wait, such as a membership snapshot's part.
+ */
+export function encodeTable(table: Table, options: ParquetWriteOptions = {}): Uint8Array {
+  const wasmTable = PW.Table.fromIPCStream(tableToIPC(table, "stream"));
+  return PW.writeParquet(wasmTable, writerProperties(options));
+}
+
 const END = Symbol("end");
 type QueueItem = Uint8Array | typeof END;
 

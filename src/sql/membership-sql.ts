@@ -24,9 +24,9 @@ import {
 import type { SqlDialect } from "./dialect.js";
 
 /**
- * DuckDB's memory limit per membership entry that listing entries per profile or key in one run may take (the
- * snapshot's lines, an export's segmentMembership maps): the 1M-person snapshot's entries did not fit in `--memory
- * 400m` (then a 300 MiB limit) in runs of 384 bytes an entry and did in runs of 1,536.
+ * DuckDB's memory limit per membership entry that listing entries per profile in one run may take (an export's
+ * segmentMembership maps; the snapshot's lines were listed so too): the 1M-person snapshot's entries did not fit in
+ * `--memory 400m` (then a 300 MiB limit) in runs of 384 bytes an entry and did in runs of 1,536.
  */
 export const LISTED_ENTRY_BYTES = 1536;
 

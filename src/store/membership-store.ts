@@ -1,14 +1,14 @@
 /**
- * The membership snapshot: profile key → segment id → the `ups` membership entry, as of the last segment
- * job. Stored as JSON Lines parts (one profile per line) in a generation folder: a job writes one part, in
- * profile order; versions that ran jobs in shards wrote one part per shard, read in order. `CURRENT` names the
- * committed generation and is replaced atomically, so a job that fails or is killed leaves the previous
- * snapshot whole.
+ * The membership snapshot: profile key → segment id → the `ups` membership entry, as of the last segment job.
+ * Stored as Parquet parts in a generation folder, one row per entry (MEMBERSHIP_ROW, membership-part.ts): a profile's entries
+ * together and by segment id, profiles in the store's order (both engines write the same rows; a job writes one
+ * part). `CURRENT` names the committed generation and is replaced atomically, so a job that fails or is killed
+ * leaves the previous snapshot whole.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { SegmentMembershipEntry } from "../xdm/types.js";
-import { readLines } from "../io/jsonl.js";
+import type { JsonObject, SegmentMembershipEntry } from "../xdm/types.js";
+import { ProfileLabError } from "../xdm/errors.js";
 import { checkIdentifier, checkReadable, confined, isIdentifier, MAX_NAME_LENGTH } from "../io/sandbox-path.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { StoreError } from "./store-error.js";
@@ -16,32 +16,32 @@ import { StoreError } from "./store-error.js";
 export type ProfileEntries = Map<string, SegmentMembershipEntry>;
 export type MembershipSnapshot = Map<string, ProfileEntries>;
 
-/** One stored line: a profile key and its entries. */
+/** One profile's stored entries. */
 export interface MembershipLine {
   readonly key: string;
   readonly entries: ProfileEntries;
 }
 
-function parseLine(text: string, file: string, line: number): MembershipLine {
-  const fail = (why: string): never => {
-    throw new StoreError("STO-002", `corrupt membership snapshot: ${why}`, { file, line });
-  };
-  let parsed: { key?: unknown; ups?: unknown };
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    // JSON.parse's message quotes the text; errors never show a damaged file's content.
-    return fail("a line is not valid JSON");
-  }
-  const { key, ups } = parsed ?? {};
-  if (typeof key !== "string" || typeof ups !== "object" || ups === null) return fail('each line needs "key" and "ups"');
-  return { key, entries: new Map(Object.entries(ups as Record<string, SegmentMembershipEntry>)) };
+/** The file extension of the parts. */
+const PART_SUFFIX = ".parquet";
+
+function corrupt(why: string, at: { file: string; line?: number; jsonPath?: string }): StoreError {
+  return new StoreError("STO-002", `corrupt membership snapshot: ${why}`, at);
 }
 
-/** The line of one profile, entries sorted by segment id. */
-export function membershipLine(key: string, entries: ProfileEntries): string {
-  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify({ key, ups: Object.fromEntries(sorted) });
+/** The entry of a stored row, checked. */
+function entryOf(row: JsonObject, file: string, line: number): { key: string; segmentId: string; entry: SegmentMembershipEntry } {
+  const text = (field: string, required: boolean): string | undefined => {
+    const v = row[field];
+    if (typeof v === "string" || (v == null && !required)) return v ?? undefined;
+    throw corrupt(`${field} must be ${required ? "a string" : "a string or null"}`, { file, line, jsonPath: `$.${field}` });
+  };
+  const [key, segmentId, status, lastQualificationTime] = ["key", "segmentId", "status", "lastQualificationTime"].map((f) => text(f, true)!) as [string, string, string, string];
+  const [version, validUntil] = [text("version", false), text("validUntil", false)];
+  const entry = { status, lastQualificationTime } as SegmentMembershipEntry;
+  if (version !== undefined) entry.version = version;
+  if (validUntil !== undefined) entry.validUntil = validUntil;
+  return { key, segmentId, entry };
 }
 
 export class MembershipStore {
@@ -71,45 +71,54 @@ export class MembershipStore {
     if (name === undefined) return [];
     const generation = confined(this.sandboxDir, join(this.dir, checkIdentifier(name, "membership generation")));
     return readdirSync(generation)
-      .filter((f) => f.endsWith(".jsonl"))
+      .filter((f) => f.endsWith(PART_SUFFIX))
       .sort()
       .map((f) => confined(this.sandboxDir, join(generation, f)));
   }
 
-  /** Every stored line, part by part. */
+  /** Every stored profile with its entries, in stored order. */
   async *lines(): AsyncGenerator<MembershipLine> {
+    const seen = new Set<string>();
     for (const file of this.parts()) {
-      for await (const { line, text } of readLines(file)) yield parseLine(text, file, line);
+      let current: { key: string; entries: ProfileEntries } | undefined;
+      try {
+        // Loaded here: jobs on DuckDB read the snapshot in SQL and need not load the JavaScript Parquet reader.
+        const { readParquetRows } = await import("../io/parquet-reader.js");
+        for await (const { line, value } of readParquetRows(file)) {
+          const { key, segmentId, entry } = entryOf(value as JsonObject, file, line);
+          if (current?.key !== key) {
+            if (current !== undefined) yield current;
+            if (seen.has(key)) throw corrupt(`the entries of profile ${JSON.stringify(key)} are not together`, { file, line, jsonPath: "$.key" });
+            seen.add(key);
+            current = { key, entries: new Map() };
+          }
+          if (current.entries.has(segmentId)) throw corrupt(`profile ${JSON.stringify(key)} has two entries for segment ${JSON.stringify(segmentId)}`, { file, line, jsonPath: "$.segmentId" });
+          current.entries.set(segmentId, entry);
+        }
+      } catch (e) {
+        // A part that is not Parquet, or not the store's: the snapshot is damaged (IO-P… says how).
+        if (e instanceof ProfileLabError && !(e instanceof StoreError)) throw corrupt(e.message, { file, ...e.location });
+        throw e;
+      }
+      if (current !== undefined) yield current;
     }
   }
 
   /** The whole snapshot in memory. */
-  readAll(): MembershipSnapshot {
+  async readAll(): Promise<MembershipSnapshot> {
     const snapshot: MembershipSnapshot = new Map();
-    for (const file of this.parts()) {
-      readFileSync(file, "utf8")
-        .split("\n")
-        .forEach((text, i) => {
-          if (text === "") return;
-          const { key, entries } = parseLine(text, file, i + 1);
-          snapshot.set(key, entries);
-        });
-    }
+    for await (const { key, entries } of this.lines()) snapshot.set(key, entries);
     return snapshot;
   }
 
-  /** The stored parts concatenated: the snapshot's content, independent of how many parts hold it. */
-  text(): string {
-    return this.parts()
-      .map((f) => readFileSync(f, "utf8"))
-      .join("");
-  }
-
-  /** Replaces the snapshot with `snapshot`, in one part ordered by key (fixtures, imports). */
-  replace(snapshot: MembershipSnapshot): void {
-    const generation = this.begin();
-    writeMembershipPart(generation.partFile(0), snapshot, [...snapshot.keys()].sort());
-    generation.commit();
+  /**
+   * The snapshot as text, one JSON line a profile, profiles and their entries in stored order: its content, whichever
+   * engine wrote the parts (the engines' Parquet writers differ; what they store must not).
+   */
+  async text(): Promise<string> {
+    let text = "";
+    for await (const { key, entries } of this.lines()) text += `${JSON.stringify({ key, ups: Object.fromEntries(entries) })}\n`;
+    return text;
   }
 
   /** Starts a new generation; its parts become the snapshot only when `commit` is called. */
@@ -120,7 +129,7 @@ export class MembershipStore {
     return {
       name,
       dir,
-      partFile: (index) => join(dir, `part-${String(index).padStart(5, "0")}.jsonl`),
+      partFile: (index) => join(dir, `part-${String(index).padStart(5, "0")}${PART_SUFFIX}`),
       commit: () => {
         writeFileAtomic(this.pointer, `${name}\n`);
         for (const old of readdirSync(this.dir)) if (old !== name && old !== "CURRENT") rmSync(join(this.dir, old), { recursive: true, force: true });
@@ -133,30 +142,10 @@ export class MembershipStore {
 export interface MembershipGeneration {
   readonly name: string;
   readonly dir: string;
-  /** The file of part `index` (a shard's). */
+  /** The file of part `index`. */
   partFile(index: number): string;
   /** Makes this generation the snapshot and removes the others. */
   commit(): void;
   /** Drops this generation's files. */
   abort(): void;
-}
-
-/** Appends the lines of the given keys, in the given order, to `lines` (keys without entries are skipped). */
-export function addMembershipLines(lines: string[], snapshot: MembershipSnapshot, orderedKeys: readonly string[]): void {
-  for (const key of orderedKeys) {
-    const entries = snapshot.get(key);
-    if (entries !== undefined && entries.size > 0) lines.push(membershipLine(key, entries));
-  }
-}
-
-/** Writes one part from its lines, atomically. */
-export function writeMembershipLines(file: string, lines: readonly string[]): void {
-  writeFileAtomic(file, lines.length ? `${lines.join("\n")}\n` : "");
-}
-
-/** Writes one part: the given keys, in the given order, with their entries (keys without entries are skipped). */
-export function writeMembershipPart(file: string, snapshot: MembershipSnapshot, orderedKeys: readonly string[]): void {
-  const lines: string[] = [];
-  addMembershipLines(lines, snapshot, orderedKeys);
-  writeMembershipLines(file, lines);
 }

@@ -18,6 +18,7 @@ import type { SegmentJob } from "../../src/segment/segment-job.js";
 import type { BatchRecord } from "../../src/store/catalog-types.js";
 import { JobControl } from "../../src/store/job-control.js";
 import { SandboxState } from "../../src/store/sandbox-state.js";
+import { snapshotText } from "./job-twins.js";
 import { cliInProcess, REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
 import { query } from "../helpers/parquet.js";
 
@@ -52,11 +53,6 @@ async function rowsOf(dir: string, batch: BatchRecord): Promise<string[]> {
   return out;
 }
 
-const snapshotOf = (dir: string): string =>
-  new SandboxState(dir).membership
-    .parts()
-    .map((p) => readFileSync(p, "utf8"))
-    .join("");
 
 function metricsOf(job: ExportJob): string {
   const { totalTime: _t, profileExportTime: _p, aCPDatasetWriteTime: _w, ...metrics } = job.metrics as Record<string, unknown>;
@@ -143,7 +139,7 @@ describe("the export job on DuckDB writes the reference's batches", () => {
     const jobs = (dir: string): string[] => new SandboxState(dir).records<SegmentJob>("segment-jobs").all().map((j) => j.status);
     await exportBoth(t, { ...(body as object), evaluationInfo: { segmentation: true } }, `${name} with evaluationInfo.segmentation`);
     expect(jobs(t.sql)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
-    expect(snapshotOf(t.sql)).toBe(snapshotOf(t.reference));
+    expect(await snapshotText(t.sql)).toBe(await snapshotText(t.reference));
   }, 600_000);
 
   it("in runs of profiles (the merge and the segmentMembership maps a run at a time: three runs pick their entries out of all, nine read them sorted by profile), its tables on disk, for each request of a generated sandbox", async () => {

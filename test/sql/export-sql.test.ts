@@ -199,7 +199,7 @@ class SqlSide {
     const merge = await SqlMerge.prepare(session, mergeSourcesOf(p.sandbox));
     // The snapshot the segment job left, as the SQL segment job keeps it.
     await session.run("CREATE TEMP TABLE memberships (key VARCHAR, segmentId VARCHAR, status VARCHAR, lastQualificationTime TIMESTAMP, version VARCHAR)");
-    const rows = [...new SandboxState(p.dir).membership.readAll()].flatMap(([key, entries]) =>
+    const rows = [...(await new SandboxState(p.dir).membership.readAll())].flatMap(([key, entries]) =>
       [...entries].map(([segmentId, e]) => `('${key.replace(/'/g, "''")}', '${segmentId}', '${e.status}', TIMESTAMP '${e.lastQualificationTime.replace("T", " ").replace("Z", "")}', '${e.version ?? ""}')`),
     );
     for (let i = 0; i < rows.length; i += 500) await session.run(`INSERT INTO memberships VALUES ${rows.slice(i, i + 500).join(", ")}`);

@@ -26,11 +26,8 @@ export function twins(dir: string, scratch: string, name: string): Twins {
   return { reference, sql };
 }
 
-export function snapshotText(dir: string): string {
-  return new SandboxState(dir).membership
-    .parts()
-    .map((p) => readFileSync(p, "utf8"))
-    .join("");
+export function snapshotText(dir: string): Promise<string> {
+  return new SandboxState(dir).membership.text();
 }
 
 /** The metrics a run must agree on (times and ids differ by nature). */
@@ -52,8 +49,8 @@ export async function runBoth(t: Twins, options: Omit<SegmentJobOptions, "engine
   const reference = await runSegmentJob(openSandbox(t.reference), { ...options, engine: "reference", workers: 1 });
   const sql = await runSegmentJob(openSandbox(t.sql), { ...options, engine: "duckdb", workers: sqlThreads });
   expect(comparable(sql)).toEqual(comparable(reference));
-  const want = snapshotText(t.reference);
-  const got = snapshotText(t.sql);
+  const want = await snapshotText(t.reference);
+  const got = await snapshotText(t.sql);
   if (got !== want) {
     const [a, b] = [want.split("\n"), got.split("\n")];
     const i = a.findIndex((line, j) => line !== b[j]);

@@ -21,6 +21,7 @@ import { openSandbox } from "../../src/engine/sandbox.js";
 import type { SqlStatement } from "../../src/sql/jobs/engine-session.js";
 import { mergeSourcesOf } from "../../src/sql/merge/sources.js";
 import { SandboxState } from "../../src/store/sandbox-state.js";
+import { snapshotText } from "./job-twins.js";
 import { REPO, SAMPLE_AS_OF } from "../helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "profile-lab-kept-links-"));
@@ -85,11 +86,6 @@ async function exportJob(dir: string, request: unknown = REQUEST): Promise<{ rea
   };
 }
 
-const snapshotOf = (dir: string): string =>
-  new SandboxState(dir).membership
-    .parts()
-    .map((p) => readFileSync(p, "utf8"))
-    .join("");
 
 const keptFile = (dir: string): string => {
   const sandbox = openSandbox(dir);
@@ -122,8 +118,8 @@ describe("kept linked identities and merged profiles", () => {
       { links: "reused", merged: "reused" },
       { links: "kept", merged: "kept" },
     ]);
-    expect(snapshotOf(kept)).toBe(snapshotOf(anew));
-    expect(snapshotOf(kept)).not.toBe("");
+    expect(await snapshotText(kept)).toBe(await snapshotText(anew));
+    expect(await snapshotText(kept)).not.toBe("");
   }, 300_000);
 
   it("an export with an event list merges itself (the kept profiles have no events); a changed merge policy is another merged file", async () => {

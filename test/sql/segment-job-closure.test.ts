@@ -197,7 +197,7 @@ describe("a segment refused for SQL-U004 besides a refusal the closure compiler 
     const dir = sandbox();
     expect((await runSegmentJob(openSandbox(dir), { asOf: T0, statusModel: "current", engine: "duckdb" })).status).toBe("SUCCEEDED");
     const state = new SandboxState(dir);
-    const snapshot = (): string => state.membership.parts().map((p) => readFileSync(p, "utf8")).join("");
+    const snapshot = (): string => state.membership.parts().map((p) => readFileSync(p, "base64")).join(",");
     const before = snapshot();
     withSegments(dir, [HIDDEN_U004[0]!, { id: "reads-hidden", pql: 'inSegment("u004-after-u003") or "x" matches person.name.firstName' }]);
     const error = await runSegmentJob(openSandbox(dir), { asOf: T0 + DAY, statusModel: "current", engine: "duckdb" }).then(

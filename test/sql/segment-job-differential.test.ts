@@ -4,7 +4,7 @@
  * datasets), each given its own segments plus a dozen
  * random well-typed ones (typed-pql.ts, literals drawn from its rows) spread over its merge policies. Two or three
  * runs per sandbox — the first on part of the data, then on all of it, the asOf moving — on twin copies: the DuckDB job and the
- * reference job must write the same membership snapshot byte for byte and the same metrics. Generated expressions
+ * reference job must write the same membership snapshot (its rows, in order) and the same metrics. Generated expressions
  * the checker rejects are dropped and counted; those the SQL back end refuses are counted, named, and must stay few.
  */
 import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * The segment job on DuckDB against the reference job (JS merge and closure compiler, shard by shard): run after run
- * on twin copies of a sandbox, the same membership snapshot byte for byte (statuses, lastQualificationTime, versions,
+ * on twin copies of a sandbox, the same membership snapshot (its rows, in order) (statuses, lastQualificationTime, versions,
  * line order) and the same job metrics — on sample-data, on generated sandboxes whose data grows between runs (so
  * profiles stitch and S7's prior memberships under other identities come into play), and on a hand-made sandbox of
  * segments of segments, exits, re-entries and the membership conventions.

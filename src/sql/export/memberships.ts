@@ -10,7 +10,7 @@
  *
  * Entry order is JavaScript object order, as the JS writer iterates the objects: keys that are array indexes
  * ("0", "17") first, ascending, then the others in insertion order; the snapshot's entries of one key are stored
- * sorted by segment id in UTF-16 order (membershipLine). Both orders are decided in JavaScript, where they are
+ * sorted by segment id in UTF-16 order (MembershipPartBuilder). Both orders are decided in JavaScript, where they are
  * defined, and handed to SQL as ranks in small tables.
  */
 import type { ExternalAudiences } from "../../segment/external-audiences.js";

@@ -5,11 +5,11 @@
  * all its segments in one pass (`inSegment` reads those prior memberships; a segment the SQL back end refuses is
  * decided by the closure compiler over the pass's rows, closure-pass.ts, its column filled in after), the transitions of
  * src/sql/membership-sql.ts, and the snapshot moved on: the evaluated segments' entries under the profile's other
- * identities superseded, everything else carried. Then the new snapshot is written in the store's line format and
- * order (what the reference writes, byte for byte), and the job's counters are read off the tables.
+ * identities superseded, everything else carried. Then the new snapshot is written as the store's Parquet part, in
+ * its order (the reference's rows, in the reference's order), and the job's counters are read off the tables.
  *
- * The snapshot is one table of entries (key, its id in KEYS, segmentId, the entry's JSON as stored, its status and
- * time): an entry a run keeps is written back as it was read. Profiles and entries meet on the keys' integer ids.
+ * The snapshot is one table of entries (key, its id in KEYS, segmentId, status, time text, version, validUntil): an
+ * entry a run keeps is written back as it was read. Profiles and entries meet on the keys' integer ids.
  */
 import { IDENTITY_GRAPH_LIMIT } from "../../engine/profile-groups.js";
 import type { SegmentPlan, SegmentShardResult } from "../../engine/segment-shard.js";
@@ -20,7 +20,8 @@ import { SegmentCounters, type SegmentCounts } from "../../segment/segment-job.j
 import type { MergePolicy } from "../../xdm/types.js";
 import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
-import { LISTED_ENTRY_BYTES, nextMembershipsSql, SORTED_ENTRIES_ABOVE_RUNS } from "../membership-sql.js";
+import { nextMembershipsSql } from "../membership-sql.js";
+import { BATCH_FILE_OPTIONS } from "../export/export-sql.js";
 import { KEY_HASHES, KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
@@ -34,7 +35,10 @@ import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
 const q = (s: string): string => d.string(s);
-/** The membership snapshot as a table: (key, kid — its id in KEYS, NULL for a key no data has —, segmentId, raw — the entry's JSON as stored —, status, lqtText). */
+/**
+ * The membership snapshot as a table: (key, kid — its id in KEYS, NULL for a key no data has —, segmentId, status,
+ * lqtText — lastQualificationTime as stored —, version, validUntil), the store's rows (MEMBERSHIP_ROW) with the key ids.
+ */
 export const SNAPSHOT_TABLE = "pl_snap";
 const SNAP = SNAPSHOT_TABLE;
 const KEY = d.ident(MERGED_COLUMNS.key);
@@ -56,52 +60,30 @@ export interface SqlSegmentOptions {
   readonly passes: ReadonlyMap<MergePolicy, PolicyPass>;
 }
 
-const STORED_ENTRY = "MAP(VARCHAR, JSON)";
-const ENTRY_FIELDS = 'MAP(VARCHAR, STRUCT(status VARCHAR, "lastQualificationTime" VARCHAR, version VARCHAR))';
-
-/** The snapshot table from the store's JSON Lines parts, `select` over their entries (`key`, `e`: one map entry), or with `columns` and no rows when there are no parts. */
-async function createSnapshot(session: EngineSession, parts: readonly string[], entryType: string, columns: string, select: (entries: string) => string): Promise<void> {
-  if (parts.length === 0) {
-    await session.run(`CREATE OR REPLACE TABLE ${SNAP} (${columns})`);
-    return;
-  }
-  const entries = `SELECT key, unnest(map_entries(ups)) AS e FROM read_json([${parts.map(q).join(", ")}], format = 'newline_delimited', columns = {key: 'VARCHAR', ups: '${entryType}'})`;
-  await session.run(`CREATE OR REPLACE TABLE ${SNAP} AS ${select(`(${entries})`)}`);
+/** The snapshot table: `select` over the store's Parquet parts (`s`: their rows), or `columns` and no rows when there are no parts. */
+async function createSnapshot(session: EngineSession, parts: readonly string[], columns: string, select: (rows: string) => string): Promise<void> {
+  if (parts.length === 0) await session.run(`CREATE OR REPLACE TABLE ${SNAP} (${columns})`);
+  else await session.run(`CREATE OR REPLACE TABLE ${SNAP} AS ${select(`${d.readParquet(parts)} AS s`)}`);
 }
 
-/**
- * The snapshot as a segment job carries it over: one row per (key, segment), the entry's JSON as stored (raw), its
- * status and time text, and the key's id (KEYS must exist: SqlMerge.prepare).
- */
+/** The snapshot as a segment job carries it over: the stored rows with their keys' ids (KEYS must exist: SqlMerge.prepare). */
 export async function loadSnapshot(session: EngineSession, parts: readonly string[]): Promise<void> {
   await createSnapshot(
     session,
     parts,
-    STORED_ENTRY,
-    "key VARCHAR, kid INTEGER, segmentId VARCHAR, raw VARCHAR, status VARCHAR, lqtText VARCHAR",
-    (entries) =>
-      `SELECT s.key, k.id AS kid, e.key AS segmentId, CAST(e.value AS VARCHAR) AS raw, json_extract_string(e.value, '$.status') AS status, ` +
-      `json_extract_string(e.value, '$.lastQualificationTime') AS lqtText FROM ${entries} AS s LEFT JOIN ${KEYS} AS k ON k.k = s.key`,
+    "key VARCHAR, kid INTEGER, segmentId VARCHAR, status VARCHAR, lqtText VARCHAR, version VARCHAR, validUntil VARCHAR",
+    (rows) => `SELECT s.key, k.id AS kid, s.segmentId, s.status, s.lastQualificationTime AS lqtText, s.version, s.validUntil FROM ${rows} LEFT JOIN ${KEYS} AS k ON k.k = s.key`,
   );
 }
 
-/**
- * The snapshot as an export writes it: one row per (key, segment), the entry's status, time text and version read as
- * typed fields — no JSON text kept, no key ids (1M persons' 2.7M entries: 4.6–5.1 → 2.7–3.0 s).
- */
+/** The snapshot as an export writes it: one row per (key, segment), its status, time text and version (no key ids). */
 export async function loadSnapshotFields(session: EngineSession, parts: readonly string[]): Promise<void> {
   await createSnapshot(
     session,
     parts,
-    ENTRY_FIELDS,
     "key VARCHAR, segmentId VARCHAR, status VARCHAR, lqtText VARCHAR, version VARCHAR",
-    (entries) => `SELECT key, e.key AS segmentId, e.value.status AS status, e.value.${d.ident("lastQualificationTime")} AS lqtText, e.value.version AS version FROM ${entries}`,
+    (rows) => `SELECT s.key, s.segmentId, s.status, s.lastQualificationTime AS lqtText, s.version FROM ${rows}`,
   );
-}
-
-/** The JSON of a new entry, as nextMembership builds it (status, lastQualificationTime, version). */
-function entryJson(status: string, lqtText: string, version: string): string {
-  return `'{"status":' || to_json(${status}) || ',"lastQualificationTime":' || to_json(${lqtText}) || ',"version":' || to_json(${version}) || '}'`;
 }
 
 /** The last place in profile order of the policy's profiles (0 for none). */
@@ -139,7 +121,7 @@ async function runPolicy(
   );
   // What each profile had: its own entry, else the latest under its other identities (ties: the smallest identity).
   // Own entries are one per (profile, segment) and need no ranking (under `none` every entry is own); only the others are grouped.
-  const columns = ["pkey", "pkid", "segmentId", "raw", "status", "lqtText"];
+  const columns = ["pkey", "pkid", "segmentId", "status", "lqtText", "version", "validUntil"];
   const others =
     ` UNION ALL SELECT e.* FROM (SELECT arg_max({${columns.map((c) => `'${c}': ${c}`).join(", ")}}, {'t': lqtText, 'k': -kid}) AS e FROM pl_owned AS o WHERE NOT own ` +
     `AND NOT EXISTS (SELECT 1 FROM pl_owned AS w WHERE w.own AND w.pkid = o.pkid AND w.segmentId = o.segmentId) GROUP BY pkid, segmentId)`;
@@ -192,21 +174,21 @@ async function runPolicy(
     // The rules read a prior time only to drop an exited entry past retention (the entries are written from lqtText):
     // parsing the text is the costly part, so only exited entries' is parsed.
     const time = `CASE WHEN status = 'exited' THEN pql_string_ts(lqtText) END`;
-    const prior = `(SELECT pkid AS key, segmentId, status, ${time} AS lastQualificationTime, json_extract_string(raw, '$.version') AS version, raw, lqtText FROM pl_prior WHERE segmentId = ${id})`;
+    const prior = `(SELECT pkid AS key, segmentId, status, ${time} AS lastQualificationTime, version, validUntil, lqtText FROM pl_prior WHERE segmentId = ${id})`;
     const version = String(s.definition.version ?? 1);
-    return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version, conventions: options.conventions, carried: ["raw", "lqtText"] });
+    return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version, conventions: options.conventions, carried: ["validUntil", "lqtText"] });
   });
   await session.run(
+    // A kept entry is written as it was; one the run touched holds status, time and version (as nextMembership builds it).
     `CREATE OR REPLACE TABLE pl_next AS SELECT f.pkey AS key, n.key AS kid, n.segmentId, n.status, ` +
-      `CASE WHEN n.kept THEN n.raw ELSE ${entryJson("n.status", `CASE WHEN n.timeSet THEN ${q(asOfText)} ELSE n.lqtText END`, "n.version")} END AS raw, ` +
-      `CASE WHEN n.kept OR NOT n.timeSet THEN n.lqtText ELSE ${q(asOfText)} END AS lqtText ` +
+      `CASE WHEN n.kept OR NOT n.timeSet THEN n.lqtText ELSE ${q(asOfText)} END AS lqtText, n.version, CASE WHEN n.kept THEN n.validUntil END AS validUntil ` +
       `FROM (${moves.join(" UNION ALL ")}) AS n JOIN pl_prof AS f ON f.kid = n.key`,
   );
   await countPolicy(session, merged, segments.map((s) => s.definition.id), options.profileType, counters);
   // The snapshot moved on: the evaluated segments' entries of the policy's profiles (under any of their identities) replaced.
   await session.run(
     `CREATE OR REPLACE TABLE ${SNAP} AS SELECT * FROM ${SNAP} AS s WHERE NOT (s.segmentId IN (${ids}) AND coalesce(s.kid IN (SELECT kid FROM pl_owned), FALSE)) ` +
-      `UNION ALL SELECT key, kid, segmentId, raw, status, lqtText FROM pl_next`,
+      `UNION ALL SELECT key, kid, segmentId, status, lqtText, version, validUntil FROM pl_next`,
   );
   const [stats] = await session.rows(
     `SELECT (SELECT count(*) FROM pl_prof) AS profiles, ` +
@@ -245,13 +227,12 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
 }
 
 /**
- * Writes the snapshot table in the store's line format and order: (component hash, component, key hash, key), the
- * keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot — is its own
- * component, hashed here). The keys are numbered in that order first; then each run of keys' lines is built (its
- * entries listed by segment id) and appended in order — listing every key's entries at once did not fit where the
- * merge did — and DuckDB writes the lines itself (one unquoted CSV column) in the order they were appended.
+ * Writes the snapshot table as the store's part (MEMBERSHIP_ROW) in its order: keys by (component hash, component, key
+ * hash, key), the keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot —
+ * is its own component, hashed here), a key's entries by segment id. The keys are sorted into a table of their own
+ * first and the entries joined to their place in it. Returns the number of profiles written.
  */
-async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: string): Promise<number> {
+async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
   // The key's id is the snapshot's own (kid): no join on the key's text for the hashes.
   const keys = `SELECT key, any_value(kid) AS kid FROM ${SNAP} GROUP BY key`;
   const keyed =
@@ -264,22 +245,13 @@ async function writeSnapshot(session: EngineSession, merge: SqlMerge, file: stri
   // faster than the window (0.6 against 1.6 s).
   await session.run(`CREATE OR REPLACE TABLE pl_snap_sort AS ${hashed}`);
   await session.run(`CREATE OR REPLACE TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
-  const [counts] = await session.rows(`SELECT (SELECT count(*) FROM pl_snap_keys) AS keys, (SELECT count(*) FROM ${SNAP}) AS entries`);
-  const runs = profileRuns(Number(counts!["keys"]), merge.runsFor(Number(counts!["entries"]), LISTED_ENTRY_BYTES));
-  // The entries numbered by their key's place (tableRowIndex), sorted by it only for many runs.
-  await session.run(
-    `CREATE OR REPLACE TABLE pl_snap_entries AS SELECT k.n, s.key, s.segmentId, s.raw FROM ${SNAP} AS s ` +
-      `JOIN (SELECT key, ${d.tableRowIndex} + 1 AS n FROM pl_snap_keys) AS k ON k.key = s.key${runs.length > SORTED_ENTRIES_ABOVE_RUNS ? " ORDER BY k.n" : ""}`,
-  );
-  // A key's entries listed by segment id (listOrderedByKey: an ordered aggregate sorts each of the many small groups apart).
-  const line = `'{"key":' || to_json(any_value(key)) || ',"ups":{' || array_to_string(${d.listOrderedByKey(`to_json(segmentId) || ':' || raw`, "segmentId")}, ',') || '}}'`;
-  await session.run(`CREATE OR REPLACE TABLE pl_snap_lines (line VARCHAR)`);
-  for (const range of runs) {
-    await session.run(`INSERT INTO pl_snap_lines SELECT ${line} AS line FROM pl_snap_entries${withinRun("n", range)} GROUP BY n ORDER BY n`);
-  }
-  const [written] = await session.rows(`COPY pl_snap_lines TO ${q(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
-  for (const t of ["pl_snap_sort", "pl_snap_keys", "pl_snap_entries", "pl_snap_lines"]) await session.run(`DROP TABLE ${t}`);
-  return Number(written!["Count"]);
+  const rows =
+    `SELECT s.key, s.segmentId, s.status, s.lqtText AS ${d.ident("lastQualificationTime")}, s.version, s.validUntil FROM ${SNAP} AS s ` +
+    `JOIN (SELECT key, ${d.tableRowIndex} AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n, s.segmentId`;
+  await session.run(`COPY (${rows}) TO ${q(file)} (${BATCH_FILE_OPTIONS})`);
+  const [written] = await session.rows(`SELECT count(*) AS n FROM pl_snap_keys`);
+  for (const t of ["pl_snap_sort", "pl_snap_keys"]) await session.run(`DROP TABLE ${t}`);
+  return Number(written!["n"]);
 }
 
 /** What a policy's run needs: its segment pass over `pl_rows`, the fields merged (every profile field, events as its segments read them), and its segments the closure compiler decides. */
@@ -375,7 +347,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
   }
   session.stage = "writing the memberships";
   await checkpoint({ stage: "writing", rows: 0, profiles: 0 });
-  const rows = await writeSnapshot(session, merge, options.partFile);
+  const rows = await writeSnapshot(session, options.partFile);
   await checkpoint({ stage: "writing", rows, totalRows: rows, profiles: 0 });
   return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
 }

@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SandboxState } from "../../../src/store/sandbox-state.js";
+import { replaceMemberships } from "../../../src/store/membership-part.js";
 import { IDENTITY_MAP_SCHEMA } from "../../helpers/sandbox.js";
 import type { MembershipSnapshot } from "../../../src/store/membership-store.js";
 
@@ -144,6 +145,6 @@ export function writeSeedSandbox(): string {
   for (const s of segments) writeFileSync(join(dir, `segments/${s.id}.json`), JSON.stringify(s));
   const state = new SandboxState(dir);
   mkdirSync(state.root, { recursive: true });
-  state.membership.replace(snapshot());
+  replaceMemberships(state.membership, snapshot());
   return dir;
 }
