@@ -20,13 +20,13 @@ export interface Shard {
 
 /**
  * The whole sandbox as one shard, loaded in this thread: the previous memberships, then the data. `checkpoint`
- * is called as lines are read (memberships and data rows counted together) and linked.
+ * is called as rows are read (stored profiles and data rows counted together) and linked.
  */
 async function sandboxShardInMemory(sandbox: Sandbox, checkpoint?: Checkpoint<ShardProgress>): Promise<Shard> {
   const prior: MembershipSnapshot = new Map();
   let read = 0;
   await checkpoint?.({ stage: "reading", rows: read });
-  for await (const { key, entries } of new SandboxState(sandbox.dir).membership.lines()) {
+  for await (const { key, entries } of new SandboxState(sandbox.dir).membership.profiles()) {
     prior.set(key, entries);
     if (checkpoint !== undefined && ++read % PROGRESS_EVERY === 0) await checkpoint({ stage: "reading", rows: read });
   }

@@ -17,7 +17,7 @@ export type ProfileEntries = Map<string, SegmentMembershipEntry>;
 export type MembershipSnapshot = Map<string, ProfileEntries>;
 
 /** One profile's stored entries. */
-export interface MembershipLine {
+export interface StoredProfile {
   readonly key: string;
   readonly entries: ProfileEntries;
 }
@@ -77,7 +77,7 @@ export class MembershipStore {
   }
 
   /** Every stored profile with its entries, in stored order. */
-  async *lines(): AsyncGenerator<MembershipLine> {
+  async *profiles(): AsyncGenerator<StoredProfile> {
     const seen = new Set<string>();
     for (const file of this.parts()) {
       let current: { key: string; entries: ProfileEntries } | undefined;
@@ -107,7 +107,7 @@ export class MembershipStore {
   /** The whole snapshot in memory. */
   async readAll(): Promise<MembershipSnapshot> {
     const snapshot: MembershipSnapshot = new Map();
-    for await (const { key, entries } of this.lines()) snapshot.set(key, entries);
+    for await (const { key, entries } of this.profiles()) snapshot.set(key, entries);
     return snapshot;
   }
 
@@ -117,7 +117,7 @@ export class MembershipStore {
    */
   async text(): Promise<string> {
     let text = "";
-    for await (const { key, entries } of this.lines()) text += `${JSON.stringify({ key, ups: Object.fromEntries(entries) })}\n`;
+    for await (const { key, entries } of this.profiles()) text += `${JSON.stringify({ key, ups: Object.fromEntries(entries) })}\n`;
     return text;
   }
 
