@@ -202,10 +202,6 @@ export class ParquetFileWriter {
   static async open(path: string, row: XdmObject, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
     // Validate the options before touching the file system.
     positiveInt("batchRows", options.batchRows, DEFAULT_BATCH_ROWS);
-    return ParquetFileWriter.create(path, row, options);
-  }
-
-  private static async create(path: string, row: XdmObject, options: ParquetWriteOptions): Promise<ParquetFileWriter> {
     positiveInt("rowGroupSize", options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
     let file: FileHandle;
     try {
@@ -222,6 +218,8 @@ export class ParquetFileWriter {
       throw e;
     }
   }
+
+
 
   /** Rows accepted so far (written or buffered). */
   get rowCount(): number {
