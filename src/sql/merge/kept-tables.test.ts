@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EngineSession } from "../jobs/engine-session.js";
 import { DuckDbSession } from "./duckdb-session.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
 
@@ -41,6 +42,22 @@ describe("tables kept in a DuckDB file", () => {
     expect(await restoreTables(to, file, TABLES)).toBe(42);
     expect(await contents(to)).toEqual(await contents(from));
     expect(await to.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
+  });
+
+  it("are whole, with no write-ahead log beside them, when kept from a job's session on a database file (never checkpointed on close)", async () => {
+    const file = join(dir, "from-disk.duckdb");
+    const job = await EngineSession.open({ tempDir: join(dir, "job-on-disk"), onDisk: true, memoryBytes: 400 * 2 ** 20 }, () => undefined);
+    try {
+      await job.run("CREATE TABLE t_ids AS SELECT CAST(i AS INTEGER) AS id, 'k' || i AS k FROM range(300000) AS r(i)");
+      await job.run("CREATE TABLE t_none (id INTEGER)");
+      expect(await keepTables(job, file, KEPT, 11)).toBe(true);
+      expect(readdirSync(dir).filter((f) => f.startsWith("from-disk."))).toEqual(["from-disk.duckdb"]);
+      const to = await session();
+      expect(await restoreTables(to, file, TABLES)).toBe(11);
+      expect(await to.rows("SELECT count(*) AS n, sum(id) AS s FROM t_ids")).toEqual([{ n: "300000", s: "44999850000" }]);
+    } finally {
+      job.close();
+    }
   });
 
   it("are read by several jobs at once while another keeps the same version over them", async () => {

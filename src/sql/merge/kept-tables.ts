@@ -101,8 +101,10 @@ export async function keepTables(session: SqlSession, file: string, tables: Read
     try {
       for (const [name, select] of tables) await session.run(`CREATE TABLE ${WRITE}.${name} AS ${select}`);
       await session.run(`CREATE TABLE ${WRITE}.${NUMBER_TABLE} AS SELECT ${n}::BIGINT AS n`);
+      // Checkpointed here, so the file is whole with no write-ahead log beside it: detaching does not when the
+      // session does not checkpoint on shutdown (a job's scratch database file, engine-session.ts).
+      await session.run(`CHECKPOINT ${WRITE}`);
     } finally {
-      // Detaching checkpoints: the file is then whole, with no write-ahead log beside it.
       await session.run(`DETACH ${WRITE}`);
     }
     renameSync(temporary, file);
