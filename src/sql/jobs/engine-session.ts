@@ -230,10 +230,10 @@ export class EngineSession implements SqlSession {
 /**
  * How a job's database file is written (EngineOptions.onDisk): a scratch file, removed when the job ends and never
  * opened again, so it is checkpointed only when its write-ahead log passes five times DuckDB's memory limit (1 GiB
- * without a budget) and not at all on close. With DuckDB's default of 16 MiB the merge's runs each set one off as the
- * run's tables were dropped: 1M persons in `--memory 400m`, the segment job 244–255 s, 68.3 s of it in 65 checkpoints;
- * 166 s with the log at 1 GB (the disk's peak unchanged, 3,197 against 3,138 MiB), 207 s at 256 MB, 168–180 s never
- * checkpointed (3,870 MiB: the freed blocks are reused only after one) — bench/RESULTS.md.
+ * without a budget) and not at all on close (what a job keeps in files of its own is checkpointed by keepTables). With
+ * DuckDB's default of 16 MiB each of the merge's runs set one off as it dropped its tables: 1M persons in `--memory
+ * 400m`, the segment job 244–255 s, 68.3 s of it in 65 checkpoints; 167 s with the log at 1 GB, the disk's peak the
+ * same (3,113 against 3,138 MiB); 207 s at 256 MB; never checkpointed, 3,870 MiB at the peak (bench/RESULTS.md).
  */
 function scratchFileSettings(memoryBytes: number | undefined): string[] {
   const walBytes = memoryBytes === undefined ? 2 ** 30 : 5 * duckDbMemoryBytes(memoryBytes);
