@@ -219,8 +219,6 @@ export class ParquetFileWriter {
     }
   }
 
-
-
   /** Rows accepted so far (written or buffered). */
   get rowCount(): number {
     return this.rowsBuilt + this.pending.length;

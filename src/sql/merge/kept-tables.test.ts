@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EngineSession } from "../jobs/engine-session.js";
 import { DuckDbSession } from "./duckdb-session.js";
 import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
+import type { SqlSession } from "./session.js";
 
 const dir = mkdtempSync(join(tmpdir(), "profile-lab-kept-tables-"));
 const instances: DuckDBInstance[] = [];
@@ -21,12 +22,14 @@ async function session(): Promise<DuckDbSession> {
   return DuckDbSession.open(await instance.connect());
 }
 
-async function withRows(n: number): Promise<DuckDbSession> {
-  const s = await session();
+/** Adds the kept tables to `s`: `n` ids with their keys, and an empty one. */
+async function addRows<S extends SqlSession>(s: S, n: number): Promise<S> {
   await s.run(`CREATE TEMP TABLE t_ids AS SELECT CAST(i AS INTEGER) AS id, 'k' || i AS k FROM range(${n}) AS r(i)`);
   await s.run(`CREATE TEMP TABLE t_none (id INTEGER)`);
   return s;
 }
+
+const withRows = async (n: number): Promise<DuckDbSession> => addRows(await session(), n);
 
 const TABLES = ["t_ids", "t_none"];
 const KEPT = TABLES.map((t) => [t, `SELECT * FROM ${t}`] as const);
@@ -48,8 +51,7 @@ describe("tables kept in a DuckDB file", () => {
     const file = join(dir, "from-disk.duckdb");
     const job = await EngineSession.open({ tempDir: join(dir, "job-on-disk"), onDisk: true, memoryBytes: 400 * 2 ** 20 }, () => undefined);
     try {
-      await job.run("CREATE TABLE t_ids AS SELECT CAST(i AS INTEGER) AS id, 'k' || i AS k FROM range(300000) AS r(i)");
-      await job.run("CREATE TABLE t_none (id INTEGER)");
+      await addRows(job, 300000);
       expect(await keepTables(job, file, KEPT, 11)).toBe(true);
       expect(readdirSync(dir).filter((f) => f.startsWith("from-disk."))).toEqual(["from-disk.duckdb"]);
       const to = await session();
