@@ -188,7 +188,7 @@ class SqlSide {
     readonly session: DuckDbSession,
     readonly merge: SqlMerge,
     readonly audiences: string | undefined,
-    /** The runs each policy is merged in (default: as many as the memory budget needs). */
+    /** The runs each policy is merged and exported in (default: as many as the memory budget needs). */
     private readonly parts: number | undefined,
   ) {}
 
@@ -238,7 +238,12 @@ class SqlSide {
         rowType,
         specs,
       },
-      { asOf: ASOF, batchDirs: specs.map((_, i) => join(outDir, `batch-${i}`)), ...(rowsPerFile === undefined ? {} : { rowsPerFile }) },
+      {
+        asOf: ASOF,
+        batchDirs: specs.map((_, i) => join(outDir, `batch-${i}`)),
+        ...(rowsPerFile === undefined ? {} : { rowsPerFile }),
+        ...(this.parts === undefined ? {} : { runsFor: () => this.parts! }),
+      },
     );
   }
 
@@ -338,7 +343,7 @@ describe("the SQL export writes the JS export's rows", () => {
 });
 
 describe("the SQL export's files", () => {
-  it("are byte-identical for 1 and 4 DuckDB threads, and with the merge in 1 or 3 runs", async () => {
+  it("are byte-identical for 1 and 4 DuckDB threads, and with the merge and the export in 1 or 3 runs", async () => {
     const p = await prepare(...SANDBOXES[2]!);
     const digests: string[][] = [];
     for (const [threads, parts] of [[1, 1], [4, 1], [2, 3]] as const) {

@@ -128,6 +128,29 @@ function filterCondition(f: ResolvedSegmentFilter, plan: ExportPlan, d: SqlDiale
   return d.and(parts);
 }
 
+/** A profile's segmentMembership map and the runs of profiles it was built in (ExportSql.memberships). */
+interface Memberships {
+  readonly table: string;
+  readonly runs: number;
+  /** Membership entries listed, of every candidate profile (the exported ones' at most). */
+  readonly entries: number;
+}
+
+/**
+ * DuckDB's memory that building the exported rows in one run may take per row, and per membership entry and event
+ * ingestion time a row carries: the rows join the selection's (its batches, map and list) as a hash table beside the
+ * wide profiles. 1M persons (1.72M rows, 2.68M entries) in 200 MiB (`--memory 400m`) ran out in 1–3 runs and fit in 4;
+ * DuckDB misjudges the maps' size (one run fit in 300 MiB and not in 400), hence about twice that margin.
+ */
+const EXPORTED_ROW_BYTES = 256;
+const MAP_ENTRY_BYTES = 512;
+const INGEST_TIME_BYTES = 32;
+
+/** `table`, or its rows in `run` of `column`'s values counted from `base`, as a FROM item. */
+function inRun(table: string, column: string, run: ProfileRun | undefined, base: number): string {
+  return run === undefined ? table : `(SELECT * FROM ${table}${withinRun(column, run, base)})`;
+}
+
 /** The SQL export: work tables named from `prefix`, then one COPY per part file. */
 class ExportSql {
   private readonly d: SqlDialect;
@@ -215,26 +238,29 @@ class ExportSql {
    * (pid, sm): each profile's segmentMembership, in runs of profiles (by key id) when its entries are many: listing
    * every profile's entries at once did not fit where the merge did (1M persons in 400 MiB).
    */
-  private async memberships(entries: string): Promise<string> {
+  private async memberships(entries: string): Promise<Memberships> {
     const what = "building the segment memberships";
     const upsOnly = this.input.audiences === undefined;
     const [counts] = await this.step(what, () => this.session.rows(`SELECT count(*) AS n, coalesce(min(pid), 0) AS lo, coalesce(max(pid), 0) AS hi FROM ${entries}`));
-    const runs = profileRuns(Number(counts!["hi"]) - Number(counts!["lo"]) + 1, this.options.runsFor?.(Number(counts!["n"]), LISTED_ENTRY_BYTES) ?? 1);
-    if (runs.length === 1) return this.create("sm", segmentMembershipSql(entries, upsOnly, this.d), what);
+    const count = Number(counts!["n"]);
+    const runs = profileRuns(Number(counts!["hi"]) - Number(counts!["lo"]) + 1, this.options.runsFor?.(count, LISTED_ENTRY_BYTES) ?? 1);
     // Each run picks its profiles' entries out of them all, sorted by profile first only for many runs.
     const source = runs.length > SORTED_ENTRIES_ABOVE_RUNS ? await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what) : entries;
     const base = Number(counts!["lo"]) - 1;
-    const runSql = (range: ProfileRun): string => segmentMembershipSql(`(SELECT * FROM ${source}${withinRun("pid", range, base)}) AS e`, upsOnly, this.d);
-    const [first, ...rest] = runs as ProfileRun[];
-    const table = await this.create("sm", runSql(first!), what);
-    for (const range of rest) await this.step(what, () => this.session.run(`INSERT INTO ${table} ${runSql(range)}`));
-    return table;
+    const runSql = (run: ProfileRun | undefined): string => segmentMembershipSql(`${inRun(source, "pid", run, base)} AS e`, upsOnly, this.d);
+    return { table: await this.inRuns("sm", runs, runSql, what), runs: runs.length, entries: count };
   }
 
-  /** (o, pid, b0, b1, …): the profiles that pass the profile filters and go into at least one batch. */
-  private async selection(entries: string | undefined, evi: string | undefined): Promise<string> {
+  /**
+   * (o, pid, b0, b1, …[, sm][, ing]): the profiles that pass the profile filters and go into at least one batch, with
+   * what their rows take by profile (segmentMembership, the events' ingestion times), in the runs of profiles the maps
+   * were built in. The rows then join one narrow table by profile order: joined by key id there, DuckDB's hash table of
+   * the maps did not fit beside the wide rows (1M persons in 400 MiB; bench/RESULTS.md).
+   */
+  private async selection(entries: string | undefined, evi: string | undefined, sm: Memberships | undefined): Promise<string> {
     const d = this.d;
     const { plan, specs } = this.input;
+    const what = "applying the profile and segment filters";
     const filters = specs.flatMap((s, i) => (s.filters ?? []).map((f, j) => ({ batch: i, column: `f${i}_${j}`, f })));
     let matchJoin = "";
     if (entries !== undefined && filters.length > 0) {
@@ -254,13 +280,29 @@ class ExportSql {
       const events = evi === undefined ? "NULL" : "list_max(ev.ing)";
       where.push(`CASE WHEN ${hasRecords} THEN m.${d.ident(MERGED_COLUMNS.lastIngestTime)} ELSE ${events} END > ${plan.fromIngestTimestamp}`);
     }
-    const eviJoin = evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = m.${this.keyId}`;
-    return this.create(
-      "sel",
-      `SELECT m.${this.order} AS o, m.${this.keyId} AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")} FROM ${this.merged} AS m` +
-        `${matchJoin}${eviJoin} WHERE ${d.and(where)}`,
-      "applying the profile and segment filters",
-    );
+    const carried = [...(sm === undefined ? [] : [", sm.sm AS sm"]), ...(evi === undefined ? [] : [", ev.ing AS ing"])].join("");
+    const runs = sm === undefined || sm.runs === 1 ? { runs: [undefined], base: 0 } : await this.runsOf(this.merged, this.keyId, sm.runs, what);
+    const runSql = (run: ProfileRun | undefined): string =>
+      `SELECT m.${this.order} AS o, m.${this.keyId} AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")}${carried} FROM ${inRun(this.merged, this.keyId, run, runs.base)} AS m${matchJoin}` +
+      (sm === undefined ? "" : ` LEFT JOIN ${inRun(sm.table, "pid", run, runs.base)} AS sm ON sm.pid = m.${this.keyId}`) +
+      (evi === undefined ? "" : ` LEFT JOIN ${inRun(evi, "pid", run, runs.base)} AS ev ON ev.pid = m.${this.keyId}`) +
+      ` WHERE ${d.and(where)}`;
+    return this.inRuns("sel", runs.runs, runSql, what);
+  }
+
+  /** `parts` runs over the values of integer `column` in `table` (profileRuns) and the base their places count from. */
+  private async runsOf(table: string, column: string, parts: number, what: string): Promise<{ runs: Array<ProfileRun | undefined>; base: number }> {
+    const [bounds] = await this.step(what, () => this.session.rows(`SELECT coalesce(min(${column}), 0) AS lo, coalesce(max(${column}), 0) AS hi FROM ${table}`));
+    const lo = Number(bounds!["lo"]);
+    return { runs: profileRuns(Number(bounds!["hi"]) - lo + 1, parts), base: lo - 1 };
+  }
+
+  /** Creates work table `name` from the SELECT of each run, in order (one statement for one run). */
+  private async inRuns(name: string, runs: ReadonlyArray<ProfileRun | undefined>, runSql: (run: ProfileRun | undefined) => string, what: string): Promise<string> {
+    const [first, ...rest] = runs;
+    const table = await this.create(name, runSql(first), what);
+    for (const run of rest) await this.step(what, () => this.session.run(`INSERT INTO ${table} ${runSql(run)}`));
+    return table;
   }
 
   /** The SELECT list of a row: the row type's columns, cut by `fields`, typed as the file's. */
@@ -274,7 +316,7 @@ class ExportSql {
       if (name === "timeSeriesEvents" && plan.eventList !== undefined && dst.kind === "array" && dst.items.kind === "object") {
         value = this.events(dst.items, evi);
       } else if (name === "segmentMembership") {
-        value = this.values.value("sm.sm", SEGMENT_MEMBERSHIP_TYPE, dst, sel);
+        value = this.values.value("s.sm", SEGMENT_MEMBERSHIP_TYPE, dst, sel);
       } else {
         const src = this.carried.profile.fields.get(name);
         value = src === undefined ? this.values.nullOf(dst) : this.values.value(`m.${d.ident(name)}`, src, dst, sel);
@@ -288,7 +330,7 @@ class ExportSql {
     const d = this.d;
     const el = this.input.plan.eventList!;
     const list = `m.${d.ident(ROW_SHAPE_NAMES.events)}`;
-    const ingest = `${d.listElement("ev.ing", "pl_i")}`;
+    const ingest = d.listElement("s.ing", "pl_i");
     const window = [el.from === undefined ? "" : `${ingest} > ${el.from}`, el.to === undefined ? "" : `${ingest} < ${el.to}`].filter((c) => c !== "");
     const kept = window.length === 0 || evi === undefined ? list : d.listFilter(list, d.lambda(["pl_e", "pl_i"], d.and(window)));
     const projection = el.fields && projectionOf(el.fields);
@@ -336,18 +378,24 @@ class ExportSql {
     const entries = filtered || withMemberships ? await this.entries(withMemberships ? undefined : filtersRead(input.specs)) : undefined;
     const sm = entries !== undefined && withMemberships ? await this.memberships(entries) : undefined;
     const evi = needsEventIngest(input) ? await this.eventIngest() : undefined;
-    const sel = await this.selection(entries, evi);
+    const sel = await this.selection(entries, evi, sm);
 
-    const counts = (await this.step("counting the batches' rows", () => this.session.rows(`SELECT count(*) AS n, ${input.specs.map((_, i) => `count_if(b${i}) AS b${i}`).join(", ")} FROM ${sel}`)))[0]!;
-    const from =
-      `FROM ${sel} AS s JOIN ${this.merged} AS m ON m.${this.order} = s.o` +
-      (sm === undefined ? "" : ` LEFT JOIN ${sm} AS sm ON sm.pid = s.pid`) +
-      (evi === undefined ? "" : ` LEFT JOIN ${evi} AS ev ON ev.pid = s.pid`);
+    const events = evi === undefined ? "" : `, coalesce(sum(${d.listLength("ing")}), 0) AS events`;
+    const counts = (await this.step("counting the batches' rows", () => this.session.rows(`SELECT count(*) AS n, ${input.specs.map((_, i) => `count_if(b${i}) AS b${i}`).join(", ")}${events} FROM ${sel}`)))[0]!;
     // Every exported row built once with the batches it goes to: each file then reads its rows from this table (and
     // sorts them: the row groups of a sort's output are the same for any thread count, those of the table's own order
     // are not on one thread: table-order.test.ts), where it joined the wide merged profiles (a scan of all of them).
+    // In runs by profile order when the selection's maps and lists are many: its rows are the join's hash table.
+    const exported = Number(counts["n"]);
+    const what = "building the exported rows";
+    const perRow = exported === 0 ? 0 : ((sm?.entries ?? 0) * MAP_ENTRY_BYTES + Number(counts["events"] ?? 0) * INGEST_TIME_BYTES) / exported;
+    const parts = options.runsFor?.(exported, EXPORTED_ROW_BYTES + perRow) ?? 1;
+    const runs = parts === 1 ? { runs: [undefined], base: 0 } : await this.runsOf(sel, "o", parts, what);
     const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
-    const rowsTable = await this.create("rows", `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ${from}`, "building the exported rows");
+    const rowSql = (run: ProfileRun | undefined): string =>
+      `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ` +
+      `FROM ${inRun(sel, "o", run, runs.base)} AS s JOIN ${inRun(this.merged, this.order, run, runs.base)} AS m ON m.${this.order} = s.o`;
+    const rowsTable = await this.inRuns("rows", runs.runs, rowSql, what);
     const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
     const files: WrittenFile[][] = [];
     let writeMs = 0;
