@@ -308,6 +308,11 @@ export abstract class SqlDialect {
    * magnitude, `low` a non-negative BIGINT. Aggregates and sorts over one scalar cost a fraction of those over a struct.
    */
   abstract pairOrder(high: string, low: string): string;
+  /**
+   * One scalar that orders as the tuple of `fields` does: each a value and its width in bits, the value an integer in
+   * [0, 2^width) (a boolean counts as 0 or 1), the widths at most 126 in all.
+   */
+  abstract tupleOrder(fields: ReadonlyArray<readonly [value: string, bits: number]>): string;
   /** The list in reverse order. */
   abstract listReverse(list: string): string;
   /** The value of `v` on the row where `by` is smallest (an aggregate). */

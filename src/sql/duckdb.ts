@@ -433,6 +433,18 @@ export class DuckDbDialect extends SqlDialect {
     return `CAST(coalesce(${high}, 4611686018427387904) AS HUGEINT) * 18446744073709551616 + ${low}`;
   }
 
+  tupleOrder(fields: ReadonlyArray<readonly [value: string, bits: number]>): string {
+    let shift = fields.reduce((sum, [, bits]) => sum + bits, 0);
+    if (shift > 126) throw new Error(`an order key of ${shift} bits does not fit a HUGEINT`);
+    return fields
+      .map(([value, bits]) => {
+        shift -= bits;
+        const v = `CAST((${value}) AS HUGEINT)`;
+        return shift === 0 ? v : `${v} * ${2n ** BigInt(shift)}`;
+      })
+      .join(" + ");
+  }
+
   listReverse(list: string): string {
     return `list_reverse(${list})`;
   }

@@ -1,6 +1,7 @@
 /**
- * The merge's scalar order keys (pairOrder, positionOrder) and its list by one key (listOrderedByKey) order on DuckDB
- * as the pairs and sorts they stand for: a key that orders otherwise would reorder profiles' events and identities.
+ * The merge's scalar order keys (pairOrder, positionOrder), the membership entries' (tupleOrder) and the list by one
+ * key (listOrderedByKey) order on DuckDB as the pairs, tuples and sorts they stand for: a key that orders otherwise
+ * would reorder profiles' events, identities and segmentMembership entries.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +40,20 @@ describe("the merge's order keys", () => {
     const positions = `(SELECT a, b, row_number() OVER () AS n FROM (VALUES (1, 1), (1, 4294967295), (2, 1), (2147483647, 1), (2147483647, 4294967295), (3, 2)) AS v(a, b))`;
     const byPair = await column(`SELECT n FROM ${positions} ORDER BY a, b`);
     expect(await column(`SELECT n FROM ${positions} ORDER BY ${positionOrder("a", "b")}`)).toEqual(byPair);
+  });
+
+  it("tupleOrder orders as the tuple, each value from 0 to the top of its width", async () => {
+    // (boolean, 32 bits, 1 bit, 40 bits, 32 bits): the membership entries' order (export/memberships.ts).
+    const widths = [1, 32, 1, 40, 32];
+    const values = widths.map((bits) => (bits === 1 ? ["FALSE", "TRUE"] : ["0", "1", String(2 ** (bits - 1)), String(2 ** bits - 1)]));
+    const tuples = values.reduce<string[][]>((acc, vs) => acc.flatMap((t) => vs.map((v) => [...t, v])), [[]]);
+    const rows = tuples.map((t) => `(${t.map((v, i) => (widths[i] === 1 ? v : `CAST(${v} AS BIGINT)`)).join(", ")})`);
+    const table = `(SELECT *, row_number() OVER () AS n FROM (VALUES ${rows.join(", ")}) AS v(a, b, c, d, e))`;
+    const byTuple = await column(`SELECT n FROM ${table} ORDER BY a, b, c, d, e`);
+    expect(byTuple).toHaveLength(2 * 4 * 2 * 4 * 4);
+    const key = DUCKDB.tupleOrder(["a", "b", "c", "d", "e"].map((v, i) => [v, widths[i]!] as const));
+    expect(await column(`SELECT n FROM ${table} ORDER BY ${key}`)).toEqual(byTuple);
+    expect(() => DUCKDB.tupleOrder([["a", 64], ["b", 63]])).toThrow(/127 bits/);
   });
 
   it("listOrderedByKey lists the values in the order of their keys", async () => {

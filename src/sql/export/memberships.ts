@@ -77,6 +77,23 @@ async function createSegmentRanks(session: SqlSession, table: string, membership
   await session.appendColumns(table, [varchar(ids), bigint(ids.map((_, i) => i)), bigint(ids.map(indexOf))]);
 }
 
+/**
+ * The order of a namespace or segment among a profile's entries, as one scalar: whether its name is not an array index
+ * (JavaScript orders those first), its index value (below 2^32 - 1: arrayIndexOf), its group (own entries before the
+ * others' for `ups`), the first identity holding it (a key id) and its rank (a segment id's rank among the snapshot's,
+ * or its position among that identity's audiences), each at or above 0. One scalar: listing and grading the entries by
+ * a struct of these took a third longer (2.7M entries: 3.5–3.6 s against 2.1–2.6 s; bench/RESULTS.md).
+ */
+function entryOrder(d: SqlDialect, notIndex: string, index: string, group: string, identity: string, rank: string): string {
+  return d.tupleOrder([
+    [notIndex, 1],
+    [index, 32],
+    [group, 1],
+    [identity, 40],
+    [rank, 32],
+  ]);
+}
+
 export interface MembershipTables {
   /** Each profile's identities: (pid, iid, ik) — profile key id, identity key id, identity key. */
   readonly identities: string;
@@ -124,8 +141,8 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
     `AND NOT EXISTS (SELECT 1 FROM cand AS w WHERE w.own AND w.pid = c.pid AND w.sid = c.sid)) WHERE rk = 1`;
   const ups =
     `WITH cand AS (${cand}), chosen AS (SELECT pid, sid, st, lqt, ver, 0 AS g, 0 AS a FROM cand WHERE own UNION ALL ${others}) ` +
-    `SELECT pid, ${d.string(UPS_NAMESPACE)} AS ns, ${d.string(UPS_NAMESPACE)} AS lns, {'i': TRUE, 'v': 0, 'g': 1, 'a': 0, 'b': 0} AS nkey, sid, ` +
-    `{'i': s.sidx IS NULL, 'v': coalesce(s.sidx, 0), 'g': g, 'a': a, 'b': s.srank} AS skey, ` +
+    `SELECT pid, ${d.string(UPS_NAMESPACE)} AS ns, ${d.string(UPS_NAMESPACE)} AS lns, ${entryOrder(d, "TRUE", "0", "1", "0", "0")} AS nkey, sid, ` +
+    `${entryOrder(d, "s.sidx IS NULL", "coalesce(s.sidx, 0)", "g", "a", "s.srank")} AS skey, ` +
     `${entry("st", "lqt", "ver", "NULL")} AS entry, st, epoch_ms(lqt) AS lqt_ms FROM chosen JOIN ${segs} AS s ON s.segmentId = chosen.sid`;
   const parts = [ups];
   if (tables.audiences !== undefined) {
@@ -134,8 +151,8 @@ export async function createEntries(session: SqlSession, tables: MembershipTable
       `WITH cand AS (SELECT i.pid, i.iid, a.* FROM ${tables.identities} AS i JOIN ${tables.audiences} AS a ON a.identity = i.ik WHERE a.until_ms >= ${asOf}${read === undefined ? "" : ` AND a.lns IN (${inList(read.namespaces, d)})`}), ` +
         `ranked AS (SELECT *, min({'i': iid, 'm': mpos}) OVER (PARTITION BY pid, ns) AS nfirst, min({'i': iid, 'm': mpos}) OVER (PARTITION BY pid, ns, segmentId) AS sfirst, ` +
         `row_number() OVER (PARTITION BY pid, ns, segmentId ORDER BY lqt DESC, iid, mpos) AS rk FROM cand) ` +
-        `SELECT pid, ns, lns, {'i': nidx IS NULL, 'v': coalesce(nidx, 0), 'g': 0, 'a': nfirst.i, 'b': nfirst.m} AS nkey, segmentId AS sid, ` +
-        `{'i': sidx IS NULL, 'v': coalesce(sidx, 0), 'g': 0, 'a': sfirst.i, 'b': sfirst.m} AS skey, ` +
+        `SELECT pid, ns, lns, ${entryOrder(d, "nidx IS NULL", "coalesce(nidx, 0)", "0", "nfirst.i", "nfirst.m")} AS nkey, segmentId AS sid, ` +
+        `${entryOrder(d, "sidx IS NULL", "coalesce(sidx, 0)", "0", "sfirst.i", "sfirst.m")} AS skey, ` +
         `${entry("status", "lqt", "CAST(NULL AS VARCHAR)", "validUntil")} AS entry, status AS st, epoch_ms(lqt) AS lqt_ms FROM ranked WHERE rk = 1`,
     );
   }
