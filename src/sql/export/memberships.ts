@@ -80,9 +80,9 @@ async function createSegmentRanks(session: SqlSession, table: string, membership
 /**
  * The order of a namespace or segment among a profile's entries, as one scalar: whether its name is not an array index
  * (JavaScript orders those first), its index value (below 2^32 - 1: arrayIndexOf), its group (own entries before the
- * others' for `ups`), the first identity holding it (a key id) and its rank (a segment id's rank among the snapshot's,
- * or its position among that identity's audiences), each at or above 0. One scalar: listing and grading the entries by
- * a struct of these took a third longer (2.7M entries: 3.5–3.6 s against 2.1–2.6 s; bench/RESULTS.md).
+ * others' for `ups`), the first identity holding it (a key id, an INTEGER row index) and its rank (a segment id's rank
+ * among the snapshot's, or its position among that identity's audiences), each at or above 0. One scalar rather than a
+ * struct of the five: the 1M-person export built its entries in 1.8–2.0 s against 2.5–2.6 s (bench/RESULTS.md).
  */
 function entryOrder(d: SqlDialect, notIndex: string, index: string, group: string, identity: string, rank: string): string {
   return d.tupleOrder([
