@@ -26,9 +26,11 @@ import type { SqlDialect } from "./dialect.js";
 /**
  * DuckDB's memory limit per membership entry that listing entries per profile in one run may take (an export's
  * segmentMembership maps; the snapshot's lines were listed so too): the 1M-person snapshot's entries did not fit in
- * `--memory 400m` (then a 300 MiB limit) in runs of 384 bytes an entry and did in runs of 1,536.
+ * `--memory 400m` (then a 300 MiB limit) in runs of 384 bytes an entry and did in runs of 1,536. Twice that, as runs
+ * well inside the limit list faster: 2.7M entries in 2 GiB took 3.4–4.8 s in 2 runs, 2.9–3.0 s in 4; in 1 GiB 10.1–13.7
+ * s in 2, 4.5–6.0 in 4, 3.4–4.9 in 8 (bench/RESULTS.md).
  */
-export const LISTED_ENTRY_BYTES = 1536;
+export const LISTED_ENTRY_BYTES = 3072;
 
 /**
  * Above this many runs of listed entries, the entries are sorted by profile or key first so that a run reads only its

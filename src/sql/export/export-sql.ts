@@ -33,7 +33,7 @@ import { MERGED_COLUMNS, policyDatasets } from "../merge/merge-profiles.js";
 import { EVENTS_VIEW } from "../merge/read-datasets.js";
 import type { SqlSession } from "../merge/session.js";
 import type { MergeSources } from "../merge/sources.js";
-import { profileRuns, withinRun, type ProfileRun, type StageTime } from "../merge/sql-merge.js";
+import { withinRun, type ProfileRun, type StageTime } from "../merge/sql-merge.js";
 import { nameProblem, ROW_SHAPE_NAMES } from "../row-shape.js";
 import { createEntries, segmentMembershipSql, type EntriesRead } from "./memberships.js";
 import { LISTED_ENTRY_BYTES, SORTED_ENTRIES_ABOVE_RUNS } from "../membership-sql.js";
@@ -128,10 +128,18 @@ function filterCondition(f: ResolvedSegmentFilter, plan: ExportPlan, d: SqlDiale
   return d.and(parts);
 }
 
-/** A profile's segmentMembership map and the runs of profiles it was built in (ExportSql.memberships). */
+/** Runs of profiles: ranges (after, through] of a column's values, from `base` (one run: the whole table). */
+interface Runs {
+  readonly runs: ReadonlyArray<ProfileRun | undefined>;
+  readonly base: number;
+}
+
+const ONE_RUN: Runs = { runs: [undefined], base: 0 };
+
+/** A profile's segmentMembership map and the runs of profiles (by key id) it was built in (ExportSql.memberships). */
 interface Memberships {
   readonly table: string;
-  readonly runs: number;
+  readonly runs: Runs;
   /** Membership entries listed, of every candidate profile (the exported ones' at most). */
   readonly entries: number;
 }
@@ -241,14 +249,14 @@ class ExportSql {
   private async memberships(entries: string): Promise<Memberships> {
     const what = "building the segment memberships";
     const upsOnly = this.input.audiences === undefined;
-    const [counts] = await this.step(what, () => this.session.rows(`SELECT count(*) AS n, coalesce(min(pid), 0) AS lo, coalesce(max(pid), 0) AS hi FROM ${entries}`));
+    const [counts] = await this.step(what, () => this.session.rows(`SELECT count(*) AS n FROM ${entries}`));
     const count = Number(counts!["n"]);
-    const runs = profileRuns(Number(counts!["hi"]) - Number(counts!["lo"]) + 1, this.options.runsFor?.(count, LISTED_ENTRY_BYTES) ?? 1);
+    const parts = this.options.runsFor?.(count, LISTED_ENTRY_BYTES) ?? 1;
+    const runs = parts === 1 ? ONE_RUN : await this.quantileRuns(entries, "pid", parts, what);
     // Each run picks its profiles' entries out of them all, sorted by profile first only for many runs.
-    const source = runs.length > SORTED_ENTRIES_ABOVE_RUNS ? await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what) : entries;
-    const base = Number(counts!["lo"]) - 1;
-    const runSql = (run: ProfileRun | undefined): string => segmentMembershipSql(`${inRun(source, "pid", run, base)} AS e`, upsOnly, this.d);
-    return { table: await this.inRuns("sm", runs, runSql, what), runs: runs.length, entries: count };
+    const source = parts > SORTED_ENTRIES_ABOVE_RUNS ? await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what) : entries;
+    const runSql = (run: ProfileRun | undefined): string => segmentMembershipSql(`${inRun(source, "pid", run, runs.base)} AS e`, upsOnly, this.d);
+    return { table: await this.inRuns("sm", runs.runs, runSql, what), runs, entries: count };
   }
 
   /**
@@ -281,7 +289,7 @@ class ExportSql {
       where.push(`CASE WHEN ${hasRecords} THEN m.${d.ident(MERGED_COLUMNS.lastIngestTime)} ELSE ${events} END > ${plan.fromIngestTimestamp}`);
     }
     const carried = [...(sm === undefined ? [] : [", sm.sm AS sm"]), ...(evi === undefined ? [] : [", ev.ing AS ing"])].join("");
-    const runs = sm === undefined || sm.runs === 1 ? { runs: [undefined], base: 0 } : await this.runsOf(this.merged, this.keyId, sm.runs, what);
+    const runs = sm?.runs ?? ONE_RUN;
     const runSql = (run: ProfileRun | undefined): string =>
       `SELECT m.${this.order} AS o, m.${this.keyId} AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")}${carried} FROM ${inRun(this.merged, this.keyId, run, runs.base)} AS m${matchJoin}` +
       (sm === undefined ? "" : ` LEFT JOIN ${inRun(sm.table, "pid", run, runs.base)} AS sm ON sm.pid = m.${this.keyId}`) +
@@ -290,11 +298,18 @@ class ExportSql {
     return this.inRuns("sel", runs.runs, runSql, what);
   }
 
-  /** `parts` runs over the values of integer `column` in `table` (profileRuns) and the base their places count from. */
-  private async runsOf(table: string, column: string, parts: number, what: string): Promise<{ runs: Array<ProfileRun | undefined>; base: number }> {
-    const [bounds] = await this.step(what, () => this.session.rows(`SELECT coalesce(min(${column}), 0) AS lo, coalesce(max(${column}), 0) AS hi FROM ${table}`));
-    const lo = Number(bounds!["lo"]);
-    return { runs: profileRuns(Number(bounds!["hi"]) - lo + 1, parts), base: lo - 1 };
+  /**
+   * `parts` runs over integer `column` of `table` holding nearly equal numbers of its rows, cut at its quantiles (key
+   * ids cluster: runs of equal ranges of them held 65 and 35 % of a 1M-person export's entries), the first and the last
+   * open, so that what joins by that column in the same runs meets every value.
+   */
+  private async quantileRuns(table: string, column: string, parts: number, what: string): Promise<Runs> {
+    const fractions = Array.from({ length: parts - 1 }, (_, i) => (i + 1) / parts);
+    const rows = await this.step(what, () =>
+      this.session.rows(`SELECT DISTINCT unnest(q) AS q FROM (SELECT quantile_disc(${column}, [${fractions.join(", ")}]) AS q FROM ${table}) ORDER BY q`),
+    );
+    const cuts = [Number.MIN_SAFE_INTEGER, ...rows.map((r) => Number(r["q"])), Number.MAX_SAFE_INTEGER];
+    return { runs: cuts.slice(1).map((through, i) => [cuts[i]!, through] as const), base: 0 };
   }
 
   /** Creates work table `name` from the SELECT of each run, in order (one statement for one run). */
@@ -390,7 +405,7 @@ class ExportSql {
     const what = "building the exported rows";
     const perRow = exported === 0 ? 0 : ((sm?.entries ?? 0) * MAP_ENTRY_BYTES + Number(counts["events"] ?? 0) * INGEST_TIME_BYTES) / exported;
     const parts = options.runsFor?.(exported, EXPORTED_ROW_BYTES + perRow) ?? 1;
-    const runs = parts === 1 ? { runs: [undefined], base: 0 } : await this.runsOf(sel, "o", parts, what);
+    const runs = parts === 1 ? ONE_RUN : await this.quantileRuns(sel, "o", parts, what);
     const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
     const rowSql = (run: ProfileRun | undefined): string =>
       `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ` +
