@@ -128,13 +128,10 @@ function filterCondition(f: ResolvedSegmentFilter, plan: ExportPlan, d: SqlDiale
   return d.and(parts);
 }
 
-/** Runs of profiles: ranges (after, through] of a column's values, from `base` (one run: the whole table). */
-interface Runs {
-  readonly runs: ReadonlyArray<ProfileRun | undefined>;
-  readonly base: number;
-}
+/** Runs of profiles: ranges (after, through] of a column's values (one run, undefined: the whole table). */
+type Runs = ReadonlyArray<ProfileRun | undefined>;
 
-const ONE_RUN: Runs = { runs: [undefined], base: 0 };
+const ONE_RUN: Runs = [undefined];
 
 /** A profile's segmentMembership map and the runs of profiles (by key id) it was built in (ExportSql.memberships). */
 interface Memberships {
@@ -154,9 +151,9 @@ const EXPORTED_ROW_BYTES = 256;
 const MAP_ENTRY_BYTES = 512;
 const INGEST_TIME_BYTES = 32;
 
-/** `table`, or its rows in `run` of `column`'s values counted from `base`, as a FROM item. */
-function inRun(table: string, column: string, run: ProfileRun | undefined, base: number): string {
-  return run === undefined ? table : `(SELECT * FROM ${table}${withinRun(column, run, base)})`;
+/** `table`, or its rows whose `column` is in `run`, as a FROM item. */
+function inRun(table: string, column: string, run: ProfileRun | undefined): string {
+  return run === undefined ? table : `(SELECT * FROM ${table}${withinRun(column, run)})`;
 }
 
 /** The SQL export: work tables named from `prefix`, then one COPY per part file. */
@@ -255,8 +252,8 @@ class ExportSql {
     const runs = parts === 1 ? ONE_RUN : await this.quantileRuns(entries, "pid", parts, what);
     // Each run picks its profiles' entries out of them all, sorted by profile first only for many runs.
     const source = parts > SORTED_ENTRIES_ABOVE_RUNS ? await this.create("entries_by_pid", `SELECT * FROM ${entries} ORDER BY pid`, what) : entries;
-    const runSql = (run: ProfileRun | undefined): string => segmentMembershipSql(`${inRun(source, "pid", run, runs.base)} AS e`, upsOnly, this.d);
-    return { table: await this.inRuns("sm", runs.runs, runSql, what), runs, entries: count };
+    const runSql = (run: ProfileRun | undefined): string => segmentMembershipSql(`${inRun(source, "pid", run)} AS e`, upsOnly, this.d);
+    return { table: await this.inRuns("sm", runs, runSql, what), runs, entries: count };
   }
 
   /**
@@ -291,11 +288,11 @@ class ExportSql {
     const carried = [...(sm === undefined ? [] : [", sm.sm AS sm"]), ...(evi === undefined ? [] : [", ev.ing AS ing"])].join("");
     const runs = sm?.runs ?? ONE_RUN;
     const runSql = (run: ProfileRun | undefined): string =>
-      `SELECT m.${this.order} AS o, m.${this.keyId} AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")}${carried} FROM ${inRun(this.merged, this.keyId, run, runs.base)} AS m${matchJoin}` +
-      (sm === undefined ? "" : ` LEFT JOIN ${inRun(sm.table, "pid", run, runs.base)} AS sm ON sm.pid = m.${this.keyId}`) +
-      (evi === undefined ? "" : ` LEFT JOIN ${inRun(evi, "pid", run, runs.base)} AS ev ON ev.pid = m.${this.keyId}`) +
+      `SELECT m.${this.order} AS o, m.${this.keyId} AS pid, ${batches.map((b, i) => `${b} AS b${i}`).join(", ")}${carried} FROM ${inRun(this.merged, this.keyId, run)} AS m${matchJoin}` +
+      (sm === undefined ? "" : ` LEFT JOIN ${inRun(sm.table, "pid", run)} AS sm ON sm.pid = m.${this.keyId}`) +
+      (evi === undefined ? "" : ` LEFT JOIN ${inRun(evi, "pid", run)} AS ev ON ev.pid = m.${this.keyId}`) +
       ` WHERE ${d.and(where)}`;
-    return this.inRuns("sel", runs.runs, runSql, what);
+    return this.inRuns("sel", runs, runSql, what);
   }
 
   /**
@@ -309,11 +306,11 @@ class ExportSql {
       this.session.rows(`SELECT DISTINCT unnest(q) AS q FROM (SELECT quantile_disc(${column}, [${fractions.join(", ")}]) AS q FROM ${table}) ORDER BY q`),
     );
     const cuts = [Number.MIN_SAFE_INTEGER, ...rows.map((r) => Number(r["q"])), Number.MAX_SAFE_INTEGER];
-    return { runs: cuts.slice(1).map((through, i) => [cuts[i]!, through] as const), base: 0 };
+    return cuts.slice(1).map((through, i) => [cuts[i]!, through] as const);
   }
 
   /** Creates work table `name` from the SELECT of each run, in order (one statement for one run). */
-  private async inRuns(name: string, runs: ReadonlyArray<ProfileRun | undefined>, runSql: (run: ProfileRun | undefined) => string, what: string): Promise<string> {
+  private async inRuns(name: string, runs: Runs, runSql: (run: ProfileRun | undefined) => string, what: string): Promise<string> {
     const [first, ...rest] = runs;
     const table = await this.create(name, runSql(first), what);
     for (const run of rest) await this.step(what, () => this.session.run(`INSERT INTO ${table} ${runSql(run)}`));
@@ -409,8 +406,8 @@ class ExportSql {
     const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
     const rowSql = (run: ProfileRun | undefined): string =>
       `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ` +
-      `FROM ${inRun(sel, "o", run, runs.base)} AS s JOIN ${inRun(this.merged, this.order, run, runs.base)} AS m ON m.${this.order} = s.o`;
-    const rowsTable = await this.inRuns("rows", runs.runs, rowSql, what);
+      `FROM ${inRun(sel, "o", run)} AS s JOIN ${inRun(this.merged, this.order, run)} AS m ON m.${this.order} = s.o`;
+    const rowsTable = await this.inRuns("rows", runs, rowSql, what);
     const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
     const files: WrittenFile[][] = [];
     let writeMs = 0;
