@@ -137,7 +137,7 @@ const ONE_RUN: Runs = [undefined];
 interface Memberships {
   readonly table: string;
   readonly runs: Runs;
-  /** Membership entries listed, of every candidate profile (the exported ones' at most). */
+  /** The entries listed: every candidate profile's, so at least the exported profiles'. */
   readonly entries: number;
 }
 
