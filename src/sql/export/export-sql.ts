@@ -145,7 +145,7 @@ interface Memberships {
  * DuckDB's memory that building the exported rows in one run may take per row, and per membership entry and event
  * ingestion time a row carries: the rows join the selection's (its batches, map and list) as a hash table beside the
  * wide profiles. 1M persons (1.72M rows, 2.68M entries) in 200 MiB (`--memory 400m`) ran out in 1–3 runs and fit in 4;
- * DuckDB misjudges the maps' size (one run fit in 300 MiB and not in 400), hence about twice that margin.
+ * what fits is not monotonic in the limit (one run fit in 300 MiB and not in 400), hence about twice that margin.
  */
 const EXPORTED_ROW_BYTES = 256;
 const MAP_ENTRY_BYTES = 512;
@@ -403,10 +403,9 @@ class ExportSql {
     const perRow = exported === 0 ? 0 : ((sm?.entries ?? 0) * MAP_ENTRY_BYTES + Number(counts["events"] ?? 0) * INGEST_TIME_BYTES) / exported;
     const parts = options.runsFor?.(exported, EXPORTED_ROW_BYTES + perRow) ?? 1;
     const runs = parts === 1 ? ONE_RUN : await this.quantileRuns(sel, "o", parts, what);
-    const flags = input.specs.map((_, i) => `s.b${i} AS pl_b${i}`);
+    const select = ["s.o AS pl_o", ...input.specs.map((_, i) => `s.b${i} AS pl_b${i}`), ...this.columns(evi)].join(", ");
     const rowSql = (run: ProfileRun | undefined): string =>
-      `SELECT s.o AS pl_o, ${flags.join(", ")}, ${this.columns(evi).join(", ")} ` +
-      `FROM ${inRun(sel, "o", run)} AS s JOIN ${inRun(this.merged, this.order, run)} AS m ON m.${this.order} = s.o`;
+      `SELECT ${select} FROM ${inRun(sel, "o", run)} AS s JOIN ${inRun(this.merged, this.order, run)} AS m ON m.${this.order} = s.o`;
     const rowsTable = await this.inRuns("rows", runs, rowSql, what);
     const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
     const files: WrittenFile[][] = [];
