@@ -275,7 +275,7 @@ export async function evaluate(sandbox: Sandbox, data: SandboxData, options: Eva
   const before = snapshotOf(options.prior);
   const snapshot: MembershipSnapshot = new Map([...before].map(([k, v]) => [k, new Map(v)]));
   const kept: Kept[] = [];
-  const shard = { data, prior: snapshot, componentOf: (key: IdentityKey) => key };
+  const shard = { data, prior: snapshot };
   const { counts } = await evaluateProfiles(evaluated, plan, shard, { asOf, statusModel, checkpoint: () => {} }, ({ group, policy, merged, after }) => {
     const profile: JsonObject = { ...merged.entity };
     const segmentMembership = membershipsOf(evaluated, after, group, asOf);

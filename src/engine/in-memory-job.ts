@@ -2,7 +2,6 @@
  * How the reference engine runs a job: the whole sandbox loaded in this thread as one shard (the data and the
  * previous memberships), within the memory budget or refused before anything is read (checkFitsInMemory).
  */
-import type { IdentityKey } from "../identity/identity-key.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { SandboxState } from "../store/sandbox-state.js";
 import { PROGRESS_EVERY, type Checkpoint, type ShardProgress, type StageProgress } from "./job-progress.js";
@@ -14,8 +13,6 @@ import type { Sandbox } from "./sandbox.js";
 export interface Shard {
   readonly data: SandboxData;
   readonly prior: MembershipSnapshot;
-  /** The component in the identity graph of all datasets of a key of `prior` (the store's sort key). */
-  readonly componentOf: (key: IdentityKey) => IdentityKey;
 }
 
 /**
@@ -30,8 +27,8 @@ async function sandboxShardInMemory(sandbox: Sandbox, checkpoint?: Checkpoint<Sh
     prior.set(key, entries);
     if (checkpoint !== undefined && ++read % PROGRESS_EVERY === 0) await checkpoint({ stage: "reading", rows: read });
   }
-  const { componentOf, ...data } = await loadSandboxData(sandbox, checkpoint && ((p) => checkpoint(p.stage === "reading" ? { ...p, rows: read + (p.rows ?? 0) } : p)));
-  return { data, prior, componentOf };
+  const data = await loadSandboxData(sandbox, checkpoint && ((p) => checkpoint(p.stage === "reading" ? { ...p, rows: read + (p.rows ?? 0) } : p)));
+  return { data, prior };
 }
 
 export interface InMemoryJobOptions {

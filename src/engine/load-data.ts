@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
-import { identityKeys, primaryIdentity, type IdentityKey } from "../identity/identity-key.js";
+import { identityKeys, primaryIdentity } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";
 import { readJsonl, type JsonlLine } from "../io/jsonl.js";
 import { readParquetRows } from "../io/parquet-reader.js";
@@ -58,7 +58,7 @@ export function tagged(dataset: Dataset, fragment: RecordFragment | EventFragmen
 export async function loadSandboxData(
   sandbox: Sandbox,
   checkpoint?: Checkpoint<ShardProgress>,
-): Promise<SandboxData & { readonly componentOf: (key: IdentityKey) => IdentityKey }> {
+): Promise<SandboxData> {
   const records: RecordFragment[] = [];
   const events: EventFragment[] = [];
   let rows = 0;
@@ -67,17 +67,15 @@ export async function loadSandboxData(
     else records.push(f.fragment);
     if (checkpoint !== undefined && ++rows % PROGRESS_EVERY === 0) await checkpoint({ stage: "reading", rows });
   }
-  const linking = componentSteps(records, events);
-  const componentOf = await paced(linking, checkpoint && ((done) => checkpoint({ stage: "identities", rows: done, totalRows: 2 * (records.length + events.length) })));
-  return { records, events, componentOf };
+  await paced(componentSteps(records, events), checkpoint && ((done) => checkpoint({ stage: "identities", rows: done, totalRows: 2 * (records.length + events.length) })));
+  return { records, events };
 }
 
 /**
- * Labels each fragment with its component in the identity graph these fragments make (smallest identity),
- * and returns the component of any key (the key itself when the graph never saw it). Steps of STEP_EVERY
- * fragments, each pass over them counted.
+ * Labels each fragment with its component in the identity graph these fragments make (smallest identity). Steps of
+ * STEP_EVERY fragments, each pass over them counted.
  */
-export function* componentSteps(records: readonly RecordFragment[], events: readonly EventFragment[]): Generator<number, (key: IdentityKey) => IdentityKey> {
+export function* componentSteps(records: readonly RecordFragment[], events: readonly EventFragment[]): Generator<number, void> {
   const graph = new IdentityGraph();
   let done = 0;
   for (const r of records) {
@@ -97,7 +95,6 @@ export function* componentSteps(records: readonly RecordFragment[], events: read
     f.component = canonical(f.primary) ?? f.primary;
     if (++done % STEP_EVERY === 0) yield done;
   }
-  return (key) => canonical(key) ?? key;
 }
 
 function failAt(file: string, line: number): (jsonPath: string, message: string) => never {

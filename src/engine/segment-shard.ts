@@ -3,7 +3,7 @@
  * case's data in `profile-lab test`): for each merge policy its segments use, group → merge → evaluate → move
  * memberships on, then the shard's part of the new snapshot.
  */
-import { identityMapOf, type IdentityKey } from "../identity/identity-key.js";
+import { identityMapOf } from "../identity/identity-key.js";
 import type { MergedProfile } from "../merge/merge-fragments.js";
 import { compileSegmentSet } from "../pql/index.js";
 import type { StatusModel } from "../segment/membership.js";
@@ -14,7 +14,7 @@ import type { MembershipSnapshot } from "../store/membership-store.js";
 import type { MergePolicy } from "../xdm/types.js";
 import type { Shard } from "./in-memory-job.js";
 import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
-import { hashKey, mergeGroup, profileGroupSteps, type ProfileGroup } from "./profile-groups.js";
+import { mergeGroup, profileGroupSteps, type ProfileGroup } from "./profile-groups.js";
 import type { Sandbox } from "./sandbox.js";
 
 /** What a segment job evaluates, compiled once per thread. */
@@ -132,11 +132,6 @@ export interface EvaluatedProfile {
   readonly after: ProfileMemberships;
 }
 
-/** What evaluating a shard gives before anything is written: its metrics and the component of each key it stored. */
-export interface ShardEvaluation extends SegmentShardResult {
-  readonly componentOf: (key: IdentityKey) => IdentityKey;
-}
-
 /**
  * Runs the plan over a shard's profiles, moving `shard.prior` on to the new snapshot in place. `onProfile`
  * sees each profile as it is decided (the in-memory API keeps them; jobs pass none).
@@ -147,13 +142,12 @@ export async function evaluateProfiles(
   shard: Shard,
   options: SegmentShardOptions,
   onProfile?: (profile: EvaluatedProfile) => void,
-): Promise<ShardEvaluation> {
+): Promise<SegmentShardResult> {
   const { asOf, statusModel, checkpoint } = options;
   const snapshot = shard.prior;
   const counters = new SegmentCounters(plan.segments.map((s) => s.definition.id));
   const profilesByPolicy: Record<string, number> = {};
   const excludedByPolicy: Record<string, number> = {};
-  const components = new Map<IdentityKey, IdentityKey>();
   let policy = -1;
   for (const [mergePolicy, policySegments] of plan.byPolicy) {
     policy++;
@@ -172,26 +166,24 @@ export async function evaluateProfiles(
       const context = { profile: merged.entity, events: group.events.map((e) => e.data), now: asOf, inSegment: inSegmentOf(before, plan.idsByName) };
       const after = applyDecisions(policySegments, decide(context), before, asOf, statusModel, sandbox.conventions);
       storeMemberships(snapshot, group, after, policySegments);
-      components.set(group.key, group.component);
       const namespaces = Object.keys(identityMapOf(merged.entity) ?? {});
       for (const s of policySegments) counters.count(s.definition.id, after.get(s.definition.id), namespaces);
       onProfile?.({ group, policy: mergePolicy, merged, before, after });
     }
     await checkpoint({ stage: "evaluating", policy, profiles, totalProfiles });
   }
-  const componentOf = (key: IdentityKey): IdentityKey => components.get(key) ?? shard.componentOf(key);
-  return { counts: counters.counts(), profilesByPolicy, excludedByPolicy, componentOf };
+  return { counts: counters.counts(), profilesByPolicy, excludedByPolicy };
 }
 
 /** Runs the plan over a shard and writes the shard's part of the new snapshot to `partFile`. */
 export async function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: Shard, options: SegmentShardOptions, partFile: string): Promise<SegmentShardResult> {
-  const { componentOf, ...result } = await evaluateProfiles(sandbox, plan, shard, options);
+  const result = await evaluateProfiles(sandbox, plan, shard, options);
   const { checkpoint } = options;
   const snapshot = shard.prior;
   await checkpoint({ stage: "writing", rows: 0 });
-  const order = storeOrder(snapshot, componentOf);
   // Loaded here: every segment job imports this module, and jobs on DuckDB need not load the JavaScript Parquet writer.
-  const { MembershipPartBuilder } = await import("../store/membership-part.js");
+  const { MembershipPartBuilder, storeOrder } = await import("../store/membership-part.js");
+  const order = storeOrder(snapshot.keys());
   const part = new MembershipPartBuilder();
   for (let start = 0; start < order.length; start += PROGRESS_EVERY) {
     if (start > 0) await checkpoint({ stage: "writing", rows: start, totalRows: order.length });
@@ -199,15 +191,4 @@ export async function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: 
   }
   part.write(partFile);
   return result;
-}
-
-/** The store's line order: (component hash, component, key hash, key), the order shards are cut in. */
-export function storeOrder(snapshot: MembershipSnapshot, componentOf: (key: IdentityKey) => IdentityKey): IdentityKey[] {
-  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-  const keyed = [...snapshot.keys()].map((key) => {
-    const component = componentOf(key);
-    return { key, hash: hashKey(key), component, componentHash: hashKey(component) };
-  });
-  keyed.sort((a, b) => a.componentHash - b.componentHash || cmp(a.component, b.component) || a.hash - b.hash || cmp(a.key, b.key));
-  return keyed.map((k) => k.key);
 }

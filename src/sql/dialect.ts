@@ -332,8 +332,6 @@ export abstract class SqlDialect {
   abstract readonly tableRowIndex: string;
   /** TRUE when a string holds a character from U+E000 up: only such strings can order differently by UTF-16 code unit than by code point. */
   abstract mayOrderOtherwiseInUtf16(s: string): string;
-  /** FNV-1a (32 bits, as a non-negative integer) over the UTF-16 code units of a string: src/engine's hashKey. */
-  abstract fnv1aUtf16(s: string): string;
   /** The engine's 64-bit hash of the values together, of any types: equal values hash alike (others may too). */
   abstract hash(values: readonly string[]): string;
 }

@@ -475,12 +475,6 @@ export class DuckDbDialect extends SqlDialect {
     return `regexp_matches(${s}, '[\\x{E000}-\\x{10FFFF}]')`;
   }
 
-  fnv1aUtf16(s: string): string {
-    // Code points beyond U+FFFF are two UTF-16 units (pql_utf16); the rest are one each, split cheaply.
-    const units = `CASE WHEN regexp_matches(${s}, '[\\x{10000}-\\x{10FFFF}]') THEN pql_utf16(${s}) ELSE list_transform(string_split(${s}, ''), lambda c: unicode(c)) END`;
-    return `list_reduce(${units}, lambda h, c: (xor(h, c) * 16777619) % 4294967296, 2166136261::BIGINT)`;
-  }
-
   hash(values: readonly string[]): string {
     return `hash(${values.join(", ")})`;
   }

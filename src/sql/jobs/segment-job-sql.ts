@@ -22,7 +22,7 @@ import type { XdmObject } from "../../xdm/xdm-type.js";
 import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
 import { BATCH_FILE_OPTIONS } from "../export/export-sql.js";
-import { KEY_HASHES, KEYS } from "../merge/identities.js";
+import { KEYS } from "../merge/identities.js";
 import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
 import type { EventCountsTable } from "../merge/merge-profiles.js";
@@ -30,7 +30,7 @@ import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use
 import { astOf, compileSegmentSql, passSql } from "../merge/segment-pass.js";
 import { closureAnswers, SqlCompileError } from "../errors.js";
 import { CLOSURE_TABLE, closureColumns, closurePass, createClosureTable, runClosurePass, type ClosurePass, type ClosureSegment } from "./closure-pass.js";
-import { ALL_COMPONENTS, KEPT_PROFILES, profileRuns, withinRun, type SqlMerge } from "../merge/sql-merge.js";
+import { KEPT_PROFILES, profileRuns, withinRun, type SqlMerge } from "../merge/sql-merge.js";
 import type { EngineSession } from "./engine-session.js";
 
 const d = DUCKDB;
@@ -227,30 +227,13 @@ async function countPolicy(session: EngineSession, merged: string, segmentIds: r
 }
 
 /**
- * Writes the snapshot table as the store's part (MEMBERSHIP_ROW) in its order: keys by (component hash, component, key
- * hash, key), the keys' hashes from KEY_HASHES (SqlMerge.prepare; a key no data has any more — only in the snapshot —
- * is its own component, hashed here), a key's entries by segment id. The keys are sorted into a table of their own
- * first and the entries joined to their place in it. Returns the number of profiles written.
+ * Writes the snapshot table as the store's part (MEMBERSHIP_ROW) in its order (storeOrder: keys in code point order,
+ * DuckDB's order of VARCHAR), a key's entries by segment id. Returns the number of profiles written.
  */
 async function writeSnapshot(session: EngineSession, file: string): Promise<number> {
-  // The key's id is the snapshot's own (kid): no join on the key's text for the hashes.
-  const keys = `SELECT key, any_value(kid) AS kid FROM ${SNAP} GROUP BY key`;
-  const keyed =
-    `SELECT e.*, hk.h AS kh, kc.k AS c, hc.h AS ch FROM (${keys}) AS e LEFT JOIN ${KEY_HASHES} AS hk ON hk.id = e.kid ` +
-    `LEFT JOIN ${ALL_COMPONENTS} AS a ON a.id = e.kid LEFT JOIN ${KEYS} AS kc ON kc.id = coalesce(a.label, e.kid) LEFT JOIN ${KEY_HASHES} AS hc ON hc.id = kc.id`;
-  // Hashed in SQL only where a hash is missing: in a coalesce, DuckDB computes the fallback for every row.
-  const hashed = `SELECT *, CASE WHEN kh IS NULL OR ch IS NULL THEN ${d.fnv1aUtf16("key")} - 2147483648 END AS h0 FROM (${keyed})`;
-  // In steps, the keys sorted into a table of their own and numbered by their row in it: the keys, their hashes and a
-  // window's row_number in one statement ran out of 300 MiB where the steps did not (1M persons), and the sort is
-  // faster than the window (0.6 against 1.6 s).
-  await session.run(`CREATE OR REPLACE TABLE pl_snap_sort AS ${hashed}`);
-  await session.run(`CREATE OR REPLACE TABLE pl_snap_keys AS SELECT key FROM pl_snap_sort ORDER BY coalesce(ch, h0), coalesce(c, key), coalesce(kh, h0), key`);
-  const rows =
-    `SELECT s.key, s.segmentId, s.status, s.lqtText AS ${d.ident("lastQualificationTime")}, s.version, s.validUntil FROM ${SNAP} AS s ` +
-    `JOIN (SELECT key, ${d.tableRowIndex} AS n FROM pl_snap_keys) AS k ON k.key = s.key ORDER BY k.n, s.segmentId`;
+  const rows = `SELECT key, segmentId, status, lqtText AS ${d.ident("lastQualificationTime")}, version, validUntil FROM ${SNAP} ORDER BY key, segmentId`;
   await session.run(`COPY (${rows}) TO ${q(file)} (${BATCH_FILE_OPTIONS})`);
-  const [written] = await session.rows(`SELECT count(*) AS n FROM pl_snap_keys`);
-  for (const t of ["pl_snap_sort", "pl_snap_keys"]) await session.run(`DROP TABLE ${t}`);
+  const [written] = await session.rows(`SELECT count(DISTINCT key) AS n FROM ${SNAP}`);
   return Number(written!["n"]);
 }
 
