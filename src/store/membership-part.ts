@@ -42,8 +42,8 @@ export function codePointOrder(a: string, b: string): number {
 
 /**
  * The keys of a snapshot in the order its part stores them: code point order, so a job on DuckDB writes the same part
- * with `ORDER BY key` (segment-job-sql.ts), where the reference's profile order took hashes and components of every
- * key (1M persons: ~4 s of the segment job's 90).
+ * with `ORDER BY key` (segment-job-sql.ts), where the reference's profile order took the hash and component of every
+ * key (1M persons: the snapshot written in 2.9–3.6 s, 5.5–6.7 s in that order).
  */
 export function storeOrder(keys: Iterable<string>): string[] {
   return [...keys].sort(codePointOrder);

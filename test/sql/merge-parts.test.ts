@@ -54,7 +54,7 @@ describe("the merge in runs", () => {
 
   it("appends each run to the table in profile order, and drops what each run made", () => {
     const policy = sandbox.policies.all()[0]!;
-    const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3);
+    const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, { parts: 3 });
     expect(statements.filter((s) => s.startsWith("CREATE OR REPLACE TABLE t AS ")).map((s) => s.endsWith("WHERE p.pl_part = 0 ORDER BY p.pl_order"))).toEqual([true]);
     expect(statements.filter((s) => s.startsWith("INSERT INTO t ")).map((s) => /WHERE p\.pl_part = (\d) ORDER BY p\.pl_order$/.exec(s)?.[1])).toEqual(["1", "2"]);
     expect(statements.filter((s) => s.startsWith("DROP TABLE pl_t_ranked"))).toHaveLength(3);
@@ -63,7 +63,7 @@ describe("the merge in runs", () => {
 
   it("reads each dataset view once whatever the number of runs, the records into their run inputs, the events into a table of their own: each run reads its range of the tables made from them", () => {
     const policy = sandbox.policies.all()[0]!;
-    const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3);
+    const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, { parts: 3 });
     const reads = (s: string): boolean => [RECORDS_VIEW, EVENTS_VIEW].some((view) => new RegExp(`\\b${view}\\b`).test(s));
     const firstRun = statements.findIndex((s) => s.startsWith("CREATE OR REPLACE TABLE pl_t_ranked "));
     expect(statements.slice(0, firstRun).filter(reads).map((s) => /^CREATE OR REPLACE TABLE (\w+) /.exec(s)?.[1])).toEqual(["pl_t_rin", "pl_t_esrc"]);
@@ -133,7 +133,7 @@ describe("the merge in runs", () => {
     const policy = sandbox.policies.all()[0]!;
     const of = (kind: string): string => merge.sources.datasets.filter((x) => x.kind === kind).map((x) => x.index).join(", ");
     for (const parts of [1, 3]) {
-      const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, parts);
+      const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, { parts });
       // An event joins its map's fragment (joinEventMaps): the fragments' subquery inside the maps'.
       const joins = statements.flatMap((s) =>
         [...s.matchAll(/FROM (pl_records|pl_events|pl_evmaps) AS \w JOIN (?:\(SELECT r\.\*, [^()]* FROM )?\(SELECT \* FROM pl_t_(?:sp|fk) WHERE pl_ds IN \(([^)]*)\)\)/g)].map((m) => [m[1], m[2]]),
@@ -172,7 +172,7 @@ describe("the merge in runs", () => {
         expect(await digest("t")).toEqual(whole);
         expect(await columns("t")).toEqual(await columns("whole"));
       }
-      const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, undefined, 3, "kept");
+      const statements = mergeProfilesSql(merge.sources, policy, { all: ALL_COMPONENTS, policy: undefined }, "t", "pl_t", DUCKDB, { parts: 3, keptProfiles: "kept" });
       expect(statements.filter((s) => new RegExp(`\\b${RECORDS_VIEW}\\b`).test(s))).toEqual([]);
     },
     600_000,

@@ -154,7 +154,10 @@ describe("the DuckDB segment job", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/segment job \S+: SUCCEEDED/);
     expect(r.stdout).toContain("-- read into JavaScript (identity components: a union-find over these ids):\n-- SELECT");
-    expect(r.stdout).toMatch(/^-- merging the profiles of merge policy \S+ \([\d.,]+ ms\)\nCREATE OR REPLACE TABLE pl_merged_1 AS SELECT/m);
+    // Merged into the file they are kept in for an export (no copy after), the job reading them through a view.
+    expect(r.stdout).toMatch(/^-- merging the profiles of merge policy \S+ \([\d.,]+ ms\)\nCREATE OR REPLACE TABLE pl_keeping.pl_kept_profiles AS SELECT/m);
+    expect(r.stdout).toMatch(/^CREATE OR REPLACE TEMP VIEW pl_merged_1 AS SELECT .* FROM pl_keeping.pl_kept_profiles AS k;$/m);
+    expect(r.stdout).not.toMatch(/CREATE TABLE pl_keeping.pl_kept_profiles AS SELECT \* EXCLUDE/);
     // The segment pass reads the pruned row: the state of the home address, no events.
     expect(r.stdout).toMatch(/^CREATE OR REPLACE TABLE pl_pass AS SELECT profile."xProfileKey" AS pl_key, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
     expect(r.stdout).toContain('CAST([] AS STRUCT("_id" VARCHAR)[]) AS "xEvent"');

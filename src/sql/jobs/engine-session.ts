@@ -230,7 +230,7 @@ export class EngineSession implements SqlSession {
 /**
  * How a job's database file is written (EngineOptions.onDisk): a scratch file, removed when the job ends and never
  * opened again, so it is checkpointed only when its write-ahead log passes five times DuckDB's memory limit (1 GiB
- * without a budget) and not at all on close (what a job keeps in files of its own is checkpointed by keepTables). With
+ * without a budget) and not at all on close (what a job keeps in files of its own is checkpointed when it is complete: kept-tables.ts). With
  * DuckDB's default of 16 MiB each of the merge's runs set one off as it dropped its tables: 1M persons in `--memory
  * 400m`, the segment job 244–255 s, 68.3 s of it in 65 checkpoints; 167 s with the log at 1 GB, the disk's peak the
  * same (3,113 against 3,138 MiB); 207 s at 256 MB; never checkpointed, 3,870 MiB at the peak (bench/RESULTS.md).

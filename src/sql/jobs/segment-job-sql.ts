@@ -23,7 +23,7 @@ import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
 import { BATCH_FILE_OPTIONS } from "../export/export-sql.js";
 import { KEYS } from "../merge/identities.js";
-import { MERGED_COLUMNS } from "../merge/merge-profiles.js";
+import { listedEventsTable, MERGED_COLUMNS } from "../merge/merge-profiles.js";
 import { EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
 import type { EventCountsTable } from "../merge/merge-profiles.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
@@ -309,24 +309,34 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     const pass = passes.get(policy)!;
     const counts = pass.counts.length === 0 ? undefined : { table: `${merged}_counts`, conditions: pass.counts };
     // Merged before over the same data (an earlier segment job kept them): only the events are listed or counted again.
+    // Else kept as they are merged, for an export over the same data (SqlMerge.keepMerged): `merged` is then a view.
     const reused = await merge.restoreMerged(policy);
-    const parts = await merge.mergePolicy(policy, merged, {
-      use: pass.use,
-      ...(reused ? { keptProfiles: KEPT_PROFILES } : {}),
-      ...(counts === undefined ? {} : { eventCounts: counts }),
-    });
-    if (reused) await merge.releaseMerged();
-    const graph = await merge.identityGraphOf(policy);
-    await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
-    const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, counts, graph, parts, options, counters);
-    profilesByPolicy[policy.id] = profiles;
-    excludedByPolicy[policy.id] = excluded;
-    await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
-    if (!reused) {
-      session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
-      await merge.keepMerged(policy, merged, pass.use);
+    const keep = reused ? undefined : await merge.keepMerged(policy, pass.use);
+    try {
+      const parts = await merge.mergePolicy(policy, merged, {
+        use: pass.use,
+        ...(reused ? { keptProfiles: KEPT_PROFILES } : {}),
+        ...(counts === undefined ? {} : { eventCounts: counts }),
+        ...(keep === undefined ? {} : { into: keep.into }),
+      });
+      if (reused) await merge.releaseMerged();
+      const graph = await merge.identityGraphOf(policy);
+      await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
+      const { profiles, excluded } = await runPolicy(session, policy, pass, plan, merged, counts, graph, parts, options, counters);
+      profilesByPolicy[policy.id] = profiles;
+      excludedByPolicy[policy.id] = excluded;
+      await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
+      if (keep === undefined) await session.run(`DROP TABLE ${d.ident(merged)}`);
+      else await session.run(`DROP VIEW ${d.ident(merged)}`);
+      for (const t of [listedEventsTable(merged), ...(counts === undefined ? [] : [counts.table])]) await session.run(`DROP TABLE IF EXISTS ${d.ident(t)}`);
+      if (keep !== undefined) {
+        session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
+        await keep.commit();
+      }
+    } catch (e) {
+      await keep?.abort().catch(() => undefined);
+      throw e;
     }
-    for (const t of [merged, ...(counts === undefined ? [] : [counts.table])]) await session.run(`DROP TABLE ${d.ident(t)}`);
   }
   session.stage = "writing the memberships";
   await checkpoint({ stage: "writing", rows: 0, profiles: 0 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EngineSession } from "../jobs/engine-session.js";
 import { DuckDbSession } from "./duckdb-session.js";
-import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
+import { attachTables, detachTables, keepTables, openKeep, restoreTables } from "./kept-tables.js";
 import type { SqlSession } from "./session.js";
 
 const dir = mkdtempSync(join(tmpdir(), "profile-lab-kept-tables-"));
@@ -97,6 +97,26 @@ describe("tables kept in a DuckDB file", () => {
     expect(await readers[0]!.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_kept%'")).toEqual([]);
     await expect(readers[0]!.rows("SELECT count(*) FROM t_ids")).rejects.toThrow(/t_ids/);
     expect(await contents(readers[1]!)).toEqual(await contents(from));
+  });
+
+  it("are written where they are kept as the job makes them (openKeep): read by the job meanwhile, nothing left when aborted, whole when committed", async () => {
+    const sub = join(dir, "open");
+    const file = join(sub, "open.duckdb");
+    const from = await withRows(300);
+    const aborted = await openKeep(from, file);
+    await from.run(`CREATE TABLE ${aborted!.table("t_ids")} AS SELECT * FROM t_ids`);
+    expect(await from.rows(`SELECT count(*) AS n FROM ${aborted!.table("t_ids")}`)).toEqual([{ n: "300" }]);
+    await aborted!.abort();
+    expect(readdirSync(sub)).toEqual([]);
+    expect(await from.rows("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'pl_keep%'")).toEqual([]);
+    const keep = await openKeep(from, file);
+    for (const t of TABLES) await from.run(`CREATE TABLE ${keep!.table(t)} AS SELECT * FROM ${t}`);
+    await from.run(`INSERT INTO ${keep!.table("t_ids")} SELECT id + 300, k FROM t_ids`);
+    expect(await keep!.commit(5)).toBe(true);
+    expect(readdirSync(sub)).toEqual(["open.duckdb"]);
+    const to = await session();
+    expect(await restoreTables(to, file, TABLES)).toBe(5);
+    expect(await to.rows("SELECT count(*) AS n, max(id) AS m FROM t_ids")).toEqual([{ n: "600", m: 599 }]);
   });
 
   it("a file that is not a whole database is not attached", async () => {

@@ -89,32 +89,86 @@ export async function detachTables(session: SqlSession, alias: string, tables: r
 }
 
 /**
- * Writes `tables` (each a name and the SELECT of its rows in the session) and `n` into `file`, replacing it whole;
- * then removes the versions before the newest other one and the temporary files of jobs that are gone. Returns
- * whether it was kept: a job does not fail for a file it could not keep (no room, say).
+ * A kept file being written (openKeep): attached to the session under a temporary name until `commit` renames it to
+ * its file, so a job killed meanwhile leaves only a temporary file (removed by a later keep once its process is gone).
+ */
+export interface KeepFile {
+  /** The SQL name of table `name` in the file. */
+  table(name: string): string;
+  /**
+   * Completes the file with `n` (the number kept beside its tables), then removes the versions before the newest other
+   * one and the temporary files of jobs that are gone. Whether it was kept: a job does not fail for a file it could not
+   * keep (no room, say); a cancel still stops it.
+   */
+  commit(n: number): Promise<boolean>;
+  /** Detaches and removes the temporary file (what was written to it is not kept). */
+  abort(): Promise<void>;
+}
+
+/** Starts writing `file` anew (KeepFile), or undefined when its temporary file cannot be made (a cancel still stops the job). */
+export async function openKeep(session: SqlSession, file: string): Promise<KeepFile | undefined> {
+  const temporary = `${file}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
+  const remove = (): void => {
+    for (const f of [temporary, `${temporary}.wal`]) rmSync(f, { force: true });
+  };
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    await session.run(`ATTACH ${q(temporary)} AS ${WRITE}`);
+  } catch (e) {
+    remove();
+    if (e instanceof JobCancelledError) throw e;
+    return undefined;
+  }
+  let attached = true;
+  const detach = async (): Promise<void> => {
+    if (!attached) return;
+    attached = false;
+    await session.run(`DETACH ${WRITE}`);
+  };
+  return {
+    table: (name) => `${WRITE}.${name}`,
+    async commit(n) {
+      try {
+        await session.run(`CREATE TABLE ${WRITE}.${NUMBER_TABLE} AS SELECT ${n}::BIGINT AS n`);
+        // Checkpointed here, so the file is whole with no write-ahead log beside it: detaching does not when the
+        // session does not checkpoint on shutdown (a job's scratch database file, engine-session.ts).
+        await session.run(`CHECKPOINT ${WRITE}`);
+        await detach();
+        renameSync(temporary, file);
+      } catch (e) {
+        await detach().catch(() => undefined);
+        remove();
+        if (e instanceof JobCancelledError) throw e;
+        return false;
+      }
+      removeOld(file);
+      return true;
+    },
+    async abort() {
+      try {
+        await detach();
+      } finally {
+        remove();
+      }
+    },
+  };
+}
+
+/**
+ * Writes `tables` (each a name and the SELECT of its rows in the session) and `n` into `file`, replacing it whole
+ * (openKeep). Returns whether it was kept: a job does not fail for a file it could not keep.
  */
 export async function keepTables(session: SqlSession, file: string, tables: ReadonlyArray<readonly [name: string, select: string]>, n: number): Promise<boolean> {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
+  const keep = await openKeep(session, file);
+  if (keep === undefined) return false;
   try {
-    await session.run(`ATTACH ${q(temporary)} AS ${WRITE}`);
-    try {
-      for (const [name, select] of tables) await session.run(`CREATE TABLE ${WRITE}.${name} AS ${select}`);
-      await session.run(`CREATE TABLE ${WRITE}.${NUMBER_TABLE} AS SELECT ${n}::BIGINT AS n`);
-      // Checkpointed here, so the file is whole with no write-ahead log beside it: detaching does not when the
-      // session does not checkpoint on shutdown (a job's scratch database file, engine-session.ts).
-      await session.run(`CHECKPOINT ${WRITE}`);
-    } finally {
-      await session.run(`DETACH ${WRITE}`);
-    }
-    renameSync(temporary, file);
+    for (const [name, select] of tables) await session.run(`CREATE TABLE ${keep.table(name)} AS ${select}`);
   } catch (e) {
-    for (const f of [temporary, `${temporary}.wal`]) rmSync(f, { force: true });
+    await keep.abort().catch(() => undefined);
     if (e instanceof JobCancelledError) throw e;
     return false;
   }
-  removeOld(file);
-  return true;
+  return keep.commit(n);
 }
 
 /** The version a kept file belongs to: its name up to the first dot. */

@@ -129,6 +129,31 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
   }
 }
 
+/** The table of the listed events of merged profiles kept as they are merged (MergeProfilesOptions.into). */
+export const listedEventsTable = (table: string): string => `${table}_events`;
+
+/** What mergeProfilesSql (and SqlMerge.mergePolicy) merges and where it writes, beyond the tables it reads. */
+export interface MergeProfilesOptions {
+  /**
+   * The fields the table's readers read (field-use.ts): only those are merged and carried, in the row shape of
+   * prunedSchema. Undefined: every field (a query's `profiles` tables, an export of all fields).
+   */
+  readonly use?: FieldUse;
+  /** The number of runs the profiles are merged in: 1 by default here; SqlMerge.mergePolicy's, as many as the memory limit needs. */
+  readonly parts?: number;
+  /** A table of the policy's merged profiles restored from a kept file (SqlMerge.restoreMerged): only the events are listed onto them. */
+  readonly keptProfiles?: string;
+  /** Event conditions to count per profile into a table of their own (a segment pass's: event-counts.ts). */
+  readonly eventCounts?: EventCountsTable;
+  /**
+   * A table (its SQL name: in a kept file being written, SqlMerge.keepMerged) that gets the merged rows without their
+   * events, every profile field and identity merged; `table` is then a view of it with the events' column, listed (when
+   * `use.eventList`) in a table of their own (listedEventsTable; the caller drops it with the view). The rows are
+   * written once, where they are kept: a copy of the merged table into the kept file took 7–9 s at 1M persons.
+   */
+  readonly into?: string;
+}
+
 /**
  * The statements that create `table`, the merged profiles of `policy`, from the tables of steps 1 and 2.
  * `prefix` names the policy's intermediate tables. Only the fields `use` reads are merged and carried (the row
@@ -154,13 +179,12 @@ export function mergeProfilesSql(
   table: string,
   prefix: string,
   d: SqlDialect,
-  use: FieldUse = ALL_FIELDS,
-  parts = 1,
-  keptProfiles?: string,
-  counts?: EventCountsTable,
+  options: MergeProfilesOptions = {},
 ): string[] {
+  const { use = ALL_FIELDS, parts = 1, keptProfiles, eventCounts: counts, into } = options;
   // Kept profiles are merged with every field and identity (SqlMerge.keepMerged): a merge that reads fewer would differ.
-  if (keptProfiles !== undefined && (use.profile !== true || !use.identities)) throw new Error("kept merged profiles serve only a merge of every profile field and identity");
+  if ((keptProfiles !== undefined || into !== undefined) && (use.profile !== true || !use.identities)) throw new Error("kept merged profiles serve only a merge of every profile field and identity");
+  if (keptProfiles !== undefined && into !== undefined) throw new Error("profiles merged before are not kept again");
   if (counts !== undefined && use.event === undefined) throw new Error("events are counted only where the use reads them");
   const conventions = sources.conventions;
   const included = policyDatasets(sources, policy);
@@ -320,9 +344,11 @@ export function mergeProfilesSql(
   // Every merged column of a kept profile is the kept table's (km).
   const km = (name: string): string => `km.${d.ident(name)}`;
   const eventsType = listOf(structOfXdm(carried.event));
-  const columns = [
-    `p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}`,
-    `p.key AS ${d.ident(MERGED_COLUMNS.key)}`,
+  const eventsColumn = ROW_SHAPE_NAMES.events;
+  const eventList = (listed: string): string => d.cast(use.eventList ? d.coalesce([listed, d.cast("[]", eventsType)]) : "[]", eventsType);
+  const columns: Array<readonly [name: string, value: string]> = [
+    [MERGED_COLUMNS.order, "p.pl_order"],
+    [MERGED_COLUMNS.key, "p.key"],
     ...[...profile.fields].map(([name, t]) => {
       const value =
         keptProfiles !== undefined
@@ -332,15 +358,20 @@ export function mergeProfilesSql(
             : SYSTEM_MANAGED.has(name)
               ? d.null(sqlTypeOfXdm(t))
               : `rec.${d.ident(name)}`;
-      return `${d.cast(value, sqlTypeOfXdm(t))} AS ${d.ident(name)}`;
+      return [name, d.cast(value, sqlTypeOfXdm(t))] as const;
     }),
-    `${d.cast(use.eventList ? d.coalesce(["evs.ev", d.cast("[]", eventsType)]) : "[]", eventsType)} AS ${d.ident(ROW_SHAPE_NAMES.events)}`,
-    `${d.list([], STRING)} AS ${d.ident(ROW_SHAPE_NAMES.segments)}`,
-    `${keptProfiles === undefined ? "rec.pl_last" : km(MERGED_COLUMNS.lastIngestTime)} AS ${d.ident(MERGED_COLUMNS.lastIngestTime)}`,
-    `${keptProfiles === undefined ? "coalesce(rec.pl_count, 0)" : km(MERGED_COLUMNS.recordCount)} AS ${d.ident(MERGED_COLUMNS.recordCount)}`,
-    `p.pk AS ${d.ident(MERGED_COLUMNS.keyId)}`,
+    [eventsColumn, eventList("evs.ev")],
+    [ROW_SHAPE_NAMES.segments, d.list([], STRING)],
+    [MERGED_COLUMNS.lastIngestTime, keptProfiles === undefined ? "rec.pl_last" : km(MERGED_COLUMNS.lastIngestTime)],
+    [MERGED_COLUMNS.recordCount, keptProfiles === undefined ? "coalesce(rec.pl_count, 0)" : km(MERGED_COLUMNS.recordCount)],
+    [MERGED_COLUMNS.keyId, "p.pk"],
   ];
-  const rows = `SELECT ${columns.join(", ")} FROM ${pk} AS p ${joins.join(" ")}`;
+  const select = (list: typeof columns): string => list.map(([name, value]) => `${value} AS ${d.ident(name)}`).join(", ");
+  // Kept (`into`): the rows without their events, which are listed in a table of their own.
+  const written = into === undefined ? columns : columns.filter(([name]) => name !== eventsColumn);
+  const target = into ?? d.ident(table);
+  const events = d.ident(listedEventsTable(table));
+  const rows = `SELECT ${select(written)} FROM ${pk} AS p ${joins.join(" ")}`;
   if (parts > 1) {
     // The rows joined to one table of their profiles and runs (`keys`) and sorted by run. The records straight from
     // their view: read, joined to their own datasets' keys and sorted in one statement (1M persons: 5–6 s in 300 MB,
@@ -365,11 +396,22 @@ export function mergeProfilesSql(
   for (let i = 0; i < parts; i++) {
     if (keptProfiles === undefined) statements.push(`CREATE OR REPLACE TABLE ${ranked} AS ${rankedSql(i)}`);
     for (const [alias, sql] of tables) statements.push(`CREATE OR REPLACE TABLE ${prefix}_${alias} AS ${sql(i)}`);
-    const runRows = `${rows}${parts === 1 ? "" : ` WHERE p.pl_part = ${i}`} ORDER BY p.pl_order`;
-    statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${d.ident(table)} AS ${runRows}` : `INSERT INTO ${d.ident(table)} ${runRows}`);
+    const inRun = parts === 1 ? "" : ` WHERE p.pl_part = ${i}`;
+    const runRows = `${rows}${inRun} ORDER BY p.pl_order`;
+    statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${target} AS ${runRows}` : `INSERT INTO ${target} ${runRows}`);
+    if (into !== undefined && use.eventList) {
+      const listed = `SELECT p.pl_order AS ${d.ident(MERGED_COLUMNS.order)}, evs.ev FROM ${pk} AS p JOIN ${prefix}_evs AS evs ON evs.pk = p.pk${inRun}`;
+      statements.push(i === 0 ? `CREATE OR REPLACE TABLE ${events} AS ${listed}` : `INSERT INTO ${events} ${listed}`);
+    }
     for (const t of [...(keptProfiles === undefined ? [ranked] : []), ...tables.map(([alias]) => `${prefix}_${alias}`)]) statements.push(`DROP TABLE ${t}`);
   }
   if (parts > 1) for (const [name] of runInputs) statements.push(`DROP TABLE ${prefix}_${name}`);
+  if (into !== undefined) {
+    // The merged table's columns in its order, the events' from their table (or the empty list).
+    const viewColumns = columns.map(([name]) => [name, name === eventsColumn ? eventList("e.ev") : `k.${d.ident(name)}`] as const);
+    const listedJoin = use.eventList ? ` LEFT JOIN ${events} AS e ON e.${d.ident(MERGED_COLUMNS.order)} = k.${d.ident(MERGED_COLUMNS.order)}` : "";
+    statements.push(`CREATE OR REPLACE TEMP VIEW ${d.ident(table)} AS SELECT ${select(viewColumns)} FROM ${into} AS k${listedJoin}`);
+  }
   return statements;
 }
 

@@ -8,11 +8,10 @@ import type { MergePolicy } from "../../xdm/types.js";
 import type { SqlDialect } from "../dialect.js";
 import { DUCKDB } from "../duckdb.js";
 import { duckDbMemoryBytes } from "../jobs/engine-session.js";
-import { ROW_SHAPE_NAMES } from "../row-shape.js";
 import type { FieldUse } from "./field-use.js";
 import { checkPrimaries, components, EVENT_MAPS, eventMapsSql, FRAGMENTS, fragmentsAndLinksSql, hashKeys, identitiesSql, IDENTITIES, KEY_HASHES, KEYS, LINKS, lowerNamespaces, NAMESPACES, numberKeys, type ComponentMethod } from "./identities.js";
-import { attachTables, detachTables, keepTables, restoreTables } from "./kept-tables.js";
-import { mergeProfilesSql, policyDatasets, type ComponentTables, type EventCountsTable } from "./merge-profiles.js";
+import { attachTables, detachTables, keepTables, openKeep, restoreTables } from "./kept-tables.js";
+import { mergeProfilesSql, policyDatasets, type ComponentTables, type MergeProfilesOptions } from "./merge-profiles.js";
 import { readDatasetsSql } from "./read-datasets.js";
 import type { SqlSession } from "./session.js";
 import type { MergeSources } from "./sources.js";
@@ -53,18 +52,14 @@ export const KEPT_PROFILES = "pl_kept_profiles";
 /** The name a kept file of merged profiles is attached as while read (restoreMerged, releaseMerged). */
 const KEPT_MERGED_FILE = "pl_kept_merged";
 
-export interface MergePolicyOptions {
-  /**
-   * The fields the table's readers read (field-use.ts): only those are merged and carried, in the row shape of
-   * prunedSchema. Undefined: every field (a query's `profiles` tables, an export of all fields).
-   */
-  readonly use?: FieldUse;
-  /** The number of runs the profiles are merged in (mergeProfilesSql); default: as many as the memory limit needs. */
-  readonly parts?: number;
-  /** A table of the policy's merged profiles restored from a kept file (restoreMerged): only the events are listed onto them. */
-  readonly keptProfiles?: string;
-  /** Event conditions to count per profile into a table of their own (a segment pass's: event-counts.ts). */
-  readonly eventCounts?: EventCountsTable;
+/** The merged profiles of a policy being kept (SqlMerge.keepMerged). */
+export interface MergedKeep {
+  /** The table of the kept file to merge them into (MergePolicyOptions.into). */
+  readonly into: string;
+  /** Completes the file once the job is past the merged profiles (their view and events' table dropped). */
+  commit(): Promise<void>;
+  /** Removes what was written (the job failed). */
+  abort(): Promise<void>;
 }
 
 export interface StageTime {
@@ -162,18 +157,25 @@ export class SqlMerge {
   }
 
   /**
-   * Keeps `table`, the merged profiles of `policy` in the row shape merged for `use`, without their events, for an
-   * export over the same data (restoreMerged) — only when they carry every profile field and identity, as an export
-   * may read. A file already there is left: its name says all it holds.
+   * Starts keeping the merged profiles of `policy`, merged for `use`, without their events, for an export over the
+   * same data (restoreMerged): the merge writes them into the kept file (`into`) — only when they carry every profile
+   * field and identity, as an export may read. Undefined when not kept so: no kept files, fewer fields, a file already
+   * there (its name says all it holds), or one that cannot be made.
    */
-  async keepMerged(policy: MergePolicy, table: string, use: FieldUse): Promise<void> {
+  async keepMerged(policy: MergePolicy, use: FieldUse): Promise<MergedKeep | undefined> {
     const file = this.kept?.merged(policy);
-    if (file === undefined || use.profile !== true || !use.identities || existsSync(file)) return;
-    const d = this.dialect;
-    const select = `SELECT * EXCLUDE (${d.ident(ROW_SHAPE_NAMES.events)}) FROM ${d.ident(table)}`;
-    if (await this.timed(`merged profiles of ${policy.id} kept`, () => keepTables(this.session, file, [[KEPT_PROFILES, select]], 0))) {
-      this.session.note?.(`merged profiles of merge policy ${policy.id} kept in ${file} for an export over the same data`);
-    }
+    if (file === undefined || use.profile !== true || !use.identities || existsSync(file)) return undefined;
+    const keep = await openKeep(this.session, file);
+    if (keep === undefined) return undefined;
+    return {
+      into: keep.table(KEPT_PROFILES),
+      commit: async () => {
+        if (await this.timed(`merged profiles of ${policy.id} kept`, () => keep.commit(0))) {
+          this.session.note?.(`merged profiles of merge policy ${policy.id} kept in ${file} for an export over the same data`);
+        }
+      },
+      abort: () => keep.abort(),
+    };
   }
 
   /**
@@ -294,14 +296,14 @@ export class SqlMerge {
    * Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. Returns the
    * number of runs it took: what reads the table with the profiles' events works in as many (the segment pass).
    */
-  async mergePolicy(policy: MergePolicy, table: string, options: MergePolicyOptions = {}): Promise<number> {
+  async mergePolicy(policy: MergePolicy, table: string, options: MergeProfilesOptions = {}): Promise<number> {
     await this.mergeLinks();
     const tables: ComponentTables = { all: ALL_COMPONENTS, policy: await this.identityGraphOf(policy) };
     const prefix = `pl_${table.replace(/[^A-Za-z0-9_]/g, "_")}`;
     const datasets = policyDatasets(this.sources, policy);
     return this.timed(`merge ${policy.id}`, async () => {
       const parts = options.parts ?? this.runs ?? (this.memoryBytes === undefined ? 1 : mergeParts(await this.rowsOf(datasets), this.memoryBytes));
-      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, options.use, parts, options.keptProfiles, options.eventCounts)) await this.session.run(s);
+      for (const s of mergeProfilesSql(this.sources, policy, tables, table, prefix, this.dialect, { ...options, parts })) await this.session.run(s);
       return parts;
     });
   }
