@@ -22,7 +22,6 @@ import { EVENTS_VIEW, readDatasetsSql, RECORDS_VIEW } from "../src/sql/merge/rea
 import { mergeSourcesOf } from "../src/sql/merge/sources.js";
 import { structOfXdm } from "../src/sql/types.js";
 import { readParquetRows } from "../src/io/parquet-reader.js";
-import { ProfileLabError } from "../src/xdm/errors.js";
 import { toEpochMs } from "../src/xdm/time.js";
 import type { Json, JsonObject } from "../src/xdm/types.js";
 import type { XdmType } from "../src/xdm/xdm-type.js";

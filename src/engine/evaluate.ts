@@ -5,12 +5,11 @@
  * own functions (`evaluateProfiles` is the loop a job's shard runs), so a result here is what a segment job
  * over the same data, memberships and `asOf` would store. Segment tests (src/testing/) run on it.
  */
-import { identityKey, identityMapOf, type IdentityKey } from "../identity/identity-key.js";
+import { identityKey, type IdentityKey } from "../identity/identity-key.js";
 import type { JsonDocument, SandboxFiles } from "../io/sandbox-files.js";
 import type { DatasetEntry } from "../io/sandbox-manifest.js";
 import type { EventFragment, RecordFragment } from "../merge/fragment.js";
 import type { StatusModel } from "../segment/membership.js";
-import type { CompiledSegment } from "../segment/segment-definition.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
 import { ProfileLabError } from "../xdm/errors.js";
 import { schemaFromJson, type XdmSchema } from "../xdm/schema.js";

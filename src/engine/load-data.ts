@@ -3,7 +3,6 @@
  * dataset's schema and given its identities. A bad line stops the job with file, line and JSON path; nothing
  * has been written at that point, so earlier results stay intact.
  */
-import { join } from "node:path";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import { identityKeys, primaryIdentity } from "../identity/identity-key.js";
 import { IoError } from "../io/io-error.js";

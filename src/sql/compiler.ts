@@ -33,23 +33,19 @@ import type {
   ComparisonNode,
   ComparisonOp,
   FieldLookupNode,
-  FilterNode,
   FunctionCallNode,
   LikeNode,
   MatchesNode,
   MemberCallNode,
   MembershipNode,
-  OccursNode,
   OccursSpec,
   PqlExpr,
   PqlSchema,
   QuantificationNode,
-  SelectNode,
   TimeUnit,
   VarDeclNode,
 } from "../pql/index.js";
 import { addUnits, civil, FIXED_MS, MS_PER_DAY, startOfDay, startOfUnit, utcDate } from "../pql/calendar.js";
-import type { Json } from "../xdm/types.js";
 import { PQL_LIMITS } from "../pql/index.js";
 import { order, timestampOf } from "../pql/values.js";
 import type { SqlDialect } from "./dialect.js";

@@ -91,7 +91,6 @@ const PROFILE_SCHEMA = {
   },
 };
 
-const id = (ns: string, value: string, primary?: boolean): Record<string, unknown> => ({ [ns]: [{ id: value, ...(primary === undefined ? {} : { primary }) }] });
 const at = (ingest: string, row: Record<string, unknown>): Record<string, unknown> => ({ ...row, _acp_system_metadata: { ingestTime: ingest } });
 const T1 = "2024-05-01T00:00:00Z";
 const T2 = "2024-05-02T00:00:00Z";
