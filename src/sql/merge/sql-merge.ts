@@ -54,7 +54,7 @@ const KEPT_MERGED_FILE = "pl_kept_merged";
 
 /** The merged profiles of a policy being kept (SqlMerge.keepMerged). */
 export interface MergedKeep {
-  /** The table of the kept file to merge them into (MergePolicyOptions.into). */
+  /** The table of the kept file to merge them into (MergeProfilesOptions.into). */
   readonly into: string;
   /** Completes the file once the job is past the merged profiles (their view and events' table dropped). */
   commit(): Promise<void>;
@@ -293,8 +293,9 @@ export class SqlMerge {
   }
 
   /**
-   * Creates `table`: the merged profiles of `policy` in the row shape, in the reference's profile order. Returns the
-   * number of runs it took: what reads the table with the profiles' events works in as many (the segment pass).
+   * Creates `table` (a view of `options.into`, when given): the merged profiles of `policy` in the row shape, in the
+   * reference's profile order. Returns the number of runs it took: what reads the table with the profiles' events
+   * works in as many (the segment pass).
    */
   async mergePolicy(policy: MergePolicy, table: string, options: MergeProfilesOptions = {}): Promise<number> {
     await this.mergeLinks();
