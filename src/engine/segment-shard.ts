@@ -11,6 +11,7 @@ import type { CompiledSegment } from "../segment/segment-definition.js";
 import { SegmentError } from "../segment/segment-error.js";
 import { applyDecisions, inSegmentOf, SegmentCounters, type ProfileMemberships, type SegmentCounts } from "../segment/segment-job.js";
 import type { MembershipSnapshot } from "../store/membership-store.js";
+import { storeOrder } from "../store/store-order.js";
 import type { MergePolicy } from "../xdm/types.js";
 import type { Shard } from "./in-memory-job.js";
 import { paced, PROGRESS_EVERY, type Checkpoint, type ShardProgress } from "./job-progress.js";
@@ -182,7 +183,7 @@ export async function evaluateShard(sandbox: Sandbox, plan: SegmentPlan, shard: 
   const snapshot = shard.prior;
   await checkpoint({ stage: "writing", rows: 0 });
   // Loaded here: every segment job imports this module, and jobs on DuckDB need not load the JavaScript Parquet writer.
-  const { MembershipPartBuilder, storeOrder } = await import("../store/membership-part.js");
+  const { MembershipPartBuilder } = await import("../store/membership-part.js");
   const order = storeOrder(snapshot.keys());
   const part = new MembershipPartBuilder();
   for (let start = 0; start < order.length; start += PROGRESS_EVERY) {

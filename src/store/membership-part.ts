@@ -9,6 +9,7 @@ import { encodeTable } from "../io/parquet-writer.js";
 import type { JsonObject, SegmentMembershipEntry } from "../xdm/types.js";
 import { object, scalar } from "../xdm/xdm-type.js";
 import { writeFileAtomic } from "./atomic-file.js";
+import { codePointOrder, storeOrder } from "./store-order.js";
 import type { MembershipSnapshot, MembershipStore, ProfileEntries } from "./membership-store.js";
 
 /**
@@ -24,34 +25,9 @@ export const MEMBERSHIP_ROW = object([
   ["validUntil", scalar("string")],
 ]);
 
-const utf16 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A UTF-16 code unit moved so that code units compare as the code points they encode: surrogates above U+E000–U+FFFF. */
-const pointRank = (unit: number): number => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
-
-/** Code point order: the order of the strings' UTF-8 bytes, DuckDB's order of VARCHAR. */
-export function codePointOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return pointRank(x) - pointRank(y);
-  }
-  return a.length - b.length;
-}
-
-/**
- * The keys of a snapshot in the order its part stores them: code point order, so a job on DuckDB writes the same part
- * with `ORDER BY key` (segment-job-sql.ts), where the reference's profile order took the hash and component of every
- * key (1M persons: the snapshot written in 2.9–3.6 s, 5.5–6.7 s in that order).
- */
-export function storeOrder(keys: Iterable<string>): string[] {
-  return [...keys].sort(codePointOrder);
-}
-
-/** A profile's entries in stored order (by segment id, UTF-16 order). */
+/** A profile's entries in stored order (by segment id: storeOrder's code point order). */
 function sortedEntries(entries: ProfileEntries): [string, SegmentMembershipEntry][] {
-  return [...entries].sort(([a], [b]) => utf16(a, b));
+  return [...entries].sort(([a], [b]) => codePointOrder(a, b));
 }
 
 /**

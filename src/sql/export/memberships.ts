@@ -10,12 +10,13 @@
  *
  * Entry order is JavaScript object order, as the JS writer iterates the objects: keys that are array indexes
  * ("0", "17") first, ascending, then the others in insertion order; the snapshot's entries of one key are stored
- * sorted by segment id in UTF-16 order (MembershipPartBuilder). Both orders are decided in JavaScript, where they are
+ * sorted by segment id in code point order (store-order.ts). Both orders are decided in JavaScript, where they are
  * defined, and handed to SQL as ranks in small tables.
  */
 import type { ExternalAudiences } from "../../segment/external-audiences.js";
 import { SEGMENT_MEMBERSHIP_TYPE, type XdmType } from "../../xdm/xdm-type.js";
 import { UPS_NAMESPACE } from "../../xdm/types.js";
+import { codePointOrder } from "../../store/store-order.js";
 import type { SqlDialect } from "../dialect.js";
 import type { AppendColumn, SqlSession } from "../merge/session.js";
 import { fileTypeName } from "./row-values.js";
@@ -27,8 +28,6 @@ export const ENTRY_TYPE: XdmType = SEGMENT_MEMBERSHIP_TYPE.values.kind === "map"
 export function arrayIndexOf(key: string): number | undefined {
   return /^(0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1 ? Number(key) : undefined;
 }
-
-const utf16 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const inList = (values: readonly string[], d: SqlDialect): string => (values.length === 0 ? "NULL" : values.map((v) => d.string(v)).join(", "));
 
@@ -70,9 +69,9 @@ export async function createAudiencesTable(session: SqlSession, table: string, a
   await session.run(`DROP TABLE ${raw}`);
 }
 
-/** The memberships' segment ids with their rank in UTF-16 order and their array-index value. */
+/** The memberships' segment ids with their rank in stored order (codePointOrder) and their array-index value. */
 async function createSegmentRanks(session: SqlSession, table: string, memberships: string, d: SqlDialect): Promise<void> {
-  const ids = (await session.rows(`SELECT DISTINCT ${d.ident("segmentId")} AS s FROM ${memberships}`)).map((r) => String(r["s"])).sort(utf16);
+  const ids = (await session.rows(`SELECT DISTINCT ${d.ident("segmentId")} AS s FROM ${memberships}`)).map((r) => String(r["s"])).sort(codePointOrder);
   await session.run(`CREATE OR REPLACE TABLE ${table} (segmentId VARCHAR, srank BIGINT, sidx BIGINT)`);
   await session.appendColumns(table, [varchar(ids), bigint(ids.map((_, i) => i)), bigint(ids.map(indexOf))]);
 }

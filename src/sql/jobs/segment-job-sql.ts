@@ -326,9 +326,9 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
       profilesByPolicy[policy.id] = profiles;
       excludedByPolicy[policy.id] = excluded;
       await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
-      if (keep === undefined) await session.run(`DROP TABLE ${d.ident(merged)}`);
-      else await session.run(`DROP VIEW ${d.ident(merged)}`);
-      for (const t of [listedEventsTable(merged), ...(counts === undefined ? [] : [counts.table])]) await session.run(`DROP TABLE IF EXISTS ${d.ident(t)}`);
+      await session.run(`DROP ${keep === undefined ? "TABLE" : "VIEW"} ${d.ident(merged)}`);
+      const listed = keep !== undefined && pass.use.eventList ? [listedEventsTable(merged)] : [];
+      for (const t of [...listed, ...(counts === undefined ? [] : [counts.table])]) await session.run(`DROP TABLE ${d.ident(t)}`);
       if (keep !== undefined) {
         session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
         await keep.commit();
