@@ -195,7 +195,8 @@ class SqlSide {
   static async open(p: Prepared, threads: number, parts?: number): Promise<SqlSide> {
     const instance = await DuckDBInstance.create(":memory:", { threads: String(threads), temp_directory: join(p.dir, `.tmp-sql-${threads}`) });
     const connection = await instance.connect();
-    const session = await DuckDbSession.open(connection);
+    // The export's files written side by side, as the jobs write them (EngineSession).
+    const session = await DuckDbSession.open(connection, () => instance.connect());
     const merge = await SqlMerge.prepare(session, mergeSourcesOf(p.sandbox));
     // The snapshot the segment job left, as the SQL segment job keeps it.
     await session.run("CREATE TEMP TABLE memberships (key VARCHAR, segmentId VARCHAR, status VARCHAR, lastQualificationTime TIMESTAMP, version VARCHAR)");

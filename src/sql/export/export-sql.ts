@@ -408,34 +408,38 @@ class ExportSql {
       `SELECT ${select} FROM ${inRun(sel, "o", run)} AS s JOIN ${inRun(this.merged, this.order, run)} AS m ON m.${this.order} = s.o`;
     const rowsTable = await this.inRuns("rows", runs, rowSql, what);
     const columns = [...input.rowType.fields.keys()].map((name) => d.ident(name)).join(", ");
-    const files: WrittenFile[][] = [];
-    let writeMs = 0;
+    // The files' COPYs each on one thread, as many at once as the job has threads (runEach), where each ran on all of
+    // them in turn: a sort and a Parquet writer use two threads poorly (1M persons, ten batches: the export 18.5–22.9 →
+    // 16.5–18.0 s, bench/RESULTS.md). The bytes are those of any thread count (table-order.test.ts).
+    const copies: { readonly sql: string; readonly rows: number }[] = [];
+    const planned: { readonly name: string; readonly rows: number; readonly path: string }[][] = [];
     for (const [i, dir] of options.batchDirs.entries()) {
       mkdirSync(dir, { recursive: true });
       const rows = Number(counts[`b${i}`]);
       const parts = Math.max(1, Math.ceil(rows / rowsPerFile));
-      const written: WrittenFile[] = [];
-      const start = performance.now();
       // A batch of several files cut by the profile order of every rowsPerFile-th row: each file then sorts its own
       // rows, where a LIMIT and OFFSET sorted the batch's again for each (10M persons: a batch of 5.5M rows, 62 s for
       // its first file).
       const ends = parts === 1 ? [] : await this.step(`cutting batch ${input.specs[i]!.batchId} into files`, () => this.fileEnds(rowsTable, i, rowsPerFile));
+      const written: (typeof planned)[number] = [];
       for (let k = 0; k < parts; k++) {
         const name = `part-${String(k).padStart(5, "0")}.parquet`;
-        const path = join(dir, name);
         const after = k > 0 ? ` AND pl_o > ${ends[k - 1]}` : "";
         const through = k < parts - 1 ? ` AND pl_o <= ${ends[k]}` : "";
         const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i}${after}${through} ORDER BY pl_o`;
-        await this.step(
-          `writing batch ${input.specs[i]!.batchId}`,
-          () => this.session.run(`COPY (${query}) TO ${d.string(path)} (${BATCH_FILE_OPTIONS})`),
-          path,
-        );
-        written.push({ name, rows: Math.min(rowsPerFile, rows - k * rowsPerFile), bytes: statSync(path).size });
+        const path = join(dir, name);
+        const fileRows = Math.min(rowsPerFile, rows - k * rowsPerFile);
+        copies.push({ sql: `COPY (${query}) TO ${d.string(path)} (${BATCH_FILE_OPTIONS})`, rows: fileRows });
+        written.push({ name, rows: fileRows, path });
       }
-      writeMs = Math.max(writeMs, performance.now() - start);
-      files.push(written);
+      planned.push(written);
     }
+    const start = performance.now();
+    // Largest first, so that no large file is left to run alone at the end.
+    const largestFirst = copies.map((c, k) => ({ ...c, k })).sort((a, b) => b.rows - a.rows || a.k - b.k);
+    await this.step("writing the batches", () => this.session.runEach(largestFirst.map((c) => c.sql)));
+    const writeMs = performance.now() - start;
+    const files: WrittenFile[][] = planned.map((written) => written.map(({ name, rows, path }) => ({ name, rows, bytes: statSync(path).size })));
     const byNamespace = await this.byNamespace(sel);
     const excludedOverIdentityLimit = await this.excluded();
     return { files, writeMs: Math.round(writeMs), exported: Number(counts["n"]), byNamespace, excludedOverIdentityLimit, times: this.times };

@@ -104,7 +104,8 @@ export class EngineSession implements SqlSession {
     try {
       instance = await DuckDBInstance.create(options.onDisk === true ? join(options.tempDir, JOB_DATABASE) : ":memory:", duckDbConfig(options));
       const connection = await instance.connect();
-      const session = await DuckDbSession.open(connection);
+      const opened = instance;
+      const session = await DuckDbSession.open(connection, () => opened.connect());
       const scratch = options.onDisk === true ? scratchFileSettings(options.memoryBytes) : [];
       for (const sql of scratch) await connection.run(sql);
       for (const sql of [...DUCKDB.prelude(), ...scratch]) options.onStatement?.({ stage: "starting", sql, ms: 0 });
@@ -137,8 +138,8 @@ export class EngineSession implements SqlSession {
       if (sql !== undefined) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, ...(note ? { note } : {}) });
       return out;
     } catch (e) {
-      // The statement still runs after a cancel: stop it, and wait for it so the connection can be closed.
-      this.connection.interrupt();
+      // The statement still runs after a cancel: stop it (and any beside it), and wait for it so the connection can be closed.
+      this.session.interrupt();
       await task.catch(() => undefined);
       if (sql !== undefined) this.onStatement?.({ stage: this.stage, sql, ms: performance.now() - start, failed: failedAs(e), ...(note ? { note } : {}) });
       throw this.failure(e);
@@ -171,6 +172,16 @@ export class EngineSession implements SqlSession {
 
   rows(sql: string): Promise<Array<Record<string, unknown>>> {
     return this.retried(sql, () => this.session.rows(sql));
+  }
+
+  /** Each statement traced as it ends; on one thread each already, so not run again on one when memory runs out. */
+  runEach(statements: readonly string[], done?: (index: number, ms: number) => void): Promise<void> {
+    return this.guarded(undefined, () =>
+      this.session.runEach(statements, (index, ms) => {
+        this.onStatement?.({ stage: this.stage, sql: statements[index]!, ms });
+        done?.(index, ms);
+      }),
+    );
   }
 
   intChunks(sql: string): AsyncIterable<Int32Array[]> {

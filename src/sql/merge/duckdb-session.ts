@@ -1,7 +1,8 @@
 /**
  * The SQL merge's session on an @duckdb/node-api connection: the dialect's prelude run once, integer columns read
  * from the result's vectors and appended back in data chunks (no per-value objects on either side), large results
- * streamed (and no statement run while one is read: DuckDB would end it early).
+ * streamed (and no statement run while one is read: DuckDB would end it early). Statements run side by side
+ * (`runEach`) on connections of their own, when the session may open some.
  */
 import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, JsonDuckDBValueConverter, VARCHAR, type DuckDBConnection, type DuckDBIntegerVector } from "@duckdb/node-api";
 import { DUCKDB } from "../duckdb.js";
@@ -16,11 +17,29 @@ export class DuckDbSession implements SqlSession {
   /** Streamed results being read: DuckDB ends one when the connection runs another statement, so none may run meanwhile. */
   private streams = 0;
 
-  private constructor(readonly connection: DuckDBConnection) {}
+  /** The connections running statements (`runEach` adds its own while it runs): what `interrupt` stops. */
+  private running: readonly DuckDBConnection[];
 
-  static async open(connection: DuckDBConnection): Promise<DuckDbSession> {
+  private constructor(
+    readonly connection: DuckDBConnection,
+    private readonly connect: (() => Promise<DuckDBConnection>) | undefined,
+  ) {
+    this.running = [connection];
+  }
+
+  /** A session on `connection`; with `connect` (another connection to the same database), `runEach` runs statements side by side. */
+  static async open(connection: DuckDBConnection, connect?: () => Promise<DuckDBConnection>): Promise<DuckDbSession> {
+    await DuckDbSession.prepare(connection);
+    return new DuckDbSession(connection, connect);
+  }
+
+  private static async prepare(connection: DuckDBConnection): Promise<void> {
     for (const statement of DUCKDB.prelude()) await connection.run(statement);
-    return new DuckDbSession(connection);
+  }
+
+  /** Stops the statements running (each then rejects). */
+  interrupt(): void {
+    for (const connection of this.running) connection.interrupt();
   }
 
   private idle(): void {
@@ -42,6 +61,48 @@ export class DuckDbSession implements SqlSession {
   async run(sql: string): Promise<void> {
     this.idle();
     await this.connection.run(sql);
+  }
+
+  async runEach(statements: readonly string[], done?: (index: number, ms: number) => void): Promise<void> {
+    this.idle();
+    const threads = Number((await this.rows("SELECT current_setting('threads') AS n"))[0]!["n"]);
+    const width = this.connect === undefined ? 1 : Math.min(threads, statements.length);
+    if (threads > 1) await this.connection.run("SET threads = 1");
+    const others: DuckDBConnection[] = [];
+    try {
+      for (let k = 1; k < width; k++) {
+        const connection = await this.connect!();
+        others.push(connection);
+        await DuckDbSession.prepare(connection);
+      }
+      this.running = [this.connection, ...others];
+      let next = 0;
+      let failure: { readonly error: unknown } | undefined;
+      await Promise.all(
+        this.running.map(async (connection) => {
+          while (failure === undefined && next < statements.length) {
+            const index = next++;
+            const start = performance.now();
+            try {
+              await connection.run(statements[index]!);
+            } catch (error) {
+              // The first failure stops the others (an interrupted statement's own error is not the one to report).
+              if (failure === undefined) {
+                failure = { error };
+                for (const other of this.running) if (other !== connection) other.interrupt();
+              }
+              return;
+            }
+            done?.(index, performance.now() - start);
+          }
+        }),
+      );
+      if (failure !== undefined) throw failure.error;
+    } finally {
+      this.running = [this.connection];
+      for (const connection of others) connection.closeSync();
+      if (threads > 1) await this.connection.run(`SET threads = ${threads}`);
+    }
   }
 
   async rows(sql: string): Promise<Array<Record<string, unknown>>> {
