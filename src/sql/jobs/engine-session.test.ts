@@ -38,3 +38,34 @@ describe("a job's database file", () => {
     expect(memory.traced.some((s) => s.includes("checkpoint"))).toBe(false);
   });
 });
+
+describe("statements side by side (runEach)", () => {
+  it("out of memory, those not done run one after another; one failing alone too fails the job with SQL-E003", async () => {
+    const tempDir = join(root, "side-by-side");
+    const traced: SqlStatement[] = [];
+    // DuckDB's limit 1 MiB: the table is made in it, the list of a million numbers is not.
+    const session = await EngineSession.open({ tempDir, threads: 2, memoryBytes: 2 ** 21, onStatement: (s) => traced.push(s) }, () => undefined);
+    const small = "CREATE TABLE small AS SELECT 1 AS x";
+    const large = "SELECT max(l) FROM (SELECT list(i) AS l FROM range(1000000) AS r(i))";
+    const ended: Array<[number, boolean]> = [];
+    try {
+      const error = await session.runEach([small, large], (index, _ms, failed) => ended.push([index, failed !== undefined])).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: "SQL-E003" });
+      expect(String((error as Error).message)).toContain("--memory");
+      expect(await session.rows("SELECT x FROM small")).toEqual([{ x: 1 }]);
+      const runs = (sql: string): SqlStatement[] => traced.filter((s) => s.sql === sql);
+      // The small one ran once (beside the large one, or alone after it if the large one's failure stopped it first).
+      expect(runs(small).filter((s) => s.failed === undefined)).toHaveLength(1);
+      // The large one beside it, then alone (as `run` runs it: on both threads, then again on one).
+      expect(runs(large).map((s) => s.failed)).toEqual(Array.from({ length: 3 }, () => expect.stringContaining("Out of Memory")));
+      expect(traced.some((s) => s.note === true && s.sql.includes("out of memory with 2 statements side by side"))).toBe(true);
+      expect(ended.filter(([index, failed]) => index === 0 && !failed)).toHaveLength(1);
+      expect(ended.filter(([index, failed]) => index === 1 && failed)).toHaveLength(2);
+    } finally {
+      session.close();
+    }
+  });
+});

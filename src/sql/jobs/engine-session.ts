@@ -174,14 +174,39 @@ export class EngineSession implements SqlSession {
     return this.retried(sql, () => this.session.rows(sql));
   }
 
-  /** Each statement traced as it ends; on one thread each already, so not run again on one when memory runs out. */
-  runEach(statements: readonly string[], done?: (index: number, ms: number) => void): Promise<void> {
-    return this.guarded(undefined, () =>
-      this.session.runEach(statements, (index, ms) => {
-        this.onStatement?.({ stage: this.stage, sql: statements[index]!, ms });
-        done?.(index, ms);
-      }),
-    );
+  /**
+   * Each statement traced as it ends. When memory runs out with several side by side, those not done run one after
+   * another (`run`), as a statement that ran out of memory on several threads runs again on one (`retried`).
+   */
+  async runEach(statements: readonly string[], done?: (index: number, ms: number, error?: unknown) => void): Promise<void> {
+    const ended = new Set<number>();
+    const end = (index: number, ms: number): void => {
+      ended.add(index);
+      done?.(index, ms);
+    };
+    try {
+      await this.guarded(undefined, () =>
+        this.session.runEach(statements, (index, ms, error) => {
+          this.onStatement?.({ stage: this.stage, sql: statements[index]!, ms, ...(error === undefined ? {} : { failed: failedAs(error) }) });
+          if (error === undefined) end(index, ms);
+          else done?.(index, ms, error);
+        }),
+      );
+    } catch (e) {
+      if (this.threads <= 1 || statements.length < 2 || !outOfMemory(e)) throw e;
+      this.note(`out of memory with ${this.threads} statements side by side: ${statements.length - ended.size} of ${statements.length} not done, run one after another`);
+      for (const [index, sql] of statements.entries()) {
+        if (ended.has(index)) continue;
+        const start = performance.now();
+        try {
+          await this.run(sql);
+        } catch (error) {
+          done?.(index, performance.now() - start, error);
+          throw error;
+        }
+        end(index, performance.now() - start);
+      }
+    }
   }
 
   intChunks(sql: string): AsyncIterable<Int32Array[]> {

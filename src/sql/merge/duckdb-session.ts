@@ -63,7 +63,7 @@ export class DuckDbSession implements SqlSession {
     await this.connection.run(sql);
   }
 
-  async runEach(statements: readonly string[], done?: (index: number, ms: number) => void): Promise<void> {
+  async runEach(statements: readonly string[], done?: (index: number, ms: number, error?: unknown) => void): Promise<void> {
     this.idle();
     const threads = Number((await this.rows("SELECT current_setting('threads') AS n"))[0]!["n"]);
     const width = this.connect === undefined ? 1 : Math.min(threads, statements.length);
@@ -90,6 +90,7 @@ export class DuckDbSession implements SqlSession {
               if (failure === undefined) {
                 failure = { error };
                 for (const other of this.running) if (other !== connection) other.interrupt();
+                done?.(index, performance.now() - start, error);
               }
               return;
             }

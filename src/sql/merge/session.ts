@@ -14,11 +14,11 @@ export interface SqlSession {
   run(sql: string): Promise<void>;
   /**
    * Runs statements that do not depend on one another, each on one engine thread, as many at once as the session has
-   * threads, and tells `done` as each ends (its place in `statements`, its time): statements that use several threads
-   * poorly (a COPY sorting and writing a file) end sooner side by side. Rejects with the first failure, once the
-   * statements still running have stopped.
+   * threads, and tells `done` as each ends (its place in `statements`, its time, and its error when it failed):
+   * statements that use several threads poorly (a COPY sorting and writing a file) end sooner side by side.
+   * Rejects with the first failure, once the statements still running have stopped.
    */
-  runEach(statements: readonly string[], done?: (index: number, ms: number) => void): Promise<void>;
+  runEach(statements: readonly string[], done?: (index: number, ms: number, error?: unknown) => void): Promise<void>;
   /** A small result as JSON-like row objects. */
   rows(sql: string): Promise<Array<Record<string, unknown>>>;
   /** The INTEGER columns of a query, chunk by chunk (NULLs as -1). */
