@@ -411,8 +411,7 @@ class ExportSql {
     // The files' COPYs each on one thread, as many at once as the job has threads (runEach), where each ran on all of
     // them in turn: a sort and a Parquet writer use two threads poorly (1M persons, ten batches: the export 18.5–22.9 →
     // 16.5–18.0 s, bench/RESULTS.md). The bytes are those of any thread count (table-order.test.ts).
-    const copies: { readonly sql: string; readonly rows: number }[] = [];
-    const planned: { readonly name: string; readonly rows: number; readonly path: string }[][] = [];
+    const planned: { readonly name: string; readonly rows: number; readonly path: string; readonly copy: string }[][] = [];
     for (const [i, dir] of options.batchDirs.entries()) {
       mkdirSync(dir, { recursive: true });
       const rows = Number(counts[`b${i}`]);
@@ -428,16 +427,14 @@ class ExportSql {
         const through = k < parts - 1 ? ` AND pl_o <= ${ends[k]}` : "";
         const query = `SELECT ${columns} FROM ${rowsTable} WHERE pl_b${i}${after}${through} ORDER BY pl_o`;
         const path = join(dir, name);
-        const fileRows = Math.min(rowsPerFile, rows - k * rowsPerFile);
-        copies.push({ sql: `COPY (${query}) TO ${d.string(path)} (${BATCH_FILE_OPTIONS})`, rows: fileRows });
-        written.push({ name, rows: fileRows, path });
+        written.push({ name, rows: Math.min(rowsPerFile, rows - k * rowsPerFile), path, copy: `COPY (${query}) TO ${d.string(path)} (${BATCH_FILE_OPTIONS})` });
       }
       planned.push(written);
     }
     const start = performance.now();
-    // Largest first, so that no large file is left to run alone at the end.
-    const largestFirst = copies.map((c, k) => ({ ...c, k })).sort((a, b) => b.rows - a.rows || a.k - b.k);
-    await this.step("writing the batches", () => this.session.runEach(largestFirst.map((c) => c.sql)));
+    // Largest first, so that no large file is left to run alone at the end (a stable sort: ties in batch order).
+    const largestFirst = planned.flat().sort((a, b) => b.rows - a.rows);
+    await this.step("writing the batches", () => this.session.runEach(largestFirst.map((f) => f.copy)));
     const writeMs = performance.now() - start;
     const files: WrittenFile[][] = planned.map((written) => written.map(({ name, rows, path }) => ({ name, rows, bytes: statSync(path).size })));
     const byNamespace = await this.byNamespace(sel);

@@ -65,9 +65,11 @@ export class DuckDbSession implements SqlSession {
 
   async runEach(statements: readonly string[], done?: (index: number, ms: number, error?: unknown) => void): Promise<void> {
     this.idle();
-    const threads = Number((await this.rows("SELECT current_setting('threads') AS n"))[0]!["n"]);
-    const width = this.connect === undefined ? 1 : Math.min(threads, statements.length);
-    if (threads > 1) await this.connection.run("SET threads = 1");
+    const threads = this.connect === undefined ? 1 : Number((await this.rows("SELECT current_setting('threads') AS n"))[0]!["n"]);
+    const width = Math.min(threads, statements.length);
+    // Side by side, each on one thread; one at a time (no other connection, one thread, one statement), on them all.
+    const sideBySide = width > 1;
+    if (sideBySide) await this.connection.run("SET threads = 1");
     const others: DuckDBConnection[] = [];
     try {
       for (let k = 1; k < width; k++) {
@@ -102,7 +104,7 @@ export class DuckDbSession implements SqlSession {
     } finally {
       this.running = [this.connection];
       for (const connection of others) connection.closeSync();
-      if (threads > 1) await this.connection.run(`SET threads = ${threads}`);
+      if (sideBySide) await this.connection.run(`SET threads = ${threads}`);
     }
   }
 

@@ -14,7 +14,7 @@ export interface SqlSession {
   run(sql: string): Promise<void>;
   /**
    * Runs statements that do not depend on one another, each on one engine thread, as many at once as the session has
-   * threads, and tells `done` as each ends (its place in `statements`, its time, and its error when it failed):
+   * threads (one at a time, on all of them, where it can run only one), and tells `done` as each ends (its place in `statements`, its time, and its error when it failed):
    * statements that use several threads poorly (a COPY sorting and writing a file) end sooner side by side.
    * Rejects with the first failure, once the statements still running have stopped.
    */
