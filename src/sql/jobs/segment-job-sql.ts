@@ -23,7 +23,7 @@ import { DUCKDB } from "../duckdb.js";
 import { nextMembershipsSql } from "../membership-sql.js";
 import { BATCH_FILE_OPTIONS } from "../export/export-sql.js";
 import { KEYS } from "../merge/identities.js";
-import { listedEventsTable, MERGED_COLUMNS } from "../merge/merge-profiles.js";
+import { dropMergedSql, MERGED_COLUMNS, type MergeProfilesOptions } from "../merge/merge-profiles.js";
 import { EVENT_COUNTS_COLUMN, EventCounts } from "../event-counts.js";
 import type { EventCountsTable } from "../merge/merge-profiles.js";
 import { FieldUseBuilder, prunedSchema, type FieldUse } from "../merge/field-use.js";
@@ -312,13 +312,14 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
     // Else kept as they are merged, for an export over the same data (SqlMerge.keepMerged): `merged` is then a view.
     const reused = await merge.restoreMerged(policy);
     const keep = reused ? undefined : await merge.keepMerged(policy, pass.use);
+    const mergeOptions: MergeProfilesOptions = {
+      use: pass.use,
+      ...(reused ? { keptProfiles: KEPT_PROFILES } : {}),
+      ...(counts === undefined ? {} : { eventCounts: counts }),
+      ...(keep === undefined ? {} : { into: keep.into }),
+    };
     try {
-      const parts = await merge.mergePolicy(policy, merged, {
-        use: pass.use,
-        ...(reused ? { keptProfiles: KEPT_PROFILES } : {}),
-        ...(counts === undefined ? {} : { eventCounts: counts }),
-        ...(keep === undefined ? {} : { into: keep.into }),
-      });
+      const parts = await merge.mergePolicy(policy, merged, mergeOptions);
       if (reused) await merge.releaseMerged();
       const graph = await merge.identityGraphOf(policy);
       await checkpoint({ stage: "evaluating", rows: 0, profiles: 0, ...where });
@@ -326,9 +327,7 @@ export async function runSegmentsOnSql(session: EngineSession, merge: SqlMerge, 
       profilesByPolicy[policy.id] = profiles;
       excludedByPolicy[policy.id] = excluded;
       await checkpoint({ stage: "evaluating", rows: 0, profiles, totalProfiles: profiles, ...where });
-      await session.run(`DROP ${keep === undefined ? "TABLE" : "VIEW"} ${d.ident(merged)}`);
-      const listed = keep !== undefined && pass.use.eventList ? [listedEventsTable(merged)] : [];
-      for (const t of [...listed, ...(counts === undefined ? [] : [counts.table])]) await session.run(`DROP TABLE ${d.ident(t)}`);
+      for (const s of dropMergedSql(merged, d, mergeOptions)) await session.run(s);
       if (keep !== undefined) {
         session.stage = `keeping the merged profiles of merge policy ${policy.id}`;
         await keep.commit();

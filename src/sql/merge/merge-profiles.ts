@@ -130,7 +130,7 @@ function mergeList(list: string, t: XdmType, arrays: MergeConventions["arrayMerg
 }
 
 /** The table of the listed events of merged profiles kept as they are merged (MergeProfilesOptions.into). */
-export const listedEventsTable = (table: string): string => `${table}_events`;
+const listedEventsTable = (table: string): string => `${table}_events`;
 
 /** What mergeProfilesSql (and SqlMerge.mergePolicy) merges and where it writes, beyond the tables it reads. */
 export interface MergeProfilesOptions {
@@ -152,6 +152,19 @@ export interface MergeProfilesOptions {
    * written once, where they are kept: a copy of the merged table into the kept file took 7–9 s at 1M persons.
    */
   readonly into?: string;
+}
+
+/**
+ * The statements that drop what mergeProfilesSql made under `table` with the same options and left for its readers:
+ * `table` (a view when `into`), the listed events' table beside a kept view, and the event counts' table.
+ */
+export function dropMergedSql(table: string, d: SqlDialect, options: MergeProfilesOptions = {}): string[] {
+  const { use = ALL_FIELDS, into, eventCounts } = options;
+  return [
+    `DROP ${into === undefined ? "TABLE" : "VIEW"} ${d.ident(table)}`,
+    ...(into !== undefined && use.eventList ? [`DROP TABLE ${d.ident(listedEventsTable(table))}`] : []),
+    ...(eventCounts === undefined ? [] : [`DROP TABLE ${d.ident(eventCounts.table)}`]),
+  ];
 }
 
 /**
