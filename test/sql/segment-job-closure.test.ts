@@ -138,9 +138,9 @@ describe("segments the SQL back end refuses, on the DuckDB engine", () => {
     const job = await runSegmentJob(openSandbox(sandbox()), { asOf: T0, statusModel: "current", engine: "duckdb", onSql: (s) => statements.push(s) });
     expect(job.status).toBe("SUCCEEDED");
     const closure = statements.filter((s) => s.stage.endsWith("with the closure compiler over DuckDB's rows"));
-    const reads = closure.filter((s) => s.sql.startsWith("SELECT p.kid"));
+    const reads = closure.filter((s) => s.sql.startsWith('SELECT r."xProfileKeyId"'));
     // One read per merge policy: `none` has tier-pattern, address-get and case-keys, `pdg` the rest (events too).
-    expect(reads.map((s) => s.sql.match(/^SELECT p\.kid, r\."xSegments", (.*) FROM pl_rows/)![1])).toEqual([
+    expect(reads.map((s) => s.sql.match(/^SELECT r\."xProfileKeyId", r\."xSegments", (.*) FROM pl_rows AS r$/)![1])).toEqual([
       'NULL, r."identityMap", r.person, r."homeAddress", r.loyalty',
       'r."xEvent", r."identityMap", r.person, r."homeAddress", r.loyalty',
     ]);

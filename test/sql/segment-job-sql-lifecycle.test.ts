@@ -159,7 +159,7 @@ describe("the DuckDB segment job", () => {
     expect(r.stdout).toMatch(/^CREATE OR REPLACE TEMP VIEW pl_merged_1 AS SELECT .* FROM pl_keeping.pl_kept_profiles AS k;$/m);
     expect(r.stdout).not.toMatch(/CREATE TABLE pl_keeping.pl_kept_profiles AS SELECT \* EXCLUDE/);
     // The segment pass reads the pruned row: the state of the home address, no events.
-    expect(r.stdout).toMatch(/^CREATE OR REPLACE TABLE pl_pass AS SELECT profile."xProfileKey" AS pl_key, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
+    expect(r.stdout).toMatch(/^CREATE OR REPLACE TABLE pl_pass AS SELECT profile."xProfileKeyId" AS pl_kid, .*"homeAddress".* AS s0 FROM pl_rows AS profile/m);
     expect(r.stdout).toContain('CAST([] AS STRUCT("_id" VARCHAR)[]) AS "xEvent"');
     // With no --engine it runs on DuckDB; the reference engine has no SQL to show.
     const chosen = await cliInProcess("segment-job", "--sandbox", dir, "--explain-sql", "--segment", "US residents", "--as-of", SAMPLE_AS_OF);

@@ -76,15 +76,13 @@ export async function createClosureTable(session: SqlSession, pass: ClosurePass)
 
 /**
  * Appends to CLOSURE_TABLE (createClosureTable) the decisions for every row of `rows` (the pass's view of the merged
- * profiles, or of one run of them), keyed by the profile's key id from `profiles` (pkey, kid).
+ * profiles, or of one run of them), keyed by the profile's key id.
  */
-export async function runClosurePass(session: SqlSession, pass: ClosurePass, rows: string, profiles: string, options: ClosureRunOptions): Promise<void> {
+export async function runClosurePass(session: SqlSession, pass: ClosurePass, rows: string, options: ClosureRunOptions): Promise<void> {
   const names = [...pass.profile.fields.keys()];
   const segments = d.ident(ROW_SHAPE_NAMES.segments);
   const events = pass.events === undefined ? "NULL" : `r.${d.ident(ROW_SHAPE_NAMES.events)}`;
-  const select =
-    `SELECT p.kid, r.${segments}, ${events}${names.map((n) => `, r.${d.ident(n)}`).join("")} ` +
-    `FROM ${d.ident(rows)} AS r JOIN ${d.ident(profiles)} AS p ON p.pkey = r.${d.ident(MERGED_COLUMNS.key)}`;
+  const select = `SELECT r.${d.ident(MERGED_COLUMNS.keyId)}, r.${segments}, ${events}${names.map((n) => `, r.${d.ident(n)}`).join("")} FROM ${d.ident(rows)} AS r`;
   const { now, idsByName } = options;
   // The decisions are kept until the rows are all read (a few bytes a profile; the rows themselves are not kept):
   // DuckDB ends a streamed result when its connection runs another statement, so nothing is appended before.

@@ -152,31 +152,30 @@ async function runPolicy(
     await session.run(i === 0 ? `CREATE OR REPLACE TABLE pl_pass AS ${pass.sql}` : `INSERT INTO pl_pass ${pass.sql}`);
     if (closure !== undefined) {
       session.stage = `${stage} that SQL does not express${run}, with the closure compiler over DuckDB's rows`;
-      await runClosurePass(session, closure, "pl_rows", "pl_prof", { now: options.asOf, idsByName: plan.idsByName });
+      await runClosurePass(session, closure, "pl_rows", { now: options.asOf, idsByName: plan.idsByName });
     }
   }
   session.stage = stage;
   // The results by the profiles' key ids, which the transitions join on; the closure's decisions in their columns.
-  await session.run(
-    closure === undefined
-      ? `CREATE OR REPLACE TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key`
-      : `CREATE OR REPLACE TABLE pl_eval AS SELECT p.kid AS pl_kid, x.* REPLACE (${closureColumns(closure)}) FROM pl_pass AS x JOIN pl_prof AS p ON p.pkey = x.pl_key JOIN ${CLOSURE_TABLE} AS c ON c.kid = p.kid`,
-  );
+  const evaluated = closure === undefined ? "pl_pass" : "pl_eval";
+  if (closure !== undefined) {
+    await session.run(`CREATE OR REPLACE TABLE pl_eval AS SELECT x.* REPLACE (${closureColumns(closure)}) FROM pl_pass AS x JOIN ${CLOSURE_TABLE} AS c ON c.kid = x.pl_kid`);
+  }
   // Each segment's transitions with its own version, then the entries as the store writes them.
   const asOfText = new Date(options.asOf).toISOString();
   const moves = segments.map((s, i) => {
     const id = q(s.definition.id);
     // A profile that neither qualifies nor had an entry gets none: left out before the join (1M persons' first job:
     // 2.4M profiles a segment, 5 to 600 thousand of them qualifying).
-    const evaluated =
-      `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM pl_eval ` +
+    const decided =
+      `(SELECT pl_kid AS key, ${id} AS segmentId, s${i} AS qualifies FROM ${evaluated} ` +
       `WHERE s${i} IS TRUE OR pl_kid IN (SELECT pkid FROM pl_prior WHERE segmentId = ${id}))`;
     // The rules read a prior time only to drop an exited entry past retention (the entries are written from lqtText):
     // parsing the text is the costly part, so only exited entries' is parsed.
     const time = `CASE WHEN status = 'exited' THEN pql_string_ts(lqtText) END`;
     const prior = `(SELECT pkid AS key, segmentId, status, ${time} AS lastQualificationTime, version, validUntil, lqtText FROM pl_prior WHERE segmentId = ${id})`;
     const version = String(s.definition.version ?? 1);
-    return nextMembershipsSql(d, evaluated, prior, { asOf: options.asOf, statusModel: options.statusModel, version, conventions: options.conventions, carried: ["validUntil", "lqtText"] });
+    return nextMembershipsSql(d, decided, prior, { asOf: options.asOf, statusModel: options.statusModel, version, conventions: options.conventions, carried: ["validUntil", "lqtText"] });
   });
   await session.run(
     // A kept entry is written as it was; one the run touched holds status, time and version (as nextMembership builds it).
@@ -286,7 +285,7 @@ export function segmentPasses(plan: SegmentPlan, options: Pick<SqlSegmentOptions
       });
       const closure = refused.length === 0 ? undefined : closurePass(refused, schema, pruned);
       const use = useOf(new Set(refused.map((r) => r.index)));
-      return [policy, { sql: passSql("pl_rows", columns), use, counts: counts?.conditions() ?? [], closure }] as const;
+      return [policy, { sql: passSql("pl_rows", columns, d, true), use, counts: counts?.conditions() ?? [], closure }] as const;
     }),
   );
 }
