@@ -364,13 +364,15 @@ export function scaleOf(total: number, profiles: number, eventsPerProfile: numbe
   return total > 0 ? (profiles * eventsPerProfile * (1 - anonymous)) / total : 0;
 }
 
+const COUNTRY_WEIGHTS = COUNTRIES.map((c) => [c, c.weight] as const);
+
 /**
  * Builds person `index` from the seed alone. An `attempt` above 0 draws another person at the same index (same
  * ids, other values), for steering a segment's share (`--target-audience`).
  */
 export function makePerson(ctx: GenContext, index: number, attempt = 0): Person {
   const rng = attempt === 0 ? new Rng(ctx.seed, "person", index) : new Rng(ctx.seed, "person", index, "attempt", attempt);
-  const country = rng.weighted(COUNTRIES.map((c) => [c, c.weight] as const));
+  const country = rng.weighted(COUNTRY_WEIGHTS);
   const gender: Gender = rng.weighted([
     ["female", 48],
     ["male", 47],

@@ -2,7 +2,7 @@ import { type Data, DataType, makeVector, Table, tableFromIPC, tableToIPC } from
 import { describe, expect, it } from "vitest";
 import type { Json, JsonObject } from "../xdm/types.js";
 import { array, IDENTITY_MAP_TYPE, map, object, scalar, SEGMENT_MEMBERSHIP_TYPE, type XdmObject } from "../xdm/xdm-type.js";
-import { batchBuilderFor, buildRecordBatch, columnData, ColumnTypeError, Utf8Column } from "./arrow-build.js";
+import { batchBuilderFor, Bits, buildRecordBatch, columnData, ColumnTypeError, Utf8Column, validityOf } from "./arrow-build.js";
 import { arrowSchemaFor } from "./arrow-schema.js";
 
 const ROW: XdmObject = object([
@@ -196,5 +196,26 @@ describe("buildRecordBatch", () => {
 
   it("rejects rows that are not objects", () => {
     expect(() => buildRecordBatch(ROW, [{}, null as unknown as JsonObject])).toThrow(/Row 1, the row itself/);
+  });
+});
+
+describe("Bits", () => {
+  // The bitmap is made at the first null: every place it can come (the first bit, a byte's last and first, past the
+  // bitmap's first size) gives validityOf's bitmap and flags.
+  const cases: Array<[string, boolean[]]> = [
+    ["no flag", []],
+    ["all valid", Array.from({ length: 1000 }, () => true)],
+    ...[0, 1, 7, 8, 9, 63, 64, 511, 512, 513, 600].map((at): [string, boolean[]] => [
+      `first null at ${at}`,
+      Array.from({ length: 1100 }, (_, i) => i !== at && (i < at || i % 3 !== 0)),
+    ]),
+    ["all null", Array.from({ length: 70 }, () => false)],
+  ];
+  it.each(cases)("%s", (_, flags) => {
+    const bits = new Bits();
+    for (const f of flags) bits.push(f);
+    expect(bits.length).toBe(flags.length);
+    expect(flags.map((_, i) => bits.get(i))).toEqual(flags);
+    expect(bits.validity()).toEqual(validityOf(flags));
   });
 });

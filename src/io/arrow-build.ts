@@ -373,9 +373,12 @@ export class Utf8Column {
   }
 }
 
-/** Validity flags appended one at a time, as Arrow wants them (`validityOf`'s). */
+/**
+ * Validity flags appended one at a time, as Arrow wants them (`validityOf`'s). The bitmap is made at the first null:
+ * most of the generator's columns have none, and a valid flag is then only counted.
+ */
 export class Bits {
-  private bitmap = new Uint8Array(64);
+  private bitmap: Uint8Array | undefined;
   private n = 0;
   private nulls = 0;
 
@@ -385,22 +388,33 @@ export class Bits {
 
   push(valid: boolean): void {
     const i = this.n++;
-    if (i >> 3 === this.bitmap.length) {
-      const grown = new Uint8Array(2 * this.bitmap.length);
-      grown.set(this.bitmap);
-      this.bitmap = grown;
+    if (valid && this.nulls === 0) return;
+    let bitmap = this.bitmap;
+    if (bitmap === undefined) bitmap = this.bitmap = allValid(i, 64);
+    else if (i >> 3 === bitmap.length) {
+      const grown = new Uint8Array(2 * bitmap.length);
+      grown.set(bitmap);
+      bitmap = this.bitmap = grown;
     }
-    if (valid) this.bitmap[i >> 3]! |= 1 << (i & 7);
+    if (valid) bitmap[i >> 3]! |= 1 << (i & 7);
     else this.nulls++;
   }
 
   get(i: number): boolean {
-    return (this.bitmap[i >> 3]! & (1 << (i & 7))) !== 0;
+    return this.bitmap === undefined ? i < this.n : (this.bitmap[i >> 3]! & (1 << (i & 7))) !== 0;
   }
 
   validity(): { nullBitmap: Uint8Array | undefined; nullCount: number } {
-    return { nullBitmap: validityOrNone(this.bitmap.slice(0, bitmapBytes(this.n)), this.nulls), nullCount: this.nulls };
+    return { nullBitmap: this.bitmap === undefined ? undefined : validityOrNone(this.bitmap.slice(0, bitmapBytes(this.n)), this.nulls), nullCount: this.nulls };
   }
+}
+
+/** A bitmap with the first `n` bits set, of at least `bytes` bytes and room for bit `n`. */
+function allValid(n: number, bytes: number): Uint8Array {
+  const bitmap = new Uint8Array(Math.max(bytes, 2 * bitmapBytes(n + 1)));
+  bitmap.fill(0xff, 0, n >> 3);
+  if ((n & 7) !== 0) bitmap[n >> 3] = (1 << (n & 7)) - 1;
+  return bitmap;
 }
 
 function buildInt32(type: DataType, values: readonly unknown[], n: number, rowOf: Int32Array | null, path: string): Data {
