@@ -53,7 +53,7 @@ function categoryPage(category: string): Action {
   return action;
 }
 
-/** PRODUCT_WEIGHTS of each category, in their order (made once: a filter a product view was the events' costliest step). */
+/** PRODUCT_WEIGHTS of each category, in their order: made once, not filtered again for every product view. */
 const CATEGORY_WEIGHTS = new Map<string, readonly (readonly [Product, number])[]>();
 for (const pw of PRODUCT_WEIGHTS) CATEGORY_WEIGHTS.set(pw[0].category, [...(CATEGORY_WEIGHTS.get(pw[0].category) ?? []), pw]);
 const ACCESSORIES = PRODUCTS.filter((p) => p.category === "accessories");
