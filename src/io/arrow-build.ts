@@ -374,8 +374,8 @@ export class Utf8Column {
 }
 
 /**
- * Validity flags appended one at a time, as Arrow wants them (`validityOf`'s). The bitmap is made at the first null:
- * most of the generator's columns have none, and a valid flag is then only counted.
+ * Validity flags appended one at a time, as Arrow wants them (`validityOf`'s). The bitmap is made at the first null
+ * (until then every flag is valid and only counted): most of the generator's columns have none.
  */
 export class Bits {
   private bitmap: Uint8Array | undefined;
@@ -388,10 +388,11 @@ export class Bits {
 
   push(valid: boolean): void {
     const i = this.n++;
-    if (valid && this.nulls === 0) return;
     let bitmap = this.bitmap;
-    if (bitmap === undefined) bitmap = this.bitmap = allValid(i, 64);
-    else if (i >> 3 === bitmap.length) {
+    if (bitmap === undefined) {
+      if (valid) return;
+      bitmap = this.bitmap = allValid(i);
+    } else if (i >> 3 === bitmap.length) {
       const grown = new Uint8Array(2 * bitmap.length);
       grown.set(bitmap);
       bitmap = this.bitmap = grown;
@@ -405,13 +406,13 @@ export class Bits {
   }
 
   validity(): { nullBitmap: Uint8Array | undefined; nullCount: number } {
-    return { nullBitmap: this.bitmap === undefined ? undefined : validityOrNone(this.bitmap.slice(0, bitmapBytes(this.n)), this.nulls), nullCount: this.nulls };
+    return { nullBitmap: this.bitmap?.slice(0, bitmapBytes(this.n)), nullCount: this.nulls };
   }
 }
 
-/** A bitmap with the first `n` bits set, of at least `bytes` bytes and room for bit `n`. */
-function allValid(n: number, bytes: number): Uint8Array {
-  const bitmap = new Uint8Array(Math.max(bytes, 2 * bitmapBytes(n + 1)));
+/** A bitmap with the first `n` bits set and room for bit `n` and more (64 bytes at least). */
+function allValid(n: number): Uint8Array {
+  const bitmap = new Uint8Array(Math.max(64, 2 * bitmapBytes(n + 1)));
   bitmap.fill(0xff, 0, n >> 3);
   if ((n & 7) !== 0) bitmap[n >> 3] = (1 << (n & 7)) - 1;
   return bitmap;

@@ -194,7 +194,7 @@ export class EngineSession implements SqlSession {
       );
     } catch (e) {
       if (this.threads <= 1 || statements.length < 2 || !outOfMemory(e)) throw e;
-      this.note(`out of memory with ${this.threads} statements side by side: ${statements.length - ended.size} of ${statements.length} not done, run one after another`);
+      this.note(`out of memory with ${Math.min(this.threads, statements.length)} statements side by side: ${statements.length - ended.size} of ${statements.length} not done, run one after another`);
       for (const [index, sql] of statements.entries()) {
         if (ended.has(index)) continue;
         const start = performance.now();
